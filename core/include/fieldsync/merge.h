@@ -1,0 +1,54 @@
+/* fieldsync: applying a remote change set.
+ *
+ * The whole set is applied in one transaction or not at all. Rules
+ * (docs/design.md):
+ *  - contacts: per-field last-writer-wins on (hlc, site), a total order, so
+ *    every replica keeps the same value whatever the order of arrival;
+ *    merging is idempotent, commutative and associative. When the two writes
+ *    were concurrent (neither writer had seen the other's value) the loser is
+ *    recorded in the conflicts table.
+ *  - responses, questionnaires: immutable; the same record arriving again
+ *    is a no-op; with other content it is quarantined, never overwritten.
+ *    A tombstone (delete) wins over content.
+ *  - a response whose answers fail validation, or whose questionnaire is
+ *    unknown here, is quarantined (kept, not merged), never lost.
+ *  - conflicts: insert-or-ignore. */
+#ifndef FIELDSYNC_MERGE_H
+#define FIELDSYNC_MERGE_H
+
+#include <stdint.h>
+
+#include "fieldsync/changeset.h"
+#include "fieldsync/store.h"
+
+typedef struct fs_merge_opts {
+	/* Refuse the set (FS_ECLOCK) when a change is stamped more than this
+	 * many ms ahead of this store's clock; 0 turns the check off. The hub
+	 * sets it; a kiosk trusts the hub's stamps. */
+	uint64_t max_future_ms;
+	/* Authorization (FS_EFORBIDDEN, whole set refused, naming the first
+	 * offending change): every change must be made by author_site (NULL: any
+	 * site), be in allowed_tables (0: any), and contacts and conflicts must
+	 * be of region (NULL: any). */
+	const char *author_site;
+	unsigned allowed_tables;
+	const char *region;
+	/* When set, cs->to is recorded as this peer's pull cursor in the same
+	 * transaction. */
+	const char *peer;
+} fs_merge_opts;
+
+typedef struct fs_merge_result {
+	long applied;     /* changes that changed this store */
+	long unchanged;   /* already known, or lost to a newer write */
+	long conflicts;   /* concurrent overwrites recorded here */
+	long quarantined; /* refused records kept in quarantine */
+} fs_merge_result;
+
+/* Apply cs (decoded and checked by fs_changeset_decode) to s. opts and out
+ * may be NULL. Returns 0, FS_ECLOCK, FS_EFORBIDDEN, FS_EBUSY or
+ * FS_EGENERIC; on error nothing was applied. */
+int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opts,
+		   fs_merge_result *out, fs_err *err);
+
+#endif

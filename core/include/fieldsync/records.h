@@ -1,0 +1,100 @@
+/* fieldsync: the replicated records and the local writes a kiosk or hub
+ * makes to them. Every write runs in one transaction that also records its
+ * timestamp, site and change sequence number (see docs/design.md).
+ *
+ * JSON values passed in are borrowed; values returned through **out are new
+ * references the caller releases with json_decref. */
+#ifndef FIELDSYNC_RECORDS_H
+#define FIELDSYNC_RECORDS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "fieldsync/error.h"
+#include "fieldsync/store.h"
+#include "fieldsync/uuid.h"
+
+/* ---- record shapes (shared by local writes and change set decoding) ---- */
+
+/* Contact fields, each replicated with its own clock. */
+#define FS_CONTACT_FIELD_MAX 24 /* longest field name + 1 */
+extern const char *const fs_contact_fields[]; /* NULL-terminated */
+
+/* Check one contact field value (borrowed). null clears a field (except
+ * follow_up_done, status and deleted, which are never null).
+ * Returns 0 or FS_EINVAL with a message naming the field and the rule,
+ * never quoting the value. */
+int fs_contact_field_check(const char *field, const json_t *value, fs_err *err);
+
+/* Check the shape of a response body: {"questionnaire", "version",
+ * "language", "mode" ("self" or "assisted"), "worker" (required when
+ * assisted, else null or absent), "started_at", "submitted_at" (RFC 3339 UTC
+ * "YYYY-MM-DDTHH:MM:SSZ"), "answers" (object)}. No other keys.
+ * Returns 0 or FS_EINVAL naming the key. */
+int fs_response_check_shape(const json_t *body, fs_err *err);
+
+/* Is s "YYYY-MM-DDTHH:MM:SSZ" with a real date and time? 1 or 0. */
+int fs_timestamp_is_valid(const char *s);
+
+/* ---- questionnaires ---- */
+
+/* Validate and publish a questionnaire version (borrowed doc). Publishing
+ * the same (id, version) with the same content again is a no-op; with other
+ * content it is refused with FS_ECONFLICT. FS_EINVAL names the JSON path and
+ * the rule. */
+int fs_questionnaire_publish(fs_store *s, const json_t *doc, fs_err *err);
+
+/* The document of (id, version), or of the highest published version when
+ * version is 0. FS_ENOTFOUND when absent or retired. */
+int fs_questionnaire_get(fs_store *s, json_t **out, const char *id, int64_t version, fs_err *err);
+
+/* All published, non-retired questionnaires: an array of
+ * {"id", "version", "title"} objects, by id then version. */
+int fs_questionnaire_list(fs_store *s, json_t **out, fs_err *err);
+
+/* ---- responses ---- */
+
+/* Store a response (borrowed body, see fs_response_check_shape) made at
+ * this site. Its answers are validated against the stored questionnaire
+ * (FS_ENOTFOUND if not stored here) with today's date from the store clock.
+ * On success out_id holds the new response id (UUIDv7) and the response is
+ * durable (the transaction committed with synchronous=FULL). */
+int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *body, fs_err *err);
+
+/* The response body with "id" and "site" added, or {"id", "site",
+ * "deleted": true} for a deleted one. FS_ENOTFOUND when unknown. */
+int fs_response_get(fs_store *s, json_t **out, const char *id, fs_err *err);
+
+/* Delete a response: its content is erased and a tombstone replicates the
+ * delete. FS_ENOTFOUND when unknown. Deleting twice is a no-op. */
+int fs_response_delete(fs_store *s, const char *id, fs_err *err);
+
+/* ---- contacts ---- */
+
+/* Create (id NULL: a new UUIDv7 is written to out_id) or update (id given,
+ * copied to out_id) a contact with the fields of the borrowed object. A new
+ * contact belongs to region (NULL: the store's region) and needs at least
+ * person_ref, contact_at, channel and worker; status defaults to "open" and
+ * follow_up_done to false. Each field written gets its own timestamp.
+ * FS_EINVAL names the first bad field; FS_ENOTFOUND for an unknown id. */
+int fs_contact_put(fs_store *s, char out_id[FS_UUID_LEN + 1], const char *id, const char *region,
+		   const json_t *fields, fs_err *err);
+
+/* Mark a contact deleted (a tombstone that replicates). */
+int fs_contact_delete(fs_store *s, const char *id, fs_err *err);
+
+/* A contact as {"id", "region", field: value, ...}; deleted contacts have
+ * "deleted": true. FS_ENOTFOUND when unknown. */
+int fs_contact_get(fs_store *s, json_t **out, const char *id, fs_err *err);
+
+/* Contacts of a region (NULL: all) as an array like fs_contact_get, by id.
+ * Deleted ones are left out unless include_deleted. */
+int fs_contact_list(fs_store *s, json_t **out, const char *region, int include_deleted,
+		    fs_err *err);
+
+/* Recorded conflicts (newest first), at most limit, as an array of
+ * {"id", "table", "record", "region", "field", "winner": {"value", "hlc",
+ * "site"}, "loser": {...}, "detected_by"}. */
+int fs_conflict_list(fs_store *s, json_t **out, long limit, fs_err *err);
+
+#endif

@@ -1,0 +1,110 @@
+/* fieldsync: the store, one SQLite file per kiosk or hub.
+ *
+ * Opened in WAL mode with synchronous=FULL (a kiosk loses power without
+ * warning; a response reported saved must survive), foreign keys on and a
+ * busy timeout. The schema lives in schema/NNN_name.sql, applied as
+ * forward-only migrations tracked by PRAGMA user_version, each in one
+ * transaction. A store written by a newer fieldsync is refused untouched.
+ *
+ * A store handle is used by one thread at a time. Several processes may
+ * open the same file: every write takes SQLite's write lock first and reads
+ * the persisted clock and change counter inside it. */
+#ifndef FIELDSYNC_STORE_H
+#define FIELDSYNC_STORE_H
+
+#include <stdint.h>
+
+#include "fieldsync/error.h"
+#include "fieldsync/hlc.h"
+
+typedef struct fs_store fs_store;
+
+/* Wall clock in ms since 1970; replaceable so tests can move time. */
+typedef uint64_t (*fs_wallclock_fn)(void *ctx);
+
+/* Site ids and region names: [a-z0-9][a-z0-9-]{0,63}. */
+#define FS_NAME_MAX 64
+
+/* Highest schema version this build knows. */
+int fs_store_schema_version(void);
+
+/* Open (creating if missing, mode 0600) the store at path and migrate it to
+ * the current schema. Returns 0 or FS_EVERSION (written by a newer
+ * fieldsync; file untouched), FS_EGENERIC (cannot open, not a database).
+ * *out is freed with fs_store_close. */
+int fs_store_open(fs_store **out, const char *path, fs_err *err);
+
+/* Close; NULL is accepted. */
+void fs_store_close(fs_store *s);
+
+/* Set this store's identity: its site id and, for a kiosk, its region
+ * (NULL for a hub). Allowed once; setting the same values again is a no-op,
+ * other values give FS_ECONFLICT. FS_EINVAL for a malformed name. */
+int fs_store_set_identity(fs_store *s, const char *site, const char *region, fs_err *err);
+
+/* This store's site id and region; "" when not set. Borrowed. */
+const char *fs_store_site(const fs_store *s);
+const char *fs_store_region(const fs_store *s);
+
+/* Is name a valid site or region name? 1 or 0. */
+int fs_name_is_valid(const char *name);
+
+/* Replace the wall clock (tests). fn NULL restores the system clock. */
+void fs_store_set_wallclock(fs_store *s, fs_wallclock_fn fn, void *ctx);
+
+/* Physical time used for new timestamps: wall clock plus the persisted
+ * offset learned from the hub. */
+uint64_t fs_store_now_ms(fs_store *s);
+
+/* The last timestamp issued or seen by this store (persisted). */
+int fs_store_clock_last(fs_store *s, fs_hlc *out, fs_err *err);
+
+/* Offset (ms) added to the wall clock, persisted; see docs/design.md. */
+int64_t fs_store_clock_offset(const fs_store *s);
+
+/* The clock rule for a site whose clock is wrong. Given a trusted time
+ * (the hub's, in ms) and the drift allowed ahead of it:
+ *  - the store's offset becomes trusted_ms - wall clock;
+ *  - this site's own records stamped beyond trusted_ms + max_future_ms can
+ *    only be unacknowledged (the hub refuses them), so they are re-stamped
+ *    with new timestamps and re-queued for sending;
+ *  - the persisted clock comes back to at most trusted_ms + max_future_ms.
+ * All in one transaction. *restamped (may be NULL) gets the count. */
+int fs_store_clock_adjust(fs_store *s, uint64_t trusted_ms, uint64_t max_future_ms,
+			  long *restamped, fs_err *err);
+
+/* The highest change sequence number used so far (0 for a new store). */
+int fs_store_seq(fs_store *s, int64_t *out, fs_err *err);
+
+/* Sync cursors for a peer (0 when unknown). See schema/001_init.sql. */
+int fs_store_peer_cursors(fs_store *s, const char *peer, int64_t *push_cursor,
+			  int64_t *pull_cursor, fs_err *err);
+/* Record that peer acknowledged our changes up to seq (never moves back). */
+int fs_store_peer_ack(fs_store *s, const char *peer, int64_t seq, fs_err *err);
+
+/* Counts for status displays. */
+typedef struct fs_store_counts {
+	long questionnaires, responses, contacts, conflicts, quarantined;
+} fs_store_counts;
+int fs_store_count(fs_store *s, fs_store_counts *out, fs_err *err);
+
+/* What a digest covers: responses of one site only (NULL: all), contacts
+ * and conflicts of one region only (NULL: all). */
+typedef struct fs_digest_scope {
+	const char *responses_site;
+	const char *contacts_region;
+	int include_responses;
+	int include_contacts;
+	int include_questionnaires;
+} fs_digest_scope;
+
+/* A canonical 64-bit digest (FNV-1a, not cryptographic) of the replicated
+ * content in scope: every record, field value and winning (hlc, site), in
+ * key order, so two replicas holding the same data give the same digest. */
+int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs_err *err);
+
+/* Run PRAGMA integrity_check; 0 when "ok", FS_EGENERIC with the first
+ * problem otherwise. */
+int fs_store_check_integrity(fs_store *s, fs_err *err);
+
+#endif

@@ -1,0 +1,549 @@
+#include "db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const fs_db_sql[FS_STMT_COUNT] = {
+	[FS_STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[FS_STMT_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+			     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[FS_STMT_FIELD_GET] = "SELECT value, hlc, site, prev_hlc, prev_site FROM contact_fields "
+			      "WHERE contact_id = ?1 AND field = ?2",
+	[FS_STMT_FIELD_PUT] =
+		"INSERT INTO contact_fields (contact_id, field, value, hlc, site, prev_hlc, "
+		"prev_site, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+		"ON CONFLICT (contact_id, field) DO UPDATE SET value = excluded.value, "
+		"hlc = excluded.hlc, site = excluded.site, prev_hlc = excluded.prev_hlc, "
+		"prev_site = excluded.prev_site, seq = excluded.seq "
+		"WHERE (excluded.hlc, excluded.site) > (contact_fields.hlc, contact_fields.site)",
+	[FS_STMT_CONTACT_INSERT] = "INSERT INTO contacts (id, region) VALUES (?1, ?2) "
+				   "ON CONFLICT (id) DO NOTHING",
+	[FS_STMT_CONTACT_REGION] = "SELECT region FROM contacts WHERE id = ?1",
+	[FS_STMT_RESPONSE_INSERT] =
+		"INSERT INTO responses (id, questionnaire_id, questionnaire_version, started_at, "
+		"submitted_at, language, mode, worker, answers, deleted, hlc, site, seq) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+		"ON CONFLICT (id) DO NOTHING",
+	[FS_STMT_RESPONSE_GET] =
+		"SELECT questionnaire_id, questionnaire_version, started_at, submitted_at, "
+		"language, mode, worker, answers, deleted, hlc, site FROM responses WHERE id = ?1",
+	[FS_STMT_RESPONSE_DELETE] =
+		"UPDATE responses SET questionnaire_id = NULL, questionnaire_version = NULL, "
+		"started_at = NULL, submitted_at = NULL, language = NULL, mode = NULL, "
+		"worker = NULL, answers = NULL, deleted = 1, hlc = ?2, site = ?3, seq = ?4 "
+		"WHERE id = ?1 AND (deleted = 0 OR (?2, ?3) > (hlc, site))",
+	[FS_STMT_QUESTIONNAIRE_INSERT] =
+		"INSERT INTO questionnaires (id, version, doc, deleted, hlc, site, seq) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id, version) DO NOTHING",
+	[FS_STMT_QUESTIONNAIRE_GET] =
+		"SELECT doc, deleted FROM questionnaires WHERE id = ?1 AND version = ?2",
+	[FS_STMT_QUESTIONNAIRE_DELETE] =
+		"UPDATE questionnaires SET doc = NULL, deleted = 1, hlc = ?3, site = ?4, seq = ?5 "
+		"WHERE id = ?1 AND version = ?2 AND (deleted = 0 OR (?3, ?4) > (hlc, site))",
+	[FS_STMT_CONFLICT_INSERT] =
+		"INSERT INTO conflicts (id, record_table, record_id, region, field, winner_value, "
+		"winner_hlc, winner_site, loser_value, loser_hlc, loser_site, hlc, site, seq) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+		"ON CONFLICT (id) DO NOTHING",
+	[FS_STMT_QUARANTINE_INSERT] =
+		"INSERT INTO quarantine (received_hlc, from_site, record_table, record_id, reason, "
+		"change) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+};
+
+/* Step a write statement to completion. */
+static int step_done(fs_store *s, sqlite3_stmt *st, const char *what, fs_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fs_store_sqlite_err(s, err, what);
+	return 0;
+}
+
+static void copy_text(char *out, size_t len, const unsigned char *text)
+{
+	if (text == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	strncpy(out, (const char *)text, len - 1);
+	out[len - 1] = '\0';
+}
+
+static char *dup_text(const unsigned char *text)
+{
+	return text ? strdup((const char *)text) : NULL;
+}
+
+void fs_db_field_clear(fs_db_field *f)
+{
+	free(f->value);
+	memset(f, 0, sizeof(*f));
+}
+
+int fs_db_field_get(fs_store *s, fs_db_field *out, const char *contact_id, const char *field,
+		    fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_FIELD_GET, err);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, contact_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->found = 1;
+		out->value = dup_text(sqlite3_column_text(st, 0));
+		out->hlc = (fs_hlc)sqlite3_column_int64(st, 1);
+		copy_text(out->site, sizeof(out->site), sqlite3_column_text(st, 2));
+		out->prev_hlc = (fs_hlc)sqlite3_column_int64(st, 3);
+		copy_text(out->prev_site, sizeof(out->prev_site), sqlite3_column_text(st, 4));
+		sqlite3_reset(st);
+		if (out->value == NULL)
+			return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fs_store_sqlite_err(s, err, "read contact field");
+	return 0;
+}
+
+int fs_db_field_put(fs_store *s, const char *contact_id, const char *field, const char *value,
+		    fs_hlc hlc, const char *site, fs_hlc prev_hlc, const char *prev_site, int64_t seq,
+		    fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_FIELD_PUT, err);
+
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, contact_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 5, site, -1, SQLITE_STATIC);
+	if (prev_site != NULL && prev_site[0] != '\0') {
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)prev_hlc);
+		sqlite3_bind_text(st, 7, prev_site, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 8, seq);
+	return step_done(s, st, "write contact field", err);
+}
+
+int fs_db_contact_region(fs_store *s, char out[FS_NAME_MAX + 1], const char *id, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_CONTACT_REGION, err);
+	int rc;
+
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		copy_text(out, FS_NAME_MAX + 1, sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fs_store_sqlite_err(s, err, "read contact");
+	return FS_ENOTFOUND;
+}
+
+int fs_db_contact_ensure(fs_store *s, const char *id, const char *region, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_CONTACT_INSERT, err);
+	char have[FS_NAME_MAX + 1];
+	int rc;
+
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+	rc = step_done(s, st, "write contact", err);
+	if (rc != 0 || sqlite3_changes(s->db) == 1)
+		return rc;
+	rc = fs_db_contact_region(s, have, id, err);
+	if (rc != 0)
+		return rc;
+	if (strcmp(have, region) != 0)
+		return fs_err_set(err, FS_ECONFLICT,
+				  "contact %s belongs to region %s, not %s", id, have, region);
+	return 0;
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const json_t *v)
+{
+	if (json_is_string(v))
+		sqlite3_bind_text(st, i, json_string_value(v), -1, SQLITE_TRANSIENT);
+}
+
+int fs_db_response_insert(fs_store *s, int *inserted, const char *id, const json_t *body,
+			  int deleted, fs_hlc hlc, const char *site, int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_RESPONSE_INSERT, err);
+	char *answers = NULL;
+	int rc;
+
+	*inserted = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (body != NULL) {
+		answers = json_dumps(json_object_get(body, "answers"), JSON_COMPACT |
+							JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		if (answers == NULL)
+			return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+		bind_opt_text(st, 2, json_object_get(body, "questionnaire"));
+		sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(body, "version")));
+		bind_opt_text(st, 4, json_object_get(body, "started_at"));
+		bind_opt_text(st, 5, json_object_get(body, "submitted_at"));
+		bind_opt_text(st, 6, json_object_get(body, "language"));
+		bind_opt_text(st, 7, json_object_get(body, "mode"));
+		bind_opt_text(st, 8, json_object_get(body, "worker"));
+		sqlite3_bind_text(st, 9, answers, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int(st, 10, deleted ? 1 : 0);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 12, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, seq);
+	rc = step_done(s, st, "write response", err);
+	free(answers);
+	if (rc == 0)
+		*inserted = sqlite3_changes(s->db) == 1;
+	return rc;
+}
+
+static int set_text(json_t *obj, const char *key, const unsigned char *text)
+{
+	if (text == NULL)
+		return 0;
+	return json_object_set_new(obj, key, json_string((const char *)text));
+}
+
+int fs_db_response_get(fs_store *s, json_t **body, int *deleted, fs_hlc *hlc,
+		       char site[FS_NAME_MAX + 1], const char *id, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_RESPONSE_GET, err);
+	json_t *b = NULL, *answers;
+	int rc;
+
+	*body = NULL;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return FS_ENOTFOUND;
+		return fs_store_sqlite_err(s, err, "read response");
+	}
+	*deleted = sqlite3_column_int(st, 8);
+	*hlc = (fs_hlc)sqlite3_column_int64(st, 9);
+	copy_text(site, FS_NAME_MAX + 1, sqlite3_column_text(st, 10));
+	if (!*deleted) {
+		b = json_object();
+		answers = json_loads((const char *)sqlite3_column_text(st, 7), JSON_DECODE_ANY,
+				     NULL);
+		if (b == NULL || answers == NULL ||
+		    set_text(b, "questionnaire", sqlite3_column_text(st, 0)) != 0 ||
+		    json_object_set_new(b, "version", json_integer(sqlite3_column_int64(st, 1))) ||
+		    set_text(b, "started_at", sqlite3_column_text(st, 2)) != 0 ||
+		    set_text(b, "submitted_at", sqlite3_column_text(st, 3)) != 0 ||
+		    set_text(b, "language", sqlite3_column_text(st, 4)) != 0 ||
+		    set_text(b, "mode", sqlite3_column_text(st, 5)) != 0 ||
+		    set_text(b, "worker", sqlite3_column_text(st, 6)) != 0 ||
+		    json_object_set_new(b, "answers", answers) != 0) {
+			json_decref(b);
+			sqlite3_reset(st);
+			return fs_err_set(err, FS_ENOMEM, "store: cannot read response %s", id);
+		}
+	}
+	sqlite3_reset(st);
+	*body = b;
+	return 0;
+}
+
+int fs_db_response_delete(fs_store *s, int *changed, const char *id, fs_hlc hlc, const char *site,
+			  int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_RESPONSE_DELETE, err);
+	int rc;
+
+	*changed = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 3, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, seq);
+	rc = step_done(s, st, "delete response", err);
+	if (rc == 0)
+		*changed = sqlite3_changes(s->db) == 1;
+	return rc;
+}
+
+int fs_db_questionnaire_insert(fs_store *s, int *inserted, const char *id, int64_t version,
+			       const char *doc_text, int deleted, fs_hlc hlc, const char *site,
+			       int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_QUESTIONNAIRE_INSERT, err);
+	int rc;
+
+	*inserted = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	if (doc_text != NULL)
+		sqlite3_bind_text(st, 3, doc_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, deleted ? 1 : 0);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 6, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, seq);
+	rc = step_done(s, st, "write questionnaire", err);
+	if (rc == 0)
+		*inserted = sqlite3_changes(s->db) == 1;
+	return rc;
+}
+
+int fs_db_questionnaire_get(fs_store *s, char **doc_text, int *deleted, const char *id,
+			    int64_t version, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_QUESTIONNAIRE_GET, err);
+	int rc;
+
+	*doc_text = NULL;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return FS_ENOTFOUND;
+		return fs_store_sqlite_err(s, err, "read questionnaire");
+	}
+	*deleted = sqlite3_column_int(st, 1);
+	if (!*deleted) {
+		*doc_text = dup_text(sqlite3_column_text(st, 0));
+		if (*doc_text == NULL) {
+			sqlite3_reset(st);
+			return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+		}
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int fs_db_questionnaire_delete(fs_store *s, int *changed, const char *id, int64_t version,
+			       fs_hlc hlc, const char *site, int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_QUESTIONNAIRE_DELETE, err);
+	int rc;
+
+	*changed = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 4, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, seq);
+	rc = step_done(s, st, "retire questionnaire", err);
+	if (rc == 0)
+		*changed = sqlite3_changes(s->db) == 1;
+	return rc;
+}
+
+static int bind_side(sqlite3_stmt *st, int i, const json_t *side, char **text)
+{
+	fs_hlc h = 0;
+
+	*text = json_dumps(json_object_get(side, "value"), JSON_COMPACT | JSON_SORT_KEYS |
+								  JSON_ENCODE_ANY);
+	if (*text == NULL)
+		return FS_ENOMEM;
+	fs_hlc_parse(&h, json_string_value(json_object_get(side, "hlc")), NULL);
+	sqlite3_bind_text(st, i, *text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, i + 1, (sqlite3_int64)h);
+	bind_opt_text(st, i + 2, json_object_get(side, "site"));
+	return 0;
+}
+
+int fs_db_conflict_insert(fs_store *s, int *inserted, const char *id, const char *region,
+			  const json_t *body, fs_hlc hlc, const char *site, int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_CONFLICT_INSERT, err);
+	char *wv = NULL, *lv = NULL;
+	int rc;
+
+	*inserted = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	bind_opt_text(st, 2, json_object_get(body, "table"));
+	bind_opt_text(st, 3, json_object_get(body, "record"));
+	sqlite3_bind_text(st, 4, region, -1, SQLITE_STATIC);
+	bind_opt_text(st, 5, json_object_get(body, "field"));
+	if (bind_side(st, 6, json_object_get(body, "winner"), &wv) != 0 ||
+	    bind_side(st, 9, json_object_get(body, "loser"), &lv) != 0) {
+		rc = fs_err_set(err, FS_ENOMEM, "store: out of memory");
+		sqlite3_reset(st);
+		goto cleanup;
+	}
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 13, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, seq);
+	rc = step_done(s, st, "write conflict", err);
+	if (rc == 0)
+		*inserted = sqlite3_changes(s->db) == 1;
+cleanup:
+	free(wv);
+	free(lv);
+	return rc;
+}
+
+int fs_db_quarantine_insert(fs_store *s, const char *from_site, const char *table,
+			    const char *record_id, const char *reason, const char *change_json,
+			    fs_hlc received, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_QUARANTINE_INSERT, err);
+
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)received);
+	sqlite3_bind_text(st, 2, from_site, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, change_json, -1, SQLITE_STATIC);
+	return step_done(s, st, "write quarantine", err);
+}
+
+int fs_db_peer_get(fs_store *s, const char *peer, int64_t *push, int64_t *pull, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	*push = 0;
+	*pull = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT push_cursor, pull_cursor FROM peers WHERE site = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fs_store_sqlite_err(s, err, "read peer");
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		*push = sqlite3_column_int64(st, 0);
+		*pull = sqlite3_column_int64(st, 1);
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		rc = fs_store_sqlite_err(s, err, "read peer");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int peer_set(fs_store *s, const char *sql, const char *peer, int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fs_store_sqlite_err(s, err, "write peer");
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs_store_sqlite_err(s, err, "write peer");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int fs_db_peer_set_push(fs_store *s, const char *peer, int64_t seq, fs_err *err)
+{
+	return peer_set(s,
+			"INSERT INTO peers (site, push_cursor) VALUES (?1, ?2) ON CONFLICT (site) "
+			"DO UPDATE SET push_cursor = excluded.push_cursor "
+			"WHERE excluded.push_cursor > peers.push_cursor",
+			peer, seq, err);
+}
+
+int fs_db_peer_set_pull(fs_store *s, const char *peer, int64_t seq, fs_err *err)
+{
+	return peer_set(s,
+			"INSERT INTO peers (site, pull_cursor) VALUES (?1, ?2) ON CONFLICT (site) "
+			"DO UPDATE SET pull_cursor = excluded.pull_cursor "
+			"WHERE excluded.pull_cursor > peers.pull_cursor",
+			peer, seq, err);
+}
+
+static const char *const hlc_tables[] = {"questionnaires", "responses", "contact_fields",
+					 "conflicts"};
+
+int fs_db_max_hlc(fs_store *s, fs_hlc limit, fs_hlc *out, fs_err *err)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < sizeof(hlc_tables) / sizeof(hlc_tables[0]); i++) {
+		char sql[128];
+		sqlite3_stmt *st = NULL;
+
+		snprintf(sql, sizeof(sql), "SELECT max(hlc) FROM %s WHERE hlc <= ?1",
+			 hlc_tables[i]);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+			return fs_store_sqlite_err(s, err, "read clock");
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+		if (sqlite3_step(st) == SQLITE_ROW && (fs_hlc)sqlite3_column_int64(st, 0) > *out)
+			*out = (fs_hlc)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	return 0;
+}
+
+int fs_db_restamp_own(fs_store *s, fs_hlc limit, long *count, fs_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	*count = 0;
+	for (i = 0; i < sizeof(hlc_tables) / sizeof(hlc_tables[0]) && rc == 0; i++) {
+		char sql[160];
+		sqlite3_stmt *sel = NULL, *upd = NULL;
+
+		/* rowid exists on every table here; order keeps their relative order. */
+		snprintf(sql, sizeof(sql),
+			 "SELECT rowid FROM %s WHERE site = ?1 AND hlc > ?2 ORDER BY hlc",
+			 hlc_tables[i]);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &sel, NULL) != SQLITE_OK)
+			return fs_store_sqlite_err(s, err, "restamp");
+		snprintf(sql, sizeof(sql), "UPDATE %s SET hlc = ?1, seq = ?2 WHERE rowid = ?3",
+			 hlc_tables[i]);
+		if (sqlite3_prepare_v2(s->db, sql, -1, &upd, NULL) != SQLITE_OK) {
+			sqlite3_finalize(sel);
+			return fs_store_sqlite_err(s, err, "restamp");
+		}
+		sqlite3_bind_text(sel, 1, s->site, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(sel, 2, (sqlite3_int64)limit);
+		while (sqlite3_step(sel) == SQLITE_ROW) {
+			sqlite3_bind_int64(upd, 1, (sqlite3_int64)fs_txn_tick(s));
+			sqlite3_bind_int64(upd, 2, fs_txn_next_seq(s));
+			sqlite3_bind_int64(upd, 3, sqlite3_column_int64(sel, 0));
+			if (sqlite3_step(upd) != SQLITE_DONE) {
+				rc = fs_store_sqlite_err(s, err, "restamp");
+				break;
+			}
+			sqlite3_reset(upd);
+			(*count)++;
+		}
+		sqlite3_finalize(sel);
+		sqlite3_finalize(upd);
+	}
+	return rc;
+}

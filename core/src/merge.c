@@ -1,0 +1,421 @@
+/* The merge rules, in one place. Storage goes through db.c. */
+#include "fieldsync/merge.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "fieldsync/questionnaire.h"
+#include "store_internal.h"
+
+#define CANON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+#define DOC_CACHE 8
+
+static const char *table_name(fs_table t)
+{
+	switch (t) {
+	case FS_TABLE_QUESTIONNAIRES: return "questionnaires";
+	case FS_TABLE_RESPONSES: return "responses";
+	case FS_TABLE_CONTACTS: return "contacts";
+	case FS_TABLE_CONFLICTS: return "conflicts";
+	}
+	return "?";
+}
+
+/* State of one merge: the questionnaires already parsed, the last contact
+ * row ensured, and the counts. */
+typedef struct merge_ctx {
+	fs_store *s;
+	const fs_changeset *cs;
+	fs_merge_result res;
+	struct {
+		char id[FS_ID_MAX + 1];
+		int64_t version;
+		json_t *doc; /* NULL: not published here */
+	} docs[DOC_CACHE];
+	size_t ndocs, next_doc;
+	char last_contact[FS_ID_MAX + 1];
+} merge_ctx;
+
+static void ctx_free(merge_ctx *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->ndocs; i++)
+		json_decref(m->docs[i].doc);
+}
+
+static int quarantine(merge_ctx *m, const fs_change *c, const char *reason, fs_err *err)
+{
+	char *text = c->value ? json_dumps(c->value, CANON_FLAGS) : NULL;
+	int rc;
+
+	rc = fs_db_quarantine_insert(m->s, m->cs->site, table_name(c->table), c->id, reason,
+				     text ? text : "null", fs_txn_tick(m->s), err);
+	free(text);
+	if (rc == 0)
+		m->res.quarantined++;
+	return rc;
+}
+
+static int get_doc(merge_ctx *m, json_t **out, const char *id, int64_t version, fs_err *err)
+{
+	json_t *doc = NULL;
+	size_t i, slot;
+	int rc;
+
+	for (i = 0; i < m->ndocs; i++)
+		if (m->docs[i].version == version && strcmp(m->docs[i].id, id) == 0) {
+			*out = m->docs[i].doc;
+			return 0;
+		}
+	rc = fs_questionnaire_get(m->s, &doc, id, version, NULL);
+	if (rc != 0 && rc != FS_ENOTFOUND)
+		return fs_err_set(err, rc, "merge: cannot read questionnaire %s", id);
+	if (m->ndocs < DOC_CACHE) {
+		slot = m->ndocs++;
+	} else {
+		slot = m->next_doc;
+		m->next_doc = (m->next_doc + 1) % DOC_CACHE;
+		json_decref(m->docs[slot].doc);
+	}
+	snprintf(m->docs[slot].id, sizeof(m->docs[slot].id), "%s", id);
+	m->docs[slot].version = version;
+	m->docs[slot].doc = doc;
+	*out = doc;
+	return 0;
+}
+
+static int str_eq(const json_t *a, const json_t *b)
+{
+	const char *x = json_string_value(a), *y = json_string_value(b);
+
+	if (x == NULL || y == NULL)
+		return x == y;
+	return strcmp(x, y) == 0;
+}
+
+/* Same response content? worker null and absent are the same. */
+static int response_same(const json_t *a, const json_t *b)
+{
+	static const char *const keys[] = {"questionnaire", "started_at", "submitted_at",
+					   "language", "mode", "worker", NULL};
+	size_t i;
+
+	for (i = 0; keys[i] != NULL; i++)
+		if (!str_eq(json_object_get(a, keys[i]), json_object_get(b, keys[i])))
+			return 0;
+	return json_integer_value(json_object_get(a, "version")) ==
+		       json_integer_value(json_object_get(b, "version")) &&
+	       json_equal(json_object_get(a, "answers"), json_object_get(b, "answers"));
+}
+
+static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
+{
+	fs_store *s = m->s;
+	fs_err rerr = {0, ""};
+	json_t *doc = NULL, *have = NULL;
+	char site[FS_NAME_MAX + 1], today[11];
+	int inserted = 0, changed = 0, deleted = 0, rc;
+	fs_hlc hlc;
+
+	if (c->deleted) {
+		rc = fs_db_response_insert(s, &inserted, c->id, NULL, 1, c->hlc, c->site,
+					   fs_txn_next_seq(s), err);
+		if (rc == 0 && !inserted)
+			rc = fs_db_response_delete(s, &changed, c->id, c->hlc, c->site,
+						   fs_txn_next_seq(s), err);
+		if (rc == 0) {
+			if (inserted || changed)
+				m->res.applied++;
+			else
+				m->res.unchanged++;
+		}
+		return rc;
+	}
+	rc = get_doc(m, &doc, json_string_value(json_object_get(c->value, "questionnaire")),
+		     json_integer_value(json_object_get(c->value, "version")), err);
+	if (rc != 0)
+		return rc;
+	if (doc == NULL) {
+		fs_err_set(&rerr, FS_ENOTFOUND, "questionnaire %s version %lld is not known here",
+			   json_string_value(json_object_get(c->value, "questionnaire")),
+			   (long long)json_integer_value(json_object_get(c->value, "version")));
+		return quarantine(m, c, rerr.msg, err);
+	}
+	memcpy(today, json_string_value(json_object_get(c->value, "submitted_at")), 10);
+	today[10] = '\0';
+	if (fs_answers_validate(doc, json_object_get(c->value, "answers"), today, NULL, &rerr) !=
+	    0)
+		return quarantine(m, c, rerr.msg, err);
+	rc = fs_db_response_insert(s, &inserted, c->id, c->value, 0, c->hlc, c->site,
+				   fs_txn_next_seq(s), err);
+	if (rc != 0)
+		return rc;
+	if (inserted) {
+		m->res.applied++;
+		return 0;
+	}
+	rc = fs_db_response_get(s, &have, &deleted, &hlc, site, c->id, err);
+	if (rc != 0)
+		return rc;
+	if (deleted || response_same(have, c->value)) {
+		m->res.unchanged++;
+	} else {
+		fs_err_set(&rerr, FS_ECONFLICT,
+			   "response %s is already stored with other content; an immutable "
+			   "record is never overwritten",
+			   c->id);
+		rc = quarantine(m, c, rerr.msg, err);
+	}
+	json_decref(have);
+	return rc;
+}
+
+static int merge_questionnaire(merge_ctx *m, const fs_change *c, fs_err *err)
+{
+	fs_store *s = m->s;
+	char *text = NULL, *have = NULL;
+	int inserted = 0, changed = 0, deleted = 0, rc;
+
+	if (c->deleted) {
+		rc = fs_db_questionnaire_insert(s, &inserted, c->id, c->version, NULL, 1, c->hlc,
+						c->site, fs_txn_next_seq(s), err);
+		if (rc == 0 && !inserted)
+			rc = fs_db_questionnaire_delete(s, &changed, c->id, c->version, c->hlc,
+							c->site, fs_txn_next_seq(s), err);
+		if (rc == 0) {
+			if (inserted || changed)
+				m->res.applied++;
+			else
+				m->res.unchanged++;
+		}
+		return rc;
+	}
+	text = json_dumps(c->value, CANON_FLAGS);
+	if (text == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	rc = fs_db_questionnaire_insert(s, &inserted, c->id, c->version, text, 0, c->hlc, c->site,
+					fs_txn_next_seq(s), err);
+	if (rc == 0 && inserted)
+		m->res.applied++;
+	if (rc == 0 && !inserted)
+		rc = fs_db_questionnaire_get(s, &have, &deleted, c->id, c->version, err);
+	if (rc == 0 && !inserted) {
+		if (deleted || strcmp(have, text) == 0) {
+			m->res.unchanged++;
+		} else {
+			fs_err rerr = {0, ""};
+
+			fs_err_set(&rerr, FS_ECONFLICT,
+				   "questionnaire %s version %lld is already published with "
+				   "other content",
+				   c->id, (long long)c->version);
+			rc = quarantine(m, c, rerr.msg, err);
+		}
+	}
+	free(text);
+	free(have);
+	return rc;
+}
+
+static json_t *side(const char *value_text, fs_hlc hlc, const char *site)
+{
+	char h[FS_HLC_TEXT_LEN + 1];
+
+	fs_hlc_format(h, hlc);
+	return json_pack("{s:o, s:s, s:s}", "value",
+			 json_loads(value_text, JSON_DECODE_ANY, NULL), "hlc", h, "site", site);
+}
+
+/* Record that loser was overwritten by winner without either writer having
+ * seen the other's value. */
+static int record_conflict(merge_ctx *m, const fs_change *c, const char *win_value,
+			   fs_hlc win_hlc, const char *win_site, const char *lose_value,
+			   fs_hlc lose_hlc, const char *lose_site, fs_err *err)
+{
+	char id[FS_ID_MAX + 1];
+	json_t *body;
+	int inserted = 0, rc;
+
+	fs_conflict_id(id, c->id, c->field, lose_hlc, lose_site);
+	body = json_pack("{s:s, s:s, s:s, s:o, s:o}", "table", "contacts", "record", c->id,
+			 "field", c->field, "winner", side(win_value, win_hlc, win_site), "loser",
+			 side(lose_value, lose_hlc, lose_site));
+	if (body == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	rc = fs_db_conflict_insert(m->s, &inserted, id, c->region, body, fs_txn_tick(m->s),
+				   m->s->site, fs_txn_next_seq(m->s), err);
+	json_decref(body);
+	if (rc == 0 && inserted)
+		m->res.conflicts++;
+	return rc;
+}
+
+static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
+{
+	fs_store *s = m->s;
+	fs_db_field cur;
+	char *text = NULL;
+	int rc, cmp, concurrent;
+
+	if (strcmp(m->last_contact, c->id) != 0) {
+		fs_err rerr = {0, ""};
+
+		rc = fs_db_contact_ensure(s, c->id, c->region, &rerr);
+		if (rc == FS_ECONFLICT)
+			return quarantine(m, c, rerr.msg, err);
+		if (rc != 0)
+			return fs_err_set(err, rc, "%s", rerr.msg);
+		snprintf(m->last_contact, sizeof(m->last_contact), "%s", c->id);
+	}
+	text = json_dumps(c->value, CANON_FLAGS);
+	if (text == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	rc = fs_db_field_get(s, &cur, c->id, c->field, err);
+	if (rc != 0)
+		goto cleanup;
+	if (!cur.found) {
+		rc = fs_db_field_put(s, c->id, c->field, text, c->hlc, c->site, c->prev_hlc,
+				     c->prev_site, fs_txn_next_seq(s), err);
+		if (rc == 0)
+			m->res.applied++;
+		goto cleanup;
+	}
+	cmp = fs_hlc_site_cmp(c->hlc, c->site, cur.hlc, cur.site);
+	if (cmp == 0) {
+		if (strcmp(text, cur.value) == 0) {
+			m->res.unchanged++;
+		} else {
+			fs_err rerr = {0, ""};
+
+			fs_err_set(&rerr, FS_ECONFLICT,
+				   "contact %s field %s: another value with the same timestamp "
+				   "and site is stored",
+				   c->id, c->field);
+			rc = quarantine(m, c, rerr.msg, err);
+		}
+		goto cleanup;
+	}
+	/* Concurrent: different writers, and neither write replaced the other.
+	 * A site's own writes are ordered by its clock; equal values lose
+	 * nothing, so they are not worth an admin's time. */
+	concurrent = strcmp(c->site, cur.site) != 0 &&
+		     !(c->prev_hlc == cur.hlc && strcmp(c->prev_site, cur.site) == 0) &&
+		     !(cur.prev_hlc == c->hlc && strcmp(cur.prev_site, c->site) == 0) &&
+		     strcmp(text, cur.value) != 0;
+	if (cmp > 0) {
+		if (concurrent)
+			rc = record_conflict(m, c, text, c->hlc, c->site, cur.value, cur.hlc,
+					     cur.site, err);
+		if (rc == 0)
+			rc = fs_db_field_put(s, c->id, c->field, text, c->hlc, c->site,
+					     c->prev_hlc, c->prev_site, fs_txn_next_seq(s), err);
+		if (rc == 0)
+			m->res.applied++;
+	} else {
+		if (concurrent)
+			rc = record_conflict(m, c, cur.value, cur.hlc, cur.site, text, c->hlc,
+					     c->site, err);
+		if (rc == 0)
+			m->res.unchanged++;
+	}
+cleanup:
+	fs_db_field_clear(&cur);
+	free(text);
+	return rc;
+}
+
+static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
+{
+	int inserted = 0;
+	int rc = fs_db_conflict_insert(m->s, &inserted, c->id, c->region, c->value, c->hlc,
+				       c->site, fs_txn_next_seq(m->s), err);
+
+	if (rc == 0) {
+		if (inserted)
+			m->res.applied++;
+		else
+			m->res.unchanged++;
+	}
+	return rc;
+}
+
+/* Checks that refuse the whole set before anything is written. */
+static int precheck(fs_store *s, const fs_changeset *cs, const fs_merge_opts *o, fs_err *err)
+{
+	uint64_t now = fs_store_now_ms(s);
+	size_t i;
+
+	for (i = 0; i < cs->count; i++) {
+		const fs_change *c = &cs->changes[i];
+
+		if (o->author_site && strcmp(c->site, o->author_site) != 0)
+			return fs_err_set(err, FS_EFORBIDDEN,
+					  "changes[%zu]: made by site %s, but the sender is %s; a "
+					  "site may only send its own writes",
+					  i, c->site, o->author_site);
+		if (o->allowed_tables && !(o->allowed_tables & c->table))
+			return fs_err_set(err, FS_EFORBIDDEN,
+					  "changes[%zu]: this sender may not write %s", i,
+					  table_name(c->table));
+		if (o->region && (c->table == FS_TABLE_CONTACTS || c->table == FS_TABLE_CONFLICTS) &&
+		    strcmp(c->region, o->region) != 0)
+			return fs_err_set(err, FS_EFORBIDDEN,
+					  "changes[%zu]: region %s is not the sender's region %s", i,
+					  c->region, o->region);
+		if (o->max_future_ms && fs_hlc_ms(c->hlc) > now + o->max_future_ms)
+			return fs_err_set(err, FS_ECLOCK,
+					  "changes[%zu].hlc: %llu ms ahead of this store's clock "
+					  "(at most %llu allowed); the sending site's clock is wrong",
+					  i, (unsigned long long)(fs_hlc_ms(c->hlc) - now),
+					  (unsigned long long)o->max_future_ms);
+	}
+	return 0;
+}
+
+int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opts,
+		   fs_merge_result *out, fs_err *err)
+{
+	fs_merge_opts none = {0, NULL, 0, NULL, NULL};
+	merge_ctx m;
+	size_t i;
+	int rc;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (opts == NULL)
+		opts = &none;
+	if (s->site[0] == '\0')
+		return fs_err_set(err, FS_EINVAL, "merge: store has no site identity yet");
+	rc = precheck(s, cs, opts, err);
+	if (rc != 0)
+		return rc;
+	memset(&m, 0, sizeof(m));
+	m.s = s;
+	m.cs = cs;
+	rc = fs_txn_begin(s, err);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < cs->count && rc == 0; i++) {
+		const fs_change *c = &cs->changes[i];
+
+		fs_txn_observe(s, c->hlc);
+		switch (c->table) {
+		case FS_TABLE_QUESTIONNAIRES: rc = merge_questionnaire(&m, c, err); break;
+		case FS_TABLE_RESPONSES: rc = merge_response(&m, c, err); break;
+		case FS_TABLE_CONTACTS: rc = merge_contact(&m, c, err); break;
+		case FS_TABLE_CONFLICTS: rc = merge_conflict(&m, c, err); break;
+		}
+	}
+	if (rc == 0 && opts->peer != NULL)
+		rc = fs_db_peer_set_pull(s, opts->peer, cs->to, err);
+	if (rc == 0)
+		rc = fs_txn_commit(s, err);
+	else
+		fs_txn_rollback(s);
+	ctx_free(&m);
+	if (rc == 0 && out != NULL)
+		*out = m.res;
+	return rc;
+}

@@ -1,0 +1,497 @@
+#include "store_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+
+extern const char *const fs_schema_migrations[];
+extern const int fs_schema_migration_count;
+
+#define BUSY_TIMEOUT_MS 10000
+
+int fs_store_schema_version(void)
+{
+	return fs_schema_migration_count;
+}
+
+static uint64_t system_wallclock(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
+}
+
+int fs_store_sqlite_err(fs_store *s, fs_err *err, const char *what)
+{
+	int code = sqlite3_errcode(s->db);
+	int rc = FS_EGENERIC;
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		rc = FS_EBUSY;
+	else if (code == SQLITE_NOMEM)
+		rc = FS_ENOMEM;
+	return fs_err_set(err, rc, "store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+int fs_store_exec(fs_store *s, const char *sql, fs_err *err)
+{
+	char *msg = NULL;
+	int rc;
+
+	rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		int code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? FS_EBUSY : FS_EGENERIC;
+
+		fs_err_set(err, code, "store: %s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return code;
+	}
+	return 0;
+}
+
+sqlite3_stmt *fs_store_stmt(fs_store *s, enum fs_stmt_id id, fs_err *err)
+{
+	sqlite3_stmt *st = s->stmt[id];
+
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(s->db, fs_db_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st,
+				       NULL) != SQLITE_OK) {
+			fs_store_sqlite_err(s, err, "prepare");
+			return NULL;
+		}
+		s->stmt[id] = st;
+	} else {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	return st;
+}
+
+int fs_meta_get(fs_store *s, const char *key, char *out, size_t len, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_META_GET, err);
+	int rc;
+
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return FS_ENOTFOUND;
+	return fs_store_sqlite_err(s, err, "read meta");
+}
+
+int fs_meta_put(fs_store *s, const char *key, const char *value, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_META_PUT, err);
+	int rc;
+
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fs_store_sqlite_err(s, err, "write meta");
+	return 0;
+}
+
+static int meta_get_i64(fs_store *s, const char *key, int64_t *out, fs_err *err)
+{
+	char text[32];
+	int rc = fs_meta_get(s, key, text, sizeof(text), err);
+
+	if (rc == FS_ENOTFOUND) {
+		*out = 0;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	*out = strtoll(text, NULL, 10);
+	return 0;
+}
+
+static int meta_put_i64(fs_store *s, const char *key, int64_t v, fs_err *err)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%" PRId64, v);
+	return fs_meta_put(s, key, text, err);
+}
+
+static int migrate(fs_store *s, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 0, rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return fs_store_sqlite_err(s, err, "read schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > fs_schema_migration_count)
+		return fs_err_set(err, FS_EVERSION,
+				  "store: schema version %d was written by a newer fieldsync "
+				  "(this one knows up to %d); not touching it",
+				  version, fs_schema_migration_count);
+	while (version < fs_schema_migration_count) {
+		char sql[64];
+
+		/* One transaction per migration: a crash leaves the previous version. */
+		rc = fs_store_exec(s, "BEGIN IMMEDIATE", err);
+		if (rc != 0)
+			return rc;
+		rc = fs_store_exec(s, fs_schema_migrations[version], err);
+		if (rc == 0) {
+			snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+			rc = fs_store_exec(s, sql, err);
+		}
+		if (rc == 0)
+			rc = fs_store_exec(s, "COMMIT", err);
+		if (rc != 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		version++;
+	}
+	return 0;
+}
+
+static int load_identity(fs_store *s, fs_err *err)
+{
+	int rc;
+
+	rc = fs_meta_get(s, "site", s->site, sizeof(s->site), err);
+	if (rc == FS_ENOTFOUND)
+		s->site[0] = '\0';
+	else if (rc != 0)
+		return rc;
+	rc = fs_meta_get(s, "region", s->region, sizeof(s->region), err);
+	if (rc == FS_ENOTFOUND)
+		s->region[0] = '\0';
+	else if (rc != 0)
+		return rc;
+	return meta_get_i64(s, "clock_offset_ms", &s->offset_ms, err);
+}
+
+int fs_store_open(fs_store **out, const char *path, fs_err *err)
+{
+	fs_store *s = NULL;
+	int rc, fd;
+
+	*out = NULL;
+	/* Create the file ourselves so it is 0600 from the first byte. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fs_err_set(err, FS_EGENERIC, "store: cannot open %s: %s", path,
+				  strerror(errno));
+	close(fd);
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+	s->wallclock = system_wallclock;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		rc = fs_err_set(err, FS_EGENERIC, "store: cannot open %s: %s", path,
+				s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(s->db, 0);
+	rc = fs_store_exec(s,
+			   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+			   "PRAGMA foreign_keys=ON;",
+			   err);
+	if (rc != 0)
+		goto fail;
+	rc = migrate(s, err);
+	if (rc != 0)
+		goto fail;
+	rc = load_identity(s, err);
+	if (rc != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	if (err != NULL && err->code != 0 && strstr(err->msg, path) == NULL) {
+		size_t used = strlen(err->msg);
+
+		snprintf(err->msg + used, sizeof(err->msg) - used, " (%s)", path);
+	}
+	fs_store_close(s);
+	return rc;
+}
+
+void fs_store_close(fs_store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	if (s->in_txn)
+		fs_txn_rollback(s);
+	for (i = 0; i < FS_STMT_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int fs_name_is_valid(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	for (i = 0; name[i] != '\0'; i++) {
+		char c = name[i];
+
+		if (i >= FS_NAME_MAX)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0)))
+			return 0;
+	}
+	return 1;
+}
+
+int fs_store_set_identity(fs_store *s, const char *site, const char *region, fs_err *err)
+{
+	int rc;
+
+	if (!fs_name_is_valid(site))
+		return fs_err_set(err, FS_EINVAL,
+				  "site id must match [a-z0-9][a-z0-9-]{0,63}");
+	if (region != NULL && !fs_name_is_valid(region))
+		return fs_err_set(err, FS_EINVAL,
+				  "region must match [a-z0-9][a-z0-9-]{0,63}");
+	if (s->site[0] != '\0') {
+		if (strcmp(s->site, site) == 0 && strcmp(s->region, region ? region : "") == 0)
+			return 0;
+		return fs_err_set(err, FS_ECONFLICT,
+				  "store already belongs to site %s; its identity cannot change",
+				  s->site);
+	}
+	rc = fs_txn_begin(s, err);
+	if (rc != 0)
+		return rc;
+	rc = fs_meta_put(s, "site", site, err);
+	if (rc == 0 && region != NULL)
+		rc = fs_meta_put(s, "region", region, err);
+	if (rc == 0)
+		rc = fs_txn_commit(s, err);
+	else
+		fs_txn_rollback(s);
+	if (rc == 0) {
+		snprintf(s->site, sizeof(s->site), "%s", site);
+		snprintf(s->region, sizeof(s->region), "%s", region ? region : "");
+	}
+	return rc;
+}
+
+const char *fs_store_site(const fs_store *s)
+{
+	return s->site;
+}
+
+const char *fs_store_region(const fs_store *s)
+{
+	return s->region;
+}
+
+void fs_store_set_wallclock(fs_store *s, fs_wallclock_fn fn, void *ctx)
+{
+	s->wallclock = fn ? fn : system_wallclock;
+	s->wallclock_ctx = ctx;
+}
+
+uint64_t fs_store_now_ms(fs_store *s)
+{
+	int64_t t = (int64_t)s->wallclock(s->wallclock_ctx) + s->offset_ms;
+
+	return t < 0 ? 0 : (uint64_t)t;
+}
+
+int64_t fs_store_clock_offset(const fs_store *s)
+{
+	return s->offset_ms;
+}
+
+int fs_txn_begin(fs_store *s, fs_err *err)
+{
+	int64_t v;
+	int rc;
+
+	if (s->in_txn)
+		return fs_err_set(err, FS_EGENERIC, "store: transaction already open");
+	rc = fs_store_exec(s, "BEGIN IMMEDIATE", err);
+	if (rc != 0)
+		return rc;
+	s->in_txn = 1;
+	rc = meta_get_i64(s, "seq", &s->txn_seq, err);
+	if (rc == 0)
+		rc = meta_get_i64(s, "hlc", &v, err);
+	if (rc == 0)
+		rc = meta_get_i64(s, "clock_offset_ms", &s->offset_ms, err);
+	if (rc != 0) {
+		fs_txn_rollback(s);
+		return rc;
+	}
+	s->txn_hlc = (fs_hlc)v;
+	s->txn_seq_start = s->txn_seq;
+	s->txn_hlc_start = s->txn_hlc;
+	return 0;
+}
+
+int fs_txn_commit(fs_store *s, fs_err *err)
+{
+	int rc = 0;
+
+	if (s->txn_seq != s->txn_seq_start)
+		rc = meta_put_i64(s, "seq", s->txn_seq, err);
+	if (rc == 0 && s->txn_hlc != s->txn_hlc_start)
+		rc = meta_put_i64(s, "hlc", (int64_t)s->txn_hlc, err);
+	if (rc == 0)
+		rc = fs_store_exec(s, "COMMIT", err);
+	if (rc != 0) {
+		fs_txn_rollback(s);
+		return rc;
+	}
+	s->in_txn = 0;
+	return 0;
+}
+
+void fs_txn_rollback(fs_store *s)
+{
+	int i;
+
+	/* Reset statements first: an active one would keep the rollback from
+	 * releasing the lock. */
+	for (i = 0; i < FS_STMT_COUNT; i++)
+		if (s->stmt[i] != NULL)
+			sqlite3_reset(s->stmt[i]);
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_txn = 0;
+}
+
+int64_t fs_txn_next_seq(fs_store *s)
+{
+	return ++s->txn_seq;
+}
+
+fs_hlc fs_txn_tick(fs_store *s)
+{
+	s->txn_hlc = fs_hlc_tick(s->txn_hlc, fs_store_now_ms(s));
+	return s->txn_hlc;
+}
+
+void fs_txn_observe(fs_store *s, fs_hlc h)
+{
+	if (h > s->txn_hlc)
+		s->txn_hlc = h;
+}
+
+int fs_store_clock_last(fs_store *s, fs_hlc *out, fs_err *err)
+{
+	int64_t v;
+	int rc = meta_get_i64(s, "hlc", &v, err);
+
+	if (rc == 0)
+		*out = (fs_hlc)v;
+	return rc;
+}
+
+int fs_store_seq(fs_store *s, int64_t *out, fs_err *err)
+{
+	return meta_get_i64(s, "seq", out, err);
+}
+
+int fs_store_clock_adjust(fs_store *s, uint64_t trusted_ms, uint64_t max_future_ms, long *restamped,
+			  fs_err *err)
+{
+	fs_hlc limit;
+	long n = 0;
+	int rc;
+
+	if (restamped)
+		*restamped = 0;
+	if (trusted_ms > FS_HLC_MS_MAX || max_future_ms > FS_HLC_MS_MAX - trusted_ms)
+		return fs_err_set(err, FS_EINVAL, "clock: trusted time out of range");
+	/* Re-stamp beyond half the allowance, so that the new stamps (just
+	 * above what is kept) are still well inside what the hub accepts. */
+	limit = fs_hlc_make(trusted_ms + max_future_ms / 2, 0xffff);
+	rc = fs_txn_begin(s, err);
+	if (rc != 0)
+		return rc;
+	s->offset_ms = (int64_t)trusted_ms - (int64_t)s->wallclock(s->wallclock_ctx);
+	rc = meta_put_i64(s, "clock_offset_ms", s->offset_ms, err);
+	if (rc == 0 && s->txn_hlc > limit) {
+		/* Everything we hold is at or below limit except our own
+		 * unacknowledged writes, which are re-stamped above it. */
+		rc = fs_db_max_hlc(s, limit, &s->txn_hlc, err);
+		if (rc == 0)
+			rc = fs_db_restamp_own(s, limit, &n, err);
+	}
+	if (rc == 0)
+		rc = fs_txn_commit(s, err);
+	else
+		fs_txn_rollback(s);
+	if (rc == 0 && restamped)
+		*restamped = n;
+	return rc;
+}
+
+int fs_store_peer_cursors(fs_store *s, const char *peer, int64_t *push_cursor, int64_t *pull_cursor,
+			  fs_err *err)
+{
+	return fs_db_peer_get(s, peer, push_cursor, pull_cursor, err);
+}
+
+int fs_store_peer_ack(fs_store *s, const char *peer, int64_t seq, fs_err *err)
+{
+	int rc = fs_txn_begin(s, err);
+
+	if (rc != 0)
+		return rc;
+	rc = fs_db_peer_set_push(s, peer, seq, err);
+	if (rc == 0)
+		return fs_txn_commit(s, err);
+	fs_txn_rollback(s);
+	return rc;
+}
+
+int fs_store_check_integrity(fs_store *s, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+		return fs_store_sqlite_err(s, err, "integrity check");
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = fs_store_sqlite_err(s, err, "integrity check");
+	} else {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+
+		if (r == NULL || strcmp(r, "ok") != 0)
+			rc = fs_err_set(err, FS_EGENERIC, "store: integrity check: %s",
+					r ? r : "(no result)");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

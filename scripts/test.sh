@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every fieldsync test: builds twice (warnings as errors; then also
+# with address+undefined sanitizers) and runs ctest in each build.
+# Environment: FIELDSYNC_SCHEDULES (convergence schedules, default 1000),
+# FIELDSYNC_SKIP_SANITIZE=1 to run the plain build only.
+set -euo pipefail
+FIELDSYNC_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$FIELDSYNC_ROOT/scripts/deps.sh"
+fieldsync_install_deps
+
+jobs=$(nproc)
+echo "== build: warnings as errors"
+fieldsync_build "$FIELDSYNC_ROOT/build/werror" -DFIELDSYNC_WERROR=ON
+echo "== tests: warnings-as-errors build"
+(cd "$FIELDSYNC_ROOT/build/werror" && ctest --output-on-failure -j"$jobs")
+
+if [ "${FIELDSYNC_SKIP_SANITIZE:-0}" != 1 ]; then
+  echo "== build: address+undefined sanitizers"
+  fieldsync_build "$FIELDSYNC_ROOT/build/sanitize" -DFIELDSYNC_WERROR=ON -DFIELDSYNC_SANITIZE=ON
+  echo "== tests: sanitizer build"
+  (cd "$FIELDSYNC_ROOT/build/sanitize" && \
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --output-on-failure -j"$jobs")
+fi
+echo "== all tests passed"

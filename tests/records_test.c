@@ -1,0 +1,218 @@
+#include "fieldsync/records.h"
+#include "test.h"
+#include "testutil.h"
+
+static char dir[64];
+
+static long count_responses(fs_store *s)
+{
+	fs_store_counts n;
+
+	fs_store_count(s, &n, NULL);
+	return n.responses;
+}
+
+static void questionnaire_publish_is_idempotent_and_immutable(void)
+{
+	fs_store *s = test_store(dir, "hub1", NULL, NULL);
+	json_t *doc = json_loads(test_questionnaire, 0, NULL), *got = NULL;
+	fs_err e = {0, ""};
+
+	CHECK(fs_questionnaire_publish(s, doc, &e) == 0);
+	CHECK(fs_questionnaire_publish(s, doc, &e) == 0);
+	CHECK(fs_questionnaire_get(s, &got, "visit", 0, &e) == 0);
+	CHECK(json_equal(got, doc));
+	json_decref(got);
+	json_object_set_new(doc, "title", json_pack("{s:s}", "en", "Changed"));
+	CHECK(fs_questionnaire_publish(s, doc, &e) == FS_ECONFLICT);
+	CHECK(strstr(e.msg, "already published") != NULL);
+	json_decref(doc);
+	fs_store_close(s);
+}
+
+static void questionnaire_publish_rejects_invalid_with_path(void)
+{
+	fs_store *s = test_store(dir, "hub2", NULL, NULL);
+	json_t *doc = json_loads(test_questionnaire, 0, NULL), *list = NULL;
+	fs_err e = {0, ""};
+
+	json_object_set_new(json_array_get(json_object_get(doc, "questions"), 1), "type",
+			    json_string("slider"));
+	CHECK(fs_questionnaire_publish(s, doc, &e) == FS_EINVAL);
+	CHECK_MSG(strstr(e.msg, "questions[1]") != NULL, "message: %s", e.msg);
+	CHECK(fs_questionnaire_list(s, &list, NULL) == 0);
+	CHECK(json_array_size(list) == 0);
+	json_decref(list);
+	json_decref(doc);
+	fs_store_close(s);
+}
+
+static void response_add_stores_and_reads_back(void)
+{
+	fs_store *s = test_store(dir, "k-resp", "north", NULL);
+	json_t *b = test_response(4, "Lovely staff"), *got = NULL;
+	char id[FS_UUID_LEN + 1];
+
+	CHECK(test_publish(s, NULL) == 0);
+	CHECK(fs_response_add(s, id, b, NULL) == 0);
+	CHECK(fs_uuid_is_valid(id));
+	CHECK(fs_response_get(s, &got, id, NULL) == 0);
+	CHECK(json_equal(json_object_get(got, "answers"), json_object_get(b, "answers")));
+	CHECK_STR(json_string_value(json_object_get(got, "site")), "k-resp");
+	json_decref(got);
+	json_decref(b);
+	fs_store_close(s);
+}
+
+static void response_add_refuses_invalid_and_stores_nothing(void)
+{
+	fs_store *s = test_store(dir, "k-bad", "north", NULL);
+	json_t *b = test_response(9, NULL);
+	char id[FS_UUID_LEN + 1];
+	fs_err e = {0, ""};
+
+	CHECK(test_publish(s, NULL) == 0);
+	CHECK(fs_response_add(s, id, b, &e) == FS_EINVAL);
+	CHECK_MSG(strstr(e.msg, "overall") != NULL, "message: %s", e.msg);
+	CHECK(id[0] == '\0');
+	/* Consent declined ends the questionnaire: nothing is stored. */
+	json_decref(b);
+	b = test_response(3, NULL);
+	json_object_set_new(json_object_get(b, "answers"), "consent", json_false());
+	fs_err_clear(&e);
+	CHECK(fs_response_add(s, id, b, &e) == FS_EINVAL);
+	json_decref(b);
+	/* Unknown questionnaire. */
+	b = test_response(3, NULL);
+	json_object_set_new(b, "questionnaire", json_string("nope"));
+	fs_err_clear(&e);
+	CHECK(fs_response_add(s, id, b, &e) == FS_ENOTFOUND);
+	json_decref(b);
+	/* Bad shape. */
+	b = test_response(3, NULL);
+	json_object_set_new(b, "mode", json_string("robot"));
+	fs_err_clear(&e);
+	CHECK(fs_response_add(s, id, b, &e) == FS_EINVAL);
+	CHECK_MSG(strstr(e.msg, "mode") != NULL, "message: %s", e.msg);
+	json_decref(b);
+	CHECK(count_responses(s) == 0);
+	fs_store_close(s);
+}
+
+static void response_delete_leaves_tombstone(void)
+{
+	fs_store *s = test_store(dir, "k-del", "north", NULL);
+	json_t *b = test_response(2, "private words"), *got = NULL;
+	char id[FS_UUID_LEN + 1];
+	fs_err e = {0, ""};
+
+	CHECK(test_publish(s, NULL) == 0);
+	CHECK(fs_response_add(s, id, b, NULL) == 0);
+	CHECK(fs_response_delete(s, id, NULL) == 0);
+	CHECK(fs_response_delete(s, id, NULL) == 0);
+	CHECK(fs_response_get(s, &got, id, NULL) == 0);
+	CHECK(json_is_true(json_object_get(got, "deleted")));
+	CHECK(json_object_get(got, "answers") == NULL);
+	json_decref(got);
+	CHECK(fs_response_delete(s, "0192f3a4-b5c6-7000-8000-000000000000", &e) == FS_ENOTFOUND);
+	json_decref(b);
+	fs_store_close(s);
+}
+
+static void contact_put_creates_with_defaults(void)
+{
+	fs_store *s = test_store(dir, "k-c1", "north", NULL);
+	json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "JB-1", "contact_at",
+			      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w1");
+	json_t *got = NULL;
+	char id[FS_UUID_LEN + 1];
+
+	CHECK(fs_contact_put(s, id, NULL, NULL, f, NULL) == 0);
+	CHECK(fs_contact_get(s, &got, id, NULL) == 0);
+	CHECK_STR(json_string_value(json_object_get(got, "status")), "open");
+	CHECK_STR(json_string_value(json_object_get(got, "region")), "north");
+	CHECK(json_is_false(json_object_get(got, "follow_up_done")));
+	json_decref(got);
+	json_decref(f);
+	fs_store_close(s);
+}
+
+static void contact_put_refuses_bad_field_and_changes_nothing(void)
+{
+	fs_store *s = test_store(dir, "k-c2", "north", NULL);
+	json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "JB-1", "contact_at",
+			      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w1");
+	json_t *before = NULL, *after = NULL, *upd;
+	char id[FS_UUID_LEN + 1], id2[FS_UUID_LEN + 1];
+	fs_err e = {0, ""};
+
+	CHECK(fs_contact_put(s, id, NULL, NULL, f, NULL) == 0);
+	CHECK(fs_contact_get(s, &before, id, NULL) == 0);
+	/* One good field and one bad: nothing is written. */
+	upd = json_pack("{s:s, s:s}", "notes", "ok", "channel", "carrier-pigeon");
+	CHECK(fs_contact_put(s, id2, id, NULL, upd, &e) == FS_EINVAL);
+	CHECK_MSG(strstr(e.msg, "channel") != NULL, "message: %s", e.msg);
+	json_decref(upd);
+	upd = json_pack("{s:s}", "favourite_colour", "blue");
+	fs_err_clear(&e);
+	CHECK(fs_contact_put(s, id2, id, NULL, upd, &e) == FS_EINVAL);
+	CHECK(strstr(e.msg, "unknown field") != NULL);
+	json_decref(upd);
+	CHECK(fs_contact_get(s, &after, id, NULL) == 0);
+	CHECK(json_equal(before, after));
+	/* A new contact needs its required fields. */
+	json_object_del(f, "worker");
+	fs_err_clear(&e);
+	CHECK(fs_contact_put(s, id2, NULL, NULL, f, &e) == FS_EINVAL);
+	CHECK(strstr(e.msg, "worker") != NULL);
+	/* Updating an unknown contact. */
+	upd = json_pack("{s:s}", "notes", "x");
+	fs_err_clear(&e);
+	CHECK(fs_contact_put(s, id2, "0192f3a4-b5c6-7000-8000-000000000000", NULL, upd, &e) ==
+	      FS_ENOTFOUND);
+	json_decref(upd);
+	json_decref(before);
+	json_decref(after);
+	json_decref(f);
+	fs_store_close(s);
+}
+
+static void contact_list_filters_region_and_deleted(void)
+{
+	fs_store *s = test_store(dir, "hub3", NULL, NULL);
+	json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "JB-1", "contact_at",
+			      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w1");
+	json_t *list = NULL;
+	char a[FS_UUID_LEN + 1], b[FS_UUID_LEN + 1], c[FS_UUID_LEN + 1];
+
+	CHECK(fs_contact_put(s, a, NULL, "north", f, NULL) == 0);
+	CHECK(fs_contact_put(s, b, NULL, "north", f, NULL) == 0);
+	CHECK(fs_contact_put(s, c, NULL, "south", f, NULL) == 0);
+	CHECK(fs_contact_delete(s, b, NULL) == 0);
+	CHECK(fs_contact_list(s, &list, "north", 0, NULL) == 0);
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+	CHECK(fs_contact_list(s, &list, "north", 1, NULL) == 0);
+	CHECK(json_array_size(list) == 2);
+	json_decref(list);
+	CHECK(fs_contact_list(s, &list, NULL, 0, NULL) == 0);
+	CHECK(json_array_size(list) == 2);
+	json_decref(list);
+	json_decref(f);
+	fs_store_close(s);
+}
+
+int main(void)
+{
+	test_tmpdir(dir);
+	RUN(questionnaire_publish_is_idempotent_and_immutable);
+	RUN(questionnaire_publish_rejects_invalid_with_path);
+	RUN(response_add_stores_and_reads_back);
+	RUN(response_add_refuses_invalid_and_stores_nothing);
+	RUN(response_delete_leaves_tombstone);
+	RUN(contact_put_creates_with_defaults);
+	RUN(contact_put_refuses_bad_field_and_changes_nothing);
+	RUN(contact_list_filters_region_and_deleted);
+	test_rmdir(dir);
+	return TEST_DONE();
+}

@@ -1,0 +1,179 @@
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "fieldsync/records.h"
+#include "fieldsync/store.h"
+#include "test.h"
+#include "testutil.h"
+
+static char dir[64];
+
+static void store_open_creates_private_file(void)
+{
+	char path[128];
+	struct stat st;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+
+	snprintf(path, sizeof(path), "%s/new.db", dir);
+	CHECK(fs_store_open(&s, path, &e) == 0);
+	CHECK(stat(path, &st) == 0);
+	CHECK((st.st_mode & 0777) == 0600);
+	CHECK_STR(fs_store_site(s), "");
+	fs_store_close(s);
+}
+
+static int user_version(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	sqlite3_open(path, &db);
+	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void store_open_migrates_to_current_version(void)
+{
+	char path[128];
+	fs_store *s = NULL;
+
+	snprintf(path, sizeof(path), "%s/mig.db", dir);
+	CHECK(fs_store_open(&s, path, NULL) == 0);
+	fs_store_close(s);
+	CHECK(user_version(path) == fs_store_schema_version());
+	CHECK(fs_store_schema_version() >= 1);
+	/* Reopening a current store changes nothing. */
+	CHECK(fs_store_open(&s, path, NULL) == 0);
+	fs_store_close(s);
+	CHECK(user_version(path) == fs_store_schema_version());
+}
+
+static void store_open_refuses_newer_version_untouched(void)
+{
+	char path[128], sql[64];
+	sqlite3 *db = NULL;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	struct stat before, after;
+
+	snprintf(path, sizeof(path), "%s/newer.db", dir);
+	CHECK(fs_store_open(&s, path, NULL) == 0);
+	fs_store_close(s);
+	sqlite3_open(path, &db);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", fs_store_schema_version() + 1);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	CHECK(stat(path, &before) == 0);
+	CHECK(fs_store_open(&s, path, &e) == FS_EVERSION);
+	CHECK(s == NULL);
+	CHECK(strstr(e.msg, "newer fieldsync") != NULL);
+	CHECK(stat(path, &after) == 0);
+	CHECK(before.st_size == after.st_size && before.st_mtime == after.st_mtime);
+	CHECK(user_version(path) == fs_store_schema_version() + 1);
+}
+
+static void store_open_refuses_non_database(void)
+{
+	char path[128];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/junk.db", dir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	fputs("this is not a database, just some text that is long enough to matter....", f);
+	fclose(f);
+	CHECK(fs_store_open(&s, path, &e) != 0);
+	CHECK(s == NULL);
+	CHECK(strstr(e.msg, "junk.db") != NULL);
+}
+
+static void store_identity_is_set_once(void)
+{
+	fs_store *s = test_store(dir, NULL, NULL, NULL);
+	fs_err e = {0, ""};
+
+	CHECK(fs_store_set_identity(s, "Kiosk 1", "north", &e) == FS_EINVAL);
+	fs_err_clear(&e);
+	CHECK(fs_store_set_identity(s, "-kiosk", "north", &e) == FS_EINVAL);
+	fs_err_clear(&e);
+	CHECK(fs_store_set_identity(s, "kiosk-1", "north", &e) == 0);
+	CHECK(fs_store_set_identity(s, "kiosk-1", "north", &e) == 0);
+	CHECK(fs_store_set_identity(s, "kiosk-2", "north", &e) == FS_ECONFLICT);
+	CHECK_STR(fs_store_site(s), "kiosk-1");
+	CHECK_STR(fs_store_region(s), "north");
+	fs_store_close(s);
+}
+
+static void clock_is_monotonic_across_restart_with_clock_back(void)
+{
+	test_clock clk = {1800000000000ull};
+	fs_store *s = test_store(dir, "k-restart", "north", &clk);
+	json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "AB-1", "contact_at",
+			      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w1");
+	char id[FS_UUID_LEN + 1];
+	fs_hlc first = 0, second = 0, third = 0;
+
+	CHECK(fs_contact_put(s, id, NULL, NULL, f, NULL) == 0);
+	CHECK(fs_store_clock_last(s, &first, NULL) == 0);
+	CHECK(fs_hlc_ms(first) == clk.ms);
+	fs_store_close(s);
+	/* A Pi without RTC boots with an older time. */
+	clk.ms -= 3600 * 1000;
+	s = test_store(dir, "k-restart", "north", &clk);
+	CHECK(fs_contact_put(s, id, id, NULL, f, NULL) == 0); /* same values: no write */
+	json_object_set_new(f, "notes", json_string("x"));
+	CHECK(fs_contact_put(s, id, id, NULL, f, NULL) == 0);
+	CHECK(fs_store_clock_last(s, &second, NULL) == 0);
+	CHECK(second > first);
+	json_object_set_new(f, "notes", json_string("y"));
+	CHECK(fs_contact_put(s, id, id, NULL, f, NULL) == 0);
+	CHECK(fs_store_clock_last(s, &third, NULL) == 0);
+	CHECK(third > second);
+	json_decref(f);
+	fs_store_close(s);
+}
+
+static void peer_cursors_only_move_forward(void)
+{
+	fs_store *s = test_store(dir, "k-peer", "north", NULL);
+	int64_t push = -1, pull = -1;
+
+	CHECK(fs_store_peer_cursors(s, "hub", &push, &pull, NULL) == 0);
+	CHECK(push == 0 && pull == 0);
+	CHECK(fs_store_peer_ack(s, "hub", 10, NULL) == 0);
+	CHECK(fs_store_peer_ack(s, "hub", 5, NULL) == 0);
+	CHECK(fs_store_peer_cursors(s, "hub", &push, &pull, NULL) == 0);
+	CHECK(push == 10);
+	fs_store_close(s);
+}
+
+static void store_integrity_check_passes(void)
+{
+	fs_store *s = test_store(dir, "k-int", "north", NULL);
+
+	CHECK(fs_store_check_integrity(s, NULL) == 0);
+	fs_store_close(s);
+}
+
+int main(void)
+{
+	test_tmpdir(dir);
+	RUN(store_open_creates_private_file);
+	RUN(store_open_migrates_to_current_version);
+	RUN(store_open_refuses_newer_version_untouched);
+	RUN(store_open_refuses_non_database);
+	RUN(store_identity_is_set_once);
+	RUN(clock_is_monotonic_across_restart_with_clock_back);
+	RUN(peer_cursors_only_move_forward);
+	RUN(store_integrity_check_passes);
+	test_rmdir(dir);
+	return TEST_DONE();
+}

@@ -1,0 +1,163 @@
+/* Helpers shared by the engine tests: temporary stores and a settable
+ * wall clock. */
+#ifndef FS_TESTUTIL_H
+#define FS_TESTUTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fieldsync/store.h"
+
+typedef struct test_clock {
+	uint64_t ms;
+} test_clock;
+
+static inline uint64_t test_clock_read(void *ctx)
+{
+	return ((test_clock *)ctx)->ms;
+}
+
+/* A fresh temporary directory (removed with test_rmdir). */
+static inline void test_tmpdir(char out[64])
+{
+	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+
+	snprintf(out, 64, "%s/fstest-XXXXXX", base);
+	if (mkdtemp(out) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+}
+
+static inline void test_rmdir(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "warning: could not remove %s\n", dir);
+}
+
+/* Open dir/site.db with that identity and the given clock (may be NULL). */
+static inline fs_store *test_store(const char *dir, const char *site, const char *region,
+				   test_clock *clk)
+{
+	char path[256];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+
+	snprintf(path, sizeof(path), "%s/%s.db", dir, site);
+	if (fs_store_open(&s, path, &e) != 0 ||
+	    (site && fs_store_set_identity(s, site, region, &e) != 0)) {
+		fprintf(stderr, "test_store %s: %s\n", path, e.msg);
+		exit(2);
+	}
+	if (clk)
+		fs_store_set_wallclock(s, test_clock_read, clk);
+	return s;
+}
+
+#endif
+
+#include "fieldsync/sync.h"
+
+/* Carry a change set over the "wire" (gzip JSON) as a peer would. */
+static inline int test_transfer(fs_changeset *out, const fs_changeset *in, fs_err *e)
+{
+	fs_codec_limits lim;
+	fs_buf gz;
+	int rc;
+
+	fs_codec_limits_default(&lim);
+	fs_buf_init(&gz, 64u << 20);
+	rc = fs_changeset_pack(&gz, in, e);
+	if (rc == 0)
+		rc = fs_changeset_unpack(out, gz.data, gz.len, &lim, e);
+	else
+		fs_changeset_init(out);
+	fs_buf_free(&gz);
+	return rc;
+}
+
+/* Reliable sync rounds of a kiosk with the hub until nothing is left. */
+static inline int test_sync(fs_store *kiosk, fs_store *hub, fs_err *e)
+{
+	int more = 1, rc = 0;
+
+	while (more && rc == 0) {
+		fs_changeset up, rx, down, rx2;
+		int64_t push, pull;
+
+		fs_changeset_init(&rx);
+		fs_changeset_init(&down);
+		fs_changeset_init(&rx2);
+		rc = fs_sync_kiosk_outgoing(kiosk, &up, fs_store_site(hub), 50, 64 << 10, e);
+		if (rc == 0)
+			rc = test_transfer(&rx, &up, e);
+		if (rc == 0)
+			rc = fs_sync_hub_receive(hub, &rx, fs_store_site(kiosk),
+						 fs_store_region(kiosk), NULL, e);
+		if (rc == 0)
+			rc = fs_store_peer_ack(kiosk, fs_store_site(hub), rx.to, e);
+		if (rc == 0)
+			rc = fs_store_peer_cursors(kiosk, fs_store_site(hub), &push, &pull, e);
+		if (rc == 0)
+			rc = fs_sync_hub_outgoing(hub, &down, fs_store_site(kiosk),
+						  fs_store_region(kiosk), pull, 50, 64 << 10, e);
+		if (rc == 0)
+			rc = test_transfer(&rx2, &down, e);
+		if (rc == 0)
+			rc = fs_sync_kiosk_receive(kiosk, &rx2, fs_store_site(hub), NULL, e);
+		more = up.more || down.more;
+		fs_changeset_free(&up);
+		fs_changeset_free(&rx);
+		fs_changeset_free(&down);
+		fs_changeset_free(&rx2);
+	}
+	return rc;
+}
+
+static const char *const test_questionnaire =
+	"{\"format\": \"fieldsync-questionnaire/1\", \"id\": \"visit\", \"version\": 1,"
+	" \"languages\": [\"en\"], \"title\": {\"en\": \"Your visit\"},"
+	" \"questions\": ["
+	"  {\"id\": \"consent\", \"type\": \"consent\", \"required\": true,"
+	"   \"label\": {\"en\": \"Do you agree?\"}},"
+	"  {\"id\": \"overall\", \"type\": \"scale\", \"min\": 1, \"max\": 5, \"required\": true,"
+	"   \"label\": {\"en\": \"How was it?\"}},"
+	"  {\"id\": \"comment\", \"type\": \"text\", \"label\": {\"en\": \"Anything else?\"}}]}";
+
+/* A response body for test_questionnaire. */
+static inline json_t *test_response(int overall, const char *comment)
+{
+	json_t *b = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:{s:b, s:i}}", "questionnaire",
+			      "visit", "version", 1, "language", "en", "mode", "self",
+			      "started_at", "2026-11-27T10:00:00Z", "submitted_at",
+			      "2026-11-27T10:01:00Z", "answers", "consent", 1, "overall", overall);
+
+	if (comment)
+		json_object_set_new(json_object_get(b, "answers"), "comment", json_string(comment));
+	return b;
+}
+
+static inline int test_publish(fs_store *hub, fs_err *e)
+{
+	json_t *doc = json_loads(test_questionnaire, 0, NULL);
+	int rc = fs_questionnaire_publish(hub, doc, e);
+
+	json_decref(doc);
+	return rc;
+}
+
+static inline uint64_t test_digest(fs_store *s, const char *region)
+{
+	fs_digest_scope scope = {NULL, region, 0, 1, 1};
+	uint64_t d = 0;
+
+	if (fs_store_digest(s, &scope, &d, NULL) != 0)
+		return 0;
+	return d;
+}
