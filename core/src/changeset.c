@@ -65,7 +65,7 @@ int fs_changeset_add(fs_changeset *cs, const fs_change *c, fs_err *err)
 }
 
 void fs_conflict_id(char out[FS_ID_MAX + 1], const char *record, const char *field,
-		    fs_hlc loser_hlc, const char *loser_site)
+                    fs_hlc loser_hlc, const char *loser_site)
 {
 	char hlc[FS_HLC_TEXT_LEN + 1];
 
@@ -76,10 +76,14 @@ void fs_conflict_id(char out[FS_ID_MAX + 1], const char *record, const char *fie
 static const char *table_name(fs_table t)
 {
 	switch (t) {
-	case FS_TABLE_QUESTIONNAIRES: return "questionnaires";
-	case FS_TABLE_RESPONSES: return "responses";
-	case FS_TABLE_CONTACTS: return "contacts";
-	case FS_TABLE_CONFLICTS: return "conflicts";
+	case FS_TABLE_QUESTIONNAIRES:
+		return "questionnaires";
+	case FS_TABLE_RESPONSES:
+		return "responses";
+	case FS_TABLE_CONTACTS:
+		return "contacts";
+	case FS_TABLE_CONFLICTS:
+		return "conflicts";
 	}
 	return NULL;
 }
@@ -160,8 +164,7 @@ static void put_key_value(encoder *e, const char *key, const json_t *v)
 	put_mem(e, ",\"", 2);
 	put(e, key);
 	put_mem(e, "\":", 2);
-	if (e->rc == 0 && json_dump_callback(v, dump_to_encoder, e, VALUE_FLAGS) != 0 &&
-	    e->rc == 0)
+	if (e->rc == 0 && json_dump_callback(v, dump_to_encoder, e, VALUE_FLAGS) != 0 && e->rc == 0)
 		e->rc = FS_EGENERIC;
 }
 
@@ -172,11 +175,11 @@ static int encode_change(encoder *e, const fs_change *c, size_t i, fs_err *err)
 
 	if (table == NULL)
 		return fs_err_set(err, FS_EINVAL, "changes[%zu].table: unknown table %d", i,
-				  (int)c->table);
+		                  (int)c->table);
 	if (c->value == NULL && !(c->deleted && (c->table == FS_TABLE_QUESTIONNAIRES ||
-						 c->table == FS_TABLE_RESPONSES)))
+	                                         c->table == FS_TABLE_RESPONSES)))
 		return fs_err_set(err, FS_EINVAL, "changes[%zu]: a %s change needs a value", i,
-				  table);
+		                  table);
 	put(e, i == 0 ? "{\"table\":\"" : ",{\"table\":\"");
 	put(e, table);
 	put_mem(e, "\"", 1);
@@ -230,7 +233,7 @@ int fs_changeset_encode(fs_buf *out, const fs_changeset *cs, fs_err *err)
 	put(&e, "{\"format\":\"" FS_CHANGESET_FORMAT "\"");
 	put_key_string(&e, "site", cs->site);
 	snprintf(num, sizeof(num), ",\"from\":%" PRId64 ",\"to\":%" PRId64 ",\"more\":%s", cs->from,
-		 cs->to, cs->more ? "true" : "false");
+	         cs->to, cs->more ? "true" : "false");
 	put(&e, num);
 	snprintf(num, sizeof(num), ",\"time\":%" PRIu64 ",\"changes\":[", cs->time_ms);
 	put(&e, num);
@@ -239,8 +242,8 @@ int fs_changeset_encode(fs_buf *out, const fs_changeset *cs, fs_err *err)
 	put(&e, "]}");
 	if (rc == 0 && e.rc != 0) {
 		if (e.rc == FS_ETOOBIG)
-			rc = fs_err_set(err, e.rc, "changeset: encoding passes the cap of %zu bytes",
-					out->cap);
+			rc = fs_err_set(
+			    err, e.rc, "changeset: encoding passes the cap of %zu bytes", out->cap);
 		else
 			rc = fs_err_set(err, e.rc, "changeset: cannot encode (out of memory)");
 	}
@@ -271,7 +274,8 @@ int fs_changeset_pack(fs_buf *out, const fs_changeset *cs, fs_err *err)
 #if defined(__GNUC__)
 __attribute__((format(printf, 5, 6)))
 #endif
-static int change_err(fs_err *err, int code, size_t i, const char *path, const char *fmt, ...)
+static int
+change_err(fs_err *err, int code, size_t i, const char *path, const char *fmt, ...)
 {
 	char msg[FS_ERR_MSG_MAX];
 	va_list ap;
@@ -280,7 +284,7 @@ static int change_err(fs_err *err, int code, size_t i, const char *path, const c
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return fs_err_set(err, code, "changes[%zu]%s%s: %s", i, path ? "." : "", path ? path : "",
-			  msg);
+	                  msg);
 }
 
 /* The text of a string without NUL characters, or NULL. */
@@ -315,7 +319,7 @@ static int take_hlc(fs_hlc *out, const json_t *v, size_t i, const char *path, fs
 
 	if (s == NULL)
 		return change_err(err, FS_EINVAL, i, path,
-				  "must be a string of 16 lowercase hex digits");
+		                  "must be a string of 16 lowercase hex digits");
 	fs_err_clear(&inner);
 	if (fs_hlc_parse(out, s, &inner) != 0)
 		return change_err(err, FS_EINVAL, i, path, "%s", inner.msg);
@@ -336,7 +340,8 @@ static int walk_value(const json_t *v, int depth, size_t *bound)
 		if (depth > MAX_DEPTH)
 			return -1;
 		*bound += 2;
-		json_object_foreach((json_t *)v, key, m) {
+		json_object_foreach((json_t *)v, key, m)
+		{
 			*bound += 6 * strlen(key) + 4;
 			if (walk_value(m, depth + 1, bound) != 0)
 				return -1;
@@ -364,19 +369,20 @@ static int walk_value(const json_t *v, int depth, size_t *bound)
 /* Nesting and size caps of one value. Serializes it only when the cheap
  * bound says it might pass the cap. */
 static int check_value_caps(const json_t *v, size_t i, const char *path,
-			    const fs_codec_limits *limits, fs_err *err)
+                            const fs_codec_limits *limits, fs_err *err)
 {
 	size_t bound = 0, size;
 
 	if (walk_value(v, VALUE_DEPTH, &bound) != 0)
-		return change_err(err, FS_EINVAL, i, path, "nests deeper than %d levels", MAX_DEPTH);
+		return change_err(err, FS_EINVAL, i, path, "nests deeper than %d levels",
+		                  MAX_DEPTH);
 	if (bound <= limits->max_value_bytes)
 		return 0;
 	size = json_dumpb(v, NULL, 0, VALUE_FLAGS);
 	if (size > limits->max_value_bytes)
 		return change_err(err, FS_ETOOBIG, i, path,
-				  "%zu bytes serialized, more than the cap of %zu", size,
-				  limits->max_value_bytes);
+		                  "%zu bytes serialized, more than the cap of %zu", size,
+		                  limits->max_value_bytes);
 	return 0;
 }
 
@@ -400,10 +406,10 @@ enum change_key {
 };
 
 static const char *const change_keys[KEY_COUNT] = {
-	"table",    "id",     "hlc",   "site",	"version", "doc",     "deleted",
-	"response", "region", "field", "value", "prev",    "conflict"};
+    "table",    "id",     "hlc",   "site",  "version", "doc",     "deleted",
+    "response", "region", "field", "value", "prev",    "conflict"};
 
-#define BIT(k)	 (1u << (k))
+#define BIT(k)   (1u << (k))
 #define K_COMMON (BIT(KEY_TABLE) | BIT(KEY_ID) | BIT(KEY_HLC) | BIT(KEY_SITE))
 
 typedef struct table_rule {
@@ -413,13 +419,14 @@ typedef struct table_rule {
 } table_rule;
 
 static const table_rule table_rules[] = {
-	{FS_TABLE_QUESTIONNAIRES, "questionnaires", K_COMMON | BIT(KEY_VERSION) | BIT(KEY_DOC) | BIT(KEY_DELETED),
-	 K_COMMON | BIT(KEY_VERSION)},
-	{FS_TABLE_RESPONSES, "responses", K_COMMON | BIT(KEY_RESPONSE) | BIT(KEY_DELETED), K_COMMON},
-	{FS_TABLE_CONTACTS, "contacts", K_COMMON | BIT(KEY_REGION) | BIT(KEY_FIELD) | BIT(KEY_VALUE) | BIT(KEY_PREV),
-	 K_COMMON | BIT(KEY_REGION) | BIT(KEY_FIELD) | BIT(KEY_VALUE)},
-	{FS_TABLE_CONFLICTS, "conflicts", K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT),
-	 K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT)},
+    {FS_TABLE_QUESTIONNAIRES, "questionnaires",
+     K_COMMON | BIT(KEY_VERSION) | BIT(KEY_DOC) | BIT(KEY_DELETED), K_COMMON | BIT(KEY_VERSION)},
+    {FS_TABLE_RESPONSES, "responses", K_COMMON | BIT(KEY_RESPONSE) | BIT(KEY_DELETED), K_COMMON},
+    {FS_TABLE_CONTACTS, "contacts",
+     K_COMMON | BIT(KEY_REGION) | BIT(KEY_FIELD) | BIT(KEY_VALUE) | BIT(KEY_PREV),
+     K_COMMON | BIT(KEY_REGION) | BIT(KEY_FIELD) | BIT(KEY_VALUE)},
+    {FS_TABLE_CONFLICTS, "conflicts", K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT),
+     K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT)},
 };
 
 static int key_index(const char *key)
@@ -444,7 +451,7 @@ static int is_contact_field(const char *s)
 
 /* "doc" or "deleted": true (and likewise "response"). */
 static int check_body_or_tombstone(fs_change *c, json_t **slot, unsigned mask, int body_key,
-				   size_t i, fs_err *err)
+                                   size_t i, fs_err *err)
 {
 	const char *body = change_keys[body_key];
 
@@ -457,12 +464,13 @@ static int check_body_or_tombstone(fs_change *c, json_t **slot, unsigned mask, i
 		return 0;
 	}
 	if (!(mask & BIT(body_key)))
-		return change_err(err, FS_EINVAL, i, NULL, "needs \"%s\" or \"deleted\": true", body);
+		return change_err(err, FS_EINVAL, i, NULL, "needs \"%s\" or \"deleted\": true",
+		                  body);
 	return 0;
 }
 
 static int decode_questionnaire(fs_change *c, json_t **slot, unsigned mask, size_t i,
-				const fs_codec_limits *limits, fs_err *err)
+                                const fs_codec_limits *limits, fs_err *err)
 {
 	const json_t *doc, *v;
 	fs_err inner;
@@ -492,13 +500,13 @@ static int decode_questionnaire(fs_change *c, json_t **slot, unsigned mask, size
 	v = json_object_get(doc, "version");
 	if (!json_is_integer(v) || json_integer_value(v) != c->version)
 		return change_err(err, FS_EINVAL, i, "doc.version",
-				  "does not match the change's version");
+		                  "does not match the change's version");
 	c->value = json_incref((json_t *)doc);
 	return 0;
 }
 
 static int decode_response(fs_change *c, json_t **slot, unsigned mask, size_t i,
-			   const fs_codec_limits *limits, fs_err *err)
+                           const fs_codec_limits *limits, fs_err *err)
 {
 	fs_err inner;
 	size_t len;
@@ -533,7 +541,7 @@ static int decode_field_name(char *out, const json_t *v, size_t i, const char *p
 }
 
 static int decode_contact(fs_change *c, json_t **slot, unsigned mask, size_t i,
-			  const fs_codec_limits *limits, fs_err *err)
+                          const fs_codec_limits *limits, fs_err *err)
 {
 	const char *key;
 	json_t *prev, *v;
@@ -560,11 +568,12 @@ static int decode_contact(fs_change *c, json_t **slot, unsigned mask, size_t i,
 		prev = slot[KEY_PREV];
 		if (!json_is_object(prev))
 			return change_err(err, FS_EINVAL, i, "prev",
-					  "must be an object with hlc and site");
-		json_object_foreach(prev, key, v) {
+			                  "must be an object with hlc and site");
+		json_object_foreach(prev, key, v)
+		{
 			if (strcmp(key, "hlc") != 0 && strcmp(key, "site") != 0)
 				return change_err(err, FS_EINVAL, i, "prev",
-						  "unknown key \"%.40s\"", key);
+				                  "unknown key \"%.40s\"", key);
 		}
 		v = json_object_get(prev, "hlc");
 		if (v == NULL)
@@ -574,7 +583,8 @@ static int decode_contact(fs_change *c, json_t **slot, unsigned mask, size_t i,
 			return rc;
 		v = json_object_get(prev, "site");
 		if (v == NULL)
-			return change_err(err, FS_EINVAL, i, "prev.site", "required key is missing");
+			return change_err(err, FS_EINVAL, i, "prev.site",
+			                  "required key is missing");
 		if (take_name(c->prev_site, v) != 0)
 			return change_err(err, FS_EINVAL, i, "prev.site", NAME_RULE);
 	}
@@ -585,7 +595,7 @@ static int decode_contact(fs_change *c, json_t **slot, unsigned mask, size_t i,
 /* One side of a conflict: {"value", "hlc", "site"}; out_hlc and out_site
  * receive its write. */
 static int decode_conflict_side(fs_hlc *out_hlc, char *out_site, const json_t *side,
-				const char *field, size_t i, const char *name, fs_err *err)
+                                const char *field, size_t i, const char *name, fs_err *err)
 {
 	static const char *const keys[] = {"value", "hlc", "site", NULL};
 	char path[32];
@@ -598,7 +608,8 @@ static int decode_conflict_side(fs_hlc *out_hlc, char *out_site, const json_t *s
 	snprintf(path, sizeof(path), "conflict.%s", name);
 	if (!json_is_object(side))
 		return change_err(err, FS_EINVAL, i, path, "must be an object");
-	json_object_foreach((json_t *)side, key, v) {
+	json_object_foreach((json_t *)side, key, v)
+	{
 		for (k = 0; keys[k] != NULL; k++)
 			if (strcmp(key, keys[k]) == 0)
 				break;
@@ -608,7 +619,7 @@ static int decode_conflict_side(fs_hlc *out_hlc, char *out_site, const json_t *s
 	for (k = 0; keys[k] != NULL; k++)
 		if (json_object_get(side, keys[k]) == NULL)
 			return change_err(err, FS_EINVAL, i, path, "required key \"%s\" is missing",
-					  keys[k]);
+			                  keys[k]);
 	snprintf(path, sizeof(path), "conflict.%s.value", name);
 	fs_err_clear(&inner);
 	if (fs_contact_field_check(field, json_object_get(side, "value"), &inner) != 0)
@@ -624,7 +635,7 @@ static int decode_conflict_side(fs_hlc *out_hlc, char *out_site, const json_t *s
 }
 
 static int decode_conflict(fs_change *c, json_t **slot, size_t i, const fs_codec_limits *limits,
-			   fs_err *err)
+                           fs_err *err)
 {
 	static const char *const keys[] = {"table", "record", "field", "winner", "loser", NULL};
 	char field[FS_CONTACT_FIELD_MAX], site[FS_NAME_MAX + 1], expect[FS_ID_MAX + 1];
@@ -642,18 +653,19 @@ static int decode_conflict(fs_change *c, json_t **slot, size_t i, const fs_codec
 		return rc;
 	if (!json_is_object(body))
 		return change_err(err, FS_EINVAL, i, "conflict", "must be an object");
-	json_object_foreach((json_t *)body, key, m) {
+	json_object_foreach((json_t *)body, key, m)
+	{
 		for (k = 0; keys[k] != NULL; k++)
 			if (strcmp(key, keys[k]) == 0)
 				break;
 		if (keys[k] == NULL)
 			return change_err(err, FS_EINVAL, i, "conflict", "unknown key \"%.40s\"",
-					  key);
+			                  key);
 	}
 	for (k = 0; keys[k] != NULL; k++)
 		if (json_object_get(body, keys[k]) == NULL)
 			return change_err(err, FS_EINVAL, i, "conflict",
-					  "required key \"%s\" is missing", keys[k]);
+			                  "required key \"%s\" is missing", keys[k]);
 	s = text_of(json_object_get(body, "table"), &len);
 	if (s == NULL || strcmp(s, "contacts") != 0)
 		return change_err(err, FS_EINVAL, i, "conflict.table", "must be contacts");
@@ -665,11 +677,11 @@ static int decode_conflict(fs_change *c, json_t **slot, size_t i, const fs_codec
 		return rc;
 	/* The loser goes second so that hlc and site end up naming it. */
 	rc = decode_conflict_side(&hlc, site, json_object_get(body, "winner"), field, i, "winner",
-				  err);
+	                          err);
 	if (rc != 0)
 		return rc;
 	rc = decode_conflict_side(&hlc, site, json_object_get(body, "loser"), field, i, "loser",
-				  err);
+	                          err);
 	if (rc != 0)
 		return rc;
 	v = slot[KEY_ID];
@@ -679,14 +691,14 @@ static int decode_conflict(fs_change *c, json_t **slot, size_t i, const fs_codec
 	fs_conflict_id(expect, record, field, hlc, site);
 	if (strcmp(s, expect) != 0)
 		return change_err(err, FS_EINVAL, i, "id",
-				  "must be record/field/loser hlc/loser site of the conflict");
+		                  "must be record/field/loser hlc/loser site of the conflict");
 	memcpy(c->id, s, len + 1);
 	c->value = json_incref((json_t *)body);
 	return 0;
 }
 
 static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_limits *limits,
-			 fs_err *err)
+                         fs_err *err)
 {
 	json_t *slot[KEY_COUNT] = {NULL}, *v;
 	const table_rule *rule = NULL;
@@ -697,7 +709,8 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 
 	if (!json_is_object(obj))
 		return change_err(err, FS_EINVAL, i, NULL, "must be an object");
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		k = key_index(key);
 		if (k < 0)
 			return change_err(err, FS_EINVAL, i, NULL, "unknown key \"%.40s\"", key);
@@ -712,15 +725,15 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 			rule = &table_rules[r];
 	if (rule == NULL)
 		return change_err(err, FS_EINVAL, i, "table",
-				  "must be one of questionnaires, responses, contacts, conflicts");
+		                  "must be one of questionnaires, responses, contacts, conflicts");
 	for (k = 0; k < KEY_COUNT; k++) {
 		if ((mask & BIT(k)) && !(rule->allowed & BIT(k)))
 			return change_err(err, FS_EINVAL, i, NULL,
-					  "key \"%s\" does not belong in a %s change",
-					  change_keys[k], rule->name);
+			                  "key \"%s\" does not belong in a %s change",
+			                  change_keys[k], rule->name);
 		if (!(mask & BIT(k)) && (rule->required & BIT(k)))
 			return change_err(err, FS_EINVAL, i, change_keys[k],
-					  "required key is missing");
+			                  "required key is missing");
 	}
 	memset(c, 0, sizeof(*c));
 	c->table = rule->table;
@@ -729,10 +742,14 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 	if (take_name(c->site, slot[KEY_SITE]) != 0)
 		return change_err(err, FS_EINVAL, i, "site", NAME_RULE);
 	switch (rule->table) {
-	case FS_TABLE_QUESTIONNAIRES: return decode_questionnaire(c, slot, mask, i, limits, err);
-	case FS_TABLE_RESPONSES: return decode_response(c, slot, mask, i, limits, err);
-	case FS_TABLE_CONTACTS: return decode_contact(c, slot, mask, i, limits, err);
-	case FS_TABLE_CONFLICTS: return decode_conflict(c, slot, i, limits, err);
+	case FS_TABLE_QUESTIONNAIRES:
+		return decode_questionnaire(c, slot, mask, i, limits, err);
+	case FS_TABLE_RESPONSES:
+		return decode_response(c, slot, mask, i, limits, err);
+	case FS_TABLE_CONTACTS:
+		return decode_contact(c, slot, mask, i, limits, err);
+	case FS_TABLE_CONFLICTS:
+		return decode_conflict(c, slot, i, limits, err);
 	}
 	return FS_EINVAL; /* not reached: every rule names a table */
 }
@@ -745,16 +762,15 @@ static int get_count(int64_t *out, const json_t *root, const char *key, int64_t 
 		return fs_err_set(err, FS_EINVAL, "%s: required key is missing", key);
 	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
 		return fs_err_set(err, FS_EINVAL, "%s: must be an integer from 0 to %" PRId64, key,
-				  max);
+		                  max);
 	*out = json_integer_value(v);
 	return 0;
 }
 
-static int decode_root(fs_changeset *out, json_t *root, const fs_codec_limits *limits,
-		       fs_err *err)
+static int decode_root(fs_changeset *out, json_t *root, const fs_codec_limits *limits, fs_err *err)
 {
-	static const char *const keys[] = {"format", "site", "from",	"to",
-					   "more",   "time", "changes", NULL};
+	static const char *const keys[] = {"format", "site", "from",    "to",
+	                                   "more",   "time", "changes", NULL};
 	const char *key;
 	json_t *v, *changes;
 	int64_t time_ms;
@@ -767,14 +783,15 @@ static int decode_root(fs_changeset *out, json_t *root, const fs_codec_limits *l
 	v = json_object_get(root, "format");
 	if (v == NULL)
 		return fs_err_set(err, FS_EVERSION,
-				  "format: required key is missing (not a fieldsync change set)");
+		                  "format: required key is missing (not a fieldsync change set)");
 	key = text_of(v, &len);
 	if (key == NULL || len != strlen(FS_CHANGESET_FORMAT) ||
 	    memcmp(key, FS_CHANGESET_FORMAT, len) != 0)
 		return fs_err_set(err, FS_EVERSION,
-				  "format: unsupported; this fieldsync reads \"%s\" only",
-				  FS_CHANGESET_FORMAT);
-	json_object_foreach(root, key, v) {
+		                  "format: unsupported; this fieldsync reads \"%s\" only",
+		                  FS_CHANGESET_FORMAT);
+	json_object_foreach(root, key, v)
+	{
 		for (i = 0; keys[i] != NULL; i++)
 			if (strcmp(key, keys[i]) == 0)
 				break;
@@ -812,7 +829,7 @@ static int decode_root(fs_changeset *out, json_t *root, const fs_codec_limits *l
 	n = json_array_size(changes);
 	if (n > limits->max_changes)
 		return fs_err_set(err, FS_ETOOBIG, "changes: %zu changes, more than the cap of %zu",
-				  n, limits->max_changes);
+		                  n, limits->max_changes);
 	if (n == 0)
 		return 0;
 	if (n > SIZE_MAX / sizeof(fs_change))
@@ -872,7 +889,7 @@ static int parse_error(const json_error_t *je, fs_err *err)
 }
 
 int fs_changeset_decode(fs_changeset *out, const char *json, size_t len,
-			const fs_codec_limits *limits, fs_err *err)
+                        const fs_codec_limits *limits, fs_err *err)
 {
 	fs_codec_limits defaults;
 	json_error_t je;
@@ -886,8 +903,8 @@ int fs_changeset_decode(fs_changeset *out, const char *json, size_t len,
 	}
 	if (len > limits->max_inflated)
 		return fs_err_set(err, FS_ETOOBIG,
-				  "changeset: %zu bytes of JSON, more than the cap of %zu", len,
-				  limits->max_inflated);
+		                  "changeset: %zu bytes of JSON, more than the cap of %zu", len,
+		                  limits->max_inflated);
 	if (len == 0)
 		return fs_err_set(err, FS_EINVAL, "changeset: empty");
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
@@ -903,8 +920,8 @@ cleanup:
 	return rc;
 }
 
-int fs_changeset_unpack(fs_changeset *out, const void *gz, size_t n,
-			const fs_codec_limits *limits, fs_err *err)
+int fs_changeset_unpack(fs_changeset *out, const void *gz, size_t n, const fs_codec_limits *limits,
+                        fs_err *err)
 {
 	fs_codec_limits defaults;
 	fs_buf text;

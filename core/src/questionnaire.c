@@ -1411,8 +1411,11 @@ static int unknown_answer(struct answers_ctx *a, fs_answer_fault *fault, fs_err 
 	if (first == NULL)
 		return answer_fail(fault, err, NULL, "unknown",
 				   "has a key that is not a question of this questionnaire");
-	return answer_fail(fault, err, first, "unknown",
-			   "is not a question of this questionnaire");
+	answer_fail(fault, err, NULL, "unknown", "\"%s\" is not a question of this questionnaire",
+		    first);
+	if (fault != NULL)
+		snprintf(fault->question, sizeof(fault->question), "%s", first);
+	return FS_EINVAL;
 }
 
 int fs_answers_validate(const json_t *doc, const json_t *answers, const char *today,

@@ -10,9 +10,10 @@
 #include "fieldsync/questionnaire.h"
 
 const char *const fs_contact_fields[] = {
-	"person_ref", "contact_at",	"channel",	  "duration_min",   "topics",
-	"support",    "signposted",	"follow_up_date", "follow_up_done", "status",
-	"worker",     "notes",		"deleted",	  NULL};
+    "person_ref",     "contact_at", "channel",    "duration_min",
+    "topics",         "support",    "signposted", "follow_up_date",
+    "follow_up_done", "status",     "worker",     "notes",
+    "deleted",        NULL};
 
 /* Strings from outside may carry NUL characters when built through the
  * API with a length; none of ours may. */
@@ -78,7 +79,8 @@ int fs_timestamp_is_valid(const char *s)
 
 static int is_timestamp(const json_t *v)
 {
-	return json_is_string(v) && !string_has_nul(v) && fs_timestamp_is_valid(json_string_value(v));
+	return json_is_string(v) && !string_has_nul(v) &&
+	       fs_timestamp_is_valid(json_string_value(v));
 }
 
 /* A list field: null, or an array of at most 20 distinct strings of
@@ -90,31 +92,32 @@ static int check_list(const char *field, const json_t *v, size_t max_len, fs_err
 	if (json_is_null(v))
 		return 0;
 	if (!json_is_array(v))
-		return fs_err_set(err, FS_EINVAL, "field \"%s\" must be an array of strings or null",
-				  field);
+		return fs_err_set(err, FS_EINVAL,
+		                  "field \"%s\" must be an array of strings or null", field);
 	n = json_array_size(v);
 	if (n > 20)
 		return fs_err_set(err, FS_EINVAL, "field \"%s\" must have at most 20 entries",
-				  field);
+		                  field);
 	for (i = 0; i < n; i++) {
 		const json_t *e = json_array_get(v, i);
 
 		if (!is_string_len(e, 1, max_len))
-			return fs_err_set(err, FS_EINVAL,
-					  "field \"%s\" entry %zu must be a string of 1 to %zu bytes",
-					  field, i, max_len);
+			return fs_err_set(
+			    err, FS_EINVAL,
+			    "field \"%s\" entry %zu must be a string of 1 to %zu bytes", field, i,
+			    max_len);
 		/* n <= 20: comparing pairs is cheaper than any set. */
 		for (j = 0; j < i; j++)
 			if (json_equal(e, json_array_get(v, j)))
 				return fs_err_set(err, FS_EINVAL,
-						  "field \"%s\" entry %zu repeats entry %zu", field,
-						  i, j);
+				                  "field \"%s\" entry %zu repeats entry %zu", field,
+				                  i, j);
 	}
 	return 0;
 }
 
 static int check_text(const char *field, const json_t *v, size_t min, size_t max, int nullable,
-		      fs_err *err)
+                      fs_err *err)
 {
 	if (nullable && json_is_null(v))
 		return 0;
@@ -122,18 +125,19 @@ static int check_text(const char *field, const json_t *v, size_t min, size_t max
 		return 0;
 	if (json_is_string(v) && string_has_nul(v))
 		return fs_err_set(err, FS_EINVAL, "field \"%s\" must not contain NUL characters",
-				  field);
+		                  field);
 	if (min == 0)
-		return fs_err_set(err, FS_EINVAL, "field \"%s\" must be a string of at most %zu bytes%s",
-				  field, max, nullable ? " or null" : "");
-	return fs_err_set(err, FS_EINVAL, "field \"%s\" must be a string of %zu to %zu bytes%s", field,
-			  min, max, nullable ? " or null" : "");
+		return fs_err_set(err, FS_EINVAL,
+		                  "field \"%s\" must be a string of at most %zu bytes%s", field,
+		                  max, nullable ? " or null" : "");
+	return fs_err_set(err, FS_EINVAL, "field \"%s\" must be a string of %zu to %zu bytes%s",
+	                  field, min, max, nullable ? " or null" : "");
 }
 
 int fs_contact_field_check(const char *field, const json_t *value, fs_err *err)
 {
-	static const char *const channels[] = {"in_person", "phone", "video", "text", "group",
-					       NULL};
+	static const char *const channels[] = {"in_person", "phone", "video",
+	                                       "text",      "group", NULL};
 	static const char *const statuses[] = {"open", "closed", NULL};
 
 	if (value == NULL)
@@ -156,43 +160,43 @@ int fs_contact_field_check(const char *field, const json_t *value, fs_err *err)
 	if (strcmp(field, "contact_at") == 0) {
 		if (!is_timestamp(value))
 			return fs_err_set(err, FS_EINVAL,
-					  "field \"%s\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ",
-					  field);
+			                  "field \"%s\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ",
+			                  field);
 		return 0;
 	}
 	if (strcmp(field, "channel") == 0) {
 		if (!is_one_of(value, channels))
 			return fs_err_set(err, FS_EINVAL,
-					  "field \"%s\" must be one of in_person, phone, video, "
-					  "text, group",
-					  field);
+			                  "field \"%s\" must be one of in_person, phone, video, "
+			                  "text, group",
+			                  field);
 		return 0;
 	}
 	if (strcmp(field, "duration_min") == 0) {
-		if (json_is_null(value) || (json_is_integer(value) &&
-					    json_integer_value(value) >= 0 &&
-					    json_integer_value(value) <= 1440))
+		if (json_is_null(value) ||
+		    (json_is_integer(value) && json_integer_value(value) >= 0 &&
+		     json_integer_value(value) <= 1440))
 			return 0;
 		return fs_err_set(err, FS_EINVAL,
-				  "field \"%s\" must be an integer from 0 to 1440 or null", field);
+		                  "field \"%s\" must be an integer from 0 to 1440 or null", field);
 	}
 	if (strcmp(field, "follow_up_date") == 0) {
 		if (json_is_null(value) || (json_is_string(value) && !string_has_nul(value) &&
-					    fs_date_is_valid(json_string_value(value))))
+		                            fs_date_is_valid(json_string_value(value))))
 			return 0;
 		return fs_err_set(err, FS_EINVAL, "field \"%s\" must be a date YYYY-MM-DD or null",
-				  field);
+		                  field);
 	}
 	if (strcmp(field, "follow_up_done") == 0 || strcmp(field, "deleted") == 0) {
 		if (!json_is_boolean(value))
 			return fs_err_set(err, FS_EINVAL, "field \"%s\" must be true or false",
-					  field);
+			                  field);
 		return 0;
 	}
 	if (strcmp(field, "status") == 0) {
 		if (!is_one_of(value, statuses))
-			return fs_err_set(err, FS_EINVAL, "field \"%s\" must be one of open, closed",
-					  field);
+			return fs_err_set(err, FS_EINVAL,
+			                  "field \"%s\" must be one of open, closed", field);
 		return 0;
 	}
 	return fs_err_set(err, FS_EINVAL, "unknown contact field \"%.40s\"", field);
@@ -217,7 +221,7 @@ static int is_language_tag(const char *s)
 				return 0;
 			run = 0;
 		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9')) {
+		           (c >= '0' && c <= '9')) {
 			if (++run > 8)
 				return 0;
 		} else {
@@ -229,9 +233,9 @@ static int is_language_tag(const char *s)
 
 int fs_response_check_shape(const json_t *body, fs_err *err)
 {
-	static const char *const keys[] = {"questionnaire", "version",	    "language",
-					   "mode",	    "worker",	    "started_at",
-					   "submitted_at",  "answers",	    NULL};
+	static const char *const keys[] = {"questionnaire", "version", "language",
+	                                   "mode",          "worker",  "started_at",
+	                                   "submitted_at",  "answers", NULL};
 	static const char *const modes[] = {"self", "assisted", NULL};
 	const char *key;
 	const json_t *v, *worker;
@@ -239,12 +243,14 @@ int fs_response_check_shape(const json_t *body, fs_err *err)
 
 	if (!json_is_object(body))
 		return fs_err_set(err, FS_EINVAL, "response must be a JSON object");
-	json_object_foreach((json_t *)body, key, v) {
+	json_object_foreach((json_t *)body, key, v)
+	{
 		for (i = 0; keys[i] != NULL; i++)
 			if (strcmp(key, keys[i]) == 0)
 				break;
 		if (keys[i] == NULL)
-			return fs_err_set(err, FS_EINVAL, "response has unknown key \"%.40s\"", key);
+			return fs_err_set(err, FS_EINVAL, "response has unknown key \"%.40s\"",
+			                  key);
 	}
 	for (i = 0; keys[i] != NULL; i++)
 		if (strcmp(keys[i], "worker") != 0 && json_object_get(body, keys[i]) == NULL)
@@ -253,14 +259,15 @@ int fs_response_check_shape(const json_t *body, fs_err *err)
 	v = json_object_get(body, "questionnaire");
 	if (!json_is_string(v) || string_has_nul(v) || !fs_name_is_valid(json_string_value(v)))
 		return fs_err_set(err, FS_EINVAL,
-				  "key \"questionnaire\" must match [a-z0-9][a-z0-9-]{0,63}");
+		                  "key \"questionnaire\" must match [a-z0-9][a-z0-9-]{0,63}");
 	v = json_object_get(body, "version");
 	if (!json_is_integer(v) || json_integer_value(v) < 1)
-		return fs_err_set(err, FS_EINVAL, "key \"version\" must be an integer of at least 1");
+		return fs_err_set(err, FS_EINVAL,
+		                  "key \"version\" must be an integer of at least 1");
 	v = json_object_get(body, "language");
 	if (!json_is_string(v) || string_has_nul(v) || !is_language_tag(json_string_value(v)))
 		return fs_err_set(err, FS_EINVAL,
-				  "key \"language\" must be a language tag such as en or pa-Guru");
+		                  "key \"language\" must be a language tag such as en or pa-Guru");
 	v = json_object_get(body, "mode");
 	if (!is_one_of(v, modes))
 		return fs_err_set(err, FS_EINVAL, "key \"mode\" must be one of self, assisted");
@@ -268,20 +275,20 @@ int fs_response_check_shape(const json_t *body, fs_err *err)
 	if (strcmp(json_string_value(v), "assisted") == 0) {
 		if (worker == NULL || json_is_null(worker))
 			return fs_err_set(err, FS_EINVAL,
-					  "key \"worker\" is required when mode is assisted");
+			                  "key \"worker\" is required when mode is assisted");
 		if (!is_string_len(worker, 1, 64))
 			return fs_err_set(err, FS_EINVAL,
-					  "key \"worker\" must be a string of 1 to 64 bytes");
+			                  "key \"worker\" must be a string of 1 to 64 bytes");
 	} else if (worker != NULL && !json_is_null(worker)) {
 		return fs_err_set(err, FS_EINVAL,
-				  "key \"worker\" must be absent or null when mode is self");
+		                  "key \"worker\" must be absent or null when mode is self");
 	}
 	if (!is_timestamp(json_object_get(body, "started_at")))
 		return fs_err_set(err, FS_EINVAL,
-				  "key \"started_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
+		                  "key \"started_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
 	if (!is_timestamp(json_object_get(body, "submitted_at")))
 		return fs_err_set(err, FS_EINVAL,
-				  "key \"submitted_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
+		                  "key \"submitted_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
 	if (!json_is_object(json_object_get(body, "answers")))
 		return fs_err_set(err, FS_EINVAL, "key \"answers\" must be an object");
 	return 0;

@@ -1,0 +1,62 @@
+/* fieldsync: the hub's device registry: enrollment codes, device
+ * identities and bearer tokens (libsodium).
+ *
+ * Enrollment: an admin creates a one-time code for a region; a kiosk
+ * exchanges it once for its identity, a site id and a long random bearer
+ * token. Codes and tokens are stored only as BLAKE2b hashes and compared in
+ * constant time. Failed code attempts are rate-limited per store.
+ * Tables: schema/002_hub.sql (present in every store, used by the hub). */
+#ifndef FIELDSYNC_DEVICES_H
+#define FIELDSYNC_DEVICES_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "fieldsync/error.h"
+#include "fieldsync/store.h"
+
+/* "ABCDE-FGHJK-MN": 12 characters of Crockford base32 = 60 bits. */
+#define FS_ENROLL_CODE_LEN 14
+/* "<site>.<43 chars base64url of 32 random bytes>" */
+#define FS_TOKEN_MAX (FS_NAME_MAX + 1 + 43)
+/* Failed enrollment attempts allowed per minute, per hub. */
+#define FS_ENROLL_FAILS_PER_MINUTE 10
+
+typedef struct fs_device {
+	char site[FS_NAME_MAX + 1];
+	char region[FS_NAME_MAX + 1];
+	char name[FS_NAME_MAX + 1];
+	int revoked;
+} fs_device;
+
+/* Create a one-time enrollment code for region, valid ttl_ms from now.
+ * out_code is upper case with hyphens; entry ignores case, hyphens and
+ * spaces, and reads O as 0 and I/L as 1 (Crockford). */
+int fs_enroll_code_create(fs_store *s, char out_code[FS_ENROLL_CODE_LEN + 1], const char *region,
+			  uint64_t ttl_ms, fs_err *err);
+
+/* Redeem a code once: creates the device (name: a label for admins,
+ * [a-z0-9][a-z0-9-]{0,63}, or NULL) and returns its identity and token.
+ * Errors: FS_ENOTFOUND (unknown code), FS_EFORBIDDEN (expired or already
+ * used), FS_EBUSY (too many failed attempts this minute; try later),
+ * FS_EINVAL (malformed). Every failure counts toward the rate limit. */
+int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 1],
+		     const char *code, const char *name, fs_err *err);
+
+/* Who holds this bearer token? FS_ENOTFOUND for a malformed, unknown or
+ * wrong token (all alike, in constant time for the secret part);
+ * FS_EFORBIDDEN when the device was revoked. */
+int fs_device_authenticate(fs_store *s, fs_device *out, const char *token, fs_err *err);
+
+/* Revoke a device: its token stops working at its next request.
+ * FS_ENOTFOUND for an unknown site. */
+int fs_device_revoke(fs_store *s, const char *site, fs_err *err);
+
+/* Record a sync outcome for a device (error NULL on success). */
+int fs_device_note_sync(fs_store *s, const char *site, const char *error, fs_err *err);
+
+/* All devices as an array of {"site", "name", "region", "enrolled",
+ * "last_sync", "last_error", "revoked"} (times as RFC 3339 UTC or null). */
+int fs_device_list(fs_store *s, json_t **out, fs_err *err);
+
+#endif
