@@ -66,9 +66,9 @@ static int has_suffix(const char *s, const char *suffix)
 static json_t *small_doc(void)
 {
 	return json_pack("{s:s, s:s, s:i, s:[s], s:{s:s}, s:[{s:s, s:s, s:{s:s}}]}", "format",
-			 FS_QUESTIONNAIRE_FORMAT, "id", "small", "version", 1, "languages", "en",
-			 "title", "en", "Small", "questions", "id", "q0", "type", "text", "label",
-			 "en", "Question");
+	                 FS_QUESTIONNAIRE_FORMAT, "id", "small", "version", 1, "languages", "en",
+	                 "title", "en", "Small", "questions", "id", "q0", "type", "text", "label",
+	                 "en", "Question");
 }
 
 static json_t *questions_of(json_t *doc)
@@ -129,7 +129,7 @@ static void questionnaire_validate_rejects_case_files(void)
 			continue;
 		if (has_suffix(e->d_name, ".err")) { /* each .err needs its .json */
 			snprintf(path, sizeof(path), "%s/%.*s.json", CASE_DIR, (int)(n - 4),
-				 e->d_name);
+			         e->d_name);
 			if (!file_exists(path)) {
 				fprintf(stderr, "  case %s: no .json beside it\n", e->d_name);
 				failed++;
@@ -150,8 +150,8 @@ static void questionnaire_validate_rejects_case_files(void)
 		}
 		rc = fs_questionnaire_validate(doc, &err);
 		if (rc != FS_EINVAL || strcmp(err.msg, want) != 0) {
-			fprintf(stderr, "  case %s:\n    got:  %d %s\n    want: %s\n", e->d_name, rc,
-				err.msg, want);
+			fprintf(stderr, "  case %s:\n    got:  %d %s\n    want: %s\n", e->d_name,
+			        rc, err.msg, want);
 			failed++;
 		}
 		json_decref(doc);
@@ -169,11 +169,11 @@ static void questionnaire_validate_rejects_later_condition_target(void)
 	fs_err err = {0};
 	int rc;
 
-	json_array_append_new(questions_of(doc),
-			      json_pack("{s:s, s:s, s:{s:s}}", "id", "q1", "type", "yes_no",
-					"label", "en", "Later"));
+	json_array_append_new(
+	    questions_of(doc),
+	    json_pack("{s:s, s:s, s:{s:s}}", "id", "q1", "type", "yes_no", "label", "en", "Later"));
 	json_object_set_new(json_array_get(questions_of(doc), 0), "show_if",
-			    json_pack("{s:s, s:b}", "question", "q1", "equals", 1));
+	                    json_pack("{s:s, s:b}", "question", "q1", "equals", 1));
 	validate_message(doc, &rc, &err);
 	json_decref(doc);
 	CHECK(rc == FS_EINVAL);
@@ -190,15 +190,15 @@ static void questionnaire_validate_caps_questions(void)
 	for (i = 1; i < 500; i++) {
 		snprintf(id, sizeof(id), "q%d", i);
 		json_array_append_new(questions_of(doc),
-				      json_pack("{s:s, s:s, s:{s:s}}", "id", id, "type", "yes_no",
-						"label", "en", "Question"));
+		                      json_pack("{s:s, s:s, s:{s:s}}", "id", id, "type", "yes_no",
+		                                "label", "en", "Question"));
 	}
 	validate_message(doc, &rc, &err);
 	if (rc != 0)
 		fprintf(stderr, "  %s\n", err.msg);
 	CHECK(rc == 0);
 	json_array_append_new(questions_of(doc), json_pack("{s:s, s:s, s:{s:s}}", "id", "q500",
-							   "type", "yes_no", "label", "en", "Q"));
+	                                                   "type", "yes_no", "label", "en", "Q"));
 	validate_message(doc, &rc, &err);
 	json_decref(doc);
 	CHECK(rc == FS_EINVAL);
@@ -216,15 +216,16 @@ static void questionnaire_validate_caps_options(void)
 	json_object_set_new(q, "options", opts);
 	for (i = 0; i < 200; i++) {
 		snprintf(value, sizeof(value), "v%d", i);
-		json_array_append_new(opts, json_pack("{s:s, s:{s:s}}", "value", value, "label",
-						      "en", value));
+		json_array_append_new(
+		    opts, json_pack("{s:s, s:{s:s}}", "value", value, "label", "en", value));
 	}
 	json_object_set_new(q, "max", json_integer(200));
 	validate_message(doc, &rc, &err);
 	if (rc != 0)
 		fprintf(stderr, "  %s\n", err.msg);
 	CHECK(rc == 0);
-	json_array_append_new(opts, json_pack("{s:s, s:{s:s}}", "value", "v200", "label", "en", "x"));
+	json_array_append_new(opts,
+	                      json_pack("{s:s, s:{s:s}}", "value", "v200", "label", "en", "x"));
 	validate_message(doc, &rc, &err);
 	json_decref(doc);
 	CHECK(rc == FS_EINVAL);
@@ -234,8 +235,8 @@ static void questionnaire_validate_caps_options(void)
 /* Labels are capped in characters (code points), not bytes. */
 static void questionnaire_validate_caps_text_length(void)
 {
-	json_t *doc = small_doc(), *label = json_object_get(json_array_get(questions_of(doc), 0),
-							    "label");
+	json_t *doc = small_doc(),
+	       *label = json_object_get(json_array_get(questions_of(doc), 0), "label");
 	char *s = malloc(3 * 10001 + 1);
 	fs_err err = {0};
 	int i, rc;
@@ -267,9 +268,9 @@ static void questionnaire_validate_accepts_conditions_16_deep(void)
 	cond = json_pack("{s:s, s:b}", "question", "q0", "answered", 1);
 	for (i = 1; i < 16; i++)
 		cond = json_pack("{s:o}", "not", cond);
-	json_array_append_new(questions_of(doc), json_pack("{s:s, s:s, s:{s:s}, s:o}", "id", "q1",
-							   "type", "info", "label", "en",
-							   "Deep", "show_if", cond));
+	json_array_append_new(questions_of(doc),
+	                      json_pack("{s:s, s:s, s:{s:s}, s:o}", "id", "q1", "type", "info",
+	                                "label", "en", "Deep", "show_if", cond));
 	validate_message(doc, &rc, &err);
 	json_decref(doc);
 	if (rc != 0)
@@ -307,11 +308,11 @@ static void date_is_valid_checks_calendar(void)
 		const char *s;
 		int valid;
 	} table[] = {
-		{"2024-02-29", 1}, {"2023-02-29", 0}, {"2000-02-29", 1}, {"1900-02-29", 0},
-		{"2024-12-31", 1}, {"2024-04-31", 0}, {"2024-13-01", 0}, {"2024-00-10", 0},
-		{"2024-01-00", 0}, {"0001-01-01", 1}, {"0000-01-01", 0}, {"9999-12-31", 1},
-		{"2024-1-01", 0},  {"2024-01-1", 0},  {"2024/01/01", 0}, {"2024-01-01 ", 0},
-		{"+024-01-01", 0}, {"", 0},	   {"today", 0},
+	    {"2024-02-29", 1}, {"2023-02-29", 0}, {"2000-02-29", 1}, {"1900-02-29", 0},
+	    {"2024-12-31", 1}, {"2024-04-31", 0}, {"2024-13-01", 0}, {"2024-00-10", 0},
+	    {"2024-01-00", 0}, {"0001-01-01", 1}, {"0000-01-01", 0}, {"9999-12-31", 1},
+	    {"2024-1-01", 0},  {"2024-01-1", 0},  {"2024/01/01", 0}, {"2024-01-01 ", 0},
+	    {"+024-01-01", 0}, {"", 0},           {"today", 0},
 	};
 	size_t i;
 
@@ -366,10 +367,11 @@ static int run_vector(const json_t *v)
 		return 1;
 	}
 	rc = fs_answers_validate(doc, answers, json_string_value(json_object_get(v, "today")),
-				 &fault, &err);
+	                         &fault, &err);
 	if (json_is_true(json_object_get(expect, "ok"))) {
 		if (rc != 0) {
-			fprintf(stderr, "  vector %s: refused: %s (%s)\n", name, err.msg, fault.rule);
+			fprintf(stderr, "  vector %s: refused: %s (%s)\n", name, err.msg,
+			        fault.rule);
 			bad = 1;
 		}
 	} else {
@@ -380,8 +382,8 @@ static int run_vector(const json_t *v)
 		if (rc != FS_EINVAL || strcmp(fault.question, q) != 0 ||
 		    strcmp(fault.rule, rule) != 0 || strcmp(err.msg, msg) != 0) {
 			fprintf(stderr,
-				"  vector %s:\n    got:  %d [%s] [%s] %s\n    want: [%s] [%s] %s\n",
-				name, rc, fault.question, fault.rule, err.msg, q, rule, msg);
+			        "  vector %s:\n    got:  %d [%s] [%s] %s\n    want: [%s] [%s] %s\n",
+			        name, rc, fault.question, fault.rule, err.msg, q, rule, msg);
 			bad = 1;
 		}
 		if (json_is_object(answers)) {
@@ -392,7 +394,7 @@ static int run_vector(const json_t *v)
 			{
 				if (message_quotes_answer(err.msg, a)) {
 					fprintf(stderr, "  vector %s: message quotes an answer\n",
-						name);
+					        name);
 					bad = 1;
 				}
 			}
@@ -402,14 +404,15 @@ static int run_vector(const json_t *v)
 		const json_t *qs = json_object_get(doc, "questions");
 
 		for (i = 0; i < json_array_size(qs); i++) {
-			const char *id = json_string_value(json_object_get(json_array_get(qs, i), "id"));
+			const char *id =
+			    json_string_value(json_object_get(json_array_get(qs, i), "id"));
 			int want = k < json_array_size(shown) &&
-				   strcmp(json_string_value(json_array_get(shown, k)), id) == 0;
+			           strcmp(json_string_value(json_array_get(shown, k)), id) == 0;
 
 			k += (size_t)want;
 			if (fs_question_is_shown(doc, i, answers) != want) {
-				fprintf(stderr, "  vector %s: question %s should %sbe shown\n", name,
-					id, want ? "" : "not ");
+				fprintf(stderr, "  vector %s: question %s should %sbe shown\n",
+				        name, id, want ? "" : "not ");
 				bad = 1;
 			}
 		}
@@ -446,8 +449,8 @@ static void answers_validate_bounds_huge_multi_choice(void)
 	int i;
 
 	json_object_set_new(q, "type", json_string("multi_choice"));
-	json_object_set_new(q, "options", json_pack("[{s:s, s:{s:s}}]", "value", "only", "label",
-						    "en", "Only"));
+	json_object_set_new(q, "options",
+	                    json_pack("[{s:s, s:{s:s}}]", "value", "only", "label", "en", "Only"));
 	for (i = 0; i < 200000; i++)
 		json_array_append_new(list, json_string("only"));
 	json_object_set_new(answers, "q0", list);

@@ -119,6 +119,32 @@ static void response_delete_leaves_tombstone(void)
 	fs_store_close(s);
 }
 
+static int count_each(void *ctx, const json_t *r)
+{
+	(*(int *)ctx)++;
+	return json_object_get(r, "answers") == NULL;
+}
+
+static void response_each_streams_all_live(void)
+{
+	fs_store *s = test_store(dir, "k-each", "north", NULL);
+	json_t *b = test_response(2, NULL);
+	char id[FS_UUID_LEN + 1];
+	int i, n = 0;
+
+	CHECK(test_publish(s, NULL) == 0);
+	for (i = 0; i < 5; i++)
+		CHECK(fs_response_add(s, id, b, NULL) == 0);
+	CHECK(fs_response_delete(s, id, NULL) == 0);
+	CHECK(fs_response_each(s, "visit", NULL, count_each, &n, NULL) == 0);
+	CHECK(n == 4);
+	n = 0;
+	CHECK(fs_response_each(s, "other", NULL, count_each, &n, NULL) == 0);
+	CHECK(n == 0);
+	json_decref(b);
+	fs_store_close(s);
+}
+
 static void contact_put_creates_with_defaults(void)
 {
 	fs_store *s = test_store(dir, "k-c1", "north", NULL);
@@ -210,6 +236,7 @@ int main(void)
 	RUN(response_add_stores_and_reads_back);
 	RUN(response_add_refuses_invalid_and_stores_nothing);
 	RUN(response_delete_leaves_tombstone);
+	RUN(response_each_streams_all_live);
 	RUN(contact_put_creates_with_defaults);
 	RUN(contact_put_refuses_bad_field_and_changes_nothing);
 	RUN(contact_list_filters_region_and_deleted);

@@ -1,5 +1,6 @@
 #include "fieldsync/buf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +24,8 @@ int fs_buf_append(fs_buf *b, const void *data, size_t n)
 		char *p;
 
 		while (want < need)
-			want *= 2;
-		if (want > b->cap + 1)
+			want = want > SIZE_MAX / 2 ? need : want * 2;
+		if (want - 1 > b->cap) /* at most cap + 1, even when cap is SIZE_MAX */
 			want = b->cap + 1;
 		p = realloc(b->data, want);
 		if (p == NULL)

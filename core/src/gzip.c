@@ -29,9 +29,13 @@ int fs_gzip_compress(fs_buf *out, const void *data, size_t n, int level, fs_err 
 			goto cleanup;
 		}
 		rc = fs_buf_append(out, chunk, sizeof(chunk) - zs.avail_out);
-		if (rc != 0) {
+		if (rc == FS_ETOOBIG) {
 			fs_err_set(err, rc, "gzip: compressed output passes its cap of %zu bytes",
 				   out->cap);
+			goto cleanup;
+		}
+		if (rc != 0) {
+			fs_err_set(err, rc, "gzip: out of memory");
 			goto cleanup;
 		}
 	} while (zrc != Z_STREAM_END);
@@ -48,7 +52,11 @@ int fs_gzip_inflate(fs_buf *out, const void *data, size_t n, fs_err *err)
 
 	if (n > UINT_MAX)
 		return fs_err_set(err, FS_ETOOBIG, "gzip: body of %zu bytes is too large", n);
-	if (n < 18 || ((const unsigned char *)data)[0] != 0x1f ||
+	if (n == 0)
+		return fs_err_set(err, FS_EINVAL, "gzip: body is empty");
+	/* Shorter members than a header and trailer are reported by zlib as
+	 * truncated, which is what they are. */
+	if (n < 2 || ((const unsigned char *)data)[0] != 0x1f ||
 	    ((const unsigned char *)data)[1] != 0x8b)
 		return fs_err_set(err, FS_EINVAL, "gzip: body is not gzip data (bad magic bytes)");
 	memset(&zs, 0, sizeof(zs));
@@ -66,9 +74,14 @@ int fs_gzip_inflate(fs_buf *out, const void *data, size_t n, fs_err *err)
 					zs.msg ? zs.msg : "inflate error");
 			goto cleanup;
 		}
-		if (fs_buf_append(out, chunk, sizeof(chunk) - zs.avail_out) != 0) {
-			rc = fs_err_set(err, FS_ETOOBIG,
-					"gzip: body inflates past the cap of %zu bytes", out->cap);
+		rc = fs_buf_append(out, chunk, sizeof(chunk) - zs.avail_out);
+		if (rc == FS_ETOOBIG) {
+			fs_err_set(err, rc, "gzip: body inflates past the cap of %zu bytes",
+				   out->cap);
+			goto cleanup;
+		}
+		if (rc != 0) {
+			fs_err_set(err, rc, "gzip: out of memory");
 			goto cleanup;
 		}
 		if (zrc == Z_STREAM_END)

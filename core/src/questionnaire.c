@@ -32,7 +32,7 @@ enum {
 	MAX_CONDITIONS = 100, /* condition objects in one show_if */
 	MAX_IN_VALUES = 200,
 	MAX_ID_LEN = 64,
-	QUOTE_MAX = 64,   /* source bytes of a quoted schema value in a message */
+	QUOTE_MAX = 64,    /* source bytes of a quoted schema value in a message */
 	INDEX_SLOTS = 1024 /* power of two, at least 2 * MAX_QUESTIONS */
 };
 
@@ -46,8 +46,7 @@ enum qtype { Q_SINGLE, Q_MULTI, Q_TEXT, Q_NUMBER, Q_SCALE, Q_DATE, Q_YES_NO, Q_C
 #define ANSWERABLE  (ALL_TYPES & ~T(Q_INFO))
 
 static const char *const type_names[QTYPE_COUNT] = {
-	"single_choice", "multi_choice", "text", "number", "scale",
-	"date",		 "yes_no",	 "consent", "info",
+    "single_choice", "multi_choice", "text", "number", "scale", "date", "yes_no", "consent", "info",
 };
 
 /* The keys a question may have and the types each applies to. */
@@ -55,20 +54,20 @@ static const struct {
 	const char *key;
 	unsigned types;
 } question_keys[] = {
-	{"id", ALL_TYPES},
-	{"type", ALL_TYPES},
-	{"label", ALL_TYPES},
-	{"hint", ALL_TYPES},
-	{"show_if", ALL_TYPES},
-	{"required", ANSWERABLE},
-	{"options", T(Q_SINGLE) | T(Q_MULTI)},
-	{"min", T(Q_NUMBER) | T(Q_SCALE) | T(Q_MULTI) | T(Q_DATE)},
-	{"max", T(Q_NUMBER) | T(Q_SCALE) | T(Q_MULTI) | T(Q_DATE)},
-	{"min_label", T(Q_SCALE)},
-	{"max_label", T(Q_SCALE)},
-	{"integer", T(Q_NUMBER)},
-	{"max_length", T(Q_TEXT)},
-	{"multiline", T(Q_TEXT)},
+    {"id", ALL_TYPES},
+    {"type", ALL_TYPES},
+    {"label", ALL_TYPES},
+    {"hint", ALL_TYPES},
+    {"show_if", ALL_TYPES},
+    {"required", ANSWERABLE},
+    {"options", T(Q_SINGLE) | T(Q_MULTI)},
+    {"min", T(Q_NUMBER) | T(Q_SCALE) | T(Q_MULTI) | T(Q_DATE)},
+    {"max", T(Q_NUMBER) | T(Q_SCALE) | T(Q_MULTI) | T(Q_DATE)},
+    {"min_label", T(Q_SCALE)},
+    {"max_label", T(Q_SCALE)},
+    {"integer", T(Q_NUMBER)},
+    {"max_length", T(Q_TEXT)},
+    {"multiline", T(Q_TEXT)},
 };
 
 /* Returns the type named by s, or -1. */
@@ -310,7 +309,11 @@ static void format_number(char out[40], double x)
 	size_t o = 0;
 
 	if (x == 0 || x != x || x - x != 0) { /* zero, NaN, infinite: unreachable from JSON */
-		snprintf(out, 40, "%s", x == 0 ? "0" : x != x ? "NaN" : x > 0 ? "Infinity" : "-Infinity");
+		snprintf(out, 40, "%s",
+		         x == 0   ? "0"
+		         : x != x ? "NaN"
+		         : x > 0  ? "Infinity"
+		                  : "-Infinity");
 		return;
 	}
 	if (x < 0) {
@@ -351,7 +354,7 @@ static void format_number(char out[40], double x)
 		for (i = 1; i < k; i++)
 			out[o++] = digits[i];
 		o += (size_t)snprintf(out + o, 40 - o, "e%c%d", n - 1 < 0 ? '-' : '+',
-				      n - 1 < 0 ? 1 - n : n - 1);
+		                      n - 1 < 0 ? 1 - n : n - 1);
 	}
 	out[o] = '\0';
 }
@@ -415,9 +418,9 @@ struct path {
 
 static size_t path_add(struct path *p, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
-	;
+    ;
 
 static size_t path_add(struct path *p, const char *fmt, ...)
 {
@@ -468,9 +471,9 @@ struct doc_check {
 
 static int doc_fail(struct doc_check *c, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
-	;
+    ;
 
 /* Report "PATH: RULE" for the current path. Returns FS_EINVAL. */
 static int doc_fail(struct doc_check *c, const char *fmt, ...)
@@ -482,7 +485,7 @@ static int doc_fail(struct doc_check *c, const char *fmt, ...)
 	vsnprintf(rule, sizeof(rule), fmt, ap);
 	va_end(ap);
 	return fs_err_set(c->err, FS_EINVAL, "%s: %s", c->path.len > 0 ? c->path.buf : "document",
-			  rule);
+	                  rule);
 }
 
 /* Fail on the first key of obj (document order) that allowed() refuses. */
@@ -585,12 +588,12 @@ static int check_languages(struct doc_check *c, const json_t *doc)
 			return doc_fail(c, "must be a string");
 		if (!is_language_tag(json_string_value(tag), json_string_length(tag)))
 			return doc_fail(c, "%s does not match " LANGUAGE_TAG_PATTERN,
-					quote_json(q, tag));
+			                quote_json(q, tag));
 		for (j = 0; j < i; j++)
 			if (same_tag(json_string_value(tag),
-				     json_string_value(json_array_get(langs, j))))
+			             json_string_value(json_array_get(langs, j))))
 				return doc_fail(c, "%s is already used by languages[%zu]",
-						quote_json(q, tag), j);
+				                quote_json(q, tag), j);
 		path_pop(&c->path, mark);
 	}
 	path_pop(&c->path, 0);
@@ -645,7 +648,7 @@ static int check_options(struct doc_check *c, const json_t *q, int type)
 		j = option_index(q, json_string_value(v), json_string_length(v));
 		if (j >= 0 && (size_t)j < i)
 			return doc_fail(c, "%s is already used by options[%ld]", quote_json(qv, v),
-					j);
+			                j);
 		path_pop(&c->path, m2);
 		if ((rc = check_text_key(c, o, "label", 1)) != 0)
 			return rc;
@@ -689,10 +692,11 @@ static int check_limits(struct doc_check *c, const json_t *q, int type)
 				return doc_fail(c, "must be an integer from %d to %zu", k, nopts);
 			break;
 		case Q_DATE:
-			if (!json_is_string(v) || (strcmp(json_string_value(v), "today") != 0 &&
-						   !date_is_valid_n(json_string_value(v),
-								    json_string_length(v))))
-				return doc_fail(c, "must be a date written YYYY-MM-DD, or \"today\"");
+			if (!json_is_string(v) ||
+			    (strcmp(json_string_value(v), "today") != 0 &&
+			     !date_is_valid_n(json_string_value(v), json_string_length(v))))
+				return doc_fail(c,
+				                "must be a date written YYYY-MM-DD, or \"today\"");
 			break;
 		}
 		path_pop(&c->path, mark);
@@ -704,11 +708,12 @@ static int check_limits(struct doc_check *c, const json_t *q, int type)
 		const char *lo = json_string_value(lim[0]), *hi = json_string_value(lim[1]);
 
 		if (strcmp(lo, "today") != 0 && strcmp(hi, "today") != 0 && strcmp(hi, lo) < 0)
-			return doc_fail(c, "must not be earlier than min %s", quote_json(q1, lim[0]));
+			return doc_fail(c, "must not be earlier than min %s",
+			                quote_json(q1, lim[0]));
 	} else if (json_number_value(lim[1]) < json_number_value(lim[0])) {
 		return doc_fail(c, "must not be less than min");
 	} else if (type == Q_SCALE &&
-		   json_number_value(lim[1]) - json_number_value(lim[0]) > MAX_SCALE_STEPS) {
+	           json_number_value(lim[1]) - json_number_value(lim[0]) > MAX_SCALE_STEPS) {
 		return doc_fail(c, "must be at most %d more than min", MAX_SCALE_STEPS);
 	}
 	path_pop(&c->path, mark);
@@ -718,7 +723,7 @@ static int check_limits(struct doc_check *c, const json_t *q, int type)
 /* Condition operands must fit the answer of the question they compare with
  * (target, of type ttype and id tid). The path points at the operand. */
 static int check_operand(struct doc_check *c, const json_t *v, const json_t *target, int ttype,
-			 const char *tid)
+                         const char *tid)
 {
 	char q1[QUOTE_BUF], q2[QUOTE_BUF];
 
@@ -738,7 +743,8 @@ static int check_operand(struct doc_check *c, const json_t *v, const json_t *tar
 	case Q_SCALE:
 		return json_is_integer(v) ? 0 : doc_fail(c, "must be an integer");
 	case Q_DATE:
-		if (json_is_string(v) && date_is_valid_n(json_string_value(v), json_string_length(v)))
+		if (json_is_string(v) &&
+		    date_is_valid_n(json_string_value(v), json_string_length(v)))
 			return 0;
 		return doc_fail(c, "must be a date written YYYY-MM-DD");
 	default:
@@ -767,7 +773,7 @@ static int check_comparison(struct doc_check *c, const json_t *cond, size_t qi, 
 	}
 	if (i == json_array_size(c->questions))
 		return doc_fail(c, "%s is not a question in this questionnaire",
-				quote_json(q1, qv));
+		                quote_json(q1, qv));
 	if (i >= qi)
 		return doc_fail(c, "%s is not an earlier question", quote_json(q1, qv));
 	target = json_array_get(c->questions, i);
@@ -783,14 +789,14 @@ static int check_comparison(struct doc_check *c, const json_t *cond, size_t qi, 
 		return json_is_boolean(arg) ? 0 : doc_fail(c, "must be true or false");
 	if (strcmp(op, "gte") == 0 || strcmp(op, "lte") == 0) {
 		if (ttype != Q_NUMBER && ttype != Q_SCALE)
-			return doc_fail(c, "applies only to number and scale questions; %s is %s", q1,
-					type_names[ttype]);
+			return doc_fail(c, "applies only to number and scale questions; %s is %s",
+			                q1, type_names[ttype]);
 		return json_is_number(arg) ? 0 : doc_fail(c, "must be a number");
 	}
 	if (strcmp(op, "includes") == 0) {
 		if (ttype != Q_MULTI)
 			return doc_fail(c, "applies only to multi_choice questions; %s is %s", q1,
-					type_names[ttype]);
+			                type_names[ttype]);
 		return check_operand(c, arg, target, ttype, tid);
 	}
 	if (ttype == Q_MULTI)
@@ -825,9 +831,8 @@ static int in_list(const char *key, const char *const *list)
 /* One condition object, at depth (1 for show_if itself), on question qi. */
 static int check_condition(struct doc_check *c, const json_t *cond, size_t qi, int depth)
 {
-	static const char *const keys[] = {"all", "any",      "not", "question", "equals",
-					   "in",  "answered", "gte", "lte",      "includes",
-					   NULL};
+	static const char *const keys[] = {"all",      "any", "not", "question", "equals", "in",
+	                                   "answered", "gte", "lte", "includes", NULL};
 	const char *form = NULL, *op = NULL, *key;
 	json_t *v;
 	size_t i, n;
@@ -867,8 +872,7 @@ static int check_condition(struct doc_check *c, const json_t *cond, size_t qi, i
 	}
 	if (strcmp(form, "question") == 0) {
 		if (op == NULL)
-			return doc_fail(
-				c, "needs one of equals, in, answered, gte, lte, includes");
+			return doc_fail(c, "needs one of equals, in, answered, gte, lte, includes");
 		return check_comparison(c, cond, qi, op);
 	}
 	v = json_object_get(cond, form);
@@ -911,7 +915,7 @@ static int check_question(struct doc_check *c, size_t qi)
 	for (i = 0; i < qi; i++)
 		if (json_equal(v, json_object_get(json_array_get(c->questions, i), "id")))
 			return doc_fail(c, "%s is already used by questions[%zu]",
-					quote_json(q1, v), i);
+			                quote_json(q1, v), i);
 	path_pop(&c->path, base);
 
 	path_key(&c->path, "type");
@@ -923,9 +927,9 @@ static int check_question(struct doc_check *c, size_t qi)
 	type = parse_type(json_string_value(v));
 	if (type < 0)
 		return doc_fail(c,
-				"%s is not one of single_choice, multi_choice, text, number, "
-				"scale, date, yes_no, consent, info",
-				quote_json(q1, v));
+		                "%s is not one of single_choice, multi_choice, text, number, "
+		                "scale, date, yes_no, consent, info",
+		                quote_json(q1, v));
 	path_pop(&c->path, base);
 
 	json_object_foreach(iterable(q), key, kv)
@@ -958,7 +962,7 @@ static int check_question(struct doc_check *c, size_t qi)
 		return rc;
 	v = json_object_get(q, "max_length");
 	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
-			  json_integer_value(v) > MAX_LENGTH_LIMIT)) {
+	                  json_integer_value(v) > MAX_LENGTH_LIMIT)) {
 		path_key(&c->path, "max_length");
 		return doc_fail(c, "must be an integer from 1 to %d", MAX_LENGTH_LIMIT);
 	}
@@ -978,7 +982,7 @@ static int check_question(struct doc_check *c, size_t qi)
 int fs_questionnaire_validate(const json_t *doc, fs_err *err)
 {
 	static const char *const keys[] = {"format", "id",    "version",   "languages",
-					   "title",  "intro", "questions", NULL};
+	                                   "title",  "intro", "questions", NULL};
 	struct doc_check c;
 	const json_t *v;
 	char q[QUOTE_BUF];
@@ -1020,7 +1024,8 @@ int fs_questionnaire_validate(const json_t *doc, fs_err *err)
 		return doc_fail(&c, "must be an integer of at least 1");
 	path_pop(&c.path, 0);
 
-	if ((rc = check_languages(&c, doc)) != 0 || (rc = check_text_key(&c, doc, "title", 1)) != 0 ||
+	if ((rc = check_languages(&c, doc)) != 0 ||
+	    (rc = check_text_key(&c, doc, "title", 1)) != 0 ||
 	    (rc = check_text_key(&c, doc, "intro", 0)) != 0)
 		return rc;
 
@@ -1109,7 +1114,7 @@ static int same_value(const json_t *answer, const json_t *v)
 	if (json_is_string(answer) && json_is_string(v))
 		return json_string_length(answer) == json_string_length(v) &&
 		       memcmp(json_string_value(answer), json_string_value(v),
-			      json_string_length(v)) == 0;
+		              json_string_length(v)) == 0;
 	if (json_is_boolean(answer) && json_is_boolean(v))
 		return json_is_true(answer) == json_is_true(v);
 	return 0;
@@ -1223,24 +1228,24 @@ int fs_question_is_shown(const json_t *doc, size_t i, const json_t *answers)
 	return a.shown[i];
 }
 
-static int answer_fail(fs_answer_fault *fault, fs_err *err, const char *question,
-		       const char *rule, const char *fmt, ...)
+static int answer_fail(fs_answer_fault *fault, fs_err *err, const char *question, const char *rule,
+                       const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 5, 6)))
+    __attribute__((format(printf, 5, 6)))
 #endif
-	;
+    ;
 
 /* Record a fault on question (NULL: on the answers as a whole) and the
  * message `question "ID": RULE TEXT` or `answers: RULE TEXT`. */
-static int answer_fail(fs_answer_fault *fault, fs_err *err, const char *question,
-		       const char *rule, const char *fmt, ...)
+static int answer_fail(fs_answer_fault *fault, fs_err *err, const char *question, const char *rule,
+                       const char *fmt, ...)
 {
 	char text[FS_ERR_MSG_MAX];
 	va_list ap;
 
 	if (fault != NULL) {
 		snprintf(fault->question, sizeof(fault->question), "%s",
-			 question != NULL ? question : "");
+		         question != NULL ? question : "");
 		snprintf(fault->rule, sizeof(fault->rule), "%s", rule);
 	}
 	va_start(ap, fmt);
@@ -1254,7 +1259,7 @@ static int answer_fail(fs_answer_fault *fault, fs_err *err, const char *question
 #define FAIL(rule, ...) answer_fail(fault, err, id, rule, __VA_ARGS__)
 
 static int check_range(const json_t *q, const json_t *v, const char *id, fs_answer_fault *fault,
-		       fs_err *err)
+                       fs_err *err)
 {
 	const json_t *lo = json_object_get(q, "min"), *hi = json_object_get(q, "max");
 	double x = json_number_value(v);
@@ -1272,7 +1277,7 @@ static int check_range(const json_t *q, const json_t *v, const char *id, fs_answ
 }
 
 static int check_multi(const json_t *q, const json_t *v, const char *id, fs_answer_fault *fault,
-		       fs_err *err)
+                       fs_err *err)
 {
 	unsigned char chosen[MAX_OPTIONS];
 	const json_t *lo = json_object_get(q, "min"), *hi = json_object_get(q, "max");
@@ -1301,16 +1306,16 @@ static int check_multi(const json_t *q, const json_t *v, const char *id, fs_answ
 	lim = json_integer_value(lo);
 	if (lo != NULL && (json_int_t)n < lim)
 		return FAIL("min", "must include at least %lld option%s", (long long)lim,
-			    lim == 1 ? "" : "s");
+		            lim == 1 ? "" : "s");
 	lim = json_integer_value(hi);
 	if (hi != NULL && (json_int_t)n > lim)
 		return FAIL("max", "must include at most %lld option%s", (long long)lim,
-			    lim == 1 ? "" : "s");
+		            lim == 1 ? "" : "s");
 	return 0;
 }
 
 static int check_text_answer(const json_t *q, const json_t *v, const char *id,
-			     fs_answer_fault *fault, fs_err *err)
+                             fs_answer_fault *fault, fs_err *err)
 {
 	const json_t *ml = json_object_get(q, "max_length");
 	size_t n = json_string_length(v);
@@ -1332,7 +1337,7 @@ static int check_text_answer(const json_t *q, const json_t *v, const char *id,
 }
 
 static int check_date(const json_t *q, const json_t *v, const char *today, const char *id,
-		      fs_answer_fault *fault, fs_err *err)
+                      fs_answer_fault *fault, fs_err *err)
 {
 	const char *lo = json_string_value(json_object_get(q, "min"));
 	const char *hi = json_string_value(json_object_get(q, "max"));
@@ -1351,7 +1356,7 @@ static int check_date(const json_t *q, const json_t *v, const char *today, const
 
 /* The answer v given to shown question q of type type. */
 static int check_answer(const json_t *q, int type, const json_t *v, const char *today,
-			const char *id, fs_answer_fault *fault, fs_err *err)
+                        const char *id, fs_answer_fault *fault, fs_err *err)
 {
 	switch (type) {
 	case Q_SINGLE:
@@ -1384,7 +1389,7 @@ static int check_answer(const json_t *q, int type, const json_t *v, const char *
 		if (type == Q_CONSENT && json_is_false(v) &&
 		    json_is_true(json_object_get(q, "required")))
 			return FAIL("consent_declined",
-				    "consent was not given, so nothing may be stored");
+			            "consent was not given, so nothing may be stored");
 		return 0;
 	}
 }
@@ -1410,16 +1415,16 @@ static int unknown_answer(struct answers_ctx *a, fs_answer_fault *fault, fs_err 
 	}
 	if (first == NULL)
 		return answer_fail(fault, err, NULL, "unknown",
-				   "has a key that is not a question of this questionnaire");
+		                   "has a key that is not a question of this questionnaire");
 	answer_fail(fault, err, NULL, "unknown", "\"%s\" is not a question of this questionnaire",
-		    first);
+	            first);
 	if (fault != NULL)
 		snprintf(fault->question, sizeof(fault->question), "%s", first);
 	return FS_EINVAL;
 }
 
 int fs_answers_validate(const json_t *doc, const json_t *answers, const char *today,
-			fs_answer_fault *fault, fs_err *err)
+                        fs_answer_fault *fault, fs_err *err)
 {
 	struct answers_ctx a;
 	size_t i, n, given = 0;
@@ -1435,8 +1440,9 @@ int fs_answers_validate(const json_t *doc, const json_t *answers, const char *to
 	ctx_init(&a, doc, answers);
 	n = json_array_size(a.questions);
 	if (n > MAX_QUESTIONS) /* not a valid document */
-		return fs_err_set(err, FS_EINVAL, "questions: must be an array of 1 to %d questions",
-				  MAX_QUESTIONS);
+		return fs_err_set(err, FS_EINVAL,
+		                  "questions: must be an array of 1 to %d questions",
+		                  MAX_QUESTIONS);
 	for (i = 0; i < n; i++) {
 		const json_t *q = ctx_step(&a);
 		const json_t *v = a.value[i];
@@ -1451,10 +1457,10 @@ int fs_answers_validate(const json_t *doc, const json_t *answers, const char *to
 		given++;
 		if (a.type[i] == Q_INFO)
 			return answer_fail(fault, err, id, "not_shown",
-					   "is information only and takes no answer");
+			                   "is information only and takes no answer");
 		if (!a.shown[i])
 			return answer_fail(fault, err, id, "not_shown",
-					   "is not shown, so it takes no answer");
+			                   "is not shown, so it takes no answer");
 		rc = check_answer(q, a.type[i], v, today, id, fault, err);
 		if (rc != 0)
 			return rc;

@@ -214,6 +214,54 @@ int fs_response_get(fs_store *s, json_t **out, const char *id, fs_err *err)
 	return 0;
 }
 
+int fs_response_each(fs_store *s, const char *questionnaire, const char *region,
+		     fs_response_fn fn, void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT r.id, r.site, r.questionnaire_id, r.questionnaire_version, "
+			       "r.started_at, r.submitted_at, r.language, r.mode, r.worker, "
+			       "r.answers FROM responses r WHERE r.deleted = 0 "
+			       "AND (?1 IS NULL OR r.questionnaire_id = ?1) AND (?2 IS NULL OR "
+			       "r.site IN (SELECT site FROM devices WHERE region = ?2)) "
+			       "ORDER BY r.id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fs_store_sqlite_err(s, err, "read responses");
+	if (questionnaire)
+		sqlite3_bind_text(st, 1, questionnaire, -1, SQLITE_STATIC);
+	if (region)
+		sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *r = json_pack(
+			"{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s?, s:o}", "id",
+			sqlite3_column_text(st, 0), "site", sqlite3_column_text(st, 1),
+			"questionnaire", sqlite3_column_text(st, 2), "version",
+			(json_int_t)sqlite3_column_int64(st, 3), "started_at",
+			sqlite3_column_text(st, 4), "submitted_at", sqlite3_column_text(st, 5),
+			"language", sqlite3_column_text(st, 6), "mode", sqlite3_column_text(st, 7),
+			"worker", sqlite3_column_text(st, 8), "answers",
+			json_loads((const char *)sqlite3_column_text(st, 9), 0, NULL));
+		int stop;
+
+		if (r == NULL) {
+			sqlite3_finalize(st);
+			return fs_err_set(err, FS_ENOMEM, "read responses: out of memory");
+		}
+		stop = fn(ctx, r);
+		json_decref(r);
+		if (stop != 0) {
+			sqlite3_finalize(st);
+			return stop;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fs_err_set(err, FS_EGENERIC, "read responses failed");
+	return 0;
+}
+
 int fs_response_delete(fs_store *s, const char *id, fs_err *err)
 {
 	json_t *body = NULL;

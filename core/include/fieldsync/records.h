@@ -65,6 +65,15 @@ int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *bod
  * "deleted": true} for a deleted one. FS_ENOTFOUND when unknown. */
 int fs_response_get(fs_store *s, json_t **out, const char *id, fs_err *err);
 
+/* Call fn for each stored, non-deleted response (as fs_response_get gives
+ * it; borrowed for the call), by id, streaming so memory stays bounded.
+ * questionnaire (NULL: all) filters by questionnaire id; region (NULL: all)
+ * keeps responses made by devices of that region (hub: the devices table).
+ * fn returns 0 to go on, non-zero to stop (returned as is). */
+typedef int (*fs_response_fn)(void *ctx, const json_t *response);
+int fs_response_each(fs_store *s, const char *questionnaire, const char *region,
+		     fs_response_fn fn, void *ctx, fs_err *err);
+
 /* Delete a response: its content is erased and a tombstone replicates the
  * delete. FS_ENOTFOUND when unknown. Deleting twice is a no-op. */
 int fs_response_delete(fs_store *s, const char *id, fs_err *err);

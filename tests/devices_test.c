@@ -1,0 +1,115 @@
+#include "fieldsync/devices.h"
+#include "test.h"
+#include "testutil.h"
+
+static char dir[64];
+
+static void enroll_code_redeems_once(void)
+{
+	test_clock clk = {1795770000000ull};
+	fs_store *s = test_store(dir, "hub-a", NULL, &clk);
+	char code[FS_ENROLL_CODE_LEN + 1], token[FS_TOKEN_MAX + 1], lower[FS_ENROLL_CODE_LEN + 1];
+	fs_device d, who;
+	fs_err e = {0, ""};
+	size_t i;
+
+	CHECK(fs_enroll_code_create(s, code, "north", 3600 * 1000, &e) == 0);
+	CHECK(strlen(code) == FS_ENROLL_CODE_LEN && code[5] == '-' && code[11] == '-');
+	/* Typed in lower case without hyphens still works. */
+	for (i = 0; i <= strlen(code); i++)
+		lower[i] = (char)(code[i] >= 'A' && code[i] <= 'Z' ? code[i] + 32 : code[i]);
+	CHECK(fs_enroll_redeem(s, &d, token, lower, "library-1", &e) == 0);
+	CHECK_STR(d.region, "north");
+	CHECK_STR(d.name, "library-1");
+	CHECK(fs_name_is_valid(d.site));
+	CHECK(strncmp(token, d.site, strlen(d.site)) == 0);
+	CHECK(fs_device_authenticate(s, &who, token, &e) == 0);
+	CHECK_STR(who.site, d.site);
+	CHECK_STR(who.region, "north");
+	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == FS_EFORBIDDEN);
+	CHECK(strstr(e.msg, "already used") != NULL);
+	fs_store_close(s);
+}
+
+static void enroll_code_expires(void)
+{
+	test_clock clk = {1795770000000ull};
+	fs_store *s = test_store(dir, "hub-b", NULL, &clk);
+	char code[FS_ENROLL_CODE_LEN + 1], token[FS_TOKEN_MAX + 1];
+	fs_device d;
+	fs_err e = {0, ""};
+
+	CHECK(fs_enroll_code_create(s, code, "north", 60 * 1000, &e) == 0);
+	clk.ms += 61 * 1000;
+	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == FS_EFORBIDDEN);
+	CHECK(strstr(e.msg, "expired") != NULL);
+	CHECK(token[0] == '\0');
+	fs_store_close(s);
+}
+
+static void enroll_failures_are_rate_limited(void)
+{
+	test_clock clk = {1795770000000ull};
+	fs_store *s = test_store(dir, "hub-c", NULL, &clk);
+	char code[FS_ENROLL_CODE_LEN + 1], token[FS_TOKEN_MAX + 1];
+	fs_device d;
+	fs_err e = {0, ""};
+	int i;
+
+	CHECK(fs_enroll_code_create(s, code, "north", 3600 * 1000, &e) == 0);
+	for (i = 0; i < FS_ENROLL_FAILS_PER_MINUTE; i++) {
+		fs_err_clear(&e);
+		CHECK(fs_enroll_redeem(s, &d, token, "AAAAA-AAAAA-AA", NULL, &e) == FS_ENOTFOUND);
+	}
+	fs_err_clear(&e);
+	/* Even the right code waits now. */
+	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == FS_EBUSY);
+	clk.ms += 61 * 1000;
+	fs_err_clear(&e);
+	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == 0);
+	fs_err_clear(&e);
+	CHECK(fs_enroll_redeem(s, &d, token, "not a code", NULL, &e) == FS_EINVAL);
+	fs_store_close(s);
+}
+
+static void device_authenticate_refuses_wrong_and_revoked(void)
+{
+	fs_store *s = test_store(dir, "hub-d", NULL, NULL);
+	char code[FS_ENROLL_CODE_LEN + 1], token[FS_TOKEN_MAX + 1], bad[FS_TOKEN_MAX + 1];
+	fs_device d, who;
+	fs_err e = {0, ""};
+	json_t *list = NULL;
+
+	CHECK(fs_enroll_code_create(s, code, "south", 3600 * 1000, &e) == 0);
+	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == 0);
+	memcpy(bad, token, sizeof(bad));
+	bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == 'A' ? 'B' : 'A';
+	CHECK(fs_device_authenticate(s, &who, bad, &e) == FS_ENOTFOUND);
+	fs_err_clear(&e);
+	CHECK(fs_device_authenticate(s, &who, "", &e) == FS_ENOTFOUND);
+	fs_err_clear(&e);
+	CHECK(fs_device_authenticate(s, &who, "k-nobody.xxx", &e) == FS_ENOTFOUND);
+	fs_err_clear(&e);
+	CHECK(fs_device_revoke(s, d.site, &e) == 0);
+	CHECK(fs_device_authenticate(s, &who, token, &e) == FS_EFORBIDDEN);
+	fs_err_clear(&e);
+	CHECK(fs_device_revoke(s, "k-nobody", &e) == FS_ENOTFOUND);
+	CHECK(fs_device_note_sync(s, d.site, NULL, NULL) == 0);
+	CHECK(fs_device_list(s, &list, NULL) == 0);
+	CHECK(json_array_size(list) == 1);
+	CHECK(json_is_true(json_object_get(json_array_get(list, 0), "revoked")));
+	CHECK(json_is_string(json_object_get(json_array_get(list, 0), "last_sync")));
+	json_decref(list);
+	fs_store_close(s);
+}
+
+int main(void)
+{
+	test_tmpdir(dir);
+	RUN(enroll_code_redeems_once);
+	RUN(enroll_code_expires);
+	RUN(enroll_failures_are_rate_limited);
+	RUN(device_authenticate_refuses_wrong_and_revoked);
+	test_rmdir(dir);
+	return TEST_DONE();
+}
