@@ -78,7 +78,8 @@ static fs_change change(fs_table table, const char *id, fs_hlc hlc, const char *
 
 static fs_change contact(const char *field, json_t *value, fs_hlc prev_hlc, const char *prev_site)
 {
-	fs_change c = change(FS_TABLE_CONTACTS, UUID_A, fs_hlc_make(1795770000100ull, 3), "kiosk-a1");
+	fs_change c =
+	    change(FS_TABLE_CONTACTS, UUID_A, fs_hlc_make(1795770000100ull, 3), "kiosk-a1");
 
 	snprintf(c.region, sizeof(c.region), "north");
 	snprintf(c.field, sizeof(c.field), "%s", field);
@@ -91,31 +92,31 @@ static fs_change contact(const char *field, json_t *value, fs_hlc prev_hlc, cons
 static json_t *questionnaire_doc(void)
 {
 	return json_loads("{\"format\": \"fieldsync-questionnaire/1\", \"id\": \"visit\", "
-			  "\"version\": 2, \"languages\": [\"en\", \"cy\"], "
-			  "\"title\": {\"en\": \"Your visit\", \"cy\": \"Eich ymweliad\"}, "
-			  "\"questions\": [{\"id\": \"overall\", \"type\": \"single_choice\", "
-			  "\"required\": true, \"label\": {\"en\": \"How was it?\"}, "
-			  "\"options\": [{\"value\": \"good\", \"label\": {\"en\": \"Good\"}}, "
-			  "{\"value\": \"poor\", \"label\": {\"en\": \"Poor\"}}]}, "
-			  "{\"id\": \"why\", \"type\": \"text\", \"label\": {\"en\": \"Why?\"}}]}",
-			  0, NULL);
+	                  "\"version\": 2, \"languages\": [\"en\", \"cy\"], "
+	                  "\"title\": {\"en\": \"Your visit\", \"cy\": \"Eich ymweliad\"}, "
+	                  "\"questions\": [{\"id\": \"overall\", \"type\": \"single_choice\", "
+	                  "\"required\": true, \"label\": {\"en\": \"How was it?\"}, "
+	                  "\"options\": [{\"value\": \"good\", \"label\": {\"en\": \"Good\"}}, "
+	                  "{\"value\": \"poor\", \"label\": {\"en\": \"Poor\"}}]}, "
+	                  "{\"id\": \"why\", \"type\": \"text\", \"label\": {\"en\": \"Why?\"}}]}",
+	                  0, NULL);
 }
 
 static json_t *response_body(void)
 {
 	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "questionnaire",
-			 "visit", "version", 2, "language", "cy", "mode", "assisted", "worker",
-			 "w-amina", "started_at", "2026-11-27T09:12:00Z", "submitted_at",
-			 "2026-11-27T09:15:30Z", "answers", "overall", "good", "why",
-			 "Staff were kind \xe2\x80\x94 diolch");
+	                 "visit", "version", 2, "language", "cy", "mode", "assisted", "worker",
+	                 "w-amina", "started_at", "2026-11-27T09:12:00Z", "submitted_at",
+	                 "2026-11-27T09:15:30Z", "answers", "overall", "good", "why",
+	                 "Staff were kind \xe2\x80\x94 diolch");
 }
 
 static json_t *conflict_body(void)
 {
 	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:n, s:s, s:s}}", "table",
-			 "contacts", "record", UUID_A, "field", "notes", "winner", "value",
-			 "Called back", "hlc", "0196b2a1c3d50001", "site", "kiosk-a1", "loser",
-			 "value", "hlc", "0196b2a1c3d60000", "site", "kiosk-a2");
+	                 "contacts", "record", UUID_A, "field", "notes", "winner", "value",
+	                 "Called back", "hlc", "0196b2a1c3d50001", "site", "kiosk-a1", "loser",
+	                 "value", "hlc", "0196b2a1c3d60000", "site", "kiosk-a2");
 }
 
 /* A set holding every kind of change the format has. */
@@ -227,17 +228,18 @@ static void changeset_encode_writes_documented_keys(void)
 	fs_changeset_add(&cs, &c, NULL);
 	fs_buf_init(&out, 4096);
 	CHECK(fs_changeset_encode(&out, &cs, &err) == 0);
-	CHECK_STR(out.data,
-		  "{\"format\":\"fieldsync-changeset/1\",\"site\":\"hub\",\"from\":0,\"to\":3,"
-		  "\"more\":false,\"time\":1795770000000,\"changes\":["
-		  "{\"table\":\"contacts\",\"id\":\"" UUID_A "\",\"hlc\":\"01a21c3ba2e40003\","
-		  "\"site\":\"kiosk-a1\",\"region\":\"north\",\"field\":\"channel\","
-		  "\"value\":\"video\",\"prev\":{\"hlc\":\"0196b2a1c3d40000\",\"site\":\"kiosk-a2\"}},"
-		  "{\"table\":\"contacts\",\"id\":\"" UUID_A "\",\"hlc\":\"01a21c3ba2e40003\","
-		  "\"site\":\"kiosk-a1\",\"region\":\"north\",\"field\":\"notes\","
-		  "\"value\":\"Said \\\"thanks\\\"\\n\"},"
-		  "{\"table\":\"responses\",\"id\":\"" UUID_B "\",\"hlc\":\"0000000000000001\","
-		  "\"site\":\"kiosk-a1\",\"deleted\":true}]}");
+	CHECK_STR(
+	    out.data,
+	    "{\"format\":\"fieldsync-changeset/1\",\"site\":\"hub\",\"from\":0,\"to\":3,"
+	    "\"more\":false,\"time\":1795770000000,\"changes\":["
+	    "{\"table\":\"contacts\",\"id\":\"" UUID_A "\",\"hlc\":\"01a21c3ba2e40003\","
+	    "\"site\":\"kiosk-a1\",\"region\":\"north\",\"field\":\"channel\","
+	    "\"value\":\"video\",\"prev\":{\"hlc\":\"0196b2a1c3d40000\",\"site\":\"kiosk-a2\"}},"
+	    "{\"table\":\"contacts\",\"id\":\"" UUID_A "\",\"hlc\":\"01a21c3ba2e40003\","
+	    "\"site\":\"kiosk-a1\",\"region\":\"north\",\"field\":\"notes\","
+	    "\"value\":\"Said \\\"thanks\\\"\\n\"},"
+	    "{\"table\":\"responses\",\"id\":\"" UUID_B "\",\"hlc\":\"0000000000000001\","
+	    "\"site\":\"kiosk-a1\",\"deleted\":true}]}");
 	fs_changeset_free(&cs);
 	fs_buf_free(&out);
 }
@@ -253,7 +255,7 @@ static void changeset_encode_empty_set(void)
 	fs_buf_init(&out, 4096);
 	CHECK(fs_changeset_encode(&out, &cs, &err) == 0);
 	CHECK_STR(out.data, "{\"format\":\"fieldsync-changeset/1\",\"site\":\"hub\",\"from\":0,"
-			    "\"to\":0,\"more\":false,\"time\":0,\"changes\":[]}");
+	                    "\"to\":0,\"more\":false,\"time\":0,\"changes\":[]}");
 	CHECK(fs_changeset_decode(&back, out.data, out.len, NULL, &err) == 0);
 	CHECK(back.count == 0 && back.changes == NULL);
 	fs_changeset_free(&back);
@@ -345,7 +347,7 @@ static void changeset_unpack_caps_inflation(void)
 static void changeset_unpack_refuses_plain_json(void)
 {
 	static const char text[] = "{\"format\":\"fieldsync-changeset/1\",\"site\":\"hub\","
-				   "\"from\":0,\"to\":0,\"more\":false,\"time\":0,\"changes\":[]}";
+	                           "\"from\":0,\"to\":0,\"more\":false,\"time\":0,\"changes\":[]}";
 	fs_changeset back;
 	fs_err err = {0};
 
@@ -388,7 +390,7 @@ static void changeset_decode_fault_leaves_set_empty(void)
 	memcpy(last + 9, "CONFLICTS", 9);
 	CHECK(fs_changeset_decode(&back, text.data, text.len, NULL, &err) == FS_EINVAL);
 	CHECK_STR(err.msg, "changes[9].table: must be one of questionnaires, responses, contacts, "
-			   "conflicts");
+	                   "conflicts");
 	CHECK(back.count == 0 && back.alloc == 0 && back.changes == NULL);
 	CHECK(back.site[0] == '\0');
 	fs_changeset_free(&cs);
@@ -399,11 +401,12 @@ static void changeset_decode_keeps_values_after_text_is_gone(void)
 {
 	fs_changeset back;
 	fs_err err = {0};
-	char *text = strdup("{\"format\":\"fieldsync-changeset/1\",\"site\":\"kiosk-a1\",\"from\":1,"
-			    "\"to\":2,\"more\":false,\"time\":5,\"changes\":[{\"table\":"
-			    "\"contacts\",\"id\":\"" UUID_A "\",\"hlc\":\"0000000000010000\","
-			    "\"site\":\"kiosk-a1\",\"region\":\"north\",\"field\":\"topics\","
-			    "\"value\":[\"housing\"]}]}");
+	char *text =
+	    strdup("{\"format\":\"fieldsync-changeset/1\",\"site\":\"kiosk-a1\",\"from\":1,"
+	           "\"to\":2,\"more\":false,\"time\":5,\"changes\":[{\"table\":"
+	           "\"contacts\",\"id\":\"" UUID_A "\",\"hlc\":\"0000000000010000\","
+	           "\"site\":\"kiosk-a1\",\"region\":\"north\",\"field\":\"topics\","
+	           "\"value\":[\"housing\"]}]}");
 
 	CHECK(text != NULL);
 	CHECK(fs_changeset_decode(&back, text, strlen(text), NULL, &err) == 0);
@@ -560,7 +563,7 @@ static int check_case(const char *name, const char *text, size_t len, const expe
 	rc = fs_changeset_decode(&cs, text, len, &want->limits, &err);
 	if (rc != want->code || (rc != 0 && strcmp(err.msg, want->msg) != 0)) {
 		fprintf(stderr, "  case %s:\n    got:  %s %s\n    want: %s %s\n", name,
-			fs_error_name(rc), err.msg, fs_error_name(want->code), want->msg);
+		        fs_error_name(rc), err.msg, fs_error_name(want->code), want->msg);
 		failed = 1;
 	} else if (rc != 0 && (cs.count != 0 || cs.changes != NULL)) {
 		fprintf(stderr, "  case %s: refused set is not empty\n", name);
@@ -569,7 +572,8 @@ static int check_case(const char *name, const char *text, size_t len, const expe
 		/* Accepted: encode, decode, encode must repeat itself. */
 		if (fs_changeset_encode(&one, &cs, &err) != 0 ||
 		    fs_changeset_decode(&gzcs, one.data, one.len, &want->limits, &err) != 0 ||
-		    fs_changeset_encode(&two, &gzcs, &err) != 0 || strcmp(one.data, two.data) != 0) {
+		    fs_changeset_encode(&two, &gzcs, &err) != 0 ||
+		    strcmp(one.data, two.data) != 0) {
 			fprintf(stderr, "  case %s: does not round-trip: %s\n", name, err.msg);
 			failed = 1;
 		}
@@ -581,7 +585,7 @@ static int check_case(const char *name, const char *text, size_t len, const expe
 			gzrc = fs_changeset_unpack(&gzcs, gz.data, gz.len, &want->limits, &gzerr);
 		if (gzrc != rc || strcmp(gzerr.msg, err.msg) != 0) {
 			fprintf(stderr, "  case %s: unpack differs: %s %s\n", name,
-				fs_error_name(gzrc), gzerr.msg);
+			        fs_error_name(gzrc), gzerr.msg);
 			failed = 1;
 		}
 		fs_changeset_free(&gzcs);

@@ -271,11 +271,13 @@ int fs_changeset_pack(fs_buf *out, const fs_changeset *cs, fs_err *err)
 /* ---- decoding ---- */
 
 /* Set err to "changes[i].path: message" (path may be NULL). */
+static int change_err(fs_err *err, int code, size_t i, const char *path, const char *fmt, ...)
 #if defined(__GNUC__)
-__attribute__((format(printf, 5, 6)))
+    __attribute__((format(printf, 5, 6)))
 #endif
-static int
-change_err(fs_err *err, int code, size_t i, const char *path, const char *fmt, ...)
+    ;
+
+static int change_err(fs_err *err, int code, size_t i, const char *path, const char *fmt, ...)
 {
 	char msg[FS_ERR_MSG_MAX];
 	va_list ap;

@@ -488,7 +488,7 @@ static int doc_fail(struct doc_check *c, const char *fmt, ...)
 	                  rule);
 }
 
-/* Fail on the first key of obj (document order) that allowed() refuses. */
+/* Fail on the first key of obj (in document order) that is not in keys. */
 static int check_known_keys(struct doc_check *c, const json_t *obj, const char *const *keys)
 {
 	const char *key;

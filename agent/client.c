@@ -1,0 +1,346 @@
+#include "client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+#define CONNECT_TIMEOUT_S 10L
+#define TOTAL_TIMEOUT_S 120L
+#define LOW_SPEED_BYTES 100L
+#define LOW_SPEED_TIME_S 30L
+#define STOP_GRACE_MS 5000u
+
+struct agent_client {
+	CURL *curl;
+	char *hub;
+	char *auth_header; /* "Authorization: Bearer ..." or NULL */
+	char *ca_file;
+	const volatile sig_atomic_t *stop;
+	uint64_t stop_seen_ms;
+	int body_too_big;
+};
+
+void agent_reply_init(agent_reply *r, size_t cap)
+{
+	memset(r, 0, sizeof(*r));
+	fs_buf_init(&r->body, cap);
+	r->retry_after = -1;
+}
+
+void agent_reply_free(agent_reply *r)
+{
+	fs_buf_free(&r->body);
+}
+
+static void reply_reset(agent_reply *r)
+{
+	fs_buf body = r->body;
+
+	fs_buf_reset(&body);
+	memset(r, 0, sizeof(*r));
+	r->body = body;
+	r->retry_after = -1;
+}
+
+int agent_hub_url_is_valid(const char *url)
+{
+	size_t i;
+
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return 0;
+	if (strlen(url) < 9 || strlen(url) > 900)
+		return 0;
+	for (i = 0; url[i]; i++)
+		if ((unsigned char)url[i] <= ' ' || url[i] == '?' || url[i] == '#' ||
+		    (unsigned char)url[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int agent_client_global_init(fs_err *err)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return fs_err_set(err, FS_EGENERIC, "cannot initialise libcurl");
+	return 0;
+}
+
+void agent_client_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+int agent_client_new(agent_client **out, const char *hub, const char *token, const char *ca_file,
+		     fs_err *err)
+{
+	agent_client *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (c == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	c->curl = curl_easy_init();
+	c->hub = strdup(hub);
+	c->ca_file = (ca_file && ca_file[0]) ? strdup(ca_file) : NULL;
+	if (token != NULL) {
+		size_t n = strlen("Authorization: Bearer ") + strlen(token) + 1;
+
+		c->auth_header = malloc(n);
+		if (c->auth_header != NULL)
+			snprintf(c->auth_header, n, "Authorization: Bearer %s", token);
+	}
+	if (c->curl == NULL || c->hub == NULL || (ca_file && ca_file[0] && c->ca_file == NULL) ||
+	    (token != NULL && c->auth_header == NULL)) {
+		agent_client_free(c);
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	}
+	*out = c;
+	return 0;
+}
+
+void agent_client_free(agent_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	if (c->auth_header != NULL) {
+		memset(c->auth_header, 0, strlen(c->auth_header));
+		free(c->auth_header);
+	}
+	free(c->hub);
+	free(c->ca_file);
+	free(c);
+}
+
+void agent_client_set_stop(agent_client *c, const volatile sig_atomic_t *stop)
+{
+	c->stop = stop;
+}
+
+typedef struct transfer {
+	agent_client *c;
+	agent_reply *r;
+} transfer;
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	transfer *t = ctx;
+	size_t n = size * nmemb;
+
+	if (fs_buf_append(&t->r->body, data, n) != 0) {
+		t->c->body_too_big = 1;
+		return 0; /* makes curl abort with CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+/* Does header line h (not NUL-terminated, n bytes) have name? Then *value
+ * points at its trimmed value of *vlen bytes. */
+static int header_is(const char *h, size_t n, const char *name, const char **value,
+		     size_t *vlen)
+{
+	size_t k = strlen(name);
+
+	if (n <= k || h[k] != ':' || strncasecmp(h, name, k) != 0)
+		return 0;
+	h += k + 1;
+	n -= k + 1;
+	while (n > 0 && (*h == ' ' || *h == '\t')) {
+		h++;
+		n--;
+	}
+	while (n > 0 && (h[n - 1] == '\r' || h[n - 1] == '\n' || h[n - 1] == ' '))
+		n--;
+	*value = h;
+	*vlen = n;
+	return 1;
+}
+
+static int parse_i64(int64_t *out, const char *v, size_t n)
+{
+	char text[24];
+	uint64_t x;
+
+	if (n == 0 || n >= sizeof(text))
+		return -1;
+	memcpy(text, v, n);
+	text[n] = '\0';
+	if (agent_parse_uint(&x, text, INT64_MAX) != 0)
+		return -1;
+	*out = (int64_t)x;
+	return 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	transfer *t = ctx;
+	size_t n = size * nmemb;
+	const char *v;
+	size_t vlen;
+	int64_t x;
+
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		/* A new response (after a 1xx): forget earlier headers. */
+		t->r->gzip = 0;
+		t->r->has_ack = 0;
+		t->r->retry_after = -1;
+	} else if (header_is(data, n, "Fieldsync-Ack", &v, &vlen)) {
+		if (parse_i64(&x, v, vlen) == 0) {
+			t->r->has_ack = 1;
+			t->r->ack = x;
+		}
+	} else if (header_is(data, n, "Content-Encoding", &v, &vlen)) {
+		t->r->gzip = vlen == 4 && strncasecmp(v, "gzip", 4) == 0;
+	} else if (header_is(data, n, "Retry-After", &v, &vlen)) {
+		if (parse_i64(&x, v, vlen) == 0)
+			t->r->retry_after = x > 86400 ? 86400 : (long)x;
+	}
+	return n;
+}
+
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	agent_client *c = ctx;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (c->stop == NULL || !*c->stop)
+		return 0;
+	if (c->stop_seen_ms == 0)
+		c->stop_seen_ms = agent_mono_ms();
+	return agent_mono_ms() - c->stop_seen_ms > STOP_GRACE_MS;
+}
+
+/* Copy s into out, dropping control characters, at most len - 1 bytes. */
+static void copy_clean(char *out, size_t len, const char *s)
+{
+	size_t i = 0;
+
+	for (; s && *s && i + 1 < len; s++)
+		out[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s;
+	out[i] = '\0';
+}
+
+/* Read {"error", "message", "time"} from a JSON error body, if it is one. */
+static void parse_error_body(agent_reply *r)
+{
+	json_t *o;
+	json_int_t t;
+
+	if (r->body.len == 0 || r->gzip)
+		return;
+	o = json_loadb(r->body.data, r->body.len, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return;
+	}
+	copy_clean(r->error, sizeof(r->error), json_string_value(json_object_get(o, "error")));
+	copy_clean(r->message, sizeof(r->message),
+		   json_string_value(json_object_get(o, "message")));
+	t = json_integer_value(json_object_get(o, "time"));
+	r->hub_time = t > 0 ? (uint64_t)t : 0;
+	json_decref(o);
+}
+
+static int add_header(struct curl_slist **list, const char *header)
+{
+	struct curl_slist *n = curl_slist_append(*list, header);
+
+	if (n == NULL)
+		return -1;
+	*list = n;
+	return 0;
+}
+
+static const char *net_reason(CURLcode code)
+{
+	switch (code) {
+	case CURLE_COULDNT_RESOLVE_HOST: return "cannot resolve the hub's host name";
+	case CURLE_COULDNT_CONNECT: return "cannot connect";
+	case CURLE_OPERATION_TIMEDOUT: return "timed out";
+	case CURLE_SEND_ERROR: return "connection lost while sending";
+	case CURLE_RECV_ERROR: return "connection lost while receiving";
+	case CURLE_GOT_NOTHING: return "connection closed without a reply";
+	case CURLE_PARTIAL_FILE: return "reply cut short";
+	case CURLE_PEER_FAILED_VERIFICATION: return "TLS: the hub's certificate is not trusted";
+	case CURLE_SSL_CONNECT_ERROR: return "TLS handshake failed";
+	case CURLE_ABORTED_BY_CALLBACK: return "stopped";
+	default: return curl_easy_strerror(code);
+	}
+}
+
+int agent_client_post(agent_client *c, agent_reply *out, const char *path,
+		      const char *content_type, int gzip, const void *body, size_t n, fs_err *err)
+{
+	struct curl_slist *headers = NULL;
+	char url[1200], ctype[128];
+	transfer t = {c, out};
+	CURLcode code;
+	CURL *cu = c->curl;
+	int rc = 0;
+
+	reply_reset(out);
+	c->body_too_big = 0;
+	c->stop_seen_ms = 0;
+	if (snprintf(url, sizeof(url), "%s%s", c->hub, path) >= (int)sizeof(url))
+		return fs_err_set(err, FS_EINVAL, "hub URL too long");
+	snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
+	/* Accept-Encoding is asked for by hand, so curl hands us the gzip
+	 * bytes untouched and the inflation cap stays ours. */
+	if (add_header(&headers, ctype) != 0 || add_header(&headers, "Expect:") != 0 ||
+	    add_header(&headers, "Accept-Encoding: gzip") != 0 ||
+	    (gzip && add_header(&headers, "Content-Encoding: gzip") != 0) ||
+	    (c->auth_header && add_header(&headers, c->auth_header) != 0)) {
+		curl_slist_free_all(headers);
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	}
+
+	curl_easy_reset(cu);
+	curl_easy_setopt(cu, CURLOPT_URL, url);
+	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT, TOTAL_TIMEOUT_S);
+	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
+	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
+	curl_easy_setopt(cu, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_file != NULL)
+		curl_easy_setopt(cu, CURLOPT_CAINFO, c->ca_file);
+	curl_easy_setopt(cu, CURLOPT_USERAGENT, AGENT_PROG "/" AGENT_VERSION);
+	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(cu, CURLOPT_POST, 1L);
+	curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(cu, CURLOPT_HEADERDATA, &t);
+	curl_easy_setopt(cu, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(cu, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(cu, CURLOPT_XFERINFODATA, c);
+
+	code = curl_easy_perform(cu);
+	if (c->body_too_big) {
+		rc = fs_err_set(err, FS_ETOOBIG, "hub reply larger than %zu bytes", out->body.cap);
+	} else if (code != CURLE_OK) {
+		rc = fs_err_set(err, FS_EGENERIC, "hub unreachable: %s", net_reason(code));
+	} else {
+		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &out->status);
+		if (out->status != 200)
+			parse_error_body(out);
+	}
+	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(headers);
+	return rc;
+}

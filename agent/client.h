@@ -1,0 +1,64 @@
+/* fieldsync-agent: the HTTP transport to the hub (libcurl), nothing else.
+ *
+ * Connect timeout 10 s, total 120 s, abort below 100 B/s for 30 s, TLS
+ * verification always on (a private CA through ca_file), no redirects,
+ * http and https only. Bodies are sent and read as they are: the caller
+ * gzips and gunzips (docs/protocol.md), so curl never decodes a reply and
+ * the inflation cap stays ours. A reply body is read into a capped fs_buf.
+ * One connection is kept open across requests of one client. */
+#ifndef FIELDSYNC_AGENT_CLIENT_H
+#define FIELDSYNC_AGENT_CLIENT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fieldsync/buf.h"
+#include "fieldsync/error.h"
+
+typedef struct agent_client agent_client;
+
+/* What the hub answered. */
+typedef struct agent_reply {
+	long status;          /* HTTP status */
+	fs_buf body;          /* raw body (still gzip when gzip is set), capped */
+	int gzip;             /* Content-Encoding: gzip */
+	int has_ack;          /* Fieldsync-Ack present and a valid number */
+	int64_t ack;
+	long retry_after;     /* Retry-After in seconds; -1 when absent */
+	char error[48];       /* "error" of a JSON error body, "" otherwise */
+	char message[256];    /* its "message" (control characters removed) */
+	uint64_t hub_time;    /* its "time" (409 clock_ahead); 0 when absent */
+} agent_reply;
+
+/* An empty reply whose body may grow to cap bytes. */
+void agent_reply_init(agent_reply *r, size_t cap);
+void agent_reply_free(agent_reply *r);
+
+/* Is url an http:// or https:// URL we can use as the hub's base? 1 or 0. */
+int agent_hub_url_is_valid(const char *url);
+
+/* A client for the hub at base URL hub (no trailing slash). token (may be
+ * NULL: no Authorization header) and ca_file (NULL or "": system CAs) are
+ * copied. Freed with agent_client_free (NULL accepted). */
+int agent_client_new(agent_client **out, const char *hub, const char *token, const char *ca_file,
+		     fs_err *err);
+void agent_client_free(agent_client *c);
+
+/* When *stop becomes non-zero, a transfer still running 5 s later is
+ * abandoned (safe: the protocol resends). stop may be NULL. */
+void agent_client_set_stop(agent_client *c, const volatile sig_atomic_t *stop);
+
+/* POST n bytes of body to the hub's path (with query), as content_type,
+ * with Content-Encoding: gzip when gzip is set. Returns 0 when the hub
+ * answered, whatever the status (in out, reset here); FS_EGENERIC when no
+ * complete answer came (connection refused, timeout, cut, TLS failure:
+ * the message says which); FS_ETOOBIG when the reply passed out's cap. */
+int agent_client_post(agent_client *c, agent_reply *out, const char *path,
+		      const char *content_type, int gzip, const void *body, size_t n, fs_err *err);
+
+/* Global libcurl setup and teardown, once per process. */
+int agent_client_global_init(fs_err *err);
+void agent_client_global_cleanup(void);
+
+#endif

@@ -1,0 +1,202 @@
+/* `init`: enroll this kiosk with the hub (POST /v1/enroll) and keep the
+ * identity: the site and region in the store, the token in DATA/token,
+ * the rest in DATA/agent.json (written last: its presence means
+ * "initialised"). */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "client.h"
+#include "commands.h"
+#include "config.h"
+#include "fieldsync/sync.h"
+
+#define ENROLL_REPLY_MAX (64u << 10)
+
+static void usage(void)
+{
+	printf("usage: " AGENT_PROG " init --data DIR --hub URL --code CODE [--name NAME]\n"
+	       "                            [--ca-file FILE]\n"
+	       "\n"
+	       "Enroll this kiosk: exchange the one-time code from `fieldsync-hub enroll` for\n"
+	       "the kiosk's identity (site id, region) and bearer token. Creates DIR (0700),\n"
+	       "the store DIR/kiosk.db, DIR/token (0600) and DIR/agent.json. Refused when\n"
+	       "DIR is already initialised.\n"
+	       "\n"
+	       "  --hub URL        the hub's base URL, http://HOST:PORT or https://HOST:PORT\n"
+	       "  --code CODE      the enrollment code (case, hyphens and spaces ignored)\n"
+	       "  --name NAME      a label for admins, [a-z0-9][a-z0-9-]{0,63}\n"
+	       "  --ca-file FILE   trust this CA certificate (PEM) for the hub's TLS\n"
+	       "\n"
+	       "exit codes: 0 enrolled, 1 usage or local error, 3 hub unreachable,\n"
+	       "4 refused by the hub, 5 code rejected (unknown, expired or used)\n");
+}
+
+/* Validate the hub's enrollment reply and copy what we keep. */
+static int read_identity(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uint64_t *hub_time,
+			 const fs_buf *body, fs_err *err)
+{
+	json_t *o = json_loadb(body->data ? body->data : "", body->len, 0, NULL);
+	const char *site, *region, *tok;
+	json_int_t t;
+	int rc = 0;
+
+	site = json_string_value(json_object_get(o, "site"));
+	region = json_string_value(json_object_get(o, "region"));
+	tok = json_string_value(json_object_get(o, "token"));
+	t = json_integer_value(json_object_get(o, "time"));
+	if (!fs_name_is_valid(site) || !fs_name_is_valid(region))
+		rc = fs_err_set(err, FS_EINVAL, "enrollment reply without a valid site and region");
+	else if (tok == NULL || tok[0] == '\0' || strlen(tok) > AGENT_TOKEN_MAX ||
+		 strcspn(tok, " \t\r\n") != strlen(tok))
+		rc = fs_err_set(err, FS_EINVAL, "enrollment reply without a valid token");
+	if (rc == 0) {
+		snprintf(cfg->site, sizeof(cfg->site), "%s", site);
+		snprintf(cfg->region, sizeof(cfg->region), "%s", region);
+		snprintf(token, AGENT_TOKEN_MAX + 1, "%s", tok);
+		*hub_time = t > 0 ? (uint64_t)t : 0;
+	}
+	json_decref(o);
+	return rc;
+}
+
+static int enroll(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uint64_t *hub_time,
+		  const char *code)
+{
+	agent_client *c = NULL;
+	agent_reply rep;
+	fs_err e = {0, ""};
+	json_t *req;
+	char *body = NULL;
+	int rc, exit = AGENT_EXIT_OK;
+
+	agent_reply_init(&rep, ENROLL_REPLY_MAX);
+	req = json_pack("{s:s, s:s?}", "code", code, "name", cfg->name[0] ? cfg->name : NULL);
+	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	if (body == NULL) {
+		exit = agent_fail(AGENT_EXIT_LOCAL, "init: out of memory");
+		goto cleanup;
+	}
+	rc = agent_client_new(&c, cfg->hub, NULL, cfg->ca_file, &e);
+	if (rc == 0)
+		rc = agent_client_post(c, &rep, "/v1/enroll", "application/json", 0, body,
+				       strlen(body), &e);
+	if (rc == FS_EGENERIC) {
+		exit = agent_fail(AGENT_EXIT_UNREACHABLE, "init: %s", e.msg);
+	} else if (rc != 0) {
+		exit = agent_fail(AGENT_EXIT_REFUSED, "init: %s", e.msg);
+	} else if (rep.status != 200) {
+		exit = (rep.status == 401 || rep.status == 403) ? AGENT_EXIT_AUTH
+								 : AGENT_EXIT_REFUSED;
+		agent_fail(exit, "init: the hub refused the enrollment: %ld %s: %s", rep.status,
+			   rep.error[0] ? rep.error : "error",
+			   rep.message[0] ? rep.message : "no details");
+	} else if (read_identity(cfg, token, hub_time, &rep.body, &e) != 0) {
+		exit = agent_fail(AGENT_EXIT_REFUSED, "init: %s", e.msg);
+	}
+cleanup:
+	free(body);
+	json_decref(req);
+	agent_client_free(c);
+	agent_reply_free(&rep);
+	return exit;
+}
+
+int agent_cmd_init(int argc, char **argv, const char *data)
+{
+	static const struct option longopts[] = {
+		{"data", required_argument, NULL, 'd'},   {"hub", required_argument, NULL, 'u'},
+		{"code", required_argument, NULL, 'c'},   {"name", required_argument, NULL, 'n'},
+		{"ca-file", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	agent_config cfg;
+	char dir[PATH_MAX], token[AGENT_TOKEN_MAX + 1] = "";
+	const char *hub = NULL, *code = NULL, *name = NULL, *ca = NULL;
+	fs_store *store = NULL;
+	fs_err e = {0, ""};
+	uint64_t hub_time = 0;
+	int c, exit;
+	size_t n;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': data = optarg; break;
+		case 'u': hub = optarg; break;
+		case 'c': code = optarg; break;
+		case 'n': name = optarg; break;
+		case 'a': ca = optarg; break;
+		case 'h': usage(); return AGENT_EXIT_OK;
+		default: return agent_bad_option("init", c, optopt, argv, optind);
+		}
+	}
+	if (optind < argc)
+		return agent_usage_error("init", "unexpected argument %s", argv[optind]);
+	if (hub == NULL || code == NULL)
+		return agent_usage_error("init", "--hub and --code are required");
+	memset(&cfg, 0, sizeof(cfg));
+	n = strlen(hub);
+	while (n > 0 && hub[n - 1] == '/')
+		n--;
+	if (n < sizeof(cfg.hub)) {
+		memcpy(cfg.hub, hub, n);
+		cfg.hub[n] = '\0';
+	}
+	if (!agent_hub_url_is_valid(cfg.hub))
+		return agent_usage_error("init", "--hub must be an http:// or https:// URL");
+	if (code[0] == '\0' || strlen(code) > 64)
+		return agent_usage_error("init", "--code is empty or too long");
+	if (name != NULL && !fs_name_is_valid(name))
+		return agent_usage_error("init", "--name must match [a-z0-9][a-z0-9-]{0,63}");
+	if (name != NULL)
+		snprintf(cfg.name, sizeof(cfg.name), "%s", name);
+	if (ca != NULL) {
+		char *abs = realpath(ca, NULL);
+
+		if (abs == NULL || access(abs, R_OK) != 0 || strlen(abs) >= sizeof(cfg.ca_file)) {
+			free(abs);
+			return agent_fail(AGENT_EXIT_LOCAL, "init: cannot read --ca-file %s", ca);
+		}
+		snprintf(cfg.ca_file, sizeof(cfg.ca_file), "%s", abs);
+		free(abs);
+	}
+	if (agent_data_dir(dir, data, &e) != 0)
+		return agent_usage_error("init", "%s", e.msg);
+	if (agent_data_initialised(dir))
+		return agent_fail(AGENT_EXIT_LOCAL,
+				  "init: %s is already initialised; nothing changed", dir);
+	if (agent_data_create(dir, &e) != 0 || agent_store_open(&store, dir, &e) != 0)
+		return agent_fail_err("init", &e);
+	if (fs_store_site(store)[0] != '\0') {
+		exit = agent_fail(AGENT_EXIT_LOCAL,
+				  "init: %s/kiosk.db already belongs to site %s; nothing changed",
+				  dir, fs_store_site(store));
+		goto cleanup;
+	}
+
+	exit = enroll(&cfg, token, &hub_time, code);
+	if (exit != AGENT_EXIT_OK)
+		goto cleanup;
+	/* The store is still empty, so adopting the hub's clock re-stamps
+	 * nothing: it only sets the offset. */
+	if (fs_store_set_identity(store, cfg.site, cfg.region, &e) != 0 ||
+	    (hub_time > 0 &&
+	     fs_store_clock_adjust(store, hub_time, FS_SYNC_MAX_FUTURE_MS, NULL, &e) != 0) ||
+	    agent_token_save(token, dir, &e) != 0 || agent_config_save(&cfg, dir, &e) != 0) {
+		exit = agent_fail(AGENT_EXIT_LOCAL,
+				  "init: enrolled as %s but could not keep the identity: %s",
+				  cfg.site, e.msg);
+		goto cleanup;
+	}
+	printf("enrolled as site %s in region %s; run `" AGENT_PROG " sync` next\n", cfg.site,
+	       cfg.region);
+cleanup:
+	memset(token, 0, sizeof(token));
+	fs_store_close(store);
+	return exit;
+}

@@ -1,0 +1,125 @@
+/* `status`: what a worker or an admin on the phone needs to know about this
+ * kiosk, as text or JSON. Reads only; works offline. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "config.h"
+#include "syncer.h"
+
+static void usage(void)
+{
+	printf("usage: " AGENT_PROG " status --data DIR [--json]\n"
+	       "\n"
+	       "Site, region, hub, changes not yet acknowledged by the hub, the last\n"
+	       "successful sync, the last error, the clock offset learned from the hub and\n"
+	       "the records held. --json prints one JSON object instead.\n");
+}
+
+static json_t *time_or_null(uint64_t ms)
+{
+	char text[21];
+
+	if (ms == 0)
+		return json_null();
+	agent_time_format(text, ms);
+	return json_string(text);
+}
+
+static json_t *status_json(const agent_kiosk *k, const agent_state *st, long pending,
+			   const fs_store_counts *n)
+{
+	json_t *err = json_null();
+
+	if (st->last_error_at != 0) {
+		json_decref(err);
+		err = json_pack("{s:o, s:i, s:s}", "at", time_or_null(st->last_error_at), "exit",
+				st->last_error_exit, "message", st->last_error);
+	}
+	return json_pack("{s:s, s:s, s:s?, s:s, s:I, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, "
+			 "s:I}}",
+			 "site", k->cfg.site, "region", k->cfg.region, "name",
+			 k->cfg.name[0] ? k->cfg.name : NULL, "hub", k->cfg.hub, "pending",
+			 (json_int_t)pending, "last_sync", time_or_null(st->last_sync),
+			 "last_attempt", time_or_null(st->last_attempt), "last_error", err,
+			 "clock_offset_ms", (json_int_t)fs_store_clock_offset(k->store), "records",
+			 "questionnaires", (json_int_t)n->questionnaires, "responses",
+			 (json_int_t)n->responses, "contacts", (json_int_t)n->contacts,
+			 "conflicts", (json_int_t)n->conflicts, "quarantined",
+			 (json_int_t)n->quarantined);
+}
+
+static void status_text(const agent_kiosk *k, const agent_state *st, long pending,
+			const fs_store_counts *n)
+{
+	char when[21];
+
+	printf("site:         %s\n", k->cfg.site);
+	printf("region:       %s\n", k->cfg.region);
+	if (k->cfg.name[0])
+		printf("name:         %s\n", k->cfg.name);
+	printf("hub:          %s\n", k->cfg.hub);
+	printf("pending:      %ld change(s) not yet acknowledged by the hub\n", pending);
+	if (st->last_sync != 0) {
+		agent_time_format(when, st->last_sync);
+		printf("last sync:    %s (sent %ld, received %ld)\n", when, st->last_sent,
+		       st->last_received);
+	} else {
+		printf("last sync:    never\n");
+	}
+	if (st->last_error_at != 0) {
+		agent_time_format(when, st->last_error_at);
+		printf("last error:   %s %s\n", when, st->last_error);
+	} else {
+		printf("last error:   none\n");
+	}
+	printf("clock offset: %+lld ms\n", (long long)fs_store_clock_offset(k->store));
+	printf("records:      %ld questionnaire(s), %ld response(s), %ld contact(s), "
+	       "%ld conflict(s), %ld quarantined\n",
+	       n->questionnaires, n->responses, n->contacts, n->conflicts, n->quarantined);
+}
+
+int agent_cmd_status(int argc, char **argv, const char *data)
+{
+	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+						 {"json", no_argument, NULL, 'j'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	agent_kiosk k;
+	agent_state st;
+	fs_store_counts n;
+	fs_err e = {0, ""};
+	long pending = 0;
+	int ch, as_json = 0, exit = AGENT_EXIT_OK;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': data = optarg; break;
+		case 'j': as_json = 1; break;
+		case 'h': usage(); return AGENT_EXIT_OK;
+		default: return agent_bad_option("status", ch, optopt, argv, optind);
+		}
+	}
+	if (optind < argc)
+		return agent_usage_error("status", "unexpected argument %s", argv[optind]);
+	if (agent_kiosk_open(&k, data, &e) != 0)
+		return agent_fail_err("status", &e);
+	if (agent_state_load(&st, k.dir, &e) != 0 || agent_pending_count(k.store, &pending, &e) != 0 ||
+	    fs_store_count(k.store, &n, &e) != 0) {
+		exit = agent_fail_err("status", &e);
+	} else if (as_json) {
+		json_t *o = status_json(&k, &st, pending, &n);
+
+		if (o == NULL || agent_json_print(o, 1) != 0)
+			exit = agent_fail(AGENT_EXIT_LOCAL, "status: cannot print");
+		json_decref(o);
+	} else {
+		status_text(&k, &st, pending, &n);
+	}
+	agent_kiosk_close(&k);
+	return exit;
+}

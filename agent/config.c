@@ -1,0 +1,411 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define CONFIG_FILE "agent.json"
+#define TOKEN_FILE "token"
+#define STATE_FILE "state.json"
+#define STORE_FILE "kiosk.db"
+#define LOCK_FILE "sync.lock"
+
+static int data_path(char out[PATH_MAX], const char *dir, const char *file, fs_err *err)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", dir, file);
+
+	if (n < 0 || n >= PATH_MAX)
+		return fs_err_set(err, FS_EINVAL, "data directory path too long");
+	return 0;
+}
+
+int agent_data_dir(char out[PATH_MAX], const char *opt, fs_err *err)
+{
+	const char *dir = opt ? opt : getenv("FIELDSYNC_DATA");
+	size_t n;
+
+	if (dir == NULL || dir[0] == '\0')
+		return fs_err_set(err, FS_EINVAL,
+				  "no data directory: give --data DIR or set FIELDSYNC_DATA");
+	n = strlen(dir);
+	if (n >= PATH_MAX - 32)
+		return fs_err_set(err, FS_EINVAL, "data directory path too long");
+	memcpy(out, dir, n + 1);
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = '\0';
+	return 0;
+}
+
+int agent_data_create(const char *dir, fs_err *err)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return fs_err_set(err, FS_EGENERIC, "cannot create %s: %s", dir, strerror(errno));
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return fs_err_set(err, FS_EINVAL, "%s is not a directory", dir);
+	return 0;
+}
+
+int agent_data_initialised(const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (data_path(path, dir, CONFIG_FILE, NULL) != 0)
+		return 0;
+	return access(path, F_OK) == 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd, rc;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int agent_file_write_atomic(const char *path, const void *data, size_t n, mode_t mode,
+			    fs_err *err)
+{
+	char tmp[PATH_MAX];
+	const char *p = data;
+	int fd, len;
+
+	len = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (len < 0 || len >= (int)sizeof(tmp))
+		return fs_err_set(err, FS_EINVAL, "path too long: %s", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return fs_err_set(err, FS_EGENERIC, "cannot write %s: %s", tmp, strerror(errno));
+	if (fchmod(fd, mode) != 0)
+		goto fail;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		p += w;
+		n -= (size_t)w;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	fsync_dir_of(path);
+	return 0;
+fail:
+	fs_err_set(err, FS_EGENERIC, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return FS_EGENERIC;
+}
+
+static int write_json(const char *path, const json_t *v, fs_err *err)
+{
+	char *text = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS), *line;
+	size_t n;
+	int rc;
+
+	if (text == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	n = strlen(text);
+	line = realloc(text, n + 2);
+	if (line == NULL) {
+		free(text);
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	rc = agent_file_write_atomic(path, line, n + 1, 0600, err);
+	free(line);
+	return rc;
+}
+
+static int read_json(json_t **out, const char *path, const char *what, fs_err *err)
+{
+	json_error_t jerr;
+
+	*out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (*out != NULL)
+		return 0;
+	if (access(path, F_OK) != 0)
+		return fs_err_set(err, FS_ENOTFOUND, "%s: %s missing", what, path);
+	return fs_err_set(err, FS_EINVAL, "%s: %s is malformed (line %d)", what, path, jerr.line);
+}
+
+/* Copy a string member of o into out; FS_EINVAL when missing (unless
+ * optional), not a string or too long. */
+static int get_str(char *out, size_t len, const json_t *o, const char *key, int optional,
+		   const char *path, fs_err *err)
+{
+	const json_t *v = json_object_get(o, key);
+
+	out[0] = '\0';
+	if (v == NULL || json_is_null(v)) {
+		if (optional)
+			return 0;
+		return fs_err_set(err, FS_EINVAL, "%s: \"%s\" missing", path, key);
+	}
+	if (!json_is_string(v) || json_string_length(v) >= len)
+		return fs_err_set(err, FS_EINVAL, "%s: \"%s\" must be a string under %zu bytes",
+				  path, key, len);
+	memcpy(out, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+int agent_config_load(agent_config *out, const char *dir, fs_err *err)
+{
+	char path[PATH_MAX];
+	json_t *o = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = data_path(path, dir, CONFIG_FILE, err);
+	if (rc != 0)
+		return rc;
+	if (access(path, F_OK) != 0)
+		return fs_err_set(err, FS_ENOTFOUND,
+				  "%s is not initialised (run " AGENT_PROG " init first)", dir);
+	rc = read_json(&o, path, "configuration", err);
+	if (rc != 0)
+		return rc;
+	if (!json_is_object(o))
+		rc = fs_err_set(err, FS_EINVAL, "%s: not a JSON object", path);
+	if (rc == 0)
+		rc = get_str(out->hub, sizeof(out->hub), o, "hub", 0, path, err);
+	if (rc == 0)
+		rc = get_str(out->site, sizeof(out->site), o, "site", 0, path, err);
+	if (rc == 0)
+		rc = get_str(out->region, sizeof(out->region), o, "region", 0, path, err);
+	if (rc == 0)
+		rc = get_str(out->name, sizeof(out->name), o, "name", 1, path, err);
+	if (rc == 0)
+		rc = get_str(out->ca_file, sizeof(out->ca_file), o, "ca_file", 1, path, err);
+	json_decref(o);
+	return rc;
+}
+
+int agent_config_save(const agent_config *cfg, const char *dir, fs_err *err)
+{
+	char path[PATH_MAX];
+	json_t *o;
+	int rc;
+
+	rc = data_path(path, dir, CONFIG_FILE, err);
+	if (rc != 0)
+		return rc;
+	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "hub", cfg->hub, "site", cfg->site, "region",
+		      cfg->region, "name", cfg->name[0] ? cfg->name : NULL, "ca_file",
+		      cfg->ca_file[0] ? cfg->ca_file : NULL);
+	if (o == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	rc = write_json(path, o, err);
+	json_decref(o);
+	return rc;
+}
+
+int agent_token_load(char out[AGENT_TOKEN_MAX + 1], const char *dir, fs_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd, rc;
+
+	out[0] = '\0';
+	rc = data_path(path, dir, TOKEN_FILE, err);
+	if (rc != 0)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return fs_err_set(err, errno == ENOENT ? FS_ENOTFOUND : FS_EGENERIC,
+				  "cannot read the token file %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
+		close(fd);
+		return fs_err_set(err, FS_EINVAL,
+				  "token file %s may be read by others; make it mode 0600", path);
+	}
+	n = read(fd, out, AGENT_TOKEN_MAX + 1);
+	close(fd);
+	if (n < 0 || n > AGENT_TOKEN_MAX)
+		return fs_err_set(err, FS_EINVAL, "token file %s is unreadable or too long", path);
+	out[n] = '\0';
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
+		out[--n] = '\0';
+	if (n == 0 || strcspn(out, " \t\r\n") != (size_t)n)
+		return fs_err_set(err, FS_EINVAL, "token file %s is malformed", path);
+	return 0;
+}
+
+int agent_token_save(const char *token, const char *dir, fs_err *err)
+{
+	char path[PATH_MAX];
+	char line[AGENT_TOKEN_MAX + 2];
+	size_t n = strlen(token);
+	int rc;
+
+	if (n == 0 || n > AGENT_TOKEN_MAX)
+		return fs_err_set(err, FS_EINVAL, "token has a bad length");
+	rc = data_path(path, dir, TOKEN_FILE, err);
+	if (rc != 0)
+		return rc;
+	memcpy(line, token, n);
+	line[n] = '\n';
+	rc = agent_file_write_atomic(path, line, n + 1, 0600, err);
+	memset(line, 0, sizeof(line));
+	return rc;
+}
+
+static uint64_t get_u64(const json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+int agent_state_load(agent_state *out, const char *dir, fs_err *err)
+{
+	char path[PATH_MAX];
+	json_t *o = NULL, *e;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = data_path(path, dir, STATE_FILE, err);
+	if (rc != 0)
+		return rc;
+	if (access(path, F_OK) != 0)
+		return 0;
+	rc = read_json(&o, path, "sync state", err);
+	if (rc != 0)
+		return rc;
+	out->last_sync = get_u64(o, "last_sync_ms");
+	out->last_attempt = get_u64(o, "last_attempt_ms");
+	out->last_sent = (long)get_u64(o, "last_sent");
+	out->last_received = (long)get_u64(o, "last_received");
+	e = json_object_get(o, "last_error");
+	if (json_is_object(e)) {
+		out->last_error_at = get_u64(e, "at_ms");
+		out->last_error_exit = (int)get_u64(e, "exit");
+		snprintf(out->last_error, sizeof(out->last_error), "%s",
+			 json_string_value(json_object_get(e, "message"))
+				 ? json_string_value(json_object_get(e, "message"))
+				 : "");
+	}
+	json_decref(o);
+	return 0;
+}
+
+int agent_state_save(const agent_state *st, const char *dir, fs_err *err)
+{
+	char path[PATH_MAX];
+	json_t *o, *e = NULL;
+	int rc;
+
+	rc = data_path(path, dir, STATE_FILE, err);
+	if (rc != 0)
+		return rc;
+	if (st->last_error_at != 0)
+		e = json_pack("{s:I, s:i, s:s}", "at_ms", (json_int_t)st->last_error_at, "exit",
+			      st->last_error_exit, "message", st->last_error);
+	o = json_pack("{s:I, s:I, s:I, s:I, s:o}", "last_sync_ms", (json_int_t)st->last_sync,
+		      "last_attempt_ms", (json_int_t)st->last_attempt, "last_sent",
+		      (json_int_t)st->last_sent, "last_received", (json_int_t)st->last_received,
+		      "last_error", e ? e : json_null());
+	if (o == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	rc = write_json(path, o, err);
+	json_decref(o);
+	return rc;
+}
+
+int agent_store_open(fs_store **out, const char *dir, fs_err *err)
+{
+	char path[PATH_MAX];
+	int rc = data_path(path, dir, STORE_FILE, err);
+
+	*out = NULL;
+	if (rc != 0)
+		return rc;
+	return fs_store_open(out, path, err);
+}
+
+int agent_sync_lock(int *out_fd, const char *dir, const volatile sig_atomic_t *stop, fs_err *err)
+{
+	char path[PATH_MAX];
+	int fd, rc;
+
+	*out_fd = -1;
+	rc = data_path(path, dir, LOCK_FILE, err);
+	if (rc != 0)
+		return rc;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fs_err_set(err, FS_EGENERIC, "cannot open %s: %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX) != 0) {
+		int e = errno;
+
+		if (e == EINTR && (stop == NULL || !*stop))
+			continue;
+		close(fd);
+		if (e == EINTR)
+			return fs_err_set(err, FS_EBUSY, "stopped while waiting for another sync");
+		return fs_err_set(err, FS_EGENERIC, "cannot lock %s: %s", path, strerror(e));
+	}
+	*out_fd = fd;
+	return 0;
+}
+
+void agent_sync_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int agent_kiosk_open(agent_kiosk *out, const char *data_opt, fs_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = agent_data_dir(out->dir, data_opt, err);
+	if (rc == 0)
+		rc = agent_config_load(&out->cfg, out->dir, err);
+	if (rc == 0)
+		rc = agent_store_open(&out->store, out->dir, err);
+	if (rc == 0 && strcmp(fs_store_site(out->store), out->cfg.site) != 0)
+		rc = fs_err_set(err, FS_EINVAL,
+				"%s/" STORE_FILE " belongs to site \"%s\", agent.json names \"%s\"",
+				out->dir, fs_store_site(out->store), out->cfg.site);
+	if (rc != 0)
+		agent_kiosk_close(out);
+	return rc;
+}
+
+void agent_kiosk_close(agent_kiosk *k)
+{
+	fs_store_close(k->store);
+	k->store = NULL;
+}

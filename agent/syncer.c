@@ -1,0 +1,289 @@
+#include "syncer.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "fieldsync/changes.h"
+#include "fieldsync/gzip.h"
+#include "fieldsync/sync.h"
+
+#define SYNC_CONTENT_TYPE "application/vnd.fieldsync.changeset+json"
+#define BUSY_WAIT_MAX_S 30
+#define PENDING_BATCH 5000
+
+static int report(agent_sync_report *r, int exit, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+static int report(agent_sync_report *r, int exit, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->exit = exit;
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	va_end(ap);
+	return exit;
+}
+
+static int stopped(const agent_sync_opts *o)
+{
+	return o->stop != NULL && *o->stop;
+}
+
+/* Sleep seconds, waking early when asked to stop. */
+static void wait_seconds(long seconds, const agent_sync_opts *o)
+{
+	uint64_t end = agent_mono_ms() + (uint64_t)seconds * 1000u;
+
+	while (!stopped(o) && agent_mono_ms() < end) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Bring the store's clock offset to the hub's time without rewriting any
+ * stamp: the allowance passed to fs_store_clock_adjust is widened to cover
+ * the greatest stamp held, so nothing counts as "beyond" it. Stamps the hub
+ * accepted stay as they are; new ones follow the corrected clock as soon as
+ * it passes the last stamp (the clock never goes back). Best effort. */
+static void correct_clock(fs_store *s, uint64_t hub_time, uint64_t rtt_ms)
+{
+	uint64_t hub_now = hub_time + rtt_ms / 2, local = fs_store_now_ms(s), allowance, last_ms;
+	fs_hlc last = 0;
+	fs_err e = {0, ""};
+
+	if (hub_time == 0 ||
+	    (local > hub_now ? local - hub_now : hub_now - local) <= AGENT_CLOCK_TOLERANCE_MS)
+		return;
+	if (fs_store_clock_last(s, &last, &e) != 0)
+		return;
+	allowance = FS_SYNC_MAX_FUTURE_MS;
+	last_ms = fs_hlc_ms(last);
+	if (last_ms + 1 > hub_now + allowance / 2)
+		allowance = 2 * (last_ms + 1 - hub_now);
+	fs_store_clock_adjust(s, hub_now, allowance, NULL, &e);
+}
+
+/* The hub refused or failed: classify its answer. */
+static int refused(agent_sync_report *r, const agent_reply *rep)
+{
+	const char *msg = rep->message[0] ? rep->message : "no details";
+
+	if (rep->status == 401 || (rep->status == 403 && strcmp(rep->error, "revoked") == 0))
+		return report(r, AGENT_EXIT_AUTH, "hub rejected the credentials: %ld %s: %s",
+			      rep->status, rep->error[0] ? rep->error : "unauthorized", msg);
+	r->retry_after = rep->retry_after;
+	return report(r, AGENT_EXIT_REFUSED, "hub refused the sync: %ld %s: %s", rep->status,
+		      rep->error[0] ? rep->error : "error", msg);
+}
+
+/* Check and merge a 200 reply to the batch up. *more gets the reply's. */
+static int take_reply(fs_store *s, const fs_changeset *up, int64_t push, int64_t pull,
+		      const agent_reply *rep, uint64_t rtt_ms, int *more, agent_sync_report *r)
+{
+	fs_codec_limits lim;
+	fs_changeset down;
+	fs_merge_result res = {0, 0, 0, 0};
+	fs_err e = {0, ""};
+	int rc;
+
+	if (!rep->has_ack || rep->ack != up->to)
+		return report(r, AGENT_EXIT_REFUSED,
+			      "hub reply without a matching Fieldsync-Ack (expected %" PRId64 ")",
+			      up->to);
+	/* The hub committed our batch: only now may the push cursor move. */
+	if (up->to > push && fs_store_peer_ack(s, AGENT_HUB_PEER, up->to, &e) != 0)
+		return report(r, AGENT_EXIT_LOCAL, "recording the acknowledgement: %s", e.msg);
+	r->sent += (long)up->count;
+	if (!rep->gzip)
+		return report(r, AGENT_EXIT_REFUSED, "hub reply is not gzip-encoded");
+	fs_codec_limits_default(&lim);
+	rc = fs_changeset_unpack(&down, rep->body.data, rep->body.len, &lim, &e);
+	if (rc != 0)
+		return report(r, AGENT_EXIT_REFUSED, "hub reply refused: %s", e.msg);
+	if (down.from != pull) {
+		report(r, AGENT_EXIT_REFUSED,
+		       "hub reply covers changes after %" PRId64 ", asked after %" PRId64,
+		       down.from, pull);
+		fs_changeset_free(&down);
+		return r->exit;
+	}
+	if (down.count > 0 || down.to != pull) {
+		rc = fs_sync_kiosk_receive(s, &down, AGENT_HUB_PEER, &res, &e);
+		if (rc != 0) {
+			report(r, AGENT_EXIT_LOCAL, "merging the hub's changes: %s", e.msg);
+			fs_changeset_free(&down);
+			return r->exit;
+		}
+	}
+	r->received += (long)down.count;
+	r->conflicts += res.conflicts;
+	r->quarantined += res.quarantined;
+	*more = down.more;
+	correct_clock(s, down.time_ms, rtt_ms);
+	fs_changeset_free(&down);
+	return 0;
+}
+
+/* One round trip. *more: either side has more. *again: repeat this round
+ * (after a clock correction or a busy hub). */
+static int one_round(fs_store *s, agent_client *c, agent_reply *rep, int *more, int *again,
+		     int *clock_fixed, int *busy_left, const agent_sync_opts *o,
+		     agent_sync_report *r)
+{
+	fs_changeset up;
+	fs_buf gz;
+	fs_err e = {0, ""};
+	int64_t push = 0, pull = 0;
+	char path[64];
+	uint64_t t0;
+	int rc, down_more = 0;
+
+	*more = 0;
+	*again = 0;
+	fs_buf_init(&gz, AGENT_UP_MAX_GZIP);
+	if (fs_store_peer_cursors(s, AGENT_HUB_PEER, &push, &pull, &e) != 0)
+		return report(r, AGENT_EXIT_LOCAL, "reading sync cursors: %s", e.msg);
+	rc = fs_sync_kiosk_outgoing(s, &up, AGENT_HUB_PEER, AGENT_UP_MAX_CHANGES,
+				    AGENT_UP_MAX_BYTES, &e);
+	if (rc != 0)
+		return report(r, AGENT_EXIT_LOCAL, "reading local changes: %s", e.msg);
+	rc = fs_changeset_pack(&gz, &up, &e);
+	if (rc != 0) {
+		report(r, AGENT_EXIT_LOCAL, "packing local changes: %s", e.msg);
+		goto cleanup;
+	}
+	snprintf(path, sizeof(path), "/v1/sync?cursor=%" PRId64, pull);
+	t0 = agent_mono_ms();
+	rc = agent_client_post(c, rep, path, SYNC_CONTENT_TYPE, 1, gz.data, gz.len, &e);
+	if (rc == FS_ETOOBIG) {
+		report(r, AGENT_EXIT_REFUSED, "%s", e.msg);
+		goto cleanup;
+	}
+	if (rc != 0) {
+		report(r, AGENT_EXIT_UNREACHABLE, "%s", e.msg);
+		goto cleanup;
+	}
+	if (rep->status == 200) {
+		rc = take_reply(s, &up, push, pull, rep, agent_mono_ms() - t0, &down_more, r);
+		if (rc == 0) {
+			r->rounds++;
+			*more = up.more || down_more;
+		}
+	} else if (rep->status == 409 && strcmp(rep->error, "clock_ahead") == 0 &&
+		   rep->hub_time > 0 && !*clock_fixed) {
+		long n = 0;
+
+		*clock_fixed = 1;
+		if (fs_store_clock_adjust(s, rep->hub_time, FS_SYNC_MAX_FUTURE_MS, &n, &e) != 0) {
+			report(r, AGENT_EXIT_LOCAL, "correcting the clock: %s", e.msg);
+		} else {
+			r->restamped += n;
+			*again = 1;
+		}
+	} else if ((rep->status == 429 || rep->status == 503) && *busy_left > 0) {
+		long wait = rep->retry_after < 0 ? 1 : rep->retry_after;
+
+		(*busy_left)--;
+		wait_seconds(wait > BUSY_WAIT_MAX_S ? BUSY_WAIT_MAX_S : wait, o);
+		*again = 1;
+	} else {
+		refused(r, rep);
+	}
+cleanup:
+	fs_changeset_free(&up);
+	fs_buf_free(&gz);
+	return r->exit;
+}
+
+int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
+		   agent_sync_report *out)
+{
+	agent_sync_opts none = {0, NULL};
+	agent_reply rep;
+	int more = 1, again = 0, clock_fixed = 0, busy_left;
+
+	memset(out, 0, sizeof(*out));
+	out->retry_after = -1;
+	if (opts == NULL)
+		opts = &none;
+	busy_left = opts->busy_retries;
+	agent_reply_init(&rep, AGENT_REPLY_MAX);
+	agent_client_set_stop(c, opts->stop);
+	while (more || again) {
+		if (stopped(opts)) {
+			report(out, AGENT_EXIT_UNREACHABLE, "stopped before the sync finished");
+			break;
+		}
+		if (one_round(s, c, &rep, &more, &again, &clock_fixed, &busy_left, opts, out) != 0)
+			break;
+	}
+	agent_reply_free(&rep);
+	return out->exit;
+}
+
+int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const agent_sync_opts *opts,
+			agent_sync_report *out)
+{
+	agent_state st;
+	fs_err e = {0, ""};
+	int fd = -1;
+	uint64_t now;
+
+	if (agent_sync_lock(&fd, dir, opts ? opts->stop : NULL, &e) != 0) {
+		memset(out, 0, sizeof(*out));
+		out->retry_after = -1;
+		return report(out, e.code == FS_EBUSY ? AGENT_EXIT_UNREACHABLE : AGENT_EXIT_LOCAL,
+			      "%s", e.msg);
+	}
+	agent_sync_run(s, c, opts, out);
+	now = agent_wall_ms();
+	if (agent_state_load(&st, dir, &e) != 0)
+		memset(&st, 0, sizeof(st)); /* a damaged state file is rewritten */
+	st.last_attempt = now;
+	if (out->exit == AGENT_EXIT_OK) {
+		st.last_sync = now;
+		st.last_sent = out->sent;
+		st.last_received = out->received;
+	} else {
+		st.last_error_at = now;
+		st.last_error_exit = out->exit;
+		snprintf(st.last_error, sizeof(st.last_error), "%s", out->message);
+	}
+	fs_err_clear(&e);
+	if (agent_state_save(&st, dir, &e) != 0)
+		agent_fail(0, "warning: %s", e.msg);
+	agent_sync_unlock(fd);
+	return out->exit;
+}
+
+int agent_pending_count(fs_store *s, long *out, fs_err *err)
+{
+	fs_changes_filter f = {FS_SYNC_KIOSK_TABLES, fs_store_site(s), NULL, NULL};
+	int64_t push = 0, pull = 0, cursor;
+	int rc, more = 1;
+
+	*out = 0;
+	rc = fs_store_peer_cursors(s, AGENT_HUB_PEER, &push, &pull, err);
+	cursor = push;
+	while (rc == 0 && more) {
+		fs_changeset cs;
+
+		rc = fs_changes_read(s, &cs, cursor, &f, PENDING_BATCH, SIZE_MAX, err);
+		if (rc != 0)
+			break;
+		*out += (long)cs.count;
+		more = cs.more;
+		cursor = cs.to;
+		fs_changeset_free(&cs);
+	}
+	return rc;
+}

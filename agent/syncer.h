@@ -1,0 +1,71 @@
+/* fieldsync-agent: one sync with the hub, push and pull until nothing is
+ * left (docs/agent.md, docs/protocol.md).
+ *
+ * A round: read this kiosk's own changes after the push cursor (at most
+ * AGENT_UP_MAX_CHANGES / AGENT_UP_MAX_BYTES, so memory stays bounded however
+ * much is pending), gzip them and POST them with the pull cursor; on 200
+ * with Fieldsync-Ack equal to the batch's `to`, move the push cursor
+ * (fs_store_peer_ack), then merge the reply, which stores the new pull
+ * cursor in the same transaction (fs_sync_kiosk_receive). Rounds repeat
+ * while either side says `more`. A cut anywhere resends at most the
+ * unacknowledged batch and refetches at most the uncommitted reply.
+ *
+ * Clock: a 409 clock_ahead reply carries the hub's time; the kiosk runs
+ * fs_store_clock_adjust (offset corrected, unacknowledged stamps beyond the
+ * allowance re-stamped) and retries once. After every 200 whose `time`
+ * differs from the kiosk's clock by more than AGENT_CLOCK_TOLERANCE_MS the
+ * offset is corrected too, with an allowance chosen so that no stamp is
+ * rewritten (stamps the hub already accepted must stay as they are). */
+#ifndef FIELDSYNC_AGENT_SYNCER_H
+#define FIELDSYNC_AGENT_SYNCER_H
+
+#include <signal.h>
+
+#include "client.h"
+#include "config.h"
+#include "fieldsync/store.h"
+
+/* The kiosk's name for its hub in the peers table (cursors). */
+#define AGENT_HUB_PEER "hub"
+
+#define AGENT_UP_MAX_CHANGES 2000
+#define AGENT_UP_MAX_BYTES (512u << 10)
+#define AGENT_UP_MAX_GZIP (8u << 20)     /* the hub's body limit */
+#define AGENT_REPLY_MAX (32u << 20)      /* raw reply body */
+#define AGENT_CLOCK_TOLERANCE_MS 2000u
+
+typedef struct agent_sync_report {
+	int exit;                      /* enum agent_exit: 0 when in sync */
+	int rounds;                    /* round trips that got a 200 */
+	long sent;                     /* own changes acknowledged by the hub */
+	long received;                 /* changes received from the hub */
+	long conflicts, quarantined;   /* recorded here while merging replies */
+	long restamped;                /* own stamps rewritten after clock_ahead */
+	long retry_after;              /* seconds the hub asked to wait; -1: none */
+	char message[AGENT_ERROR_MAX]; /* why, when exit != 0 */
+} agent_sync_report;
+
+typedef struct agent_sync_opts {
+	/* Retries of a 429 or 503 reply within one sync, waiting as the hub
+	 * asks (capped at 30 s). The daemon passes 0 and backs off itself. */
+	int busy_retries;
+	/* Checked between rounds and while waiting: when set, the sync stops
+	 * (exit AGENT_EXIT_UNREACHABLE, "stopped"). May be NULL. */
+	const volatile sig_atomic_t *stop;
+} agent_sync_opts;
+
+/* Sync store s with the hub through client c. Always fills *out; returns
+ * out->exit. */
+int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
+		   agent_sync_report *out);
+
+/* agent_sync_run under DATA/sync.lock, then the outcome recorded in
+ * DATA/state.json (last sync or last error). */
+int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const agent_sync_opts *opts,
+			agent_sync_report *out);
+
+/* Count this kiosk's own changes not yet acknowledged by the hub, reading
+ * them in batches (bounded memory). */
+int agent_pending_count(fs_store *s, long *out, fs_err *err);
+
+#endif

@@ -1,0 +1,151 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int hub_fail(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, HUB_PROG ": %s\n", msg);
+	return HUB_EXIT_FAIL;
+}
+
+int hub_usage_fail(const char *cmd, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, HUB_PROG ": %s (see '" HUB_PROG " %s --help')\n", msg, cmd);
+	return HUB_EXIT_USAGE;
+}
+
+const char *hub_data_dir(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL && opt[0] != '\0')
+		return opt;
+	env = getenv("FIELDSYNC_DATA");
+	return env != NULL && env[0] != '\0' ? env : NULL;
+}
+
+/* mkdir -p with mode 0700 for every directory created. */
+static int make_dirs(const char *dir, fs_err *err)
+{
+	char path[4096];
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path))
+		return fs_err_set(err, FS_EINVAL, "data directory name is empty or too long");
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			return fs_err_set(err, FS_EGENERIC, "cannot create directory %s: %s", path,
+					  strerror(errno));
+		path[i] = i == n ? '\0' : '/';
+	}
+	return 0;
+}
+
+int hub_store_open(fs_store **out, const char *dir, fs_err *err)
+{
+	char path[4096];
+	fs_store *s = NULL;
+	fs_err inner = {0, ""};
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	rc = make_dirs(dir, err);
+	if (rc != 0)
+		return rc;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return fs_err_set(err, FS_EINVAL, "%s is not a directory", dir);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HUB_STORE_FILE) >= sizeof(path))
+		return fs_err_set(err, FS_EINVAL, "data directory name is too long");
+	rc = fs_store_open(&s, path, err);
+	if (rc != 0)
+		return rc;
+	rc = fs_store_set_identity(s, HUB_SITE, NULL, &inner);
+	if (rc == FS_ECONFLICT) {
+		rc = fs_err_set(err, rc, "%s is the store of site %s, not a hub store", path,
+				fs_store_site(s));
+	} else if (rc != 0) {
+		rc = fs_err_set(err, rc, "%s", inner.msg);
+	}
+	if (rc != 0) {
+		fs_store_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int hub_duration_parse(uint64_t *out_ms, const char *text)
+{
+	unsigned long long n = 0, unit = 1000;
+	const char *p = text;
+
+	*out_ms = 0;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (unsigned long long)(*p - '0');
+		if (n > 10ull * 366 * 24 * 3600)
+			return -1;
+	}
+	switch (*p) {
+	case '\0': break;
+	case 's': unit = 1000; p++; break;
+	case 'm': unit = 60ull * 1000; p++; break;
+	case 'h': unit = 3600ull * 1000; p++; break;
+	case 'd': unit = 24ull * 3600 * 1000; p++; break;
+	default: return -1;
+	}
+	if (*p != '\0' || n == 0 || n * unit > 10ull * 366 * 24 * 3600 * 1000)
+		return -1;
+	*out_ms = n * unit;
+	return 0;
+}
+
+int hub_file_read(fs_buf *out, const char *path, size_t cap, fs_err *err)
+{
+	char chunk[16384];
+	FILE *f;
+	size_t n;
+	int rc = 0;
+
+	fs_buf_init(out, cap);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return fs_err_set(err, errno == ENOENT ? FS_ENOTFOUND : FS_EGENERIC,
+				  "cannot read %s: %s", path, strerror(errno));
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		rc = fs_buf_append(out, chunk, n);
+		if (rc == FS_ETOOBIG)
+			fs_err_set(err, rc, "%s is larger than %zu bytes", path, cap);
+		else if (rc != 0)
+			fs_err_set(err, rc, "cannot read %s: out of memory", path);
+	}
+	if (rc == 0 && ferror(f))
+		rc = fs_err_set(err, FS_EGENERIC, "cannot read %s: %s", path, strerror(errno));
+	fclose(f);
+	if (rc == 0 && out->data == NULL)
+		rc = fs_buf_append(out, "", 0); /* an empty file is "" not NULL */
+	return rc;
+}
