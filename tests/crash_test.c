@@ -22,7 +22,7 @@
  * The same store lives on through all the rounds of a phase, so recovery
  * after recovery is tested too. Half the rounds run on a real disk under
  * /tmp (fsync for real), half on /dev/shm.
- * FIELDSYNC_CRASH_ROUNDS sets the number of rounds (default 60),
+ * FIELDSYNC_CRASH_ROUNDS sets the number of rounds (default 100),
  * FIELDSYNC_CRASH_SEED the seed of the random choices. */
 #include <errno.h>
 #include <inttypes.h>
@@ -45,24 +45,24 @@
 #include "fieldsync/merge.h"
 #include "fieldsync/records.h"
 
-#define DEFAULT_ROUNDS 60
-#define LOG_MAX 200000
-#define FIXED_CONTACTS 6
-#define CONTACT_FIELDS 11 /* fields every contact here has */
-#define ROUND_IDS INT64_C(1000000)
+#define DEFAULT_ROUNDS     100
+#define LOG_MAX            200000
+#define FIXED_CONTACTS     6
+#define CONTACT_FIELDS     11 /* fields every contact here has */
+#define ROUND_IDS          INT64_C(1000000)
 #define TMPFS_MAGIC_NUMBER 0x01021994
 
 static const char *const questionnaire_json =
-	"{\"format\": \"fieldsync-questionnaire/1\", \"id\": \"visit-feedback\", \"version\": 1,"
-	" \"languages\": [\"en\"], \"title\": {\"en\": \"Tell us about your visit\"},"
-	" \"questions\": ["
-	"  {\"id\": \"overall\", \"type\": \"scale\", \"min\": 1, \"max\": 5, \"required\": true,"
-	"   \"label\": {\"en\": \"How was your visit?\"}},"
-	"  {\"id\": \"comment\", \"type\": \"text\", \"label\": {\"en\": \"Anything else?\"}}]}";
+    "{\"format\": \"fieldsync-questionnaire/1\", \"id\": \"visit-feedback\", \"version\": 1,"
+    " \"languages\": [\"en\"], \"title\": {\"en\": \"Tell us about your visit\"},"
+    " \"questions\": ["
+    "  {\"id\": \"overall\", \"type\": \"scale\", \"min\": 1, \"max\": 5, \"required\": true,"
+    "   \"label\": {\"en\": \"How was your visit?\"}},"
+    "  {\"id\": \"comment\", \"type\": \"text\", \"label\": {\"en\": \"Anything else?\"}}]}";
 
 /* Fields that carry the marker of the transaction that last wrote them. */
 static const char *const marker_fields[] = {"notes",  "support", "person_ref",
-					    "worker", "topics",  "signposted"};
+                                            "worker", "topics",  "signposted"};
 #define NMARKER 6
 
 enum op_kind { OP_CONTACT, OP_RESPONSE, OP_MERGE };
@@ -123,9 +123,9 @@ static char failure[2048];
 
 static int fail(const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 1, 2)))
+    __attribute__((format(printf, 1, 2)))
 #endif
-	;
+    ;
 
 static int fail(const char *fmt, ...)
 {
@@ -173,7 +173,7 @@ static json_t *marked_fields(int64_t id, int creating)
 
 	marker_text(m, sizeof(m), id);
 	f = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:[s]}", "notes", m, "support", m, "person_ref",
-		      m, "worker", m, "topics", m, "signposted", m);
+	              m, "worker", m, "topics", m, "signposted", m);
 	if (creating) {
 		json_object_set_new(f, "contact_at", json_string("2026-11-27T10:30:00Z"));
 		json_object_set_new(f, "channel", json_string("phone"));
@@ -199,9 +199,9 @@ static int response_op(fs_store *s, int64_t id, fs_err *e)
 
 	marker_text(m, sizeof(m), id);
 	body = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:{s:i, s:s}}", "questionnaire",
-			 "visit-feedback", "version", 1, "language", "en", "mode", "self",
-			 "started_at", "2026-11-27T10:00:00Z", "submitted_at",
-			 "2026-11-27T10:04:00Z", "answers", "overall", 3, "comment", m);
+	                 "visit-feedback", "version", 1, "language", "en", "mode", "self",
+	                 "started_at", "2026-11-27T10:00:00Z", "submitted_at",
+	                 "2026-11-27T10:04:00Z", "answers", "overall", 3, "comment", m);
 	rc = fs_response_add(s, out, body, e);
 	json_decref(body);
 	return rc;
@@ -237,7 +237,7 @@ static int merge_prepare(fs_store *src, int64_t *cursor, int64_t id, fs_changese
 static void child_fail(shared_log *log, const char *what, const fs_err *e)
 {
 	snprintf(log->error, sizeof(log->error), "%s: %s: %s", what, fs_error_name(e->code),
-		 e->msg);
+	         e->msg);
 	_exit(3);
 }
 
@@ -266,8 +266,12 @@ static void child_run(const phase *ph, shared_log *log, int64_t first_id, uint64
 			child_fail(log, "prepare change set", &e);
 		__atomic_store_n(&log->intents, n + 1, __ATOMIC_SEQ_CST);
 		switch (le->kind) {
-		case OP_CONTACT: rc = contact_op(s, ph->contact_id[le->contact], le->id, &e); break;
-		case OP_RESPONSE: rc = response_op(s, le->id, &e); break;
+		case OP_CONTACT:
+			rc = contact_op(s, ph->contact_id[le->contact], le->id, &e);
+			break;
+		case OP_RESPONSE:
+			rc = response_op(s, le->id, &e);
+			break;
 		default:
 			rc = fs_merge_apply(s, &cs, NULL, NULL, &e);
 			fs_changeset_free(&cs);
@@ -337,7 +341,8 @@ static int64_t query_i64(sqlite3 *db, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
@@ -347,12 +352,14 @@ static int64_t query_i64(sqlite3 *db, const char *sql)
 static int check_counters(sqlite3 *db)
 {
 	static const char *const all_rows =
-		"(SELECT seq, hlc FROM questionnaires UNION ALL SELECT seq, hlc FROM responses "
-		"UNION ALL SELECT seq, hlc FROM contact_fields UNION ALL SELECT seq, hlc FROM "
-		"conflicts)";
+	    "(SELECT seq, hlc FROM questionnaires UNION ALL SELECT seq, hlc FROM responses "
+	    "UNION ALL SELECT seq, hlc FROM contact_fields UNION ALL SELECT seq, hlc FROM "
+	    "conflicts)";
 	char sql[512];
-	int64_t meta_seq = query_i64(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'");
-	int64_t meta_hlc = query_i64(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'");
+	int64_t meta_seq =
+	    query_i64(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'");
+	int64_t meta_hlc =
+	    query_i64(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'");
 	int64_t max_seq, max_hlc, rows, distinct;
 
 	snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", all_rows);
@@ -365,13 +372,13 @@ static int check_counters(sqlite3 *db)
 	distinct = query_i64(db, sql);
 	if (meta_seq < max_seq)
 		return fail("the change counter (%" PRId64 ") is behind a row's seq (%" PRId64 ")",
-			    meta_seq, max_seq);
+		            meta_seq, max_seq);
 	if (meta_hlc < max_hlc)
 		return fail("the clock (%" PRId64 ") is behind a row's hlc (%" PRId64 ")", meta_hlc,
-			    max_hlc);
+		            max_hlc);
 	if (rows != distinct)
 		return fail("%" PRId64 " rows share %" PRId64 " change sequence numbers", rows,
-			    distinct);
+		            distinct);
 	return 0;
 }
 
@@ -390,7 +397,7 @@ static int scan_responses(phase *ph, sqlite3 *db)
 
 		if (o == NULL || (o->kind != OP_RESPONSE && o->kind != OP_MERGE))
 			rc = fail("response %s carries %s, no transaction that was started",
-				  sqlite3_column_text(st, 0), answers ? answers : "NULL");
+			          sqlite3_column_text(st, 0), answers ? answers : "NULL");
 		else
 			o->responses++;
 	}
@@ -435,10 +442,10 @@ static int acc_done(phase *ph, const contact_acc *a, int64_t observed[FIXED_CONT
 
 	if (a->torn)
 		return fail("contact %s is torn: field %s and another carry different markers",
-			    a->id, a->torn_field);
+		            a->id, a->torn_field);
 	if (a->fields != CONTACT_FIELDS || a->markers != NMARKER)
 		return fail("contact %s is torn: %d of %d fields, %d of %d markers", a->id,
-			    a->fields, CONTACT_FIELDS, a->markers, NMARKER);
+		            a->fields, CONTACT_FIELDS, a->markers, NMARKER);
 	for (i = 0; i < FIXED_CONTACTS; i++)
 		if (strcmp(ph->contact_id[i], a->id) == 0) {
 			observed[i] = a->marker;
@@ -447,7 +454,7 @@ static int acc_done(phase *ph, const contact_acc *a, int64_t observed[FIXED_CONT
 	o = op_find(ph, a->marker);
 	if (o == NULL || o->kind != OP_MERGE)
 		return fail("contact %s carries op-%" PRId64 ", no merge that was started", a->id,
-			    a->marker);
+		            a->marker);
 	o->contacts++;
 	return 0;
 }
@@ -461,9 +468,9 @@ static int scan_contacts(phase *ph, sqlite3 *db, int64_t observed[FIXED_CONTACTS
 
 	memset(&a, 0, sizeof(a));
 	if (sqlite3_prepare_v2(db,
-			       "SELECT c.id, f.field, f.value FROM contacts c LEFT JOIN "
-			       "contact_fields f ON f.contact_id = c.id ORDER BY c.id",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "SELECT c.id, f.field, f.value FROM contacts c LEFT JOIN "
+	                       "contact_fields f ON f.contact_id = c.id ORDER BY c.id",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return fail("read contacts: %s", sqlite3_errmsg(db));
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
@@ -476,7 +483,7 @@ static int scan_contacts(phase *ph, sqlite3 *db, int64_t observed[FIXED_CONTACTS
 		}
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
 			acc_row(&a, (const char *)sqlite3_column_text(st, 1),
-				(const char *)sqlite3_column_text(st, 2));
+			        (const char *)sqlite3_column_text(st, 2));
 	}
 	if (rc == 0 && a.id[0] != '\0')
 		rc = acc_done(ph, &a, observed);
@@ -525,10 +532,9 @@ static int check_store(phase *ph, size_t first)
 				maybe = o->id;
 		}
 		if (observed[c] != want && observed[c] != maybe)
-			return fail("fixed contact %d holds op-%" PRId64 ", expected op-%" PRId64
-				    "%s",
-				    c, observed[c], want,
-				    maybe >= 0 ? " or the one in flight" : "");
+			return fail(
+			    "fixed contact %d holds op-%" PRId64 ", expected op-%" PRId64 "%s", c,
+			    observed[c], want, maybe >= 0 ? " or the one in flight" : "");
 		ph->marker[c] = observed[c];
 	}
 	for (i = 0; i < ph->nops; i++) {
@@ -543,25 +549,25 @@ static int check_store(phase *ph, size_t first)
 				int kept = ph->marker[o->contact] == o->id;
 
 				o->state = kept ? OP_COMMITTED : OP_ABSENT;
-				kept ? ph->in_flight_kept++ : ph->in_flight_lost++;
+				*(kept ? &ph->in_flight_kept : &ph->in_flight_lost) += 1;
 			}
 			continue;
 		}
 		if (o->state == OP_COMMITTED && !whole)
 			return fail("committed op-%" PRId64 " (%s) is not fully present: %d "
-				    "response(s), %d contact(s)",
-				    o->id, o->kind == OP_MERGE ? "merge" : "response", o->responses,
-				    o->contacts);
+			            "response(s), %d contact(s)",
+			            o->id, o->kind == OP_MERGE ? "merge" : "response", o->responses,
+			            o->contacts);
 		if (o->state == OP_ABSENT && !none)
 			return fail("op-%" PRId64 ", lost in an earlier crash, came back", o->id);
 		if (o->state == OP_IN_FLIGHT) {
 			if (!whole && !none)
 				return fail("op-%" PRId64 " (%s), cut by the kill, is torn: %d "
-					    "response(s), %d contact(s)",
-					    o->id, o->kind == OP_MERGE ? "merge" : "response",
-					    o->responses, o->contacts);
+				            "response(s), %d contact(s)",
+				            o->id, o->kind == OP_MERGE ? "merge" : "response",
+				            o->responses, o->contacts);
 			o->state = whole ? OP_COMMITTED : OP_ABSENT;
-			whole ? ph->in_flight_kept++ : ph->in_flight_lost++;
+			*(whole ? &ph->in_flight_kept : &ph->in_flight_lost) += 1;
 		}
 	}
 	return 0;
@@ -616,7 +622,7 @@ static int crash_round(phase *ph, shared_log *log, long round, uint64_t *seed)
 		return fail("waitpid: %s", strerror(errno));
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
 		return fail("the writer stopped before the kill: %s",
-			    log->error[0] ? log->error : "(no message)");
+		            log->error[0] ? log->error : "(no message)");
 	intents = __atomic_load_n(&log->intents, __ATOMIC_SEQ_CST);
 	committed = __atomic_load_n(&log->committed, __ATOMIC_SEQ_CST);
 	if (committed > intents || intents > committed + 1)
@@ -626,7 +632,8 @@ static int crash_round(phase *ph, shared_log *log, long round, uint64_t *seed)
 	for (i = 0; i < intents; i++) {
 		const log_entry *le = &log->entry[i];
 
-		op_add(ph, le->id, le->kind, le->contact, i < committed ? OP_COMMITTED : OP_IN_FLIGHT);
+		op_add(ph, le->id, le->kind, le->contact,
+		       i < committed ? OP_COMMITTED : OP_IN_FLIGHT);
 		ph->merges += le->kind == OP_MERGE && i < committed;
 	}
 	ph->committed += committed;
@@ -638,9 +645,10 @@ static int crash_round(phase *ph, shared_log *log, long round, uint64_t *seed)
 		rc = write_after(ph, s, base);
 	fs_store_close(s);
 	if (rc != 0)
-		fprintf(stderr, "crash: %s round %ld (killed after %u ms, %ld committed, %ld in "
-			"flight): %s\n",
-			ph->name, round, delay_ms, committed, intents - committed, failure);
+		fprintf(stderr,
+		        "crash: %s round %ld (killed after %u ms, %ld committed, %ld in "
+		        "flight): %s\n",
+		        ph->name, round, delay_ms, committed, intents - committed, failure);
 	return rc;
 }
 
@@ -654,7 +662,7 @@ static int phase_setup(phase *ph, const char *base)
 
 	snprintf(ph->dir, sizeof(ph->dir), "%s/fscrash-XXXXXX", base);
 	snprintf(ph->src_dir, sizeof(ph->src_dir), "%s/fscrash-src-XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (mkdtemp(ph->dir) == NULL || mkdtemp(ph->src_dir) == NULL) {
 		json_decref(doc);
 		return fail("mkdtemp: %s", strerror(errno));
@@ -699,7 +707,7 @@ static void remove_tree(const char *dir)
 static int passed, failed_tests;
 
 static void run_phase(const char *name, const char *base, long rounds, shared_log *log,
-		      uint64_t *seed)
+                      uint64_t *seed)
 {
 	struct statfs fs;
 	phase ph;
@@ -757,7 +765,7 @@ int main(void)
 	printf("crash test: %ld rounds, FIELDSYNC_CRASH_SEED=0x%016" PRIx64 "\n", rounds, seed);
 	run_phase("crash_recovery_on_disk", disk_base(), (rounds + 1) / 2, log, &seed);
 	run_phase("crash_recovery_on_tmpfs", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
-		  rounds / 2, log, &seed);
+	          rounds / 2, log, &seed);
 	munmap(log, sizeof(*log));
 	printf("%d passed, %d failed\n", passed, failed_tests);
 	return failed_tests ? EXIT_FAILURE : EXIT_SUCCESS;
