@@ -1,6 +1,7 @@
-/* `questionnaires` and `respond`: what the kiosk can ask, and storing an
- * answer to it. Validation is core's (fs_response_add); this builds the
- * response body around the answers. */
+/* `questionnaires`, `respond` and `responses`: what the kiosk can ask,
+ * storing an answer to it, and reading back what is stored. Validation is
+ * core's (fs_response_add); this builds the response body around the
+ * answers. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -97,6 +98,56 @@ int agent_cmd_questionnaires(int argc, char **argv, const char *data)
 		}
 	}
 	json_decref(list);
+	agent_kiosk_close(&k);
+	return exit;
+}
+
+static void responses_usage(void)
+{
+	printf("usage: " AGENT_PROG " responses --data DIR [--questionnaire ID]\n"
+	       "\n"
+	       "The responses stored on this kiosk (deleted ones left out), by id, as JSON\n"
+	       "Lines: one compact object per line with sorted keys, the body as stored\n"
+	       "plus \"id\" and \"site\" (the same lines as `fieldsync-hub export responses\n"
+	       "--format jsonl`).\n");
+}
+
+static int print_response(void *ctx, const json_t *response)
+{
+	(void)ctx;
+	return agent_json_print(response, 0) == 0 ? 0 : FS_EGENERIC;
+}
+
+int agent_cmd_responses(int argc, char **argv, const char *data)
+{
+	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+						 {"questionnaire", required_argument, NULL, 'q'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	const char *qid = NULL;
+	agent_kiosk k;
+	fs_err e = {0, ""};
+	int ch, rc, exit = AGENT_EXIT_OK;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': data = optarg; break;
+		case 'q': qid = optarg; break;
+		case 'h': responses_usage(); return AGENT_EXIT_OK;
+		default: return agent_bad_option("responses", ch, optopt, argv, optind);
+		}
+	}
+	if (optind < argc)
+		return agent_usage_error("responses", "unexpected argument %s", argv[optind]);
+	if (agent_kiosk_open(&k, data, &e) != 0)
+		return agent_fail_err("responses", &e);
+	rc = fs_response_each(k.store, qid, NULL, print_response, NULL, &e);
+	if (rc == FS_EGENERIC && e.code == 0)
+		exit = agent_fail(AGENT_EXIT_LOCAL, "responses: cannot print");
+	else if (rc != 0)
+		exit = agent_fail_err("responses", &e);
 	agent_kiosk_close(&k);
 	return exit;
 }

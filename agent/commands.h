@@ -11,6 +11,7 @@ int agent_cmd_run(int argc, char **argv, const char *data);           /* cmd_syn
 int agent_cmd_status(int argc, char **argv, const char *data);        /* cmd_status.c */
 int agent_cmd_questionnaires(int argc, char **argv, const char *data); /* cmd_respond.c */
 int agent_cmd_respond(int argc, char **argv, const char *data);       /* cmd_respond.c */
+int agent_cmd_responses(int argc, char **argv, const char *data);     /* cmd_respond.c */
 int agent_cmd_contact(int argc, char **argv, const char *data);       /* cmd_contact.c */
 
 #endif

@@ -342,15 +342,32 @@ int agent_state_save(const agent_state *st, const char *dir, fs_err *err)
 	return rc;
 }
 
+/* Test hook: FIELDSYNC_TEST_CLOCK_SKEW_MS (signed) moves this process's
+ * wall clock, so end-to-end tests can play a kiosk whose clock is wrong.
+ * Read once per process; never set in production. */
+static int64_t test_skew_ms;
+
+static uint64_t skewed_wallclock(void *ctx)
+{
+	int64_t t = (int64_t)agent_wall_ms() + *(const int64_t *)ctx;
+
+	return t < 0 ? 0 : (uint64_t)t;
+}
+
 int agent_store_open(fs_store **out, const char *dir, fs_err *err)
 {
 	char path[PATH_MAX];
+	const char *skew = getenv("FIELDSYNC_TEST_CLOCK_SKEW_MS");
 	int rc = data_path(path, dir, STORE_FILE, err);
 
 	*out = NULL;
-	if (rc != 0)
-		return rc;
-	return fs_store_open(out, path, err);
+	if (rc == 0)
+		rc = fs_store_open(out, path, err);
+	if (rc == 0 && skew != NULL && skew[0] != '\0') {
+		test_skew_ms = strtoll(skew, NULL, 10);
+		fs_store_set_wallclock(*out, skewed_wallclock, &test_skew_ms);
+	}
+	return rc;
 }
 
 int agent_sync_lock(int *out_fd, const char *dir, const volatile sig_atomic_t *stop, fs_err *err)

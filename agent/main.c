@@ -18,6 +18,7 @@ static const struct {
 	{"status", agent_cmd_status},
 	{"questionnaires", agent_cmd_questionnaires},
 	{"respond", agent_cmd_respond},
+	{"responses", agent_cmd_responses},
 	{"contact", agent_cmd_contact},
 };
 
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		"                      the published questionnaires held here\n"
 		"  respond --questionnaire ID --answers FILE|- [...]\n"
 		"                      validate and store a response; prints its id\n"
+		"  responses [--questionnaire ID]\n"
+		"                      the responses stored here, as JSON Lines\n"
 		"  contact add|update|delete|show|list\n"
 		"                      peer-support contacts, JSON in and out\n"
 		"\n"

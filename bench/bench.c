@@ -38,18 +38,18 @@
 #include "fieldsync/records.h"
 #include "fieldsync/sync.h"
 
-#define CACHE_VERSION 1           /* bump when the generated hub changes */
-#define BUILD_BATCH 10000         /* changes per merge while building the hub */
-#define SET_MIN 1000              /* changes per set in the timed workloads */
-#define SET_MAX 10000
-#define KIOSK_READ_MAX 10000      /* fs_changes_read caps at the kiosk */
+#define CACHE_VERSION    2     /* bump when the generated hub changes */
+#define BUILD_BATCH      10000 /* changes per merge while building the hub */
+#define SET_MIN          1000  /* changes per set in the timed workloads */
+#define SET_MAX          10000
+#define KIOSK_READ_MAX   10000 /* fs_changes_read caps at the kiosk */
 #define KIOSK_READ_BYTES (8u << 20)
-#define GZ_CAP (64u << 20)
-#define DAY_MS (86400000ull)
-#define CANON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+#define GZ_CAP           (64u << 20)
+#define DAY_MS           (86400000ull)
+#define CANON_FLAGS      (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
 
-#define TARGET_RESPONSES 50000.0 /* responses/s */
-#define TARGET_FIELDS 100000.0   /* contact field changes/s */
+#define TARGET_RESPONSES   50000.0  /* responses/s */
+#define TARGET_FIELDS      100000.0 /* contact field changes/s */
 #define TARGET_CEILING_PCT 25.0
 
 /* ---- plumbing ---- */
@@ -57,7 +57,8 @@
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2), noreturn))
 #endif
-static void die(const char *fmt, ...)
+static void
+die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -118,12 +119,29 @@ static const char *grouped(char *buf, double v)
 
 /* ---- files ---- */
 
+/* printf into a path buffer; a path too long for it is fatal. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void
+path_printf(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len)
+		die("path too long: %s...", out);
+}
+
 static void mkdir_p(const char *dir)
 {
 	char path[4096];
 	size_t i;
 
-	snprintf(path, sizeof(path), "%s", dir);
+	path_printf(path, sizeof(path), "%s", dir);
 	for (i = 1; path[i] != '\0'; i++) {
 		if (path[i] != '/')
 			continue;
@@ -144,7 +162,7 @@ static void remove_store(const char *path)
 	size_t i;
 
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		path_printf(p, sizeof(p), "%s%s", path, suffix[i]);
 		if (unlink(p) != 0 && errno != ENOENT)
 			die("cannot remove %s: %s", p, strerror(errno));
 	}
@@ -201,7 +219,7 @@ static double fsync_ms(const char *dir)
 	double t0, t;
 	int fd, i, n = 100;
 
-	snprintf(path, sizeof(path), "%s/bench-fsync.tmp", dir);
+	path_printf(path, sizeof(path), "%s/bench-fsync.tmp", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		die("cannot write %s: %s", path, strerror(errno));
@@ -391,8 +409,8 @@ static void make_uuid7(char out[FS_UUID_LEN + 1], rng *r, uint64_t ms)
 	uint64_t a = rng_next(r), b = rng_next(r);
 
 	snprintf(out, FS_UUID_LEN + 1, "%08" PRIx32 "-%04x-7%03x-%04x-%012" PRIx64,
-		 (uint32_t)(ms >> 16), (unsigned)(ms & 0xffff), (unsigned)(a & 0xfff),
-		 (unsigned)(0x8000 | ((a >> 12) & 0x3fff)), (uint64_t)(b & 0xffffffffffffu));
+	         (uint32_t)(ms >> 16), (unsigned)(ms & 0xffff), (unsigned)(a & 0xfff),
+	         (unsigned)(0x8000 | ((a >> 12) & 0x3fff)), (uint64_t)(b & 0xffffffffffffu));
 }
 
 /* Plausible free text of about len bytes (never more than cap - 1): what
@@ -400,19 +418,18 @@ static void make_uuid7(char out[FS_UUID_LEN + 1], rng *r, uint64_t ms)
 static void make_text(char *out, size_t cap, rng *r, size_t len)
 {
 	static const char *const words[] = {
-		"we",	     "talked",	 "about",    "the",	 "rent",     "arrears",
-		"and",	     "a",	 "plan",     "to",	 "call",     "housing",
-		"office",    "next",	 "week",     "she",	 "felt",     "better",
-		"after",     "group",	 "session",  "money",	 "worries",  "sleep",
-		"is",	     "still",	 "hard",     "food",	 "bank",     "referral",
-		"made",	     "his",	 "daughter", "school",	 "meeting",  "benefits",
-		"form",	     "helped",	 "with",     "volunteer", "will",     "follow",
-		"up",	     "on",	 "thursday", "anxious",	 "lonely",   "since",
-		"moving",    "here",	 "garden",   "club",	 "café",     "staff",
-		"were",	     "kind",	 "waiting",  "too",	 "long",     "for",
-		"appointment", "bus",	 "costs",    "it",	 "would",    "help",
-		"if",	     "opening",	 "hours",    "were",	 "longer",   "diolch",
-		"cymorth",   "grŵp",	 "more",     "evenings", "quiet",    "space"};
+	    "we",       "talked",   "about",    "the",     "rent",        "arrears",  "and",
+	    "a",        "plan",     "to",       "call",    "housing",     "office",   "next",
+	    "week",     "she",      "felt",     "better",  "after",       "group",    "session",
+	    "money",    "worries",  "sleep",    "is",      "still",       "hard",     "food",
+	    "bank",     "referral", "made",     "his",     "daughter",    "school",   "meeting",
+	    "benefits", "form",     "helped",   "with",    "volunteer",   "will",     "follow",
+	    "up",       "on",       "thursday", "anxious", "lonely",      "since",    "moving",
+	    "here",     "garden",   "club",     "café",    "staff",       "were",     "kind",
+	    "waiting",  "too",      "long",     "for",     "appointment", "bus",      "costs",
+	    "it",       "would",    "help",     "if",      "opening",     "hours",    "were",
+	    "longer",   "diolch",   "cymorth",  "grŵp",    "more",        "evenings", "quiet",
+	    "space"};
 	size_t n = 0, w;
 	int start = 1;
 
@@ -424,7 +441,7 @@ static void make_text(char *out, size_t cap, rng *r, size_t len)
 		w = strlen(word);
 		if (n + w + 2 > len)
 			break;
-		if (!start)
+		if (n > 0)
 			out[n++] = ' ';
 		memcpy(out + n, word, w);
 		if (start && word[0] >= 'a' && word[0] <= 'z')
@@ -447,53 +464,53 @@ static void make_text(char *out, size_t cap, rng *r, size_t len)
 #define QUESTIONNAIRE_ID "bench-wellbeing"
 
 static const char *const questionnaire_json =
-	"{\"format\": \"fieldsync-questionnaire/1\", \"id\": \"" QUESTIONNAIRE_ID "\","
-	" \"version\": 1, \"languages\": [\"en\", \"cy\"],"
-	" \"title\": {\"en\": \"How are you feeling?\", \"cy\": \"Sut ydych chi'n teimlo?\"},"
-	" \"intro\": {\"en\": \"A few short questions. There are no right or wrong answers.\"},"
-	" \"questions\": ["
-	"  {\"id\": \"consent\", \"type\": \"consent\", \"required\": true,"
-	"   \"label\": {\"en\": \"Your answers are anonymous and help us shape local services"
-	" with you. Do you agree to take part?\", \"cy\": \"Mae eich atebion yn ddienw."
-	" Ydych chi'n cytuno i gymryd rhan?\"}},"
-	"  {\"id\": \"life_satisfaction\", \"type\": \"scale\", \"min\": 0, \"max\": 10,"
-	"   \"required\": true, \"min_label\": {\"en\": \"Not at all\"},"
-	"   \"max_label\": {\"en\": \"Completely\"},"
-	"   \"label\": {\"en\": \"Overall, how satisfied are you with your life nowadays?\"}},"
-	"  {\"id\": \"happy_yesterday\", \"type\": \"scale\", \"min\": 0, \"max\": 10,"
-	"   \"required\": true, \"label\": {\"en\": \"Overall, how happy did you feel"
-	" yesterday?\"}},"
-	"  {\"id\": \"anxious_yesterday\", \"type\": \"scale\", \"min\": 0, \"max\": 10,"
-	"   \"required\": true, \"label\": {\"en\": \"Overall, how anxious did you feel"
-	" yesterday?\"}},"
-	"  {\"id\": \"support_wanted\", \"type\": \"multi_choice\", \"max\": 3,"
-	"   \"show_if\": {\"any\": [{\"question\": \"life_satisfaction\", \"lte\": 4},"
-	"                          {\"question\": \"anxious_yesterday\", \"gte\": 6}]},"
-	"   \"label\": {\"en\": \"Would any of these help you? Choose up to three.\"},"
-	"   \"options\": ["
-	"    {\"value\": \"peer_support\", \"label\": {\"en\": \"Talking with someone who has"
-	" been there\"}},"
-	"    {\"value\": \"activities\", \"label\": {\"en\": \"Local groups and activities\"}},"
-	"    {\"value\": \"money_advice\", \"label\": {\"en\": \"Money or housing advice\"}},"
-	"    {\"value\": \"gp\", \"label\": {\"en\": \"Seeing a GP or nurse\"}},"
-	"    {\"value\": \"counselling\", \"label\": {\"en\": \"Counselling\"}}]},"
-	"  {\"id\": \"visit_reason\", \"type\": \"single_choice\", \"required\": true,"
-	"   \"label\": {\"en\": \"What brought you here today?\"},"
-	"   \"options\": ["
-	"    {\"value\": \"drop_in\", \"label\": {\"en\": \"The drop-in\"}},"
-	"    {\"value\": \"appointment\", \"label\": {\"en\": \"An appointment\"}},"
-	"    {\"value\": \"group\", \"label\": {\"en\": \"A group or activity\"}},"
-	"    {\"value\": \"advice\", \"label\": {\"en\": \"Advice\"}},"
-	"    {\"value\": \"other\", \"label\": {\"en\": \"Something else\"}}]},"
-	"  {\"id\": \"age\", \"type\": \"number\", \"integer\": true, \"min\": 16, \"max\": 120,"
-	"   \"label\": {\"en\": \"How old are you?\"}, \"hint\": {\"en\": \"You can skip"
-	" this.\"}},"
-	"  {\"id\": \"last_visit\", \"type\": \"date\", \"min\": \"2020-01-01\", \"max\":"
-	" \"today\", \"label\": {\"en\": \"When did you last use one of our services?\"}},"
-	"  {\"id\": \"come_again\", \"type\": \"yes_no\","
-	"   \"label\": {\"en\": \"Would you come again?\"}},"
-	"  {\"id\": \"comment\", \"type\": \"text\", \"multiline\": true, \"max_length\": 1000,"
-	"   \"label\": {\"en\": \"Anything else you would like to tell us?\"}}]}";
+    "{\"format\": \"fieldsync-questionnaire/1\", \"id\": \"" QUESTIONNAIRE_ID "\","
+    " \"version\": 1, \"languages\": [\"en\", \"cy\"],"
+    " \"title\": {\"en\": \"How are you feeling?\", \"cy\": \"Sut ydych chi'n teimlo?\"},"
+    " \"intro\": {\"en\": \"A few short questions. There are no right or wrong answers.\"},"
+    " \"questions\": ["
+    "  {\"id\": \"consent\", \"type\": \"consent\", \"required\": true,"
+    "   \"label\": {\"en\": \"Your answers are anonymous and help us shape local services"
+    " with you. Do you agree to take part?\", \"cy\": \"Mae eich atebion yn ddienw."
+    " Ydych chi'n cytuno i gymryd rhan?\"}},"
+    "  {\"id\": \"life_satisfaction\", \"type\": \"scale\", \"min\": 0, \"max\": 10,"
+    "   \"required\": true, \"min_label\": {\"en\": \"Not at all\"},"
+    "   \"max_label\": {\"en\": \"Completely\"},"
+    "   \"label\": {\"en\": \"Overall, how satisfied are you with your life nowadays?\"}},"
+    "  {\"id\": \"happy_yesterday\", \"type\": \"scale\", \"min\": 0, \"max\": 10,"
+    "   \"required\": true, \"label\": {\"en\": \"Overall, how happy did you feel"
+    " yesterday?\"}},"
+    "  {\"id\": \"anxious_yesterday\", \"type\": \"scale\", \"min\": 0, \"max\": 10,"
+    "   \"required\": true, \"label\": {\"en\": \"Overall, how anxious did you feel"
+    " yesterday?\"}},"
+    "  {\"id\": \"support_wanted\", \"type\": \"multi_choice\", \"max\": 3,"
+    "   \"show_if\": {\"any\": [{\"question\": \"life_satisfaction\", \"lte\": 4},"
+    "                          {\"question\": \"anxious_yesterday\", \"gte\": 6}]},"
+    "   \"label\": {\"en\": \"Would any of these help you? Choose up to three.\"},"
+    "   \"options\": ["
+    "    {\"value\": \"peer_support\", \"label\": {\"en\": \"Talking with someone who has"
+    " been there\"}},"
+    "    {\"value\": \"activities\", \"label\": {\"en\": \"Local groups and activities\"}},"
+    "    {\"value\": \"money_advice\", \"label\": {\"en\": \"Money or housing advice\"}},"
+    "    {\"value\": \"gp\", \"label\": {\"en\": \"Seeing a GP or nurse\"}},"
+    "    {\"value\": \"counselling\", \"label\": {\"en\": \"Counselling\"}}]},"
+    "  {\"id\": \"visit_reason\", \"type\": \"single_choice\", \"required\": true,"
+    "   \"label\": {\"en\": \"What brought you here today?\"},"
+    "   \"options\": ["
+    "    {\"value\": \"drop_in\", \"label\": {\"en\": \"The drop-in\"}},"
+    "    {\"value\": \"appointment\", \"label\": {\"en\": \"An appointment\"}},"
+    "    {\"value\": \"group\", \"label\": {\"en\": \"A group or activity\"}},"
+    "    {\"value\": \"advice\", \"label\": {\"en\": \"Advice\"}},"
+    "    {\"value\": \"other\", \"label\": {\"en\": \"Something else\"}}]},"
+    "  {\"id\": \"age\", \"type\": \"number\", \"integer\": true, \"min\": 16, \"max\": 120,"
+    "   \"label\": {\"en\": \"How old are you?\"}, \"hint\": {\"en\": \"You can skip"
+    " this.\"}},"
+    "  {\"id\": \"last_visit\", \"type\": \"date\", \"min\": \"2020-01-01\", \"max\":"
+    " \"today\", \"label\": {\"en\": \"When did you last use one of our services?\"}},"
+    "  {\"id\": \"come_again\", \"type\": \"yes_no\","
+    "   \"label\": {\"en\": \"Would you come again?\"}},"
+    "  {\"id\": \"comment\", \"type\": \"text\", \"multiline\": true, \"max_length\": 1000,"
+    "   \"label\": {\"en\": \"Anything else you would like to tell us?\"}}]}";
 
 static json_t *questionnaire_doc(void)
 {
@@ -521,9 +538,9 @@ static json_t *make_answers(rng *r, uint64_t submitted_ms)
 	static const int satisfied[11] = {1, 1, 2, 3, 5, 9, 12, 20, 24, 13, 10};
 	static const int anxious[11] = {20, 12, 12, 10, 8, 10, 8, 7, 6, 4, 3};
 	static const char *const support[] = {"peer_support", "activities", "money_advice", "gp",
-					      "counselling"};
-	static const char *const reasons[] = {"drop_in", "drop_in", "appointment", "group",
-					      "advice", "other"};
+	                                      "counselling"};
+	static const char *const reasons[] = {"drop_in", "drop_in", "appointment",
+	                                      "group",   "advice",  "other"};
 	json_t *a = need(json_object());
 	char date[11], text[1001];
 	int ls = rng_weighted(r, satisfied, 11), anx = rng_weighted(r, anxious, 11);
@@ -559,18 +576,18 @@ static json_t *make_answers(rng *r, uint64_t submitted_ms)
 static json_t *make_response(rng *r, uint64_t submitted_ms)
 {
 	static const char *const workers[] = {"w-amina", "w-gareth", "w-priya", "w-tomasz",
-					      "w-sian"};
+	                                      "w-sian"};
 	char started[21], submitted[21];
 	int assisted = rng_chance(r, 0.3);
 	json_t *body;
 
 	fmt_time(submitted, submitted_ms);
 	fmt_time(started, submitted_ms - (uint64_t)rng_range(r, 45, 900) * 1000);
-	body = need(json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "questionnaire",
-			      QUESTIONNAIRE_ID, "version", 1, "language",
-			      rng_chance(r, 0.15) ? "cy" : "en", "mode",
-			      assisted ? "assisted" : "self", "started_at", started,
-			      "submitted_at", submitted, "answers", make_answers(r, submitted_ms)));
+	body =
+	    need(json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "questionnaire", QUESTIONNAIRE_ID,
+	                   "version", 1, "language", rng_chance(r, 0.15) ? "cy" : "en", "mode",
+	                   assisted ? "assisted" : "self", "started_at", started, "submitted_at",
+	                   submitted, "answers", make_answers(r, submitted_ms)));
 	if (assisted)
 		json_object_set_new(body, "worker", json_string(PICK(r, workers)));
 	return body;
@@ -579,20 +596,21 @@ static json_t *make_response(rng *r, uint64_t submitted_ms)
 /* A value for a contact field, as a worker would enter it at ms. */
 static json_t *make_contact_value(rng *r, const char *field, uint64_t ms)
 {
-	static const char *const channels[] = {"in_person", "in_person", "phone", "video", "text",
-					       "group"};
-	static const char *const topics[] = {"housing",	  "money",  "loneliness", "mental_health",
-					     "employment", "family", "physical_health"};
+	static const char *const channels[] = {"in_person", "in_person", "phone",
+	                                       "video",     "text",      "group"};
+	static const char *const topics[] = {"housing",        "money",      "loneliness",
+	                                     "mental_health",  "employment", "family",
+	                                     "physical_health"};
 	static const char *const services[] = {
-		"Citizens Advice", "Food bank, Mill Lane", "Talking Therapies self-referral",
-		"Shelter helpline", "Credit union", "Men's shed, Station Road"};
+	    "Citizens Advice",  "Food bank, Mill Lane", "Talking Therapies self-referral",
+	    "Shelter helpline", "Credit union",         "Men's shed, Station Road"};
 	static const char *const workers[] = {"w-amina", "w-gareth", "w-priya", "w-tomasz",
-					      "w-sian"};
+	                                      "w-sian"};
 	char text[4001], buf[32];
 
 	if (strcmp(field, "person_ref") == 0) {
 		snprintf(buf, sizeof(buf), "%c%c%04ld", (char)('A' + rng_range(r, 0, 25)),
-			 (char)('A' + rng_range(r, 0, 25)), rng_range(r, 0, 9999));
+		         (char)('A' + rng_range(r, 0, 25)), rng_range(r, 0, 9999));
 		return json_string(buf);
 	}
 	if (strcmp(field, "contact_at") == 0) {
@@ -606,16 +624,18 @@ static json_t *make_contact_value(rng *r, const char *field, uint64_t ms)
 	if (strcmp(field, "topics") == 0 || strcmp(field, "signposted") == 0) {
 		int is_topics = field[0] == 't';
 		size_t n = is_topics ? sizeof(topics) / sizeof(topics[0])
-				     : sizeof(services) / sizeof(services[0]);
-		long k = rng_range(r, 1, is_topics ? 3 : 2), first = rng_range(r, 0, (long)n - 1), i;
+		                     : sizeof(services) / sizeof(services[0]);
+		long k = rng_range(r, 1, is_topics ? 3 : 2), first = rng_range(r, 0, (long)n - 1),
+		     i;
 		json_t *arr;
 
 		if (!is_topics && rng_chance(r, 0.4))
 			return json_null();
 		arr = need(json_array());
 		for (i = 0; i < k; i++)
-			json_array_append_new(arr, json_string(is_topics ? topics[(first + i) % n]
-								       : services[(first + i) % n]));
+			json_array_append_new(arr,
+			                      json_string(is_topics ? topics[(first + i) % n]
+			                                            : services[(first + i) % n]));
 		return arr;
 	}
 	if (strcmp(field, "support") == 0 || strcmp(field, "notes") == 0) {
@@ -648,15 +668,15 @@ typedef struct kiosk {
 	int64_t seq; /* the kiosk's change counter: from/to of its sets */
 } kiosk;
 
-#define NKIOSKS 8
+#define NKIOSKS  8
 #define NREGIONS 4
 static const char *const regions[NREGIONS] = {"north", "south", "east", "west"};
 
 static void kiosks_init(kiosk k[NKIOSKS], int64_t first_seq)
 {
 	static const char *const sites[NKIOSKS] = {
-		"kiosk-north-1", "kiosk-north-2", "kiosk-south-1", "kiosk-south-2",
-		"kiosk-east-1",	 "kiosk-east-2",  "kiosk-west-1",  "kiosk-west-2"};
+	    "kiosk-north-1", "kiosk-north-2", "kiosk-south-1", "kiosk-south-2",
+	    "kiosk-east-1",  "kiosk-east-2",  "kiosk-west-1",  "kiosk-west-2"};
 	int i;
 
 	for (i = 0; i < NKIOSKS; i++) {
@@ -697,7 +717,7 @@ static void add_response(fs_changeset *cs, kiosk *k, rng *r, uint64_t ms)
 }
 
 static void add_contact_field(fs_changeset *cs, kiosk *k, const char *id, const char *field,
-			      json_t *value, fs_hlc hlc, fs_hlc prev_hlc, const char *prev_site)
+                              json_t *value, fs_hlc hlc, fs_hlc prev_hlc, const char *prev_site)
 {
 	fs_change c;
 
@@ -771,7 +791,8 @@ static void unpack(fs_changeset *cs, const packed *p)
 typedef struct options {
 	long base, contacts, responses, edits;
 	const char *dir;
-	const char *only; /* NULL, "responses", "contacts" or "encode" */
+	const char *only;   /* NULL, "responses", "contacts" or "encode" */
+	const char *pragma; /* experiment: SQL run on the hub's and the ceiling's connection */
 	int keep;
 } options;
 
@@ -787,7 +808,8 @@ typedef struct ceiling_run {
 } ceiling_run;
 
 typedef struct encode_run {
-	double read_s, pack_s, encode_s;
+	double read_s, pack_s, encode_s, gzip1_s;
+	size_t gzip1_bytes; /* the same JSON at gzip level 1, for comparison */
 	long changes, sets;
 	size_t json_bytes, gz_bytes;
 } encode_run;
@@ -795,13 +817,15 @@ typedef struct encode_run {
 typedef struct results {
 	double fsync_ms;
 	int synchronous;
-	char hub_note[160];
+	char hub_note[4400];
 	double hub_mb;
 	merge_run resp, edit;
 	ceiling_run resp_ceil, edit_ceil;
+	ceiling_run resp_ceil_sets, edit_ceil_sets; /* one commit per set */
 	encode_run enc;
 	long north_contacts;
 	int kiosk_synchronous;
+	double worst_contention; /* % */
 	double kiosk_build_s;
 } results;
 
@@ -812,8 +836,7 @@ static int wants(const options *o, const char *part)
 
 /* ---- the prepared hub ---- */
 
-static void hub_receive(fs_store *hub, const fs_changeset *cs, const kiosk *k,
-			fs_merge_result *res)
+static void hub_receive(fs_store *hub, const fs_changeset *cs, const kiosk *k, fs_merge_result *res)
 {
 	fs_err e = {0, ""};
 
@@ -841,14 +864,14 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 
 	while (fs_contact_fields[nfields] != NULL)
 		nfields++;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	path_printf(tmp, sizeof(tmp), "%s.tmp", path);
 	remove_store(tmp);
 	kiosks_init(k, 0);
 	check(fs_store_open(&hub, tmp, &e), &e, "open hub");
 	check(fs_store_set_identity(hub, "hub", NULL, &e), &e, "hub identity");
 	publish_questionnaire(hub);
 	fprintf(stderr, "building hub: %s responses, %s contacts (once; cached in %s)\n",
-		grouped(n1, (double)o->base), grouped(n2, (double)o->contacts), path);
+	        grouped(n1, (double)o->base), grouped(n2, (double)o->contacts), path);
 	for (i = 0; i < o->base; i += BUILD_BATCH) {
 		long n = o->base - i < BUILD_BATCH ? o->base - i : BUILD_BATCH;
 		kiosk *from = &k[(i / BUILD_BATCH) % NKIOSKS];
@@ -857,15 +880,16 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 
 		set_begin(&cs, from, now);
 		for (j = 0; j < n; j++)
-			add_response(&cs, from, &r,
-				     start + (uint64_t)((double)(i + j) / (double)o->base * (double)span));
+			add_response(
+			    &cs, from, &r,
+			    start + (uint64_t)((double)(i + j) / (double)o->base * (double)span));
 		hub_receive(hub, &cs, from, &res);
 		if (res.applied != n)
 			die("building hub: %ld of %ld responses applied", res.applied, n);
 		fs_changeset_free(&cs);
 		if ((i / BUILD_BATCH) % 10 == 9)
 			fprintf(stderr, "  %s responses, %.0f s\n", grouped(n1, (double)(i + n)),
-				now_s() - t0);
+			        now_s() - t0);
 	}
 	per = BUILD_BATCH / (long)nfields;
 	for (i = 0; i < o->contacts; i += per) {
@@ -877,15 +901,15 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 		set_begin(&cs, from, now);
 		for (j = 0; j < n; j++) {
 			uint64_t ms = start + (uint64_t)((double)(i + j) / (double)o->contacts *
-							 (double)span);
+			                                 (double)span);
 			char id[FS_UUID_LEN + 1];
 			size_t f;
 
 			make_uuid7(id, &r, ms);
 			for (f = 0; f < nfields; f++)
 				add_contact_field(&cs, from, id, fs_contact_fields[f],
-						  make_contact_value(&r, fs_contact_fields[f], ms),
-						  fs_hlc_make(ms, 0), 0, NULL);
+				                  make_contact_value(&r, fs_contact_fields[f], ms),
+				                  fs_hlc_make(ms, 0), 0, NULL);
 		}
 		hub_receive(hub, &cs, from, &res);
 		if (res.applied != n * (long)nfields)
@@ -894,7 +918,7 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 		fs_changeset_free(&cs);
 		if ((i / per) % 20 == 19)
 			fprintf(stderr, "  %s contacts, %.0f s\n", grouped(n1, (double)(i + n)),
-				now_s() - t0);
+			        now_s() - t0);
 	}
 	fs_store_close(hub); /* checkpoints and removes the WAL */
 	if (rename(tmp, path) != 0)
@@ -921,8 +945,9 @@ static void make_response_workload(workload *w, kiosk k[NKIOSKS], long total, ui
 			n = total - done;
 		set_begin(&cs, from, now);
 		for (j = 0; j < n; j++)
-			add_response(&cs, from, &r,
-				     start + (uint64_t)((double)(done + j) / (double)total * (double)span));
+			add_response(
+			    &cs, from, &r,
+			    start + (uint64_t)((double)(done + j) / (double)total * (double)span));
 		workload_add(w, &cs, from);
 		fs_changeset_free(&cs);
 		done += n;
@@ -959,7 +984,7 @@ static void run_merges(merge_run *out, fs_store *hub, const workload *w, long *c
 	out->commits = *commit_counter - commits0;
 }
 
-static sqlite3 *ceiling_open(const char *path)
+static sqlite3 *ceiling_open(const char *path, const char *pragma)
 {
 	sqlite3 *db = NULL;
 
@@ -968,6 +993,8 @@ static sqlite3 *ceiling_open(const char *path)
 		die("cannot open %s", path);
 	/* The store's own settings (store.h). */
 	db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+	if (pragma != NULL)
+		db_exec(db, pragma);
 	return db;
 }
 
@@ -976,10 +1003,21 @@ static int64_t ceiling_seq(sqlite3 *db)
 	return db_int(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'");
 }
 
+static void timed_exec(cost *acc, sqlite3 *db, const char *sql)
+{
+	cost t0, t1;
+
+	cost_now(&t0);
+	db_exec(db, sql);
+	cost_now(&t1);
+	cost_add(acc, &t0, &t1);
+}
+
 /* The ceiling for 1: the same rows, the same columns, one prepared INSERT
- * each, in one transaction, into a copy of the same hub. Unpacking the sets
- * and serializing answers happen outside the clock. */
-static void run_response_ceiling(ceiling_run *out, sqlite3 *db, const workload *w)
+ * each, in one transaction (per_set: one per change set, as the engine
+ * commits), into a copy of the same hub. Unpacking the sets and
+ * serializing answers happen outside the clock. */
+static void run_response_ceiling(ceiling_run *out, sqlite3 *db, const workload *w, int per_set)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t seq = ceiling_seq(db);
@@ -988,42 +1026,44 @@ static void run_response_ceiling(ceiling_run *out, sqlite3 *db, const workload *
 	cost t0, t1;
 
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO responses (id, questionnaire_id, questionnaire_version, "
-			       "started_at, submitted_at, language, mode, worker, answers, "
-			       "deleted, hlc, site, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-			       "?9, ?10, ?11, ?12, ?13)",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        db,
+	        "INSERT INTO responses (id, questionnaire_id, questionnaire_version, "
+	        "started_at, submitted_at, language, mode, worker, answers, "
+	        "deleted, hlc, site, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	        "?9, ?10, ?11, ?12, ?13)",
+	        -1, &st, NULL) != SQLITE_OK)
 		die("ceiling: %s", sqlite3_errmsg(db));
 	answers = need(calloc(SET_MAX, sizeof(*answers)));
-	cost_now(&t0);
-	db_exec(db, "BEGIN IMMEDIATE");
-	cost_now(&t1);
-	cost_add(&out->c, &t0, &t1);
+	if (!per_set)
+		timed_exec(&out->c, db, "BEGIN IMMEDIATE");
 	for (i = 0; i < w->count; i++) {
 		fs_changeset cs;
 
 		unpack(&cs, &w->sets[i]);
 		for (j = 0; j < cs.count; j++)
 			answers[j] = need(json_dumps(
-				json_object_get(cs.changes[j].value, "answers"), CANON_FLAGS));
+			    json_object_get(cs.changes[j].value, "answers"), CANON_FLAGS));
 		cost_now(&t0);
+		if (per_set)
+			db_exec(db, "BEGIN IMMEDIATE");
 		for (j = 0; j < cs.count; j++) {
 			const fs_change *c = &cs.changes[j];
 			const json_t *b = c->value, *worker = json_object_get(b, "worker");
 
-#define TEXT(i, key) \
+#define TEXT(i, key)                                                                               \
 	sqlite3_bind_text(st, i, json_string_value(json_object_get(b, key)), -1, SQLITE_STATIC)
 			sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 			TEXT(2, "questionnaire");
-			sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(b, "version")));
+			sqlite3_bind_int64(st, 3,
+			                   json_integer_value(json_object_get(b, "version")));
 			TEXT(4, "started_at");
 			TEXT(5, "submitted_at");
 			TEXT(6, "language");
 			TEXT(7, "mode");
 			if (json_is_string(worker))
 				sqlite3_bind_text(st, 8, json_string_value(worker), -1,
-						  SQLITE_STATIC);
+				                  SQLITE_STATIC);
 			else
 				sqlite3_bind_null(st, 8);
 			sqlite3_bind_text(st, 9, answers[j], -1, SQLITE_STATIC);
@@ -1036,6 +1076,8 @@ static void run_response_ceiling(ceiling_run *out, sqlite3 *db, const workload *
 				die("ceiling insert: %s", sqlite3_errmsg(db));
 			sqlite3_reset(st);
 		}
+		if (per_set)
+			db_exec(db, "COMMIT");
 		cost_now(&t1);
 		cost_add(&out->c, &t0, &t1);
 		out->rows += (long)cs.count;
@@ -1043,10 +1085,8 @@ static void run_response_ceiling(ceiling_run *out, sqlite3 *db, const workload *
 			free(answers[j]);
 		fs_changeset_free(&cs);
 	}
-	cost_now(&t0);
-	db_exec(db, "COMMIT");
-	cost_now(&t1);
-	cost_add(&out->c, &t0, &t1);
+	if (!per_set)
+		timed_exec(&out->c, db, "COMMIT");
 	sqlite3_finalize(st);
 	free(answers);
 }
@@ -1069,8 +1109,8 @@ typedef struct north {
 	char (*ids)[FS_UUID_LEN + 1];
 	long count;
 	size_t nfields;
-	field_state *state;  /* count * nfields */
-	uint32_t *stamp[2];  /* round + 1 in which kiosk k last edited a pair */
+	field_state *state; /* count * nfields */
+	uint32_t *stamp[2]; /* round + 1 in which kiosk k last edited a pair */
 } north;
 
 /* The contacts of region north as the hub holds them: all their fields
@@ -1087,22 +1127,22 @@ static void north_load(north *n, sqlite3 *db)
 	n->ids = need(malloc((size_t)cap * sizeof(*n->ids)));
 	n->state = need(malloc((size_t)cap * n->nfields * sizeof(*n->state)));
 	if (sqlite3_prepare_v2(db,
-			       "SELECT c.id, f.hlc, f.site FROM contacts c JOIN contact_fields f "
-			       "ON f.contact_id = c.id AND f.field = 'person_ref' "
-			       "WHERE c.region = 'north' ORDER BY c.id",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "SELECT c.id, f.hlc, f.site FROM contacts c JOIN contact_fields f "
+	                       "ON f.contact_id = c.id AND f.field = 'person_ref' "
+	                       "WHERE c.region = 'north' ORDER BY c.id",
+	                       -1, &st, NULL) != SQLITE_OK)
 		die("north contacts: %s", sqlite3_errmsg(db));
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n->count == cap) {
 			cap *= 2;
 			n->ids = need(realloc(n->ids, (size_t)cap * sizeof(*n->ids)));
-			n->state = need(
-				realloc(n->state, (size_t)cap * n->nfields * sizeof(*n->state)));
+			n->state =
+			    need(realloc(n->state, (size_t)cap * n->nfields * sizeof(*n->state)));
 		}
 		if (strcmp((const char *)sqlite3_column_text(st, 2), "kiosk-north-1") != 0)
 			die("north contacts: unexpected creator; rebuild the cached hub");
 		snprintf(n->ids[n->count], FS_UUID_LEN + 1, "%s",
-			 (const char *)sqlite3_column_text(st, 0));
+		         (const char *)sqlite3_column_text(st, 0));
 		for (f = 0; f < n->nfields; f++) {
 			field_state *s = &n->state[(size_t)n->count * n->nfields + f];
 
@@ -1143,14 +1183,14 @@ static size_t field_index(const char *name)
  * session picks a contact edited in this round by the other kiosk (other),
  * so the two edits are concurrent. Returns the edit count, 1..target. */
 static size_t plan_edits(edit *out, size_t target, north *n, int kk, uint32_t round, rng *r,
-			 const edit *other, size_t nother, double p_same)
+                         const edit *other, size_t nother, double p_same)
 {
 	static const struct {
 		const char *name;
 		double p;
-	} fields[] = {{"notes", 0.7},	      {"status", 0.3},	     {"follow_up_done", 0.4},
-		      {"follow_up_date", 0.3}, {"duration_min", 0.3}, {"support", 0.3},
-		      {"signposted", 0.15},   {"topics", 0.15}};
+	} fields[] = {{"notes", 0.7},          {"status", 0.3},       {"follow_up_done", 0.4},
+	              {"follow_up_date", 0.3}, {"duration_min", 0.3}, {"support", 0.3},
+	              {"signposted", 0.15},    {"topics", 0.15}};
 	const size_t nf = sizeof(fields) / sizeof(fields[0]);
 	size_t count = 0, f;
 
@@ -1182,7 +1222,7 @@ static size_t plan_edits(edit *out, size_t target, north *n, int kk, uint32_t ro
  * prev as fs_contact_put would record it at a kiosk holding the hub's state
  * of the round's start, and timestamps spread over the round. */
 static void pack_edits(workload *w, kiosk *from, int kk, const edit *e, size_t count,
-		       const north *n, uint64_t round_ms, uint64_t now, rng *r)
+                       const north *n, uint64_t round_ms, uint64_t now, rng *r)
 {
 	static const char *const site_names[3] = {NULL, "kiosk-north-1", "kiosk-north-2"};
 	uint8_t me = (uint8_t)(kk + 1);
@@ -1202,8 +1242,8 @@ static void pack_edits(workload *w, kiosk *from, int kk, const edit *e, size_t c
 			prev_site = s->prev_site;
 		}
 		add_contact_field(&cs, from, n->ids[c], fs_contact_fields[f],
-				  make_contact_value(r, fs_contact_fields[f], ms),
-				  fs_hlc_make(ms, 0), prev_hlc, site_names[prev_site]);
+		                  make_contact_value(r, fs_contact_fields[f], ms),
+		                  fs_hlc_make(ms, 0), prev_hlc, site_names[prev_site]);
 	}
 	workload_add(w, &cs, from);
 	fs_changeset_free(&cs);
@@ -1240,8 +1280,7 @@ static void apply_edits(north *n, int kk, const edit *e, size_t count, uint64_t 
  * kiosk 1 then kiosk 2. Rounds are two minutes apart, the last one ending
  * just before the run. 5 % of kiosk 2's sessions touch a contact kiosk 1
  * edited in the same round: concurrent writes, conflicts at the hub. */
-static void make_edit_workload(workload *w, kiosk k[NKIOSKS], north *n, long total,
-			       uint64_t now)
+static void make_edit_workload(workload *w, kiosk k[NKIOSKS], north *n, long total, uint64_t now)
 {
 	edit *plan[2];
 	size_t count[2];
@@ -1262,9 +1301,9 @@ static void make_edit_workload(workload *w, kiosk k[NKIOSKS], north *n, long tot
 
 			if (target > total - done)
 				target = total - done;
-			count[kk] = plan_edits(plan[kk], (size_t)target, n, kk, round, &r,
-					       kk == 1 ? plan[0] : NULL, kk == 1 ? count[0] : 0,
-					       0.05);
+			count[kk] =
+			    plan_edits(plan[kk], (size_t)target, n, kk, round, &r,
+			               kk == 1 ? plan[0] : NULL, kk == 1 ? count[0] : 0, 0.05);
 			pack_edits(w, &k[kk], kk, plan[kk], count[kk], n, round_ms, now, &r);
 			done += (long)count[kk];
 		}
@@ -1277,8 +1316,9 @@ static void make_edit_workload(workload *w, kiosk k[NKIOSKS], north *n, long tot
 }
 
 /* The ceiling for 2: the same (contact_id, field) rows upserted with one
- * prepared statement each, in one transaction, into a copy of the hub. */
-static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w)
+ * prepared statement each, in one transaction (per_set: one per change
+ * set), into a copy of the hub. */
+static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w, int per_set)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t seq = ceiling_seq(db);
@@ -1288,19 +1328,17 @@ static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w)
 
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO contact_fields (contact_id, field, value, hlc, site, "
-			       "prev_hlc, prev_site, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-			       "ON CONFLICT (contact_id, field) DO UPDATE SET value = "
-			       "excluded.value, hlc = excluded.hlc, site = excluded.site, "
-			       "prev_hlc = excluded.prev_hlc, prev_site = excluded.prev_site, "
-			       "seq = excluded.seq",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "INSERT INTO contact_fields (contact_id, field, value, hlc, site, "
+	                       "prev_hlc, prev_site, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	                       "ON CONFLICT (contact_id, field) DO UPDATE SET value = "
+	                       "excluded.value, hlc = excluded.hlc, site = excluded.site, "
+	                       "prev_hlc = excluded.prev_hlc, prev_site = excluded.prev_site, "
+	                       "seq = excluded.seq",
+	                       -1, &st, NULL) != SQLITE_OK)
 		die("ceiling: %s", sqlite3_errmsg(db));
 	values = need(calloc(SET_MAX, sizeof(*values)));
-	cost_now(&t0);
-	db_exec(db, "BEGIN IMMEDIATE");
-	cost_now(&t1);
-	cost_add(&out->c, &t0, &t1);
+	if (!per_set)
+		timed_exec(&out->c, db, "BEGIN IMMEDIATE");
 	for (i = 0; i < w->count; i++) {
 		fs_changeset cs;
 
@@ -1308,6 +1346,8 @@ static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w)
 		for (j = 0; j < cs.count; j++)
 			values[j] = need(json_dumps(cs.changes[j].value, CANON_FLAGS));
 		cost_now(&t0);
+		if (per_set)
+			db_exec(db, "BEGIN IMMEDIATE");
 		for (j = 0; j < cs.count; j++) {
 			const fs_change *c = &cs.changes[j];
 
@@ -1328,6 +1368,8 @@ static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w)
 				die("ceiling upsert: %s", sqlite3_errmsg(db));
 			sqlite3_reset(st);
 		}
+		if (per_set)
+			db_exec(db, "COMMIT");
 		cost_now(&t1);
 		cost_add(&out->c, &t0, &t1);
 		out->rows += (long)cs.count;
@@ -1335,10 +1377,8 @@ static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w)
 			free(values[j]);
 		fs_changeset_free(&cs);
 	}
-	cost_now(&t0);
-	db_exec(db, "COMMIT");
-	cost_now(&t1);
-	cost_add(&out->c, &t0, &t1);
+	if (!per_set)
+		timed_exec(&out->c, db, "COMMIT");
 	sqlite3_finalize(st);
 	free(values);
 }
@@ -1369,8 +1409,9 @@ static void build_kiosk(const char *path, long total, uint64_t now)
 
 		set_begin(&cs, &k[0], now);
 		for (j = 0; j < n; j++)
-			add_response(&cs, &k[0], &r,
-				     start + (uint64_t)((double)(i + j) / (double)total * (double)span));
+			add_response(
+			    &cs, &k[0], &r,
+			    start + (uint64_t)((double)(i + j) / (double)total * (double)span));
 		check(fs_merge_apply(s, &cs, NULL, &res, &e), &e, "kiosk merge");
 		if (res.applied != n)
 			die("building kiosk: %ld of %ld responses stored", res.applied, n);
@@ -1380,9 +1421,9 @@ static void build_kiosk(const char *path, long total, uint64_t now)
 }
 
 /* What a kiosk does to send: read its own writes after the hub's cursor
- * (fs_changes_read, as fs_sync_kiosk_outgoing) and pack them. Encoding
- * alone is timed again outside the headline to split pack into encode and
- * gzip. */
+ * (fs_changes_read, as fs_sync_kiosk_outgoing) and pack them. Outside the
+ * headline, encoding alone is timed again to split pack into encode and
+ * gzip, and the same JSON is compressed at gzip level 1 for comparison. */
 static void run_encode(encode_run *out, const char *path, int *synchronous)
 {
 	fs_changes_filter filter = {FS_SYNC_KIOSK_TABLES, "kiosk-north-1", NULL, NULL};
@@ -1402,22 +1443,29 @@ static void run_encode(encode_run *out, const char *path, int *synchronous)
 	while (more) {
 		fs_changeset cs;
 		double t0, t1, t2, t3;
+		size_t packed_len;
 
 		t0 = now_s();
-		check(fs_changes_read(s, &cs, cursor, &filter, KIOSK_READ_MAX, KIOSK_READ_BYTES, &e),
-		      &e, "read changes");
+		check(
+		    fs_changes_read(s, &cs, cursor, &filter, KIOSK_READ_MAX, KIOSK_READ_BYTES, &e),
+		    &e, "read changes");
 		t1 = now_s();
 		fs_buf_reset(&gz);
 		check(fs_changeset_pack(&gz, &cs, &e), &e, "pack");
 		t2 = now_s();
+		packed_len = gz.len;
 		fs_buf_reset(&json);
 		check(fs_changeset_encode(&json, &cs, &e), &e, "encode");
 		t3 = now_s();
+		fs_buf_reset(&gz);
+		check(fs_gzip_compress(&gz, json.data, json.len, 1, &e), &e, "gzip level 1");
+		out->gzip1_s += now_s() - t3;
+		out->gzip1_bytes += gz.len;
 		out->read_s += t1 - t0;
 		out->pack_s += t2 - t1;
 		out->encode_s += t3 - t2;
 		out->json_bytes += json.len;
-		out->gz_bytes += gz.len;
+		out->gz_bytes += packed_len;
 		out->changes += (long)cs.count;
 		out->sets++;
 		cursor = cs.to;
@@ -1504,7 +1552,7 @@ static const char *verdict(char *out, size_t len, double r, double target, doubl
 		snprintf(out, len, "PASS");
 	else if (!ok_rate && !ok_pct)
 		snprintf(out, len, "MISS (rate %.0f %% below target; %.1f %% < %.0f %% of ceiling)",
-			 100 * (1 - r / target), pct, TARGET_CEILING_PCT);
+		         100 * (1 - r / target), pct, TARGET_CEILING_PCT);
 	else if (!ok_rate)
 		snprintf(out, len, "MISS (rate %.0f %% below target)", 100 * (1 - r / target));
 	else
@@ -1513,7 +1561,8 @@ static const char *verdict(char *out, size_t len, double r, double target, doubl
 }
 
 static void print_merge_rows(const char *num, const char *what, const char *unit,
-			     const merge_run *m, const ceiling_run *c, double target)
+                             const merge_run *m, const ceiling_run *c, const ceiling_run *sets,
+                             double target)
 {
 	char a[32], b[32], t[32], v[160];
 	double ceil_rate = rate((double)c->rows, c->c.wall);
@@ -1525,8 +1574,12 @@ static void print_merge_rows(const char *num, const char *what, const char *unit
 	printf("%-2s %-35s %10s %-8s %10s %12s %6.1f %%  %s\n", num, what, grouped(a, full), unit,
 	       grouped(t, target), grouped(b, ceil_rate), pfull,
 	       verdict(v, sizeof(v), full, target, pfull));
-	printf("%-2s %-35s %10s %-8s %10s %12s %6.1f %%  %s\n", "", "  merge only (unpack excluded)",
-	       grouped(a, merge), unit, "", "", pmerge, "(for information)");
+	printf("%-2s %-35s %10s %-8s %10s %12s %6.1f %%  %s\n", "",
+	       "  merge only (unpack excluded)", grouped(a, merge), unit, "", "", pmerge,
+	       "(for information)");
+	printf("%-2s %-35s %10s %-8s %10s %12s %8s  %s\n", "", "  SQLite alone, one commit per set",
+	       grouped(a, rate((double)sets->rows, sets->c.wall)), unit, "", "", "",
+	       "(for information)");
 }
 
 /* One line on where a phase's time went, per change. */
@@ -1534,9 +1587,9 @@ static void print_cost(const char *label, const cost *c, long n)
 {
 	printf("     %-8s %5.2f s wall: user %5.2f, sys %5.2f, off CPU %5.2f, contended %3.0f %%; "
 	       "write %4.0f MB in %6lld calls (%.1f KB/change), read %4.0f MB in %6lld calls\n",
-	       label, c->wall, c->user, c->sys, c->wall - c->user - c->sys,
-	       c->wall > 0 ? 100 * c->stall / c->wall : 0,
-	       (double)c->wchar / 1e6, c->syscw,
+	       label, c->wall, c->user, c->sys,
+	       c->wall > c->user + c->sys ? c->wall - c->user - c->sys : 0,
+	       c->wall > 0 ? 100 * c->stall / c->wall : 0, (double)c->wchar / 1e6, c->syscw,
 	       n ? (double)c->wchar / 1e3 / (double)n : 0, (double)c->rchar / 1e6, c->syscr);
 }
 
@@ -1549,10 +1602,10 @@ static void print_report(const options *o, const results *r)
 	       "SQLite ceil.", "of ceil.", "verdict");
 	if (wants(o, "responses"))
 		print_merge_rows("1", "new responses, unpack+merge", "resp/s", &r->resp,
-				 &r->resp_ceil, TARGET_RESPONSES);
+		                 &r->resp_ceil, &r->resp_ceil_sets, TARGET_RESPONSES);
 	if (wants(o, "contacts"))
 		print_merge_rows("2", "contact field edits, unpack+merge", "fields/s", &r->edit,
-				 &r->edit_ceil, TARGET_FIELDS);
+		                 &r->edit_ceil, &r->edit_ceil_sets, TARGET_FIELDS);
 	if (wants(o, "encode")) {
 		const encode_run *e = &r->enc;
 		double t = e->read_s + e->pack_s;
@@ -1567,9 +1620,14 @@ static void print_report(const options *o, const results *r)
 		       e->changes ? (double)e->gz_bytes / (double)e->changes : 0, "bytes");
 	}
 	printf("\nnotes\n");
+	if (o->pragma != NULL)
+		printf("  EXPERIMENT: \"%s\" run on the hub store's and the ceiling's connections; "
+		       "these are not the store's own settings\n",
+		       o->pragma);
 	if (r->synchronous != 0)
 		printf("  hub store: WAL, PRAGMA synchronous = %d (%s), read on the store's own "
-		       "connection: one WAL fsync per commit\n",
+		       "connection: the WAL is fsynced at every commit, the database file at "
+		       "every checkpoint\n",
 		       r->synchronous, r->synchronous == 2 ? "FULL" : "NOT FULL");
 	if (r->kiosk_synchronous != 0)
 		printf("  kiosk store: WAL, PRAGMA synchronous = %d (%s)\n", r->kiosk_synchronous,
@@ -1588,6 +1646,7 @@ static void print_report(const options *o, const results *r)
 		print_cost("unpack", &m->unpack, m->changes);
 		print_cost("merge", &m->merge, m->changes);
 		print_cost("ceiling", &r->resp_ceil.c, r->resp_ceil.rows);
+		print_cost("ceil/set", &r->resp_ceil_sets.c, r->resp_ceil_sets.rows);
 	}
 	if (wants(o, "contacts")) {
 		const merge_run *m = &r->edit;
@@ -1602,6 +1661,7 @@ static void print_report(const options *o, const results *r)
 		print_cost("unpack", &m->unpack, m->changes);
 		print_cost("merge", &m->merge, m->changes);
 		print_cost("ceiling", &r->edit_ceil.c, r->edit_ceil.rows);
+		print_cost("ceil/set", &r->edit_ceil_sets.c, r->edit_ceil_sets.rows);
 	}
 	if (wants(o, "encode")) {
 		const encode_run *e = &r->enc;
@@ -1612,10 +1672,35 @@ static void print_report(const options *o, const results *r)
 		       grouped(a, (double)e->changes), e->sets, grouped(b, KIOSK_READ_MAX),
 		       e->read_s, e->pack_s, e->encode_s, e->pack_s - e->encode_s,
 		       (double)e->json_bytes / 1e6, (double)e->gz_bytes / 1e6);
+		printf("     for comparison, gzip level 1 instead of the codec's level: %.2f s, "
+		       "ratio %.1f x, %.0f bytes per response\n",
+		       e->gzip1_s,
+		       e->gzip1_bytes ? (double)e->json_bytes / (double)e->gzip1_bytes : 0,
+		       e->changes ? (double)e->gzip1_bytes / (double)e->changes : 0);
 	}
 	printf("  targets: >= %s responses/s and >= %s contact field changes/s end to end "
 	       "(unpack+merge), each >= %.0f %% of its ceiling\n",
 	       grouped(a, TARGET_RESPONSES), grouped(b, TARGET_FIELDS), TARGET_CEILING_PCT);
+	if (r->worst_contention > 10)
+		printf("  WARNING: other processes competed for the CPUs during a timed phase "
+		       "(up to %.0f %% of its time); rerun on a quiet machine\n",
+		       r->worst_contention);
+}
+
+/* The largest share of a timed phase during which some task waited for a
+ * CPU (see cost). */
+static double worst_contention(const results *r)
+{
+	const cost *all[] = {&r->resp.unpack,      &r->resp.merge,      &r->resp_ceil.c,
+	                     &r->resp_ceil_sets.c, &r->edit.unpack,     &r->edit.merge,
+	                     &r->edit_ceil.c,      &r->edit_ceil_sets.c};
+	double worst = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i]->wall > 0 && 100 * all[i]->stall / all[i]->wall > worst)
+			worst = 100 * all[i]->stall / all[i]->wall;
+	return worst;
 }
 
 /* ---- main ---- */
@@ -1636,7 +1721,7 @@ static void usage(void)
 {
 	printf("usage: fieldsync-bench [--base N] [--responses N] [--contacts N] [--edits N]\n"
 	       "                       [--quick] [--dir DIR] [--only responses|contacts|encode]\n"
-	       "                       [--keep]\n"
+	       "                       [--keep] [--pragma SQL]\n"
 	       "  --base N       responses the hub holds before the run (1,000,000)\n"
 	       "  --responses N  new responses merged (1), pending at the kiosk (3) (100,000)\n"
 	       "  --contacts N   contacts the hub holds, every field set (100,000)\n"
@@ -1645,6 +1730,8 @@ static void usage(void)
 	       "  --dir DIR      cached hub and working copies (build/bench-data)\n"
 	       "  --only PART    run one part (for profiling)\n"
 	       "  --keep         keep the working copies\n"
+	       "  --pragma SQL   experiment: run SQL (e.g. \"PRAGMA cache_size=-65536\") on the\n"
+	       "                 hub store's and the ceiling's connections after opening\n"
 	       "See docs/performance.md.\n");
 }
 
@@ -1658,6 +1745,7 @@ static void parse_options(options *o, int argc, char **argv)
 	o->edits = 200000;
 	o->dir = "build/bench-data";
 	o->only = NULL;
+	o->pragma = NULL;
 	o->keep = 0;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1682,6 +1770,8 @@ static void parse_options(options *o, int argc, char **argv)
 			o->contacts = parse_count(a, v), i++;
 		} else if (strcmp(a, "--edits") == 0) {
 			o->edits = parse_count(a, v), i++;
+		} else if (strcmp(a, "--pragma") == 0) {
+			o->pragma = v, i++;
 		} else if (strcmp(a, "--dir") == 0) {
 			o->dir = v, i++;
 		} else if (strcmp(a, "--only") == 0) {
@@ -1699,14 +1789,14 @@ static void parse_options(options *o, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	char hub_path[4200], engine_path[4200], ceil_path[4200], kiosk_path[4200], n1[32],
-		n2[32];
+	char hub_path[4200], engine_path[4200], ceil_path[4200], sets_path[4200], kiosk_path[4200],
+	    n1[32], n2[32];
 	options o;
 	results r;
 	kiosk k[NKIOSKS];
 	uint64_t now = wall_ms();
 	fs_store *hub = NULL;
-	sqlite3 *ceil = NULL;
+	sqlite3 *ceil = NULL, *ceil_sets = NULL;
 	fs_err e = {0, ""};
 	long commits = 0;
 	double t0;
@@ -1721,37 +1811,44 @@ int main(int argc, char **argv)
 	if (sqlite3_auto_extension((void (*)(void))tap_connection) != SQLITE_OK)
 		die("cannot register the SQLite connection tap");
 
-	snprintf(hub_path, sizeof(hub_path), "%s/bench-hub-r%ld-c%ld-s%d-v%d.db", o.dir, o.base,
-		 o.contacts, fs_store_schema_version(), CACHE_VERSION);
-	snprintf(engine_path, sizeof(engine_path), "%s/bench-run-engine.db", o.dir);
-	snprintf(ceil_path, sizeof(ceil_path), "%s/bench-run-ceiling.db", o.dir);
-	snprintf(kiosk_path, sizeof(kiosk_path), "%s/bench-run-kiosk.db", o.dir);
+	path_printf(hub_path, sizeof(hub_path), "%s/bench-hub-r%ld-c%ld-s%d-v%d.db", o.dir, o.base,
+	            o.contacts, fs_store_schema_version(), CACHE_VERSION);
+	path_printf(engine_path, sizeof(engine_path), "%s/bench-run-engine.db", o.dir);
+	path_printf(ceil_path, sizeof(ceil_path), "%s/bench-run-ceiling.db", o.dir);
+	path_printf(sets_path, sizeof(sets_path), "%s/bench-run-ceiling-sets.db", o.dir);
+	path_printf(kiosk_path, sizeof(kiosk_path), "%s/bench-run-kiosk.db", o.dir);
 
 	if (wants(&o, "responses") || wants(&o, "contacts")) {
 		if (access(hub_path, R_OK) == 0) {
-			snprintf(r.hub_note, sizeof(r.hub_note), "%s responses + %s contacts, "
-				 "cached file reused",
-				 grouped(n1, (double)o.base), grouped(n2, (double)o.contacts));
+			snprintf(r.hub_note, sizeof(r.hub_note),
+			         "%s responses + %s contacts, "
+			         "cached file reused",
+			         grouped(n1, (double)o.base), grouped(n2, (double)o.contacts));
 		} else {
 			t0 = now_s();
 			build_hub(&o, hub_path, now);
-			snprintf(r.hub_note, sizeof(r.hub_note), "%s responses + %s contacts, "
-				 "built in %.0f s",
-				 grouped(n1, (double)o.base), grouped(n2, (double)o.contacts),
-				 now_s() - t0);
+			snprintf(r.hub_note, sizeof(r.hub_note),
+			         "%s responses + %s contacts, "
+			         "built in %.0f s",
+			         grouped(n1, (double)o.base), grouped(n2, (double)o.contacts),
+			         now_s() - t0);
 		}
 		r.hub_mb = file_mb(hub_path);
 		snprintf(r.hub_note + strlen(r.hub_note), sizeof(r.hub_note) - strlen(r.hub_note),
-			 " (%.0f MB, %s); fresh fsynced copies per run", r.hub_mb, hub_path);
+		         " (%.0f MB, %s); fresh fsynced copies per run", r.hub_mb, hub_path);
 		copy_store(hub_path, engine_path);
 		copy_store(hub_path, ceil_path);
+		copy_store(hub_path, sets_path);
 		tapped_db = NULL;
 		check(fs_store_open(&hub, engine_path, &e), &e, "open hub copy");
 		if (tapped_db == NULL)
 			die("the SQLite connection tap saw no connection");
 		r.synchronous = db_int(tapped_db, "PRAGMA synchronous");
 		sqlite3_commit_hook(tapped_db, count_commit, &commits);
-		ceil = ceiling_open(ceil_path);
+		if (o.pragma != NULL)
+			db_exec(tapped_db, o.pragma);
+		ceil = ceiling_open(ceil_path, o.pragma);
+		ceil_sets = ceiling_open(sets_path, o.pragma);
 	}
 	/* Kiosk change counters well past anything the cached hub saw. */
 	kiosks_init(k, (int64_t)1 << 32);
@@ -1760,12 +1857,13 @@ int main(int argc, char **argv)
 		workload w = {0};
 
 		fprintf(stderr, "1: generating %s responses...\n",
-			grouped(n1, (double)o.responses));
+		        grouped(n1, (double)o.responses));
 		make_response_workload(&w, k, o.responses, now);
 		fprintf(stderr, "1: merging...\n");
 		run_merges(&r.resp, hub, &w, &commits);
 		fprintf(stderr, "1: ceiling...\n");
-		run_response_ceiling(&r.resp_ceil, ceil, &w);
+		run_response_ceiling(&r.resp_ceil, ceil, &w, 0);
+		run_response_ceiling(&r.resp_ceil_sets, ceil_sets, &w, 1);
 		workload_free(&w);
 	}
 	if (wants(&o, "contacts")) {
@@ -1773,7 +1871,7 @@ int main(int argc, char **argv)
 		north n;
 
 		fprintf(stderr, "2: generating %s contact field edits...\n",
-			grouped(n1, (double)o.edits));
+		        grouped(n1, (double)o.edits));
 		north_load(&n, ceil);
 		r.north_contacts = n.count;
 		make_edit_workload(&w, k, &n, o.edits, now);
@@ -1781,18 +1879,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "2: merging...\n");
 		run_merges(&r.edit, hub, &w, &commits);
 		fprintf(stderr, "2: ceiling...\n");
-		run_edit_ceiling(&r.edit_ceil, ceil, &w);
+		run_edit_ceiling(&r.edit_ceil, ceil, &w, 0);
+		run_edit_ceiling(&r.edit_ceil_sets, ceil_sets, &w, 1);
 		workload_free(&w);
 	}
 	fs_store_close(hub);
 	sqlite3_close(ceil);
+	sqlite3_close(ceil_sets);
 	if (!o.keep) {
 		remove_store(engine_path);
 		remove_store(ceil_path);
+		remove_store(sets_path);
 	}
 	if (wants(&o, "encode")) {
 		fprintf(stderr, "3: building a kiosk with %s pending responses...\n",
-			grouped(n1, (double)o.responses));
+		        grouped(n1, (double)o.responses));
 		t0 = now_s();
 		build_kiosk(kiosk_path, o.responses, now);
 		r.kiosk_build_s = now_s() - t0;
@@ -1803,6 +1904,7 @@ int main(int argc, char **argv)
 		if (!o.keep)
 			remove_store(kiosk_path);
 	}
+	r.worst_contention = worst_contention(&r);
 	print_report(&o, &r);
 	return 0;
 }

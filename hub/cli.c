@@ -56,7 +56,7 @@ static int make_dirs(const char *dir, fs_err *err)
 		path[i] = '\0';
 		if (mkdir(path, 0700) != 0 && errno != EEXIST)
 			return fs_err_set(err, FS_EGENERIC, "cannot create directory %s: %s", path,
-					  strerror(errno));
+			                  strerror(errno));
 		path[i] = i == n ? '\0' : '/';
 	}
 	return 0;
@@ -84,7 +84,7 @@ int hub_store_open(fs_store **out, const char *dir, fs_err *err)
 	rc = fs_store_set_identity(s, HUB_SITE, NULL, &inner);
 	if (rc == FS_ECONFLICT) {
 		rc = fs_err_set(err, rc, "%s is the store of site %s, not a hub store", path,
-				fs_store_site(s));
+		                fs_store_site(s));
 	} else if (rc != 0) {
 		rc = fs_err_set(err, rc, "%s", inner.msg);
 	}
@@ -110,16 +110,48 @@ int hub_duration_parse(uint64_t *out_ms, const char *text)
 			return -1;
 	}
 	switch (*p) {
-	case '\0': break;
-	case 's': unit = 1000; p++; break;
-	case 'm': unit = 60ull * 1000; p++; break;
-	case 'h': unit = 3600ull * 1000; p++; break;
-	case 'd': unit = 24ull * 3600 * 1000; p++; break;
-	default: return -1;
+	case '\0':
+		break;
+	case 's':
+		unit = 1000;
+		p++;
+		break;
+	case 'm':
+		unit = 60ull * 1000;
+		p++;
+		break;
+	case 'h':
+		unit = 3600ull * 1000;
+		p++;
+		break;
+	case 'd':
+		unit = 24ull * 3600 * 1000;
+		p++;
+		break;
+	default:
+		return -1;
 	}
 	if (*p != '\0' || n == 0 || n * unit > 10ull * 366 * 24 * 3600 * 1000)
 		return -1;
 	*out_ms = n * unit;
+	return 0;
+}
+
+int hub_uint_parse(unsigned *out, const char *text, unsigned min, unsigned max)
+{
+	unsigned long long n = 0;
+	const char *p = text;
+
+	if (*p == '\0')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (unsigned long long)(*p - '0');
+		if (n > max)
+			return -1;
+	}
+	if (*p != '\0' || n < min)
+		return -1;
+	*out = (unsigned)n;
 	return 0;
 }
 
@@ -134,7 +166,7 @@ int hub_file_read(fs_buf *out, const char *path, size_t cap, fs_err *err)
 	f = fopen(path, "rb");
 	if (f == NULL)
 		return fs_err_set(err, errno == ENOENT ? FS_ENOTFOUND : FS_EGENERIC,
-				  "cannot read %s: %s", path, strerror(errno));
+		                  "cannot read %s: %s", path, strerror(errno));
 	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		rc = fs_buf_append(out, chunk, n);
 		if (rc == FS_ETOOBIG)

@@ -13,8 +13,8 @@
 #define HUB_PROG "fieldsync-hub"
 
 /* Exit statuses of every subcommand. */
-#define HUB_EXIT_OK 0
-#define HUB_EXIT_FAIL 1  /* the command failed */
+#define HUB_EXIT_OK    0
+#define HUB_EXIT_FAIL  1 /* the command failed */
 #define HUB_EXIT_USAGE 2 /* bad arguments */
 
 /* The store file inside the data directory. */
@@ -26,17 +26,17 @@
  * HUB_EXIT_FAIL so commands can `return hub_fail(...)`. */
 int hub_fail(const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 1, 2)))
+    __attribute__((format(printf, 1, 2)))
 #endif
-	;
+    ;
 
 /* The same for bad arguments: adds a hint to run CMD --help and returns
  * HUB_EXIT_USAGE. */
 int hub_usage_fail(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
-	;
+    ;
 
 /* The data directory: opt (the --data value) or else $FIELDSYNC_DATA;
  * NULL when neither is set (or set to ""). Borrowed. */
@@ -51,6 +51,9 @@ int hub_store_open(fs_store **out, const char *dir, fs_err *err);
 /* Parse a duration such as "90s", "15m", "24h", "7d" (a bare number is
  * seconds) into ms. 0 or -1 (malformed, zero, or over 10 years). */
 int hub_duration_parse(uint64_t *out_ms, const char *text);
+
+/* Parse a decimal integer from min to max; 0 or -1. */
+int hub_uint_parse(unsigned *out, const char *text, unsigned min, unsigned max);
 
 /* Read the whole file at path into out (initialised here with cap).
  * FS_ENOTFOUND, FS_ETOOBIG or FS_EGENERIC with a message naming path.

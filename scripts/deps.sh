@@ -5,6 +5,9 @@ set -euo pipefail
 
 FIELDSYNC_PACKAGES=(build-essential cmake pkg-config gzip
   libsqlite3-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libsodium-dev)
+# The hub's end-to-end tests (tests/e2e/hub_*.sh): curl, the sqlite3 shell
+# (store digests), openssl (a test certificate for HTTPS).
+FIELDSYNC_PACKAGES+=(curl sqlite3 openssl)
 
 fieldsync_install_deps() {
   local missing=() p

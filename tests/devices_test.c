@@ -63,7 +63,7 @@ static void enroll_failures_are_rate_limited(void)
 	}
 	fs_err_clear(&e);
 	/* Even the right code waits now. */
-	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == FS_EBUSY);
+	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == FS_ELIMIT);
 	clk.ms += 61 * 1000;
 	fs_err_clear(&e);
 	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == 0);

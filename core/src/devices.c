@@ -168,7 +168,7 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 	if (rc != 0)
 		goto done;
 	if (fails >= FS_ENROLL_FAILS_PER_MINUTE) {
-		rc = fs_err_set(err, FS_EBUSY,
+		rc = fs_err_set(err, FS_ELIMIT,
 				"too many failed enrollment attempts; wait a minute and try again");
 		goto done;
 	}

@@ -37,6 +37,7 @@ const char *fs_error_name(int code)
 	case FS_EFORBIDDEN: return "EFORBIDDEN";
 	case FS_ENOMEM: return "ENOMEM";
 	case FS_EBUSY: return "EBUSY";
+	case FS_ELIMIT: return "ELIMIT";
 	default: return "EGENERIC";
 	}
 }

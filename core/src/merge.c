@@ -27,6 +27,8 @@ static const char *table_name(fs_table t)
 typedef struct merge_ctx {
 	fs_store *s;
 	const fs_changeset *cs;
+	const fs_merge_opts *opts;
+	size_t index; /* of the change being merged, for messages */
 	fs_merge_result res;
 	struct {
 		char id[FS_ID_MAX + 1];
@@ -120,6 +122,18 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 	fs_hlc hlc;
 
 	if (c->deleted) {
+		if (m->opts->author_site != NULL) {
+			/* Only the site that made a response may delete it. */
+			rc = fs_db_response_get(s, &have, &deleted, &hlc, site, c->id, err);
+			json_decref(have);
+			if (rc == 0 && strcmp(site, m->opts->author_site) != 0)
+				return fs_err_set(err, FS_EFORBIDDEN,
+						  "changes[%zu]: response %s was made by another "
+						  "site; a site may only delete its own responses",
+						  m->index, c->id);
+			if (rc != 0 && rc != FS_ENOTFOUND)
+				return rc;
+		}
 		rc = fs_db_response_insert(s, &inserted, c->id, NULL, 1, c->hlc, c->site,
 					   fs_txn_next_seq(s), err);
 		if (rc == 0 && !inserted)
@@ -159,6 +173,13 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 	rc = fs_db_response_get(s, &have, &deleted, &hlc, site, c->id, err);
 	if (rc != 0)
 		return rc;
+	if (m->opts->author_site != NULL && !deleted && strcmp(site, c->site) != 0) {
+		/* Another site's response id: a forgery, not a retry. */
+		json_decref(have);
+		return fs_err_set(err, FS_EFORBIDDEN,
+				  "changes[%zu]: response %s was made by another site", m->index,
+				  c->id);
+	}
 	if (deleted || response_same(have, c->value)) {
 		m->res.unchanged++;
 	} else {
@@ -263,6 +284,11 @@ static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
 		fs_err rerr = {0, ""};
 
 		rc = fs_db_contact_ensure(s, c->id, c->region, &rerr);
+		if (rc == FS_ECONFLICT && m->opts->region != NULL)
+			return fs_err_set(err, FS_EFORBIDDEN,
+					  "changes[%zu]: contact %s belongs to another region than "
+					  "the sender's region %s",
+					  m->index, c->id, m->opts->region);
 		if (rc == FS_ECONFLICT)
 			return quarantine(m, c, rerr.msg, err);
 		if (rc != 0)
@@ -328,8 +354,22 @@ cleanup:
 
 static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
 {
-	int inserted = 0;
-	int rc = fs_db_conflict_insert(m->s, &inserted, c->id, c->region, c->value, c->hlc,
+	char region[FS_NAME_MAX + 1];
+	const char *record = json_string_value(json_object_get(c->value, "record"));
+	int inserted = 0, rc;
+
+	if (m->opts->region != NULL && record != NULL) {
+		/* The conflict's own region was checked; its record must agree. */
+		rc = fs_db_contact_region(m->s, region, record, err);
+		if (rc == 0 && strcmp(region, m->opts->region) != 0)
+			return fs_err_set(err, FS_EFORBIDDEN,
+					  "changes[%zu]: conflict about contact %s of another "
+					  "region than the sender's region %s",
+					  m->index, record, m->opts->region);
+		if (rc != 0 && rc != FS_ENOTFOUND)
+			return rc;
+	}
+	rc = fs_db_conflict_insert(m->s, &inserted, c->id, c->region, c->value, c->hlc,
 				       c->site, fs_txn_next_seq(m->s), err);
 
 	if (rc == 0) {
@@ -394,12 +434,14 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 	memset(&m, 0, sizeof(m));
 	m.s = s;
 	m.cs = cs;
+	m.opts = opts;
 	rc = fs_txn_begin(s, err);
 	if (rc != 0)
 		return rc;
 	for (i = 0; i < cs->count && rc == 0; i++) {
 		const fs_change *c = &cs->changes[i];
 
+		m.index = i;
 		fs_txn_observe(s, c->hlc);
 		switch (c->table) {
 		case FS_TABLE_QUESTIONNAIRES: rc = merge_questionnaire(&m, c, err); break;

@@ -38,7 +38,7 @@ int fs_enroll_code_create(fs_store *s, char out_code[FS_ENROLL_CODE_LEN + 1], co
 /* Redeem a code once: creates the device (name: a label for admins,
  * [a-z0-9][a-z0-9-]{0,63}, or NULL) and returns its identity and token.
  * Errors: FS_ENOTFOUND (unknown code), FS_EFORBIDDEN (expired or already
- * used), FS_EBUSY (too many failed attempts this minute; try later),
+ * used), FS_ELIMIT (too many failed attempts this minute; try later),
  * FS_EINVAL (malformed). Every failure counts toward the rate limit. */
 int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 1],
 		     const char *code, const char *name, fs_err *err);

@@ -21,7 +21,8 @@ typedef enum fs_error {
 	FS_ECLOCK = -7,     /* a timestamp too far ahead of this store's clock */
 	FS_EFORBIDDEN = -8, /* the sender may not make this change */
 	FS_ENOMEM = -9,     /* allocation failed */
-	FS_EBUSY = -10      /* store locked by another writer for too long */
+	FS_EBUSY = -10,     /* store locked by another writer for too long */
+	FS_ELIMIT = -11     /* too many attempts; try again later */
 } fs_error;
 
 #define FS_ERR_MSG_MAX 512

@@ -29,7 +29,9 @@ typedef struct fs_merge_opts {
 	/* Authorization (FS_EFORBIDDEN, whole set refused, naming the first
 	 * offending change): every change must be made by author_site (NULL: any
 	 * site), be in allowed_tables (0: any), and contacts and conflicts must
-	 * be of region (NULL: any). */
+	 * be of region (NULL: any), also as stored here (a contact created in
+	 * another region stays there). With author_site set, a response may be
+	 * deleted only by the site that made it. */
 	const char *author_site;
 	unsigned allowed_tables;
 	const char *region;

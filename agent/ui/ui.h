@@ -1,0 +1,57 @@
+/* fieldsync-agent: the kiosk web UI (docs/kiosk.md).
+ *
+ * A libmicrohttpd server that serves the page (assets embedded in the
+ * binary from agent/ui/www/ at build time) and the local JSON API it uses.
+ * It runs on its own thread, started by fs_ui_start and ended by
+ * fs_ui_stop, and answers one request at a time: the store handle it opens
+ * (DATA/kiosk.db, its own, so the daemon's sync never waits for it) is only
+ * ever used by that thread.
+ *
+ * Only loopback peers are served, and only when the Host header names this
+ * server (no DNS rebinding) and, for the API, any Origin is this server's
+ * own (no cross-site requests). Errors are {"error", "message"} as the hub's.
+ * Nothing it logs or sends in a URL contains answers or contact details. */
+#ifndef FIELDSYNC_AGENT_UI_H
+#define FIELDSYNC_AGENT_UI_H
+
+#include "fieldsync/error.h"
+
+#define FS_UI_LISTEN_DEFAULT "127.0.0.1:8080"
+#define FS_UI_IDLE_DEFAULT_S 90    /* a service user's page is wiped after this */
+#define FS_UI_WORKER_IDLE_DEFAULT_S 120 /* worker mode locks after this */
+
+typedef struct fs_ui fs_ui;
+
+/* Called on the UI thread when a worker asks for a sync now. It must not
+ * block: the daemon writes a byte to a pipe its poll() loop watches. */
+typedef void (*fs_ui_sync_fn)(void *ctx);
+
+typedef struct fs_ui_opts {
+	/* "HOST:PORT" with a numeric IPv4 address or [IPv6]; port 0 picks a
+	 * free one (fs_ui_port). NULL: FS_UI_LISTEN_DEFAULT. */
+	const char *listen;
+	/* The agent's DATA directory: kiosk.db (the store), state.json (sync
+	 * status, read only), workers.json (worker PINs, see workers.h) and
+	 * ui.json (the questionnaires this kiosk offers), both written here. */
+	const char *data_dir;
+	/* The store to open; NULL: DATA/kiosk.db. */
+	const char *store_path;
+	unsigned idle_timeout_s;   /* 0: FS_UI_IDLE_DEFAULT_S */
+	unsigned worker_idle_s;    /* 0: FS_UI_WORKER_IDLE_DEFAULT_S */
+	fs_ui_sync_fn sync_now;    /* may be NULL: "sync now" is then refused */
+	void *sync_ctx;
+} fs_ui_opts;
+
+/* Open the store and start serving on a thread of its own. Returns 0 or
+ * FS_EINVAL (bad listen address), FS_EGENERIC (store, socket in use...)
+ * with the message in err. *out is ended with fs_ui_stop. */
+int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err);
+
+/* The port served (useful with port 0). */
+unsigned fs_ui_port(const fs_ui *ui);
+
+/* Stop serving (requests in flight finish first), close the store and
+ * free ui. NULL is accepted. */
+void fs_ui_stop(fs_ui *ui);
+
+#endif

@@ -1,0 +1,662 @@
+/* fieldsync kiosk UI: the local JSON API the page uses (docs/kiosk.md).
+ *
+ * Service users (no session):
+ *   GET  /api/kiosk                  questionnaires offered, timeouts
+ *   GET  /api/questionnaires/ID      one document and today's date
+ *   POST /api/responses              store a response (mode self)
+ * Worker mode (the fs_worker cookie from POST /api/worker/login):
+ *   GET  /api/worker/me, POST /api/worker/logout
+ *   GET  /api/worker/contacts[/ID], POST /api/worker/contacts,
+ *   PUT  /api/worker/contacts/ID
+ *   GET  /api/worker/followups       due today or overdue, region-wide
+ *   GET  /api/worker/questionnaires, PUT /api/worker/offered
+ *   GET  /api/worker/status, POST /api/worker/sync
+ *   POST /api/responses with "assisted": true (mode assisted, worker set)
+ *
+ * Every rule on answers and contacts is core's (fs_response_add,
+ * fs_contact_put); this file only maps HTTP to those calls. No handler
+ * logs anything a person entered. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fieldsync/changes.h"
+#include "fieldsync/questionnaire.h"
+#include "fieldsync/records.h"
+#include "fieldsync/sync.h"
+#include "ui_file.h"
+#include "ui_internal.h"
+
+#define UI_FILE "ui.json"
+#define STATE_FILE "state.json"
+#define HUB_PEER "hub"             /* the agent's name for its hub (agent/syncer.h) */
+#define EXIT_UNREACHABLE 3         /* agent_exit: no answer from the hub */
+#define MAX_ELAPSED_MS (24u * 3600u * 1000u)
+
+/* ---- helpers ---- */
+
+static void format_utc(char out[21], uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The kiosk's local date (follow-ups are due by the local calendar). */
+static void local_date(char out[11], uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static int store_fail(ui_reply *r, int code, const fs_err *err, const char *invalid)
+{
+	switch (code) {
+	case FS_EINVAL:
+		return ui_fail(r, 422, invalid, "%s", err->msg);
+	case FS_ENOTFOUND:
+		return ui_fail(r, 404, "not_found", "%s", err->msg);
+	case FS_EBUSY:
+		r->retry_after = 1;
+		return ui_fail(r, 503, "busy", "%s", err->msg);
+	default:
+		return ui_fail(r, 500, "internal", "%s", err->msg);
+	}
+}
+
+static void reply_json(ui_reply *r, int status, json_t *v)
+{
+	r->status = status;
+	r->json = v;
+	if (v == NULL)
+		ui_fail(r, 500, "internal", "out of memory");
+}
+
+/* path matches prefix; *rest gets what follows it. */
+static int route(const char *path, const char *prefix, const char **rest)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(path, prefix, n) != 0)
+		return 0;
+	*rest = path + n;
+	return 1;
+}
+
+/* ---- offered questionnaires ---- */
+
+/* The ids chosen by a worker (new array), or NULL when none were chosen,
+ * which offers every published questionnaire. */
+static json_t *offered_ids(fs_ui *ui)
+{
+	json_t *doc = NULL, *ids;
+	fs_err err = {0, ""};
+
+	if (ui_file_read(&doc, ui->dir, UI_FILE, &err) != 0 || doc == NULL)
+		return NULL;
+	ids = json_object_get(doc, "offered");
+	ids = json_is_array(ids) ? json_incref(ids) : NULL;
+	json_decref(doc);
+	return ids;
+}
+
+static int id_in(const json_t *ids, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(ids); i++)
+		if (json_is_string(json_array_get(ids, i)) &&
+		    strcmp(json_string_value(json_array_get(ids, i)), id) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_offered(fs_ui *ui, const char *id)
+{
+	json_t *ids = offered_ids(ui);
+	int yes = ids == NULL || id_in(ids, id);
+
+	json_decref(ids);
+	return yes;
+}
+
+/* Published questionnaires (highest versions) as {id, version, title,
+ * languages, offered}; only offered ones unless all. */
+static int questionnaire_summaries(fs_ui *ui, json_t **out, int all, fs_err *err)
+{
+	json_t *list = NULL, *ids = offered_ids(ui), *res = json_array(), *e;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	rc = fs_questionnaire_list(ui->store, &list, err);
+	for (i = 0; rc == 0 && i < json_array_size(list); i++) {
+		const char *id = json_string_value(json_object_get(json_array_get(list, i), "id"));
+		json_t *doc = NULL;
+		int offered = ids == NULL || id_in(ids, id);
+
+		/* The list holds every version; keep the last (highest) of each id. */
+		e = json_array_get(list, i + 1);
+		if (e != NULL && strcmp(json_string_value(json_object_get(e, "id")), id) == 0)
+			continue;
+		if (!offered && !all)
+			continue;
+		rc = fs_questionnaire_get(ui->store, &doc, id, 0, err);
+		if (rc != 0)
+			break;
+		json_array_append_new(res, json_pack("{s:s, s:O, s:O, s:O, s:b}", "id", id,
+						     "version", json_object_get(doc, "version"),
+						     "title", json_object_get(doc, "title"),
+						     "languages", json_object_get(doc, "languages"),
+						     "offered", offered));
+		json_decref(doc);
+	}
+	json_decref(list);
+	json_decref(ids);
+	if (rc != 0) {
+		json_decref(res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
+/* ---- worker session ---- */
+
+static int session_valid(fs_ui *ui, const ui_request *rq)
+{
+	ui_session *s = &ui->session;
+
+	if (s->token[0] == '\0' || rq->cookie == NULL || strlen(rq->cookie) != UI_TOKEN_HEX ||
+	    sodium_memcmp(s->token, rq->cookie, UI_TOKEN_HEX) != 0)
+		return 0;
+	if (ui_mono_ms() - s->last_seen_ms > (uint64_t)ui->worker_idle_s * 1000u) {
+		memset(s, 0, sizeof(*s)); /* locked by idleness */
+		return 0;
+	}
+	s->last_seen_ms = ui_mono_ms();
+	return 1;
+}
+
+static void clear_cookie(ui_reply *r)
+{
+	snprintf(r->set_cookie, sizeof(r->set_cookie),
+		 "fs_worker=; Path=/api/; Max-Age=0; HttpOnly; SameSite=Strict");
+}
+
+static void api_login(fs_ui *ui, const ui_request *rq, ui_reply *r)
+{
+	const char *name = json_string_value(json_object_get(rq->body, "name"));
+	const char *pin = json_string_value(json_object_get(rq->body, "pin"));
+	unsigned char raw[UI_TOKEN_HEX / 2];
+	fs_err err = {0, ""};
+	unsigned wait;
+
+	wait = fs_pin_guard_wait_s(&ui->guard, ui_wall_ms());
+	if (wait > 0) {
+		r->retry_after = wait;
+		ui_fail(r, 429, "too_many_requests",
+			"too many wrong PINs: try again in %u seconds", wait);
+		return;
+	}
+	if (name == NULL || pin == NULL) {
+		ui_fail(r, 400, "bad_request", "give \"name\" and \"pin\" as strings");
+		return;
+	}
+	if (fs_workers_verify(ui->dir, name, pin, &err) != 0) {
+		fs_err gerr = {0, ""};
+
+		if (err.code != FS_EFORBIDDEN) {
+			store_fail(r, err.code, &err, "bad_request");
+			return;
+		}
+		fs_pin_guard_failed(&ui->guard, ui->dir, ui_wall_ms(), &gerr);
+		wait = fs_pin_guard_wait_s(&ui->guard, ui_wall_ms());
+		if (wait > 0) {
+			r->retry_after = wait;
+			ui_fail(r, 429, "too_many_requests",
+				"wrong worker name or PIN; entry is locked for %u seconds", wait);
+		} else {
+			ui_fail(r, 401, "unauthorized", "wrong worker name or PIN");
+		}
+		return;
+	}
+	fs_pin_guard_passed(&ui->guard, ui->dir, &err);
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(ui->session.token, sizeof(ui->session.token), raw, sizeof(raw));
+	snprintf(ui->session.worker, sizeof(ui->session.worker), "%s", name);
+	ui->session.last_seen_ms = ui_mono_ms();
+	snprintf(r->set_cookie, sizeof(r->set_cookie),
+		 "fs_worker=%s; Path=/api/; HttpOnly; SameSite=Strict", ui->session.token);
+	reply_json(r, 200, json_pack("{s:s, s:I}", "worker", name, "idle_s",
+				     (json_int_t)ui->worker_idle_s));
+}
+
+/* ---- service users ---- */
+
+static void api_kiosk(fs_ui *ui, ui_reply *r)
+{
+	fs_err err = {0, ""};
+	json_t *list = NULL;
+	int rc = questionnaire_summaries(ui, &list, 0, &err);
+
+	if (rc != 0) {
+		store_fail(r, rc, &err, "internal");
+		return;
+	}
+	reply_json(r, 200, json_pack("{s:o, s:I, s:I, s:s, s:s}", "questionnaires", list,
+				     "idle_timeout_s", (json_int_t)ui->idle_timeout_s,
+				     "worker_idle_s", (json_int_t)ui->worker_idle_s, "site",
+				     fs_store_site(ui->store), "region", fs_store_region(ui->store)));
+}
+
+static void api_questionnaire(fs_ui *ui, const ui_request *rq, const char *id, ui_reply *r)
+{
+	char now[21];
+	fs_err err = {0, ""};
+	json_t *doc = NULL;
+	int rc;
+
+	if (!is_offered(ui, id) && !session_valid(ui, rq)) {
+		ui_fail(r, 404, "not_found", "this kiosk does not offer that questionnaire");
+		return;
+	}
+	rc = fs_questionnaire_get(ui->store, &doc, id, 0, &err);
+	if (rc != 0) {
+		store_fail(r, rc, &err, "internal");
+		return;
+	}
+	format_utc(now, fs_store_now_ms(ui->store));
+	now[10] = '\0';
+	reply_json(r, 200, json_pack("{s:o, s:s}", "questionnaire", doc, "today", now));
+}
+
+static int has_language(const json_t *doc, const char *lang)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(json_object_get(doc, "languages")); i++)
+		if (strcmp(json_string_value(json_array_get(json_object_get(doc, "languages"), i)),
+			   lang) == 0)
+			return 1;
+	return 0;
+}
+
+static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
+{
+	const json_t *b = rq->body;
+	const char *id = json_string_value(json_object_get(b, "questionnaire"));
+	const char *lang = json_string_value(json_object_get(b, "language"));
+	const json_t *answers = json_object_get(b, "answers");
+	json_int_t version = json_integer_value(json_object_get(b, "version"));
+	json_int_t elapsed = json_integer_value(json_object_get(b, "elapsed_ms"));
+	int assisted = json_is_true(json_object_get(b, "assisted"));
+	char started[21], submitted[21], rid[FS_UUID_LEN + 1];
+	fs_answer_fault fault;
+	fs_err err = {0, ""};
+	json_t *doc = NULL, *body = NULL;
+	uint64_t now;
+	int rc;
+
+	if (id == NULL || lang == NULL || !json_is_integer(json_object_get(b, "version")) ||
+	    !json_is_object(answers)) {
+		ui_fail(r, 400, "bad_request", "give \"questionnaire\", \"version\", \"language\" "
+			"and \"answers\"");
+		return;
+	}
+	if (assisted && !session_valid(ui, rq)) {
+		ui_fail(r, 401, "unauthorized", "an assisted response needs worker mode");
+		return;
+	}
+	if (!assisted && !is_offered(ui, id)) {
+		ui_fail(r, 404, "not_found", "this kiosk does not offer that questionnaire");
+		return;
+	}
+	rc = fs_questionnaire_get(ui->store, &doc, id, version, &err);
+	if (rc != 0) {
+		store_fail(r, rc, &err, "bad_request");
+		goto cleanup;
+	}
+	if (!has_language(doc, lang)) {
+		ui_fail(r, 400, "bad_request", "the questionnaire has no language \"%.35s\"", lang);
+		goto cleanup;
+	}
+	now = fs_store_now_ms(ui->store);
+	format_utc(submitted, now);
+	if (elapsed < 0 || elapsed > (json_int_t)MAX_ELAPSED_MS)
+		elapsed = 0;
+	format_utc(started, now - (uint64_t)elapsed);
+	/* Core validates again in fs_response_add; this first pass only
+	 * gives the page the question and rule next to the message. */
+	{
+		char today[11];
+
+		memcpy(today, submitted, 10);
+		today[10] = '\0';
+		if (fs_answers_validate(doc, answers, today, &fault, &err) != 0) {
+			ui_fail(r, 422, "invalid_answers", "%s", err.msg);
+			r->json = json_pack("{s:s, s:s}", "question", fault.question, "rule",
+					    fault.rule);
+			goto cleanup;
+		}
+	}
+	body = json_pack("{s:s, s:I, s:s, s:s, s:s?, s:s, s:s, s:O}", "questionnaire", id,
+			 "version", json_integer_value(json_object_get(doc, "version")), "language",
+			 lang, "mode", assisted ? "assisted" : "self", "worker",
+			 assisted ? ui->session.worker : NULL, "started_at", started,
+			 "submitted_at", submitted, "answers", answers);
+	if (body == NULL) {
+		ui_fail(r, 500, "internal", "out of memory");
+		goto cleanup;
+	}
+	rc = fs_response_add(ui->store, rid, body, &err);
+	if (rc != 0) {
+		store_fail(r, rc, &err, "invalid_answers");
+		goto cleanup;
+	}
+	/* The page keeps nothing: no id, no echo of the answers. */
+	reply_json(r, 201, json_pack("{s:b}", "stored", 1));
+cleanup:
+	json_decref(doc);
+	json_decref(body);
+}
+
+/* ---- worker mode ---- */
+
+static void api_contacts_list(fs_ui *ui, ui_reply *r)
+{
+	fs_err err = {0, ""};
+	json_t *list = NULL;
+	int rc = fs_contact_list(ui->store, &list, fs_store_region(ui->store), 0, &err);
+
+	if (rc != 0)
+		store_fail(r, rc, &err, "internal");
+	else
+		reply_json(r, 200, json_pack("{s:o}", "contacts", list));
+}
+
+static void api_contact_put(fs_ui *ui, const ui_request *rq, const char *id, ui_reply *r)
+{
+	char out_id[FS_UUID_LEN + 1];
+	fs_err err = {0, ""};
+	json_t *fields = NULL, *contact = NULL;
+	int rc;
+
+	if (!json_is_object(rq->body)) {
+		ui_fail(r, 400, "bad_request", "send the contact's fields as a JSON object");
+		return;
+	}
+	fields = json_deep_copy(rq->body);
+	if (fields == NULL) {
+		ui_fail(r, 500, "internal", "out of memory");
+		return;
+	}
+	json_object_del(fields, "id");
+	json_object_del(fields, "region");
+	json_object_del(fields, "deleted");
+	if (id == NULL && json_object_get(fields, "worker") == NULL)
+		json_object_set_new(fields, "worker", json_string(ui->session.worker));
+	rc = fs_contact_put(ui->store, out_id, id, NULL, fields, &err);
+	if (rc == 0)
+		rc = fs_contact_get(ui->store, &contact, out_id, &err);
+	if (rc != 0)
+		store_fail(r, rc, &err, "invalid_contact");
+	else
+		reply_json(r, id == NULL ? 201 : 200, json_pack("{s:o}", "contact", contact));
+	json_decref(fields);
+}
+
+static int by_follow_up(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(json_string_value(json_object_get(x, "follow_up_date")),
+		       json_string_value(json_object_get(y, "follow_up_date")));
+
+	return c != 0 ? c : strcmp(json_string_value(json_object_get(x, "id")),
+				   json_string_value(json_object_get(y, "id")));
+}
+
+/* Open contacts of the region whose follow-up is due today or overdue and
+ * not done, oldest first. Contacts recorded on the region's other kiosks
+ * are here once synced. */
+static void api_followups(fs_ui *ui, ui_reply *r)
+{
+	char today[11];
+	fs_err err = {0, ""};
+	json_t *list = NULL, *due = NULL, *c, **items = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	local_date(today, fs_store_now_ms(ui->store));
+	rc = fs_contact_list(ui->store, &list, fs_store_region(ui->store), 0, &err);
+	if (rc != 0) {
+		store_fail(r, rc, &err, "internal");
+		return;
+	}
+	items = calloc(json_array_size(list) + 1, sizeof(*items));
+	due = json_array();
+	if (items == NULL || due == NULL) {
+		ui_fail(r, 500, "internal", "out of memory");
+		goto cleanup;
+	}
+	json_array_foreach(list, i, c) {
+		const char *d = json_string_value(json_object_get(c, "follow_up_date"));
+		const char *st = json_string_value(json_object_get(c, "status"));
+
+		if (d == NULL || strcmp(d, today) > 0 || json_is_true(json_object_get(c, "follow_up_done")) ||
+		    (st != NULL && strcmp(st, "closed") == 0))
+			continue;
+		items[n++] = c;
+	}
+	qsort(items, n, sizeof(*items), by_follow_up);
+	for (i = 0; i < n; i++) {
+		json_t *e = json_copy(items[i]);
+
+		json_object_set_new(e, "overdue",
+				    json_boolean(strcmp(json_string_value(json_object_get(
+							       e, "follow_up_date")), today) < 0));
+		json_array_append_new(due, e);
+	}
+	reply_json(r, 200, json_pack("{s:s, s:O}", "today", today, "due", due));
+cleanup:
+	free(items);
+	json_decref(due);
+	json_decref(list);
+}
+
+static void api_set_offered(fs_ui *ui, const ui_request *rq, ui_reply *r)
+{
+	const json_t *ids = json_object_get(rq->body, "offered");
+	fs_err err = {0, ""};
+	json_t *doc;
+	size_t i;
+	int rc;
+
+	if (!json_is_array(ids) || json_array_size(ids) > 200) {
+		ui_fail(r, 400, "bad_request", "give \"offered\": a list of questionnaire ids");
+		return;
+	}
+	for (i = 0; i < json_array_size(ids); i++) {
+		const char *id = json_string_value(json_array_get(ids, i));
+		json_t *q = NULL;
+
+		if (id == NULL || fs_questionnaire_get(ui->store, &q, id, 0, &err) != 0) {
+			ui_fail(r, 422, "invalid_offer", "offered[%zu]: not a questionnaire held here",
+				i);
+			return;
+		}
+		json_decref(q);
+	}
+	doc = json_pack("{s:O}", "offered", ids);
+	rc = ui_file_write(ui->dir, UI_FILE, doc, &err);
+	json_decref(doc);
+	if (rc != 0)
+		store_fail(r, rc, &err, "internal");
+	else
+		reply_json(r, 200, json_pack("{s:O}", "offered", ids));
+}
+
+/* Own changes the hub has not acknowledged yet (as agent_pending_count). */
+static int pending_count(fs_store *s, long *out, fs_err *err)
+{
+	fs_changes_filter f = {FS_SYNC_KIOSK_TABLES, fs_store_site(s), NULL, NULL};
+	int64_t push = 0, pull = 0, cursor;
+	int rc, more = 1;
+
+	*out = 0;
+	rc = fs_store_peer_cursors(s, HUB_PEER, &push, &pull, err);
+	cursor = push;
+	while (rc == 0 && more) {
+		fs_changeset cs;
+
+		rc = fs_changes_read(s, &cs, cursor, &f, 2000, (size_t)-1, err);
+		if (rc != 0)
+			break;
+		*out += (long)cs.count;
+		more = cs.more;
+		cursor = cs.to;
+		fs_changeset_free(&cs);
+	}
+	return rc;
+}
+
+static json_t *time_or_null(json_int_t ms)
+{
+	char t[21];
+
+	if (ms <= 0)
+		return json_null();
+	format_utc(t, (uint64_t)ms);
+	return json_string(t);
+}
+
+/* Sync status from the daemon's DATA/state.json and the store. */
+static void api_status(fs_ui *ui, ui_reply *r)
+{
+	fs_err err = {0, ""};
+	json_t *state = NULL, *e, *reachable;
+	json_int_t last_sync, last_attempt, err_at = 0;
+	long pending = 0;
+	int rc;
+
+	rc = pending_count(ui->store, &pending, &err);
+	if (rc == 0)
+		rc = ui_file_read(&state, ui->dir, STATE_FILE, &err);
+	if (rc != 0) {
+		store_fail(r, rc, &err, "internal");
+		return;
+	}
+	last_sync = json_integer_value(json_object_get(state, "last_sync_ms"));
+	last_attempt = json_integer_value(json_object_get(state, "last_attempt_ms"));
+	e = json_object_get(state, "last_error");
+	if (json_is_object(e))
+		err_at = json_integer_value(json_object_get(e, "at_ms"));
+	if (last_attempt == 0)
+		reachable = json_null(); /* not tried yet */
+	else if (err_at > last_sync && err_at >= last_attempt)
+		reachable = json_boolean(json_integer_value(json_object_get(e, "exit")) !=
+					 EXIT_UNREACHABLE);
+	else
+		reachable = json_true();
+	reply_json(r, 200,
+		   json_pack("{s:I, s:o, s:o, s:o, s:s?, s:o, s:b}", "pending", (json_int_t)pending,
+			     "last_sync", time_or_null(last_sync), "last_attempt",
+			     time_or_null(last_attempt), "last_error_at", time_or_null(err_at),
+			     "last_error",
+			     json_is_object(e) ? json_string_value(json_object_get(e, "message"))
+					       : NULL,
+			     "hub_reachable", reachable, "sync_available", ui->sync_now != NULL));
+	json_decref(state);
+}
+
+static void api_worker(fs_ui *ui, const ui_request *rq, const char *rest, ui_reply *r)
+{
+	const char *m = rq->method, *id;
+	int get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0,
+	    put = strcmp(m, "PUT") == 0;
+
+	if (strcmp(rest, "login") == 0 && post) {
+		api_login(ui, rq, r);
+		return;
+	}
+	if (strcmp(rest, "logout") == 0 && post) {
+		memset(&ui->session, 0, sizeof(ui->session));
+		clear_cookie(r);
+		reply_json(r, 200, json_pack("{s:b}", "locked", 1));
+		return;
+	}
+	if (!session_valid(ui, rq)) {
+		clear_cookie(r);
+		ui_fail(r, 401, "unauthorized", "worker mode is locked: enter your PIN");
+		return;
+	}
+	if (strcmp(rest, "me") == 0 && get) {
+		reply_json(r, 200, json_pack("{s:s, s:I}", "worker", ui->session.worker, "idle_s",
+					     (json_int_t)ui->worker_idle_s));
+	} else if (strcmp(rest, "contacts") == 0 && get) {
+		api_contacts_list(ui, r);
+	} else if (strcmp(rest, "contacts") == 0 && post) {
+		api_contact_put(ui, rq, NULL, r);
+	} else if (route(rest, "contacts/", &id) && (get || put) && id[0] != '\0') {
+		if (put) {
+			api_contact_put(ui, rq, id, r);
+		} else {
+			fs_err err = {0, ""};
+			json_t *c = NULL;
+			int rc = fs_contact_get(ui->store, &c, id, &err);
+
+			if (rc != 0)
+				store_fail(r, rc, &err, "internal");
+			else
+				reply_json(r, 200, json_pack("{s:o}", "contact", c));
+		}
+	} else if (strcmp(rest, "followups") == 0 && get) {
+		api_followups(ui, r);
+	} else if (strcmp(rest, "questionnaires") == 0 && get) {
+		fs_err err = {0, ""};
+		json_t *list = NULL;
+		int rc = questionnaire_summaries(ui, &list, 1, &err);
+
+		if (rc != 0)
+			store_fail(r, rc, &err, "internal");
+		else
+			reply_json(r, 200, json_pack("{s:o}", "questionnaires", list));
+	} else if (strcmp(rest, "offered") == 0 && put) {
+		api_set_offered(ui, rq, r);
+	} else if (strcmp(rest, "status") == 0 && get) {
+		api_status(ui, r);
+	} else if (strcmp(rest, "sync") == 0 && post) {
+		if (ui->sync_now == NULL) {
+			ui_fail(r, 503, "unavailable", "no sync service in this process");
+			return;
+		}
+		ui->sync_now(ui->sync_ctx);
+		reply_json(r, 202, json_pack("{s:b}", "requested", 1));
+	} else {
+		ui_fail(r, 404, "not_found", "no such API path");
+	}
+}
+
+void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *r)
+{
+	const char *rest;
+	int get = strcmp(rq->method, "GET") == 0;
+
+	if (strcmp(rq->path, "/api/kiosk") == 0 && get)
+		api_kiosk(ui, r);
+	else if (route(rq->path, "/api/questionnaires/", &rest) && get && rest[0] != '\0')
+		api_questionnaire(ui, rq, rest, r);
+	else if (strcmp(rq->path, "/api/responses") == 0 && strcmp(rq->method, "POST") == 0)
+		api_respond(ui, rq, r);
+	else if (route(rq->path, "/api/worker/", &rest))
+		api_worker(ui, rq, rest, r);
+	else
+		ui_fail(r, 404, "not_found", "no such API path");
+}

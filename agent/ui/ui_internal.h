@@ -1,0 +1,68 @@
+/* fieldsync kiosk UI: what the server (ui_server.c) and the API handlers
+ * (ui_api.c) share. Everything here is used on the UI thread only. */
+#ifndef FIELDSYNC_UI_INTERNAL_H
+#define FIELDSYNC_UI_INTERNAL_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+
+#include "fieldsync/error.h"
+#include "fieldsync/store.h"
+#include "ui.h"
+#include "workers.h"
+
+#define UI_BODY_MAX (256u << 10)
+#define UI_TOKEN_HEX 64
+
+/* The one worker session of this screen (a kiosk has one screen). */
+typedef struct ui_session {
+	char token[UI_TOKEN_HEX + 1]; /* "" when nobody is in worker mode */
+	char worker[FS_WORKER_NAME_MAX + 1];
+	uint64_t last_seen_ms;        /* monotonic */
+} ui_session;
+
+struct fs_ui {
+	struct MHD_Daemon *daemon;
+	fs_store *store;
+	char dir[PATH_MAX];
+	char host[300];       /* Host header expected: "127.0.0.1:8080" */
+	char host_alias[300]; /* "localhost:8080" on a loopback address, else "" */
+	unsigned port;
+	unsigned idle_timeout_s, worker_idle_s;
+	fs_ui_sync_fn sync_now;
+	void *sync_ctx;
+	ui_session session;
+	fs_pin_guard guard;
+};
+
+typedef struct ui_request {
+	const char *method;
+	const char *path;    /* URL path, no query */
+	const char *cookie;  /* the fs_worker cookie's value, or NULL */
+	const json_t *body;  /* parsed JSON body (borrowed) or NULL */
+} ui_request;
+
+typedef struct ui_reply {
+	int status;
+	json_t *json;                /* owned; the body when status < 400 */
+	char error[40];              /* error code when status >= 400 */
+	char message[FS_ERR_MSG_MAX];
+	unsigned retry_after;        /* seconds; 0: no header */
+	char set_cookie[200];        /* "" : no header */
+} ui_reply;
+
+/* Set an error reply; returns 0 so handlers can `return ui_fail(...)`. */
+int ui_fail(ui_reply *r, int status, const char *error, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+
+/* Answer an /api/ request (the server checked peer, Host and Origin). */
+void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *out);
+
+uint64_t ui_mono_ms(void);
+uint64_t ui_wall_ms(void);
+
+#endif

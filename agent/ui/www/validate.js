@@ -1,0 +1,331 @@
+/* fieldsync kiosk: condition evaluation and answer validation, the
+ * JavaScript twin of core/src/questionnaire.c (fs_question_is_shown,
+ * fs_answers_validate). The rules and messages are
+ * docs/questionnaire-format.md; tests/vectors/answers.json holds the cases
+ * both must pass (tests/ui/vectors.test.js runs them here).
+ *
+ * Loads in the browser (window.FsValidate) and in node (module.exports).
+ * The document passed in must be valid (the hub and the kiosk's store only
+ * hold valid ones). Messages name the question and the rule, never an
+ * answer. */
+(function (root, factory) {
+	'use strict';
+	if (typeof module === 'object' && module.exports)
+		module.exports = factory();
+	else
+		root.FsValidate = factory();
+})(typeof self !== 'undefined' ? self : this, function () {
+	'use strict';
+
+	var DEFAULT_MAX_LENGTH = 2000;
+	var QUESTION_ID = /^[a-z][a-z0-9_]{0,63}$/;
+	var has = Object.prototype.hasOwnProperty;
+
+	function isObject(v) {
+		return v !== null && typeof v === 'object' && !Array.isArray(v);
+	}
+
+	/* The answer given to id: undefined when absent (null is an answer). */
+	function answerOf(answers, id) {
+		return isObject(answers) && has.call(answers, id) ? answers[id] : undefined;
+	}
+
+	/* Strings byte for byte, numbers by value, booleans; different JSON
+	 * types are never equal. */
+	function sameValue(a, b) {
+		var t = typeof a;
+		if (t !== typeof b || (t !== 'number' && t !== 'string' && t !== 'boolean'))
+			return false;
+		return a === b;
+	}
+
+	/* ctx: {index: id -> question index among those visited, shown: [],
+	 * value: []}. A comparison naming a skipped question is false. */
+	function evaluate(ctx, cond) {
+		var op = null, arg, i, j, ans;
+		for (var key in cond) {
+			if (has.call(cond, key) && key !== 'question') {
+				op = key;
+				arg = cond[key];
+			}
+		}
+		if (op === null)
+			return false;
+		if (!has.call(cond, 'question')) {
+			if (op === 'not')
+				return !evaluate(ctx, arg);
+			if (op === 'all') {
+				for (i = 0; i < arg.length; i++)
+					if (!evaluate(ctx, arg[i]))
+						return false;
+				return true;
+			}
+			for (i = 0; i < arg.length; i++) /* any */
+				if (evaluate(ctx, arg[i]))
+					return true;
+			return false;
+		}
+		j = has.call(ctx.index, cond.question) ? ctx.index[cond.question] : -1;
+		if (j < 0 || !ctx.shown[j])
+			return false;
+		ans = ctx.value[j] === null ? undefined : ctx.value[j]; /* null: not answered */
+		if (op === 'answered')
+			return (ans !== undefined) === (arg === true);
+		if (ans === undefined)
+			return false;
+		switch (op) {
+		case 'equals':
+			return sameValue(ans, arg);
+		case 'gte':
+			return typeof ans === 'number' && ans >= arg;
+		case 'lte':
+			return typeof ans === 'number' && ans <= arg;
+		case 'in':
+			for (i = 0; i < arg.length; i++)
+				if (sameValue(ans, arg[i]))
+					return true;
+			return false;
+		case 'includes':
+			if (!Array.isArray(ans))
+				return false;
+			for (i = 0; i < ans.length; i++)
+				if (sameValue(ans[i], arg))
+					return true;
+			return false;
+		default:
+			return false;
+		}
+	}
+
+	/* Visit questions in order, recording each one's answer and whether it
+	 * is shown; fn(i, q, ctx) may return a value to stop early. */
+	function walk(doc, answers, fn) {
+		var qs = doc.questions, ctx = {index: Object.create(null), shown: [], value: []};
+		for (var i = 0; i < qs.length; i++) {
+			var q = qs[i];
+			ctx.value[i] = answerOf(answers, q.id);
+			ctx.shown[i] = q.show_if === undefined || evaluate(ctx, q.show_if);
+			ctx.index[q.id] = i;
+			var r = fn(i, q, ctx);
+			if (r !== undefined)
+				return r;
+		}
+		return undefined;
+	}
+
+	/* The ids of the questions shown given the answers so far, in order. */
+	function shownQuestions(doc, answers) {
+		var out = [];
+		walk(doc, answers, function (i, q, ctx) {
+			if (ctx.shown[i])
+				out.push(q.id);
+		});
+		return out;
+	}
+
+	/* Is question index i of doc shown? */
+	function isShown(doc, i, answers) {
+		return walk(doc, answers, function (k, q, ctx) {
+			if (k === i)
+				return ctx.shown[k];
+		}) === true;
+	}
+
+	function fault(question, rule, text) {
+		return {
+			ok: false,
+			question: question === null ? '' : question,
+			rule: rule,
+			message: question === null ? 'answers: ' + text : 'question "' + question + '": ' + text
+		};
+	}
+
+	function isWhole(x) {
+		return Number.isInteger(x);
+	}
+
+	/* Real calendar date YYYY-MM-DD, years 0001-9999, Gregorian. */
+	function dateIsValid(s) {
+		var m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(s);
+		if (m === null)
+			return false;
+		var y = +m[1], mo = +m[2], d = +m[3];
+		if (y < 1 || mo < 1 || mo > 12 || d < 1)
+			return false;
+		var leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+		var days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+		return d <= days;
+	}
+
+	function checkRange(q, v, id) {
+		if (q.min !== undefined && v < q.min)
+			return fault(id, 'min', 'must be at least ' + String(q.min));
+		if (q.max !== undefined && v > q.max)
+			return fault(id, 'max', 'must be at most ' + String(q.max));
+		return null;
+	}
+
+	function optionIndex(q, s) {
+		for (var i = 0; i < q.options.length; i++)
+			if (q.options[i].value === s)
+				return i;
+		return -1;
+	}
+
+	function checkMulti(q, v, id) {
+		if (!Array.isArray(v))
+			return fault(id, 'type', 'must be a list of option values');
+		if (v.length === 0)
+			return fault(id, 'empty', 'must include at least one option');
+		var chosen = [];
+		for (var i = 0; i < v.length; i++) {
+			if (typeof v[i] !== 'string')
+				return fault(id, 'type', 'must be a list of option values');
+			var o = optionIndex(q, v[i]);
+			if (o < 0)
+				return fault(id, 'option', 'includes a value that is not one of its options');
+			if (chosen[o])
+				return fault(id, 'duplicate', 'includes the same option more than once');
+			chosen[o] = true;
+		}
+		if (q.min !== undefined && v.length < q.min)
+			return fault(id, 'min', 'must include at least ' + q.min + ' option' +
+				(q.min === 1 ? '' : 's'));
+		if (q.max !== undefined && v.length > q.max)
+			return fault(id, 'max', 'must include at most ' + q.max + ' option' +
+				(q.max === 1 ? '' : 's'));
+		return null;
+	}
+
+	function checkText(q, v, id) {
+		var max = q.max_length !== undefined ? q.max_length : DEFAULT_MAX_LENGTH;
+		if (typeof v !== 'string')
+			return fault(id, 'type', 'must be a string');
+		var t = v.trim();
+		if (t === '')
+			return fault(id, 'empty', 'must not be empty');
+		if (t !== v)
+			return fault(id, 'not_trimmed', 'must not start or end with white space');
+		if (v.length > max && Array.from(v).length > max)
+			return fault(id, 'max_length', 'must be at most ' + max + ' characters');
+		return null;
+	}
+
+	function checkDate(q, v, today, id) {
+		if (typeof v !== 'string')
+			return fault(id, 'type', 'must be a date written YYYY-MM-DD');
+		if (!dateIsValid(v))
+			return fault(id, 'date', 'must be a real calendar date written YYYY-MM-DD');
+		if (q.min !== undefined && v < (q.min === 'today' ? today : q.min))
+			return fault(id, 'min', 'must not be earlier than ' + q.min);
+		if (q.max !== undefined && v > (q.max === 'today' ? today : q.max))
+			return fault(id, 'max', 'must not be later than ' + q.max);
+		return null;
+	}
+
+	/* The answer v given to shown question q, or null when it is fine. */
+	function checkAnswer(q, v, today) {
+		var id = q.id;
+		switch (q.type) {
+		case 'single_choice':
+			if (typeof v !== 'string')
+				return fault(id, 'type', 'must be an option value');
+			if (optionIndex(q, v) < 0)
+				return fault(id, 'option', 'is not one of its options');
+			return null;
+		case 'multi_choice':
+			return checkMulti(q, v, id);
+		case 'text':
+			return checkText(q, v, id);
+		case 'number':
+			if (typeof v !== 'number')
+				return fault(id, 'type', 'must be a number');
+			if (q.integer === true && !isWhole(v))
+				return fault(id, 'integer', 'must be a whole number');
+			return checkRange(q, v, id);
+		case 'scale':
+			if (typeof v !== 'number')
+				return fault(id, 'type', 'must be a number');
+			if (!isWhole(v))
+				return fault(id, 'integer', 'must be a whole number');
+			return checkRange(q, v, id);
+		case 'date':
+			return checkDate(q, v, today, id);
+		default: /* yes_no, consent */
+			if (typeof v !== 'boolean')
+				return fault(id, 'type', 'must be true or false');
+			if (q.type === 'consent' && v === false && q.required === true)
+				return fault(id, 'consent_declined',
+					'consent was not given, so nothing may be stored');
+			return null;
+		}
+	}
+
+	/* One question's own checks, as the page runs them before "next":
+	 * the question (shown) with answer v (undefined: none given). */
+	function validateQuestion(q, v, today) {
+		if (q.type === 'info')
+			return {ok: true};
+		if (v === undefined)
+			return q.required === true ? fault(q.id, 'required', 'is required') : {ok: true};
+		return checkAnswer(q, v, today) || {ok: true};
+	}
+
+	/* The whole answers object against doc; today is "YYYY-MM-DD".
+	 * Returns {ok: true} or {ok: false, question, rule, message}. */
+	function validateAnswers(doc, answers, today) {
+		if (!isObject(answers))
+			return fault(null, 'type', 'must be a JSON object');
+		var given = 0;
+		var r = walk(doc, answers, function (i, q, ctx) {
+			var v = ctx.value[i];
+			if (v === undefined) {
+				if (ctx.shown[i] && q.type !== 'info' && q.required === true)
+					return fault(q.id, 'required', 'is required');
+				return undefined;
+			}
+			given++;
+			if (q.type === 'info')
+				return fault(q.id, 'not_shown', 'is information only and takes no answer');
+			if (!ctx.shown[i])
+				return fault(q.id, 'not_shown', 'is not shown, so it takes no answer');
+			return checkAnswer(q, v, today) || undefined;
+		});
+		if (r !== undefined)
+			return r;
+		var keys = Object.keys(answers);
+		if (given === keys.length)
+			return {ok: true};
+		var ids = Object.create(null), first = null;
+		doc.questions.forEach(function (q) { ids[q.id] = true; });
+		keys.forEach(function (k) {
+			if (!QUESTION_ID.test(k) || ids[k])
+				return;
+			if (first === null || k < first) /* ASCII: UTF-16 order is byte order */
+				first = k;
+		});
+		if (first === null)
+			return fault(null, 'unknown', 'has a key that is not a question of this questionnaire');
+		var f = fault(null, 'unknown', '"' + first + '" is not a question of this questionnaire');
+		f.question = first;
+		return f;
+	}
+
+	/* Text of a questionnaire text object in lang, else the default. */
+	function text(doc, t, lang) {
+		if (t === undefined || t === null)
+			return '';
+		if (has.call(t, lang))
+			return t[lang];
+		return t[doc.languages[0]];
+	}
+
+	return {
+		validateAnswers: validateAnswers,
+		validateQuestion: validateQuestion,
+		shownQuestions: shownQuestions,
+		isShown: isShown,
+		dateIsValid: dateIsValid,
+		text: text
+	};
+});

@@ -1,0 +1,297 @@
+/* fieldsync-hub enroll | devices | revoke | publish: the admin commands
+ * over the hub store (they may run while `serve` runs: SQLite serializes
+ * the writes). */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "fieldsync/devices.h"
+#include "fieldsync/records.h"
+
+#define QUESTIONNAIRE_FILE_MAX (16u << 20)
+
+static const char enroll_usage[] =
+    "usage: fieldsync-hub enroll [--data DIR] --region NAME [--expires 24h]\n"
+    "\n"
+    "Create a one-time enrollment code for a kiosk of region NAME and print it\n"
+    "(nothing else). A kiosk exchanges it once for its identity (POST /v1/enroll).\n"
+    "\n"
+    "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --region NAME     the kiosk's region, [a-z0-9][a-z0-9-]{0,63}\n"
+    "  --expires TIME    validity: a number with s, m, h or d (default 24h, at most 30d)\n"
+    "  -h, --help        show this help\n";
+
+static const char devices_usage[] =
+    "usage: fieldsync-hub devices [--data DIR] [--json]\n"
+    "\n"
+    "List the enrolled kiosks: site, name, region, enrolled, last sync, last error\n"
+    "(an error code), and whether revoked. Times are UTC.\n"
+    "\n"
+    "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --json            print a JSON array instead of a table\n"
+    "  -h, --help        show this help\n";
+
+static const char revoke_usage[] =
+    "usage: fieldsync-hub revoke [--data DIR] SITE\n"
+    "\n"
+    "Revoke the kiosk SITE: its token stops working at its next request (403).\n"
+    "\n"
+    "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  -h, --help        show this help\n";
+
+static const char publish_usage[] =
+    "usage: fieldsync-hub publish [--data DIR] FILE.json\n"
+    "\n"
+    "Validate a questionnaire (docs/questionnaire-format.md) and publish it; every\n"
+    "kiosk receives it at its next sync. Publishing the same id and version again\n"
+    "is a no-op when the content is identical and refused otherwise.\n"
+    "\n"
+    "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  -h, --help        show this help\n";
+
+enum { OPT_DATA = 'd', OPT_REGION = 'r', OPT_EXPIRES = 'e', OPT_JSON = 'j', OPT_HELP = 'h' };
+
+static const struct option admin_options[] = {
+    {"data", required_argument, NULL, OPT_DATA},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"expires", required_argument, NULL, OPT_EXPIRES},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct admin_args {
+	const char *data, *region, *expires;
+	int json;
+	const char *positional; /* the one positional argument, if any */
+} admin_args;
+
+/* Parse the options a command accepts (allowed: a string of OPT_ letters)
+ * and at most `npos` positional arguments. Returns 0, -1 after --help, or
+ * an exit status. */
+static int parse_admin(admin_args *a, int argc, char **argv, const char *cmd, const char *allowed,
+                       int npos, const char *usage)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", admin_options, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			fputs(usage, stdout);
+			return -1;
+		}
+		if (c == ':')
+			return hub_usage_fail(cmd, "%s needs a value", argv[optind - 1]);
+		if (c == '?' || strchr(allowed, c) == NULL)
+			return hub_usage_fail(cmd, "unknown option %s", argv[optind - 1]);
+		switch (c) {
+		case OPT_DATA:
+			a->data = optarg;
+			break;
+		case OPT_REGION:
+			a->region = optarg;
+			break;
+		case OPT_EXPIRES:
+			a->expires = optarg;
+			break;
+		case OPT_JSON:
+			a->json = 1;
+			break;
+		}
+	}
+	if (argc - optind > npos)
+		return hub_usage_fail(cmd, "unexpected argument %s", argv[optind + npos]);
+	if (npos > 0 && optind < argc)
+		a->positional = argv[optind];
+	a->data = hub_data_dir(a->data);
+	if (a->data == NULL)
+		return hub_usage_fail(cmd,
+		                      "no data directory: pass --data DIR or set FIELDSYNC_DATA");
+	return 0;
+}
+
+static int open_store(fs_store **out, const char *dir)
+{
+	fs_err e = {0, ""};
+
+	if (hub_store_open(out, dir, &e) != 0)
+		return hub_fail("%s", e.msg);
+	return 0;
+}
+
+static int finish_output(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return hub_fail("cannot write the output");
+	return HUB_EXIT_OK;
+}
+
+int hub_cmd_enroll(int argc, char **argv)
+{
+	char code[FS_ENROLL_CODE_LEN + 1];
+	uint64_t ttl_ms = 24ull * 3600 * 1000;
+	admin_args a;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	int rc = parse_admin(&a, argc, argv, "enroll", "dre", 0, enroll_usage);
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (a.region == NULL)
+		return hub_usage_fail("enroll", "--region NAME is required");
+	if (!fs_name_is_valid(a.region))
+		return hub_usage_fail("enroll", "region must match [a-z0-9][a-z0-9-]{0,63}");
+	if (a.expires != NULL && hub_duration_parse(&ttl_ms, a.expires) != 0)
+		return hub_usage_fail("enroll",
+		                      "--expires must be a number with s, m, h or d, such as 24h");
+	if (open_store(&s, a.data) != 0)
+		return HUB_EXIT_FAIL;
+	rc = fs_enroll_code_create(s, code, a.region, ttl_ms, &e);
+	fs_store_close(s);
+	if (rc != 0)
+		return hub_fail("%s", e.msg);
+	printf("%s\n", code);
+	return finish_output();
+}
+
+/* A JSON string or null as table text. */
+static const char *cell(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s != NULL && s[0] != '\0' ? s : "-";
+}
+
+static void print_device_table(const json_t *list)
+{
+	static const char *const heads[] = {"SITE",      "NAME",       "REGION", "ENROLLED",
+	                                    "LAST SYNC", "LAST ERROR", "STATUS"};
+	static const char *const keys[] = {"site",     "name",      "region",
+	                                   "enrolled", "last_sync", "last_error"};
+	int width[7], i;
+	size_t k;
+	json_t *d;
+
+	for (i = 0; i < 7; i++)
+		width[i] = (int)strlen(heads[i]);
+	json_array_foreach (list, k, d) {
+		for (i = 0; i < 6; i++) {
+			int n = (int)strlen(cell(json_object_get(d, keys[i])));
+
+			if (n > width[i])
+				width[i] = n;
+		}
+	}
+	for (i = 0; i < 6; i++)
+		printf("%-*s  ", width[i], heads[i]);
+	printf("%s\n", heads[6]);
+	json_array_foreach (list, k, d) {
+		for (i = 0; i < 6; i++)
+			printf("%-*s  ", width[i], cell(json_object_get(d, keys[i])));
+		printf("%s\n", json_is_true(json_object_get(d, "revoked")) ? "revoked" : "active");
+	}
+}
+
+int hub_cmd_devices(int argc, char **argv)
+{
+	admin_args a;
+	fs_store *s = NULL;
+	json_t *list = NULL;
+	fs_err e = {0, ""};
+	int rc = parse_admin(&a, argc, argv, "devices", "dj", 0, devices_usage);
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (open_store(&s, a.data) != 0)
+		return HUB_EXIT_FAIL;
+	rc = fs_device_list(s, &list, &e);
+	fs_store_close(s);
+	if (rc != 0)
+		return hub_fail("%s", e.msg);
+	if (a.json) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else {
+		print_device_table(list);
+	}
+	json_decref(list);
+	return finish_output();
+}
+
+int hub_cmd_revoke(int argc, char **argv)
+{
+	admin_args a;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	int rc = parse_admin(&a, argc, argv, "revoke", "d", 1, revoke_usage);
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (a.positional == NULL)
+		return hub_usage_fail("revoke", "name the device: revoke SITE");
+	if (!fs_name_is_valid(a.positional))
+		return hub_usage_fail("revoke", "site id must match [a-z0-9][a-z0-9-]{0,63}");
+	if (open_store(&s, a.data) != 0)
+		return HUB_EXIT_FAIL;
+	rc = fs_device_revoke(s, a.positional, &e);
+	fs_store_close(s);
+	if (rc != 0)
+		return hub_fail("%s", e.msg);
+	printf("revoked %s\n", a.positional);
+	return finish_output();
+}
+
+int hub_cmd_publish(int argc, char **argv)
+{
+	admin_args a;
+	fs_buf text;
+	fs_store *s = NULL;
+	json_t *doc = NULL, *have = NULL;
+	json_error_t je;
+	fs_err e = {0, ""};
+	const char *id;
+	json_int_t version;
+	int rc = parse_admin(&a, argc, argv, "publish", "d", 1, publish_usage), existed, status;
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (a.positional == NULL)
+		return hub_usage_fail("publish", "name the questionnaire file: publish FILE.json");
+	if (hub_file_read(&text, a.positional, QUESTIONNAIRE_FILE_MAX, &e) != 0) {
+		fs_buf_free(&text);
+		return hub_fail("%s", e.msg);
+	}
+	doc = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES, &je);
+	fs_buf_free(&text);
+	if (doc == NULL)
+		return hub_fail("%s:%d:%d: not valid JSON: %s", a.positional, je.line, je.column,
+		                je.text);
+	if (open_store(&s, a.data) != 0) {
+		json_decref(doc);
+		return HUB_EXIT_FAIL;
+	}
+	id = json_string_value(json_object_get(doc, "id"));
+	version = json_integer_value(json_object_get(doc, "version"));
+	existed = id != NULL && version > 0 &&
+	          fs_questionnaire_get(s, &have, id, (int64_t)version, NULL) == 0;
+	json_decref(have);
+	rc = fs_questionnaire_publish(s, doc, &e);
+	fs_store_close(s);
+	if (rc == FS_EINVAL)
+		status = hub_fail("%s: %s", a.positional, e.msg);
+	else if (rc == FS_ECONFLICT)
+		status = hub_fail("%s: refused: %s", a.positional, e.msg);
+	else if (rc != 0)
+		status = hub_fail("%s", e.msg);
+	else {
+		printf("%s %s version %lld\n", existed ? "already published" : "published", id,
+		       (long long)version);
+		status = finish_output();
+	}
+	json_decref(doc);
+	return status;
+}

@@ -1,0 +1,60 @@
+/* fieldsync-hub: the hub server and its admin commands. This file only
+ * dispatches to the subcommands (commands.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+#ifndef FIELDSYNC_VERSION
+#define FIELDSYNC_VERSION "0"
+#endif
+
+static const char usage[] =
+    "usage: fieldsync-hub COMMAND [--data DIR] [options]\n"
+    "\n"
+    "The fieldsync hub: kiosks of every region sync with it over HTTP.\n"
+    "\n"
+    "commands:\n"
+    "  serve      run the HTTP(S) server (GET /health, POST /v1/enroll, POST /v1/sync)\n"
+    "  enroll     create a one-time enrollment code for a kiosk of a region\n"
+    "  devices    list enrolled kiosks\n"
+    "  revoke     revoke a kiosk\n"
+    "  publish    validate and publish a questionnaire\n"
+    "  export     write responses, contacts or conflicts as CSV or JSON Lines\n"
+    "\n"
+    "Every command takes --data DIR (default: $FIELDSYNC_DATA); the store is\n"
+    "DIR/hub.db, created on first use. 'fieldsync-hub COMMAND --help' for details.\n"
+    "Exit status: 0 success, 1 failure (one line on stderr), 2 bad arguments.\n";
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+    {"serve", hub_cmd_serve},   {"enroll", hub_cmd_enroll},   {"devices", hub_cmd_devices},
+    {"revoke", hub_cmd_revoke}, {"publish", hub_cmd_publish}, {"export", hub_cmd_export},
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return HUB_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage, stdout);
+		return HUB_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("fieldsync-hub %s\n", FIELDSYNC_VERSION);
+		return HUB_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, HUB_PROG ": unknown command \"%s\" (see '" HUB_PROG " --help')\n", argv[1]);
+	return HUB_EXIT_USAGE;
+}

@@ -1,0 +1,93 @@
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_IDLE 64
+
+struct hub_pool {
+	pthread_mutex_t lock;
+	pthread_mutex_t writer;
+	char *dir;
+	fs_store *idle[MAX_IDLE];
+	size_t nidle;
+};
+
+int hub_pool_open(hub_pool **out, const char *dir, fs_err *err)
+{
+	hub_pool *p = NULL;
+	fs_store *s = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = hub_store_open(&s, dir, err);
+	if (rc != 0)
+		return rc;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL || (p->dir = strdup(dir)) == NULL) {
+		free(p);
+		fs_store_close(s);
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->writer, NULL);
+	p->idle[p->nidle++] = s;
+	*out = p;
+	return 0;
+}
+
+void hub_pool_close(hub_pool *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nidle; i++)
+		fs_store_close(p->idle[i]);
+	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->writer);
+	free(p->dir);
+	free(p);
+}
+
+int hub_pool_get(hub_pool *p, fs_store **out, fs_err *err)
+{
+	fs_store *s = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->nidle > 0)
+		s = p->idle[--p->nidle];
+	pthread_mutex_unlock(&p->lock);
+	if (s != NULL) {
+		*out = s;
+		return 0;
+	}
+	/* The identity was set when the pool opened, so this only opens. */
+	return hub_store_open(out, p->dir, err);
+}
+
+void hub_pool_put(hub_pool *p, fs_store *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->nidle < MAX_IDLE) {
+		p->idle[p->nidle++] = s;
+		s = NULL;
+	}
+	pthread_mutex_unlock(&p->lock);
+	fs_store_close(s);
+}
+
+void hub_pool_write_lock(hub_pool *p)
+{
+	pthread_mutex_lock(&p->writer);
+}
+
+void hub_pool_write_unlock(hub_pool *p)
+{
+	pthread_mutex_unlock(&p->writer);
+}

@@ -1,0 +1,628 @@
+#include "routes.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "fieldsync/gzip.h"
+#include "fieldsync/sync.h"
+#include "ratelimit.h"
+
+#ifndef FIELDSYNC_VERSION
+#define FIELDSYNC_VERSION "0"
+#endif
+
+/* Cap on a packed reply: a batch is about reply_bytes of JSON, but one
+ * change may be as large as a value may be (a questionnaire document). */
+#define REPLY_GZIP_MAX (64u << 20)
+/* Retry-After for the enrollment rate limit: its window is a minute. */
+#define ENROLL_RETRY_S 60
+
+struct hub_app {
+	hub_pool *pool;
+	hub_ratelimit *rate;
+	hub_limits limits;
+	/* Once the store's enrollment attempt limit is reached, refuse
+	 * attempts here (monotonic ms) so a flood costs no store writes. */
+	_Atomic uint64_t enroll_blocked_until;
+};
+
+void hub_limits_default(hub_limits *out)
+{
+	out->max_body = 8u << 20;
+	out->max_enroll_body = 16u << 10;
+	fs_codec_limits_default(&out->codec);
+	out->reply_changes = 5000;
+	out->reply_bytes = 1u << 20;
+	out->rate_per_minute = 120;
+}
+
+int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err *err)
+{
+	hub_app *app = calloc(1, sizeof(*app));
+
+	*out = NULL;
+	if (app == NULL || (app->rate = hub_ratelimit_new(limits->rate_per_minute)) == NULL) {
+		free(app);
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	}
+	if (sodium_init() < 0) {
+		hub_ratelimit_free(app->rate);
+		free(app);
+		return fs_err_set(err, FS_EGENERIC, "libsodium failed to initialise");
+	}
+	app->pool = pool;
+	app->limits = *limits;
+	*out = app;
+	return 0;
+}
+
+void hub_app_free(hub_app *app)
+{
+	if (app == NULL)
+		return;
+	hub_ratelimit_free(app->rate);
+	free(app);
+}
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
+}
+
+/* ---- shared checks ---- */
+
+/* Does a Content-Type header name this media type (parameters allowed)? */
+static int media_type_is(const char *header, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (header == NULL)
+		return 0;
+	while (*header == ' ' || *header == '\t')
+		header++;
+	if (strncasecmp(header, want, n) != 0)
+		return 0;
+	header += n;
+	while (*header == ' ' || *header == '\t')
+		header++;
+	return *header == '\0' || *header == ';';
+}
+
+/* Refuse a declared Content-Length over cap before reading anything. */
+static int declared_too_large(const hub_request *req, size_t cap, hub_reply *r)
+{
+	unsigned long long n;
+	char *end;
+
+	if (req->content_length == NULL)
+		return 0;
+	n = strtoull(req->content_length, &end, 10);
+	if (*end != '\0' || n <= cap)
+		return 0;
+	hub_reply_error(r, 413, "too_large", "request body of %llu bytes is over the cap of %zu", n,
+	                cap);
+	return 1;
+}
+
+static void internal_error(hub_reply *r, int rc, const fs_err *e)
+{
+	if (rc == FS_EBUSY) {
+		hub_reply_error(r, 503, "busy", "the hub's store is busy; retry shortly");
+		r->retry_after = 1;
+		return;
+	}
+	/* Core messages name no personal data; keep the detail in the log. */
+	fprintf(stderr, "fieldsync-hub: internal error: %s\n", e->msg[0] ? e->msg : "unknown");
+	hub_reply_error(r, 500, "internal", "the hub failed; nothing was applied");
+}
+
+/* Record a refused request's error code as the device's last error. */
+static void note_refusal(hub_app *app, const hub_request *req, const hub_reply *r)
+{
+	fs_store *s = NULL;
+
+	if (req->device.site[0] == '\0' || r->status < 400 || r->error == NULL ||
+	    r->status == 429 || hub_pool_get(app->pool, &s, NULL) != 0)
+		return;
+	hub_pool_write_lock(app->pool);
+	fs_device_note_sync(s, req->device.site, r->error, NULL);
+	hub_pool_write_unlock(app->pool);
+	hub_pool_put(app->pool, s);
+}
+
+/* ---- GET /health ---- */
+
+static void health_finish(hub_app *app, hub_reply *r)
+{
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	uint64_t now;
+	int rc = hub_pool_get(app->pool, &s, &e);
+
+	if (rc != 0) {
+		internal_error(r, rc, &e);
+		return;
+	}
+	now = fs_store_now_ms(s);
+	hub_pool_put(app->pool, s);
+	hub_reply_json(r, 200,
+	               json_pack("{s:s, s:I, s:s}", "status", "ok", "time", (json_int_t)now,
+	                         "version", FIELDSYNC_VERSION));
+	r->no_store = 1;
+}
+
+/* ---- POST /v1/enroll ---- */
+
+static void enroll_begin(hub_app *app, hub_request *req, hub_reply *r)
+{
+	if (!media_type_is(req->content_type, HUB_JSON_TYPE)) {
+		hub_reply_error(r, 415, "unsupported_media_type",
+		                "send the enrollment body as Content-Type: " HUB_JSON_TYPE);
+		return;
+	}
+	if (req->content_encoding != NULL && strcasecmp(req->content_encoding, "identity") != 0) {
+		hub_reply_error(r, 415, "unsupported_media_type",
+		                "the enrollment body must not be encoded");
+		return;
+	}
+	if (declared_too_large(req, app->limits.max_enroll_body, r))
+		return;
+	req->body_cap = app->limits.max_enroll_body;
+}
+
+/* Parse {"code": CODE, "name": NAME?}; 0 or -1 with the reply set. */
+static int enroll_parse(const hub_request *req, json_t **out, const char **code, const char **name,
+                        hub_reply *r)
+{
+	json_error_t je;
+	json_t *body, *v;
+	const char *key;
+
+	*out = NULL;
+	body = json_loadb(req->body.data ? req->body.data : "", req->body.len,
+	                  JSON_REJECT_DUPLICATES, &je);
+	if (body == NULL) {
+		hub_reply_error(r, 400, "bad_request", "enrollment body: line %d column %d: %s",
+		                je.line, je.column, je.text);
+		return -1;
+	}
+	if (!json_is_object(body)) {
+		hub_reply_error(r, 400, "bad_request", "enrollment body must be a JSON object");
+		goto fail;
+	}
+	json_object_foreach (body, key, v) {
+		if (strcmp(key, "code") != 0 && strcmp(key, "name") != 0) {
+			hub_reply_error(r, 400, "bad_request",
+			                "enrollment body: unknown key \"%.40s\"", key);
+			goto fail;
+		}
+	}
+	*code = json_string_value(json_object_get(body, "code"));
+	if (*code == NULL) {
+		hub_reply_error(r, 400, "bad_request",
+		                "enrollment body: \"code\" must be a string");
+		goto fail;
+	}
+	v = json_object_get(body, "name");
+	*name = json_string_value(v);
+	if (v != NULL && !json_is_null(v) && *name == NULL) {
+		hub_reply_error(r, 400, "bad_request",
+		                "enrollment body: \"name\" must be a string");
+		goto fail;
+	}
+	*out = body;
+	return 0;
+fail:
+	json_decref(body);
+	return -1;
+}
+
+static void enroll_finish(hub_app *app, hub_request *req, hub_reply *r)
+{
+	char token[FS_TOKEN_MAX + 1] = "";
+	const char *code = NULL, *name = NULL;
+	json_t *body = NULL;
+	fs_store *s = NULL;
+	fs_device dev;
+	fs_err e = {0, ""};
+	int rc;
+
+	if (req->body_over) {
+		hub_reply_error(r, 413, "too_large", "enrollment body is over the cap of %zu bytes",
+		                app->limits.max_enroll_body);
+		return;
+	}
+	if (enroll_parse(req, &body, &code, &name, r) != 0)
+		return;
+	if (monotonic_ms() < atomic_load(&app->enroll_blocked_until)) {
+		hub_reply_error(r, 429, "too_many_requests",
+		                "too many failed enrollment attempts; wait a minute and try again");
+		r->retry_after = ENROLL_RETRY_S;
+		goto cleanup;
+	}
+	rc = hub_pool_get(app->pool, &s, &e);
+	if (rc != 0) {
+		internal_error(r, rc, &e);
+		goto cleanup;
+	}
+	hub_pool_write_lock(app->pool);
+	rc = fs_enroll_redeem(s, &dev, token, code, name, &e);
+	hub_pool_write_unlock(app->pool);
+	switch (rc) {
+	case 0:
+		snprintf(req->device.site, sizeof(req->device.site), "%s", dev.site);
+		hub_reply_json(r, 200,
+		               json_pack("{s:s, s:s, s:s, s:I}", "site", dev.site, "region",
+		                         dev.region, "token", token, "time",
+		                         (json_int_t)fs_store_now_ms(s)));
+		r->no_store = 1;
+		break;
+	case FS_ENOTFOUND:
+		hub_reply_error(r, 401, "unauthorized", "%s", e.msg);
+		break;
+	case FS_EFORBIDDEN:
+		hub_reply_error(r, 403, "forbidden", "%s", e.msg);
+		break;
+	case FS_EINVAL:
+		hub_reply_error(r, 400, "bad_request", "%s", e.msg);
+		break;
+	case FS_ELIMIT:
+		hub_reply_error(r, 429, "too_many_requests", "%s", e.msg);
+		r->retry_after = ENROLL_RETRY_S;
+		atomic_store(&app->enroll_blocked_until, monotonic_ms() + ENROLL_RETRY_S * 1000u);
+		break;
+	default:
+		internal_error(r, rc, &e);
+		break;
+	}
+	hub_pool_put(app->pool, s);
+cleanup:
+	sodium_memzero(token, sizeof(token));
+	json_decref(body);
+}
+
+/* ---- POST /v1/sync ---- */
+
+/* "Bearer <token>": the token, or NULL. */
+static const char *bearer_token(const char *header, char out[FS_TOKEN_MAX + 2])
+{
+	size_t n;
+
+	if (header == NULL || strncasecmp(header, "Bearer ", 7) != 0)
+		return NULL;
+	header += 7;
+	while (*header == ' ')
+		header++;
+	n = strlen(header);
+	while (n > 0 && (header[n - 1] == ' ' || header[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n > FS_TOKEN_MAX)
+		return NULL;
+	memcpy(out, header, n);
+	out[n] = '\0';
+	return out;
+}
+
+static int authenticate(hub_app *app, hub_request *req, hub_reply *r)
+{
+	char buf[FS_TOKEN_MAX + 2];
+	const char *token = bearer_token(req->authorization, buf);
+	fs_store *s = NULL;
+	fs_device dev;
+	fs_err e = {0, ""};
+	int rc;
+
+	if (token == NULL) {
+		hub_reply_error(r, 401, "unauthorized",
+		                req->authorization ? "malformed credentials: expected "
+		                                     "Authorization: Bearer <token>"
+		                                   : "missing credentials: send Authorization: "
+		                                     "Bearer <token>");
+		r->bearer_challenge = 1;
+		return -1;
+	}
+	rc = hub_pool_get(app->pool, &s, &e);
+	if (rc == 0) {
+		rc = fs_device_authenticate(s, &dev, token, &e);
+		hub_pool_put(app->pool, s);
+	}
+	sodium_memzero(buf, sizeof(buf));
+	switch (rc) {
+	case 0:
+		req->device = dev;
+		return 0;
+	case FS_ENOTFOUND:
+		hub_reply_error(r, 401, "unauthorized", "credentials not recognised");
+		r->bearer_challenge = 1;
+		return -1;
+	case FS_EFORBIDDEN:
+		hub_reply_error(r, 403, "revoked", "this device has been revoked; enroll it again");
+		return -1;
+	default:
+		internal_error(r, rc, &e);
+		return -1;
+	}
+}
+
+/* The query: only "cursor", once, a decimal integer >= 0. */
+static int parse_query(hub_request *req, hub_reply *r)
+{
+	size_t i;
+
+	if (req->query_overflow) {
+		hub_reply_error(r, 400, "bad_request", "too many query parameters");
+		return -1;
+	}
+	for (i = 0; i < req->nquery; i++) {
+		const char *v = req->query[i].value;
+		int64_t n = 0;
+		size_t k;
+
+		if (strcmp(req->query[i].key, "cursor") != 0) {
+			hub_reply_error(r, 400, "bad_request",
+			                "unknown query parameter \"%.40s\"; only cursor is allowed",
+			                req->query[i].key);
+			return -1;
+		}
+		if (req->has_cursor) {
+			hub_reply_error(r, 400, "bad_request", "cursor is given more than once");
+			return -1;
+		}
+		for (k = 0; v != NULL && v[k] >= '0' && v[k] <= '9'; k++) {
+			if (n > (INT64_MAX - (v[k] - '0')) / 10)
+				break;
+			n = n * 10 + (v[k] - '0');
+		}
+		if (v == NULL || k == 0 || v[k] != '\0') {
+			hub_reply_error(r, 400, "bad_request",
+			                "cursor must be a decimal integer from 0 to %" PRId64,
+			                INT64_MAX);
+			return -1;
+		}
+		req->cursor = n;
+		req->has_cursor = 1;
+	}
+	return 0;
+}
+
+static void sync_begin(hub_app *app, hub_request *req, hub_reply *r)
+{
+	unsigned wait;
+
+	if (authenticate(app, req, r) != 0)
+		return;
+	wait = hub_ratelimit_hit(app->rate, req->device.site, monotonic_ms());
+	if (wait != 0) {
+		hub_reply_error(r, 429, "too_many_requests",
+		                "over %u requests per minute from this device; retry in %u s",
+		                app->limits.rate_per_minute, wait);
+		r->retry_after = wait;
+		return;
+	}
+	if (parse_query(req, r) != 0)
+		return;
+	if (!media_type_is(req->content_type, HUB_CHANGESET_TYPE)) {
+		hub_reply_error(r, 415, "unsupported_media_type",
+		                "send the change set as Content-Type: " HUB_CHANGESET_TYPE);
+		return;
+	}
+	if (req->content_encoding == NULL || strcasecmp(req->content_encoding, "gzip") != 0) {
+		hub_reply_error(r, 415, "unsupported_media_type",
+		                "send the change set with Content-Encoding: gzip");
+		return;
+	}
+	if (declared_too_large(req, app->limits.max_body, r))
+		return;
+	req->body_cap = app->limits.max_body;
+}
+
+/* Did fs_changeset_decode fail on the JSON syntax itself? Its parse
+ * errors read "line L column C: ..." (see the note in the reply). */
+static int is_json_syntax_error(const fs_err *e)
+{
+	int line, column, n = 0;
+
+	if (strcmp(e->msg, "changeset: empty") == 0)
+		return 1;
+	return sscanf(e->msg, "line %d column %d:%n", &line, &column, &n) == 2 && n > 0;
+}
+
+/* Inflate and decode the body into cs; 0 or -1 with the reply set. */
+static int sync_decode(hub_app *app, hub_request *req, fs_changeset *cs, hub_reply *r)
+{
+	fs_buf text;
+	fs_err e = {0, ""};
+	int rc;
+
+	fs_changeset_init(cs);
+	if (req->body_over) {
+		hub_reply_error(r, 413, "too_large", "request body is over the cap of %zu bytes",
+		                app->limits.max_body);
+		return -1;
+	}
+	fs_buf_init(&text, app->limits.codec.max_inflated);
+	rc = fs_gzip_inflate(&text, req->body.data, req->body.len, &e);
+	fs_buf_free(&req->body);
+	if (rc == 0)
+		rc = fs_changeset_decode(cs, text.data, text.len, &app->limits.codec, &e);
+	else if (rc == FS_EINVAL)
+		hub_reply_error(r, 400, "bad_gzip", "%s", e.msg);
+	fs_buf_free(&text);
+	if (rc == 0 || r->status != 0)
+		return rc == 0 ? 0 : -1;
+	if (rc == FS_ETOOBIG)
+		hub_reply_error(r, 413, "too_large", "%s", e.msg);
+	else if (rc == FS_EINVAL && is_json_syntax_error(&e))
+		hub_reply_error(r, 400, "bad_json", "%s", e.msg);
+	else if (rc == FS_EINVAL || rc == FS_EVERSION)
+		hub_reply_error(r, 422, "invalid_changeset", "%s", e.msg);
+	else
+		internal_error(r, rc, &e);
+	return -1;
+}
+
+/* Merge cs as the device, under the writer lock; 0 or -1 with the reply
+ * set. The device's sync is noted in the same critical section. */
+static int sync_merge(hub_app *app, fs_store *s, const hub_request *req, const fs_changeset *cs,
+                      hub_reply *r)
+{
+	fs_merge_result res;
+	fs_err e = {0, ""};
+	int rc;
+
+	hub_pool_write_lock(app->pool);
+	rc = fs_sync_hub_receive(s, cs, req->device.site, req->device.region, &res, &e);
+	if (rc == 0)
+		fs_device_note_sync(s, req->device.site, NULL, NULL);
+	hub_pool_write_unlock(app->pool);
+	switch (rc) {
+	case 0:
+		return 0;
+	case FS_EFORBIDDEN:
+		hub_reply_error(r, 403, "forbidden", "%s", e.msg);
+		break;
+	case FS_ECLOCK:
+		hub_reply_json(r, 409,
+		               json_pack("{s:s, s:s, s:I}", "error", "clock_ahead", "message",
+		                         e.msg, "time", (json_int_t)fs_store_now_ms(s)));
+		if (r->status == 409)
+			r->error = "clock_ahead";
+		break;
+	default:
+		internal_error(r, rc, &e);
+		break;
+	}
+	return -1;
+}
+
+static void sync_finish(hub_app *app, hub_request *req, hub_reply *r)
+{
+	fs_changeset in, out;
+	fs_store *s = NULL;
+	fs_buf packed;
+	fs_err e = {0, ""};
+	int rc;
+
+	fs_changeset_init(&out);
+	fs_buf_init(&packed, REPLY_GZIP_MAX);
+	if (sync_decode(app, req, &in, r) != 0)
+		goto cleanup;
+	if (strcmp(in.site, req->device.site) != 0) {
+		hub_reply_error(r, 403, "forbidden",
+		                "site: the change set is from %s, but these credentials are %s's",
+		                in.site, req->device.site);
+		goto cleanup;
+	}
+	rc = hub_pool_get(app->pool, &s, &e);
+	if (rc != 0) {
+		internal_error(r, rc, &e);
+		goto cleanup;
+	}
+	if (sync_merge(app, s, req, &in, r) != 0)
+		goto cleanup;
+	/* Committed: from here the push is acknowledged even if reading the
+	 * reply fails (the kiosk then resends it; merging is idempotent). */
+	rc = fs_sync_hub_outgoing(s, &out, req->device.site, req->device.region, req->cursor,
+	                          app->limits.reply_changes, app->limits.reply_bytes, &e);
+	if (rc == 0)
+		rc = fs_changeset_pack(&packed, &out, &e);
+	if (rc != 0) {
+		internal_error(r, rc, &e);
+		goto cleanup;
+	}
+	r->status = 200;
+	r->body = packed.data;
+	r->len = packed.len;
+	packed.data = NULL;
+	r->content_type = HUB_CHANGESET_TYPE;
+	r->gzip = 1;
+	r->has_ack = 1;
+	r->ack = in.to;
+	r->no_store = 1;
+cleanup:
+	hub_pool_put(app->pool, s);
+	fs_buf_free(&packed);
+	fs_changeset_free(&out);
+	fs_changeset_free(&in);
+}
+
+/* ---- dispatch ---- */
+
+static const struct {
+	const char *path;
+	hub_route route;
+	const char *allow; /* methods, comma-separated, for 405 */
+} routes[] = {
+    {"/health", HUB_ROUTE_HEALTH, "GET, HEAD"},
+    {"/v1/enroll", HUB_ROUTE_ENROLL, "POST"},
+    {"/v1/sync", HUB_ROUTE_SYNC, "POST"},
+};
+
+static int method_allowed(const char *method, hub_route route)
+{
+	if (route == HUB_ROUTE_HEALTH)
+		return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	return strcmp(method, "POST") == 0;
+}
+
+void hub_app_begin(hub_app *app, hub_request *req, hub_reply *r)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(req->path, routes[i].path) == 0)
+			break;
+	if (i == sizeof(routes) / sizeof(routes[0])) {
+		hub_reply_error(r, 404, "not_found", "no such endpoint");
+		return;
+	}
+	if (!method_allowed(req->method, routes[i].route)) {
+		hub_reply_error(r, 405, "method_not_allowed", "use %s for %s", routes[i].allow,
+		                routes[i].path);
+		r->allow = routes[i].allow;
+		return;
+	}
+	req->route = routes[i].route;
+	req->body_cap = 0;
+	switch (req->route) {
+	case HUB_ROUTE_ENROLL:
+		enroll_begin(app, req, r);
+		break;
+	case HUB_ROUTE_SYNC:
+		sync_begin(app, req, r);
+		break;
+	default:
+		break;
+	}
+	if (r->status != 0)
+		note_refusal(app, req, r);
+}
+
+void hub_app_finish(hub_app *app, hub_request *req, hub_reply *r)
+{
+	switch (req->route) {
+	case HUB_ROUTE_HEALTH:
+		health_finish(app, r);
+		break;
+	case HUB_ROUTE_ENROLL:
+		enroll_finish(app, req, r);
+		break;
+	case HUB_ROUTE_SYNC:
+		sync_finish(app, req, r);
+		break;
+	default:
+		hub_reply_error(r, 404, "not_found", "no such endpoint");
+		break;
+	}
+	if (req->route == HUB_ROUTE_SYNC && r->status != 0)
+		note_refusal(app, req, r);
+}

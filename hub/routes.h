@@ -1,0 +1,83 @@
+/* fieldsync-hub: the HTTP endpoints (docs/protocol.md): GET /health,
+ * POST /v1/enroll, POST /v1/sync, independent of the HTTP library.
+ *
+ * The server calls hub_app_begin once the request line and headers are in:
+ * routing, method, credentials, rate limit, media types and declared size
+ * are checked there, so a refused request is answered before its body is
+ * read. Otherwise the server collects the body (at most req->body_cap
+ * bytes; past that it only counts) and calls hub_app_finish. */
+#ifndef HUB_ROUTES_H
+#define HUB_ROUTES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fieldsync/buf.h"
+#include "fieldsync/changeset.h"
+#include "fieldsync/devices.h"
+#include "pool.h"
+#include "reply.h"
+
+typedef struct hub_limits {
+	size_t max_body;          /* sync request body (gzip), bytes */
+	size_t max_enroll_body;   /* enrollment request body, bytes */
+	fs_codec_limits codec;    /* inflated size, changes per set, value size */
+	size_t reply_changes;     /* changes per reply batch */
+	size_t reply_bytes;       /* about this much JSON per reply batch */
+	unsigned rate_per_minute; /* sync requests per device per minute */
+} hub_limits;
+
+/* 8 MiB, 16 KiB, the codec defaults (32 MiB, 20,000, 256 KiB), 5,000
+ * changes / 1 MiB per reply, 120 requests per minute. */
+void hub_limits_default(hub_limits *out);
+
+typedef struct hub_app hub_app;
+
+/* The endpoints over pool (borrowed; must outlive the app). */
+int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err *err);
+void hub_app_free(hub_app *app);
+
+typedef enum hub_route {
+	HUB_ROUTE_NONE = 0,
+	HUB_ROUTE_HEALTH,
+	HUB_ROUTE_ENROLL,
+	HUB_ROUTE_SYNC
+} hub_route;
+
+#define HUB_QUERY_MAX 8
+
+typedef struct hub_query_arg {
+	const char *key, *value; /* value NULL for "?key" without "=" */
+} hub_query_arg;
+
+typedef struct hub_request {
+	/* Set by the server before hub_app_begin; borrowed, valid for the
+	 * whole request; NULL when the header is absent. */
+	const char *method, *path;
+	const char *content_type, *content_encoding, *authorization;
+	const char *content_length;
+	hub_query_arg query[HUB_QUERY_MAX];
+	size_t nquery;
+	int query_overflow; /* more than HUB_QUERY_MAX arguments */
+
+	/* Set by hub_app_begin. */
+	hub_route route;
+	size_t body_cap;
+	fs_device device; /* the authenticated device; site "" when none */
+	int64_t cursor;
+	int has_cursor;
+
+	/* Kept by the server while the body arrives. */
+	fs_buf body;       /* at most body_cap bytes */
+	int body_over;     /* more than body_cap arrived (and was dropped) */
+	uint64_t bytes_in; /* body bytes received, kept or not */
+} hub_request;
+
+/* Header stage. Sets reply (status != 0) when the request is answered
+ * now; otherwise sets route and body_cap and the server reads the body. */
+void hub_app_begin(hub_app *app, hub_request *req, hub_reply *reply);
+
+/* The body is in (req->body, req->body_over): answer the request. */
+void hub_app_finish(hub_app *app, hub_request *req, hub_reply *reply);
+
+#endif

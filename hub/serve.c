@@ -1,0 +1,224 @@
+/* fieldsync-hub serve: run the HTTP server until SIGTERM or SIGINT.
+ *
+ * Stopping: stop accepting connections, let the requests in flight finish
+ * (at most --grace seconds; a second signal cuts the wait short), then
+ * close every connection and the store. A merge is one transaction, so even
+ * a cut request leaves nothing half-written. */
+#include "commands.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "pool.h"
+#include "routes.h"
+#include "server.h"
+
+#define PEM_MAX (1u << 20)
+
+static const char usage[] =
+    "usage: fieldsync-hub serve [--data DIR] [--listen HOST:PORT] [options]\n"
+    "\n"
+    "Serve the sync protocol (docs/protocol.md) over HTTP, or HTTPS with\n"
+    "--tls-cert and --tls-key, until SIGTERM or SIGINT. The store is DIR/hub.db,\n"
+    "created on first use. One line per request is logged to stderr.\n"
+    "\n"
+    "  --data DIR             data directory (default: $FIELDSYNC_DATA)\n"
+    "  --listen HOST:PORT     address to listen on (default " HUB_LISTEN_DEFAULT ";\n"
+    "                         [::1]:PORT for IPv6; port 0 picks a free port)\n"
+    "  --tls-cert FILE        PEM certificate (chain) for HTTPS\n"
+    "  --tls-key FILE         PEM private key for HTTPS\n"
+    "  --threads N            worker threads (default 4)\n"
+    "  --max-connections N    concurrent connections served; more get 503 (default 256)\n"
+    "  --timeout SECONDS      idle connection timeout (default 30)\n"
+    "  --rate-limit N         sync requests per device per minute (default 120)\n"
+    "  --grace SECONDS        how long a stop waits for requests in flight (default 30)\n"
+    "  -h, --help             show this help\n";
+
+typedef struct serve_opts {
+	const char *data, *listen, *cert_file, *key_file;
+	hub_server_config server;
+	hub_limits limits;
+	unsigned grace_s;
+} serve_opts;
+
+static int parse_args(serve_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"data", required_argument, NULL, 'd'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"tls-cert", required_argument, NULL, 'c'},
+	    {"tls-key", required_argument, NULL, 'k'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"max-connections", required_argument, NULL, 'm'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"rate-limit", required_argument, NULL, 'r'},
+	    {"grace", required_argument, NULL, 'g'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	fs_err e = {0, ""};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	hub_server_config_default(&o->server);
+	hub_limits_default(&o->limits);
+	o->listen = HUB_LISTEN_DEFAULT;
+	o->grace_s = 30;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->data = optarg;
+			break;
+		case 'l':
+			o->listen = optarg;
+			break;
+		case 'c':
+			o->cert_file = optarg;
+			break;
+		case 'k':
+			o->key_file = optarg;
+			break;
+		case 't':
+			if (hub_uint_parse(&o->server.threads, optarg, 1, 256) != 0)
+				return hub_usage_fail("serve", "--threads must be 1 to 256");
+			break;
+		case 'm':
+			if (hub_uint_parse(&o->server.connection_limit, optarg, 1, 100000) != 0)
+				return hub_usage_fail("serve",
+				                      "--max-connections must be 1 to 100000");
+			break;
+		case 'T':
+			if (hub_uint_parse(&o->server.timeout_s, optarg, 1, 3600) != 0)
+				return hub_usage_fail("serve",
+				                      "--timeout must be 1 to 3600 seconds");
+			break;
+		case 'r':
+			if (hub_uint_parse(&o->limits.rate_per_minute, optarg, 1, 1000000) != 0)
+				return hub_usage_fail("serve", "--rate-limit must be 1 to 1000000");
+			break;
+		case 'g':
+			if (hub_uint_parse(&o->grace_s, optarg, 0, 3600) != 0)
+				return hub_usage_fail("serve", "--grace must be 0 to 3600 seconds");
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		case ':':
+			return hub_usage_fail("serve", "%s needs a value", argv[optind - 1]);
+		default:
+			return hub_usage_fail("serve", "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return hub_usage_fail("serve", "unexpected argument %s", argv[optind]);
+	if ((o->cert_file == NULL) != (o->key_file == NULL))
+		return hub_usage_fail("serve", "--tls-cert and --tls-key go together");
+	if (hub_listen_parse(&o->server.listen, o->listen, &e) != 0)
+		return hub_usage_fail("serve", "%s", e.msg);
+	o->data = hub_data_dir(o->data);
+	if (o->data == NULL)
+		return hub_usage_fail("serve", "no data directory: pass --data DIR or set "
+		                               "FIELDSYNC_DATA");
+	return 0;
+}
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
+}
+
+/* Wait for requests in flight to finish, up to grace_s; a second signal
+ * stops waiting. */
+static void drain(hub_server *srv, const sigset_t *signals, unsigned grace_s)
+{
+	uint64_t deadline = monotonic_ms() + (uint64_t)grace_s * 1000;
+	struct timespec tick = {0, 20 * 1000 * 1000};
+	unsigned n;
+
+	while ((n = hub_server_in_flight(srv)) > 0) {
+		if (monotonic_ms() >= deadline) {
+			fprintf(stderr,
+			        HUB_PROG ": %u request(s) still in flight after %u s; closing\n", n,
+			        grace_s);
+			return;
+		}
+		if (sigtimedwait(signals, NULL, &tick) > 0) {
+			fprintf(stderr, HUB_PROG ": second signal; closing %u request(s) now\n", n);
+			return;
+		}
+	}
+}
+
+int hub_cmd_serve(int argc, char **argv)
+{
+	serve_opts o;
+	fs_buf cert, key;
+	hub_pool *pool = NULL;
+	hub_app *app = NULL;
+	hub_server *srv = NULL;
+	sigset_t signals;
+	fs_err e = {0, ""};
+	int rc, sig, status = HUB_EXIT_FAIL;
+
+	fs_buf_init(&cert, PEM_MAX);
+	fs_buf_init(&key, PEM_MAX);
+	rc = parse_args(&o, argc, argv);
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (o.cert_file != NULL) {
+		if (hub_file_read(&cert, o.cert_file, PEM_MAX, &e) != 0 ||
+		    hub_file_read(&key, o.key_file, PEM_MAX, &e) != 0) {
+			hub_fail("%s", e.msg);
+			goto cleanup;
+		}
+		o.server.tls_cert_pem = cert.data;
+		o.server.tls_key_pem = key.data;
+	}
+	/* Signals are taken synchronously by this thread (sigwait); block them
+	 * before any thread starts so the workers inherit the mask. */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (hub_pool_open(&pool, o.data, &e) != 0 || hub_app_new(&app, pool, &o.limits, &e) != 0 ||
+	    hub_server_start(&srv, &o.server, app, &e) != 0) {
+		hub_fail("%s", e.msg);
+		goto cleanup;
+	}
+	fprintf(stderr, HUB_PROG ": listening on %s://%s%s%s:%u (data %s)\n",
+	        o.cert_file ? "https" : "http", o.server.listen.ipv6 ? "[" : "",
+	        o.server.listen.host, o.server.listen.ipv6 ? "]" : "", hub_server_port(srv),
+	        o.data);
+	fflush(stderr);
+	while (sigwait(&signals, &sig) != 0)
+		;
+	fprintf(stderr, HUB_PROG ": %s received; finishing %u request(s) in flight\n",
+	        sig == SIGTERM ? "SIGTERM" : "SIGINT", hub_server_in_flight(srv));
+	hub_server_quiesce(srv);
+	drain(srv, &signals, o.grace_s);
+	hub_server_stop(srv);
+	srv = NULL;
+	fprintf(stderr, HUB_PROG ": stopped\n");
+	status = HUB_EXIT_OK;
+cleanup:
+	hub_server_stop(srv);
+	hub_app_free(app);
+	hub_pool_close(pool);
+	if (key.data != NULL)
+		sodium_memzero(key.data, key.len);
+	fs_buf_free(&key);
+	fs_buf_free(&cert);
+	return status;
+}
