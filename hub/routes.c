@@ -481,8 +481,6 @@ static int sync_merge(hub_app *app, fs_store *s, const hub_request *req, const f
 
 	hub_pool_write_lock(app->pool);
 	rc = fs_sync_hub_receive(s, cs, req->device.site, req->device.region, &res, &e);
-	if (rc == 0)
-		fs_device_note_sync(s, req->device.site, NULL, NULL);
 	hub_pool_write_unlock(app->pool);
 	switch (rc) {
 	case 0:

@@ -36,7 +36,8 @@ typedef struct fs_merge_opts {
 	unsigned allowed_tables;
 	const char *region;
 	/* When set, cs->to is recorded as this peer's pull cursor in the same
-	 * transaction. */
+	 * transaction. With author_site set, a registered device's last sync
+	 * time (devices.h) is also recorded in it. */
 	const char *peer;
 } fs_merge_opts;
 
