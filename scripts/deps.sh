@@ -8,12 +8,19 @@ FIELDSYNC_PACKAGES=(build-essential cmake pkg-config gzip
 # The hub's end-to-end tests (tests/e2e/hub_*.sh): curl, the sqlite3 shell
 # (store digests), openssl (a test certificate for HTTPS).
 FIELDSYNC_PACKAGES+=(curl sqlite3 openssl)
+# The kiosk web UI's browser tests: Debian's Chromium, and a font with the
+# letters of Urdu (right-to-left questionnaires).
+FIELDSYNC_PACKAGES+=(chromium fonts-noto-core)
 
 fieldsync_install_deps() {
   local missing=() p
   for p in "${FIELDSYNC_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # Node.js may come from elsewhere than Debian (its npm bundled): look for
+  # the commands, not the packages.
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "fieldsync: installing missing packages: ${missing[*]}" >&2
   local sudo=()

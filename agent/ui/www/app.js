@@ -1,0 +1,1009 @@
+/* fieldsync kiosk: the page (docs/kiosk.md).
+ *
+ * Screens are built with DOM calls (never innerHTML with data) into <main>.
+ * A person's answers live only in the variable `person` until they are
+ * sent; they are never put in a URL, in localStorage or sessionStorage, or
+ * in history entries (the page never pushes one). After a submit, a
+ * declined consent or an idle timeout, wipe() clears the inputs and reloads
+ * the page, so nothing of that person is left in memory either.
+ * Rules on answers are validate.js, the twin of core's. */
+(function () {
+	'use strict';
+
+	var V = window.FsValidate, STR = window.FsStrings;
+	var main = document.getElementById('main');
+	var kiosk = null;   /* GET /api/kiosk */
+	var person = null;  /* {doc, today, lang, answers, index, started, assisted, back} */
+	var worker = null;  /* {name, idle_s} while in worker mode */
+	var uiLang = 'en';
+	var has = Object.prototype.hasOwnProperty;
+
+	/* ---- small helpers ---- */
+
+	function el(tag, attrs, kids) {
+		var e = document.createElement(tag);
+		Object.keys(attrs || {}).forEach(function (k) {
+			var v = attrs[k];
+			if (v === null || v === undefined || v === false)
+				return;
+			if (k === 'text')
+				e.textContent = v;
+			else if (k.slice(0, 2) === 'on')
+				e.addEventListener(k.slice(2), v);
+			else
+				e.setAttribute(k, v === true ? '' : v);
+		});
+		(kids || []).forEach(function (c) {
+			if (c !== null && c !== undefined)
+				e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+		});
+		return e;
+	}
+
+	function t(key, vars) {
+		var tab = STR.text[uiLang] || STR.text.en;
+		var s = has.call(tab, key) ? tab[key] : STR.text.en[key];
+		Object.keys(vars || {}).forEach(function (k) {
+			s = s.split('{' + k + '}').join(String(vars[k]));
+		});
+		return s;
+	}
+
+	function baseLang(tag) {
+		return tag.split('-')[0].toLowerCase();
+	}
+
+	function setLanguage(tag) {
+		uiLang = STR.text[tag] ? tag : STR.text[baseLang(tag)] ? baseLang(tag) : 'en';
+		document.documentElement.lang = tag;
+		document.documentElement.dir = STR.rtl.indexOf(baseLang(tag)) >= 0 ? 'rtl' : 'ltr';
+		document.getElementById('btn-text').textContent = t('larger_text');
+		document.getElementById('btn-language').textContent = t('language');
+	}
+
+	function qtext(v) {
+		return person ? V.text(person.doc, v, person.lang) : '';
+	}
+
+	function api(method, path, body) {
+		var init = {method: method, credentials: 'same-origin', cache: 'no-store',
+			headers: {'Accept': 'application/json'}};
+		if (body !== undefined) {
+			init.headers['Content-Type'] = 'application/json';
+			init.body = JSON.stringify(body);
+		}
+		return fetch(path, init).then(function (r) {
+			return r.json().catch(function () { return {}; }).then(function (d) {
+				return {status: r.status, data: d};
+			});
+		}, function () {
+			return {status: 0, data: {error: 'network', message: 'the kiosk service is not answering'}};
+		});
+	}
+
+	function announce(text) {
+		var a = document.getElementById('announce');
+		a.textContent = '';
+		setTimeout(function () { a.textContent = text; }, 50);
+	}
+
+	/* Show a screen: its heading gets focus so screen readers start there. */
+	function show(nodes, title) {
+		main.textContent = '';
+		nodes.forEach(function (n) { if (n) main.appendChild(n); });
+		document.getElementById('bar-title').textContent = title || '';
+		document.title = title || 'Kiosk';
+		var h = main.querySelector('h1');
+		if (h) {
+			h.setAttribute('tabindex', '-1');
+			h.focus();
+		}
+		window.scrollTo(0, 0);
+	}
+
+	/* ---- idle timeout, with a warning first ---- */
+
+	var idle = {total: 0, expire: null, warnAt: 0, timer: null, tick: null, end: 0};
+
+	function idleStop() {
+		clearTimeout(idle.timer);
+		clearInterval(idle.tick);
+		idle.expire = null;
+		document.getElementById('idle').hidden = true;
+	}
+
+	function idleArm(seconds, expire) {
+		idleStop();
+		idle.total = seconds;
+		idle.expire = expire;
+		idleReset();
+	}
+
+	function idleReset() {
+		if (!idle.expire)
+			return;
+		clearTimeout(idle.timer);
+		clearInterval(idle.tick);
+		document.getElementById('idle').hidden = true;
+		var warn = Math.min(30, Math.max(2, Math.floor(idle.total / 3)));
+		idle.timer = setTimeout(idleWarn, (idle.total - warn) * 1000);
+		idle.end = Date.now() + idle.total * 1000;
+	}
+
+	function idleWarn() {
+		var box = document.getElementById('idle');
+		document.getElementById('idle-title').textContent = t('idle_title');
+		document.getElementById('idle-stay').textContent = t('still_here');
+		idle.returnFocus = document.activeElement;
+		box.hidden = false;
+		document.getElementById('idle-stay').focus();
+		function update() {
+			var left = Math.max(0, Math.ceil((idle.end - Date.now()) / 1000));
+			document.getElementById('idle-text').textContent = t('idle_text', {n: left});
+			if (left <= 0) {
+				var fn = idle.expire;
+				idleStop();
+				if (fn)
+					fn();
+			}
+		}
+		update();
+		idle.tick = setInterval(update, 1000);
+	}
+
+	function onActivity() {
+		if (!idle.expire)
+			return;
+		var box = document.getElementById('idle');
+		if (!box.hidden) {
+			idleReset();
+			if (idle.returnFocus && document.body.contains(idle.returnFocus))
+				idle.returnFocus.focus();
+			return;
+		}
+		idleReset();
+	}
+
+	['pointerdown', 'keydown', 'input', 'wheel', 'touchstart'].forEach(function (ev) {
+		document.addEventListener(ev, onActivity, {capture: true, passive: true});
+	});
+
+	/* Everything of the person (or worker) goes: inputs emptied, state
+	 * dropped, then a fresh page replaces this one without a history
+	 * entry. hash "#worker" returns to worker mode (the session cookie
+	 * decides whether it is still open). */
+	function wipe(hash) {
+		idleStop();
+		person = null;
+		Array.prototype.forEach.call(document.querySelectorAll('input, textarea, select'),
+			function (i) {
+				if (i.type === 'radio' || i.type === 'checkbox')
+					i.checked = false;
+				else
+					i.value = '';
+			});
+		main.textContent = '';
+		history.replaceState(null, '', '/' + (hash || ''));
+		location.reload();
+	}
+
+	/* ---- welcome ---- */
+
+	function welcome() {
+		setLanguage('en');
+		document.getElementById('btn-language').hidden = true;
+		idleStop();
+		var list = kiosk.questionnaires.map(function (q) {
+			var lang = q.languages[0];
+			var title = q.title[lang];
+			return el('li', {}, [el('button', {type: 'button', 'class': 'big', lang: lang,
+				onclick: function () { begin(q.id, false); }}, [title])]);
+		});
+		show([
+			el('h1', {text: t('welcome')}),
+			el('p', {'class': 'lead', text: t('welcome_lead')}),
+			list.length ? el('ul', {'class': 'choices-list'}, list)
+				: el('p', {text: t('none_offered')}),
+			el('div', {'class': 'footer-actions'}, [
+				el('button', {type: 'button', 'class': 'quiet', id: 'btn-staff',
+					onclick: pinScreen, text: t('staff')})])
+		], '');
+	}
+
+	/* ---- a person's questionnaire ---- */
+
+	function begin(id, assisted) {
+		api('GET', '/api/questionnaires/' + encodeURIComponent(id)).then(function (r) {
+			if (r.status !== 200) {
+				show([el('h1', {text: t('save_failed')})], '');
+				return;
+			}
+			var doc = r.data.questionnaire;
+			person = {doc: doc, today: r.data.today, lang: doc.languages[0], answers: {},
+				index: -1, started: Date.now(), assisted: assisted, errors: {}};
+			setLanguage(person.lang);
+			idleArm(kiosk.idle_timeout_s, function () { wipe(assisted ? '#worker' : ''); });
+			if (doc.languages.length > 1)
+				languageScreen(startQuestions);
+			else
+				startQuestions();
+		});
+	}
+
+	function languageScreen(then) {
+		var doc = person.doc;
+		document.getElementById('btn-language').hidden = true;
+		var buttons = doc.languages.map(function (tag) {
+			var name = STR.names[tag] || STR.names[baseLang(tag)] || tag;
+			return el('li', {}, [el('button', {type: 'button', 'class': 'big', lang: tag,
+				dir: STR.rtl.indexOf(baseLang(tag)) >= 0 ? 'rtl' : 'ltr',
+				'aria-pressed': tag === person.lang ? 'true' : 'false',
+				onclick: function () {
+					person.lang = tag;
+					setLanguage(tag);
+					then();
+				}}, [name])]);
+		});
+		show([el('h1', {text: t('choose_language')}),
+			el('ul', {'class': 'choices-list'}, buttons),
+			el('div', {'class': 'footer-actions'}, [
+				el('button', {type: 'button', 'class': 'quiet', text: t('back'),
+					onclick: function () { cancelPerson(); }})])],
+			qtext(doc.title));
+	}
+
+	function cancelPerson() {
+		wipe(person && person.assisted ? '#worker' : '');
+	}
+
+	function startQuestions() {
+		if (person.doc.intro !== undefined)
+			introScreen();
+		else
+			goTo(nextShown(-1));
+	}
+
+	function languageButton() {
+		var b = document.getElementById('btn-language');
+		b.hidden = person.doc.languages.length < 2;
+		b.onclick = function () {
+			var at = person.index;
+			languageScreen(function () {
+				if (at < 0)
+					introScreen();
+				else
+					goTo(at);
+			});
+		};
+	}
+
+	function introScreen() {
+		var doc = person.doc;
+		person.index = -1;
+		languageButton();
+		show([el('h1', {text: qtext(doc.title)}),
+			el('p', {'class': 'lead', text: qtext(doc.intro)}),
+			el('div', {'class': 'nav'}, [
+				el('button', {type: 'button', 'class': 'secondary', text: t('back'),
+					onclick: cancelPerson}),
+				el('button', {type: 'button', 'class': 'primary', text: t('start'),
+					onclick: function () { goTo(nextShown(-1)); }})])],
+			qtext(doc.title));
+	}
+
+	/* Answers of the questions shown, in order: what would be sent. */
+	function pruned() {
+		var out = {}, doc = person.doc;
+		doc.questions.forEach(function (q, i) {
+			if (has.call(person.answers, q.id) && q.type !== 'info' && V.isShown(doc, i, out))
+				out[q.id] = person.answers[q.id];
+		});
+		return out;
+	}
+
+	function nextShown(i) {
+		var doc = person.doc, a = pruned();
+		for (var j = i + 1; j < doc.questions.length; j++)
+			if (V.isShown(doc, j, a))
+				return j;
+		return -1;
+	}
+
+	function prevShown(i) {
+		var doc = person.doc, a = pruned();
+		for (var j = i - 1; j >= 0; j--)
+			if (V.isShown(doc, j, a))
+				return j;
+		return -1;
+	}
+
+	function goTo(i) {
+		if (i < 0) {
+			submit();
+			return;
+		}
+		person.index = i;
+		renderQuestion();
+	}
+
+	/* Plain words for a fault (rule from validate.js or core). */
+	function plainError(q, f) {
+		switch (f.rule) {
+		case 'required': return t('err_required');
+		case 'option': return t('err_option');
+		case 'integer': return t('err_integer');
+		case 'date': return t('err_date');
+		case 'max_length': return t('err_length', {n: q.max_length || 2000});
+		case 'empty': return q.type === 'multi_choice' ? t('err_required') : t('err_empty');
+		case 'type':
+			return q.type === 'number' || q.type === 'scale' ? t('err_number')
+				: q.type === 'date' ? t('err_date') : t('err_other');
+		case 'min':
+		case 'max':
+			if (q.type === 'multi_choice')
+				return t(f.rule === 'min' ? 'err_multi_min' : 'err_multi_max', {n: q[f.rule]});
+			if (q.type === 'date') {
+				var d = q[f.rule] === 'today' ? t('err_today') : localDate(q[f.rule]);
+				return t(f.rule === 'min' ? 'err_date_min' : 'err_date_max', {d: d});
+			}
+			return t(f.rule === 'min' ? 'err_min' : 'err_max', {n: q[f.rule]});
+		default: return t('err_other');
+		}
+	}
+
+	function localDate(iso) {
+		var p = iso.split('-');
+		try {
+			return new Date(Date.UTC(+p[0], +p[1] - 1, +p[2])).toLocaleDateString(
+				person.lang, {timeZone: 'UTC', year: 'numeric', month: 'long', day: 'numeric'});
+		} catch (e) {
+			return iso;
+		}
+	}
+
+	/* The input(s) of question q, with the answer a already given. */
+	function renderInput(q, a, described) {
+		var id = 'q-' + q.id, name = 'q_' + q.id;
+		function choice(type, value, label, checked) {
+			return el('label', {'class': 'choice'}, [
+				el('input', {type: type, name: name, value: String(value),
+					checked: checked, 'aria-describedby': described}),
+				el('span', {text: label})]);
+		}
+		switch (q.type) {
+		case 'single_choice':
+			return el('div', {'class': 'choices'}, q.options.map(function (o) {
+				return choice('radio', o.value, qtext(o.label), a === o.value);
+			}));
+		case 'multi_choice':
+			return el('div', {'class': 'choices'}, q.options.map(function (o) {
+				return choice('checkbox', o.value, qtext(o.label),
+					Array.isArray(a) && a.indexOf(o.value) >= 0);
+			}));
+		case 'yes_no':
+		case 'consent':
+			return el('div', {'class': 'choices two'}, [
+				choice('radio', 'true', t(q.type === 'consent' ? 'consent_yes' : 'yes'), a === true),
+				choice('radio', 'false', t(q.type === 'consent' ? 'consent_no' : 'no'), a === false)]);
+		case 'scale':
+			var opts = [];
+			for (var n = q.min; n <= q.max; n++)
+				opts.push(choice('radio', n, String(n), a === n));
+			return el('div', {'class': 'scale-wrap'}, [
+				el('div', {'class': 'scale'}, opts),
+				el('div', {'class': 'scale-labels', 'aria-hidden': 'true'}, [
+					el('span', {text: q.min_label ? qtext(q.min_label) : ''}),
+					el('span', {text: q.max_label ? qtext(q.max_label) : ''})])]);
+		case 'text':
+			return el(q.multiline ? 'textarea' : 'input', {id: id, name: name,
+				type: q.multiline ? null : 'text', rows: q.multiline ? 5 : null,
+				autocomplete: 'off', autocapitalize: 'sentences', spellcheck: 'false',
+				'aria-describedby': described, 'class': 'field', dir: 'auto'});
+		case 'number':
+			return el('input', {id: id, name: name, type: 'text',
+				inputmode: q.integer ? 'numeric' : 'decimal', autocomplete: 'off',
+				'aria-describedby': described, 'class': 'field short'});
+		case 'date':
+			return el('input', {id: id, name: name, type: 'date', autocomplete: 'off',
+				min: q.min === 'today' ? person.today : q.min,
+				max: q.max === 'today' ? person.today : q.max,
+				'aria-describedby': described, 'class': 'field short'});
+		default:
+			return null;
+		}
+	}
+
+	/* What the inputs hold: {v} (undefined: no answer) or {rule} when
+	 * what was typed cannot be an answer of this type. */
+	function readAnswer(q) {
+		var form = main.querySelector('form');
+		var inputs = form.querySelectorAll('[name="q_' + q.id + '"]');
+		var checked = Array.prototype.filter.call(inputs, function (i) { return i.checked; });
+		var s;
+		switch (q.type) {
+		case 'single_choice':
+			return {v: checked.length ? checked[0].value : undefined};
+		case 'multi_choice':
+			return {v: checked.length ? checked.map(function (i) { return i.value; }) : undefined};
+		case 'yes_no':
+		case 'consent':
+			return {v: checked.length ? checked[0].value === 'true' : undefined};
+		case 'scale':
+			return {v: checked.length ? Number(checked[0].value) : undefined};
+		case 'text':
+			s = inputs[0].value.trim();
+			return {v: s === '' ? undefined : s};
+		case 'number':
+			s = inputs[0].value.trim().replace(',', '.');
+			if (s === '')
+				return {v: undefined};
+			if (!/^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(s))
+				return {rule: 'type'};
+			return {v: Number(s)};
+		case 'date':
+			if (inputs[0].validity && inputs[0].validity.badInput)
+				return {rule: 'date'};
+			return {v: inputs[0].value === '' ? undefined : inputs[0].value};
+		default:
+			return {v: undefined};
+		}
+	}
+
+	function showError(q, text) {
+		var box = document.getElementById('err-' + q.id);
+		box.textContent = text;
+		box.hidden = false;
+		Array.prototype.forEach.call(main.querySelectorAll('[name="q_' + q.id + '"]'),
+			function (i) { i.setAttribute('aria-invalid', 'true'); });
+		var first = main.querySelector('[name="q_' + q.id + '"]');
+		if (first)
+			first.focus();
+	}
+
+	function renderQuestion() {
+		var doc = person.doc, q = doc.questions[person.index];
+		var a = person.answers[q.id];
+		var shown = V.shownQuestions(doc, pruned());
+		var pos = shown.indexOf(q.id) + 1, total = Math.max(shown.length, pos);
+		var hintId = 'hint-' + q.id, errId = 'err-' + q.id;
+		var described = (q.hint ? hintId + ' ' : '') + errId;
+		var isLast = nextShown(person.index) < 0;
+		var label = qtext(q.label);
+		var input = renderInput(q, a, described);
+		var grouped = ['single_choice', 'multi_choice', 'yes_no', 'consent', 'scale'].indexOf(q.type) >= 0;
+		var notes = [];
+
+		languageButton();
+		if (q.hint)
+			notes.push(el('p', {'class': 'hint', id: hintId, text: qtext(q.hint)}));
+		if (q.type === 'scale')
+			notes.push(el('p', {'class': 'hint', text: t('choose_range', {min: q.min, max: q.max})}));
+		if (q.type !== 'info' && q.required !== true)
+			notes.push(el('p', {'class': 'hint', text: t('optional')}));
+		var err = el('p', {'class': 'error', id: errId, role: 'alert', hidden: true});
+		var body;
+		if (q.type === 'info') {
+			body = [el('h1', {'class': 'q-label', text: label})];
+		} else if (grouped) {
+			body = [el('fieldset', {'aria-describedby': described}, [
+				el('legend', {}, [el('h1', {'class': 'q-label', text: label})])]
+				.concat(notes).concat([err, input]))];
+		} else {
+			body = [el('h1', {'class': 'q-label'}, [el('label', {'for': 'q-' + q.id, text: label})])]
+				.concat(notes).concat([err, input]);
+		}
+		var form = el('form', {autocomplete: 'off', novalidate: true, 'class': 'question',
+			onsubmit: function (e) { e.preventDefault(); next(); }},
+		body.concat([el('div', {'class': 'nav'}, [
+			el('button', {type: 'button', 'class': 'secondary', text: t('back'), onclick: back}),
+			el('button', {type: 'submit', 'class': 'primary', id: 'btn-next',
+				text: isLast ? t('submit') : t('next')})])]));
+		show([el('div', {'class': 'progress-row'}, [
+			el('span', {'class': 'progress-text', text: t('progress', {n: pos, total: total})}),
+			el('progress', {max: total, value: pos, 'aria-label': t('progress', {n: pos, total: total})})]),
+		form], qtext(doc.title));
+		if (q.type === 'text' || q.type === 'number' || q.type === 'date') {
+			var f = document.getElementById('q-' + q.id);
+			f.value = a === undefined ? '' : String(a);
+		}
+		/* Conditions are evaluated as the person answers: the button says
+		 * "send" when nothing would follow this answer. */
+		form.addEventListener('change', function () {
+			var r = readAnswer(q), saved = person.answers[q.id];
+			if (r.rule === undefined) {
+				if (r.v === undefined)
+					delete person.answers[q.id];
+				else
+					person.answers[q.id] = r.v;
+			}
+			var last = nextShown(person.index) < 0;
+			if (saved === undefined)
+				delete person.answers[q.id];
+			else
+				person.answers[q.id] = saved;
+			document.getElementById('btn-next').textContent = last ? t('submit') : t('next');
+		});
+		if (person.errors[q.id]) {
+			showError(q, person.errors[q.id]);
+			delete person.errors[q.id];
+		}
+	}
+
+	function next() {
+		var doc = person.doc, q = doc.questions[person.index];
+		var r = readAnswer(q);
+		if (r.rule !== undefined) {
+			showError(q, plainError(q, {rule: r.rule}));
+			return;
+		}
+		var f = V.validateQuestion(q, r.v, person.today);
+		if (!f.ok && f.rule !== 'consent_declined') {
+			showError(q, plainError(q, f));
+			return;
+		}
+		if (r.v === undefined)
+			delete person.answers[q.id];
+		else
+			person.answers[q.id] = r.v;
+		if (f.rule === 'consent_declined') {
+			declined();
+			return;
+		}
+		goTo(nextShown(person.index));
+	}
+
+	function back() {
+		var q = person.doc.questions[person.index];
+		var r = readAnswer(q);
+		if (r.rule === undefined && V.validateQuestion(q, r.v, person.today).ok) {
+			if (r.v === undefined)
+				delete person.answers[q.id];
+			else
+				person.answers[q.id] = r.v;
+		}
+		var p = prevShown(person.index);
+		if (p >= 0)
+			goTo(p);
+		else if (person.doc.intro !== undefined)
+			introScreen();
+		else if (person.doc.languages.length > 1)
+			languageScreen(startQuestions);
+		else
+			cancelPerson();
+	}
+
+	function submit() {
+		var doc = person.doc, answers = pruned();
+		var f = V.validateAnswers(doc, answers, person.today);
+		if (!f.ok) {
+			jumpToFault(f);
+			return;
+		}
+		var btn = document.getElementById('btn-next');
+		if (btn) {
+			btn.disabled = true;
+			btn.textContent = t('saving');
+		}
+		api('POST', '/api/responses', {questionnaire: doc.id, version: doc.version,
+			language: person.lang, elapsed_ms: Date.now() - person.started,
+			assisted: person.assisted, answers: answers}).then(function (r) {
+			if (r.status === 201) {
+				finished('thanks_title', 'thanks_text');
+				return;
+			}
+			if (r.status === 422 && r.data.question) {
+				jumpToFault(r.data);
+				return;
+			}
+			if (btn) {
+				btn.disabled = false;
+				btn.textContent = t('submit');
+			}
+			var q = doc.questions[person.index];
+			showError(q, t('save_failed'));
+		});
+	}
+
+	function jumpToFault(f) {
+		var doc = person.doc;
+		for (var i = 0; i < doc.questions.length; i++) {
+			if (doc.questions[i].id === f.question) {
+				person.errors[f.question] = plainError(doc.questions[i], f);
+				goTo(i);
+				return;
+			}
+		}
+		showError(doc.questions[person.index], t('save_failed'));
+	}
+
+	/* The end for this person: nothing of theirs stays in the page. */
+	function finished(titleKey, textKey) {
+		var assisted = person.assisted;
+		person.answers = {};
+		person = null;
+		idleStop();
+		document.getElementById('btn-language').hidden = true;
+		var left = 10;
+		var note = el('p', {'class': 'hint', text: t('returning', {n: left})});
+		show([el('div', {'class': 'done'}, [
+			el('h1', {text: t(titleKey)}),
+			el('p', {'class': 'lead', text: t(textKey)}),
+			note,
+			el('button', {type: 'button', 'class': 'primary', text: t('finish'),
+				onclick: function () { wipe(assisted ? '#worker' : ''); }})])], '');
+		var timer = setInterval(function () {
+			left--;
+			note.textContent = t('returning', {n: Math.max(left, 0)});
+			if (left <= 0) {
+				clearInterval(timer);
+				wipe(assisted ? '#worker' : '');
+			}
+		}, 1000);
+		history.replaceState(null, '', '/');
+		announce(t(textKey));
+	}
+
+	function declined() {
+		finished('declined_title', 'declined_text');
+	}
+
+	/* ---- worker mode ---- */
+
+	function pinScreen() {
+		setLanguage('en');
+		var msg = el('p', {'class': 'error', id: 'pin-error', role: 'alert', hidden: true});
+		var form = el('form', {autocomplete: 'off', novalidate: true, 'class': 'pin',
+			onsubmit: function (e) {
+				e.preventDefault();
+				var name = document.getElementById('w-name'), pin = document.getElementById('w-pin');
+				var body = {name: name.value.trim(), pin: pin.value};
+				pin.value = '';
+				api('POST', '/api/worker/login', body).then(function (r) {
+					if (r.status === 200) {
+						name.value = '';
+						worker = {name: r.data.worker, idle_s: r.data.idle_s};
+						workerHome('followups');
+						return;
+					}
+					msg.hidden = false;
+					msg.textContent = r.status === 429 ? r.data.message
+						: r.status === 401 ? 'Wrong name or PIN.' : 'Worker mode is not available: ' + r.data.message;
+					pin.focus();
+				});
+			}}, [
+			el('label', {'for': 'w-name', text: 'Your worker name'}),
+			el('input', {id: 'w-name', type: 'text', 'class': 'field short', autocomplete: 'off',
+				autocapitalize: 'off', spellcheck: 'false', 'aria-describedby': 'pin-error'}),
+			el('label', {'for': 'w-pin', text: 'PIN'}),
+			el('input', {id: 'w-pin', type: 'password', inputmode: 'numeric', 'class': 'field short',
+				autocomplete: 'off', 'aria-describedby': 'pin-error'}),
+			msg,
+			el('div', {'class': 'nav'}, [
+				el('button', {type: 'button', 'class': 'secondary', text: 'Cancel',
+					onclick: function () { wipe(''); }}),
+				el('button', {type: 'submit', 'class': 'primary', text: 'Enter worker mode'})])]);
+		idleArm(kiosk.idle_timeout_s, function () { wipe(''); });
+		show([el('h1', {text: 'Worker mode'}), form], 'Staff');
+	}
+
+	function lockWorker() {
+		worker = null;
+		api('POST', '/api/worker/logout', {}).then(function () { wipe(''); });
+	}
+
+	function need(r) {
+		if (r.status === 401) {
+			lockWorker();
+			return false;
+		}
+		return true;
+	}
+
+	var sections = [
+		['followups', 'Follow-ups due'], ['contacts', 'Contacts'], ['new', 'New contact'],
+		['assist', 'Help someone answer'], ['kiosk', 'Kiosk and sync']];
+
+	function workerHome(section, arg) {
+		setLanguage('en');
+		document.getElementById('btn-language').hidden = true;
+		idleArm(worker.idle_s, lockWorker);
+		var nav = el('nav', {'aria-label': 'Worker mode', 'class': 'worker-nav'},
+			sections.map(function (s) {
+				return el('button', {type: 'button', 'aria-current': s[0] === section ? 'page' : null,
+					onclick: function () { workerHome(s[0]); }, text: s[1]});
+			}).concat([el('button', {type: 'button', 'class': 'lock', onclick: lockWorker,
+				text: 'Lock'})]));
+		var body = el('section', {'class': 'worker-body', 'aria-live': 'polite'});
+		show([nav, body], 'Worker mode: ' + worker.name);
+		({followups: followups, contacts: contactList, 'new': contactForm, edit: contactForm,
+			assist: assistList, kiosk: kioskSettings})[section](body, arg);
+	}
+
+	function heading(body, text) {
+		body.textContent = '';
+		var h = el('h1', {text: text, tabindex: '-1'});
+		body.appendChild(h);
+		h.focus();
+		return h;
+	}
+
+	function localTime(iso) {
+		if (!iso)
+			return '';
+		var d = new Date(iso);
+		return isNaN(d) ? iso : d.toLocaleString('en-GB', {dateStyle: 'medium', timeStyle: 'short'});
+	}
+
+	function contactTable(list, withDue) {
+		if (!list.length)
+			return el('p', {text: withDue ? 'No follow-ups are due.' : 'No contacts yet.'});
+		var head = ['Person', 'Contact', 'Channel', 'Follow-up', 'Status', ''];
+		return el('table', {'class': 'contacts'}, [
+			el('thead', {}, [el('tr', {}, head.map(function (h) {
+				return el('th', {scope: 'col', text: h});
+			}))]),
+			el('tbody', {}, list.map(function (c) {
+				return el('tr', {'class': c.overdue ? 'overdue' : null}, [
+					el('th', {scope: 'row', text: c.person_ref}),
+					el('td', {text: localTime(c.contact_at)}),
+					el('td', {text: (c.channel || '').replace('_', ' ')}),
+					el('td', {text: (c.follow_up_date || '') + (c.overdue ? ' (overdue)' : '')}),
+					el('td', {text: c.status}),
+					el('td', {}, [el('button', {type: 'button', 'class': 'small',
+						'aria-label': 'Edit contact ' + c.person_ref, text: 'Edit',
+						onclick: function () { workerHome('edit', c.id); }})])]);
+			}))]);
+	}
+
+	function followups(body) {
+		heading(body, 'Follow-ups due today or overdue');
+		api('GET', '/api/worker/followups').then(function (r) {
+			if (!need(r))
+				return;
+			body.appendChild(el('p', {'class': 'hint', text: 'Across the kiosks of this region, as of the last sync. Today is ' + r.data.today + '.'}));
+			body.appendChild(contactTable(r.data.due || [], true));
+		});
+	}
+
+	function contactList(body) {
+		heading(body, 'Contacts in this region');
+		api('GET', '/api/worker/contacts').then(function (r) {
+			if (!need(r))
+				return;
+			body.appendChild(contactTable(r.data.contacts || [], false));
+		});
+	}
+
+	function pad(n) {
+		return (n < 10 ? '0' : '') + n;
+	}
+
+	function toLocalInput(iso) {
+		var d = iso ? new Date(iso) : new Date();
+		return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' +
+			pad(d.getHours()) + ':' + pad(d.getMinutes());
+	}
+
+	function field(id, label, input, hint) {
+		input.id = 'c-' + id;
+		if (hint)
+			input.setAttribute('aria-describedby', 'c-' + id + '-hint');
+		return el('div', {'class': 'form-row'}, [el('label', {'for': 'c-' + id, text: label}),
+			hint ? el('p', {'class': 'hint', id: 'c-' + id + '-hint', text: hint}) : null, input]);
+	}
+
+	function select(values, current) {
+		return el('select', {'class': 'field short'}, values.map(function (v) {
+			return el('option', {value: v, selected: v === current, text: v.replace('_', ' ')});
+		}));
+	}
+
+	function contactForm(body, id) {
+		heading(body, id ? 'Update contact' : 'New contact');
+		if (!id) {
+			fillContactForm(body, null);
+			return;
+		}
+		api('GET', '/api/worker/contacts/' + encodeURIComponent(id)).then(function (r) {
+			if (need(r))
+				fillContactForm(body, r.data.contact);
+		});
+	}
+
+	function fillContactForm(body, c) {
+		c = c || {};
+		var list = function (v) { return Array.isArray(v) ? v.join(', ') : ''; };
+		var inputs = {
+			person_ref: el('input', {type: 'text', 'class': 'field short', autocomplete: 'off', value: c.person_ref || ''}),
+			contact_at: el('input', {type: 'datetime-local', 'class': 'field short', autocomplete: 'off', value: toLocalInput(c.contact_at)}),
+			channel: select(['in_person', 'phone', 'video', 'text', 'group'], c.channel || 'in_person'),
+			duration_min: el('input', {type: 'text', inputmode: 'numeric', 'class': 'field short', autocomplete: 'off',
+				value: c.duration_min === undefined || c.duration_min === null ? '' : String(c.duration_min)}),
+			topics: el('input', {type: 'text', 'class': 'field', autocomplete: 'off', value: list(c.topics)}),
+			support: el('textarea', {'class': 'field', rows: 3, autocomplete: 'off'}),
+			signposted: el('input', {type: 'text', 'class': 'field', autocomplete: 'off', value: list(c.signposted)}),
+			follow_up_date: el('input', {type: 'date', 'class': 'field short', autocomplete: 'off', value: c.follow_up_date || ''}),
+			follow_up_done: el('input', {type: 'checkbox', checked: c.follow_up_done === true}),
+			status: select(['open', 'closed'], c.status || 'open'),
+			worker: el('input', {type: 'text', 'class': 'field short', autocomplete: 'off', value: c.worker || worker.name}),
+			notes: el('textarea', {'class': 'field', rows: 3, autocomplete: 'off'})
+		};
+		inputs.support.value = c.support || '';
+		inputs.notes.value = c.notes || '';
+		var msg = el('p', {'class': 'error', role: 'alert', hidden: true, id: 'contact-error'});
+		var form = el('form', {autocomplete: 'off', novalidate: true, 'class': 'contact-form',
+			onsubmit: function (e) {
+				e.preventDefault();
+				var f = contactFields(inputs);
+				api(c.id ? 'PUT' : 'POST', '/api/worker/contacts' + (c.id ? '/' + encodeURIComponent(c.id) : ''), f)
+					.then(function (r) {
+						if (!need(r))
+							return;
+						if (r.status === 200 || r.status === 201) {
+							workerHome('contacts');
+							announce('Contact saved.');
+							return;
+						}
+						msg.hidden = false;
+						msg.textContent = 'Not saved: ' + r.data.message;
+						msg.focus();
+					});
+			}}, [
+			field('person_ref', 'Person reference (not their name)', inputs.person_ref, 'A code that identifies the person in your records.'),
+			field('contact_at', 'When the contact happened', inputs.contact_at),
+			field('channel', 'Channel', inputs.channel),
+			field('duration_min', 'Duration in minutes', inputs.duration_min),
+			field('topics', 'Topics', inputs.topics, 'Separate with commas.'),
+			field('support', 'Support given', inputs.support),
+			field('signposted', 'Signposted to', inputs.signposted, 'Separate with commas.'),
+			field('follow_up_date', 'Follow-up date', inputs.follow_up_date),
+			el('div', {'class': 'form-row check'}, [
+				(inputs.follow_up_done.id = 'c-follow_up_done', inputs.follow_up_done),
+				el('label', {'for': 'c-follow_up_done', text: 'Follow-up done'})]),
+			field('status', 'Status', inputs.status),
+			field('worker', 'Worker', inputs.worker),
+			field('notes', 'Notes', inputs.notes),
+			msg,
+			el('div', {'class': 'nav'}, [
+				el('button', {type: 'button', 'class': 'secondary', text: 'Cancel',
+					onclick: function () { workerHome('contacts'); }}),
+				el('button', {type: 'submit', 'class': 'primary', text: 'Save contact'})])]);
+		body.appendChild(form);
+	}
+
+	function contactFields(inputs) {
+		function list(v) {
+			var out = v.split(',').map(function (s) { return s.trim(); })
+				.filter(function (s, i, a) { return s !== '' && a.indexOf(s) === i; });
+			return out.length ? out : null;
+		}
+		function textOrNull(v) {
+			v = v.trim();
+			return v === '' ? null : v;
+		}
+		var when = inputs.contact_at.value ? new Date(inputs.contact_at.value) : null;
+		var dur = inputs.duration_min.value.trim();
+		return {
+			person_ref: inputs.person_ref.value.trim(),
+			contact_at: when && !isNaN(when) ? when.toISOString().replace(/\.[0-9]{3}Z$/, 'Z') : '',
+			channel: inputs.channel.value,
+			duration_min: dur === '' ? null : /^[0-9]+$/.test(dur) ? Number(dur) : dur,
+			topics: list(inputs.topics.value),
+			support: textOrNull(inputs.support.value),
+			signposted: list(inputs.signposted.value),
+			follow_up_date: inputs.follow_up_date.value || null,
+			follow_up_done: inputs.follow_up_done.checked,
+			status: inputs.status.value,
+			worker: inputs.worker.value.trim(),
+			notes: textOrNull(inputs.notes.value)
+		};
+	}
+
+	function assistList(body) {
+		heading(body, 'Help someone answer');
+		body.appendChild(el('p', {'class': 'hint', text: 'The response is stored as assisted, with your name as the worker.'}));
+		api('GET', '/api/worker/questionnaires').then(function (r) {
+			if (!need(r))
+				return;
+			body.appendChild(el('ul', {'class': 'choices-list'}, r.data.questionnaires.map(function (q) {
+				return el('li', {}, [el('button', {type: 'button', 'class': 'big', lang: q.languages[0],
+					onclick: function () { begin(q.id, true); }, text: q.title[q.languages[0]]})]);
+			})));
+		});
+	}
+
+	function kioskSettings(body) {
+		heading(body, 'Kiosk and sync');
+		var status = el('dl', {'class': 'status'});
+		var syncMsg = el('p', {role: 'status', 'class': 'hint'});
+		function refresh() {
+			api('GET', '/api/worker/status').then(function (r) {
+				if (!need(r))
+					return;
+				var s = r.data;
+				status.textContent = '';
+				[['Changes waiting to sync', String(s.pending)],
+					['Last sync', s.last_sync ? localTime(s.last_sync) : 'never'],
+					['Hub reachable', s.hub_reachable === null ? 'not tried yet' : s.hub_reachable ? 'yes' : 'no'],
+					['Last error', s.last_error ? localTime(s.last_error_at) + ': ' + s.last_error : 'none']]
+					.forEach(function (p) {
+						status.appendChild(el('dt', {text: p[0]}));
+						status.appendChild(el('dd', {text: p[1]}));
+					});
+			});
+		}
+		body.appendChild(el('h2', {text: 'Sync status'}));
+		body.appendChild(status);
+		body.appendChild(el('div', {'class': 'nav start'}, [
+			el('button', {type: 'button', 'class': 'primary', id: 'btn-sync', text: 'Sync now',
+				onclick: function () {
+					api('POST', '/api/worker/sync', {}).then(function (r) {
+						if (!need(r))
+							return;
+						syncMsg.textContent = r.status === 202 ? 'Sync requested.' : 'Sync is not available: ' + r.data.message;
+						setTimeout(refresh, 1500);
+					});
+				}}),
+			el('button', {type: 'button', 'class': 'secondary', text: 'Refresh', onclick: refresh})]));
+		body.appendChild(syncMsg);
+		refresh();
+		var fs = el('fieldset', {'class': 'offered'}, [el('legend', {}, [
+			el('h2', {text: 'Questionnaires offered on this kiosk'})])]);
+		var msg = el('p', {role: 'status', 'class': 'hint'});
+		var form = el('form', {autocomplete: 'off', onsubmit: function (e) {
+			e.preventDefault();
+			var ids = Array.prototype.filter.call(form.querySelectorAll('input[type=checkbox]'),
+				function (i) { return i.checked; }).map(function (i) { return i.value; });
+			api('PUT', '/api/worker/offered', {offered: ids}).then(function (r) {
+				if (need(r))
+					msg.textContent = r.status === 200 ? 'Saved: the welcome screen now offers ' + ids.length + ' questionnaire(s).' : 'Not saved: ' + r.data.message;
+			});
+		}}, [fs, el('button', {type: 'submit', 'class': 'primary', text: 'Save choice'}), msg]);
+		body.appendChild(form);
+		api('GET', '/api/worker/questionnaires').then(function (r) {
+			if (!need(r))
+				return;
+			r.data.questionnaires.forEach(function (q) {
+				fs.appendChild(el('label', {'class': 'choice'}, [
+					el('input', {type: 'checkbox', value: q.id, checked: q.offered}),
+					el('span', {lang: q.languages[0], text: q.title[q.languages[0]] + ' (' + q.id + ', version ' + q.version + ')'})]));
+			});
+		});
+	}
+
+	/* ---- start ---- */
+
+	document.getElementById('btn-text').addEventListener('click', function () {
+		var on = document.documentElement.classList.toggle('large');
+		this.setAttribute('aria-pressed', on ? 'true' : 'false');
+	});
+	document.getElementById('idle-stay').addEventListener('click', function () { idleReset(); });
+
+	function start() {
+		var wantWorker = location.hash === '#worker';
+		history.replaceState(null, '', '/');
+		setLanguage('en');
+		api('GET', '/api/kiosk').then(function (r) {
+			if (r.status !== 200) {
+				show([el('h1', {text: 'This kiosk is starting. Please wait a moment.'})], '');
+				setTimeout(function () { location.reload(); }, 5000);
+				return;
+			}
+			kiosk = r.data;
+			if (!wantWorker) {
+				welcome();
+				return;
+			}
+			api('GET', '/api/worker/me').then(function (m) {
+				if (m.status === 200) {
+					worker = {name: m.data.worker, idle_s: m.data.idle_s};
+					workerHome('followups');
+				} else {
+					welcome();
+				}
+			});
+		});
+	}
+
+	start();
+})();

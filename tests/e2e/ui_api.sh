@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The kiosk UI's local API without a browser: loopback/Host/Origin checks,
+# JSON errors, no-store, a self response stored through core validation,
+# worker PINs (add/list/remove, lockout) and worker-only paths.
+# Usage: tests/e2e/ui_api.sh UI_HOST   (tests/ui/ui_host.c)
+set -euo pipefail
+host_bin=$(realpath "$1")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+pass=0 fail=0
+check() { # name expected actual
+	if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: expected [$2] got [$3]"; fi
+}
+
+echo 2468 | "$host_bin" worker add sam --data "$work"
+echo 1357 | "$host_bin" worker add ana --data "$work"
+"$host_bin" worker remove ana --data "$work"
+check "worker list" "sam" "$("$host_bin" worker list --data "$work")"
+check "no PIN in workers.json" "0" "$(grep -c 2468 "$work/workers.json" || true)"
+check "workers.json mode" "600" "$(stat -c %a "$work/workers.json")"
+check "bad PIN refused" "1" "$(echo 12 | "$host_bin" worker add bob --data "$work" 2>/dev/null; echo $?)"
+
+"$host_bin" serve --data "$work" --listen 127.0.0.1:0 \
+	--publish "$root/schema/examples/friends-and-family.json" >"$work/out" &
+pid=$!
+for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on //p' "$work/out")
+base="http://127.0.0.1:$port"
+json=(-H 'Content-Type: application/json' -H "Origin: $base")
+code() { curl -s -o "$work/body" -w '%{http_code}' "$@"; }
+# jget FILE a.b.0.c: a value from a JSON file (node is needed by the UI tests anyway)
+jget() {
+	node -e 'let x = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+		for (const k of process.argv[2].split(".")) x = x[k];
+		console.log(typeof x === "object" ? JSON.stringify(x) : String(x));' "$1" "$2"
+}
+
+check "page" 200 "$(code "$base/")"
+check "no-store" "no-store" "$(curl -sI "$base/app.js" | tr -d '\r' | sed -n 's/^Cache-Control: //Ip')"
+check "foreign Host" 403 "$(code -H 'Host: rebind.example' "$base/api/kiosk")"
+check "JSON error" "forbidden" "$(jget "$work/body" error)"
+check "foreign Origin" 403 "$(code -X POST -H 'Content-Type: application/json' -H 'Origin: http://evil.example' -d '{}' "$base/api/responses")"
+check "write without Origin" 403 "$(code -X POST -H 'Content-Type: application/json' -d '{}' "$base/api/responses")"
+check "unknown path" 404 "$(code "$base/api/nothing")"
+check "bad JSON" 400 "$(code -X POST "${json[@]}" -d '{"a":' "$base/api/responses")"
+check "invalid answers" 422 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-and-family","version":1,"language":"en","elapsed_ms":1000,"answers":{"overall":"excellent"}}' "$base/api/responses")"
+check "core message" 'question "overall": is not one of its options' "$(jget "$work/body" message)"
+check "rule" "option" "$(jget "$work/body" rule)"
+check "stored" 201 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-and-family","version":1,"language":"cy","elapsed_ms":1000,"answers":{"overall":"good"}}' "$base/api/responses")"
+check "no echo" '{"stored":true}' "$(cat "$work/body")"
+check "assisted needs worker" 401 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-and-family","version":1,"language":"en","assisted":true,"answers":{"overall":"good"}}' "$base/api/responses")"
+check "worker paths locked" 401 "$(code "$base/api/worker/contacts")"
+check "wrong PIN" 401 "$(code -X POST "${json[@]}" -d '{"name":"sam","pin":"0000"}' "$base/api/worker/login")"
+check "right PIN" 200 "$(code -c "$work/jar" -X POST "${json[@]}" -d '{"name":"sam","pin":"2468"}' "$base/api/worker/login")"
+check "contact" 201 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{"person_ref":"P-9","contact_at":"2026-01-05T10:00:00Z","channel":"phone"}' "$base/api/worker/contacts")"
+check "contact worker" "sam" "$(jget "$work/body" contact.worker)"
+check "bad contact" 422 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{"person_ref":"P-9","contact_at":"soon","channel":"phone"}' "$base/api/worker/contacts")"
+check "status" 200 "$(code -b "$work/jar" "$base/api/worker/status")"
+check "pending counted" "yes" "$( [ "$(jget "$work/body" pending)" -ge 2 ] && echo yes)"
+check "sync now" 202 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{}' "$base/api/worker/sync")"
+check "logout" 200 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{}' "$base/api/worker/logout")"
+check "locked again" 401 "$(code -b "$work/jar" "$base/api/worker/status")"
+for pin in 1111 2222; do code -X POST "${json[@]}" -d "{\"name\":\"sam\",\"pin\":\"$pin\"}" "$base/api/worker/login" >/dev/null; done
+check "lockout" 429 "$(code -D "$work/headers" -X POST "${json[@]}" -d '{"name":"sam","pin":"3333"}' "$base/api/worker/login")"
+check "Retry-After" "30" "$(tr -d '\r' <"$work/headers" | sed -n 's/^Retry-After: //Ip')"
+check "locked even with the right PIN" 429 "$(code -X POST "${json[@]}" -d '{"name":"sam","pin":"2468"}' "$base/api/worker/login")"
+"$host_bin" dump --data "$work" >"$work/dump"
+check "one response" 1 "$(jget "$work/dump" responses.length)"
+check "mode self" "self" "$(jget "$work/dump" responses.0.mode)"
+
+echo "ui_api: $pass passed, $fail failed"
+[ "$fail" = 0 ]

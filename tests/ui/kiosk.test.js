@@ -1,0 +1,607 @@
+// The kiosk web UI in Chromium (issue 4): self-completion of every example
+// questionnaire, conditions both ways, errors, language switch and RTL,
+// privacy resets, consent declined, worker mode, accessibility (axe-core,
+// keyboard only), the API's Host/Origin checks, and screenshots at 800x480
+// and 1920x1080 kept in $UI_ARTIFACTS. Run by tests/ui/run.sh.
+'use strict';
+const {test, describe, before, after} = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const path = require('node:path');
+const {startHost, dump, launch, axeCheck, shots, request} = require('./harness.js');
+
+const PIN = '2468';
+
+function today() {
+	const d = new Date();
+	const p = (n) => String(n).padStart(2, '0');
+	return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+function dayOffset(n) {
+	const d = new Date(Date.now() + n * 86400000);
+	const p = (x) => String(x).padStart(2, '0');
+	return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+// Load the kiosk as Chromium's kiosk mode does: the only history entry.
+async function open(page, url) {
+	await page.evaluate((u) => location.replace(u), url);
+	await page.locator('main h1').first().waitFor();
+}
+
+async function heading(page) {
+	return (await page.locator('main h1').first().textContent()).trim();
+}
+
+async function next(page) {
+	await page.locator('#btn-next').click();
+}
+
+async function pick(page, q, value) {
+	await page.locator(`input[name="q_${q}"][value="${value}"]`).check();
+}
+
+async function error(page, q) {
+	const e = page.locator(`#err-${q}`);
+	await e.waitFor({state: 'visible'});
+	assert.strictEqual(await e.getAttribute('role'), 'alert');
+	return (await e.textContent()).trim();
+}
+
+// Nothing of the last person: welcome screen, empty inputs, no storage,
+// no history to go back to, none of their words in the page.
+async function assertNoTrace(page, words) {
+	await page.locator('main h1', {hasText: 'Welcome'}).waitFor();
+	const state = await page.evaluate(() => ({
+		local: localStorage.length, session: sessionStorage.length, history: history.length,
+		url: location.href, values: Array.from(document.querySelectorAll('input, textarea'))
+			.map((i) => i.value).filter((v) => v !== ''),
+		html: document.documentElement.outerHTML
+	}));
+	assert.strictEqual(state.local, 0);
+	assert.strictEqual(state.session, 0);
+	assert.strictEqual(state.history, 1, 'no history entries');
+	assert.ok(!/[?#]/.test(state.url), 'nothing in the URL');
+	assert.deepStrictEqual(state.values, []);
+	for (const w of words)
+		assert.ok(!state.html.includes(w), `"${w}" left in the page`);
+	const back = await page.goBack().catch(() => null);
+	assert.strictEqual(back, null, 'the back button leads nowhere');
+	await page.locator('main h1', {hasText: 'Welcome'}).waitFor();
+}
+
+async function openQuestionnaire(page, title, lang) {
+	await page.getByRole('button', {name: title}).click();
+	if (lang)
+		await page.getByRole('button', {name: lang}).click();
+}
+
+describe('kiosk UI', () => {
+	let host, browser, page;
+
+	before(async () => {
+		host = await startHost({workers: [{name: 'sam', pin: PIN}]});
+		browser = await launch();
+		page = await browser.context.newPage();
+	});
+	after(async () => {
+		await browser.close();
+		await host.stop();
+	});
+
+	test('welcome offers every published questionnaire', async () => {
+		await open(page, host.url);
+		assert.strictEqual(await heading(page), 'Welcome');
+		assert.strictEqual(await page.locator('.choices-list button').count(), 3);
+		await axeCheck(page, 'welcome');
+	});
+
+	test('friends-and-family: required error, language switch mid-way, condition shown', async () => {
+		await open(page, host.url);
+		await openQuestionnaire(page, 'Tell us about your visit', 'English');
+		assert.match(await heading(page), /Overall, how was your experience/);
+		await next(page);
+		assert.strictEqual(await error(page, 'overall'), 'Please answer this question.');
+		assert.strictEqual(await page.locator('input[name="q_overall"]').first().getAttribute('aria-invalid'), 'true');
+		await pick(page, 'overall', 'poor');
+		await next(page);
+		assert.match(await heading(page), /What was good/);
+		await page.locator('#btn-language').click();
+		await page.getByRole('button', {name: 'Cymraeg'}).click();
+		assert.match(await heading(page), /Beth oedd yn dda/);
+		assert.strictEqual(await page.evaluate(() => document.documentElement.lang), 'cy');
+		await page.locator('#q-why').fill('  Kind staff, quiet room  ');
+		await next(page);
+		assert.match(await heading(page), /Hoffech chi i rywun gysylltu/); // in: poor -> shown
+		assert.strictEqual(await page.locator('#btn-next').textContent(), 'Anfon fy atebion');
+		await pick(page, 'follow_up', 'true');
+		await next(page);
+		await page.locator('main h1', {hasText: 'Diolch'}).waitFor();
+		const r = dump(host).responses.find((x) => x.questionnaire === 'friends-and-family');
+		assert.deepStrictEqual(r.answers, {overall: 'poor', why: 'Kind staff, quiet room', follow_up: true});
+		assert.strictEqual(r.language, 'cy');
+		assert.strictEqual(r.mode, 'self');
+		assert.strictEqual(r.worker, null);
+		// The thank-you screen returns to the welcome screen by itself.
+		await page.locator('main h1', {hasText: 'Welcome'}).waitFor({timeout: 15000});
+		await assertNoTrace(page, ['Kind staff', 'quiet room']);
+	});
+
+	test('friends-and-family: condition false skips the follow-up question', async () => {
+		await open(page, host.url);
+		const before = dump(host).responses.length;
+		await openQuestionnaire(page, 'Tell us about your visit', 'English');
+		await pick(page, 'overall', 'good');
+		assert.strictEqual(await page.locator('#btn-next').textContent(), 'Next');
+		await next(page);
+		assert.strictEqual(await page.locator('#btn-next').textContent(), 'Send my answers');
+		await next(page); // why left empty: optional
+		await page.locator('main h1', {hasText: 'Thank you'}).waitFor();
+		const all = dump(host).responses;
+		assert.strictEqual(all.length, before + 1);
+		assert.deepStrictEqual(all.find((x) => x.answers.overall === 'good').answers, {overall: 'good'});
+		await page.getByRole('button', {name: 'Finish'}).click();
+		await assertNoTrace(page, []);
+	});
+
+	test('service-ideas in Urdu: right to left, every type, range errors, conditions', async () => {
+		await open(page, host.url);
+		await openQuestionnaire(page, 'Shaping our drop-in together', 'اردو');
+		assert.strictEqual(await page.evaluate(() => document.documentElement.dir), 'rtl');
+		assert.strictEqual(await page.evaluate(() => document.documentElement.lang), 'ur');
+		await page.locator('main button.primary').click(); // intro: start
+		await pick(page, 'consent', 'true');
+		await next(page);
+		assert.match(await heading(page), /پہلے، تھوڑا سا/); // info
+		await axeCheck(page, 'rtl-info');
+		await next(page);
+		await pick(page, 'how_often', 'weekly');
+		await next(page);
+		// date: max "today"
+		await page.locator('#q-last_visit').fill(dayOffset(3));
+		await next(page);
+		assert.match(await error(page, 'last_visit'), /آج/);
+		await page.locator('#q-last_visit').fill('2024-05-01');
+		await next(page);
+		// multi_choice: min 2
+		await pick(page, 'priorities', 'interpreters');
+		await next(page);
+		assert.match(await error(page, 'priorities'), /کم از کم 2/);
+		await pick(page, 'priorities', 'hot_food');
+		await next(page);
+		// includes interpreters -> shown
+		await page.locator('#q-interpreter_language').fill('Polish');
+		await next(page);
+		// number: type, integer and max errors
+		await page.locator('#q-travel_minutes').fill('abc');
+		await next(page);
+		assert.match(await error(page, 'travel_minutes'), /عدد/);
+		await page.locator('#q-travel_minutes').fill('301');
+		await next(page);
+		assert.match(await error(page, 'travel_minutes'), /300/);
+		await page.locator('#q-travel_minutes').fill('50');
+		await next(page);
+		// gte 45 -> travel_help shown
+		await pick(page, 'travel_help', 'true');
+		await next(page);
+		await next(page);
+		assert.strictEqual(await error(page, 'welcome'), 'براہ کرم اس سوال کا جواب دیں۔');
+		await pick(page, 'welcome', '4');
+		await next(page);
+		// lte 2 false -> welcome_better skipped; idea next
+		await page.locator('#q-idea').fill('Evening sessions');
+		await next(page);
+		// all(in weekly, any(answered idea)) -> join_group shown
+		await pick(page, 'join_group', 'true');
+		await next(page);
+		assert.match(await heading(page), /شکریہ۔ آپ کے جانے سے پہلے/); // group_thanks info
+		await next(page);
+		await page.locator('main h1', {hasText: 'شکریہ'}).waitFor();
+		const r = dump(host).responses.find((x) => x.questionnaire === 'service-ideas');
+		assert.deepStrictEqual(r.answers, {consent: true, how_often: 'weekly', last_visit: '2024-05-01',
+			priorities: ['interpreters', 'hot_food'], interpreter_language: 'Polish', travel_minutes: 50,
+			travel_help: true, welcome: 4, idea: 'Evening sessions', join_group: true});
+		assert.strictEqual(r.language, 'ur');
+		await page.locator('main button.primary').click();
+		await assertNoTrace(page, ['Evening sessions', 'Polish']);
+		assert.strictEqual(await page.evaluate(() => document.documentElement.dir), 'ltr');
+	});
+
+	test('service-ideas: first_time skips the date, low welcome shows welcome_better', async () => {
+		await open(page, host.url);
+		await openQuestionnaire(page, 'Shaping our drop-in together', 'English');
+		await page.getByRole('button', {name: 'Start'}).click();
+		await pick(page, 'consent', 'true');
+		await next(page);
+		await next(page);
+		await pick(page, 'how_often', 'first_time');
+		await next(page);
+		assert.match(await heading(page), /Which of these matter most/); // last_visit skipped
+		await pick(page, 'priorities', 'childcare');
+		await pick(page, 'priorities', 'quiet_space');
+		await pick(page, 'priorities', 'online');
+		await pick(page, 'priorities', 'hot_food');
+		await next(page);
+		assert.strictEqual(await error(page, 'priorities'), 'Please choose no more than 3.');
+		await page.locator('input[name="q_priorities"][value="hot_food"]').uncheck();
+		await next(page);
+		assert.match(await heading(page), /how many minutes/); // no interpreters
+		await page.locator('#q-travel_minutes').fill('12.5');
+		await next(page);
+		assert.strictEqual(await error(page, 'travel_minutes'), 'Please enter a whole number.');
+		await page.locator('#q-travel_minutes').fill('');
+		await next(page);
+		assert.match(await heading(page), /How welcome/); // travel_help: travel_minutes unanswered
+		await pick(page, 'welcome', '2');
+		await next(page);
+		assert.match(await heading(page), /feel more welcome/);
+		await page.locator('#q-welcome_better').fill('A friendly hello');
+		await next(page);
+		await next(page); // idea empty; join_group hidden (first_time), so this sends
+		await page.locator('main h1', {hasText: 'Thank you'}).waitFor();
+		const r = dump(host).responses.filter((x) => x.questionnaire === 'service-ideas')
+			.find((x) => x.answers.how_often === 'first_time');
+		assert.deepStrictEqual(r.answers, {consent: true, how_often: 'first_time',
+			priorities: ['childcare', 'quiet_space', 'online'], welcome: 2, welcome_better: 'A friendly hello'});
+		await page.getByRole('button', {name: 'Finish'}).click();
+		await assertNoTrace(page, ['friendly hello']);
+	});
+
+	test('personal-wellbeing: scales, any() condition, integer and date limits', async () => {
+		await open(page, host.url);
+		await openQuestionnaire(page, 'How are you feeling?');
+		await page.getByRole('button', {name: 'Start'}).click();
+		await pick(page, 'consent', 'true');
+		await next(page);
+		await pick(page, 'life_satisfaction', '3');
+		await next(page);
+		await pick(page, 'worthwhile', '6');
+		await next(page);
+		await pick(page, 'happy_yesterday', '0');
+		await next(page);
+		await pick(page, 'anxious_yesterday', '10');
+		await next(page);
+		await pick(page, 'support_wanted', 'peer_support');
+		await pick(page, 'support_wanted', 'gp');
+		await next(page);
+		await page.locator('#q-age').fill('15');
+		await next(page);
+		assert.strictEqual(await error(page, 'age'), 'Please enter 16 or more.');
+		await page.locator('#q-age').fill('34');
+		await next(page);
+		await page.locator('#q-visit_date').fill(today());
+		await next(page);
+		await page.locator('main h1', {hasText: 'Thank you'}).waitFor();
+		const r = dump(host).responses.find((x) => x.questionnaire === 'personal-wellbeing');
+		assert.deepStrictEqual(r.answers, {consent: true, life_satisfaction: 3, worthwhile: 6,
+			happy_yesterday: 0, anxious_yesterday: 10, support_wanted: ['peer_support', 'gp'],
+			age: 34, visit_date: today()});
+		await page.getByRole('button', {name: 'Finish'}).click();
+		await assertNoTrace(page, []);
+	});
+
+	test('consent declined: thanked kindly, nothing stored', async () => {
+		await open(page, host.url);
+		const before = dump(host).responses.length;
+		await openQuestionnaire(page, 'How are you feeling?');
+		await page.getByRole('button', {name: 'Start'}).click();
+		await pick(page, 'consent', 'false');
+		await next(page);
+		await page.locator('main h1', {hasText: 'Thank you for your time'}).waitFor();
+		assert.match(await page.locator('main').textContent(), /nothing has been saved/);
+		assert.strictEqual(dump(host).responses.length, before);
+		await page.getByRole('button', {name: 'Finish'}).click();
+		await assertNoTrace(page, []);
+	});
+
+	test('keyboard only: a whole questionnaire without the mouse', async () => {
+		await open(page, host.url);
+		const before = dump(host).responses.length;
+		async function tabTo(pred) {
+			for (let i = 0; i < 40; i++) {
+				await page.keyboard.press('Tab');
+				if (await page.evaluate(pred))
+					return;
+			}
+			throw new Error('could not reach the element with Tab');
+		}
+		await tabTo(() => document.activeElement.textContent === 'Tell us about your visit');
+		await page.keyboard.press('Enter');
+		await tabTo(() => document.activeElement.textContent === 'English');
+		await page.keyboard.press('Enter');
+		await tabTo(() => document.activeElement.name === 'q_overall');
+		await page.keyboard.press('Space');          // first option: very good
+		await page.keyboard.press('ArrowDown');      // good
+		await page.keyboard.press('Enter');          // submits the form: next
+		await page.locator('#q-why').waitFor();
+		await tabTo(() => document.activeElement.id === 'q-why');
+		await page.keyboard.type('Typed with keys');
+		await tabTo(() => document.activeElement.id === 'btn-next');
+		await page.keyboard.press('Enter');
+		await page.locator('main h1', {hasText: 'Thank you'}).waitFor();
+		await tabTo(() => document.activeElement.textContent === 'Finish');
+		await page.keyboard.press('Enter');
+		await assertNoTrace(page, ['Typed with keys']);
+		const all = dump(host).responses;
+		assert.strictEqual(all.length, before + 1);
+		assert.ok(all.some((x) => x.answers.why === 'Typed with keys' && x.answers.overall === 'good'));
+	});
+
+	test('worker mode: contacts created and updated, follow-ups due, assisted response, offer, sync', async () => {
+		await open(page, host.url);
+		await page.getByRole('button', {name: 'Staff'}).click();
+		await page.locator('#w-name').fill('sam');
+		await page.locator('#w-pin').fill(PIN);
+		await page.getByRole('button', {name: 'Enter worker mode'}).click();
+		await page.locator('main h1', {hasText: 'Follow-ups due'}).waitFor();
+		assert.match(await page.locator('main').textContent(), /No follow-ups are due/);
+		// create
+		await page.getByRole('button', {name: 'New contact'}).click();
+		await page.locator('#c-person_ref').fill('P-17');
+		await page.locator('#c-channel').selectOption('phone');
+		await page.locator('#c-duration_min').fill('25');
+		await page.locator('#c-topics').fill('housing, benefits');
+		await page.locator('#c-follow_up_date').fill(dayOffset(2));
+		await page.getByRole('button', {name: 'Save contact'}).click();
+		await page.locator('main h1', {hasText: 'Contacts in this region'}).waitFor();
+		await page.locator('table.contacts', {hasText: 'P-17'}).waitFor();
+		let c = dump(host).contacts.find((x) => x.person_ref === 'P-17');
+		assert.strictEqual(c.worker, 'sam');
+		assert.strictEqual(c.channel, 'phone');
+		assert.strictEqual(c.duration_min, 25);
+		assert.deepStrictEqual(c.topics, ['housing', 'benefits']);
+		assert.strictEqual(c.region, 'north');
+		// a bad value is refused with core's message
+		await page.getByRole('button', {name: 'Edit contact P-17'}).click();
+		await page.locator('#c-duration_min').fill('2000');
+		await page.getByRole('button', {name: 'Save contact'}).click();
+		await page.locator('#contact-error', {hasText: 'duration_min'}).waitFor();
+		// update: follow-up yesterday -> overdue
+		await page.locator('#c-duration_min').fill('30');
+		await page.locator('#c-follow_up_date').fill(dayOffset(-1));
+		await page.locator('#c-notes').fill('Call back about the letter');
+		await page.getByRole('button', {name: 'Save contact'}).click();
+		await page.locator('main h1', {hasText: 'Contacts in this region'}).waitFor();
+		c = dump(host).contacts.find((x) => x.person_ref === 'P-17');
+		assert.strictEqual(c.duration_min, 30);
+		assert.strictEqual(c.follow_up_date, dayOffset(-1));
+		assert.strictEqual(c.notes, 'Call back about the letter');
+		await page.getByRole('button', {name: 'Follow-ups due'}).click();
+		await page.locator('table.contacts tr.overdue', {hasText: 'P-17'}).waitFor();
+		await axeCheck(page, 'worker-followups');
+		// assisted response, recorded with the worker
+		await page.getByRole('button', {name: 'Help someone answer'}).click();
+		await page.getByRole('button', {name: 'Tell us about your visit'}).click();
+		await page.getByRole('button', {name: 'English'}).click();
+		await pick(page, 'overall', 'neither');
+		await next(page);
+		await next(page);
+		await page.locator('main h1', {hasText: 'Thank you'}).waitFor();
+		const r = dump(host).responses.find((x) => x.mode === 'assisted');
+		assert.deepStrictEqual(r.answers, {overall: 'neither'});
+		assert.strictEqual(r.worker, 'sam');
+		await page.getByRole('button', {name: 'Finish'}).click();
+		await page.locator('main h1', {hasText: 'Follow-ups due'}).waitFor(); // back in worker mode
+		// offer two questionnaires only; ask for a sync
+		await page.getByRole('button', {name: 'Kiosk and sync'}).click();
+		await page.locator('.status dd').first().waitFor();
+		assert.ok(Number(await page.locator('.status dd').first().textContent()) > 0, 'pending changes shown');
+		await page.getByRole('checkbox', {name: /How are you feeling/}).uncheck();
+		await page.getByRole('button', {name: 'Save choice'}).click();
+		await page.getByText('Saved: the welcome screen now offers 2').waitFor();
+		await page.getByRole('button', {name: 'Sync now'}).click();
+		await page.getByText('Sync requested.').waitFor();
+		assert.ok(fs.existsSync(path.join(host.dir, 'sync-requests')));
+		await page.getByRole('button', {name: 'Lock'}).click();
+		await page.locator('main h1', {hasText: 'Welcome'}).waitFor();
+		assert.strictEqual(await page.locator('.choices-list button').count(), 2);
+		const me = await page.evaluate(() => fetch('/api/worker/me').then((x) => x.status));
+		assert.strictEqual(me, 401);
+		await assertNoTrace(page, ['P-17', 'letter']);
+	});
+
+	test('the API refuses a foreign Host or Origin', async () => {
+		const p = host.port;
+		let r = await request(p, 'GET', '/api/kiosk', {Host: 'evil.example:' + p});
+		assert.strictEqual(r.status, 403);
+		assert.strictEqual(JSON.parse(r.body).error, 'forbidden');
+		r = await request(p, 'GET', '/', {Host: 'attacker.test'});
+		assert.strictEqual(r.status, 403);
+		r = await request(p, 'POST', '/api/responses', {Host: '127.0.0.1:' + p, Origin: 'http://evil.example',
+			'Content-Type': 'application/json'}, '{}');
+		assert.strictEqual(r.status, 403);
+		r = await request(p, 'POST', '/api/responses', {Host: '127.0.0.1:' + p,
+			'Content-Type': 'application/json'}, '{}');
+		assert.strictEqual(r.status, 403, 'a write without Origin is refused');
+		r = await request(p, 'GET', '/api/kiosk', {Host: '127.0.0.1:' + p, 'Sec-Fetch-Site': 'cross-site'});
+		assert.strictEqual(r.status, 403);
+		r = await request(p, 'POST', '/api/worker/login', {Host: 'localhost:' + p, Origin: 'http://localhost:' + p,
+			'Content-Type': 'text/plain'}, '{}');
+		assert.strictEqual(r.status, 415);
+		r = await request(p, 'GET', '/api/kiosk', {Host: 'localhost:' + p});
+		assert.strictEqual(r.status, 200);
+		assert.strictEqual(r.headers['cache-control'], 'no-store');
+		// the browser on another origin cannot read the API either
+		const other = await page.evaluate((u) => fetch(u + 'api/kiosk').then(() => 'read', () => 'blocked'),
+			`http://localhost:${p}/`);
+		assert.strictEqual(other, 'blocked');
+	});
+});
+
+describe('kiosk UI timeouts and PIN lockout', () => {
+	let host, browser, page;
+
+	before(async () => {
+		host = await startHost({idle: 6, workerIdle: 6, workers: [{name: 'ana', pin: '13579'}]});
+		browser = await launch();
+		page = await browser.context.newPage();
+	});
+	after(async () => {
+		await browser.close();
+		await host.stop();
+	});
+
+	test('idle timeout warns, then discards partial answers', async () => {
+		await open(page, host.url);
+		await openQuestionnaire(page, 'Tell us about your visit', 'English');
+		await pick(page, 'overall', 'poor');
+		await next(page);
+		await page.locator('#q-why').fill('Walked away mid-way');
+		// "I am still here" keeps the answers
+		await page.getByRole('alertdialog').waitFor({timeout: 10000});
+		await page.getByRole('button', {name: 'I am still here'}).click();
+		assert.strictEqual(await page.locator('#q-why').inputValue(), 'Walked away mid-way');
+		// then nobody answers the warning
+		await page.getByRole('alertdialog').waitFor({timeout: 10000});
+		await page.locator('main h1', {hasText: 'Welcome'}).waitFor({timeout: 10000});
+		await assertNoTrace(page, ['Walked away']);
+		assert.strictEqual(dump(host).responses.length, 0, 'partial answers are not stored');
+	});
+
+	test('wrong PINs lock entry for a growing time', async () => {
+		await open(page, host.url);
+		await page.getByRole('button', {name: 'Staff'}).click();
+		for (let i = 0; i < 2; i++) {
+			await page.locator('#w-name').fill('ana');
+			await page.locator('#w-pin').fill('0000');
+			await page.getByRole('button', {name: 'Enter worker mode'}).click();
+			await page.locator('#pin-error', {hasText: 'Wrong name or PIN.'}).waitFor();
+		}
+		await page.locator('#w-pin').fill('1111');
+		await page.getByRole('button', {name: 'Enter worker mode'}).click();
+		await page.locator('#pin-error', {hasText: 'locked for 30 seconds'}).waitFor();
+		await page.locator('#w-pin').fill('13579'); // right PIN, but locked
+		await page.getByRole('button', {name: 'Enter worker mode'}).click();
+		await page.locator('#pin-error', {hasText: 'try again in'}).waitFor();
+		assert.strictEqual(await page.locator('#w-pin').inputValue(), '', 'the PIN is not kept');
+		const guard = JSON.parse(fs.readFileSync(path.join(host.dir, 'pin-guard.json'), 'utf8'));
+		assert.strictEqual(guard.failures, 3);
+		// the next wrong PIN after the lock doubles it
+		fs.writeFileSync(path.join(host.dir, 'pin-guard.json'), JSON.stringify({failures: 3, locked_until_ms: 0}));
+	});
+
+	test('worker mode locks after its idle time', async () => {
+		// the guard is read at start: use the API on a fresh host instead
+		const h = await startHost({workerIdle: 4, workers: [{name: 'ana', pin: '13579'}]});
+		try {
+			await open(page, h.url);
+			await page.getByRole('button', {name: 'Staff'}).click();
+			await page.locator('#w-name').fill('ana');
+			await page.locator('#w-pin').fill('13579');
+			await page.getByRole('button', {name: 'Enter worker mode'}).click();
+			await page.locator('main h1', {hasText: 'Follow-ups due'}).waitFor();
+			await page.getByRole('alertdialog').waitFor({timeout: 8000});
+			await page.locator('main h1', {hasText: 'Welcome'}).waitFor({timeout: 8000});
+			const me = await page.evaluate(() => fetch('/api/worker/me').then((x) => x.status));
+			assert.strictEqual(me, 401);
+		} finally {
+			await h.stop();
+		}
+	});
+});
+
+describe('kiosk UI screens: axe-core scan and screenshots', () => {
+	let host, browser, page;
+
+	before(async () => {
+		host = await startHost({idle: 20, workers: [{name: 'sam', pin: PIN}]});
+		browser = await launch();
+		page = await browser.context.newPage();
+	});
+	after(async () => {
+		await browser.close();
+		await host.stop();
+	});
+
+	async function screen(name) {
+		await axeCheck(page, name);
+		await shots(page, name);
+	}
+
+	test('every screen', async () => {
+		await open(page, host.url);
+		await screen('01-welcome');
+		await openQuestionnaire(page, 'Shaping our drop-in together');
+		await screen('02-language');
+		await page.getByRole('button', {name: 'English'}).click();
+		await screen('03-intro');
+		await page.getByRole('button', {name: 'Start'}).click();
+		await screen('04-consent');
+		await pick(page, 'consent', 'true');
+		await next(page);
+		await screen('05-info');
+		await next(page);
+		await next(page);
+		await error(page, 'how_often');
+		await screen('06-single-choice-error');
+		await pick(page, 'how_often', 'weekly');
+		await next(page);
+		await screen('07-date');
+		await next(page);
+		await pick(page, 'priorities', 'interpreters');
+		await screen('08-multi-choice');
+		await pick(page, 'priorities', 'hot_food');
+		await next(page);
+		await screen('09-text');
+		await next(page);
+		await page.locator('#q-travel_minutes').fill('50');
+		await screen('10-number');
+		await next(page);
+		await screen('11-yes-no');
+		await next(page);
+		await screen('12-scale');
+		await page.locator('html').evaluate(() => document.getElementById('btn-text').click());
+		await screen('13-scale-larger-text');
+		await page.locator('html').evaluate(() => document.getElementById('btn-text').click());
+		await page.locator('#btn-language').click();
+		await page.getByRole('button', {name: 'اردو'}).click();
+		await screen('14-scale-urdu');
+		await page.locator('#btn-language').click();
+		await page.getByRole('button', {name: 'English'}).click();
+		await page.getByRole('alertdialog').waitFor({timeout: 25000});
+		await screen('15-idle-warning');
+		await page.getByRole('button', {name: 'I am still here'}).click();
+		await pick(page, 'welcome', '5');
+		await next(page);
+		await page.locator('#q-idea').fill('More evening sessions');
+		await next(page);
+		await next(page); // join_group left unanswered: group_thanks hidden, so this sends
+		await page.locator('main h1', {hasText: 'Thank you'}).waitFor();
+		await screen('16-thanks');
+		await page.getByRole('button', {name: 'Finish'}).click();
+		await page.locator('main h1', {hasText: 'Welcome'}).waitFor();
+		await openQuestionnaire(page, 'How are you feeling?');
+		await page.getByRole('button', {name: 'Start'}).click();
+		await pick(page, 'consent', 'false');
+		await next(page);
+		await page.locator('main h1', {hasText: 'Thank you for your time'}).waitFor();
+		await screen('17-declined');
+		await page.getByRole('button', {name: 'Finish'}).click();
+		await page.getByRole('button', {name: 'Staff'}).click();
+		await screen('18-pin');
+		await page.locator('#w-name').fill('sam');
+		await page.locator('#w-pin').fill(PIN);
+		await page.getByRole('button', {name: 'Enter worker mode'}).click();
+		await page.locator('main h1', {hasText: 'Follow-ups due'}).waitFor();
+		await page.getByRole('button', {name: 'New contact'}).click();
+		await screen('19-worker-new-contact');
+		await page.locator('#c-person_ref').fill('P-1');
+		await page.locator('#c-follow_up_date').fill(today());
+		await page.getByRole('button', {name: 'Save contact'}).click();
+		await page.locator('table.contacts').waitFor();
+		await screen('20-worker-contacts');
+		await page.getByRole('button', {name: 'Follow-ups due'}).click();
+		await page.locator('table.contacts').waitFor();
+		await screen('21-worker-followups');
+		await page.getByRole('button', {name: 'Help someone answer'}).click();
+		await page.locator('.choices-list').waitFor();
+		await screen('22-worker-assist');
+		await page.getByRole('button', {name: 'Kiosk and sync'}).click();
+		await page.locator('.offered .choice').first().waitFor();
+		await page.locator('.status dd').first().waitFor();
+		await screen('23-worker-kiosk');
+		await page.getByRole('button', {name: 'Lock'}).click();
+		await page.locator('main h1', {hasText: 'Welcome'}).waitFor();
+	});
+});
