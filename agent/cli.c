@@ -24,7 +24,7 @@ int agent_fail(int code, const char *fmt, ...)
 int agent_fail_err(const char *what, const fs_err *err)
 {
 	return agent_fail(AGENT_EXIT_LOCAL, "%s: %s", what,
-			  err->msg[0] ? err->msg : fs_error_name(err->code));
+	                  err->msg[0] ? err->msg : fs_error_name(err->code));
 }
 
 int agent_usage_error(const char *cmd, const char *fmt, ...)
@@ -44,16 +44,26 @@ int agent_usage_error(const char *cmd, const char *fmt, ...)
 static const char *json_fault_name(const json_error_t *e)
 {
 	switch (json_error_code(e)) {
-	case json_error_premature_end_of_input: return "unexpected end of input";
-	case json_error_end_of_input_expected: return "text after the JSON value";
-	case json_error_invalid_utf8: return "invalid UTF-8";
-	case json_error_null_character: return "NUL character";
-	case json_error_null_byte_in_key: return "NUL character in a key";
-	case json_error_duplicate_key: return "duplicate key";
-	case json_error_numeric_overflow: return "number out of range";
-	case json_error_item_not_found: return "item not found";
-	case json_error_index_out_of_range: return "index out of range";
-	default: return "invalid JSON";
+	case json_error_premature_end_of_input:
+		return "unexpected end of input";
+	case json_error_end_of_input_expected:
+		return "text after the JSON value";
+	case json_error_invalid_utf8:
+		return "invalid UTF-8";
+	case json_error_null_character:
+		return "NUL character";
+	case json_error_null_byte_in_key:
+		return "NUL character in a key";
+	case json_error_duplicate_key:
+		return "duplicate key";
+	case json_error_numeric_overflow:
+		return "number out of range";
+	case json_error_item_not_found:
+		return "item not found";
+	case json_error_index_out_of_range:
+		return "index out of range";
+	default:
+		return "invalid JSON";
 	}
 }
 
@@ -84,14 +94,14 @@ int agent_json_read(json_t **out, const char *path, const char *what, fs_err *er
 		f = fopen(path, "rb");
 		if (f == NULL)
 			return fs_err_set(err, FS_ENOTFOUND, "%s: cannot open %s: %s", what, path,
-					  strerror(errno));
+			                  strerror(errno));
 	}
 	for (;;) {
 		size_t n = fread(chunk, 1, sizeof(chunk), f);
 
 		if (n > 0 && fs_buf_append(&b, chunk, n) != 0) {
 			rc = fs_err_set(err, FS_ETOOBIG, "%s: larger than %u bytes", what,
-					AGENT_INPUT_MAX);
+			                AGENT_INPUT_MAX);
 			goto cleanup;
 		}
 		if (n < sizeof(chunk))
@@ -102,10 +112,10 @@ int agent_json_read(json_t **out, const char *path, const char *what, fs_err *er
 		goto cleanup;
 	}
 	*out = json_loadb(b.data ? b.data : "", b.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-			  &jerr);
+	                  &jerr);
 	if (*out == NULL)
 		rc = fs_err_set(err, FS_EINVAL, "%s: %s at line %d column %d", what,
-				json_fault_name(&jerr), jerr.line, jerr.column);
+		                json_fault_name(&jerr), jerr.line, jerr.column);
 cleanup:
 	if (f != NULL && f != stdin)
 		fclose(f);
@@ -128,8 +138,7 @@ void agent_time_format(char out[21], uint64_t ms)
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(out, 21, "1970-01-01T00:00:00Z");
 }
 

@@ -10,7 +10,7 @@
 
 #include "fieldsync/error.h"
 
-#define AGENT_PROG "fieldsync-agent"
+#define AGENT_PROG    "fieldsync-agent"
 #define AGENT_VERSION "0.1.0"
 
 /* Exit codes, documented in --help and docs/agent.md. A sync outcome uses
@@ -29,9 +29,9 @@ enum agent_exit {
 /* Print "fieldsync-agent: <message>" on one line to stderr; returns code. */
 int agent_fail(int code, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
-	;
+    ;
 
 /* "fieldsync-agent: <what>: <err->msg>" to stderr; returns AGENT_EXIT_LOCAL. */
 int agent_fail_err(const char *what, const fs_err *err);
@@ -39,9 +39,9 @@ int agent_fail_err(const char *what, const fs_err *err);
 /* A usage error for command cmd: the message, then a hint to --help. */
 int agent_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 2, 3)))
 #endif
-	;
+    ;
 
 /* Report a getopt_long failure for command cmd: c is what getopt_long
  * returned ('?' unknown option, ':' missing value; the option string must

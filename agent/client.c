@@ -11,10 +11,10 @@
 #include "cli.h"
 
 #define CONNECT_TIMEOUT_S 10L
-#define TOTAL_TIMEOUT_S 120L
-#define LOW_SPEED_BYTES 100L
-#define LOW_SPEED_TIME_S 30L
-#define STOP_GRACE_MS 5000u
+#define TOTAL_TIMEOUT_S   120L
+#define LOW_SPEED_BYTES   100L
+#define LOW_SPEED_TIME_S  30L
+#define STOP_GRACE_MS     5000u
 
 struct agent_client {
 	CURL *curl;
@@ -76,7 +76,7 @@ void agent_client_global_cleanup(void)
 }
 
 int agent_client_new(agent_client **out, const char *hub, const char *token, const char *ca_file,
-		     fs_err *err)
+                     fs_err *err)
 {
 	agent_client *c = calloc(1, sizeof(*c));
 
@@ -141,8 +141,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 
 /* Does header line h (not NUL-terminated, n bytes) have name? Then *value
  * points at its trimmed value of *vlen bytes. */
-static int header_is(const char *h, size_t n, const char *name, const char **value,
-		     size_t *vlen)
+static int header_is(const char *h, size_t n, const char *name, const char **value, size_t *vlen)
 {
 	size_t k = strlen(name);
 
@@ -204,7 +203,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 }
 
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-		       curl_off_t ulnow)
+                       curl_off_t ulnow)
 {
 	agent_client *c = ctx;
 
@@ -244,7 +243,7 @@ static void parse_error_body(agent_reply *r)
 	}
 	copy_clean(r->error, sizeof(r->error), json_string_value(json_object_get(o, "error")));
 	copy_clean(r->message, sizeof(r->message),
-		   json_string_value(json_object_get(o, "message")));
+	           json_string_value(json_object_get(o, "message")));
 	t = json_integer_value(json_object_get(o, "time"));
 	r->hub_time = t > 0 ? (uint64_t)t : 0;
 	json_decref(o);
@@ -263,22 +262,33 @@ static int add_header(struct curl_slist **list, const char *header)
 static const char *net_reason(CURLcode code)
 {
 	switch (code) {
-	case CURLE_COULDNT_RESOLVE_HOST: return "cannot resolve the hub's host name";
-	case CURLE_COULDNT_CONNECT: return "cannot connect";
-	case CURLE_OPERATION_TIMEDOUT: return "timed out";
-	case CURLE_SEND_ERROR: return "connection lost while sending";
-	case CURLE_RECV_ERROR: return "connection lost while receiving";
-	case CURLE_GOT_NOTHING: return "connection closed without a reply";
-	case CURLE_PARTIAL_FILE: return "reply cut short";
-	case CURLE_PEER_FAILED_VERIFICATION: return "TLS: the hub's certificate is not trusted";
-	case CURLE_SSL_CONNECT_ERROR: return "TLS handshake failed";
-	case CURLE_ABORTED_BY_CALLBACK: return "stopped";
-	default: return curl_easy_strerror(code);
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return "cannot resolve the hub's host name";
+	case CURLE_COULDNT_CONNECT:
+		return "cannot connect";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timed out";
+	case CURLE_SEND_ERROR:
+		return "connection lost while sending";
+	case CURLE_RECV_ERROR:
+		return "connection lost while receiving";
+	case CURLE_GOT_NOTHING:
+		return "connection closed without a reply";
+	case CURLE_PARTIAL_FILE:
+		return "reply cut short";
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return "TLS: the hub's certificate is not trusted";
+	case CURLE_SSL_CONNECT_ERROR:
+		return "TLS handshake failed";
+	case CURLE_ABORTED_BY_CALLBACK:
+		return "stopped";
+	default:
+		return curl_easy_strerror(code);
 	}
 }
 
-int agent_client_post(agent_client *c, agent_reply *out, const char *path,
-		      const char *content_type, int gzip, const void *body, size_t n, fs_err *err)
+int agent_client_post(agent_client *c, agent_reply *out, const char *path, const char *content_type,
+                      int gzip, const void *body, size_t n, fs_err *err)
 {
 	struct curl_slist *headers = NULL;
 	char url[1200], ctype[128];

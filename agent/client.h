@@ -20,15 +20,15 @@ typedef struct agent_client agent_client;
 
 /* What the hub answered. */
 typedef struct agent_reply {
-	long status;          /* HTTP status */
-	fs_buf body;          /* raw body (still gzip when gzip is set), capped */
-	int gzip;             /* Content-Encoding: gzip */
-	int has_ack;          /* Fieldsync-Ack present and a valid number */
+	long status; /* HTTP status */
+	fs_buf body; /* raw body (still gzip when gzip is set), capped */
+	int gzip;    /* Content-Encoding: gzip */
+	int has_ack; /* Fieldsync-Ack present and a valid number */
 	int64_t ack;
-	long retry_after;     /* Retry-After in seconds; -1 when absent */
-	char error[48];       /* "error" of a JSON error body, "" otherwise */
-	char message[256];    /* its "message" (control characters removed) */
-	uint64_t hub_time;    /* its "time" (409 clock_ahead); 0 when absent */
+	long retry_after;  /* Retry-After in seconds; -1 when absent */
+	char error[48];    /* "error" of a JSON error body, "" otherwise */
+	char message[256]; /* its "message" (control characters removed) */
+	uint64_t hub_time; /* its "time" (409 clock_ahead); 0 when absent */
 } agent_reply;
 
 /* An empty reply whose body may grow to cap bytes. */
@@ -42,7 +42,7 @@ int agent_hub_url_is_valid(const char *url);
  * NULL: no Authorization header) and ca_file (NULL or "": system CAs) are
  * copied. Freed with agent_client_free (NULL accepted). */
 int agent_client_new(agent_client **out, const char *hub, const char *token, const char *ca_file,
-		     fs_err *err);
+                     fs_err *err);
 void agent_client_free(agent_client *c);
 
 /* When *stop becomes non-zero, a transfer still running 5 s later is
@@ -54,8 +54,8 @@ void agent_client_set_stop(agent_client *c, const volatile sig_atomic_t *stop);
  * answered, whatever the status (in out, reset here); FS_EGENERIC when no
  * complete answer came (connection refused, timeout, cut, TLS failure:
  * the message says which); FS_ETOOBIG when the reply passed out's cap. */
-int agent_client_post(agent_client *c, agent_reply *out, const char *path,
-		      const char *content_type, int gzip, const void *body, size_t n, fs_err *err);
+int agent_client_post(agent_client *c, agent_reply *out, const char *path, const char *content_type,
+                      int gzip, const void *body, size_t n, fs_err *err);
 
 /* Global libcurl setup and teardown, once per process. */
 int agent_client_global_init(fs_err *err);

@@ -49,7 +49,7 @@ static int put(agent_kiosk *k, const char *id, const char *file)
 		return agent_fail_err("contact", &e);
 	if (!json_is_object(fields))
 		exit = agent_fail(AGENT_EXIT_LOCAL, "contact: the input must be a JSON object of "
-						    "fields");
+		                                    "fields");
 	else if (fs_contact_put(k->store, out, id, NULL, fields, &e) != 0)
 		exit = agent_fail(AGENT_EXIT_LOCAL, "contact: not stored: %s", e.msg);
 	else
@@ -96,10 +96,10 @@ static int list(agent_kiosk *k, int all, int jsonl)
 int agent_cmd_contact(int argc, char **argv, const char *data)
 {
 	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-						 {"all", no_argument, NULL, 'a'},
-						 {"jsonl", no_argument, NULL, 'l'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	                                         {"all", no_argument, NULL, 'a'},
+	                                         {"jsonl", no_argument, NULL, 'l'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	agent_kiosk k;
 	fs_err e = {0, ""};
 	const char *sub;
@@ -110,11 +110,20 @@ int agent_cmd_contact(int argc, char **argv, const char *data)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': data = optarg; break;
-		case 'a': all = 1; break;
-		case 'l': jsonl = 1; break;
-		case 'h': usage(); return AGENT_EXIT_OK;
-		default: return agent_bad_option("contact", ch, optopt, argv, optind);
+		case 'd':
+			data = optarg;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'l':
+			jsonl = 1;
+			break;
+		case 'h':
+			usage();
+			return AGENT_EXIT_OK;
+		default:
+			return agent_bad_option("contact", ch, optopt, argv, optind);
 		}
 	}
 	if (optind >= argc)

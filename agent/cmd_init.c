@@ -38,7 +38,7 @@ static void usage(void)
 
 /* Validate the hub's enrollment reply and copy what we keep. */
 static int read_identity(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uint64_t *hub_time,
-			 const fs_buf *body, fs_err *err)
+                         const fs_buf *body, fs_err *err)
 {
 	json_t *o = json_loadb(body->data ? body->data : "", body->len, 0, NULL);
 	const char *site, *region, *tok;
@@ -52,7 +52,7 @@ static int read_identity(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uin
 	if (!fs_name_is_valid(site) || !fs_name_is_valid(region))
 		rc = fs_err_set(err, FS_EINVAL, "enrollment reply without a valid site and region");
 	else if (tok == NULL || tok[0] == '\0' || strlen(tok) > AGENT_TOKEN_MAX ||
-		 strcspn(tok, " \t\r\n") != strlen(tok))
+	         strcspn(tok, " \t\r\n") != strlen(tok))
 		rc = fs_err_set(err, FS_EINVAL, "enrollment reply without a valid token");
 	if (rc == 0) {
 		snprintf(cfg->site, sizeof(cfg->site), "%s", site);
@@ -65,7 +65,7 @@ static int read_identity(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uin
 }
 
 static int enroll(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uint64_t *hub_time,
-		  const char *code)
+                  const char *code)
 {
 	agent_client *c = NULL;
 	agent_reply rep;
@@ -84,17 +84,17 @@ static int enroll(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uint64_t *
 	rc = agent_client_new(&c, cfg->hub, NULL, cfg->ca_file, &e);
 	if (rc == 0)
 		rc = agent_client_post(c, &rep, "/v1/enroll", "application/json", 0, body,
-				       strlen(body), &e);
+		                       strlen(body), &e);
 	if (rc == FS_EGENERIC) {
 		exit = agent_fail(AGENT_EXIT_UNREACHABLE, "init: %s", e.msg);
 	} else if (rc != 0) {
 		exit = agent_fail(AGENT_EXIT_REFUSED, "init: %s", e.msg);
 	} else if (rep.status != 200) {
-		exit = (rep.status == 401 || rep.status == 403) ? AGENT_EXIT_AUTH
-								 : AGENT_EXIT_REFUSED;
+		exit =
+		    (rep.status == 401 || rep.status == 403) ? AGENT_EXIT_AUTH : AGENT_EXIT_REFUSED;
 		agent_fail(exit, "init: the hub refused the enrollment: %ld %s: %s", rep.status,
-			   rep.error[0] ? rep.error : "error",
-			   rep.message[0] ? rep.message : "no details");
+		           rep.error[0] ? rep.error : "error",
+		           rep.message[0] ? rep.message : "no details");
 	} else if (read_identity(cfg, token, hub_time, &rep.body, &e) != 0) {
 		exit = agent_fail(AGENT_EXIT_REFUSED, "init: %s", e.msg);
 	}
@@ -108,11 +108,13 @@ cleanup:
 
 int agent_cmd_init(int argc, char **argv, const char *data)
 {
-	static const struct option longopts[] = {
-		{"data", required_argument, NULL, 'd'},   {"hub", required_argument, NULL, 'u'},
-		{"code", required_argument, NULL, 'c'},   {"name", required_argument, NULL, 'n'},
-		{"ca-file", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+	                                         {"hub", required_argument, NULL, 'u'},
+	                                         {"code", required_argument, NULL, 'c'},
+	                                         {"name", required_argument, NULL, 'n'},
+	                                         {"ca-file", required_argument, NULL, 'a'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	agent_config cfg;
 	char dir[PATH_MAX], token[AGENT_TOKEN_MAX + 1] = "";
 	const char *hub = NULL, *code = NULL, *name = NULL, *ca = NULL;
@@ -126,13 +128,26 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': data = optarg; break;
-		case 'u': hub = optarg; break;
-		case 'c': code = optarg; break;
-		case 'n': name = optarg; break;
-		case 'a': ca = optarg; break;
-		case 'h': usage(); return AGENT_EXIT_OK;
-		default: return agent_bad_option("init", c, optopt, argv, optind);
+		case 'd':
+			data = optarg;
+			break;
+		case 'u':
+			hub = optarg;
+			break;
+		case 'c':
+			code = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'a':
+			ca = optarg;
+			break;
+		case 'h':
+			usage();
+			return AGENT_EXIT_OK;
+		default:
+			return agent_bad_option("init", c, optopt, argv, optind);
 		}
 	}
 	if (optind < argc)
@@ -169,13 +184,13 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 		return agent_usage_error("init", "%s", e.msg);
 	if (agent_data_initialised(dir))
 		return agent_fail(AGENT_EXIT_LOCAL,
-				  "init: %s is already initialised; nothing changed", dir);
+		                  "init: %s is already initialised; nothing changed", dir);
 	if (agent_data_create(dir, &e) != 0 || agent_store_open(&store, dir, &e) != 0)
 		return agent_fail_err("init", &e);
 	if (fs_store_site(store)[0] != '\0') {
 		exit = agent_fail(AGENT_EXIT_LOCAL,
-				  "init: %s/kiosk.db already belongs to site %s; nothing changed",
-				  dir, fs_store_site(store));
+		                  "init: %s/kiosk.db already belongs to site %s; nothing changed",
+		                  dir, fs_store_site(store));
 		goto cleanup;
 	}
 
@@ -189,8 +204,8 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 	     fs_store_clock_adjust(store, hub_time, FS_SYNC_MAX_FUTURE_MS, NULL, &e) != 0) ||
 	    agent_token_save(token, dir, &e) != 0 || agent_config_save(&cfg, dir, &e) != 0) {
 		exit = agent_fail(AGENT_EXIT_LOCAL,
-				  "init: enrolled as %s but could not keep the identity: %s",
-				  cfg.site, e.msg);
+		                  "init: enrolled as %s but could not keep the identity: %s",
+		                  cfg.site, e.msg);
 		goto cleanup;
 	}
 	printf("enrolled as site %s in region %s; run `" AGENT_PROG " sync` next\n", cfg.site,

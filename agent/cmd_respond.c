@@ -49,8 +49,7 @@ static const char *title_text(const json_t *title)
 
 	if (json_is_string(json_object_get(title, "en")))
 		return json_string_value(json_object_get(title, "en"));
-	json_object_foreach((json_t *)title, key, v)
-	{
+	json_object_foreach ((json_t *)title, key, v) {
 		if (json_is_string(v))
 			return json_string_value(v);
 	}
@@ -60,9 +59,9 @@ static const char *title_text(const json_t *title)
 int agent_cmd_questionnaires(int argc, char **argv, const char *data)
 {
 	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	                                         {"json", no_argument, NULL, 'j'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	agent_kiosk k;
 	json_t *list = NULL;
 	fs_err e = {0, ""};
@@ -73,10 +72,17 @@ int agent_cmd_questionnaires(int argc, char **argv, const char *data)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': data = optarg; break;
-		case 'j': as_json = 1; break;
-		case 'h': questionnaires_usage(); return AGENT_EXIT_OK;
-		default: return agent_bad_option("questionnaires", ch, optopt, argv, optind);
+		case 'd':
+			data = optarg;
+			break;
+		case 'j':
+			as_json = 1;
+			break;
+		case 'h':
+			questionnaires_usage();
+			return AGENT_EXIT_OK;
+		default:
+			return agent_bad_option("questionnaires", ch, optopt, argv, optind);
 		}
 	}
 	if (optind < argc)
@@ -121,9 +127,9 @@ static int print_response(void *ctx, const json_t *response)
 int agent_cmd_responses(int argc, char **argv, const char *data)
 {
 	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-						 {"questionnaire", required_argument, NULL, 'q'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	                                         {"questionnaire", required_argument, NULL, 'q'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	const char *qid = NULL;
 	agent_kiosk k;
 	fs_err e = {0, ""};
@@ -133,10 +139,17 @@ int agent_cmd_responses(int argc, char **argv, const char *data)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': data = optarg; break;
-		case 'q': qid = optarg; break;
-		case 'h': responses_usage(); return AGENT_EXIT_OK;
-		default: return agent_bad_option("responses", ch, optopt, argv, optind);
+		case 'd':
+			data = optarg;
+			break;
+		case 'q':
+			qid = optarg;
+			break;
+		case 'h':
+			responses_usage();
+			return AGENT_EXIT_OK;
+		default:
+			return agent_bad_option("responses", ch, optopt, argv, optind);
 		}
 	}
 	if (optind < argc)
@@ -160,7 +173,7 @@ typedef struct respond_args {
 /* The response body for answers (stolen) to doc, now. NULL when out of
  * memory. */
 static json_t *response_body(const respond_args *a, const json_t *doc, json_t *answers,
-			     uint64_t now_ms)
+                             uint64_t now_ms)
 {
 	const char *lang = a->language;
 	char now[21];
@@ -169,20 +182,23 @@ static json_t *response_body(const respond_args *a, const json_t *doc, json_t *a
 		lang = json_string_value(json_array_get(json_object_get(doc, "languages"), 0));
 	agent_time_format(now, now_ms);
 	return json_pack("{s:s, s:I, s:s?, s:s, s:s?, s:s, s:s, s:o}", "questionnaire",
-			 a->questionnaire, "version",
-			 json_integer_value(json_object_get(doc, "version")), "language", lang,
-			 "mode", a->mode, "worker", a->worker, "started_at", now, "submitted_at",
-			 now, "answers", answers);
+	                 a->questionnaire, "version",
+	                 json_integer_value(json_object_get(doc, "version")), "language", lang,
+	                 "mode", a->mode, "worker", a->worker, "started_at", now, "submitted_at",
+	                 now, "answers", answers);
 }
 
 static int parse_respond(respond_args *a, const char **data, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"data", required_argument, NULL, 'd'},     {"questionnaire", required_argument, NULL, 'q'},
-		{"version", required_argument, NULL, 'v'},  {"answers", required_argument, NULL, 'a'},
-		{"language", required_argument, NULL, 'l'}, {"mode", required_argument, NULL, 'm'},
-		{"worker", required_argument, NULL, 'w'},   {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+	                                         {"questionnaire", required_argument, NULL, 'q'},
+	                                         {"version", required_argument, NULL, 'v'},
+	                                         {"answers", required_argument, NULL, 'a'},
+	                                         {"language", required_argument, NULL, 'l'},
+	                                         {"mode", required_argument, NULL, 'm'},
+	                                         {"worker", required_argument, NULL, 'w'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	uint64_t v;
 	int ch;
 
@@ -192,20 +208,35 @@ static int parse_respond(respond_args *a, const char **data, int argc, char **ar
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': *data = optarg; break;
-		case 'q': a->questionnaire = optarg; break;
-		case 'a': a->answers = optarg; break;
-		case 'l': a->language = optarg; break;
-		case 'm': a->mode = optarg; break;
-		case 'w': a->worker = optarg; break;
+		case 'd':
+			*data = optarg;
+			break;
+		case 'q':
+			a->questionnaire = optarg;
+			break;
+		case 'a':
+			a->answers = optarg;
+			break;
+		case 'l':
+			a->language = optarg;
+			break;
+		case 'm':
+			a->mode = optarg;
+			break;
+		case 'w':
+			a->worker = optarg;
+			break;
 		case 'v':
 			if (agent_parse_uint(&v, optarg, INT32_MAX) != 0 || v == 0)
 				return agent_usage_error("respond",
-							 "--version must be a positive integer");
+				                         "--version must be a positive integer");
 			a->version = (int64_t)v;
 			break;
-		case 'h': respond_usage(); return -1;
-		default: return agent_bad_option("respond", ch, optopt, argv, optind);
+		case 'h':
+			respond_usage();
+			return -1;
+		default:
+			return agent_bad_option("respond", ch, optopt, argv, optind);
 		}
 	}
 	if (optind < argc)
@@ -238,8 +269,8 @@ int agent_cmd_respond(int argc, char **argv, const char *data)
 	rc = fs_questionnaire_get(k.store, &doc, a.questionnaire, a.version, &e);
 	if (rc == FS_ENOTFOUND) {
 		exit = agent_fail(AGENT_EXIT_LOCAL,
-				  "respond: questionnaire %s%s is not held here (run sync?)",
-				  a.questionnaire, a.version ? " at that version" : "");
+		                  "respond: questionnaire %s%s is not held here (run sync?)",
+		                  a.questionnaire, a.version ? " at that version" : "");
 		goto cleanup;
 	}
 	if (rc != 0 || agent_json_read(&answers, a.answers, "answers", &e) != 0) {

@@ -29,30 +29,29 @@ static json_t *time_or_null(uint64_t ms)
 }
 
 static json_t *status_json(const agent_kiosk *k, const agent_state *st, long pending,
-			   const fs_store_counts *n)
+                           const fs_store_counts *n)
 {
 	json_t *err = json_null();
 
 	if (st->last_error_at != 0) {
 		json_decref(err);
 		err = json_pack("{s:o, s:i, s:s}", "at", time_or_null(st->last_error_at), "exit",
-				st->last_error_exit, "message", st->last_error);
+		                st->last_error_exit, "message", st->last_error);
 	}
 	return json_pack("{s:s, s:s, s:s?, s:s, s:I, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, "
-			 "s:I}}",
-			 "site", k->cfg.site, "region", k->cfg.region, "name",
-			 k->cfg.name[0] ? k->cfg.name : NULL, "hub", k->cfg.hub, "pending",
-			 (json_int_t)pending, "last_sync", time_or_null(st->last_sync),
-			 "last_attempt", time_or_null(st->last_attempt), "last_error", err,
-			 "clock_offset_ms", (json_int_t)fs_store_clock_offset(k->store), "records",
-			 "questionnaires", (json_int_t)n->questionnaires, "responses",
-			 (json_int_t)n->responses, "contacts", (json_int_t)n->contacts,
-			 "conflicts", (json_int_t)n->conflicts, "quarantined",
-			 (json_int_t)n->quarantined);
+	                 "s:I}}",
+	                 "site", k->cfg.site, "region", k->cfg.region, "name",
+	                 k->cfg.name[0] ? k->cfg.name : NULL, "hub", k->cfg.hub, "pending",
+	                 (json_int_t)pending, "last_sync", time_or_null(st->last_sync),
+	                 "last_attempt", time_or_null(st->last_attempt), "last_error", err,
+	                 "clock_offset_ms", (json_int_t)fs_store_clock_offset(k->store), "records",
+	                 "questionnaires", (json_int_t)n->questionnaires, "responses",
+	                 (json_int_t)n->responses, "contacts", (json_int_t)n->contacts, "conflicts",
+	                 (json_int_t)n->conflicts, "quarantined", (json_int_t)n->quarantined);
 }
 
 static void status_text(const agent_kiosk *k, const agent_state *st, long pending,
-			const fs_store_counts *n)
+                        const fs_store_counts *n)
 {
 	char when[21];
 
@@ -84,9 +83,9 @@ static void status_text(const agent_kiosk *k, const agent_state *st, long pendin
 int agent_cmd_status(int argc, char **argv, const char *data)
 {
 	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	                                         {"json", no_argument, NULL, 'j'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	agent_kiosk k;
 	agent_state st;
 	fs_store_counts n;
@@ -98,17 +97,25 @@ int agent_cmd_status(int argc, char **argv, const char *data)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': data = optarg; break;
-		case 'j': as_json = 1; break;
-		case 'h': usage(); return AGENT_EXIT_OK;
-		default: return agent_bad_option("status", ch, optopt, argv, optind);
+		case 'd':
+			data = optarg;
+			break;
+		case 'j':
+			as_json = 1;
+			break;
+		case 'h':
+			usage();
+			return AGENT_EXIT_OK;
+		default:
+			return agent_bad_option("status", ch, optopt, argv, optind);
 		}
 	}
 	if (optind < argc)
 		return agent_usage_error("status", "unexpected argument %s", argv[optind]);
 	if (agent_kiosk_open(&k, data, &e) != 0)
 		return agent_fail_err("status", &e);
-	if (agent_state_load(&st, k.dir, &e) != 0 || agent_pending_count(k.store, &pending, &e) != 0 ||
+	if (agent_state_load(&st, k.dir, &e) != 0 ||
+	    agent_pending_count(k.store, &pending, &e) != 0 ||
 	    fs_store_count(k.store, &n, &e) != 0) {
 		exit = agent_fail_err("status", &e);
 	} else if (as_json) {

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "syncer.h"
+#include "ui.h"
 
 #define SYNC_BUSY_RETRIES 3
 
@@ -32,12 +33,18 @@ static void sync_usage(void)
 static void run_usage(void)
 {
 	printf("usage: " AGENT_PROG " run --data DIR [--sync-interval SECONDS]\n"
-	       "                           [--max-backoff SECONDS]\n"
+	       "             [--max-backoff SECONDS] [--ui-listen HOST:PORT | --no-ui]\n"
+	       "             [--ui-idle-timeout SECONDS] [--ui-worker-idle SECONDS]\n"
 	       "\n"
 	       "The kiosk daemon: syncs at start, every --sync-interval seconds (default 60)\n"
 	       "and within about a second of new local data. While the hub is unreachable it\n"
 	       "retries with exponential backoff and jitter, up to --max-backoff seconds\n"
 	       "(default 600), and keeps working offline. One log line per sync on stderr.\n"
+	       "It also serves the kiosk's web UI (docs/kiosk.md) on --ui-listen "
+	       "(default\n" FS_UI_LISTEN_DEFAULT
+	       ", loopback only; port 0 picks one) unless --no-ui;\n"
+	       "--ui-idle-timeout (default 90) wipes an abandoned questionnaire,\n"
+	       "--ui-worker-idle (default 120) locks worker mode.\n"
 	       "SIGTERM or SIGINT stops it after the current step (exit 0).\n");
 }
 
@@ -65,8 +72,8 @@ static int open_all(agent_kiosk *k, agent_client **c, const char *cmd, const cha
 int agent_cmd_sync(int argc, char **argv, const char *data)
 {
 	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	agent_sync_opts so = {SYNC_BUSY_RETRIES, NULL};
 	agent_sync_report r;
 	agent_kiosk k;
@@ -77,9 +84,14 @@ int agent_cmd_sync(int argc, char **argv, const char *data)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': data = optarg; break;
-		case 'h': sync_usage(); return AGENT_EXIT_OK;
-		default: return agent_bad_option("sync", ch, optopt, argv, optind);
+		case 'd':
+			data = optarg;
+			break;
+		case 'h':
+			sync_usage();
+			return AGENT_EXIT_OK;
+		default:
+			return agent_bad_option("sync", ch, optopt, argv, optind);
 		}
 	}
 	if (optind < argc)
@@ -98,42 +110,73 @@ int agent_cmd_sync(int argc, char **argv, const char *data)
 	return exit;
 }
 
+/* A number of seconds 1..86400 for option name, or a usage error. */
+static int seconds_arg(unsigned *out, const char *name, const char *text)
+{
+	uint64_t v;
+
+	if (agent_parse_uint(&v, text, 86400) != 0 || v == 0)
+		return agent_usage_error("run", "%s must be 1..86400 seconds", name);
+	*out = (unsigned)v;
+	return 0;
+}
+
 int agent_cmd_run(int argc, char **argv, const char *data)
 {
 	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-						 {"sync-interval", required_argument, NULL, 'i'},
-						 {"max-backoff", required_argument, NULL, 'b'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	agent_daemon_opts o = {60, 600};
+	                                         {"sync-interval", required_argument, NULL, 'i'},
+	                                         {"max-backoff", required_argument, NULL, 'b'},
+	                                         {"ui-listen", required_argument, NULL, 'l'},
+	                                         {"no-ui", no_argument, NULL, 'n'},
+	                                         {"ui-idle-timeout", required_argument, NULL, 't'},
+	                                         {"ui-worker-idle", required_argument, NULL, 'w'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
+	fs_ui_opts ui;
+	agent_daemon_opts o = {60, 600, &ui};
 	agent_kiosk k;
 	agent_client *c = NULL;
-	uint64_t v;
-	int ch, exit;
+	int ch, exit = 0;
 
+	memset(&ui, 0, sizeof(ui));
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while (exit == 0 && (ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': data = optarg; break;
+		case 'd':
+			data = optarg;
+			break;
 		case 'i':
-			if (agent_parse_uint(&v, optarg, 86400) != 0 || v == 0)
-				return agent_usage_error("run",
-							 "--sync-interval must be 1..86400 seconds");
-			o.sync_interval_s = (unsigned)v;
+			exit = seconds_arg(&o.sync_interval_s, "--sync-interval", optarg);
 			break;
 		case 'b':
-			if (agent_parse_uint(&v, optarg, 86400) != 0 || v == 0)
-				return agent_usage_error("run",
-							 "--max-backoff must be 1..86400 seconds");
-			o.max_backoff_s = (unsigned)v;
+			exit = seconds_arg(&o.max_backoff_s, "--max-backoff", optarg);
 			break;
-		case 'h': run_usage(); return AGENT_EXIT_OK;
-		default: return agent_bad_option("run", ch, optopt, argv, optind);
+		case 'l':
+			ui.listen = optarg;
+			break;
+		case 'n':
+			o.ui = NULL;
+			break;
+		case 't':
+			exit = seconds_arg(&ui.idle_timeout_s, "--ui-idle-timeout", optarg);
+			break;
+		case 'w':
+			exit = seconds_arg(&ui.worker_idle_s, "--ui-worker-idle", optarg);
+			break;
+		case 'h':
+			run_usage();
+			return AGENT_EXIT_OK;
+		default:
+			return agent_bad_option("run", ch, optopt, argv, optind);
 		}
 	}
+	if (exit != 0)
+		return exit;
 	if (optind < argc)
 		return agent_usage_error("run", "unexpected argument %s", argv[optind]);
+	if (o.ui == NULL && (ui.listen || ui.idle_timeout_s || ui.worker_idle_s))
+		return agent_usage_error("run", "--no-ui goes with no other --ui- option");
 	exit = open_all(&k, &c, "run", data);
 	if (exit != AGENT_EXIT_OK)
 		return exit;

@@ -14,10 +14,10 @@
 #include "cli.h"
 
 #define CONFIG_FILE "agent.json"
-#define TOKEN_FILE "token"
-#define STATE_FILE "state.json"
-#define STORE_FILE "kiosk.db"
-#define LOCK_FILE "sync.lock"
+#define TOKEN_FILE  "token"
+#define STATE_FILE  "state.json"
+#define STORE_FILE  "kiosk.db"
+#define LOCK_FILE   "sync.lock"
 
 static int data_path(char out[PATH_MAX], const char *dir, const char *file, fs_err *err)
 {
@@ -35,7 +35,7 @@ int agent_data_dir(char out[PATH_MAX], const char *opt, fs_err *err)
 
 	if (dir == NULL || dir[0] == '\0')
 		return fs_err_set(err, FS_EINVAL,
-				  "no data directory: give --data DIR or set FIELDSYNC_DATA");
+		                  "no data directory: give --data DIR or set FIELDSYNC_DATA");
 	n = strlen(dir);
 	if (n >= PATH_MAX - 32)
 		return fs_err_set(err, FS_EINVAL, "data directory path too long");
@@ -81,8 +81,7 @@ static int fsync_dir_of(const char *path)
 	return rc;
 }
 
-int agent_file_write_atomic(const char *path, const void *data, size_t n, mode_t mode,
-			    fs_err *err)
+int agent_file_write_atomic(const char *path, const void *data, size_t n, mode_t mode, fs_err *err)
 {
 	char tmp[PATH_MAX];
 	const char *p = data;
@@ -161,7 +160,7 @@ static int read_json(json_t **out, const char *path, const char *what, fs_err *e
 /* Copy a string member of o into out; FS_EINVAL when missing (unless
  * optional), not a string or too long. */
 static int get_str(char *out, size_t len, const json_t *o, const char *key, int optional,
-		   const char *path, fs_err *err)
+                   const char *path, fs_err *err)
 {
 	const json_t *v = json_object_get(o, key);
 
@@ -173,7 +172,7 @@ static int get_str(char *out, size_t len, const json_t *o, const char *key, int 
 	}
 	if (!json_is_string(v) || json_string_length(v) >= len)
 		return fs_err_set(err, FS_EINVAL, "%s: \"%s\" must be a string under %zu bytes",
-				  path, key, len);
+		                  path, key, len);
 	memcpy(out, json_string_value(v), json_string_length(v) + 1);
 	return 0;
 }
@@ -190,7 +189,7 @@ int agent_config_load(agent_config *out, const char *dir, fs_err *err)
 		return rc;
 	if (access(path, F_OK) != 0)
 		return fs_err_set(err, FS_ENOTFOUND,
-				  "%s is not initialised (run " AGENT_PROG " init first)", dir);
+		                  "%s is not initialised (run " AGENT_PROG " init first)", dir);
 	rc = read_json(&o, path, "configuration", err);
 	if (rc != 0)
 		return rc;
@@ -220,8 +219,8 @@ int agent_config_save(const agent_config *cfg, const char *dir, fs_err *err)
 	if (rc != 0)
 		return rc;
 	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "hub", cfg->hub, "site", cfg->site, "region",
-		      cfg->region, "name", cfg->name[0] ? cfg->name : NULL, "ca_file",
-		      cfg->ca_file[0] ? cfg->ca_file : NULL);
+	              cfg->region, "name", cfg->name[0] ? cfg->name : NULL, "ca_file",
+	              cfg->ca_file[0] ? cfg->ca_file : NULL);
 	if (o == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	rc = write_json(path, o, err);
@@ -243,11 +242,11 @@ int agent_token_load(char out[AGENT_TOKEN_MAX + 1], const char *dir, fs_err *err
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return fs_err_set(err, errno == ENOENT ? FS_ENOTFOUND : FS_EGENERIC,
-				  "cannot read the token file %s: %s", path, strerror(errno));
+		                  "cannot read the token file %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
 		close(fd);
 		return fs_err_set(err, FS_EINVAL,
-				  "token file %s may be read by others; make it mode 0600", path);
+		                  "token file %s may be read by others; make it mode 0600", path);
 	}
 	n = read(fd, out, AGENT_TOKEN_MAX + 1);
 	close(fd);
@@ -311,9 +310,9 @@ int agent_state_load(agent_state *out, const char *dir, fs_err *err)
 		out->last_error_at = get_u64(e, "at_ms");
 		out->last_error_exit = (int)get_u64(e, "exit");
 		snprintf(out->last_error, sizeof(out->last_error), "%s",
-			 json_string_value(json_object_get(e, "message"))
-				 ? json_string_value(json_object_get(e, "message"))
-				 : "");
+		         json_string_value(json_object_get(e, "message"))
+		             ? json_string_value(json_object_get(e, "message"))
+		             : "");
 	}
 	json_decref(o);
 	return 0;
@@ -330,11 +329,11 @@ int agent_state_save(const agent_state *st, const char *dir, fs_err *err)
 		return rc;
 	if (st->last_error_at != 0)
 		e = json_pack("{s:I, s:i, s:s}", "at_ms", (json_int_t)st->last_error_at, "exit",
-			      st->last_error_exit, "message", st->last_error);
+		              st->last_error_exit, "message", st->last_error);
 	o = json_pack("{s:I, s:I, s:I, s:I, s:o}", "last_sync_ms", (json_int_t)st->last_sync,
-		      "last_attempt_ms", (json_int_t)st->last_attempt, "last_sent",
-		      (json_int_t)st->last_sent, "last_received", (json_int_t)st->last_received,
-		      "last_error", e ? e : json_null());
+	              "last_attempt_ms", (json_int_t)st->last_attempt, "last_sent",
+	              (json_int_t)st->last_sent, "last_received", (json_int_t)st->last_received,
+	              "last_error", e ? e : json_null());
 	if (o == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	rc = write_json(path, o, err);
@@ -414,8 +413,8 @@ int agent_kiosk_open(agent_kiosk *out, const char *data_opt, fs_err *err)
 		rc = agent_store_open(&out->store, out->dir, err);
 	if (rc == 0 && strcmp(fs_store_site(out->store), out->cfg.site) != 0)
 		rc = fs_err_set(err, FS_EINVAL,
-				"%s/" STORE_FILE " belongs to site \"%s\", agent.json names \"%s\"",
-				out->dir, fs_store_site(out->store), out->cfg.site);
+		                "%s/" STORE_FILE " belongs to site \"%s\", agent.json names \"%s\"",
+		                out->dir, fs_store_site(out->store), out->cfg.site);
 	if (rc != 0)
 		agent_kiosk_close(out);
 	return rc;

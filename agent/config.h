@@ -21,16 +21,16 @@
 #include "fieldsync/error.h"
 #include "fieldsync/store.h"
 
-#define AGENT_URL_MAX 1024
+#define AGENT_URL_MAX   1024
 #define AGENT_TOKEN_MAX 512
 #define AGENT_ERROR_MAX 300
 
 typedef struct agent_config {
-	char hub[AGENT_URL_MAX];         /* base URL, no trailing slash */
+	char hub[AGENT_URL_MAX]; /* base URL, no trailing slash */
 	char site[FS_NAME_MAX + 1];
 	char region[FS_NAME_MAX + 1];
-	char name[FS_NAME_MAX + 1];      /* "" when none was given */
-	char ca_file[PATH_MAX];          /* "" for the system trust store */
+	char name[FS_NAME_MAX + 1]; /* "" when none was given */
+	char ca_file[PATH_MAX];     /* "" for the system trust store */
 } agent_config;
 
 /* Sync history kept for `status`; times in ms since 1970, 0 for never. */
@@ -91,7 +91,6 @@ int agent_kiosk_open(agent_kiosk *out, const char *data_opt, fs_err *err);
 void agent_kiosk_close(agent_kiosk *k);
 
 /* Write n bytes to path atomically with the given mode. */
-int agent_file_write_atomic(const char *path, const void *data, size_t n, mode_t mode,
-			    fs_err *err);
+int agent_file_write_atomic(const char *path, const void *data, size_t n, mode_t mode, fs_err *err);
 
 #endif

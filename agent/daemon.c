@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -13,9 +14,23 @@
 #include "cli.h"
 #include "syncer.h"
 
-/* Signal state: the one place a global is unavoidable. */
+/* Signal and wake-up state: the one place a global is unavoidable. The
+ * pipe wakes poll(); the flags say why. */
 static volatile sig_atomic_t stop_requested;
+static atomic_int sync_requested;
 static int signal_pipe[2] = {-1, -1};
+
+/* The UI's "sync now", called on the UI's thread: never blocks. */
+static void request_sync(void *ctx)
+{
+	char b = 's';
+
+	(void)ctx;
+	atomic_store(&sync_requested, 1);
+	if (signal_pipe[1] >= 0 && write(signal_pipe[1], &b, 1) < 0) {
+		/* The pipe is full: a wake-up is already pending. */
+	}
+}
 
 static void on_signal(int sig)
 {
@@ -57,9 +72,9 @@ static void signals_remove(void)
 
 static void log_line(const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 1, 2)))
+    __attribute__((format(printf, 1, 2)))
 #endif
-	;
+    ;
 
 static void log_line(const char *fmt, ...)
 {
@@ -104,10 +119,14 @@ static uint64_t backoff_ms(unsigned failures, uint64_t cap_ms)
 static const char *outcome_name(int exit)
 {
 	switch (exit) {
-	case AGENT_EXIT_UNREACHABLE: return "hub unreachable";
-	case AGENT_EXIT_REFUSED: return "refused by the hub";
-	case AGENT_EXIT_AUTH: return "credentials rejected";
-	default: return "local error";
+	case AGENT_EXIT_UNREACHABLE:
+		return "hub unreachable";
+	case AGENT_EXIT_REFUSED:
+		return "refused by the hub";
+	case AGENT_EXIT_AUTH:
+		return "credentials rejected";
+	default:
+		return "local error";
 	}
 }
 
@@ -115,10 +134,10 @@ typedef struct daemon_state {
 	agent_kiosk *k;
 	agent_client *client;
 	const agent_daemon_opts *opts;
-	uint64_t next_sync_ms;   /* monotonic */
-	uint64_t next_check_ms;  /* next look at the store's change counter */
-	int64_t seq_after_sync;  /* the change counter after the last good sync */
-	unsigned failures;       /* failed syncs in a row */
+	uint64_t next_sync_ms;  /* monotonic */
+	uint64_t next_check_ms; /* next look at the store's change counter */
+	int64_t seq_after_sync; /* the change counter after the last good sync */
+	unsigned failures;      /* failed syncs in a row */
 } daemon_state;
 
 static void do_sync(daemon_state *d)
@@ -139,8 +158,8 @@ static void do_sync(daemon_state *d)
 		if (fs_store_seq(d->k->store, &d->seq_after_sync, &e) != 0)
 			d->seq_after_sync = -1;
 		log_line("sync ok: sent %ld, received %ld change(s) in %d round(s), %llu ms%s",
-			 r.sent, r.received, r.rounds, (unsigned long long)(agent_mono_ms() - t0),
-			 r.restamped ? " (clock corrected)" : "");
+		         r.sent, r.received, r.rounds, (unsigned long long)(agent_mono_ms() - t0),
+		         r.restamped ? " (clock corrected)" : "");
 		return;
 	}
 	d->failures++;
@@ -152,7 +171,7 @@ static void do_sync(daemon_state *d)
 		wait = (uint64_t)r.retry_after * 1000u;
 	d->next_sync_ms = agent_mono_ms() + wait;
 	log_line("sync failed (%s): %s; next attempt in %llu s", outcome_name(r.exit), r.message,
-		 (unsigned long long)((wait + 999) / 1000));
+	         (unsigned long long)((wait + 999) / 1000));
 }
 
 /* Has anything been written locally since the last good sync? Only asked
@@ -172,22 +191,36 @@ static int local_change_pending(daemon_state *d)
 int agent_daemon_run(agent_kiosk *k, agent_client *c, const agent_daemon_opts *opts)
 {
 	daemon_state d = {k, c, opts, 0, 0, -1, 0};
+	fs_ui *ui = NULL;
 	fs_err e = {0, ""};
 
 	stop_requested = 0;
+	atomic_store(&sync_requested, 0);
 	if (signals_install(&e) != 0) {
 		signals_remove();
 		return agent_fail_err("run", &e);
 	}
-	log_line("running: site %s, region %s, hub %s, sync every %u s", k->cfg.site,
-		 k->cfg.region, k->cfg.hub, opts->sync_interval_s);
+	if (opts->ui != NULL) {
+		opts->ui->data_dir = k->dir;
+		opts->ui->sync_now = request_sync;
+		opts->ui->sync_ctx = NULL;
+		if (fs_ui_start(&ui, opts->ui, &e) != 0) {
+			signals_remove();
+			return agent_fail_err("run: kiosk UI", &e);
+		}
+	}
+	log_line("running: site %s, region %s, hub %s, sync every %u s", k->cfg.site, k->cfg.region,
+	         k->cfg.hub, opts->sync_interval_s);
+	if (ui != NULL)
+		log_line("kiosk UI on port %u", fs_ui_port(ui));
 	d.next_sync_ms = agent_mono_ms();
 	while (!stop_requested) {
-		/* Event sources; the kiosk web UI adds its socket here. */
-		struct pollfd fds[1] = {{signal_pipe[0], POLLIN, 0}};
+		struct pollfd fds[1];
 		uint64_t now = agent_mono_ms(), until;
 		char drain[64];
 
+		if (atomic_exchange(&sync_requested, 0))
+			d.next_sync_ms = now; /* asked for by a worker: now, backoff or not */
 		if (now >= d.next_sync_ms) {
 			do_sync(&d);
 			continue;
@@ -199,12 +232,15 @@ int agent_daemon_run(agent_kiosk *k, agent_client *c, const agent_daemon_opts *o
 				continue;
 			}
 		}
+		/* Event sources: the wake-up pipe and the timers. */
 		until = d.next_sync_ms < d.next_check_ms ? d.next_sync_ms : d.next_check_ms;
+		fds[0] = (struct pollfd){signal_pipe[0], POLLIN, 0};
 		if (poll(fds, 1, (int)(until - now)) > 0 && (fds[0].revents & POLLIN))
 			while (read(signal_pipe[0], drain, sizeof(drain)) > 0)
 				;
 	}
 	log_line("stopping");
+	fs_ui_stop(ui);
 	signals_remove();
 	return AGENT_EXIT_OK;
 }

@@ -6,57 +6,62 @@
 
 #include "cli.h"
 #include "client.h"
+#include "cmd_worker.h"
 #include "commands.h"
 
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv, const char *data);
 } commands[] = {
-	{"init", agent_cmd_init},
-	{"sync", agent_cmd_sync},
-	{"run", agent_cmd_run},
-	{"status", agent_cmd_status},
-	{"questionnaires", agent_cmd_questionnaires},
-	{"respond", agent_cmd_respond},
-	{"responses", agent_cmd_responses},
-	{"contact", agent_cmd_contact},
+    {"init", agent_cmd_init},
+    {"sync", agent_cmd_sync},
+    {"run", agent_cmd_run},
+    {"status", agent_cmd_status},
+    {"questionnaires", agent_cmd_questionnaires},
+    {"respond", agent_cmd_respond},
+    {"responses", agent_cmd_responses},
+    {"contact", agent_cmd_contact},
+    {"worker", agent_cmd_worker},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: " AGENT_PROG " [--data DIR] COMMAND [OPTIONS]\n"
-		"\n"
-		"The fieldsync kiosk agent: keeps the kiosk's store in DIR and syncs it with\n"
-		"the hub. DIR defaults to $FIELDSYNC_DATA.\n"
-		"\n"
-		"commands:\n"
-		"  init --hub URL --code CODE [--name NAME] [--ca-file FILE]\n"
-		"                      enroll this kiosk with the hub (the only step that\n"
-		"                      needs the network)\n"
-		"  sync                push and pull until in sync with the hub\n"
-		"  run [--sync-interval SECONDS]\n"
-		"                      the kiosk daemon: syncs periodically and soon after\n"
-		"                      new local data; keeps working offline\n"
-		"  status [--json]     identity, hub, pending changes, last sync and error,\n"
-		"                      clock offset\n"
-		"  questionnaires [--json]\n"
-		"                      the published questionnaires held here\n"
-		"  respond --questionnaire ID --answers FILE|- [...]\n"
-		"                      validate and store a response; prints its id\n"
-		"  responses [--questionnaire ID]\n"
-		"                      the responses stored here, as JSON Lines\n"
-		"  contact add|update|delete|show|list\n"
-		"                      peer-support contacts, JSON in and out\n"
-		"\n"
-		"Every command takes --data DIR and --help.\n"
-		"\n"
-		"exit codes:\n"
-		"  0  done (sync: in sync with the hub)\n"
-		"  1  usage or local error\n"
-		"  3  hub unreachable (connection refused or cut, timeout, TLS failure)\n"
-		"  4  refused by the hub (any error reply other than credentials)\n"
-		"  5  credentials rejected by the hub (unknown token, device revoked)\n");
+	fprintf(f, "usage: " AGENT_PROG " [--data DIR] COMMAND [OPTIONS]\n"
+	           "\n"
+	           "The fieldsync kiosk agent: keeps the kiosk's store in DIR and syncs it with\n"
+	           "the hub. DIR defaults to $FIELDSYNC_DATA.\n"
+	           "\n"
+	           "commands:\n"
+	           "  init --hub URL --code CODE [--name NAME] [--ca-file FILE]\n"
+	           "                      enroll this kiosk with the hub (the only step that\n"
+	           "                      needs the network)\n"
+	           "  sync                push and pull until in sync with the hub\n"
+	           "  run [--sync-interval SECONDS] [--ui-listen HOST:PORT | --no-ui]\n"
+	           "                      the kiosk daemon: serves the kiosk's web UI, syncs\n"
+	           "                      periodically and soon after new local data; keeps\n"
+	           "                      working offline\n"
+	           "  status [--json]     identity, hub, pending changes, last sync and error,\n"
+	           "                      clock offset\n"
+	           "  questionnaires [--json]\n"
+	           "                      the published questionnaires held here\n"
+	           "  respond --questionnaire ID --answers FILE|- [...]\n"
+	           "                      validate and store a response; prints its id\n"
+	           "  responses [--questionnaire ID]\n"
+	           "                      the responses stored here, as JSON Lines\n"
+	           "  contact add|update|delete|show|list\n"
+	           "                      peer-support contacts, JSON in and out\n"
+	           "  worker add|remove|list [NAME]\n"
+	           "                      outreach workers who may use worker mode on the\n"
+	           "                      kiosk's screen (PIN read from stdin)\n"
+	           "\n"
+	           "Every command takes --data DIR and --help.\n"
+	           "\n"
+	           "exit codes:\n"
+	           "  0  done (sync: in sync with the hub)\n"
+	           "  1  usage or local error\n"
+	           "  3  hub unreachable (connection refused or cut, timeout, TLS failure)\n"
+	           "  4  refused by the hub (any error reply other than credentials)\n"
+	           "  5  credentials rejected by the hub (unknown token, device revoked)\n");
 }
 
 int main(int argc, char **argv)

@@ -12,14 +12,14 @@
 #include "fieldsync/sync.h"
 
 #define SYNC_CONTENT_TYPE "application/vnd.fieldsync.changeset+json"
-#define BUSY_WAIT_MAX_S 30
-#define PENDING_BATCH 5000
+#define BUSY_WAIT_MAX_S   30
+#define PENDING_BATCH     5000
 
 static int report(agent_sync_report *r, int exit, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-	;
+    ;
 
 static int report(agent_sync_report *r, int exit, const char *fmt, ...)
 {
@@ -79,15 +79,15 @@ static int refused(agent_sync_report *r, const agent_reply *rep)
 
 	if (rep->status == 401 || (rep->status == 403 && strcmp(rep->error, "revoked") == 0))
 		return report(r, AGENT_EXIT_AUTH, "hub rejected the credentials: %ld %s: %s",
-			      rep->status, rep->error[0] ? rep->error : "unauthorized", msg);
+		              rep->status, rep->error[0] ? rep->error : "unauthorized", msg);
 	r->retry_after = rep->retry_after;
 	return report(r, AGENT_EXIT_REFUSED, "hub refused the sync: %ld %s: %s", rep->status,
-		      rep->error[0] ? rep->error : "error", msg);
+	              rep->error[0] ? rep->error : "error", msg);
 }
 
 /* Check and merge a 200 reply to the batch up. *more gets the reply's. */
 static int take_reply(fs_store *s, const fs_changeset *up, int64_t push, int64_t pull,
-		      const agent_reply *rep, uint64_t rtt_ms, int *more, agent_sync_report *r)
+                      const agent_reply *rep, uint64_t rtt_ms, int *more, agent_sync_report *r)
 {
 	fs_codec_limits lim;
 	fs_changeset down;
@@ -97,8 +97,8 @@ static int take_reply(fs_store *s, const fs_changeset *up, int64_t push, int64_t
 
 	if (!rep->has_ack || rep->ack != up->to)
 		return report(r, AGENT_EXIT_REFUSED,
-			      "hub reply without a matching Fieldsync-Ack (expected %" PRId64 ")",
-			      up->to);
+		              "hub reply without a matching Fieldsync-Ack (expected %" PRId64 ")",
+		              up->to);
 	/* The hub committed our batch: only now may the push cursor move. */
 	if (up->to > push && fs_store_peer_ack(s, AGENT_HUB_PEER, up->to, &e) != 0)
 		return report(r, AGENT_EXIT_LOCAL, "recording the acknowledgement: %s", e.msg);
@@ -133,12 +133,59 @@ static int take_reply(fs_store *s, const fs_changeset *up, int64_t push, int64_t
 	return 0;
 }
 
-/* One round trip. *more: either side has more. *again: repeat this round
- * (after a clock correction or a busy hub). */
-static int one_round(fs_store *s, agent_client *c, agent_reply *rep, int *more, int *again,
-		     int *clock_fixed, int *busy_left, const agent_sync_opts *o,
-		     agent_sync_report *r)
+/* What one sync carries from round to round. */
+typedef struct sync_run {
+	fs_store *s;
+	agent_client *c;
+	const agent_sync_opts *o;
+	agent_sync_report *r;
+	agent_reply rep;
+	size_t up_changes, up_bytes; /* batch limits; halved on 413 */
+	int more;                    /* either side has more after this round */
+	int again;                   /* repeat the round (clock fixed, hub busy, smaller batch) */
+	int clock_fixed;             /* the one clock correction after 409 was made */
+	int busy_left;               /* retries left for 429 and 503 */
+} sync_run;
+
+/* The hub answered with an error: decide whether to repeat the round. */
+static void on_error_reply(sync_run *x, const fs_changeset *up)
 {
+	const agent_reply *rep = &x->rep;
+	fs_err e = {0, ""};
+	long n = 0;
+
+	if (rep->status == 409 && strcmp(rep->error, "clock_ahead") == 0 && rep->hub_time > 0 &&
+	    !x->clock_fixed) {
+		/* Our stamps are too far ahead: adopt the hub's clock, which
+		 * re-stamps our unacknowledged writes, and try once more. */
+		x->clock_fixed = 1;
+		if (fs_store_clock_adjust(x->s, rep->hub_time, FS_SYNC_MAX_FUTURE_MS, &n, &e) !=
+		    0) {
+			report(x->r, AGENT_EXIT_LOCAL, "correcting the clock: %s", e.msg);
+			return;
+		}
+		x->r->restamped += n;
+		x->again = 1;
+	} else if (rep->status == 413 && up->count > 1) {
+		/* A hub with smaller limits than ours: send smaller batches. */
+		x->up_changes = up->count / 2;
+		x->up_bytes = x->up_bytes / 2 > 1024 ? x->up_bytes / 2 : 1024;
+		x->again = 1;
+	} else if ((rep->status == 429 || rep->status == 503) && x->busy_left > 0) {
+		long wait = rep->retry_after < 0 ? 1 : rep->retry_after;
+
+		x->busy_left--;
+		wait_seconds(wait > BUSY_WAIT_MAX_S ? BUSY_WAIT_MAX_S : wait, x->o);
+		x->again = 1;
+	} else {
+		refused(x->r, rep);
+	}
+}
+
+/* One round trip: push a batch with the pull cursor, take the reply. */
+static int one_round(sync_run *x)
+{
+	agent_sync_report *r = x->r;
 	fs_changeset up;
 	fs_buf gz;
 	fs_err e = {0, ""};
@@ -147,15 +194,14 @@ static int one_round(fs_store *s, agent_client *c, agent_reply *rep, int *more, 
 	uint64_t t0;
 	int rc, down_more = 0;
 
-	*more = 0;
-	*again = 0;
-	fs_buf_init(&gz, AGENT_UP_MAX_GZIP);
-	if (fs_store_peer_cursors(s, AGENT_HUB_PEER, &push, &pull, &e) != 0)
+	x->more = 0;
+	x->again = 0;
+	if (fs_store_peer_cursors(x->s, AGENT_HUB_PEER, &push, &pull, &e) != 0)
 		return report(r, AGENT_EXIT_LOCAL, "reading sync cursors: %s", e.msg);
-	rc = fs_sync_kiosk_outgoing(s, &up, AGENT_HUB_PEER, AGENT_UP_MAX_CHANGES,
-				    AGENT_UP_MAX_BYTES, &e);
+	rc = fs_sync_kiosk_outgoing(x->s, &up, AGENT_HUB_PEER, x->up_changes, x->up_bytes, &e);
 	if (rc != 0)
 		return report(r, AGENT_EXIT_LOCAL, "reading local changes: %s", e.msg);
+	fs_buf_init(&gz, AGENT_UP_MAX_GZIP);
 	rc = fs_changeset_pack(&gz, &up, &e);
 	if (rc != 0) {
 		report(r, AGENT_EXIT_LOCAL, "packing local changes: %s", e.msg);
@@ -163,40 +209,16 @@ static int one_round(fs_store *s, agent_client *c, agent_reply *rep, int *more, 
 	}
 	snprintf(path, sizeof(path), "/v1/sync?cursor=%" PRId64, pull);
 	t0 = agent_mono_ms();
-	rc = agent_client_post(c, rep, path, SYNC_CONTENT_TYPE, 1, gz.data, gz.len, &e);
-	if (rc == FS_ETOOBIG) {
-		report(r, AGENT_EXIT_REFUSED, "%s", e.msg);
-		goto cleanup;
-	}
+	rc = agent_client_post(x->c, &x->rep, path, SYNC_CONTENT_TYPE, 1, gz.data, gz.len, &e);
 	if (rc != 0) {
-		report(r, AGENT_EXIT_UNREACHABLE, "%s", e.msg);
-		goto cleanup;
-	}
-	if (rep->status == 200) {
-		rc = take_reply(s, &up, push, pull, rep, agent_mono_ms() - t0, &down_more, r);
-		if (rc == 0) {
-			r->rounds++;
-			*more = up.more || down_more;
-		}
-	} else if (rep->status == 409 && strcmp(rep->error, "clock_ahead") == 0 &&
-		   rep->hub_time > 0 && !*clock_fixed) {
-		long n = 0;
-
-		*clock_fixed = 1;
-		if (fs_store_clock_adjust(s, rep->hub_time, FS_SYNC_MAX_FUTURE_MS, &n, &e) != 0) {
-			report(r, AGENT_EXIT_LOCAL, "correcting the clock: %s", e.msg);
-		} else {
-			r->restamped += n;
-			*again = 1;
-		}
-	} else if ((rep->status == 429 || rep->status == 503) && *busy_left > 0) {
-		long wait = rep->retry_after < 0 ? 1 : rep->retry_after;
-
-		(*busy_left)--;
-		wait_seconds(wait > BUSY_WAIT_MAX_S ? BUSY_WAIT_MAX_S : wait, o);
-		*again = 1;
-	} else {
-		refused(r, rep);
+		report(r, rc == FS_ETOOBIG ? AGENT_EXIT_REFUSED : AGENT_EXIT_UNREACHABLE, "%s",
+		       e.msg);
+	} else if (x->rep.status != 200) {
+		on_error_reply(x, &up);
+	} else if (take_reply(x->s, &up, push, pull, &x->rep, agent_mono_ms() - t0, &down_more,
+	                      r) == 0) {
+		r->rounds++;
+		x->more = up.more || down_more;
 	}
 cleanup:
 	fs_changeset_free(&up);
@@ -205,33 +227,38 @@ cleanup:
 }
 
 int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
-		   agent_sync_report *out)
+                   agent_sync_report *out)
 {
-	agent_sync_opts none = {0, NULL};
-	agent_reply rep;
-	int more = 1, again = 0, clock_fixed = 0, busy_left;
+	static const agent_sync_opts none = {0, NULL};
+	sync_run x;
 
 	memset(out, 0, sizeof(*out));
 	out->retry_after = -1;
-	if (opts == NULL)
-		opts = &none;
-	busy_left = opts->busy_retries;
-	agent_reply_init(&rep, AGENT_REPLY_MAX);
-	agent_client_set_stop(c, opts->stop);
-	while (more || again) {
-		if (stopped(opts)) {
+	memset(&x, 0, sizeof(x));
+	x.s = s;
+	x.c = c;
+	x.o = opts ? opts : &none;
+	x.r = out;
+	x.up_changes = AGENT_UP_MAX_CHANGES;
+	x.up_bytes = AGENT_UP_MAX_BYTES;
+	x.busy_left = x.o->busy_retries;
+	x.more = 1;
+	agent_reply_init(&x.rep, AGENT_REPLY_MAX);
+	agent_client_set_stop(c, x.o->stop);
+	while (x.more || x.again) {
+		if (stopped(x.o)) {
 			report(out, AGENT_EXIT_UNREACHABLE, "stopped before the sync finished");
 			break;
 		}
-		if (one_round(s, c, &rep, &more, &again, &clock_fixed, &busy_left, opts, out) != 0)
+		if (one_round(&x) != 0)
 			break;
 	}
-	agent_reply_free(&rep);
+	agent_reply_free(&x.rep);
 	return out->exit;
 }
 
 int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const agent_sync_opts *opts,
-			agent_sync_report *out)
+                        agent_sync_report *out)
 {
 	agent_state st;
 	fs_err e = {0, ""};
@@ -242,7 +269,7 @@ int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const age
 		memset(out, 0, sizeof(*out));
 		out->retry_after = -1;
 		return report(out, e.code == FS_EBUSY ? AGENT_EXIT_UNREACHABLE : AGENT_EXIT_LOCAL,
-			      "%s", e.msg);
+		              "%s", e.msg);
 	}
 	agent_sync_run(s, c, opts, out);
 	now = agent_wall_ms();

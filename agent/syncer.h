@@ -28,10 +28,10 @@
 /* The kiosk's name for its hub in the peers table (cursors). */
 #define AGENT_HUB_PEER "hub"
 
-#define AGENT_UP_MAX_CHANGES 2000
-#define AGENT_UP_MAX_BYTES (512u << 10)
-#define AGENT_UP_MAX_GZIP (8u << 20)     /* the hub's body limit */
-#define AGENT_REPLY_MAX (32u << 20)      /* raw reply body */
+#define AGENT_UP_MAX_CHANGES     2000
+#define AGENT_UP_MAX_BYTES       (512u << 10)
+#define AGENT_UP_MAX_GZIP        (8u << 20)  /* the hub's body limit */
+#define AGENT_REPLY_MAX          (32u << 20) /* raw reply body */
 #define AGENT_CLOCK_TOLERANCE_MS 2000u
 
 typedef struct agent_sync_report {
@@ -57,12 +57,12 @@ typedef struct agent_sync_opts {
 /* Sync store s with the hub through client c. Always fills *out; returns
  * out->exit. */
 int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
-		   agent_sync_report *out);
+                   agent_sync_report *out);
 
 /* agent_sync_run under DATA/sync.lock, then the outcome recorded in
  * DATA/state.json (last sync or last error). */
 int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const agent_sync_opts *opts,
-			agent_sync_report *out);
+                        agent_sync_report *out);
 
 /* Count this kiosk's own changes not yet acknowledged by the hub, reading
  * them in batches (bounded memory). */

@@ -197,12 +197,18 @@ int fs_store_open(fs_store **out, const char *path, fs_err *err)
 	int rc, fd;
 
 	*out = NULL;
-	/* Create the file ourselves so it is 0600 from the first byte. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return fs_err_set(err, FS_EGENERIC, "store: cannot open %s: %s", path,
-				  strerror(errno));
-	close(fd);
+	/* Create a missing file ourselves so it is 0600 from the first byte.
+	 * Never open and close an existing one: closing any descriptor of a
+	 * file drops every POSIX lock this process holds on it, including
+	 * those of SQLite connections already open here. */
+	if (access(path, F_OK) != 0) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return fs_err_set(err, FS_EGENERIC, "store: cannot create %s: %s", path,
+					  strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return fs_err_set(err, FS_ENOMEM, "store: out of memory");

@@ -17,7 +17,7 @@ one_line_error() { # the last command printed exactly one line, prefixed
 check "help" "$AGENT" --help
 grep -q "exit codes" "$E2E_OUT" && grep -q "credentials rejected" "$E2E_OUT" ||
   e2e_fail "help lists the exit codes"
-for cmd in init sync run status questionnaires respond contact; do
+for cmd in init sync run status questionnaires respond responses contact worker; do
   check "$cmd --help" "$AGENT" "$cmd" --help
   grep -q "usage: fieldsync-agent $cmd" "$E2E_OUT" || e2e_fail "$cmd --help prints its usage"
 done
@@ -184,6 +184,30 @@ check "sync with the token back" ag k sync
 hub revoke "$(kiosk_site k)" >/dev/null || e2e_fail "revoke"
 expect_exit 5 "sync: revoked device is exit 5" ag k sync
 grep -q revoked "$E2E_ERR" || e2e_fail "revoked: message says so"
+
+# ---- HTTPS: TLS verification on, --ca-file trusts a private CA ----
+if command -v openssl >/dev/null &&
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$E2E_TMP/key.pem" -out "$E2E_TMP/cert.pem" >/dev/null 2>&1; then
+  hub_stop
+  if e2e_hub_start "$HUB" "$HUB_DIR" --tls-cert "$E2E_TMP/cert.pem" --tls-key "$E2E_TMP/key.pem"; then
+    code=$(hub enroll --region north)
+    expect_exit 3 "HTTPS: an untrusted certificate is refused (exit 3)" \
+      "$AGENT" init --data "$E2E_TMP/tls" --hub "$E2E_HUB_URL" --code "$code"
+    grep -q "TLS" "$E2E_ERR" || e2e_fail "HTTPS: the message says TLS" "$(cat "$E2E_ERR")"
+    check "HTTPS: init with --ca-file" "$AGENT" init --data "$E2E_TMP/tls" --hub "$E2E_HUB_URL" \
+      --code "$code" --ca-file "$E2E_TMP/cert.pem"
+    check "HTTPS: sync" ag tls sync
+    check "HTTPS: questionnaires arrived" ag tls questionnaires
+    grep -q friends-and-family "$E2E_OUT" || e2e_fail "HTTPS: questionnaires arrived"
+    e2e_hub_stop
+  else
+    e2e_fail "HTTPS: hub starts"
+  fi
+else
+  echo "skip HTTPS: no openssl to make a test certificate"
+fi
 
 # ---- the token never leaves its file ----
 if grep -rqF -- "$token" "$K/agent.json" "$K/state.json" "$E2E_TMP"/hub-*.log 2>/dev/null; then
