@@ -1277,9 +1277,10 @@ static void apply_edits(north *n, int kk, const edit *e, size_t count, uint64_t 
 
 /* Rounds of offline work by kiosk-north-1 and kiosk-north-2: each makes
  * SET_MIN..SET_MAX edits from what it last pulled, then both sync, first
- * kiosk 1 then kiosk 2. Rounds are two minutes apart, the last one ending
- * just before the run. 5 % of kiosk 2's sessions touch a contact kiosk 1
- * edited in the same round: concurrent writes, conflicts at the hub. */
+ * kiosk 1 then kiosk 2. Rounds are two minutes apart, all of them hours
+ * before the run (so no stamp is ahead of the hub's clock). 5 % of kiosk 2's
+ * sessions touch a contact kiosk 1 edited in the same round: concurrent
+ * writes, conflicts at the hub. */
 static void make_edit_workload(workload *w, kiosk k[NKIOSKS], north *n, long total, uint64_t now)
 {
 	edit *plan[2];
