@@ -51,6 +51,9 @@
 #define TARGET_RESPONSES   50000.0  /* responses/s */
 #define TARGET_FIELDS      100000.0 /* contact field changes/s */
 #define TARGET_CEILING_PCT 25.0
+/* The hub's page cache per store handle, as hub/pool.c sets it; the
+ * ceilings' connections get the same, so they compare like with like. */
+#define HUB_CACHE_KIB (64 * 1024)
 
 /* ---- plumbing ---- */
 
@@ -817,6 +820,7 @@ typedef struct encode_run {
 typedef struct results {
 	double fsync_ms;
 	int synchronous;
+	int cache_kib; /* hub store page cache, read on its connection */
 	char hub_note[4400];
 	double hub_mb;
 	merge_run resp, edit;
@@ -991,8 +995,14 @@ static sqlite3 *ceiling_open(const char *path, const char *pragma)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK)
 		die("cannot open %s", path);
-	/* The store's own settings (store.h). */
+	/* The hub store's own settings (store.h, hub/pool.c). */
 	db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+	{
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", HUB_CACHE_KIB);
+		db_exec(db, sql);
+	}
 	if (pragma != NULL)
 		db_exec(db, pragma);
 	return db;
@@ -1630,6 +1640,10 @@ static void print_report(const options *o, const results *r)
 		       "connection: the WAL is fsynced at every commit, the database file at "
 		       "every checkpoint\n",
 		       r->synchronous, r->synchronous == 2 ? "FULL" : "NOT FULL");
+	if (r->cache_kib != 0)
+		printf("  hub store and ceilings: page cache %d KiB per connection "
+		       "(fs_store_set_cache, as the hub server sets it)\n",
+		       r->cache_kib);
 	if (r->kiosk_synchronous != 0)
 		printf("  kiosk store: WAL, PRAGMA synchronous = %d (%s)\n", r->kiosk_synchronous,
 		       r->kiosk_synchronous == 2 ? "FULL" : "NOT FULL");
@@ -1844,7 +1858,9 @@ int main(int argc, char **argv)
 		check(fs_store_open(&hub, engine_path, &e), &e, "open hub copy");
 		if (tapped_db == NULL)
 			die("the SQLite connection tap saw no connection");
+		check(fs_store_set_cache(hub, HUB_CACHE_KIB, &e), &e, "hub cache");
 		r.synchronous = db_int(tapped_db, "PRAGMA synchronous");
+		r.cache_kib = -db_int(tapped_db, "PRAGMA cache_size");
 		sqlite3_commit_hook(tapped_db, count_commit, &commits);
 		if (o.pragma != NULL)
 			db_exec(tapped_db, o.pragma);

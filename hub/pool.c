@@ -7,6 +7,9 @@
 #include "cli.h"
 
 #define MAX_IDLE 64
+/* Page cache per store handle: a hub's merges touch pages all over a large
+ * file (docs/performance.md); the hub machine is not a Pi. */
+#define HUB_CACHE_KIB (64 * 1024)
 
 struct hub_pool {
 	pthread_mutex_t lock;
@@ -16,6 +19,18 @@ struct hub_pool {
 	size_t nidle;
 };
 
+/* Open a hub store handle with the hub's tuning. */
+static int open_tuned(fs_store **out, const char *dir, fs_err *err)
+{
+	int rc = hub_store_open(out, dir, err);
+
+	if (rc == 0 && (rc = fs_store_set_cache(*out, HUB_CACHE_KIB, err)) != 0) {
+		fs_store_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int hub_pool_open(hub_pool **out, const char *dir, fs_err *err)
 {
 	hub_pool *p = NULL;
@@ -23,7 +38,7 @@ int hub_pool_open(hub_pool **out, const char *dir, fs_err *err)
 	int rc;
 
 	*out = NULL;
-	rc = hub_store_open(&s, dir, err);
+	rc = open_tuned(&s, dir, err);
 	if (rc != 0)
 		return rc;
 	p = calloc(1, sizeof(*p));
@@ -66,7 +81,7 @@ int hub_pool_get(hub_pool *p, fs_store **out, fs_err *err)
 		return 0;
 	}
 	/* The identity was set when the pool opened, so this only opens. */
-	return hub_store_open(out, p->dir, err);
+	return open_tuned(out, p->dir, err);
 }
 
 void hub_pool_put(hub_pool *p, fs_store *s)

@@ -16,6 +16,10 @@ const char *const fs_db_sql[FS_STMT_COUNT] = {
 		"hlc = excluded.hlc, site = excluded.site, prev_hlc = excluded.prev_hlc, "
 		"prev_site = excluded.prev_site, seq = excluded.seq "
 		"WHERE (excluded.hlc, excluded.site) > (contact_fields.hlc, contact_fields.site)",
+	[FS_STMT_FIELD_UPDATE] =
+		"UPDATE contact_fields SET value = ?3, hlc = ?4, site = ?5, prev_hlc = ?6, "
+		"prev_site = ?7, seq = ?8 "
+		"WHERE contact_id = ?1 AND field = ?2 AND (hlc, site) < (?4, ?5)",
 	[FS_STMT_CONTACT_INSERT] = "INSERT INTO contacts (id, region) VALUES (?1, ?2) "
 				   "ON CONFLICT (id) DO NOTHING",
 	[FS_STMT_CONTACT_REGION] = "SELECT region FROM contacts WHERE id = ?1",
@@ -112,11 +116,11 @@ int fs_db_field_get(fs_store *s, fs_db_field *out, const char *contact_id, const
 	return 0;
 }
 
-int fs_db_field_put(fs_store *s, const char *contact_id, const char *field, const char *value,
-		    fs_hlc hlc, const char *site, fs_hlc prev_hlc, const char *prev_site, int64_t seq,
-		    fs_err *err)
+static int field_write(fs_store *s, enum fs_stmt_id id, const char *contact_id,
+		       const char *field, const char *value, fs_hlc hlc, const char *site,
+		       fs_hlc prev_hlc, const char *prev_site, int64_t seq, fs_err *err)
 {
-	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_FIELD_PUT, err);
+	sqlite3_stmt *st = fs_store_stmt(s, id, err);
 
 	if (st == NULL)
 		return FS_EGENERIC;
@@ -131,6 +135,22 @@ int fs_db_field_put(fs_store *s, const char *contact_id, const char *field, cons
 	}
 	sqlite3_bind_int64(st, 8, seq);
 	return step_done(s, st, "write contact field", err);
+}
+
+int fs_db_field_put(fs_store *s, const char *contact_id, const char *field, const char *value,
+		    fs_hlc hlc, const char *site, fs_hlc prev_hlc, const char *prev_site, int64_t seq,
+		    fs_err *err)
+{
+	return field_write(s, FS_STMT_FIELD_PUT, contact_id, field, value, hlc, site, prev_hlc,
+			   prev_site, seq, err);
+}
+
+int fs_db_field_update(fs_store *s, const char *contact_id, const char *field, const char *value,
+		       fs_hlc hlc, const char *site, fs_hlc prev_hlc, const char *prev_site,
+		       int64_t seq, fs_err *err)
+{
+	return field_write(s, FS_STMT_FIELD_UPDATE, contact_id, field, value, hlc, site, prev_hlc,
+			   prev_site, seq, err);
 }
 
 int fs_db_contact_region(fs_store *s, char out[FS_NAME_MAX + 1], const char *id, fs_err *err)
@@ -155,18 +175,24 @@ int fs_db_contact_region(fs_store *s, char out[FS_NAME_MAX + 1], const char *id,
 
 int fs_db_contact_ensure(fs_store *s, const char *id, const char *region, fs_err *err)
 {
-	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_CONTACT_INSERT, err);
+	sqlite3_stmt *st;
 	char have[FS_NAME_MAX + 1];
 	int rc;
 
-	if (st == NULL)
-		return FS_EGENERIC;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
-	rc = step_done(s, st, "write contact", err);
-	if (rc != 0 || sqlite3_changes(s->db) == 1)
-		return rc;
+	/* Usually the contact exists: one read. Insert only when absent (the
+	 * insert still tolerates a row that appeared meanwhile). */
 	rc = fs_db_contact_region(s, have, id, err);
+	if (rc == FS_ENOTFOUND) {
+		st = fs_store_stmt(s, FS_STMT_CONTACT_INSERT, err);
+		if (st == NULL)
+			return FS_EGENERIC;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+		rc = step_done(s, st, "write contact", err);
+		if (rc != 0 || sqlite3_changes(s->db) == 1)
+			return rc;
+		rc = fs_db_contact_region(s, have, id, err);
+	}
 	if (rc != 0)
 		return rc;
 	if (strcmp(have, region) != 0)

@@ -31,6 +31,11 @@ int fs_db_field_get(fs_store *s, fs_db_field *out, const char *contact_id, const
 int fs_db_field_put(fs_store *s, const char *contact_id, const char *field, const char *value,
 		    fs_hlc hlc, const char *site, fs_hlc prev_hlc, const char *prev_site, int64_t seq,
 		    fs_err *err);
+/* Replace a stored field (found by fs_db_field_get) only when (hlc, site)
+ * is greater than the stored one; no row is added. */
+int fs_db_field_update(fs_store *s, const char *contact_id, const char *field, const char *value,
+		       fs_hlc hlc, const char *site, fs_hlc prev_hlc, const char *prev_site,
+		       int64_t seq, fs_err *err);
 /* Ensure the contact row exists. FS_ECONFLICT when it exists in another
  * region; FS_ENOTFOUND from fs_db_contact_region when absent. */
 int fs_db_contact_ensure(fs_store *s, const char *id, const char *region, fs_err *err);

@@ -335,8 +335,9 @@ static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
 			rc = record_conflict(m, c, text, c->hlc, c->site, cur.value, cur.hlc,
 					     cur.site, err);
 		if (rc == 0)
-			rc = fs_db_field_put(s, c->id, c->field, text, c->hlc, c->site,
-					     c->prev_hlc, c->prev_site, fs_txn_next_seq(s), err);
+			rc = fs_db_field_update(s, c->id, c->field, text, c->hlc, c->site,
+						c->prev_hlc, c->prev_site, fs_txn_next_seq(s),
+						err);
 		if (rc == 0)
 			m->res.applied++;
 	} else {

@@ -259,6 +259,17 @@ void fs_store_close(fs_store *s)
 	free(s);
 }
 
+int fs_store_set_cache(fs_store *s, int64_t kib, fs_err *err)
+{
+	char sql[64];
+
+	if (kib < 1 || kib > (int64_t)16 * 1024 * 1024)
+		return fs_err_set(err, FS_EINVAL, "store: cache size %lld KiB is out of range",
+				  (long long)kib);
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%lld", (long long)kib);
+	return fs_store_exec(s, sql, err);
+}
+
 int fs_name_is_valid(const char *name)
 {
 	size_t i;
@@ -328,7 +339,13 @@ void fs_store_set_wallclock(fs_store *s, fs_wallclock_fn fn, void *ctx)
 
 uint64_t fs_store_now_ms(fs_store *s)
 {
-	int64_t t = (int64_t)s->wallclock(s->wallclock_ctx) + s->offset_ms;
+	int64_t t;
+
+	/* Another handle (the daemon's) may have corrected the offset since;
+	 * inside a transaction it was just loaded. */
+	if (!s->in_txn)
+		meta_get_i64(s, "clock_offset_ms", &s->offset_ms, NULL);
+	t = (int64_t)s->wallclock(s->wallclock_ctx) + s->offset_ms;
 
 	return t < 0 ? 0 : (uint64_t)t;
 }

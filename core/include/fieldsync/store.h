@@ -37,6 +37,13 @@ int fs_store_open(fs_store **out, const char *path, fs_err *err);
 /* Close; NULL is accepted. */
 void fs_store_close(fs_store *s);
 
+/* Tuning: give this handle a page cache of kib KiB (PRAGMA cache_size =
+ * -kib) instead of SQLite's default (2,000 KiB). Memory is taken as pages
+ * are read, up to the limit, for as long as the handle is open. A hub,
+ * whose merges touch pages all over a large file, uses a large cache; a
+ * kiosk keeps the default. FS_EINVAL unless 1 <= kib <= 16 GiB in KiB. */
+int fs_store_set_cache(fs_store *s, int64_t kib, fs_err *err);
+
 /* Set this store's identity: its site id and, for a kiosk, its region
  * (NULL for a hub). Allowed once; setting the same values again is a no-op,
  * other values give FS_ECONFLICT. FS_EINVAL for a malformed name. */

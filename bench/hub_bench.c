@@ -1,0 +1,1711 @@
+/* fieldsync-hub-bench: the sync path end to end, over HTTP, against a real
+ * fieldsync-hub serve. A benchmark, not a test. Run through
+ * scripts/bench-sync.sh; what every number means and the results on the
+ * reference machine: docs/performance-sync.md.
+ *
+ *   load    --kiosks simulated kiosks (one thread and one libcurl easy
+ *           handle each, devices created in the hub's store before it
+ *           starts) each do --rounds sync round trips back to back, all at
+ *           once: push a gzip change set of --responses new responses and
+ *           --edits contact field writes, pull the reply (unpacked, cursor
+ *           kept). Before that one extra kiosk does --solo syncs alone, for
+ *           the latency of an idle hub.
+ *   agent   fieldsync-agent's resident memory and time for one `sync` of
+ *           --pending N changes (responses written straight into its store),
+ *           measured with /usr/bin/time -v.
+ *
+ * Change sets are built and packed with the core API before the clock
+ * starts; inside it only HTTP, the hub and the client's unpacking run. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fieldsync/changeset.h"
+#include "fieldsync/devices.h"
+#include "fieldsync/hlc.h"
+#include "fieldsync/merge.h"
+#include "fieldsync/records.h"
+#include "fieldsync/store.h"
+#include "fieldsync/uuid.h"
+
+#define PROG          "fieldsync-hub-bench"
+#define HUB_SITE      "hub"        /* hub/cli.h */
+#define HUB_STORE     "hub.db"     /* hub/cli.h */
+#define QUESTIONNAIRE "friends-and-family"
+#define GZ_CAP        (64u << 20)
+#define REPLY_CAP     (64u << 20)
+#define FILL_BATCH    10000        /* pending changes per fs_merge_apply */
+#define MAX_PENDING   8
+#define CHANGESET_CT  "application/vnd.fieldsync.changeset+json"
+
+/* ---- plumbing ---- */
+
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+__attribute__((format(printf, 1, 2))) static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void check(int rc, const fs_err *e, const char *what)
+{
+	if (rc != 0)
+		die("%s: %s (%s)", what, e->msg, fs_error_name(rc));
+}
+
+static void *need(void *p)
+{
+	if (p == NULL)
+		die("out of memory");
+	return p;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
+}
+
+__attribute__((format(printf, 3, 4))) static void path_printf(char *out, size_t n,
+                                                               const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= n)
+		die("path too long");
+}
+
+/* The whole of a small file (NUL-terminated), or NULL. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, alloc = 0, got;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (alloc - n < 4096) {
+			alloc = alloc ? alloc * 2 : 65536;
+			buf = need(realloc(buf, alloc + 1));
+		}
+		got = fread(buf + n, 1, alloc - n, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return buf;
+}
+
+/* xorshift64*: fixed seeds, so two runs send the same data. */
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+static long rng_range(uint64_t *s, long lo, long hi)
+{
+	return lo + (long)(rng_next(s) % (uint64_t)(hi - lo + 1));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* p-th percentile (0..100) of sorted v, nearest rank. */
+static double pct(const double *v, size_t n, double p)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	i = (size_t)(p / 100.0 * (double)n);
+	if ((double)i < p / 100.0 * (double)n)
+		i++;
+	if (i == 0)
+		i = 1;
+	return v[i > n ? n - 1 : i - 1];
+}
+
+/* ---- child processes ---- */
+
+/* Start argv with stdout to out_path and stderr to err_path (NULL: ours;
+ * the same path: one file, appended). */
+static pid_t spawn(char *const argv[], const char *out_path, const char *err_path)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd;
+
+		if (out_path != NULL) {
+			fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+			if (fd < 0 || dup2(fd, 1) < 0)
+				_exit(126);
+			close(fd);
+		}
+		if (err_path != NULL) {
+			if (out_path != NULL && strcmp(out_path, err_path) == 0) {
+				dup2(1, 2);
+			} else {
+				fd = open(err_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+				if (fd < 0 || dup2(fd, 2) < 0)
+					_exit(126);
+				close(fd);
+			}
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Run argv to the end; its exit status (-1 when killed). */
+static int run(char *const argv[], const char *out_path, const char *err_path)
+{
+	int status;
+	pid_t pid = spawn(argv, out_path, err_path);
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid: %s", strerror(errno));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void run_or_die(char *const argv[], const char *out_path, const char *err_path)
+{
+	int rc = run(argv, out_path, err_path);
+
+	if (rc != 0) {
+		char *log = err_path ? slurp(err_path, NULL) : NULL;
+
+		die("%s %s exited %d%s%s", argv[0], argv[1], rc, log ? ": " : "", log ? log : "");
+	}
+}
+
+/* ---- /proc ---- */
+
+typedef struct proc_sample {
+	double cpu_user_s, cpu_sys_s;
+	long vm_hwm_kb, vm_rss_kb, threads;
+	long long write_bytes, syscw;
+} proc_sample;
+
+static void proc_read(pid_t pid, proc_sample *out)
+{
+	char path[64], *text, *p;
+	long tick = sysconf(_SC_CLK_TCK);
+	unsigned long ut = 0, st = 0;
+
+	memset(out, 0, sizeof(*out));
+	path_printf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	text = slurp(path, NULL);
+	/* After the command name: state is field 3, utime 14, stime 15. */
+	if (text != NULL && (p = strrchr(text, ')')) != NULL &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2) {
+		out->cpu_user_s = (double)ut / (double)tick;
+		out->cpu_sys_s = (double)st / (double)tick;
+	}
+	free(text);
+	path_printf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	text = slurp(path, NULL);
+	if (text != NULL) {
+		if ((p = strstr(text, "VmHWM:")) != NULL)
+			out->vm_hwm_kb = strtol(p + 6, NULL, 10);
+		if ((p = strstr(text, "VmRSS:")) != NULL)
+			out->vm_rss_kb = strtol(p + 6, NULL, 10);
+		if ((p = strstr(text, "Threads:")) != NULL)
+			out->threads = strtol(p + 8, NULL, 10);
+	}
+	free(text);
+	path_printf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	text = slurp(path, NULL);
+	if (text != NULL) {
+		if ((p = strstr(text, "\nwrite_bytes:")) != NULL)
+			out->write_bytes = strtoll(p + 13, NULL, 10);
+		if ((p = strstr(text, "syscw:")) != NULL)
+			out->syscw = strtoll(p + 6, NULL, 10);
+	}
+	free(text);
+}
+
+/* The block device under a directory, as counted by /proc/diskstats. */
+typedef struct disk_sample {
+	int found;
+	char name[64];
+	long long writes, sectors_written, flushes, flush_ms;
+} disk_sample;
+
+static void disk_read(const char *dir, disk_sample *out)
+{
+	struct stat st;
+	FILE *f;
+	char line[512];
+
+	memset(out, 0, sizeof(*out));
+	if (stat(dir, &st) != 0 || major(st.st_dev) == 0)
+		return; /* tmpfs and other devices without a disk */
+	f = fopen("/proc/diskstats", "r");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned ma, mi;
+		char name[64];
+		long long v[17] = {0};
+		int n = sscanf(line,
+		               " %u %u %63s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld "
+		               "%lld %lld %lld %lld %lld %lld",
+		               &ma, &mi, name, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+		               &v[7], &v[8], &v[9], &v[10], &v[11], &v[12], &v[13], &v[14], &v[15],
+		               &v[16]);
+
+		if (n < 10 || ma != major(st.st_dev) || mi != minor(st.st_dev))
+			continue;
+		out->found = 1;
+		snprintf(out->name, sizeof(out->name), "%s", name);
+		out->writes = v[4];
+		out->sectors_written = v[6];
+		if (n >= 20) {
+			out->flushes = v[15];
+			out->flush_ms = v[16];
+		}
+		break;
+	}
+	fclose(f);
+}
+
+/* /proc/pressure/cpu "some" total (µs a task waited for a CPU), or -1. */
+static long long cpu_pressure_us(void)
+{
+	char *text = slurp("/proc/pressure/cpu", NULL), *p;
+	long long v = -1;
+
+	if (text != NULL && (p = strstr(text, "total=")) != NULL)
+		v = strtoll(p + 6, NULL, 10);
+	free(text);
+	return v;
+}
+
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static const char *fs_type_name(const char *dir)
+{
+	struct statfs sf;
+
+	if (statfs(dir, &sf) != 0)
+		return "?";
+	switch ((unsigned long)sf.f_type) {
+	case 0xEF53: return "ext4";
+	case 0x58465342: return "xfs";
+	case 0x9123683E: return "btrfs";
+	case 0x01021994: return "tmpfs";
+	case 0x794C7630: return "overlayfs";
+	case 0x2FC12FC1: return "zfs";
+	case 0xF2F52010: return "f2fs";
+	default: return "other";
+	}
+}
+
+/* Median ms of write(4 KiB) + fdatasync in dir: what one commit's WAL
+ * fsync costs at least. */
+static double fsync_probe_ms(const char *dir)
+{
+	char path[4096], block[4096];
+	double t[64];
+	int fd, i;
+
+	memset(block, 'x', sizeof(block));
+	path_printf(path, sizeof(path), "%s/fsync-probe.tmp", dir);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	if (fd < 0)
+		die("cannot create %s: %s", path, strerror(errno));
+	for (i = 0; i < 64; i++) {
+		double t0 = mono_s();
+
+		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block) || fdatasync(fd) != 0)
+			die("fsync probe: %s", strerror(errno));
+		t[i] = (mono_s() - t0) * 1e3;
+	}
+	close(fd);
+	unlink(path);
+	qsort(t, 64, sizeof(double), cmp_double);
+	return t[32];
+}
+
+/* ---- options ---- */
+
+typedef struct opts {
+	const char *hub_bin, *agent_bin, *questionnaire, *dir, *hub_dir, *time_bin, *only;
+	int kiosks, regions, rounds, responses, edits, solo, keep, keepalive;
+	unsigned hub_threads, rate_limit;
+	long pending[MAX_PENDING];
+	int npending;
+} opts;
+
+static const char usage[] =
+    "usage: " PROG " --hub BIN --agent BIN --questionnaire FILE [options]\n"
+    "\n"
+    "  --hub BIN            fieldsync-hub\n"
+    "  --agent BIN          fieldsync-agent\n"
+    "  --questionnaire FILE schema/examples/friends-and-family.json\n"
+    "  --dir DIR            working directory (default: a new one under /tmp);\n"
+    "                       must be on the disk to be measured, not tmpfs\n"
+    "  --hub-dir DIR        the hub's data directory (default DIR/hub)\n"
+    "  --kiosks N           concurrent simulated kiosks (200)\n"
+    "  --regions N          regions they are spread over (4)\n"
+    "  --rounds N           sync round trips per kiosk (10)\n"
+    "  --responses N        new responses per push (10)\n"
+    "  --edits N            contact field writes per push, 0 or 4..8 (5)\n"
+    "  --solo N             syncs of one kiosk alone before the load (100)\n"
+    "  --keepalive          reuse each kiosk's connection between its syncs\n"
+    "                       (default: a new connection per sync, as kiosks that\n"
+    "                       sync every minute have)\n"
+    "  --hub-threads N      fieldsync-hub serve --threads (default: the hub's)\n"
+    "  --rate-limit N       fieldsync-hub serve --rate-limit (default: the hub's)\n"
+    "  --pending N[,N...]   agent part: pending changes per measured sync\n"
+    "                       (0,10000,100000)\n"
+    "  --time BIN           GNU time (/usr/bin/time)\n"
+    "  --only load|agent    run one part\n"
+    "  --keep               keep DIR\n";
+
+static int int_arg(const char *name, const char *v, long lo, long hi)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || end == v || n < lo || n > hi)
+		die("%s must be %ld..%ld", name, lo, hi);
+	return (int)n;
+}
+
+static void parse_pending(opts *o, const char *v)
+{
+	char *copy = need(strdup(v)), *tok, *save = NULL;
+
+	o->npending = 0;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (o->npending == MAX_PENDING)
+			die("--pending: at most %d sizes", MAX_PENDING);
+		o->pending[o->npending++] = int_arg("--pending", tok, 0, 10000000);
+	}
+	free(copy);
+}
+
+static void parse_args(opts *o, int argc, char **argv)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->kiosks = 200;
+	o->regions = 4;
+	o->rounds = 10;
+	o->responses = 10;
+	o->edits = 5;
+	o->solo = 100;
+	o->time_bin = "/usr/bin/time";
+	parse_pending(o, "0,10000,100000");
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int takes = 1;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (strcmp(a, "--keep") == 0) {
+			o->keep = 1;
+			takes = 0;
+		} else if (strcmp(a, "--keepalive") == 0) {
+			o->keepalive = 1;
+			takes = 0;
+		} else if (v == NULL) {
+			die("%s: unknown option or missing value (see --help)", a);
+		} else if (strcmp(a, "--hub") == 0) {
+			o->hub_bin = v;
+		} else if (strcmp(a, "--agent") == 0) {
+			o->agent_bin = v;
+		} else if (strcmp(a, "--questionnaire") == 0) {
+			o->questionnaire = v;
+		} else if (strcmp(a, "--dir") == 0) {
+			o->dir = v;
+		} else if (strcmp(a, "--hub-dir") == 0) {
+			o->hub_dir = v;
+		} else if (strcmp(a, "--time") == 0) {
+			o->time_bin = v;
+		} else if (strcmp(a, "--only") == 0) {
+			if (strcmp(v, "load") != 0 && strcmp(v, "agent") != 0)
+				die("--only load or --only agent");
+			o->only = v;
+		} else if (strcmp(a, "--kiosks") == 0) {
+			o->kiosks = int_arg(a, v, 1, 10000);
+		} else if (strcmp(a, "--regions") == 0) {
+			o->regions = int_arg(a, v, 1, 1000);
+		} else if (strcmp(a, "--rounds") == 0) {
+			o->rounds = int_arg(a, v, 1, 100000);
+		} else if (strcmp(a, "--responses") == 0) {
+			o->responses = int_arg(a, v, 0, 10000);
+		} else if (strcmp(a, "--edits") == 0) {
+			o->edits = int_arg(a, v, 0, 8);
+		} else if (strcmp(a, "--solo") == 0) {
+			o->solo = int_arg(a, v, 0, 100000);
+		} else if (strcmp(a, "--hub-threads") == 0) {
+			o->hub_threads = (unsigned)int_arg(a, v, 1, 256);
+		} else if (strcmp(a, "--rate-limit") == 0) {
+			o->rate_limit = (unsigned)int_arg(a, v, 1, 1000000);
+		} else if (strcmp(a, "--pending") == 0) {
+			parse_pending(o, v);
+		} else {
+			die("%s: unknown option (see --help)", a);
+		}
+		i += takes;
+	}
+	if (o->hub_bin == NULL || o->agent_bin == NULL || o->questionnaire == NULL)
+		die("--hub, --agent and --questionnaire are required (see --help)");
+	if (o->edits != 0 && o->edits < 4)
+		die("--edits must be 0 or 4..8 (a new contact needs 4 fields)");
+	if (o->responses + o->edits == 0)
+		die("nothing to push: --responses and --edits are both 0");
+}
+
+/* ---- the hub process ---- */
+
+typedef struct hub {
+	pid_t pid;
+	char url[128];
+	char log[4096];
+	char data[4096];
+} hub;
+
+static void hub_start(hub *h, const opts *o)
+{
+	char threads[16], rate[16], *argv[16];
+	int n = 0, i;
+	unsigned port = 0;
+
+	argv[n++] = (char *)o->hub_bin;
+	argv[n++] = "serve";
+	argv[n++] = "--data";
+	argv[n++] = h->data;
+	argv[n++] = "--listen";
+	argv[n++] = "127.0.0.1:0";
+	if (o->hub_threads) {
+		snprintf(threads, sizeof(threads), "%u", o->hub_threads);
+		argv[n++] = "--threads";
+		argv[n++] = threads;
+	}
+	if (o->rate_limit) {
+		snprintf(rate, sizeof(rate), "%u", o->rate_limit);
+		argv[n++] = "--rate-limit";
+		argv[n++] = rate;
+	}
+	argv[n] = NULL;
+	h->pid = spawn(argv, h->log, h->log);
+	for (i = 0; i < 400 && port == 0; i++) {
+		char *text = slurp(h->log, NULL), *p;
+
+		if (text != NULL && (p = strstr(text, "listening on http://127.0.0.1:")) != NULL)
+			port = (unsigned)strtoul(p + strlen("listening on http://127.0.0.1:"), NULL, 10);
+		free(text);
+		if (port == 0) {
+			if (waitpid(h->pid, NULL, WNOHANG) == h->pid)
+				die("the hub exited at start; see %s", h->log);
+			usleep(25000);
+		}
+	}
+	if (port == 0)
+		die("the hub did not say where it listens; see %s", h->log);
+	snprintf(h->url, sizeof(h->url), "http://127.0.0.1:%u", port);
+}
+
+/* SIGTERM and wait; its exit status. */
+static int hub_stop(hub *h)
+{
+	int status = 0;
+
+	if (h->pid <= 0)
+		return 0;
+	kill(h->pid, SIGTERM);
+	while (waitpid(h->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			break;
+	h->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static hub *g_hub; /* killed if we die */
+
+static void kill_hub_at_exit(void)
+{
+	if (g_hub != NULL && g_hub->pid > 0)
+		kill(g_hub->pid, SIGKILL);
+}
+
+static fs_store *hub_store_open(const char *data)
+{
+	char path[4200];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+
+	path_printf(path, sizeof(path), "%s/%s", data, HUB_STORE);
+	check(fs_store_open(&s, path, &e), &e, "open the hub store");
+	check(fs_store_set_identity(s, HUB_SITE, NULL, &e), &e, "hub identity");
+	return s;
+}
+
+/* ---- simulated kiosks ---- */
+
+/* Contact fields written by the kiosks: the first four make a contact. */
+static const char *const create_fields[] = {"person_ref", "contact_at", "channel", "worker",
+                                            "status",     "notes",      "duration_min", "topics"};
+static const char *const edit_fields[] = {"notes",  "duration_min",   "follow_up_date", "support",
+                                          "topics", "follow_up_done", "status",         "signposted"};
+#define NFIELDS_ALL 12
+static const char *const all_fields[NFIELDS_ALL] = {
+    "person_ref", "contact_at", "channel",        "worker",  "status",         "notes",
+    "duration_min", "topics",   "follow_up_date", "support", "follow_up_done", "signposted"};
+
+static const char *const words[] = {
+    "the",     "visit",    "was",     "helpful", "staff",    "listened", "and",      "we",
+    "talked",  "about",    "housing", "support", "benefits", "forms",    "waiting",  "time",
+    "too",     "long",     "but",     "friendly","welcome",  "next",     "week",     "phone",
+    "call",    "arranged", "with",    "advice",  "service",  "food",     "bank",     "referral",
+    "needs",   "help",     "getting", "to",      "appointments", "bus",  "card",     "a",
+    "quiet",   "room",     "would",   "be",      "better",   "thanks",   "for",      "everything"};
+#define NWORDS (sizeof(words) / sizeof(words[0]))
+
+/* Words up to about len bytes, trimmed. */
+static json_t *text_value(uint64_t *r, long len)
+{
+	char buf[1100];
+	size_t n = 0;
+
+	if (len > 1000)
+		len = 1000;
+	while ((long)n < len) {
+		const char *w = words[rng_next(r) % NWORDS];
+		size_t wl = strlen(w);
+
+		if (n + wl + 2 >= sizeof(buf))
+			break;
+		if (n > 0)
+			buf[n++] = ' ';
+		memcpy(buf + n, w, wl);
+		n += wl;
+	}
+	buf[n] = '\0';
+	return need(json_string(buf));
+}
+
+static void rfc3339(char out[24], uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *pick_list(uint64_t *r, const char *const *items, size_t n, int most)
+{
+	json_t *a = need(json_array());
+	size_t start = rng_next(r) % n;
+	int k = (int)rng_range(r, 1, most), i;
+
+	for (i = 0; i < k; i++)
+		json_array_append_new(a, json_string(items[(start + (size_t)i) % n]));
+	return a;
+}
+
+static json_t *field_value(const char *field, uint64_t *r, int kiosk, uint64_t ms)
+{
+	static const char *const channels[] = {"in_person", "phone", "video", "text", "group"};
+	static const char *const topics[] = {"housing", "benefits", "mental-health", "isolation",
+	                                     "employment", "debt"};
+	static const char *const services[] = {"Citizens Advice", "Community food bank",
+	                                       "Talking therapies", "Job centre", "Credit union"};
+	char buf[32];
+
+	if (strcmp(field, "person_ref") == 0) {
+		snprintf(buf, sizeof(buf), "LD-%04d", kiosk);
+		return json_string(buf);
+	}
+	if (strcmp(field, "contact_at") == 0) {
+		rfc3339(buf, ms - (uint64_t)rng_range(r, 3600, 86400) * 1000u);
+		return json_string(buf);
+	}
+	if (strcmp(field, "channel") == 0)
+		return json_string(channels[rng_next(r) % 5]);
+	if (strcmp(field, "worker") == 0) {
+		snprintf(buf, sizeof(buf), "w-%03d", (int)rng_range(r, 1, 40));
+		return json_string(buf);
+	}
+	if (strcmp(field, "status") == 0)
+		return json_string(rng_next(r) % 4 ? "open" : "closed");
+	if (strcmp(field, "notes") == 0)
+		return text_value(r, rng_range(r, 40, 300));
+	if (strcmp(field, "support") == 0)
+		return text_value(r, rng_range(r, 20, 200));
+	if (strcmp(field, "duration_min") == 0)
+		return json_integer(rng_range(r, 5, 120));
+	if (strcmp(field, "topics") == 0)
+		return pick_list(r, topics, 6, 3);
+	if (strcmp(field, "signposted") == 0)
+		return pick_list(r, services, 5, 2);
+	if (strcmp(field, "follow_up_date") == 0) {
+		time_t t = (time_t)(ms / 1000) + (time_t)rng_range(r, 7, 30) * 86400;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+		return json_string(buf);
+	}
+	if (strcmp(field, "follow_up_done") == 0)
+		return json_boolean(rng_next(r) % 2);
+	die("no value for field %s", field);
+}
+
+/* A valid response to friends-and-family, submitted just now. */
+static json_t *response_body(uint64_t *r, uint64_t ms)
+{
+	static const char *const overall[] = {"very_good", "good", "neither",
+	                                      "poor",      "very_poor", "dont_know"};
+	char started[24], submitted[24], worker[16];
+	const char *o = overall[rng_next(r) % 6];
+	json_t *answers = need(json_pack("{s:s}", "overall", o)), *body;
+	int assisted = rng_next(r) % 10 < 3;
+
+	if (rng_next(r) % 2)
+		json_object_set_new(answers, "why", text_value(r, rng_range(r, 15, 300)));
+	if ((strcmp(o, "poor") == 0 || strcmp(o, "very_poor") == 0) && rng_next(r) % 2)
+		json_object_set_new(answers, "follow_up", json_boolean(rng_next(r) % 2));
+	rfc3339(submitted, ms - (uint64_t)rng_range(r, 0, 30000));
+	rfc3339(started, ms - (uint64_t)rng_range(r, 60000, 600000));
+	body = need(json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "questionnaire", QUESTIONNAIRE,
+	                      "version", 1, "language", rng_next(r) % 7 ? "en" : "cy", "mode",
+	                      assisted ? "assisted" : "self", "started_at", started,
+	                      "submitted_at", submitted, "answers", answers));
+	if (assisted) {
+		snprintf(worker, sizeof(worker), "w-%03d", (int)rng_range(r, 1, 40));
+		json_object_set_new(body, "worker", json_string(worker));
+	}
+	return body;
+}
+
+typedef struct push {
+	fs_buf gz;               /* the packed change set */
+	int64_t to;              /* what the hub must acknowledge */
+	size_t changes;
+	size_t responses_only_gz; /* the same responses packed without the edits */
+} push;
+
+typedef struct sim {
+	int index;
+	char site[FS_NAME_MAX + 1];
+	char region[FS_NAME_MAX + 1];
+	char auth[32 + FS_TOKEN_MAX];
+	char contact[FS_UUID_LEN + 1];
+	int64_t seq;            /* the kiosk's change counter */
+	fs_hlc clock;           /* its last stamp */
+	fs_hlc field_hlc[NFIELDS_ALL];
+	uint64_t rng;
+	push *pushes;
+	int npushes;
+	/* the run: pushes [first, first + count), every interval_s from
+	 * *t0 + offset_s when paced, else back to back */
+	const char *url;
+	int keepalive;
+	int first, count;
+	double interval_s, offset_s;
+	const double *t0;
+	pthread_barrier_t *start;
+	double *lat_ms; /* per push */
+	int64_t cursor;
+	long ok, errors, received, more;
+	long long up_body, down_body, req_headers, resp_headers;
+	double unpack_cpu_s;
+	char error[256];
+} sim;
+
+static fs_hlc sim_tick(sim *k)
+{
+	k->clock = fs_hlc_tick(k->clock, wall_ms());
+	return k->clock;
+}
+
+static int field_index(const char *field)
+{
+	int i;
+
+	for (i = 0; i < NFIELDS_ALL; i++)
+		if (strcmp(all_fields[i], field) == 0)
+			return i;
+	die("unknown field %s", field);
+}
+
+static void add_change(fs_changeset *cs, sim *k, fs_change *c)
+{
+	fs_err e = {0, ""};
+
+	check(fs_changeset_add(cs, c, &e), &e, "changeset add");
+	cs->to = ++k->seq;
+}
+
+static void pack(fs_buf *out, const fs_changeset *cs)
+{
+	fs_err e = {0, ""};
+
+	fs_buf_init(out, GZ_CAP);
+	check(fs_changeset_pack(out, cs, &e), &e, "changeset pack");
+}
+
+/* Build push number round: responses new responses and edits writes to the
+ * kiosk's own contact (created in round 0), stamped now. */
+static void build_push(sim *k, int round, int responses, int edits, push *p)
+{
+	fs_changeset cs, only;
+	fs_buf tmp;
+	uint64_t ms = wall_ms();
+	fs_err e = {0, ""};
+	int i;
+
+	fs_changeset_init(&cs);
+	fs_changeset_init(&only);
+	snprintf(cs.site, sizeof(cs.site), "%s", k->site);
+	snprintf(only.site, sizeof(only.site), "%s", k->site);
+	cs.from = cs.to = k->seq;
+	only.from = k->seq;
+	cs.time_ms = only.time_ms = ms;
+	for (i = 0; i < responses; i++) {
+		fs_change c;
+
+		memset(&c, 0, sizeof(c));
+		c.table = FS_TABLE_RESPONSES;
+		check(fs_uuid_v7(c.id, ms, &e), &e, "uuid");
+		c.hlc = sim_tick(k);
+		snprintf(c.site, sizeof(c.site), "%s", k->site);
+		c.value = response_body(&k->rng, ms);
+		json_incref(c.value);
+		check(fs_changeset_add(&only, &c, &e), &e, "changeset add");
+		add_change(&cs, k, &c);
+	}
+	only.to = cs.to;
+	if (edits > 0 && round == 0)
+		check(fs_uuid_v7(k->contact, ms, &e), &e, "uuid");
+	for (i = 0; i < edits; i++) {
+		const char *field = round == 0 ? create_fields[i] : edit_fields[(round * edits + i) % 8];
+		int fi = field_index(field);
+		fs_change c;
+
+		memset(&c, 0, sizeof(c));
+		c.table = FS_TABLE_CONTACTS;
+		snprintf(c.id, sizeof(c.id), "%s", k->contact);
+		snprintf(c.region, sizeof(c.region), "%s", k->region);
+		snprintf(c.field, sizeof(c.field), "%s", field);
+		c.hlc = sim_tick(k);
+		snprintf(c.site, sizeof(c.site), "%s", k->site);
+		if (k->field_hlc[fi] != 0) { /* the write this one replaces */
+			c.prev_hlc = k->field_hlc[fi];
+			snprintf(c.prev_site, sizeof(c.prev_site), "%s", k->site);
+		}
+		k->field_hlc[fi] = c.hlc;
+		c.value = need(field_value(field, &k->rng, k->index, ms));
+		add_change(&cs, k, &c);
+	}
+	pack(&p->gz, &cs);
+	p->to = cs.to;
+	p->changes = cs.count;
+	p->responses_only_gz = 0;
+	if (responses > 0) {
+		pack(&tmp, &only);
+		p->responses_only_gz = tmp.len;
+		fs_buf_free(&tmp);
+	}
+	fs_changeset_free(&cs);
+	fs_changeset_free(&only);
+}
+
+/* ---- one sync over HTTP ---- */
+
+typedef struct transfer {
+	fs_buf body;
+	int64_t ack;
+	int has_ack;
+} transfer;
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+	transfer *t = ctx;
+
+	return fs_buf_append(&t->body, data, size * n) == 0 ? size * n : 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *ctx)
+{
+	transfer *t = ctx;
+	size_t len = size * n;
+	static const char name[] = "fieldsync-ack:";
+
+	if (len > sizeof(name) && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+		char num[32];
+		size_t k = len - (sizeof(name) - 1);
+
+		if (k >= sizeof(num))
+			k = sizeof(num) - 1;
+		memcpy(num, data + sizeof(name) - 1, k);
+		num[k] = '\0';
+		t->ack = strtoll(num, NULL, 10);
+		t->has_ack = 1;
+	}
+	return len;
+}
+
+static void sim_error(sim *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sim_error(sim *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	k->errors++;
+	if (k->error[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(k->error, sizeof(k->error), fmt, ap);
+	va_end(ap);
+}
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Push k->pushes[i], pull the reply; latency into k->lat_ms[i], counted
+ * from due (the time it was scheduled, when paced) or from the send. */
+static void sim_sync(sim *k, CURL *cu, struct curl_slist *headers, int i, double due)
+{
+	const push *p = &k->pushes[i];
+	transfer t;
+	char url[256];
+	long status = 0, hdr = 0, req = 0;
+	curl_off_t up = 0, down = 0;
+	CURLcode code;
+	double t0, t1;
+
+	memset(&t, 0, sizeof(t));
+	fs_buf_init(&t.body, REPLY_CAP);
+	snprintf(url, sizeof(url), "%s/v1/sync?cursor=%" PRId64, k->url, k->cursor);
+	curl_easy_setopt(cu, CURLOPT_URL, url);
+	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(cu, CURLOPT_POST, 1L);
+	curl_easy_setopt(cu, CURLOPT_POSTFIELDS, p->gz.data);
+	curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)p->gz.len);
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(cu, CURLOPT_HEADERDATA, &t);
+	t0 = mono_s();
+	code = curl_easy_perform(cu);
+	t1 = mono_s();
+	k->lat_ms[i] = (t1 - (due > 0 && due < t0 ? due : t0)) * 1e3;
+	curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(cu, CURLINFO_SIZE_UPLOAD_T, &up);
+	curl_easy_getinfo(cu, CURLINFO_SIZE_DOWNLOAD_T, &down);
+	curl_easy_getinfo(cu, CURLINFO_HEADER_SIZE, &hdr);
+	curl_easy_getinfo(cu, CURLINFO_REQUEST_SIZE, &req);
+	k->up_body += up;
+	k->down_body += down;
+	k->resp_headers += hdr;
+	/* REQUEST_SIZE counts a small POST body sent with the headers too. */
+	k->req_headers += req > up ? req - up : req;
+	if (code != CURLE_OK) {
+		sim_error(k, "sync %d: %s", i, curl_easy_strerror(code));
+	} else if (status != 200) {
+		sim_error(k, "sync %d: HTTP %ld: %.160s", i, status, t.body.data ? t.body.data : "");
+	} else if (!t.has_ack || t.ack != p->to) {
+		sim_error(k, "sync %d: Fieldsync-Ack %" PRId64 ", wanted %" PRId64, i, t.ack, p->to);
+	} else {
+		fs_codec_limits lim;
+		fs_changeset down_cs;
+		fs_err e = {0, ""};
+		double u0 = thread_cpu_s();
+		int rc;
+
+		fs_codec_limits_default(&lim);
+		rc = fs_changeset_unpack(&down_cs, t.body.data, t.body.len, &lim, &e);
+		k->unpack_cpu_s += thread_cpu_s() - u0;
+		if (rc != 0) {
+			sim_error(k, "sync %d: reply: %s", i, e.msg);
+		} else if (down_cs.from != k->cursor || strcmp(down_cs.site, HUB_SITE) != 0) {
+			sim_error(k, "sync %d: reply covers (%" PRId64 ", ...] from %s, wanted %" PRId64,
+			          i, down_cs.from, down_cs.site, k->cursor);
+		} else {
+			k->ok++;
+			k->received += (long)down_cs.count;
+			k->more += down_cs.more != 0;
+			k->cursor = down_cs.to;
+		}
+		fs_changeset_free(&down_cs);
+	}
+	fs_buf_free(&t.body);
+}
+
+static void *sim_main(void *arg)
+{
+	sim *k = arg;
+	CURL *cu = curl_easy_init();
+	struct curl_slist *h = NULL;
+	int i;
+
+	if (cu == NULL)
+		die("curl_easy_init failed");
+	/* The agent's headers (agent/client.c). */
+	h = curl_slist_append(h, "Content-Type: " CHANGESET_CT);
+	h = curl_slist_append(h, "Content-Encoding: gzip");
+	h = curl_slist_append(h, "Accept-Encoding: gzip");
+	h = curl_slist_append(h, "Expect:");
+	h = curl_slist_append(h, k->auth);
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_USERAGENT, "fieldsync-agent/0.1.0");
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(cu, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (!k->keepalive) {
+		curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(cu, CURLOPT_FORBID_REUSE, 1L);
+	}
+	pthread_barrier_wait(k->start);
+	for (i = k->first; i < k->first + k->count; i++) {
+		double due = 0;
+
+		if (k->interval_s > 0) {
+			double now = mono_s();
+
+			due = *k->t0 + k->offset_s + (i - k->first) * k->interval_s;
+			if (due > now) {
+				struct timespec ts;
+
+				ts.tv_sec = (time_t)(due - now);
+				ts.tv_nsec = (long)((due - now - (double)ts.tv_sec) * 1e9);
+				nanosleep(&ts, NULL);
+			}
+		}
+		sim_sync(k, cu, h, i, due);
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(cu);
+	return NULL;
+}
+
+/* ---- load ---- */
+
+typedef struct load_result {
+	int kiosks, rounds;
+	double pace; /* target syncs/s, 0: back to back */
+	long syncs, ok, errors, pushed_changes, pushed_responses, received, more;
+	double wall_s, p50, p90, p99, max, mean;
+	double srv_p50, srv_p90, srv_p99; /* from the hub's log, ms */
+	long srv_n;
+	long long up_body, down_body, req_headers, resp_headers, responses_only_gz;
+	double client_cpu_s, unpack_cpu_s, hub_user_s, hub_sys_s;
+	long long hub_write_bytes, hub_syscw;
+	disk_sample d0, d1;
+	long long psi_us;
+	char first_error[384];
+} load_result;
+
+/* Milliseconds of the hub's 200 sync lines in its log after offset. */
+static void server_latency(const char *log, size_t offset, load_result *r)
+{
+	size_t len = 0, n = 0, alloc = 0;
+	char *text = slurp(log, &len), *line, *save = NULL;
+	double *v = NULL;
+
+	if (text == NULL || offset > len) {
+		free(text);
+		return;
+	}
+	for (line = strtok_r(text + offset, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p = strstr(line, " POST /v1/sync"), *ms;
+
+		if (p == NULL || strstr(p, " 200 in=") == NULL || (ms = strrchr(p, ' ')) == NULL)
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 4096;
+			v = need(realloc(v, alloc * sizeof(*v)));
+		}
+		v[n++] = strtod(ms + 1, NULL);
+	}
+	if (n > 0) {
+		qsort(v, n, sizeof(*v), cmp_double);
+		r->srv_p50 = pct(v, n, 50);
+		r->srv_p90 = pct(v, n, 90);
+		r->srv_p99 = pct(v, n, 99);
+	}
+	r->srv_n = (long)n;
+	free(v);
+	free(text);
+}
+
+static void sim_setup_run(sim *k, const char *url, int keepalive)
+{
+	k->url = url;
+	k->keepalive = keepalive;
+	k->lat_ms = need(calloc((size_t)k->npushes, sizeof(double)));
+}
+
+/* Pushes [first, first + count) of sims [0, n) at once: back to back when
+ * pace is 0, else each kiosk every n / pace seconds, the kiosks' schedules
+ * spread evenly over the interval (an open loop: latency counts from when a
+ * sync was due). Summarised into r. */
+static void run_load(sim *sims, int n, int first, int count, double pace, hub *h,
+                     load_result *r)
+{
+	pthread_t *th = need(calloc((size_t)n, sizeof(*th)));
+	pthread_barrier_t start;
+	pthread_attr_t attr;
+	proc_sample p0, p1;
+	double t0, cpu0;
+	long long psi0;
+	size_t log_off = 0, total = 0, j;
+	struct stat st;
+	double *all;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->kiosks = n;
+	r->rounds = count;
+	r->pace = pace;
+	pthread_barrier_init(&start, NULL, (unsigned)n + 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 1u << 20);
+	for (i = 0; i < n; i++) {
+		sim *k = &sims[i];
+
+		k->start = &start;
+		k->first = first;
+		k->count = count;
+		k->interval_s = pace > 0 ? (double)n / pace : 0;
+		k->offset_s = pace > 0 ? k->interval_s * i / n : 0;
+		k->t0 = &t0;
+		k->ok = k->errors = k->received = k->more = 0;
+		k->up_body = k->down_body = k->req_headers = k->resp_headers = 0;
+		k->unpack_cpu_s = 0;
+		k->error[0] = '\0';
+		if (pthread_create(&th[i], &attr, sim_main, k) != 0)
+			die("pthread_create: %s", strerror(errno));
+	}
+	if (stat(h->log, &st) == 0)
+		log_off = (size_t)st.st_size;
+	proc_read(h->pid, &p0);
+	disk_read(h->data, &r->d0);
+	psi0 = cpu_pressure_us();
+	cpu0 = self_cpu_s();
+	t0 = mono_s() + 0.01; /* the paced schedules start here */
+	pthread_barrier_wait(&start);
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	r->wall_s = mono_s() - t0;
+	r->client_cpu_s = self_cpu_s() - cpu0;
+	r->psi_us = psi0 >= 0 ? cpu_pressure_us() - psi0 : -1;
+	disk_read(h->data, &r->d1);
+	proc_read(h->pid, &p1);
+	r->hub_user_s = p1.cpu_user_s - p0.cpu_user_s;
+	r->hub_sys_s = p1.cpu_sys_s - p0.cpu_sys_s;
+	r->hub_write_bytes = p1.write_bytes - p0.write_bytes;
+	r->hub_syscw = p1.syscw - p0.syscw;
+	pthread_barrier_destroy(&start);
+	pthread_attr_destroy(&attr);
+	free(th);
+
+	all = need(calloc((size_t)n * (size_t)count, sizeof(double)));
+	for (i = 0; i < n; i++) {
+		sim *k = &sims[i];
+		int q;
+
+		for (q = first; q < first + count; q++) {
+			all[total++] = k->lat_ms[q];
+			r->pushed_changes += (long)k->pushes[q].changes;
+			r->responses_only_gz += (long long)k->pushes[q].responses_only_gz;
+		}
+		r->syncs += count;
+		r->ok += k->ok;
+		r->errors += k->errors;
+		r->received += k->received;
+		r->more += k->more;
+		r->up_body += k->up_body;
+		r->down_body += k->down_body;
+		r->req_headers += k->req_headers;
+		r->resp_headers += k->resp_headers;
+		r->unpack_cpu_s += k->unpack_cpu_s;
+		if (k->error[0] != '\0' && r->first_error[0] == '\0')
+			snprintf(r->first_error, sizeof(r->first_error), "%s: %s", k->site, k->error);
+	}
+	qsort(all, total, sizeof(double), cmp_double);
+	r->p50 = pct(all, total, 50);
+	r->p90 = pct(all, total, 90);
+	r->p99 = pct(all, total, 99);
+	r->max = total ? all[total - 1] : 0;
+	for (j = 0; j < total; j++)
+		r->mean += all[j] / (double)total;
+	free(all);
+	server_latency(h->log, log_off, r);
+}
+
+/* Devices straight into the hub's store (the hub is not running yet):
+ * an enrollment code made and redeemed for each, as POST /v1/enroll does. */
+static void create_devices(const char *data, sim *sims, int n, int regions, double *secs)
+{
+	fs_store *s = hub_store_open(data);
+	double t0 = mono_s();
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char code[FS_ENROLL_CODE_LEN + 1], token[FS_TOKEN_MAX + 1], name[32], region[32];
+		fs_device dev;
+		fs_err e = {0, ""};
+
+		snprintf(region, sizeof(region), "region-%d", i % regions);
+		snprintf(name, sizeof(name), "bench-kiosk-%d", i);
+		check(fs_enroll_code_create(s, code, region, 3600 * 1000u, &e), &e, "enroll code");
+		check(fs_enroll_redeem(s, &dev, token, code, name, &e), &e, "enroll redeem");
+		snprintf(sims[i].site, sizeof(sims[i].site), "%s", dev.site);
+		snprintf(sims[i].region, sizeof(sims[i].region), "%s", dev.region);
+		snprintf(sims[i].auth, sizeof(sims[i].auth), "Authorization: Bearer %s", token);
+		sims[i].index = i;
+		sims[i].rng = UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)(i + 1) * UINT64_C(0x100000001b3);
+	}
+	*secs = mono_s() - t0;
+	fs_store_close(s);
+}
+
+static void build_pushes(sim *k, int rounds, const opts *o)
+{
+	int r;
+
+	k->npushes = rounds;
+	k->pushes = need(calloc((size_t)rounds, sizeof(push)));
+	for (r = 0; r < rounds; r++)
+		build_push(k, r, o->responses, o->edits, &k->pushes[r]);
+}
+
+static void free_sim(sim *k)
+{
+	int r;
+
+	for (r = 0; r < k->npushes; r++)
+		fs_buf_free(&k->pushes[r].gz);
+	free(k->pushes);
+	free(k->lat_ms);
+}
+
+/* ---- agent ---- */
+
+typedef struct agent_result {
+	long pending, sent, received, rounds;
+	int exit_code;
+	double fill_s, wall_s, user_s, sys_s;
+	long max_rss_kb;
+	long long hub_write_bytes;
+	double hub_cpu_s;
+	char error[256];
+} agent_result;
+
+/* Trimmed first line of a file. */
+static void first_line(char *out, size_t n, const char *path)
+{
+	char *text = slurp(path, NULL);
+	size_t len;
+
+	out[0] = '\0';
+	if (text == NULL)
+		return;
+	len = strcspn(text, "\r\n");
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, text, len);
+	out[len] = '\0';
+	free(text);
+}
+
+/* n own responses written straight into the kiosk's store, FILL_BATCH per
+ * transaction (fs_merge_apply writes the rows fs_response_add would, with
+ * one fsync per batch instead of one per response). */
+static void fill_pending(const char *kdir, long n, double *secs)
+{
+	char path[4200];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	uint64_t r = UINT64_C(0x5eed5eed5eed5eed) ^ (uint64_t)n;
+	uint64_t base;
+	double t0 = mono_s();
+	long done = 0;
+	fs_hlc clock = 0;
+
+	path_printf(path, sizeof(path), "%s/kiosk.db", kdir);
+	check(fs_store_open(&s, path, &e), &e, "open the kiosk store");
+	base = wall_ms() - 120000; /* stamps over the last two minutes */
+	while (done < n) {
+		fs_changeset cs;
+		fs_merge_result res;
+		long batch = n - done < FILL_BATCH ? n - done : FILL_BATCH, i;
+
+		fs_changeset_init(&cs);
+		snprintf(cs.site, sizeof(cs.site), "%s", fs_store_site(s));
+		cs.time_ms = wall_ms();
+		for (i = 0; i < batch; i++) {
+			uint64_t ms = base + (uint64_t)((done + i) * 100000 / (n > 0 ? n : 1));
+			fs_change c;
+
+			memset(&c, 0, sizeof(c));
+			c.table = FS_TABLE_RESPONSES;
+			check(fs_uuid_v7(c.id, ms, &e), &e, "uuid");
+			clock = fs_hlc_tick(clock, ms);
+			c.hlc = clock;
+			snprintf(c.site, sizeof(c.site), "%s", fs_store_site(s));
+			c.value = response_body(&r, ms);
+			check(fs_changeset_add(&cs, &c, &e), &e, "changeset add");
+		}
+		check(fs_merge_apply(s, &cs, NULL, &res, &e), &e, "fill the kiosk store");
+		if (res.applied != batch || res.quarantined != 0)
+			die("fill: %ld applied, %ld quarantined of %ld", res.applied, res.quarantined,
+			    batch);
+		fs_changeset_free(&cs);
+		done += batch;
+	}
+	fs_store_close(s);
+	*secs = mono_s() - t0;
+}
+
+static double elapsed_field(const char *text)
+{
+	/* "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:01.23" */
+	const char *p = strstr(text, "Elapsed (wall clock) time");
+	double parts[3] = {0, 0, 0}, v = 0;
+	int n = 0;
+
+	if (p == NULL || (p = strstr(p, "): ")) == NULL)
+		return 0;
+	p += 3;
+	while (n < 3) {
+		char *end;
+
+		parts[n++] = strtod(p, &end);
+		if (*end != ':')
+			break;
+		p = end + 1;
+	}
+	for (int i = 0; i < n; i++)
+		v = v * 60 + parts[i];
+	return v;
+}
+
+static double num_after(const char *text, const char *label)
+{
+	const char *p = strstr(text, label);
+
+	return p ? strtod(p + strlen(label), NULL) : -1;
+}
+
+static void agent_run(const opts *o, hub *h, const char *work, long pending, agent_result *r)
+{
+	char kdir[4200], out[4300], err[4300], tout[4300], code[64], name[32], tmp[4300];
+	char *text;
+	proc_sample p0, p1;
+	int use_time = access(o->time_bin, X_OK) == 0;
+
+	memset(r, 0, sizeof(*r));
+	r->pending = pending;
+	path_printf(kdir, sizeof(kdir), "%s/kiosk-pending-%ld", work, pending);
+	path_printf(out, sizeof(out), "%s.out", kdir);
+	path_printf(err, sizeof(err), "%s.err", kdir);
+	path_printf(tout, sizeof(tout), "%s.time", kdir);
+	path_printf(tmp, sizeof(tmp), "%s.code", kdir);
+	snprintf(name, sizeof(name), "pending-%ld", pending);
+	{
+		char *argv[] = {(char *)o->hub_bin, "enroll", "--data", h->data, "--region",
+		                "region-0", NULL};
+
+		run_or_die(argv, tmp, err);
+		first_line(code, sizeof(code), tmp);
+	}
+	{
+		char *argv[] = {(char *)o->agent_bin, "init", "--data", kdir, "--hub", h->url,
+		                "--code", code, "--name", name, NULL};
+
+		run_or_die(argv, out, err);
+	}
+	{
+		/* The questionnaire and region-0's contacts come down first. */
+		char *argv[] = {(char *)o->agent_bin, "sync", "--data", kdir, NULL};
+
+		run_or_die(argv, out, err);
+	}
+	fill_pending(kdir, pending, &r->fill_s);
+	unlink(out);
+	proc_read(h->pid, &p0);
+	{
+		char *targv[] = {(char *)o->time_bin, "-v", "-o", tout, (char *)o->agent_bin,
+		                 "sync",             "--data", kdir, NULL};
+		char *aargv[] = {(char *)o->agent_bin, "sync", "--data", kdir, NULL};
+		struct rusage ru;
+		int status;
+		double t0 = mono_s();
+		pid_t pid = spawn(use_time ? targv : aargv, out, err);
+
+		while (wait4(pid, &status, 0, &ru) < 0)
+			if (errno != EINTR)
+				die("wait4: %s", strerror(errno));
+		r->wall_s = mono_s() - t0;
+		r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		r->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+		r->sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+		r->max_rss_kb = ru.ru_maxrss;
+	}
+	proc_read(h->pid, &p1);
+	r->hub_write_bytes = p1.write_bytes - p0.write_bytes;
+	r->hub_cpu_s = p1.cpu_user_s + p1.cpu_sys_s - p0.cpu_user_s - p0.cpu_sys_s;
+	if (use_time && (text = slurp(tout, NULL)) != NULL) {
+		double v = num_after(text, "Maximum resident set size (kbytes): ");
+
+		if (v >= 0)
+			r->max_rss_kb = (long)v;
+		if ((v = elapsed_field(text)) > 0)
+			r->wall_s = v;
+		if ((v = num_after(text, "User time (seconds): ")) >= 0)
+			r->user_s = v;
+		if ((v = num_after(text, "System time (seconds): ")) >= 0)
+			r->sys_s = v;
+		free(text);
+	}
+	text = slurp(out, NULL);
+	if (text == NULL || sscanf(text, "in sync: sent %ld, received %ld change(s) in %ld round(s)",
+	                           &r->sent, &r->received, &r->rounds) != 3)
+		r->sent = r->received = r->rounds = -1;
+	free(text);
+	if (r->exit_code != 0 || r->sent != pending) {
+		text = slurp(err, NULL);
+		snprintf(r->error, sizeof(r->error), "exit %d, sent %ld of %ld: %.160s", r->exit_code,
+		         r->sent, pending, text ? text : "");
+		free(text);
+	}
+}
+
+/* ---- report ---- */
+
+static void print_machine(const opts *o, const char *hub_data, double fsync_ms)
+{
+	struct utsname u;
+	char *cpu = slurp("/proc/cpuinfo", NULL), *p, model[128] = "?";
+	long mem_kb = 0;
+	char *mi = slurp("/proc/meminfo", NULL);
+	disk_sample d;
+
+	if (cpu != NULL && (p = strstr(cpu, "model name")) != NULL && (p = strchr(p, ':')) != NULL)
+		sscanf(p + 1, " %127[^\n]", model);
+	if (mi != NULL && (p = strstr(mi, "MemTotal:")) != NULL)
+		mem_kb = strtol(p + 9, NULL, 10);
+	uname(&u);
+	disk_read(hub_data, &d);
+	printf("machine: %s, %ld online CPUs (shared by the hub and the load generator), "
+	       "%.1f GiB RAM, Linux %s\n",
+	       model, sysconf(_SC_NPROCESSORS_ONLN), (double)mem_kb / 1048576.0, u.release);
+	printf("hub store: %s (%s%s%s), write(4 KiB)+fdatasync median %.2f ms\n", hub_data,
+	       fs_type_name(hub_data), d.found ? " on " : "", d.found ? d.name : "", fsync_ms);
+	printf("libcurl %s; hub threads %s, rate limit %s; %s per sync\n\n",
+	       curl_version_info(CURLVERSION_NOW)->version,
+	       o->hub_threads ? "set" : "default (4)",
+	       o->rate_limit ? "set" : "default (120/min/device)",
+	       o->keepalive ? "connection reused" : "new TCP connection");
+	free(cpu);
+	free(mi);
+}
+
+static void print_load(const char *title, const load_result *r, int responses)
+{
+	double syncs = (double)r->syncs;
+	double resp = syncs * responses;
+	double wire = (double)(r->up_body + r->down_body + r->req_headers + r->resp_headers);
+	double hub_cpu = r->hub_user_s + r->hub_sys_s;
+
+	printf("### %s: %d kiosk(s) x %d syncs\n\n", title, r->kiosks, r->rounds);
+	printf("| metric | value |\n|---|---|\n");
+	printf("| syncs (ok / errors) | %ld (%ld / %ld) |\n", r->syncs, r->ok, r->errors);
+	printf("| wall time | %.2f s |\n", r->wall_s);
+	printf("| **syncs/s** | **%.0f** |\n", syncs / r->wall_s);
+	printf("| **merged changes/s** (pushed, acknowledged) | **%.0f** (%.0f responses/s) |\n",
+	       (double)r->pushed_changes / r->wall_s, resp / r->wall_s);
+	printf("| pulled changes/s | %.0f (%ld changes; %ld replies with more) |\n",
+	       (double)r->received / r->wall_s, r->received, r->more);
+	printf("| **sync latency p50 / p90 / p99 / max** (client, ms) | **%.1f / %.1f / %.1f** / "
+	       "%.1f (mean %.1f) |\n",
+	       r->p50, r->p90, r->p99, r->max, r->mean);
+	if (r->srv_n > 0)
+		printf("| hub-side time p50 / p90 / p99 (its log, ms) | %.0f / %.0f / %.0f |\n",
+		       r->srv_p50, r->srv_p90, r->srv_p99);
+	printf("| request body (gzip change set) | %.0f B/sync, %.0f B/change |\n",
+	       (double)r->up_body / syncs, (double)r->up_body / (double)r->pushed_changes);
+	if (responses > 0) {
+		printf("| **bytes per response**: request body / responses | **%.0f B** |\n",
+		       (double)r->up_body / resp);
+		printf("| bytes per response, responses-only change set | %.0f B |\n",
+		       (double)r->responses_only_gz / resp);
+		printf("| bytes per response incl. reply and HTTP headers | %.0f B |\n", wire / resp);
+	}
+	printf("| reply body / request headers / reply headers | %.0f / %.0f / %.0f B/sync |\n",
+	       (double)r->down_body / syncs, (double)r->req_headers / syncs,
+	       (double)r->resp_headers / syncs);
+	printf("| hub CPU (user + sys) | %.2f + %.2f s = %.0f %% of one core; %.2f ms/sync |\n",
+	       r->hub_user_s, r->hub_sys_s, 100.0 * hub_cpu / r->wall_s, 1e3 * hub_cpu / syncs);
+	printf("| load generator CPU | %.2f s (%.0f %% of one core; reply unpacking %.2f s) |\n",
+	       r->client_cpu_s, 100.0 * r->client_cpu_s / r->wall_s, r->unpack_s);
+	if (r->psi_us >= 0)
+		printf("| CPU pressure (some task waiting for a CPU) | %.0f %% of the time |\n",
+		       100.0 * (double)r->psi_us / 1e6 / r->wall_s);
+	printf("| hub disk writes (/proc/PID/io) | %.1f KiB/sync, %.1f write calls/sync |\n",
+	       (double)r->hub_write_bytes / 1024.0 / syncs, (double)r->hub_syscw / syncs);
+	if (r->d0.found && r->d1.flushes > 0)
+		printf("| device %s: flushes, writes (whole disk) | %.2f flushes/sync (%.2f ms each), "
+		       "%.2f writes/sync |\n",
+		       r->d1.name, (double)(r->d1.flushes - r->d0.flushes) / syncs,
+		       r->d1.flushes > r->d0.flushes
+		           ? (double)(r->d1.flush_ms - r->d0.flush_ms) /
+		                 (double)(r->d1.flushes - r->d0.flushes)
+		           : 0.0,
+		       (double)(r->d1.writes - r->d0.writes) / syncs);
+	if (r->first_error[0] != '\0')
+		printf("| first error | %s |\n", r->first_error);
+	printf("\n");
+}
+
+static void print_agents(const agent_result *a, int n)
+{
+	int i;
+
+	printf("### fieldsync-agent sync with pending changes (/usr/bin/time -v)\n\n");
+	printf("| pending | rounds | sent | wall | user + sys | **max RSS** | hub CPU | fill |\n");
+	printf("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (i = 0; i < n; i++)
+		printf("| %ld | %ld | %ld | %.2f s | %.2f + %.2f s | **%.1f MiB** | %.2f s | %.1f s |\n",
+		       a[i].pending, a[i].rounds, a[i].sent, a[i].wall_s, a[i].user_s, a[i].sys_s,
+		       (double)a[i].max_rss_kb / 1024.0, a[i].hub_cpu_s, a[i].fill_s);
+	for (i = 0; i < n; i++)
+		if (a[i].error[0] != '\0')
+			printf("\nERROR (pending %ld): %s\n", a[i].pending, a[i].error);
+	printf("\n");
+}
+
+/* ---- main ---- */
+
+int main(int argc, char **argv)
+{
+	opts o;
+	hub h;
+	char work[4096], tmpl[] = "/tmp/fieldsync-hub-bench.XXXXXX";
+	sim *sims, solo;
+	load_result solo_r, load_r;
+	agent_result agents[MAX_PENDING];
+	proc_sample after_load, end;
+	fs_store_counts counts;
+	double dev_s = 0, build_s, fsync_ms, t_all = mono_s();
+	int do_load, do_agent, i, failed = 0, hub_exit;
+	long expect_responses = 0;
+
+	parse_args(&o, argc, argv);
+	do_load = o.only == NULL || strcmp(o.only, "load") == 0;
+	do_agent = o.only == NULL || strcmp(o.only, "agent") == 0;
+	if (o.dir != NULL) {
+		snprintf(work, sizeof(work), "%s", o.dir);
+		if (mkdir(work, 0700) != 0 && errno != EEXIST)
+			die("cannot create %s: %s", work, strerror(errno));
+	} else {
+		if (mkdtemp(tmpl) == NULL)
+			die("mkdtemp: %s", strerror(errno));
+		snprintf(work, sizeof(work), "%s", tmpl);
+	}
+	memset(&h, 0, sizeof(h));
+	if (o.hub_dir != NULL)
+		snprintf(h.data, sizeof(h.data), "%s", o.hub_dir);
+	else
+		path_printf(h.data, sizeof(h.data), "%s/hub", work);
+	if (mkdir(h.data, 0700) != 0)
+		die("cannot create %s: %s (it must not exist yet)", h.data, strerror(errno));
+	path_printf(h.log, sizeof(h.log), "%s/hub.log", work);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		die("curl_global_init failed");
+	g_hub = &h;
+	atexit(kill_hub_at_exit);
+	note("working in %s", work);
+
+	/* Devices (load kiosks and the solo one) and the questionnaire. */
+	sims = need(calloc((size_t)o.kiosks + 1, sizeof(*sims)));
+	if (do_load)
+		create_devices(h.data, sims, o.kiosks + 1, o.regions, &dev_s);
+	{
+		char *argv_pub[] = {(char *)o.hub_bin, "publish", "--data", h.data,
+		                    (char *)o.questionnaire, NULL};
+		char plog[4200];
+
+		path_printf(plog, sizeof(plog), "%s/publish.log", work);
+		run_or_die(argv_pub, plog, plog);
+	}
+	fsync_ms = fsync_probe_ms(h.data);
+	hub_start(&h, &o);
+	note("hub at %s (pid %d), log %s", h.url, (int)h.pid, h.log);
+	print_machine(&o, h.data, fsync_ms);
+
+	if (do_load) {
+		double t0 = mono_s();
+
+		solo = sims[o.kiosks];
+		snprintf(solo.region, sizeof(solo.region), "%s", sims[o.kiosks].region);
+		for (i = 0; i < o.kiosks; i++)
+			build_pushes(&sims[i], o.rounds, &o);
+		if (o.solo > 0)
+			build_pushes(&solo, o.solo, &o);
+		build_s = mono_s() - t0;
+		note("%d devices created in the store in %.1f s; %ld change sets packed in %.1f s",
+		     o.kiosks + 1, dev_s, (long)o.kiosks * o.rounds + o.solo, build_s);
+		if (o.solo > 0) {
+			note("solo: 1 kiosk, %d syncs one after another", o.solo);
+			sim_setup_run(&solo, h.url, o.keepalive);
+			run_load(&solo, 1, &h, &solo_r);
+			print_load("Idle hub (one kiosk alone)", &solo_r, o.responses);
+			failed |= solo_r.errors != 0 || solo_r.ok != solo_r.syncs;
+			expect_responses += (long)o.solo * o.responses;
+		}
+		note("load: %d kiosks x %d syncs, all at once", o.kiosks, o.rounds);
+		for (i = 0; i < o.kiosks; i++)
+			sim_setup_run(&sims[i], h.url, o.keepalive);
+		run_load(sims, o.kiosks, &h, &load_r);
+		print_load("Under load (all kiosks at once)", &load_r, o.responses);
+		failed |= load_r.errors != 0 || load_r.ok != load_r.syncs;
+		expect_responses += (long)o.kiosks * o.rounds * o.responses;
+		proc_read(h.pid, &after_load);
+		printf("hub resident memory after the load: peak (VmHWM) **%.1f MiB**, now (VmRSS) "
+		       "%.1f MiB, %ld threads\n\n",
+		       (double)after_load.vm_hwm_kb / 1024.0, (double)after_load.vm_rss_kb / 1024.0,
+		       after_load.threads);
+		fflush(stdout);
+		for (i = 0; i < o.kiosks; i++)
+			free_sim(&sims[i]);
+		if (o.solo > 0)
+			free_sim(&solo);
+	}
+	free(sims);
+
+	if (do_agent) {
+		for (i = 0; i < o.npending; i++) {
+			note("agent: sync of %ld pending change(s)", o.pending[i]);
+			agent_run(&o, &h, work, o.pending[i], &agents[i]);
+			failed |= agents[i].error[0] != '\0';
+			expect_responses += o.pending[i];
+		}
+		if (access(o.time_bin, X_OK) != 0)
+			printf("(%s not found: max RSS from wait4's rusage instead)\n\n", o.time_bin);
+		print_agents(agents, o.npending);
+	}
+
+	proc_read(h.pid, &end);
+	printf("hub peak resident memory over the whole run (VmHWM at the end): **%.1f MiB**\n\n",
+	       (double)end.vm_hwm_kb / 1024.0);
+	hub_exit = hub_stop(&h);
+	if (hub_exit != 0) {
+		printf("ERROR: the hub exited %d on SIGTERM\n", hub_exit);
+		failed = 1;
+	}
+	{
+		fs_store *s = hub_store_open(h.data);
+		fs_err e = {0, ""};
+
+		check(fs_store_count(s, &counts, &e), &e, "count");
+		fs_store_close(s);
+	}
+	printf("check: the hub holds %ld responses (expected %ld), %ld contacts, %ld conflicts, "
+	       "%ld quarantined: %s\n",
+	       counts.responses, expect_responses, counts.contacts, counts.conflicts,
+	       counts.quarantined,
+	       counts.responses == expect_responses && counts.quarantined == 0 ? "ok" : "MISMATCH");
+	failed |= counts.responses != expect_responses || counts.quarantined != 0;
+	printf("total benchmark time %.0f s\n", mono_s() - t_all);
+	curl_global_cleanup();
+	if (!o.keep && !failed) {
+		char *argv_rm[] = {"/bin/rm", "-rf", work, NULL};
+		char *argv_rm2[] = {"/bin/rm", "-rf", h.data, NULL};
+
+		if (o.hub_dir != NULL)
+			run(argv_rm2, NULL, NULL);
+		run(argv_rm, NULL, NULL);
+	} else {
+		note("kept %s", work);
+	}
+	return failed ? 1 : 0;
+}
