@@ -23,6 +23,22 @@ static void store_open_creates_private_file(void)
 	fs_store_close(s);
 }
 
+static void store_cache_size_is_set_and_checked(void)
+{
+	char path[128];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+
+	snprintf(path, sizeof(path), "%s/cache.db", dir);
+	CHECK(fs_store_open(&s, path, &e) == 0);
+	CHECK(fs_store_set_cache(s, 64 * 1024, &e) == 0);
+	CHECK(fs_store_set_cache(s, 0, &e) == FS_EINVAL);
+	CHECK(fs_store_set_cache(s, -5, &e) == FS_EINVAL);
+	/* The store still works after tuning. */
+	CHECK(fs_store_set_identity(s, "k-cache", "north", &e) == 0);
+	fs_store_close(s);
+}
+
 static int user_version(const char *path)
 {
 	sqlite3 *db = NULL;
@@ -168,6 +184,7 @@ int main(void)
 	test_tmpdir(dir);
 	RUN(store_open_creates_private_file);
 	RUN(store_open_migrates_to_current_version);
+	RUN(store_cache_size_is_set_and_checked);
 	RUN(store_open_refuses_newer_version_untouched);
 	RUN(store_open_refuses_non_database);
 	RUN(store_identity_is_set_once);
