@@ -8,8 +8,10 @@
  *           starts) each do --rounds sync round trips back to back, all at
  *           once: push a gzip change set of --responses new responses and
  *           --edits contact field writes, pull the reply (unpacked, cursor
- *           kept). Before that one extra kiosk does --solo syncs alone, for
- *           the latency of an idle hub.
+ *           kept). Then --paced more syncs each on a fixed schedule at
+ *           --pace-fraction of the rate reached (an open loop: latency
+ *           counts from when a sync was due). Before all that one extra
+ *           kiosk does --solo syncs alone, for the latency of an idle hub.
  *   agent   fieldsync-agent's resident memory and time for one `sync` of
  *           --pending N changes (responses written straight into its store),
  *           measured with /usr/bin/time -v.
@@ -333,16 +335,20 @@ static void disk_read(const char *dir, disk_sample *out)
 	fclose(f);
 }
 
-/* /proc/pressure/cpu "some" total (µs a task waited for a CPU), or -1. */
-static long long cpu_pressure_us(void)
+/* CPU seconds the whole machine spent busy (/proc/stat: user, nice,
+ * system, irq, softirq, steal), or -1. */
+static double machine_busy_s(void)
 {
-	char *text = slurp("/proc/pressure/cpu", NULL), *p;
-	long long v = -1;
+	char *text = slurp("/proc/stat", NULL);
+	unsigned long long v[8] = {0};
+	double s = -1;
 
-	if (text != NULL && (p = strstr(text, "total=")) != NULL)
-		v = strtoll(p + 6, NULL, 10);
+	if (text != NULL && sscanf(text, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	                           &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8)
+		s = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
+		    (double)sysconf(_SC_CLK_TCK);
 	free(text);
-	return v;
+	return s;
 }
 
 static double self_cpu_s(void)
@@ -372,12 +378,16 @@ static const char *fs_type_name(const char *dir)
 	}
 }
 
-/* Median ms of write(4 KiB) + fdatasync in dir: what one commit's WAL
- * fsync costs at least. */
-static double fsync_probe_ms(const char *dir)
+/* write(4 KiB) + fdatasync in dir, 200 times: what a commit's WAL fsync
+ * costs at least. */
+typedef struct fsync_probe {
+	double median_ms, p99_ms;
+} fsync_probe;
+
+static void fsync_probe_run(const char *dir, fsync_probe *out)
 {
-	char path[4096], block[4096];
-	double t[64];
+	char path[4200], block[4096];
+	double t[200];
 	int fd, i;
 
 	memset(block, 'x', sizeof(block));
@@ -385,7 +395,7 @@ static double fsync_probe_ms(const char *dir)
 	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	if (fd < 0)
 		die("cannot create %s: %s", path, strerror(errno));
-	for (i = 0; i < 64; i++) {
+	for (i = 0; i < 200; i++) {
 		double t0 = mono_s();
 
 		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block) || fdatasync(fd) != 0)
@@ -394,15 +404,17 @@ static double fsync_probe_ms(const char *dir)
 	}
 	close(fd);
 	unlink(path);
-	qsort(t, 64, sizeof(double), cmp_double);
-	return t[32];
+	qsort(t, 200, sizeof(double), cmp_double);
+	out->median_ms = pct(t, 200, 50);
+	out->p99_ms = pct(t, 200, 99);
 }
 
 /* ---- options ---- */
 
 typedef struct opts {
-	const char *hub_bin, *agent_bin, *questionnaire, *dir, *hub_dir, *time_bin, *only;
-	int kiosks, regions, rounds, responses, edits, solo, keep, keepalive;
+	const char *hub_bin, *agent_bin, *questionnaire, *dir, *hub_dir, *time_bin, *only, *row;
+	int kiosks, regions, rounds, paced, responses, edits, solo, keep, keepalive;
+	double pace, pace_fraction;
 	unsigned hub_threads, rate_limit;
 	long pending[MAX_PENDING];
 	int npending;
@@ -419,7 +431,11 @@ static const char usage[] =
     "  --hub-dir DIR        the hub's data directory (default DIR/hub)\n"
     "  --kiosks N           concurrent simulated kiosks (200)\n"
     "  --regions N          regions they are spread over (4)\n"
-    "  --rounds N           sync round trips per kiosk (10)\n"
+    "  --rounds N           syncs per kiosk, back to back, all kiosks at once (20)\n"
+    "  --paced N            then N more syncs per kiosk at a fixed total rate\n"
+    "                       (10; 0: skip)\n"
+    "  --pace-fraction F    that rate as a fraction of the saturated one (0.5)\n"
+    "  --pace SYNCS_PER_S   that rate, given\n"
     "  --responses N        new responses per push (10)\n"
     "  --edits N            contact field writes per push, 0 or 4..8 (5)\n"
     "  --solo N             syncs of one kiosk alone before the load (100)\n"
@@ -432,6 +448,8 @@ static const char usage[] =
     "                       (0,10000,100000)\n"
     "  --time BIN           GNU time (/usr/bin/time)\n"
     "  --only load|agent    run one part\n"
+    "  --row LABEL          print only one table row for the saturated load\n"
+    "                       (variants; implies --only load)\n"
     "  --keep               keep DIR\n";
 
 static int int_arg(const char *name, const char *v, long lo, long hi)
@@ -466,7 +484,9 @@ static void parse_args(opts *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	o->kiosks = 200;
 	o->regions = 4;
-	o->rounds = 10;
+	o->rounds = 20;
+	o->paced = 10;
+	o->pace_fraction = 0.5;
 	o->responses = 10;
 	o->edits = 5;
 	o->solo = 100;
@@ -509,6 +529,16 @@ static void parse_args(opts *o, int argc, char **argv)
 			o->regions = int_arg(a, v, 1, 1000);
 		} else if (strcmp(a, "--rounds") == 0) {
 			o->rounds = int_arg(a, v, 1, 100000);
+		} else if (strcmp(a, "--paced") == 0) {
+			o->paced = int_arg(a, v, 0, 100000);
+		} else if (strcmp(a, "--pace") == 0) {
+			o->pace = int_arg(a, v, 1, 1000000);
+		} else if (strcmp(a, "--pace-fraction") == 0) {
+			o->pace_fraction = strtod(v, NULL);
+			if (!(o->pace_fraction > 0 && o->pace_fraction <= 10))
+				die("--pace-fraction must be above 0");
+		} else if (strcmp(a, "--row") == 0) {
+			o->row = v;
 		} else if (strcmp(a, "--responses") == 0) {
 			o->responses = int_arg(a, v, 0, 10000);
 		} else if (strcmp(a, "--edits") == 0) {
@@ -1077,7 +1107,7 @@ typedef struct load_result {
 	double client_cpu_s, unpack_cpu_s, hub_user_s, hub_sys_s;
 	long long hub_write_bytes, hub_syscw;
 	disk_sample d0, d1;
-	long long psi_us;
+	double others_s; /* CPU used by other processes meanwhile, or -1 */
 	char first_error[384];
 } load_result;
 
@@ -1133,8 +1163,7 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 	pthread_barrier_t start;
 	pthread_attr_t attr;
 	proc_sample p0, p1;
-	double t0, cpu0;
-	long long psi0;
+	double t0, cpu0, busy0;
 	size_t log_off = 0, total = 0, j;
 	struct stat st;
 	double *all;
@@ -1167,7 +1196,7 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 		log_off = (size_t)st.st_size;
 	proc_read(h->pid, &p0);
 	disk_read(h->data, &r->d0);
-	psi0 = cpu_pressure_us();
+	busy0 = machine_busy_s();
 	cpu0 = self_cpu_s();
 	t0 = mono_s() + 0.01; /* the paced schedules start here */
 	pthread_barrier_wait(&start);
@@ -1175,11 +1204,16 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 		pthread_join(th[i], NULL);
 	r->wall_s = mono_s() - t0;
 	r->client_cpu_s = self_cpu_s() - cpu0;
-	r->psi_us = psi0 >= 0 ? cpu_pressure_us() - psi0 : -1;
+	r->others_s = machine_busy_s();
 	disk_read(h->data, &r->d1);
 	proc_read(h->pid, &p1);
 	r->hub_user_s = p1.cpu_user_s - p0.cpu_user_s;
 	r->hub_sys_s = p1.cpu_sys_s - p0.cpu_sys_s;
+	if (busy0 >= 0 && r->others_s >= 0) {
+		r->others_s -= busy0 + r->client_cpu_s + r->hub_user_s + r->hub_sys_s;
+		if (r->others_s < 0)
+			r->others_s = 0;
+	}
 	r->hub_write_bytes = p1.write_bytes - p0.write_bytes;
 	r->hub_syscw = p1.syscw - p0.syscw;
 	pthread_barrier_destroy(&start);
@@ -1433,6 +1467,8 @@ static void agent_run(const opts *o, hub *h, const char *work, long pending, age
 	proc_read(h->pid, &p1);
 	r->hub_write_bytes = p1.write_bytes - p0.write_bytes;
 	r->hub_cpu_s = p1.cpu_user_s + p1.cpu_sys_s - p0.cpu_user_s - p0.cpu_sys_s;
+	if (r->hub_cpu_s < 0)
+		r->hub_cpu_s = 0;
 	if (use_time && (text = slurp(tout, NULL)) != NULL) {
 		double v = num_after(text, "Maximum resident set size (kbytes): ");
 
@@ -1461,7 +1497,7 @@ static void agent_run(const opts *o, hub *h, const char *work, long pending, age
 
 /* ---- report ---- */
 
-static void print_machine(const opts *o, const char *hub_data, double fsync_ms)
+static void print_machine(const opts *o, const char *hub_data, const fsync_probe *fp)
 {
 	struct utsname u;
 	char *cpu = slurp("/proc/cpuinfo", NULL), *p, model[128] = "?";
@@ -1475,92 +1511,211 @@ static void print_machine(const opts *o, const char *hub_data, double fsync_ms)
 		mem_kb = strtol(p + 9, NULL, 10);
 	uname(&u);
 	disk_read(hub_data, &d);
-	printf("machine: %s, %ld online CPUs (shared by the hub and the load generator), "
+	printf("- machine: %s, %ld online CPUs shared by the hub and the load generator, "
 	       "%.1f GiB RAM, Linux %s\n",
 	       model, sysconf(_SC_NPROCESSORS_ONLN), (double)mem_kb / 1048576.0, u.release);
-	printf("hub store: %s (%s%s%s), write(4 KiB)+fdatasync median %.2f ms\n", hub_data,
-	       fs_type_name(hub_data), d.found ? " on " : "", d.found ? d.name : "", fsync_ms);
-	printf("libcurl %s; hub threads %s, rate limit %s; %s per sync\n\n",
+	printf("- hub store: %s/" HUB_STORE " on %s%s%s; write(4 KiB) + fdatasync there: median "
+	       "%.2f ms, p99 %.2f ms\n",
+	       hub_data, fs_type_name(hub_data), d.found ? ", device " : "", d.found ? d.name : "",
+	       fp->median_ms, fp->p99_ms);
+	printf("- libcurl %s; hub --threads %s, --rate-limit %s; %s\n",
 	       curl_version_info(CURLVERSION_NOW)->version,
 	       o->hub_threads ? "set" : "default (4)",
-	       o->rate_limit ? "set" : "default (120/min/device)",
-	       o->keepalive ? "connection reused" : "new TCP connection");
+	       o->rate_limit ? "set" : "default (120 per device per minute)",
+	       o->keepalive ? "each kiosk reuses its connection"
+	                    : "a new TCP connection per sync");
+	printf("- each push: %d new responses + %d contact field writes (%d changes)\n\n",
+	       o->responses, o->edits, o->responses + o->edits);
 	free(cpu);
 	free(mi);
 }
 
-static void print_load(const char *title, const load_result *r, int responses)
-{
-	double syncs = (double)r->syncs;
-	double resp = syncs * responses;
-	double wire = (double)(r->up_body + r->down_body + r->req_headers + r->resp_headers);
-	double hub_cpu = r->hub_user_s + r->hub_sys_s;
+#define NCOL 3
+#define CELL 128
 
-	printf("### %s: %d kiosk(s) x %d syncs\n\n", title, r->kiosks, r->rounds);
-	printf("| metric | value |\n|---|---|\n");
-	printf("| syncs (ok / errors) | %ld (%ld / %ld) |\n", r->syncs, r->ok, r->errors);
-	printf("| wall time | %.2f s |\n", r->wall_s);
-	printf("| **syncs/s** | **%.0f** |\n", syncs / r->wall_s);
-	printf("| **merged changes/s** (pushed, acknowledged) | **%.0f** (%.0f responses/s) |\n",
-	       (double)r->pushed_changes / r->wall_s, resp / r->wall_s);
-	printf("| pulled changes/s | %.0f (%ld changes; %ld replies with more) |\n",
-	       (double)r->received / r->wall_s, r->received, r->more);
-	printf("| **sync latency p50 / p90 / p99 / max** (client, ms) | **%.1f / %.1f / %.1f** / "
-	       "%.1f (mean %.1f) |\n",
-	       r->p50, r->p90, r->p99, r->max, r->mean);
-	if (r->srv_n > 0)
-		printf("| hub-side time p50 / p90 / p99 (its log, ms) | %.0f / %.0f / %.0f |\n",
-		       r->srv_p50, r->srv_p90, r->srv_p99);
-	printf("| request body (gzip change set) | %.0f B/sync, %.0f B/change |\n",
-	       (double)r->up_body / syncs, (double)r->up_body / (double)r->pushed_changes);
-	if (responses > 0) {
-		printf("| **bytes per response**: request body / responses | **%.0f B** |\n",
-		       (double)r->up_body / resp);
-		printf("| bytes per response, responses-only change set | %.0f B |\n",
-		       (double)r->responses_only_gz / resp);
-		printf("| bytes per response incl. reply and HTTP headers | %.0f B |\n", wire / resp);
+typedef void (*cell_fn)(char out[CELL], const load_result *r);
+
+static int g_responses; /* per push, for the per-response rows */
+
+static double syncs_of(const load_result *r) { return (double)r->syncs; }
+static double resp_of(const load_result *r) { return (double)r->syncs * g_responses; }
+
+static void c_syncs(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "%ld (%ld / **%ld**)", r->syncs, r->ok, r->errors);
+}
+static void c_wall(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "%.2f", r->wall_s);
+}
+static void c_rate(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "**%.0f**", syncs_of(r) / r->wall_s);
+}
+static void c_merged(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "**%.0f** (%.0f)", (double)r->pushed_changes / r->wall_s,
+	         resp_of(r) / r->wall_s);
+}
+static void c_pulled(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "%.0f (%.1f)", (double)r->received / r->wall_s,
+	         (double)r->received / syncs_of(r));
+}
+static void c_lat(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "**%.1f / %.1f / %.1f** / %.1f", r->p50, r->p90, r->p99, r->max);
+}
+static void c_srv(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "%.0f / %.0f / %.0f", r->srv_p50, r->srv_p90, r->srv_p99);
+}
+static void c_body(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "%.0f, %.0f", (double)r->up_body / syncs_of(r),
+	         (double)r->up_body / (double)r->pushed_changes);
+}
+static void c_per_resp(char o[CELL], const load_result *r)
+{
+	double wire = (double)(r->up_body + r->down_body + r->req_headers + r->resp_headers);
+
+	snprintf(o, CELL, "**%.0f**; %.0f; %.0f", (double)r->up_body / resp_of(r),
+	         (double)r->responses_only_gz / resp_of(r), wire / resp_of(r));
+}
+static void c_down(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "%.0f / %.0f / %.0f", (double)r->down_body / syncs_of(r),
+	         (double)r->req_headers / syncs_of(r), (double)r->resp_headers / syncs_of(r));
+}
+static void c_hub_cpu(char o[CELL], const load_result *r)
+{
+	double cpu = r->hub_user_s + r->hub_sys_s;
+
+	snprintf(o, CELL, "%.2f (%.0f %%), %.0f %%", 1e3 * cpu / syncs_of(r),
+	         cpu > 0 ? 100.0 * r->hub_sys_s / cpu : 0.0, 100.0 * cpu / r->wall_s);
+}
+static void c_client(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "%.0f %% (%.2f)", 100.0 * r->client_cpu_s / r->wall_s,
+	         1e3 * r->unpack_cpu_s / syncs_of(r));
+}
+static void c_others(char o[CELL], const load_result *r)
+{
+	if (r->others_s < 0 || r->wall_s < 1)
+		snprintf(o, CELL, "n/a (too short to tell)");
+	else
+		snprintf(o, CELL, "%.0f %%%s", 100.0 * r->others_s / r->wall_s,
+		         r->others_s / r->wall_s > 0.05 ? " **(not quiet)**" : "");
+}
+static void c_io(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "%.1f, %.1f", (double)r->hub_write_bytes / 1024.0 / syncs_of(r),
+	         (double)r->hub_syscw / syncs_of(r));
+}
+static void c_flush(char o[CELL], const load_result *r)
+{
+	long long fl = r->d1.flushes - r->d0.flushes;
+
+	if (!r->d0.found) {
+		snprintf(o, CELL, "n/a (no block device)");
+		return;
 	}
-	printf("| reply body / request headers / reply headers | %.0f / %.0f / %.0f B/sync |\n",
-	       (double)r->down_body / syncs, (double)r->req_headers / syncs,
-	       (double)r->resp_headers / syncs);
-	printf("| hub CPU (user + sys) | %.2f + %.2f s = %.0f %% of one core; %.2f ms/sync |\n",
-	       r->hub_user_s, r->hub_sys_s, 100.0 * hub_cpu / r->wall_s, 1e3 * hub_cpu / syncs);
-	printf("| load generator CPU | %.2f s (%.0f %% of one core; reply unpacking %.2f s) |\n",
-	       r->client_cpu_s, 100.0 * r->client_cpu_s / r->wall_s, r->unpack_s);
-	if (r->psi_us >= 0)
-		printf("| CPU pressure (some task waiting for a CPU) | %.0f %% of the time |\n",
-		       100.0 * (double)r->psi_us / 1e6 / r->wall_s);
-	printf("| hub disk writes (/proc/PID/io) | %.1f KiB/sync, %.1f write calls/sync |\n",
-	       (double)r->hub_write_bytes / 1024.0 / syncs, (double)r->hub_syscw / syncs);
-	if (r->d0.found && r->d1.flushes > 0)
-		printf("| device %s: flushes, writes (whole disk) | %.2f flushes/sync (%.2f ms each), "
-		       "%.2f writes/sync |\n",
-		       r->d1.name, (double)(r->d1.flushes - r->d0.flushes) / syncs,
-		       r->d1.flushes > r->d0.flushes
-		           ? (double)(r->d1.flush_ms - r->d0.flush_ms) /
-		                 (double)(r->d1.flushes - r->d0.flushes)
-		           : 0.0,
-		       (double)(r->d1.writes - r->d0.writes) / syncs);
-	if (r->first_error[0] != '\0')
-		printf("| first error | %s |\n", r->first_error);
+	snprintf(o, CELL, "%.2f (%.2f), %.2f", (double)fl / syncs_of(r),
+	         fl > 0 ? (double)(r->d1.flush_ms - r->d0.flush_ms) / (double)fl : 0.0,
+	         (double)(r->d1.writes - r->d0.writes) / syncs_of(r));
+}
+
+static void row(const char *label, const load_result *const *rs, int n, cell_fn f)
+{
+	char cell[CELL];
+	int i;
+
+	printf("| %s |", label);
+	for (i = 0; i < n; i++) {
+		f(cell, rs[i]);
+		printf(" %s |", cell);
+	}
 	printf("\n");
+}
+
+static void print_loads(const load_result *const *rs, const char *const *titles, int n)
+{
+	int i;
+
+	printf("| |");
+	for (i = 0; i < n; i++)
+		printf(" %s |", titles[i]);
+	printf("\n|---|");
+	for (i = 0; i < n; i++)
+		printf("---|");
+	printf("\n| kiosks x syncs each |");
+	for (i = 0; i < n; i++)
+		printf(" %d x %d |", rs[i]->kiosks, rs[i]->rounds);
+	printf("\n| offered load |");
+	for (i = 0; i < n; i++) {
+		if (rs[i]->pace > 0)
+			printf(" paced: %.0f syncs/s |", rs[i]->pace);
+		else if (rs[i]->kiosks == 1)
+			printf(" one sync after another |");
+		else
+			printf(" closed loop: each kiosk syncs again at once |");
+	}
+	printf("\n");
+	row("syncs (ok / **errors**)", rs, n, c_syncs);
+	row("wall time (s)", rs, n, c_wall);
+	row("**syncs/s**", rs, n, c_rate);
+	row("**merged changes/s** (of which responses/s)", rs, n, c_merged);
+	row("pulled changes/s (changes per reply)", rs, n, c_pulled);
+	row("**sync latency p50 / p90 / p99** / max (ms, client)", rs, n, c_lat);
+	row("time inside the hub p50 / p90 / p99 (ms, its log)", rs, n, c_srv);
+	row("request body (gzip change set): B/sync, B/change", rs, n, c_body);
+	if (g_responses > 0)
+		row("**bytes per response**: request body / responses; a responses-only set; "
+		    "everything (both bodies and all headers) / responses",
+		    rs, n, c_per_resp);
+	row("reply body / request headers / reply headers (B/sync)", rs, n, c_down);
+	row("hub CPU: ms/sync (kernel share), cores busy", rs, n, c_hub_cpu);
+	row("load generator CPU: cores busy (reply unpacking ms/sync)", rs, n, c_client);
+	row("other processes and the kernel's own work: cores busy", rs, n, c_others);
+	row("hub writes (/proc/PID/io): KiB/sync, write calls/sync", rs, n, c_io);
+	row("disk (whole device): flushes/sync (ms each), writes/sync", rs, n, c_flush);
+	printf("\n");
+	for (i = 0; i < n; i++)
+		if (rs[i]->first_error[0] != '\0')
+			printf("ERROR (%s): %s\n\n", titles[i], rs[i]->first_error);
+}
+
+static void print_row(const char *label, const load_result *r)
+{
+	double cpu = r->hub_user_s + r->hub_sys_s;
+	char others[CELL];
+
+	c_others(others, r);
+
+	printf("| %s | %.0f | %.0f | %.1f / %.1f / %.1f | %.2f | %.0f %% | %.0f %% | %s | %.2f "
+	       "| %.1f | %ld |\n",
+	       label, (double)r->syncs / r->wall_s, (double)r->pushed_changes / r->wall_s, r->p50,
+	       r->p90, r->p99, 1e3 * cpu / (double)r->syncs, 100.0 * cpu / r->wall_s,
+	       100.0 * r->client_cpu_s / r->wall_s, others,
+	       r->d0.found ? (double)(r->d1.flushes - r->d0.flushes) / (double)r->syncs : 0.0,
+	       (double)r->hub_write_bytes / 1024.0 / (double)r->syncs, r->errors);
 }
 
 static void print_agents(const agent_result *a, int n)
 {
 	int i;
 
-	printf("### fieldsync-agent sync with pending changes (/usr/bin/time -v)\n\n");
-	printf("| pending | rounds | sent | wall | user + sys | **max RSS** | hub CPU | fill |\n");
+	printf("| pending changes | rounds | sent | wall | user + sys | **max RSS** | hub CPU | "
+	       "time to write them |\n");
 	printf("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (i = 0; i < n; i++)
 		printf("| %ld | %ld | %ld | %.2f s | %.2f + %.2f s | **%.1f MiB** | %.2f s | %.1f s |\n",
 		       a[i].pending, a[i].rounds, a[i].sent, a[i].wall_s, a[i].user_s, a[i].sys_s,
 		       (double)a[i].max_rss_kb / 1024.0, a[i].hub_cpu_s, a[i].fill_s);
+	printf("\n");
 	for (i = 0; i < n; i++)
 		if (a[i].error[0] != '\0')
-			printf("\nERROR (pending %ld): %s\n", a[i].pending, a[i].error);
-	printf("\n");
+			printf("ERROR (pending %ld): %s\n\n", a[i].pending, a[i].error);
 }
 
 /* ---- main ---- */
@@ -1570,18 +1725,29 @@ int main(int argc, char **argv)
 	opts o;
 	hub h;
 	char work[4096], tmpl[] = "/tmp/fieldsync-hub-bench.XXXXXX";
-	sim *sims, solo;
-	load_result solo_r, load_r;
+	sim *sims, *solo;
+	load_result solo_r, sat_r, paced_r;
+	const load_result *rs[NCOL];
+	const char *titles[NCOL];
 	agent_result agents[MAX_PENDING];
 	proc_sample after_load, end;
 	fs_store_counts counts;
-	double dev_s = 0, build_s, fsync_ms, t_all = mono_s();
-	int do_load, do_agent, i, failed = 0, hub_exit;
+	fsync_probe fp;
+	double dev_s = 0, build_s, t_all = mono_s();
+	int do_load, do_agent, i, failed = 0, hub_exit, nres = 0, total_rounds;
 	long expect_responses = 0;
+	FILE *report = stdout;
 
 	parse_args(&o, argc, argv);
 	do_load = o.only == NULL || strcmp(o.only, "load") == 0;
 	do_agent = o.only == NULL || strcmp(o.only, "agent") == 0;
+	g_responses = o.responses;
+	if (o.row != NULL) {
+		/* One table row on stdout; everything else to stderr. */
+		report = stderr;
+		do_agent = 0;
+		do_load = 1;
+	}
 	if (o.dir != NULL) {
 		snprintf(work, sizeof(work), "%s", o.dir);
 		if (mkdir(work, 0700) != 0 && errno != EEXIST)
@@ -1607,6 +1773,7 @@ int main(int argc, char **argv)
 
 	/* Devices (load kiosks and the solo one) and the questionnaire. */
 	sims = need(calloc((size_t)o.kiosks + 1, sizeof(*sims)));
+	solo = &sims[o.kiosks];
 	if (do_load)
 		create_devices(h.data, sims, o.kiosks + 1, o.regions, &dev_s);
 	{
@@ -1617,48 +1784,69 @@ int main(int argc, char **argv)
 		path_printf(plog, sizeof(plog), "%s/publish.log", work);
 		run_or_die(argv_pub, plog, plog);
 	}
-	fsync_ms = fsync_probe_ms(h.data);
+	fsync_probe_run(h.data, &fp);
 	hub_start(&h, &o);
 	note("hub at %s (pid %d), log %s", h.url, (int)h.pid, h.log);
-	print_machine(&o, h.data, fsync_ms);
+	if (o.row == NULL)
+		print_machine(&o, h.data, &fp);
+	else
+		note("hub store on %s, fdatasync median %.2f ms", fs_type_name(h.data), fp.median_ms);
 
 	if (do_load) {
 		double t0 = mono_s();
 
-		solo = sims[o.kiosks];
-		snprintf(solo.region, sizeof(solo.region), "%s", sims[o.kiosks].region);
+		total_rounds = o.rounds + o.paced;
 		for (i = 0; i < o.kiosks; i++)
-			build_pushes(&sims[i], o.rounds, &o);
+			build_pushes(&sims[i], total_rounds, &o);
 		if (o.solo > 0)
-			build_pushes(&solo, o.solo, &o);
+			build_pushes(solo, o.solo, &o);
 		build_s = mono_s() - t0;
 		note("%d devices created in the store in %.1f s; %ld change sets packed in %.1f s",
-		     o.kiosks + 1, dev_s, (long)o.kiosks * o.rounds + o.solo, build_s);
+		     o.kiosks + 1, dev_s, (long)o.kiosks * total_rounds + o.solo, build_s);
+		for (i = 0; i <= o.kiosks; i++)
+			if (i < o.kiosks || o.solo > 0)
+				sim_setup_run(&sims[i], h.url, o.keepalive);
 		if (o.solo > 0) {
-			note("solo: 1 kiosk, %d syncs one after another", o.solo);
-			sim_setup_run(&solo, h.url, o.keepalive);
-			run_load(&solo, 1, &h, &solo_r);
-			print_load("Idle hub (one kiosk alone)", &solo_r, o.responses);
+			note("idle: 1 kiosk, %d syncs one after another", o.solo);
+			run_load(solo, 1, 0, o.solo, 0, &h, &solo_r);
 			failed |= solo_r.errors != 0 || solo_r.ok != solo_r.syncs;
 			expect_responses += (long)o.solo * o.responses;
+			rs[nres] = &solo_r;
+			titles[nres++] = "idle hub: one kiosk";
 		}
-		note("load: %d kiosks x %d syncs, all at once", o.kiosks, o.rounds);
-		for (i = 0; i < o.kiosks; i++)
-			sim_setup_run(&sims[i], h.url, o.keepalive);
-		run_load(sims, o.kiosks, &h, &load_r);
-		print_load("Under load (all kiosks at once)", &load_r, o.responses);
-		failed |= load_r.errors != 0 || load_r.ok != load_r.syncs;
+		note("saturation: %d kiosks x %d syncs, all at once, back to back", o.kiosks,
+		     o.rounds);
+		run_load(sims, o.kiosks, 0, o.rounds, 0, &h, &sat_r);
+		failed |= sat_r.errors != 0 || sat_r.ok != sat_r.syncs;
 		expect_responses += (long)o.kiosks * o.rounds * o.responses;
+		rs[nres] = &sat_r;
+		titles[nres++] = "saturated: all kiosks at once";
+		if (o.paced > 0) {
+			double pace = o.pace > 0 ? o.pace
+			                         : o.pace_fraction * (double)sat_r.syncs / sat_r.wall_s;
+
+			note("paced: %d kiosks x %d syncs at %.0f syncs/s", o.kiosks, o.paced, pace);
+			run_load(sims, o.kiosks, o.rounds, o.paced, pace, &h, &paced_r);
+			failed |= paced_r.errors != 0 || paced_r.ok != paced_r.syncs;
+			expect_responses += (long)o.kiosks * o.paced * o.responses;
+			rs[nres] = &paced_r;
+			titles[nres++] = o.pace > 0 ? "paced" : "paced at half the saturated rate";
+		}
 		proc_read(h.pid, &after_load);
-		printf("hub resident memory after the load: peak (VmHWM) **%.1f MiB**, now (VmRSS) "
-		       "%.1f MiB, %ld threads\n\n",
-		       (double)after_load.vm_hwm_kb / 1024.0, (double)after_load.vm_rss_kb / 1024.0,
-		       after_load.threads);
+		if (o.row != NULL) {
+			print_row(o.row, &sat_r);
+			if (sat_r.first_error[0] != '\0')
+				note("first error: %s", sat_r.first_error);
+		} else {
+			print_loads(rs, titles, nres);
+			printf("Hub resident memory after the load: peak (VmHWM) **%.1f MiB**, now "
+			       "(VmRSS) %.1f MiB, %ld threads.\n\n",
+			       (double)after_load.vm_hwm_kb / 1024.0,
+			       (double)after_load.vm_rss_kb / 1024.0, after_load.threads);
+		}
 		fflush(stdout);
-		for (i = 0; i < o.kiosks; i++)
+		for (i = 0; i <= o.kiosks; i++)
 			free_sim(&sims[i]);
-		if (o.solo > 0)
-			free_sim(&solo);
 	}
 	free(sims);
 
@@ -1675,11 +1863,12 @@ int main(int argc, char **argv)
 	}
 
 	proc_read(h.pid, &end);
-	printf("hub peak resident memory over the whole run (VmHWM at the end): **%.1f MiB**\n\n",
-	       (double)end.vm_hwm_kb / 1024.0);
+	fprintf(report, "Hub peak resident memory over the whole run (VmHWM at the end): "
+	                "**%.1f MiB**.\n\n",
+	        (double)end.vm_hwm_kb / 1024.0);
 	hub_exit = hub_stop(&h);
 	if (hub_exit != 0) {
-		printf("ERROR: the hub exited %d on SIGTERM\n", hub_exit);
+		fprintf(report, "ERROR: the hub exited %d on SIGTERM\n", hub_exit);
 		failed = 1;
 	}
 	{
@@ -1689,13 +1878,25 @@ int main(int argc, char **argv)
 		check(fs_store_count(s, &counts, &e), &e, "count");
 		fs_store_close(s);
 	}
-	printf("check: the hub holds %ld responses (expected %ld), %ld contacts, %ld conflicts, "
-	       "%ld quarantined: %s\n",
-	       counts.responses, expect_responses, counts.contacts, counts.conflicts,
-	       counts.quarantined,
-	       counts.responses == expect_responses && counts.quarantined == 0 ? "ok" : "MISMATCH");
+	{
+		char db[4200], wal[4200];
+		struct stat a, b;
+
+		path_printf(db, sizeof(db), "%s/" HUB_STORE, h.data);
+		path_printf(wal, sizeof(wal), "%s/" HUB_STORE "-wal", h.data);
+		if (stat(db, &a) == 0)
+			fprintf(report, "Hub store at the end: %.1f MiB (WAL %.1f MiB).\n\n",
+			        (double)a.st_size / 1048576.0,
+			        stat(wal, &b) == 0 ? (double)b.st_size / 1048576.0 : 0.0);
+	}
+	fprintf(report,
+	        "Check: the hub holds %ld responses (expected %ld), %ld contacts, %ld conflicts, "
+	        "%ld quarantined: %s. Benchmark time %.0f s.\n",
+	        counts.responses, expect_responses, counts.contacts, counts.conflicts,
+	        counts.quarantined,
+	        counts.responses == expect_responses && counts.quarantined == 0 ? "ok" : "MISMATCH",
+	        mono_s() - t_all);
 	failed |= counts.responses != expect_responses || counts.quarantined != 0;
-	printf("total benchmark time %.0f s\n", mono_s() - t_all);
 	curl_global_cleanup();
 	if (!o.keep && !failed) {
 		char *argv_rm[] = {"/bin/rm", "-rf", work, NULL};

@@ -7,27 +7,6 @@
 
 #include "store_internal.h"
 
-#define SITE_FILTER "(?2 IS NULL OR site = ?2) AND (?3 IS NULL OR site <> ?3)"
-
-static const char *const scan_sql[] = {
-	/* questionnaires */
-	"SELECT seq, id, version, doc, deleted, hlc, site FROM questionnaires "
-	"WHERE seq > ?1 AND " SITE_FILTER " ORDER BY seq LIMIT ?4",
-	/* responses */
-	"SELECT seq, id, questionnaire_id, questionnaire_version, started_at, submitted_at, "
-	"language, mode, worker, answers, deleted, hlc, site FROM responses "
-	"WHERE seq > ?1 AND " SITE_FILTER " ORDER BY seq LIMIT ?4",
-	/* contacts */
-	"SELECT f.seq, f.contact_id, c.region, f.field, f.value, f.hlc, f.site, f.prev_hlc, "
-	"f.prev_site FROM contact_fields f JOIN contacts c ON c.id = f.contact_id "
-	"WHERE f.seq > ?1 AND (?2 IS NULL OR f.site = ?2) AND (?3 IS NULL OR f.site <> ?3) "
-	"AND (?5 IS NULL OR c.region = ?5) ORDER BY f.seq LIMIT ?4",
-	/* conflicts */
-	"SELECT seq, id, region, record_table, record_id, field, winner_value, winner_hlc, "
-	"winner_site, loser_value, loser_hlc, loser_site, hlc, site FROM conflicts "
-	"WHERE seq > ?1 AND " SITE_FILTER " AND (?5 IS NULL OR region = ?5) "
-	"ORDER BY seq LIMIT ?4",
-};
 #define NSCAN 4
 
 typedef struct scan {
@@ -169,8 +148,9 @@ int fs_changes_read(fs_store *s, fs_changeset *out, int64_t cursor, const fs_cha
 		sc[i].table = tables[i];
 		if (!(mask & tables[i]))
 			continue;
-		if (sqlite3_prepare_v2(s->db, scan_sql[i], -1, &sc[i].st, NULL) != SQLITE_OK) {
-			rc = fs_store_sqlite_err(s, err, "read changes");
+		sc[i].st = fs_store_stmt(s, FS_STMT_SCAN_QUESTIONNAIRES + i, err);
+		if (sc[i].st == NULL) {
+			rc = FS_EGENERIC;
 			break;
 		}
 		sqlite3_bind_int64(sc[i].st, 1, cursor);
@@ -217,8 +197,10 @@ int fs_changes_read(fs_store *s, fs_changeset *out, int64_t cursor, const fs_cha
 			cut = 1;
 	if (rc == 0 && !cut)
 		rc = fs_store_seq(s, &store_seq, err);
+	/* Cached statements: reset so the read transaction can end. */
 	for (i = 0; i < NSCAN; i++)
-		sqlite3_finalize(sc[i].st);
+		if (sc[i].st != NULL)
+			sqlite3_reset(sc[i].st);
 	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != 0) {
 		fs_changeset_free(out);

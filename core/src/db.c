@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SITE_FILTER "(?2 IS NULL OR site = ?2) AND (?3 IS NULL OR site <> ?3)"
+
 const char *const fs_db_sql[FS_STMT_COUNT] = {
 	[FS_STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[FS_STMT_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
@@ -52,6 +54,24 @@ const char *const fs_db_sql[FS_STMT_COUNT] = {
 	[FS_STMT_QUARANTINE_INSERT] =
 		"INSERT INTO quarantine (received_hlc, from_site, record_table, record_id, reason, "
 		"change) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/* changes.c: rows changed after a cursor, one table each, by seq. */
+	[FS_STMT_SCAN_QUESTIONNAIRES] =
+		"SELECT seq, id, version, doc, deleted, hlc, site FROM questionnaires "
+		"WHERE seq > ?1 AND " SITE_FILTER " ORDER BY seq LIMIT ?4",
+	[FS_STMT_SCAN_RESPONSES] =
+		"SELECT seq, id, questionnaire_id, questionnaire_version, started_at, submitted_at, "
+		"language, mode, worker, answers, deleted, hlc, site FROM responses "
+		"WHERE seq > ?1 AND " SITE_FILTER " ORDER BY seq LIMIT ?4",
+	[FS_STMT_SCAN_CONTACTS] =
+		"SELECT f.seq, f.contact_id, c.region, f.field, f.value, f.hlc, f.site, f.prev_hlc, "
+		"f.prev_site FROM contact_fields f JOIN contacts c ON c.id = f.contact_id "
+		"WHERE f.seq > ?1 AND (?2 IS NULL OR f.site = ?2) AND (?3 IS NULL OR f.site <> ?3) "
+		"AND (?5 IS NULL OR c.region = ?5) ORDER BY f.seq LIMIT ?4",
+	[FS_STMT_SCAN_CONFLICTS] =
+		"SELECT seq, id, region, record_table, record_id, field, winner_value, winner_hlc, "
+		"winner_site, loser_value, loser_hlc, loser_site, hlc, site FROM conflicts "
+		"WHERE seq > ?1 AND " SITE_FILTER " AND (?5 IS NULL OR region = ?5) "
+		"ORDER BY seq LIMIT ?4",
 };
 
 /* Step a write statement to completion. */
