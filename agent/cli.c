@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,4 +175,39 @@ int agent_parse_uint(uint64_t *out, const char *text, uint64_t max)
 	}
 	*out = v;
 	return 0;
+}
+
+int agent_parse_simple(int argc, char **argv, const char *cmd, void (*usage)(void),
+                       const char **data, int *json)
+{
+	static const struct option with_json[] = {{"data", required_argument, NULL, 'd'},
+	                                          {"json", no_argument, NULL, 'j'},
+	                                          {"help", no_argument, NULL, 'h'},
+	                                          {NULL, 0, NULL, 0}};
+	/* Without --json: the same table, cut before it. */
+	static const struct option without_json[] = {{"data", required_argument, NULL, 'd'},
+	                                             {"help", no_argument, NULL, 'h'},
+	                                             {NULL, 0, NULL, 0}};
+	int ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", json ? with_json : without_json, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			*data = optarg;
+			break;
+		case 'j':
+			*json = 1;
+			break;
+		case 'h':
+			usage();
+			return AGENT_EXIT_OK;
+		default:
+			return agent_bad_option(cmd, ch, optopt, argv, optind);
+		}
+	}
+	if (optind < argc)
+		return agent_usage_error(cmd, "unexpected argument %s", argv[optind]);
+	return -1;
 }

@@ -49,6 +49,12 @@ int agent_usage_error(const char *cmd, const char *fmt, ...)
  * AGENT_EXIT_LOCAL. */
 int agent_bad_option(const char *cmd, int c, int optopt_value, char **argv, int index);
 
+/* Parse the options of a command that takes only --data DIR, --json (when
+ * json is not NULL) and --help, and no arguments. Returns -1 to go on, or
+ * the exit code to return now (help printed, or a usage error reported). */
+int agent_parse_simple(int argc, char **argv, const char *cmd, void (*usage)(void),
+                       const char **data, int *json);
+
 /* Read a JSON value from path ("-" is stdin), at most AGENT_INPUT_MAX
  * bytes, duplicate keys refused. what names the input in messages, which
  * give the line and column but never quote the input (it may hold answers

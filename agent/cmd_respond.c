@@ -58,35 +58,17 @@ static const char *title_text(const json_t *title)
 
 int agent_cmd_questionnaires(int argc, char **argv, const char *data)
 {
-	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-	                                         {"json", no_argument, NULL, 'j'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {NULL, 0, NULL, 0}};
 	agent_kiosk k;
 	json_t *list = NULL;
 	fs_err e = {0, ""};
-	int ch, as_json = 0, exit = AGENT_EXIT_OK;
+	int as_json = 0, exit;
 	size_t i;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			data = optarg;
-			break;
-		case 'j':
-			as_json = 1;
-			break;
-		case 'h':
-			questionnaires_usage();
-			return AGENT_EXIT_OK;
-		default:
-			return agent_bad_option("questionnaires", ch, optopt, argv, optind);
-		}
-	}
-	if (optind < argc)
-		return agent_usage_error("questionnaires", "unexpected argument %s", argv[optind]);
+	exit = agent_parse_simple(argc, argv, "questionnaires", questionnaires_usage, &data,
+	                          &as_json);
+	if (exit >= 0)
+		return exit;
+	exit = AGENT_EXIT_OK;
 	if (agent_kiosk_open(&k, data, &e) != 0)
 		return agent_fail_err("questionnaires", &e);
 	if (fs_questionnaire_list(k.store, &list, &e) != 0) {

@@ -82,36 +82,17 @@ static void status_text(const agent_kiosk *k, const agent_state *st, long pendin
 
 int agent_cmd_status(int argc, char **argv, const char *data)
 {
-	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-	                                         {"json", no_argument, NULL, 'j'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {NULL, 0, NULL, 0}};
 	agent_kiosk k;
 	agent_state st;
 	fs_store_counts n;
 	fs_err e = {0, ""};
 	long pending = 0;
-	int ch, as_json = 0, exit = AGENT_EXIT_OK;
+	int as_json = 0, exit;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			data = optarg;
-			break;
-		case 'j':
-			as_json = 1;
-			break;
-		case 'h':
-			usage();
-			return AGENT_EXIT_OK;
-		default:
-			return agent_bad_option("status", ch, optopt, argv, optind);
-		}
-	}
-	if (optind < argc)
-		return agent_usage_error("status", "unexpected argument %s", argv[optind]);
+	exit = agent_parse_simple(argc, argv, "status", usage, &data, &as_json);
+	if (exit >= 0)
+		return exit;
+	exit = AGENT_EXIT_OK;
 	if (agent_kiosk_open(&k, data, &e) != 0)
 		return agent_fail_err("status", &e);
 	if (agent_state_load(&st, k.dir, &e) != 0 ||

@@ -71,31 +71,15 @@ static int open_all(agent_kiosk *k, agent_client **c, const char *cmd, const cha
 
 int agent_cmd_sync(int argc, char **argv, const char *data)
 {
-	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {NULL, 0, NULL, 0}};
 	agent_sync_opts so = {SYNC_BUSY_RETRIES, NULL};
 	agent_sync_report r;
 	agent_kiosk k;
 	agent_client *c = NULL;
-	int ch, exit;
+	int exit;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			data = optarg;
-			break;
-		case 'h':
-			sync_usage();
-			return AGENT_EXIT_OK;
-		default:
-			return agent_bad_option("sync", ch, optopt, argv, optind);
-		}
-	}
-	if (optind < argc)
-		return agent_usage_error("sync", "unexpected argument %s", argv[optind]);
+	exit = agent_parse_simple(argc, argv, "sync", sync_usage, &data, NULL);
+	if (exit >= 0)
+		return exit;
 	exit = open_all(&k, &c, "sync", data);
 	if (exit != AGENT_EXIT_OK)
 		return exit;
