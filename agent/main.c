@@ -8,6 +8,7 @@
 #include "client.h"
 #include "cmd_worker.h"
 #include "commands.h"
+#include "fieldsync/store.h"
 
 static const struct {
 	const char *name;
@@ -97,6 +98,10 @@ int main(int argc, char **argv)
 			continue;
 		if (agent_client_global_init(&err) != 0)
 			return agent_fail_err("startup", &err);
+		if (fs_store_permissions_overridden())
+			fprintf(stderr, AGENT_PROG ": warning: FIELDSYNC_ALLOW_OPEN_PERMISSIONS=1: "
+			                "stores and data directories others may read are "
+			                "accepted\n");
 		rc = commands[k].run(argc - i, argv + i, data);
 		agent_client_global_cleanup();
 		return rc;

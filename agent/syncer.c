@@ -171,7 +171,9 @@ static void on_error_reply(sync_run *x, const fs_changeset *up)
 		x->up_changes = up->count / 2;
 		x->up_bytes = x->up_bytes / 2 > 1024 ? x->up_bytes / 2 : 1024;
 		x->again = 1;
-	} else if ((rep->status == 429 || rep->status == 503) && x->busy_left > 0) {
+	} else if ((rep->status == 429 || (rep->status == 503 && strcmp(rep->error, "busy") == 0)) &&
+	           x->busy_left > 0) {
+		/* Busy passes in seconds; "unavailable" waits for an operator. */
 		long wait = rep->retry_after < 0 ? 1 : rep->retry_after;
 
 		x->busy_left--;

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "fieldsync/store.h"
 
 #ifndef FIELDSYNC_VERSION
 #define FIELDSYNC_VERSION "0"
@@ -24,7 +25,9 @@ static const char usage[] =
     "  export     write responses, contacts or conflicts as CSV or JSON Lines\n"
     "\n"
     "Every command takes --data DIR (default: $FIELDSYNC_DATA); the store is\n"
-    "DIR/hub.db, created on first use. 'fieldsync-hub COMMAND --help' for details.\n"
+    "DIR/hub.db, created on first use; DIR must not be listable by others and\n"
+    "hub.db must be readable by its owner only (FIELDSYNC_ALLOW_OPEN_PERMISSIONS=1\n"
+    "overrides that, with a warning). 'fieldsync-hub COMMAND --help' for details.\n"
     "Exit status: 0 success, 1 failure (one line on stderr), 2 bad arguments.\n";
 
 static const struct {
@@ -52,6 +55,9 @@ int main(int argc, char **argv)
 		printf("fieldsync-hub %s\n", FIELDSYNC_VERSION);
 		return HUB_EXIT_OK;
 	}
+	if (fs_store_permissions_overridden())
+		fprintf(stderr, HUB_PROG ": warning: FIELDSYNC_ALLOW_OPEN_PERMISSIONS=1: stores "
+		                "and data directories others may read are accepted\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

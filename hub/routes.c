@@ -113,11 +113,23 @@ static int declared_too_large(const hub_request *req, size_t cap, hub_reply *r)
 	return 1;
 }
 
+/* Retry-After when the store's files are gone: an operator must look. */
+#define UNAVAILABLE_RETRY_S 60
+
 static void internal_error(hub_reply *r, int rc, const fs_err *e)
 {
 	if (rc == FS_EBUSY) {
 		hub_reply_error(r, 503, "busy", "the hub's store is busy; retry shortly");
 		r->retry_after = 1;
+		return;
+	}
+	if (rc == FS_EIO) {
+		/* Nothing is acknowledged: the kiosk keeps its changes and resends. */
+		fprintf(stderr, "fieldsync-hub: store not durable: %s\n", e->msg);
+		hub_reply_error(r, 503, "unavailable",
+		                "the hub cannot store changes durably now; nothing was "
+		                "acknowledged; retry later");
+		r->retry_after = UNAVAILABLE_RETRY_S;
 		return;
 	}
 	/* Core messages name no personal data; keep the detail in the log. */
@@ -148,7 +160,10 @@ static void health_finish(hub_app *app, hub_reply *r)
 	uint64_t now;
 	int rc = hub_pool_get(app->pool, &s, &e);
 
+	if (rc == 0)
+		rc = fs_store_check_files(s, &e);
 	if (rc != 0) {
+		hub_pool_put(app->pool, s);
 		internal_error(r, rc, &e);
 		return;
 	}

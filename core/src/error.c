@@ -38,6 +38,7 @@ const char *fs_error_name(int code)
 	case FS_ENOMEM: return "ENOMEM";
 	case FS_EBUSY: return "EBUSY";
 	case FS_ELIMIT: return "ELIMIT";
+	case FS_EIO: return "EIO";
 	default: return "EGENERIC";
 	}
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,12 @@ static int migrate(fs_store *s, fs_err *err)
 				  "store: schema version %d was written by a newer fieldsync "
 				  "(this one knows up to %d); not touching it",
 				  version, fs_schema_migration_count);
+	if (version == 0 && s->path != NULL) {
+		/* Only create_store migrates from nothing (s->path unset there). */
+		return fs_err_set(err, FS_EINVAL,
+				  "store: an SQLite database, but not a fieldsync store (no "
+				  "schema version); move it away and run again");
+	}
 	while (version < fs_schema_migration_count) {
 		char sql[64];
 
@@ -191,48 +198,293 @@ static int load_identity(fs_store *s, fs_err *err)
 	return meta_get_i64(s, "clock_offset_ms", &s->offset_ms, err);
 }
 
-int fs_store_open(fs_store **out, const char *path, fs_err *err)
-{
-	fs_store *s = NULL;
-	int rc, fd;
+/* Who may read a store: its owner only. The environment variable lets a
+ * deployment that knows better (a shared group, an encrypted volume) open a
+ * store anyway; the programs warn when it is set. */
+#define PERMISSIONS_OVERRIDE "FIELDSYNC_ALLOW_OPEN_PERMISSIONS"
 
-	*out = NULL;
-	/* Create a missing file ourselves so it is 0600 from the first byte.
-	 * Never open and close an existing one: closing any descriptor of a
-	 * file drops every POSIX lock this process holds on it, including
-	 * those of SQLite connections already open here. */
-	if (access(path, F_OK) != 0) {
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != EEXIST)
-			return fs_err_set(err, FS_EGENERIC, "store: cannot create %s: %s", path,
-					  strerror(errno));
-		if (fd >= 0)
-			close(fd);
+int fs_store_permissions_overridden(void)
+{
+	const char *v = getenv(PERMISSIONS_OVERRIDE);
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+/* The directory part of path ("." when there is none). */
+static void dir_of(char *out, size_t len, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == NULL ? 0 : (size_t)(slash - path);
+
+	if (slash == path)
+		n = 1;
+	if (slash == NULL || n >= len)
+		snprintf(out, len, ".");
+	else
+		snprintf(out, len, "%.*s", (int)n, path);
+}
+
+/* Refuse a store file others may open, or a data directory anyone else may
+ * list or write: the file holds health and social care data. */
+static int check_permissions(const char *path, const struct stat *file, fs_err *err)
+{
+	char dir[4096];
+	struct stat st;
+
+	if (fs_store_permissions_overridden())
+		return 0;
+	if ((file->st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		return fs_err_set(err, FS_EFORBIDDEN,
+				  "store: %s has mode %04o: others may read it; a store must be "
+				  "readable by its owner only (chmod 600 '%s'), or set "
+				  PERMISSIONS_OVERRIDE "=1 to accept it",
+				  path, (unsigned)(file->st_mode & 07777), path);
+	dir_of(dir, sizeof(dir), path);
+	if (stat(dir, &st) != 0)
+		return fs_err_set(err, FS_EGENERIC, "store: cannot read directory %s: %s", dir,
+				  strerror(errno));
+	if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0)
+		return fs_err_set(err, FS_EFORBIDDEN,
+				  "store: its directory %s has mode %04o: anyone may list or write "
+				  "it; use a data directory of its own (chmod 700 '%s'), or set "
+				  PERMISSIONS_OVERRIDE "=1 to accept it",
+				  dir, (unsigned)(st.st_mode & 07777), dir);
+	return 0;
+}
+
+static void file_id_read(fs_file_id *out, const char *path)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	if (stat(path, &st) == 0) {
+		out->dev = st.st_dev;
+		out->ino = st.st_ino;
+		out->known = 1;
 	}
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return fs_err_set(err, FS_ENOMEM, "store: out of memory");
-	s->wallclock = system_wallclock;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		rc = fs_err_set(err, FS_EGENERIC, "store: cannot open %s: %s", path,
-				s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		goto fail;
+}
+
+static int file_id_same(const fs_file_id *a, const fs_file_id *b)
+{
+	return a->known && b->known && a->dev == b->dev && a->ino == b->ino;
+}
+
+/* The write-ahead log of each database open in this process, held open
+ * from when its first handle opened it: a log deleted meanwhile then shows
+ * as a link count of 0 (and its inode cannot be reused by the new log that
+ * SQLite makes at the path). SQLite locks the database and -shm files, never
+ * the log, so this descriptor is safe to close. An entry lives while
+ * handles of its database are open here; when the last closes, SQLite may
+ * delete the log and the next open rightly holds a new one. */
+#define OPEN_DBS_MAX 64
+static struct open_db {
+	fs_file_id db;
+	int wal_fd;
+	unsigned handles;
+} open_dbs[OPEN_DBS_MAX];
+static pthread_mutex_t open_dbs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Count s in the entry of its database, making one if need be. Leaves
+ * s->slot -1 when the log does not exist yet (checked again later). */
+static void open_dbs_join(fs_store *s, const char *wal_path)
+{
+	int i, free_slot = -1, fd;
+
+	if (s->slot >= 0 || !s->db_file.known)
+		return;
+	pthread_mutex_lock(&open_dbs_lock);
+	for (i = 0; i < OPEN_DBS_MAX; i++) {
+		if (open_dbs[i].handles == 0) {
+			if (free_slot < 0)
+				free_slot = i;
+		} else if (file_id_same(&open_dbs[i].db, &s->db_file)) {
+			open_dbs[i].handles++;
+			s->slot = i;
+			break;
+		}
 	}
+	if (s->slot < 0 && free_slot >= 0) {
+		fd = open(wal_path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			open_dbs[free_slot].db = s->db_file;
+			open_dbs[free_slot].wal_fd = fd;
+			open_dbs[free_slot].handles = 1;
+			s->slot = free_slot;
+		}
+	}
+	pthread_mutex_unlock(&open_dbs_lock);
+}
+
+static void open_dbs_leave(fs_store *s)
+{
+	if (s->slot < 0)
+		return;
+	pthread_mutex_lock(&open_dbs_lock);
+	if (--open_dbs[s->slot].handles == 0) {
+		close(open_dbs[s->slot].wal_fd);
+		open_dbs[s->slot].wal_fd = -1;
+	}
+	pthread_mutex_unlock(&open_dbs_lock);
+	s->slot = -1;
+}
+
+/* Is the log held for s's database still the file at wal_path? */
+static int open_dbs_wal_in_place(const fs_store *s, const char *wal_path)
+{
+	struct stat held, now;
+	int ok;
+
+	pthread_mutex_lock(&open_dbs_lock);
+	ok = fstat(open_dbs[s->slot].wal_fd, &held) == 0 && held.st_nlink > 0 &&
+	     stat(wal_path, &now) == 0 && now.st_dev == held.st_dev && now.st_ino == held.st_ino;
+	pthread_mutex_unlock(&open_dbs_lock);
+	return ok;
+}
+
+/* path with a suffix, in out (FS_EINVAL when too long). */
+static int path_with(char *out, size_t len, const char *path, const char *suffix, fs_err *err)
+{
+	int n = snprintf(out, len, "%s%s", path, suffix);
+
+	if (n < 0 || (size_t)n >= len)
+		return fs_err_set(err, FS_EINVAL, "store: path too long: %s", path);
+	return 0;
+}
+
+/* Open the SQLite connection of s on file and apply the connection
+ * settings. */
+static int connect(fs_store *s, const char *file, fs_err *err)
+{
+	if (sqlite3_open_v2(file, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK)
+		return fs_err_set(err, FS_EGENERIC, "store: cannot open %s: %s", file,
+				  s->db ? sqlite3_errmsg(s->db) : "out of memory");
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(s->db, 0);
-	rc = fs_store_exec(s,
-			   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-			   "PRAGMA foreign_keys=ON;",
-			   err);
+	if (fs_store_exec(s,
+			  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+			  "PRAGMA foreign_keys=ON;",
+			  NULL) != 0) {
+		if (sqlite3_errcode(s->db) == SQLITE_NOTADB)
+			return fs_err_set(err, FS_EINVAL,
+					  "store: %s is not a fieldsync store (not an SQLite "
+					  "database); move it away and run again",
+					  file);
+		return fs_store_sqlite_err(s, err, "open");
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Create a new store at path: built and migrated under a temporary name,
+ * then linked into place, so that a file at path is always a complete
+ * store (a crash mid-way leaves only the temporary file) and an existing
+ * file is never replaced (link fails; another process won the race). */
+static int create_store(const char *path, fs_err *err)
+{
+	char tmp[4096], side[4200], dir[4096];
+	fs_store s;
+	int fd, rc;
+
+	memset(&s, 0, sizeof(s));
+	rc = path_with(tmp, sizeof(tmp), path, ".new-XXXXXX", err);
+	if (rc != 0)
+		return rc;
+	fd = mkstemp(tmp); /* 0600, never an existing file */
+	if (fd < 0)
+		return fs_err_set(err, FS_EGENERIC, "store: cannot create %s: %s", path,
+				  strerror(errno));
+	close(fd); /* a new file: no lock of this process is on it */
+	rc = connect(&s, tmp, err);
+	if (rc == 0)
+		rc = migrate(&s, err);
+	sqlite3_close(s.db); /* checkpoints; removes tmp-wal and tmp-shm */
+	if (rc == 0 && link(tmp, path) != 0 && errno != EEXIST)
+		rc = fs_err_set(err, FS_EGENERIC, "store: cannot create %s: %s", path,
+				strerror(errno));
+	unlink(tmp);
+	if (path_with(side, sizeof(side), tmp, "-wal", NULL) == 0)
+		unlink(side);
+	if (path_with(side, sizeof(side), tmp, "-shm", NULL) == 0)
+		unlink(side);
+	dir_of(dir, sizeof(dir), path);
+	if (rc == 0 && fsync_dir(dir) != 0)
+		rc = fs_err_set(err, FS_EGENERIC, "store: cannot sync directory %s: %s", dir,
+				strerror(errno));
+	return rc;
+}
+
+/* A file at path that is not a store is refused, never reused: an empty
+ * file, say, is more likely a damaged disk or a mistake than a new store. */
+static int check_existing(const char *path, const struct stat *st, fs_err *err)
+{
+	if (!S_ISREG(st->st_mode))
+		return fs_err_set(err, FS_EINVAL, "store: %s is not a regular file", path);
+	if (st->st_size == 0)
+		return fs_err_set(err, FS_EINVAL,
+				  "store: %s exists but is empty (0 bytes), so it is not a "
+				  "fieldsync store; move it away and run again (a new store is "
+				  "made where no file is)",
+				  path);
+	return check_permissions(path, st, err);
+}
+
+int fs_store_open(fs_store **out, const char *path, fs_err *err)
+{
+	char wal[4200];
+	fs_store *s = NULL;
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	/* Never open and close an existing file here: closing any descriptor
+	 * of a file drops every POSIX lock this process holds on it, including
+	 * those of SQLite connections already open here. */
+	rc = path_with(wal, sizeof(wal), path, "-wal", err);
+	if (rc != 0)
+		return rc;
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT)
+			return fs_err_set(err, FS_EGENERIC, "store: cannot read %s: %s", path,
+					  strerror(errno));
+		rc = create_store(path, err);
+		if (rc == 0 && stat(path, &st) != 0)
+			rc = fs_err_set(err, FS_EGENERIC, "store: cannot read %s: %s", path,
+					strerror(errno));
+		if (rc != 0)
+			return rc;
+	}
+	rc = check_existing(path, &st, err);
+	if (rc != 0)
+		return rc;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+	}
+	s->wallclock = system_wallclock;
+	s->slot = -1;
+	rc = connect(s, path, err);
+	if (rc == 0)
+		rc = migrate(s, err);
+	if (rc == 0)
+		rc = load_identity(s, err);
 	if (rc != 0)
 		goto fail;
-	rc = migrate(s, err);
-	if (rc != 0)
-		goto fail;
-	rc = load_identity(s, err);
-	if (rc != 0)
-		goto fail;
+	/* Reading the store opened its write-ahead log (creating it if need
+	 * be): these two files must stay for a commit to be durable. */
+	file_id_read(&s->db_file, path);
+	open_dbs_join(s, wal);
 	*out = s;
 	return 0;
 fail:
@@ -243,6 +495,30 @@ fail:
 	}
 	fs_store_close(s);
 	return rc;
+}
+
+static int file_is(const fs_file_id *id, const char *path)
+{
+	fs_file_id now;
+
+	file_id_read(&now, path);
+	return file_id_same(&now, id);
+}
+
+int fs_store_check_files(fs_store *s, fs_err *err)
+{
+	char wal[4200];
+
+	if (path_with(wal, sizeof(wal), s->path, "-wal", err) != 0)
+		return FS_EINVAL;
+	open_dbs_join(s, wal); /* when the log was not there at open */
+	if (!file_is(&s->db_file, s->path) || s->slot < 0 || !open_dbs_wal_in_place(s, wal))
+		return fs_err_set(err, FS_EIO,
+				  "store: %s or its write-ahead log was removed or replaced while "
+				  "open, so writes are no longer durable; stop fieldsync and check "
+				  "the data directory",
+				  s->path);
+	return 0;
 }
 
 void fs_store_close(fs_store *s)
@@ -256,6 +532,8 @@ void fs_store_close(fs_store *s)
 	for (i = 0; i < FS_STMT_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	sqlite3_close(s->db);
+	open_dbs_leave(s);
+	free(s->path);
 	free(s);
 }
 
@@ -396,7 +674,9 @@ int fs_txn_commit(fs_store *s, fs_err *err)
 		return rc;
 	}
 	s->in_txn = 0;
-	return 0;
+	/* Committed into files still in place, or the caller must not report
+	 * the write as saved (the commit may be in a deleted log). */
+	return fs_store_check_files(s, err);
 }
 
 void fs_txn_rollback(fs_store *s)

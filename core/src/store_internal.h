@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "fieldsync/store.h"
 
@@ -32,8 +33,19 @@ enum fs_stmt_id {
 	FS_STMT_COUNT
 };
 
+/* Which file a path named when the store was opened (device, inode). */
+typedef struct fs_file_id {
+	dev_t dev;
+	ino_t ino;
+	int known;
+} fs_file_id;
+
 struct fs_store {
 	sqlite3 *db;
+	char *path;          /* the database file, as opened */
+	fs_file_id db_file;  /* path when opened: a commit is durable only while
+	                      * path and its log are still the files opened */
+	int slot;            /* entry in store.c's table of open databases, or -1 */
 	sqlite3_stmt *stmt[FS_STMT_COUNT];
 	char site[FS_NAME_MAX + 1];
 	char region[FS_NAME_MAX + 1];

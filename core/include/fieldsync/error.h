@@ -22,7 +22,9 @@ typedef enum fs_error {
 	FS_EFORBIDDEN = -8, /* the sender may not make this change */
 	FS_ENOMEM = -9,     /* allocation failed */
 	FS_EBUSY = -10,     /* store locked by another writer for too long */
-	FS_ELIMIT = -11     /* too many attempts; try again later */
+	FS_ELIMIT = -11,    /* too many attempts; try again later */
+	FS_EIO = -12        /* the store's files were removed or replaced while
+	                     * open: a write may not be durable */
 } fs_error;
 
 #define FS_ERR_MSG_MAX 512

@@ -28,11 +28,30 @@ typedef uint64_t (*fs_wallclock_fn)(void *ctx);
 /* Highest schema version this build knows. */
 int fs_store_schema_version(void);
 
-/* Open (creating if missing, mode 0600) the store at path and migrate it to
- * the current schema. Returns 0 or FS_EVERSION (written by a newer
- * fieldsync; file untouched), FS_EGENERIC (cannot open, not a database).
+/* Open the store at path and migrate it to the current schema. Where no
+ * file is, a new store is made (mode 0600, complete before it appears at
+ * path). A file that exists is never reused as a new store. Errors:
+ *  - FS_EINVAL: the file is not a fieldsync store (empty, not SQLite, an
+ *    SQLite database without fieldsync's schema); it is left untouched;
+ *  - FS_EFORBIDDEN: the file may be read by others (any group or other
+ *    permission bit) or its directory may be listed or written by anyone
+ *    (other read or write); see fs_store_permissions_overridden;
+ *  - FS_EVERSION: written by a newer fieldsync; file untouched;
+ *  - FS_EGENERIC: cannot create or open.
  * *out is freed with fs_store_close. */
 int fs_store_open(fs_store **out, const char *path, fs_err *err);
+
+/* 1 when FIELDSYNC_ALLOW_OPEN_PERMISSIONS=1 in the environment: stores and
+ * data directories others may read are then opened anyway. Programs warn
+ * when it is set. */
+int fs_store_permissions_overridden(void);
+
+/* Are the store's database file and write-ahead log still the files that
+ * were opened? Every commit checks this before it reports success; a file
+ * deleted or replaced under a running program would otherwise take the
+ * commits made since with it. 0, or FS_EIO (lasting: every later commit
+ * fails too, until the program is restarted and the operator has looked). */
+int fs_store_check_files(fs_store *s, fs_err *err);
 
 /* Close; NULL is accepted. */
 void fs_store_close(fs_store *s);
