@@ -20,8 +20,7 @@ static int failures;
 	} while (0)
 
 /* Write the cell with fn into buf (NUL-terminated). */
-static void csv_write(char *buf, size_t size, void (*fn)(FILE *, const char *, int),
-                      const char *in)
+static void csv_write(char *buf, size_t size, void (*fn)(FILE *, const char *, int), const char *in)
 {
 	FILE *f;
 
@@ -77,7 +76,8 @@ static void csv_guards_text_that_could_be_a_formula(void)
 	    /* OWASP's first characters */
 	    {"=1+1", "\"'=1+1\""},
 	    {"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
-	    {"=WEBSERVICE(\"http://127.0.0.1:1/\")", "\"'=WEBSERVICE(\"\"http://127.0.0.1:1/\"\")\""},
+	    {"=WEBSERVICE(\"http://127.0.0.1:1/\")",
+	     "\"'=WEBSERVICE(\"\"http://127.0.0.1:1/\"\")\""},
 	    {"=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\""},
 	    {"+1+1", "\"'+1+1\""},
 	    {"-1+1", "\"'-1+1\""},
@@ -99,10 +99,10 @@ static void csv_guards_text_that_could_be_a_formula(void)
 	    {"\xe3\x80\x80=1", "\"'\xe3\x80\x80=1\""}, /* U+3000 */
 	    {"\xef\xbb\xbf=1", "\"'\xef\xbb\xbf=1\""}, /* U+FEFF */
 	    /* full-width forms */
-	    {"\xef\xbc\x9d" "1+1", "\"'\xef\xbc\x9d" "1+1\""}, /* U+FF1D = */
-	    {"\xef\xbc\x8b" "1", "\"'\xef\xbc\x8b" "1\""},     /* U+FF0B + */
-	    {"\xef\xbc\x8d" "1", "\"'\xef\xbc\x8d" "1\""},     /* U+FF0D - */
-	    {"\xef\xbc\xa0" "A1", "\"'\xef\xbc\xa0" "A1\""},   /* U+FF20 @ */
+	    {"\xef\xbc\x9dSUM(1)", "\"'\xef\xbc\x9dSUM(1)\""}, /* U+FF1D = */
+	    {"\xef\xbc\x8bx", "\"'\xef\xbc\x8bx\""},           /* U+FF0B + */
+	    {"\xef\xbc\x8dx", "\"'\xef\xbc\x8dx\""},           /* U+FF0D - */
+	    {"\xef\xbc\xa0SUM", "\"'\xef\xbc\xa0SUM\""},       /* U+FF20 @ */
 	    /* a ' of its own gets one more, so a reader can always strip one */
 	    {"'=1+1", "\"''=1+1\""},
 	    {"'tis", "\"''tis\""},
@@ -113,9 +113,9 @@ static void csv_guards_text_that_could_be_a_formula(void)
 	    {"|cmd", "\"|cmd\""}, /* DDE needs a formula start, guarded above */
 	    {"   ", "\"   \""},
 	    {"\xc2\xa0plain", "\"\xc2\xa0plain\""},
-	    {"\xef\xbc\x91", "\"\xef\xbc\x91\""}, /* U+FF11 full-width 1 */
+	    {"\xef\xbc\x91", "\"\xef\xbc\x91\""},   /* U+FF11 full-width 1 */
 	    {"\xe2\x80\x90x", "\"\xe2\x80\x90x\""}, /* U+2010 hyphen, not a space */
-	    {"\xc2", "\"\xc2\""},                 /* a cut-off sequence: no overread */
+	    {"\xc2", "\"\xc2\""},                   /* a cut-off sequence: no overread */
 	    {"\xe2\x80", "\"\xe2\x80\""},
 	    {"\xef\xbc", "\"\xef\xbc\""},
 	};
@@ -138,20 +138,13 @@ static void csv_writes_numbers_bare(void)
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
-	    {"-3", "-3"},
-	    {"0", "0"},
-	    {"2.5", "2.5"},
-	    {"-0.125", "-0.125"},
-	    {"1e+300", "1e+300"},
-	    {"-1.5e-07", "-1.5e-07"},
-	    {"-1+1", "\"'-1+1\""},
-	    {"=1", "\"'=1\""},
-	    {"-", "\"'-\""},
-	    {"1.", "\"1.\""},
-	    {"1e", "\"1e\""},
-	    {".5", "\".5\""},
-	    {"3 ", "\"3 \""},
-	    {"", ""},
+	    {"-3", "-3"},          {"0", "0"},
+	    {"2.5", "2.5"},        {"-0.125", "-0.125"},
+	    {"1e+300", "1e+300"},  {"-1.5e-07", "-1.5e-07"},
+	    {"-1+1", "\"'-1+1\""}, {"=1", "\"'=1\""},
+	    {"-", "\"'-\""},       {"1.", "\"1.\""},
+	    {"1e", "\"1e\""},      {".5", "\".5\""},
+	    {"3 ", "\"3 \""},      {"", ""},
 	};
 	char buf[256];
 	size_t i;
