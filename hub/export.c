@@ -8,7 +8,12 @@
  * (sorted) any other answer keys found, so no answer is ever left out.
  * Answers print as text: multi_choice values joined with ";", booleans
  * true/false, numbers as short as round-trips, nothing when absent.
- * A response's region is the region of the device that made it. */
+ * A response's region is the region of the device that made it.
+ *
+ * CSV is for spreadsheets: text cells are quoted and those that could be
+ * read as a formula get a leading ' (csv.h, docs/hub.md); JSON numbers are
+ * bare number cells. JSON Lines is data for programs and is written as
+ * stored, unguarded. */
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -37,7 +42,12 @@ static const char usage[] =
     "  --data DIR            data directory (default: $FIELDSYNC_DATA)\n"
     "  --questionnaire ID    only responses to this questionnaire\n"
     "  --region NAME         only records of this region\n"
-    "  --format csv|jsonl    CSV per RFC 4180 with a header (default), or JSON Lines\n"
+    "  --format csv|jsonl    CSV per RFC 4180 with a header (default), or JSON Lines.\n"
+    "                        CSV quotes text cells and puts a ' before a text that\n"
+    "                        starts with ' TAB CR LF, or with = + - @ (or their\n"
+    "                        full-width forms) after any spaces, so that no cell\n"
+    "                        opens as a formula; numbers stay bare. JSON Lines is\n"
+    "                        written as stored (docs/hub.md).\n"
     "  -h, --help            show this help\n";
 
 static const char *const response_columns[] = {
@@ -116,7 +126,9 @@ static int append_value(fs_buf *b, const json_t *v, int top)
 	return rc;
 }
 
-/* Write v (NULL: absent) as one CSV field. */
+/* Write v (NULL: absent) as one CSV field: a JSON number as a number
+ * cell, everything else (a number inside a multi_choice list too) as a
+ * text cell, which csv.c guards against formulas. */
 static int csv_value(export_ctx *x, const json_t *v, int first)
 {
 	int rc = 0;
@@ -126,7 +138,10 @@ static int csv_value(export_ctx *x, const json_t *v, int first)
 		rc = append_value(&x->cell, v, 1);
 	if (rc != 0)
 		return rc;
-	hub_csv_field(x->out, x->cell.data ? x->cell.data : "", first);
+	if (json_is_number(v))
+		hub_csv_number(x->out, x->cell.data, first);
+	else
+		hub_csv_field(x->out, x->cell.data, first);
 	return 0;
 }
 

@@ -11,6 +11,9 @@ FIELDSYNC_PACKAGES+=(curl sqlite3 openssl)
 # The kiosk web UI's browser tests: Debian's Chromium, and a font with the
 # letters of Urdu (right-to-left questionnaires).
 FIELDSYNC_PACKAGES+=(chromium fonts-noto-core)
+# The CSV export test (tests/e2e/hub_csv_formula.sh) opens the exports in
+# LibreOffice Calc headless (soffice) and checks that no formula survives.
+FIELDSYNC_PACKAGES+=(libreoffice-calc-nogui)
 
 fieldsync_install_deps() {
   local missing=() p
