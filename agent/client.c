@@ -228,13 +228,17 @@ static void copy_clean(char *out, size_t len, const char *s)
 	out[i] = '\0';
 }
 
+#define ERROR_BODY_MAX (64u << 10)
+
 /* Read {"error", "message", "time"} from a JSON error body, if it is one. */
 static void parse_error_body(agent_reply *r)
 {
 	json_t *o;
 	json_int_t t;
 
-	if (r->body.len == 0 || r->gzip)
+	/* The hub's error bodies are a few hundred bytes; a large one is not
+	 * parsed, since Jansson's tree may cost a hundred times the text. */
+	if (r->body.len == 0 || r->gzip || r->body.len > ERROR_BODY_MAX)
 		return;
 	o = json_loadb(r->body.data, r->body.len, 0, NULL);
 	if (!json_is_object(o)) {

@@ -440,21 +440,12 @@ static void sync_begin(hub_app *app, hub_request *req, hub_reply *r)
 	req->body_cap = app->limits.max_body;
 }
 
-/* Did fs_changeset_decode fail on the JSON syntax itself? Its parse
- * errors read "line L column C: ..." (see the note in the reply). */
-static int is_json_syntax_error(const fs_err *e)
-{
-	int line, column, n = 0;
-
-	if (strcmp(e->msg, "changeset: empty") == 0)
-		return 1;
-	return sscanf(e->msg, "line %d column %d:%n", &line, &column, &n) == 2 && n > 0;
-}
-
-/* Inflate and decode the body into cs; 0 or -1 with the reply set. */
+/* Inflate and decode the body into cs; 0 or -1 with the reply set. The
+ * codec's pre-scan refuses a body whose decoding would pass the caps
+ * before any JSON tree is built (docs/changeset.md "Limits"). */
 static int sync_decode(hub_app *app, hub_request *req, fs_changeset *cs, hub_reply *r)
 {
-	fs_buf text;
+	fs_codec_stage stage = FS_STAGE_GZIP;
 	fs_err e = {0, ""};
 	int rc;
 
@@ -464,19 +455,16 @@ static int sync_decode(hub_app *app, hub_request *req, fs_changeset *cs, hub_rep
 		                app->limits.max_body);
 		return -1;
 	}
-	fs_buf_init(&text, app->limits.codec.max_inflated);
-	rc = fs_gzip_inflate(&text, req->body.data, req->body.len, &e);
+	rc = fs_changeset_unpack_staged(cs, req->body.data, req->body.len, &app->limits.codec,
+	                                &stage, &e);
 	fs_buf_free(&req->body);
 	if (rc == 0)
-		rc = fs_changeset_decode(cs, text.data, text.len, &app->limits.codec, &e);
-	else if (rc == FS_EINVAL)
-		hub_reply_error(r, 400, "bad_gzip", "%s", e.msg);
-	fs_buf_free(&text);
-	if (rc == 0 || r->status != 0)
-		return rc == 0 ? 0 : -1;
+		return 0;
 	if (rc == FS_ETOOBIG)
 		hub_reply_error(r, 413, "too_large", "%s", e.msg);
-	else if (rc == FS_EINVAL && is_json_syntax_error(&e))
+	else if (rc == FS_EINVAL && stage == FS_STAGE_GZIP)
+		hub_reply_error(r, 400, "bad_gzip", "%s", e.msg);
+	else if (rc == FS_EINVAL && stage == FS_STAGE_JSON)
 		hub_reply_error(r, 400, "bad_json", "%s", e.msg);
 	else if (rc == FS_EINVAL || rc == FS_EVERSION)
 		hub_reply_error(r, 422, "invalid_changeset", "%s", e.msg);

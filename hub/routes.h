@@ -27,7 +27,7 @@ typedef struct hub_limits {
 	unsigned rate_per_minute; /* sync requests per device per minute */
 } hub_limits;
 
-/* 8 MiB, 16 KiB, the codec defaults (32 MiB, 20,000, 256 KiB), 5,000
+/* 8 MiB, 16 KiB, the codec defaults (8 MiB, 20,000, 256 KiB, 48 MiB), 5,000
  * changes / 1 MiB per reply, 120 requests per minute. */
 void hub_limits_default(hub_limits *out);
 

@@ -8,6 +8,8 @@ FIELDSYNC_PACKAGES=(build-essential cmake pkg-config gzip
 # The hub's end-to-end tests (tests/e2e/hub_*.sh): curl, the sqlite3 shell
 # (store digests), openssl (a test certificate for HTTPS).
 FIELDSYNC_PACKAGES+=(curl sqlite3 openssl)
+# GNU time: the agent's peak RSS in tests/e2e/agent_memory.sh.
+FIELDSYNC_PACKAGES+=(time)
 # The kiosk web UI's browser tests: Debian's Chromium, and a font with the
 # letters of Urdu (right-to-left questionnaires).
 FIELDSYNC_PACKAGES+=(chromium fonts-noto-core)

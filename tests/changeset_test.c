@@ -8,6 +8,7 @@
  *   max_changes N         decode with this limit instead of the default
  *   max_value_bytes N     (likewise)
  *   max_inflated N        (likewise; the gzip path is then not compared)
+ *   max_decode_bytes N    (likewise)
  *   <message>             the exact message, or "ok" when the set must
  *                         decode and re-encode to the same bytes twice
  * Each case is decoded from the text and, gzipped, through unpack, and both
@@ -15,6 +16,7 @@
 #include "fieldsync/changeset.h"
 
 #include <dirent.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -484,9 +486,223 @@ static void codec_limits_default_values(void)
 	fs_codec_limits l;
 
 	fs_codec_limits_default(&l);
-	CHECK(l.max_inflated == 32u * 1024 * 1024);
+	CHECK(l.max_inflated == 8u * 1024 * 1024);
 	CHECK(l.max_changes == 20000);
 	CHECK(l.max_value_bytes == 256u * 1024);
+	CHECK(l.max_decode_bytes == 48u * 1024 * 1024);
+}
+
+/* ---- memory: hostile bodies are refused before Jansson builds a tree ---- */
+
+static size_t jansson_live, jansson_peak;
+
+static void *counting_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p != NULL) {
+		jansson_live += malloc_usable_size(p);
+		if (jansson_live > jansson_peak)
+			jansson_peak = jansson_live;
+	}
+	return p;
+}
+
+static void counting_free(void *p)
+{
+	if (p != NULL)
+		jansson_live -= malloc_usable_size(p);
+	free(p);
+}
+
+#define SET_HEAD                                                                             \
+	"{\"format\":\"fieldsync-changeset/1\",\"site\":\"kiosk-a1\",\"from\":0,\"to\":1,"       \
+	"\"more\":false,\"time\":0,\"changes\":["
+
+/* head + elem, elem, ... + tail, about size bytes of text, gzipped. */
+static int hostile_body(fs_buf *gz, const char *head, const char *elem, const char *tail,
+                        size_t size)
+{
+	fs_buf text;
+	fs_err err = {0};
+	size_t el = strlen(elem);
+	int rc;
+
+	fs_buf_init(&text, SIZE_MAX / 2);
+	fs_buf_puts(&text, head);
+	while (text.len + el + 1 + strlen(tail) < size) {
+		if (text.data[text.len - 1] != '[')
+			fs_buf_append(&text, ",", 1);
+		fs_buf_append(&text, elem, el);
+	}
+	fs_buf_puts(&text, tail);
+	fs_buf_init(gz, SIZE_MAX / 2);
+	rc = fs_gzip_compress(gz, text.data, text.len, 9, &err);
+	fs_buf_free(&text);
+	return rc;
+}
+
+/* unpack as the hub does; *peak gets what Jansson allocated at most. */
+static int unpack_counted(fs_changeset *cs, const fs_buf *gz, const fs_codec_limits *limits,
+                          size_t *peak, fs_codec_stage *stage, fs_err *err)
+{
+	int rc;
+
+	jansson_live = jansson_peak = 0;
+	json_set_alloc_funcs(counting_malloc, counting_free);
+	rc = fs_changeset_unpack_staged(cs, gz->data, gz->len, limits, stage, err);
+	json_set_alloc_funcs(malloc, free);
+	*peak = jansson_peak;
+	return rc;
+}
+
+/* The bodies of the report (issue 7): ~32 KB of gzip inflating to just
+ * under 32 MiB of {}, [] or 0 elements cost the hub 2.5 to 4.4 GiB when the
+ * count was checked on the tree. Even with the old 32 MiB inflation cap
+ * they are refused before Jansson allocates anything. */
+static void changeset_unpack_refuses_amplification_before_parsing(void)
+{
+	static const char *const elems[] = {"{}", "[]", "0"};
+	fs_codec_limits limits;
+	fs_changeset cs;
+	fs_codec_stage stage;
+	fs_buf gz;
+	fs_err err = {0};
+	size_t i, peak;
+	int rc;
+
+	fs_codec_limits_default(&limits);
+	limits.max_inflated = (size_t)32 << 20;
+	for (i = 0; i < sizeof(elems) / sizeof(elems[0]); i++) {
+		CHECK(hostile_body(&gz, SET_HEAD, elems[i], "]}", ((size_t)32 << 20) - 64) == 0);
+		CHECK(gz.len < 64 * 1024);
+		fs_err_clear(&err);
+		rc = unpack_counted(&cs, &gz, &limits, &peak, &stage, &err);
+		CHECK_MSG(rc == FS_ETOOBIG, "%s: %s", elems[i], err.msg);
+		CHECK_STR(err.msg, "changes: more than the cap of 20000 changes");
+		CHECK_MSG(peak == 0, "%s: Jansson allocated %zu bytes", elems[i], peak);
+		CHECK(cs.count == 0 && cs.changes == NULL);
+		fs_buf_free(&gz);
+	}
+}
+
+/* Few changes but millions of small values: the decode budget refuses it
+ * while inflating, and the text path refuses it the same way. */
+static void changeset_unpack_refuses_past_the_decode_budget(void)
+{
+	fs_codec_limits limits;
+	fs_changeset cs;
+	fs_codec_stage stage;
+	fs_buf gz, text;
+	fs_err err = {0};
+	size_t peak;
+	int rc;
+
+	fs_codec_limits_default(&limits);
+	CHECK(hostile_body(&gz, SET_HEAD "{\"table\":\"responses\",\"v\":[", "0", "]}]}",
+	                   (size_t)4 << 20) == 0);
+	rc = unpack_counted(&cs, &gz, &limits, &peak, &stage, &err);
+	CHECK_MSG(rc == FS_ETOOBIG, "%s", err.msg);
+	CHECK_STR(err.msg, "changeset: decoding would need more than the cap of 48 MiB "
+	                   "(too many JSON values for its size)");
+	CHECK(peak == 0);
+	/* The same text, decoded from memory. */
+	fs_buf_init(&text, SIZE_MAX / 2);
+	CHECK(fs_gzip_inflate(&text, gz.data, gz.len, &err) == 0);
+	fs_err_clear(&err);
+	jansson_live = jansson_peak = 0;
+	json_set_alloc_funcs(counting_malloc, counting_free);
+	rc = fs_changeset_decode(&cs, text.data, text.len, &limits, &err);
+	json_set_alloc_funcs(malloc, free);
+	CHECK(rc == FS_ETOOBIG && jansson_peak == 0);
+	/* With a budget large enough the tree is built and the set refused
+	 * later, for what it is. */
+	limits.max_decode_bytes = (size_t)1 << 30;
+	fs_err_clear(&err);
+	rc = unpack_counted(&cs, &gz, &limits, &peak, &stage, &err);
+	CHECK_MSG(rc == FS_EINVAL && stage == FS_STAGE_FORMAT, "%s", err.msg);
+	CHECK(peak > ((size_t)48 << 20) / 2);
+	fs_buf_free(&text);
+	fs_buf_free(&gz);
+}
+
+/* A legitimate set as large as the hub replies (5,000 contact changes,
+ * ~1 MiB) passes the default caps. */
+static void changeset_unpack_accepts_the_largest_legit_sets(void)
+{
+	fs_changeset cs, back;
+	fs_change c;
+	fs_buf gz;
+	fs_err err = {0};
+	size_t i;
+	int rc;
+
+	fs_changeset_init(&cs);
+	snprintf(cs.site, sizeof(cs.site), "hub");
+	for (i = 0; i < 5000; i++) {
+		c = contact("notes", json_string("Called back about the appointment, left a message"),
+		            fs_hlc_make(1795770000000ull, 1), "kiosk-a2");
+		CHECK(fs_changeset_add(&cs, &c, NULL) == 0);
+	}
+	fs_buf_init(&gz, SIZE_MAX / 2);
+	CHECK(fs_changeset_pack(&gz, &cs, &err) == 0);
+	rc = fs_changeset_unpack(&back, gz.data, gz.len, NULL, &err);
+	CHECK_MSG(rc == 0, "%s", err.msg);
+	CHECK(back.count == 5000);
+	fs_changeset_free(&back);
+	fs_changeset_free(&cs);
+	fs_buf_free(&gz);
+}
+
+/* The stage tells a gzip fault from a JSON syntax fault from a format
+ * fault (the hub's 400 bad_gzip, 400 bad_json and 422). */
+static void changeset_unpack_staged_names_the_layer(void)
+{
+	static const struct {
+		const char *text;
+		int gzip_ok; /* 0: send the text raw (not gzip) */
+		int code;
+		fs_codec_stage stage;
+	} cases[] = {
+	    {"{\"format\":1}", 0, FS_EINVAL, FS_STAGE_GZIP},
+	    {"{\"format\":", 1, FS_EINVAL, FS_STAGE_JSON},
+	    {"", 1, FS_EINVAL, FS_STAGE_JSON},
+	    {"{\"a\":1,\"a\":2}", 1, FS_EINVAL, FS_STAGE_JSON},
+	    {"{\"format\":\"fieldsync-changeset/1\"}", 1, FS_EINVAL, FS_STAGE_FORMAT},
+	    {"{\"format\":\"fieldsync-changeset/9\"}", 1, FS_EVERSION, FS_STAGE_FORMAT},
+	    {SET_HEAD "0,0,0]}", 1, FS_ETOOBIG, FS_STAGE_FORMAT},
+	};
+	fs_codec_limits limits;
+	fs_changeset cs;
+	fs_codec_stage stage;
+	fs_buf gz;
+	fs_err err;
+	size_t i;
+	int rc;
+
+	fs_codec_limits_default(&limits);
+	limits.max_changes = 2;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fs_buf_init(&gz, SIZE_MAX / 2);
+		fs_err_clear(&err);
+		if (cases[i].gzip_ok)
+			CHECK(fs_gzip_compress(&gz, cases[i].text, strlen(cases[i].text), 6, &err) ==
+			      0);
+		else
+			CHECK(fs_buf_puts(&gz, cases[i].text) == 0);
+		stage = 0;
+		rc = fs_changeset_unpack_staged(&cs, gz.data, gz.len, &limits, &stage, &err);
+		CHECK_MSG(rc == cases[i].code && stage == cases[i].stage,
+		          "case %zu: %s stage %d: %s", i, fs_error_name(rc), (int)stage, err.msg);
+		fs_buf_free(&gz);
+	}
+	/* The inflation cap is a cap, not a gzip fault. */
+	limits.max_inflated = 8;
+	fs_buf_init(&gz, SIZE_MAX / 2);
+	CHECK(fs_gzip_compress(&gz, SET_HEAD "]}", strlen(SET_HEAD "]}"), 6, &err) == 0);
+	rc = fs_changeset_unpack_staged(&cs, gz.data, gz.len, &limits, &stage, &err);
+	CHECK(rc == FS_ETOOBIG && stage == FS_STAGE_FORMAT);
+	fs_buf_free(&gz);
 }
 
 /* ---- case files ---- */
@@ -535,6 +751,8 @@ static int read_expectation(expectation *out, const char *path)
 			out->limits.max_changes = (size_t)n;
 		} else if (sscanf(line, "max_value_bytes %llu", &n) == 1) {
 			out->limits.max_value_bytes = (size_t)n;
+		} else if (sscanf(line, "max_decode_bytes %llu", &n) == 1) {
+			out->limits.max_decode_bytes = (size_t)n;
 		} else if (sscanf(line, "max_inflated %llu", &n) == 1) {
 			out->limits.max_inflated = (size_t)n;
 			out->gzip_comparable = 0;
@@ -665,6 +883,10 @@ int main(void)
 	RUN(changeset_add_grows_and_steals);
 	RUN(conflict_id_names_the_loser);
 	RUN(codec_limits_default_values);
+	RUN(changeset_unpack_refuses_amplification_before_parsing);
+	RUN(changeset_unpack_refuses_past_the_decode_budget);
+	RUN(changeset_unpack_accepts_the_largest_legit_sets);
+	RUN(changeset_unpack_staged_names_the_layer);
 	RUN(changeset_decode_case_files);
 	return TEST_DONE();
 }

@@ -325,6 +325,66 @@ static void gzip_inflate_refuses_empty(void)
 	fs_buf_free(&back);
 }
 
+/* A sink that collects, and stops with FS_ETOOBIG after stop_after bytes. */
+typedef struct collector {
+	fs_buf all;
+	size_t calls, biggest, stop_after;
+} collector;
+
+static int collect(void *ctx, const void *data, size_t n, fs_err *err)
+{
+	collector *c = ctx;
+
+	c->calls++;
+	if (n > c->biggest)
+		c->biggest = n;
+	if (fs_buf_append(&c->all, data, n) != 0)
+		return fs_err_set(err, FS_ENOMEM, "collector: out of memory");
+	if (c->all.len > c->stop_after)
+		return fs_err_set(err, FS_ETOOBIG, "collector: enough");
+	return 0;
+}
+
+/* The output arrives in order, in pieces of at most 16 KiB; a sink's
+ * error stops inflation at once and comes back unchanged. */
+static void gzip_inflate_each_streams_and_stops(void)
+{
+	size_t n = 300000;
+	char *text = sample_text(n);
+	collector c;
+	fs_buf gz;
+	fs_err err = {0};
+
+	CHECK(text != NULL);
+	CHECK(gzip_of(&gz, text, n) == 0);
+	memset(&c, 0, sizeof(c));
+	fs_buf_init(&c.all, SIZE_MAX / 2);
+	c.stop_after = SIZE_MAX;
+	CHECK(fs_gzip_inflate_each(gz.data, gz.len, collect, &c, &err) == 0);
+	CHECK(c.all.len == n && memcmp(c.all.data, text, n) == 0);
+	CHECK(c.calls >= n / 16384 && c.biggest <= 16384);
+	fs_buf_free(&c.all);
+
+	memset(&c, 0, sizeof(c));
+	fs_buf_init(&c.all, SIZE_MAX / 2);
+	c.stop_after = 20000;
+	CHECK(fs_gzip_inflate_each(gz.data, gz.len, collect, &c, &err) == FS_ETOOBIG);
+	CHECK_STR(err.msg, "collector: enough");
+	CHECK(c.calls == 2 && c.all.len <= 2 * 16384);
+	fs_buf_free(&c.all);
+
+	/* Faults of the gzip data are the same as fs_gzip_inflate's. */
+	memset(&c, 0, sizeof(c));
+	fs_buf_init(&c.all, SIZE_MAX / 2);
+	c.stop_after = SIZE_MAX;
+	fs_err_clear(&err);
+	CHECK(fs_gzip_inflate_each(gz.data, gz.len - 4, collect, &c, &err) == FS_EINVAL);
+	CHECK(strncmp(err.msg, "gzip: data is truncated", 23) == 0);
+	fs_buf_free(&c.all);
+	fs_buf_free(&gz);
+	free(text);
+}
+
 static void gzip_compress_respects_output_cap(void)
 {
 	char *text = sample_text(100000);
@@ -357,5 +417,6 @@ int main(void)
 	RUN(gzip_inflate_refuses_corrupt_stream);
 	RUN(gzip_inflate_refuses_empty);
 	RUN(gzip_compress_respects_output_cap);
+	RUN(gzip_inflate_each_streams_and_stops);
 	return TEST_DONE();
 }

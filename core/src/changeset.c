@@ -15,6 +15,7 @@
 
 #include "fieldsync/gzip.h"
 #include "fieldsync/questionnaire.h"
+#include "json_scan.h"
 
 #define MAX_DEPTH 32
 /* A value sits under the root object, the changes array and its change. */
@@ -25,9 +26,10 @@
 
 void fs_codec_limits_default(fs_codec_limits *out)
 {
-	out->max_inflated = (size_t)32 * 1024 * 1024;
+	out->max_inflated = (size_t)8 * 1024 * 1024;
 	out->max_changes = 20000;
 	out->max_value_bytes = (size_t)256 * 1024;
+	out->max_decode_bytes = (size_t)48 * 1024 * 1024;
 }
 
 void fs_changeset_init(fs_changeset *cs)
@@ -890,12 +892,40 @@ static int parse_error(const json_error_t *je, fs_err *err)
 	return fs_err_set(err, FS_EINVAL, "line %d column %d: %s", je->line, je->column, what);
 }
 
+/* Parse text that passed the pre-scan and check it into out. */
+static int decode_scanned(fs_changeset *out, const char *json, size_t len,
+                          const fs_codec_limits *limits, fs_codec_stage *stage, fs_err *err)
+{
+	json_error_t je;
+	json_t *root = NULL;
+	int rc;
+
+	if (len == 0) {
+		*stage = FS_STAGE_JSON;
+		return fs_err_set(err, FS_EINVAL, "changeset: empty");
+	}
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		*stage = FS_STAGE_JSON;
+		return parse_error(&je, err);
+	}
+	*stage = FS_STAGE_FORMAT;
+	rc = decode_root(out, root, limits, err);
+	json_decref(root);
+	return rc;
+}
+
+static void scan_init(fs_json_scan *scan, const fs_codec_limits *limits)
+{
+	fs_json_scan_init(scan, limits->max_changes, limits->max_decode_bytes, sizeof(fs_change));
+}
+
 int fs_changeset_decode(fs_changeset *out, const char *json, size_t len,
                         const fs_codec_limits *limits, fs_err *err)
 {
 	fs_codec_limits defaults;
-	json_error_t je;
-	json_t *root = NULL;
+	fs_codec_stage stage = FS_STAGE_FORMAT;
+	fs_json_scan scan;
 	int rc;
 
 	fs_changeset_init(out);
@@ -907,16 +937,66 @@ int fs_changeset_decode(fs_changeset *out, const char *json, size_t len,
 		return fs_err_set(err, FS_ETOOBIG,
 		                  "changeset: %zu bytes of JSON, more than the cap of %zu", len,
 		                  limits->max_inflated);
-	if (len == 0)
-		return fs_err_set(err, FS_EINVAL, "changeset: empty");
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL) {
-		rc = parse_error(&je, err);
-		goto cleanup;
+	scan_init(&scan, limits);
+	rc = fs_json_scan_feed(&scan, json, len, err);
+	if (rc == 0)
+		rc = decode_scanned(out, json, len, limits, &stage, err);
+	if (rc != 0)
+		fs_changeset_free(out);
+	return rc;
+}
+
+/* Inflated text collected and pre-scanned piece by piece. */
+typedef struct unpack_sink {
+	fs_buf text;
+	fs_json_scan scan;
+	int failed; /* the sink (a cap), not the gzip data, stopped inflation */
+} unpack_sink;
+
+static int unpack_take(void *ctx, const void *data, size_t n, fs_err *err)
+{
+	unpack_sink *u = ctx;
+	int rc = fs_buf_append(&u->text, data, n);
+
+	u->failed = 1;
+	if (rc == FS_ETOOBIG)
+		return fs_err_set(err, rc, "gzip: body inflates past the cap of %zu bytes",
+		                  u->text.cap);
+	if (rc != 0)
+		return fs_err_set(err, rc, "changeset: out of memory");
+	rc = fs_json_scan_feed(&u->scan, data, n, err);
+	if (rc != 0)
+		return rc;
+	u->failed = 0;
+	return 0;
+}
+
+int fs_changeset_unpack_staged(fs_changeset *out, const void *gz, size_t n,
+                               const fs_codec_limits *limits, fs_codec_stage *stage,
+                               fs_err *err)
+{
+	fs_codec_limits defaults;
+	fs_codec_stage ignored;
+	unpack_sink u;
+	int rc;
+
+	fs_changeset_init(out);
+	if (stage == NULL)
+		stage = &ignored;
+	*stage = FS_STAGE_GZIP;
+	if (limits == NULL) {
+		fs_codec_limits_default(&defaults);
+		limits = &defaults;
 	}
-	rc = decode_root(out, root, limits, err);
-cleanup:
-	json_decref(root);
+	fs_buf_init(&u.text, limits->max_inflated);
+	scan_init(&u.scan, limits);
+	u.failed = 0;
+	rc = fs_gzip_inflate_each(gz, n, unpack_take, &u, err);
+	if (rc != 0 && u.failed)
+		*stage = FS_STAGE_FORMAT; /* a cap, not the gzip data */
+	if (rc == 0)
+		rc = decode_scanned(out, u.text.data, u.text.len, limits, stage, err);
+	fs_buf_free(&u.text);
 	if (rc != 0)
 		fs_changeset_free(out);
 	return rc;
@@ -925,19 +1005,5 @@ cleanup:
 int fs_changeset_unpack(fs_changeset *out, const void *gz, size_t n, const fs_codec_limits *limits,
                         fs_err *err)
 {
-	fs_codec_limits defaults;
-	fs_buf text;
-	int rc;
-
-	fs_changeset_init(out);
-	if (limits == NULL) {
-		fs_codec_limits_default(&defaults);
-		limits = &defaults;
-	}
-	fs_buf_init(&text, limits->max_inflated);
-	rc = fs_gzip_inflate(&text, gz, n, err);
-	if (rc == 0)
-		rc = fs_changeset_decode(out, text.data, text.len, limits, err);
-	fs_buf_free(&text);
-	return rc;
+	return fs_changeset_unpack_staged(out, gz, n, limits, NULL, err);
 }

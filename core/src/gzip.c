@@ -44,7 +44,7 @@ cleanup:
 	return rc;
 }
 
-int fs_gzip_inflate(fs_buf *out, const void *data, size_t n, fs_err *err)
+int fs_gzip_inflate_each(const void *data, size_t n, fs_gzip_sink sink, void *ctx, fs_err *err)
 {
 	z_stream zs;
 	unsigned char chunk[16384];
@@ -74,15 +74,10 @@ int fs_gzip_inflate(fs_buf *out, const void *data, size_t n, fs_err *err)
 					zs.msg ? zs.msg : "inflate error");
 			goto cleanup;
 		}
-		rc = fs_buf_append(out, chunk, sizeof(chunk) - zs.avail_out);
-		if (rc == FS_ETOOBIG) {
-			fs_err_set(err, rc, "gzip: body inflates past the cap of %zu bytes",
-				   out->cap);
-			goto cleanup;
-		}
-		if (rc != 0) {
-			fs_err_set(err, rc, "gzip: out of memory");
-			goto cleanup;
+		if (zs.avail_out != sizeof(chunk)) {
+			rc = sink(ctx, chunk, sizeof(chunk) - zs.avail_out, err);
+			if (rc != 0)
+				goto cleanup;
 		}
 		if (zrc == Z_STREAM_END)
 			break;
@@ -98,4 +93,21 @@ int fs_gzip_inflate(fs_buf *out, const void *data, size_t n, fs_err *err)
 cleanup:
 	inflateEnd(&zs);
 	return rc;
+}
+
+static int append_sink(void *ctx, const void *data, size_t n, fs_err *err)
+{
+	fs_buf *out = ctx;
+	int rc = fs_buf_append(out, data, n);
+
+	if (rc == FS_ETOOBIG)
+		return fs_err_set(err, rc, "gzip: body inflates past the cap of %zu bytes", out->cap);
+	if (rc != 0)
+		return fs_err_set(err, rc, "gzip: out of memory");
+	return 0;
+}
+
+int fs_gzip_inflate(fs_buf *out, const void *data, size_t n, fs_err *err)
+{
+	return fs_gzip_inflate_each(data, n, append_sink, out, err);
 }

@@ -57,15 +57,29 @@ typedef struct fs_changeset {
 	fs_change *changes;
 } fs_changeset;
 
-/* Caps applied when decoding input from outside. */
+/* Caps applied when decoding input from outside. The count and the decode
+ * budget are enforced by a pre-scan of the text as it is inflated, before
+ * any JSON tree is built, so the memory one decode may cost is bounded by
+ * max_decode_bytes (plus the gzip body the caller holds). */
 typedef struct fs_codec_limits {
-	size_t max_inflated;    /* bytes of JSON after gunzip */
-	size_t max_changes;     /* changes per set */
-	size_t max_value_bytes; /* serialized size of one value */
+	size_t max_inflated;     /* bytes of JSON after gunzip */
+	size_t max_changes;      /* changes per set */
+	size_t max_value_bytes;  /* serialized size of one value */
+	size_t max_decode_bytes; /* bound on the memory of one decode: the text,
+	                          * Jansson's tree and the changes (an upper
+	                          * estimate from the pre-scan) */
 } fs_codec_limits;
 
-/* Defaults: 32 MiB inflated, 20,000 changes, 256 KiB per value. */
+/* Defaults: 8 MiB inflated, 20,000 changes, 256 KiB per value, 48 MiB to
+ * decode (docs/changeset.md "Limits" says why). */
 void fs_codec_limits_default(fs_codec_limits *out);
+
+/* Which layer refused the input of fs_changeset_unpack_staged. */
+typedef enum fs_codec_stage {
+	FS_STAGE_GZIP = 1, /* the gzip data: not one complete gzip member */
+	FS_STAGE_JSON,     /* JSON syntax: not JSON, invalid UTF-8, NUL, duplicate keys */
+	FS_STAGE_FORMAT    /* a cap, or JSON that breaks the change set format */
+} fs_codec_stage;
 
 void fs_changeset_init(fs_changeset *cs);
 /* Release every change and its value; cs may be reused after init. */
@@ -76,17 +90,27 @@ int fs_changeset_add(fs_changeset *cs, const fs_change *c, fs_err *err);
 /* Serialize cs as JSON text appended to out. FS_ETOOBIG at out's cap. */
 int fs_changeset_encode(fs_buf *out, const fs_changeset *cs, fs_err *err);
 
-/* Parse and check JSON text into out (initialised here). On error out is
- * empty and err says what and where ("changes[12].hlc: ..."). */
+/* Parse and check JSON text into out (initialised here), after the same
+ * pre-scan as fs_changeset_unpack. On error out is empty and err says what
+ * and where ("changes[12].hlc: ..."). */
 int fs_changeset_decode(fs_changeset *out, const char *json, size_t len,
 			const fs_codec_limits *limits, fs_err *err);
 
 /* encode then gzip into out. */
 int fs_changeset_pack(fs_buf *out, const fs_changeset *cs, fs_err *err);
 
-/* gunzip (capped at limits->max_inflated) then decode. */
+/* gunzip (capped at limits->max_inflated) then decode; the pre-scan reads
+ * the text as it is inflated and stops at the first cap it passes. */
 int fs_changeset_unpack(fs_changeset *out, const void *gz, size_t n,
 			const fs_codec_limits *limits, fs_err *err);
+
+/* fs_changeset_unpack that also says where it stopped: on FS_EINVAL,
+ * *stage (may be NULL) tells a gzip fault from a JSON syntax fault from a
+ * breach of the format (the hub answers 400 bad_gzip, 400 bad_json or
+ * 422). FS_ETOOBIG is a cap at any stage. */
+int fs_changeset_unpack_staged(fs_changeset *out, const void *gz, size_t n,
+			       const fs_codec_limits *limits, fs_codec_stage *stage,
+			       fs_err *err);
 
 /* The id of a conflict record: "record/field/loser_hlc/loser_site". */
 void fs_conflict_id(char out[FS_ID_MAX + 1], const char *record, const char *field,
