@@ -271,8 +271,9 @@ static void api_change_pin(fs_ui *ui, const ui_request *rq, ui_reply *r)
 	}
 	if (res.outcome != FS_PIN_RIGHT) {
 		pin_refused(&res, r);
+		/* Not 401: that would mean the session is gone. */
 		if (r->status == 401)
-			snprintf(r->message, sizeof(r->message), "the current PIN is wrong");
+			ui_fail(r, 403, "wrong_pin", "the current PIN is wrong");
 		return;
 	}
 	rc = fs_workers_add(ui->dir, ui->session.worker, pin, &err);
