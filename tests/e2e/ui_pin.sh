@@ -32,6 +32,7 @@ YEAR_MS=31536000000
 serve() {
 	local dir=$1; shift
 	mkdir -p "$dir"
+	rm -f "$dir/out" # not the line of an earlier start
 	env "$@" "$host_bin" serve --data "$dir" --listen 127.0.0.1:0 >"$dir/out" &
 	hpid=$!
 	pids+=("$hpid")
