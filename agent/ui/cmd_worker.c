@@ -26,8 +26,10 @@ static void usage(FILE *f)
 		   "\n"
 		   "Outreach workers who may enter worker mode on this kiosk's screen.\n"
 		   "NAME is 1 to 64 letters, digits, dots, dashes or underscores; a PIN is\n"
-		   "4 to 12 digits, stored only as an Argon2id hash in DIR/workers.json.\n"
-		   "`add` on an existing NAME sets a new PIN.\n");
+		   "6 to 12 digits, stored only as an Argon2id hash in DIR/workers.json.\n"
+		   "`add` on an existing NAME sets a new PIN. Workers given a 4- or 5-digit\n"
+		   "PIN by an older version can still enter it and are asked to change it\n"
+		   "(with `add`, or \"Change PIN\" in worker mode).\n");
 }
 
 static int fail(const char *fmt, ...)

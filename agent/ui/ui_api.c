@@ -5,7 +5,7 @@
  *   GET  /api/questionnaires/ID      one document and today's date
  *   POST /api/responses              store a response (mode self)
  * Worker mode (the fs_worker cookie from POST /api/worker/login):
- *   GET  /api/worker/me, POST /api/worker/logout
+ *   GET  /api/worker/me, POST /api/worker/logout, POST /api/worker/pin
  *   GET  /api/worker/contacts[/ID], POST /api/worker/contacts,
  *   PUT  /api/worker/contacts/ID
  *   GET  /api/worker/followups       due today or overdue, region-wide
@@ -191,52 +191,98 @@ static void clear_cookie(ui_reply *r)
 		 "fs_worker=; Path=/api/; Max-Age=0; HttpOnly; SameSite=Strict");
 }
 
+/* A refused or failed PIN entry as its reply. */
+static void pin_refused(const fs_pin_result *res, ui_reply *r)
+{
+	r->retry_after = res->wait_s;
+	if (res->outcome == FS_PIN_THROTTLED)
+		ui_fail(r, 429, "too_many_requests",
+			"too many wrong PINs on this kiosk: try again in %u seconds", res->wait_s);
+	else if (res->outcome == FS_PIN_LOCKED)
+		ui_fail(r, 429, "too_many_requests",
+			"too many wrong PINs for this name: try again in %u seconds", res->wait_s);
+	else if (res->wait_s > 0)
+		ui_fail(r, 429, "too_many_requests",
+			"wrong worker name or PIN; entry for this name is locked for %u seconds",
+			res->wait_s);
+	else
+		ui_fail(r, 401, "unauthorized", "wrong worker name or PIN");
+}
+
 static void api_login(fs_ui *ui, const ui_request *rq, ui_reply *r)
 {
 	const char *name = json_string_value(json_object_get(rq->body, "name"));
 	const char *pin = json_string_value(json_object_get(rq->body, "pin"));
 	unsigned char raw[UI_TOKEN_HEX / 2];
 	fs_err err = {0, ""};
-	unsigned wait;
+	fs_pin_result res;
+	int rc;
 
-	wait = fs_pin_guard_wait_s(&ui->guard, ui_wall_ms());
-	if (wait > 0) {
-		r->retry_after = wait;
-		ui_fail(r, 429, "too_many_requests",
-			"too many wrong PINs: try again in %u seconds", wait);
-		return;
-	}
 	if (name == NULL || pin == NULL) {
 		ui_fail(r, 400, "bad_request", "give \"name\" and \"pin\" as strings");
 		return;
 	}
-	if (fs_workers_verify(ui->dir, name, pin, &err) != 0) {
-		fs_err gerr = {0, ""};
-
-		if (err.code != FS_EFORBIDDEN) {
-			store_fail(r, err.code, &err, "bad_request");
-			return;
-		}
-		fs_pin_guard_failed(&ui->guard, ui->dir, ui_wall_ms(), &gerr);
-		wait = fs_pin_guard_wait_s(&ui->guard, ui_wall_ms());
-		if (wait > 0) {
-			r->retry_after = wait;
-			ui_fail(r, 429, "too_many_requests",
-				"wrong worker name or PIN; entry is locked for %u seconds", wait);
-		} else {
-			ui_fail(r, 401, "unauthorized", "wrong worker name or PIN");
-		}
+	rc = fs_pin_guard_check(&ui->guard, ui->dir, name, pin, fs_pin_clock_ms(), &res, &err);
+	if (rc != 0) {
+		store_fail(r, rc, &err, "bad_request");
 		return;
 	}
-	fs_pin_guard_passed(&ui->guard, ui->dir, &err);
+	if (res.outcome != FS_PIN_RIGHT) {
+		pin_refused(&res, r);
+		return;
+	}
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(ui->session.token, sizeof(ui->session.token), raw, sizeof(raw));
 	snprintf(ui->session.worker, sizeof(ui->session.worker), "%s", name);
 	ui->session.last_seen_ms = ui_mono_ms();
+	ui->session.pin_short = res.short_pin;
 	snprintf(r->set_cookie, sizeof(r->set_cookie),
 		 "fs_worker=%s; Path=/api/; HttpOnly; SameSite=Strict", ui->session.token);
-	reply_json(r, 200, json_pack("{s:s, s:I}", "worker", name, "idle_s",
-				     (json_int_t)ui->worker_idle_s));
+	reply_json(r, 200, json_pack("{s:s, s:I, s:b, s:i}", "worker", name, "idle_s",
+				     (json_int_t)ui->worker_idle_s, "pin_change_required",
+				     res.short_pin, "pin_min_digits", FS_PIN_NEW_MIN));
+}
+
+/* POST /api/worker/pin {current, new}: the session's worker sets a new PIN.
+ * The current PIN goes through the guard like a login (a session left open
+ * is no way round the lockout). */
+static void api_change_pin(fs_ui *ui, const ui_request *rq, ui_reply *r)
+{
+	const char *cur = json_string_value(json_object_get(rq->body, "current"));
+	const char *pin = json_string_value(json_object_get(rq->body, "new"));
+	fs_err err = {0, ""};
+	fs_pin_result res;
+	int rc;
+
+	if (cur == NULL || pin == NULL) {
+		ui_fail(r, 400, "bad_request", "give \"current\" and \"new\" PINs as strings");
+		return;
+	}
+	if (!fs_worker_new_pin_is_valid(pin)) {
+		ui_fail(r, 422, "invalid_pin", "a new PIN must be %d to %d digits", FS_PIN_NEW_MIN,
+			FS_PIN_MAX);
+		return;
+	}
+	rc = fs_pin_guard_check(&ui->guard, ui->dir, ui->session.worker, cur, fs_pin_clock_ms(),
+				&res, &err);
+	if (rc != 0) {
+		store_fail(r, rc, &err, "bad_request");
+		return;
+	}
+	if (res.outcome != FS_PIN_RIGHT) {
+		pin_refused(&res, r);
+		/* Not 401: that would mean the session is gone. */
+		if (r->status == 401)
+			ui_fail(r, 403, "wrong_pin", "the current PIN is wrong");
+		return;
+	}
+	rc = fs_workers_add(ui->dir, ui->session.worker, pin, &err);
+	if (rc != 0) {
+		store_fail(r, rc, &err, "invalid_pin");
+		return;
+	}
+	ui->session.pin_short = 0;
+	reply_json(r, 200, json_pack("{s:b}", "changed", 1));
 }
 
 /* ---- service users ---- */
@@ -586,20 +632,23 @@ static void api_worker(fs_ui *ui, const ui_request *rq, const char *rest, ui_rep
 		api_login(ui, rq, r);
 		return;
 	}
-	if (strcmp(rest, "logout") == 0 && post) {
-		memset(&ui->session, 0, sizeof(ui->session));
-		clear_cookie(r);
-		reply_json(r, 200, json_pack("{s:b}", "locked", 1));
-		return;
-	}
+	/* Everything below, logout included, needs the session: nobody else
+	 * can end a worker's session. */
 	if (!session_valid(ui, rq)) {
 		clear_cookie(r);
 		ui_fail(r, 401, "unauthorized", "worker mode is locked: enter your PIN");
 		return;
 	}
-	if (strcmp(rest, "me") == 0 && get) {
-		reply_json(r, 200, json_pack("{s:s, s:I}", "worker", ui->session.worker, "idle_s",
-					     (json_int_t)ui->worker_idle_s));
+	if (strcmp(rest, "logout") == 0 && post) {
+		memset(&ui->session, 0, sizeof(ui->session));
+		clear_cookie(r);
+		reply_json(r, 200, json_pack("{s:b}", "locked", 1));
+	} else if (strcmp(rest, "pin") == 0 && post) {
+		api_change_pin(ui, rq, r);
+	} else if (strcmp(rest, "me") == 0 && get) {
+		reply_json(r, 200, json_pack("{s:s, s:I, s:b}", "worker", ui->session.worker,
+					     "idle_s", (json_int_t)ui->worker_idle_s,
+					     "pin_change_required", ui->session.pin_short));
 	} else if (strcmp(rest, "contacts") == 0 && get) {
 		api_contacts_list(ui, r);
 	} else if (strcmp(rest, "contacts") == 0 && post) {

@@ -20,6 +20,7 @@ typedef struct ui_session {
 	char token[UI_TOKEN_HEX + 1]; /* "" when nobody is in worker mode */
 	char worker[FS_WORKER_NAME_MAX + 1];
 	uint64_t last_seen_ms;        /* monotonic */
+	int pin_short;                /* the PIN is shorter than FS_PIN_NEW_MIN: ask to change */
 } ui_session;
 
 struct fs_ui {

@@ -1,9 +1,11 @@
-/* fieldsync kiosk UI: worker PINs (Argon2id) and the lockout (workers.h). */
+/* fieldsync kiosk UI: worker PINs (Argon2id) and the guard (workers.h). */
 #include "workers.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ui_file.h"
 
@@ -26,16 +28,26 @@ int fs_worker_name_is_valid(const char *name)
 	return 1;
 }
 
-int fs_worker_pin_is_valid(const char *pin)
+static int pin_digits(const char *pin, size_t min)
 {
 	size_t i, n = strlen(pin);
 
-	if (n < FS_PIN_MIN || n > FS_PIN_MAX)
+	if (n < min || n > FS_PIN_MAX)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (pin[i] < '0' || pin[i] > '9')
 			return 0;
 	return 1;
+}
+
+int fs_worker_pin_is_valid(const char *pin)
+{
+	return pin_digits(pin, FS_PIN_MIN);
+}
+
+int fs_worker_new_pin_is_valid(const char *pin)
+{
+	return pin_digits(pin, FS_PIN_NEW_MIN);
 }
 
 /* workers.json as an object with a "workers" array (new reference). */
@@ -89,8 +101,8 @@ int fs_workers_add(const char *dir, const char *name, const char *pin, fs_err *e
 	if (!fs_worker_name_is_valid(name))
 		return fs_err_set(err, FS_EINVAL, "worker name must be 1 to %d letters, digits, "
 				  "dots, dashes or underscores", FS_WORKER_NAME_MAX);
-	if (!fs_worker_pin_is_valid(pin))
-		return fs_err_set(err, FS_EINVAL, "a PIN must be %d to %d digits", FS_PIN_MIN,
+	if (!fs_worker_new_pin_is_valid(pin))
+		return fs_err_set(err, FS_EINVAL, "a PIN must be %d to %d digits", FS_PIN_NEW_MIN,
 				  FS_PIN_MAX);
 	if ((rc = sodium_ready(err)) != 0)
 		return rc;
@@ -163,48 +175,165 @@ int fs_workers_list(json_t **out, const char *dir, fs_err *err)
 	return 0;
 }
 
-int fs_workers_verify(const char *dir, const char *name, const char *pin, fs_err *err)
+/* The hash an unknown name is checked against: same parameters as
+ * fs_workers_add, of a random secret no PIN can match. Made once. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+
+static int dummy_ready(fs_err *err)
+{
+	unsigned char secret[32];
+	int rc = 0;
+
+	if (dummy_hash[0] != '\0')
+		return 0;
+	randombytes_buf(secret, sizeof(secret));
+	if (crypto_pwhash_str(dummy_hash, (const char *)secret, sizeof(secret),
+			      crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+		dummy_hash[0] = '\0';
+		rc = fs_err_set(err, FS_ENOMEM, "not enough memory to hash a PIN");
+	}
+	sodium_memzero(secret, sizeof(secret));
+	return rc;
+}
+
+int fs_workers_verify(const char *dir, const char *name, const char *pin, int *known,
+		      fs_err *err)
 {
 	json_t *doc = NULL;
-	const char *hash;
+	const char *hash = NULL;
 	long at;
-	int rc;
+	int rc, right;
 
-	if ((rc = sodium_ready(err)) != 0)
+	if (known != NULL)
+		*known = 0;
+	if ((rc = sodium_ready(err)) != 0 || (rc = dummy_ready(err)) != 0)
 		return rc;
 	if ((rc = load_workers(&doc, dir, err)) != 0)
 		return rc;
 	at = find_worker(json_object_get(doc, "workers"), name);
-	hash = at < 0 ? NULL
-		      : json_string_value(json_object_get(
-				json_array_get(json_object_get(doc, "workers"), (size_t)at), "hash"));
-	if (hash == NULL || !fs_worker_pin_is_valid(pin) ||
-	    crypto_pwhash_str_verify(hash, pin, strlen(pin)) != 0)
+	if (at >= 0)
+		hash = json_string_value(json_object_get(
+			json_array_get(json_object_get(doc, "workers"), (size_t)at), "hash"));
+	if (known != NULL)
+		*known = hash != NULL;
+	/* Always one verification, so that the time taken tells nothing. */
+	if (hash == NULL || !fs_worker_pin_is_valid(pin))
+		hash = dummy_hash;
+	right = crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0 && hash != dummy_hash;
+	if (!right)
 		rc = fs_err_set(err, FS_EFORBIDDEN, "wrong worker name or PIN");
 	json_decref(doc);
 	return rc;
 }
 
-int fs_pin_guard_load(fs_pin_guard *out, const char *dir, fs_err *err)
-{
-	json_t *doc = NULL;
-	int rc = ui_file_read(&doc, dir, GUARD_FILE, err);
+/* ---- the guard ---- */
 
-	memset(out, 0, sizeof(*out));
-	if (rc != 0 || doc == NULL)
-		return rc;
-	out->failures = (unsigned)json_integer_value(json_object_get(doc, "failures"));
-	out->locked_until_ms = (uint64_t)json_integer_value(json_object_get(doc, "locked_until_ms"));
-	json_decref(doc);
-	return 0;
+#define GUARD_VERSION 2
+#define FAILURES_MAX 1000u /* enough to stay at the longest lock */
+#define EVERY_MS ((uint64_t)FS_PIN_KIOSK_EVERY_S * 1000u)
+#define LOCK_MAX_MS ((uint64_t)FS_PIN_LOCK_MAX_S * 1000u)
+/* The bucket lets an attempt through while its schedule runs at most this
+ * far ahead of now (GCRA: BURST - 1 refills). */
+#define KIOSK_SLACK_MS ((uint64_t)(FS_PIN_KIOSK_BURST - 1) * EVERY_MS)
+
+uint64_t fs_pin_clock_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* +1 s so that 0 can mean "never". */
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + 1000u;
 }
 
-static int guard_save(const fs_pin_guard *g, const char *dir, fs_err *err)
+static unsigned ceil_s(uint64_t ms)
 {
-	json_t *doc = json_pack("{s:I, s:I}", "failures", (json_int_t)g->failures,
-				"locked_until_ms", (json_int_t)g->locked_until_ms);
+	return (unsigned)((ms + 999) / 1000);
+}
+
+/* A duration read from the file: non-negative integer milliseconds, at most
+ * max; anything else counts as 0. */
+static uint64_t saved_ms(const json_t *v, uint64_t max)
+{
+	json_int_t n;
+
+	if (json_is_real(v)) /* 9e18 and the like */
+		return json_real_value(v) > 0 ? max : 0;
+	if (!json_is_integer(v) || (n = json_integer_value(v)) <= 0)
+		return 0;
+	return (uint64_t)n > max ? max : (uint64_t)n;
+}
+
+static fs_pin_name *find_name(fs_pin_guard *g, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < g->count; i++)
+		if (strcmp(g->names[i].name, name) == 0)
+			return &g->names[i];
+	return NULL;
+}
+
+static void drop_name(fs_pin_guard *g, fs_pin_name *e)
+{
+	unsigned at = (unsigned)(e - g->names);
+
+	memmove(e, e + 1, (g->count - at - 1) * sizeof(*e));
+	g->count--;
+}
+
+/* A new entry for name. When the table is full, or name is no worker and
+ * FS_PIN_GUARD_UNKNOWN such names are held, the one whose last failure is
+ * oldest among those no worker (or among all, when every entry is a worker)
+ * is forgotten: unknown names can never push a worker's count out. */
+static fs_pin_name *add_name(fs_pin_guard *g, const char *name, int known)
+{
+	fs_pin_name *victim = NULL, *e;
+	unsigned i, unknown = 0;
+
+	for (i = 0; i < g->count; i++) {
+		e = &g->names[i];
+		if (!e->known) {
+			unknown++;
+			if (victim == NULL || victim->known || e->last_failure < victim->last_failure)
+				victim = e;
+		} else if (victim == NULL || (victim->known && e->last_failure < victim->last_failure)) {
+			victim = e;
+		}
+	}
+	if (g->count == FS_PIN_GUARD_NAMES ||
+	    (!known && unknown >= FS_PIN_GUARD_UNKNOWN && victim != NULL && !victim->known))
+		drop_name(g, victim);
+	e = &g->names[g->count++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->known = known;
+	return e;
+}
+
+static int guard_save(const fs_pin_guard *g, const char *dir, uint64_t now, fs_err *err)
+{
+	json_t *doc = NULL, *names = json_array();
+	unsigned i;
 	int rc;
 
+	for (i = 0; names != NULL && i < g->count; i++) {
+		const fs_pin_name *e = &g->names[i];
+		uint64_t left = e->locked_until > now ? e->locked_until - now : 0;
+
+		if (json_array_append_new(names, json_pack("{s:s, s:b, s:I, s:I}", "name", e->name,
+							   "known", e->known, "failures",
+							   (json_int_t)e->failures, "lock_ms",
+							   (json_int_t)left)) != 0) {
+			json_decref(names);
+			names = NULL;
+		}
+	}
+	if (names != NULL)
+		doc = json_pack("{s:i, s:I, s:o}", "version", GUARD_VERSION, "kiosk_backlog_ms",
+				(json_int_t)(g->kiosk_tat > now ? g->kiosk_tat - now : 0), "names",
+				names);
 	if (doc == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	rc = ui_file_write(dir, GUARD_FILE, doc, err);
@@ -212,31 +341,112 @@ static int guard_save(const fs_pin_guard *g, const char *dir, fs_err *err)
 	return rc;
 }
 
-unsigned fs_pin_guard_wait_s(const fs_pin_guard *g, uint64_t now_ms)
+/* The older format: {"failures", "locked_until_ms"}, one kiosk-wide lock
+ * until a wall-clock time. What was left of it, read once against the wall
+ * clock and capped, becomes a kiosk-wide wait; the count is dropped (it
+ * named nobody). */
+static void load_old(fs_pin_guard *g, const json_t *doc, uint64_t now)
 {
-	if (g->locked_until_ms <= now_ms)
-		return 0;
-	return (unsigned)((g->locked_until_ms - now_ms + 999) / 1000);
+	struct timespec ts;
+	uint64_t wall, until = saved_ms(json_object_get(doc, "locked_until_ms"), UINT64_MAX / 2);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	if (until > wall)
+		g->kiosk_tat = now + KIOSK_SLACK_MS + (until - wall > LOCK_MAX_MS ? LOCK_MAX_MS
+										  : until - wall);
 }
 
-int fs_pin_guard_failed(fs_pin_guard *g, const char *dir, uint64_t now_ms, fs_err *err)
+int fs_pin_guard_load(fs_pin_guard *out, const char *dir, fs_err *err)
 {
-	g->failures++;
-	if (g->failures >= FS_PIN_FREE_TRIES) {
-		unsigned shift = g->failures - FS_PIN_FREE_TRIES;
-		uint64_t lock_s = shift >= 7 ? FS_PIN_LOCK_MAX_S : (uint64_t)FS_PIN_LOCK_BASE_S << shift;
+	json_t *doc = NULL, *names, *v;
+	uint64_t now = fs_pin_clock_ms();
+	size_t i;
+	int rc;
 
-		if (lock_s > FS_PIN_LOCK_MAX_S)
-			lock_s = FS_PIN_LOCK_MAX_S;
-		g->locked_until_ms = now_ms + lock_s * 1000;
+	memset(out, 0, sizeof(*out));
+	if ((rc = sodium_ready(err)) != 0 || (rc = dummy_ready(err)) != 0)
+		return rc;
+	if ((rc = ui_file_read(&doc, dir, GUARD_FILE, err)) != 0 || doc == NULL)
+		return rc;
+	if (json_integer_value(json_object_get(doc, "version")) != GUARD_VERSION) {
+		load_old(out, doc, now);
+		json_decref(doc);
+		return 0;
 	}
-	return guard_save(g, dir, err);
+	out->kiosk_tat = now + saved_ms(json_object_get(doc, "kiosk_backlog_ms"),
+					KIOSK_SLACK_MS + LOCK_MAX_MS);
+	names = json_object_get(doc, "names");
+	json_array_foreach(names, i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		int known = json_is_true(json_object_get(v, "known"));
+		uint64_t lock = saved_ms(json_object_get(v, "lock_ms"), LOCK_MAX_MS);
+		uint64_t failures = saved_ms(json_object_get(v, "failures"), FAILURES_MAX);
+		fs_pin_name *e;
+
+		if (name == NULL || !fs_worker_name_is_valid(name) || failures == 0 ||
+		    find_name(out, name) != NULL)
+			continue;
+		e = add_name(out, name, known);
+		e->failures = (unsigned)failures;
+		e->locked_until = lock > 0 ? now + lock : 0;
+	}
+	json_decref(doc);
+	return 0;
 }
 
-int fs_pin_guard_passed(fs_pin_guard *g, const char *dir, fs_err *err)
+int fs_pin_guard_check(fs_pin_guard *g, const char *dir, const char *name, const char *pin,
+		       uint64_t now, fs_pin_result *res, fs_err *err)
 {
-	if (g->failures == 0 && g->locked_until_ms == 0)
+	fs_err serr = {0, ""};
+	fs_pin_name *e = NULL;
+	int rc, known = 0, valid_name = fs_worker_name_is_valid(name);
+
+	memset(res, 0, sizeof(*res));
+	if (g->kiosk_tat > now + KIOSK_SLACK_MS) {
+		res->outcome = FS_PIN_THROTTLED;
+		res->wait_s = ceil_s(g->kiosk_tat - now - KIOSK_SLACK_MS);
 		return 0;
-	memset(g, 0, sizeof(*g));
-	return guard_save(g, dir, err);
+	}
+	if (valid_name)
+		e = find_name(g, name);
+	if (e != NULL && e->locked_until > now) {
+		res->outcome = FS_PIN_LOCKED;
+		res->wait_s = ceil_s(e->locked_until - now);
+		return 0;
+	}
+	rc = fs_workers_verify(dir, name, pin, &known, err);
+	if (rc == 0) {
+		res->outcome = FS_PIN_RIGHT;
+		res->short_pin = strlen(pin) < FS_PIN_NEW_MIN;
+		if (e != NULL) {
+			drop_name(g, e);
+			(void)guard_save(g, dir, now, &serr);
+		}
+		return 0;
+	}
+	if (rc != FS_EFORBIDDEN)
+		return rc;
+	res->outcome = FS_PIN_WRONG;
+	g->kiosk_tat = (g->kiosk_tat > now ? g->kiosk_tat : now) + EVERY_MS;
+	if (valid_name) {
+		if (e == NULL)
+			e = add_name(g, name, known);
+		e->known = known;
+		e->last_failure = now;
+		if (e->failures < FAILURES_MAX)
+			e->failures++;
+		if (e->failures >= FS_PIN_FREE_TRIES) {
+			unsigned shift = e->failures - FS_PIN_FREE_TRIES;
+			uint64_t lock = shift >= 10 ? LOCK_MAX_MS
+						    : (uint64_t)FS_PIN_LOCK_BASE_S * 1000u << shift;
+
+			if (lock > LOCK_MAX_MS)
+				lock = LOCK_MAX_MS;
+			e->locked_until = now + lock;
+			res->wait_s = ceil_s(lock);
+		}
+	}
+	(void)guard_save(g, dir, now, &serr);
+	return 0;
 }

@@ -1,14 +1,24 @@
-/* fieldsync kiosk UI: outreach workers' PINs and the PIN lockout.
+/* fieldsync kiosk UI: outreach workers' PINs and the guard against guessing.
  *
  * DATA/workers.json holds {"workers": [{"name", "hash"}]}, each hash an
  * Argon2id string from libsodium's crypto_pwhash_str (the PIN itself is
  * never stored). `fieldsync-agent worker add|remove|list` edits it; the UI
  * reads it on every PIN entry, so changes need no restart.
  *
- * DATA/pin-guard.json holds the lockout: after FS_PIN_FREE_TRIES wrong PINs
- * in a row, entry is locked for FS_PIN_LOCK_BASE_S, doubling with each
- * further wrong PIN up to FS_PIN_LOCK_MAX_S; a right PIN resets it. It is a
- * file so that restarting the kiosk does not reset the count. */
+ * The guard (docs/kiosk.md, "Worker PINs"):
+ * - per name: after FS_PIN_FREE_TRIES wrong PINs in a row for one name,
+ *   that name is locked for FS_PIN_LOCK_BASE_S, doubling with each further
+ *   wrong PIN up to FS_PIN_LOCK_MAX_S. Only that name's right PIN resets
+ *   its count. Names that are no worker are counted the same way, so the
+ *   answers do not tell which names exist.
+ * - kiosk-wide: failures of any name draw on a bucket of FS_PIN_KIOSK_BURST
+ *   that refills one every FS_PIN_KIOSK_EVERY_S; when it is empty every
+ *   attempt waits (at most FS_PIN_KIOSK_EVERY_S once the failures stop). A
+ *   right PIN takes nothing from it and gives nothing back.
+ * Both run on the monotonic clock (fs_pin_clock_ms), never the wall
+ * clock. DATA/pin-guard.json keeps them across restarts as durations still
+ * to run, capped on load at FS_PIN_LOCK_MAX_S, so neither a restart, a
+ * wrong system clock nor a hostile or stale file can end or stretch a lock. */
 #ifndef FIELDSYNC_UI_WORKERS_H
 #define FIELDSYNC_UI_WORKERS_H
 
@@ -18,17 +28,25 @@
 #include "fieldsync/error.h"
 
 #define FS_WORKER_NAME_MAX 64 /* [A-Za-z0-9._-]{1,64}, also the contacts' worker */
-#define FS_PIN_MIN 4          /* PINs are 4 to 12 digits */
+#define FS_PIN_MIN 4          /* accepted at entry: workers added before the 6-digit rule */
+#define FS_PIN_NEW_MIN 6      /* a new worker's PIN, or a changed one */
 #define FS_PIN_MAX 12
 #define FS_PIN_FREE_TRIES 3
 #define FS_PIN_LOCK_BASE_S 30
-#define FS_PIN_LOCK_MAX_S 3600
+#define FS_PIN_LOCK_MAX_S 600      /* no lock, saved or not, is longer */
+#define FS_PIN_KIOSK_BURST 20
+#define FS_PIN_KIOSK_EVERY_S 6     /* 10 failures a minute once the burst is spent */
+#define FS_PIN_GUARD_NAMES 256     /* names tracked, of which at most... */
+#define FS_PIN_GUARD_UNKNOWN 64    /* ...this many that are no worker */
 
 int fs_worker_name_is_valid(const char *name);
+/* 4 to 12 digits: what may be entered. */
 int fs_worker_pin_is_valid(const char *pin);
+/* 6 to 12 digits: what a new or changed PIN must be. */
+int fs_worker_new_pin_is_valid(const char *pin);
 
 /* Add a worker, or set a new PIN for an existing one. FS_EINVAL for a bad
- * name or PIN (the message never quotes the PIN). */
+ * name or a PIN that is not 6 to 12 digits (the message never quotes it). */
 int fs_workers_add(const char *dir, const char *name, const char *pin, fs_err *err);
 
 /* FS_ENOTFOUND when there is no such worker. */
@@ -38,22 +56,60 @@ int fs_workers_remove(const char *dir, const char *name, fs_err *err);
 int fs_workers_list(json_t **out, const char *dir, fs_err *err);
 
 /* Check a PIN: 0 when right, FS_EFORBIDDEN when the worker is unknown or
- * the PIN wrong (one message for both). Takes about as long as hashing. */
-int fs_workers_verify(const char *dir, const char *name, const char *pin, fs_err *err);
+ * the PIN wrong (one message for both). An unknown name or a malformed PIN
+ * is checked against a dummy hash of the same parameters, so every answer
+ * takes about as long as one hash. *known (may be NULL) tells whether name
+ * is a worker. */
+int fs_workers_verify(const char *dir, const char *name, const char *pin, int *known,
+		      fs_err *err);
 
-/* The lockout, kept in DATA/pin-guard.json. */
+/* ---- the guard ---- */
+
+typedef struct fs_pin_name {
+	char name[FS_WORKER_NAME_MAX + 1];
+	unsigned failures;     /* wrong PINs in a row for this name */
+	uint64_t locked_until; /* fs_pin_clock_ms; 0: not locked */
+	uint64_t last_failure; /* fs_pin_clock_ms; the oldest is forgotten first */
+	int known;             /* a worker at its last failure */
+} fs_pin_name;
+
 typedef struct fs_pin_guard {
-	unsigned failures;        /* wrong PINs in a row */
-	uint64_t locked_until_ms; /* wall clock; 0 when not locked */
+	fs_pin_name names[FS_PIN_GUARD_NAMES];
+	unsigned count;
+	uint64_t kiosk_tat; /* the bucket as a schedule (GCRA): refills are due until then */
 } fs_pin_guard;
 
+/* Milliseconds on CLOCK_BOOTTIME: monotonic, counts suspend, and the wall
+ * clock being set does not move it. */
+uint64_t fs_pin_clock_ms(void);
+
+/* Load DATA/pin-guard.json (missing: nothing locked), clamping every value
+ * (a lock to FS_PIN_LOCK_MAX_S, names to valid ones, counts to the table).
+ * A file of the older format (one kiosk-wide count and a wall-clock
+ * deadline) becomes a kiosk-wide wait of what was left, at most
+ * FS_PIN_LOCK_MAX_S. Also prepares the dummy hash, so the first unknown
+ * name costs no more than a wrong PIN. FS_EINVAL when the file is not JSON. */
 int fs_pin_guard_load(fs_pin_guard *out, const char *dir, fs_err *err);
 
-/* Seconds until entry is allowed again (0: allowed now). */
-unsigned fs_pin_guard_wait_s(const fs_pin_guard *g, uint64_t now_ms);
+enum fs_pin_outcome {
+	FS_PIN_RIGHT,     /* a right PIN: the name's count is reset */
+	FS_PIN_WRONG,     /* counted; wait_s > 0 when it has just locked the name */
+	FS_PIN_LOCKED,    /* the name is locked: not checked, not counted */
+	FS_PIN_THROTTLED  /* the kiosk-wide bucket is empty: not checked */
+};
 
-/* Record a wrong PIN (locking when due) or a right one, and save. */
-int fs_pin_guard_failed(fs_pin_guard *g, const char *dir, uint64_t now_ms, fs_err *err);
-int fs_pin_guard_passed(fs_pin_guard *g, const char *dir, fs_err *err);
+typedef struct fs_pin_result {
+	enum fs_pin_outcome outcome;
+	unsigned wait_s;  /* seconds until the next attempt may be made */
+	int short_pin;    /* RIGHT, and shorter than FS_PIN_NEW_MIN: ask to change */
+} fs_pin_result;
+
+/* One PIN entry through the guard at now_ms (fs_pin_clock_ms): refuse it
+ * when throttled or locked, else check it with fs_workers_verify and count
+ * the outcome, saving pin-guard.json when it changed (a failure to save
+ * leaves the guard in memory in force). Returns 0 with *res, or an error
+ * reading workers.json (nothing counted). */
+int fs_pin_guard_check(fs_pin_guard *g, const char *dir, const char *name, const char *pin,
+		       uint64_t now_ms, fs_pin_result *res, fs_err *err);
 
 #endif

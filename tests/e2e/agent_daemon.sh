@@ -28,7 +28,7 @@ hub_start || { e2e_fail "hub starts"; e2e_finish; exit 1; }
 hub publish "$E2E_EXAMPLES/friends-and-family.json" >/dev/null || e2e_fail "publish"
 kiosk_init k north || e2e_fail "init"
 
-echo 2468 | ag k worker add sam >/dev/null 2>&1 || e2e_fail "worker add"
+echo 246813 | ag k worker add sam >/dev/null 2>&1 || e2e_fail "worker add"
 "$AGENT" run --data "$E2E_TMP/k" --sync-interval 300 --max-backoff 3 --ui-listen 127.0.0.1:0 \
   2>"$LOG" &
 RUN_PID=$!
@@ -58,7 +58,7 @@ ui_response() { hub export responses --format jsonl | grep -q "secret-ui-text"; 
 wait_for 5 ui_response && e2e_pass "the UI's response reaches the hub" ||
   e2e_fail "the UI's response reaches the hub"
 e2e_expect "worker login" 200 "$(curl -s -o /dev/null -w '%{http_code}' -c "$E2E_TMP/jar" \
-  -X POST "${JSON[@]}" -d '{"name": "sam", "pin": "2468"}' "$UI/api/worker/login")"
+  -X POST "${JSON[@]}" -d '{"name": "sam", "pin": "246813"}' "$UI/api/worker/login")"
 before=$(log_count "sync ok")
 e2e_expect "sync now" 202 "$(curl -s -o /dev/null -w '%{http_code}' -b "$E2E_TMP/jar" \
   -X POST "${JSON[@]}" -d '{}' "$UI/api/worker/sync")"

@@ -173,14 +173,14 @@ done
 
 # ---- 2. worker mode: login, a contact, an assisted response ----
 
-echo 2468 | ag a worker add sam >/dev/null 2>"$E2E_ERR" || e2e_fail "2: worker add sam at a" "$(cat "$E2E_ERR")"
-echo 97531 | ag b worker add kim >/dev/null 2>"$E2E_ERR" || e2e_fail "2: worker add kim at b" "$(cat "$E2E_ERR")"
-e2e_expect "2: the PIN is not in workers.json" 0 "$(grep -c 2468 "$E2E_TMP/a/workers.json")"
+echo 246813 | ag a worker add sam >/dev/null 2>"$E2E_ERR" || e2e_fail "2: worker add sam at a" "$(cat "$E2E_ERR")"
+echo 975319 | ag b worker add kim >/dev/null 2>"$E2E_ERR" || e2e_fail "2: worker add kim at b" "$(cat "$E2E_ERR")"
+e2e_expect "2: the PIN is not in workers.json" 0 "$(grep -c 246813 "$E2E_TMP/a/workers.json")"
 e2e_expect "2: worker paths locked before login" 401 "$(api w0 a GET /api/worker/contacts)"
-e2e_expect "2: wrong PIN refused" 401 "$(api w1 a POST /api/worker/login '{"name":"sam","pin":"2469"}')"
-e2e_expect "2: login at A" 200 "$(api w2 a POST /api/worker/login '{"name":"sam","pin":"2468"}')"
+e2e_expect "2: wrong PIN refused" 401 "$(api w1 a POST /api/worker/login '{"name":"sam","pin":"246913"}')"
+e2e_expect "2: login at A" 200 "$(api w2 a POST /api/worker/login '{"name":"sam","pin":"246813"}')"
 e2e_expect "2: logged in as sam" sam "$(jx "$E2E_TMP/w2.body" '$.worker')"
-e2e_expect "2: login at B" 200 "$(api w3 b POST /api/worker/login '{"name":"kim","pin":"97531"}')"
+e2e_expect "2: login at B" 200 "$(api w3 b POST /api/worker/login '{"name":"kim","pin":"975319"}')"
 A_COOKIE=$(awk '$6 == "fs_worker" { print $7 }' "$E2E_TMP/a.jar")
 e2e_expect "2: A's session cookie is set" 64 "${#A_COOKIE}"
 e2e_expect "2: A's worker cookie does not open B" 401 \

@@ -15,11 +15,11 @@ check() { # name expected actual
 	if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1: expected [$2] got [$3]"; fi
 }
 
-echo 2468 | "$host_bin" worker add sam --data "$work"
-echo 1357 | "$host_bin" worker add ana --data "$work"
+echo 246813 | "$host_bin" worker add sam --data "$work"
+echo 135790 | "$host_bin" worker add ana --data "$work"
 "$host_bin" worker remove ana --data "$work"
 check "worker list" "sam" "$("$host_bin" worker list --data "$work")"
-check "no PIN in workers.json" "0" "$(grep -c 2468 "$work/workers.json" || true)"
+check "no PIN in workers.json" "0" "$(grep -c 246813 "$work/workers.json" || true)"
 check "workers.json mode" "600" "$(stat -c %a "$work/workers.json")"
 check "bad PIN refused" "1" "$(echo 12 | "$host_bin" worker add bob --data "$work" 2>/dev/null; echo $?)"
 
@@ -53,8 +53,8 @@ check "stored" 201 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-an
 check "no echo" '{"stored":true}' "$(cat "$work/body")"
 check "assisted needs worker" 401 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-and-family","version":1,"language":"en","assisted":true,"answers":{"overall":"good"}}' "$base/api/responses")"
 check "worker paths locked" 401 "$(code "$base/api/worker/contacts")"
-check "wrong PIN" 401 "$(code -X POST "${json[@]}" -d '{"name":"sam","pin":"0000"}' "$base/api/worker/login")"
-check "right PIN" 200 "$(code -c "$work/jar" -X POST "${json[@]}" -d '{"name":"sam","pin":"2468"}' "$base/api/worker/login")"
+check "wrong PIN" 401 "$(code -X POST "${json[@]}" -d '{"name":"sam","pin":"000000"}' "$base/api/worker/login")"
+check "right PIN" 200 "$(code -c "$work/jar" -X POST "${json[@]}" -d '{"name":"sam","pin":"246813"}' "$base/api/worker/login")"
 check "contact" 201 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{"person_ref":"P-9","contact_at":"2026-01-05T10:00:00Z","channel":"phone"}' "$base/api/worker/contacts")"
 check "contact worker" "sam" "$(jget "$work/body" contact.worker)"
 check "bad contact" 422 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{"person_ref":"P-9","contact_at":"soon","channel":"phone"}' "$base/api/worker/contacts")"
@@ -63,10 +63,10 @@ check "pending counted" "yes" "$( [ "$(jget "$work/body" pending)" -ge 2 ] && ec
 check "sync now" 202 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{}' "$base/api/worker/sync")"
 check "logout" 200 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{}' "$base/api/worker/logout")"
 check "locked again" 401 "$(code -b "$work/jar" "$base/api/worker/status")"
-for pin in 1111 2222; do code -X POST "${json[@]}" -d "{\"name\":\"sam\",\"pin\":\"$pin\"}" "$base/api/worker/login" >/dev/null; done
-check "lockout" 429 "$(code -D "$work/headers" -X POST "${json[@]}" -d '{"name":"sam","pin":"3333"}' "$base/api/worker/login")"
+for pin in 111111 222222; do code -X POST "${json[@]}" -d "{\"name\":\"sam\",\"pin\":\"$pin\"}" "$base/api/worker/login" >/dev/null; done
+check "lockout" 429 "$(code -D "$work/headers" -X POST "${json[@]}" -d '{"name":"sam","pin":"333333"}' "$base/api/worker/login")"
 check "Retry-After" "30" "$(tr -d '\r' <"$work/headers" | sed -n 's/^Retry-After: //Ip')"
-check "locked even with the right PIN" 429 "$(code -X POST "${json[@]}" -d '{"name":"sam","pin":"2468"}' "$base/api/worker/login")"
+check "locked even with the right PIN" 429 "$(code -X POST "${json[@]}" -d '{"name":"sam","pin":"246813"}' "$base/api/worker/login")"
 "$host_bin" dump --data "$work" >"$work/dump"
 check "one response" 1 "$(jget "$work/dump" responses.length)"
 check "mode self" "self" "$(jget "$work/dump" responses.0.mode)"

@@ -8,9 +8,10 @@ const {test, describe, before, after} = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
+const {execFileSync} = require('node:child_process');
 const {startHost, dump, launch, axeCheck, shots, request} = require('./harness.js');
 
-const PIN = '2468';
+const PIN = '246813';
 
 function today() {
 	const d = new Date();
@@ -401,6 +402,58 @@ describe('kiosk UI', () => {
 		await assertNoTrace(page, ['P-17', 'letter']);
 	});
 
+	test('a PIN shorter than 6 digits works, warns and can be changed', async () => {
+		// as an older agent stored it (workers.json is read on every entry)
+		execFileSync(process.env.UI_HOST, ['legacy-worker', 'lee', '--data', host.dir], {input: '4321\n'});
+		await open(page, host.url);
+		await page.getByRole('button', {name: 'Staff'}).click();
+		await page.getByLabel('Your worker name').fill('lee');
+		await page.getByLabel('PIN').fill('4321');
+		await page.getByRole('button', {name: 'Enter worker mode'}).click();
+		await page.locator('main h1', {hasText: 'Follow-ups due'}).waitFor();
+		const warning = page.getByRole('status').filter({hasText: 'Your PIN has fewer than 6 digits'});
+		await warning.waitFor();
+		await axeCheck(page, 'worker-pin-warning');
+		await page.getByRole('button', {name: 'Contacts'}).click(); // on every screen
+		await warning.waitFor();
+		await warning.getByRole('button', {name: 'Change PIN'}).click();
+		await page.locator('main h1', {hasText: 'Change PIN'}).waitFor();
+		// the new PIN twice, differently
+		await page.getByLabel('Current PIN').fill('4321');
+		await page.getByLabel('New PIN (6 to 12 digits)').fill('864209');
+		await page.getByLabel('New PIN again').fill('864200');
+		await page.getByRole('button', {name: 'Save new PIN'}).click();
+		await page.getByRole('alert').filter({hasText: 'The two new PINs are not the same.'}).waitFor();
+		// too short
+		await page.getByLabel('Current PIN').fill('4321');
+		await page.getByLabel('New PIN (6 to 12 digits)').fill('97531');
+		await page.getByLabel('New PIN again').fill('97531');
+		await page.getByRole('button', {name: 'Save new PIN'}).click();
+		await page.getByRole('alert').filter({hasText: 'a new PIN must be 6 to 12 digits'}).waitFor();
+		// the current PIN wrong
+		await page.getByLabel('Current PIN').fill('1234');
+		await page.getByLabel('New PIN (6 to 12 digits)').fill('864209');
+		await page.getByLabel('New PIN again').fill('864209');
+		await page.getByRole('button', {name: 'Save new PIN'}).click();
+		await page.getByRole('alert').filter({hasText: 'The current PIN is not right.'}).waitFor();
+		await page.getByLabel('Current PIN').fill('4321');
+		await page.getByLabel('New PIN (6 to 12 digits)').fill('864209');
+		await page.getByLabel('New PIN again').fill('864209');
+		await page.getByRole('button', {name: 'Save new PIN'}).click();
+		await page.getByRole('status').filter({hasText: 'Your PIN has been changed.'}).waitFor();
+		assert.strictEqual(await page.locator('#pin-warning').count(), 0);
+		await page.getByRole('button', {name: 'Lock'}).click();
+		await page.locator('main h1', {hasText: 'Welcome'}).waitFor();
+		await page.getByRole('button', {name: 'Staff'}).click();
+		await page.getByLabel('Your worker name').fill('lee');
+		await page.getByLabel('PIN').fill('864209');
+		await page.getByRole('button', {name: 'Enter worker mode'}).click();
+		await page.locator('main h1', {hasText: 'Follow-ups due'}).waitFor();
+		assert.strictEqual(await page.locator('#pin-warning').count(), 0, 'no warning with the new PIN');
+		await page.getByRole('button', {name: 'Lock'}).click();
+		await page.locator('main h1', {hasText: 'Welcome'}).waitFor();
+	});
+
 	test('the API refuses a foreign Host or Origin', async () => {
 		const p = host.port;
 		let r = await request(p, 'GET', '/api/kiosk', {Host: 'evil.example:' + p});
@@ -433,7 +486,7 @@ describe('kiosk UI timeouts and PIN lockout', () => {
 	let host, browser, page;
 
 	before(async () => {
-		host = await startHost({idle: 6, workerIdle: 6, workers: [{name: 'ana', pin: '13579'}]});
+		host = await startHost({idle: 6, workerIdle: 6, workers: [{name: 'ana', pin: '135790'}]});
 		browser = await launch();
 		page = await browser.context.newPage();
 	});
@@ -464,31 +517,31 @@ describe('kiosk UI timeouts and PIN lockout', () => {
 		await page.getByRole('button', {name: 'Staff'}).click();
 		for (let i = 0; i < 2; i++) {
 			await page.locator('#w-name').fill('ana');
-			await page.locator('#w-pin').fill('0000');
+			await page.locator('#w-pin').fill('000000');
 			await page.getByRole('button', {name: 'Enter worker mode'}).click();
 			await page.locator('#pin-error', {hasText: 'Wrong name or PIN.'}).waitFor();
 		}
-		await page.locator('#w-pin').fill('1111');
+		await page.locator('#w-pin').fill('111111');
 		await page.getByRole('button', {name: 'Enter worker mode'}).click();
 		await page.locator('#pin-error', {hasText: 'locked for 30 seconds'}).waitFor();
-		await page.locator('#w-pin').fill('13579'); // right PIN, but locked
+		await page.locator('#w-pin').fill('135790'); // right PIN, but locked
 		await page.getByRole('button', {name: 'Enter worker mode'}).click();
 		await page.locator('#pin-error', {hasText: 'try again in'}).waitFor();
 		assert.strictEqual(await page.locator('#w-pin').inputValue(), '', 'the PIN is not kept');
 		const guard = JSON.parse(fs.readFileSync(path.join(host.dir, 'pin-guard.json'), 'utf8'));
-		assert.strictEqual(guard.failures, 3);
-		// the next wrong PIN after the lock doubles it
-		fs.writeFileSync(path.join(host.dir, 'pin-guard.json'), JSON.stringify({failures: 3, locked_until_ms: 0}));
+		const ana = guard.names.find((n) => n.name === 'ana');
+		assert.strictEqual(ana.failures, 3);
+		assert.ok(ana.lock_ms > 0 && ana.lock_ms <= 30000, 'a duration, not a wall-clock time');
 	});
 
 	test('worker mode locks after its idle time', async () => {
 		// the guard is read at start: use the API on a fresh host instead
-		const h = await startHost({workerIdle: 4, workers: [{name: 'ana', pin: '13579'}]});
+		const h = await startHost({workerIdle: 4, workers: [{name: 'ana', pin: '135790'}]});
 		try {
 			await open(page, h.url);
 			await page.getByRole('button', {name: 'Staff'}).click();
 			await page.locator('#w-name').fill('ana');
-			await page.locator('#w-pin').fill('13579');
+			await page.locator('#w-pin').fill('135790');
 			await page.getByRole('button', {name: 'Enter worker mode'}).click();
 			await page.locator('main h1', {hasText: 'Follow-ups due'}).waitFor();
 			await page.getByRole('alertdialog').waitFor({timeout: 8000});

@@ -6,12 +6,25 @@
  *       prints "ui_host: listening on PORT" once serving; SIGTERM ends it.
  *       "Sync now" appends a line to DIR/sync-requests.
  *   ui_host worker add|remove|list ... (agent_cmd_worker)
+ *   ui_host legacy-worker NAME --data DIR   (PIN on stdin)
+ *       adds a worker as an older agent did, without the 6-digit rule,
+ *       so the tests can play a kiosk whose workers have short PINs.
+ *
+ * Test hook, in this program only: FIELDSYNC_TEST_CLOCK_SKEW_MS (signed,
+ * as for the agent) moves the wall clock (CLOCK_REALTIME and time()) of the
+ * whole process, as a kiosk whose system clock is wrong sees it; SIGUSR1
+ * puts it right (skew 0) and SIGUSR2 moves it a year ahead. The monotonic
+ * clocks are not touched.
  *   ui_host dump --data DIR
  *       {"responses": [...], "contacts": [...]} of the store, for checks. */
 #include <signal.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd_worker.h"
@@ -19,8 +32,81 @@
 #include "fieldsync/records.h"
 #include "fieldsync/store.h"
 #include "ui.h"
+#include "ui_file.h"
 
 static volatile sig_atomic_t stop;
+
+/* ---- the wall clock test hook (see the top) ---- */
+
+#define YEAR_MS (365LL * 24 * 3600 * 1000)
+static int64_t start_skew_ms;
+static volatile sig_atomic_t clock_fixed, years_ahead;
+
+static int64_t skew_ms(void)
+{
+	return (clock_fixed ? 0 : start_skew_ms) + (int64_t)years_ahead * YEAR_MS;
+}
+
+/* Replaces libc's for this program and the libraries it loads. */
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	long rc = syscall(SYS_clock_gettime, id, ts);
+
+	if (rc == 0 && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE)) {
+		int64_t ms = (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000 + skew_ms();
+
+		ts->tv_sec = (time_t)(ms / 1000);
+		ts->tv_nsec = (long)(ms % 1000) * 1000000;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+time_t time(time_t *out)
+{
+	struct timespec ts;
+	time_t t = clock_gettime(CLOCK_REALTIME, &ts) == 0 ? ts.tv_sec : (time_t)-1;
+
+	if (out != NULL)
+		*out = t;
+	return t;
+}
+
+static void on_clock_signal(int sig)
+{
+	if (sig == SIGUSR1) {
+		clock_fixed = 1;
+		years_ahead = 0;
+	} else {
+		years_ahead++;
+	}
+}
+
+/* A worker as agents before the 6-digit rule added one. */
+static int legacy_worker(const char *name, const char *dir)
+{
+	char pin[64] = "", hash[crypto_pwhash_STRBYTES];
+	fs_err err = {0, ""};
+	json_t *doc = NULL;
+	int rc;
+
+	if (fgets(pin, sizeof(pin), stdin) == NULL || sodium_init() < 0)
+		return fprintf(stderr, "ui_host: legacy-worker: no PIN on stdin\n"), 1;
+	pin[strcspn(pin, "\r\n")] = '\0';
+	if (crypto_pwhash_str(hash, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return fprintf(stderr, "ui_host: legacy-worker: cannot hash\n"), 1;
+	if (ui_file_read(&doc, dir, "workers.json", &err) != 0)
+		return fprintf(stderr, "ui_host: legacy-worker: %s\n", err.msg), 1;
+	if (doc == NULL)
+		doc = json_pack("{s:[]}", "workers");
+	json_array_append_new(json_object_get(doc, "workers"),
+			      json_pack("{s:s, s:s}", "name", name, "hash", hash));
+	rc = ui_file_write(dir, "workers.json", doc, &err);
+	json_decref(doc);
+	if (rc != 0)
+		return fprintf(stderr, "ui_host: legacy-worker: %s\n", err.msg), 1;
+	return 0;
+}
 
 static void on_signal(int sig)
 {
@@ -83,6 +169,10 @@ int main(int argc, char **argv)
 	fs_store *s = NULL;
 	fs_ui *ui = NULL;
 
+	if (getenv("FIELDSYNC_TEST_CLOCK_SKEW_MS") != NULL)
+		start_skew_ms = strtoll(getenv("FIELDSYNC_TEST_CLOCK_SKEW_MS"), NULL, 10);
+	if (argc == 5 && strcmp(argv[1], "legacy-worker") == 0 && strcmp(argv[3], "--data") == 0)
+		return legacy_worker(argv[2], argv[4]);
 	if (argc >= 2 && strcmp(argv[1], "worker") == 0)
 		return agent_cmd_worker(argc - 1, argv + 1, NULL);
 	if (argc == 4 && strcmp(argv[1], "dump") == 0 && strcmp(argv[2], "--data") == 0)
@@ -129,6 +219,8 @@ int main(int argc, char **argv)
 	o.sync_ctx = (void *)o.data_dir;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	signal(SIGUSR1, on_clock_signal);
+	signal(SIGUSR2, on_clock_signal);
 	if (fs_ui_start(&ui, &o, &err) != 0)
 		return die("ui", &err);
 	printf("ui_host: listening on %u\n", fs_ui_port(ui));

@@ -661,7 +661,8 @@
 				api('POST', '/api/worker/login', body).then(function (r) {
 					if (r.status === 200) {
 						name.value = '';
-						worker = {name: r.data.worker, idle_s: r.data.idle_s};
+						worker = {name: r.data.worker, idle_s: r.data.idle_s,
+							pinShort: r.data.pin_change_required === true, pinMin: r.data.pin_min_digits || 6};
 						workerHome('followups');
 						return;
 					}
@@ -701,7 +702,7 @@
 
 	var sections = [
 		['followups', 'Follow-ups due'], ['contacts', 'Contacts'], ['new', 'New contact'],
-		['assist', 'Help someone answer'], ['kiosk', 'Kiosk and sync']];
+		['assist', 'Help someone answer'], ['kiosk', 'Kiosk and sync'], ['pin', t('pin_change')]];
 
 	function workerHome(section, arg) {
 		setLanguage('en');
@@ -714,9 +715,67 @@
 			}).concat([el('button', {type: 'button', 'class': 'lock', onclick: lockWorker,
 				text: 'Lock'})]));
 		var body = el('section', {'class': 'worker-body', 'aria-live': 'polite'});
-		show([nav, body], 'Worker mode: ' + worker.name);
+		var parts = [nav];
+		/* A PIN set before the 6-digit rule: ask, on every screen, until changed. */
+		if (worker.pinShort && section !== 'pin')
+			parts.push(el('div', {'class': 'warning', role: 'status', id: 'pin-warning'}, [
+				el('p', {text: t('pin_short', {m: worker.pinMin})}),
+				el('button', {type: 'button', 'class': 'secondary', text: t('pin_change'),
+					onclick: function () { workerHome('pin'); }})]));
+		parts.push(body);
+		show(parts, 'Worker mode: ' + worker.name);
 		({followups: followups, contacts: contactList, 'new': contactForm, edit: contactForm,
-			assist: assistList, kiosk: kioskSettings})[section](body, arg);
+			assist: assistList, kiosk: kioskSettings, pin: changePin})[section](body, arg);
+	}
+
+	/* Change one's own PIN: the current one, then the new one twice. */
+	function changePin(body) {
+		heading(body, t('pin_change'));
+		var msg = el('p', {'class': 'error', id: 'pin-change-error', role: 'alert', hidden: true});
+		var done = el('p', {role: 'status', 'class': 'hint'});
+		function field(id, label) {
+			return [el('label', {'for': id, text: label}),
+				el('input', {id: id, type: 'password', inputmode: 'numeric', 'class': 'field short',
+					autocomplete: 'off', 'aria-describedby': 'pin-change-error'})];
+		}
+		var form = el('form', {autocomplete: 'off', novalidate: true, 'class': 'pin',
+			onsubmit: function (e) {
+				e.preventDefault();
+				var cur = document.getElementById('p-current'), nw = document.getElementById('p-new'),
+					again = document.getElementById('p-again');
+				var req = {current: cur.value, 'new': nw.value}, same = nw.value === again.value;
+				cur.value = nw.value = again.value = '';
+				done.textContent = '';
+				function fail(text) {
+					msg.hidden = false;
+					msg.textContent = text;
+					cur.focus();
+				}
+				if (!same)
+					return fail(t('pin_differ'));
+				api('POST', '/api/worker/pin', req).then(function (r) {
+					if (!need(r))
+						return;
+					if (r.status === 200) {
+						msg.hidden = true;
+						worker.pinShort = false;
+						workerHome('pin');
+						announce(t('pin_changed'));
+						var p = document.getElementById('pin-change-done');
+						if (p)
+							p.textContent = t('pin_changed');
+						return;
+					}
+					fail(r.status === 403 ? t('pin_wrong_current') : r.data.message);
+				});
+			}}, [].concat(field('p-current', t('pin_current')),
+			field('p-new', t('pin_new', {m: worker.pinMin || 6, max: 12})),
+			field('p-again', t('pin_again')), [msg,
+				el('div', {'class': 'nav start'}, [
+					el('button', {type: 'submit', 'class': 'primary', text: t('pin_save')})])]));
+		done.id = 'pin-change-done';
+		body.appendChild(form);
+		body.appendChild(done);
 	}
 
 	function heading(body, text) {

@@ -57,7 +57,16 @@
 				err_today: 'today',
 				err_length: 'Please use {n} characters or fewer.',
 				err_empty: 'Please write something, or leave this question empty.',
-				err_other: 'Please check this answer.'
+				err_other: 'Please check this answer.',
+				pin_short: 'Your PIN has fewer than {m} digits. Please change it now.',
+				pin_change: 'Change PIN',
+				pin_save: 'Save new PIN',
+				pin_current: 'Current PIN',
+				pin_new: 'New PIN ({m} to {max} digits)',
+				pin_again: 'New PIN again',
+				pin_differ: 'The two new PINs are not the same.',
+				pin_changed: 'Your PIN has been changed.',
+				pin_wrong_current: 'The current PIN is not right.'
 			},
 			cy: {
 				welcome: 'Croeso',
@@ -99,7 +108,16 @@
 				err_date_max: 'Dewiswch ddyddiad ar {d} neu cyn hynny.',
 				err_today: 'heddiw',
 				err_length: 'Defnyddiwch {n} nod neu lai.',
-				err_empty: 'Ysgrifennwch rywbeth, neu gadewch y cwestiwn hwn yn wag.'
+				err_empty: 'Ysgrifennwch rywbeth, neu gadewch y cwestiwn hwn yn wag.',
+				pin_short: 'Mae gan eich PIN lai na {m} digid. Newidiwch ef nawr, os gwelwch yn dda.',
+				pin_change: 'Newid PIN',
+				pin_save: 'Cadw’r PIN newydd',
+				pin_current: 'PIN presennol',
+				pin_new: 'PIN newydd ({m} i {max} digid)',
+				pin_again: 'PIN newydd eto',
+				pin_differ: 'Nid yw’r ddau PIN newydd yr un fath.',
+				pin_changed: 'Mae eich PIN wedi’i newid.',
+				pin_wrong_current: 'Nid yw’r PIN presennol yn gywir.'
 			},
 			ur: {
 				welcome: 'خوش آمدید',
@@ -141,7 +159,16 @@
 				err_date_max: 'براہ کرم {d} یا اس سے پہلے کی تاریخ چنیں۔',
 				err_today: 'آج',
 				err_length: 'براہ کرم {n} یا اس سے کم حروف استعمال کریں۔',
-				err_empty: 'براہ کرم کچھ لکھیں، یا یہ سوال خالی چھوڑ دیں۔'
+				err_empty: 'براہ کرم کچھ لکھیں، یا یہ سوال خالی چھوڑ دیں۔',
+				pin_short: 'آپ کے PIN میں {m} سے کم ہندسے ہیں۔ براہ کرم اسے ابھی تبدیل کریں۔',
+				pin_change: 'PIN تبدیل کریں',
+				pin_save: 'نیا PIN محفوظ کریں',
+				pin_current: 'موجودہ PIN',
+				pin_new: 'نیا PIN ({m} سے {max} ہندسے)',
+				pin_again: 'نیا PIN دوبارہ',
+				pin_differ: 'دونوں نئے PIN ایک جیسے نہیں ہیں۔',
+				pin_changed: 'آپ کا PIN تبدیل کر دیا گیا ہے۔',
+				pin_wrong_current: 'موجودہ PIN درست نہیں ہے۔'
 			}
 		}
 	};
