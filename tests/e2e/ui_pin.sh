@@ -31,7 +31,7 @@ YEAR_MS=31536000000
 # serve DIR [VAR=VALUE...]: start ui_host on DIR; sets $base and $hpid.
 serve() {
 	local dir=$1; shift
-	mkdir -p "$dir"
+	mkdir -p -m 700 "$dir"
 	rm -f "$dir/out" # not the line of an earlier start
 	env "$@" "$host_bin" serve --data "$dir" --listen 127.0.0.1:0 >"$dir/out" &
 	hpid=$!
@@ -58,7 +58,7 @@ add() { echo "$3" | "$host_bin" worker add "$2" --data "$1"; }
 
 # ---- 1. six digits for new PINs; older short PINs work, with a warning ----
 d1=$work/k1
-mkdir -p "$d1"
+mkdir -p -m 700 "$d1"
 check "5-digit PIN refused for a new worker" 1 "$(echo 12345 | "$host_bin" worker add bob --data "$d1" 2>"$work/err"; echo $?)"
 check "the message says 6" 1 "$(grep -c '6 to 12 digits' "$work/err")"
 add "$d1" sam 246813
@@ -103,7 +103,7 @@ check "no PIN or wall-clock deadline saved" 0 "$(grep -cE '246813|135790|locked_
 
 # ---- 4. unknown name vs wrong PIN: the same time ----
 d2=$work/k2
-mkdir -p "$d2"
+mkdir -p -m 700 "$d2"
 for i in 0 1 2 3 4; do add "$d2" "t$i" "24681$i"; done
 serve "$d2"
 b2=$base
@@ -135,7 +135,7 @@ halt "$hpid"
 
 # ---- 6. the wall clock does not drive the lockout ----
 d3=$work/k3
-mkdir -p "$d3"
+mkdir -p -m 700 "$d3"
 add "$d3" sam 246813
 add "$d3" ana 135790
 serve "$d3" FIELDSYNC_TEST_CLOCK_SKEW_MS=$YEAR_MS # the clock a year ahead
@@ -152,7 +152,7 @@ check "a restart keeps the lock" 429 "$(login "$b3" sam 246813)"
 check_le "for at most 30 s" 30 "$(retry_after)"
 t_sam=$(date +%s)
 d3b=$work/k3b
-mkdir -p "$d3b"
+mkdir -p -m 700 "$d3b"
 add "$d3b" ana 135790
 serve "$d3b"
 for guess in 000001 000002 000003; do login "$base" ana $guess >/dev/null; done
@@ -164,7 +164,7 @@ halt "$hpid"
 
 # ---- 7. a saved lockout is capped on load ----
 d4=$work/k4
-mkdir -p "$d4"
+mkdir -p -m 700 "$d4"
 add "$d4" sam 246813
 add "$d4" ana 135790
 cat >"$d4/pin-guard.json" <<EOF
@@ -178,7 +178,7 @@ check_le "capped at 600 s" 600 "$(retry_after)"
 check "other names unaffected" 200 "$(login "$base" ana 135790)"
 halt "$hpid"
 d5=$work/k5
-mkdir -p "$d5"
+mkdir -p -m 700 "$d5"
 add "$d5" sam 246813
 echo "{\"failures\": 7, \"locked_until_ms\": $(( $(date +%s%3N) + YEAR_MS ))}" >"$d5/pin-guard.json"
 serve "$d5"
@@ -186,7 +186,7 @@ check "old-format lock a year ahead" 429 "$(login "$base" sam 246813)"
 check_le "capped at 600 s" 600 "$(retry_after)"
 halt "$hpid"
 d6=$work/k6
-mkdir -p "$d6"
+mkdir -p -m 700 "$d6"
 add "$d6" sam 246813
 echo "{\"failures\": 7, \"locked_until_ms\": $(( $(date +%s%3N) - 1000 ))}" >"$d6/pin-guard.json"
 serve "$d6"
