@@ -684,12 +684,20 @@ static void publish(world *w, int version)
 	json_decref(doc);
 }
 
-static json_t *response_body(world *w, int version)
+/* Dated by kiosk k's clock, as a kiosk does: submitted now, started up to
+ * a minute before (not drawn from the schedule's generator, so schedules
+ * stay as they were). */
+static json_t *response_body(world *w, int version, int k)
 {
 	static const char *const comments[] = {"Friendly staff", "Too long a wait", "Fine"};
 	rng *r = &w->rng;
 	int assisted = rng_percent(r, 40);
 	json_t *answers = json_pack("{s:i}", "overall", 1 + (int)rng_below(r, 5));
+	uint64_t now = fs_store_now_ms(w->store[k]);
+	char started[FS_TIMESTAMP_LEN + 1], submitted[FS_TIMESTAMP_LEN + 1];
+
+	fs_timestamp_format(submitted, now);
+	fs_timestamp_format(started, now - (uint64_t)(w->nresponses * 7919 % 60) * 1000u);
 
 	if (version >= 2 && rng_percent(r, 70)) {
 		int before = rng_percent(r, 50);
@@ -704,8 +712,8 @@ static json_t *response_body(world *w, int version)
 	return json_pack(
 	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:s*}", "questionnaire", "visit-feedback",
 	    "version", version, "language", rng_percent(r, 70) ? "en" : "cy", "mode",
-	    assisted ? "assisted" : "self", "started_at", "2026-11-27T10:00:00Z", "submitted_at",
-	    "2026-11-27T10:04:00Z", "answers", answers, "worker", assisted ? "w-amina" : NULL);
+	    assisted ? "assisted" : "self", "started_at", started, "submitted_at", submitted,
+	    "answers", answers, "worker", assisted ? "w-amina" : NULL);
 }
 
 static void add_response(world *w, int k)
@@ -726,7 +734,7 @@ static void add_response(world *w, int k)
 	json_decref(doc);
 	if (v < 1)
 		return;
-	body = response_body(w, v);
+	body = response_body(w, v, k);
 	rec = &w->responses[w->nresponses];
 	if (api(w, fs_response_add(w->store[k], rec->id, body, &e), &e, "add response", k) != 0) {
 		json_decref(body);

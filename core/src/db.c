@@ -1,5 +1,7 @@
 #include "db.h"
 
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +53,26 @@ const char *const fs_db_sql[FS_STMT_COUNT] = {
 		"winner_hlc, winner_site, loser_value, loser_hlc, loser_site, hlc, site, seq) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
 		"ON CONFLICT (id) DO NOTHING",
+	/* A row this store detects, or one its trusted upstream sends, takes
+	 * the place of a row of the same id detected elsewhere; a row detected
+	 * by the same site is kept as it was. */
+	[FS_STMT_CONFLICT_REPLACE] =
+		"INSERT INTO conflicts (id, record_table, record_id, region, field, winner_value, "
+		"winner_hlc, winner_site, loser_value, loser_hlc, loser_site, hlc, site, seq) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+		"ON CONFLICT (id) DO UPDATE SET record_table = excluded.record_table, "
+		"record_id = excluded.record_id, region = excluded.region, field = excluded.field, "
+		"winner_value = excluded.winner_value, winner_hlc = excluded.winner_hlc, "
+		"winner_site = excluded.winner_site, loser_value = excluded.loser_value, "
+		"loser_hlc = excluded.loser_hlc, loser_site = excluded.loser_site, "
+		"hlc = excluded.hlc, site = excluded.site, seq = excluded.seq "
+		"WHERE conflicts.site <> excluded.site",
+	[FS_STMT_FIELD_VERSION_ADD] =
+		"INSERT INTO contact_field_versions (contact_id, field, hlc, site, value_hash) "
+		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (contact_id, field, hlc, site) DO NOTHING",
+	[FS_STMT_FIELD_VERSION_GET] =
+		"SELECT value_hash FROM contact_field_versions WHERE contact_id = ?1 AND field = ?2 "
+		"AND hlc = ?3 AND site = ?4",
 	[FS_STMT_QUARANTINE_INSERT] =
 		"INSERT INTO quarantine (received_hlc, from_site, record_table, record_id, reason, "
 		"change) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -422,10 +444,12 @@ static int bind_side(sqlite3_stmt *st, int i, const json_t *side, char **text)
 	return 0;
 }
 
-int fs_db_conflict_insert(fs_store *s, int *inserted, const char *id, const char *region,
-			  const json_t *body, fs_hlc hlc, const char *site, int64_t seq, fs_err *err)
+int fs_db_conflict_insert(fs_store *s, int *inserted, int replace, const char *id,
+			  const char *region, const json_t *body, fs_hlc hlc, const char *site,
+			  int64_t seq, fs_err *err)
 {
-	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_CONFLICT_INSERT, err);
+	sqlite3_stmt *st =
+		fs_store_stmt(s, replace ? FS_STMT_CONFLICT_REPLACE : FS_STMT_CONFLICT_INSERT, err);
 	char *wv = NULL, *lv = NULL;
 	int rc;
 
@@ -609,4 +633,193 @@ int fs_db_restamp_own(fs_store *s, fs_hlc limit, long *count, fs_err *err)
 		sqlite3_finalize(upd);
 	}
 	return rc;
+}
+
+/* BLAKE2b-128 of a value's canonical JSON text. */
+static void value_hash(unsigned char out[FS_DB_VALUE_HASH_LEN], const char *value)
+{
+	crypto_generichash(out, FS_DB_VALUE_HASH_LEN, (const unsigned char *)value, strlen(value),
+			   NULL, 0);
+}
+
+int fs_db_field_version_add(fs_store *s, const char *contact_id, const char *field,
+			    const char *value, fs_hlc hlc, const char *site, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_FIELD_VERSION_ADD, err);
+	unsigned char h[FS_DB_VALUE_HASH_LEN];
+
+	if (st == NULL)
+		return FS_EGENERIC;
+	value_hash(h, value);
+	sqlite3_bind_text(st, 1, contact_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 4, site, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, h, sizeof(h), SQLITE_TRANSIENT);
+	return step_done(s, st, "write field version", err);
+}
+
+int fs_db_field_version_held(fs_store *s, int *held, const char *contact_id, const char *field,
+			     const char *value, fs_hlc hlc, const char *site, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_FIELD_VERSION_GET, err);
+	unsigned char h[FS_DB_VALUE_HASH_LEN];
+	int rc;
+
+	*held = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	value_hash(h, value);
+	sqlite3_bind_text(st, 1, contact_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 4, site, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*held = sqlite3_column_bytes(st, 0) == (int)sizeof(h) &&
+			memcmp(sqlite3_column_blob(st, 0), h, sizeof(h)) == 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fs_store_sqlite_err(s, err, "read field version");
+	return 0;
+}
+
+/* One-off statement with text/integer parameters: "t" binds a string, "i"
+ * an int64 (passed as long long). Steps to completion. */
+static int exec_params(fs_store *s, const char *what, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return FS_EGENERIC;
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		if (types[i] == 't')
+			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int64(st, i + 1, (sqlite3_int64)va_arg(ap, long long));
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	(void)what;
+	return rc == SQLITE_DONE ? 0 : FS_EGENERIC;
+}
+
+int fs_db_response_claim_add(fs_store *s, const char *id, const char *site, fs_hlc hlc,
+			     fs_err *err)
+{
+	if (exec_params(s, "claim",
+			"INSERT INTO response_tombstone_claims (id, site, hlc) VALUES (?1, ?2, ?3) "
+			"ON CONFLICT (id, site) DO UPDATE SET hlc = excluded.hlc "
+			"WHERE excluded.hlc > response_tombstone_claims.hlc",
+			"tti", id, site, (long long)hlc) != 0)
+		return fs_store_sqlite_err(s, err, "write tombstone claim");
+	return 0;
+}
+
+int fs_db_response_claims(fs_store *s, json_t **out, const char *id, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	int rc;
+
+	*out = NULL;
+	if (arr == NULL)
+		return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT site, hlc FROM response_tombstone_claims WHERE id = ?1 "
+			       "ORDER BY site",
+			       -1, &st, NULL) != SQLITE_OK) {
+		json_decref(arr);
+		return fs_store_sqlite_err(s, err, "read tombstone claims");
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(arr, json_pack("[s, I]", sqlite3_column_text(st, 0),
+							 (json_int_t)sqlite3_column_int64(st, 1))) !=
+		    0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return fs_err_set(err, FS_EGENERIC, "store: read tombstone claims failed");
+	}
+	*out = arr;
+	return 0;
+}
+
+int fs_db_response_claims_clear(fs_store *s, const char *id, fs_err *err)
+{
+	if (exec_params(s, "claims", "DELETE FROM response_tombstone_claims WHERE id = ?1", "t",
+			id) != 0)
+		return fs_store_sqlite_err(s, err, "clear tombstone claims");
+	return 0;
+}
+
+int fs_db_response_replace(fs_store *s, const char *id, const json_t *body, fs_hlc hlc,
+			   const char *site, int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char *answers = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "UPDATE responses SET questionnaire_id = ?2, questionnaire_version = ?3, "
+			       "started_at = ?4, submitted_at = ?5, language = ?6, mode = ?7, "
+			       "worker = ?8, answers = ?9, deleted = ?10, hlc = ?11, site = ?12, "
+			       "seq = ?13 WHERE id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fs_store_sqlite_err(s, err, "replace response");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (body != NULL) {
+		answers = json_dumps(json_object_get(body, "answers"),
+				     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		if (answers == NULL) {
+			sqlite3_finalize(st);
+			return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+		}
+		bind_opt_text(st, 2, json_object_get(body, "questionnaire"));
+		sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(body, "version")));
+		bind_opt_text(st, 4, json_object_get(body, "started_at"));
+		bind_opt_text(st, 5, json_object_get(body, "submitted_at"));
+		bind_opt_text(st, 6, json_object_get(body, "language"));
+		bind_opt_text(st, 7, json_object_get(body, "mode"));
+		bind_opt_text(st, 8, json_object_get(body, "worker"));
+		sqlite3_bind_text(st, 9, answers, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int(st, 10, body == NULL);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 12, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, seq);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs_store_sqlite_err(s, err, "replace response");
+	sqlite3_finalize(st);
+	free(answers);
+	return rc;
+}
+
+int fs_db_questionnaire_hlc(fs_store *s, fs_hlc *out, const char *id, int64_t version,
+			    fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = 0;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT hlc FROM questionnaires WHERE id = ?1 AND version = ?2", -1,
+			       &st, NULL) != SQLITE_OK)
+		return fs_store_sqlite_err(s, err, "read questionnaire");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = (fs_hlc)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? FS_ENOTFOUND : fs_store_sqlite_err(s, err, "read questionnaire");
 }

@@ -63,9 +63,39 @@ int fs_db_questionnaire_get(fs_store *s, char **doc_text, int *deleted, const ch
 int fs_db_questionnaire_delete(fs_store *s, int *changed, const char *id, int64_t version,
 			       fs_hlc hlc, const char *site, int64_t seq, fs_err *err);
 
-/* Conflict body as in the change set (borrowed). Insert-or-ignore. */
-int fs_db_conflict_insert(fs_store *s, int *inserted, const char *id, const char *region,
-			  const json_t *body, fs_hlc hlc, const char *site, int64_t seq, fs_err *err);
+/* Conflict body as in the change set (borrowed). replace 0: insert or keep
+ * the stored row; replace 1: a stored row of the same id detected by
+ * another site than site is replaced. *inserted: a row was added or
+ * replaced. */
+int fs_db_conflict_insert(fs_store *s, int *inserted, int replace, const char *id,
+			  const char *region, const json_t *body, fs_hlc hlc, const char *site,
+			  int64_t seq, fs_err *err);
+
+/* Contact-field values this store held and replaced (value: canonical
+ * JSON text; kept as a hash). add: note one before it is replaced. held:
+ * *held is 1 when exactly that (hlc, site, value) was noted. */
+#define FS_DB_VALUE_HASH_LEN 16
+int fs_db_field_version_add(fs_store *s, const char *contact_id, const char *field,
+			    const char *value, fs_hlc hlc, const char *site, fs_err *err);
+int fs_db_field_version_held(fs_store *s, int *held, const char *contact_id, const char *field,
+			     const char *value, fs_hlc hlc, const char *site, fs_err *err);
+
+/* Tombstones of responses received before the response (merge.c): add one
+ * per (id, site), keeping the greatest hlc; *out is an array of
+ * [site, hlc] (new reference, empty when none); clear drops them all. */
+int fs_db_response_claim_add(fs_store *s, const char *id, const char *site, fs_hlc hlc,
+			     fs_err *err);
+int fs_db_response_claims(fs_store *s, json_t **out, const char *id, fs_err *err);
+int fs_db_response_claims_clear(fs_store *s, const char *id, fs_err *err);
+/* Overwrite a stored response row: with body (borrowed), or a tombstone
+ * when body is NULL. */
+int fs_db_response_replace(fs_store *s, const char *id, const json_t *body, fs_hlc hlc,
+			   const char *site, int64_t seq, fs_err *err);
+
+/* The hlc of a stored questionnaire version (when it was published, by the
+ * publisher's clock); FS_ENOTFOUND when absent. */
+int fs_db_questionnaire_hlc(fs_store *s, fs_hlc *out, const char *id, int64_t version,
+			    fs_err *err);
 
 int fs_db_quarantine_insert(fs_store *s, const char *from_site, const char *table,
 			    const char *record_id, const char *reason, const char *change_json,
