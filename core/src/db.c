@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldsync/records.h"
+
 #define SITE_FILTER "(?2 IS NULL OR site = ?2) AND (?3 IS NULL OR site <> ?3)"
 
 const char *const fs_db_sql[FS_STMT_COUNT] = {
@@ -822,4 +824,86 @@ int fs_db_questionnaire_hlc(fs_store *s, fs_hlc *out, const char *id, int64_t ve
 	if (rc == SQLITE_ROW)
 		return 0;
 	return rc == SQLITE_DONE ? FS_ENOTFOUND : fs_store_sqlite_err(s, err, "read questionnaire");
+}
+
+/* ts moved by delta_ms, into out; 0 or FS_EINVAL. */
+static int shift_time(char out[FS_TIMESTAMP_LEN + 1], const unsigned char *ts, int64_t delta_ms)
+{
+	uint64_t t;
+	int64_t v;
+
+	if (ts == NULL || fs_timestamp_to_ms((const char *)ts, &t) != 0)
+		return FS_EINVAL;
+	v = (int64_t)t + delta_ms;
+	fs_timestamp_format(out, v < 0 ? 0 : (uint64_t)v);
+	return 0;
+}
+
+int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms, long *count,
+			       fs_err *err)
+{
+	typedef struct redate {
+		sqlite3_int64 rowid;
+		char started[FS_TIMESTAMP_LEN + 1], submitted[FS_TIMESTAMP_LEN + 1];
+	} redate;
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	redate *list = NULL, *grown;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	*count = 0;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT rowid, started_at, submitted_at FROM responses WHERE site = ?1 "
+			       "AND deleted = 0 AND submitted_at > ?2 AND seq > "
+			       "(SELECT coalesce(max(push_cursor), 0) FROM peers)",
+			       -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+			       "UPDATE responses SET started_at = ?1, submitted_at = ?2, seq = ?3 "
+			       "WHERE rowid = ?4",
+			       -1, &upd, NULL) != SQLITE_OK) {
+		rc = fs_store_sqlite_err(s, err, "re-date responses");
+		goto cleanup;
+	}
+	sqlite3_bind_text(sel, 1, s->site, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sel, 2, after, -1, SQLITE_STATIC);
+	/* Read first, then write: the update moves rows in the seq index the
+	 * scan may be using. */
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(list, cap * sizeof(*list));
+			if (grown == NULL) {
+				rc = fs_err_set(err, FS_ENOMEM, "re-date responses: out of memory");
+				goto cleanup;
+			}
+			list = grown;
+		}
+		list[n].rowid = sqlite3_column_int64(sel, 0);
+		if (shift_time(list[n].started, sqlite3_column_text(sel, 1), delta_ms) == 0 &&
+		    shift_time(list[n].submitted, sqlite3_column_text(sel, 2), delta_ms) == 0)
+			n++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = fs_store_sqlite_err(s, err, "re-date responses");
+		goto cleanup;
+	}
+	rc = 0;
+	sqlite3_reset(sel);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_text(upd, 1, list[i].started, -1, SQLITE_STATIC);
+		sqlite3_bind_text(upd, 2, list[i].submitted, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 3, fs_txn_next_seq(s));
+		sqlite3_bind_int64(upd, 4, list[i].rowid);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			rc = fs_store_sqlite_err(s, err, "re-date responses");
+			break;
+		}
+		sqlite3_reset(upd);
+		(*count)++;
+	}
+cleanup:
+	free(list);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return rc;
 }

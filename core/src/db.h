@@ -114,5 +114,10 @@ int fs_db_device_synced(fs_store *s, const char *site, uint64_t now_ms, fs_err *
  * re-stamping of this site's own rows above limit. Inside a transaction. */
 int fs_db_max_hlc(fs_store *s, fs_hlc limit, fs_hlc *out, fs_err *err);
 int fs_db_restamp_own(fs_store *s, fs_hlc limit, long *count, fs_err *err);
+/* Shift started_at and submitted_at by delta_ms (whole seconds) for this
+ * site's own responses submitted after the timestamp after and beyond
+ * every peer's push cursor (acknowledged by nobody); new seq each. */
+int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms, long *count,
+			       fs_err *err);
 
 #endif

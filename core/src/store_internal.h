@@ -43,6 +43,15 @@ struct fs_store {
 	fs_wallclock_fn wallclock;
 	void *wallclock_ctx;
 	int64_t offset_ms;   /* persisted in meta "clock_offset_ms" */
+	/* The boot clock: mode 0 the system's, 1 boottime(), 2 none. */
+	int boottime_mode;
+	fs_boottime_fn boottime;
+	void *boottime_ctx;
+	/* Wall and boot clocks when the offset was learned (meta
+	 * "clock_anchor"); has_anchor 0 when not noted (older stores). */
+	int has_anchor;
+	int64_t anchor_wall_ms;
+	uint64_t anchor_boot_ms, anchor_boot_id;
 	/* Transaction state, valid between fs_txn_begin and commit/rollback. */
 	int in_txn;
 	int64_t txn_seq;     /* last seq used */
