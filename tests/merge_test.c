@@ -875,6 +875,41 @@ static void corrected_kiosk_redates_and_drops_stale_offset(void)
 	net_close(&n);
 }
 
+/* The kiosk made a response while three years ahead, then its clock was
+ * set right before it could sync: the correction explains nothing, so the
+ * response is dated at the hub's time, and the kiosk is not stuck behind
+ * a 409 for good. */
+static void response_dated_ahead_by_a_clock_since_fixed_is_not_stuck(void)
+{
+	net n;
+	test_clock wrong = {0};
+	fs_store *k;
+	json_t *b;
+	char id[FS_UUID_LEN + 1];
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	wrong.ms = n.clk.ms;
+	k = test_store(dir, "k-fixed", "north", &wrong);
+	CHECK(test_sync(k, n.hub, NULL) == 0);
+	wrong.ms += 3ull * 365 * 24 * 3600 * 1000;
+	b = response_at(fs_store_now_ms(k) - 45000, fs_store_now_ms(k));
+	CHECK(fs_response_add(k, id, b, NULL) == 0);
+	json_decref(b);
+	wrong.ms = n.clk.ms + 1000;
+	CHECK(test_sync(k, n.hub, NULL) == FS_ECLOCK);
+	CHECK(fs_store_clock_adjust(k, n.clk.ms, FS_SYNC_MAX_FUTURE_MS, NULL, NULL) == 0);
+	CHECK_MSG(test_sync(k, n.hub, &e) == 0, "%s", e.msg);
+	CHECK(ms_apart(submitted_ms(n.hub, id), n.clk.ms) <= 1000);
+	CHECK(fs_response_get(n.hub, &b, id, NULL) == 0);
+	CHECK(fs_timestamp_to_ms(json_string_value(json_object_get(b, "started_at")), &wrong.ms) ==
+	      0);
+	CHECK(ms_apart(wrong.ms, n.clk.ms - 45000) <= 1000); /* the time taken is kept */
+	json_decref(b);
+	fs_store_close(k);
+	net_close(&n);
+}
+
 int main(void)
 {
 	test_tmpdir(dir);
@@ -896,6 +931,7 @@ int main(void)
 	RUN(owner_advance_tombstone_stands_beside_forged_one);
 	RUN(response_times_follow_the_clock_rule);
 	RUN(corrected_kiosk_redates_and_drops_stale_offset);
+	RUN(response_dated_ahead_by_a_clock_since_fixed_is_not_stuck);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

@@ -804,50 +804,42 @@ int fs_db_response_replace(fs_store *s, const char *id, const json_t *body, fs_h
 	return rc;
 }
 
-int fs_db_questionnaire_hlc(fs_store *s, fs_hlc *out, const char *id, int64_t version,
-			    fs_err *err)
+/* A response's times moved by delta_ms; when even then submitted would be
+ * after latest_ms (the clock had been set right before the correction, so
+ * the offset does not explain the date), submitted becomes latest_ms: it
+ * happened no later than that. The time between start and submission is
+ * kept. 0 or FS_EINVAL. */
+static int redate(char started[FS_TIMESTAMP_LEN + 1], char submitted[FS_TIMESTAMP_LEN + 1],
+		  const unsigned char *old_started, const unsigned char *old_submitted,
+		  int64_t delta_ms, uint64_t latest_ms)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	uint64_t a, b;
+	int64_t sub, took;
 
-	*out = 0;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT hlc FROM questionnaires WHERE id = ?1 AND version = ?2", -1,
-			       &st, NULL) != SQLITE_OK)
-		return fs_store_sqlite_err(s, err, "read questionnaire");
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = (fs_hlc)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? FS_ENOTFOUND : fs_store_sqlite_err(s, err, "read questionnaire");
-}
-
-/* ts moved by delta_ms, into out; 0 or FS_EINVAL. */
-static int shift_time(char out[FS_TIMESTAMP_LEN + 1], const unsigned char *ts, int64_t delta_ms)
-{
-	uint64_t t;
-	int64_t v;
-
-	if (ts == NULL || fs_timestamp_to_ms((const char *)ts, &t) != 0)
+	if (old_started == NULL || old_submitted == NULL ||
+	    fs_timestamp_to_ms((const char *)old_started, &a) != 0 ||
+	    fs_timestamp_to_ms((const char *)old_submitted, &b) != 0)
 		return FS_EINVAL;
-	v = (int64_t)t + delta_ms;
-	fs_timestamp_format(out, v < 0 ? 0 : (uint64_t)v);
+	took = b >= a ? (int64_t)(b - a) : 0;
+	sub = (int64_t)b + delta_ms;
+	if (sub > (int64_t)latest_ms)
+		sub = (int64_t)latest_ms;
+	if (sub < took)
+		sub = took;
+	fs_timestamp_format(submitted, (uint64_t)sub);
+	fs_timestamp_format(started, (uint64_t)(sub - took));
 	return 0;
 }
 
-int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms, long *count,
-			       fs_err *err)
+int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms,
+			       uint64_t latest_ms, long *count, fs_err *err)
 {
-	typedef struct redate {
+	typedef struct redate_row {
 		sqlite3_int64 rowid;
 		char started[FS_TIMESTAMP_LEN + 1], submitted[FS_TIMESTAMP_LEN + 1];
-	} redate;
+	} redate_row;
 	sqlite3_stmt *sel = NULL, *upd = NULL;
-	redate *list = NULL, *grown;
+	redate_row *list = NULL, *grown;
 	size_t n = 0, cap = 0, i;
 	int rc = 0;
 
@@ -879,8 +871,8 @@ int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms,
 			list = grown;
 		}
 		list[n].rowid = sqlite3_column_int64(sel, 0);
-		if (shift_time(list[n].started, sqlite3_column_text(sel, 1), delta_ms) == 0 &&
-		    shift_time(list[n].submitted, sqlite3_column_text(sel, 2), delta_ms) == 0)
+		if (redate(list[n].started, list[n].submitted, sqlite3_column_text(sel, 1),
+			   sqlite3_column_text(sel, 2), delta_ms, latest_ms) == 0)
 			n++;
 	}
 	if (rc != SQLITE_DONE) {

@@ -92,11 +92,6 @@ int fs_db_response_claims_clear(fs_store *s, const char *id, fs_err *err);
 int fs_db_response_replace(fs_store *s, const char *id, const json_t *body, fs_hlc hlc,
 			   const char *site, int64_t seq, fs_err *err);
 
-/* The hlc of a stored questionnaire version (when it was published, by the
- * publisher's clock); FS_ENOTFOUND when absent. */
-int fs_db_questionnaire_hlc(fs_store *s, fs_hlc *out, const char *id, int64_t version,
-			    fs_err *err);
-
 int fs_db_quarantine_insert(fs_store *s, const char *from_site, const char *table,
 			    const char *record_id, const char *reason, const char *change_json,
 			    fs_hlc received, fs_err *err);
@@ -114,10 +109,11 @@ int fs_db_device_synced(fs_store *s, const char *site, uint64_t now_ms, fs_err *
  * re-stamping of this site's own rows above limit. Inside a transaction. */
 int fs_db_max_hlc(fs_store *s, fs_hlc limit, fs_hlc *out, fs_err *err);
 int fs_db_restamp_own(fs_store *s, fs_hlc limit, long *count, fs_err *err);
-/* Shift started_at and submitted_at by delta_ms (whole seconds) for this
+/* Shift started_at and submitted_at by delta_ms (whole seconds), but
+ * submitted to no later than latest_ms (keeping the time taken), for this
  * site's own responses submitted after the timestamp after and beyond
  * every peer's push cursor (acknowledged by nobody); new seq each. */
-int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms, long *count,
-			       fs_err *err);
+int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms,
+			       uint64_t latest_ms, long *count, fs_err *err);
 
 #endif

@@ -114,37 +114,26 @@ static int response_same(const json_t *a, const json_t *b)
 }
 
 /* The clock rule for a response's own times, at a hub (max_future_ms
- * set): a response cannot be started or submitted before its questionnaire
- * version was published here, less the clock allowance. Returns 1 with
- * rerr set when it was (the sender's clock was behind), 0, or an error. */
-static int check_response_floor(merge_ctx *m, const fs_change *c, fs_err *rerr, fs_err *err)
+ * set): none before FS_RESPONSE_EPOCH_MS, when no fieldsync kiosk existed
+ * (a Pi without a real-time clock that never learned the time dates from
+ * 1970). Returns 1 with rerr set when one is, else 0. */
+static int check_response_floor(const fs_change *c, fs_err *rerr)
 {
 	static const char *const keys[] = {"started_at", "submitted_at"};
-	const char *qid = json_string_value(json_object_get(c->value, "questionnaire"));
-	int64_t version = json_integer_value(json_object_get(c->value, "version"));
-	uint64_t published, floor, t;
 	char when[FS_TIMESTAMP_LEN + 1];
-	fs_hlc h = 0;
+	uint64_t t;
 	size_t i;
-	int rc;
 
-	rc = fs_db_questionnaire_hlc(m->s, &h, qid, version, err);
-	if (rc == FS_ENOTFOUND)
-		return 0;
-	if (rc != 0)
-		return rc;
-	published = fs_hlc_ms(h);
-	floor = published > m->opts->max_future_ms ? published - m->opts->max_future_ms : 0;
 	for (i = 0; i < 2; i++) {
 		if (fs_timestamp_to_ms(json_string_value(json_object_get(c->value, keys[i])), &t) !=
 			    0 ||
-		    t >= floor)
+		    t >= FS_RESPONSE_EPOCH_MS)
 			continue;
-		fs_timestamp_format(when, published);
+		fs_timestamp_format(when, FS_RESPONSE_EPOCH_MS);
 		fs_err_set(rerr, FS_ECLOCK,
-			   "response %s: %s is before questionnaire %s version %lld was "
-			   "published (%s); the sending site's clock was behind",
-			   c->id, keys[i], qid, (long long)version, when);
+			   "response %s: %s is before %s, when no fieldsync kiosk existed; the "
+			   "sending site's clock was wrong",
+			   c->id, keys[i], when);
 		return 1;
 	}
 	return 0;
@@ -279,13 +268,8 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 			   (long long)json_integer_value(json_object_get(c->value, "version")));
 		return quarantine(m, c, rerr.msg, err);
 	}
-	if (m->opts->max_future_ms) {
-		rc = check_response_floor(m, c, &rerr, err);
-		if (rc < 0)
-			return rc;
-		if (rc > 0)
-			return quarantine(m, c, rerr.msg, err);
-	}
+	if (m->opts->max_future_ms && check_response_floor(c, &rerr) != 0)
+		return quarantine(m, c, rerr.msg, err);
 	memcpy(today, json_string_value(json_object_get(c->value, "submitted_at")), 10);
 	today[10] = '\0';
 	if (fs_answers_validate(doc, json_object_get(c->value, "answers"), today, NULL, &rerr) !=

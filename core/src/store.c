@@ -577,10 +577,11 @@ int fs_store_clock_adjust(fs_store *s, uint64_t trusted_ms, uint64_t max_future_
 	if (rc == 0)
 		rc = clock_load(s, err);
 	/* Responses dated by the wrong clock and not yet taken by anyone say
-	 * when they really happened: shifted by the correction. */
+	 * when they really happened: shifted by the correction (and never
+	 * after the trusted time). */
 	if (rc == 0)
 		rc = fs_db_redate_own_responses(s, limit_text, (int64_t)trusted_ms - before,
-						&redated, err);
+						trusted_ms, &redated, err);
 	if (rc == 0 && s->txn_hlc > limit) {
 		/* Everything we hold is at or below limit except our own
 		 * unacknowledged writes, which are re-stamped above it. */

@@ -99,7 +99,9 @@ int64_t fs_store_clock_offset(const fs_store *s);
  *  - this site's own responses that no peer acknowledged and that were
  *    submitted beyond trusted_ms + max_future_ms / 2 are re-dated: their
  *    started_at and submitted_at move by the correction (trusted time minus
- *    this store's time before it), so they say when they really happened;
+ *    this store's time before it), so they say when they really happened,
+ *    and to no later than trusted_ms (a clock set right before the
+ *    correction leaves dates the offset does not explain);
  *  - the wall and boot clocks are noted, so the offset is dropped if the
  *    wall clock is later set or the machine reboots (fs_store_now_ms).
  * All in one transaction. *restamped (may be NULL) gets the count of
