@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldsync/changeset.h"
 #include "fieldsync/records.h"
 
 #define SITE_FILTER "(?2 IS NULL OR site = ?2) AND (?3 IS NULL OR site <> ?3)"
@@ -835,7 +836,7 @@ int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms,
 			       uint64_t latest_ms, long *count, fs_err *err)
 {
 	typedef struct redate_row {
-		sqlite3_int64 rowid;
+		char id[FS_ID_MAX + 1];
 		char started[FS_TIMESTAMP_LEN + 1], submitted[FS_TIMESTAMP_LEN + 1];
 	} redate_row;
 	sqlite3_stmt *sel = NULL, *upd = NULL;
@@ -845,13 +846,13 @@ int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms,
 
 	*count = 0;
 	if (sqlite3_prepare_v2(s->db,
-			       "SELECT rowid, started_at, submitted_at FROM responses WHERE site = ?1 "
+			       "SELECT id, started_at, submitted_at FROM responses WHERE site = ?1 "
 			       "AND deleted = 0 AND submitted_at > ?2 AND seq > "
 			       "(SELECT coalesce(max(push_cursor), 0) FROM peers)",
 			       -1, &sel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db,
 			       "UPDATE responses SET started_at = ?1, submitted_at = ?2, seq = ?3 "
-			       "WHERE rowid = ?4",
+			       "WHERE id = ?4",
 			       -1, &upd, NULL) != SQLITE_OK) {
 		rc = fs_store_sqlite_err(s, err, "re-date responses");
 		goto cleanup;
@@ -870,7 +871,7 @@ int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms,
 			}
 			list = grown;
 		}
-		list[n].rowid = sqlite3_column_int64(sel, 0);
+		copy_text(list[n].id, sizeof(list[n].id), sqlite3_column_text(sel, 0));
 		if (redate(list[n].started, list[n].submitted, sqlite3_column_text(sel, 1),
 			   sqlite3_column_text(sel, 2), delta_ms, latest_ms) == 0)
 			n++;
@@ -885,7 +886,7 @@ int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms,
 		sqlite3_bind_text(upd, 1, list[i].started, -1, SQLITE_STATIC);
 		sqlite3_bind_text(upd, 2, list[i].submitted, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(upd, 3, fs_txn_next_seq(s));
-		sqlite3_bind_int64(upd, 4, list[i].rowid);
+		sqlite3_bind_text(upd, 4, list[i].id, -1, SQLITE_STATIC);
 		if (sqlite3_step(upd) != SQLITE_DONE) {
 			rc = fs_store_sqlite_err(s, err, "re-date responses");
 			break;
