@@ -662,6 +662,7 @@ static void forged_advance_tombstone_does_not_suppress_owner(void)
 	net n;
 	json_t *b = test_response(3, NULL), *got = NULL;
 	char id[FS_UUID_LEN + 1];
+	fs_changeset up, late;
 	fs_merge_result r;
 	fs_change c;
 	fs_store_counts counts;
@@ -669,6 +670,9 @@ static void forged_advance_tombstone_does_not_suppress_owner(void)
 
 	net_open(&n);
 	CHECK(fs_response_add(n.k[0], id, b, NULL) == 0);
+	CHECK(fs_sync_kiosk_outgoing(n.k[0], &up, "h", 100, 1 << 20, NULL) == 0);
+	CHECK(test_transfer(&late, &up, NULL) == 0);
+	fs_changeset_free(&up);
 	c = response_tombstone(fs_store_site(n.k[1]), id, fs_hlc_make(n.clk.ms, 0));
 	CHECK(send_change(n.hub, fs_store_site(n.k[1]), &c, &r, NULL) == 0);
 	CHECK(test_sync(n.k[0], n.hub, NULL) == 0);
@@ -690,6 +694,16 @@ static void forged_advance_tombstone_does_not_suppress_owner(void)
 	CHECK(fs_response_get(n.hub, &got, id, NULL) == 0);
 	CHECK(json_is_true(json_object_get(got, "deleted")));
 	json_decref(got);
+	/* Another tombstone of the erased response changes nothing, and a
+	 * late copy of the content does not bring it back. */
+	c = response_tombstone(fs_store_site(n.k[1]), id, fs_hlc_make(n.clk.ms, 0) + 9);
+	CHECK(send_change(n.hub, fs_store_site(n.k[1]), &c, NULL, NULL) == 0);
+	CHECK(fs_sync_hub_receive(n.hub, &late, fs_store_site(n.k[0]), "north", &r, NULL) == 0);
+	CHECK(fs_response_get(n.hub, &got, id, NULL) == 0);
+	CHECK(json_is_true(json_object_get(got, "deleted")));
+	CHECK(json_object_get(got, "answers") == NULL);
+	json_decref(got);
+	fs_changeset_free(&late);
 	json_decref(b);
 	net_close(&n);
 }

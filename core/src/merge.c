@@ -198,9 +198,10 @@ static int settle_claims(merge_ctx *m, const fs_change *c, const json_t *claims,
 }
 
 /* A response tombstone from c->site. Only the site that made a response
- * may delete it. Before the response is here its site is unknown: the
- * tombstone is kept as that site's claim (response_tombstone_claims) and
- * settled when the content arrives (settle_claims). */
+ * may delete it: another site's tombstone for stored content is refused.
+ * Before the content is here its site is unknown: the tombstone is kept as
+ * that site's claim (response_tombstone_claims) and settled when the
+ * content arrives (settle_claims). */
 static int merge_response_tombstone(merge_ctx *m, const fs_change *c, fs_err *err)
 {
 	fs_store *s = m->s;
@@ -223,15 +224,25 @@ static int merge_response_tombstone(merge_ctx *m, const fs_change *c, fs_err *er
 	if (rc != 0)
 		return rc;
 	if (deleted) {
+		size_t nclaims;
+
 		rc = fs_db_response_claims(s, &claims, c->id, err);
 		if (rc != 0)
 			return rc;
-		if (json_array_size(claims) > 0) {
-			/* Still unsettled: one more site's claim. */
+		nclaims = json_array_size(claims);
+		json_decref(claims);
+		/* Two sites' tombstones and no content: either may be the
+		 * owner's (a store from before this rule may hold a forged one),
+		 * and erased content has nothing left to protect, so both become
+		 * claims, settled when the content comes. */
+		if (nclaims == 0 && strcmp(site, c->site) != 0) {
+			rc = fs_db_response_claim_add(s, c->id, site, hlc, err);
+			nclaims = 1;
+		}
+		if (rc == 0 && nclaims > 0) {
 			rc = fs_db_response_claim_add(s, c->id, c->site, c->hlc, err);
 			snprintf(site, sizeof(site), "%s", c->site);
 		}
-		json_decref(claims);
 		if (rc != 0)
 			return rc;
 	}
@@ -472,8 +483,9 @@ static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
 		if (concurrent)
 			rc = record_conflict(m, c, text, c->hlc, c->site, cur.value, cur.hlc,
 					     cur.site, err);
-		/* Keep the replaced value recognisable for verifying conflicts. */
-		if (rc == 0)
+		/* A hub keeps the replaced value recognisable for verifying
+		 * conflict claims. */
+		if (rc == 0 && s->region[0] == '\0')
 			rc = fs_db_field_version_add(s, c->id, c->field, cur.value, cur.hlc,
 						     cur.site, err);
 		if (rc == 0)

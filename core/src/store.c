@@ -200,23 +200,20 @@ static int clock_load(fs_store *s, fs_err *err)
 	return 0;
 }
 
-/* CLOCK_BOOTTIME and a hash of the kernel's boot id (read once: it only
- * changes with a reboot, which also ends this process). */
-static int system_boottime(void *ctx, uint64_t *since_boot_ms, uint64_t *boot_id)
+/* CLOCK_BOOTTIME and a hash of the kernel's boot id (read once per handle:
+ * it only changes with a reboot, which also ends this process). */
+static int system_boottime(fs_store *s, uint64_t *since_boot_ms, uint64_t *boot_id)
 {
-	static uint64_t id;
-	static int have_id;
 	struct timespec ts;
 
-	(void)ctx;
 #ifdef CLOCK_BOOTTIME
 	if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
 #endif
 		if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 			return -1;
 	*since_boot_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
-	if (!have_id) {
-		FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	if (!s->have_boot_id) {
+		FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
 		uint64_t h = UINT64_C(14695981039346656037);
 		int c;
 
@@ -225,17 +222,17 @@ static int system_boottime(void *ctx, uint64_t *since_boot_ms, uint64_t *boot_id
 				h = (h ^ (uint64_t)(unsigned char)c) * UINT64_C(1099511628211);
 			fclose(f);
 		}
-		id = h;
-		have_id = 1;
+		s->boot_id = h;
+		s->have_boot_id = 1;
 	}
-	*boot_id = id;
+	*boot_id = s->boot_id;
 	return 0;
 }
 
-static int read_boottime(const fs_store *s, uint64_t *since_boot_ms, uint64_t *boot_id)
+static int read_boottime(fs_store *s, uint64_t *since_boot_ms, uint64_t *boot_id)
 {
 	switch (s->boottime_mode) {
-	case 0: return system_boottime(NULL, since_boot_ms, boot_id);
+	case 0: return system_boottime(s, since_boot_ms, boot_id);
 	case 1: return s->boottime(s->boottime_ctx, since_boot_ms, boot_id);
 	default: return -1;
 	}
@@ -245,7 +242,7 @@ static int read_boottime(const fs_store *s, uint64_t *since_boot_ms, uint64_t *b
  * still runs with the boot clock it was learned against; 0 after a reboot
  * or a jump of the wall clock (someone set it: whatever the offset
  * corrected may be gone, and an old offset would misdate everything). */
-static int64_t effective_offset(const fs_store *s, uint64_t wall)
+static int64_t effective_offset(fs_store *s, uint64_t wall)
 {
 	uint64_t boot = 0, id = 0;
 	int64_t expect, drift;
@@ -449,7 +446,10 @@ uint64_t fs_store_now_ms(fs_store *s)
 
 int64_t fs_store_clock_offset(const fs_store *s)
 {
-	return effective_offset(s, s->wallclock(s->wallclock_ctx));
+	/* Only the boot id cache changes; the handle is the caller's. */
+	fs_store *m = (fs_store *)s;
+
+	return effective_offset(m, m->wallclock(m->wallclock_ctx));
 }
 
 int fs_txn_begin(fs_store *s, fs_err *err)

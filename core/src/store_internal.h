@@ -49,6 +49,8 @@ struct fs_store {
 	void *boottime_ctx;
 	/* Wall and boot clocks when the offset was learned (meta
 	 * "clock_anchor"); has_anchor 0 when not noted (older stores). */
+	uint64_t boot_id;     /* the system's, read once */
+	int have_boot_id;
 	int has_anchor;
 	int64_t anchor_wall_ms;
 	uint64_t anchor_boot_ms, anchor_boot_id;
