@@ -28,8 +28,8 @@
 #include "fieldsync/store.h"
 
 /* The earliest started_at and submitted_at a hub takes for a response
- * (2026-01-01T00:00:00Z); earlier ones are quarantined (docs/design.md). */
-#define FS_RESPONSE_EPOCH_MS UINT64_C(1767225600000)
+ * (2020-01-01T00:00:00Z); earlier ones are quarantined (docs/design.md). */
+#define FS_RESPONSE_EPOCH_MS UINT64_C(1577836800000)
 
 typedef struct fs_merge_opts {
 	/* Refuse the set (FS_ECLOCK) when a change is stamped, or a response
