@@ -2,18 +2,14 @@
 -- by peers instead of trusting them (docs/design.md, "Conflicts" and
 -- "Responses"). Neither table is replicated.
 
--- Every contact-field value this store held and then replaced: a peer's
--- conflict row may name a write that is no longer current here, and is only
--- believed when that write (hlc, site and value) was really held here. The
--- value is kept as a BLAKE2b-128 hash of its canonical JSON, not in clear:
--- old values are personal data and only need to be recognised.
+-- Every contact-field value a hub held and then replaced: a device's
+-- conflict row may name a write that is no longer current there, and is
+-- only believed when that write (contact, field, hlc, site and value) was
+-- really held. Only a 64-bit key is kept, the first 8 bytes of a BLAKE2b
+-- hash of all five (one B-tree, about 20 bytes a row): old values are
+-- personal data and only need to be recognised.
 CREATE TABLE contact_field_versions (
-	contact_id TEXT    NOT NULL,
-	field      TEXT    NOT NULL,
-	hlc        INTEGER NOT NULL,
-	site       TEXT    NOT NULL,
-	value_hash BLOB    NOT NULL,
-	PRIMARY KEY (contact_id, field, hlc, site)
+	version_key INTEGER PRIMARY KEY
 );
 
 -- Tombstones of responses that arrived before the response itself. Only

@@ -71,11 +71,10 @@ const char *const fs_db_sql[FS_STMT_COUNT] = {
 		"hlc = excluded.hlc, site = excluded.site, seq = excluded.seq "
 		"WHERE conflicts.site <> excluded.site",
 	[FS_STMT_FIELD_VERSION_ADD] =
-		"INSERT INTO contact_field_versions (contact_id, field, hlc, site, value_hash) "
-		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (contact_id, field, hlc, site) DO NOTHING",
+		"INSERT INTO contact_field_versions (version_key) VALUES (?1) "
+		"ON CONFLICT (version_key) DO NOTHING",
 	[FS_STMT_FIELD_VERSION_GET] =
-		"SELECT value_hash FROM contact_field_versions WHERE contact_id = ?1 AND field = ?2 "
-		"AND hlc = ?3 AND site = ?4",
+		"SELECT 1 FROM contact_field_versions WHERE version_key = ?1",
 	[FS_STMT_QUARANTINE_INSERT] =
 		"INSERT INTO quarantine (received_hlc, from_site, record_table, record_id, reason, "
 		"change) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -638,27 +637,38 @@ int fs_db_restamp_own(fs_store *s, fs_hlc limit, long *count, fs_err *err)
 	return rc;
 }
 
-/* BLAKE2b-128 of a value's canonical JSON text. */
-static void value_hash(unsigned char out[FS_DB_VALUE_HASH_LEN], const char *value)
+/* The key of a held contact-field write: the first 8 bytes of BLAKE2b
+ * over contact, field, hlc, site and canonical value, separated so that no
+ * two different writes run together. */
+static sqlite3_int64 version_key(const char *contact_id, const char *field, const char *value,
+				 fs_hlc hlc, const char *site)
 {
-	crypto_generichash(out, FS_DB_VALUE_HASH_LEN, (const unsigned char *)value, strlen(value),
-			   NULL, 0);
+	crypto_generichash_state st;
+	unsigned char out[16], h[8];
+	sqlite3_int64 k = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		h[i] = (unsigned char)(hlc >> (56 - 8 * i));
+	crypto_generichash_init(&st, NULL, 0, sizeof(out));
+	crypto_generichash_update(&st, (const unsigned char *)contact_id, strlen(contact_id) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)field, strlen(field) + 1);
+	crypto_generichash_update(&st, h, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)site, strlen(site) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)value, strlen(value));
+	crypto_generichash_final(&st, out, sizeof(out));
+	memcpy(&k, out, sizeof(k));
+	return k;
 }
 
 int fs_db_field_version_add(fs_store *s, const char *contact_id, const char *field,
 			    const char *value, fs_hlc hlc, const char *site, fs_err *err)
 {
 	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_FIELD_VERSION_ADD, err);
-	unsigned char h[FS_DB_VALUE_HASH_LEN];
 
 	if (st == NULL)
 		return FS_EGENERIC;
-	value_hash(h, value);
-	sqlite3_bind_text(st, 1, contact_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)hlc);
-	sqlite3_bind_text(st, 4, site, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, h, sizeof(h), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 1, version_key(contact_id, field, value, hlc, site));
 	return step_done(s, st, "write field version", err);
 }
 
@@ -666,21 +676,14 @@ int fs_db_field_version_held(fs_store *s, int *held, const char *contact_id, con
 			     const char *value, fs_hlc hlc, const char *site, fs_err *err)
 {
 	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_FIELD_VERSION_GET, err);
-	unsigned char h[FS_DB_VALUE_HASH_LEN];
 	int rc;
 
 	*held = 0;
 	if (st == NULL)
 		return FS_EGENERIC;
-	value_hash(h, value);
-	sqlite3_bind_text(st, 1, contact_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)hlc);
-	sqlite3_bind_text(st, 4, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, version_key(contact_id, field, value, hlc, site));
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*held = sqlite3_column_bytes(st, 0) == (int)sizeof(h) &&
-			memcmp(sqlite3_column_blob(st, 0), h, sizeof(h)) == 0;
+	*held = rc == SQLITE_ROW;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fs_store_sqlite_err(s, err, "read field version");

@@ -72,9 +72,9 @@ int fs_db_conflict_insert(fs_store *s, int *inserted, int replace, const char *i
 			  int64_t seq, fs_err *err);
 
 /* Contact-field values this store held and replaced (value: canonical
- * JSON text; kept as a hash). add: note one before it is replaced. held:
- * *held is 1 when exactly that (hlc, site, value) was noted. */
-#define FS_DB_VALUE_HASH_LEN 16
+ * JSON text; only a 64-bit hash of the write is kept). add: note one before
+ * it is replaced. held: *held is 1 when exactly that (contact, field, hlc,
+ * site, value) was noted. */
 int fs_db_field_version_add(fs_store *s, const char *contact_id, const char *field,
 			    const char *value, fs_hlc hlc, const char *site, fs_err *err);
 int fs_db_field_version_held(fs_store *s, int *held, const char *contact_id, const char *field,
