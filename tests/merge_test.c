@@ -641,6 +641,44 @@ static void conflict_claims_about_unknown_writes_are_not_believed(void)
 	net_close(&n);
 }
 
+/* A claim may name a write the hub no longer holds as current: believed
+ * when the hub held exactly that write, value included. */
+static void conflict_claim_about_a_replaced_write_is_checked_against_it(void)
+{
+	net n;
+	json_t *f = new_contact_fields();
+	char id[FS_UUID_LEN + 1];
+	const char *k0, *k2;
+	fs_merge_result r;
+	fs_change c;
+	fs_hlc w1, now;
+
+	net_open(&n);
+	k0 = fs_store_site(n.k[0]);
+	k2 = fs_store_site(n.k[2]);
+	CHECK(fs_contact_put(n.k[0], id, NULL, NULL, f, NULL) == 0);
+	n.clk.ms += 1000;
+	CHECK(edit(n.k[0], id, "notes", json_string("first")) == 0);
+	CHECK(test_sync(n.k[0], n.hub, NULL) == 0);
+	w1 = own_write_hlc(n.k[0], id, "notes");
+	n.clk.ms += 1000;
+	CHECK(edit(n.k[0], id, "notes", json_string("second")) == 0);
+	CHECK(test_sync(n.k[0], n.hub, NULL) == 0); /* "first" is replaced at the hub */
+	CHECK(test_sync(n.k[2], n.hub, NULL) == 0);
+	now = fs_hlc_make(n.clk.ms, 0);
+	c = conflict_claim(k2, id, "notes", side_of(json_string("mine"), w1 + 3, k2),
+			   side_of(json_string("not it"), w1, k0), now);
+	CHECK(send_change(n.hub, k2, &c, &r, NULL) == 0);
+	CHECK(r.quarantined == 1 && r.applied == 0);
+	c = conflict_claim(k2, id, "notes", side_of(json_string("mine"), w1 + 3, k2),
+			   side_of(json_string("first"), w1, k0), now);
+	CHECK(send_change(n.hub, k2, &c, &r, NULL) == 0);
+	CHECK_MSG(r.applied == 1 && r.quarantined == 0, "applied %ld quarantined %ld", r.applied,
+		  r.quarantined);
+	json_decref(f);
+	net_close(&n);
+}
+
 static fs_change response_tombstone(const char *site, const char *id, fs_hlc h)
 {
 	fs_change c;
@@ -941,6 +979,7 @@ int main(void)
 	RUN(changes_read_batches_and_resumes);
 	RUN(forged_conflict_claim_does_not_hide_real_conflict);
 	RUN(conflict_claims_about_unknown_writes_are_not_believed);
+	RUN(conflict_claim_about_a_replaced_write_is_checked_against_it);
 	RUN(forged_advance_tombstone_does_not_suppress_owner);
 	RUN(owner_advance_tombstone_stands_beside_forged_one);
 	RUN(response_times_follow_the_clock_rule);
