@@ -365,6 +365,8 @@ int agent_store_open(fs_store **out, const char *dir, fs_err *err)
 	if (rc == 0 && skew != NULL && skew[0] != '\0') {
 		test_skew_ms = strtoll(skew, NULL, 10);
 		fs_store_set_wallclock(*out, skewed_wallclock, &test_skew_ms);
+		/* A constant skew keeps step with the boot clock: keep it. */
+		fs_store_set_boottime(*out, NULL, NULL);
 	}
 	return rc;
 }

@@ -39,6 +39,13 @@
  * causal history); they are counted and printed, not failed. The oracle
  * also checks the prev rule of every local write.
  *
+ * The same schedules run again (200 by default, FIELDSYNC_FORGE_SCHEDULES)
+ * with a forger: after a step, now and then, kiosk-n1 or kiosk-n2 sends the
+ * hub a conflict row under the id a real conflict about a write the hub
+ * holds would get, with made-up values (its own generator, so the honest
+ * steps are unchanged). The hub must quarantine each (the only quarantine
+ * allowed) and every check above must still pass.
+ *
  * Self-checks prove the checks can fail: a replica fed a change set with
  * lowered stamps through the wrong path, a response deleted at the hub
  * behind the engine's back and a conflict row removed there must each be
@@ -61,6 +68,7 @@
 #include "testutil.h"
 
 #define DEFAULT_SCHEDULES 1000
+#define DEFAULT_FORGE_SCHEDULES 200
 #define SEED_BASE         UINT64_C(0x5eed00f1e1d5c000)
 #define STEPS_MIN         60
 #define STEPS_SPAN        61 /* 60..120 steps */
@@ -229,7 +237,7 @@ typedef struct packet {
 
 typedef struct stats {
 	long schedules, steps, writes, responses, packets, dropped, duplicated, delayed, acks_lost,
-	    restarts, expected_conflicts, recorded_conflicts, false_positives, sent_unmet;
+	    restarts, expected_conflicts, recorded_conflicts, false_positives, sent_unmet, forged;
 } stats;
 
 typedef struct world {
@@ -256,6 +264,10 @@ typedef struct world {
 	packet delayed[MAX_DELAYED];
 	int ndelayed;
 	stats st;
+	/* The forged-claims variant: its own generator, so the schedule's
+	 * honest steps are the same as without it. */
+	int forge;
+	rng forge_rng;
 	int failed; /* enum check_kind of the first failure */
 	char why[4096];
 } world;
@@ -684,12 +696,20 @@ static void publish(world *w, int version)
 	json_decref(doc);
 }
 
-static json_t *response_body(world *w, int version)
+/* Dated by kiosk k's clock, as a kiosk does: submitted now, started up to
+ * a minute before (not drawn from the schedule's generator, so schedules
+ * stay as they were). */
+static json_t *response_body(world *w, int version, int k)
 {
 	static const char *const comments[] = {"Friendly staff", "Too long a wait", "Fine"};
 	rng *r = &w->rng;
 	int assisted = rng_percent(r, 40);
 	json_t *answers = json_pack("{s:i}", "overall", 1 + (int)rng_below(r, 5));
+	uint64_t now = fs_store_now_ms(w->store[k]);
+	char started[FS_TIMESTAMP_LEN + 1], submitted[FS_TIMESTAMP_LEN + 1];
+
+	fs_timestamp_format(submitted, now);
+	fs_timestamp_format(started, now - (uint64_t)(w->nresponses * 7919 % 60) * 1000u);
 
 	if (version >= 2 && rng_percent(r, 70)) {
 		int before = rng_percent(r, 50);
@@ -704,8 +724,8 @@ static json_t *response_body(world *w, int version)
 	return json_pack(
 	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:s*}", "questionnaire", "visit-feedback",
 	    "version", version, "language", rng_percent(r, 70) ? "en" : "cy", "mode",
-	    assisted ? "assisted" : "self", "started_at", "2026-11-27T10:00:00Z", "submitted_at",
-	    "2026-11-27T10:04:00Z", "answers", answers, "worker", assisted ? "w-amina" : NULL);
+	    assisted ? "assisted" : "self", "started_at", started, "submitted_at", submitted,
+	    "answers", answers, "worker", assisted ? "w-amina" : NULL);
 }
 
 static void add_response(world *w, int k)
@@ -726,7 +746,7 @@ static void add_response(world *w, int k)
 	json_decref(doc);
 	if (v < 1)
 		return;
-	body = response_body(w, v);
+	body = response_body(w, v, k);
 	rec = &w->responses[w->nresponses];
 	if (api(w, fs_response_add(w->store[k], rec->id, body, &e), &e, "add response", k) != 0) {
 		json_decref(body);
@@ -1061,6 +1081,92 @@ static void quiesce(world *w)
 	}
 }
 
+/* ---- forged conflict claims ---- */
+
+/* A north kiosk sends the hub, outside the network model, a conflict row
+ * under the id a real conflict about a write the hub holds now would get
+ * (record, field, that write's hlc and site: all visible to the region),
+ * with a made-up loser value and a made-up winner of its own. The hub must
+ * not believe it (quarantine) and every real conflict must still be found
+ * with its true values (check_conflicts). */
+static void forge_claim(world *w)
+{
+	rng *r = &w->forge_rng;
+	int forger = rng_percent(r, 50) ? N1 : N2, ci, fi, wid, tries;
+	const field_values *fv = &edit_values[rng_below(r, NEDIT)];
+	const write_rec *x;
+	char hl[FS_HLC_TEXT_LEN + 1], hw[FS_HLC_TEXT_LEN + 1];
+	const char *lose_v = NULL, *win_v = NULL;
+	fs_codec_limits lim;
+	fs_changeset cs, rx;
+	fs_merge_result res;
+	fs_change c;
+	fs_buf gz;
+	fs_err e = {0, ""};
+	int i, rc;
+
+	fi = field_index(fv->field);
+	for (tries = 0, wid = -1; tries < 8 && wid < 0; tries++) {
+		ci = w->ncontacts ? (int)rng_below(r, (unsigned)w->ncontacts) : -1;
+		if (ci >= 0 && strcmp(w->contacts[ci].region, "north") == 0)
+			wid = w->cur[HUB][ci][fi];
+		if (wid >= 0 && w->writes[wid].site == forger)
+			wid = -1; /* a kiosk may say what it likes about its own writes */
+	}
+	if (wid < 0)
+		return;
+	x = &w->writes[wid];
+	for (i = 0; i < 4 && fv->values[i] != NULL; i++) {
+		if (strcmp(fv->values[i], x->value) == 0)
+			continue;
+		if (lose_v == NULL)
+			lose_v = fv->values[i];
+		else if (win_v == NULL)
+			win_v = fv->values[i];
+	}
+	if (lose_v == NULL)
+		return;
+	if (win_v == NULL)
+		win_v = x->value;
+	memset(&c, 0, sizeof(c));
+	c.table = FS_TABLE_CONFLICTS;
+	fs_conflict_id(c.id, w->contacts[x->contact].id, fv->field, x->hlc, site_name[x->site]);
+	snprintf(c.region, sizeof(c.region), "north");
+	snprintf(c.site, sizeof(c.site), "%s", site_name[forger]);
+	c.hlc = fs_hlc_make(w->clock[forger].ms, 0);
+	fs_hlc_format(hl, x->hlc);
+	fs_hlc_format(hw, x->hlc + 1);
+	c.value = json_pack("{s:s, s:s, s:s, s:{s:o, s:s, s:s}, s:{s:o, s:s, s:s}}", "table",
+	                    "contacts", "record", w->contacts[x->contact].id, "field", fv->field,
+	                    "winner", "value", json_text(win_v), "hlc", hw, "site",
+	                    site_name[forger], "loser", "value", json_text(lose_v), "hlc", hl,
+	                    "site", site_name[x->site]);
+	fs_changeset_init(&cs);
+	fs_changeset_init(&rx);
+	snprintf(cs.site, sizeof(cs.site), "%s", site_name[forger]);
+	cs.time_ms = w->clock[forger].ms;
+	fs_codec_limits_default(&lim);
+	fs_buf_init(&gz, WIRE_CAP);
+	rc = fs_changeset_add(&cs, &c, &e);
+	if (rc == 0)
+		rc = fs_changeset_pack(&gz, &cs, &e);
+	if (rc == 0)
+		rc = fs_changeset_unpack(&rx, gz.data, gz.len, &lim, &e);
+	if (rc == 0)
+		rc = fs_sync_hub_receive(w->store[HUB], &rx, site_name[forger], "north", &res, &e);
+	if (api(w, rc, &e, "forged claim", HUB) == 0) {
+		w->st.forged++;
+		if (res.quarantined != 1 || res.applied != 0)
+			failf(w, CHECK_CONFLICTS,
+			      "step %d: the hub believed a forged conflict row %s from %s "
+			      "(applied %ld, quarantined %ld)",
+			      w->step, c.id, site_name[forger], res.applied, res.quarantined);
+	}
+	fs_buf_free(&gz);
+	fs_changeset_free(&cs);
+	fs_changeset_free(&rx);
+}
+
 /* ---- a schedule ---- */
 
 static void schedule_run(world *w, int nsteps)
@@ -1093,6 +1199,8 @@ static void schedule_run(world *w, int nsteps)
 				deliver_delayed(w, (int)rng_below(&w->rng, (unsigned)w->ndelayed));
 		} else
 			restart(w, k);
+		if (w->forge && !w->failed && rng_percent(&w->forge_rng, 15))
+			forge_claim(w);
 	}
 	w->st.steps += nsteps;
 	/* Quiescence, then the packets still in flight arrive stale, in random
@@ -1213,9 +1321,9 @@ static void check_stores(world *w)
 		if (rc != 0)
 			failf(w, CHECK_INTEGRITY, "%s: %s", site_name[i], e.msg);
 		else if (api(w, fs_store_count(w->store[i], &n, &e), &e, "count", i) == 0 &&
-		         n.quarantined != 0)
-			failf(w, CHECK_QUARANTINE, "%s quarantined %ld record(s)", site_name[i],
-			      n.quarantined);
+		         n.quarantined != (i == HUB ? w->st.forged : 0))
+			failf(w, CHECK_QUARANTINE, "%s quarantined %ld record(s)%s", site_name[i],
+			      n.quarantined, i == HUB && w->st.forged ? " beside the forged" : "");
 	}
 }
 
@@ -1571,13 +1679,18 @@ static void stats_add(stats *to, const stats *from)
 	to->recorded_conflicts += from->recorded_conflicts;
 	to->false_positives += from->false_positives;
 	to->sent_unmet += from->sent_unmet;
+	to->forged += from->forged;
 }
 
-/* Run one schedule; 0 when every check passed. */
-static int run_schedule(uint64_t seed, stats *total)
+/* Run one schedule (with forged conflict rows when forge); 0 when every
+ * check passed. */
+static int run_schedule(uint64_t seed, int forge, stats *total)
 {
 	world *w = world_new(seed);
 	int nsteps, rc;
+
+	w->forge = forge;
+	w->forge_rng.state = seed ^ UINT64_C(0xf0f9ed);
 
 	nsteps = STEPS_MIN + (int)rng_below(&w->rng, STEPS_SPAN);
 	if (!w->failed)
@@ -1586,9 +1699,10 @@ static int run_schedule(uint64_t seed, stats *total)
 	w->st.schedules = 1;
 	stats_add(total, &w->st);
 	if (rc != 0)
-		printf("convergence: schedule failed, seed=0x%016" PRIx64
-		       "; rerun with FIELDSYNC_SEED=0x%016" PRIx64 "\n  %s\n",
-		       seed, seed, w->why);
+		printf("convergence: schedule%s failed, seed=0x%016" PRIx64
+		       "; rerun with FIELDSYNC_SEED=0x%016" PRIx64 "%s\n  %s\n",
+		       forge ? " with forged claims" : "", seed, seed,
+		       forge ? " FIELDSYNC_FORGE=1" : "", w->why);
 	world_free(w, rc != 0);
 	return rc;
 }
@@ -1600,10 +1714,12 @@ static uint64_t schedule_seed(long i)
 	return rng_next(&r);
 }
 
-static void convergence_random_schedules(void)
+/* Run n schedules (or the one of FIELDSYNC_SEED), with forged conflict
+ * rows when forge, and report them as name. */
+static void run_schedules(const char *name, int forge, long n)
 {
-	const char *one = getenv("FIELDSYNC_SEED"), *count = getenv("FIELDSYNC_SCHEDULES");
-	long n = count ? strtol(count, NULL, 0) : DEFAULT_SCHEDULES, i, bad = 0;
+	const char *one = getenv("FIELDSYNC_SEED"), *forge_one = getenv("FIELDSYNC_FORGE");
+	long i, bad = 0;
 	stats total;
 	struct timespec t0, t1;
 	double secs;
@@ -1611,10 +1727,12 @@ static void convergence_random_schedules(void)
 	memset(&total, 0, sizeof(total));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (one != NULL) {
-		bad = run_schedule(strtoull(one, NULL, 0), &total) != 0;
+		if ((forge_one != NULL && atoi(forge_one) != 0) != forge)
+			return;
+		bad = run_schedule(strtoull(one, NULL, 0), forge, &total) != 0;
 	} else {
 		for (i = 0; i < n && !bad; i++)
-			bad = run_schedule(schedule_seed(i), &total) != 0;
+			bad = run_schedule(schedule_seed(i), forge, &total) != 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -1627,7 +1745,25 @@ static void convergence_random_schedules(void)
 	       total.packets, total.dropped, total.duplicated, total.delayed, total.acks_lost,
 	       total.expected_conflicts, bad ? "" : ", all found at the hub", total.false_positives,
 	       total.sent_unmet);
-	report("convergence_random_schedules", !bad);
+	if (forge)
+		printf("  forged conflict rows: %ld sent, %s\n", total.forged,
+		       bad ? "see above" : "none believed");
+	report(name, !bad);
+}
+
+static void convergence_random_schedules(void)
+{
+	const char *count = getenv("FIELDSYNC_SCHEDULES");
+
+	run_schedules(__func__, 0, count ? strtol(count, NULL, 0) : DEFAULT_SCHEDULES);
+}
+
+/* The same schedules with a forger among the kiosks. */
+static void convergence_with_forged_conflict_claims(void)
+{
+	const char *count = getenv("FIELDSYNC_FORGE_SCHEDULES");
+
+	run_schedules(__func__, 1, count ? strtol(count, NULL, 0) : DEFAULT_FORGE_SCHEDULES);
 }
 
 /* Scripted time: every clock exact, 5 s later. */
@@ -1833,6 +1969,7 @@ int main(void)
 	check_detects_lost_response();
 	check_detects_missing_conflict();
 	convergence_random_schedules();
+	convergence_with_forged_conflict_claims();
 	printf("%d passed, %d failed\n", passed, failed_tests);
 	return failed_tests ? EXIT_FAILURE : EXIT_SUCCESS;
 }

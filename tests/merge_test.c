@@ -429,6 +429,539 @@ static void changes_read_batches_and_resumes(void)
 	net_close(&n);
 }
 
+/* ---- claims a device sends: conflicts and tombstones ---- */
+
+/* The (hlc) of kiosk k's own last write of field of contact id. */
+static fs_hlc own_write_hlc(fs_store *k, const char *id, const char *field)
+{
+	fs_changeset cs;
+	fs_hlc h = 0;
+	size_t i;
+
+	if (fs_sync_kiosk_outgoing(k, &cs, "nobody", 10000, 1 << 24, NULL) != 0)
+		return 0;
+	for (i = 0; i < cs.count; i++)
+		if (cs.changes[i].table == FS_TABLE_CONTACTS && strcmp(cs.changes[i].id, id) == 0 &&
+		    strcmp(cs.changes[i].field, field) == 0)
+			h = cs.changes[i].hlc;
+	fs_changeset_free(&cs);
+	return h;
+}
+
+/* Send one hand-made change as device site of north, over the wire. */
+static int send_change(fs_store *hub, const char *site, fs_change *c, fs_merge_result *r,
+		       fs_err *e)
+{
+	fs_changeset cs, rx;
+	int rc;
+
+	fs_changeset_init(&cs);
+	snprintf(cs.site, sizeof(cs.site), "%s", site);
+	cs.from = 0;
+	cs.to = 1;
+	cs.time_ms = fs_store_now_ms(hub);
+	rc = fs_changeset_add(&cs, c, e);
+	if (rc == 0)
+		rc = test_transfer(&rx, &cs, e);
+	if (rc == 0)
+		rc = fs_sync_hub_receive(hub, &rx, site, "north", r, e);
+	fs_changeset_free(&cs);
+	fs_changeset_free(&rx);
+	return rc;
+}
+
+static json_t *side_of(json_t *value, fs_hlc h, const char *site)
+{
+	char t[FS_HLC_TEXT_LEN + 1];
+
+	fs_hlc_format(t, h);
+	return json_pack("{s:o, s:s, s:s}", "value", value, "hlc", t, "site", site);
+}
+
+/* A conflicts change as device sender would send it. */
+static fs_change conflict_claim(const char *sender, const char *record, const char *field,
+				json_t *winner, json_t *loser, fs_hlc now)
+{
+	fs_change c;
+	fs_hlc lh = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.table = FS_TABLE_CONFLICTS;
+	fs_hlc_parse(&lh, json_string_value(json_object_get(loser, "hlc")), NULL);
+	fs_conflict_id(c.id, record, field, lh, json_string_value(json_object_get(loser, "site")));
+	snprintf(c.region, sizeof(c.region), "north");
+	snprintf(c.site, sizeof(c.site), "%s", sender);
+	c.hlc = now;
+	c.value = json_pack("{s:s, s:s, s:s, s:o, s:o}", "table", "contacts", "record", record,
+			    "field", field, "winner", winner, "loser", loser);
+	return c;
+}
+
+static const json_t *conflict_with_id(const json_t *list, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(list, i), "id")), id) ==
+		    0)
+			return json_array_get(list, i);
+	return NULL;
+}
+
+static const char *side_value(const json_t *conflict, const char *side)
+{
+	return json_string_value(json_object_get(json_object_get(conflict, side), "value"));
+}
+
+/* The issue's attack: a kiosk sends a conflict under the id a real future
+ * conflict will get, with made-up values. A claim naming a write the hub
+ * holds with another value is not believed (quarantined); a claim that is
+ * believed gives way to the conflict the hub derives itself. */
+static void forged_conflict_claim_does_not_hide_real_conflict(void)
+{
+	net n;
+	json_t *f = new_contact_fields(), *list = NULL;
+	char id[FS_UUID_LEN + 1];
+	const char *k0 = NULL, *k2 = NULL;
+	const json_t *got;
+	fs_merge_result r;
+	fs_change c;
+	fs_err e = {0, ""};
+	fs_hlc w0;
+	int i;
+
+	net_open(&n);
+	k0 = fs_store_site(n.k[0]);
+	k2 = fs_store_site(n.k[2]);
+	CHECK(fs_contact_put(n.k[0], id, NULL, NULL, f, NULL) == 0);
+	for (i = 0; i < 3; i++)
+		CHECK(test_sync(n.k[i], n.hub, NULL) == 0);
+	/* Offline, concurrent: k0 first, k1 a second later. */
+	n.clk.ms += 1000;
+	CHECK(edit(n.k[0], id, "notes", json_string("k0 offline")) == 0);
+	n.clk.ms += 1000;
+	CHECK(edit(n.k[1], id, "notes", json_string("k1 offline")) == 0);
+	CHECK(test_sync(n.k[0], n.hub, NULL) == 0); /* k0's value is current, visible */
+	CHECK(test_sync(n.k[2], n.hub, NULL) == 0);
+	w0 = own_write_hlc(n.k[0], id, "notes");
+	CHECK(w0 != 0);
+	/* Made-up loser value under the real future id: not believed. */
+	c = conflict_claim(k2, id, "notes", side_of(json_string("mine"), w0 + 5, k2),
+			   side_of(json_string("made up"), w0, k0), fs_hlc_make(n.clk.ms, 0));
+	CHECK_MSG(send_change(n.hub, k2, &c, &r, &e) == 0, "%s", e.msg);
+	CHECK_MSG(r.quarantined == 1 && r.applied == 0, "quarantined %ld applied %ld",
+		  r.quarantined, r.applied);
+	CHECK(conflicts_at(n.hub) == 0);
+	/* With the true loser value it is believed (the winner is k2's own)... */
+	c = conflict_claim(k2, id, "notes", side_of(json_string("mine"), w0 + 5, k2),
+			   side_of(json_string("k0 offline"), w0, k0), fs_hlc_make(n.clk.ms, 0));
+	CHECK(send_change(n.hub, k2, &c, &r, NULL) == 0);
+	CHECK(r.applied == 1 && conflicts_at(n.hub) == 1);
+	/* ...until the hub derives the real one, which takes its place. */
+	CHECK(test_sync(n.k[1], n.hub, NULL) == 0);
+	CHECK(fs_conflict_list(n.hub, &list, 10, NULL) == 0);
+	CHECK(json_array_size(list) == 1);
+	got = conflict_with_id(list, c.id);
+	CHECK(got != NULL);
+	CHECK_STR(side_value(got, "loser"), "k0 offline");
+	CHECK_STR(side_value(got, "winner"), "k1 offline");
+	CHECK_STR(json_string_value(json_object_get(got, "detected_by")), fs_store_site(n.hub));
+	json_decref(list);
+	/* The region gets the hub's version, the forger included. */
+	for (i = 0; i < 3; i++) {
+		CHECK(test_sync(n.k[i], n.hub, NULL) == 0);
+		CHECK(fs_conflict_list(n.k[i], &list, 10, NULL) == 0);
+		got = conflict_with_id(list, c.id);
+		CHECK_MSG(got != NULL && strcmp(side_value(got, "winner"), "k1 offline") == 0,
+			  "kiosk %d", i);
+		json_decref(list);
+	}
+	json_decref(f);
+	net_close(&n);
+}
+
+/* Claims about contacts that exist nowhere, sites that made no such write,
+ * or writes of one site, are not believed; about another region's contact
+ * they are refused. */
+static void conflict_claims_about_unknown_writes_are_not_believed(void)
+{
+	net n;
+	json_t *f = new_contact_fields();
+	char id[FS_UUID_LEN + 1], south[FS_UUID_LEN + 1];
+	const char *k2;
+	fs_merge_result r;
+	fs_change c;
+	fs_err e = {0, ""};
+	fs_hlc now, w;
+	uint64_t before;
+
+	net_open(&n);
+	k2 = fs_store_site(n.k[2]);
+	CHECK(fs_contact_put(n.k[0], id, NULL, NULL, f, NULL) == 0);
+	CHECK(test_sync(n.k[0], n.hub, NULL) == 0);
+	CHECK(test_sync(n.k[2], n.hub, NULL) == 0);
+	w = own_write_hlc(n.k[0], id, "channel");
+	now = fs_hlc_make(n.clk.ms, 0);
+	before = test_digest(n.hub, NULL);
+	/* A contact that exists nowhere. */
+	c = conflict_claim(k2, "01900000-0000-7000-8000-000000000001", "notes",
+			   side_of(json_string("a"), now, "kiosk-ghost"),
+			   side_of(json_string("b"), now - 1, k2), now);
+	CHECK(send_change(n.hub, k2, &c, &r, NULL) == 0);
+	CHECK(r.quarantined == 1 && r.applied == 0);
+	/* A winner from a site that never made that write. */
+	c = conflict_claim(k2, id, "notes", side_of(json_string("a"), now, "kiosk-ghost"),
+			   side_of(json_string("b"), now - 1, k2), now);
+	CHECK(send_change(n.hub, k2, &c, &r, NULL) == 0);
+	CHECK(r.quarantined == 1 && r.applied == 0);
+	/* k0's real write, but with a value it never had. */
+	c = conflict_claim(k2, id, "channel", side_of(json_string("video"), w + 9, k2),
+			   side_of(json_string("text"), w, fs_store_site(n.k[0])), now);
+	CHECK(send_change(n.hub, k2, &c, &r, NULL) == 0);
+	CHECK(r.quarantined == 1 && r.applied == 0);
+	/* Both sides the sender's own. */
+	c = conflict_claim(k2, id, "notes", side_of(json_string("a"), now, k2),
+			   side_of(json_string("b"), now - 1, k2), now);
+	CHECK(send_change(n.hub, k2, &c, &r, NULL) == 0);
+	CHECK(r.quarantined == 1 && r.applied == 0);
+	/* The loser is the later write. */
+	c = conflict_claim(k2, id, "channel", side_of(json_string("phone"), w, fs_store_site(n.k[0])),
+			   side_of(json_string("video"), w + 9, k2), now);
+	CHECK(send_change(n.hub, k2, &c, &r, NULL) == 0);
+	CHECK(r.quarantined == 1 && r.applied == 0);
+	CHECK(conflicts_at(n.hub) == 0);
+	CHECK(test_digest(n.hub, NULL) == before);
+	/* Another region's contact: refused, nothing applied. */
+	CHECK(fs_contact_put(n.hub, south, NULL, "south", f, NULL) == 0);
+	c = conflict_claim(k2, south, "notes", side_of(json_string("a"), now, k2),
+			   side_of(json_string("b"), now - 1, "kiosk-ghost"), now);
+	CHECK(send_change(n.hub, k2, &c, NULL, &e) == FS_EFORBIDDEN);
+	CHECK_MSG(strstr(e.msg, "region") != NULL, "%s", e.msg);
+	json_decref(f);
+	net_close(&n);
+}
+
+/* A claim may name a write the hub no longer holds as current: believed
+ * when the hub held exactly that write, value included. */
+static void conflict_claim_about_a_replaced_write_is_checked_against_it(void)
+{
+	net n;
+	json_t *f = new_contact_fields();
+	char id[FS_UUID_LEN + 1];
+	const char *k0, *k2;
+	fs_merge_result r;
+	fs_change c;
+	fs_hlc w1, now;
+
+	net_open(&n);
+	k0 = fs_store_site(n.k[0]);
+	k2 = fs_store_site(n.k[2]);
+	CHECK(fs_contact_put(n.k[0], id, NULL, NULL, f, NULL) == 0);
+	n.clk.ms += 1000;
+	CHECK(edit(n.k[0], id, "notes", json_string("first")) == 0);
+	CHECK(test_sync(n.k[0], n.hub, NULL) == 0);
+	w1 = own_write_hlc(n.k[0], id, "notes");
+	n.clk.ms += 1000;
+	CHECK(edit(n.k[0], id, "notes", json_string("second")) == 0);
+	CHECK(test_sync(n.k[0], n.hub, NULL) == 0); /* "first" is replaced at the hub */
+	CHECK(test_sync(n.k[2], n.hub, NULL) == 0);
+	now = fs_hlc_make(n.clk.ms, 0);
+	c = conflict_claim(k2, id, "notes", side_of(json_string("mine"), w1 + 3, k2),
+			   side_of(json_string("not it"), w1, k0), now);
+	CHECK(send_change(n.hub, k2, &c, &r, NULL) == 0);
+	CHECK(r.quarantined == 1 && r.applied == 0);
+	c = conflict_claim(k2, id, "notes", side_of(json_string("mine"), w1 + 3, k2),
+			   side_of(json_string("first"), w1, k0), now);
+	CHECK(send_change(n.hub, k2, &c, &r, NULL) == 0);
+	CHECK_MSG(r.applied == 1 && r.quarantined == 0, "applied %ld quarantined %ld", r.applied,
+		  r.quarantined);
+	json_decref(f);
+	net_close(&n);
+}
+
+static fs_change response_tombstone(const char *site, const char *id, fs_hlc h)
+{
+	fs_change c;
+
+	memset(&c, 0, sizeof(c));
+	c.table = FS_TABLE_RESPONSES;
+	snprintf(c.id, sizeof(c.id), "%s", id);
+	snprintf(c.site, sizeof(c.site), "%s", site);
+	c.hlc = h;
+	c.deleted = 1;
+	return c;
+}
+
+/* A kiosk that learned a response id tombstones it before the response
+ * reaches the hub: the owner's push still stores the response, the forged
+ * tombstone is kept in quarantine, and tombstoning it again is refused. */
+static void forged_advance_tombstone_does_not_suppress_owner(void)
+{
+	net n;
+	json_t *b = test_response(3, NULL), *got = NULL;
+	char id[FS_UUID_LEN + 1];
+	fs_changeset up, late;
+	fs_merge_result r;
+	fs_change c;
+	fs_store_counts counts;
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	CHECK(fs_response_add(n.k[0], id, b, NULL) == 0);
+	CHECK(fs_sync_kiosk_outgoing(n.k[0], &up, "h", 100, 1 << 20, NULL) == 0);
+	CHECK(test_transfer(&late, &up, NULL) == 0);
+	fs_changeset_free(&up);
+	c = response_tombstone(fs_store_site(n.k[1]), id, fs_hlc_make(n.clk.ms, 0));
+	CHECK(send_change(n.hub, fs_store_site(n.k[1]), &c, &r, NULL) == 0);
+	CHECK(test_sync(n.k[0], n.hub, NULL) == 0);
+	CHECK(fs_response_get(n.hub, &got, id, NULL) == 0);
+	CHECK_MSG(json_object_get(got, "deleted") == NULL, "the owner's response was dropped");
+	CHECK(json_integer_value(json_object_get(json_object_get(got, "answers"), "overall")) ==
+	      3);
+	CHECK_STR(json_string_value(json_object_get(got, "site")), fs_store_site(n.k[0]));
+	json_decref(got);
+	CHECK(fs_store_count(n.hub, &counts, NULL) == 0);
+	CHECK(counts.quarantined == 1 && counts.responses == 1);
+	/* Now the response is here: another site's tombstone is refused. */
+	c = response_tombstone(fs_store_site(n.k[1]), id, fs_hlc_make(n.clk.ms, 0) + 1);
+	CHECK(send_change(n.hub, fs_store_site(n.k[1]), &c, NULL, &e) == FS_EFORBIDDEN);
+	CHECK_MSG(strstr(e.msg, id) != NULL, "%s", e.msg);
+	/* The owner may delete it. */
+	CHECK(fs_response_delete(n.k[0], id, NULL) == 0);
+	CHECK(test_sync(n.k[0], n.hub, NULL) == 0);
+	CHECK(fs_response_get(n.hub, &got, id, NULL) == 0);
+	CHECK(json_is_true(json_object_get(got, "deleted")));
+	json_decref(got);
+	/* Another tombstone of the erased response changes nothing, and a
+	 * late copy of the content does not bring it back. */
+	c = response_tombstone(fs_store_site(n.k[1]), id, fs_hlc_make(n.clk.ms, 0) + 9);
+	CHECK(send_change(n.hub, fs_store_site(n.k[1]), &c, NULL, NULL) == 0);
+	CHECK(fs_sync_hub_receive(n.hub, &late, fs_store_site(n.k[0]), "north", &r, NULL) == 0);
+	CHECK(fs_response_get(n.hub, &got, id, NULL) == 0);
+	CHECK(json_is_true(json_object_get(got, "deleted")));
+	CHECK(json_object_get(got, "answers") == NULL);
+	json_decref(got);
+	fs_changeset_free(&late);
+	json_decref(b);
+	net_close(&n);
+}
+
+/* The owner deleted its response before sending it, and another kiosk
+ * forged a tombstone first: the owner's tombstone is taken (not refused),
+ * and a late copy of the content does not bring the response back. */
+static void owner_advance_tombstone_stands_beside_forged_one(void)
+{
+	net n;
+	json_t *b = test_response(3, NULL), *got = NULL;
+	char id[FS_UUID_LEN + 1];
+	fs_changeset up, late;
+	fs_merge_result r;
+	fs_change c;
+	fs_store_counts counts;
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	CHECK(fs_response_add(n.k[0], id, b, NULL) == 0);
+	CHECK(fs_sync_kiosk_outgoing(n.k[0], &up, "h", 100, 1 << 20, NULL) == 0);
+	CHECK(test_transfer(&late, &up, NULL) == 0);
+	fs_changeset_free(&up);
+	CHECK(fs_response_delete(n.k[0], id, NULL) == 0);
+	c = response_tombstone(fs_store_site(n.k[1]), id, fs_hlc_make(n.clk.ms, 0));
+	CHECK(send_change(n.hub, fs_store_site(n.k[1]), &c, &r, NULL) == 0);
+	CHECK_MSG(test_sync(n.k[0], n.hub, &e) == 0, "%s", e.msg);
+	CHECK(fs_sync_hub_receive(n.hub, &late, fs_store_site(n.k[0]), "north", &r, NULL) == 0);
+	CHECK(fs_response_get(n.hub, &got, id, NULL) == 0);
+	CHECK(json_is_true(json_object_get(got, "deleted")));
+	CHECK(json_object_get(got, "answers") == NULL);
+	json_decref(got);
+	CHECK(fs_store_count(n.hub, &counts, NULL) == 0);
+	CHECK(counts.quarantined == 1);
+	fs_changeset_free(&late);
+	json_decref(b);
+	net_close(&n);
+}
+
+/* ---- the clock rule for a response's own times ---- */
+
+static json_t *response_at(uint64_t started_ms, uint64_t submitted_ms)
+{
+	json_t *b = test_response(3, NULL);
+	char t[FS_TIMESTAMP_LEN + 1];
+
+	fs_timestamp_format(t, started_ms);
+	json_object_set_new(b, "started_at", json_string(t));
+	fs_timestamp_format(t, submitted_ms);
+	json_object_set_new(b, "submitted_at", json_string(t));
+	return b;
+}
+
+static uint64_t submitted_ms(fs_store *s, const char *id)
+{
+	json_t *got = NULL;
+	uint64_t t = 0;
+
+	if (fs_response_get(s, &got, id, NULL) == 0)
+		fs_timestamp_to_ms(json_string_value(json_object_get(got, "submitted_at")), &t);
+	json_decref(got);
+	return t;
+}
+
+static uint64_t ms_apart(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static void response_times_follow_the_clock_rule(void)
+{
+	net n;
+	fs_store *k;
+	json_t *b;
+	char id[FS_UUID_LEN + 1];
+	fs_changeset up, rx;
+	fs_merge_result r;
+	fs_err e = {0, ""};
+	uint64_t before;
+
+	net_open(&n);
+	/* 2099: refused as a clock ahead, whole set, like a stamp. */
+	k = test_store(dir, "k-2099", "north", &n.clk);
+	CHECK(test_sync(k, n.hub, NULL) == 0);
+	b = response_at(4070908800000ull, 4070908800000ull); /* 2099-01-01 */
+	CHECK(fs_response_add(k, id, b, NULL) == 0);
+	json_decref(b);
+	before = test_digest(n.hub, NULL);
+	CHECK(test_sync(k, n.hub, &e) == FS_ECLOCK);
+	CHECK_MSG(strstr(e.msg, "response.started_at: ") != NULL && strstr(e.msg, "ahead"), "%s",
+		  e.msg);
+	CHECK(test_digest(n.hub, NULL) == before);
+	fs_store_close(k);
+	/* 1970: before the questionnaire was published; kept in quarantine. */
+	k = test_store(dir, "k-1970", "north", &n.clk);
+	CHECK(test_sync(k, n.hub, NULL) == 0);
+	b = response_at(10000, 20000);
+	CHECK(fs_response_add(k, id, b, NULL) == 0);
+	json_decref(b);
+	CHECK(fs_sync_kiosk_outgoing(k, &up, "h", 100, 1 << 20, NULL) == 0);
+	CHECK(fs_sync_hub_receive(n.hub, &up, fs_store_site(k), "north", &r, NULL) == 0);
+	CHECK(r.quarantined == 1 && r.applied == 0);
+	CHECK(fs_response_get(n.hub, &b, id, NULL) == FS_ENOTFOUND);
+	/* Started after submitted: refused at the kiosk and on the wire. */
+	json_object_set_new(up.changes[0].value, "started_at",
+			    json_string("1970-01-01T00:01:00Z"));
+	fs_err_clear(&e);
+	CHECK(test_transfer(&rx, &up, &e) == FS_EINVAL);
+	CHECK_MSG(strstr(e.msg, "started_at") != NULL, "%s", e.msg);
+	fs_changeset_free(&up);
+	b = response_at(n.clk.ms + 1000, n.clk.ms);
+	CHECK(fs_response_add(k, id, b, NULL) == FS_EINVAL);
+	json_decref(b);
+	fs_store_close(k);
+	net_close(&n);
+}
+
+/* A boot clock the test moves: ms since boot and a boot identity. */
+typedef struct test_boot {
+	uint64_t ms, id;
+} test_boot;
+
+static int test_boot_read(void *ctx, uint64_t *ms, uint64_t *id)
+{
+	*ms = ((test_boot *)ctx)->ms;
+	*id = ((test_boot *)ctx)->id;
+	return 0;
+}
+
+/* A kiosk three years ahead: the corrected kiosk re-dates what the hub did
+ * not take; and once its clock is set right while offline, the stale
+ * offset is not applied any more. */
+static void corrected_kiosk_redates_and_drops_stale_offset(void)
+{
+	net n;
+	test_clock wrong = {0};
+	test_boot boot = {3600000, 7};
+	fs_store *k;
+	json_t *b;
+	char early[FS_UUID_LEN + 1], id[FS_UUID_LEN + 1], late[FS_UUID_LEN + 1];
+	const uint64_t years3 = 3ull * 365 * 24 * 3600 * 1000;
+	uint64_t t;
+
+	net_open(&n);
+	wrong.ms = n.clk.ms;
+	k = test_store(dir, "k-redate", "north", &wrong);
+	fs_store_set_boottime(k, test_boot_read, &boot);
+	CHECK(test_sync(k, n.hub, NULL) == 0);
+	b = response_at(fs_store_now_ms(k) - 30000, fs_store_now_ms(k));
+	CHECK(fs_response_add(k, early, b, NULL) == 0);
+	json_decref(b);
+	CHECK(test_sync(k, n.hub, NULL) == 0); /* acknowledged */
+	/* The clock jumps three years ahead; a response is made. */
+	wrong.ms += years3;
+	boot.ms += 1000;
+	b = response_at(fs_store_now_ms(k) - 30000, fs_store_now_ms(k));
+	CHECK(fs_response_add(k, id, b, NULL) == 0);
+	json_decref(b);
+	CHECK(test_sync(k, n.hub, NULL) == FS_ECLOCK);
+	CHECK(fs_store_clock_adjust(k, n.clk.ms, FS_SYNC_MAX_FUTURE_MS, NULL, NULL) == 0);
+	t = submitted_ms(k, id);
+	CHECK_MSG(ms_apart(t, n.clk.ms) <= 2000, "re-dated to %llu, hub at %llu",
+		  (unsigned long long)t, (unsigned long long)n.clk.ms);
+	CHECK(ms_apart(submitted_ms(k, early), n.clk.ms) <= 2000); /* untouched */
+	CHECK(test_sync(k, n.hub, NULL) == 0);
+	CHECK(ms_apart(submitted_ms(n.hub, id), n.clk.ms) <= 2000);
+	/* Ten minutes on, the offset still applies. */
+	n.clk.ms += 600000;
+	wrong.ms += 600000;
+	boot.ms += 600000;
+	CHECK(ms_apart(fs_store_now_ms(k), n.clk.ms) <= 1000);
+	/* Someone sets the clock right while offline: no offset any more. */
+	wrong.ms = n.clk.ms;
+	CHECK_MSG(ms_apart(fs_store_now_ms(k), n.clk.ms) <= 1000, "now %llu, true %llu",
+		  (unsigned long long)fs_store_now_ms(k), (unsigned long long)n.clk.ms);
+	CHECK(fs_store_clock_offset(k) == 0);
+	b = response_at(fs_store_now_ms(k) - 30000, fs_store_now_ms(k));
+	CHECK(fs_response_add(k, late, b, NULL) == 0);
+	json_decref(b);
+	CHECK(test_sync(k, n.hub, NULL) == 0);
+	CHECK(ms_apart(submitted_ms(n.hub, late), n.clk.ms) <= 2000);
+	fs_store_close(k);
+	net_close(&n);
+}
+
+/* The kiosk made a response while three years ahead, then its clock was
+ * set right before it could sync: the correction explains nothing, so the
+ * response is dated at the hub's time, and the kiosk is not stuck behind
+ * a 409 for good. */
+static void response_dated_ahead_by_a_clock_since_fixed_is_not_stuck(void)
+{
+	net n;
+	test_clock wrong = {0};
+	fs_store *k;
+	json_t *b;
+	char id[FS_UUID_LEN + 1];
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	wrong.ms = n.clk.ms;
+	k = test_store(dir, "k-fixed", "north", &wrong);
+	CHECK(test_sync(k, n.hub, NULL) == 0);
+	wrong.ms += 3ull * 365 * 24 * 3600 * 1000;
+	b = response_at(fs_store_now_ms(k) - 45000, fs_store_now_ms(k));
+	CHECK(fs_response_add(k, id, b, NULL) == 0);
+	json_decref(b);
+	wrong.ms = n.clk.ms + 1000;
+	CHECK(test_sync(k, n.hub, NULL) == FS_ECLOCK);
+	CHECK(fs_store_clock_adjust(k, n.clk.ms, FS_SYNC_MAX_FUTURE_MS, NULL, NULL) == 0);
+	CHECK_MSG(test_sync(k, n.hub, &e) == 0, "%s", e.msg);
+	CHECK(ms_apart(submitted_ms(n.hub, id), n.clk.ms) <= 1000);
+	CHECK(fs_response_get(n.hub, &b, id, NULL) == 0);
+	CHECK(fs_timestamp_to_ms(json_string_value(json_object_get(b, "started_at")), &wrong.ms) ==
+	      0);
+	CHECK(ms_apart(wrong.ms, n.clk.ms - 45000) <= 1000); /* the time taken is kept */
+	json_decref(b);
+	fs_store_close(k);
+	net_close(&n);
+}
+
 int main(void)
 {
 	test_tmpdir(dir);
@@ -444,6 +977,14 @@ int main(void)
 	RUN(kiosk_years_ahead_is_refused_then_corrected);
 	RUN(kiosk_years_behind_catches_up);
 	RUN(changes_read_batches_and_resumes);
+	RUN(forged_conflict_claim_does_not_hide_real_conflict);
+	RUN(conflict_claims_about_unknown_writes_are_not_believed);
+	RUN(conflict_claim_about_a_replaced_write_is_checked_against_it);
+	RUN(forged_advance_tombstone_does_not_suppress_owner);
+	RUN(owner_advance_tombstone_stands_beside_forged_one);
+	RUN(response_times_follow_the_clock_rule);
+	RUN(corrected_kiosk_redates_and_drops_stale_offset);
+	RUN(response_dated_ahead_by_a_clock_since_fixed_is_not_stuck);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

@@ -228,6 +228,49 @@ static void contact_list_filters_region_and_deleted(void)
 	fs_store_close(s);
 }
 
+static void timestamps_convert_both_ways(void)
+{
+	char out[FS_TIMESTAMP_LEN + 1];
+	uint64_t ms = 1;
+	int64_t sec;
+
+	CHECK(fs_timestamp_to_ms("1970-01-01T00:00:00Z", &ms) == 0 && ms == 0);
+	CHECK(fs_timestamp_to_ms("2026-11-27T09:00:00Z", &ms) == 0 && ms == 1795770000000ull);
+	CHECK(fs_timestamp_to_ms("2099-01-01T00:00:00Z", &ms) == 0 && ms == 4070908800000ull);
+	CHECK(fs_timestamp_to_ms("2000-02-29T23:59:59Z", &ms) == 0 && ms == 951868799000ull);
+	CHECK(fs_timestamp_to_ms("2026-02-29T00:00:00Z", &ms) == FS_EINVAL);
+	CHECK(fs_timestamp_to_ms("2026-11-27 09:00:00Z", &ms) == FS_EINVAL);
+	CHECK(fs_timestamp_to_ms(NULL, &ms) == FS_EINVAL);
+	fs_timestamp_format(out, 1795770000999ull);
+	CHECK_STR(out, "2026-11-27T09:00:00Z");
+	fs_timestamp_format(out, 951868799000ull);
+	CHECK_STR(out, "2000-02-29T23:59:59Z");
+	/* Round trips over four centuries, at a step that visits every day
+	 * of the year and every second of the day over time. */
+	for (sec = 0; sec < 13569465600; sec += 86400 * 7 + 3607) {
+		fs_timestamp_format(out, (uint64_t)sec * 1000u);
+		CHECK_MSG(fs_timestamp_to_ms(out, &ms) == 0 && ms == (uint64_t)sec * 1000u,
+			  "%lld -> %s", (long long)sec, out);
+	}
+}
+
+static void response_started_after_submitted_is_refused(void)
+{
+	fs_store *s = test_store(dir, "k-order", "north", NULL);
+	json_t *b = test_response(3, NULL);
+	char id[FS_UUID_LEN + 1];
+	fs_err e = {0, ""};
+
+	CHECK(test_publish(s, NULL) == 0);
+	json_object_set_new(b, "started_at", json_string("2026-11-27T09:01:01Z"));
+	CHECK(fs_response_add(s, id, b, &e) == FS_EINVAL);
+	CHECK_MSG(strstr(e.msg, "started_at") != NULL, "%s", e.msg);
+	json_object_set_new(b, "started_at", json_string("2026-11-27T09:01:00Z"));
+	CHECK(fs_response_add(s, id, b, NULL) == 0);
+	json_decref(b);
+	fs_store_close(s);
+}
+
 int main(void)
 {
 	test_tmpdir(dir);
@@ -240,6 +283,8 @@ int main(void)
 	RUN(contact_put_creates_with_defaults);
 	RUN(contact_put_refuses_bad_field_and_changes_nothing);
 	RUN(contact_list_filters_region_and_deleted);
+	RUN(timestamps_convert_both_ways);
+	RUN(response_started_after_submitted_is_refused);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

@@ -157,6 +157,73 @@ static void clock_is_monotonic_across_restart_with_clock_back(void)
 	fs_store_close(s);
 }
 
+/* A boot clock the test moves. */
+typedef struct test_boot {
+	uint64_t ms, id;
+} test_boot;
+
+static int test_boot_read(void *ctx, uint64_t *ms, uint64_t *id)
+{
+	*ms = ((test_boot *)ctx)->ms;
+	*id = ((test_boot *)ctx)->id;
+	return 0;
+}
+
+static fs_store *clock_store(const char *name, test_clock *clk, test_boot *boot)
+{
+	fs_store *s = test_store(dir, name, "north", clk);
+
+	fs_store_set_boottime(s, test_boot_read, boot);
+	return s;
+}
+
+/* The offset learned from the hub applies while the wall clock runs with
+ * the boot clock; slow drift is fine; a step of the wall clock or a reboot
+ * drops it, in every handle of the store. */
+static void clock_offset_is_dropped_after_a_jump_or_reboot(void)
+{
+	const uint64_t year = 365ull * 24 * 3600 * 1000;
+	test_clock clk = {1795770000000ull + 3 * year};
+	test_boot boot = {5000, 42};
+	uint64_t truth = 1795770000000ull;
+	fs_store *s = clock_store("k-jump", &clk, &boot), *other;
+
+	CHECK(fs_store_clock_adjust(s, truth, 300000, NULL, NULL) == 0);
+	CHECK(fs_store_now_ms(s) == truth);
+	/* Both clocks run; the wall drifts 30 s against the boot clock. */
+	clk.ms += 3600000 + 30000;
+	boot.ms += 3600000;
+	truth += 3600000;
+	CHECK(fs_store_now_ms(s) == truth + 30000);
+	/* A second handle (the UI's) sees the same. */
+	other = clock_store("k-jump", &clk, &boot);
+	CHECK(fs_store_now_ms(other) == truth + 30000);
+	CHECK(fs_store_clock_offset(other) == -(int64_t)(3 * year));
+	/* The wall clock is set right: the offset is not applied any more. */
+	clk.ms = truth;
+	CHECK(fs_store_now_ms(s) == truth);
+	CHECK(fs_store_now_ms(other) == truth);
+	CHECK(fs_store_clock_offset(s) == 0);
+	/* ...and comes back with the wrong clock it corrects. */
+	clk.ms = truth + 3 * year;
+	CHECK(fs_store_now_ms(s) == truth);
+	/* A reboot: a new boot id, the boot clock from zero. */
+	boot.id = 43;
+	boot.ms = 20000;
+	CHECK(fs_store_now_ms(s) == clk.ms);
+	CHECK(fs_store_clock_offset(other) == 0);
+	/* Learned again in this boot: applies again. */
+	CHECK(fs_store_clock_adjust(s, truth, 300000, NULL, NULL) == 0);
+	CHECK(fs_store_now_ms(other) == truth);
+	/* Without a boot clock (or in a store from before the rule) the
+	 * offset always applies. */
+	fs_store_set_wallclock(other, test_clock_read, &clk);
+	clk.ms = truth;
+	CHECK(fs_store_now_ms(other) == truth - 3 * year);
+	fs_store_close(other);
+	fs_store_close(s);
+}
+
 static void peer_cursors_only_move_forward(void)
 {
 	fs_store *s = test_store(dir, "k-peer", "north", NULL);
@@ -189,6 +256,7 @@ int main(void)
 	RUN(store_open_refuses_non_database);
 	RUN(store_identity_is_set_once);
 	RUN(clock_is_monotonic_across_restart_with_clock_back);
+	RUN(clock_offset_is_dropped_after_a_jump_or_reboot);
 	RUN(peer_cursors_only_move_forward);
 	RUN(store_integrity_check_passes);
 	test_rmdir(dir);

@@ -130,13 +130,14 @@ static const char *const test_questionnaire =
 	"   \"label\": {\"en\": \"How was it?\"}},"
 	"  {\"id\": \"comment\", \"type\": \"text\", \"label\": {\"en\": \"Anything else?\"}}]}";
 
-/* A response body for test_questionnaire. */
+/* A response body for test_questionnaire, made in the first minute of the
+ * tests' usual clock (1795770000000 ms, 2026-11-27T09:00:00Z). */
 static inline json_t *test_response(int overall, const char *comment)
 {
 	json_t *b = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:{s:b, s:i}}", "questionnaire",
 			      "visit", "version", 1, "language", "en", "mode", "self",
-			      "started_at", "2026-11-27T10:00:00Z", "submitted_at",
-			      "2026-11-27T10:01:00Z", "answers", "consent", 1, "overall", overall);
+			      "started_at", "2026-11-27T09:00:00Z", "submitted_at",
+			      "2026-11-27T09:01:00Z", "answers", "consent", 1, "overall", overall);
 
 	if (comment)
 		json_object_set_new(json_object_get(b, "answers"), "comment", json_string(comment));

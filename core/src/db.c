@@ -1,7 +1,12 @@
 #include "db.h"
 
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fieldsync/changeset.h"
+#include "fieldsync/records.h"
 
 #define SITE_FILTER "(?2 IS NULL OR site = ?2) AND (?3 IS NULL OR site <> ?3)"
 
@@ -51,6 +56,25 @@ const char *const fs_db_sql[FS_STMT_COUNT] = {
 		"winner_hlc, winner_site, loser_value, loser_hlc, loser_site, hlc, site, seq) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
 		"ON CONFLICT (id) DO NOTHING",
+	/* A row this store detects, or one its trusted upstream sends, takes
+	 * the place of a row of the same id detected elsewhere; a row detected
+	 * by the same site is kept as it was. */
+	[FS_STMT_CONFLICT_REPLACE] =
+		"INSERT INTO conflicts (id, record_table, record_id, region, field, winner_value, "
+		"winner_hlc, winner_site, loser_value, loser_hlc, loser_site, hlc, site, seq) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+		"ON CONFLICT (id) DO UPDATE SET record_table = excluded.record_table, "
+		"record_id = excluded.record_id, region = excluded.region, field = excluded.field, "
+		"winner_value = excluded.winner_value, winner_hlc = excluded.winner_hlc, "
+		"winner_site = excluded.winner_site, loser_value = excluded.loser_value, "
+		"loser_hlc = excluded.loser_hlc, loser_site = excluded.loser_site, "
+		"hlc = excluded.hlc, site = excluded.site, seq = excluded.seq "
+		"WHERE conflicts.site <> excluded.site",
+	[FS_STMT_FIELD_VERSION_ADD] =
+		"INSERT INTO contact_field_versions (version_key) VALUES (?1) "
+		"ON CONFLICT (version_key) DO NOTHING",
+	[FS_STMT_FIELD_VERSION_GET] =
+		"SELECT 1 FROM contact_field_versions WHERE version_key = ?1",
 	[FS_STMT_QUARANTINE_INSERT] =
 		"INSERT INTO quarantine (received_hlc, from_site, record_table, record_id, reason, "
 		"change) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -422,10 +446,12 @@ static int bind_side(sqlite3_stmt *st, int i, const json_t *side, char **text)
 	return 0;
 }
 
-int fs_db_conflict_insert(fs_store *s, int *inserted, const char *id, const char *region,
-			  const json_t *body, fs_hlc hlc, const char *site, int64_t seq, fs_err *err)
+int fs_db_conflict_insert(fs_store *s, int *inserted, int replace, const char *id,
+			  const char *region, const json_t *body, fs_hlc hlc, const char *site,
+			  int64_t seq, fs_err *err)
 {
-	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_CONFLICT_INSERT, err);
+	sqlite3_stmt *st =
+		fs_store_stmt(s, replace ? FS_STMT_CONFLICT_REPLACE : FS_STMT_CONFLICT_INSERT, err);
 	char *wv = NULL, *lv = NULL;
 	int rc;
 
@@ -608,5 +634,272 @@ int fs_db_restamp_own(fs_store *s, fs_hlc limit, long *count, fs_err *err)
 		sqlite3_finalize(sel);
 		sqlite3_finalize(upd);
 	}
+	return rc;
+}
+
+/* The key of a held contact-field write: the first 8 bytes of BLAKE2b
+ * over contact, field, hlc, site and canonical value, separated so that no
+ * two different writes run together. */
+static sqlite3_int64 version_key(const char *contact_id, const char *field, const char *value,
+				 fs_hlc hlc, const char *site)
+{
+	crypto_generichash_state st;
+	unsigned char out[16], h[8];
+	sqlite3_int64 k = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		h[i] = (unsigned char)(hlc >> (56 - 8 * i));
+	crypto_generichash_init(&st, NULL, 0, sizeof(out));
+	crypto_generichash_update(&st, (const unsigned char *)contact_id, strlen(contact_id) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)field, strlen(field) + 1);
+	crypto_generichash_update(&st, h, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)site, strlen(site) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)value, strlen(value));
+	crypto_generichash_final(&st, out, sizeof(out));
+	memcpy(&k, out, sizeof(k));
+	return k;
+}
+
+int fs_db_field_version_add(fs_store *s, const char *contact_id, const char *field,
+			    const char *value, fs_hlc hlc, const char *site, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_FIELD_VERSION_ADD, err);
+
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_int64(st, 1, version_key(contact_id, field, value, hlc, site));
+	return step_done(s, st, "write field version", err);
+}
+
+int fs_db_field_version_held(fs_store *s, int *held, const char *contact_id, const char *field,
+			     const char *value, fs_hlc hlc, const char *site, fs_err *err)
+{
+	sqlite3_stmt *st = fs_store_stmt(s, FS_STMT_FIELD_VERSION_GET, err);
+	int rc;
+
+	*held = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_int64(st, 1, version_key(contact_id, field, value, hlc, site));
+	rc = sqlite3_step(st);
+	*held = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fs_store_sqlite_err(s, err, "read field version");
+	return 0;
+}
+
+/* One-off statement with text/integer parameters: "t" binds a string, "i"
+ * an int64 (passed as long long). Steps to completion. */
+static int exec_params(fs_store *s, const char *what, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return FS_EGENERIC;
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		if (types[i] == 't')
+			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int64(st, i + 1, (sqlite3_int64)va_arg(ap, long long));
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	(void)what;
+	return rc == SQLITE_DONE ? 0 : FS_EGENERIC;
+}
+
+int fs_db_response_claim_add(fs_store *s, const char *id, const char *site, fs_hlc hlc,
+			     fs_err *err)
+{
+	if (exec_params(s, "claim",
+			"INSERT INTO response_tombstone_claims (id, site, hlc) VALUES (?1, ?2, ?3) "
+			"ON CONFLICT (id, site) DO UPDATE SET hlc = excluded.hlc "
+			"WHERE excluded.hlc > response_tombstone_claims.hlc",
+			"tti", id, site, (long long)hlc) != 0)
+		return fs_store_sqlite_err(s, err, "write tombstone claim");
+	return 0;
+}
+
+int fs_db_response_claims(fs_store *s, json_t **out, const char *id, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	int rc;
+
+	*out = NULL;
+	if (arr == NULL)
+		return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT site, hlc FROM response_tombstone_claims WHERE id = ?1 "
+			       "ORDER BY site",
+			       -1, &st, NULL) != SQLITE_OK) {
+		json_decref(arr);
+		return fs_store_sqlite_err(s, err, "read tombstone claims");
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(arr, json_pack("[s, I]", sqlite3_column_text(st, 0),
+							 (json_int_t)sqlite3_column_int64(st, 1))) !=
+		    0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return fs_err_set(err, FS_EGENERIC, "store: read tombstone claims failed");
+	}
+	*out = arr;
+	return 0;
+}
+
+int fs_db_response_claims_clear(fs_store *s, const char *id, fs_err *err)
+{
+	if (exec_params(s, "claims", "DELETE FROM response_tombstone_claims WHERE id = ?1", "t",
+			id) != 0)
+		return fs_store_sqlite_err(s, err, "clear tombstone claims");
+	return 0;
+}
+
+int fs_db_response_replace(fs_store *s, const char *id, const json_t *body, fs_hlc hlc,
+			   const char *site, int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char *answers = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "UPDATE responses SET questionnaire_id = ?2, questionnaire_version = ?3, "
+			       "started_at = ?4, submitted_at = ?5, language = ?6, mode = ?7, "
+			       "worker = ?8, answers = ?9, deleted = ?10, hlc = ?11, site = ?12, "
+			       "seq = ?13 WHERE id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fs_store_sqlite_err(s, err, "replace response");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (body != NULL) {
+		answers = json_dumps(json_object_get(body, "answers"),
+				     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		if (answers == NULL) {
+			sqlite3_finalize(st);
+			return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+		}
+		bind_opt_text(st, 2, json_object_get(body, "questionnaire"));
+		sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(body, "version")));
+		bind_opt_text(st, 4, json_object_get(body, "started_at"));
+		bind_opt_text(st, 5, json_object_get(body, "submitted_at"));
+		bind_opt_text(st, 6, json_object_get(body, "language"));
+		bind_opt_text(st, 7, json_object_get(body, "mode"));
+		bind_opt_text(st, 8, json_object_get(body, "worker"));
+		sqlite3_bind_text(st, 9, answers, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int(st, 10, body == NULL);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 12, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, seq);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs_store_sqlite_err(s, err, "replace response");
+	sqlite3_finalize(st);
+	free(answers);
+	return rc;
+}
+
+/* A response's times moved by delta_ms; when even then submitted would be
+ * after latest_ms (the clock had been set right before the correction, so
+ * the offset does not explain the date), submitted becomes latest_ms: it
+ * happened no later than that. The time between start and submission is
+ * kept. 0 or FS_EINVAL. */
+static int redate(char started[FS_TIMESTAMP_LEN + 1], char submitted[FS_TIMESTAMP_LEN + 1],
+		  const unsigned char *old_started, const unsigned char *old_submitted,
+		  int64_t delta_ms, uint64_t latest_ms)
+{
+	uint64_t a, b;
+	int64_t sub, took;
+
+	if (old_started == NULL || old_submitted == NULL ||
+	    fs_timestamp_to_ms((const char *)old_started, &a) != 0 ||
+	    fs_timestamp_to_ms((const char *)old_submitted, &b) != 0)
+		return FS_EINVAL;
+	took = b >= a ? (int64_t)(b - a) : 0;
+	sub = (int64_t)b + delta_ms;
+	if (sub > (int64_t)latest_ms)
+		sub = (int64_t)latest_ms;
+	if (sub < took)
+		sub = took;
+	fs_timestamp_format(submitted, (uint64_t)sub);
+	fs_timestamp_format(started, (uint64_t)(sub - took));
+	return 0;
+}
+
+int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms,
+			       uint64_t latest_ms, long *count, fs_err *err)
+{
+	typedef struct redate_row {
+		char id[FS_ID_MAX + 1];
+		char started[FS_TIMESTAMP_LEN + 1], submitted[FS_TIMESTAMP_LEN + 1];
+	} redate_row;
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	redate_row *list = NULL, *grown;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	*count = 0;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, started_at, submitted_at FROM responses WHERE site = ?1 "
+			       "AND deleted = 0 AND submitted_at > ?2 AND seq > "
+			       "(SELECT coalesce(max(push_cursor), 0) FROM peers)",
+			       -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+			       "UPDATE responses SET started_at = ?1, submitted_at = ?2, seq = ?3 "
+			       "WHERE id = ?4",
+			       -1, &upd, NULL) != SQLITE_OK) {
+		rc = fs_store_sqlite_err(s, err, "re-date responses");
+		goto cleanup;
+	}
+	sqlite3_bind_text(sel, 1, s->site, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sel, 2, after, -1, SQLITE_STATIC);
+	/* Read first, then write: the update moves rows in the seq index the
+	 * scan may be using. */
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(list, cap * sizeof(*list));
+			if (grown == NULL) {
+				rc = fs_err_set(err, FS_ENOMEM, "re-date responses: out of memory");
+				goto cleanup;
+			}
+			list = grown;
+		}
+		copy_text(list[n].id, sizeof(list[n].id), sqlite3_column_text(sel, 0));
+		if (redate(list[n].started, list[n].submitted, sqlite3_column_text(sel, 1),
+			   sqlite3_column_text(sel, 2), delta_ms, latest_ms) == 0)
+			n++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = fs_store_sqlite_err(s, err, "re-date responses");
+		goto cleanup;
+	}
+	rc = 0;
+	sqlite3_reset(sel);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_text(upd, 1, list[i].started, -1, SQLITE_STATIC);
+		sqlite3_bind_text(upd, 2, list[i].submitted, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 3, fs_txn_next_seq(s));
+		sqlite3_bind_text(upd, 4, list[i].id, -1, SQLITE_STATIC);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			rc = fs_store_sqlite_err(s, err, "re-date responses");
+			break;
+		}
+		sqlite3_reset(upd);
+		(*count)++;
+	}
+cleanup:
+	free(list);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
 	return rc;
 }

@@ -63,9 +63,34 @@ int fs_db_questionnaire_get(fs_store *s, char **doc_text, int *deleted, const ch
 int fs_db_questionnaire_delete(fs_store *s, int *changed, const char *id, int64_t version,
 			       fs_hlc hlc, const char *site, int64_t seq, fs_err *err);
 
-/* Conflict body as in the change set (borrowed). Insert-or-ignore. */
-int fs_db_conflict_insert(fs_store *s, int *inserted, const char *id, const char *region,
-			  const json_t *body, fs_hlc hlc, const char *site, int64_t seq, fs_err *err);
+/* Conflict body as in the change set (borrowed). replace 0: insert or keep
+ * the stored row; replace 1: a stored row of the same id detected by
+ * another site than site is replaced. *inserted: a row was added or
+ * replaced. */
+int fs_db_conflict_insert(fs_store *s, int *inserted, int replace, const char *id,
+			  const char *region, const json_t *body, fs_hlc hlc, const char *site,
+			  int64_t seq, fs_err *err);
+
+/* Contact-field values this store held and replaced (value: canonical
+ * JSON text; only a 64-bit hash of the write is kept). add: note one before
+ * it is replaced. held: *held is 1 when exactly that (contact, field, hlc,
+ * site, value) was noted. */
+int fs_db_field_version_add(fs_store *s, const char *contact_id, const char *field,
+			    const char *value, fs_hlc hlc, const char *site, fs_err *err);
+int fs_db_field_version_held(fs_store *s, int *held, const char *contact_id, const char *field,
+			     const char *value, fs_hlc hlc, const char *site, fs_err *err);
+
+/* Tombstones of responses received before the response (merge.c): add one
+ * per (id, site), keeping the greatest hlc; *out is an array of
+ * [site, hlc] (new reference, empty when none); clear drops them all. */
+int fs_db_response_claim_add(fs_store *s, const char *id, const char *site, fs_hlc hlc,
+			     fs_err *err);
+int fs_db_response_claims(fs_store *s, json_t **out, const char *id, fs_err *err);
+int fs_db_response_claims_clear(fs_store *s, const char *id, fs_err *err);
+/* Overwrite a stored response row: with body (borrowed), or a tombstone
+ * when body is NULL. */
+int fs_db_response_replace(fs_store *s, const char *id, const json_t *body, fs_hlc hlc,
+			   const char *site, int64_t seq, fs_err *err);
 
 int fs_db_quarantine_insert(fs_store *s, const char *from_site, const char *table,
 			    const char *record_id, const char *reason, const char *change_json,
@@ -84,5 +109,11 @@ int fs_db_device_synced(fs_store *s, const char *site, uint64_t now_ms, fs_err *
  * re-stamping of this site's own rows above limit. Inside a transaction. */
 int fs_db_max_hlc(fs_store *s, fs_hlc limit, fs_hlc *out, fs_err *err);
 int fs_db_restamp_own(fs_store *s, fs_hlc limit, long *count, fs_err *err);
+/* Shift started_at and submitted_at by delta_ms (whole seconds), but
+ * submitted to no later than latest_ms (keeping the time taken), for this
+ * site's own responses submitted after the timestamp after and beyond
+ * every peer's push cursor (acknowledged by nobody); new seq each. */
+int fs_db_redate_own_responses(fs_store *s, const char *after, int64_t delta_ms,
+			       uint64_t latest_ms, long *count, fs_err *err);
 
 #endif

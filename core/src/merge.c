@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "fieldsync/questionnaire.h"
+#include "fieldsync/records.h"
 #include "store_internal.h"
 
 #define CANON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
@@ -112,41 +113,162 @@ static int response_same(const json_t *a, const json_t *b)
 	       json_equal(json_object_get(a, "answers"), json_object_get(b, "answers"));
 }
 
+/* The clock rule for a response's own times, at a hub (max_future_ms
+ * set): none before FS_RESPONSE_EPOCH_MS, when no fieldsync kiosk existed
+ * (a Pi without a real-time clock that never learned the time dates from
+ * 1970). Returns 1 with rerr set when one is, else 0. */
+static int check_response_floor(const fs_change *c, fs_err *rerr)
+{
+	static const char *const keys[] = {"started_at", "submitted_at"};
+	char when[FS_TIMESTAMP_LEN + 1];
+	uint64_t t;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (fs_timestamp_to_ms(json_string_value(json_object_get(c->value, keys[i])), &t) !=
+			    0 ||
+		    t >= FS_RESPONSE_EPOCH_MS)
+			continue;
+		fs_timestamp_format(when, FS_RESPONSE_EPOCH_MS);
+		fs_err_set(rerr, FS_ECLOCK,
+			   "response %s: %s is before %s, when no fieldsync kiosk existed; the "
+			   "sending site's clock was wrong",
+			   c->id, keys[i], when);
+		return 1;
+	}
+	return 0;
+}
+
+/* Refuse (at a hub: FS_EFORBIDDEN, whole set) or, from a trusted peer,
+ * quarantine a change about another site's response. */
+static int foreign_response(merge_ctx *m, const fs_change *c, const char *owner, fs_err *err)
+{
+	fs_err rerr = {0, ""};
+
+	if (m->opts->author_site != NULL)
+		return fs_err_set(err, FS_EFORBIDDEN,
+				  "changes[%zu]: response %s was made by another site; a site may "
+				  "only send or delete its own responses",
+				  m->index, c->id);
+	fs_err_set(&rerr, FS_EFORBIDDEN, "response %s was made by site %s, not %s", c->id, owner,
+		   c->site);
+	return quarantine(m, c, rerr.msg, err);
+}
+
+/* The response's content arrived from owner: tombstones other sites sent
+ * for it before it was here were not its site's and are discarded (kept in
+ * quarantine for review); owner's own, if any, stands. *owner_hlc gets the
+ * hlc of owner's tombstone, 0 when it has none. */
+static int settle_claims(merge_ctx *m, const fs_change *c, const json_t *claims,
+			 fs_hlc *owner_hlc, fs_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	*owner_hlc = 0;
+	for (i = 0; i < json_array_size(claims) && rc == 0; i++) {
+		const json_t *cl = json_array_get(claims, i);
+		const char *site = json_string_value(json_array_get(cl, 0));
+		fs_hlc h = (fs_hlc)json_integer_value(json_array_get(cl, 1));
+		char hh[FS_HLC_TEXT_LEN + 1], reason[FS_ERR_MSG_MAX], *text;
+		json_t *change;
+
+		if (strcmp(site, c->site) == 0) {
+			*owner_hlc = h;
+			continue;
+		}
+		fs_hlc_format(hh, h);
+		change = json_pack("{s:s, s:s, s:s, s:s, s:b}", "table", "responses", "id", c->id,
+				   "hlc", hh, "site", site, "deleted", 1);
+		text = change ? json_dumps(change, CANON_FLAGS) : NULL;
+		json_decref(change);
+		snprintf(reason, sizeof(reason),
+			 "tombstone of response %s by site %s discarded: the response was made "
+			 "by site %s, and only its own site may delete it",
+			 c->id, site, c->site);
+		rc = fs_db_quarantine_insert(m->s, site, "responses", c->id, reason,
+					     text ? text : "null", fs_txn_tick(m->s), err);
+		free(text);
+		if (rc == 0)
+			m->res.quarantined++;
+	}
+	if (rc == 0)
+		rc = fs_db_response_claims_clear(m->s, c->id, err);
+	return rc;
+}
+
+/* A response tombstone from c->site. Only the site that made a response
+ * may delete it: another site's tombstone for stored content is refused.
+ * Before the content is here its site is unknown: the tombstone is kept as
+ * that site's claim (response_tombstone_claims) and settled when the
+ * content arrives (settle_claims). */
+static int merge_response_tombstone(merge_ctx *m, const fs_change *c, fs_err *err)
+{
+	fs_store *s = m->s;
+	json_t *have = NULL, *claims = NULL;
+	char site[FS_NAME_MAX + 1];
+	int inserted = 0, changed = 0, deleted = 0, rc;
+	fs_hlc hlc;
+
+	rc = fs_db_response_get(s, &have, &deleted, &hlc, site, c->id, err);
+	json_decref(have);
+	if (rc == FS_ENOTFOUND) {
+		rc = fs_db_response_insert(s, &inserted, c->id, NULL, 1, c->hlc, c->site,
+					   fs_txn_next_seq(s), err);
+		if (rc == 0)
+			rc = fs_db_response_claim_add(s, c->id, c->site, c->hlc, err);
+		if (rc == 0)
+			m->res.applied++;
+		return rc;
+	}
+	if (rc != 0)
+		return rc;
+	if (deleted) {
+		size_t nclaims;
+
+		rc = fs_db_response_claims(s, &claims, c->id, err);
+		if (rc != 0)
+			return rc;
+		nclaims = json_array_size(claims);
+		json_decref(claims);
+		/* Two sites' tombstones and no content: either may be the
+		 * owner's (a store from before this rule may hold a forged one),
+		 * and erased content has nothing left to protect, so both become
+		 * claims, settled when the content comes. */
+		if (nclaims == 0 && strcmp(site, c->site) != 0) {
+			rc = fs_db_response_claim_add(s, c->id, site, hlc, err);
+			nclaims = 1;
+		}
+		if (rc == 0 && nclaims > 0) {
+			rc = fs_db_response_claim_add(s, c->id, c->site, c->hlc, err);
+			snprintf(site, sizeof(site), "%s", c->site);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (strcmp(site, c->site) != 0)
+		return foreign_response(m, c, site, err);
+	rc = fs_db_response_delete(s, &changed, c->id, c->hlc, c->site, fs_txn_next_seq(s), err);
+	if (rc == 0) {
+		if (changed)
+			m->res.applied++;
+		else
+			m->res.unchanged++;
+	}
+	return rc;
+}
+
 static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 {
 	fs_store *s = m->s;
 	fs_err rerr = {0, ""};
-	json_t *doc = NULL, *have = NULL;
+	json_t *doc = NULL, *have = NULL, *claims = NULL;
 	char site[FS_NAME_MAX + 1], today[11];
-	int inserted = 0, changed = 0, deleted = 0, rc;
-	fs_hlc hlc;
+	int inserted = 0, deleted = 0, rc;
+	fs_hlc hlc, owner_hlc = 0;
 
-	if (c->deleted) {
-		if (m->opts->author_site != NULL) {
-			/* Only the site that made a response may delete it. */
-			rc = fs_db_response_get(s, &have, &deleted, &hlc, site, c->id, err);
-			json_decref(have);
-			if (rc == 0 && strcmp(site, m->opts->author_site) != 0)
-				return fs_err_set(err, FS_EFORBIDDEN,
-						  "changes[%zu]: response %s was made by another "
-						  "site; a site may only delete its own responses",
-						  m->index, c->id);
-			if (rc != 0 && rc != FS_ENOTFOUND)
-				return rc;
-		}
-		rc = fs_db_response_insert(s, &inserted, c->id, NULL, 1, c->hlc, c->site,
-					   fs_txn_next_seq(s), err);
-		if (rc == 0 && !inserted)
-			rc = fs_db_response_delete(s, &changed, c->id, c->hlc, c->site,
-						   fs_txn_next_seq(s), err);
-		if (rc == 0) {
-			if (inserted || changed)
-				m->res.applied++;
-			else
-				m->res.unchanged++;
-		}
-		return rc;
-	}
+	if (c->deleted)
+		return merge_response_tombstone(m, c, err);
 	rc = get_doc(m, &doc, json_string_value(json_object_get(c->value, "questionnaire")),
 		     json_integer_value(json_object_get(c->value, "version")), err);
 	if (rc != 0)
@@ -157,6 +279,8 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 			   (long long)json_integer_value(json_object_get(c->value, "version")));
 		return quarantine(m, c, rerr.msg, err);
 	}
+	if (m->opts->max_future_ms && check_response_floor(c, &rerr) != 0)
+		return quarantine(m, c, rerr.msg, err);
 	memcpy(today, json_string_value(json_object_get(c->value, "submitted_at")), 10);
 	today[10] = '\0';
 	if (fs_answers_validate(doc, json_object_get(c->value, "answers"), today, NULL, &rerr) !=
@@ -173,14 +297,36 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 	rc = fs_db_response_get(s, &have, &deleted, &hlc, site, c->id, err);
 	if (rc != 0)
 		return rc;
-	if (m->opts->author_site != NULL && !deleted && strcmp(site, c->site) != 0) {
+	if (deleted) {
+		/* A tombstone stands only when it is this response's own site's. */
+		rc = fs_db_response_claims(s, &claims, c->id, err);
+		if (rc == 0 && json_array_size(claims) > 0)
+			rc = settle_claims(m, c, claims, &owner_hlc, err);
+		else if (rc == 0 && strcmp(site, c->site) == 0)
+			owner_hlc = hlc;
+		json_decref(claims);
+		if (rc != 0)
+			return rc;
+		if (owner_hlc != 0 && (owner_hlc != hlc || strcmp(site, c->site) != 0))
+			rc = fs_db_response_replace(s, c->id, NULL, owner_hlc, c->site,
+						    fs_txn_next_seq(s), err);
+		else if (owner_hlc == 0)
+			rc = fs_db_response_replace(s, c->id, c->value, c->hlc, c->site,
+						    fs_txn_next_seq(s), err);
+		if (rc == 0) {
+			if (owner_hlc == 0)
+				m->res.applied++;
+			else
+				m->res.unchanged++;
+		}
+		return rc;
+	}
+	if (strcmp(site, c->site) != 0) {
 		/* Another site's response id: a forgery, not a retry. */
 		json_decref(have);
-		return fs_err_set(err, FS_EFORBIDDEN,
-				  "changes[%zu]: response %s was made by another site", m->index,
-				  c->id);
+		return foreign_response(m, c, site, err);
 	}
-	if (deleted || response_same(have, c->value)) {
+	if (response_same(have, c->value)) {
 		m->res.unchanged++;
 	} else {
 		fs_err_set(&rerr, FS_ECONFLICT,
@@ -265,8 +411,11 @@ static int record_conflict(merge_ctx *m, const fs_change *c, const char *win_val
 			 side(lose_value, lose_hlc, lose_site));
 	if (body == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	rc = fs_db_conflict_insert(m->s, &inserted, id, c->region, body, fs_txn_tick(m->s),
-				   m->s->site, fs_txn_next_seq(m->s), err);
+	/* At a hub (merging a device's set) what it derives itself takes the
+	 * place of a claim a device sent under the same id. */
+	rc = fs_db_conflict_insert(m->s, &inserted, m->opts->author_site != NULL, id, c->region,
+				   body, fs_txn_tick(m->s), m->s->site, fs_txn_next_seq(m->s),
+				   err);
 	json_decref(body);
 	if (rc == 0 && inserted)
 		m->res.conflicts++;
@@ -334,6 +483,11 @@ static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
 		if (concurrent)
 			rc = record_conflict(m, c, text, c->hlc, c->site, cur.value, cur.hlc,
 					     cur.site, err);
+		/* A hub keeps the replaced value recognisable for verifying
+		 * conflict claims. */
+		if (rc == 0 && s->region[0] == '\0')
+			rc = fs_db_field_version_add(s, c->id, c->field, cur.value, cur.hlc,
+						     cur.site, err);
 		if (rc == 0)
 			rc = fs_db_field_update(s, c->id, c->field, text, c->hlc, c->site,
 						c->prev_hlc, c->prev_site, fs_txn_next_seq(s),
@@ -353,13 +507,125 @@ cleanup:
 	return rc;
 }
 
+/* One side of a conflict row as sent: hlc, site and canonical value. */
+typedef struct claim_side {
+	fs_hlc hlc;
+	const char *site;
+	char *value;
+} claim_side;
+
+static int side_read(claim_side *out, const json_t *side)
+{
+	out->hlc = 0;
+	fs_hlc_parse(&out->hlc, json_string_value(json_object_get(side, "hlc")), NULL);
+	out->site = json_string_value(json_object_get(side, "site"));
+	out->value = json_dumps(json_object_get(side, "value"), CANON_FLAGS);
+	return out->value != NULL && out->site != NULL ? 0 : FS_ENOMEM;
+}
+
+/* Is the side a write the sender made, or one this store holds or held
+ * (same hlc, site and value)? */
+static int side_known(merge_ctx *m, const char *record, const char *field, const claim_side *sd,
+		      int *known, fs_err *err)
+{
+	fs_db_field cur;
+	int rc;
+
+	*known = strcmp(sd->site, m->opts->author_site) == 0;
+	if (*known)
+		return 0;
+	rc = fs_db_field_get(m->s, &cur, record, field, err);
+	if (rc != 0)
+		return rc;
+	*known = cur.found && cur.hlc == sd->hlc && strcmp(cur.site, sd->site) == 0 &&
+		 strcmp(cur.value, sd->value) == 0;
+	fs_db_field_clear(&cur);
+	if (*known)
+		return 0;
+	return fs_db_field_version_held(m->s, known, record, field, sd->value, sd->hlc, sd->site,
+					err);
+}
+
+/* A device's conflict row is a claim about writes, and is believed only
+ * when it could have been derived from writes this hub holds: the contact
+ * is here (in the sender's region, else FS_EFORBIDDEN), the two sides come
+ * from different sites with different values, the winner is the greater
+ * (hlc, site), and each side is either the sender's own write (a value of
+ * its own that lost there may never have reached the hub) or a write this
+ * hub holds or held, with that value. Returns 0 when believed, 1 with rerr
+ * set when not, or an error. */
+static int verify_claim(merge_ctx *m, const fs_change *c, fs_err *rerr, fs_err *err)
+{
+	const char *record = json_string_value(json_object_get(c->value, "record"));
+	const char *field = json_string_value(json_object_get(c->value, "field"));
+	static const char *const names[2] = {"winner", "loser"};
+	claim_side sd[2] = {{0, NULL, NULL}, {0, NULL, NULL}};
+	char region[FS_NAME_MAX + 1];
+	int rc, i, known = 0;
+
+	rc = fs_db_contact_region(m->s, region, record, err);
+	if (rc == FS_ENOTFOUND) {
+		fs_err_set(rerr, FS_ENOTFOUND, "conflict %s: contact %s is not known here", c->id,
+			   record);
+		return 1;
+	}
+	if (rc != 0)
+		return rc;
+	if (m->opts->region != NULL && strcmp(region, m->opts->region) != 0)
+		return fs_err_set(err, FS_EFORBIDDEN,
+				  "changes[%zu]: conflict about contact %s of another region than "
+				  "the sender's region %s",
+				  m->index, record, m->opts->region);
+	for (i = 0; i < 2; i++)
+		if (side_read(&sd[i], json_object_get(c->value, names[i])) != 0) {
+			rc = fs_err_set(err, FS_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	if (strcmp(sd[0].site, sd[1].site) == 0) {
+		fs_err_set(rerr, FS_EINVAL, "conflict %s: winner and loser are writes of one site",
+			   c->id);
+		rc = 1;
+	} else if (strcmp(sd[0].value, sd[1].value) == 0) {
+		fs_err_set(rerr, FS_EINVAL, "conflict %s: winner and loser have the same value",
+			   c->id);
+		rc = 1;
+	} else if (fs_hlc_site_cmp(sd[0].hlc, sd[0].site, sd[1].hlc, sd[1].site) <= 0) {
+		fs_err_set(rerr, FS_EINVAL, "conflict %s: the winner is not the later write",
+			   c->id);
+		rc = 1;
+	}
+	for (i = 0; i < 2 && rc == 0; i++) {
+		rc = side_known(m, record, field, &sd[i], &known, err);
+		if (rc == 0 && !known) {
+			fs_err_set(rerr, FS_ENOTFOUND,
+				   "conflict %s: its %s is not the sender's write and not a write "
+				   "this hub holds or held (site %s, that time, that value)",
+				   c->id, names[i], sd[i].site);
+			rc = 1;
+		}
+	}
+cleanup:
+	for (i = 0; i < 2; i++)
+		free(sd[i].value);
+	return rc;
+}
+
 static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
 {
-	char region[FS_NAME_MAX + 1];
-	const char *record = json_string_value(json_object_get(c->value, "record"));
 	int inserted = 0, rc;
 
-	if (m->opts->region != NULL && record != NULL) {
+	if (m->opts->author_site != NULL) {
+		fs_err rerr = {0, ""};
+
+		rc = verify_claim(m, c, &rerr, err);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			return quarantine(m, c, rerr.msg, err);
+	} else if (m->opts->region != NULL) {
+		char region[FS_NAME_MAX + 1];
+		const char *record = json_string_value(json_object_get(c->value, "record"));
+
 		/* The conflict's own region was checked; its record must agree. */
 		rc = fs_db_contact_region(m->s, region, record, err);
 		if (rc == 0 && strcmp(region, m->opts->region) != 0)
@@ -370,9 +636,11 @@ static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
 		if (rc != 0 && rc != FS_ENOTFOUND)
 			return rc;
 	}
-	rc = fs_db_conflict_insert(m->s, &inserted, c->id, c->region, c->value, c->hlc,
-				       c->site, fs_txn_next_seq(m->s), err);
-
+	/* A device's claim never replaces a stored row; a trusted upstream's
+	 * row (the hub's, at a kiosk) replaces one detected elsewhere, so the
+	 * region ends up with the hub's version of each conflict. */
+	rc = fs_db_conflict_insert(m->s, &inserted, m->opts->author_site == NULL, c->id, c->region,
+				   c->value, c->hlc, c->site, fs_txn_next_seq(m->s), err);
 	if (rc == 0) {
 		if (inserted)
 			m->res.applied++;
@@ -405,6 +673,25 @@ static int precheck(fs_store *s, const fs_changeset *cs, const fs_merge_opts *o,
 			return fs_err_set(err, FS_EFORBIDDEN,
 					  "changes[%zu]: region %s is not the sender's region %s", i,
 					  c->region, o->region);
+		if (o->max_future_ms && c->table == FS_TABLE_RESPONSES && !c->deleted) {
+			/* A response's own times follow the clock rule of stamps. */
+			static const char *const keys[] = {"started_at", "submitted_at"};
+			uint64_t t = 0;
+			int k;
+
+			for (k = 0; k < 2; k++)
+				if (fs_timestamp_to_ms(json_string_value(json_object_get(
+							       c->value, keys[k])),
+						       &t) == 0 &&
+				    t > now + o->max_future_ms)
+					return fs_err_set(
+						err, FS_ECLOCK,
+						"changes[%zu].response.%s: %llu ms ahead of this "
+						"store's clock (at most %llu allowed); the sending "
+						"site's clock is wrong",
+						i, keys[k], (unsigned long long)(t - now),
+						(unsigned long long)o->max_future_ms);
+		}
 		if (o->max_future_ms && fs_hlc_ms(c->hlc) > now + o->max_future_ms)
 			return fs_err_set(err, FS_ECLOCK,
 					  "changes[%zu].hlc: %llu ms ahead of this store's clock "

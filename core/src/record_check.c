@@ -5,6 +5,8 @@
  * never quote a value, since values are personal data. */
 #include "fieldsync/records.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fieldsync/questionnaire.h"
@@ -75,6 +77,63 @@ int fs_timestamp_is_valid(const char *s)
 	memcpy(date, s, 10);
 	date[10] = '\0';
 	return fs_date_is_valid(date);
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's
+ * days_from_civil), so no libc time zone state is involved. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+int fs_timestamp_to_ms(const char *s, uint64_t *out)
+{
+	int64_t days, secs;
+
+	*out = 0;
+	if (s == NULL || !fs_timestamp_is_valid(s))
+		return FS_EINVAL;
+	days = days_from_civil((int64_t)(s[0] - '0') * 1000 + (s[1] - '0') * 100 +
+				       (s[2] - '0') * 10 + (s[3] - '0'),
+			       (unsigned)two_digits(s + 5), (unsigned)two_digits(s + 8));
+	secs = days * 86400 + two_digits(s + 11) * 3600 + two_digits(s + 14) * 60 +
+	       two_digits(s + 17);
+	if (secs < 0)
+		return FS_EINVAL;
+	*out = (uint64_t)secs * 1000u;
+	return 0;
+}
+
+void fs_timestamp_format(char out[FS_TIMESTAMP_LEN + 1], uint64_t ms)
+{
+	int64_t z = (int64_t)(ms / 1000u / 86400u) + 719468, era, y;
+	unsigned doe, yoe, doy, mp, d, m, sod = (unsigned)(ms / 1000u % 86400u);
+	char buf[48];
+
+	/* civil_from_days, the inverse of days_from_civil. */
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	if (y > 9999)
+		y = 9999;
+	snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02u:%02u:%02uZ", (int)y, m % 100, d % 100,
+		 sod / 3600 % 100, sod / 60 % 60, sod % 60);
+	memcpy(out, buf, FS_TIMESTAMP_LEN);
+	out[FS_TIMESTAMP_LEN] = '\0';
 }
 
 static int is_timestamp(const json_t *v)
@@ -289,6 +348,11 @@ int fs_response_check_shape(const json_t *body, fs_err *err)
 	if (!is_timestamp(json_object_get(body, "submitted_at")))
 		return fs_err_set(err, FS_EINVAL,
 		                  "key \"submitted_at\" must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
+	/* Fixed-width UTC times compare as text. */
+	if (strcmp(json_string_value(json_object_get(body, "started_at")),
+	           json_string_value(json_object_get(body, "submitted_at"))) > 0)
+		return fs_err_set(err, FS_EINVAL,
+		                  "key \"started_at\" must not be after \"submitted_at\"");
 	if (!json_is_object(json_object_get(body, "answers")))
 		return fs_err_set(err, FS_EINVAL, "key \"answers\" must be an object");
 	return 0;

@@ -331,6 +331,10 @@ static int put_local_field(fs_store *s, const char *id, const char *field, const
 			prev_site = cur.site;
 		}
 	}
+	/* At a hub the replaced value stays recognisable: a device's conflict
+	 * row may name it later (merge.c verifies such rows against it). */
+	if (rc == 0 && cur.found && s->region[0] == '\0')
+		rc = fs_db_field_version_add(s, id, field, cur.value, cur.hlc, cur.site, err);
 	if (rc == 0)
 		rc = fs_db_field_put(s, id, field, text, hlc, s->site, prev_hlc, prev_site,
 				     fs_txn_next_seq(s), err);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "fieldsync/records.h"
 
 extern const char *const fs_schema_migrations[];
 extern const int fs_schema_migration_count;
@@ -181,6 +182,89 @@ static int migrate(fs_store *s, fs_err *err)
 	return 0;
 }
 
+/* The clock state: offset and the anchor it was learned at. */
+static int clock_load(fs_store *s, fs_err *err)
+{
+	char text[96];
+	long long wall;
+	unsigned long long boot, id;
+	int rc = meta_get_i64(s, "clock_offset_ms", &s->offset_ms, err);
+
+	if (rc != 0)
+		return rc;
+	s->has_anchor = 0;
+	rc = fs_meta_get(s, "clock_anchor", text, sizeof(text), err);
+	if (rc == FS_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (sscanf(text, "%lld %llu %llx", &wall, &boot, &id) == 3) {
+		s->has_anchor = 1;
+		s->anchor_wall_ms = wall;
+		s->anchor_boot_ms = boot;
+		s->anchor_boot_id = id;
+	}
+	return 0;
+}
+
+/* CLOCK_BOOTTIME and a hash of the kernel's boot id (read once per handle:
+ * it only changes with a reboot, which also ends this process). */
+static int system_boottime(fs_store *s, uint64_t *since_boot_ms, uint64_t *boot_id)
+{
+	struct timespec ts;
+
+#ifdef CLOCK_BOOTTIME
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
+#endif
+		if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+			return -1;
+	*since_boot_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
+	if (!s->have_boot_id) {
+		FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+		uint64_t h = UINT64_C(14695981039346656037);
+		int c;
+
+		if (f != NULL) {
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				h = (h ^ (uint64_t)(unsigned char)c) * UINT64_C(1099511628211);
+			fclose(f);
+		}
+		s->boot_id = h;
+		s->have_boot_id = 1;
+	}
+	*boot_id = s->boot_id;
+	return 0;
+}
+
+static int read_boottime(fs_store *s, uint64_t *since_boot_ms, uint64_t *boot_id)
+{
+	switch (s->boottime_mode) {
+	case 0: return system_boottime(s, since_boot_ms, boot_id);
+	case 1: return s->boottime(s->boottime_ctx, since_boot_ms, boot_id);
+	default: return -1;
+	}
+}
+
+/* The offset to apply to wall now: the persisted one while the wall clock
+ * still runs with the boot clock it was learned against; 0 after a reboot
+ * or a jump of the wall clock (someone set it: whatever the offset
+ * corrected may be gone, and an old offset would misdate everything). */
+static int64_t effective_offset(fs_store *s, uint64_t wall)
+{
+	uint64_t boot = 0, id = 0;
+	int64_t expect, drift;
+
+	if (s->offset_ms == 0 || !s->has_anchor || read_boottime(s, &boot, &id) != 0)
+		return s->offset_ms;
+	if (id != s->anchor_boot_id || boot < s->anchor_boot_ms)
+		return 0;
+	expect = s->anchor_wall_ms + (int64_t)(boot - s->anchor_boot_ms);
+	drift = (int64_t)wall - expect;
+	if (drift > FS_CLOCK_JUMP_MS || drift < -FS_CLOCK_JUMP_MS)
+		return 0;
+	return s->offset_ms;
+}
+
 static int load_identity(fs_store *s, fs_err *err)
 {
 	int rc;
@@ -195,7 +279,7 @@ static int load_identity(fs_store *s, fs_err *err)
 		s->region[0] = '\0';
 	else if (rc != 0)
 		return rc;
-	return meta_get_i64(s, "clock_offset_ms", &s->offset_ms, err);
+	return clock_load(s, err);
 }
 
 /* Who may read a store: its owner only. The environment variable lets a
@@ -613,24 +697,37 @@ void fs_store_set_wallclock(fs_store *s, fs_wallclock_fn fn, void *ctx)
 {
 	s->wallclock = fn ? fn : system_wallclock;
 	s->wallclock_ctx = ctx;
+	s->boottime_mode = fn ? 2 : 0;
+}
+
+void fs_store_set_boottime(fs_store *s, fs_boottime_fn fn, void *ctx)
+{
+	s->boottime_mode = fn ? 1 : 0;
+	s->boottime = fn;
+	s->boottime_ctx = ctx;
 }
 
 uint64_t fs_store_now_ms(fs_store *s)
 {
+	uint64_t wall;
 	int64_t t;
 
 	/* Another handle (the daemon's) may have corrected the offset since;
 	 * inside a transaction it was just loaded. */
 	if (!s->in_txn)
-		meta_get_i64(s, "clock_offset_ms", &s->offset_ms, NULL);
-	t = (int64_t)s->wallclock(s->wallclock_ctx) + s->offset_ms;
+		clock_load(s, NULL);
+	wall = s->wallclock(s->wallclock_ctx);
+	t = (int64_t)wall + effective_offset(s, wall);
 
 	return t < 0 ? 0 : (uint64_t)t;
 }
 
 int64_t fs_store_clock_offset(const fs_store *s)
 {
-	return s->offset_ms;
+	/* Only the boot id cache changes; the handle is the caller's. */
+	fs_store *m = (fs_store *)s;
+
+	return effective_offset(m, m->wallclock(m->wallclock_ctx));
 }
 
 int fs_txn_begin(fs_store *s, fs_err *err)
@@ -648,7 +745,7 @@ int fs_txn_begin(fs_store *s, fs_err *err)
 	if (rc == 0)
 		rc = meta_get_i64(s, "hlc", &v, err);
 	if (rc == 0)
-		rc = meta_get_i64(s, "clock_offset_ms", &s->offset_ms, err);
+		rc = clock_load(s, err);
 	if (rc != 0) {
 		fs_txn_rollback(s);
 		return rc;
@@ -729,7 +826,10 @@ int fs_store_clock_adjust(fs_store *s, uint64_t trusted_ms, uint64_t max_future_
 			  fs_err *err)
 {
 	fs_hlc limit;
-	long n = 0;
+	uint64_t wall, boot = 0, id = 0;
+	int64_t before;
+	char anchor[96], limit_text[FS_TIMESTAMP_LEN + 1];
+	long n = 0, redated = 0; /* re-dated responses are re-stamped too */
 	int rc;
 
 	if (restamped)
@@ -739,11 +839,29 @@ int fs_store_clock_adjust(fs_store *s, uint64_t trusted_ms, uint64_t max_future_
 	/* Re-stamp beyond half the allowance, so that the new stamps (just
 	 * above what is kept) are still well inside what the hub accepts. */
 	limit = fs_hlc_make(trusted_ms + max_future_ms / 2, 0xffff);
+	fs_timestamp_format(limit_text, trusted_ms + max_future_ms / 2);
 	rc = fs_txn_begin(s, err);
 	if (rc != 0)
 		return rc;
-	s->offset_ms = (int64_t)trusted_ms - (int64_t)s->wallclock(s->wallclock_ctx);
+	wall = s->wallclock(s->wallclock_ctx);
+	before = (int64_t)wall + effective_offset(s, wall);
+	s->offset_ms = (int64_t)trusted_ms - (int64_t)wall;
 	rc = meta_put_i64(s, "clock_offset_ms", s->offset_ms, err);
+	/* Note both clocks now, so a later jump of the wall clock is seen. */
+	anchor[0] = '\0';
+	if (read_boottime(s, &boot, &id) == 0)
+		snprintf(anchor, sizeof(anchor), "%lld %llu %llx", (long long)wall,
+			 (unsigned long long)boot, (unsigned long long)id);
+	if (rc == 0)
+		rc = fs_meta_put(s, "clock_anchor", anchor, err);
+	if (rc == 0)
+		rc = clock_load(s, err);
+	/* Responses dated by the wrong clock and not yet taken by anyone say
+	 * when they really happened: shifted by the correction (and never
+	 * after the trusted time). */
+	if (rc == 0)
+		rc = fs_db_redate_own_responses(s, limit_text, (int64_t)trusted_ms - before,
+						trusted_ms, &redated, err);
 	if (rc == 0 && s->txn_hlc > limit) {
 		/* Everything we hold is at or below limit except our own
 		 * unacknowledged writes, which are re-stamped above it. */

@@ -25,6 +25,9 @@ enum fs_stmt_id {
 	FS_STMT_QUESTIONNAIRE_GET,
 	FS_STMT_QUESTIONNAIRE_DELETE,
 	FS_STMT_CONFLICT_INSERT,
+	FS_STMT_CONFLICT_REPLACE,
+	FS_STMT_FIELD_VERSION_ADD,
+	FS_STMT_FIELD_VERSION_GET,
 	FS_STMT_QUARANTINE_INSERT,
 	FS_STMT_SCAN_QUESTIONNAIRES, /* changes.c: one scan per table, in */
 	FS_STMT_SCAN_RESPONSES,      /* this order */
@@ -52,6 +55,17 @@ struct fs_store {
 	fs_wallclock_fn wallclock;
 	void *wallclock_ctx;
 	int64_t offset_ms;   /* persisted in meta "clock_offset_ms" */
+	/* The boot clock: mode 0 the system's, 1 boottime(), 2 none. */
+	int boottime_mode;
+	fs_boottime_fn boottime;
+	void *boottime_ctx;
+	/* Wall and boot clocks when the offset was learned (meta
+	 * "clock_anchor"); has_anchor 0 when not noted (older stores). */
+	uint64_t boot_id;     /* the system's, read once */
+	int have_boot_id;
+	int has_anchor;
+	int64_t anchor_wall_ms;
+	uint64_t anchor_boot_ms, anchor_boot_id;
 	/* Transaction state, valid between fs_txn_begin and commit/rollback. */
 	int in_txn;
 	int64_t txn_seq;     /* last seq used */

@@ -12,7 +12,13 @@
  *    A tombstone (delete) wins over content.
  *  - a response whose answers fail validation, or whose questionnaire is
  *    unknown here, is quarantined (kept, not merged), never lost.
- *  - conflicts: insert-or-ignore. */
+ *  - a response may be sent or deleted only by its own site; a tombstone
+ *    that arrives before its response is held per site and only the
+ *    response's own site's counts once the content arrives.
+ *  - conflicts: a device's conflict row is a claim, believed only when it
+ *    could have been derived from writes this store holds or held (else
+ *    quarantined); a conflict this hub derives replaces a claim of the
+ *    same id; a kiosk takes the hub's version of a conflict. */
 #ifndef FIELDSYNC_MERGE_H
 #define FIELDSYNC_MERGE_H
 
@@ -21,10 +27,16 @@
 #include "fieldsync/changeset.h"
 #include "fieldsync/store.h"
 
+/* The earliest started_at and submitted_at a hub takes for a response
+ * (2020-01-01T00:00:00Z); earlier ones are quarantined (docs/design.md). */
+#define FS_RESPONSE_EPOCH_MS UINT64_C(1577836800000)
+
 typedef struct fs_merge_opts {
-	/* Refuse the set (FS_ECLOCK) when a change is stamped more than this
-	 * many ms ahead of this store's clock; 0 turns the check off. The hub
-	 * sets it; a kiosk trusts the hub's stamps. */
+	/* Refuse the set (FS_ECLOCK) when a change is stamped, or a response
+	 * started or submitted, more than this many ms ahead of this store's
+	 * clock; 0 turns the check off. With it set a response started or
+	 * submitted before FS_RESPONSE_EPOCH_MS is quarantined. The hub sets
+	 * it; a kiosk trusts the hub's stamps. */
 	uint64_t max_future_ms;
 	/* Authorization (FS_EFORBIDDEN, whole set refused, naming the first
 	 * offending change): every change must be made by author_site (NULL: any

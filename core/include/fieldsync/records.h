@@ -29,12 +29,19 @@ int fs_contact_field_check(const char *field, const json_t *value, fs_err *err);
 /* Check the shape of a response body: {"questionnaire", "version",
  * "language", "mode" ("self" or "assisted"), "worker" (required when
  * assisted, else null or absent), "started_at", "submitted_at" (RFC 3339 UTC
- * "YYYY-MM-DDTHH:MM:SSZ"), "answers" (object)}. No other keys.
+ * "YYYY-MM-DDTHH:MM:SSZ", started_at not after submitted_at), "answers"
+ * (object)}. No other keys.
  * Returns 0 or FS_EINVAL naming the key. */
 int fs_response_check_shape(const json_t *body, fs_err *err);
 
 /* Is s "YYYY-MM-DDTHH:MM:SSZ" with a real date and time? 1 or 0. */
 int fs_timestamp_is_valid(const char *s);
+
+/* Such a timestamp as ms since 1970 (0, or FS_EINVAL when s is not valid
+ * or before 1970), and ms as one (whole seconds, rounded down). */
+#define FS_TIMESTAMP_LEN 20
+int fs_timestamp_to_ms(const char *s, uint64_t *out);
+void fs_timestamp_format(char out[FS_TIMESTAMP_LEN + 1], uint64_t ms);
 
 /* ---- questionnaires ---- */
 

@@ -22,6 +22,15 @@ typedef struct fs_store fs_store;
 /* Wall clock in ms since 1970; replaceable so tests can move time. */
 typedef uint64_t (*fs_wallclock_fn)(void *ctx);
 
+/* Time since boot in ms (CLOCK_BOOTTIME: never set, runs through suspend,
+ * slewed like the wall clock but never stepped) and an identity of the
+ * current boot; 0, or -1 when unknown. Replaceable for tests. */
+typedef int (*fs_boottime_fn)(void *ctx, uint64_t *since_boot_ms, uint64_t *boot_id);
+
+/* How far the wall clock may move against the boot clock since the offset
+ * was learned before the offset is taken to be stale (docs/design.md). */
+#define FS_CLOCK_JUMP_MS 60000
+
 /* Site ids and region names: [a-z0-9][a-z0-9-]{0,63}. */
 #define FS_NAME_MAX 64
 
@@ -75,17 +84,28 @@ const char *fs_store_region(const fs_store *s);
 /* Is name a valid site or region name? 1 or 0. */
 int fs_name_is_valid(const char *name);
 
-/* Replace the wall clock (tests). fn NULL restores the system clock. */
+/* Replace the wall clock (tests). fn NULL restores the system clock. A
+ * replaced wall clock has no relation to this machine's boot clock, so it
+ * also turns the boot clock off (the offset then always applies) until
+ * fs_store_set_boottime is called. */
 void fs_store_set_wallclock(fs_store *s, fs_wallclock_fn fn, void *ctx);
 
-/* Physical time used for new timestamps: wall clock plus the persisted
- * offset learned from the hub. */
+/* Replace the boot clock (tests); fn NULL: the system's (CLOCK_BOOTTIME and
+ * /proc/sys/kernel/random/boot_id), the default. */
+void fs_store_set_boottime(fs_store *s, fs_boottime_fn fn, void *ctx);
+
+/* Physical time used for new timestamps and response times: wall clock
+ * plus the persisted offset learned from the hub, while that offset still
+ * describes this wall clock: it is dropped (not applied) after a reboot or
+ * once the wall clock has moved more than FS_CLOCK_JUMP_MS against the boot
+ * clock since the offset was learned (someone or NTP set the clock). */
 uint64_t fs_store_now_ms(fs_store *s);
 
 /* The last timestamp issued or seen by this store (persisted). */
 int fs_store_clock_last(fs_store *s, fs_hlc *out, fs_err *err);
 
-/* Offset (ms) added to the wall clock, persisted; see docs/design.md. */
+/* Offset (ms) added to the wall clock now: the persisted one, or 0 when it
+ * was dropped as above; see docs/design.md. */
 int64_t fs_store_clock_offset(const fs_store *s);
 
 /* The clock rule for a site whose clock is wrong. Given a trusted time
@@ -94,8 +114,17 @@ int64_t fs_store_clock_offset(const fs_store *s);
  *  - this site's own records stamped beyond trusted_ms + max_future_ms can
  *    only be unacknowledged (the hub refuses them), so they are re-stamped
  *    with new timestamps and re-queued for sending;
- *  - the persisted clock comes back to at most trusted_ms + max_future_ms.
- * All in one transaction. *restamped (may be NULL) gets the count. */
+ *  - the persisted clock comes back to at most trusted_ms + max_future_ms;
+ *  - this site's own responses that no peer acknowledged and that were
+ *    submitted beyond trusted_ms + max_future_ms / 2 are re-dated: their
+ *    started_at and submitted_at move by the correction (trusted time minus
+ *    this store's time before it), so they say when they really happened,
+ *    and to no later than trusted_ms (a clock set right before the
+ *    correction leaves dates the offset does not explain);
+ *  - the wall and boot clocks are noted, so the offset is dropped if the
+ *    wall clock is later set or the machine reboots (fs_store_now_ms).
+ * All in one transaction. *restamped (may be NULL) gets the count of
+ * re-stamped records (a re-dated response is always among them). */
 int fs_store_clock_adjust(fs_store *s, uint64_t trusted_ms, uint64_t max_future_ms,
 			  long *restamped, fs_err *err);
 
