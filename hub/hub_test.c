@@ -189,6 +189,28 @@ static void ratelimit_long_keys_are_truncated(void)
 	hub_ratelimit_free(rl);
 }
 
+static void ratelimit_source_is_an_ipv4_address_or_an_ipv6_64(void)
+{
+	char k[64];
+
+	hub_ratelimit_source(k, sizeof(k), "127.0.0.2");
+	CHECK(strcmp(k, "127.0.0.2") == 0);
+	hub_ratelimit_source(k, sizeof(k), "2001:db8:1:2:aaaa:bbbb:cccc:dddd");
+	CHECK(strcmp(k, "2001:db8:1:2::/64") == 0);
+	hub_ratelimit_source(k, sizeof(k), "2001:db8:1:2::1");
+	CHECK(strcmp(k, "2001:db8:1:2::/64") == 0); /* the same /64, the same source */
+	hub_ratelimit_source(k, sizeof(k), "2001:db8:1:3::1");
+	CHECK(strcmp(k, "2001:db8:1:3::/64") == 0);
+	hub_ratelimit_source(k, sizeof(k), "::1");
+	CHECK(strcmp(k, "::/64") == 0);
+	hub_ratelimit_source(k, sizeof(k), "::ffff:192.0.2.7");
+	CHECK(strcmp(k, "192.0.2.7") == 0); /* IPv4 on a dual-stack socket */
+	hub_ratelimit_source(k, sizeof(k), "");
+	CHECK(strcmp(k, "unknown") == 0);
+	hub_ratelimit_source(k, sizeof(k), "fe80::1%eth0");
+	CHECK(strcmp(k, "unknown") == 0);
+}
+
 int main(void)
 {
 	csv_quotes_only_when_needed();
@@ -199,6 +221,7 @@ int main(void)
 	ratelimit_refund_takes_back_one_event();
 	ratelimit_full_table_forgets_the_oldest_key();
 	ratelimit_long_keys_are_truncated();
+	ratelimit_source_is_an_ipv4_address_or_an_ipv6_64();
 	if (failures != 0) {
 		fprintf(stderr, "hub_unit_test: %d check(s) failed\n", failures);
 		return 1;

@@ -1,6 +1,9 @@
 #include "ratelimit.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,4 +186,28 @@ size_t hub_ratelimit_keys(hub_ratelimit *rl)
 	n = rl->entries;
 	pthread_mutex_unlock(&rl->lock);
 	return n;
+}
+
+void hub_ratelimit_source(char *out, size_t len, const char *peer)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char text[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET, peer, &a4) == 1 &&
+	    inet_ntop(AF_INET, &a4, out, (socklen_t)len) != NULL)
+		return;
+	if (inet_pton(AF_INET6, peer, &a6) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+			memcpy(&a4, &a6.s6_addr[12], sizeof(a4));
+			if (inet_ntop(AF_INET, &a4, out, (socklen_t)len) != NULL)
+				return;
+		} else {
+			memset(&a6.s6_addr[8], 0, 8);
+			if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) != NULL &&
+			    (size_t)snprintf(out, len, "%s/64", text) < len)
+				return;
+		}
+	}
+	snprintf(out, len, "unknown");
 }

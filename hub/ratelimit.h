@@ -38,6 +38,14 @@ unsigned hub_ratelimit_hit(hub_ratelimit *rl, const char *key, uint64_t now_ms);
  * a count of 0. */
 void hub_ratelimit_refund(hub_ratelimit *rl, const char *key, uint64_t now_ms);
 
+/* The source key of a client address (text, as hub_request.peer): an
+ * IPv4 address itself; an IPv6 address by its /64 ("2001:db8:1:2::/64"),
+ * since one subscriber or LAN gets at least a /64 and could otherwise take
+ * a fresh address for every attempt; an IPv4-mapped IPv6 address (a
+ * dual-stack listener) as the IPv4 address. Anything else is "unknown",
+ * one source for all such. out has len >= 48 bytes. */
+void hub_ratelimit_source(char *out, size_t len, const char *peer);
+
 /* Keys held now (for tests). */
 size_t hub_ratelimit_keys(hub_ratelimit *rl);
 

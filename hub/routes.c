@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "fieldsync/gzip.h"
@@ -196,36 +197,6 @@ static void health_finish(hub_app *app, hub_reply *r)
 
 /* ---- POST /v1/enroll ---- */
 
-/* The source a failed enrollment attempt counts against: an IPv4 address
- * itself; an IPv6 address by its /64, since one subscriber or LAN gets at
- * least a /64 and could otherwise take a fresh address for every guess; an
- * IPv4-mapped IPv6 address (a dual-stack listener) as the IPv4 address.
- * Anything else is "unknown", one source for all such. */
-static void enroll_source(char out[HUB_PEER_MAX], const char *peer)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-	char text[INET6_ADDRSTRLEN];
-
-	if (inet_pton(AF_INET, peer, &a4) == 1 &&
-	    inet_ntop(AF_INET, &a4, out, HUB_PEER_MAX) != NULL)
-		return;
-	if (inet_pton(AF_INET6, peer, &a6) == 1) {
-		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-			memcpy(&a4, &a6.s6_addr[12], sizeof(a4));
-			if (inet_ntop(AF_INET, &a4, out, HUB_PEER_MAX) != NULL)
-				return;
-		} else {
-			memset(&a6.s6_addr[8], 0, 8);
-			if (inet_ntop(AF_INET6, &a6, text, sizeof(text)) != NULL) {
-				snprintf(out, HUB_PEER_MAX, "%s/64", text);
-				return;
-			}
-		}
-	}
-	snprintf(out, HUB_PEER_MAX, "unknown");
-}
-
 /* The enrollment throttle, at the header stage so a refused attempt costs
  * no body, no parsing and no store access. Refused (429) while the
  * hub-wide bound is reached, or when the request's source has had
@@ -247,7 +218,7 @@ static int enroll_admit(hub_app *app, hub_request *req, hub_reply *r)
 		r->retry_after = wait;
 		return -1;
 	}
-	enroll_source(req->source, req->peer);
+	hub_ratelimit_source(req->source, sizeof(req->source), req->peer);
 	wait = hub_ratelimit_hit(app->enroll_rate, req->source, now);
 	if (wait != 0) {
 		hub_reply_error(r, 429, "too_many_requests",
