@@ -138,9 +138,10 @@ int agent_client_new(agent_client **out, const char *hub, const char *token, con
 		return rc;
 	if (insecure)
 		fprintf(stderr,
-		        AGENT_PROG ": warning: the hub %.200s is plain http:// to another machine "
-		                   "(insecure_http): the enrollment code, the token and the answers "
-		                   "cross the network unencrypted\n",
+		        AGENT_PROG
+		        ": warning: the hub %.200s is plain http:// to another machine "
+		        "(insecure_http): the enrollment code, the token and the answers "
+		        "cross the network unencrypted\n",
 		        hub);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)

@@ -31,7 +31,7 @@ typedef struct agent_config {
 	char region[FS_NAME_MAX + 1];
 	char name[FS_NAME_MAX + 1]; /* "" when none was given */
 	char ca_file[PATH_MAX];     /* "" for the system trust store */
-	int insecure_http;          /* plain http:// to another machine accepted (init --insecure-http) */
+	int insecure_http;          /* init --insecure-http: plain http:// to another host */
 } agent_config;
 
 /* Sync history kept for `status`; times in ms since 1970, 0 for never. */

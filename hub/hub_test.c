@@ -123,7 +123,7 @@ static void ratelimit_refuses_past_the_limit_until_the_window_ends(void)
 	CHECK(hub_ratelimit_keys(rl) == 2);              /* k-b's window is open still */
 	CHECK(hub_ratelimit_hit(rl, "k-a", 61004) == 0);
 	CHECK(hub_ratelimit_keys(rl) == 1); /* k-b's has ended */
-	for (i = 0; i < 5000; i++) { /* expired keys go: memory follows the last minute */
+	for (i = 0; i < 5000; i++) {        /* expired keys go: memory follows the last minute */
 		snprintf(key, sizeof(key), "k-%d", i);
 		CHECK(hub_ratelimit_hit(rl, key, 200000 + (uint64_t)i * 100) == 0);
 	}

@@ -19,12 +19,12 @@
 #include "reply.h"
 
 typedef struct hub_limits {
-	size_t max_body;          /* sync request body (gzip), bytes */
-	size_t max_enroll_body;   /* enrollment request body, bytes */
-	fs_codec_limits codec;    /* inflated size, changes per set, value size */
-	size_t reply_changes;     /* changes per reply batch */
-	size_t reply_bytes;       /* about this much JSON per reply batch */
-	unsigned rate_per_minute; /* sync requests per device per minute */
+	size_t max_body;                  /* sync request body (gzip), bytes */
+	size_t max_enroll_body;           /* enrollment request body, bytes */
+	fs_codec_limits codec;            /* inflated size, changes per set, value size */
+	size_t reply_changes;             /* changes per reply batch */
+	size_t reply_bytes;               /* about this much JSON per reply batch */
+	unsigned rate_per_minute;         /* sync requests per device per minute */
 	unsigned enroll_fails_per_source; /* failed enrollments per source per minute */
 	size_t enroll_sources;            /* sources tracked at once (memory cap) */
 } hub_limits;
@@ -65,7 +65,7 @@ typedef struct hub_request {
 	const char *content_length;
 	hub_query_arg query[HUB_QUERY_MAX];
 	size_t nquery;
-	int query_overflow; /* more than HUB_QUERY_MAX arguments */
+	int query_overflow;      /* more than HUB_QUERY_MAX arguments */
 	char peer[HUB_PEER_MAX]; /* client IP address (hub_request_set_peer); "" unknown */
 
 	/* Set by hub_app_begin. */
