@@ -114,14 +114,10 @@ cleanup:
 int agent_cmd_init(int argc, char **argv, const char *data)
 {
 	static const struct option longopts[] = {
-	    {"data", required_argument, NULL, 'd'},
-	    {"hub", required_argument, NULL, 'u'},
-	    {"code", required_argument, NULL, 'c'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"ca-file", required_argument, NULL, 'a'},
-	    {"insecure-http", no_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"data", required_argument, NULL, 'd'},    {"hub", required_argument, NULL, 'u'},
+	    {"code", required_argument, NULL, 'c'},    {"name", required_argument, NULL, 'n'},
+	    {"ca-file", required_argument, NULL, 'a'}, {"insecure-http", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	agent_config cfg;
 	char dir[PATH_MAX], token[AGENT_TOKEN_MAX + 1] = "";
