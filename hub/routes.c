@@ -65,7 +65,7 @@ int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err 
 	    hub_ratelimit_new(limits->enroll_fails_per_source, limits->enroll_sources);
 	if (app->rate == NULL || app->enroll_rate == NULL) {
 		hub_app_free(app);
-		return fs_err_set(err, FS_ENOMEM, "out of memory (or a rate limit of 0)");
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	}
 	if (sodium_init() < 0) {
 		hub_app_free(app);
