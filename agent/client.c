@@ -1,5 +1,6 @@
 #include "client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -63,6 +64,56 @@ int agent_hub_url_is_valid(const char *url)
 	return 1;
 }
 
+int agent_hub_url_is_loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	unsigned char a[16];
+	size_t n;
+	int yes = 0;
+
+	/* curl's own parser, so the host judged is the host curl connects to. */
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host == NULL)
+		goto done;
+	n = strlen(host);
+	if (strcasecmp(host, "localhost") == 0) {
+		yes = 1; /* libcurl resolves "localhost" itself, to loopback only */
+	} else if (inet_pton(AF_INET, host, a) == 1) {
+		yes = a[0] == 127;
+	} else if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+		char inner[64];
+
+		if (n - 2 < sizeof(inner)) {
+			memcpy(inner, host + 1, n - 2);
+			inner[n - 2] = '\0';
+			yes = inet_pton(AF_INET6, inner, a) == 1 &&
+			      memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+		}
+	}
+done:
+	curl_free(host);
+	curl_url_cleanup(u);
+	return yes;
+}
+
+int agent_hub_transport_check(const char *url, int insecure_http, int *insecure, fs_err *err)
+{
+	*insecure = 0;
+	if (strncmp(url, "https://", 8) == 0 || agent_hub_url_is_loopback(url))
+		return 0;
+	if (insecure_http) {
+		*insecure = 1;
+		return 0;
+	}
+	return fs_err_set(err, FS_EINVAL,
+	                  "refusing the hub %.200s: plain http:// to another machine would send "
+	                  "the enrollment code, the kiosk's token and every answer across the "
+	                  "network unencrypted; use an https:// URL, or accept the risk with "
+	                  "init --insecure-http (\"insecure_http\": true in agent.json)",
+	                  url);
+}
+
 int agent_client_global_init(fs_err *err)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -76,11 +127,23 @@ void agent_client_global_cleanup(void)
 }
 
 int agent_client_new(agent_client **out, const char *hub, const char *token, const char *ca_file,
-                     fs_err *err)
+                     int insecure_http, fs_err *err)
 {
-	agent_client *c = calloc(1, sizeof(*c));
+	agent_client *c;
+	int insecure, rc;
 
 	*out = NULL;
+	rc = agent_hub_transport_check(hub, insecure_http, &insecure, err);
+	if (rc != 0)
+		return rc;
+	if (insecure)
+		fprintf(stderr,
+		        AGENT_PROG
+		        ": warning: the hub %.200s is plain http:// to another machine "
+		        "(insecure_http): the enrollment code, the token and the answers "
+		        "cross the network unencrypted\n",
+		        hub);
+	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	c->curl = curl_easy_init();

@@ -38,11 +38,25 @@ void agent_reply_free(agent_reply *r);
 /* Is url an http:// or https:// URL we can use as the hub's base? 1 or 0. */
 int agent_hub_url_is_valid(const char *url);
 
+/* Does url's host name this machine: the name localhost, an address in
+ * 127.0.0.0/8, or [::1]? 1 or 0 (also for a URL curl cannot parse). */
+int agent_hub_url_is_loopback(const char *url);
+
+/* The transport rule, before any network use: an https:// hub, or an
+ * http:// hub on this machine (agent_hub_url_is_loopback), or any http://
+ * hub when insecure_http is set, i.e. the user accepted that the
+ * enrollment code, the token and the answers cross the network unencrypted
+ * (*insecure is then set for a non-loopback http:// hub). Otherwise
+ * FS_EINVAL naming the risk and the way out. */
+int agent_hub_transport_check(const char *url, int insecure_http, int *insecure, fs_err *err);
+
 /* A client for the hub at base URL hub (no trailing slash). token (may be
  * NULL: no Authorization header) and ca_file (NULL or "": system CAs) are
- * copied. Freed with agent_client_free (NULL accepted). */
+ * copied. Refuses a hub that agent_hub_transport_check refuses
+ * (FS_EINVAL); allows it with insecure_http, with a warning on stderr.
+ * Freed with agent_client_free (NULL accepted). */
 int agent_client_new(agent_client **out, const char *hub, const char *token, const char *ca_file,
-                     fs_err *err);
+                     int insecure_http, fs_err *err);
 void agent_client_free(agent_client *c);
 
 /* When *stop becomes non-zero, a transfer still running 5 s later is

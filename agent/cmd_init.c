@@ -20,17 +20,22 @@
 static void usage(void)
 {
 	printf("usage: " AGENT_PROG " init --data DIR --hub URL --code CODE [--name NAME]\n"
-	       "                            [--ca-file FILE]\n"
+	       "                            [--ca-file FILE] [--insecure-http]\n"
 	       "\n"
 	       "Enroll this kiosk: exchange the one-time code from `fieldsync-hub enroll` for\n"
 	       "the kiosk's identity (site id, region) and bearer token. Creates DIR (0700),\n"
 	       "the store DIR/kiosk.db, DIR/token (0600) and DIR/agent.json. Refused when\n"
 	       "DIR is already initialised.\n"
 	       "\n"
-	       "  --hub URL        the hub's base URL, http://HOST:PORT or https://HOST:PORT\n"
+	       "  --hub URL        the hub's base URL, https://HOST:PORT; http://HOST:PORT\n"
+	       "                   only for this machine (localhost, 127.0.0.0/8, [::1])\n"
 	       "  --code CODE      the enrollment code (case, hyphens and spaces ignored)\n"
 	       "  --name NAME      a label for admins, [a-z0-9][a-z0-9-]{0,63}\n"
 	       "  --ca-file FILE   trust this CA certificate (PEM) for the hub's TLS\n"
+	       "  --insecure-http  accept an http:// hub on another machine, although the\n"
+	       "                   code, the token and every answer then cross the network\n"
+	       "                   unencrypted; kept in agent.json for sync and run, which\n"
+	       "                   refuse such a hub without it (a warning at each start)\n"
 	       "\n"
 	       "exit codes: 0 enrolled, 1 usage or local error, 3 hub unreachable,\n"
 	       "4 refused by the hub, 5 code rejected (unknown, expired or used)\n");
@@ -81,7 +86,7 @@ static int enroll(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uint64_t *
 		exit = agent_fail(AGENT_EXIT_LOCAL, "init: out of memory");
 		goto cleanup;
 	}
-	rc = agent_client_new(&c, cfg->hub, NULL, cfg->ca_file, &e);
+	rc = agent_client_new(&c, cfg->hub, NULL, cfg->ca_file, cfg->insecure_http, &e);
 	if (rc == 0)
 		rc = agent_client_post(c, &rep, "/v1/enroll", "application/json", 0, body,
 		                       strlen(body), &e);
@@ -108,20 +113,19 @@ cleanup:
 
 int agent_cmd_init(int argc, char **argv, const char *data)
 {
-	static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-	                                         {"hub", required_argument, NULL, 'u'},
-	                                         {"code", required_argument, NULL, 'c'},
-	                                         {"name", required_argument, NULL, 'n'},
-	                                         {"ca-file", required_argument, NULL, 'a'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"data", required_argument, NULL, 'd'},    {"hub", required_argument, NULL, 'u'},
+	    {"code", required_argument, NULL, 'c'},    {"name", required_argument, NULL, 'n'},
+	    {"ca-file", required_argument, NULL, 'a'}, {"insecure-http", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	};
 	agent_config cfg;
 	char dir[PATH_MAX], token[AGENT_TOKEN_MAX + 1] = "";
 	const char *hub = NULL, *code = NULL, *name = NULL, *ca = NULL;
 	fs_store *store = NULL;
 	fs_err e = {0, ""};
 	uint64_t hub_time = 0;
-	int c, exit;
+	int c, exit, insecure_http = 0, insecure;
 	size_t n;
 
 	optind = 0;
@@ -142,6 +146,9 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 			break;
 		case 'a':
 			ca = optarg;
+			break;
+		case 'k':
+			insecure_http = 1;
 			break;
 		case 'h':
 			usage();
@@ -164,6 +171,10 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 	}
 	if (!agent_hub_url_is_valid(cfg.hub))
 		return agent_usage_error("init", "--hub must be an http:// or https:// URL");
+	/* Before anything touches the network or DIR. */
+	if (agent_hub_transport_check(cfg.hub, insecure_http, &insecure, &e) != 0)
+		return agent_usage_error("init", "%s", e.msg);
+	cfg.insecure_http = insecure;
 	if (code[0] == '\0' || strlen(code) > 64)
 		return agent_usage_error("init", "--code is empty or too long");
 	if (name != NULL && !fs_name_is_valid(name))

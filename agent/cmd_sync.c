@@ -60,7 +60,8 @@ static int open_all(agent_kiosk *k, agent_client **c, const char *cmd, const cha
 		return agent_fail_err(cmd, &e);
 	rc = agent_token_load(token, k->dir, &e);
 	if (rc == 0)
-		rc = agent_client_new(c, k->cfg.hub, token, k->cfg.ca_file, &e);
+		rc = agent_client_new(c, k->cfg.hub, token, k->cfg.ca_file, k->cfg.insecure_http,
+		                      &e);
 	memset(token, 0, sizeof(token));
 	if (rc != 0) {
 		agent_kiosk_close(k);

@@ -205,6 +205,14 @@ int agent_config_load(agent_config *out, const char *dir, fs_err *err)
 		rc = get_str(out->name, sizeof(out->name), o, "name", 1, path, err);
 	if (rc == 0)
 		rc = get_str(out->ca_file, sizeof(out->ca_file), o, "ca_file", 1, path, err);
+	if (rc == 0) {
+		const json_t *v = json_object_get(o, "insecure_http");
+
+		if (v != NULL && !json_is_boolean(v))
+			rc = fs_err_set(err, FS_EINVAL,
+			                "%s: \"insecure_http\" must be true or false", path);
+		out->insecure_http = json_is_true(v);
+	}
 	json_decref(o);
 	return rc;
 }
@@ -221,6 +229,12 @@ int agent_config_save(const agent_config *cfg, const char *dir, fs_err *err)
 	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "hub", cfg->hub, "site", cfg->site, "region",
 	              cfg->region, "name", cfg->name[0] ? cfg->name : NULL, "ca_file",
 	              cfg->ca_file[0] ? cfg->ca_file : NULL);
+	/* Written only when set, so a config without the choice reads as no. */
+	if (o != NULL && cfg->insecure_http &&
+	    json_object_set_new(o, "insecure_http", json_true()) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (o == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	rc = write_json(path, o, err);

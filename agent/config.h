@@ -1,8 +1,8 @@
 /* fieldsync-agent: the DATA directory (mode 0700) and the files in it.
  *
  *   kiosk.db    the store (core/, fs_store)
- *   agent.json  hub URL, site, region, name, CA file (0600); its presence
- *               means "initialised"
+ *   agent.json  hub URL, site, region, name, CA file, insecure_http (0600);
+ *               its presence means "initialised"
  *   token       the bearer token (0600), never printed or logged
  *   state.json  last successful sync and last error (0600), agent-owned
  *   sync.lock   flock()ed while a sync runs, so a `sync` command and the
@@ -31,6 +31,7 @@ typedef struct agent_config {
 	char region[FS_NAME_MAX + 1];
 	char name[FS_NAME_MAX + 1]; /* "" when none was given */
 	char ca_file[PATH_MAX];     /* "" for the system trust store */
+	int insecure_http;          /* init --insecure-http: plain http:// to another host */
 } agent_config;
 
 /* Sync history kept for `status`; times in ms since 1970, 0 for never. */

@@ -1,12 +1,15 @@
 #include "routes.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "fieldsync/gzip.h"
@@ -20,15 +23,21 @@
 /* Cap on a packed reply: a batch is about reply_bytes of JSON, but one
  * change may be as large as a value may be (a questionnaire document). */
 #define REPLY_GZIP_MAX (64u << 20)
-/* Retry-After for the enrollment rate limit: its window is a minute. */
+/* How long all enrollment waits once the hub-wide bound is reached: the
+ * store counts failures over the last minute. */
 #define ENROLL_RETRY_S 60
+/* Devices tracked by the sync rate limit (they are authenticated, so only
+ * enrolled devices can take a slot). */
+#define SYNC_RATE_KEYS (1u << 20)
 
 struct hub_app {
 	hub_pool *pool;
-	hub_ratelimit *rate;
+	hub_ratelimit *rate;        /* sync requests per device */
+	hub_ratelimit *enroll_rate; /* failed enrollment attempts per source */
 	hub_limits limits;
-	/* Once the store's enrollment attempt limit is reached, refuse
-	 * attempts here (monotonic ms) so a flood costs no store writes. */
+	/* Once the store's hub-wide bound on failed enrollment attempts is
+	 * reached, refuse attempts here (monotonic ms) before their body is
+	 * read, so a distributed flood costs no store writes. */
 	_Atomic uint64_t enroll_blocked_until;
 };
 
@@ -40,6 +49,8 @@ void hub_limits_default(hub_limits *out)
 	out->reply_changes = 5000;
 	out->reply_bytes = 1u << 20;
 	out->rate_per_minute = 120;
+	out->enroll_fails_per_source = 10;
+	out->enroll_sources = 65536;
 }
 
 int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err *err)
@@ -47,13 +58,17 @@ int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err 
 	hub_app *app = calloc(1, sizeof(*app));
 
 	*out = NULL;
-	if (app == NULL || (app->rate = hub_ratelimit_new(limits->rate_per_minute)) == NULL) {
-		free(app);
+	if (app == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	app->rate = hub_ratelimit_new(limits->rate_per_minute, SYNC_RATE_KEYS);
+	app->enroll_rate =
+	    hub_ratelimit_new(limits->enroll_fails_per_source, limits->enroll_sources);
+	if (app->rate == NULL || app->enroll_rate == NULL) {
+		hub_app_free(app);
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	}
 	if (sodium_init() < 0) {
-		hub_ratelimit_free(app->rate);
-		free(app);
+		hub_app_free(app);
 		return fs_err_set(err, FS_EGENERIC, "libsodium failed to initialise");
 	}
 	app->pool = pool;
@@ -67,7 +82,27 @@ void hub_app_free(hub_app *app)
 	if (app == NULL)
 		return;
 	hub_ratelimit_free(app->rate);
+	hub_ratelimit_free(app->enroll_rate);
 	free(app);
+}
+
+void hub_request_set_peer(hub_request *req, const struct sockaddr *addr)
+{
+	struct sockaddr_in a4;
+	struct sockaddr_in6 a6;
+
+	req->peer[0] = '\0';
+	if (addr == NULL)
+		return;
+	if (addr->sa_family == AF_INET) {
+		memcpy(&a4, addr, sizeof(a4));
+		if (inet_ntop(AF_INET, &a4.sin_addr, req->peer, sizeof(req->peer)) == NULL)
+			req->peer[0] = '\0';
+	} else if (addr->sa_family == AF_INET6) {
+		memcpy(&a6, addr, sizeof(a6));
+		if (inet_ntop(AF_INET6, &a6.sin6_addr, req->peer, sizeof(req->peer)) == NULL)
+			req->peer[0] = '\0';
+	}
 }
 
 static uint64_t monotonic_ms(void)
@@ -177,6 +212,41 @@ static void health_finish(hub_app *app, hub_reply *r)
 
 /* ---- POST /v1/enroll ---- */
 
+/* The enrollment throttle, at the header stage so a refused attempt costs
+ * no body, no parsing and no store access. Refused (429) while the
+ * hub-wide bound is reached, or when the request's source has had
+ * enroll_fails_per_source failed attempts in its current minute. Otherwise
+ * the attempt is counted against the source now, so parallel attempts
+ * cannot overrun the limit, and enroll_finish takes it back unless the
+ * attempt failed. */
+static int enroll_admit(hub_app *app, hub_request *req, hub_reply *r)
+{
+	uint64_t now = monotonic_ms(), until = atomic_load(&app->enroll_blocked_until);
+	unsigned wait;
+
+	if (now < until) {
+		wait = (unsigned)((until - now + 999) / 1000);
+		hub_reply_error(r, 429, "too_many_requests",
+		                "too many failed enrollment attempts at this hub (%d a minute); "
+		                "retry in %u s",
+		                FS_ENROLL_FAILS_PER_MINUTE, wait);
+		r->retry_after = wait;
+		return -1;
+	}
+	hub_ratelimit_source(req->source, sizeof(req->source), req->peer);
+	wait = hub_ratelimit_hit(app->enroll_rate, req->source, now);
+	if (wait != 0) {
+		hub_reply_error(r, 429, "too_many_requests",
+		                "too many failed enrollment attempts from this address (%u a "
+		                "minute); retry in %u s",
+		                app->limits.enroll_fails_per_source, wait);
+		r->retry_after = wait;
+		return -1;
+	}
+	req->enroll_counted = 1;
+	return 0;
+}
+
 static void enroll_begin(hub_app *app, hub_request *req, hub_reply *r)
 {
 	if (!media_type_is(req->content_type, HUB_JSON_TYPE)) {
@@ -190,6 +260,8 @@ static void enroll_begin(hub_app *app, hub_request *req, hub_reply *r)
 		return;
 	}
 	if (declared_too_large(req, app->limits.max_enroll_body, r))
+		return;
+	if (enroll_admit(app, req, r) != 0)
 		return;
 	req->body_cap = app->limits.max_enroll_body;
 }
@@ -254,16 +326,10 @@ static void enroll_finish(hub_app *app, hub_request *req, hub_reply *r)
 	if (req->body_over) {
 		hub_reply_error(r, 413, "too_large", "enrollment body is over the cap of %zu bytes",
 		                app->limits.max_enroll_body);
-		return;
-	}
-	if (enroll_parse(req, &body, &code, &name, r) != 0)
-		return;
-	if (monotonic_ms() < atomic_load(&app->enroll_blocked_until)) {
-		hub_reply_error(r, 429, "too_many_requests",
-		                "too many failed enrollment attempts; wait a minute and try again");
-		r->retry_after = ENROLL_RETRY_S;
 		goto cleanup;
 	}
+	if (enroll_parse(req, &body, &code, &name, r) != 0)
+		goto cleanup;
 	rc = hub_pool_get(app->pool, &s, &e);
 	if (rc != 0) {
 		internal_error(r, rc, &e);
@@ -301,6 +367,10 @@ static void enroll_finish(hub_app *app, hub_request *req, hub_reply *r)
 	}
 	hub_pool_put(app->pool, s);
 cleanup:
+	/* Only failures count against the source: not a success, not an
+	 * attempt the hub-wide bound refused unseen, not the hub's own error. */
+	if (req->enroll_counted && (r->status == 200 || r->status == 429 || r->status >= 500))
+		hub_ratelimit_refund(app->enroll_rate, req->source, monotonic_ms());
 	sodium_memzero(token, sizeof(token));
 	json_decref(body);
 }

@@ -19,16 +19,20 @@
 #include "reply.h"
 
 typedef struct hub_limits {
-	size_t max_body;          /* sync request body (gzip), bytes */
-	size_t max_enroll_body;   /* enrollment request body, bytes */
-	fs_codec_limits codec;    /* inflated size, changes per set, value size */
-	size_t reply_changes;     /* changes per reply batch */
-	size_t reply_bytes;       /* about this much JSON per reply batch */
-	unsigned rate_per_minute; /* sync requests per device per minute */
+	size_t max_body;                  /* sync request body (gzip), bytes */
+	size_t max_enroll_body;           /* enrollment request body, bytes */
+	fs_codec_limits codec;            /* inflated size, changes per set, value size */
+	size_t reply_changes;             /* changes per reply batch */
+	size_t reply_bytes;               /* about this much JSON per reply batch */
+	unsigned rate_per_minute;         /* sync requests per device per minute */
+	unsigned enroll_fails_per_source; /* failed enrollments per source per minute */
+	size_t enroll_sources;            /* sources tracked at once (memory cap) */
 } hub_limits;
 
 /* 8 MiB, 16 KiB, the codec defaults (8 MiB, 20,000, 256 KiB, 48 MiB), 5,000
- * changes / 1 MiB per reply, 120 requests per minute. */
+ * changes / 1 MiB per reply, 120 requests per minute, 10 failed
+ * enrollment attempts per source per minute, 65,536 sources. The hub-wide
+ * bound on failed enrollments is the store's (FS_ENROLL_FAILS_PER_MINUTE). */
 void hub_limits_default(hub_limits *out);
 
 typedef struct hub_app hub_app;
@@ -50,6 +54,9 @@ typedef struct hub_query_arg {
 	const char *key, *value; /* value NULL for "?key" without "=" */
 } hub_query_arg;
 
+/* A client address as text (hub_request.peer). */
+#define HUB_PEER_MAX 64
+
 typedef struct hub_request {
 	/* Set by the server before hub_app_begin; borrowed, valid for the
 	 * whole request; NULL when the header is absent. */
@@ -58,7 +65,8 @@ typedef struct hub_request {
 	const char *content_length;
 	hub_query_arg query[HUB_QUERY_MAX];
 	size_t nquery;
-	int query_overflow; /* more than HUB_QUERY_MAX arguments */
+	int query_overflow;      /* more than HUB_QUERY_MAX arguments */
+	char peer[HUB_PEER_MAX]; /* client IP address (hub_request_set_peer); "" unknown */
 
 	/* Set by hub_app_begin. */
 	hub_route route;
@@ -66,12 +74,20 @@ typedef struct hub_request {
 	fs_device device; /* the authenticated device; site "" when none */
 	int64_t cursor;
 	int has_cursor;
+	char source[HUB_PEER_MAX]; /* enrollment: the throttled source (IPv4, IPv6 /64) */
+	int enroll_counted;        /* enrollment: counted against source */
 
 	/* Kept by the server while the body arrives. */
 	fs_buf body;       /* at most body_cap bytes */
 	int body_over;     /* more than body_cap arrived (and was dropped) */
 	uint64_t bytes_in; /* body bytes received, kept or not */
 } hub_request;
+
+struct sockaddr;
+
+/* Fill req->peer from the connection's address (NULL or a family other
+ * than IPv4 and IPv6: ""). */
+void hub_request_set_peer(hub_request *req, const struct sockaddr *addr);
 
 /* Header stage. Sets reply (status != 0) when the request is answered
  * now; otherwise sets route and body_cap and the server reads the body. */

@@ -182,7 +182,10 @@ static enum MHD_Result begin_request(hub_server *srv, struct MHD_Connection *c, 
                                      const char *url, const char *method)
 {
 	hub_request *req = &x->req;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
+	hub_request_set_peer(req, ci != NULL ? ci->client_addr : NULL);
 	req->method = method;
 	req->path = url;
 	req->content_type = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);

@@ -57,16 +57,32 @@ static void enroll_failures_are_rate_limited(void)
 	int i;
 
 	CHECK(fs_enroll_code_create(s, code, "north", 3600 * 1000, &e) == 0);
+	/* Malformed codes cannot match one: they are refused and not counted. */
+	for (i = 0; i < FS_ENROLL_FAILS_PER_MINUTE + 10; i++) {
+		fs_err_clear(&e);
+		CHECK(fs_enroll_redeem(s, &d, token, "not a code", NULL, &e) == FS_EINVAL);
+	}
+	/* Well-formed wrong codes count, in a sliding minute: half now... */
 	for (i = 0; i < FS_ENROLL_FAILS_PER_MINUTE; i++) {
+		if (i == FS_ENROLL_FAILS_PER_MINUTE / 2)
+			clk.ms += 30 * 1000; /* ...half 30 s later */
 		fs_err_clear(&e);
 		CHECK(fs_enroll_redeem(s, &d, token, "AAAAA-AAAAA-AA", NULL, &e) == FS_ENOTFOUND);
 	}
 	fs_err_clear(&e);
-	/* Even the right code waits now. */
+	/* Even the right code waits now, and the refusal is not counted. */
 	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == FS_ELIMIT);
-	clk.ms += 61 * 1000;
+	CHECK(strstr(e.msg, "too many failed enrollment attempts") != NULL);
+	/* 31 s on, the first half has aged out: room for more attempts. */
+	clk.ms += 31 * 1000;
 	fs_err_clear(&e);
 	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == 0);
+	for (i = 0; i < FS_ENROLL_FAILS_PER_MINUTE / 2; i++) {
+		fs_err_clear(&e);
+		CHECK(fs_enroll_redeem(s, &d, token, code, NULL, &e) == FS_EFORBIDDEN);
+	}
+	fs_err_clear(&e);
+	CHECK(fs_enroll_redeem(s, &d, token, "BBBBB-BBBBB-BB", NULL, &e) == FS_ELIMIT);
 	fs_err_clear(&e);
 	CHECK(fs_enroll_redeem(s, &d, token, "not a code", NULL, &e) == FS_EINVAL);
 	fs_store_close(s);

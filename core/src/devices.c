@@ -158,6 +158,10 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 	if (name != NULL && !fs_name_is_valid(name))
 		return fs_err_set(err, FS_EINVAL,
 				  "device name must match [a-z0-9][a-z0-9-]{0,63}");
+	/* A malformed code cannot match one: no guess, nothing to count. */
+	if (code == NULL || normalize_code(plain, code) != 0)
+		return fs_err_set(err, FS_EINVAL,
+				  "enrollment code must be 12 letters and digits (hyphens optional)");
 	rc = need_sodium(err);
 	if (rc != 0)
 		return rc;
@@ -169,15 +173,11 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 		goto done;
 	if (fails >= FS_ENROLL_FAILS_PER_MINUTE) {
 		rc = fs_err_set(err, FS_ELIMIT,
-				"too many failed enrollment attempts; wait a minute and try again");
+				"too many failed enrollment attempts at this hub; wait a minute "
+				"and try again");
 		goto done;
 	}
 	failed = 1;
-	if (normalize_code(plain, code) != 0) {
-		rc = fs_err_set(err, FS_EINVAL,
-				"enrollment code must be 12 letters and digits (hyphens optional)");
-		goto done;
-	}
 	hash_text(h, plain);
 	rc = run(s, &st, "SELECT region, expires_ms, used_by FROM enroll_codes WHERE code_hash = ?1",
 		 err);
@@ -233,6 +233,7 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 		sqlite3_finalize(st);
 	}
 done:
+	sodium_memzero(plain, sizeof(plain));
 	sodium_memzero(secret, sizeof(secret));
 	sodium_memzero(b64, sizeof(b64));
 	if (rc != 0) {

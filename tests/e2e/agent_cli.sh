@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # fieldsync-agent's command line: --help, one-line errors and exit codes,
-# enrollment and its files, respond and contact commands (validation
-# stores nothing), status, and the sync exit codes: hub unreachable 3,
-# credentials rejected 5.
+# enrollment and its files, plain http:// only to this machine unless
+# --insecure-http, respond and contact commands (validation stores nothing),
+# status, and the sync exit codes: hub unreachable 3, credentials rejected 5.
 # usage: agent_cli.sh AGENT [HUB]   (the parts needing a hub are skipped
 # without one)
 AGENT=${1:?usage: agent_cli.sh AGENT [HUB]}
@@ -42,6 +42,26 @@ expect_exit 3 "init: hub unreachable is exit 3" "$AGENT" init --data "$E2E_TMP/x
   --hub "http://127.0.0.1:$closed" --code ABCDE-FGHJK-MN
 one_line_error || e2e_fail "init unreachable: one-line error"
 
+# ---- transport: plain http:// only to this machine unless --insecure-http ----
+# (other addresses are documentation ranges: refused, they are never contacted)
+expect_exit 1 "init refuses an http:// hub on another machine" "$AGENT" init \
+  --data "$E2E_TMP/insecure" --hub http://192.0.2.1:1 --code ABCDE-FGHJK-MN
+one_line_error || e2e_fail "init http refused: one-line error"
+grep -q "the enrollment code, the kiosk's token and every answer across the network unencrypted" \
+  "$E2E_ERR" && grep -q -- "--insecure-http" "$E2E_ERR" ||
+  e2e_fail "init http refused: names the risk and --insecure-http" "$(cat "$E2E_ERR")"
+[ -e "$E2E_TMP/insecure" ] && e2e_fail "init http refused: before creating DIR"
+for url in "http://localhost:$closed" "http://127.0.0.2:$closed" "http://[::1]:$closed" \
+  "http://LocalHost:$closed/"; do
+  expect_exit 3 "init: $url is this machine (connects, finds nothing)" "$AGENT" init \
+    --data "$E2E_TMP/lo" --hub "$url" --code ABCDE-FGHJK-MN
+done
+for url in "http://127.0.0.1:$closed@192.0.2.1:1" "http://hub.localhost:1" "http://[2001:db8::1]:1" \
+  "http://198.51.100.127:1"; do
+  expect_exit 1 "init: $url is another machine" "$AGENT" init --data "$E2E_TMP/far0" \
+    --hub "$url" --code ABCDE-FGHJK-MN
+done
+
 if [ -z "$HUB" ]; then
   echo "no hub given: skipping the tests that need one"
   e2e_finish
@@ -67,6 +87,42 @@ grep -q "\"hub\": \"$HUB_URL\"" "$K/agent.json" || e2e_fail "agent.json keeps th
 expect_exit 1 "init twice is refused" "$AGENT" init --data "$K" --hub "$HUB_URL" --code "$code"
 grep -q "already initialised" "$E2E_ERR" || e2e_fail "init twice: says already initialised"
 expect_exit 5 "a used code is exit 5" "$AGENT" init --data "$E2E_TMP/k2" --hub "$HUB_URL" --code "$code"
+
+# ---- transport: an http:// hub on another machine, played on loopback ----
+# libcurl resolves every *.localhost name to loopback itself, but the
+# agent's rule counts only the name localhost as this machine: so
+# hub.localhost is "another machine" while every packet stays here.
+FAR=http://hub.localhost:${HUB_URL##*:}
+reqs() { grep -c " $1" "$E2E_HUB_LOG"; }
+code=$(hub enroll --region north)
+n=$(reqs /v1/enroll)
+expect_exit 1 "init refuses $FAR without --insecure-http" "$AGENT" init --data "$E2E_TMP/far" \
+  --hub "$FAR" --code "$code"
+e2e_expect "... before any connection" "$n" "$(reqs /v1/enroll)"
+check "init accepts it with --insecure-http" "$AGENT" init --data "$E2E_TMP/far" --hub "$FAR" \
+  --code "$code" --insecure-http
+grep -q "warning: .*unencrypted" "$E2E_ERR" || e2e_fail "... with a warning" "$(cat "$E2E_ERR")"
+grep -q '"insecure_http": true' "$E2E_TMP/far/agent.json" ||
+  e2e_fail "... kept in agent.json" "$(cat "$E2E_TMP/far/agent.json")"
+check "sync accepts the choice kept" ag far sync
+grep -q "warning: .*unencrypted" "$E2E_ERR" || e2e_fail "sync warns" "$(cat "$E2E_ERR")"
+sed -i '/"insecure_http"/d' "$E2E_TMP/far/agent.json"
+n=$(reqs /v1/sync)
+expect_exit 1 "sync refuses it with a config that lacks the choice" ag far sync
+grep -q "kiosk's token and every answer" "$E2E_ERR" || e2e_fail "... naming the risk" "$(cat "$E2E_ERR")"
+expect_exit 1 "run refuses it too" timeout 20 "$AGENT" run --data "$E2E_TMP/far" --no-ui
+e2e_expect "... before any connection" "$n" "$(reqs /v1/sync)"
+# A real other address through a proxy on loopback (the hub, which answers
+# 404 to a proxy request): nothing leaves this machine.
+px() { env -u no_proxy -u NO_PROXY -u all_proxy -u ALL_PROXY http_proxy="$HUB_URL" "$@"; }
+n=$(reqs http://192.0.2.1:1/)
+expect_exit 1 "init refuses http://192.0.2.1:1 (through a proxy)" px "$AGENT" init \
+  --data "$E2E_TMP/px" --hub http://192.0.2.1:1 --code "$code"
+e2e_expect "... sending nothing" "$n" "$(reqs http://192.0.2.1:1/)"
+expect_exit 4 "with --insecure-http it sends the enrollment (404 from the proxy)" px "$AGENT" \
+  init --data "$E2E_TMP/px" --hub http://192.0.2.1:1 --code "$code" --insecure-http
+grep -q "warning: .*unencrypted" "$E2E_ERR" || e2e_fail "... with a warning" "$(cat "$E2E_ERR")"
+e2e_expect "... and the request went out" $((n + 1)) "$(reqs http://192.0.2.1:1/)"
 
 # ---- sync and questionnaires ----
 check "first sync" ag k sync

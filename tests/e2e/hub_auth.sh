@@ -160,7 +160,7 @@ e2e_expect "other devices are unaffected" 200 "$(e2e_sync v3 "$N1_TOKEN" "$T/n1_
 grep -A6 "\"site\": \"$N2\"" "$T/devices.json" | grep -q '"revoked": true' &&
   e2e_pass "devices lists the revocation" || e2e_fail "devices lists the revocation" "$(cat "$T/devices.json")"
 
-# ---- rate-limited enrollment attempts (last: it blocks enrolling for a minute) ----
+# ---- rate-limited enrollment attempts (last: it blocks this source for a minute) ----
 LAST=$("$HUB" enroll --data "$DATA" --region north)
 fails=0
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
@@ -168,11 +168,12 @@ for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
   [ "$st" = 401 ] || break
   fails=$((fails + 1))
 done
-# 10 failures a minute per hub: the used and the expired code above were 2.
+# 10 failures a minute per source address: the used and the expired code above
+# were 2 (tests/e2e/hub_enroll_flood.sh tests the limits under a flood).
 e2e_expect "failed enrollment attempts are limited" "8 429 too_many_requests" "$fails $(answer "$st" rl)"
 grep -qi '^Retry-After: [0-9]' "$T/rl.headers" && e2e_pass "... with Retry-After" || e2e_fail "... with Retry-After"
 st=$(e2e_http rl2 -H "$EJ" -d "{\"code\":\"$LAST\"}" "$E")
-e2e_expect "even a valid code waits out the limit" "429 too_many_requests" "$(answer "$st" rl2)"
+e2e_expect "even a valid code from that source waits out the limit" "429 too_many_requests" "$(answer "$st" rl2)"
 
 e2e_hub_stop
 e2e_expect "the hub stops cleanly" 0 $?

@@ -4,7 +4,8 @@
  * Enrollment: an admin creates a one-time code for a region; a kiosk
  * exchanges it once for its identity, a site id and a long random bearer
  * token. Codes and tokens are stored only as BLAKE2b hashes and compared in
- * constant time. Failed code attempts are rate-limited per store.
+ * constant time. Failed code attempts are bounded per store (the hub also
+ * limits them per client address, hub/routes.c).
  * Tables: schema/002_hub.sql (present in every store, used by the hub). */
 #ifndef FIELDSYNC_DEVICES_H
 #define FIELDSYNC_DEVICES_H
@@ -19,8 +20,12 @@
 #define FS_ENROLL_CODE_LEN 14
 /* "<site>.<43 chars base64url of 32 random bytes>" */
 #define FS_TOKEN_MAX (FS_NAME_MAX + 1 + 43)
-/* Failed enrollment attempts allowed per minute, per hub. */
-#define FS_ENROLL_FAILS_PER_MINUTE 10
+/* Failed enrollment attempts (well-formed codes that are unknown, expired
+ * or used) allowed per store in any 60 s: the hub-wide guessing bound. At
+ * most 600 x 525,600 = 3.2e8 guesses a year against 2^60 = 1.15e18 codes:
+ * with N codes live all year, P(any guess hits) <= 2.7e-10 x N
+ * (docs/protocol.md). */
+#define FS_ENROLL_FAILS_PER_MINUTE 600
 
 typedef struct fs_device {
 	char site[FS_NAME_MAX + 1];
@@ -38,8 +43,10 @@ int fs_enroll_code_create(fs_store *s, char out_code[FS_ENROLL_CODE_LEN + 1], co
 /* Redeem a code once: creates the device (name: a label for admins,
  * [a-z0-9][a-z0-9-]{0,63}, or NULL) and returns its identity and token.
  * Errors: FS_ENOTFOUND (unknown code), FS_EFORBIDDEN (expired or already
- * used), FS_ELIMIT (too many failed attempts this minute; try later),
- * FS_EINVAL (malformed). Every failure counts toward the rate limit. */
+ * used), FS_ELIMIT (FS_ENROLL_FAILS_PER_MINUTE failures in the last 60 s;
+ * nothing was checked, try later), FS_EINVAL (malformed code or name).
+ * Each FS_ENOTFOUND and FS_EFORBIDDEN is recorded (one write transaction)
+ * and counts toward the bound; FS_EINVAL and FS_ELIMIT write nothing. */
 int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 1],
 		     const char *code, const char *name, fs_err *err);
 
