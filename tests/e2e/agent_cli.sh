@@ -43,8 +43,12 @@ expect_exit 3 "init: hub unreachable is exit 3" "$AGENT" init --data "$E2E_TMP/x
 one_line_error || e2e_fail "init unreachable: one-line error"
 
 # ---- transport: plain http:// only to this machine unless --insecure-http ----
-# (other addresses are documentation ranges: refused, they are never contacted)
-expect_exit 1 "init refuses an http:// hub on another machine" "$AGENT" init \
+# (other addresses are documentation ranges, refused before any connection;
+# a proxy on a closed loopback port catches any request an agent that
+# regressed would send, so nothing ever leaves this machine)
+noleak() { env -u no_proxy -u NO_PROXY http_proxy="http://127.0.0.1:$closed" \
+  https_proxy="http://127.0.0.1:$closed" all_proxy="http://127.0.0.1:$closed" "$@"; }
+expect_exit 1 "init refuses an http:// hub on another machine" noleak "$AGENT" init \
   --data "$E2E_TMP/insecure" --hub http://192.0.2.1:1 --code ABCDE-FGHJK-MN
 one_line_error || e2e_fail "init http refused: one-line error"
 grep -q "the enrollment code, the kiosk's token and every answer across the network unencrypted" \
@@ -58,7 +62,7 @@ for url in "http://localhost:$closed" "http://127.0.0.2:$closed" "http://[::1]:$
 done
 for url in "http://127.0.0.1:$closed@192.0.2.1:1" "http://hub.localhost:1" "http://[2001:db8::1]:1" \
   "http://198.51.100.127:1"; do
-  expect_exit 1 "init: $url is another machine" "$AGENT" init --data "$E2E_TMP/far0" \
+  expect_exit 1 "init: $url is another machine" noleak "$AGENT" init --data "$E2E_TMP/far0" \
     --hub "$url" --code ABCDE-FGHJK-MN
 done
 
