@@ -21,7 +21,10 @@ typedef struct guard_conn {
 	struct guard_conn *prev, *next;
 	MHD_socket fd;
 	uint64_t deadline_ms; /* monotonic; 0 while a request is handled */
-	int cut;              /* shut down already */
+	/* While a body is read: the end of the current rate window and the
+	 * bytes received in it; window_end_ms 0 otherwise. */
+	uint64_t window_end_ms, window_bytes;
+	int cut; /* shut down already */
 } guard_conn;
 
 struct fs_http_guard {
@@ -29,11 +32,11 @@ struct fs_http_guard {
 	pthread_cond_t wake;
 	pthread_t reaper;
 	int stopping;
-	unsigned head_timeout_ms;
+	fs_http_guard_limits limits;
 	const char *log_prefix;
 	guard_conn *head; /* every tracked connection */
 	/* Counted since the last summary line. */
-	unsigned long cut, refused, incomplete;
+	unsigned long cut, slow_body, refused, incomplete;
 	uint64_t last_report_ms; /* 0: never reported */
 	uint64_t started_ms;
 };
@@ -51,15 +54,17 @@ static void report(fs_http_guard *g, uint64_t now)
 {
 	uint64_t since = g->last_report_ms != 0 ? g->last_report_ms : g->started_ms;
 
-	if (g->cut == 0 && g->refused == 0 && g->incomplete == 0)
+	if (g->cut == 0 && g->slow_body == 0 && g->refused == 0 && g->incomplete == 0)
 		return;
 	fprintf(stderr,
 	        "%s: in the last %llu s: %lu connection(s) closed for not sending a request "
-	        "head within %g s, %lu refused at the connection limits, %lu ended with a "
-	        "request incomplete (those cut included)\n",
+	        "head within %g s, %lu for a body slower than %u B/s, %lu refused at the "
+	        "connection limits, %lu ended with a request incomplete (those cut included)\n",
 	        g->log_prefix, (unsigned long long)((now - since + 999) / 1000), g->cut,
-	        g->head_timeout_ms / 1000.0, g->refused, g->incomplete);
+	        g->limits.head_timeout_ms / 1000.0, g->slow_body, g->limits.body_min_rate,
+	        g->refused, g->incomplete);
 	g->cut = 0;
+	g->slow_body = 0;
 	g->refused = 0;
 	g->incomplete = 0;
 	g->last_report_ms = now;
@@ -84,13 +89,25 @@ static void *reap(void *arg)
 			break;
 		now = monotonic_ms();
 		for (e = g->head; e != NULL; e = e->next) {
-			if (e->cut || e->deadline_ms == 0 || now < e->deadline_ms)
+			if (e->cut)
 				continue;
+			if (e->deadline_ms != 0 && now >= e->deadline_ms) {
+				g->cut++;
+			} else if (e->window_end_ms != 0 && now >= e->window_end_ms) {
+				if (e->window_bytes * 1000u >=
+				    (uint64_t)g->limits.body_min_rate * g->limits.body_window_ms) {
+					e->window_end_ms = now + g->limits.body_window_ms;
+					e->window_bytes = 0;
+					continue;
+				}
+				g->slow_body++;
+			} else {
+				continue;
+			}
 			/* Still in the list, so libmicrohttpd has not closed the
 			 * socket yet (see http_guard.h): e->fd is this connection's. */
 			shutdown(e->fd, SHUT_RDWR);
 			e->cut = 1;
-			g->cut++;
 		}
 		if (g->last_report_ms == 0 || now - g->last_report_ms >= REPORT_EVERY_MS)
 			report(g, now);
@@ -99,8 +116,8 @@ static void *reap(void *arg)
 	return NULL;
 }
 
-int fs_http_guard_new(fs_http_guard **out, unsigned head_timeout_ms, const char *log_prefix,
-                      fs_err *err)
+int fs_http_guard_new(fs_http_guard **out, const fs_http_guard_limits *limits,
+                      const char *log_prefix, fs_err *err)
 {
 	fs_http_guard *g;
 	pthread_condattr_t attr;
@@ -110,7 +127,11 @@ int fs_http_guard_new(fs_http_guard **out, unsigned head_timeout_ms, const char 
 	g = calloc(1, sizeof(*g));
 	if (g == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	g->head_timeout_ms = head_timeout_ms > 0 ? head_timeout_ms : 1;
+	g->limits = *limits;
+	if (g->limits.head_timeout_ms == 0)
+		g->limits.head_timeout_ms = 1;
+	if (g->limits.body_window_ms == 0)
+		g->limits.body_min_rate = 0;
 	g->log_prefix = log_prefix;
 	g->started_ms = monotonic_ms();
 	pthread_mutex_init(&g->lock, NULL);
@@ -172,7 +193,7 @@ void fs_http_guard_connection(fs_http_guard *g, struct MHD_Connection *c, void *
 		}
 		e->fd = info->connect_fd;
 		pthread_mutex_lock(&g->lock);
-		e->deadline_ms = monotonic_ms() + g->head_timeout_ms;
+		e->deadline_ms = monotonic_ms() + g->limits.head_timeout_ms;
 		e->next = g->head;
 		if (g->head != NULL)
 			g->head->prev = e;
@@ -213,6 +234,32 @@ void fs_http_guard_head_done(fs_http_guard *g, struct MHD_Connection *c)
 		return;
 	pthread_mutex_lock(&g->lock);
 	e->deadline_ms = 0;
+	if (g->limits.body_min_rate > 0) {
+		e->window_end_ms = monotonic_ms() + g->limits.body_window_ms;
+		e->window_bytes = 0;
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+void fs_http_guard_body(fs_http_guard *g, struct MHD_Connection *c, size_t n)
+{
+	guard_conn *e = entry_of(c);
+
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&g->lock);
+	e->window_bytes += n;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void fs_http_guard_body_done(fs_http_guard *g, struct MHD_Connection *c)
+{
+	guard_conn *e = entry_of(c);
+
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&g->lock);
+	e->window_end_ms = 0;
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -223,7 +270,8 @@ void fs_http_guard_request_done(fs_http_guard *g, struct MHD_Connection *c)
 	if (e == NULL)
 		return;
 	pthread_mutex_lock(&g->lock);
-	e->deadline_ms = monotonic_ms() + g->head_timeout_ms;
+	e->deadline_ms = monotonic_ms() + g->limits.head_timeout_ms;
+	e->window_end_ms = 0;
 	pthread_mutex_unlock(&g->lock);
 }
 

@@ -10,9 +10,13 @@
  * adds a deadline for the request head: a connection must deliver each
  * complete request head (request line and headers; for the first request
  * also the TLS handshake) within head_timeout_ms of being accepted or of
- * the end of its previous request. A reaper thread shuts down (shutdown(2),
- * SHUT_RDWR) the connections past it; libmicrohttpd then closes them as
- * closed by the peer.
+ * the end of its previous request. Once the head is in, a body must keep
+ * coming at body_min_rate bytes a second on average over each window of
+ * body_window_ms (a body trickled a byte at a time would otherwise hold
+ * the slot as long). A reaper thread shuts down (shutdown(2), SHUT_RDWR)
+ * the connections that break either; libmicrohttpd then closes them as
+ * closed by the peer. Sending the reply is bounded by libmicrohttpd's idle
+ * timeout only.
  *
  * Safety of the shutdown: the reaper only touches a connection's socket
  * while holding the guard's mutex and while the connection is in the
@@ -35,13 +39,18 @@
 
 typedef struct fs_http_guard fs_http_guard;
 
-/* Start a guard (and its reaper thread) whose connections must send each
- * request head within head_timeout_ms (at least 1). log_prefix starts its
- * log lines on stderr ("fieldsync-hub: http"); borrowed, must outlive the
- * guard. FS_ENOMEM or FS_EGENERIC (no thread). *out is freed with
- * fs_http_guard_free. */
-int fs_http_guard_new(fs_http_guard **out, unsigned head_timeout_ms, const char *log_prefix,
-                      fs_err *err);
+typedef struct fs_http_guard_limits {
+	unsigned head_timeout_ms; /* to send each request head (at least 1) */
+	unsigned body_window_ms;  /* 0: no rule for bodies */
+	unsigned body_min_rate;   /* bytes per second, on average over a window */
+} fs_http_guard_limits;
+
+/* Start a guard (and its reaper thread) with those limits (copied).
+ * log_prefix starts its log lines on stderr ("fieldsync-hub: http");
+ * borrowed, must outlive the guard. FS_ENOMEM or FS_EGENERIC (no thread).
+ * *out is freed with fs_http_guard_free. */
+int fs_http_guard_new(fs_http_guard **out, const fs_http_guard_limits *limits,
+                      const char *log_prefix, fs_err *err);
 
 /* Stop the reaper and free the guard; NULL accepted. Call it after
  * MHD_stop_daemon: libmicrohttpd notifies the closing connections while
@@ -55,8 +64,15 @@ void fs_http_guard_connection(fs_http_guard *g, struct MHD_Connection *c, void *
                               enum MHD_ConnectionNotificationCode toe);
 
 /* The request head of c is complete (the first call of the access handler
- * for a request): its deadline is lifted while the request is handled. */
+ * for a request): its deadline is lifted and the body rate is watched. */
 void fs_http_guard_head_done(fs_http_guard *g, struct MHD_Connection *c);
+
+/* n more body bytes arrived on c. */
+void fs_http_guard_body(fs_http_guard *g, struct MHD_Connection *c, size_t n);
+
+/* The body of the request on c is in, or will not be read (a reply was
+ * queued before it): nothing is watched until the request ends. */
+void fs_http_guard_body_done(fs_http_guard *g, struct MHD_Connection *c);
 
 /* The request on c ended (MHD_OPTION_NOTIFY_COMPLETED): the next request
  * head on the connection has head_timeout_ms from now. */

@@ -45,7 +45,9 @@ static const char usage[] =
     "                         share an address)\n"
     "  --head-timeout SECONDS time to send each request head, TLS handshake\n"
     "                         included (default 10)\n"
-    "  --timeout SECONDS      idle connection timeout once a head is in (default 30)\n"
+    "  --timeout SECONDS      idle connection timeout once a head is in; a body\n"
+    "                         must also average 100 B/s over each such window\n"
+    "                         (default 30)\n"
     "  --rate-limit N         sync requests per device per minute (default 120)\n"
     "  --grace SECONDS        how long a stop waits for requests in flight (default 30)\n"
     "  -h, --help             show this help\n";

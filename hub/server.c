@@ -14,6 +14,9 @@
 
 /* Connections beyond the served limit that still get a 503 answer. */
 #define BUSY_SLACK 64
+/* After the head, a body must average this many bytes a second over each
+ * idle-timeout window (the agent's own floor for the hub's replies). */
+#define BODY_MIN_RATE 100
 /* TLS 1.2 and 1.3 only (GnuTLS priority string). */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* Past its cap a body is counted and dropped; a client that keeps sending
@@ -216,8 +219,10 @@ static enum MHD_Result begin_request(hub_server *srv, struct MHD_Connection *c, 
 	} else {
 		hub_app_begin(srv->app, req, &x->reply);
 	}
-	if (x->reply.status != 0)
+	if (x->reply.status != 0) {
+		fs_http_guard_body_done(srv->guard, c); /* not read */
 		return send_reply(c, x);
+	}
 	fs_buf_init(&req->body, req->body_cap);
 	return MHD_YES;
 }
@@ -242,6 +247,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (*upload_data_size > 0) {
 		hub_request *req = &x->req;
 
+		fs_http_guard_body(srv->guard, c, *upload_data_size);
 		req->bytes_in += *upload_data_size;
 		if (!x->queued && !req->body_over) {
 			int rc = fs_buf_append(&req->body, upload_data, *upload_data_size);
@@ -258,6 +264,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		return MHD_YES;
 	}
+	fs_http_guard_body_done(srv->guard, c);
 	if (x->queued)
 		return MHD_YES;
 	hub_app_finish(srv->app, &x->req, &x->reply);
@@ -298,6 +305,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 int hub_server_start(hub_server **out, const hub_server_config *cfg, hub_app *app, fs_err *err)
 {
 	struct MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, NULL}};
+	fs_http_guard_limits limits = {cfg->head_timeout_s * 1000u, cfg->timeout_s * 1000u,
+	                               BODY_MIN_RATE};
 	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	hub_server *srv;
 
@@ -323,8 +332,7 @@ int hub_server_start(hub_server **out, const hub_server_config *cfg, hub_app *ap
 	srv->app = app;
 	srv->soft_limit = cfg->connection_limit;
 	srv->quiesced = MHD_INVALID_SOCKET;
-	if (fs_http_guard_new(&srv->guard, cfg->head_timeout_s * 1000u, "fieldsync-hub: http", err) !=
-	    0) {
+	if (fs_http_guard_new(&srv->guard, &limits, "fieldsync-hub: http", err) != 0) {
 		free(srv);
 		return FS_EGENERIC;
 	}

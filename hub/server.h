@@ -13,7 +13,8 @@
  *  - each request head (and the TLS handshake) must arrive within
  *    `head_timeout_s` of the connection's opening or of the end of its
  *    previous request, or the connection is closed (http/http_guard.h);
- *    after the head, `timeout_s` without a byte closes it;
+ *    after the head, `timeout_s` without a byte closes it, and so does a
+ *    body averaging under 100 bytes a second over a `timeout_s` window;
  *  - past `connection_limit` open connections a request is answered 503
  *    busy (Retry-After: 1) and its connection closed; the server holds
  *    at most 64 more; past those it accepts nothing until a slot frees

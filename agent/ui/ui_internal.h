@@ -13,12 +13,15 @@
 #include "workers.h"
 
 #define UI_BODY_MAX (256u << 10)
-/* Connections: in all, per source address, and the time a connection has
- * to send each request head (docs/kiosk.md, "Serving"). A kiosk has one
- * screen: its browser needs a handful. */
+/* Connections: in all, per source address, the time a connection has to
+ * send each request head, the idle timeout once it has, and the rate a
+ * body must average over each idle-timeout window (docs/kiosk.md,
+ * "Serving"). A kiosk has one screen: its browser needs a handful. */
 #define UI_MAX_CONNECTIONS 64u
 #define UI_MAX_PER_SOURCE 16u
 #define UI_HEAD_TIMEOUT_MS 5000u
+#define UI_IDLE_TIMEOUT_S 30u
+#define UI_BODY_MIN_RATE 100u
 #define UI_TOKEN_HEX 64
 
 /* The one worker session of this screen (a kiosk has one screen). */

@@ -341,8 +341,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = x;
 		fs_http_guard_head_done(ui->http_guard, c);
 		admit(ui, c, x, url, method);
-		if (x->reply.status != 0)
+		if (x->reply.status != 0) {
+			fs_http_guard_body_done(ui->http_guard, c); /* not read */
 			return send_json(c, &x->reply);
+		}
 		return MHD_YES;
 	}
 	if (x->reply.status != 0) { /* refused: drop what is sent */
@@ -350,6 +352,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		fs_http_guard_body(ui->http_guard, c, *upload_data_size);
 		if (!x->over && fs_buf_append(&x->body, upload_data, *upload_data_size) != 0) {
 			x->over = 1;
 			fs_buf_free(&x->body);
@@ -357,6 +360,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	fs_http_guard_body_done(ui->http_guard, c);
 	if (strncmp(url, "/api/", 5) != 0)
 		return send_asset(c, url);
 	finish_api(ui, c, x, url, method);
@@ -412,6 +416,8 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 	fs_ui *ui = NULL;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	const fs_http_guard_limits guard_limits = {UI_HEAD_TIMEOUT_MS, UI_IDLE_TIMEOUT_S * 1000u,
+						   UI_BODY_MIN_RATE};
 	int rc, n;
 
 	*out = NULL;
@@ -443,7 +449,7 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 		goto fail;
 	if (la.ipv6)
 		flags |= MHD_USE_IPv6;
-	rc = fs_http_guard_new(&ui->http_guard, UI_HEAD_TIMEOUT_MS, "fieldsync-agent: ui", err);
+	rc = fs_http_guard_new(&ui->http_guard, &guard_limits, "fieldsync-agent: ui", err);
 	if (rc != 0)
 		goto fail;
 	/* One internal thread: requests are served one at a time, so the store
@@ -453,7 +459,7 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 				      MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&la.addr,
 				      MHD_OPTION_CONNECTION_LIMIT, UI_MAX_CONNECTIONS,
 				      MHD_OPTION_PER_IP_CONNECTION_LIMIT, UI_MAX_PER_SOURCE,
-				      MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				      MHD_OPTION_CONNECTION_TIMEOUT, UI_IDLE_TIMEOUT_S,
 				      MHD_OPTION_STRICT_FOR_CLIENT, 1,
 				      MHD_OPTION_NOTIFY_CONNECTION, on_connection, ui,
 				      MHD_OPTION_NOTIFY_COMPLETED, on_completed, ui, MHD_OPTION_END);

@@ -9,7 +9,8 @@
 #   - no slow connection lives much past the head deadline (10 s);
 #   - the hub logs a summary of what it cut and refused;
 #   - past --max-connections a completed request head is answered 503 busy
-#     with Retry-After and Connection: close.
+#     with Retry-After and Connection: close;
+#   - a body trickled after a complete head is cut for its rate.
 # usage: hub_slowloris.sh AGENT HUB SLOWFLOOD
 #   SLOWLORIS_SOURCE=127.0.0.1 floods from the kiosk's own address instead
 #   (what kiosks behind one NAT see; not part of the ctest run).
@@ -73,7 +74,7 @@ check "kiosk: sync after the flood" ag k sync
 hub_stop
 e2e_expect "the hub stops cleanly" 0 $?
 # (the last summary is written as the hub stops)
-if grep -q 'http: in the last .* [1-9][0-9]* connection(s) closed for not sending a request head within 10 s' "$E2E_HUB_LOG"; then
+if grep -q "http: in the last .* [1-9][0-9]* connection(s) closed for not sending a request head within 10 s" "$E2E_HUB_LOG"; then
   e2e_pass "the hub logs the connections it cut"
 else
   e2e_fail "the hub logs the connections it cut" "$(grep 'http:' "$E2E_HUB_LOG" | tail -2)"
@@ -101,5 +102,24 @@ grep -qi '^Retry-After: 1' "$E2E_TMP/busy.headers" && e2e_pass "503 has Retry-Af
 grep -qi '^Connection: close' "$E2E_TMP/busy.headers" && e2e_pass "503 closes the connection" ||
   e2e_fail "503 closes the connection" "$(tr -d '\r' <"$E2E_TMP/busy.headers" | tr '\n' '|')"
 e2e_hub_stop
+
+# ---- a body trickled after a complete head: cut for its rate ----
+# Under 100 B/s on average over a --timeout window (3 s here) closes the
+# connection, though a byte comes every second (the idle timeout alone
+# would never fire).
+e2e_hub_start "$HUB" "$HUB_DIR" --timeout 3 || { e2e_fail "hub restarts"; e2e_finish; exit 1; }
+port=${E2E_HUB_URL##*:}
+"$FLOOD" --connect "127.0.0.1:$port" --source 127.0.0.3 --connections 4 --interval 1 \
+  --duration 9 --reconnect-ms -1 --head "$(printf 'POST /v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{')" \
+  >"$E2E_TMP/flood3.out"
+report=$(grep 'connections=' "$E2E_TMP/flood3.out")
+longest=$(val longest_ms)
+[ "$(val closed)" = 4 ] && [ "$longest" -ge 2500 ] && [ "$longest" -le 4500 ] &&
+  e2e_pass "a trickled body is cut at the end of its first 3 s window" ||
+  e2e_fail "a trickled body is cut at the end of its first 3 s window" "$report"
+e2e_hub_stop
+grep -q 'http: .* 4 for a body slower than 100 B/s' "$E2E_HUB_LOG" &&
+  e2e_pass "the hub logs the slow bodies it cut" ||
+  e2e_fail "the hub logs the slow bodies it cut" "$(grep 'http:' "$E2E_HUB_LOG" | tail -2)"
 
 e2e_finish
