@@ -36,7 +36,7 @@ struct fs_http_guard {
 	const char *log_prefix;
 	guard_conn *head; /* every tracked connection */
 	/* Counted since the last summary line. */
-	unsigned long cut, slow_body, refused, incomplete;
+	unsigned long cut, slow_body, refused, tls_failed, incomplete;
 	uint64_t last_report_ms; /* 0: never reported */
 	uint64_t started_ms;
 };
@@ -49,23 +49,40 @@ static uint64_t monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
 }
 
-/* Print and reset the counts. Called with g->lock held. */
+/* Print the counts that are not zero on one line and reset them. Called
+ * with g->lock held. */
 static void report(fs_http_guard *g, uint64_t now)
 {
 	uint64_t since = g->last_report_ms != 0 ? g->last_report_ms : g->started_ms;
+	char line[512];
+	size_t n = 0;
+	const char *sep = "";
 
-	if (g->cut == 0 && g->slow_body == 0 && g->refused == 0 && g->incomplete == 0)
+#define REPORT_ITEM(count, ...)                                                              \
+	do {                                                                                 \
+		if ((count) != 0 && n < sizeof(line)) {                                      \
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%lu ", sep, count); \
+			if (n < sizeof(line))                                                \
+				n += (size_t)snprintf(line + n, sizeof(line) - n, __VA_ARGS__);  \
+			sep = ", ";                                                          \
+		}                                                                            \
+	} while (0)
+	REPORT_ITEM(g->cut, "connection(s) closed for not sending a request head within %g s",
+	            g->limits.head_timeout_ms / 1000.0);
+	REPORT_ITEM(g->slow_body, "closed for a body slower than %u B/s",
+	            g->limits.body_min_rate);
+	REPORT_ITEM(g->refused, "refused at the connection limits");
+	REPORT_ITEM(g->tls_failed, "failed the TLS handshake");
+	REPORT_ITEM(g->incomplete, "ended with a request incomplete (those cut included)");
+#undef REPORT_ITEM
+	if (n == 0)
 		return;
-	fprintf(stderr,
-	        "%s: in the last %llu s: %lu connection(s) closed for not sending a request "
-	        "head within %g s, %lu for a body slower than %u B/s, %lu refused at the "
-	        "connection limits, %lu ended with a request incomplete (those cut included)\n",
-	        g->log_prefix, (unsigned long long)((now - since + 999) / 1000), g->cut,
-	        g->limits.head_timeout_ms / 1000.0, g->slow_body, g->limits.body_min_rate,
-	        g->refused, g->incomplete);
+	fprintf(stderr, "%s: in the last %llu s: %s\n", g->log_prefix,
+	        (unsigned long long)((now - since + 999) / 1000), line);
 	g->cut = 0;
 	g->slow_body = 0;
 	g->refused = 0;
+	g->tls_failed = 0;
 	g->incomplete = 0;
 	g->last_report_ms = now;
 }
@@ -278,20 +295,24 @@ void fs_http_guard_request_done(fs_http_guard *g, struct MHD_Connection *c)
 int fs_http_guard_log_filter(fs_http_guard *g, const char *msg)
 {
 	/* libmicrohttpd 0.9.75's messages for a connection refused at the
-	 * total or per-source limit (daemon.c, new_connection_prepare_) and
-	 * for one that ends mid-request, a cut one included (connection.c,
-	 * MHD_connection_handle_read). */
+	 * total or per-source limit (daemon.c, new_connection_prepare_), for
+	 * any failed TLS handshake (connection_https.c,
+	 * MHD_run_tls_handshake_), and for one that ends mid-request, a cut
+	 * one included (connection.c, MHD_connection_handle_read). */
 	static const char *const incomplete[] = {
 	    "Connection was closed by remote side with incomplete",
 	    "Connection socket is closed when reading request",
 	    "Socket has been disconnected when reading request",
 	};
 	static const char refused[] = "Server reached connection limit";
+	static const char tls_failed[] = "Error: received handshake message out of context";
 	unsigned long *count = NULL;
 	size_t i;
 
 	if (strncmp(msg, refused, sizeof(refused) - 1) == 0)
 		count = &g->refused;
+	else if (strncmp(msg, tls_failed, sizeof(tls_failed) - 1) == 0)
+		count = &g->tls_failed;
 	for (i = 0; count == NULL && i < sizeof(incomplete) / sizeof(incomplete[0]); i++)
 		if (strncmp(msg, incomplete[i], strlen(incomplete[i])) == 0)
 			count = &g->incomplete;

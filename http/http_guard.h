@@ -79,8 +79,9 @@ void fs_http_guard_body_done(fs_http_guard *g, struct MHD_Connection *c);
 void fs_http_guard_request_done(fs_http_guard *g, struct MHD_Connection *c);
 
 /* A libmicrohttpd log message: returns 1 when the guard counts it instead
- * (a connection refused at a connection limit, or ended with its request
- * incomplete), 0 when the caller should log it. */
+ * (a connection refused at a connection limit, a failed TLS handshake, a
+ * connection ended with its request incomplete), 0 when the caller should
+ * log it. */
 int fs_http_guard_log_filter(fs_http_guard *g, const char *msg);
 
 /* Check the message framing of the request on c, once its head is in:

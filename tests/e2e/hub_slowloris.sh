@@ -9,7 +9,8 @@
 #   - no slow connection lives much past the head deadline (10 s);
 #   - the hub logs a summary of what it cut and refused;
 #   - past --max-connections a completed request head is answered 503 busy
-#     with Retry-After and Connection: close;
+#     with Retry-After and Connection: close; past the hard limit (64 more)
+#     a connection waits in the listen queue until a slot frees;
 #   - a body trickled after a complete head is cut for its rate.
 # usage: hub_slowloris.sh AGENT HUB SLOWFLOOD
 #   SLOWLORIS_SOURCE=127.0.0.1 floods from the kiosk's own address instead
@@ -103,6 +104,30 @@ grep -qi '^Connection: close' "$E2E_TMP/busy.headers" && e2e_pass "503 closes th
   e2e_fail "503 closes the connection" "$(tr -d '\r' <"$E2E_TMP/busy.headers" | tr '\n' '|')"
 e2e_hub_stop
 
+# ---- past the hard limit: not accepted until a slot frees ----
+# One worker, --max-connections 1: the hard limit is 1 + 64. 70 slow
+# connections fill it; a request then waits in the listen queue, unanswered,
+# until the head deadline (3 s) frees the slots; then it is answered.
+e2e_hub_start "$HUB" "$HUB_DIR" --threads 1 --max-connections 1 --max-per-source 1000 \
+  --head-timeout 3 || { e2e_fail "hub restarts"; e2e_finish; exit 1; }
+port=${E2E_HUB_URL##*:}
+e2e_spawn "$E2E_TMP/flood4.out" "$FLOOD" --connect "127.0.0.1:$port" --source 127.0.0.3 \
+  --connections 70 --interval 1 --duration 8 --reconnect-ms -1
+for ((i = 0; i < 100; i++)); do
+  grep -q 'slowflood: ready' "$E2E_TMP/flood4.out" && break
+  sleep 0.1
+done
+t1=$(date +%s%N)
+st=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$E2E_HUB_URL/health")
+waited=$((($(date +%s%N) - t1) / 1000000))
+echo "past the hard limit: answered $st after $waited ms"
+case "$st" in 200 | 503) e2e_pass "past the hard limit: answered once slots free ($st)" ;;
+*) e2e_fail "past the hard limit: answered once slots free" "status $st" ;; esac
+[ "$waited" -ge 1500 ] && [ "$waited" -le 5000 ] &&
+  e2e_pass "past the hard limit: it waited for the head deadline" ||
+  e2e_fail "past the hard limit: it waited for the head deadline" "$waited ms"
+e2e_hub_stop
+
 # ---- a body trickled after a complete head: cut for its rate ----
 # Under 100 B/s on average over a --timeout window (3 s here) closes the
 # connection, though a byte comes every second (the idle timeout alone
@@ -118,7 +143,7 @@ longest=$(val longest_ms)
   e2e_pass "a trickled body is cut at the end of its first 3 s window" ||
   e2e_fail "a trickled body is cut at the end of its first 3 s window" "$report"
 e2e_hub_stop
-grep -q 'http: .* 4 for a body slower than 100 B/s' "$E2E_HUB_LOG" &&
+grep -q 'http: in the last .* 4 closed for a body slower than 100 B/s' "$E2E_HUB_LOG" &&
   e2e_pass "the hub logs the slow bodies it cut" ||
   e2e_fail "the hub logs the slow bodies it cut" "$(grep 'http:' "$E2E_HUB_LOG" | tail -2)"
 

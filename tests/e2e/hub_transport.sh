@@ -85,8 +85,17 @@ if command -v openssl >/dev/null &&
   [ "$closed" = 3 ] && [ "$longest" -ge 1500 ] && [ "$longest" -le 3500 ] &&
     e2e_pass "TLS: a handshake not started is cut at the head deadline" ||
     e2e_fail "TLS: a handshake not started is cut at the head deadline" "$report"
+  # Handshakes that fail, many of them: counted, not logged one by one.
+  "$FLOOD" --connect "127.0.0.1:$port" --source 127.0.0.5 --connections 20 --interval 1 \
+    --duration 2 --reconnect-ms 100 >/dev/null
   e2e_hub_stop
   e2e_expect "TLS: the hub stops cleanly" 0 $?
+  grep -qE 'http: in the last .* [0-9]{2,} failed the TLS handshake' "$E2E_HUB_LOG" &&
+    e2e_pass "TLS: failed handshakes are counted in the log summary" ||
+    e2e_fail "TLS: failed handshakes are counted in the log summary" "$(grep 'http:' "$E2E_HUB_LOG" | tail -2)"
+  lines=$(grep -c 'http:' "$E2E_HUB_LOG")
+  [ "$lines" -le 3 ] && e2e_pass "TLS: failed handshakes do not flood the log ($lines lines)" ||
+    e2e_fail "TLS: failed handshakes do not flood the log" "$lines lines"
 else
   echo "skip TLS: openssl cannot make a test certificate"
 fi
