@@ -585,6 +585,11 @@ static void hub_start(hub *h, const opts *o)
 	argv[n++] = h->data;
 	argv[n++] = "--listen";
 	argv[n++] = "127.0.0.1:0";
+	/* Every simulated kiosk connects from 127.0.0.1, as kiosks behind one
+	 * NAT, and reconnects at once after each sync while the hub may not
+	 * have reaped its last connection yet: lift the per-source limit. */
+	argv[n++] = "--max-per-source";
+	argv[n++] = "100000";
 	if (o->hub_threads) {
 		snprintf(threads, sizeof(threads), "%u", o->hub_threads);
 		argv[n++] = "--threads";

@@ -1,6 +1,8 @@
 #include "listen.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,5 +56,21 @@ int hub_listen_parse(hub_listen_addr *out, const char *text, fs_err *err)
 	out->len = res->ai_addrlen;
 	out->ipv6 = res->ai_family == AF_INET6;
 	freeaddrinfo(res);
+	return 0;
+}
+
+int hub_listen_is_loopback(const hub_listen_addr *a)
+{
+	if (a->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&a->addr;
+
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (a->addr.ss_family == AF_INET6) {
+		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)&a->addr)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(in6) ||
+		       (IN6_IS_ADDR_V4MAPPED(in6) && in6->s6_addr[12] == 127);
+	}
 	return 0;
 }

@@ -19,4 +19,8 @@ typedef struct hub_listen_addr {
  * PORT is 0 to 65535 (0 picks a free port). FS_EINVAL names the fault. */
 int hub_listen_parse(hub_listen_addr *out, const char *text, fs_err *err);
 
+/* 1 when a is a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104),
+ * reachable from this machine only; 0 otherwise (0.0.0.0 and :: included). */
+int hub_listen_is_loopback(const hub_listen_addr *a);
+
 #endif

@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cli.h"
@@ -31,11 +32,22 @@ static const char usage[] =
     "  --data DIR             data directory (default: $FIELDSYNC_DATA)\n"
     "  --listen HOST:PORT     address to listen on (default " HUB_LISTEN_DEFAULT ";\n"
     "                         [::1]:PORT for IPv6; port 0 picks a free port)\n"
-    "  --tls-cert FILE        PEM certificate (chain) for HTTPS\n"
+    "  --tls-cert FILE        PEM certificate (chain) for HTTPS (TLS 1.2 or later)\n"
     "  --tls-key FILE         PEM private key for HTTPS\n"
+    "  --insecure-http        allow plain HTTP on an address other than loopback\n"
+    "                         (refused otherwise: tokens and answers would travel\n"
+    "                         in clear)\n"
     "  --threads N            worker threads (default 4)\n"
-    "  --max-connections N    concurrent connections served; more get 503 (default 256)\n"
-    "  --timeout SECONDS      idle connection timeout (default 30)\n"
+    "  --max-connections N    concurrent connections served; more get 503 busy\n"
+    "                         and at most 64 more are held (default 256)\n"
+    "  --max-per-source N     connections one client address may hold; more are\n"
+    "                         closed unanswered (default 32; kiosks behind one NAT\n"
+    "                         share an address)\n"
+    "  --head-timeout SECONDS time to send each request head, TLS handshake\n"
+    "                         included (default 10)\n"
+    "  --timeout SECONDS      idle connection timeout once a head is in; a body\n"
+    "                         must also average 100 B/s over each such window\n"
+    "                         (default 30)\n"
     "  --rate-limit N         sync requests per device per minute (default 120)\n"
     "  --grace SECONDS        how long a stop waits for requests in flight (default 30)\n"
     "  -h, --help             show this help\n";
@@ -45,6 +57,7 @@ typedef struct serve_opts {
 	hub_server_config server;
 	hub_limits limits;
 	unsigned grace_s;
+	int insecure_http;
 } serve_opts;
 
 static int parse_args(serve_opts *o, int argc, char **argv)
@@ -54,6 +67,9 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 	    {"listen", required_argument, NULL, 'l'},
 	    {"tls-cert", required_argument, NULL, 'c'},
 	    {"tls-key", required_argument, NULL, 'k'},
+	    {"insecure-http", no_argument, NULL, 'I'},
+	    {"max-per-source", required_argument, NULL, 'p'},
+	    {"head-timeout", required_argument, NULL, 'H'},
 	    {"threads", required_argument, NULL, 't'},
 	    {"max-connections", required_argument, NULL, 'm'},
 	    {"timeout", required_argument, NULL, 'T'},
@@ -84,6 +100,19 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 			break;
 		case 'k':
 			o->key_file = optarg;
+			break;
+		case 'I':
+			o->insecure_http = 1;
+			break;
+		case 'p':
+			if (hub_uint_parse(&o->server.max_per_source, optarg, 1, 100000) != 0)
+				return hub_usage_fail("serve",
+				                      "--max-per-source must be 1 to 100000");
+			break;
+		case 'H':
+			if (hub_uint_parse(&o->server.head_timeout_s, optarg, 1, 600) != 0)
+				return hub_usage_fail("serve",
+				                      "--head-timeout must be 1 to 600 seconds");
 			break;
 		case 't':
 			if (hub_uint_parse(&o->server.threads, optarg, 1, 256) != 0)
@@ -122,6 +151,14 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 		return hub_usage_fail("serve", "--tls-cert and --tls-key go together");
 	if (hub_listen_parse(&o->server.listen, o->listen, &e) != 0)
 		return hub_usage_fail("serve", "%s", e.msg);
+	/* Before anything is bound: nothing is exposed in clear by mistake. */
+	if (o->cert_file == NULL && !o->insecure_http &&
+	    !hub_listen_is_loopback(&o->server.listen))
+		return hub_usage_fail("serve",
+		                      "%s is not a loopback address: serving it over plain HTTP "
+		                      "would send tokens and answers in clear; pass --tls-cert "
+		                      "and --tls-key, or --insecure-http (behind a TLS proxy)",
+		                      o->listen);
 	o->data = hub_data_dir(o->data);
 	if (o->data == NULL)
 		return hub_usage_fail("serve", "no data directory: pass --data DIR or set "
@@ -135,6 +172,27 @@ static uint64_t monotonic_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
+}
+
+/* Every connection is a descriptor: raise the soft limit on open files
+ * (often 1024) towards the hard one so the connection limits, not EMFILE,
+ * decide. Warns when even the hard limit is short. */
+static void raise_open_files(const hub_server_config *cfg)
+{
+	/* the connections, 64 held beyond them, the store, logs, epoll... */
+	rlim_t need = (rlim_t)cfg->connection_limit + 64 + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < need)
+		fprintf(stderr,
+		        HUB_PROG ": warning: --max-connections %u needs %llu open files; the limit "
+		        "is %llu (ulimit -n)\n",
+		        cfg->connection_limit, (unsigned long long)need,
+		        (unsigned long long)rl.rlim_cur);
 }
 
 /* Wait for requests in flight to finish, up to grace_s; a second signal
@@ -191,6 +249,13 @@ int hub_cmd_serve(int argc, char **argv)
 	sigaddset(&signals, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	raise_open_files(&o.server);
+	if (o.cert_file == NULL && !hub_listen_is_loopback(&o.server.listen))
+		fprintf(stderr,
+		        HUB_PROG ": warning: --insecure-http: serving plain HTTP on %s; tokens, "
+		        "enrollment codes and answers travel in clear unless a TLS proxy is in "
+		        "front\n",
+		        o.listen);
 
 	if (hub_pool_open(&pool, o.data, &e) != 0 || hub_app_new(&app, pool, &o.limits, &e) != 0 ||
 	    hub_server_start(&srv, &o.server, app, &e) != 0) {

@@ -10,14 +10,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http_guard.h"
+
 /* Connections beyond the served limit that still get a 503 answer. */
 #define BUSY_SLACK 64
+/* After the head, a body must average this many bytes a second over each
+ * idle-timeout window (the agent's own floor for the hub's replies). */
+#define BODY_MIN_RATE 100
+/* TLS 1.2 and 1.3 only (GnuTLS priority string). */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* Past its cap a body is counted and dropped; a client that keeps sending
  * this much more is cut off without an answer. */
 #define DISCARD_MAX (64u << 20)
 
 struct hub_server {
 	struct MHD_Daemon *daemon;
+	fs_http_guard *guard;
 	hub_app *app;
 	unsigned soft_limit;
 	atomic_uint connections;
@@ -33,6 +41,7 @@ typedef struct req_ctx {
 	hub_reply reply;
 	uint64_t start_ms;
 	int queued;
+	int close;  /* answer with Connection: close */
 	int status;
 	const char *error;
 	size_t bytes_out;
@@ -46,6 +55,8 @@ void hub_server_config_default(hub_server_config *out)
 	hub_listen_parse(&out->listen, HUB_LISTEN_DEFAULT, &ignored);
 	out->threads = 4;
 	out->connection_limit = 256;
+	out->max_per_source = 32;
+	out->head_timeout_s = 10;
 	out->timeout_s = 30;
 }
 
@@ -112,6 +123,8 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 		snprintf(srv->start_msg, sizeof(srv->start_msg), "%s", msg);
 		return;
 	}
+	if (srv->guard != NULL && fs_http_guard_log_filter(srv->guard, msg))
+		return;
 	fprintf(stderr, "fieldsync-hub: http: %s\n", msg);
 }
 
@@ -168,6 +181,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, req_ctx *x)
 		                        "Bearer realm=\"fieldsync\"");
 	if (r->no_store)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (x->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	x->queued = 1;
@@ -184,7 +199,9 @@ static enum MHD_Result begin_request(hub_server *srv, struct MHD_Connection *c, 
 	hub_request *req = &x->req;
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char why[96];
 
+	fs_http_guard_head_done(srv->guard, c);
 	hub_request_set_peer(req, ci != NULL ? ci->client_addr : NULL);
 	req->method = method;
 	req->path = url;
@@ -193,14 +210,22 @@ static enum MHD_Result begin_request(hub_server *srv, struct MHD_Connection *c, 
 	req->authorization = header(c, MHD_HTTP_HEADER_AUTHORIZATION);
 	req->content_length = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, req);
-	if (atomic_load(&srv->connections) > srv->soft_limit) {
+	if (fs_http_framing_check(c, why, sizeof(why)) != 0) {
+		/* Read another way by a proxy in front, the body could hide a
+		 * second request: answer and close, reading nothing more. */
+		hub_reply_error(&x->reply, 400, "bad_request", "%s", why);
+		x->close = 1;
+	} else if (atomic_load(&srv->connections) > srv->soft_limit) {
 		hub_reply_error(&x->reply, 503, "busy", "too many connections; retry shortly");
 		x->reply.retry_after = 1;
+		x->close = 1;
 	} else {
 		hub_app_begin(srv->app, req, &x->reply);
 	}
-	if (x->reply.status != 0)
+	if (x->reply.status != 0) {
+		fs_http_guard_body_done(srv->guard, c); /* not read */
 		return send_reply(c, x);
+	}
 	fs_buf_init(&req->body, req->body_cap);
 	return MHD_YES;
 }
@@ -225,6 +250,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (*upload_data_size > 0) {
 		hub_request *req = &x->req;
 
+		fs_http_guard_body(srv->guard, c, *upload_data_size);
 		req->bytes_in += *upload_data_size;
 		if (!x->queued && !req->body_over) {
 			int rc = fs_buf_append(&req->body, upload_data, *upload_data_size);
@@ -241,6 +267,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		return MHD_YES;
 	}
+	fs_http_guard_body_done(srv->guard, c);
 	if (x->queued)
 		return MHD_YES;
 	hub_app_finish(srv->app, &x->req, &x->reply);
@@ -253,7 +280,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	hub_server *srv = cls;
 	req_ctx *x = *con_cls;
 
-	(void)c;
+	fs_http_guard_request_done(srv->guard, c);
 	if (x == NULL)
 		return;
 	log_request(x, toe);
@@ -269,8 +296,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 {
 	hub_server *srv = cls;
 
-	(void)c;
-	(void)socket_context;
+	fs_http_guard_connection(srv->guard, c, socket_context, toe);
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
 		atomic_fetch_add(&srv->connections, 1);
 	else
@@ -281,7 +307,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 int hub_server_start(hub_server **out, const hub_server_config *cfg, hub_app *app, fs_err *err)
 {
-	struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
+	struct MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, NULL}};
+	fs_http_guard_limits limits = {cfg->head_timeout_s * 1000u, cfg->timeout_s * 1000u,
+	                               BODY_MIN_RATE};
 	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	hub_server *srv;
 
@@ -295,7 +323,9 @@ int hub_server_start(hub_server **out, const hub_server_config *cfg, hub_app *ap
 		                                 (void *)cfg->tls_cert_pem};
 		tls[1] =
 		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
-		tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+		tls[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+		                                 (void *)TLS_PRIORITIES};
+		tls[3] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	}
 	if (cfg->listen.ipv6)
 		flags |= MHD_USE_IPv6;
@@ -305,19 +335,26 @@ int hub_server_start(hub_server **out, const hub_server_config *cfg, hub_app *ap
 	srv->app = app;
 	srv->soft_limit = cfg->connection_limit;
 	srv->quiesced = MHD_INVALID_SOCKET;
+	if (fs_http_guard_new(&srv->guard, &limits, "fieldsync-hub: http", err) != 0) {
+		free(srv);
+		return FS_EGENERIC;
+	}
 	atomic_store(&srv->starting, 1);
 	srv->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
 	    (const struct sockaddr *)&cfg->listen.addr, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)(cfg->connection_limit + BUSY_SLACK), MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)cfg->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    (unsigned int)(cfg->connection_limit + BUSY_SLACK), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)cfg->max_per_source, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)cfg->timeout_s, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_EXTERNAL_LOGGER,
 	    on_mhd_log, srv, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	atomic_store(&srv->starting, 0);
 	if (srv->daemon == NULL) {
 		fs_err_set(err, FS_EGENERIC, "cannot serve on %s: %s", cfg->listen.host,
 		           srv->start_msg[0] ? srv->start_msg : "libmicrohttpd failed to start");
+		fs_http_guard_free(srv->guard);
 		free(srv);
 		return FS_EGENERIC;
 	}
@@ -349,6 +386,7 @@ void hub_server_stop(hub_server *srv)
 	if (srv == NULL)
 		return;
 	MHD_stop_daemon(srv->daemon);
+	fs_http_guard_free(srv->guard); /* after the daemon: it notifies closes */
 	if (srv->quiesced != MHD_INVALID_SOCKET)
 		close(srv->quiesced);
 	free(srv);

@@ -5,13 +5,30 @@
  * connections; handlers run on the worker that owns the connection.
  * Bodies are collected up to the route's cap: a declared Content-Length
  * over it is answered 413 before any byte is read, and past the cap
- * further bytes are only counted, never kept. Past `connection_limit`
- * concurrent connections a request is answered 503 busy (up to a hard
- * limit of 64 more, beyond which connections are closed unanswered). Idle
- * connections close after `timeout_s`. One line per request goes to
- * stderr: time, method, path (with only the cursor of the query), device
- * site or "-", status, body bytes in and out, milliseconds, error code.
- * Bodies, tokens and answers are never logged. */
+ * further bytes are only counted, never kept.
+ *
+ * Slow and hostile clients (docs/protocol.md, "The server"):
+ *  - a source address may hold `max_per_source` connections; one more is
+ *    closed as soon as it is accepted, unanswered;
+ *  - each request head (and the TLS handshake) must arrive within
+ *    `head_timeout_s` of the connection's opening or of the end of its
+ *    previous request, or the connection is closed (http/http_guard.h);
+ *    after the head, `timeout_s` without a byte closes it, and so does a
+ *    body averaging under 100 bytes a second over a `timeout_s` window;
+ *  - past `connection_limit` open connections a request is answered 503
+ *    busy (Retry-After: 1) and its connection closed; the server holds
+ *    at most 64 more; past those it accepts nothing until a slot frees
+ *    (new connections wait in the kernel's listen queue);
+ *  - a request with two Content-Length headers, or Content-Length and
+ *    Transfer-Encoding, or a Transfer-Encoding other than "chunked", is
+ *    answered 400 bad_request and its connection closed; HTTP/1.1 without
+ *    Host is answered 400 by libmicrohttpd.
+ * With TLS only TLS 1.2 and 1.3 are offered.
+ *
+ * One line per request goes to stderr: time, method, path (with only the
+ * cursor of the query), device site or "-", status, body bytes in and out,
+ * milliseconds, error code. Bodies, tokens and answers are never logged;
+ * connections cut or refused are counted in one summary line a minute. */
 #ifndef HUB_SERVER_H
 #define HUB_SERVER_H
 
@@ -23,13 +40,16 @@ typedef struct hub_server_config {
 	hub_listen_addr listen;
 	unsigned threads;          /* worker threads */
 	unsigned connection_limit; /* concurrent connections served */
+	unsigned max_per_source;   /* connections per client address */
+	unsigned head_timeout_s;   /* to receive each request head */
 	unsigned timeout_s;        /* idle connection timeout */
 	const char *tls_cert_pem;  /* PEM text (borrowed, must outlive the
 	                            * server); NULL for plain HTTP */
 	const char *tls_key_pem;
 } hub_server_config;
 
-/* 4 threads, 256 connections, 30 s, no TLS, HUB_LISTEN_DEFAULT. */
+/* 4 threads, 256 connections, 32 per source, 10 s for a head, 30 s idle,
+ * no TLS, HUB_LISTEN_DEFAULT. */
 void hub_server_config_default(hub_server_config *out);
 
 typedef struct hub_server hub_server;

@@ -13,6 +13,15 @@
 #include "workers.h"
 
 #define UI_BODY_MAX (256u << 10)
+/* Connections: in all, per source address, the time a connection has to
+ * send each request head, the idle timeout once it has, and the rate a
+ * body must average over each idle-timeout window (docs/kiosk.md,
+ * "Serving"). A kiosk has one screen: its browser needs a handful. */
+#define UI_MAX_CONNECTIONS 64u
+#define UI_MAX_PER_SOURCE 16u
+#define UI_HEAD_TIMEOUT_MS 5000u
+#define UI_IDLE_TIMEOUT_S 30u
+#define UI_BODY_MIN_RATE 100u
 #define UI_TOKEN_HEX 64
 
 /* The one worker session of this screen (a kiosk has one screen). */
@@ -25,6 +34,7 @@ typedef struct ui_session {
 
 struct fs_ui {
 	struct MHD_Daemon *daemon;
+	struct fs_http_guard *http_guard; /* head deadline, log summary */
 	fs_store *store;
 	char dir[PATH_MAX];
 	char host[300];       /* Host header expected: "127.0.0.1:8080" */
@@ -51,6 +61,7 @@ typedef struct ui_reply {
 	char message[FS_ERR_MSG_MAX];
 	unsigned retry_after;        /* seconds; 0: no header */
 	char set_cookie[200];        /* "" : no header */
+	int close;                   /* send Connection: close */
 } ui_reply;
 
 /* Set an error reply; returns 0 so handlers can `return ui_fail(...)`. */

@@ -16,6 +16,7 @@
 
 #include "assets.h"
 #include "fieldsync/buf.h"
+#include "http_guard.h"
 #include "ui_internal.h"
 
 typedef struct req_ctx {
@@ -216,6 +217,8 @@ static enum MHD_Result send_json(struct MHD_Connection *c, ui_reply *r)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	if (r->status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (r->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -261,7 +264,14 @@ static void admit(fs_ui *ui, struct MHD_Connection *c, req_ctx *x, const char *u
 {
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	const char *type;
+	char why[96];
 
+	if (fs_http_framing_check(c, why, sizeof(why)) != 0) {
+		/* A body framed two ways could hide a second request. */
+		ui_fail(&x->reply, 400, "bad_request", "%s", why);
+		x->reply.close = 1;
+		return;
+	}
 	if (!peer_is_loopback(c)) {
 		ui_fail(&x->reply, 403, "forbidden", "the kiosk UI answers this machine only");
 		return;
@@ -329,9 +339,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		fs_buf_init(&x->body, UI_BODY_MAX);
 		*con_cls = x;
+		fs_http_guard_head_done(ui->http_guard, c);
 		admit(ui, c, x, url, method);
-		if (x->reply.status != 0)
+		if (x->reply.status != 0) {
+			fs_http_guard_body_done(ui->http_guard, c); /* not read */
 			return send_json(c, &x->reply);
+		}
 		return MHD_YES;
 	}
 	if (x->reply.status != 0) { /* refused: drop what is sent */
@@ -339,6 +352,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
+		fs_http_guard_body(ui->http_guard, c, *upload_data_size);
 		if (!x->over && fs_buf_append(&x->body, upload_data, *upload_data_size) != 0) {
 			x->over = 1;
 			fs_buf_free(&x->body);
@@ -346,6 +360,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	fs_http_guard_body_done(ui->http_guard, c);
 	if (strncmp(url, "/api/", 5) != 0)
 		return send_asset(c, url);
 	finish_api(ui, c, x, url, method);
@@ -355,11 +370,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	fs_ui *ui = cls;
 	req_ctx *x = *con_cls;
 
-	(void)cls;
-	(void)c;
 	(void)toe;
+	fs_http_guard_request_done(ui->http_guard, c);
 	if (x == NULL)
 		return;
 	fs_buf_free(&x->body);
@@ -368,11 +383,28 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
 {
-	(void)cls;
-	fprintf(stderr, "fieldsync-agent: ui: ");
-	vfprintf(stderr, fmt, ap);
+	fs_ui *ui = cls;
+
+	fs_http_guard_connection(ui->http_guard, c, socket_context, toe);
+}
+
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt,
+							      va_list ap)
+{
+	fs_ui *ui = cls;
+	char msg[256];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	if (ui->http_guard != NULL && fs_http_guard_log_filter(ui->http_guard, msg))
+		return;
+	fprintf(stderr, "fieldsync-agent: ui: %s\n", msg);
 }
 
 /* ---- lifecycle ---- */
@@ -384,6 +416,8 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 	fs_ui *ui = NULL;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	const fs_http_guard_limits guard_limits = {UI_HEAD_TIMEOUT_MS, UI_IDLE_TIMEOUT_S * 1000u,
+						   UI_BODY_MIN_RATE};
 	int rc, n;
 
 	*out = NULL;
@@ -415,13 +449,19 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 		goto fail;
 	if (la.ipv6)
 		flags |= MHD_USE_IPv6;
+	rc = fs_http_guard_new(&ui->http_guard, &guard_limits, "fieldsync-agent: ui", err);
+	if (rc != 0)
+		goto fail;
 	/* One internal thread: requests are served one at a time, so the store
 	 * handle and the session never see two threads. */
 	ui->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, ui,
 				      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, ui,
 				      MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&la.addr,
-				      MHD_OPTION_CONNECTION_LIMIT, 64u,
-				      MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				      MHD_OPTION_CONNECTION_LIMIT, UI_MAX_CONNECTIONS,
+				      MHD_OPTION_PER_IP_CONNECTION_LIMIT, UI_MAX_PER_SOURCE,
+				      MHD_OPTION_CONNECTION_TIMEOUT, UI_IDLE_TIMEOUT_S,
+				      MHD_OPTION_STRICT_FOR_CLIENT, 1,
+				      MHD_OPTION_NOTIFY_CONNECTION, on_connection, ui,
 				      MHD_OPTION_NOTIFY_COMPLETED, on_completed, ui, MHD_OPTION_END);
 	if (ui->daemon == NULL) {
 		rc = fs_err_set(err, FS_EGENERIC, "cannot serve the UI on %s",
@@ -436,6 +476,7 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 	*out = ui;
 	return 0;
 fail:
+	fs_http_guard_free(ui->http_guard);
 	fs_store_close(ui->store);
 	free(ui);
 	return rc;
@@ -451,6 +492,7 @@ void fs_ui_stop(fs_ui *ui)
 	if (ui == NULL)
 		return;
 	MHD_stop_daemon(ui->daemon);
+	fs_http_guard_free(ui->http_guard); /* after the daemon: it notifies closes */
 	fs_store_close(ui->store);
 	free(ui);
 }
