@@ -30,7 +30,7 @@
 
 #define AGENT_UP_MAX_CHANGES     2000
 #define AGENT_UP_MAX_BYTES       (512u << 10)
-#define AGENT_UP_MAX_GZIP        (8u << 20)  /* the hub's body limit */
+#define AGENT_UP_MAX_GZIP        (2u << 20)  /* the hub's body limit */
 #define AGENT_REPLY_MAX          (8u << 20)  /* raw reply body: the codec's inflation cap,
                                              * which a gzip of it cannot pass */
 #define AGENT_CLOCK_TOLERANCE_MS 2000u

@@ -43,7 +43,9 @@ struct hub_app {
 
 void hub_limits_default(hub_limits *out)
 {
-	out->max_body = 8u << 20;
+	/* A kiosk's push is at most ~0.8 MiB of JSON before gzip; every
+	 * connection may buffer this much before it is decoded. */
+	out->max_body = 2u << 20;
 	out->max_enroll_body = 16u << 10;
 	fs_codec_limits_default(&out->codec);
 	out->reply_changes = 5000;

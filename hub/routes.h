@@ -29,7 +29,7 @@ typedef struct hub_limits {
 	size_t enroll_sources;            /* sources tracked at once (memory cap) */
 } hub_limits;
 
-/* 8 MiB, 16 KiB, the codec defaults (8 MiB, 20,000, 256 KiB, 48 MiB), 5,000
+/* 2 MiB, 16 KiB, the codec defaults (8 MiB, 20,000, 256 KiB, 48 MiB), 5,000
  * changes / 1 MiB per reply, 120 requests per minute, 10 failed
  * enrollment attempts per source per minute, 65,536 sources. The hub-wide
  * bound on failed enrollments is the store's (FS_ENROLL_FAILS_PER_MINUTE). */

@@ -75,6 +75,5 @@ int ui_fail(ui_reply *r, int status, const char *error, const char *fmt, ...)
 void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *out);
 
 uint64_t ui_mono_ms(void);
-uint64_t ui_wall_ms(void);
 
 #endif

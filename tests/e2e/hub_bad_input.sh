@@ -170,8 +170,8 @@ bad_sync "asking for another region" 400 bad_request "$N1_TOKEN" "$EMPTY" 'curso
 
 # ---- size limits ----
 head -c $((9 * 1024 * 1024)) /dev/zero >"$T/nine_mib"
-bad_sync "body over 8 MiB" 413 too_large "$N1_TOKEN" "$T/nine_mib"
-bad_sync "chunked body over 8 MiB" 413 too_large "$N1_TOKEN" "$T/nine_mib" cursor=0 -H 'Transfer-Encoding: chunked'
+bad_sync "body over 2 MiB" 413 too_large "$N1_TOKEN" "$T/nine_mib"
+bad_sync "chunked body over 2 MiB" 413 too_large "$N1_TOKEN" "$T/nine_mib" cursor=0 -H 'Transfer-Encoding: chunked'
 head -c 200M /dev/zero | gzip -c >"$T/bomb.gz"
 bad_sync "gzip bomb (200 MiB of zeros)" 413 too_large "$N1_TOKEN" "$T/bomb.gz"
 printf '%s' "$(e2e_changeset "$N1" "$(e2e_contact_change "$N1" north "$NEW" notes "\"$(head -c 300000 /dev/zero | tr '\0' 'x')\"")")" | gzip -c >"$T/huge.gz"
