@@ -251,6 +251,26 @@ static void bind_opt_text(sqlite3_stmt *st, int i, const json_t *v)
 		sqlite3_bind_text(st, i, json_string_value(v), -1, SQLITE_TRANSIENT);
 }
 
+/* Bind a response body to parameters 2-9 of the insert and replace
+ * statements (in that order); *answers gets the serialized answers, which
+ * the caller frees after the step. FS_ENOMEM. */
+static int bind_response_body(sqlite3_stmt *st, const json_t *body, char **answers, fs_err *err)
+{
+	*answers = json_dumps(json_object_get(body, "answers"),
+			      JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	if (*answers == NULL)
+		return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+	bind_opt_text(st, 2, json_object_get(body, "questionnaire"));
+	sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(body, "version")));
+	bind_opt_text(st, 4, json_object_get(body, "started_at"));
+	bind_opt_text(st, 5, json_object_get(body, "submitted_at"));
+	bind_opt_text(st, 6, json_object_get(body, "language"));
+	bind_opt_text(st, 7, json_object_get(body, "mode"));
+	bind_opt_text(st, 8, json_object_get(body, "worker"));
+	sqlite3_bind_text(st, 9, *answers, -1, SQLITE_STATIC);
+	return 0;
+}
+
 int fs_db_response_insert(fs_store *s, int *inserted, const char *id, const json_t *body,
 			  int deleted, fs_hlc hlc, const char *site, int64_t seq, fs_err *err)
 {
@@ -262,20 +282,8 @@ int fs_db_response_insert(fs_store *s, int *inserted, const char *id, const json
 	if (st == NULL)
 		return FS_EGENERIC;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (body != NULL) {
-		answers = json_dumps(json_object_get(body, "answers"), JSON_COMPACT |
-							JSON_SORT_KEYS | JSON_ENCODE_ANY);
-		if (answers == NULL)
-			return fs_err_set(err, FS_ENOMEM, "store: out of memory");
-		bind_opt_text(st, 2, json_object_get(body, "questionnaire"));
-		sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(body, "version")));
-		bind_opt_text(st, 4, json_object_get(body, "started_at"));
-		bind_opt_text(st, 5, json_object_get(body, "submitted_at"));
-		bind_opt_text(st, 6, json_object_get(body, "language"));
-		bind_opt_text(st, 7, json_object_get(body, "mode"));
-		bind_opt_text(st, 8, json_object_get(body, "worker"));
-		sqlite3_bind_text(st, 9, answers, -1, SQLITE_STATIC);
-	}
+	if (body != NULL && bind_response_body(st, body, &answers, err) != 0)
+		return FS_ENOMEM;
 	sqlite3_bind_int(st, 10, deleted ? 1 : 0);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)hlc);
 	sqlite3_bind_text(st, 12, site, -1, SQLITE_STATIC);
@@ -782,21 +790,9 @@ int fs_db_response_replace(fs_store *s, const char *id, const json_t *body, fs_h
 			       -1, &st, NULL) != SQLITE_OK)
 		return fs_store_sqlite_err(s, err, "replace response");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (body != NULL) {
-		answers = json_dumps(json_object_get(body, "answers"),
-				     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-		if (answers == NULL) {
-			sqlite3_finalize(st);
-			return fs_err_set(err, FS_ENOMEM, "store: out of memory");
-		}
-		bind_opt_text(st, 2, json_object_get(body, "questionnaire"));
-		sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(body, "version")));
-		bind_opt_text(st, 4, json_object_get(body, "started_at"));
-		bind_opt_text(st, 5, json_object_get(body, "submitted_at"));
-		bind_opt_text(st, 6, json_object_get(body, "language"));
-		bind_opt_text(st, 7, json_object_get(body, "mode"));
-		bind_opt_text(st, 8, json_object_get(body, "worker"));
-		sqlite3_bind_text(st, 9, answers, -1, SQLITE_STATIC);
+	if (body != NULL && bind_response_body(st, body, &answers, err) != 0) {
+		sqlite3_finalize(st);
+		return FS_ENOMEM;
 	}
 	sqlite3_bind_int(st, 10, body == NULL);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)hlc);
