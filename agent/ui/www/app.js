@@ -332,6 +332,8 @@
 		case 'required': return t('err_required');
 		case 'option': return t('err_option');
 		case 'integer': return t('err_integer');
+		case 'grouping': return t('err_grouping');
+		case 'digits': return t('err_digits', {n: 15});
 		case 'date': return t('err_date');
 		case 'max_length': return t('err_length', {n: q.max_length || 2000});
 		case 'empty': return q.type === 'multi_choice' ? t('err_required') : t('err_empty');
@@ -434,12 +436,14 @@
 			s = inputs[0].value.trim();
 			return {v: s === '' ? undefined : s};
 		case 'number':
-			s = inputs[0].value.trim().replace(',', '.');
-			if (s === '')
+			/* The one rule for typed numbers (validate.js readNumber,
+			 * core's fs_number_from_text): "1,000" is refused, not
+			 * read as 1; Urdu and Arabic digits are read. */
+			s = inputs[0].value;
+			if (s.trim() === '')
 				return {v: undefined};
-			if (!/^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(s))
-				return {rule: 'type'};
-			return {v: Number(s)};
+			var n = V.readNumber(s);
+			return n.ok ? {v: n.value} : {rule: n.rule};
 		case 'date':
 			if (inputs[0].validity && inputs[0].validity.badInput)
 				return {rule: 'date'};
