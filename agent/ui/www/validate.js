@@ -1,6 +1,7 @@
 /* fieldsync kiosk: condition evaluation and answer validation, the
  * JavaScript twin of core/src/questionnaire.c (fs_question_is_shown,
- * fs_answers_validate). The rules and messages are
+ * fs_answers_validate) and core/src/number_text.c (readNumber:
+ * fs_number_from_text). The rules and messages are
  * docs/questionnaire-format.md; tests/vectors/answers.json holds the cases
  * both must pass (tests/ui/vectors.test.js runs them here).
  *

@@ -19,11 +19,12 @@
  * Accepted: white space around it; one sign (- + or U+2212); digits 0-9,
  * U+0660-0669 or U+06F0-06F9; one decimal separator with digits after it:
  * "." or U+066B anywhere, "," only where it cannot be a thousands
- * separator (once, no point, not followed by exactly 3 digits).
+ * separator (the only separator, once, and not exactly 3 digits after it
+ * with digits before it).
  * Refused, with *rule (static, may be NULL) and err naming why:
  *   "type"     not a number written with digits (empty, letters, "5.",
  *              "1e5", two decimal separators, bytes that are not UTF-8)
- *   "grouping" digit grouping: "1,000", "1,234.5", "1 000", U+066C
+ *   "grouping" digit grouping: "1,000", "1,234.5", "1 000", U+066C, "1'000"
  *   "digits"   more than FS_NUMBER_TEXT_MAX_DIGITS digits
  * Returns 0 with *value set (never -0), or FS_EINVAL. The message never
  * quotes the text. */
