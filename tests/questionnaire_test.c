@@ -3,9 +3,11 @@
  * Invalid documents are case files in cases/questionnaire/ (NAME.json and
  * the exact message in NAME.err); answer checks are the shared vectors in
  * vectors/answers.json, which the kiosk's JavaScript must pass as well. */
+#include "fieldsync/number_text.h"
 #include "fieldsync/questionnaire.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +350,39 @@ static json_t *vector_questionnaire(const json_t *q)
 	return load_json(path);
 }
 
+/* A number_text vector: fs_number_from_text must give the value, or the
+ * rule and message. Returns 0 when it does. */
+static int run_number_vector(const json_t *v)
+{
+	const char *name = json_string_value(json_object_get(v, "name"));
+	const json_t *text = json_object_get(v, "number_text");
+	const json_t *expect = json_object_get(v, "expect");
+	const char *rule = NULL;
+	fs_err err = {0};
+	double value = 0;
+	int rc = fs_number_from_text(json_string_value(text), json_string_length(text), &value,
+	                             &rule, &err);
+
+	if (json_is_true(json_object_get(expect, "ok"))) {
+		double want = json_number_value(json_object_get(expect, "value"));
+
+		if (rc != 0 || value != want || (want == 0 && signbit(value))) {
+			fprintf(stderr, "  vector %s: got %d %.17g (%s), want %.17g\n", name, rc,
+			        value, err.msg, want);
+			return 1;
+		}
+		return 0;
+	}
+	if (rc != FS_EINVAL || rule == NULL ||
+	    strcmp(rule, json_string_value(json_object_get(expect, "rule"))) != 0 ||
+	    strcmp(err.msg, json_string_value(json_object_get(expect, "message"))) != 0) {
+		fprintf(stderr, "  vector %s: got %d [%s] %s\n", name, rc, rule ? rule : "",
+		        err.msg);
+		return 1;
+	}
+	return 0;
+}
+
 /* One vector; returns 0 when the implementation agrees with it. */
 static int run_vector(const json_t *v)
 {
@@ -355,12 +390,15 @@ static int run_vector(const json_t *v)
 	const json_t *answers = json_object_get(v, "answers");
 	const json_t *expect = json_object_get(v, "expect");
 	const json_t *shown = json_object_get(v, "shown");
-	json_t *doc = vector_questionnaire(json_object_get(v, "questionnaire"));
+	json_t *doc;
 	fs_answer_fault fault;
 	fs_err err = {0};
 	size_t i, k = 0;
 	int rc, bad = 0;
 
+	if (json_object_get(v, "number_text") != NULL)
+		return run_number_vector(v);
+	doc = vector_questionnaire(json_object_get(v, "questionnaire"));
 	if (doc == NULL || fs_questionnaire_validate(doc, &err) != 0) {
 		fprintf(stderr, "  vector %s: questionnaire invalid: %s\n", name, err.msg);
 		json_decref(doc);
@@ -461,6 +499,23 @@ static void answers_validate_bounds_huge_multi_choice(void)
 	json_decref(answers);
 }
 
+/* What JSON cannot carry: bytes that are not UTF-8, a NUL, no text. */
+static void number_from_text_refuses_bad_bytes(void)
+{
+	const char *rule = NULL;
+	double v = 99;
+
+	CHECK(fs_number_from_text("\xff" "1", 2, &v, &rule, NULL) == FS_EINVAL);
+	CHECK_STR(rule, "type");
+	CHECK(fs_number_from_text("1\xd9", 2, &v, &rule, NULL) == FS_EINVAL); /* cut short */
+	CHECK(fs_number_from_text("\xc0\xb1", 2, &v, &rule, NULL) == FS_EINVAL); /* overlong */
+	CHECK(fs_number_from_text("1\0" "2", 3, &v, &rule, NULL) == FS_EINVAL);
+	CHECK(fs_number_from_text(NULL, 5, &v, &rule, NULL) == FS_EINVAL);
+	CHECK(v == 99);
+	CHECK(fs_number_from_text("12", 1, &v, NULL, NULL) == 0); /* len, not NUL, ends it */
+	CHECK(v == 1);
+}
+
 static void question_is_shown_handles_edges(void)
 {
 	json_t *doc = small_doc();
@@ -484,5 +539,6 @@ int main(void)
 	RUN(answers_validate_passes_shared_vectors);
 	RUN(answers_validate_bounds_huge_multi_choice);
 	RUN(question_is_shown_handles_edges);
+	RUN(number_from_text_refuses_bad_bytes);
 	return TEST_DONE();
 }

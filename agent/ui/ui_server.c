@@ -224,6 +224,8 @@ static enum MHD_Result send_asset(struct MHD_Connection *c, const char *path)
 
 	if (strcmp(path, "/") == 0)
 		path = "/index.html";
+	else if (strcmp(path, "/favicon.ico") == 0) /* asked for by browsers without a link */
+		path = "/favicon.svg";
 	for (i = 0; ui_assets[i].path != NULL; i++) {
 		if (strcmp(ui_assets[i].path, path) != 0)
 			continue;

@@ -25,6 +25,12 @@ async function startHost(opts = {}) {
 		'--idle-timeout', String(opts.idle || 90), '--worker-idle', String(opts.workerIdle || 120)];
 	for (const f of ['friends-and-family', 'personal-wellbeing', 'service-ideas'])
 		args.push('--publish', path.join(examples, f + '.json'));
+	// More questionnaires, as documents: written into the data dir's parent.
+	(opts.publish || []).forEach((doc, i) => {
+		const f = path.join(dir + '-q' + i + '.json');
+		fs.writeFileSync(f, JSON.stringify(doc));
+		args.push('--publish', f);
+	});
 	for (const w of opts.workers || [])
 		execFileSync(HOST_BIN, ['worker', 'add', w.name, '--data', dir], {input: w.pin + '\n'});
 	const proc = spawn(HOST_BIN, args, {stdio: ['ignore', 'pipe', 'inherit']});
@@ -44,6 +50,7 @@ async function startHost(opts = {}) {
 			proc.removeAllListeners('exit');
 			proc.on('exit', () => {
 				fs.rmSync(dir, {recursive: true, force: true});
+				(opts.publish || []).forEach((d, i) => fs.rmSync(dir + '-q' + i + '.json', {force: true}));
 				resolve();
 			});
 			proc.kill('SIGTERM');

@@ -1,6 +1,7 @@
 // The shared answer vectors (tests/vectors/answers.json) run through the
 // kiosk's JavaScript (agent/ui/www/validate.js): results, rules, questions
-// and messages must equal what the C core gives (tests/questionnaire_test.c).
+// and messages must equal what the C core gives (tests/questionnaire_test.c);
+// the number_text cases hold FsValidate.readNumber to fs_number_from_text.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
@@ -21,7 +22,19 @@ test('vectors file holds the cases', () => {
 	assert.ok(Array.isArray(vectors) && vectors.length >= 40);
 });
 
-for (const c of vectors) {
+for (const c of vectors.filter((v) => v.number_text !== undefined)) {
+	test(c.name, () => {
+		const got = V.readNumber(c.number_text);
+		if (c.expect.ok) {
+			assert.deepStrictEqual(got, {ok: true, value: c.expect.value});
+			assert.ok(!Object.is(got.value, -0), 'never -0');
+		} else {
+			assert.deepStrictEqual(got, {ok: false, rule: c.expect.rule, message: c.expect.message});
+		}
+	});
+}
+
+for (const c of vectors.filter((v) => v.number_text === undefined)) {
 	test(c.name, () => {
 		const doc = load(c.questionnaire);
 		const got = V.validateAnswers(doc, c.answers, c.today);

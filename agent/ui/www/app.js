@@ -103,6 +103,7 @@
 
 	/* ---- idle timeout, with a warning first ---- */
 
+	var IDLE_WARN_MIN_S = 20, IDLE_QUIET_MIN_S = 10;
 	var idle = {total: 0, expire: null, warnAt: 0, timer: null, tick: null, end: 0};
 
 	function idleStop() {
@@ -112,10 +113,14 @@
 		document.getElementById('idle').hidden = true;
 	}
 
-	function idleArm(seconds, expire) {
+	/* hardEnd: the end is at `seconds` whatever the warning (worker mode:
+	 * the service ends the session then); otherwise short timeouts are
+	 * lengthened so the warning can last its 20 s. */
+	function idleArm(seconds, expire, hardEnd) {
 		idleStop();
 		idle.total = seconds;
 		idle.expire = expire;
+		idle.hardEnd = hardEnd === true;
 		idleReset();
 	}
 
@@ -125,9 +130,17 @@
 		clearTimeout(idle.timer);
 		clearInterval(idle.tick);
 		document.getElementById('idle').hidden = true;
-		var warn = Math.min(30, Math.max(2, Math.floor(idle.total / 3)));
-		idle.timer = setTimeout(idleWarn, (idle.total - warn) * 1000);
-		idle.end = Date.now() + idle.total * 1000;
+		/* The warning gives at least 20 s to answer it (WCAG 2.2.1): a
+		 * third of the timeout, 20 to 30 s. It comes after at least 10 s
+		 * of no activity, so timeouts under 30 s act as 30 s (worker
+		 * mode: the warning is shortened instead, never the session
+		 * lengthened). */
+		var warn = Math.min(30, Math.max(IDLE_WARN_MIN_S, Math.floor(idle.total / 3)));
+		var quiet = idle.hardEnd ? Math.max(0, idle.total - warn)
+			: Math.max(IDLE_QUIET_MIN_S, idle.total - warn);
+		warn = idle.hardEnd ? idle.total - quiet : warn;
+		idle.timer = setTimeout(idleWarn, quiet * 1000);
+		idle.end = Date.now() + (quiet + warn) * 1000;
 	}
 
 	function idleWarn() {
@@ -230,7 +243,9 @@
 		});
 	}
 
-	function languageScreen(then) {
+	/* The language choice. then(): carry on after a choice; back(): where
+	 * Back goes (mid-way: the screen the person came from, nothing lost). */
+	function languageScreen(then, back) {
 		var doc = person.doc;
 		document.getElementById('btn-language').hidden = true;
 		var buttons = doc.languages.map(function (tag) {
@@ -248,12 +263,31 @@
 			el('ul', {'class': 'choices-list'}, buttons),
 			el('div', {'class': 'footer-actions'}, [
 				el('button', {type: 'button', 'class': 'quiet', text: t('back'),
-					onclick: function () { cancelPerson(); }})])],
+					onclick: back || function () { leave(function () { languageScreen(then); }); }})])],
 			qtext(doc.title));
 	}
 
 	function cancelPerson() {
 		wipe(person && person.assisted ? '#worker' : '');
+	}
+
+	/* The person asked to leave the questionnaire. With nothing answered
+	 * yet it simply ends; otherwise their answers are cleared only after
+	 * they confirm, once; "No" runs stay() (back where they were). */
+	function leave(stay) {
+		if (Object.keys(person.answers).length === 0 && !person.draft) {
+			cancelPerson();
+			return;
+		}
+		document.getElementById('btn-language').hidden = true;
+		show([el('h1', {text: t('discard_title')}),
+			el('p', {'class': 'lead', text: t('discard_text')}),
+			el('div', {'class': 'nav'}, [
+				el('button', {type: 'button', 'class': 'secondary', text: t('discard_no'),
+					onclick: stay}),
+				el('button', {type: 'button', 'class': 'primary', text: t('discard_yes'),
+					onclick: cancelPerson})])],
+			qtext(person.doc.title));
 	}
 
 	function startQuestions() {
@@ -268,12 +302,17 @@
 		b.hidden = person.doc.languages.length < 2;
 		b.onclick = function () {
 			var at = person.index;
-			languageScreen(function () {
+			/* What is on screen, answered or not yet valid, comes back
+			 * as it was after the language changes (or after Back). */
+			if (at >= 0)
+				person.draft = {index: at, inputs: screenInputs()};
+			function resume() {
 				if (at < 0)
 					introScreen();
 				else
 					goTo(at);
-			});
+			}
+			languageScreen(resume, resume);
 		};
 	}
 
@@ -285,7 +324,7 @@
 			el('p', {'class': 'lead', text: qtext(doc.intro)}),
 			el('div', {'class': 'nav'}, [
 				el('button', {type: 'button', 'class': 'secondary', text: t('back'),
-					onclick: cancelPerson}),
+					onclick: function () { leave(introScreen); }}),
 				el('button', {type: 'button', 'class': 'primary', text: t('start'),
 					onclick: function () { goTo(nextShown(-1)); }})])],
 			qtext(doc.title));
@@ -317,6 +356,28 @@
 		return -1;
 	}
 
+	/* The state of the question inputs on screen: [{name, value, checked}]. */
+	function screenInputs() {
+		return Array.prototype.map.call(main.querySelectorAll('form.question [name^="q_"]'),
+			function (i) { return {name: i.name, type: i.type, value: i.value, checked: i.checked}; });
+	}
+
+	function restoreInputs(saved) {
+		var inputs = main.querySelectorAll('form.question [name^="q_"]');
+		Array.prototype.forEach.call(inputs, function (i) {
+			saved.forEach(function (s) {
+				if (s.name !== i.name)
+					return;
+				if (i.type === 'radio' || i.type === 'checkbox') {
+					if (s.value === i.value)
+						i.checked = s.checked;
+				} else {
+					i.value = s.value;
+				}
+			});
+		});
+	}
+
 	function goTo(i) {
 		if (i < 0) {
 			submit();
@@ -326,12 +387,43 @@
 		renderQuestion();
 	}
 
+	/* The ids a condition names. */
+	function condRefs(c, out) {
+		if (has.call(c, 'question'))
+			out.push(c.question);
+		else if (c.not !== undefined)
+			condRefs(c.not, out);
+		else
+			(c.all || c.any || []).forEach(function (x) { condRefs(x, out); });
+		return out;
+	}
+
+	/* Honest progress: pos plus every later question that may still be
+	 * shown. A later question counts unless its condition names only
+	 * questions before this one (already decided) and is false. Moving on
+	 * never makes the count grow: it only drops questions now ruled out. */
+	function progressTotal(pos) {
+		var doc = person.doc, at = person.index, a = pruned(), where = {}, n = pos;
+		doc.questions.forEach(function (q, k) { where[q.id] = k; });
+		for (var j = at + 1; j < doc.questions.length; j++) {
+			var c = doc.questions[j].show_if;
+			var decided = c !== undefined && condRefs(c, []).every(function (id) {
+				return where[id] < at;
+			});
+			if (!decided || V.isShown(doc, j, a))
+				n++;
+		}
+		return n;
+	}
+
 	/* Plain words for a fault (rule from validate.js or core). */
 	function plainError(q, f) {
 		switch (f.rule) {
 		case 'required': return t('err_required');
 		case 'option': return t('err_option');
 		case 'integer': return t('err_integer');
+		case 'grouping': return t('err_grouping');
+		case 'digits': return t('err_digits', {n: 15});
 		case 'date': return t('err_date');
 		case 'max_length': return t('err_length', {n: q.max_length || 2000});
 		case 'empty': return q.type === 'multi_choice' ? t('err_required') : t('err_empty');
@@ -434,12 +526,14 @@
 			s = inputs[0].value.trim();
 			return {v: s === '' ? undefined : s};
 		case 'number':
-			s = inputs[0].value.trim().replace(',', '.');
-			if (s === '')
+			/* The one rule for typed numbers (validate.js readNumber,
+			 * core's fs_number_from_text): "1,000" is refused, not
+			 * read as 1; Urdu and Arabic digits are read. */
+			s = inputs[0].value;
+			if (s.trim() === '')
 				return {v: undefined};
-			if (!/^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(s))
-				return {rule: 'type'};
-			return {v: Number(s)};
+			var n = V.readNumber(s);
+			return n.ok ? {v: n.value} : {rule: n.rule};
 		case 'date':
 			if (inputs[0].validity && inputs[0].validity.badInput)
 				return {rule: 'date'};
@@ -464,10 +558,11 @@
 		var doc = person.doc, q = doc.questions[person.index];
 		var a = person.answers[q.id];
 		var shown = V.shownQuestions(doc, pruned());
-		var pos = shown.indexOf(q.id) + 1, total = Math.max(shown.length, pos);
+		var pos = shown.indexOf(q.id) + 1;
 		var hintId = 'hint-' + q.id, errId = 'err-' + q.id;
 		var described = (q.hint ? hintId + ' ' : '') + errId;
 		var isLast = nextShown(person.index) < 0;
+		var total = isLast ? pos : progressTotal(pos);
 		var label = qtext(q.label);
 		var input = renderInput(q, a, described);
 		var grouped = ['single_choice', 'multi_choice', 'yes_no', 'consent', 'scale'].indexOf(q.type) >= 0;
@@ -498,14 +593,26 @@
 			el('button', {type: 'button', 'class': 'secondary', text: t('back'), onclick: back}),
 			el('button', {type: 'submit', 'class': 'primary', id: 'btn-next',
 				text: isLast ? t('submit') : t('next')})])]));
-		show([el('div', {'class': 'progress-row'}, [
-			el('span', {'class': 'progress-text', text: t('progress', {n: pos, total: total})}),
-			el('progress', {max: total, value: pos, 'aria-label': t('progress', {n: pos, total: total})})]),
+		var progressText = el('span', {'class': 'progress-text'});
+		var progressBar = el('progress', {});
+		function setProgress(last) {
+			var n = last ? pos : progressTotal(pos);
+			progressText.textContent = t('progress', {n: pos, total: n});
+			progressBar.max = n;
+			progressBar.value = pos;
+			progressBar.setAttribute('aria-label', t('progress', {n: pos, total: n}));
+		}
+		setProgress(isLast);
+		show([el('div', {'class': 'progress-row'}, [progressText, progressBar]),
 		form], qtext(doc.title));
 		if (q.type === 'text' || q.type === 'number' || q.type === 'date') {
 			var f = document.getElementById('q-' + q.id);
 			f.value = a === undefined ? '' : String(a);
 		}
+		var restored = person.draft && person.draft.index === person.index;
+		if (restored)
+			restoreInputs(person.draft.inputs);
+		person.draft = null;
 		/* Conditions are evaluated as the person answers: the button says
 		 * "send" when nothing would follow this answer. */
 		form.addEventListener('change', function () {
@@ -522,7 +629,10 @@
 			else
 				person.answers[q.id] = saved;
 			document.getElementById('btn-next').textContent = last ? t('submit') : t('next');
+			setProgress(last);
 		});
+		if (restored) /* the button and the count follow what came back */
+			form.dispatchEvent(new Event('change'));
 		if (person.errors[q.id]) {
 			showError(q, person.errors[q.id]);
 			delete person.errors[q.id];
@@ -569,7 +679,7 @@
 		else if (person.doc.languages.length > 1)
 			languageScreen(startQuestions);
 		else
-			cancelPerson();
+			leave(function () { goTo(person.index); });
 	}
 
 	function submit() {
@@ -707,7 +817,7 @@
 	function workerHome(section, arg) {
 		setLanguage('en');
 		document.getElementById('btn-language').hidden = true;
-		idleArm(worker.idle_s, lockWorker);
+		idleArm(worker.idle_s, lockWorker, true);
 		var nav = el('nav', {'aria-label': 'Worker mode', 'class': 'worker-nav'},
 			sections.map(function (s) {
 				return el('button', {type: 'button', 'aria-current': s[0] === section ? 'page' : null,
@@ -796,7 +906,7 @@
 	function contactTable(list, withDue) {
 		if (!list.length)
 			return el('p', {text: withDue ? 'No follow-ups are due.' : 'No contacts yet.'});
-		var head = ['Person', 'Contact', 'Channel', 'Follow-up', 'Status', ''];
+		var head = ['Person', 'Contact', 'Channel', 'Follow-up', 'Status', 'Action'];
 		return el('table', {'class': 'contacts'}, [
 			el('thead', {}, [el('tr', {}, head.map(function (h) {
 				return el('th', {scope: 'col', text: h});
@@ -916,9 +1026,10 @@
 			field('support', 'Support given', inputs.support),
 			field('signposted', 'Signposted to', inputs.signposted, 'Separate with commas.'),
 			field('follow_up_date', 'Follow-up date', inputs.follow_up_date),
-			el('div', {'class': 'form-row check'}, [
-				(inputs.follow_up_done.id = 'c-follow_up_done', inputs.follow_up_done),
-				el('label', {'for': 'c-follow_up_done', text: 'Follow-up done'})]),
+			el('div', {'class': 'form-row'}, [
+				el('label', {'class': 'choice check', 'for': 'c-follow_up_done'}, [
+					(inputs.follow_up_done.id = 'c-follow_up_done', inputs.follow_up_done),
+					el('span', {text: 'Follow-up done'})])]),
 			field('status', 'Status', inputs.status),
 			field('worker', 'Worker', inputs.worker),
 			field('notes', 'Notes', inputs.notes),

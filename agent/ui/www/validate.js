@@ -1,6 +1,7 @@
 /* fieldsync kiosk: condition evaluation and answer validation, the
  * JavaScript twin of core/src/questionnaire.c (fs_question_is_shown,
- * fs_answers_validate). The rules and messages are
+ * fs_answers_validate) and core/src/number_text.c (readNumber:
+ * fs_number_from_text). The rules and messages are
  * docs/questionnaire-format.md; tests/vectors/answers.json holds the cases
  * both must pass (tests/ui/vectors.test.js runs them here).
  *
@@ -311,6 +312,111 @@
 		return f;
 	}
 
+	/* A number as a person types it: the twin of core's
+	 * fs_number_from_text (fieldsync/number_text.h), same rule, rules and
+	 * messages. Returns {ok: true, value} or {ok: false, rule, message};
+	 * text that could mean two numbers ("1,000") is refused, never guessed. */
+	var MAX_DIGITS = 15;
+	var POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+	var NUMBER_MESSAGES = {
+		type: 'must be a number written with digits, such as 12 or 2.5',
+		grouping: 'must be written without digit grouping (1000, not 1,000 or 1 000)',
+		digits: 'must have at most ' + MAX_DIGITS + ' digits'
+	};
+	var DIGIT = 0, POINT = 1, COMMA = 2, GROUP = 3, SIGN = 4, SPACE = 5, OTHER = 6;
+
+	function classify(cp) {
+		if (cp >= 0x30 && cp <= 0x39)
+			return [DIGIT, cp - 0x30];
+		if (cp >= 0x0660 && cp <= 0x0669) /* Arabic-Indic */
+			return [DIGIT, cp - 0x0660];
+		if (cp >= 0x06F0 && cp <= 0x06F9) /* Extended (Persian, Urdu) */
+			return [DIGIT, cp - 0x06F0];
+		switch (cp) {
+		case 0x2E: case 0x066B: return [POINT];
+		case 0x2C: return [COMMA];
+		case 0x066C: case 0x27: case 0x2019: return [GROUP];
+		case 0x2D: case 0x2B: case 0x2212: return [SIGN];
+		case 0x20: case 0x09: case 0x0A: case 0x0D: case 0xA0: case 0x2009: case 0x202F:
+			return [SPACE];
+		default: return [OTHER];
+		}
+	}
+
+	function readNumber(text) {
+		function refuse(rule) {
+			return {ok: false, rule: rule, message: NUMBER_MESSAGES[rule]};
+		}
+		if (typeof text !== 'string')
+			return refuse('type');
+		var negative = false, stray = false, space = false;
+		var points = 0, commas = 0, groups = 0;
+		var digits = 0, beforeComma = 0, afterSep = 0, last = -1, mantissa = 0;
+		for (var i = 0; i < text.length; i++) {
+			var cp = text.codePointAt(i);
+			if (cp > 0xFFFF)
+				i++;
+			else if (cp >= 0xD800 && cp <= 0xDFFF)
+				return refuse('type'); /* a lone surrogate: not UTF-8 in C */
+			var k = classify(cp), c = k[0];
+			if (c === SPACE) {
+				space = last !== -1;
+				continue;
+			}
+			if (space) {
+				if (c === DIGIT && last === DIGIT)
+					groups++;
+				else
+					stray = true;
+				space = false;
+			}
+			switch (c) {
+			case SIGN:
+				if (last !== -1)
+					stray = true;
+				negative = cp !== 0x2B;
+				break;
+			case DIGIT:
+				if (digits < MAX_DIGITS)
+					mantissa = mantissa * 10 + k[1];
+				digits++;
+				afterSep++;
+				break;
+			case POINT:
+				points++;
+				afterSep = 0;
+				break;
+			case COMMA:
+				if (points)
+					stray = true;
+				commas++;
+				beforeComma = digits;
+				afterSep = 0;
+				break;
+			case GROUP:
+				if (last !== DIGIT)
+					stray = true;
+				groups++;
+				break;
+			default:
+				stray = true;
+			}
+			last = c;
+		}
+		if (stray || digits === 0 || points > 1)
+			return refuse('type');
+		if (groups || commas > 1 || (commas === 1 && points === 1))
+			return refuse('grouping');
+		if (last !== DIGIT)
+			return refuse('type');
+		if (commas === 1 && afterSep === 3 && beforeComma > 0)
+			return refuse('grouping');
+		if (digits > MAX_DIGITS)
+			return refuse('digits');
+		var v = mantissa / POW10[points || commas ? afterSep : 0];
+		return {ok: true, value: negative && v !== 0 ? -v : v};
+	}
+
 	/* Text of a questionnaire text object in lang, else the default. */
 	function text(doc, t, lang) {
 		if (t === undefined || t === null)
@@ -326,6 +432,7 @@
 		shownQuestions: shownQuestions,
 		isShown: isShown,
 		dateIsValid: dateIsValid,
+		readNumber: readNumber,
 		text: text
 	};
 });
