@@ -19,7 +19,7 @@ DATA=${1:-${FIELDSYNC_DATA:-$PWD/fieldsync-data}}
 HUB_PORT=${FIELDSYNC_HUB_PORT:-8420}
 UI_PORT=${FIELDSYNC_UI_PORT:-8080}
 
-fieldsync_install_deps
+fieldsync_install_deps run
 fieldsync_build "$FIELDSYNC_ROOT/build/release" >/dev/null
 BIN=$FIELDSYNC_ROOT/build/release
 HUB=$BIN/hub/fieldsync-hub

@@ -6,7 +6,7 @@
 set -euo pipefail
 FIELDSYNC_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$FIELDSYNC_ROOT/scripts/deps.sh"
-fieldsync_install_deps
+fieldsync_install_deps test
 
 jobs=$(nproc)
 echo "== build: warnings as errors"
