@@ -8,7 +8,8 @@
 #   3. the printed `worker add` command works and says what it did, and
 #      `worker remove` too;
 #   4. the printed "enroll another kiosk" commands enroll a second kiosk and
-#      run it on the next UI port;
+#      run it on the next UI port; `fieldsync-hub enroll` at a terminal shows
+#      the matching `fieldsync-agent init` command (stderr), not in a pipe;
 #   5. a third kiosk on the second kiosk's UI port is refused with a message
 #      naming the port and --ui-listen, not "Failed to bind to port 0";
 #   6. TERM stops run.sh, the hub and the kiosk, and it says where the data is.
@@ -90,8 +91,18 @@ K2_PID=$E2E_PID
 e2e_expect "4: the second kiosk serves its UI on the next port" 0 \
   "$(e2e_wait_http "http://127.0.0.1:$((UI_PORT + 1))/" 10; echo $?)"
 
+# fieldsync-hub enroll at a terminal names the kiosk's init command on
+# stderr; for a script, stdout is the code alone and stderr stays empty.
+HUB=$BUILD/hub/fieldsync-hub
+out=$(script -qec "$HUB enroll --data $DATA/hub --region north --expires 2h" /dev/null | tr -d '\r')
+e2e_expect "4: enroll at a terminal prints the matching init command" yes \
+  "$(grep -Eq -- '^  fieldsync-agent init --data DIR --hub URL-OF-THIS-HUB --code [0-9A-Z-]{14} --name NAME$' <<<"$out" &&
+    grep -q 'within 2h' <<<"$out" && echo yes || echo "no: $out")"
+"$HUB" enroll --data "$DATA/hub" --region north >"$E2E_TMP/code.out" 2>"$E2E_TMP/code.err"
+e2e_expect "4: enroll into a pipe: stderr empty" "" "$(cat "$E2E_TMP/code.err")"
+
 # 5. A third kiosk on the same UI port.
-code=$("$BUILD/hub/fieldsync-hub" enroll --data "$DATA/hub" --region north)
+code=$("$HUB" enroll --data "$DATA/hub" --region north)
 "$AGENT" init --data "$E2E_TMP/kiosk-3" --hub "http://127.0.0.1:$HUB_PORT" --code "$code" \
   --name kiosk-3 >/dev/null
 status=0
