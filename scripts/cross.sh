@@ -7,8 +7,9 @@
 #    architecture ARCH), qemu-user-static;
 #  - builds a Release build (-O3) with warnings as errors into build/cross-ARCH
 #    with cmake/toolchain-*.cmake;
-#  - runs the unit tests, the fuzz case replays, the demo and the engine's
-#    convergence test under qemu-user, with fewer schedules than natively:
+#  - runs under qemu-user the unit tests (ctest label "cross", and hub_unit),
+#    the fuzz case replays, the demo and the engine's convergence test, with
+#    fewer schedules than natively:
 #    FIELDSYNC_CROSS_SCHEDULES (default 100) and FIELDSYNC_CROSS_FORGE_SCHEDULES
 #    (default 20). The end-to-end tests (shell scripts, browsers) and the
 #    crash test are not run here.
@@ -20,7 +21,7 @@ FIELDSYNC_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
 arm64) toolchain=toolchain-aarch64-linux-gnu.cmake ;;
 armhf) toolchain=toolchain-arm-linux-gnueabihf.cmake ;;
--h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 *) echo "usage: scripts/cross.sh arm64|armhf" >&2; exit 2 ;;
 esac
 arch=$1
@@ -36,6 +37,7 @@ built=$(date +%s)
 echo "== tests under qemu-user ($arch)"
 (cd "$dir" && FIELDSYNC_SCHEDULES=${FIELDSYNC_CROSS_SCHEDULES:-100} \
   FIELDSYNC_FORGE_SCHEDULES=${FIELDSYNC_CROSS_FORGE_SCHEDULES:-20} \
-  ctest --output-on-failure -j"$(nproc)" -L cross)
+  ctest --output-on-failure -j"$(nproc)" -L cross &&
+  ctest --output-on-failure -R '^hub_unit$')
 done_at=$(date +%s)
 echo "== $arch: build $((built - start)) s, tests under qemu $((done_at - built)) s"
