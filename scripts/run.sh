@@ -18,7 +18,7 @@ FIELDSYNC_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$FIELDSYNC_ROOT/scripts/deps.sh"
 
 case "${1:-}" in
--h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 DATA=${1:-${FIELDSYNC_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/fieldsync-demo}}
 HUB_PORT=${FIELDSYNC_HUB_PORT:-8420}
