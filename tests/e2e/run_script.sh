@@ -25,7 +25,12 @@ mkdir -p "$HOME"
 DATA=$HOME/.local/share/fieldsync-demo
 HUB_PORT=$(e2e_free_port)
 UI_PORT=$(e2e_free_port)
-while [ "$UI_PORT" = "$HUB_PORT" ] || [ "$UI_PORT" = 65535 ]; do UI_PORT=$(e2e_free_port); done
+# The second kiosk takes UI_PORT + 1: that one must be free too.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+while [ "$UI_PORT" = "$HUB_PORT" ] || [ $((UI_PORT + 1)) = "$HUB_PORT" ] || [ "$UI_PORT" -ge 65535 ] ||
+  port_busy $((UI_PORT + 1)); do
+  UI_PORT=$(e2e_free_port)
+done
 LOG=$E2E_TMP/run.log
 MARK=$E2E_TMP/start-mark
 touch "$MARK"
