@@ -164,7 +164,8 @@ int hub_cmd_enroll(int argc, char **argv)
 	if (rc == HUB_EXIT_OK && isatty(STDERR_FILENO))
 		fprintf(stderr,
 		        "fieldsync-hub: on the kiosk, within %s (one use):\n"
-		        "  fieldsync-agent init --data DIR --hub URL-OF-THIS-HUB --code %s --name NAME\n",
+		        "  fieldsync-agent init --data DIR --hub URL-OF-THIS-HUB --code %s --name "
+		        "NAME\n",
 		        a.expires != NULL ? a.expires : "24h", code);
 	return rc;
 }

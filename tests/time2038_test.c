@@ -16,7 +16,7 @@ static char dir[64];
 
 /* 2040-06-01T12:00:00Z and the first second a 32-bit time_t cannot hold. */
 #define MS_2040 2222164800000ull
-#define S_2038 2147483648ll
+#define S_2038  2147483648ll
 
 static void time_t_is_64_bit(void)
 {
