@@ -99,7 +99,7 @@ e2e_expect "4: the second kiosk serves its UI on the next port" 0 \
 # fieldsync-hub enroll at a terminal names the kiosk's init command on
 # stderr; for a script, stdout is the code alone and stderr stays empty.
 HUB=$BUILD/hub/fieldsync-hub
-out=$(script -qec "$HUB enroll --data $DATA/hub --region north --expires 2h" /dev/null | tr -d '\r')
+out=$(script -qec "$HUB enroll --data $DATA/hub --region north --expires 2h" /dev/null </dev/null | tr -d '\r')
 e2e_expect "4: enroll at a terminal prints the matching init command" yes \
   "$(grep -Eq -- '^  fieldsync-agent init --data DIR --hub URL-OF-THIS-HUB --code [0-9A-Z-]{14} --name NAME$' <<<"$out" &&
     grep -q 'within 2h' <<<"$out" && echo yes || echo "no: $out")"
