@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -17,7 +18,10 @@ static const char enroll_usage[] =
     "usage: fieldsync-hub enroll [--data DIR] --region NAME [--expires 24h]\n"
     "\n"
     "Create a one-time enrollment code for a kiosk of region NAME and print it\n"
-    "(nothing else). A kiosk exchanges it once for its identity (POST /v1/enroll).\n"
+    "(nothing else on standard output). A kiosk exchanges it once for its identity\n"
+    "(POST /v1/enroll), before it expires:\n"
+    "  fieldsync-agent init --data DIR --hub URL-OF-THIS-HUB --code CODE --name NAME\n"
+    "When standard error is a terminal, that command is printed there too.\n"
     "\n"
     "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
     "  --region NAME     the kiosk's region, [a-z0-9][a-z0-9-]{0,63}\n"
@@ -155,7 +159,15 @@ int hub_cmd_enroll(int argc, char **argv)
 	if (rc != 0)
 		return hub_fail("%s", e.msg);
 	printf("%s\n", code);
-	return finish_output();
+	rc = finish_output();
+	/* For a person at a terminal, the kiosk's side (scripts read stdout). */
+	if (rc == HUB_EXIT_OK && isatty(STDERR_FILENO))
+		fprintf(stderr,
+		        "fieldsync-hub: on the kiosk, within %s (one use):\n"
+		        "  fieldsync-agent init --data DIR --hub URL-OF-THIS-HUB --code %s --name "
+		        "NAME\n",
+		        a.expires != NULL ? a.expires : "24h", code);
+	return rc;
 }
 
 /* A JSON string or null as table text. */

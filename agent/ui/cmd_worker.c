@@ -76,11 +76,28 @@ static int read_line(char *out, size_t cap, const char *prompt)
 	return 0;
 }
 
+/* Is name among the workers of dir? 1, 0, or -1 when the list is unreadable
+ * (fs_workers_add then reports why). */
+static int worker_exists(const char *dir, const char *name)
+{
+	json_t *names = NULL, *v;
+	size_t k;
+	int found = 0;
+
+	if (fs_workers_list(&names, dir, NULL) != 0)
+		return -1;
+	json_array_foreach(names, k, v)
+		if (strcmp(json_string_value(v), name) == 0)
+			found = 1;
+	json_decref(names);
+	return found;
+}
+
 static int cmd_add(const char *dir, const char *name)
 {
 	char pin[64] = "", again[64] = "";
 	fs_err err = {0, ""};
-	int rc;
+	int rc, existed;
 
 	if (read_line(pin, sizeof(pin), "PIN: ") != 0)
 		return fail("%s", "no PIN given on standard input");
@@ -90,11 +107,18 @@ static int cmd_add(const char *dir, const char *name)
 		sodium_memzero(again, sizeof(again));
 		return fail("%s", "the PINs differ");
 	}
+	existed = worker_exists(dir, name);
 	rc = fs_workers_add(dir, name, pin, &err);
 	sodium_memzero(pin, sizeof(pin));
 	sodium_memzero(again, sizeof(again));
 	if (rc != 0)
 		return fail("%s", err.msg);
+	if (existed == 1)
+		printf("worker %s: PIN changed\n", name);
+	else
+		printf("worker %s added: they can enter worker mode on this kiosk's screen with "
+		       "their PIN\n",
+		       name);
 	return 0;
 }
 
@@ -152,6 +176,7 @@ int agent_cmd_worker(int argc, char **argv, const char *data)
 	if (strcmp(verb, "remove") == 0) {
 		if (fs_workers_remove(dir, name, &err) != 0)
 			return fail("%s", err.msg);
+		printf("worker %s removed from this kiosk\n", name);
 		return 0;
 	}
 	return fail("unknown subcommand %s (add, remove or list)", verb);

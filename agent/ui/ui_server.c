@@ -4,6 +4,7 @@
  * an API request comes from this server's own page (Origin), so neither a
  * web page elsewhere nor a DNS name rebound to 127.0.0.1 can use the API. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <sodium.h>
 #include <netinet/in.h>
@@ -385,6 +386,10 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	fs_http_guard_connection(ui->http_guard, c, socket_context, toe);
 }
 
+/* Why the bind in MHD_start_daemon failed, for fs_ui_start's message: set by
+ * on_mhd_log in the thread that starts the daemon, read there after. */
+static _Thread_local char ui_bind_error[160];
+
 __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt,
 							      va_list ap)
 {
@@ -396,6 +401,14 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
+	/* libmicrohttpd names port 0 when given a socket address: fs_ui_start
+	 * reports the failure with the address instead (same thread). */
+	if (strncmp(msg, "Failed to bind to port ", 23) == 0) {
+		const char *why = strstr(msg, ": ");
+
+		snprintf(ui_bind_error, sizeof(ui_bind_error), "%s", why != NULL ? why + 2 : msg);
+		return;
+	}
 	if (ui->http_guard != NULL && fs_http_guard_log_filter(ui->http_guard, msg))
 		return;
 	fprintf(stderr, "fieldsync-agent: ui: %s\n", msg);
@@ -448,6 +461,7 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 		goto fail;
 	/* One internal thread: requests are served one at a time, so the store
 	 * handle and the session never see two threads. */
+	ui_bind_error[0] = '\0';
 	ui->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, ui,
 				      MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, ui,
 				      MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&la.addr,
@@ -458,8 +472,17 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 				      MHD_OPTION_NOTIFY_CONNECTION, on_connection, ui,
 				      MHD_OPTION_NOTIFY_COMPLETED, on_completed, ui, MHD_OPTION_END);
 	if (ui->daemon == NULL) {
-		rc = fs_err_set(err, FS_EGENERIC, "cannot serve the UI on %s",
-				opts->listen != NULL ? opts->listen : FS_UI_LISTEN_DEFAULT);
+		const char *where = opts->listen != NULL ? opts->listen : FS_UI_LISTEN_DEFAULT;
+
+		if (strcmp(ui_bind_error, strerror(EADDRINUSE)) == 0)
+			rc = fs_err_set(err, FS_EGENERIC,
+					"cannot listen on %s: the port is in use (by another "
+					"fieldsync-agent on this machine, or another program): give "
+					"each kiosk its own port with --ui-listen %s:PORT",
+					where, la.host);
+		else
+			rc = fs_err_set(err, FS_EGENERIC, "cannot listen on %s: %s", where,
+					ui_bind_error[0] ? ui_bind_error : "libmicrohttpd failed to start");
 		goto fail;
 	}
 	info = MHD_get_daemon_info(ui->daemon, MHD_DAEMON_INFO_BIND_PORT);
