@@ -5,6 +5,7 @@
 #   fieldsync_install_deps [test] [PKG...] build and every test (scripts/test.sh)
 #   fieldsync_install_deps cross-ARCH      cross build for ARCH (arm64, armhf)
 #                                          and qemu-user (scripts/cross.sh)
+#   fieldsync_install_deps package         Debian packages (scripts/package.sh)
 # Sourced by the other scripts; runs apt-get as root, else through sudo.
 set -euo pipefail
 
@@ -33,16 +34,24 @@ FIELDSYNC_TEST_COMMANDS=(node:nodejs npm:npm)
 # qemu-user to run the target's tests here.
 FIELDSYNC_CROSS_LIBS=(libsqlite3-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev
   libmicrohttpd-dev libsodium-dev)
+# Debian packages (scripts/package.sh): the build's packages and
+# dpkg-buildpackage with debhelper (dh_installsystemd, dh_installsysusers,
+# dh_shlibdeps), lintian to check them, fakeroot for the .deb's root-owned
+# files. ctest runs scripts/package.sh too (test "packages").
+FIELDSYNC_PACKAGE_TOOLS=(dpkg-dev debhelper fakeroot lintian)
+FIELDSYNC_PACKAGE_PACKAGES=("${FIELDSYNC_RUN_PACKAGES[@]}" "${FIELDSYNC_PACKAGE_TOOLS[@]}")
+FIELDSYNC_TEST_PACKAGES+=("${FIELDSYNC_PACKAGE_TOOLS[@]}")
 declare -A FIELDSYNC_CROSS_COMPILER=([arm64]=gcc-aarch64-linux-gnu [armhf]=gcc-arm-linux-gnueabihf)
 
 fieldsync_install_deps() {
   local purpose=test arch="" missing=() wanted=() p c
   case "${1:-}" in
-  run|test) purpose=$1; shift ;;
+  run|test|package) purpose=$1; shift ;;
   cross-*) purpose=cross; arch=${1#cross-}; shift ;;
   esac
   case $purpose in
   run) wanted=("${FIELDSYNC_RUN_PACKAGES[@]}") ;;
+  package) wanted=("${FIELDSYNC_PACKAGE_PACKAGES[@]}") ;;
   test) wanted=("${FIELDSYNC_TEST_PACKAGES[@]}")
     for c in "${FIELDSYNC_TEST_COMMANDS[@]}"; do
       command -v "${c%%:*}" >/dev/null || missing+=("${c#*:}")
