@@ -5,7 +5,9 @@
 #  - installs what it needs (scripts/deps.sh, purpose package; and
 #    cross-ARCH for a cross build);
 #  - builds from a copy of the source tree (not build/ or .git) with
-#    dpkg-buildpackage and debhelper (debian/), Release, warnings as errors;
+#    dpkg-buildpackage and debhelper (debian/): Debian's build flags (-O2,
+#    hardening=+all), warnings as errors; ARCH other than this machine's
+#    with cmake/toolchain-*.cmake;
 #    Depends come from the programs' shared libraries (dh_shlibdeps);
 #  - checks the packages with lintian and fails on any error;
 #  - for this machine's architecture, runs tests/e2e/packages.sh: installs

@@ -151,7 +151,7 @@ AGENT_PID=$E2E_PID
 e2e_wait_http "http://127.0.0.1:$UI_PORT/" 20
 e2e_expect "agent service serves the kiosk UI on agent.conf's port" 0 $?
 got=no
-for i in $(seq 1 40); do
+for _ in $(seq 1 40); do
   as fieldsync-agent fieldsync-agent questionnaires --data $KIOSKDIR 2>/dev/null |
     grep -q '^friends-and-family' && { got=yes; break; }
   sleep 0.25
@@ -161,7 +161,7 @@ RID=$(printf '{"overall": "good", "why": "package test"}\n' |
   as fieldsync-agent fieldsync-agent respond --data $KIOSKDIR --questionnaire friends-and-family --answers - 2>"$E2E_TMP/respond.err")
 e2e_expect "respond as fieldsync-agent" yes "$([ -n "$RID" ] && echo yes || echo no)"
 got=no
-for i in $(seq 1 40); do
+for _ in $(seq 1 40); do
   as fieldsync-hub fieldsync-hub export --data $HUBDIR responses --questionnaire friends-and-family \
     2>/dev/null | grep -q "$RID" && { got=yes; break; }
   sleep 0.25
