@@ -23,7 +23,7 @@ FIELDSYNC_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 native=$(dpkg --print-architecture)
 arch=${1:-$native}
 case $arch in
--h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 "$native"|arm64|armhf) ;;
 *) echo "usage: scripts/package.sh [$native|arm64|armhf]" >&2; exit 2 ;;
 esac
