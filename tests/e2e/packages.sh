@@ -10,13 +10,14 @@
 # Checks: files, modes and owners, users, conffiles, the programs run, the
 # hub serves on the port /etc/fieldsync/hub.conf gives, a kiosk enrolled as
 # fieldsync-agent syncs a published questionnaire and a response through
-# the agent service, fieldsync-kiosk refuses root and starts the browser
-# with the kiosk options; then dpkg -r keeps the stores and conffiles,
+# the agent service, the hub serves HTTPS with hub.conf's TLS options and
+# the key in /etc/fieldsync/tls, fieldsync-kiosk refuses root and starts
+# the browser with the kiosk options; then dpkg -r keeps the stores and conffiles,
 # dpkg -P removes them, and afterwards nothing is left in the root but
 # dpkg's records and the two system users.
 # Usage: packages.sh DIR   (DIR holds fieldsync-{hub,agent}_*_ARCH.deb;
-#                           scripts/package.sh runs it). Needs root; exits
-#                           77 (skipped) without root or overlayfs.
+#                           scripts/package.sh runs it). Needs root (exits
+#                           77, skipped, without) and overlayfs.
 set -u
 if [ "${FIELDSYNC_PKG_INNER:-0}" != 1 ]; then
   debs=$(cd "${1:?usage: packages.sh DIR}" && pwd)
@@ -191,11 +192,30 @@ for want in "user=nobody LANG=en_GB.UTF-8 TZ=Europe/London" --kiosk --incognito 
     "$(case " $args" in *" $want"*) echo yes ;; *) echo no ;; esac)"
 done
 
-# ---- stop, remove, purge ----
+# ---- stop; the hub again over HTTPS with /etc/fieldsync/tls ----
 e2e_stop "$AGENT_PID" TERM 20
 e2e_expect "agent service stops on TERM" 0 $?
 e2e_stop "$HUB_PID" TERM 40
 e2e_expect "hub service stops on TERM" 0 $?
+TLS=/etc/fieldsync/tls
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout $TLS/privkey.pem -out $TLS/fullchain.pem \
+  >"$E2E_TMP/openssl.log" 2>&1
+chgrp fieldsync-hub $TLS/privkey.pem $TLS/fullchain.pem
+chmod 0640 $TLS/privkey.pem $TLS/fullchain.pem
+sed -i "s|^FIELDSYNC_HUB_OPTIONS=.*|FIELDSYNC_HUB_OPTIONS=--tls-cert $TLS/fullchain.pem --tls-key $TLS/privkey.pem|" \
+  /etc/fieldsync/hub.conf
+run_unit fieldsync-hub "$E2E_TMP/hub-tls.log"
+HUB_PID=$E2E_PID
+e2e_wait_http "https://127.0.0.1:$HUB_PORT/health" 20 --cacert $TLS/fullchain.pem
+e2e_expect "hub service serves HTTPS with hub.conf's options and the key in $TLS (0640 root:fieldsync-hub)" 0 $?
+e2e_stop "$HUB_PID" TERM 40
+e2e_expect "hub service (HTTPS) stops on TERM" 0 $?
+# The certificate and key are the administrator's files, not the package's:
+# dpkg leaves them (and so /etc/fieldsync/tls) on purge. Removed here by hand.
+rm -f $TLS/privkey.pem $TLS/fullchain.pem
+
+# ---- remove, purge ----
 dpkg -r fieldsync-hub fieldsync-agent >"$E2E_TMP/remove.log" 2>&1
 e2e_expect "dpkg -r both" 0 $?
 e2e_expect "removed: the programs and units" "no no no no" \
