@@ -107,7 +107,7 @@ for f in /usr/bin/fieldsync-hub /usr/bin/fieldsync-agent /usr/bin/fieldsync-kios
   /usr/lib/tmpfiles.d/fieldsync-hub.conf /usr/lib/tmpfiles.d/fieldsync-agent.conf \
   /etc/fieldsync/hub.conf /etc/fieldsync/agent.conf /etc/fieldsync/kiosk.conf \
   /usr/share/fieldsync/examples/friends-and-family.json /usr/share/fieldsync/kiosk/fieldsync-kiosk.desktop \
-  /usr/share/doc/fieldsync-hub/copyright /usr/share/doc/fieldsync-agent/kiosk.md.gz; do
+  /usr/share/doc/fieldsync-hub/copyright /usr/share/doc/fieldsync-agent/kiosk.md; do
   e2e_expect "installed: $f" yes "$(yes_no test -f $f)"
 done
 e2e_expect "the units are enabled (multi-user.target.wants)" "yes yes" \
@@ -120,6 +120,10 @@ for u in fieldsync-hub fieldsync-agent; do
   systemd-analyze verify "$u.service" >"$E2E_TMP/verify-$u.log" 2>&1
   e2e_expect "systemd-analyze verify $u.service: no complaint" "0 " \
     "$? $(grep -v 'sysinit.target\|Unit .*\.target not found' "$E2E_TMP/verify-$u.log" | head -3)"
+done
+for u in fieldsync-hub fieldsync-agent; do
+  doc=$(sed -n 's|^Documentation=file:||p' /lib/systemd/system/$u.service)
+  e2e_expect "$u.service: Documentation= names an installed file" yes "$(yes_no test -f "$doc")"
 done
 e2e_expect "installed fieldsync-hub runs" 0 "$(fieldsync-hub --help >/dev/null 2>&1; echo $?)"
 e2e_expect "installed fieldsync-agent runs" 0 "$(fieldsync-agent --help >/dev/null 2>&1; echo $?)"
