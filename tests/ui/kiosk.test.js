@@ -906,3 +906,64 @@ describe('kiosk UI: issue 8 defects', () => {
 		await page.locator('main h1', {hasText: 'Welcome'}).waitFor();
 	});
 });
+
+// Issue 8, "Service users": each test here failed before its change.
+const users = {
+	format: 'fieldsync-questionnaire/1', id: 'service-users', version: 1, languages: ['en', 'cy', 'ur'],
+	title: {en: 'Your visit today', cy: 'Eich ymweliad heddiw', ur: 'آج آپ کا دورہ'},
+	questions: [
+		{id: 'note', type: 'text', label: {en: 'Anything to tell us?', cy: 'Unrhyw beth i’w ddweud?', ur: 'کچھ بتانا ہے؟'}},
+		{id: 'born', type: 'date', max: 'today', required: true,
+			label: {en: 'When were you born?', cy: 'Pryd cawsoch chi eich geni?', ur: 'آپ کب پیدا ہوئے؟'}}
+	]
+};
+
+describe('kiosk UI: issue 8 service users', () => {
+	let host, browser, page;
+
+	before(async () => {
+		host = await startHost({publish: [users]});
+		browser = await launch();
+		page = await browser.context.newPage();
+	});
+	after(async () => {
+		await browser.close();
+		await host.stop();
+	});
+
+	test('"Stop and clear my answers": a dialog, Cancel and Escape return to the question, Yes wipes', async () => {
+		await open(page, host.url);
+		const before = dump(host).responses.length;
+		await openQuestionnaire(page, 'Your visit today', 'English');
+		const note = page.getByRole('textbox', {name: 'Anything to tell us?'});
+		await note.fill('Secret words');
+		const stop = page.getByRole('button', {name: 'Stop and clear my answers'});
+		await stop.click();
+		const dialog = page.getByRole('dialog', {name: 'Stop and clear your answers?'});
+		await dialog.waitFor();
+		const cancel = dialog.getByRole('button', {name: 'No, go back to the question'});
+		assert.ok(await cancel.evaluate((b) => b === document.activeElement), 'focus moves into the dialog');
+		await axeCheck(page, 'i8-stop-dialog');
+		await shots(page, 'i8-stop-dialog');
+		await cancel.click();
+		await dialog.waitFor({state: 'hidden'});
+		assert.ok(await stop.evaluate((b) => b === document.activeElement), 'focus back on the Stop button');
+		assert.strictEqual(await note.inputValue(), 'Secret words');
+		// Escape, by keyboard only
+		await page.keyboard.press('Enter');
+		await dialog.waitFor();
+		await page.keyboard.press('Escape');
+		await dialog.waitFor({state: 'hidden'});
+		assert.ok(await stop.evaluate((b) => b === document.activeElement), 'focus back after Escape');
+		assert.strictEqual(await note.inputValue(), 'Secret words');
+		// on the next question too, in Welsh; one tap on Yes clears everything
+		await next(page);
+		await page.getByRole('button', {name: 'Language'}).click();
+		await page.getByRole('button', {name: 'Cymraeg'}).click();
+		await page.getByRole('button', {name: 'Stopio a chlirio fy atebion'}).click();
+		await page.getByRole('dialog', {name: 'Stopio a chlirio eich atebion?'})
+			.getByRole('button', {name: 'Ie, stopio a chlirio'}).click();
+		await assertNoTrace(page, ['Secret words']);
+		assert.strictEqual(dump(host).responses.length, before, 'nothing sent');
+	});
+});

@@ -147,6 +147,7 @@
 		var box = document.getElementById('idle');
 		document.getElementById('idle-title').textContent = t('idle_title');
 		document.getElementById('idle-stay').textContent = t('still_here');
+		stopClose(); /* a modal dialog would make the warning inert */
 		idle.returnFocus = document.activeElement;
 		box.hidden = false;
 		document.getElementById('idle-stay').focus();
@@ -269,6 +270,38 @@
 
 	function cancelPerson() {
 		wipe(person && person.assisted ? '#worker' : '');
+	}
+
+	/* "Stop and clear my answers": a modal dialog (the browser's <dialog>:
+	 * role dialog, the rest of the page inert). Focus goes to "No" (Enter
+	 * never clears by accident) and comes back to the Stop button on
+	 * "No" or Escape; "Yes" is the timeout's reset, wipe(). */
+	var stopFrom = null;
+
+	function stopAsk(from) {
+		var d = document.getElementById('stop');
+		document.getElementById('stop-title').textContent = t('stop_title');
+		document.getElementById('stop-text').textContent = t('stop_text');
+		document.getElementById('stop-yes').textContent = t('stop_yes');
+		document.getElementById('stop-no').textContent = t('stop_no');
+		stopFrom = from;
+		d.showModal();
+		document.getElementById('stop-no').focus();
+	}
+
+	function stopClose() {
+		var d = document.getElementById('stop');
+		if (!d.open)
+			return;
+		d.close();
+		if (stopFrom && document.body.contains(stopFrom))
+			stopFrom.focus();
+		stopFrom = null;
+	}
+
+	function stopButton() {
+		return el('button', {type: 'button', 'class': 'quiet stop', id: 'btn-stop', text: t('stop'),
+			onclick: function () { stopAsk(this); }});
 	}
 
 	/* The person asked to leave the questionnaire. With nothing answered
@@ -603,7 +636,7 @@
 			progressBar.setAttribute('aria-label', t('progress', {n: pos, total: n}));
 		}
 		setProgress(isLast);
-		show([el('div', {'class': 'progress-row'}, [progressText, progressBar]),
+		show([el('div', {'class': 'progress-row'}, [progressText, progressBar, stopButton()]),
 		form], qtext(doc.title));
 		if (q.type === 'text' || q.type === 'number' || q.type === 'date') {
 			var f = document.getElementById('q-' + q.id);
@@ -1148,6 +1181,15 @@
 		this.setAttribute('aria-pressed', on ? 'true' : 'false');
 	});
 	document.getElementById('idle-stay').addEventListener('click', function () { idleReset(); });
+	document.getElementById('stop-no').addEventListener('click', stopClose);
+	document.getElementById('stop-yes').addEventListener('click', function () {
+		document.getElementById('stop').close();
+		cancelPerson();
+	});
+	document.getElementById('stop').addEventListener('cancel', function (e) {
+		e.preventDefault(); /* Escape: the same as "No" */
+		stopClose();
+	});
 
 	function start() {
 		var wantWorker = location.hash === '#worker';

@@ -14,6 +14,11 @@
 		rtl: ['ar', 'ur', 'fa', 'ps', 'he', 'yi', 'sd', 'ug', 'dv', 'ckb'],
 		text: {
 			en: {
+				stop: 'Stop and clear my answers',
+				stop_title: 'Stop and clear your answers?',
+				stop_text: 'Everything you have answered will be cleared and nothing will be sent.',
+				stop_yes: 'Yes, stop and clear',
+				stop_no: 'No, go back to the question',
 				welcome: 'Welcome',
 				welcome_lead: 'Choose a questionnaire to begin. Your answers are private.',
 				none_offered: 'There is nothing to fill in on this kiosk at the moment.',
@@ -75,6 +80,11 @@
 				pin_wrong_current: 'The current PIN is not right.'
 			},
 			cy: {
+				stop: 'Stopio a chlirio fy atebion',
+				stop_title: 'Stopio a chlirio eich atebion?',
+				stop_text: 'Bydd popeth rydych wedi’i ateb yn cael ei glirio ac ni fydd dim yn cael ei anfon.',
+				stop_yes: 'Ie, stopio a chlirio',
+				stop_no: 'Na, yn ôl i’r cwestiwn',
 				welcome: 'Croeso',
 				welcome_lead: 'Dewiswch holiadur i ddechrau. Mae eich atebion yn breifat.',
 				choose_language: 'Dewiswch eich iaith',
@@ -132,6 +142,11 @@
 				pin_wrong_current: 'Nid yw’r PIN presennol yn gywir.'
 			},
 			ur: {
+				stop: 'رکیں اور میرے جوابات مٹا دیں',
+				stop_title: 'کیا آپ رک کر اپنے جوابات مٹانا چاہتے ہیں؟',
+				stop_text: 'آپ کے تمام جوابات مٹا دیے جائیں گے اور کچھ بھی نہیں بھیجا جائے گا۔',
+				stop_yes: 'ہاں، رکیں اور مٹا دیں',
+				stop_no: 'نہیں، سوال پر واپس جائیں',
 				welcome: 'خوش آمدید',
 				welcome_lead: 'شروع کرنے کے لیے ایک سوالنامہ چنیں۔ آپ کے جوابات نجی ہیں۔',
 				choose_language: 'اپنی زبان چنیں',
