@@ -74,8 +74,10 @@ async function assertNoTrace(page, words) {
 
 async function openQuestionnaire(page, title, lang) {
 	await page.getByRole('button', {name: title}).click();
+	// the language screen's button, not the top bar's control (which
+	// names every language too)
 	if (lang)
-		await page.getByRole('button', {name: lang}).click();
+		await page.locator('main').getByRole('button', {name: lang, exact: true}).click();
 }
 
 describe('kiosk UI', () => {
@@ -307,7 +309,7 @@ describe('kiosk UI', () => {
 			}
 			throw new Error('could not reach the element with Tab');
 		}
-		await tabTo(() => document.activeElement.textContent === 'Tell us about your visit');
+		await tabTo(() => document.activeElement.textContent.startsWith('Tell us about your visit'));
 		await page.keyboard.press('Enter');
 		await tabTo(() => document.activeElement.textContent === 'English');
 		await page.keyboard.press('Enter');
@@ -966,4 +968,67 @@ describe('kiosk UI: issue 8 service users', () => {
 		await assertNoTrace(page, ['Secret words']);
 		assert.strictEqual(dump(host).responses.length, before, 'nothing sent');
 	});
+	test('every language from the first screen: titles in each language, a language control on every screen', async () => {
+		await open(page, host.url);
+		// each title in each of its languages, with its lang and dir
+		const visit = page.getByRole('button', {name: /Your visit today/});
+		assert.deepStrictEqual(await visit.locator('span').evaluateAll((s) => s.map((e) => [e.lang, e.dir, e.textContent])), [
+			['en', 'ltr', 'Your visit today'], ['cy', 'ltr', 'Eich ymweliad heddiw'], ['ur', 'rtl', 'آج آپ کا دورہ']]);
+		assert.match(await page.getByRole('button', {name: /Tell us about your visit/}).textContent(), /Dywedwch wrthym am eich ymweliad/);
+		// the control: a globe and each language's own name, on the welcome screen too
+		const control = page.getByRole('button', {name: /^Language: English Cymraeg اردو$/});
+		await control.waitFor();
+		assert.strictEqual(await control.locator('svg[aria-hidden="true"]').count(), 1);
+		assert.deepStrictEqual(await control.locator('span.lang-name').evaluateAll((s) => s.map((e) => [e.lang, e.dir, e.textContent])), [
+			['en', 'ltr', 'English'], ['cy', 'ltr', 'Cymraeg'], ['ur', 'rtl', 'اردو']]);
+		await axeCheck(page, 'i8-welcome-languages');
+		await shots(page, 'i8-welcome-languages');
+		await control.click();
+		assert.strictEqual(await heading(page), 'Choose your language');
+		await page.getByRole('button', {name: 'اردو'}).click();
+		// the welcome screen in Urdu; the way back reads "English"
+		assert.strictEqual(await heading(page), 'خوش آمدید');
+		assert.deepStrictEqual(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir]), ['ur', 'rtl']);
+		const urControl = page.getByRole('button', {name: /^زبان: English Cymraeg اردو$/});
+		await urControl.waitFor();
+		assert.strictEqual(await urControl.locator('span[lang="en"]').textContent(), 'English');
+		// the chosen language's title comes first
+		assert.strictEqual(await visit.locator('span').first().textContent(), 'آج آپ کا دورہ');
+		await axeCheck(page, 'i8-welcome-urdu');
+		await shots(page, 'i8-welcome-urdu');
+		// the questionnaire starts in Urdu, with no second choice
+		await visit.click();
+		await page.locator('main h1', {hasText: 'کچھ بتانا ہے؟'}).waitFor();
+		await page.getByRole('textbox', {name: 'کچھ بتانا ہے؟'}).fill('Private note');
+		await axeCheck(page, 'i8-question-urdu-control');
+		await shots(page, 'i8-question-urdu-control');
+		await urControl.click();
+		await page.getByRole('button', {name: 'English'}).click();
+		assert.strictEqual(await page.getByRole('textbox', {name: 'Anything to tell us?'}).inputValue(), 'Private note');
+		// a single-language questionnaire after a choice it does not offer: its own language
+		await page.getByRole('button', {name: 'Stop and clear my answers'}).click();
+		await page.getByRole('button', {name: 'Yes, stop and clear'}).click();
+		await assertNoTrace(page, ['Private note']);
+		// the next person starts in English
+		assert.strictEqual(await page.evaluate(() => document.documentElement.lang), 'en');
+		await page.getByRole('button', {name: /^Language:/}).click();
+		await page.getByRole('button', {name: 'Cymraeg'}).click();
+		assert.strictEqual(await heading(page), 'Croeso');
+		// a questionnaire that offers Cymraeg starts in it, with no second choice
+		await page.getByRole('button', {name: /Dywedwch wrthym am eich ymweliad/}).click();
+		await page.locator('main h1', {hasText: 'At ei gilydd'}).waitFor();
+		assert.strictEqual(await page.evaluate(() => document.documentElement.lang), 'cy');
+		await page.getByRole('button', {name: 'Yn ôl'}).click(); // nothing answered: leaves
+		await assertNoTrace(page, []);
+		// one that does not offer it: its own language, nothing to choose
+		await page.getByRole('button', {name: /^Language:/}).click();
+		await page.getByRole('button', {name: 'Cymraeg'}).click();
+		await page.getByRole('button', {name: /How are you feeling/}).click();
+		await page.getByRole('button', {name: 'Start'}).waitFor();
+		assert.strictEqual(await page.evaluate(() => document.documentElement.lang), 'en');
+		assert.ok(await page.locator('#btn-language').isHidden(), 'nothing to choose');
+		await page.getByRole('button', {name: 'Back'}).click();
+		await assertNoTrace(page, []);
+	});
+
 });

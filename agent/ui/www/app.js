@@ -16,6 +16,8 @@
 	var person = null;  /* {doc, today, lang, answers, index, started, assisted, back} */
 	var worker = null;  /* {name, idle_s} while in worker mode */
 	var uiLang = 'en';
+	var chosenLang = null; /* chosen on the welcome screen, until wipe() */
+	var langTags = [];     /* what the language control offers now */
 	var has = Object.prototype.hasOwnProperty;
 
 	/* ---- small helpers ---- */
@@ -58,7 +60,65 @@
 		document.documentElement.lang = tag;
 		document.documentElement.dir = STR.rtl.indexOf(baseLang(tag)) >= 0 ? 'rtl' : 'ltr';
 		document.getElementById('btn-text').textContent = t('larger_text');
-		document.getElementById('btn-language').textContent = t('language');
+		var b = document.getElementById('btn-language'), hidden = b.hidden;
+		langControl(langTags); /* its words change, not whether it is shown */
+		b.hidden = hidden;
+	}
+
+	function langName(tag) {
+		return STR.names[tag] || STR.names[baseLang(tag)] || tag;
+	}
+
+	function langDir(tag) {
+		return STR.rtl.indexOf(baseLang(tag)) >= 0 ? 'rtl' : 'ltr';
+	}
+
+	var SVG = 'http://www.w3.org/2000/svg';
+
+	function svg(tag, attrs) {
+		var e = document.createElementNS(SVG, tag);
+		Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+		return e;
+	}
+
+	/* The top bar's language control: a globe and each language's own
+	 * name (with its lang and dir), so it is found without reading the
+	 * language on screen; its accessible name starts with "Language" in
+	 * the current language. More than 4 languages: the first 3 and "+N".
+	 * Hidden when there is nothing to choose. */
+	function langControl(tags) {
+		var b = document.getElementById('btn-language');
+		langTags = tags;
+		b.textContent = '';
+		b.hidden = tags.length < 2;
+		var icon = svg('svg', {viewBox: '0 0 24 24', width: '22', height: '22', 'aria-hidden': 'true',
+			focusable: 'false', 'class': 'globe'});
+		icon.appendChild(svg('circle', {cx: '12', cy: '12', r: '10'}));
+		icon.appendChild(svg('ellipse', {cx: '12', cy: '12', rx: '4.5', ry: '10'}));
+		icon.appendChild(svg('path', {d: 'M2 12h20M4 6.5h16M4 17.5h16'}));
+		b.appendChild(icon);
+		b.appendChild(el('span', {'class': 'visually-hidden', text: t('language') + ':'}));
+		var shown = tags.length > 4 ? tags.slice(0, 3) : tags;
+		shown.forEach(function (tag, i) {
+			if (i > 0)
+				b.appendChild(el('span', {'class': 'sep', 'aria-hidden': 'true', text: '·'}));
+			b.appendChild(el('span', {'class': 'lang-name', lang: tag, dir: langDir(tag),
+				text: langName(tag)}));
+		});
+		if (shown.length < tags.length)
+			b.appendChild(el('span', {'class': 'lang-name', text: '+' + (tags.length - shown.length)}));
+	}
+
+	/* Every language the offered questionnaires offer, first seen first. */
+	function kioskLanguages() {
+		var out = [];
+		kiosk.questionnaires.forEach(function (q) {
+			q.languages.forEach(function (tag) {
+				if (out.indexOf(tag) < 0)
+					out.push(tag);
+			});
+		});
+		return out;
 	}
 
 	function qtext(v) {
@@ -203,15 +263,32 @@
 
 	/* ---- welcome ---- */
 
+	/* The welcome screen: each questionnaire's title in every language it
+	 * offers (the chosen language's first), and the language control for
+	 * the kiosk's own words. A language chosen here is the questionnaire's
+	 * too when it offers it (no second choice). */
 	function welcome() {
-		setLanguage('en');
-		document.getElementById('btn-language').hidden = true;
+		setLanguage(chosenLang || 'en');
+		langControl(kioskLanguages());
 		idleStop();
+		var b = document.getElementById('btn-language');
+		b.onclick = function () {
+			chooseLanguage(kioskLanguages(), chosenLang || 'en', function (tag) {
+				chosenLang = tag;
+				welcome();
+			}, welcome, '');
+		};
 		var list = kiosk.questionnaires.map(function (q) {
-			var lang = q.languages[0];
-			var title = q.title[lang];
-			return el('li', {}, [el('button', {type: 'button', 'class': 'big', lang: lang,
-				onclick: function () { begin(q.id, false); }}, [title])]);
+			var langs = q.languages.slice(), mine = offered(q.languages, chosenLang);
+			if (mine) {
+				langs.splice(langs.indexOf(mine), 1);
+				langs.unshift(mine);
+			}
+			return el('li', {}, [el('button', {type: 'button', 'class': 'big titles',
+				onclick: function () { begin(q.id, false); }}, langs.map(function (tag) {
+				return el('span', {'class': 'title-line', lang: tag, dir: langDir(tag),
+					text: q.title[tag]});
+			}))]);
 		});
 		show([
 			el('h1', {text: t('welcome')}),
@@ -224,6 +301,18 @@
 		], '');
 	}
 
+	/* The tag of `langs` that is `tag` or its base language, or null. */
+	function offered(langs, tag) {
+		if (!tag)
+			return null;
+		if (langs.indexOf(tag) >= 0)
+			return tag;
+		for (var i = 0; i < langs.length; i++)
+			if (baseLang(langs[i]) === baseLang(tag))
+				return langs[i];
+		return null;
+	}
+
 	/* ---- a person's questionnaire ---- */
 
 	function begin(id, assisted) {
@@ -233,11 +322,15 @@
 				return;
 			}
 			var doc = r.data.questionnaire;
-			person = {doc: doc, today: r.data.today, lang: doc.languages[0], answers: {},
+			var mine = assisted ? null : offered(doc.languages, chosenLang);
+			person = {doc: doc, today: r.data.today, lang: mine || doc.languages[0], answers: {},
 				index: -1, started: Date.now(), assisted: assisted, errors: {}};
 			setLanguage(person.lang);
 			idleArm(kiosk.idle_timeout_s, function () { wipe(assisted ? '#worker' : ''); });
-			if (doc.languages.length > 1)
+			/* Back from the first screen returns to the language
+			 * screen only when there was one. */
+			person.askedLang = doc.languages.length > 1 && !mine;
+			if (person.askedLang)
 				languageScreen(startQuestions);
 			else
 				startQuestions();
@@ -248,24 +341,29 @@
 	 * Back goes (mid-way: the screen the person came from, nothing lost). */
 	function languageScreen(then, back) {
 		var doc = person.doc;
+		chooseLanguage(doc.languages, person.lang, function (tag) {
+			person.lang = tag;
+			then();
+		}, back || function () { leave(function () { languageScreen(then); }); }, qtext(doc.title));
+	}
+
+	/* A language choice among tags, each by its own name; pick(tag) after
+	 * setLanguage(tag), back() for Back. */
+	function chooseLanguage(tags, current, pick, back, title) {
 		document.getElementById('btn-language').hidden = true;
-		var buttons = doc.languages.map(function (tag) {
-			var name = STR.names[tag] || STR.names[baseLang(tag)] || tag;
+		var buttons = tags.map(function (tag) {
 			return el('li', {}, [el('button', {type: 'button', 'class': 'big', lang: tag,
-				dir: STR.rtl.indexOf(baseLang(tag)) >= 0 ? 'rtl' : 'ltr',
-				'aria-pressed': tag === person.lang ? 'true' : 'false',
+				dir: langDir(tag), 'aria-pressed': tag === current ? 'true' : 'false',
 				onclick: function () {
-					person.lang = tag;
 					setLanguage(tag);
-					then();
-				}}, [name])]);
+					pick(tag);
+				}}, [langName(tag)])]);
 		});
 		show([el('h1', {text: t('choose_language')}),
 			el('ul', {'class': 'choices-list'}, buttons),
 			el('div', {'class': 'footer-actions'}, [
-				el('button', {type: 'button', 'class': 'quiet', text: t('back'),
-					onclick: back || function () { leave(function () { languageScreen(then); }); }})])],
-			qtext(doc.title));
+				el('button', {type: 'button', 'class': 'quiet', text: t('back'), onclick: back})])],
+			title);
 	}
 
 	function cancelPerson() {
@@ -332,7 +430,7 @@
 
 	function languageButton() {
 		var b = document.getElementById('btn-language');
-		b.hidden = person.doc.languages.length < 2;
+		langControl(person.doc.languages);
 		b.onclick = function () {
 			var at = person.index;
 			/* What is on screen, answered or not yet valid, comes back
@@ -709,7 +807,7 @@
 			goTo(p);
 		else if (person.doc.intro !== undefined)
 			introScreen();
-		else if (person.doc.languages.length > 1)
+		else if (person.askedLang)
 			languageScreen(startQuestions);
 		else
 			leave(function () { goTo(person.index); });
@@ -794,6 +892,7 @@
 
 	function pinScreen() {
 		setLanguage('en');
+		document.getElementById('btn-language').hidden = true;
 		var msg = el('p', {'class': 'error', id: 'pin-error', role: 'alert', hidden: true});
 		var form = el('form', {autocomplete: 'off', novalidate: true, 'class': 'pin',
 			onsubmit: function (e) {
