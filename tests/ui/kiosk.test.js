@@ -43,6 +43,14 @@ async function pick(page, q, value) {
 	await page.locator(`input[name="q_${q}"][value="${value}"]`).check();
 }
 
+// A date question's Day, Month and Year fields, from "YYYY-MM-DD".
+async function fillDate(page, q, iso) {
+	const [y, m, d] = iso.split('-');
+	await page.locator(`#q-${q}`).fill(String(Number(d)));
+	await page.locator(`#q-${q}-month`).fill(String(Number(m)));
+	await page.locator(`#q-${q}-year`).fill(y);
+}
+
 async function error(page, q) {
 	const e = page.locator(`#err-${q}`);
 	await e.waitFor({state: 'visible'});
@@ -162,10 +170,10 @@ describe('kiosk UI', () => {
 		await pick(page, 'how_often', 'weekly');
 		await next(page);
 		// date: max "today"
-		await page.locator('#q-last_visit').fill(dayOffset(3));
+		await fillDate(page, 'last_visit', dayOffset(3));
 		await next(page);
 		assert.match(await error(page, 'last_visit'), /آج/);
-		await page.locator('#q-last_visit').fill('2024-05-01');
+		await fillDate(page, 'last_visit', '2024-05-01');
 		await next(page);
 		// multi_choice: min 2
 		await pick(page, 'priorities', 'interpreters');
@@ -273,7 +281,7 @@ describe('kiosk UI', () => {
 		assert.strictEqual(await error(page, 'age'), 'Please enter 16 or more.');
 		await page.locator('#q-age').fill('34');
 		await next(page);
-		await page.locator('#q-visit_date').fill(today());
+		await fillDate(page, 'visit_date', today());
 		await next(page);
 		await page.locator('main h1', {hasText: 'Thank you'}).waitFor();
 		const r = dump(host).responses.find((x) => x.questionnaire === 'personal-wellbeing');
@@ -915,17 +923,18 @@ const users = {
 	title: {en: 'Your visit today', cy: 'Eich ymweliad heddiw', ur: 'آج آپ کا دورہ'},
 	questions: [
 		{id: 'note', type: 'text', label: {en: 'Anything to tell us?', cy: 'Unrhyw beth i’w ddweud?', ur: 'کچھ بتانا ہے؟'}},
-		{id: 'born', type: 'date', max: 'today', required: true,
+		{id: 'born', type: 'date', min: '1900-01-01', max: 'today', required: true,
 			label: {en: 'When were you born?', cy: 'Pryd cawsoch chi eich geni?', ur: 'آپ کب پیدا ہوئے؟'}}
 	]
 };
 
+// A US-locale Chromium: nothing here may follow the browser's locale.
 describe('kiosk UI: issue 8 service users', () => {
 	let host, browser, page;
 
 	before(async () => {
 		host = await startHost({publish: [users]});
-		browser = await launch();
+		browser = await launch({locale: 'en-US'});
 		page = await browser.context.newPage();
 	});
 	after(async () => {
@@ -1031,4 +1040,81 @@ describe('kiosk UI: issue 8 service users', () => {
 		await assertNoTrace(page, []);
 	});
 
+	test('dates: Day / Month / Year in the questionnaire\'s language, an example, errors for impossible dates', async () => {
+		await open(page, host.url);
+		assert.strictEqual(await page.evaluate(() => navigator.language), 'en-US');
+		const before = dump(host).responses.length;
+		await openQuestionnaire(page, 'Your visit today', 'English');
+		await next(page);
+		const group = page.getByRole('group', {name: 'When were you born?'});
+		await group.waitFor();
+		assert.strictEqual(await page.locator('input[type="date"]').count(), 0, 'no browser date picker');
+		const day = group.getByRole('textbox', {name: 'Day'}), month = group.getByRole('textbox', {name: 'Month'}),
+			year = group.getByRole('textbox', {name: 'Year'});
+		// in this order (not mm/dd/yyyy), numeric keyboards, the example tied to the group
+		assert.deepStrictEqual(await group.locator('input').evaluateAll((l) => l.map((i) => [i.labels[0].textContent, i.inputMode])),
+			[['Day', 'numeric'], ['Month', 'numeric'], ['Year', 'numeric']]);
+		const hint = await group.evaluate((f) => f.getAttribute('aria-describedby').split(' ')
+			.map((id) => document.getElementById(id).textContent));
+		assert.ok(hint.includes('For example, 27 3 2007'), JSON.stringify(hint));
+		await day.fill('31');
+		await month.fill('2');
+		await year.fill('2023');
+		await next(page);
+		assert.strictEqual(await error(page, 'born'), 'That is not a real date: February 2023 has 28 days.');
+		assert.ok(await day.evaluate((i) => i === document.activeElement), 'focus on the day');
+		assert.strictEqual(await day.getAttribute('aria-invalid'), 'true');
+		await axeCheck(page, 'i8-date-error');
+		await shots(page, 'i8-date-error');
+		for (const [d, m, y, text] of [
+			['29', '2', '2023', 'That is not a real date: February 2023 has 28 days.'],
+			['', '2', '2023', 'The date must include a day.'],
+			['3', '', '2023', 'The date must include a month.'],
+			['3', '13', '2023', 'The month must be a number from 1 to 12.'],
+			['3', '4', '23', 'The year must have 4 digits, for example 2007.'],
+			['32', '1', '2023', 'The day must be a number from 1 to 31.'],
+			['3', '4', '1899', 'Please choose a date on or after 1 January 1900.']]) {
+			await day.fill(d);
+			await month.fill(m);
+			await year.fill(y);
+			await next(page);
+			assert.strictEqual(await error(page, 'born'), text, `${d}/${m}/${y}`);
+		}
+		// Welsh, then Urdu: the fields, example and errors in the questionnaire's language
+		await page.getByRole('button', {name: /^Language:/}).click();
+		await page.locator('main').getByRole('button', {name: 'Cymraeg', exact: true}).click();
+		const cy = page.getByRole('group', {name: 'Pryd cawsoch chi eich geni?'});
+		assert.strictEqual(await cy.getByRole('textbox', {name: 'Blwyddyn'}).inputValue(), '1899', 'kept across the change');
+		await cy.getByRole('textbox', {name: 'Diwrnod'}).fill('31');
+		await cy.getByRole('textbox', {name: 'Mis'}).fill('2');
+		await cy.getByRole('textbox', {name: 'Blwyddyn'}).fill('2024');
+		await next(page);
+		assert.strictEqual(await error(page, 'born'), 'Nid yw hwn yn ddyddiad go iawn: mae gan Chwefror 2024 29 diwrnod.');
+		assert.match(await cy.textContent(), /Er enghraifft, 27 3 2007/);
+		await page.getByRole('button', {name: /^Iaith:/}).click();
+		await page.locator('main').getByRole('button', {name: 'اردو', exact: true}).click();
+		const ur = page.getByRole('group', {name: 'آپ کب پیدا ہوئے؟'});
+		await next(page);
+		assert.match(await error(page, 'born'), /^یہ درست تاریخ نہیں ہے: .*2024 میں 29 دن ہوتے ہیں۔$/);
+		assert.match(await ur.textContent(), /مثال کے طور پر، 27 3 2007/);
+		await axeCheck(page, 'i8-date-error-urdu');
+		await shots(page, 'i8-date-error-urdu');
+		// a real date, by keyboard only, in Urdu digits: stored as YYYY-MM-DD
+		await ur.getByRole('textbox', {name: 'دن'}).fill('');
+		await ur.getByRole('textbox', {name: 'دن'}).focus();
+		await page.keyboard.type('۵');
+		await page.keyboard.press('Tab');
+		await page.keyboard.press('Control+A');
+		await page.keyboard.type('۳');
+		await page.keyboard.press('Tab');
+		await page.keyboard.press('Control+A');
+		await page.keyboard.type('1990');
+		await page.keyboard.press('Enter');
+		await page.locator('main h1', {hasText: 'شکریہ'}).waitFor();
+		const all = dump(host).responses;
+		assert.strictEqual(all.length, before + 1);
+		assert.deepStrictEqual(all[all.length - 1].answers, {born: '1990-03-05'});
+		await page.locator('main button.primary').click();
+		await assertNoTrace(page, []);
+	});
 });

@@ -556,6 +556,13 @@
 		case 'grouping': return t('err_grouping');
 		case 'digits': return t('err_digits', {n: 15});
 		case 'date': return t('err_date');
+		case 'date_missing_day': return t('err_date_no_day');
+		case 'date_missing_month': return t('err_date_no_month');
+		case 'date_missing_year': return t('err_date_no_year');
+		case 'date_year': return t('err_date_year');
+		case 'date_month': return t('err_date_month');
+		case 'date_day': return t('err_date_day');
+		case 'date_days': return t('err_date_days', f.vars);
 		case 'max_length': return t('err_length', {n: q.max_length || 2000});
 		case 'empty': return q.type === 'multi_choice' ? t('err_required') : t('err_empty');
 		case 'type':
@@ -574,14 +581,27 @@
 		}
 	}
 
+	/* Dates in words of the questionnaire's language, never the
+	 * browser's locale: strings.js's month names for the languages the
+	 * kiosk ships; otherwise Intl when it knows the language, else
+	 * English. m is 1-12; d may be null (month and year). */
+	function dateWords(y, m, d) {
+		var tab = STR.text[uiLang];
+		if (!(tab && tab.months) && baseLang(person.lang) !== 'en') {
+			try {
+				if (Intl.DateTimeFormat.supportedLocalesOf([person.lang]).length)
+					return new Date(Date.UTC(y, m - 1, d || 1)).toLocaleDateString(person.lang,
+						d ? {timeZone: 'UTC', year: 'numeric', month: 'long', day: 'numeric'}
+							: {timeZone: 'UTC', year: 'numeric', month: 'long'});
+			} catch (e) { /* English below */ }
+		}
+		var vars = {d: d, month: t('months')[m - 1], y: y};
+		return t(d ? 'date_long' : 'month_year', vars);
+	}
+
 	function localDate(iso) {
 		var p = iso.split('-');
-		try {
-			return new Date(Date.UTC(+p[0], +p[1] - 1, +p[2])).toLocaleDateString(
-				person.lang, {timeZone: 'UTC', year: 'numeric', month: 'long', day: 'numeric'});
-		} catch (e) {
-			return iso;
-		}
+		return dateWords(+p[0], +p[1], +p[2]);
 	}
 
 	/* The input(s) of question q, with the answer a already given. */
@@ -627,10 +647,20 @@
 				inputmode: q.integer ? 'numeric' : 'decimal', autocomplete: 'off',
 				'aria-describedby': described, 'class': 'field short'});
 		case 'date':
-			return el('input', {id: id, name: name, type: 'date', autocomplete: 'off',
-				min: q.min === 'today' ? person.today : q.min,
-				max: q.max === 'today' ? person.today : q.max,
-				'aria-describedby': described, 'class': 'field short'});
+			/* Day, Month and Year fields (the GOV.UK date input): words
+			 * and example in the questionnaire's language, never the
+			 * browser's locale; the answer is stored as YYYY-MM-DD. */
+			var p = typeof a === 'string' ? a.split('-') : ['', '', ''];
+			return el('div', {'class': 'date-input'}, [
+				['day', p[2], id, 2], ['month', p[1], id + '-month', 2], ['year', p[0], id + '-year', 4]]
+				.map(function (f) {
+					return el('div', {'class': 'date-item ' + f[0]}, [
+						el('label', {'for': f[2], text: t(f[0])}),
+						el('input', {id: f[2], name: name + '.' + f[0], type: 'text', inputmode: 'numeric',
+							autocomplete: 'off', spellcheck: 'false', maxlength: f[3] + 2,
+							value: f[1] ? String(+f[1]) : null,
+							'class': 'field', size: f[3] + 1})]);
+				}));
 		default:
 			return null;
 		}
@@ -666,21 +696,72 @@
 			var n = V.readNumber(s);
 			return n.ok ? {v: n.value} : {rule: n.rule};
 		case 'date':
-			if (inputs[0].validity && inputs[0].validity.badInput)
-				return {rule: 'date'};
-			return {v: inputs[0].value === '' ? undefined : inputs[0].value};
+			return readDate(form, q);
 		default:
 			return {v: undefined};
 		}
 	}
 
-	function showError(q, text) {
+	/* Western, Eastern Arabic-Indic and Persian digits, as ASCII. */
+	function asciiDigits(s) {
+		return s.replace(/[\u0660-\u0669\u06f0-\u06f9]/g, function (c) {
+			return String(c.charCodeAt(0) & 0xf);
+		});
+	}
+
+	/* The Day / Month / Year fields: {v: "YYYY-MM-DD"}, {v: undefined}
+	 * when all are empty, or {rule, vars} saying what is wrong. */
+	function readDate(form, q) {
+		var part = {};
+		['day', 'month', 'year'].forEach(function (k) {
+			part[k] = asciiDigits(form.querySelector('[name="q_' + q.id + '.' + k + '"]').value.trim());
+		});
+		if (part.day === '' && part.month === '' && part.year === '')
+			return {v: undefined};
+		var missing = ['day', 'month', 'year'].filter(function (k) { return part[k] === ''; });
+		if (missing.length)
+			return {rule: 'date_missing_' + missing[0], field: missing[0]};
+		var bad = ['day', 'month', 'year'].filter(function (k) { return !/^[0-9]+$/.test(part[k]); });
+		if (bad.length)
+			return {rule: 'date', field: bad[0]};
+		var y = +part.year, m = +part.month, d = +part.day;
+		if (part.year.length !== 4)
+			return {rule: 'date_year', field: 'year'};
+		if (y < 1)
+			return {rule: 'date', field: 'year'};
+		if (m < 1 || m > 12)
+			return {rule: 'date_month', field: 'month'};
+		var iso = part.year + '-' + (m < 10 ? '0' : '') + m + '-' + (d < 10 ? '0' : '') + d;
+		if (d < 1 || d > 31 || !V.dateIsValid(iso)) {
+			if (d < 1 || d > 31)
+				return {rule: 'date_day', field: 'day'};
+			var leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+			var days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+			return {rule: 'date_days', field: 'day', vars: {n: days, m: monthName(y, m)}};
+		}
+		return {v: iso};
+	}
+
+	function monthName(y, m) {
+		return dateWords(y, m, null);
+	}
+
+	function qInputs(q) {
+		return main.querySelectorAll('[name="q_' + q.id + '"], [name^="q_' + q.id + '."]');
+	}
+
+	function showError(q, text, field) {
 		var box = document.getElementById('err-' + q.id);
 		box.textContent = text;
 		box.hidden = false;
-		Array.prototype.forEach.call(main.querySelectorAll('[name="q_' + q.id + '"]'),
-			function (i) { i.setAttribute('aria-invalid', 'true'); });
-		var first = main.querySelector('[name="q_' + q.id + '"]');
+		Array.prototype.forEach.call(qInputs(q), function (i) {
+			if (!field || i.name === 'q_' + q.id + '.' + field)
+				i.setAttribute('aria-invalid', 'true');
+			else
+				i.removeAttribute('aria-invalid');
+		});
+		/* a date: the field that is wrong, else the first */
+		var first = (field && main.querySelector('[name="q_' + q.id + '.' + field + '"]')) || qInputs(q)[0];
 		if (first)
 			first.focus();
 	}
@@ -691,12 +772,12 @@
 		var shown = V.shownQuestions(doc, pruned());
 		var pos = shown.indexOf(q.id) + 1;
 		var hintId = 'hint-' + q.id, errId = 'err-' + q.id;
-		var described = (q.hint ? hintId + ' ' : '') + errId;
+		var described = (q.hint ? hintId + ' ' : '') + (q.type === 'date' ? 'date-hint-' + q.id + ' ' : '') + errId;
 		var isLast = nextShown(person.index) < 0;
 		var total = isLast ? pos : progressTotal(pos);
 		var label = qtext(q.label);
 		var input = renderInput(q, a, described);
-		var grouped = ['single_choice', 'multi_choice', 'yes_no', 'consent', 'scale'].indexOf(q.type) >= 0;
+		var grouped = ['single_choice', 'multi_choice', 'yes_no', 'consent', 'scale', 'date'].indexOf(q.type) >= 0;
 		var notes = [];
 
 		languageButton();
@@ -704,6 +785,8 @@
 			notes.push(el('p', {'class': 'hint', id: hintId, text: qtext(q.hint)}));
 		if (q.type === 'scale')
 			notes.push(el('p', {'class': 'hint', text: t('choose_range', {min: q.min, max: q.max})}));
+		if (q.type === 'date')
+			notes.push(el('p', {'class': 'hint', id: 'date-hint-' + q.id, text: t('date_hint')}));
 		if (q.type !== 'info' && q.required !== true)
 			notes.push(el('p', {'class': 'hint', text: t('optional')}));
 		var err = el('p', {'class': 'error', id: errId, role: 'alert', hidden: true});
@@ -736,7 +819,7 @@
 		setProgress(isLast);
 		show([el('div', {'class': 'progress-row'}, [progressText, progressBar, stopButton()]),
 		form], qtext(doc.title));
-		if (q.type === 'text' || q.type === 'number' || q.type === 'date') {
+		if (q.type === 'text' || q.type === 'number') {
 			var f = document.getElementById('q-' + q.id);
 			f.value = a === undefined ? '' : String(a);
 		}
@@ -774,7 +857,7 @@
 		var doc = person.doc, q = doc.questions[person.index];
 		var r = readAnswer(q);
 		if (r.rule !== undefined) {
-			showError(q, plainError(q, {rule: r.rule}));
+			showError(q, plainError(q, r), r.field);
 			return;
 		}
 		var f = V.validateQuestion(q, r.v, person.today);
