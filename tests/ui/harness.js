@@ -63,7 +63,8 @@ function dump(host) {
 	return JSON.parse(execFileSync(HOST_BIN, ['dump', '--data', host.dir]).toString());
 }
 
-async function launch() {
+// opts.locale: the browser's locale (en-GB unless told).
+async function launch(opts = {}) {
 	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-ui-chromium-'));
 	const context = await chromium.launchPersistentContext(profile, {
 		executablePath: CHROMIUM,
@@ -71,7 +72,7 @@ async function launch() {
 		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
 		viewport: {width: 800, height: 480},
-		locale: 'en-GB'
+		locale: opts.locale || 'en-GB'
 	});
 	return {context, close: async () => {
 		await context.close();

@@ -43,6 +43,14 @@ async function pick(page, q, value) {
 	await page.locator(`input[name="q_${q}"][value="${value}"]`).check();
 }
 
+// A date question's Day, Month and Year fields, from "YYYY-MM-DD".
+async function fillDate(page, q, iso) {
+	const [y, m, d] = iso.split('-');
+	await page.locator(`#q-${q}`).fill(String(Number(d)));
+	await page.locator(`#q-${q}-month`).fill(String(Number(m)));
+	await page.locator(`#q-${q}-year`).fill(y);
+}
+
 async function error(page, q) {
 	const e = page.locator(`#err-${q}`);
 	await e.waitFor({state: 'visible'});
@@ -74,8 +82,10 @@ async function assertNoTrace(page, words) {
 
 async function openQuestionnaire(page, title, lang) {
 	await page.getByRole('button', {name: title}).click();
+	// the language screen's button, not the top bar's control (which
+	// names every language too)
 	if (lang)
-		await page.getByRole('button', {name: lang}).click();
+		await page.locator('main').getByRole('button', {name: lang, exact: true}).click();
 }
 
 describe('kiosk UI', () => {
@@ -160,10 +170,10 @@ describe('kiosk UI', () => {
 		await pick(page, 'how_often', 'weekly');
 		await next(page);
 		// date: max "today"
-		await page.locator('#q-last_visit').fill(dayOffset(3));
+		await fillDate(page, 'last_visit', dayOffset(3));
 		await next(page);
 		assert.match(await error(page, 'last_visit'), /آج/);
-		await page.locator('#q-last_visit').fill('2024-05-01');
+		await fillDate(page, 'last_visit', '2024-05-01');
 		await next(page);
 		// multi_choice: min 2
 		await pick(page, 'priorities', 'interpreters');
@@ -271,7 +281,7 @@ describe('kiosk UI', () => {
 		assert.strictEqual(await error(page, 'age'), 'Please enter 16 or more.');
 		await page.locator('#q-age').fill('34');
 		await next(page);
-		await page.locator('#q-visit_date').fill(today());
+		await fillDate(page, 'visit_date', today());
 		await next(page);
 		await page.locator('main h1', {hasText: 'Thank you'}).waitFor();
 		const r = dump(host).responses.find((x) => x.questionnaire === 'personal-wellbeing');
@@ -307,7 +317,7 @@ describe('kiosk UI', () => {
 			}
 			throw new Error('could not reach the element with Tab');
 		}
-		await tabTo(() => document.activeElement.textContent === 'Tell us about your visit');
+		await tabTo(() => document.activeElement.textContent.startsWith('Tell us about your visit'));
 		await page.keyboard.press('Enter');
 		await tabTo(() => document.activeElement.textContent === 'English');
 		await page.keyboard.press('Enter');
@@ -904,5 +914,207 @@ describe('kiosk UI: issue 8 defects', () => {
 		await shots(page, 'i8-worker-contacts');
 		await page.getByRole('button', {name: 'Lock'}).click();
 		await page.locator('main h1', {hasText: 'Welcome'}).waitFor();
+	});
+});
+
+// Issue 8, "Service users": each test here failed before its change.
+const users = {
+	format: 'fieldsync-questionnaire/1', id: 'service-users', version: 1, languages: ['en', 'cy', 'ur'],
+	title: {en: 'Your visit today', cy: 'Eich ymweliad heddiw', ur: 'آج آپ کا دورہ'},
+	questions: [
+		{id: 'note', type: 'text', label: {en: 'Anything to tell us?', cy: 'Unrhyw beth i’w ddweud?', ur: 'کچھ بتانا ہے؟'}},
+		{id: 'born', type: 'date', min: '1900-01-01', max: 'today', required: true,
+			label: {en: 'When were you born?', cy: 'Pryd cawsoch chi eich geni?', ur: 'آپ کب پیدا ہوئے؟'}}
+	]
+};
+
+// A US-locale Chromium: nothing here may follow the browser's locale.
+describe('kiosk UI: issue 8 service users', () => {
+	let host, browser, page;
+
+	before(async () => {
+		host = await startHost({publish: [users]});
+		browser = await launch({locale: 'en-US'});
+		page = await browser.context.newPage();
+	});
+	after(async () => {
+		await browser.close();
+		await host.stop();
+	});
+
+	test('"Stop and clear my answers": a dialog, Cancel and Escape return to the question, Yes wipes', async () => {
+		await open(page, host.url);
+		const before = dump(host).responses.length;
+		await openQuestionnaire(page, 'Your visit today', 'English');
+		const note = page.getByRole('textbox', {name: 'Anything to tell us?'});
+		await note.fill('Secret words');
+		const stop = page.getByRole('button', {name: 'Stop and clear my answers'});
+		await stop.click();
+		const dialog = page.getByRole('dialog', {name: 'Stop and clear your answers?'});
+		await dialog.waitFor();
+		const cancel = dialog.getByRole('button', {name: 'No, go back to the question'});
+		assert.ok(await cancel.evaluate((b) => b === document.activeElement), 'focus moves into the dialog');
+		await axeCheck(page, 'i8-stop-dialog');
+		await shots(page, 'i8-stop-dialog');
+		await cancel.click();
+		await dialog.waitFor({state: 'hidden'});
+		assert.ok(await stop.evaluate((b) => b === document.activeElement), 'focus back on the Stop button');
+		assert.strictEqual(await note.inputValue(), 'Secret words');
+		// Escape, by keyboard only
+		await page.keyboard.press('Enter');
+		await dialog.waitFor();
+		await page.keyboard.press('Escape');
+		await dialog.waitFor({state: 'hidden'});
+		assert.ok(await stop.evaluate((b) => b === document.activeElement), 'focus back after Escape');
+		assert.strictEqual(await note.inputValue(), 'Secret words');
+		// on the next question too, in Welsh; one tap on Yes clears everything
+		await next(page);
+		await page.getByRole('button', {name: 'Language'}).click();
+		await page.getByRole('button', {name: 'Cymraeg'}).click();
+		await page.getByRole('button', {name: 'Stopio a chlirio fy atebion'}).click();
+		await page.getByRole('dialog', {name: 'Stopio a chlirio eich atebion?'})
+			.getByRole('button', {name: 'Ie, stopio a chlirio'}).click();
+		await assertNoTrace(page, ['Secret words']);
+		assert.strictEqual(dump(host).responses.length, before, 'nothing sent');
+	});
+	test('every language from the first screen: titles in each language, a language control on every screen', async () => {
+		await open(page, host.url);
+		// each title in each of its languages, with its lang and dir
+		const visit = page.getByRole('button', {name: /Your visit today/});
+		assert.deepStrictEqual(await visit.locator('span').evaluateAll((s) => s.map((e) => [e.lang, e.dir, e.textContent])), [
+			['en', 'ltr', 'Your visit today'], ['cy', 'ltr', 'Eich ymweliad heddiw'], ['ur', 'rtl', 'آج آپ کا دورہ']]);
+		assert.match(await page.getByRole('button', {name: /Tell us about your visit/}).textContent(), /Dywedwch wrthym am eich ymweliad/);
+		// the control: a globe and each language's own name, on the welcome screen too
+		const control = page.getByRole('button', {name: /^Language: English Cymraeg اردو$/});
+		await control.waitFor();
+		assert.strictEqual(await control.locator('svg[aria-hidden="true"]').count(), 1);
+		assert.deepStrictEqual(await control.locator('span.lang-name').evaluateAll((s) => s.map((e) => [e.lang, e.dir, e.textContent])), [
+			['en', 'ltr', 'English'], ['cy', 'ltr', 'Cymraeg'], ['ur', 'rtl', 'اردو']]);
+		await axeCheck(page, 'i8-welcome-languages');
+		await shots(page, 'i8-welcome-languages');
+		await control.click();
+		assert.strictEqual(await heading(page), 'Choose your language');
+		await page.getByRole('button', {name: 'اردو'}).click();
+		// the welcome screen in Urdu; the way back reads "English"
+		assert.strictEqual(await heading(page), 'خوش آمدید');
+		assert.deepStrictEqual(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir]), ['ur', 'rtl']);
+		const urControl = page.getByRole('button', {name: /^زبان: English Cymraeg اردو$/});
+		await urControl.waitFor();
+		assert.strictEqual(await urControl.locator('span[lang="en"]').textContent(), 'English');
+		// the chosen language's title comes first
+		assert.strictEqual(await visit.locator('span').first().textContent(), 'آج آپ کا دورہ');
+		await axeCheck(page, 'i8-welcome-urdu');
+		await shots(page, 'i8-welcome-urdu');
+		// the questionnaire starts in Urdu, with no second choice
+		await visit.click();
+		await page.locator('main h1', {hasText: 'کچھ بتانا ہے؟'}).waitFor();
+		await page.getByRole('textbox', {name: 'کچھ بتانا ہے؟'}).fill('Private note');
+		await axeCheck(page, 'i8-question-urdu-control');
+		await shots(page, 'i8-question-urdu-control');
+		await urControl.click();
+		await page.getByRole('button', {name: 'English'}).click();
+		assert.strictEqual(await page.getByRole('textbox', {name: 'Anything to tell us?'}).inputValue(), 'Private note');
+		// a single-language questionnaire after a choice it does not offer: its own language
+		await page.getByRole('button', {name: 'Stop and clear my answers'}).click();
+		await page.getByRole('button', {name: 'Yes, stop and clear'}).click();
+		await assertNoTrace(page, ['Private note']);
+		// the next person starts in English
+		assert.strictEqual(await page.evaluate(() => document.documentElement.lang), 'en');
+		await page.getByRole('button', {name: /^Language:/}).click();
+		await page.getByRole('button', {name: 'Cymraeg'}).click();
+		assert.strictEqual(await heading(page), 'Croeso');
+		// a questionnaire that offers Cymraeg starts in it, with no second choice
+		await page.getByRole('button', {name: /Dywedwch wrthym am eich ymweliad/}).click();
+		await page.locator('main h1', {hasText: 'At ei gilydd'}).waitFor();
+		assert.strictEqual(await page.evaluate(() => document.documentElement.lang), 'cy');
+		await page.getByRole('button', {name: 'Yn ôl'}).click(); // nothing answered: leaves
+		await assertNoTrace(page, []);
+		// one that does not offer it: its own language, nothing to choose
+		await page.getByRole('button', {name: /^Language:/}).click();
+		await page.getByRole('button', {name: 'Cymraeg'}).click();
+		await page.getByRole('button', {name: /How are you feeling/}).click();
+		await page.getByRole('button', {name: 'Start'}).waitFor();
+		assert.strictEqual(await page.evaluate(() => document.documentElement.lang), 'en');
+		assert.ok(await page.locator('#btn-language').isHidden(), 'nothing to choose');
+		await page.getByRole('button', {name: 'Back'}).click();
+		await assertNoTrace(page, []);
+	});
+
+	test('dates: Day / Month / Year in the questionnaire\'s language, an example, errors for impossible dates', async () => {
+		await open(page, host.url);
+		assert.strictEqual(await page.evaluate(() => navigator.language), 'en-US');
+		const before = dump(host).responses.length;
+		await openQuestionnaire(page, 'Your visit today', 'English');
+		await next(page);
+		const group = page.getByRole('group', {name: 'When were you born?'});
+		await group.waitFor();
+		assert.strictEqual(await page.locator('input[type="date"]').count(), 0, 'no browser date picker');
+		const day = group.getByRole('textbox', {name: 'Day'}), month = group.getByRole('textbox', {name: 'Month'}),
+			year = group.getByRole('textbox', {name: 'Year'});
+		// in this order (not mm/dd/yyyy), numeric keyboards, the example tied to the group
+		assert.deepStrictEqual(await group.locator('input').evaluateAll((l) => l.map((i) => [i.labels[0].textContent, i.inputMode])),
+			[['Day', 'numeric'], ['Month', 'numeric'], ['Year', 'numeric']]);
+		const hint = await group.evaluate((f) => f.getAttribute('aria-describedby').split(' ')
+			.map((id) => document.getElementById(id).textContent));
+		assert.ok(hint.includes('For example, 27 3 2007'), JSON.stringify(hint));
+		await day.fill('31');
+		await month.fill('2');
+		await year.fill('2023');
+		await next(page);
+		assert.strictEqual(await error(page, 'born'), 'That is not a real date: February 2023 has 28 days.');
+		assert.ok(await day.evaluate((i) => i === document.activeElement), 'focus on the day');
+		assert.strictEqual(await day.getAttribute('aria-invalid'), 'true');
+		await axeCheck(page, 'i8-date-error');
+		await shots(page, 'i8-date-error');
+		for (const [d, m, y, text] of [
+			['29', '2', '2023', 'That is not a real date: February 2023 has 28 days.'],
+			['', '2', '2023', 'The date must include a day.'],
+			['3', '', '2023', 'The date must include a month.'],
+			['3', '13', '2023', 'The month must be a number from 1 to 12.'],
+			['3', '4', '23', 'The year must have 4 digits, for example 2007.'],
+			['32', '1', '2023', 'The day must be a number from 1 to 31.'],
+			['3', '4', '1899', 'Please choose a date on or after 1 January 1900.']]) {
+			await day.fill(d);
+			await month.fill(m);
+			await year.fill(y);
+			await next(page);
+			assert.strictEqual(await error(page, 'born'), text, `${d}/${m}/${y}`);
+		}
+		// Welsh, then Urdu: the fields, example and errors in the questionnaire's language
+		await page.getByRole('button', {name: /^Language:/}).click();
+		await page.locator('main').getByRole('button', {name: 'Cymraeg', exact: true}).click();
+		const cy = page.getByRole('group', {name: 'Pryd cawsoch chi eich geni?'});
+		assert.strictEqual(await cy.getByRole('textbox', {name: 'Blwyddyn'}).inputValue(), '1899', 'kept across the change');
+		await cy.getByRole('textbox', {name: 'Diwrnod'}).fill('31');
+		await cy.getByRole('textbox', {name: 'Mis'}).fill('2');
+		await cy.getByRole('textbox', {name: 'Blwyddyn'}).fill('2024');
+		await next(page);
+		assert.strictEqual(await error(page, 'born'), 'Nid yw hwn yn ddyddiad go iawn: mae gan Chwefror 2024 29 diwrnod.');
+		assert.match(await cy.textContent(), /Er enghraifft, 27 3 2007/);
+		await page.getByRole('button', {name: /^Iaith:/}).click();
+		await page.locator('main').getByRole('button', {name: 'اردو', exact: true}).click();
+		const ur = page.getByRole('group', {name: 'آپ کب پیدا ہوئے؟'});
+		await next(page);
+		assert.match(await error(page, 'born'), /^یہ درست تاریخ نہیں ہے: .*2024 میں 29 دن ہوتے ہیں۔$/);
+		assert.match(await ur.textContent(), /مثال کے طور پر، 27 3 2007/);
+		await axeCheck(page, 'i8-date-error-urdu');
+		await shots(page, 'i8-date-error-urdu');
+		// a real date, by keyboard only, in Urdu digits: stored as YYYY-MM-DD
+		await ur.getByRole('textbox', {name: 'دن'}).fill('');
+		await ur.getByRole('textbox', {name: 'دن'}).focus();
+		await page.keyboard.type('۵');
+		await page.keyboard.press('Tab');
+		await page.keyboard.press('Control+A');
+		await page.keyboard.type('۳');
+		await page.keyboard.press('Tab');
+		await page.keyboard.press('Control+A');
+		await page.keyboard.type('1990');
+		await page.keyboard.press('Enter');
+		await page.locator('main h1', {hasText: 'شکریہ'}).waitFor();
+		const all = dump(host).responses;
+		assert.strictEqual(all.length, before + 1);
+		assert.deepStrictEqual(all[all.length - 1].answers, {born: '1990-03-05'});
+		await page.locator('main button.primary').click();
+		await assertNoTrace(page, []);
 	});
 });

@@ -16,6 +16,8 @@
 	var person = null;  /* {doc, today, lang, answers, index, started, assisted, back} */
 	var worker = null;  /* {name, idle_s} while in worker mode */
 	var uiLang = 'en';
+	var chosenLang = null; /* chosen on the welcome screen, until wipe() */
+	var langTags = [];     /* what the language control offers now */
 	var has = Object.prototype.hasOwnProperty;
 
 	/* ---- small helpers ---- */
@@ -58,7 +60,65 @@
 		document.documentElement.lang = tag;
 		document.documentElement.dir = STR.rtl.indexOf(baseLang(tag)) >= 0 ? 'rtl' : 'ltr';
 		document.getElementById('btn-text').textContent = t('larger_text');
-		document.getElementById('btn-language').textContent = t('language');
+		var b = document.getElementById('btn-language'), hidden = b.hidden;
+		langControl(langTags); /* its words change, not whether it is shown */
+		b.hidden = hidden;
+	}
+
+	function langName(tag) {
+		return STR.names[tag] || STR.names[baseLang(tag)] || tag;
+	}
+
+	function langDir(tag) {
+		return STR.rtl.indexOf(baseLang(tag)) >= 0 ? 'rtl' : 'ltr';
+	}
+
+	var SVG = 'http://www.w3.org/2000/svg';
+
+	function svg(tag, attrs) {
+		var e = document.createElementNS(SVG, tag);
+		Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+		return e;
+	}
+
+	/* The top bar's language control: a globe and each language's own
+	 * name (with its lang and dir), so it is found without reading the
+	 * language on screen; its accessible name starts with "Language" in
+	 * the current language. More than 4 languages: the first 3 and "+N".
+	 * Hidden when there is nothing to choose. */
+	function langControl(tags) {
+		var b = document.getElementById('btn-language');
+		langTags = tags;
+		b.textContent = '';
+		b.hidden = tags.length < 2;
+		var icon = svg('svg', {viewBox: '0 0 24 24', width: '22', height: '22', 'aria-hidden': 'true',
+			focusable: 'false', 'class': 'globe'});
+		icon.appendChild(svg('circle', {cx: '12', cy: '12', r: '10'}));
+		icon.appendChild(svg('ellipse', {cx: '12', cy: '12', rx: '4.5', ry: '10'}));
+		icon.appendChild(svg('path', {d: 'M2 12h20M4 6.5h16M4 17.5h16'}));
+		b.appendChild(icon);
+		b.appendChild(el('span', {'class': 'visually-hidden', text: t('language') + ':'}));
+		var shown = tags.length > 4 ? tags.slice(0, 3) : tags;
+		shown.forEach(function (tag, i) {
+			if (i > 0)
+				b.appendChild(el('span', {'class': 'sep', 'aria-hidden': 'true', text: '·'}));
+			b.appendChild(el('span', {'class': 'lang-name', lang: tag, dir: langDir(tag),
+				text: langName(tag)}));
+		});
+		if (shown.length < tags.length)
+			b.appendChild(el('span', {'class': 'lang-name', text: '+' + (tags.length - shown.length)}));
+	}
+
+	/* Every language the offered questionnaires offer, first seen first. */
+	function kioskLanguages() {
+		var out = [];
+		kiosk.questionnaires.forEach(function (q) {
+			q.languages.forEach(function (tag) {
+				if (out.indexOf(tag) < 0)
+					out.push(tag);
+			});
+		});
+		return out;
 	}
 
 	function qtext(v) {
@@ -147,6 +207,7 @@
 		var box = document.getElementById('idle');
 		document.getElementById('idle-title').textContent = t('idle_title');
 		document.getElementById('idle-stay').textContent = t('still_here');
+		stopClose(); /* a modal dialog would make the warning inert */
 		idle.returnFocus = document.activeElement;
 		box.hidden = false;
 		document.getElementById('idle-stay').focus();
@@ -202,15 +263,32 @@
 
 	/* ---- welcome ---- */
 
+	/* The welcome screen: each questionnaire's title in every language it
+	 * offers (the chosen language's first), and the language control for
+	 * the kiosk's own words. A language chosen here is the questionnaire's
+	 * too when it offers it (no second choice). */
 	function welcome() {
-		setLanguage('en');
-		document.getElementById('btn-language').hidden = true;
+		setLanguage(chosenLang || 'en');
+		langControl(kioskLanguages());
 		idleStop();
+		var b = document.getElementById('btn-language');
+		b.onclick = function () {
+			chooseLanguage(kioskLanguages(), chosenLang || 'en', function (tag) {
+				chosenLang = tag;
+				welcome();
+			}, welcome, '');
+		};
 		var list = kiosk.questionnaires.map(function (q) {
-			var lang = q.languages[0];
-			var title = q.title[lang];
-			return el('li', {}, [el('button', {type: 'button', 'class': 'big', lang: lang,
-				onclick: function () { begin(q.id, false); }}, [title])]);
+			var langs = q.languages.slice(), mine = offered(q.languages, chosenLang);
+			if (mine) {
+				langs.splice(langs.indexOf(mine), 1);
+				langs.unshift(mine);
+			}
+			return el('li', {}, [el('button', {type: 'button', 'class': 'big titles',
+				onclick: function () { begin(q.id, false); }}, langs.map(function (tag) {
+				return el('span', {'class': 'title-line', lang: tag, dir: langDir(tag),
+					text: q.title[tag]});
+			}))]);
 		});
 		show([
 			el('h1', {text: t('welcome')}),
@@ -223,6 +301,18 @@
 		], '');
 	}
 
+	/* The tag of `langs` that is `tag` or its base language, or null. */
+	function offered(langs, tag) {
+		if (!tag)
+			return null;
+		if (langs.indexOf(tag) >= 0)
+			return tag;
+		for (var i = 0; i < langs.length; i++)
+			if (baseLang(langs[i]) === baseLang(tag))
+				return langs[i];
+		return null;
+	}
+
 	/* ---- a person's questionnaire ---- */
 
 	function begin(id, assisted) {
@@ -232,11 +322,15 @@
 				return;
 			}
 			var doc = r.data.questionnaire;
-			person = {doc: doc, today: r.data.today, lang: doc.languages[0], answers: {},
+			var mine = assisted ? null : offered(doc.languages, chosenLang);
+			person = {doc: doc, today: r.data.today, lang: mine || doc.languages[0], answers: {},
 				index: -1, started: Date.now(), assisted: assisted, errors: {}};
 			setLanguage(person.lang);
 			idleArm(kiosk.idle_timeout_s, function () { wipe(assisted ? '#worker' : ''); });
-			if (doc.languages.length > 1)
+			/* Back from the first screen returns to the language
+			 * screen only when there was one. */
+			person.askedLang = doc.languages.length > 1 && !mine;
+			if (person.askedLang)
 				languageScreen(startQuestions);
 			else
 				startQuestions();
@@ -247,28 +341,65 @@
 	 * Back goes (mid-way: the screen the person came from, nothing lost). */
 	function languageScreen(then, back) {
 		var doc = person.doc;
+		chooseLanguage(doc.languages, person.lang, function (tag) {
+			person.lang = tag;
+			then();
+		}, back || function () { leave(function () { languageScreen(then); }); }, qtext(doc.title));
+	}
+
+	/* A language choice among tags, each by its own name; pick(tag) after
+	 * setLanguage(tag), back() for Back. */
+	function chooseLanguage(tags, current, pick, back, title) {
 		document.getElementById('btn-language').hidden = true;
-		var buttons = doc.languages.map(function (tag) {
-			var name = STR.names[tag] || STR.names[baseLang(tag)] || tag;
+		var buttons = tags.map(function (tag) {
 			return el('li', {}, [el('button', {type: 'button', 'class': 'big', lang: tag,
-				dir: STR.rtl.indexOf(baseLang(tag)) >= 0 ? 'rtl' : 'ltr',
-				'aria-pressed': tag === person.lang ? 'true' : 'false',
+				dir: langDir(tag), 'aria-pressed': tag === current ? 'true' : 'false',
 				onclick: function () {
-					person.lang = tag;
 					setLanguage(tag);
-					then();
-				}}, [name])]);
+					pick(tag);
+				}}, [langName(tag)])]);
 		});
 		show([el('h1', {text: t('choose_language')}),
 			el('ul', {'class': 'choices-list'}, buttons),
 			el('div', {'class': 'footer-actions'}, [
-				el('button', {type: 'button', 'class': 'quiet', text: t('back'),
-					onclick: back || function () { leave(function () { languageScreen(then); }); }})])],
-			qtext(doc.title));
+				el('button', {type: 'button', 'class': 'quiet', text: t('back'), onclick: back})])],
+			title);
 	}
 
 	function cancelPerson() {
 		wipe(person && person.assisted ? '#worker' : '');
+	}
+
+	/* "Stop and clear my answers": a modal dialog (the browser's <dialog>:
+	 * role dialog, the rest of the page inert). Focus goes to "No" (Enter
+	 * never clears by accident) and comes back to the Stop button on
+	 * "No" or Escape; "Yes" is the timeout's reset, wipe(). */
+	var stopFrom = null;
+
+	function stopAsk(from) {
+		var d = document.getElementById('stop');
+		document.getElementById('stop-title').textContent = t('stop_title');
+		document.getElementById('stop-text').textContent = t('stop_text');
+		document.getElementById('stop-yes').textContent = t('stop_yes');
+		document.getElementById('stop-no').textContent = t('stop_no');
+		stopFrom = from;
+		d.showModal();
+		document.getElementById('stop-no').focus();
+	}
+
+	function stopClose() {
+		var d = document.getElementById('stop');
+		if (!d.open)
+			return;
+		d.close();
+		if (stopFrom && document.body.contains(stopFrom))
+			stopFrom.focus();
+		stopFrom = null;
+	}
+
+	function stopButton() {
+		return el('button', {type: 'button', 'class': 'quiet stop', id: 'btn-stop', text: t('stop'),
+			onclick: function () { stopAsk(this); }});
 	}
 
 	/* The person asked to leave the questionnaire. With nothing answered
@@ -299,7 +430,7 @@
 
 	function languageButton() {
 		var b = document.getElementById('btn-language');
-		b.hidden = person.doc.languages.length < 2;
+		langControl(person.doc.languages);
 		b.onclick = function () {
 			var at = person.index;
 			/* What is on screen, answered or not yet valid, comes back
@@ -425,6 +556,13 @@
 		case 'grouping': return t('err_grouping');
 		case 'digits': return t('err_digits', {n: 15});
 		case 'date': return t('err_date');
+		case 'date_missing_day': return t('err_date_no_day');
+		case 'date_missing_month': return t('err_date_no_month');
+		case 'date_missing_year': return t('err_date_no_year');
+		case 'date_year': return t('err_date_year');
+		case 'date_month': return t('err_date_month');
+		case 'date_day': return t('err_date_day');
+		case 'date_days': return t('err_date_days', f.vars);
 		case 'max_length': return t('err_length', {n: q.max_length || 2000});
 		case 'empty': return q.type === 'multi_choice' ? t('err_required') : t('err_empty');
 		case 'type':
@@ -443,14 +581,27 @@
 		}
 	}
 
+	/* Dates in words of the questionnaire's language, never the
+	 * browser's locale: strings.js's month names for the languages the
+	 * kiosk ships; otherwise Intl when it knows the language, else
+	 * English. m is 1-12; d may be null (month and year). */
+	function dateWords(y, m, d) {
+		var tab = STR.text[uiLang];
+		if (!(tab && tab.months) && baseLang(person.lang) !== 'en') {
+			try {
+				if (Intl.DateTimeFormat.supportedLocalesOf([person.lang]).length)
+					return new Date(Date.UTC(y, m - 1, d || 1)).toLocaleDateString(person.lang,
+						d ? {timeZone: 'UTC', year: 'numeric', month: 'long', day: 'numeric'}
+							: {timeZone: 'UTC', year: 'numeric', month: 'long'});
+			} catch (e) { /* English below */ }
+		}
+		var vars = {d: d, month: t('months')[m - 1], y: y};
+		return t(d ? 'date_long' : 'month_year', vars);
+	}
+
 	function localDate(iso) {
 		var p = iso.split('-');
-		try {
-			return new Date(Date.UTC(+p[0], +p[1] - 1, +p[2])).toLocaleDateString(
-				person.lang, {timeZone: 'UTC', year: 'numeric', month: 'long', day: 'numeric'});
-		} catch (e) {
-			return iso;
-		}
+		return dateWords(+p[0], +p[1], +p[2]);
 	}
 
 	/* The input(s) of question q, with the answer a already given. */
@@ -496,10 +647,20 @@
 				inputmode: q.integer ? 'numeric' : 'decimal', autocomplete: 'off',
 				'aria-describedby': described, 'class': 'field short'});
 		case 'date':
-			return el('input', {id: id, name: name, type: 'date', autocomplete: 'off',
-				min: q.min === 'today' ? person.today : q.min,
-				max: q.max === 'today' ? person.today : q.max,
-				'aria-describedby': described, 'class': 'field short'});
+			/* Day, Month and Year fields (the GOV.UK date input): words
+			 * and example in the questionnaire's language, never the
+			 * browser's locale; the answer is stored as YYYY-MM-DD. */
+			var p = typeof a === 'string' ? a.split('-') : ['', '', ''];
+			return el('div', {'class': 'date-input'}, [
+				['day', p[2], id, 2], ['month', p[1], id + '-month', 2], ['year', p[0], id + '-year', 4]]
+				.map(function (f) {
+					return el('div', {'class': 'date-item ' + f[0]}, [
+						el('label', {'for': f[2], text: t(f[0])}),
+						el('input', {id: f[2], name: name + '.' + f[0], type: 'text', inputmode: 'numeric',
+							autocomplete: 'off', spellcheck: 'false', maxlength: f[3] + 2,
+							value: f[1] ? String(+f[1]) : null,
+							'class': 'field', size: f[3] + 1})]);
+				}));
 		default:
 			return null;
 		}
@@ -535,21 +696,72 @@
 			var n = V.readNumber(s);
 			return n.ok ? {v: n.value} : {rule: n.rule};
 		case 'date':
-			if (inputs[0].validity && inputs[0].validity.badInput)
-				return {rule: 'date'};
-			return {v: inputs[0].value === '' ? undefined : inputs[0].value};
+			return readDate(form, q);
 		default:
 			return {v: undefined};
 		}
 	}
 
-	function showError(q, text) {
+	/* Western, Eastern Arabic-Indic and Persian digits, as ASCII. */
+	function asciiDigits(s) {
+		return s.replace(/[\u0660-\u0669\u06f0-\u06f9]/g, function (c) {
+			return String(c.charCodeAt(0) & 0xf);
+		});
+	}
+
+	/* The Day / Month / Year fields: {v: "YYYY-MM-DD"}, {v: undefined}
+	 * when all are empty, or {rule, vars} saying what is wrong. */
+	function readDate(form, q) {
+		var part = {};
+		['day', 'month', 'year'].forEach(function (k) {
+			part[k] = asciiDigits(form.querySelector('[name="q_' + q.id + '.' + k + '"]').value.trim());
+		});
+		if (part.day === '' && part.month === '' && part.year === '')
+			return {v: undefined};
+		var missing = ['day', 'month', 'year'].filter(function (k) { return part[k] === ''; });
+		if (missing.length)
+			return {rule: 'date_missing_' + missing[0], field: missing[0]};
+		var bad = ['day', 'month', 'year'].filter(function (k) { return !/^[0-9]+$/.test(part[k]); });
+		if (bad.length)
+			return {rule: 'date', field: bad[0]};
+		var y = +part.year, m = +part.month, d = +part.day;
+		if (part.year.length !== 4)
+			return {rule: 'date_year', field: 'year'};
+		if (y < 1)
+			return {rule: 'date', field: 'year'};
+		if (m < 1 || m > 12)
+			return {rule: 'date_month', field: 'month'};
+		var iso = part.year + '-' + (m < 10 ? '0' : '') + m + '-' + (d < 10 ? '0' : '') + d;
+		if (d < 1 || d > 31 || !V.dateIsValid(iso)) {
+			if (d < 1 || d > 31)
+				return {rule: 'date_day', field: 'day'};
+			var leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+			var days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+			return {rule: 'date_days', field: 'day', vars: {n: days, m: monthName(y, m)}};
+		}
+		return {v: iso};
+	}
+
+	function monthName(y, m) {
+		return dateWords(y, m, null);
+	}
+
+	function qInputs(q) {
+		return main.querySelectorAll('[name="q_' + q.id + '"], [name^="q_' + q.id + '."]');
+	}
+
+	function showError(q, text, field) {
 		var box = document.getElementById('err-' + q.id);
 		box.textContent = text;
 		box.hidden = false;
-		Array.prototype.forEach.call(main.querySelectorAll('[name="q_' + q.id + '"]'),
-			function (i) { i.setAttribute('aria-invalid', 'true'); });
-		var first = main.querySelector('[name="q_' + q.id + '"]');
+		Array.prototype.forEach.call(qInputs(q), function (i) {
+			if (!field || i.name === 'q_' + q.id + '.' + field)
+				i.setAttribute('aria-invalid', 'true');
+			else
+				i.removeAttribute('aria-invalid');
+		});
+		/* a date: the field that is wrong, else the first */
+		var first = (field && main.querySelector('[name="q_' + q.id + '.' + field + '"]')) || qInputs(q)[0];
 		if (first)
 			first.focus();
 	}
@@ -560,12 +772,12 @@
 		var shown = V.shownQuestions(doc, pruned());
 		var pos = shown.indexOf(q.id) + 1;
 		var hintId = 'hint-' + q.id, errId = 'err-' + q.id;
-		var described = (q.hint ? hintId + ' ' : '') + errId;
+		var described = (q.hint ? hintId + ' ' : '') + (q.type === 'date' ? 'date-hint-' + q.id + ' ' : '') + errId;
 		var isLast = nextShown(person.index) < 0;
 		var total = isLast ? pos : progressTotal(pos);
 		var label = qtext(q.label);
 		var input = renderInput(q, a, described);
-		var grouped = ['single_choice', 'multi_choice', 'yes_no', 'consent', 'scale'].indexOf(q.type) >= 0;
+		var grouped = ['single_choice', 'multi_choice', 'yes_no', 'consent', 'scale', 'date'].indexOf(q.type) >= 0;
 		var notes = [];
 
 		languageButton();
@@ -573,6 +785,8 @@
 			notes.push(el('p', {'class': 'hint', id: hintId, text: qtext(q.hint)}));
 		if (q.type === 'scale')
 			notes.push(el('p', {'class': 'hint', text: t('choose_range', {min: q.min, max: q.max})}));
+		if (q.type === 'date')
+			notes.push(el('p', {'class': 'hint', id: 'date-hint-' + q.id, text: t('date_hint')}));
 		if (q.type !== 'info' && q.required !== true)
 			notes.push(el('p', {'class': 'hint', text: t('optional')}));
 		var err = el('p', {'class': 'error', id: errId, role: 'alert', hidden: true});
@@ -603,9 +817,9 @@
 			progressBar.setAttribute('aria-label', t('progress', {n: pos, total: n}));
 		}
 		setProgress(isLast);
-		show([el('div', {'class': 'progress-row'}, [progressText, progressBar]),
+		show([el('div', {'class': 'progress-row'}, [progressText, progressBar, stopButton()]),
 		form], qtext(doc.title));
-		if (q.type === 'text' || q.type === 'number' || q.type === 'date') {
+		if (q.type === 'text' || q.type === 'number') {
 			var f = document.getElementById('q-' + q.id);
 			f.value = a === undefined ? '' : String(a);
 		}
@@ -643,7 +857,7 @@
 		var doc = person.doc, q = doc.questions[person.index];
 		var r = readAnswer(q);
 		if (r.rule !== undefined) {
-			showError(q, plainError(q, {rule: r.rule}));
+			showError(q, plainError(q, r), r.field);
 			return;
 		}
 		var f = V.validateQuestion(q, r.v, person.today);
@@ -676,7 +890,7 @@
 			goTo(p);
 		else if (person.doc.intro !== undefined)
 			introScreen();
-		else if (person.doc.languages.length > 1)
+		else if (person.askedLang)
 			languageScreen(startQuestions);
 		else
 			leave(function () { goTo(person.index); });
@@ -761,6 +975,7 @@
 
 	function pinScreen() {
 		setLanguage('en');
+		document.getElementById('btn-language').hidden = true;
 		var msg = el('p', {'class': 'error', id: 'pin-error', role: 'alert', hidden: true});
 		var form = el('form', {autocomplete: 'off', novalidate: true, 'class': 'pin',
 			onsubmit: function (e) {
@@ -1148,6 +1363,15 @@
 		this.setAttribute('aria-pressed', on ? 'true' : 'false');
 	});
 	document.getElementById('idle-stay').addEventListener('click', function () { idleReset(); });
+	document.getElementById('stop-no').addEventListener('click', stopClose);
+	document.getElementById('stop-yes').addEventListener('click', function () {
+		document.getElementById('stop').close();
+		cancelPerson();
+	});
+	document.getElementById('stop').addEventListener('cancel', function (e) {
+		e.preventDefault(); /* Escape: the same as "No" */
+		stopClose();
+	});
 
 	function start() {
 		var wantWorker = location.hash === '#worker';

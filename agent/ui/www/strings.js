@@ -1,6 +1,8 @@
 /* fieldsync kiosk: the page's own words in the languages it knows; a
  * questionnaire's own texts come from the questionnaire. A language not
- * listed here gets English for these words. {n} and {d} are filled in. */
+ * listed here gets English for these words. {n} and {d} are filled in.
+ * Month names are here, not from Intl: Chromium's ICU may lack a language
+ * (Debian's has no Welsh months) and would answer in English. */
 (function (root) {
 	'use strict';
 	root.FsStrings = {
@@ -14,6 +16,26 @@
 		rtl: ['ar', 'ur', 'fa', 'ps', 'he', 'yi', 'sd', 'ug', 'dv', 'ckb'],
 		text: {
 			en: {
+				months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+					'September', 'October', 'November', 'December'],
+				date_long: '{d} {month} {y}',
+				month_year: '{month} {y}',
+				day: 'Day',
+				month: 'Month',
+				year: 'Year',
+				date_hint: 'For example, 27 3 2007',
+				err_date_no_day: 'The date must include a day.',
+				err_date_no_month: 'The date must include a month.',
+				err_date_no_year: 'The date must include a year.',
+				err_date_year: 'The year must have 4 digits, for example 2007.',
+				err_date_month: 'The month must be a number from 1 to 12.',
+				err_date_day: 'The day must be a number from 1 to 31.',
+				err_date_days: 'That is not a real date: {m} has {n} days.',
+				stop: 'Stop and clear my answers',
+				stop_title: 'Stop and clear your answers?',
+				stop_text: 'Everything you have answered will be cleared and nothing will be sent.',
+				stop_yes: 'Yes, stop and clear',
+				stop_no: 'No, go back to the question',
 				welcome: 'Welcome',
 				welcome_lead: 'Choose a questionnaire to begin. Your answers are private.',
 				none_offered: 'There is nothing to fill in on this kiosk at the moment.',
@@ -75,6 +97,24 @@
 				pin_wrong_current: 'The current PIN is not right.'
 			},
 			cy: {
+				months: ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst',
+					'Medi', 'Hydref', 'Tachwedd', 'Rhagfyr'],
+				day: 'Diwrnod',
+				month: 'Mis',
+				year: 'Blwyddyn',
+				date_hint: 'Er enghraifft, 27 3 2007',
+				err_date_no_day: 'Rhaid i’r dyddiad gynnwys diwrnod.',
+				err_date_no_month: 'Rhaid i’r dyddiad gynnwys mis.',
+				err_date_no_year: 'Rhaid i’r dyddiad gynnwys blwyddyn.',
+				err_date_year: 'Rhaid i’r flwyddyn fod â 4 digid, er enghraifft 2007.',
+				err_date_month: 'Rhaid i’r mis fod yn rhif o 1 i 12.',
+				err_date_day: 'Rhaid i’r diwrnod fod yn rhif o 1 i 31.',
+				err_date_days: 'Nid yw hwn yn ddyddiad go iawn: mae gan {m} {n} diwrnod.',
+				stop: 'Stopio a chlirio fy atebion',
+				stop_title: 'Stopio a chlirio eich atebion?',
+				stop_text: 'Bydd popeth rydych wedi’i ateb yn cael ei glirio ac ni fydd dim yn cael ei anfon.',
+				stop_yes: 'Ie, stopio a chlirio',
+				stop_no: 'Na, yn ôl i’r cwestiwn',
 				welcome: 'Croeso',
 				welcome_lead: 'Dewiswch holiadur i ddechrau. Mae eich atebion yn breifat.',
 				choose_language: 'Dewiswch eich iaith',
@@ -132,6 +172,24 @@
 				pin_wrong_current: 'Nid yw’r PIN presennol yn gywir.'
 			},
 			ur: {
+				months: ['جنوری', 'فروری', 'مارچ', 'اپریل', 'مئی', 'جون', 'جولائی', 'اگست',
+					'ستمبر', 'اکتوبر', 'نومبر', 'دسمبر'],
+				day: 'دن',
+				month: 'مہینہ',
+				year: 'سال',
+				date_hint: 'مثال کے طور پر، 27 3 2007',
+				err_date_no_day: 'تاریخ میں دن لکھنا ضروری ہے۔',
+				err_date_no_month: 'تاریخ میں مہینہ لکھنا ضروری ہے۔',
+				err_date_no_year: 'تاریخ میں سال لکھنا ضروری ہے۔',
+				err_date_year: 'سال میں 4 ہندسے ہونے چاہئیں، مثلاً 2007۔',
+				err_date_month: 'مہینہ 1 سے 12 تک کا عدد ہونا چاہیے۔',
+				err_date_day: 'دن 1 سے 31 تک کا عدد ہونا چاہیے۔',
+				err_date_days: 'یہ درست تاریخ نہیں ہے: {m} میں {n} دن ہوتے ہیں۔',
+				stop: 'رکیں اور میرے جوابات مٹا دیں',
+				stop_title: 'کیا آپ رک کر اپنے جوابات مٹانا چاہتے ہیں؟',
+				stop_text: 'آپ کے تمام جوابات مٹا دیے جائیں گے اور کچھ بھی نہیں بھیجا جائے گا۔',
+				stop_yes: 'ہاں، رکیں اور مٹا دیں',
+				stop_no: 'نہیں، سوال پر واپس جائیں',
 				welcome: 'خوش آمدید',
 				welcome_lead: 'شروع کرنے کے لیے ایک سوالنامہ چنیں۔ آپ کے جوابات نجی ہیں۔',
 				choose_language: 'اپنی زبان چنیں',
