@@ -1,5 +1,7 @@
 #include "server.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <stdarg.h>
@@ -305,6 +307,30 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 /* ---- lifecycle ---- */
 
+/* Why the daemon did not start, naming the address as given. A bind
+ * failure reads "Failed to bind to port 0: <reason>" from libmicrohttpd
+ * (the port it names is its own parameter, not ours): keep the reason. */
+static void start_failure(fs_err *err, const hub_listen_addr *l, const char *mhd_msg)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&l->addr;
+	const char *reason = mhd_msg[0] ? mhd_msg : "libmicrohttpd failed to start";
+	const char *colon = strrchr(reason, ':');
+	unsigned port = sa->sa_family == AF_INET6
+	                    ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
+	                    : ntohs(((const struct sockaddr_in *)sa)->sin_port);
+
+	if (strncmp(reason, "Failed to bind", 14) == 0 && colon != NULL)
+		reason = colon + 2;
+	if (strcmp(reason, strerror(EADDRINUSE)) == 0)
+		fs_err_set(err, FS_EGENERIC,
+		           "cannot listen on %s%s%s:%u: the port is in use (by another fieldsync-hub "
+		           "or another program): stop it, or choose another port with --listen",
+		           l->ipv6 ? "[" : "", l->host, l->ipv6 ? "]" : "", port);
+	else
+		fs_err_set(err, FS_EGENERIC, "cannot listen on %s%s%s:%u: %s", l->ipv6 ? "[" : "",
+		           l->host, l->ipv6 ? "]" : "", port, reason);
+}
+
 int hub_server_start(hub_server **out, const hub_server_config *cfg, hub_app *app, fs_err *err)
 {
 	struct MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, NULL}};
@@ -352,8 +378,7 @@ int hub_server_start(hub_server **out, const hub_server_config *cfg, hub_app *ap
 	    on_mhd_log, srv, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	atomic_store(&srv->starting, 0);
 	if (srv->daemon == NULL) {
-		fs_err_set(err, FS_EGENERIC, "cannot serve on %s: %s", cfg->listen.host,
-		           srv->start_msg[0] ? srv->start_msg : "libmicrohttpd failed to start");
+		start_failure(err, &cfg->listen, srv->start_msg);
 		fs_http_guard_free(srv->guard);
 		free(srv);
 		return FS_EGENERIC;

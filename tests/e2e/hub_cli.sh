@@ -294,4 +294,14 @@ else
   echo "skip HTTPS: no openssl"
 fi
 
+# ---- a second hub on a port in use: a message naming the address ----
+e2e_hub_start "$HUB" "$DATA" || exit 1
+mkdir -m 700 "$T/second"
+"$HUB" serve --data "$T/second" --listen "${E2E_HUB_URL#http://}" >"$T/second.out" 2>&1
+e2e_expect "a taken port: exit 1" 1 $?
+grep -q "cannot listen on ${E2E_HUB_URL#http://}: the port is in use" "$T/second.out" &&
+  ! grep -q "port 0" "$T/second.out" && e2e_pass "a taken port: says which, not \"port 0\"" ||
+  e2e_fail "a taken port: says which, not \"port 0\"" "$(cat "$T/second.out")"
+e2e_hub_stop
+
 e2e_finish
