@@ -1,0 +1,350 @@
+/* fieldsync: the storage interface.
+ *
+ * The engine (records, changes, merge, sync, digest, the clock rule) keeps
+ * its data through a backend: a table of operations over rows and values,
+ * never change-set JSON. All SQL lives in backend implementations:
+ *   - SQLite (core/src/sqlite_*.c), the embedded default of the kiosk and
+ *     of a small hub: one file, WAL, synchronous=FULL;
+ *   - PostgreSQL (core/src/pg_*.c, library fieldsync_pg, linked only into
+ *     the hub), shared by several hub processes.
+ * A backend is chosen when a store is opened (fs_store_open_with); the
+ * engine reaches it only through these operations.
+ *
+ * Contract common to every operation:
+ *  - returns 0 or a negative fs_error; on error err says what failed
+ *    ("write response: disk I/O error"), never with answer values;
+ *  - FS_ENOTFOUND only where a comment says so;
+ *  - FS_EBUSY when a lock could not be had in time (the caller may retry);
+ *  - FS_EIO when the store cannot promise durability any more (lasting);
+ *  - strings in input rows are borrowed for the call; strings in output
+ *    rows and in rows passed to callbacks are borrowed from the backend,
+ *    valid until the callback returns or the next operation on the same
+ *    backend handle, whichever comes first (copy what you keep);
+ *  - a callback (fs_*_fn) returns 0 to go on, a positive value to stop
+ *    early (the operation then returns 0), or a negative fs_error to abort
+ *    (returned as is);
+ *  - hlc values are 64-bit (48-bit ms + 16-bit counter, below 2^63) and
+ *    seq values positive and below 2^63: backends store them in 64-bit
+ *    integer columns (BIGINT in PostgreSQL).
+ *
+ * Transactions: the engine brackets every write in begin(FS_TXN_WRITE) ..
+ * commit. A write transaction is exclusive among all writers of the store,
+ * whatever process or host they run in (SQLite: BEGIN IMMEDIATE;
+ * PostgreSQL: a row lock on the counter row, docs/scaling.md), so the
+ * change sequence numbers the engine hands out (meta "seq", read inside
+ * the transaction) follow commit order: a reader that saw seq N never
+ * later meets a committed change with seq < N it had not seen.
+ * commit returns 0 only once the transaction is durable. Reads that must
+ * agree with each other (a changes scan, a digest) run in begin(FS_TXN_READ)
+ * .. commit: one consistent snapshot. An operation called outside any
+ * transaction runs in a transaction of its own. */
+#ifndef FIELDSYNC_BACKEND_H
+#define FIELDSYNC_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fieldsync/changes.h"
+#include "fieldsync/changeset.h"
+#include "fieldsync/error.h"
+#include "fieldsync/hlc.h"
+#include "fieldsync/store.h"
+
+typedef struct fs_backend fs_backend; /* one connection; one thread at a time */
+
+typedef enum fs_txn_kind {
+	FS_TXN_READ = 1, /* a consistent snapshot; no writes */
+	FS_TXN_WRITE = 2 /* exclusive among all writers of the store */
+} fs_txn_kind;
+
+/* Rows. A NULL string column is NULL here (tombstones, "no worker"). */
+typedef struct fs_questionnaire_row {
+	const char *id;
+	int64_t version;
+	const char *doc; /* canonical JSON text; NULL for a retired one */
+	int deleted;
+	fs_hlc hlc;
+	const char *site;
+	int64_t seq;
+} fs_questionnaire_row;
+
+typedef struct fs_response_row {
+	const char *id;
+	int deleted; /* a tombstone: every content column below is NULL */
+	const char *questionnaire;
+	int64_t version;
+	const char *started_at, *submitted_at; /* RFC 3339 UTC, "…Z" */
+	const char *language;
+	const char *mode;    /* "self" | "assisted" */
+	const char *worker;  /* NULL: none */
+	const char *answers; /* canonical JSON object text */
+	fs_hlc hlc;
+	const char *site;
+	int64_t seq;
+} fs_response_row;
+
+typedef struct fs_field_row {
+	const char *contact_id;
+	const char *region; /* the contact's (filled in by reads; ignored by writes) */
+	const char *field;
+	const char *value;  /* JSON text */
+	fs_hlc hlc;
+	const char *site;
+	fs_hlc prev_hlc;       /* the write this one replaced at its writer */
+	const char *prev_site; /* NULL: none (then prev_hlc is 0) */
+	int64_t seq;
+} fs_field_row;
+
+typedef struct fs_conflict_row {
+	const char *id;
+	const char *record_table, *record_id, *region, *field;
+	const char *winner_value;
+	fs_hlc winner_hlc;
+	const char *winner_site;
+	const char *loser_value;
+	fs_hlc loser_hlc;
+	const char *loser_site;
+	fs_hlc hlc;       /* when it was detected */
+	const char *site; /* where it was detected */
+	int64_t seq;
+} fs_conflict_row;
+
+typedef struct fs_quarantine_row {
+	fs_hlc received_hlc;
+	const char *from_site, *record_table, *record_id, *reason;
+	const char *change; /* the change as received, JSON text */
+} fs_quarantine_row;
+
+/* One replicated row of any table, as a changes scan returns it. */
+typedef struct fs_row {
+	fs_table table;
+	int64_t seq;
+	union {
+		fs_questionnaire_row q;
+		fs_response_row r;
+		fs_field_row f;
+		fs_conflict_row c;
+	} u;
+} fs_row;
+
+typedef int (*fs_row_fn)(void *ctx, const fs_row *row);
+typedef int (*fs_questionnaire_fn)(void *ctx, const fs_questionnaire_row *row);
+typedef int (*fs_response_row_fn)(void *ctx, const fs_response_row *row);
+/* A contact and one of its fields; field NULL for a contact with none. */
+typedef int (*fs_contact_fn)(void *ctx, const char *contact_id, const char *region,
+			     const fs_field_row *field);
+typedef int (*fs_conflict_fn)(void *ctx, const fs_conflict_row *row);
+typedef int (*fs_claim_fn)(void *ctx, const char *site, fs_hlc hlc);
+/* Hands out the next stamp for a re-stamped row (the engine's clock). */
+typedef void (*fs_stamp_fn)(void *ctx, fs_hlc *hlc, int64_t *seq);
+
+/* Which responses response_each visits, in id order. NULL fields do not
+ * filter. */
+typedef struct fs_response_filter {
+	const char *questionnaire;
+	const char *site;           /* written by this site */
+	const char *region;         /* written by a device of this region (hub) */
+	const char *submitted_after; /* submitted_at > this (RFC 3339 text order) */
+	int include_deleted;         /* tombstones too */
+	int unacknowledged;          /* seq above every peer's push cursor */
+} fs_response_filter;
+
+/* How a store is opened. */
+typedef struct fs_backend_options {
+	int create;        /* make a new store where none is (SQLite: a file) */
+	int hub;           /* also apply the hub's schema (the device registry) */
+	int64_t cache_kib; /* page cache for this handle; 0: the backend's default */
+} fs_backend_options;
+
+typedef struct fs_backend_ops {
+	const char *name; /* "sqlite", "postgresql" */
+
+	/* Open the store at location (SQLite: a file path; PostgreSQL: a
+	 * "postgresql://" or "postgres://" URI or a libpq "key=value" string)
+	 * and migrate it to the current schema, each migration in one
+	 * transaction (schema/NNN_*.sql for SQLite, schema/pg/NNN_*.sql for
+	 * PostgreSQL, numbered alike; the version is kept in the store).
+	 * FS_EINVAL: not a fieldsync store (left untouched); FS_EVERSION:
+	 * written by a newer fieldsync (untouched); FS_EFORBIDDEN: SQLite file
+	 * permissions (store.h); FS_EGENERIC: cannot create, open or connect. */
+	int (*open)(fs_backend **out, const char *location, const fs_backend_options *opts,
+		    fs_err *err);
+	void (*close)(fs_backend *b); /* NULL accepted */
+	/* Schema version of the open store. */
+	int (*schema_version)(fs_backend *b, int *out, fs_err *err);
+	/* Is what is committed still durable (SQLite: the files opened are
+	 * still at their paths, store.h fs_store_check_files)? 0 or FS_EIO. */
+	int (*check_durable)(fs_backend *b, fs_err *err);
+	/* Physical consistency check; FS_EGENERIC with the first problem. */
+	int (*check_integrity)(fs_backend *b, fs_err *err);
+
+	int (*begin)(fs_backend *b, fs_txn_kind kind, fs_err *err);
+	int (*commit)(fs_backend *b, fs_err *err);
+	void (*rollback)(fs_backend *b); /* safe when no transaction is open */
+
+	/* meta: small key/value settings (identity, clock, counters).
+	 * *out gets at most len-1 chars; FS_ENOTFOUND when absent. */
+	int (*meta_get)(fs_backend *b, const char *key, char *out, size_t len, fs_err *err);
+	int (*meta_put)(fs_backend *b, const char *key, const char *value, fs_err *err);
+
+	/* Questionnaires, keyed by (id, version). get: FS_ENOTFOUND.
+	 * insert: adds the row unless the key exists (*inserted 0).
+	 * retire: makes the row a tombstone (doc NULL) unless it already is
+	 * one with a greater (hlc, site); *changed says whether it did.
+	 * each: every row in (id, version) order, tombstones included. */
+	int (*questionnaire_get)(fs_backend *b, const char *id, int64_t version,
+				 fs_questionnaire_row *out, fs_err *err);
+	int (*questionnaire_insert)(fs_backend *b, const fs_questionnaire_row *row, int *inserted,
+				    fs_err *err);
+	int (*questionnaire_retire)(fs_backend *b, const char *id, int64_t version, fs_hlc hlc,
+				    const char *site, int64_t seq, int *changed, fs_err *err);
+	int (*questionnaire_each)(fs_backend *b, fs_questionnaire_fn fn, void *ctx, fs_err *err);
+
+	/* Responses, keyed by id. get: FS_ENOTFOUND. insert: unless the id
+	 * exists (*inserted 0). replace: overwrite the row of row->id (all
+	 * columns). erase: make it a tombstone, erasing its content, unless it
+	 * already is one with a greater (hlc, site); *changed. redate: set
+	 * started_at, submitted_at and seq of one row. each: rows passing
+	 * filter, in id order. */
+	int (*response_get)(fs_backend *b, const char *id, fs_response_row *out, fs_err *err);
+	int (*response_insert)(fs_backend *b, const fs_response_row *row, int *inserted,
+			       fs_err *err);
+	int (*response_replace)(fs_backend *b, const fs_response_row *row, fs_err *err);
+	int (*response_erase)(fs_backend *b, const char *id, fs_hlc hlc, const char *site,
+			      int64_t seq, int *changed, fs_err *err);
+	int (*response_redate)(fs_backend *b, const char *id, const char *started_at,
+			       const char *submitted_at, int64_t seq, fs_err *err);
+	int (*response_each)(fs_backend *b, const fs_response_filter *filter,
+			     fs_response_row_fn fn, void *ctx, fs_err *err);
+	/* Tombstones received before their response (merge.c): one per
+	 * (id, site) keeping the greatest hlc; claims visits them; clear
+	 * drops those of id. */
+	int (*claim_add)(fs_backend *b, const char *id, const char *site, fs_hlc hlc, fs_err *err);
+	int (*claims)(fs_backend *b, const char *id, fs_claim_fn fn, void *ctx, fs_err *err);
+	int (*claims_clear)(fs_backend *b, const char *id, fs_err *err);
+
+	/* Contacts and their fields. contact_region: FS_ENOTFOUND when
+	 * absent. contact_insert: adds (id, region); FS_ECONFLICT when id
+	 * exists. field_get: FS_ENOTFOUND. field_put: upsert that replaces a
+	 * stored value only when (hlc, site) is greater. field_update: the
+	 * same without adding a row. contact_each: contacts (one, by id, or
+	 * all of a region, or all) with each field, in (id, field) order. */
+	int (*contact_region)(fs_backend *b, const char *id, char out[FS_NAME_MAX + 1],
+			      fs_err *err);
+	int (*contact_insert)(fs_backend *b, const char *id, const char *region, fs_err *err);
+	int (*field_get)(fs_backend *b, const char *contact_id, const char *field,
+			 fs_field_row *out, fs_err *err);
+	int (*field_put)(fs_backend *b, const fs_field_row *row, fs_err *err);
+	int (*field_update)(fs_backend *b, const fs_field_row *row, fs_err *err);
+	int (*contact_each)(fs_backend *b, const char *id, const char *region, fs_contact_fn fn,
+			    void *ctx, fs_err *err);
+	/* Contact-field values this store held and replaced, as 64-bit keys
+	 * (the engine computes them, merge.c): add is idempotent. */
+	int (*field_version_add)(fs_backend *b, int64_t key, fs_err *err);
+	int (*field_version_held)(fs_backend *b, int64_t key, int *held, fs_err *err);
+
+	/* Conflicts, keyed by id. replace 0: insert unless the id exists;
+	 * replace 1: also overwrite a stored row whose site differs from
+	 * row->site. *inserted: a row was added or overwritten. each: newest
+	 * first (hlc descending, then id), at most limit (< 0: all). */
+	int (*conflict_insert)(fs_backend *b, const fs_conflict_row *row, int replace,
+			       int *inserted, fs_err *err);
+	int (*conflict_each)(fs_backend *b, long limit, fs_conflict_fn fn, void *ctx, fs_err *err);
+
+	int (*quarantine_insert)(fs_backend *b, const fs_quarantine_row *row, fs_err *err);
+
+	/* Counts for status displays (live questionnaires and responses). */
+	int (*counts)(fs_backend *b, fs_store_counts *out, fs_err *err);
+
+	/* Sync cursors per peer (0 when unknown); the setters only move a
+	 * cursor forward. */
+	int (*peer_get)(fs_backend *b, const char *peer, int64_t *push, int64_t *pull,
+			fs_err *err);
+	int (*peer_set_push)(fs_backend *b, const char *peer, int64_t seq, fs_err *err);
+	int (*peer_set_pull)(fs_backend *b, const char *peer, int64_t seq, fs_err *err);
+
+	/* The replicated rows with seq > cursor that pass filter (tables,
+	 * only_site, exclude_site, region for contacts and conflicts), in
+	 * ascending seq order across all tables, at most limit rows; fn may
+	 * stop early (a byte budget). Called inside a FS_TXN_READ. Memory is
+	 * bounded by the rows in flight, not by limit. */
+	int (*changes_scan)(fs_backend *b, int64_t cursor, const fs_changes_filter *filter,
+			    size_t limit, fs_row_fn fn, void *ctx, fs_err *err);
+
+	/* The clock rule (store.h fs_store_clock_adjust), in the caller's
+	 * write transaction. max_hlc: the greatest hlc of any row that is
+	 * <= limit (0 when none). restamp_own: every row written by site
+	 * with hlc > limit, in hlc order, gets the next stamp from fn (hlc and
+	 * seq); *count rows. */
+	int (*max_hlc)(fs_backend *b, fs_hlc limit, fs_hlc *out, fs_err *err);
+	int (*restamp_own)(fs_backend *b, const char *site, fs_hlc limit, fs_stamp_fn fn,
+			   void *ctx, long *count, fs_err *err);
+} fs_backend_ops;
+
+/* The hub's device registry (hub/registry.c holds its rules: codes,
+ * tokens, hashing, bounds); a backend opened with opts->hub provides
+ * these. Hashes are BLAKE2b-256 (FS_REGISTRY_HASH_LEN bytes). */
+#define FS_REGISTRY_HASH_LEN 32
+
+typedef struct fs_device_row {
+	const char *site, *name, *region;
+	const unsigned char *token_hash; /* FS_REGISTRY_HASH_LEN bytes */
+	uint64_t enrolled_ms;
+	uint64_t last_sync_ms; /* 0: never */
+	const char *last_error; /* NULL: none */
+	int revoked;
+} fs_device_row;
+
+typedef int (*fs_device_fn)(void *ctx, const fs_device_row *row);
+
+typedef struct fs_registry_ops {
+	/* Enrollment codes by hash. code_get: FS_ENOTFOUND; *used_by NULL
+	 * while unused. code_use: marks an unused code used by site; *won 1
+	 * only for the one caller that did (exactly once, across processes). */
+	int (*code_insert)(fs_backend *b, const unsigned char *hash, const char *region,
+			   uint64_t created_ms, uint64_t expires_ms, fs_err *err);
+	int (*code_get)(fs_backend *b, const unsigned char *hash, char region[FS_NAME_MAX + 1],
+			uint64_t *expires_ms, int *used, fs_err *err);
+	int (*code_use)(fs_backend *b, const unsigned char *hash, const char *site, int *won,
+			fs_err *err);
+	/* Failed enrollment attempts, shared by every hub process: add one
+	 * at at_ms; count those at or after since_ms, dropping older ones. */
+	int (*failure_add)(fs_backend *b, uint64_t at_ms, fs_err *err);
+	int (*failure_count)(fs_backend *b, uint64_t since_ms, long *out, fs_err *err);
+	/* Devices by site. device_insert: FS_ECONFLICT when the site exists.
+	 * device_get: FS_ENOTFOUND. device_revoke: FS_ENOTFOUND. device_note:
+	 * error NULL records a sync at now_ms and clears the last error;
+	 * otherwise records error; no-op for an unknown site. each: by site. */
+	int (*device_insert)(fs_backend *b, const fs_device_row *row, fs_err *err);
+	int (*device_get)(fs_backend *b, const char *site, fs_device_row *out, fs_err *err);
+	int (*device_revoke)(fs_backend *b, const char *site, fs_err *err);
+	int (*device_note)(fs_backend *b, const char *site, const char *error, uint64_t now_ms,
+			   fs_err *err);
+	int (*device_each)(fs_backend *b, fs_device_fn fn, void *ctx, fs_err *err);
+} fs_registry_ops;
+
+/* Open a store over a backend: opts NULL or opts->backend NULL is SQLite
+ * with location a file path (fs_store_open is this with defaults). hub 1
+ * also opens the registry (registry ops of the same backend). Errors as
+ * fs_store_open and fs_backend_ops.open. */
+typedef struct fs_store_options {
+	const fs_backend_ops *backend;
+	const fs_registry_ops *registry;
+	int hub;
+	int64_t cache_kib;
+} fs_store_options;
+int fs_store_open_with(fs_store **out, const char *location, const fs_store_options *opts,
+		       fs_err *err);
+
+/* The SQLite backend (always built). */
+extern const fs_backend_ops fs_sqlite_backend;
+extern const fs_registry_ops fs_sqlite_registry;
+
+/* The store's backend and connection, for hub modules over the backend
+ * (the device registry). The registry ops of the store's backend, or NULL
+ * when it was not opened as a hub. */
+const fs_backend_ops *fs_store_ops(const fs_store *s);
+fs_backend *fs_store_backend(const fs_store *s);
+const fs_registry_ops *fs_store_registry(const fs_store *s);
+
+#endif

@@ -1,0 +1,17 @@
+/* fieldsync: the PostgreSQL backend (library fieldsync_pg, libpq), for hubs
+ * that outgrow one SQLite file: several hub processes share one database.
+ * See backend.h for the contract and docs/scaling.md for how the change
+ * sequence stays in commit order across processes. */
+#ifndef FIELDSYNC_PG_H
+#define FIELDSYNC_PG_H
+
+#include "fieldsync/backend.h"
+
+extern const fs_backend_ops fs_pg_backend;
+extern const fs_registry_ops fs_pg_registry;
+
+/* Does location name a PostgreSQL database ("postgresql://…",
+ * "postgres://…")? 1 or 0. */
+int fs_pg_location(const char *location);
+
+#endif
