@@ -1,13 +1,16 @@
 /* Unit tests of the hub's helpers: CSV quoting and the formula guard, durations, numbers,
- * listen addresses, the rate limiter. */
+ * listen addresses, the rate limiter, core error codes to HTTP statuses. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fieldsync/error.h"
 
 #include "cli.h"
 #include "csv.h"
 #include "listen.h"
 #include "ratelimit.h"
+#include "status.h"
 
 static int failures;
 
@@ -311,6 +314,70 @@ static void ratelimit_source_is_an_ipv4_address_or_an_ipv6_64(void)
 	CHECK(strcmp(k, "unknown") == 0);
 }
 
+/* Each core code answers as docs/protocol.md's "Errors" table says, at the
+ * step it comes from; what the table does not list is the hub's own 500. */
+static void status_maps_each_code_as_documented(void)
+{
+	static const struct {
+		hub_step step;
+		int code, status;
+		const char *error;
+	} want[] = {
+	    {HUB_STEP_ENROLL, FS_EINVAL, 400, "bad_request"},
+	    {HUB_STEP_ENROLL, FS_ENOTFOUND, 401, "unauthorized"},
+	    {HUB_STEP_ENROLL, FS_EFORBIDDEN, 403, "forbidden"},
+	    {HUB_STEP_ENROLL, FS_ELIMIT, 429, "too_many_requests"},
+	    {HUB_STEP_AUTH, FS_ENOTFOUND, 401, "unauthorized"},
+	    {HUB_STEP_AUTH, FS_EFORBIDDEN, 403, "revoked"},
+	    {HUB_STEP_CHANGESET, FS_EBADGZIP, 400, "bad_gzip"},
+	    {HUB_STEP_CHANGESET, FS_EBADJSON, 400, "bad_json"},
+	    {HUB_STEP_CHANGESET, FS_EINVAL, 422, "invalid_changeset"},
+	    {HUB_STEP_CHANGESET, FS_EVERSION, 422, "invalid_changeset"},
+	    {HUB_STEP_CHANGESET, FS_ETOOBIG, 413, "too_large"},
+	    {HUB_STEP_CHANGESET, FS_ENOMEM, 500, "internal"},
+	    {HUB_STEP_MERGE, FS_EFORBIDDEN, 403, "forbidden"},
+	    {HUB_STEP_MERGE, FS_ECLOCK, 409, "clock_ahead"},
+	    {HUB_STEP_MERGE, FS_EINVAL, 500, "internal"},
+	    {HUB_STEP_MERGE, FS_EGENERIC, 500, "internal"},
+	    {HUB_STEP_STORE, FS_EBUSY, 503, "busy"},
+	    {HUB_STEP_MERGE, FS_EBUSY, 503, "busy"},
+	    {HUB_STEP_ENROLL, FS_EBUSY, 503, "busy"},
+	    {HUB_STEP_STORE, FS_EIO, 503, "unavailable"},
+	    {HUB_STEP_MERGE, FS_EIO, 503, "unavailable"},
+	    {HUB_STEP_STORE, FS_ENOTFOUND, 500, "internal"},
+	    {HUB_STEP_STORE, FS_EFORBIDDEN, 500, "internal"},
+	    {HUB_STEP_AUTH, FS_EINVAL, 500, "internal"},
+	    {HUB_STEP_STORE, -999, 500, "internal"},
+	};
+	const hub_status *st;
+	size_t i;
+	int code, step;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		st = hub_status_of(want[i].step, want[i].code);
+		if (st->status != want[i].status || strcmp(st->error, want[i].error) != 0)
+			fprintf(stderr, "step %d %s: got %d %s, want %d %s\n", (int)want[i].step,
+			        fs_error_name(want[i].code), st->status, st->error, want[i].status,
+			        want[i].error);
+		CHECK(st->status == want[i].status && strcmp(st->error, want[i].error) == 0);
+	}
+	/* Retry-After, the hub's time and the challenge where documented. */
+	CHECK(hub_status_of(HUB_STEP_ENROLL, FS_ELIMIT)->retry_after == 60);
+	CHECK(hub_status_of(HUB_STEP_STORE, FS_EBUSY)->retry_after == 1);
+	CHECK(hub_status_of(HUB_STEP_STORE, FS_EIO)->retry_after == 60);
+	CHECK(hub_status_of(HUB_STEP_MERGE, FS_ECLOCK)->with_time);
+	CHECK(hub_status_of(HUB_STEP_AUTH, FS_ENOTFOUND)->challenge);
+	CHECK(!hub_status_of(HUB_STEP_ENROLL, FS_ENOTFOUND)->challenge);
+	/* The hub's own failures keep core's message out of the reply. */
+	for (step = HUB_STEP_STORE; step <= HUB_STEP_MERGE; step++)
+		for (code = FS_EBADJSON; code < 0; code++) {
+			st = hub_status_of((hub_step)step, code);
+			CHECK(st->status >= 400 && st->status < 600 && st->error != NULL);
+			if (st->status >= 500)
+				CHECK(st->message != NULL);
+		}
+}
+
 int main(void)
 {
 	csv_quotes_every_text_cell();
@@ -324,6 +391,7 @@ int main(void)
 	ratelimit_full_table_forgets_the_oldest_key();
 	ratelimit_long_keys_are_truncated();
 	ratelimit_source_is_an_ipv4_address_or_an_ipv6_64();
+	status_maps_each_code_as_documented();
 	if (failures != 0) {
 		fprintf(stderr, "hub_unit_test: %d check(s) failed\n", failures);
 		return 1;

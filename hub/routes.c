@@ -15,6 +15,7 @@
 #include "fieldsync/gzip.h"
 #include "fieldsync/sync.h"
 #include "ratelimit.h"
+#include "status.h"
 
 #ifndef FIELDSYNC_VERSION
 #define FIELDSYNC_VERSION "0"
@@ -23,9 +24,6 @@
 /* Cap on a packed reply: a batch is about reply_bytes of JSON, but one
  * change may be as large as a value may be (a questionnaire document). */
 #define REPLY_GZIP_MAX (64u << 20)
-/* How long all enrollment waits once the hub-wide bound is reached: the
- * store counts failures over the last minute. */
-#define ENROLL_RETRY_S 60
 /* Devices tracked by the sync rate limit (they are authenticated, so only
  * enrolled devices can take a slot). */
 #define SYNC_RATE_KEYS (1u << 20)
@@ -150,28 +148,26 @@ static int declared_too_large(const hub_request *req, size_t cap, hub_reply *r)
 	return 1;
 }
 
-/* Retry-After when the store's files are gone: an operator must look. */
-#define UNAVAILABLE_RETRY_S 60
-
-static void internal_error(hub_reply *r, int rc, const fs_err *e)
+/* Answer a core call's failure at step as the status table says. s (may
+ * be NULL) gives the hub's time where the answer carries it. */
+static void answer_error(hub_reply *r, hub_step step, int rc, const fs_err *e, fs_store *s)
 {
-	if (rc == FS_EBUSY) {
-		hub_reply_error(r, 503, "busy", "the hub's store is busy; retry shortly");
-		r->retry_after = 1;
-		return;
+	const hub_status *st = hub_status_of(step, rc);
+	const char *msg = st->message ? st->message : e->msg;
+
+	if (st->log != NULL)
+		fprintf(stderr, "fieldsync-hub: %s: %s\n", st->log, e->msg[0] ? e->msg : "unknown");
+	if (st->with_time && s != NULL) {
+		hub_reply_json(r, st->status,
+		               json_pack("{s:s, s:s, s:I}", "error", st->error, "message", msg,
+		                         "time", (json_int_t)fs_store_now_ms(s)));
+		if (r->status == st->status)
+			r->error = st->error;
+	} else {
+		hub_reply_error(r, st->status, st->error, "%s", msg);
 	}
-	if (rc == FS_EIO) {
-		/* Nothing is acknowledged: the kiosk keeps its changes and resends. */
-		fprintf(stderr, "fieldsync-hub: store not durable: %s\n", e->msg);
-		hub_reply_error(r, 503, "unavailable",
-		                "the hub cannot store changes durably now; nothing was "
-		                "acknowledged; retry later");
-		r->retry_after = UNAVAILABLE_RETRY_S;
-		return;
-	}
-	/* Core messages name no personal data; keep the detail in the log. */
-	fprintf(stderr, "fieldsync-hub: internal error: %s\n", e->msg[0] ? e->msg : "unknown");
-	hub_reply_error(r, 500, "internal", "the hub failed; nothing was applied");
+	r->retry_after = st->retry_after;
+	r->bearer_challenge = st->challenge;
 }
 
 /* Record a refused request's error code as the device's last error. */
@@ -201,7 +197,7 @@ static void health_finish(hub_app *app, hub_reply *r)
 		rc = fs_store_check_files(s, &e);
 	if (rc != 0) {
 		hub_pool_put(app->pool, s);
-		internal_error(r, rc, &e);
+		answer_error(r, HUB_STEP_STORE, rc, &e, NULL);
 		return;
 	}
 	now = fs_store_now_ms(s);
@@ -334,39 +330,26 @@ static void enroll_finish(hub_app *app, hub_request *req, hub_reply *r)
 		goto cleanup;
 	rc = hub_pool_get(app->pool, &s, &e);
 	if (rc != 0) {
-		internal_error(r, rc, &e);
+		answer_error(r, HUB_STEP_STORE, rc, &e, NULL);
 		goto cleanup;
 	}
 	hub_pool_write_lock(app->pool);
 	rc = fs_enroll_redeem(s, &dev, token, code, name, &e);
 	hub_pool_write_unlock(app->pool);
-	switch (rc) {
-	case 0:
+	if (rc == 0) {
 		snprintf(req->device.site, sizeof(req->device.site), "%s", dev.site);
 		hub_reply_json(r, 200,
 		               json_pack("{s:s, s:s, s:s, s:I}", "site", dev.site, "region",
 		                         dev.region, "token", token, "time",
 		                         (json_int_t)fs_store_now_ms(s)));
 		r->no_store = 1;
-		break;
-	case FS_ENOTFOUND:
-		hub_reply_error(r, 401, "unauthorized", "%s", e.msg);
-		break;
-	case FS_EFORBIDDEN:
-		hub_reply_error(r, 403, "forbidden", "%s", e.msg);
-		break;
-	case FS_EINVAL:
-		hub_reply_error(r, 400, "bad_request", "%s", e.msg);
-		break;
-	case FS_ELIMIT:
-		hub_reply_error(r, 429, "too_many_requests", "%s", e.msg);
-		r->retry_after = ENROLL_RETRY_S;
-		atomic_store(&app->enroll_blocked_until, monotonic_ms() + ENROLL_RETRY_S * 1000u);
-		break;
-	default:
-		internal_error(r, rc, &e);
-		break;
+	} else {
+		answer_error(r, HUB_STEP_ENROLL, rc, &e, s);
 	}
+	/* The hub-wide bound is reached: refuse attempts unread until then. */
+	if (rc == FS_ELIMIT && r->status == 429)
+		atomic_store(&app->enroll_blocked_until,
+		             monotonic_ms() + (uint64_t)r->retry_after * 1000u);
 	hub_pool_put(app->pool, s);
 cleanup:
 	/* Only failures count against the source: not a success, not an
@@ -423,21 +406,12 @@ static int authenticate(hub_app *app, hub_request *req, hub_reply *r)
 		hub_pool_put(app->pool, s);
 	}
 	sodium_memzero(buf, sizeof(buf));
-	switch (rc) {
-	case 0:
-		req->device = dev;
-		return 0;
-	case FS_ENOTFOUND:
-		hub_reply_error(r, 401, "unauthorized", "credentials not recognised");
-		r->bearer_challenge = 1;
-		return -1;
-	case FS_EFORBIDDEN:
-		hub_reply_error(r, 403, "revoked", "this device has been revoked; enroll it again");
-		return -1;
-	default:
-		internal_error(r, rc, &e);
+	if (rc != 0) {
+		answer_error(r, HUB_STEP_AUTH, rc, &e, NULL);
 		return -1;
 	}
+	req->device = dev;
+	return 0;
 }
 
 /* The query: only "cursor", once, a decimal integer >= 0. */
@@ -517,7 +491,6 @@ static void sync_begin(hub_app *app, hub_request *req, hub_reply *r)
  * before any JSON tree is built (docs/changeset.md "Limits"). */
 static int sync_decode(hub_app *app, hub_request *req, fs_changeset *cs, hub_reply *r)
 {
-	fs_codec_stage stage = FS_STAGE_GZIP;
 	fs_err e = {0, ""};
 	int rc;
 
@@ -527,21 +500,11 @@ static int sync_decode(hub_app *app, hub_request *req, fs_changeset *cs, hub_rep
 		                app->limits.max_body);
 		return -1;
 	}
-	rc = fs_changeset_unpack_staged(cs, req->body.data, req->body.len, &app->limits.codec,
-	                                &stage, &e);
+	rc = fs_changeset_unpack(cs, req->body.data, req->body.len, &app->limits.codec, &e);
 	fs_buf_free(&req->body);
 	if (rc == 0)
 		return 0;
-	if (rc == FS_ETOOBIG)
-		hub_reply_error(r, 413, "too_large", "%s", e.msg);
-	else if (rc == FS_EINVAL && stage == FS_STAGE_GZIP)
-		hub_reply_error(r, 400, "bad_gzip", "%s", e.msg);
-	else if (rc == FS_EINVAL && stage == FS_STAGE_JSON)
-		hub_reply_error(r, 400, "bad_json", "%s", e.msg);
-	else if (rc == FS_EINVAL || rc == FS_EVERSION)
-		hub_reply_error(r, 422, "invalid_changeset", "%s", e.msg);
-	else
-		internal_error(r, rc, &e);
+	answer_error(r, HUB_STEP_CHANGESET, rc, &e, NULL);
 	return -1;
 }
 
@@ -557,23 +520,9 @@ static int sync_merge(hub_app *app, fs_store *s, const hub_request *req, const f
 	hub_pool_write_lock(app->pool);
 	rc = fs_sync_hub_receive(s, cs, req->device.site, req->device.region, &res, &e);
 	hub_pool_write_unlock(app->pool);
-	switch (rc) {
-	case 0:
+	if (rc == 0)
 		return 0;
-	case FS_EFORBIDDEN:
-		hub_reply_error(r, 403, "forbidden", "%s", e.msg);
-		break;
-	case FS_ECLOCK:
-		hub_reply_json(r, 409,
-		               json_pack("{s:s, s:s, s:I}", "error", "clock_ahead", "message",
-		                         e.msg, "time", (json_int_t)fs_store_now_ms(s)));
-		if (r->status == 409)
-			r->error = "clock_ahead";
-		break;
-	default:
-		internal_error(r, rc, &e);
-		break;
-	}
+	answer_error(r, HUB_STEP_MERGE, rc, &e, s);
 	return -1;
 }
 
@@ -597,7 +546,7 @@ static void sync_finish(hub_app *app, hub_request *req, hub_reply *r)
 	}
 	rc = hub_pool_get(app->pool, &s, &e);
 	if (rc != 0) {
-		internal_error(r, rc, &e);
+		answer_error(r, HUB_STEP_STORE, rc, &e, NULL);
 		goto cleanup;
 	}
 	if (sync_merge(app, s, req, &in, r) != 0)
@@ -609,7 +558,7 @@ static void sync_finish(hub_app *app, hub_request *req, hub_reply *r)
 	if (rc == 0)
 		rc = fs_changeset_pack(&packed, &out, &e);
 	if (rc != 0) {
-		internal_error(r, rc, &e);
+		answer_error(r, HUB_STEP_MERGE, rc, &e, s);
 		goto cleanup;
 	}
 	r->status = 200;

@@ -353,7 +353,7 @@ static void changeset_unpack_refuses_plain_json(void)
 	fs_changeset back;
 	fs_err err = {0};
 
-	CHECK(fs_changeset_unpack(&back, text, sizeof(text) - 1, NULL, &err) == FS_EINVAL);
+	CHECK(fs_changeset_unpack(&back, text, sizeof(text) - 1, NULL, &err) == FS_EBADGZIP);
 	CHECK_STR(err.msg, "gzip: body is not gzip data (bad magic bytes)");
 	CHECK(back.count == 0);
 }
@@ -367,7 +367,7 @@ static void changeset_unpack_refuses_truncated(void)
 	every_kind(&cs);
 	fs_buf_init(&gz, 1 << 20);
 	CHECK(fs_changeset_pack(&gz, &cs, &err) == 0);
-	CHECK(fs_changeset_unpack(&back, gz.data, gz.len - 5, NULL, &err) == FS_EINVAL);
+	CHECK(fs_changeset_unpack(&back, gz.data, gz.len - 5, NULL, &err) == FS_EBADGZIP);
 	CHECK(strncmp(err.msg, "gzip: data is truncated", 23) == 0);
 	CHECK(back.count == 0);
 	fs_changeset_free(&cs);
@@ -544,13 +544,13 @@ static int hostile_body(fs_buf *gz, const char *head, const char *elem, const ch
 
 /* unpack as the hub does; *peak gets what Jansson allocated at most. */
 static int unpack_counted(fs_changeset *cs, const fs_buf *gz, const fs_codec_limits *limits,
-                          size_t *peak, fs_codec_stage *stage, fs_err *err)
+                          size_t *peak, fs_err *err)
 {
 	int rc;
 
 	jansson_live = jansson_peak = 0;
 	json_set_alloc_funcs(counting_malloc, counting_free);
-	rc = fs_changeset_unpack_staged(cs, gz->data, gz->len, limits, stage, err);
+	rc = fs_changeset_unpack(cs, gz->data, gz->len, limits, err);
 	json_set_alloc_funcs(malloc, free);
 	*peak = jansson_peak;
 	return rc;
@@ -565,7 +565,6 @@ static void changeset_unpack_refuses_amplification_before_parsing(void)
 	static const char *const elems[] = {"{}", "[]", "0"};
 	fs_codec_limits limits;
 	fs_changeset cs;
-	fs_codec_stage stage;
 	fs_buf gz;
 	fs_err err = {0};
 	size_t i, peak;
@@ -577,7 +576,7 @@ static void changeset_unpack_refuses_amplification_before_parsing(void)
 		CHECK(hostile_body(&gz, SET_HEAD, elems[i], "]}", ((size_t)32 << 20) - 64) == 0);
 		CHECK(gz.len < 64 * 1024);
 		fs_err_clear(&err);
-		rc = unpack_counted(&cs, &gz, &limits, &peak, &stage, &err);
+		rc = unpack_counted(&cs, &gz, &limits, &peak, &err);
 		CHECK_MSG(rc == FS_ETOOBIG, "%s: %s", elems[i], err.msg);
 		CHECK_STR(err.msg, "changes: more than the cap of 20000 changes");
 		CHECK_MSG(peak == 0, "%s: Jansson allocated %zu bytes", elems[i], peak);
@@ -592,7 +591,6 @@ static void changeset_unpack_refuses_past_the_decode_budget(void)
 {
 	fs_codec_limits limits;
 	fs_changeset cs;
-	fs_codec_stage stage;
 	fs_buf gz, text;
 	fs_err err = {0};
 	size_t peak;
@@ -601,7 +599,7 @@ static void changeset_unpack_refuses_past_the_decode_budget(void)
 	fs_codec_limits_default(&limits);
 	CHECK(hostile_body(&gz, SET_HEAD "{\"table\":\"responses\",\"v\":[", "0", "]}]}",
 	                   (size_t)4 << 20) == 0);
-	rc = unpack_counted(&cs, &gz, &limits, &peak, &stage, &err);
+	rc = unpack_counted(&cs, &gz, &limits, &peak, &err);
 	CHECK_MSG(rc == FS_ETOOBIG, "%s", err.msg);
 	CHECK_STR(err.msg, "changeset: decoding would need more than the cap of 48 MiB "
 	                   "(too many JSON values for its size)");
@@ -619,8 +617,8 @@ static void changeset_unpack_refuses_past_the_decode_budget(void)
 	 * later, for what it is. */
 	limits.max_decode_bytes = (size_t)1 << 30;
 	fs_err_clear(&err);
-	rc = unpack_counted(&cs, &gz, &limits, &peak, &stage, &err);
-	CHECK_MSG(rc == FS_EINVAL && stage == FS_STAGE_FORMAT, "%s", err.msg);
+	rc = unpack_counted(&cs, &gz, &limits, &peak, &err);
+	CHECK_MSG(rc == FS_EINVAL, "%s", err.msg);
 	CHECK(peak > ((size_t)48 << 20) / 2);
 	fs_buf_free(&text);
 	fs_buf_free(&gz);
@@ -654,27 +652,27 @@ static void changeset_unpack_accepts_the_largest_legit_sets(void)
 	fs_buf_free(&gz);
 }
 
-/* The stage tells a gzip fault from a JSON syntax fault from a format
+/* The code tells a gzip fault from a JSON syntax fault from a format
  * fault (the hub's 400 bad_gzip, 400 bad_json and 422). */
-static void changeset_unpack_staged_names_the_layer(void)
+static void changeset_unpack_code_names_the_layer(void)
 {
 	static const struct {
 		const char *text;
 		int gzip_ok; /* 0: send the text raw (not gzip) */
 		int code;
-		fs_codec_stage stage;
 	} cases[] = {
-	    {"{\"format\":1}", 0, FS_EINVAL, FS_STAGE_GZIP},
-	    {"{\"format\":", 1, FS_EINVAL, FS_STAGE_JSON},
-	    {"", 1, FS_EINVAL, FS_STAGE_JSON},
-	    {"{\"a\":1,\"a\":2}", 1, FS_EINVAL, FS_STAGE_JSON},
-	    {"{\"format\":\"fieldsync-changeset/1\"}", 1, FS_EINVAL, FS_STAGE_FORMAT},
-	    {"{\"format\":\"fieldsync-changeset/9\"}", 1, FS_EVERSION, FS_STAGE_FORMAT},
-	    {SET_HEAD "0,0,0]}", 1, FS_ETOOBIG, FS_STAGE_FORMAT},
+	    {"{\"format\":1}", 0, FS_EBADGZIP},
+	    {"", 0, FS_EBADGZIP},
+	    {"{\"format\":", 1, FS_EBADJSON},
+	    {"", 1, FS_EBADJSON},
+	    {"{\"a\":1,\"a\":2}", 1, FS_EBADJSON},
+	    {"{\"format\":\"fieldsync-changeset/1\"}", 1, FS_EINVAL},
+	    {"[]", 1, FS_EINVAL},
+	    {"{\"format\":\"fieldsync-changeset/9\"}", 1, FS_EVERSION},
+	    {SET_HEAD "0,0,0]}", 1, FS_ETOOBIG},
 	};
 	fs_codec_limits limits;
 	fs_changeset cs;
-	fs_codec_stage stage;
 	fs_buf gz;
 	fs_err err;
 	size_t i;
@@ -690,18 +688,17 @@ static void changeset_unpack_staged_names_the_layer(void)
 			      0);
 		else
 			CHECK(fs_buf_puts(&gz, cases[i].text) == 0);
-		stage = 0;
-		rc = fs_changeset_unpack_staged(&cs, gz.data, gz.len, &limits, &stage, &err);
-		CHECK_MSG(rc == cases[i].code && stage == cases[i].stage,
-		          "case %zu: %s stage %d: %s", i, fs_error_name(rc), (int)stage, err.msg);
+		rc = fs_changeset_unpack(&cs, gz.data, gz.len, &limits, &err);
+		CHECK_MSG(rc == cases[i].code && err.code == rc, "case %zu: %s: %s", i,
+		          fs_error_name(rc), err.msg);
 		fs_buf_free(&gz);
 	}
 	/* The inflation cap is a cap, not a gzip fault. */
 	limits.max_inflated = 8;
 	fs_buf_init(&gz, SIZE_MAX / 2);
 	CHECK(fs_gzip_compress(&gz, SET_HEAD "]}", strlen(SET_HEAD "]}"), 6, &err) == 0);
-	rc = fs_changeset_unpack_staged(&cs, gz.data, gz.len, &limits, &stage, &err);
-	CHECK(rc == FS_ETOOBIG && stage == FS_STAGE_FORMAT);
+	rc = fs_changeset_unpack(&cs, gz.data, gz.len, &limits, &err);
+	CHECK(rc == FS_ETOOBIG);
 	fs_buf_free(&gz);
 }
 
@@ -716,7 +713,8 @@ typedef struct expectation {
 
 static int code_by_name(const char *name)
 {
-	static const int codes[] = {FS_EINVAL, FS_ETOOBIG, FS_EVERSION, FS_ENOMEM, FS_EGENERIC};
+	static const int codes[] = {FS_EINVAL,  FS_ETOOBIG,  FS_EVERSION, FS_ENOMEM,
+	                            FS_EGENERIC, FS_EBADGZIP, FS_EBADJSON};
 	size_t i;
 
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
@@ -886,7 +884,7 @@ int main(void)
 	RUN(changeset_unpack_refuses_amplification_before_parsing);
 	RUN(changeset_unpack_refuses_past_the_decode_budget);
 	RUN(changeset_unpack_accepts_the_largest_legit_sets);
-	RUN(changeset_unpack_staged_names_the_layer);
+	RUN(changeset_unpack_code_names_the_layer);
 	RUN(changeset_decode_case_files);
 	return TEST_DONE();
 }

@@ -217,7 +217,7 @@ static void gzip_inflate_refuses_truncated(void)
 		fs_err err = {0};
 
 		fs_buf_init(&back, 1 << 20);
-		CHECK_MSG(fs_gzip_inflate(&back, gz.data, cuts[i], &err) == FS_EINVAL, "cut %zu",
+		CHECK_MSG(fs_gzip_inflate(&back, gz.data, cuts[i], &err) == FS_EBADGZIP, "cut %zu",
 		          cuts[i]);
 		CHECK_MSG(strncmp(err.msg, "gzip: data is truncated after ", 30) == 0, "%s",
 		          err.msg);
@@ -237,14 +237,14 @@ static void gzip_inflate_refuses_trailing_bytes(void)
 	one = gz.len;
 	CHECK(fs_buf_append(&gz, "x", 1) == 0);
 	fs_buf_init(&back, 1000);
-	CHECK(fs_gzip_inflate(&back, gz.data, gz.len, &err) == FS_EINVAL);
+	CHECK(fs_gzip_inflate(&back, gz.data, gz.len, &err) == FS_EBADGZIP);
 	CHECK_STR(err.msg, "gzip: 1 unexpected bytes after the gzip data");
 	/* A second member is trailing data too: one set is one member. */
 	gz.len = one;
 	CHECK(fs_gzip_compress(&gz, "world", 5, 6, NULL) == 0);
 	fs_buf_reset(&back);
 	fs_err_clear(&err);
-	CHECK(fs_gzip_inflate(&back, gz.data, gz.len, &err) == FS_EINVAL);
+	CHECK(fs_gzip_inflate(&back, gz.data, gz.len, &err) == FS_EBADGZIP);
 	CHECK(strstr(err.msg, "unexpected bytes after the gzip data") != NULL);
 	fs_buf_free(&gz);
 	fs_buf_free(&back);
@@ -258,13 +258,13 @@ static void gzip_inflate_refuses_bad_magic(void)
 	CHECK(gzip_of(&gz, "hello", 5) == 0);
 	gz.data[1] = 0x8c;
 	fs_buf_init(&back, 1000);
-	CHECK(fs_gzip_inflate(&back, gz.data, gz.len, &err) == FS_EINVAL);
+	CHECK(fs_gzip_inflate(&back, gz.data, gz.len, &err) == FS_EBADGZIP);
 	CHECK_STR(err.msg, "gzip: body is not gzip data (bad magic bytes)");
 	fs_err_clear(&err);
-	CHECK(fs_gzip_inflate(&back, "{\"format\":1}", 12, &err) == FS_EINVAL);
+	CHECK(fs_gzip_inflate(&back, "{\"format\":1}", 12, &err) == FS_EBADGZIP);
 	CHECK_STR(err.msg, "gzip: body is not gzip data (bad magic bytes)");
 	fs_err_clear(&err);
-	CHECK(fs_gzip_inflate(&back, "\x1f", 1, &err) == FS_EINVAL);
+	CHECK(fs_gzip_inflate(&back, "\x1f", 1, &err) == FS_EBADGZIP);
 	CHECK_STR(err.msg, "gzip: body is not gzip data (bad magic bytes)");
 	fs_buf_free(&gz);
 	fs_buf_free(&back);
@@ -278,13 +278,13 @@ static void gzip_inflate_refuses_bad_crc_and_length(void)
 	CHECK(gzip_of(&gz, "hello, world", 12) == 0);
 	fs_buf_init(&back, 1000);
 	gz.data[gz.len - 8] ^= 0x01; /* CRC-32 */
-	CHECK(fs_gzip_inflate(&back, gz.data, gz.len, &err) == FS_EINVAL);
+	CHECK(fs_gzip_inflate(&back, gz.data, gz.len, &err) == FS_EBADGZIP);
 	CHECK_MSG(strstr(err.msg, "incorrect data check") != NULL, "%s", err.msg);
 	gz.data[gz.len - 8] ^= 0x01;
 	gz.data[gz.len - 4] ^= 0x01; /* ISIZE */
 	fs_buf_reset(&back);
 	fs_err_clear(&err);
-	CHECK(fs_gzip_inflate(&back, gz.data, gz.len, &err) == FS_EINVAL);
+	CHECK(fs_gzip_inflate(&back, gz.data, gz.len, &err) == FS_EBADGZIP);
 	CHECK_MSG(strstr(err.msg, "incorrect length check") != NULL, "%s", err.msg);
 	gz.data[gz.len - 4] ^= 0x01;
 	fs_buf_reset(&back);
@@ -307,7 +307,7 @@ static void gzip_inflate_refuses_corrupt_stream(void)
 	memset(gz.data + 10, 0xff, 16); /* an invalid block header */
 	fs_buf_init(&back, 1 << 20);
 	rc = fs_gzip_inflate(&back, gz.data, gz.len, &err);
-	CHECK(rc == FS_EINVAL);
+	CHECK(rc == FS_EBADGZIP);
 	CHECK_MSG(strncmp(err.msg, "gzip: corrupt data at byte ", 27) == 0, "%s", err.msg);
 	fs_buf_free(&gz);
 	fs_buf_free(&back);
@@ -320,7 +320,7 @@ static void gzip_inflate_refuses_empty(void)
 	fs_err err = {0};
 
 	fs_buf_init(&back, 1000);
-	CHECK(fs_gzip_inflate(&back, "", 0, &err) == FS_EINVAL);
+	CHECK(fs_gzip_inflate(&back, "", 0, &err) == FS_EBADGZIP);
 	CHECK_STR(err.msg, "gzip: body is empty");
 	fs_buf_free(&back);
 }
@@ -378,7 +378,7 @@ static void gzip_inflate_each_streams_and_stops(void)
 	fs_buf_init(&c.all, SIZE_MAX / 2);
 	c.stop_after = SIZE_MAX;
 	fs_err_clear(&err);
-	CHECK(fs_gzip_inflate_each(gz.data, gz.len - 4, collect, &c, &err) == FS_EINVAL);
+	CHECK(fs_gzip_inflate_each(gz.data, gz.len - 4, collect, &c, &err) == FS_EBADGZIP);
 	CHECK(strncmp(err.msg, "gzip: data is truncated", 23) == 0);
 	fs_buf_free(&c.all);
 	fs_buf_free(&gz);

@@ -75,7 +75,7 @@ void fs_conflict_id(char out[FS_ID_MAX + 1], const char *record, const char *fie
 	snprintf(out, FS_ID_MAX + 1, "%s/%s/%s/%s", record, field, hlc, loser_site);
 }
 
-static const char *table_name(fs_table t)
+const char *fs_table_name(fs_table t)
 {
 	switch (t) {
 	case FS_TABLE_QUESTIONNAIRES:
@@ -172,7 +172,7 @@ static void put_key_value(encoder *e, const char *key, const json_t *v)
 
 static int encode_change(encoder *e, const fs_change *c, size_t i, fs_err *err)
 {
-	const char *table = table_name(c->table);
+	const char *table = fs_table_name(c->table);
 	char num[32];
 
 	if (table == NULL)
@@ -893,27 +893,22 @@ static int parse_error(const json_error_t *je, fs_err *err)
 			*near = '\0';
 		break;
 	}
-	return fs_err_set(err, FS_EINVAL, "line %d column %d: %s", je->line, je->column, what);
+	return fs_err_set(err, FS_EBADJSON, "line %d column %d: %s", je->line, je->column, what);
 }
 
 /* Parse text that passed the pre-scan and check it into out. */
 static int decode_scanned(fs_changeset *out, const char *json, size_t len,
-                          const fs_codec_limits *limits, fs_codec_stage *stage, fs_err *err)
+                          const fs_codec_limits *limits, fs_err *err)
 {
 	json_error_t je;
 	json_t *root = NULL;
 	int rc;
 
-	if (len == 0) {
-		*stage = FS_STAGE_JSON;
-		return fs_err_set(err, FS_EINVAL, "changeset: empty");
-	}
+	if (len == 0)
+		return fs_err_set(err, FS_EBADJSON, "changeset: empty");
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL) {
-		*stage = FS_STAGE_JSON;
+	if (root == NULL)
 		return parse_error(&je, err);
-	}
-	*stage = FS_STAGE_FORMAT;
 	rc = decode_root(out, root, limits, err);
 	json_decref(root);
 	return rc;
@@ -928,7 +923,6 @@ int fs_changeset_decode(fs_changeset *out, const char *json, size_t len,
                         const fs_codec_limits *limits, fs_err *err)
 {
 	fs_codec_limits defaults;
-	fs_codec_stage stage = FS_STAGE_FORMAT;
 	fs_json_scan scan;
 	int rc;
 
@@ -944,7 +938,7 @@ int fs_changeset_decode(fs_changeset *out, const char *json, size_t len,
 	scan_init(&scan, limits);
 	rc = fs_json_scan_feed(&scan, json, len, err);
 	if (rc == 0)
-		rc = decode_scanned(out, json, len, limits, &stage, err);
+		rc = decode_scanned(out, json, len, limits, err);
 	if (rc != 0)
 		fs_changeset_free(out);
 	return rc;
@@ -954,7 +948,6 @@ int fs_changeset_decode(fs_changeset *out, const char *json, size_t len,
 typedef struct unpack_sink {
 	fs_buf text;
 	fs_json_scan scan;
-	int failed; /* the sink (a cap), not the gzip data, stopped inflation */
 } unpack_sink;
 
 static int unpack_take(void *ctx, const void *data, size_t n, fs_err *err)
@@ -962,52 +955,33 @@ static int unpack_take(void *ctx, const void *data, size_t n, fs_err *err)
 	unpack_sink *u = ctx;
 	int rc = fs_buf_append(&u->text, data, n);
 
-	u->failed = 1;
 	if (rc == FS_ETOOBIG)
 		return fs_err_set(err, rc, "gzip: body inflates past the cap of %zu bytes",
 		                  u->text.cap);
 	if (rc != 0)
 		return fs_err_set(err, rc, "changeset: out of memory");
-	rc = fs_json_scan_feed(&u->scan, data, n, err);
-	if (rc != 0)
-		return rc;
-	u->failed = 0;
-	return 0;
+	return fs_json_scan_feed(&u->scan, data, n, err);
 }
 
-int fs_changeset_unpack_staged(fs_changeset *out, const void *gz, size_t n,
-                               const fs_codec_limits *limits, fs_codec_stage *stage,
-                               fs_err *err)
+int fs_changeset_unpack(fs_changeset *out, const void *gz, size_t n, const fs_codec_limits *limits,
+                        fs_err *err)
 {
 	fs_codec_limits defaults;
-	fs_codec_stage ignored;
 	unpack_sink u;
 	int rc;
 
 	fs_changeset_init(out);
-	if (stage == NULL)
-		stage = &ignored;
-	*stage = FS_STAGE_GZIP;
 	if (limits == NULL) {
 		fs_codec_limits_default(&defaults);
 		limits = &defaults;
 	}
 	fs_buf_init(&u.text, limits->max_inflated);
 	scan_init(&u.scan, limits);
-	u.failed = 0;
 	rc = fs_gzip_inflate_each(gz, n, unpack_take, &u, err);
-	if (rc != 0 && u.failed)
-		*stage = FS_STAGE_FORMAT; /* a cap, not the gzip data */
 	if (rc == 0)
-		rc = decode_scanned(out, u.text.data, u.text.len, limits, stage, err);
+		rc = decode_scanned(out, u.text.data, u.text.len, limits, err);
 	fs_buf_free(&u.text);
 	if (rc != 0)
 		fs_changeset_free(out);
 	return rc;
-}
-
-int fs_changeset_unpack(fs_changeset *out, const void *gz, size_t n, const fs_codec_limits *limits,
-                        fs_err *err)
-{
-	return fs_changeset_unpack_staged(out, gz, n, limits, NULL, err);
 }

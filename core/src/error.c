@@ -39,6 +39,8 @@ const char *fs_error_name(int code)
 	case FS_EBUSY: return "EBUSY";
 	case FS_ELIMIT: return "ELIMIT";
 	case FS_EIO: return "EIO";
+	case FS_EBADGZIP: return "EBADGZIP";
+	case FS_EBADJSON: return "EBADJSON";
 	default: return "EGENERIC";
 	}
 }

@@ -53,12 +53,12 @@ int fs_gzip_inflate_each(const void *data, size_t n, fs_gzip_sink sink, void *ct
 	if (n > UINT_MAX)
 		return fs_err_set(err, FS_ETOOBIG, "gzip: body of %zu bytes is too large", n);
 	if (n == 0)
-		return fs_err_set(err, FS_EINVAL, "gzip: body is empty");
+		return fs_err_set(err, FS_EBADGZIP, "gzip: body is empty");
 	/* Shorter members than a header and trailer are reported by zlib as
 	 * truncated, which is what they are. */
 	if (n < 2 || ((const unsigned char *)data)[0] != 0x1f ||
 	    ((const unsigned char *)data)[1] != 0x8b)
-		return fs_err_set(err, FS_EINVAL, "gzip: body is not gzip data (bad magic bytes)");
+		return fs_err_set(err, FS_EBADGZIP, "gzip: body is not gzip data (bad magic bytes)");
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, GZIP_WBITS) != Z_OK)
 		return fs_err_set(err, FS_ENOMEM, "gzip: cannot start decompressor");
@@ -69,7 +69,7 @@ int fs_gzip_inflate_each(const void *data, size_t n, fs_gzip_sink sink, void *ct
 		zs.avail_out = sizeof(chunk);
 		zrc = inflate(&zs, Z_NO_FLUSH);
 		if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) {
-			rc = fs_err_set(err, zrc == Z_MEM_ERROR ? FS_ENOMEM : FS_EINVAL,
+			rc = fs_err_set(err, zrc == Z_MEM_ERROR ? FS_ENOMEM : FS_EBADGZIP,
 					"gzip: corrupt data at byte %lu (%s)", zs.total_in,
 					zs.msg ? zs.msg : "inflate error");
 			goto cleanup;
@@ -82,13 +82,13 @@ int fs_gzip_inflate_each(const void *data, size_t n, fs_gzip_sink sink, void *ct
 		if (zrc == Z_STREAM_END)
 			break;
 		if (zrc == Z_BUF_ERROR || (zs.avail_in == 0 && zs.avail_out != 0)) {
-			rc = fs_err_set(err, FS_EINVAL, "gzip: data is truncated after %lu bytes",
+			rc = fs_err_set(err, FS_EBADGZIP, "gzip: data is truncated after %lu bytes",
 					zs.total_in);
 			goto cleanup;
 		}
 	}
 	if (zs.avail_in != 0)
-		rc = fs_err_set(err, FS_EINVAL, "gzip: %u unexpected bytes after the gzip data",
+		rc = fs_err_set(err, FS_EBADGZIP, "gzip: %u unexpected bytes after the gzip data",
 				zs.avail_in);
 cleanup:
 	inflateEnd(&zs);

@@ -27,6 +27,9 @@ typedef enum fs_table {
 } fs_table;
 #define FS_TABLES_ALL 15
 
+/* The table's name on the wire ("responses"); NULL for no table. */
+const char *fs_table_name(fs_table t);
+
 /* Record ids: questionnaire ids (<= 64), UUIDs (36), conflict ids
  * (uuid/field/hlc/site, <= 36+1+23+1+16+1+64). */
 #define FS_ID_MAX 160
@@ -74,13 +77,6 @@ typedef struct fs_codec_limits {
  * decode (docs/changeset.md "Limits" says why). */
 void fs_codec_limits_default(fs_codec_limits *out);
 
-/* Which layer refused the input of fs_changeset_unpack_staged. */
-typedef enum fs_codec_stage {
-	FS_STAGE_GZIP = 1, /* the gzip data: not one complete gzip member */
-	FS_STAGE_JSON,     /* JSON syntax: not JSON, invalid UTF-8, NUL, duplicate keys */
-	FS_STAGE_FORMAT    /* a cap, or JSON that breaks the change set format */
-} fs_codec_stage;
-
 void fs_changeset_init(fs_changeset *cs);
 /* Release every change and its value; cs may be reused after init. */
 void fs_changeset_free(fs_changeset *cs);
@@ -92,7 +88,8 @@ int fs_changeset_encode(fs_buf *out, const fs_changeset *cs, fs_err *err);
 
 /* Parse and check JSON text into out (initialised here), after the same
  * pre-scan as fs_changeset_unpack. On error out is empty and err says what
- * and where ("changes[12].hlc: ..."). */
+ * and where ("changes[12].hlc: ..."); FS_EBADJSON when the text is not
+ * JSON, FS_EINVAL or FS_EVERSION when it breaks the format. */
 int fs_changeset_decode(fs_changeset *out, const char *json, size_t len,
 			const fs_codec_limits *limits, fs_err *err);
 
@@ -100,17 +97,12 @@ int fs_changeset_decode(fs_changeset *out, const char *json, size_t len,
 int fs_changeset_pack(fs_buf *out, const fs_changeset *cs, fs_err *err);
 
 /* gunzip (capped at limits->max_inflated) then decode; the pre-scan reads
- * the text as it is inflated and stops at the first cap it passes. */
+ * the text as it is inflated and stops at the first cap it passes. The code
+ * says which layer refused the input (the hub answers each differently):
+ * FS_EBADGZIP the gzip data, FS_EBADJSON the JSON syntax, FS_EINVAL or
+ * FS_EVERSION the change set format, FS_ETOOBIG a cap at any layer. */
 int fs_changeset_unpack(fs_changeset *out, const void *gz, size_t n,
 			const fs_codec_limits *limits, fs_err *err);
-
-/* fs_changeset_unpack that also says where it stopped: on FS_EINVAL,
- * *stage (may be NULL) tells a gzip fault from a JSON syntax fault from a
- * breach of the format (the hub answers 400 bad_gzip, 400 bad_json or
- * 422). FS_ETOOBIG is a cap at any stage. */
-int fs_changeset_unpack_staged(fs_changeset *out, const void *gz, size_t n,
-			       const fs_codec_limits *limits, fs_codec_stage *stage,
-			       fs_err *err);
 
 /* The id of a conflict record: "record/field/loser_hlc/loser_site". */
 void fs_conflict_id(char out[FS_ID_MAX + 1], const char *record, const char *field,

@@ -23,9 +23,21 @@ typedef enum fs_error {
 	FS_ENOMEM = -9,     /* allocation failed */
 	FS_EBUSY = -10,     /* store locked by another writer for too long */
 	FS_ELIMIT = -11,    /* too many attempts; try again later */
-	FS_EIO = -12        /* the store's files were removed or replaced while
+	FS_EIO = -12,       /* the store's files were removed or replaced while
 	                     * open: a write may not be durable */
+	FS_EBADGZIP = -13,  /* not one complete gzip member (empty, bad magic,
+	                     * corrupt, truncated, trailing bytes) */
+	FS_EBADJSON = -14   /* not JSON text: syntax, invalid UTF-8, NUL,
+	                     * duplicate keys, empty */
 } fs_error;
+
+/* Which code means what to a caller that must tell input faults apart (the
+ * hub's HTTP statuses, hub/routes.c): a body that is not gzip is
+ * FS_EBADGZIP, gzip that is not JSON FS_EBADJSON, JSON that breaks the
+ * change set format FS_EINVAL (FS_EVERSION for an unknown format version,
+ * FS_ETOOBIG for a cap), a change the sender may not make FS_EFORBIDDEN, a
+ * stamp ahead of the clock FS_ECLOCK. Callers decide by code, never by the
+ * message, which is for people and may change. */
 
 #define FS_ERR_MSG_MAX 512
 

@@ -15,7 +15,7 @@ int fs_gzip_compress(fs_buf *out, const void *data, size_t n, int level, fs_err 
 
 /* Inflate a gzip body into out (whose cap is the inflation cap). The input
  * must be exactly one complete gzip member: truncated data, trailing bytes
- * and CRC or length mismatches are refused. Returns 0, FS_EINVAL (not
+ * and CRC or length mismatches are refused. Returns 0, FS_EBADGZIP (not
  * gzip, corrupt or truncated), FS_ETOOBIG (inflates past out->cap) or
  * FS_ENOMEM. On error out may hold partial data; the caller discards it. */
 int fs_gzip_inflate(fs_buf *out, const void *data, size_t n, fs_err *err);
