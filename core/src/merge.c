@@ -12,17 +12,6 @@
 #define CANON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
 #define DOC_CACHE 8
 
-static const char *table_name(fs_table t)
-{
-	switch (t) {
-	case FS_TABLE_QUESTIONNAIRES: return "questionnaires";
-	case FS_TABLE_RESPONSES: return "responses";
-	case FS_TABLE_CONTACTS: return "contacts";
-	case FS_TABLE_CONFLICTS: return "conflicts";
-	}
-	return "?";
-}
-
 /* State of one merge: the questionnaires already parsed, the last contact
  * row ensured, and the counts. */
 typedef struct merge_ctx {
@@ -53,7 +42,7 @@ static int quarantine(merge_ctx *m, const fs_change *c, const char *reason, fs_e
 	char *text = c->value ? json_dumps(c->value, CANON_FLAGS) : NULL;
 	int rc;
 
-	rc = fs_db_quarantine_insert(m->s, m->cs->site, table_name(c->table), c->id, reason,
+	rc = fs_db_quarantine_insert(m->s, m->cs->site, fs_table_name(c->table), c->id, reason,
 				     text ? text : "null", fs_txn_tick(m->s), err);
 	free(text);
 	if (rc == 0)
@@ -139,17 +128,15 @@ static int check_response_floor(const fs_change *c, fs_err *rerr)
 	return 0;
 }
 
-/* Refuse (at a hub: FS_EFORBIDDEN, whole set) or, from a trusted peer,
+/* Refuse (when the policy says so: FS_EFORBIDDEN, whole set) or
  * quarantine a change about another site's response. */
 static int foreign_response(merge_ctx *m, const fs_change *c, const char *owner, fs_err *err)
 {
 	fs_err rerr = {0, ""};
+	int rc = fs_authorize_response(m->opts->authz, m->index, c, owner, err);
 
-	if (m->opts->author_site != NULL)
-		return fs_err_set(err, FS_EFORBIDDEN,
-				  "changes[%zu]: response %s was made by another site; a site may "
-				  "only send or delete its own responses",
-				  m->index, c->id);
+	if (rc != 0)
+		return rc;
 	fs_err_set(&rerr, FS_EFORBIDDEN, "response %s was made by site %s, not %s", c->id, owner,
 		   c->site);
 	return quarantine(m, c, rerr.msg, err);
@@ -413,7 +400,7 @@ static int record_conflict(merge_ctx *m, const fs_change *c, const char *win_val
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	/* At a hub (merging a device's set) what it derives itself takes the
 	 * place of a claim a device sent under the same id. */
-	rc = fs_db_conflict_insert(m->s, &inserted, m->opts->author_site != NULL, id, c->region,
+	rc = fs_db_conflict_insert(m->s, &inserted, m->opts->device != NULL, id, c->region,
 				   body, fs_txn_tick(m->s), m->s->site, fs_txn_next_seq(m->s),
 				   err);
 	json_decref(body);
@@ -433,12 +420,9 @@ static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
 		fs_err rerr = {0, ""};
 
 		rc = fs_db_contact_ensure(s, c->id, c->region, &rerr);
-		if (rc == FS_ECONFLICT && m->opts->region != NULL)
-			return fs_err_set(err, FS_EFORBIDDEN,
-					  "changes[%zu]: contact %s belongs to another region than "
-					  "the sender's region %s",
-					  m->index, c->id, m->opts->region);
 		if (rc == FS_ECONFLICT)
+			rc = fs_authorize_contact(m->opts->authz, m->index, c, c->id, NULL, err);
+		if (rc == 0 && rerr.code == FS_ECONFLICT)
 			return quarantine(m, c, rerr.msg, err);
 		if (rc != 0)
 			return fs_err_set(err, rc, "%s", rerr.msg);
@@ -531,7 +515,7 @@ static int side_known(merge_ctx *m, const char *record, const char *field, const
 	fs_db_field cur;
 	int rc;
 
-	*known = strcmp(sd->site, m->opts->author_site) == 0;
+	*known = strcmp(sd->site, m->opts->device) == 0;
 	if (*known)
 		return 0;
 	rc = fs_db_field_get(m->s, &cur, record, field, err);
@@ -569,13 +553,10 @@ static int verify_claim(merge_ctx *m, const fs_change *c, fs_err *rerr, fs_err *
 			   record);
 		return 1;
 	}
+	if (rc == 0)
+		rc = fs_authorize_contact(m->opts->authz, m->index, c, record, region, err);
 	if (rc != 0)
 		return rc;
-	if (m->opts->region != NULL && strcmp(region, m->opts->region) != 0)
-		return fs_err_set(err, FS_EFORBIDDEN,
-				  "changes[%zu]: conflict about contact %s of another region than "
-				  "the sender's region %s",
-				  m->index, record, m->opts->region);
 	for (i = 0; i < 2; i++)
 		if (side_read(&sd[i], json_object_get(c->value, names[i])) != 0) {
 			rc = fs_err_set(err, FS_ENOMEM, "out of memory");
@@ -614,7 +595,7 @@ static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
 {
 	int inserted = 0, rc;
 
-	if (m->opts->author_site != NULL) {
+	if (m->opts->device != NULL) {
 		fs_err rerr = {0, ""};
 
 		rc = verify_claim(m, c, &rerr, err);
@@ -622,24 +603,21 @@ static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
 			return rc;
 		if (rc > 0)
 			return quarantine(m, c, rerr.msg, err);
-	} else if (m->opts->region != NULL) {
+	} else if (m->opts->authz != NULL) {
 		char region[FS_NAME_MAX + 1];
 		const char *record = json_string_value(json_object_get(c->value, "record"));
 
 		/* The conflict's own region was checked; its record must agree. */
 		rc = fs_db_contact_region(m->s, region, record, err);
-		if (rc == 0 && strcmp(region, m->opts->region) != 0)
-			return fs_err_set(err, FS_EFORBIDDEN,
-					  "changes[%zu]: conflict about contact %s of another "
-					  "region than the sender's region %s",
-					  m->index, record, m->opts->region);
+		if (rc == 0)
+			rc = fs_authorize_contact(m->opts->authz, m->index, c, record, region, err);
 		if (rc != 0 && rc != FS_ENOTFOUND)
 			return rc;
 	}
 	/* A device's claim never replaces a stored row; a trusted upstream's
 	 * row (the hub's, at a kiosk) replaces one detected elsewhere, so the
 	 * region ends up with the hub's version of each conflict. */
-	rc = fs_db_conflict_insert(m->s, &inserted, m->opts->author_site == NULL, c->id, c->region,
+	rc = fs_db_conflict_insert(m->s, &inserted, m->opts->device == NULL, c->id, c->region,
 				   c->value, c->hlc, c->site, fs_txn_next_seq(m->s), err);
 	if (rc == 0) {
 		if (inserted)
@@ -655,24 +633,14 @@ static int precheck(fs_store *s, const fs_changeset *cs, const fs_merge_opts *o,
 {
 	uint64_t now = fs_store_now_ms(s);
 	size_t i;
+	int rc = 0;
 
 	for (i = 0; i < cs->count; i++) {
 		const fs_change *c = &cs->changes[i];
 
-		if (o->author_site && strcmp(c->site, o->author_site) != 0)
-			return fs_err_set(err, FS_EFORBIDDEN,
-					  "changes[%zu]: made by site %s, but the sender is %s; a "
-					  "site may only send its own writes",
-					  i, c->site, o->author_site);
-		if (o->allowed_tables && !(o->allowed_tables & c->table))
-			return fs_err_set(err, FS_EFORBIDDEN,
-					  "changes[%zu]: this sender may not write %s", i,
-					  table_name(c->table));
-		if (o->region && (c->table == FS_TABLE_CONTACTS || c->table == FS_TABLE_CONFLICTS) &&
-		    strcmp(c->region, o->region) != 0)
-			return fs_err_set(err, FS_EFORBIDDEN,
-					  "changes[%zu]: region %s is not the sender's region %s", i,
-					  c->region, o->region);
+		rc = fs_authorize_change(o->authz, i, c, err);
+		if (rc != 0)
+			return rc;
 		if (o->max_future_ms && c->table == FS_TABLE_RESPONSES && !c->deleted) {
 			/* A response's own times follow the clock rule of stamps. */
 			static const char *const keys[] = {"started_at", "submitted_at"};
@@ -699,13 +667,14 @@ static int precheck(fs_store *s, const fs_changeset *cs, const fs_merge_opts *o,
 					  i, (unsigned long long)(fs_hlc_ms(c->hlc) - now),
 					  (unsigned long long)o->max_future_ms);
 	}
-	return 0;
+	/* An empty set from another site, too (it would move a cursor). */
+	return fs_authorize_set(o->authz, cs, err);
 }
 
 int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opts,
 		   fs_merge_result *out, fs_err *err)
 {
-	fs_merge_opts none = {0, NULL, 0, NULL, NULL};
+	fs_merge_opts none = {0, NULL, NULL, NULL, NULL};
 	merge_ctx m;
 	size_t i;
 	int rc;
@@ -738,11 +707,8 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 		case FS_TABLE_CONFLICTS: rc = merge_conflict(&m, c, err); break;
 		}
 	}
-	if (rc == 0 && opts->peer != NULL)
-		rc = fs_db_peer_set_pull(s, opts->peer, cs->to, err);
-	/* A hub notes the device's sync in the same commit: one fsync a sync. */
-	if (rc == 0 && opts->author_site != NULL)
-		rc = fs_db_device_synced(s, opts->author_site, fs_store_now_ms(s), err);
+	if (rc == 0 && opts->on_commit != NULL)
+		rc = opts->on_commit(opts->on_commit_ctx, s, cs, err);
 	if (rc == 0)
 		rc = fs_txn_commit(s, err);
 	else

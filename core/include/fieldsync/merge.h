@@ -12,9 +12,11 @@
  *    A tombstone (delete) wins over content.
  *  - a response whose answers fail validation, or whose questionnaire is
  *    unknown here, is quarantined (kept, not merged), never lost.
- *  - a response may be sent or deleted only by its own site; a tombstone
- *    that arrives before its response is held per site and only the
- *    response's own site's counts once the content arrives.
+ *  - a response is deleted only by its own site: a tombstone that arrives
+ *    before its response is held per site and only the response's own
+ *    site's counts once the content arrives; a change about another site's
+ *    response is refused when the policy says so (authorize.h), else
+ *    quarantined.
  *  - conflicts: a device's conflict row is a claim, believed only when it
  *    could have been derived from writes this store holds or held (else
  *    quarantined); a conflict this hub derives replaces a claim of the
@@ -24,12 +26,19 @@
 
 #include <stdint.h>
 
+#include "fieldsync/authorize.h"
 #include "fieldsync/changeset.h"
 #include "fieldsync/store.h"
 
 /* The earliest started_at and submitted_at a hub takes for a response
  * (2020-01-01T00:00:00Z); earlier ones are quarantined (docs/design.md). */
 #define FS_RESPONSE_EPOCH_MS UINT64_C(1577836800000)
+
+/* A step run inside the merge's transaction, after the changes are
+ * applied and before the commit, so its writes commit with them or not at
+ * all (sync.c records the pull cursor at a kiosk and the device's last
+ * sync at a hub this way). 0 or an error, which rolls the merge back. */
+typedef int (*fs_merge_hook)(void *ctx, fs_store *s, const fs_changeset *cs, fs_err *err);
 
 typedef struct fs_merge_opts {
 	/* Refuse the set (FS_ECLOCK) when a change is stamped, or a response
@@ -38,19 +47,19 @@ typedef struct fs_merge_opts {
 	 * submitted before FS_RESPONSE_EPOCH_MS is quarantined. The hub sets
 	 * it; a kiosk trusts the hub's stamps. */
 	uint64_t max_future_ms;
-	/* Authorization (FS_EFORBIDDEN, whole set refused, naming the first
-	 * offending change): every change must be made by author_site (NULL: any
-	 * site), be in allowed_tables (0: any), and contacts and conflicts must
-	 * be of region (NULL: any), also as stored here (a contact created in
-	 * another region stays there). With author_site set, a response may be
-	 * deleted only by the site that made it. */
-	const char *author_site;
-	unsigned allowed_tables;
-	const char *region;
-	/* When set, cs->to is recorded as this peer's pull cursor in the same
-	 * transaction. With author_site set, a registered device's last sync
-	 * time (devices.h) is also recorded in it. */
-	const char *peer;
+	/* The device whose set this is, when its conflict rows are claims to
+	 * verify against the writes this store holds, and a conflict this
+	 * store derives replaces a claim of the same id (a hub merging a
+	 * kiosk's set). NULL: a trusted upstream, whose conflict rows replace
+	 * the ones stored (a kiosk merging the hub's). */
+	const char *device;
+	/* Who may send what (authorize.h): asked about the set and each change
+	 * before anything is written, and about stored records changes touch;
+	 * a refusal (FS_EFORBIDDEN) refuses the whole set. NULL: anything. */
+	const fs_authz *authz;
+	/* Run in the transaction before the commit (NULL: nothing). */
+	fs_merge_hook on_commit;
+	void *on_commit_ctx;
 } fs_merge_opts;
 
 typedef struct fs_merge_result {
