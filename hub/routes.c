@@ -538,12 +538,6 @@ static void sync_finish(hub_app *app, hub_request *req, hub_reply *r)
 	fs_buf_init(&packed, REPLY_GZIP_MAX);
 	if (sync_decode(app, req, &in, r) != 0)
 		goto cleanup;
-	if (strcmp(in.site, req->device.site) != 0) {
-		hub_reply_error(r, 403, "forbidden",
-		                "site: the change set is from %s, but these credentials are %s's",
-		                in.site, req->device.site);
-		goto cleanup;
-	}
 	rc = hub_pool_get(app->pool, &s, &e);
 	if (rc != 0) {
 		answer_error(r, HUB_STEP_STORE, rc, &e, NULL);

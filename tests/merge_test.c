@@ -327,6 +327,93 @@ static void unauthorized_change_refuses_whole_set(void)
 	net_close(&n);
 }
 
+/* The authorization policy and the commit hook are the merge's options
+ * (authorize.h, merge.h): an empty set in another device's name is
+ * refused, the hub's set may not carry responses to a kiosk, and a hook
+ * that fails takes the whole merge back with it. */
+static void empty_set_in_another_sites_name_is_refused(void)
+{
+	net n;
+	fs_changeset cs;
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	fs_changeset_init(&cs);
+	snprintf(cs.site, sizeof(cs.site), "%s", fs_store_site(n.k[1]));
+	CHECK(fs_sync_hub_receive(n.hub, &cs, fs_store_site(n.k[0]), "north", NULL, &e) ==
+	      FS_EFORBIDDEN);
+	CHECK_MSG(strncmp(e.msg, "site: the change set is from ", 29) == 0, "%s", e.msg);
+	snprintf(cs.site, sizeof(cs.site), "%s", fs_store_site(n.k[0]));
+	CHECK(fs_sync_hub_receive(n.hub, &cs, fs_store_site(n.k[0]), "north", NULL, NULL) == 0);
+	net_close(&n);
+}
+
+static void kiosk_refuses_responses_from_the_hub(void)
+{
+	net n;
+	fs_changeset up;
+	json_t *b = test_response(3, NULL);
+	char id[FS_UUID_LEN + 1];
+	uint64_t before;
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	CHECK(fs_response_add(n.k[0], id, b, NULL) == 0);
+	CHECK(fs_sync_kiosk_outgoing(n.k[0], &up, "h", 100, 1 << 20, NULL) == 0);
+	before = test_digest(n.k[1], NULL);
+	CHECK(fs_sync_kiosk_receive(n.k[1], &up, "hub", NULL, &e) == FS_EFORBIDDEN);
+	CHECK_MSG(strstr(e.msg, "may not write responses") != NULL, "%s", e.msg);
+	CHECK(test_digest(n.k[1], NULL) == before);
+	fs_changeset_free(&up);
+	json_decref(b);
+	net_close(&n);
+}
+
+typedef struct hook_probe {
+	int calls, rc;
+	int64_t to;
+} hook_probe;
+
+static int probe_hook(void *ctx, fs_store *s, const fs_changeset *cs, fs_err *err)
+{
+	hook_probe *p = ctx;
+
+	(void)s;
+	p->calls++;
+	p->to = cs->to;
+	return p->rc == 0 ? 0 : fs_err_set(err, p->rc, "hook refused");
+}
+
+static void failing_commit_hook_rolls_the_merge_back(void)
+{
+	net n;
+	fs_changeset up;
+	json_t *f = new_contact_fields();
+	char id[FS_UUID_LEN + 1];
+	hook_probe probe = {0, FS_EGENERIC, 0};
+	fs_merge_opts o = {0};
+	fs_merge_result r;
+	uint64_t before;
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	CHECK(fs_contact_put(n.k[0], id, NULL, NULL, f, NULL) == 0);
+	CHECK(fs_sync_kiosk_outgoing(n.k[0], &up, "h", 100, 1 << 20, NULL) == 0);
+	before = test_digest(n.hub, NULL);
+	o.on_commit = probe_hook;
+	o.on_commit_ctx = &probe;
+	CHECK(fs_merge_apply(n.hub, &up, &o, &r, &e) == FS_EGENERIC);
+	CHECK_STR(e.msg, "hook refused");
+	CHECK(probe.calls == 1 && probe.to == up.to);
+	CHECK(test_digest(n.hub, NULL) == before);
+	probe.rc = 0;
+	CHECK(fs_merge_apply(n.hub, &up, &o, &r, NULL) == 0);
+	CHECK(probe.calls == 2 && r.applied > 0 && test_digest(n.hub, NULL) != before);
+	fs_changeset_free(&up);
+	json_decref(f);
+	net_close(&n);
+}
+
 static void kiosk_years_ahead_is_refused_then_corrected(void)
 {
 	net n;
@@ -985,6 +1072,9 @@ int main(void)
 	RUN(response_times_follow_the_clock_rule);
 	RUN(corrected_kiosk_redates_and_drops_stale_offset);
 	RUN(response_dated_ahead_by_a_clock_since_fixed_is_not_stuck);
+	RUN(empty_set_in_another_sites_name_is_refused);
+	RUN(kiosk_refuses_responses_from_the_hub);
+	RUN(failing_commit_hook_rolls_the_merge_back);
 	test_rmdir(dir);
 	return TEST_DONE();
 }
