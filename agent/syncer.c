@@ -85,54 +85,6 @@ static int refused(agent_sync_report *r, const agent_reply *rep)
 	              rep->error[0] ? rep->error : "error", msg);
 }
 
-/* Check and merge a 200 reply to the batch up. *more gets the reply's. */
-static int take_reply(fs_store *s, const fs_changeset *up, int64_t push, int64_t pull,
-                      const agent_reply *rep, uint64_t rtt_ms, int *more, agent_sync_report *r)
-{
-	fs_codec_limits lim;
-	fs_changeset down;
-	fs_merge_result res = {0, 0, 0, 0};
-	fs_err e = {0, ""};
-	int rc;
-
-	if (!rep->has_ack || rep->ack != up->to)
-		return report(r, AGENT_EXIT_REFUSED,
-		              "hub reply without a matching Fieldsync-Ack (expected %" PRId64 ")",
-		              up->to);
-	/* The hub committed our batch: only now may the push cursor move. */
-	if (up->to > push && fs_store_peer_ack(s, AGENT_HUB_PEER, up->to, &e) != 0)
-		return report(r, AGENT_EXIT_LOCAL, "recording the acknowledgement: %s", e.msg);
-	r->sent += (long)up->count;
-	if (!rep->gzip)
-		return report(r, AGENT_EXIT_REFUSED, "hub reply is not gzip-encoded");
-	fs_codec_limits_default(&lim);
-	rc = fs_changeset_unpack(&down, rep->body.data, rep->body.len, &lim, &e);
-	if (rc != 0)
-		return report(r, AGENT_EXIT_REFUSED, "hub reply refused: %s", e.msg);
-	if (down.from != pull) {
-		report(r, AGENT_EXIT_REFUSED,
-		       "hub reply covers changes after %" PRId64 ", asked after %" PRId64,
-		       down.from, pull);
-		fs_changeset_free(&down);
-		return r->exit;
-	}
-	if (down.count > 0 || down.to != pull) {
-		rc = fs_sync_kiosk_receive(s, &down, AGENT_HUB_PEER, &res, &e);
-		if (rc != 0) {
-			report(r, AGENT_EXIT_LOCAL, "merging the hub's changes: %s", e.msg);
-			fs_changeset_free(&down);
-			return r->exit;
-		}
-	}
-	r->received += (long)down.count;
-	r->conflicts += res.conflicts;
-	r->quarantined += res.quarantined;
-	*more = down.more;
-	correct_clock(s, down.time_ms, rtt_ms);
-	fs_changeset_free(&down);
-	return 0;
-}
-
 /* What one sync carries from round to round. */
 typedef struct sync_run {
 	fs_store *s;
@@ -140,7 +92,9 @@ typedef struct sync_run {
 	const agent_sync_opts *o;
 	agent_sync_report *r;
 	agent_reply rep;
-	size_t up_changes, up_bytes; /* batch limits; halved on 413 */
+	int answered;                /* the hub answered the last push (rep holds it) */
+	uint64_t rtt_ms;             /* of the last push */
+	fs_sync_limits limits;       /* push batch limits halved on 413 */
 	int more;                    /* either side has more after this round */
 	int again;                   /* repeat the round (clock fixed, hub busy, smaller batch) */
 	int clock_fixed;             /* the one clock correction after 409 was made */
@@ -148,7 +102,7 @@ typedef struct sync_run {
 } sync_run;
 
 /* The hub answered with an error: decide whether to repeat the round. */
-static void on_error_reply(sync_run *x, const fs_changeset *up)
+static void on_error_reply(sync_run *x, size_t pushed)
 {
 	const agent_reply *rep = &x->rep;
 	fs_err e = {0, ""};
@@ -166,10 +120,11 @@ static void on_error_reply(sync_run *x, const fs_changeset *up)
 		}
 		x->r->restamped += n;
 		x->again = 1;
-	} else if (rep->status == 413 && up->count > 1) {
+	} else if (rep->status == 413 && pushed > 1) {
 		/* A hub with smaller limits than ours: send smaller batches. */
-		x->up_changes = up->count / 2;
-		x->up_bytes = x->up_bytes / 2 > 1024 ? x->up_bytes / 2 : 1024;
+		x->limits.up_changes = pushed / 2;
+		x->limits.up_bytes =
+		    x->limits.up_bytes / 2 > 1024 ? x->limits.up_bytes / 2 : 1024;
 		x->again = 1;
 	} else if ((rep->status == 429 || (rep->status == 503 && strcmp(rep->error, "busy") == 0)) &&
 	           x->busy_left > 0) {
@@ -184,47 +139,68 @@ static void on_error_reply(sync_run *x, const fs_changeset *up)
 	}
 }
 
-/* One round trip: push a batch with the pull cursor, take the reply. */
+/* The round's transport (fs_sync_transport): POST the push to /v1/sync
+ * with the pull cursor. A 200 with a gzip body is the hub's answer; any
+ * other status is left in x->rep for on_error_reply. */
+static int post_sync(void *ctx, int64_t pull, const void *body, size_t len, fs_sync_answer *answer,
+                     fs_err *err)
+{
+	sync_run *x = ctx;
+	char path[64];
+	uint64_t t0 = agent_mono_ms();
+	int rc;
+
+	snprintf(path, sizeof(path), "/v1/sync?cursor=%" PRId64, pull);
+	rc = agent_client_post(x->c, &x->rep, path, SYNC_CONTENT_TYPE, 1, body, len, err);
+	x->rtt_ms = agent_mono_ms() - t0;
+	if (rc != 0)
+		return rc;
+	if (x->rep.status != 200) {
+		x->answered = 1;
+		return fs_err_set(err, FS_EGENERIC, "hub answered %ld", x->rep.status);
+	}
+	if (!x->rep.gzip)
+		return fs_err_set(err, FS_EINVAL, "hub reply is not gzip-encoded");
+	answer->has_ack = x->rep.has_ack;
+	answer->ack = x->rep.ack;
+	answer->body = x->rep.body.data;
+	answer->len = x->rep.body.len;
+	return 0;
+}
+
+/* One round trip (fs_sync_round over post_sync), classified. */
 static int one_round(sync_run *x)
 {
 	agent_sync_report *r = x->r;
-	fs_changeset up;
-	fs_buf gz;
+	fs_sync_result res;
 	fs_err e = {0, ""};
-	int64_t push = 0, pull = 0;
-	char path[64];
-	uint64_t t0;
-	int rc, down_more = 0;
+	int rc;
 
 	x->more = 0;
 	x->again = 0;
-	if (fs_store_peer_cursors(x->s, AGENT_HUB_PEER, &push, &pull, &e) != 0)
-		return report(r, AGENT_EXIT_LOCAL, "reading sync cursors: %s", e.msg);
-	rc = fs_sync_kiosk_outgoing(x->s, &up, AGENT_HUB_PEER, x->up_changes, x->up_bytes, &e);
-	if (rc != 0)
-		return report(r, AGENT_EXIT_LOCAL, "reading local changes: %s", e.msg);
-	fs_buf_init(&gz, AGENT_UP_MAX_GZIP);
-	rc = fs_changeset_pack(&gz, &up, &e);
-	if (rc != 0) {
-		report(r, AGENT_EXIT_LOCAL, "packing local changes: %s", e.msg);
-		goto cleanup;
-	}
-	snprintf(path, sizeof(path), "/v1/sync?cursor=%" PRId64, pull);
-	t0 = agent_mono_ms();
-	rc = agent_client_post(x->c, &x->rep, path, SYNC_CONTENT_TYPE, 1, gz.data, gz.len, &e);
-	if (rc != 0) {
-		report(r, rc == FS_ETOOBIG ? AGENT_EXIT_REFUSED : AGENT_EXIT_UNREACHABLE, "%s",
-		       e.msg);
-	} else if (x->rep.status != 200) {
-		on_error_reply(x, &up);
-	} else if (take_reply(x->s, &up, push, pull, &x->rep, agent_mono_ms() - t0, &down_more,
-	                      r) == 0) {
+	x->answered = 0;
+	rc = fs_sync_round(x->s, AGENT_HUB_PEER, post_sync, x, &x->limits, &res, &e);
+	r->sent += res.sent;
+	if (rc == 0) {
 		r->rounds++;
-		x->more = up.more || down_more;
+		r->received += res.received;
+		r->conflicts += res.merged.conflicts;
+		r->quarantined += res.merged.quarantined;
+		x->more = res.more;
+		correct_clock(x->s, res.hub_time_ms, x->rtt_ms);
+	} else if (res.fault == FS_SYNC_FAULT_TRANSPORT && x->answered) {
+		on_error_reply(x, res.pushed);
+	} else if (res.fault == FS_SYNC_FAULT_TRANSPORT) {
+		/* No answer (or not one this agent can read). */
+		report(r,
+		       rc == FS_ETOOBIG || rc == FS_EINVAL ? AGENT_EXIT_REFUSED
+		                                           : AGENT_EXIT_UNREACHABLE,
+		       "%s", e.msg);
+	} else if (res.fault == FS_SYNC_FAULT_HUB) {
+		report(r, AGENT_EXIT_REFUSED, "hub reply refused: %s", e.msg);
+	} else {
+		report(r, AGENT_EXIT_LOCAL, "this kiosk's store: %s", e.msg);
 	}
-cleanup:
-	fs_changeset_free(&up);
-	fs_buf_free(&gz);
 	return r->exit;
 }
 
@@ -241,8 +217,10 @@ int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
 	x.c = c;
 	x.o = opts ? opts : &none;
 	x.r = out;
-	x.up_changes = AGENT_UP_MAX_CHANGES;
-	x.up_bytes = AGENT_UP_MAX_BYTES;
+	fs_sync_limits_default(&x.limits);
+	x.limits.up_changes = AGENT_UP_MAX_CHANGES;
+	x.limits.up_bytes = AGENT_UP_MAX_BYTES;
+	x.limits.up_gzip_max = AGENT_UP_MAX_GZIP;
 	x.busy_left = x.o->busy_retries;
 	x.more = 1;
 	agent_reply_init(&x.rep, AGENT_REPLY_MAX);

@@ -32,58 +32,31 @@ static const char *const questionnaire_json =
 
 static size_t wire_bytes;
 
-/* Send a change set "over the wire": pack to gzip, unpack on the other side. */
-static void transfer(fs_changeset *out, const fs_changeset *in)
-{
-	fs_codec_limits lim;
-	fs_err e = {0, ""};
-	fs_buf gz;
-
-	fs_codec_limits_default(&lim);
-	fs_buf_init(&gz, 64u << 20);
-	if (fs_changeset_pack(&gz, in, &e) != 0)
-		FAIL("pack", e);
-	wire_bytes += gz.len;
-	if (fs_changeset_unpack(out, gz.data, gz.len, &lim, &e) != 0)
-		FAIL("unpack", e);
-	fs_buf_free(&gz);
-}
-
-/* One sync round of a kiosk with the hub, until nothing is left. */
+/* Sync rounds of a kiosk with the hub until nothing is left: the kiosk's
+ * round (fs_sync_round) over the in-process transport, which packs and
+ * unpacks every change set exactly as it would travel over HTTP. */
 static void sync_kiosk(fs_store *kiosk, fs_store *hub)
 {
+	fs_sync_local t;
+	fs_sync_limits lim;
+	fs_sync_result res;
 	fs_err e = {0, ""};
-	int more = 1;
 
-	while (more) {
-		fs_changeset up, up_rx, down, down_rx;
-		fs_merge_result r;
-		int64_t push, pull;
-
-		if (fs_sync_kiosk_outgoing(kiosk, &up, fs_store_site(hub), 1000, 256 << 10, &e))
-			FAIL("read kiosk changes", e);
-		transfer(&up_rx, &up);
-		if (fs_sync_hub_receive(hub, &up_rx, fs_store_site(kiosk), fs_store_region(kiosk),
-					&r, &e))
-			FAIL("hub merge", e);
-		if (fs_store_peer_ack(kiosk, fs_store_site(hub), up_rx.to, &e))
-			FAIL("ack", e);
-		if (fs_store_peer_cursors(kiosk, fs_store_site(hub), &push, &pull, &e))
-			FAIL("cursors", e);
-		if (fs_sync_hub_outgoing(hub, &down, fs_store_site(kiosk), fs_store_region(kiosk),
-					 pull, 1000, 256 << 10, &e))
-			FAIL("read hub changes", e);
-		transfer(&down_rx, &down);
-		if (fs_sync_kiosk_receive(kiosk, &down_rx, fs_store_site(hub), NULL, &e))
-			FAIL("kiosk merge", e);
-		printf("  %-9s sent %zu change(s), received %zu\n", fs_store_site(kiosk),
-		       up.count, down.count);
-		more = up.more || down.more;
-		fs_changeset_free(&up);
-		fs_changeset_free(&up_rx);
-		fs_changeset_free(&down);
-		fs_changeset_free(&down_rx);
-	}
+	fs_sync_limits_default(&lim);
+	lim.up_changes = 1000;
+	lim.up_bytes = 256 << 10;
+	fs_sync_local_init(&t, hub, fs_store_site(kiosk), fs_store_region(kiosk));
+	t.reply_changes = 1000;
+	t.reply_bytes = 256 << 10;
+	do {
+		if (fs_sync_round(kiosk, fs_store_site(hub), fs_sync_local_send, &t, &lim, &res,
+				  &e) != 0)
+			FAIL("sync", e);
+		printf("  %-9s sent %zu change(s), received %ld\n", fs_store_site(kiosk),
+		       res.pushed, res.received);
+	} while (res.more);
+	wire_bytes += (size_t)(t.bytes_up + t.bytes_down);
+	fs_sync_local_free(&t);
 }
 
 static fs_store *open_store(const char *dir, const char *site, const char *region)

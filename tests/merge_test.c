@@ -414,6 +414,80 @@ static void failing_commit_hook_rolls_the_merge_back(void)
 	net_close(&n);
 }
 
+/* The kiosk's round (fs_sync_round): a transport's refusal records
+ * nothing; an answer that acknowledges another seq moves no cursor; a
+ * reply of another range is refused after the acknowledgement is kept. */
+typedef struct round_probe {
+	fs_sync_local local;
+	int mode; /* 0 pass, 1 refuse, 2 wrong ack, 3 wrong range */
+	fs_buf forged;
+} round_probe;
+
+static int probe_send(void *ctx, int64_t pull, const void *body, size_t len, fs_sync_answer *a,
+                      fs_err *err)
+{
+	round_probe *p = ctx;
+	fs_changeset other;
+	int rc;
+
+	if (p->mode == 1)
+		return fs_err_set(err, FS_EBUSY, "transport refused");
+	rc = fs_sync_local_send(&p->local, pull, body, len, a, err);
+	if (rc == 0 && p->mode == 2)
+		a->ack += 1;
+	if (rc == 0 && p->mode == 3) {
+		fs_changeset_init(&other);
+		snprintf(other.site, sizeof(other.site), "hub");
+		other.from = other.to = pull + 7;
+		fs_buf_init(&p->forged, 1 << 20);
+		rc = fs_changeset_pack(&p->forged, &other, err);
+		a->body = p->forged.data;
+		a->len = p->forged.len;
+	}
+	return rc;
+}
+
+static void sync_round_records_only_what_is_true(void)
+{
+	net n;
+	round_probe p;
+	fs_sync_result res;
+	json_t *f = new_contact_fields();
+	char id[FS_UUID_LEN + 1];
+	int64_t push = -1, pull = -1;
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	memset(&p, 0, sizeof(p));
+	CHECK(fs_contact_put(n.k[0], id, NULL, NULL, f, NULL) == 0);
+	fs_sync_local_init(&p.local, n.hub, fs_store_site(n.k[0]), "north");
+	p.mode = 1;
+	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, NULL, &res, &e) == FS_EBUSY);
+	CHECK(res.fault == FS_SYNC_FAULT_TRANSPORT && res.pushed > 0 && res.sent == 0);
+	CHECK_STR(e.msg, "transport refused");
+	CHECK(fs_store_peer_cursors(n.k[0], "hub", &push, &pull, NULL) == 0 && push == 0);
+	p.mode = 2;
+	fs_err_clear(&e);
+	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, NULL, &res, &e) == FS_EINVAL);
+	CHECK_MSG(res.fault == FS_SYNC_FAULT_HUB && res.sent == 0, "%s", e.msg);
+	CHECK(fs_store_peer_cursors(n.k[0], "hub", &push, &pull, NULL) == 0 && push == 0);
+	p.mode = 3;
+	fs_err_clear(&e);
+	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, NULL, &res, &e) == FS_EINVAL);
+	CHECK_MSG(res.fault == FS_SYNC_FAULT_HUB && res.sent == (long)res.pushed, "%s", e.msg);
+	CHECK_MSG(strstr(e.msg, "covers changes after 7") != NULL, "%s", e.msg);
+	CHECK(fs_store_peer_cursors(n.k[0], "hub", &push, &pull, NULL) == 0 && push > 0 &&
+	      pull == 0);
+	fs_buf_free(&p.forged);
+	p.mode = 0;
+	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, NULL, &res, NULL) == 0);
+	CHECK(res.fault == FS_SYNC_FAULT_NONE && res.pushed == 0 && !res.more);
+	CHECK(test_digest(n.hub, "north") == test_digest(n.k[0], "north"));
+	fs_sync_local_free(&p.local);
+	json_decref(f);
+	net_close(&n);
+}
+
 static void kiosk_years_ahead_is_refused_then_corrected(void)
 {
 	net n;
@@ -1075,6 +1149,7 @@ int main(void)
 	RUN(empty_set_in_another_sites_name_is_refused);
 	RUN(kiosk_refuses_responses_from_the_hub);
 	RUN(failing_commit_hook_rolls_the_merge_back);
+	RUN(sync_round_records_only_what_is_true);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

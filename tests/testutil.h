@@ -82,41 +82,27 @@ static inline int test_transfer(fs_changeset *out, const fs_changeset *in, fs_er
 	return rc;
 }
 
-/* Reliable sync rounds of a kiosk with the hub until nothing is left. */
+/* Reliable sync rounds of a kiosk with the hub until nothing is left:
+ * the kiosk's round (fs_sync_round) over the in-process transport, in
+ * batches of 50 changes or 64 KiB each way. */
 static inline int test_sync(fs_store *kiosk, fs_store *hub, fs_err *e)
 {
+	fs_sync_local t;
+	fs_sync_limits lim;
+	fs_sync_result res;
 	int more = 1, rc = 0;
 
+	fs_sync_limits_default(&lim);
+	lim.up_changes = 50;
+	lim.up_bytes = 64 << 10;
+	fs_sync_local_init(&t, hub, fs_store_site(kiosk), fs_store_region(kiosk));
+	t.reply_changes = 50;
+	t.reply_bytes = 64 << 10;
 	while (more && rc == 0) {
-		fs_changeset up, rx, down, rx2;
-		int64_t push, pull;
-
-		fs_changeset_init(&rx);
-		fs_changeset_init(&down);
-		fs_changeset_init(&rx2);
-		rc = fs_sync_kiosk_outgoing(kiosk, &up, fs_store_site(hub), 50, 64 << 10, e);
-		if (rc == 0)
-			rc = test_transfer(&rx, &up, e);
-		if (rc == 0)
-			rc = fs_sync_hub_receive(hub, &rx, fs_store_site(kiosk),
-						 fs_store_region(kiosk), NULL, e);
-		if (rc == 0)
-			rc = fs_store_peer_ack(kiosk, fs_store_site(hub), rx.to, e);
-		if (rc == 0)
-			rc = fs_store_peer_cursors(kiosk, fs_store_site(hub), &push, &pull, e);
-		if (rc == 0)
-			rc = fs_sync_hub_outgoing(hub, &down, fs_store_site(kiosk),
-						  fs_store_region(kiosk), pull, 50, 64 << 10, e);
-		if (rc == 0)
-			rc = test_transfer(&rx2, &down, e);
-		if (rc == 0)
-			rc = fs_sync_kiosk_receive(kiosk, &rx2, fs_store_site(hub), NULL, e);
-		more = up.more || down.more;
-		fs_changeset_free(&up);
-		fs_changeset_free(&rx);
-		fs_changeset_free(&down);
-		fs_changeset_free(&rx2);
+		rc = fs_sync_round(kiosk, fs_store_site(hub), fs_sync_local_send, &t, &lim, &res, e);
+		more = res.more;
 	}
+	fs_sync_local_free(&t);
 	return rc;
 }
 

@@ -1,5 +1,7 @@
 #include "fieldsync/sync.h"
 
+#include <string.h>
+
 #include "db.h"
 
 /* The bookkeeping of a sync, written in the merge's transaction (merge.h
@@ -69,4 +71,161 @@ int fs_sync_kiosk_receive(fs_store *kiosk, const fs_changeset *cs, const char *h
 	fs_merge_opts o = {0, NULL, &authz, note_pull_cursor, &note};
 
 	return fs_merge_apply(kiosk, cs, &o, res, err);
+}
+
+void fs_sync_limits_default(fs_sync_limits *out)
+{
+	out->up_changes = 2000;
+	out->up_bytes = 512u << 10;
+	out->up_gzip_max = 2u << 20;
+	fs_codec_limits_default(&out->down);
+}
+
+int fs_sync_reply_unpack(fs_changeset *out, const fs_sync_answer *answer, int64_t pull,
+			 const fs_codec_limits *limits, fs_err *err)
+{
+	int rc = fs_changeset_unpack(out, answer->body, answer->len, limits, err);
+
+	if (rc != 0)
+		return rc;
+	if (out->from != pull) {
+		rc = fs_err_set(err, FS_EINVAL,
+				"it covers changes after %lld, asked after %lld",
+				(long long)out->from, (long long)pull);
+		fs_changeset_free(out);
+	}
+	return rc;
+}
+
+/* The round's failure: the fault and the code (err already set). */
+static int round_failed(fs_sync_result *out, fs_sync_fault fault, int rc)
+{
+	out->fault = fault;
+	return rc;
+}
+
+int fs_sync_round(fs_store *kiosk, const char *hub_site, fs_sync_transport send, void *ctx,
+		  const fs_sync_limits *limits, fs_sync_result *out, fs_err *err)
+{
+	fs_sync_limits defaults;
+	fs_changeset up, down;
+	fs_sync_answer answer = {0, 0, NULL, 0};
+	fs_buf gz;
+	int64_t push = 0, pull = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (limits == NULL) {
+		fs_sync_limits_default(&defaults);
+		limits = &defaults;
+	}
+	fs_changeset_init(&up);
+	fs_changeset_init(&down);
+	fs_buf_init(&gz, limits->up_gzip_max);
+	rc = fs_store_peer_cursors(kiosk, hub_site, &push, &pull, err);
+	if (rc == 0)
+		rc = fs_sync_kiosk_outgoing(kiosk, &up, hub_site, limits->up_changes,
+					    limits->up_bytes, err);
+	if (rc != 0) {
+		round_failed(out, FS_SYNC_FAULT_LOCAL, rc);
+		goto cleanup;
+	}
+	out->pushed = up.count;
+	rc = fs_changeset_pack(&gz, &up, err);
+	if (rc != 0) {
+		round_failed(out, FS_SYNC_FAULT_LOCAL, rc);
+		goto cleanup;
+	}
+	rc = send(ctx, pull, gz.data, gz.len, &answer, err);
+	if (rc != 0) {
+		round_failed(out, FS_SYNC_FAULT_TRANSPORT, rc);
+		goto cleanup;
+	}
+	if (!answer.has_ack || answer.ack != up.to) {
+		rc = fs_err_set(err, FS_EINVAL,
+				"no acknowledgement of the push (expected %lld)",
+				(long long)up.to);
+		round_failed(out, FS_SYNC_FAULT_HUB, rc);
+		goto cleanup;
+	}
+	/* The hub committed the push: only now may the push cursor move. */
+	if (up.to > push) {
+		rc = fs_store_peer_ack(kiosk, hub_site, up.to, err);
+		if (rc != 0) {
+			round_failed(out, FS_SYNC_FAULT_LOCAL, rc);
+			goto cleanup;
+		}
+	}
+	out->sent = (long)up.count;
+	rc = fs_sync_reply_unpack(&down, &answer, pull, &limits->down, err);
+	if (rc != 0) {
+		round_failed(out, FS_SYNC_FAULT_HUB, rc);
+		goto cleanup;
+	}
+	/* An empty reply that moves no cursor costs no write. */
+	if (down.count > 0 || down.to != pull) {
+		rc = fs_sync_kiosk_receive(kiosk, &down, hub_site, &out->merged, err);
+		if (rc != 0) {
+			round_failed(out, FS_SYNC_FAULT_LOCAL, rc);
+			goto cleanup;
+		}
+	}
+	out->received = (long)down.count;
+	out->more = up.more || down.more;
+	out->hub_time_ms = down.time_ms;
+cleanup:
+	fs_changeset_free(&down);
+	fs_changeset_free(&up);
+	fs_buf_free(&gz);
+	return rc;
+}
+
+void fs_sync_local_init(fs_sync_local *t, fs_store *hub, const char *device_site,
+			const char *device_region)
+{
+	memset(t, 0, sizeof(*t));
+	t->hub = hub;
+	t->device_site = device_site;
+	t->device_region = device_region;
+	t->reply_changes = 5000;
+	t->reply_bytes = 1u << 20;
+	fs_codec_limits_default(&t->codec);
+	fs_buf_init(&t->reply, SIZE_MAX / 2);
+}
+
+int fs_sync_local_send(void *ctx, int64_t pull, const void *body, size_t len,
+		       fs_sync_answer *answer, fs_err *err)
+{
+	fs_sync_local *t = ctx;
+	fs_changeset in, out;
+	int rc;
+
+	fs_changeset_init(&out);
+	t->bytes_up += len;
+	rc = fs_changeset_unpack(&in, body, len, &t->codec, err);
+	if (rc == 0)
+		rc = fs_sync_hub_receive(t->hub, &in, t->device_site, t->device_region, &t->merged,
+					 err);
+	if (rc == 0)
+		rc = fs_sync_hub_outgoing(t->hub, &out, t->device_site, t->device_region, pull,
+					  t->reply_changes, t->reply_bytes, err);
+	fs_buf_reset(&t->reply);
+	if (rc == 0)
+		rc = fs_changeset_pack(&t->reply, &out, err);
+	if (rc == 0) {
+		t->bytes_down += t->reply.len;
+		answer->has_ack = 1;
+		answer->ack = in.to;
+		answer->body = t->reply.data;
+		answer->len = t->reply.len;
+	}
+	fs_changeset_free(&in);
+	fs_changeset_free(&out);
+	return rc;
+}
+
+void fs_sync_local_free(fs_sync_local *t)
+{
+	if (t != NULL)
+		fs_buf_free(&t->reply);
 }

@@ -14,6 +14,9 @@
 #ifndef FIELDSYNC_SYNC_H
 #define FIELDSYNC_SYNC_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "fieldsync/changes.h"
 #include "fieldsync/merge.h"
 
@@ -43,5 +46,92 @@ int fs_sync_hub_outgoing(fs_store *hub, fs_changeset *out, const char *device_si
 /* Merge the hub's reply at the kiosk, recording the hub's cursor. */
 int fs_sync_kiosk_receive(fs_store *kiosk, const fs_changeset *cs, const char *hub_site,
 			  fs_merge_result *res, fs_err *err);
+
+/* ---- the kiosk's round, over any transport ---- */
+
+/* What a transport brought back for one push. */
+typedef struct fs_sync_answer {
+	int has_ack;      /* the hub acknowledged the push, */
+	int64_t ack;      /* up to this seq: must be the pushed set's `to` */
+	const void *body; /* the hub's reply, a packed change set; owned by the
+	                   * transport, valid until the round returns */
+	size_t len;
+} fs_sync_answer;
+
+/* Deliver one push (a packed change set) to the hub with the kiosk's pull
+ * cursor and fill *answer with what came back. 0 when the hub took it;
+ * otherwise a negative code with err set (unreachable, refused, ...): the
+ * round returns it as it is, having recorded nothing. */
+typedef int (*fs_sync_transport)(void *ctx, int64_t pull, const void *body, size_t len,
+				 fs_sync_answer *answer, fs_err *err);
+
+typedef struct fs_sync_limits {
+	size_t up_changes, up_bytes; /* one push: fs_sync_kiosk_outgoing's caps */
+	size_t up_gzip_max;          /* the packed push (the hub's body limit) */
+	fs_codec_limits down;        /* unpacking the reply */
+} fs_sync_limits;
+
+/* Whose fault a failed round was. */
+typedef enum fs_sync_fault {
+	FS_SYNC_FAULT_NONE = 0,
+	FS_SYNC_FAULT_LOCAL,     /* this store: reading, packing, recording, merging */
+	FS_SYNC_FAULT_TRANSPORT, /* the transport's code, as it returned it */
+	FS_SYNC_FAULT_HUB        /* the hub's answer: no matching acknowledgement, or
+	                          * a reply that is not a change set of the range asked */
+} fs_sync_fault;
+
+typedef struct fs_sync_result {
+	size_t pushed;         /* changes in the push, acknowledged or not */
+	long sent;             /* own changes the hub acknowledged */
+	long received;         /* changes in the hub's reply */
+	fs_merge_result merged;
+	int more;              /* either side has more after this round */
+	uint64_t hub_time_ms;  /* the hub's clock in its reply (0: none) */
+	fs_sync_fault fault;   /* when the round failed */
+} fs_sync_result;
+
+/* One round at the kiosk: read its own writes after the push cursor
+ * (fs_sync_kiosk_outgoing, limits->up_*), pack them, send them through
+ * send with the pull cursor; when the answer acknowledges exactly the
+ * set's `to`, record that (fs_store_peer_ack), then unpack the reply
+ * (fs_sync_reply_unpack) and merge it (fs_sync_kiosk_receive, which moves
+ * the pull cursor in the same transaction). Any step may fail and the
+ * round be repeated: nothing is recorded before what it records is true.
+ * *out is always filled; out->fault says whose the error was. */
+int fs_sync_round(fs_store *kiosk, const char *hub_site, fs_sync_transport send, void *ctx,
+		  const fs_sync_limits *limits, fs_sync_result *out, fs_err *err);
+
+/* The default limits: the agent's (2,000 changes or 512 KiB per push, 2
+ * MiB packed, the codec's defaults for the reply). */
+void fs_sync_limits_default(fs_sync_limits *out);
+
+/* A transport to a hub store in this process (tests, the demo, the
+ * engine benchmark): the push is unpacked and merged as the device
+ * (fs_sync_hub_receive), the reply read after the pull cursor
+ * (fs_sync_hub_outgoing) and packed, as the hub does over HTTP. */
+typedef struct fs_sync_local {
+	fs_store *hub;
+	const char *device_site, *device_region; /* the kiosk as the hub knows it */
+	size_t reply_changes, reply_bytes;       /* per reply (the hub's 5,000, 1 MiB) */
+	fs_codec_limits codec;                   /* unpacking the push */
+	fs_merge_result merged;                  /* of the last push at the hub */
+	uint64_t bytes_up, bytes_down;           /* packed bytes carried so far */
+	fs_buf reply;                            /* the last reply (owned) */
+} fs_sync_local;
+
+/* Set up t for hub and the kiosk device_site of device_region (borrowed). */
+void fs_sync_local_init(fs_sync_local *t, fs_store *hub, const char *device_site,
+			const char *device_region);
+/* An fs_sync_transport; ctx is an fs_sync_local. */
+int fs_sync_local_send(void *ctx, int64_t pull, const void *body, size_t len,
+		       fs_sync_answer *answer, fs_err *err);
+void fs_sync_local_free(fs_sync_local *t);
+
+/* The reply half of a round for a caller that keeps no store (the
+ * benchmark's simulated kiosks): unpack the hub's reply into out and check
+ * that it covers the changes after pull. FS_EBADGZIP, FS_EBADJSON,
+ * FS_EINVAL (also for another range), FS_EVERSION, FS_ETOOBIG. */
+int fs_sync_reply_unpack(fs_changeset *out, const fs_sync_answer *answer, int64_t pull,
+			 const fs_codec_limits *limits, fs_err *err);
 
 #endif
