@@ -1,7 +1,8 @@
 /* fieldsync-agent: one sync with the hub, push and pull until nothing is
  * left (docs/agent.md, docs/protocol.md).
  *
- * A round: read this kiosk's own changes after the push cursor (at most
+ * A round is core's fs_sync_round over libcurl (post_sync in syncer.c):
+ * read this kiosk's own changes after the push cursor (at most
  * AGENT_UP_MAX_CHANGES / AGENT_UP_MAX_BYTES, so memory stays bounded however
  * much is pending), gzip them and POST them with the pull cursor; on 200
  * with Fieldsync-Ack equal to the batch's `to`, move the push cursor

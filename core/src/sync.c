@@ -97,6 +97,17 @@ int fs_sync_reply_unpack(fs_changeset *out, const fs_sync_answer *answer, int64_
 	return rc;
 }
 
+int fs_sync_answer_check(const fs_sync_answer *answer, int64_t pushed_to, fs_err *err)
+{
+	if (answer->has_ack && answer->ack == pushed_to)
+		return 0;
+	if (!answer->has_ack)
+		return fs_err_set(err, FS_EINVAL, "no acknowledgement of the push (expected %lld)",
+				  (long long)pushed_to);
+	return fs_err_set(err, FS_EINVAL, "acknowledgement %lld does not match the push (%lld)",
+			  (long long)answer->ack, (long long)pushed_to);
+}
+
 /* The round's failure: the fault and the code (err already set). */
 static int round_failed(fs_sync_result *out, fs_sync_fault fault, int rc)
 {
@@ -141,10 +152,8 @@ int fs_sync_round(fs_store *kiosk, const char *hub_site, fs_sync_transport send,
 		round_failed(out, FS_SYNC_FAULT_TRANSPORT, rc);
 		goto cleanup;
 	}
-	if (!answer.has_ack || answer.ack != up.to) {
-		rc = fs_err_set(err, FS_EINVAL,
-				"no acknowledgement of the push (expected %lld)",
-				(long long)up.to);
+	rc = fs_sync_answer_check(&answer, up.to, err);
+	if (rc != 0) {
 		round_failed(out, FS_SYNC_FAULT_HUB, rc);
 		goto cleanup;
 	}

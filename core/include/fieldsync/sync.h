@@ -127,10 +127,14 @@ int fs_sync_local_send(void *ctx, int64_t pull, const void *body, size_t len,
 		       fs_sync_answer *answer, fs_err *err);
 void fs_sync_local_free(fs_sync_local *t);
 
-/* The reply half of a round for a caller that keeps no store (the
- * benchmark's simulated kiosks): unpack the hub's reply into out and check
- * that it covers the changes after pull. FS_EBADGZIP, FS_EBADJSON,
- * FS_EINVAL (also for another range), FS_EVERSION, FS_ETOOBIG. */
+/* The reply half of a round, for a caller that keeps no store (the hub
+ * benchmark's simulated kiosks) and for fs_sync_round. The answer must
+ * acknowledge exactly the pushed set's `to` (else FS_EINVAL): */
+int fs_sync_answer_check(const fs_sync_answer *answer, int64_t pushed_to, fs_err *err);
+
+/* and its reply, unpacked into out, must cover the changes after pull:
+ * FS_EBADGZIP, FS_EBADJSON, FS_EINVAL (also for another range),
+ * FS_EVERSION, FS_ETOOBIG. */
 int fs_sync_reply_unpack(fs_changeset *out, const fs_sync_answer *answer, int64_t pull,
 			 const fs_codec_limits *limits, fs_err *err);
 
