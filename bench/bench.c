@@ -5,7 +5,9 @@
  *
  *   1. new responses merged into a hub already holding --base responses
  *   2. contact field edits from two kiosks of one region merged into it
- *   3. a kiosk reading and packing --responses pending responses
+ *   3. a kiosk sending --responses pending responses: its sync rounds
+ *      (fs_sync_round) against a hub that takes every push; reading and
+ *      packing are timed
  *
  * The prepared hub (base responses and contacts, written through the engine
  * as kiosks would have sent them) is built once and cached in --dir; every
@@ -17,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +41,8 @@
 #include "fieldsync/records.h"
 #include "fieldsync/sync.h"
 
+#include "bench_common.h"
+
 #define CACHE_VERSION    2     /* bump when the generated hub changes */
 #define BUILD_BATCH      10000 /* changes per merge while building the hub */
 #define SET_MIN          1000  /* changes per set in the timed workloads */
@@ -56,52 +61,6 @@
 #define HUB_CACHE_KIB (64 * 1024)
 
 /* ---- plumbing ---- */
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2), noreturn))
-#endif
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("fieldsync-bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void check(int rc, const fs_err *e, const char *what)
-{
-	if (rc != 0)
-		die("%s: %s (%s)", what, e->msg, fs_error_name(rc));
-}
-
-static void *need(void *p)
-{
-	if (p == NULL)
-		die("out of memory");
-	return p;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
-}
 
 /* 1234567.8 -> "1,234,568" in buf (32 bytes). */
 static const char *grouped(char *buf, double v)
@@ -122,71 +81,22 @@ static const char *grouped(char *buf, double v)
 
 /* ---- files ---- */
 
-/* printf into a path buffer; a path too long for it is fatal. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void
-path_printf(char *out, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(out, len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len)
-		die("path too long: %s...", out);
-}
-
-static void mkdir_p(const char *dir)
-{
-	char path[4096];
-	size_t i;
-
-	path_printf(path, sizeof(path), "%s", dir);
-	for (i = 1; path[i] != '\0'; i++) {
-		if (path[i] != '/')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			die("cannot create %s: %s", path, strerror(errno));
-		path[i] = '/';
-	}
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		die("cannot create %s: %s", path, strerror(errno));
-}
-
-/* Remove a store file and its WAL and shared-memory files. */
-static void remove_store(const char *path)
-{
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	char p[4200];
-	size_t i;
-
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		path_printf(p, sizeof(p), "%s%s", path, suffix[i]);
-		if (unlink(p) != 0 && errno != ENOENT)
-			die("cannot remove %s: %s", p, strerror(errno));
-	}
-}
-
 /* Copy a closed store and fsync the copy, so no dirty page of the copy is
  * left for the first timed checkpoint to flush. */
 static void copy_store(const char *from, const char *to)
 {
 	size_t cap = 4u << 20;
-	char *buf = need(malloc(cap));
+	char *buf = bench_need(malloc(cap));
 	int in, out;
 	ssize_t n;
 
-	remove_store(to);
+	bench_remove_store(to);
 	in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
-		die("cannot read %s: %s", from, strerror(errno));
+		bench_die("cannot read %s: %s", from, strerror(errno));
 	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0)
-		die("cannot write %s: %s", to, strerror(errno));
+		bench_die("cannot write %s: %s", to, strerror(errno));
 	while ((n = read(in, buf, cap)) > 0) {
 		ssize_t done = 0;
 
@@ -194,14 +104,14 @@ static void copy_store(const char *from, const char *to)
 			ssize_t w = write(out, buf + done, (size_t)(n - done));
 
 			if (w < 0)
-				die("cannot write %s: %s", to, strerror(errno));
+				bench_die("cannot write %s: %s", to, strerror(errno));
 			done += w;
 		}
 	}
 	if (n < 0)
-		die("cannot read %s: %s", from, strerror(errno));
+		bench_die("cannot read %s: %s", from, strerror(errno));
 	if (fsync(out) != 0)
-		die("cannot fsync %s: %s", to, strerror(errno));
+		bench_die("cannot fsync %s: %s", to, strerror(errno));
 	close(in);
 	close(out);
 	free(buf);
@@ -212,30 +122,6 @@ static double file_mb(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 ? (double)st.st_size / 1e6 : 0;
-}
-
-/* Mean latency of a 4 KiB write + fdatasync in dir: what one commit costs
- * at least with synchronous=FULL. */
-static double fsync_ms(const char *dir)
-{
-	char path[4200], block[4096];
-	double t0, t;
-	int fd, i, n = 100;
-
-	path_printf(path, sizeof(path), "%s/bench-fsync.tmp", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		die("cannot write %s: %s", path, strerror(errno));
-	memset(block, 'x', sizeof(block));
-	t0 = now_s();
-	for (i = 0; i < n; i++)
-		if (pwrite(fd, block, sizeof(block), (off_t)i * 4096) != (ssize_t)sizeof(block) ||
-		    fdatasync(fd) != 0)
-			die("cannot write %s: %s", path, strerror(errno));
-	t = now_s() - t0;
-	close(fd);
-	unlink(path);
-	return t * 1000 / n;
 }
 
 /* ---- SQLite connection tap ----
@@ -265,7 +151,7 @@ static int db_int(sqlite3 *db, const char *sql)
 	int v = -1;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		die("%s: %s", sql, sqlite3_errmsg(db));
+		bench_die("%s: %s", sql, sqlite3_errmsg(db));
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -277,7 +163,7 @@ static void db_exec(sqlite3 *db, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		die("%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
+		bench_die("%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
 }
 
 /* ---- where a timed phase went ----
@@ -299,7 +185,7 @@ static void cost_now(cost *c)
 	FILE *f;
 
 	memset(c, 0, sizeof(*c));
-	c->wall = now_s();
+	c->wall = bench_mono_s();
 	getrusage(RUSAGE_SELF, &ru);
 	c->user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 	c->sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
@@ -342,74 +228,31 @@ static void cost_add(cost *acc, const cost *from, const cost *to)
 
 /* ---- deterministic data ---- */
 
-typedef struct rng {
-	uint64_t s;
-} rng;
-
-/* splitmix64 */
-static uint64_t rng_next(rng *r)
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* Uniform in lo..hi inclusive. */
-static long rng_range(rng *r, long lo, long hi)
-{
-	return lo + (long)(rng_next(r) % (uint64_t)(hi - lo + 1));
-}
-
-static int rng_chance(rng *r, double p)
-{
-	return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0) < p;
-}
-
 /* Index drawn with the given integer weights. */
-static int rng_weighted(rng *r, const int *w, int n)
+static int rng_weighted(bench_rng *r, const int *w, int n)
 {
 	int total = 0, i;
 	long x;
 
 	for (i = 0; i < n; i++)
 		total += w[i];
-	x = rng_range(r, 0, total - 1);
+	x = bench_rng_range(r, 0, total - 1);
 	for (i = 0; i < n - 1 && x >= w[i]; i++)
 		x -= w[i];
 	return i;
 }
 
-static const char *rng_pick(rng *r, const char *const *list, size_t n)
+static const char *rng_pick(bench_rng *r, const char *const *list, size_t n)
 {
-	return list[rng_range(r, 0, (long)n - 1)];
+	return list[bench_rng_range(r, 0, (long)n - 1)];
 }
 
 #define PICK(r, list) rng_pick((r), (list), sizeof(list) / sizeof((list)[0]))
 
-static void fmt_time(char out[21], uint64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void fmt_date(char out[11], uint64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* A UUIDv7 for time ms (the layout fs_uuid_v7 writes), from r. */
-static void make_uuid7(char out[FS_UUID_LEN + 1], rng *r, uint64_t ms)
+static void make_uuid7(char out[FS_UUID_LEN + 1], bench_rng *r, uint64_t ms)
 {
-	uint64_t a = rng_next(r), b = rng_next(r);
+	uint64_t a = bench_rng_next(r), b = bench_rng_next(r);
 
 	snprintf(out, FS_UUID_LEN + 1, "%08" PRIx32 "-%04x-7%03x-%04x-%012" PRIx64,
 	         (uint32_t)(ms >> 16), (unsigned)(ms & 0xffff), (unsigned)(a & 0xfff),
@@ -418,7 +261,7 @@ static void make_uuid7(char out[FS_UUID_LEN + 1], rng *r, uint64_t ms)
 
 /* Plausible free text of about len bytes (never more than cap - 1): what
  * people type into a comment box or a worker into case notes. */
-static void make_text(char *out, size_t cap, rng *r, size_t len)
+static void make_text(char *out, size_t cap, bench_rng *r, size_t len)
 {
 	static const char *const words[] = {
 	    "we",       "talked",   "about",    "the",     "rent",        "arrears",  "and",
@@ -450,7 +293,7 @@ static void make_text(char *out, size_t cap, rng *r, size_t len)
 		if (start && word[0] >= 'a' && word[0] <= 'z')
 			out[n] = (char)(word[0] - 32);
 		n += w;
-		start = rng_chance(r, 0.12);
+		start = bench_rng_chance(r, 0.12);
 		if (start)
 			out[n++] = '.';
 	}
@@ -521,7 +364,7 @@ static json_t *questionnaire_doc(void)
 	json_t *doc = json_loads(questionnaire_json, 0, &je);
 
 	if (doc == NULL)
-		die("questionnaire: %s", je.text);
+		bench_die("questionnaire: %s", je.text);
 	return doc;
 }
 
@@ -530,13 +373,13 @@ static void publish_questionnaire(fs_store *s)
 	json_t *doc = questionnaire_doc();
 	fs_err e = {0, ""};
 
-	check(fs_questionnaire_publish(s, doc, &e), &e, "publish questionnaire");
+	bench_check(fs_questionnaire_publish(s, doc, &e), &e, "publish questionnaire");
 	json_decref(doc);
 }
 
 /* Answers as people give them: ONS-like score distributions, optional
  * questions often skipped, a comment from about one in four. */
-static json_t *make_answers(rng *r, uint64_t submitted_ms)
+static json_t *make_answers(bench_rng *r, uint64_t submitted_ms)
 {
 	static const int satisfied[11] = {1, 1, 2, 3, 5, 9, 12, 20, 24, 13, 10};
 	static const int anxious[11] = {20, 12, 12, 10, 8, 10, 8, 7, 6, 4, 3};
@@ -544,7 +387,7 @@ static json_t *make_answers(rng *r, uint64_t submitted_ms)
 	                                      "counselling"};
 	static const char *const reasons[] = {"drop_in", "drop_in", "appointment",
 	                                      "group",   "advice",  "other"};
-	json_t *a = need(json_object());
+	json_t *a = bench_need(json_object());
 	char date[11], text[1001];
 	int ls = rng_weighted(r, satisfied, 11), anx = rng_weighted(r, anxious, 11);
 
@@ -552,43 +395,43 @@ static json_t *make_answers(rng *r, uint64_t submitted_ms)
 	json_object_set_new(a, "life_satisfaction", json_integer(ls));
 	json_object_set_new(a, "happy_yesterday", json_integer(rng_weighted(r, satisfied, 11)));
 	json_object_set_new(a, "anxious_yesterday", json_integer(anx));
-	if ((ls <= 4 || anx >= 6) && rng_chance(r, 0.6)) {
-		json_t *arr = need(json_array());
-		long n = rng_range(r, 1, 3), first = rng_range(r, 0, 4), i;
+	if ((ls <= 4 || anx >= 6) && bench_rng_chance(r, 0.6)) {
+		json_t *arr = bench_need(json_array());
+		long n = bench_rng_range(r, 1, 3), first = bench_rng_range(r, 0, 4), i;
 
 		for (i = 0; i < n; i++) /* distinct: consecutive options mod 5 */
 			json_array_append_new(arr, json_string(support[(first + i) % 5]));
 		json_object_set_new(a, "support_wanted", arr);
 	}
 	json_object_set_new(a, "visit_reason", json_string(PICK(r, reasons)));
-	if (rng_chance(r, 0.75))
-		json_object_set_new(a, "age", json_integer(rng_range(r, 16, 90)));
-	if (rng_chance(r, 0.5)) {
-		fmt_date(date, submitted_ms - (uint64_t)rng_range(r, 1, 180) * DAY_MS);
+	if (bench_rng_chance(r, 0.75))
+		json_object_set_new(a, "age", json_integer(bench_rng_range(r, 16, 90)));
+	if (bench_rng_chance(r, 0.5)) {
+		bench_date(date, submitted_ms - (uint64_t)bench_rng_range(r, 1, 180) * DAY_MS);
 		json_object_set_new(a, "last_visit", json_string(date));
 	}
-	if (rng_chance(r, 0.9))
-		json_object_set_new(a, "come_again", json_boolean(rng_chance(r, 0.85)));
-	if (rng_chance(r, 0.25)) {
-		make_text(text, sizeof(text), r, (size_t)rng_range(r, 15, 300));
+	if (bench_rng_chance(r, 0.9))
+		json_object_set_new(a, "come_again", json_boolean(bench_rng_chance(r, 0.85)));
+	if (bench_rng_chance(r, 0.25)) {
+		make_text(text, sizeof(text), r, (size_t)bench_rng_range(r, 15, 300));
 		json_object_set_new(a, "comment", json_string(text));
 	}
 	return a;
 }
 
-static json_t *make_response(rng *r, uint64_t submitted_ms)
+static json_t *make_response(bench_rng *r, uint64_t submitted_ms)
 {
 	static const char *const workers[] = {"w-amina", "w-gareth", "w-priya", "w-tomasz",
 	                                      "w-sian"};
 	char started[21], submitted[21];
-	int assisted = rng_chance(r, 0.3);
+	int assisted = bench_rng_chance(r, 0.3);
 	json_t *body;
 
-	fmt_time(submitted, submitted_ms);
-	fmt_time(started, submitted_ms - (uint64_t)rng_range(r, 45, 900) * 1000);
+	bench_rfc3339(submitted, submitted_ms);
+	bench_rfc3339(started, submitted_ms - (uint64_t)bench_rng_range(r, 45, 900) * 1000);
 	body =
-	    need(json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "questionnaire", QUESTIONNAIRE_ID,
-	                   "version", 1, "language", rng_chance(r, 0.15) ? "cy" : "en", "mode",
+	    bench_need(json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "questionnaire", QUESTIONNAIRE_ID,
+	                   "version", 1, "language", bench_rng_chance(r, 0.15) ? "cy" : "en", "mode",
 	                   assisted ? "assisted" : "self", "started_at", started, "submitted_at",
 	                   submitted, "answers", make_answers(r, submitted_ms)));
 	if (assisted)
@@ -597,7 +440,7 @@ static json_t *make_response(rng *r, uint64_t submitted_ms)
 }
 
 /* A value for a contact field, as a worker would enter it at ms. */
-static json_t *make_contact_value(rng *r, const char *field, uint64_t ms)
+static json_t *make_contact_value(bench_rng *r, const char *field, uint64_t ms)
 {
 	static const char *const channels[] = {"in_person", "in_person", "phone",
 	                                       "video",     "text",      "group"};
@@ -612,29 +455,29 @@ static json_t *make_contact_value(rng *r, const char *field, uint64_t ms)
 	char text[4001], buf[32];
 
 	if (strcmp(field, "person_ref") == 0) {
-		snprintf(buf, sizeof(buf), "%c%c%04ld", (char)('A' + rng_range(r, 0, 25)),
-		         (char)('A' + rng_range(r, 0, 25)), rng_range(r, 0, 9999));
+		snprintf(buf, sizeof(buf), "%c%c%04ld", (char)('A' + bench_rng_range(r, 0, 25)),
+		         (char)('A' + bench_rng_range(r, 0, 25)), bench_rng_range(r, 0, 9999));
 		return json_string(buf);
 	}
 	if (strcmp(field, "contact_at") == 0) {
-		fmt_time(buf, ms - (uint64_t)rng_range(r, 0, 3600) * 1000);
+		bench_rfc3339(buf, ms - (uint64_t)bench_rng_range(r, 0, 3600) * 1000);
 		return json_string(buf);
 	}
 	if (strcmp(field, "channel") == 0)
 		return json_string(PICK(r, channels));
 	if (strcmp(field, "duration_min") == 0)
-		return json_integer(rng_range(r, 5, 90));
+		return json_integer(bench_rng_range(r, 5, 90));
 	if (strcmp(field, "topics") == 0 || strcmp(field, "signposted") == 0) {
 		int is_topics = field[0] == 't';
 		size_t n = is_topics ? sizeof(topics) / sizeof(topics[0])
 		                     : sizeof(services) / sizeof(services[0]);
-		long k = rng_range(r, 1, is_topics ? 3 : 2), first = rng_range(r, 0, (long)n - 1),
+		long k = bench_rng_range(r, 1, is_topics ? 3 : 2), first = bench_rng_range(r, 0, (long)n - 1),
 		     i;
 		json_t *arr;
 
-		if (!is_topics && rng_chance(r, 0.4))
+		if (!is_topics && bench_rng_chance(r, 0.4))
 			return json_null();
-		arr = need(json_array());
+		arr = bench_need(json_array());
 		for (i = 0; i < k; i++)
 			json_array_append_new(arr,
 			                      json_string(is_topics ? topics[(first + i) % n]
@@ -642,34 +485,31 @@ static json_t *make_contact_value(rng *r, const char *field, uint64_t ms)
 		return arr;
 	}
 	if (strcmp(field, "support") == 0 || strcmp(field, "notes") == 0) {
-		if (field[0] == 'n' && rng_chance(r, 0.3))
+		if (field[0] == 'n' && bench_rng_chance(r, 0.3))
 			return json_null();
-		make_text(text, sizeof(text), r, (size_t)rng_range(r, 40, 400));
+		make_text(text, sizeof(text), r, (size_t)bench_rng_range(r, 40, 400));
 		return json_string(text);
 	}
 	if (strcmp(field, "follow_up_date") == 0) {
-		if (rng_chance(r, 0.4))
+		if (bench_rng_chance(r, 0.4))
 			return json_null();
-		fmt_date(buf, ms + (uint64_t)rng_range(r, 3, 28) * DAY_MS);
+		bench_date(buf, ms + (uint64_t)bench_rng_range(r, 3, 28) * DAY_MS);
 		return json_string(buf);
 	}
 	if (strcmp(field, "follow_up_done") == 0)
-		return json_boolean(rng_chance(r, 0.5));
+		return json_boolean(bench_rng_chance(r, 0.5));
 	if (strcmp(field, "status") == 0)
-		return json_string(rng_chance(r, 0.6) ? "open" : "closed");
+		return json_string(bench_rng_chance(r, 0.6) ? "open" : "closed");
 	if (strcmp(field, "worker") == 0)
 		return json_string(PICK(r, workers));
 	if (strcmp(field, "deleted") == 0)
 		return json_false();
-	die("no generator for contact field %s", field);
+	bench_die("no generator for contact field %s", field);
 }
 
 /* ---- kiosks and change sets ---- */
 
-typedef struct kiosk {
-	const char *site, *region;
-	int64_t seq; /* the kiosk's change counter: from/to of its sets */
-} kiosk;
+typedef bench_sender kiosk; /* site, region, change counter (from/to) */
 
 #define NKIOSKS  8
 #define NREGIONS 4
@@ -689,24 +529,7 @@ static void kiosks_init(kiosk k[NKIOSKS], int64_t first_seq)
 	}
 }
 
-static void set_begin(fs_changeset *cs, const kiosk *k, uint64_t time_ms)
-{
-	fs_changeset_init(cs);
-	snprintf(cs->site, sizeof(cs->site), "%s", k->site);
-	cs->from = cs->to = k->seq;
-	cs->time_ms = time_ms;
-}
-
-/* Append c (its value is stolen) as the kiosk's next change. */
-static void set_add(fs_changeset *cs, kiosk *k, fs_change *c)
-{
-	fs_err e = {0, ""};
-
-	check(fs_changeset_add(cs, c, &e), &e, "changeset add");
-	cs->to = ++k->seq;
-}
-
-static void add_response(fs_changeset *cs, kiosk *k, rng *r, uint64_t ms)
+static void add_response(fs_changeset *cs, kiosk *k, bench_rng *r, uint64_t ms)
 {
 	fs_change c;
 
@@ -716,27 +539,7 @@ static void add_response(fs_changeset *cs, kiosk *k, rng *r, uint64_t ms)
 	c.hlc = fs_hlc_make(ms, 0);
 	snprintf(c.site, sizeof(c.site), "%s", k->site);
 	c.value = make_response(r, ms);
-	set_add(cs, k, &c);
-}
-
-static void add_contact_field(fs_changeset *cs, kiosk *k, const char *id, const char *field,
-                              json_t *value, fs_hlc hlc, fs_hlc prev_hlc, const char *prev_site)
-{
-	fs_change c;
-
-	memset(&c, 0, sizeof(c));
-	c.table = FS_TABLE_CONTACTS;
-	snprintf(c.id, sizeof(c.id), "%s", id);
-	snprintf(c.region, sizeof(c.region), "%s", k->region);
-	snprintf(c.field, sizeof(c.field), "%s", field);
-	c.hlc = hlc;
-	snprintf(c.site, sizeof(c.site), "%s", k->site);
-	if (prev_site != NULL) {
-		c.prev_hlc = prev_hlc;
-		snprintf(c.prev_site, sizeof(c.prev_site), "%s", prev_site);
-	}
-	c.value = need(value);
-	set_add(cs, k, &c);
+	bench_set_add(cs, k, &c);
 }
 
 /* A change set as it arrives at the hub: gzip bytes, and who sent it. */
@@ -759,10 +562,10 @@ static void workload_add(workload *w, const fs_changeset *cs, const kiosk *from)
 
 	if (w->count == w->alloc) {
 		w->alloc = w->alloc ? 2 * w->alloc : 64;
-		w->sets = need(realloc(w->sets, w->alloc * sizeof(*w->sets)));
+		w->sets = bench_need(realloc(w->sets, w->alloc * sizeof(*w->sets)));
 	}
 	fs_buf_init(&gz, GZ_CAP);
-	check(fs_changeset_pack(&gz, cs, &e), &e, "pack workload");
+	bench_check(fs_changeset_pack(&gz, cs, &e), &e, "pack workload");
 	w->sets[w->count].gz = gz.data; /* taken over from gz */
 	w->sets[w->count].len = gz.len;
 	w->sets[w->count].from = from;
@@ -793,7 +596,7 @@ static void unpack(fs_changeset *cs, const packed *p)
 	fs_codec_limits_default(&lim);
 	lim.max_inflated = GZ_CAP;
 	lim.max_decode_bytes = (size_t)1 << 30;
-	check(fs_changeset_unpack(cs, p->gz, p->len, &lim, &e), &e, "unpack");
+	bench_check(fs_changeset_unpack(cs, p->gz, p->len, &lim, &e), &e, "unpack");
 }
 
 /* ---- options and results ---- */
@@ -851,9 +654,9 @@ static void hub_receive(fs_store *hub, const fs_changeset *cs, const kiosk *k, f
 {
 	fs_err e = {0, ""};
 
-	check(fs_sync_hub_receive(hub, cs, k->site, k->region, res, &e), &e, "hub merge");
+	bench_check(fs_sync_hub_receive(hub, cs, k->site, k->region, res, &e), &e, "hub merge");
 	if (res->quarantined != 0)
-		die("hub merge of %s: %ld change(s) quarantined; the generator is wrong", k->site,
+		bench_die("hub merge of %s: %ld change(s) quarantined; the generator is wrong", k->site,
 		    res->quarantined);
 }
 
@@ -869,17 +672,17 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 	kiosk k[NKIOSKS];
 	fs_store *hub = NULL;
 	fs_err e = {0, ""};
-	rng r = {0x5eed};
-	double t0 = now_s();
+	bench_rng r = {0x5eed};
+	double t0 = bench_mono_s();
 	long i, j, per;
 
 	while (fs_contact_fields[nfields] != NULL)
 		nfields++;
-	path_printf(tmp, sizeof(tmp), "%s.tmp", path);
-	remove_store(tmp);
+	bench_path_printf(tmp, sizeof(tmp), "%s.tmp", path);
+	bench_remove_store(tmp);
 	kiosks_init(k, 0);
-	check(fs_store_open(&hub, tmp, &e), &e, "open hub");
-	check(fs_store_set_identity(hub, "hub", NULL, &e), &e, "hub identity");
+	bench_check(fs_store_open(&hub, tmp, &e), &e, "open hub");
+	bench_check(fs_store_set_identity(hub, "hub", NULL, &e), &e, "hub identity");
 	publish_questionnaire(hub);
 	fprintf(stderr, "building hub: %s responses, %s contacts (once; cached in %s)\n",
 	        grouped(n1, (double)o->base), grouped(n2, (double)o->contacts), path);
@@ -889,18 +692,18 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 		fs_merge_result res;
 		fs_changeset cs;
 
-		set_begin(&cs, from, now);
+		bench_set_begin(&cs, from, now);
 		for (j = 0; j < n; j++)
 			add_response(
 			    &cs, from, &r,
 			    start + (uint64_t)((double)(i + j) / (double)o->base * (double)span));
 		hub_receive(hub, &cs, from, &res);
 		if (res.applied != n)
-			die("building hub: %ld of %ld responses applied", res.applied, n);
+			bench_die("building hub: %ld of %ld responses applied", res.applied, n);
 		fs_changeset_free(&cs);
 		if ((i / BUILD_BATCH) % 10 == 9)
 			fprintf(stderr, "  %s responses, %.0f s\n", grouped(n1, (double)(i + n)),
-			        now_s() - t0);
+			        bench_mono_s() - t0);
 	}
 	per = BUILD_BATCH / (long)nfields;
 	for (i = 0; i < o->contacts; i += per) {
@@ -909,7 +712,7 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 		fs_merge_result res;
 		fs_changeset cs;
 
-		set_begin(&cs, from, now);
+		bench_set_begin(&cs, from, now);
 		for (j = 0; j < n; j++) {
 			uint64_t ms = start + (uint64_t)((double)(i + j) / (double)o->contacts *
 			                                 (double)span);
@@ -918,23 +721,23 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 
 			make_uuid7(id, &r, ms);
 			for (f = 0; f < nfields; f++)
-				add_contact_field(&cs, from, id, fs_contact_fields[f],
+				bench_add_contact_field(&cs, from, id, fs_contact_fields[f],
 				                  make_contact_value(&r, fs_contact_fields[f], ms),
 				                  fs_hlc_make(ms, 0), 0, NULL);
 		}
 		hub_receive(hub, &cs, from, &res);
 		if (res.applied != n * (long)nfields)
-			die("building hub: %ld of %ld contact fields applied", res.applied,
+			bench_die("building hub: %ld of %ld contact fields applied", res.applied,
 			    n * (long)nfields);
 		fs_changeset_free(&cs);
 		if ((i / per) % 20 == 19)
 			fprintf(stderr, "  %s contacts, %.0f s\n", grouped(n1, (double)(i + n)),
-			        now_s() - t0);
+			        bench_mono_s() - t0);
 	}
 	fs_store_close(hub); /* checkpoints and removes the WAL */
 	if (rename(tmp, path) != 0)
-		die("cannot rename %s: %s", tmp, strerror(errno));
-	fprintf(stderr, "hub built in %.0f s\n", now_s() - t0);
+		bench_die("cannot rename %s: %s", tmp, strerror(errno));
+	fprintf(stderr, "hub built in %.0f s\n", bench_mono_s() - t0);
 }
 
 /* ---- 1. new responses at the hub ---- */
@@ -944,17 +747,17 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 static void make_response_workload(workload *w, kiosk k[NKIOSKS], long total, uint64_t now)
 {
 	uint64_t start = now - DAY_MS, span = DAY_MS - 60000;
-	rng r = {0xfeed};
+	bench_rng r = {0xfeed};
 	long done = 0, j;
 
 	while (done < total) {
-		long n = rng_range(&r, SET_MIN, SET_MAX);
-		kiosk *from = &k[rng_range(&r, 0, NKIOSKS - 1)];
+		long n = bench_rng_range(&r, SET_MIN, SET_MAX);
+		kiosk *from = &k[bench_rng_range(&r, 0, NKIOSKS - 1)];
 		fs_changeset cs;
 
 		if (n > total - done)
 			n = total - done;
-		set_begin(&cs, from, now);
+		bench_set_begin(&cs, from, now);
 		for (j = 0; j < n; j++)
 			add_response(
 			    &cs, from, &r,
@@ -1001,7 +804,7 @@ static sqlite3 *ceiling_open(const char *path, const char *pragma)
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK)
-		die("cannot open %s", path);
+		bench_die("cannot open %s", path);
 	/* The hub store's own settings (store.h, hub/pool.c). */
 	db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
 	{
@@ -1050,8 +853,8 @@ static void run_response_ceiling(ceiling_run *out, sqlite3 *db, const workload *
 	        "deleted, hlc, site, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 	        "?9, ?10, ?11, ?12, ?13)",
 	        -1, &st, NULL) != SQLITE_OK)
-		die("ceiling: %s", sqlite3_errmsg(db));
-	answers = need(calloc(SET_MAX, sizeof(*answers)));
+		bench_die("ceiling: %s", sqlite3_errmsg(db));
+	answers = bench_need(calloc(SET_MAX, sizeof(*answers)));
 	if (!per_set)
 		timed_exec(&out->c, db, "BEGIN IMMEDIATE");
 	for (i = 0; i < w->count; i++) {
@@ -1059,7 +862,7 @@ static void run_response_ceiling(ceiling_run *out, sqlite3 *db, const workload *
 
 		unpack(&cs, &w->sets[i]);
 		for (j = 0; j < cs.count; j++)
-			answers[j] = need(json_dumps(
+			answers[j] = bench_need(json_dumps(
 			    json_object_get(cs.changes[j].value, "answers"), CANON_FLAGS));
 		cost_now(&t0);
 		if (per_set)
@@ -1090,7 +893,7 @@ static void run_response_ceiling(ceiling_run *out, sqlite3 *db, const workload *
 			sqlite3_bind_int64(st, 13, ++seq);
 #undef TEXT
 			if (sqlite3_step(st) != SQLITE_DONE)
-				die("ceiling insert: %s", sqlite3_errmsg(db));
+				bench_die("ceiling insert: %s", sqlite3_errmsg(db));
 			sqlite3_reset(st);
 		}
 		if (per_set)
@@ -1141,23 +944,23 @@ static void north_load(north *n, sqlite3 *db)
 	memset(n, 0, sizeof(*n));
 	while (fs_contact_fields[n->nfields] != NULL)
 		n->nfields++;
-	n->ids = need(malloc((size_t)cap * sizeof(*n->ids)));
-	n->state = need(malloc((size_t)cap * n->nfields * sizeof(*n->state)));
+	n->ids = bench_need(malloc((size_t)cap * sizeof(*n->ids)));
+	n->state = bench_need(malloc((size_t)cap * n->nfields * sizeof(*n->state)));
 	if (sqlite3_prepare_v2(db,
 	                       "SELECT c.id, f.hlc, f.site FROM contacts c JOIN contact_fields f "
 	                       "ON f.contact_id = c.id AND f.field = 'person_ref' "
 	                       "WHERE c.region = 'north' ORDER BY c.id",
 	                       -1, &st, NULL) != SQLITE_OK)
-		die("north contacts: %s", sqlite3_errmsg(db));
+		bench_die("north contacts: %s", sqlite3_errmsg(db));
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n->count == cap) {
 			cap *= 2;
-			n->ids = need(realloc(n->ids, (size_t)cap * sizeof(*n->ids)));
+			n->ids = bench_need(realloc(n->ids, (size_t)cap * sizeof(*n->ids)));
 			n->state =
-			    need(realloc(n->state, (size_t)cap * n->nfields * sizeof(*n->state)));
+			    bench_need(realloc(n->state, (size_t)cap * n->nfields * sizeof(*n->state)));
 		}
 		if (strcmp((const char *)sqlite3_column_text(st, 2), "kiosk-north-1") != 0)
-			die("north contacts: unexpected creator; rebuild the cached hub");
+			bench_die("north contacts: unexpected creator; rebuild the cached hub");
 		snprintf(n->ids[n->count], FS_UUID_LEN + 1, "%s",
 		         (const char *)sqlite3_column_text(st, 0));
 		for (f = 0; f < n->nfields; f++) {
@@ -1172,9 +975,9 @@ static void north_load(north *n, sqlite3 *db)
 	}
 	sqlite3_finalize(st);
 	if (n->count == 0)
-		die("the hub holds no contacts of region north");
+		bench_die("the hub holds no contacts of region north");
 	for (i = 0; i < 2; i++)
-		n->stamp[i] = need(calloc((size_t)n->count * n->nfields, sizeof(uint32_t)));
+		n->stamp[i] = bench_need(calloc((size_t)n->count * n->nfields, sizeof(uint32_t)));
 }
 
 static void north_free(north *n)
@@ -1192,14 +995,14 @@ static size_t field_index(const char *name)
 	for (f = 0; fs_contact_fields[f] != NULL; f++)
 		if (strcmp(fs_contact_fields[f], name) == 0)
 			return f;
-	die("unknown contact field %s", name);
+	bench_die("unknown contact field %s", name);
 }
 
 /* One kiosk's edits for a round: follow-up sessions, each editing a few
  * fields of one contact (notes most often). With probability p_same a
  * session picks a contact edited in this round by the other kiosk (other),
  * so the two edits are concurrent. Returns the edit count, 1..target. */
-static size_t plan_edits(edit *out, size_t target, north *n, int kk, uint32_t round, rng *r,
+static size_t plan_edits(edit *out, size_t target, north *n, int kk, uint32_t round, bench_rng *r,
                          const edit *other, size_t nother, double p_same)
 {
 	static const struct {
@@ -1215,15 +1018,15 @@ static size_t plan_edits(edit *out, size_t target, north *n, int kk, uint32_t ro
 		size_t before = count;
 		long c;
 
-		if (nother > 0 && rng_chance(r, p_same))
-			c = (long)(other[rng_range(r, 0, (long)nother - 1)].pair / n->nfields);
+		if (nother > 0 && bench_rng_chance(r, p_same))
+			c = (long)(other[bench_rng_range(r, 0, (long)nother - 1)].pair / n->nfields);
 		else
-			c = rng_range(r, 0, n->count - 1);
+			c = bench_rng_range(r, 0, n->count - 1);
 		for (f = 0; f < nf && count < target; f++) {
 			uint32_t pair;
 
 			/* A session edits at least one field. */
-			if (!rng_chance(r, fields[f].p) && !(f + 1 == nf && count == before))
+			if (!bench_rng_chance(r, fields[f].p) && !(f + 1 == nf && count == before))
 				continue;
 			pair = (uint32_t)((size_t)c * n->nfields + field_index(fields[f].name));
 			if (n->stamp[kk][pair] == round + 1)
@@ -1239,14 +1042,14 @@ static size_t plan_edits(edit *out, size_t target, north *n, int kk, uint32_t ro
  * prev as fs_contact_put would record it at a kiosk holding the hub's state
  * of the round's start, and timestamps spread over the round. */
 static void pack_edits(workload *w, kiosk *from, int kk, const edit *e, size_t count,
-                       const north *n, uint64_t round_ms, uint64_t now, rng *r)
+                       const north *n, uint64_t round_ms, uint64_t now, bench_rng *r)
 {
 	static const char *const site_names[3] = {NULL, "kiosk-north-1", "kiosk-north-2"};
 	uint8_t me = (uint8_t)(kk + 1);
 	fs_changeset cs;
 	size_t i;
 
-	set_begin(&cs, from, now);
+	bench_set_begin(&cs, from, now);
 	for (i = 0; i < count; i++) {
 		const field_state *s = &n->state[e[i].pair];
 		size_t c = e[i].pair / n->nfields, f = e[i].pair % n->nfields;
@@ -1258,7 +1061,7 @@ static void pack_edits(workload *w, kiosk *from, int kk, const edit *e, size_t c
 			prev_hlc = s->prev_hlc;
 			prev_site = s->prev_site;
 		}
-		add_contact_field(&cs, from, n->ids[c], fs_contact_fields[f],
+		bench_add_contact_field(&cs, from, n->ids[c], fs_contact_fields[f],
 		                  make_contact_value(r, fs_contact_fields[f], ms),
 		                  fs_hlc_make(ms, 0), prev_hlc, site_names[prev_site]);
 	}
@@ -1305,17 +1108,17 @@ static void make_edit_workload(workload *w, kiosk k[NKIOSKS], north *n, long tot
 	long done = 0, rounds = total / SET_MIN + 2;
 	uint64_t first = now - (uint64_t)rounds * 120000 - 60000;
 	uint32_t round = 0;
-	rng r = {0xed17};
+	bench_rng r = {0xed17};
 	int kk;
 
-	plan[0] = need(malloc(SET_MAX * sizeof(edit)));
-	plan[1] = need(malloc(SET_MAX * sizeof(edit)));
+	plan[0] = bench_need(malloc(SET_MAX * sizeof(edit)));
+	plan[1] = bench_need(malloc(SET_MAX * sizeof(edit)));
 	while (done < total) {
 		uint64_t round_ms = first + (uint64_t)round * 120000;
 
 		count[0] = count[1] = 0;
 		for (kk = 0; kk < 2 && done < total; kk++) {
-			long target = rng_range(&r, SET_MIN, SET_MAX);
+			long target = bench_rng_range(&r, SET_MIN, SET_MAX);
 
 			if (target > total - done)
 				target = total - done;
@@ -1353,8 +1156,8 @@ static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w, i
 	                       "prev_hlc = excluded.prev_hlc, prev_site = excluded.prev_site, "
 	                       "seq = excluded.seq",
 	                       -1, &st, NULL) != SQLITE_OK)
-		die("ceiling: %s", sqlite3_errmsg(db));
-	values = need(calloc(SET_MAX, sizeof(*values)));
+		bench_die("ceiling: %s", sqlite3_errmsg(db));
+	values = bench_need(calloc(SET_MAX, sizeof(*values)));
 	if (!per_set)
 		timed_exec(&out->c, db, "BEGIN IMMEDIATE");
 	for (i = 0; i < w->count; i++) {
@@ -1362,7 +1165,7 @@ static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w, i
 
 		unpack(&cs, &w->sets[i]);
 		for (j = 0; j < cs.count; j++)
-			values[j] = need(json_dumps(cs.changes[j].value, CANON_FLAGS));
+			values[j] = bench_need(json_dumps(cs.changes[j].value, CANON_FLAGS));
 		cost_now(&t0);
 		if (per_set)
 			db_exec(db, "BEGIN IMMEDIATE");
@@ -1383,7 +1186,7 @@ static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w, i
 			}
 			sqlite3_bind_int64(st, 8, ++seq);
 			if (sqlite3_step(st) != SQLITE_DONE)
-				die("ceiling upsert: %s", sqlite3_errmsg(db));
+				bench_die("ceiling upsert: %s", sqlite3_errmsg(db));
 			sqlite3_reset(st);
 		}
 		if (per_set)
@@ -1412,138 +1215,135 @@ static void build_kiosk(const char *path, long total, uint64_t now)
 	kiosk k[NKIOSKS];
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	rng r = {0xc105};
+	bench_rng r = {0xc105};
 	long i, j;
 
-	remove_store(path);
+	bench_remove_store(path);
 	kiosks_init(k, 0);
-	check(fs_store_open(&s, path, &e), &e, "open kiosk");
-	check(fs_store_set_identity(s, k[0].site, k[0].region, &e), &e, "kiosk identity");
+	bench_check(fs_store_open(&s, path, &e), &e, "open kiosk");
+	bench_check(fs_store_set_identity(s, k[0].site, k[0].region, &e), &e, "kiosk identity");
 	publish_questionnaire(s);
 	for (i = 0; i < total; i += BUILD_BATCH) {
 		long n = total - i < BUILD_BATCH ? total - i : BUILD_BATCH;
 		fs_merge_result res;
 		fs_changeset cs;
 
-		set_begin(&cs, &k[0], now);
+		bench_set_begin(&cs, &k[0], now);
 		for (j = 0; j < n; j++)
 			add_response(
 			    &cs, &k[0], &r,
 			    start + (uint64_t)((double)(i + j) / (double)total * (double)span));
-		check(fs_merge_apply(s, &cs, NULL, &res, &e), &e, "kiosk merge");
+		bench_check(fs_merge_apply(s, &cs, NULL, &res, &e), &e, "kiosk merge");
 		if (res.applied != n)
-			die("building kiosk: %ld of %ld responses stored", res.applied, n);
+			bench_die("building kiosk: %ld of %ld responses stored", res.applied, n);
 		fs_changeset_free(&cs);
 	}
 	fs_store_close(s);
 }
 
-/* What a kiosk does to send: read its own writes after the hub's cursor
- * (fs_changes_read, as fs_sync_kiosk_outgoing) and pack them. Outside the
- * headline, encoding alone is timed again to split pack into encode and
- * gzip, and the same JSON is compressed at gzip level 1 for comparison. */
+/* A hub that takes every push: the transport of the kiosk's round
+ * acknowledges it and answers an empty reply. It is called once the round
+ * has read and packed (the headline); outside that, the set is unpacked
+ * again to time packing alone (which splits read from pack), encoding
+ * alone, and the same JSON at gzip level 1 for comparison. */
+typedef struct encode_hub {
+	encode_run *out;
+	double round_start;
+	fs_buf json, scratch, reply;
+} encode_hub;
+
+static int encode_hub_send(void *ctx, int64_t pull, const void *body, size_t len,
+                           fs_sync_answer *answer, fs_err *err)
+{
+	encode_hub *h = ctx;
+	encode_run *out = h->out;
+	double sent = bench_mono_s(), t0, t1, t2;
+	fs_changeset cs, empty;
+	packed p = {(char *)body, len, NULL, 0};
+
+	unpack(&cs, &p);
+	t0 = bench_mono_s();
+	fs_buf_reset(&h->scratch);
+	bench_check(fs_changeset_pack(&h->scratch, &cs, err), err, "pack");
+	t1 = bench_mono_s();
+	fs_buf_reset(&h->json);
+	bench_check(fs_changeset_encode(&h->json, &cs, err), err, "encode");
+	t2 = bench_mono_s();
+	fs_buf_reset(&h->scratch);
+	bench_check(fs_gzip_compress(&h->scratch, h->json.data, h->json.len, 1, err), err,
+	            "gzip level 1");
+	out->gzip1_s += bench_mono_s() - t2;
+	out->gzip1_bytes += h->scratch.len;
+	out->pack_s += t1 - t0;
+	out->read_s += (sent - h->round_start) - (t1 - t0);
+	out->encode_s += t2 - t1;
+	out->json_bytes += h->json.len;
+	out->gz_bytes += len;
+	out->changes += (long)cs.count;
+	out->sets++;
+	fs_changeset_init(&empty);
+	snprintf(empty.site, sizeof(empty.site), "hub");
+	empty.from = empty.to = pull;
+	fs_buf_reset(&h->reply);
+	bench_check(fs_changeset_pack(&h->reply, &empty, err), err, "pack the reply");
+	answer->has_ack = 1;
+	answer->ack = cs.to;
+	answer->body = h->reply.data;
+	answer->len = h->reply.len;
+	fs_changeset_free(&cs);
+	return 0;
+}
+
+/* What a kiosk does to send: its sync round (fs_sync_round, as the agent
+ * runs it) until nothing is pending, against encode_hub. Timed: reading
+ * its own writes after the hub's cursor and packing them; not timed:
+ * recording each acknowledgement (one commit a set). */
 static void run_encode(encode_run *out, const char *path, int *synchronous)
 {
-	fs_changes_filter filter = {FS_SYNC_KIOSK_TABLES, "kiosk-north-1", NULL, NULL};
+	fs_sync_limits lim;
+	fs_sync_result res;
+	encode_hub h;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	fs_buf gz, json;
-	int64_t cursor = 0;
-	int more = 1;
 
 	memset(out, 0, sizeof(*out));
+	memset(&h, 0, sizeof(h));
+	h.out = out;
+	fs_buf_init(&h.json, SIZE_MAX / 2);
+	fs_buf_init(&h.scratch, GZ_CAP);
+	fs_buf_init(&h.reply, GZ_CAP);
+	fs_sync_limits_default(&lim);
+	lim.up_changes = KIOSK_READ_MAX;
+	lim.up_bytes = KIOSK_READ_BYTES;
+	lim.up_gzip_max = GZ_CAP;
 	tapped_db = NULL;
-	check(fs_store_open(&s, path, &e), &e, "open kiosk");
+	bench_check(fs_store_open(&s, path, &e), &e, "open kiosk");
 	if (tapped_db != NULL)
 		*synchronous = db_int(tapped_db, "PRAGMA synchronous");
-	fs_buf_init(&gz, GZ_CAP);
-	fs_buf_init(&json, SIZE_MAX / 2);
-	while (more) {
-		fs_changeset cs;
-		double t0, t1, t2, t3;
-		size_t packed_len;
-
-		t0 = now_s();
-		check(
-		    fs_changes_read(s, &cs, cursor, &filter, KIOSK_READ_MAX, KIOSK_READ_BYTES, &e),
-		    &e, "read changes");
-		t1 = now_s();
-		fs_buf_reset(&gz);
-		check(fs_changeset_pack(&gz, &cs, &e), &e, "pack");
-		t2 = now_s();
-		packed_len = gz.len;
-		fs_buf_reset(&json);
-		check(fs_changeset_encode(&json, &cs, &e), &e, "encode");
-		t3 = now_s();
-		fs_buf_reset(&gz);
-		check(fs_gzip_compress(&gz, json.data, json.len, 1, &e), &e, "gzip level 1");
-		out->gzip1_s += now_s() - t3;
-		out->gzip1_bytes += gz.len;
-		out->read_s += t1 - t0;
-		out->pack_s += t2 - t1;
-		out->encode_s += t3 - t2;
-		out->json_bytes += json.len;
-		out->gz_bytes += packed_len;
-		out->changes += (long)cs.count;
-		out->sets++;
-		cursor = cs.to;
-		more = cs.more;
-		if (cs.count == 0)
-			more = 0;
-		fs_changeset_free(&cs);
-	}
-	fs_buf_free(&gz);
-	fs_buf_free(&json);
+	do {
+		h.round_start = bench_mono_s();
+		bench_check(fs_sync_round(s, "hub", encode_hub_send, &h, &lim, &res, &e), &e,
+		            "kiosk sync round");
+	} while (res.more && res.pushed > 0);
+	fs_buf_free(&h.json);
+	fs_buf_free(&h.scratch);
+	fs_buf_free(&h.reply);
 	fs_store_close(s);
 }
 
 /* ---- report ---- */
-
-static void cpu_model(char *out, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512];
-
-	snprintf(out, len, "unknown CPU");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) != 0 || colon == NULL)
-			continue;
-		colon += 2;
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(out, len, "%s", colon);
-		break;
-	}
-	fclose(f);
-}
-
-static const char *compiler(void)
-{
-#if defined(__clang__)
-	return "clang " __clang_version__;
-#elif defined(__GNUC__)
-	return "gcc " __VERSION__;
-#else
-	return "unknown compiler";
-#endif
-}
 
 static void print_machine(double fsync_latency)
 {
 	char cpu[256];
 	struct utsname u;
 
-	cpu_model(cpu, sizeof(cpu));
+	bench_cpu_model(cpu, sizeof(cpu));
 	uname(&u);
-	printf("machine   %s, %ld cores online, %.1f GB RAM, Linux %s %s\n", cpu,
-	       sysconf(_SC_NPROCESSORS_ONLN),
-	       (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / 1e9, u.release,
-	       u.machine);
+	printf("machine   %s, %ld cores online, %.1f GiB RAM, Linux %s %s\n", cpu,
+	       sysconf(_SC_NPROCESSORS_ONLN), bench_ram_gib(), u.release, u.machine);
 	printf("software  SQLite %s, Jansson %s, zlib %s, %s, %s\n", sqlite3_libversion(),
-	       JANSSON_VERSION, zlibVersion(), compiler(),
+	       JANSSON_VERSION, zlibVersion(), bench_compiler(),
 #if defined(__OPTIMIZE__) && defined(NDEBUG)
 	       "optimized build (NDEBUG)"
 #elif defined(__OPTIMIZE__)
@@ -1727,18 +1527,6 @@ static double worst_contention(const results *r)
 
 /* ---- main ---- */
 
-static long parse_count(const char *opt, const char *s)
-{
-	char *end = NULL;
-	long v;
-
-	errno = 0;
-	v = strtol(s != NULL ? s : "", &end, 10);
-	if (s == NULL || errno != 0 || end == s || *end != '\0' || v < 1)
-		die("%s needs a positive integer", opt);
-	return v;
-}
-
 static void usage(void)
 {
 	printf("usage: fieldsync-bench [--base N] [--responses N] [--contacts N] [--edits N]\n"
@@ -1783,15 +1571,15 @@ static void parse_options(options *o, int argc, char **argv)
 			usage();
 			exit(0);
 		} else if (v == NULL) {
-			die("unknown option or missing value: %s (try --help)", a);
+			bench_die("unknown option or missing value: %s (try --help)", a);
 		} else if (strcmp(a, "--base") == 0) {
-			o->base = parse_count(a, v), i++;
+			o->base = bench_long_arg(a, v, 1, LONG_MAX), i++;
 		} else if (strcmp(a, "--responses") == 0) {
-			o->responses = parse_count(a, v), i++;
+			o->responses = bench_long_arg(a, v, 1, LONG_MAX), i++;
 		} else if (strcmp(a, "--contacts") == 0) {
-			o->contacts = parse_count(a, v), i++;
+			o->contacts = bench_long_arg(a, v, 1, LONG_MAX), i++;
 		} else if (strcmp(a, "--edits") == 0) {
-			o->edits = parse_count(a, v), i++;
+			o->edits = bench_long_arg(a, v, 1, LONG_MAX), i++;
 		} else if (strcmp(a, "--pragma") == 0) {
 			o->pragma = v, i++;
 		} else if (strcmp(a, "--dir") == 0) {
@@ -1799,14 +1587,14 @@ static void parse_options(options *o, int argc, char **argv)
 		} else if (strcmp(a, "--only") == 0) {
 			if (strcmp(v, "responses") != 0 && strcmp(v, "contacts") != 0 &&
 			    strcmp(v, "encode") != 0)
-				die("--only takes responses, contacts or encode");
+				bench_die("--only takes responses, contacts or encode");
 			o->only = v, i++;
 		} else {
-			die("unknown option %s (try --help)", a);
+			bench_die("unknown option %s (try --help)", a);
 		}
 	}
 	if (o->contacts < NREGIONS)
-		die("--contacts must be at least %d", NREGIONS);
+		bench_die("--contacts must be at least %d", NREGIONS);
 }
 
 int main(int argc, char **argv)
@@ -1816,29 +1604,35 @@ int main(int argc, char **argv)
 	options o;
 	results r;
 	kiosk k[NKIOSKS];
-	uint64_t now = wall_ms();
+	uint64_t now = bench_wall_ms();
 	fs_store *hub = NULL;
 	sqlite3 *ceil = NULL, *ceil_sets = NULL;
 	fs_err e = {0, ""};
 	long commits = 0;
 	double t0;
 
+	bench_prog = "fieldsync-bench";
 	parse_options(&o, argc, argv);
 	memset(&r, 0, sizeof(r));
-	mkdir_p(o.dir);
+	bench_mkdir_p(o.dir);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("fieldsync-bench (docs/performance.md)\n");
-	r.fsync_ms = fsync_ms(o.dir);
+	{
+		bench_fsync f;
+
+		bench_fsync_probe(o.dir, 100, &f);
+		r.fsync_ms = f.mean_ms;
+	}
 	print_machine(r.fsync_ms);
 	if (sqlite3_auto_extension((void (*)(void))tap_connection) != SQLITE_OK)
-		die("cannot register the SQLite connection tap");
+		bench_die("cannot register the SQLite connection tap");
 
-	path_printf(hub_path, sizeof(hub_path), "%s/bench-hub-r%ld-c%ld-s%d-v%d.db", o.dir, o.base,
+	bench_path_printf(hub_path, sizeof(hub_path), "%s/bench-hub-r%ld-c%ld-s%d-v%d.db", o.dir, o.base,
 	            o.contacts, fs_store_schema_version(), CACHE_VERSION);
-	path_printf(engine_path, sizeof(engine_path), "%s/bench-run-engine.db", o.dir);
-	path_printf(ceil_path, sizeof(ceil_path), "%s/bench-run-ceiling.db", o.dir);
-	path_printf(sets_path, sizeof(sets_path), "%s/bench-run-ceiling-sets.db", o.dir);
-	path_printf(kiosk_path, sizeof(kiosk_path), "%s/bench-run-kiosk.db", o.dir);
+	bench_path_printf(engine_path, sizeof(engine_path), "%s/bench-run-engine.db", o.dir);
+	bench_path_printf(ceil_path, sizeof(ceil_path), "%s/bench-run-ceiling.db", o.dir);
+	bench_path_printf(sets_path, sizeof(sets_path), "%s/bench-run-ceiling-sets.db", o.dir);
+	bench_path_printf(kiosk_path, sizeof(kiosk_path), "%s/bench-run-kiosk.db", o.dir);
 
 	if (wants(&o, "responses") || wants(&o, "contacts")) {
 		if (access(hub_path, R_OK) == 0) {
@@ -1847,13 +1641,13 @@ int main(int argc, char **argv)
 			         "cached file reused",
 			         grouped(n1, (double)o.base), grouped(n2, (double)o.contacts));
 		} else {
-			t0 = now_s();
+			t0 = bench_mono_s();
 			build_hub(&o, hub_path, now);
 			snprintf(r.hub_note, sizeof(r.hub_note),
 			         "%s responses + %s contacts, "
 			         "built in %.0f s",
 			         grouped(n1, (double)o.base), grouped(n2, (double)o.contacts),
-			         now_s() - t0);
+			         bench_mono_s() - t0);
 		}
 		r.hub_mb = file_mb(hub_path);
 		snprintf(r.hub_note + strlen(r.hub_note), sizeof(r.hub_note) - strlen(r.hub_note),
@@ -1862,10 +1656,10 @@ int main(int argc, char **argv)
 		copy_store(hub_path, ceil_path);
 		copy_store(hub_path, sets_path);
 		tapped_db = NULL;
-		check(fs_store_open(&hub, engine_path, &e), &e, "open hub copy");
+		bench_check(fs_store_open(&hub, engine_path, &e), &e, "open hub copy");
 		if (tapped_db == NULL)
-			die("the SQLite connection tap saw no connection");
-		check(fs_store_set_cache(hub, HUB_CACHE_KIB, &e), &e, "hub cache");
+			bench_die("the SQLite connection tap saw no connection");
+		bench_check(fs_store_set_cache(hub, HUB_CACHE_KIB, &e), &e, "hub cache");
 		r.synchronous = db_int(tapped_db, "PRAGMA synchronous");
 		r.cache_kib = -db_int(tapped_db, "PRAGMA cache_size");
 		sqlite3_commit_hook(tapped_db, count_commit, &commits);
@@ -1911,22 +1705,22 @@ int main(int argc, char **argv)
 	sqlite3_close(ceil);
 	sqlite3_close(ceil_sets);
 	if (!o.keep) {
-		remove_store(engine_path);
-		remove_store(ceil_path);
-		remove_store(sets_path);
+		bench_remove_store(engine_path);
+		bench_remove_store(ceil_path);
+		bench_remove_store(sets_path);
 	}
 	if (wants(&o, "encode")) {
 		fprintf(stderr, "3: building a kiosk with %s pending responses...\n",
 		        grouped(n1, (double)o.responses));
-		t0 = now_s();
+		t0 = bench_mono_s();
 		build_kiosk(kiosk_path, o.responses, now);
-		r.kiosk_build_s = now_s() - t0;
+		r.kiosk_build_s = bench_mono_s() - t0;
 		fprintf(stderr, "3: reading and packing...\n");
 		run_encode(&r.enc, kiosk_path, &r.kiosk_synchronous);
 		if (r.enc.changes != o.responses)
-			die("kiosk read %ld of %ld pending responses", r.enc.changes, o.responses);
+			bench_die("kiosk read %ld of %ld pending responses", r.enc.changes, o.responses);
 		if (!o.keep)
-			remove_store(kiosk_path);
+			bench_remove_store(kiosk_path);
 	}
 	r.worst_contention = worst_contention(&r);
 	print_report(&o, &r);

@@ -17,7 +17,12 @@
  *           measured with /usr/bin/time -v.
  *
  * Change sets are built and packed with the core API before the clock
- * starts; inside it only HTTP, the hub and the client's unpacking run. */
+ * starts; inside it only HTTP, the hub and the client's unpacking run. The
+ * simulated kiosks keep no store (200 SQLite stores would compete with the
+ * hub for this machine's disk and cores): of the agent's round
+ * (fs_sync_round) they run the reply half, fs_sync_answer_check and
+ * fs_sync_reply_unpack. Plumbing shared with fieldsync-bench:
+ * bench_common.c. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +51,10 @@
 #include "fieldsync/merge.h"
 #include "fieldsync/records.h"
 #include "fieldsync/store.h"
+#include "fieldsync/sync.h"
 #include "fieldsync/uuid.h"
+
+#include "bench_common.h"
 
 #define PROG          "fieldsync-hub-bench"
 #define HUB_SITE      "hub"        /* hub/cli.h */
@@ -58,134 +66,6 @@
 #define MAX_PENDING   8
 #define CHANGESET_CT  "application/vnd.fieldsync.changeset+json"
 
-/* ---- plumbing ---- */
-
-__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-__attribute__((format(printf, 1, 2))) static void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static void check(int rc, const fs_err *e, const char *what)
-{
-	if (rc != 0)
-		die("%s: %s (%s)", what, e->msg, fs_error_name(rc));
-}
-
-static void *need(void *p)
-{
-	if (p == NULL)
-		die("out of memory");
-	return p;
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
-}
-
-__attribute__((format(printf, 3, 4))) static void path_printf(char *out, size_t n,
-                                                               const char *fmt, ...)
-{
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(out, n, fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= n)
-		die("path too long");
-}
-
-/* The whole of a small file (NUL-terminated), or NULL. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, alloc = 0, got;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (alloc - n < 4096) {
-			alloc = alloc ? alloc * 2 : 65536;
-			buf = need(realloc(buf, alloc + 1));
-		}
-		got = fread(buf + n, 1, alloc - n, f);
-		n += got;
-	} while (got > 0);
-	fclose(f);
-	buf[n] = '\0';
-	if (len != NULL)
-		*len = n;
-	return buf;
-}
-
-/* xorshift64*: fixed seeds, so two runs send the same data. */
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * UINT64_C(2685821657736338717);
-}
-
-static long rng_range(uint64_t *s, long lo, long hi)
-{
-	return lo + (long)(rng_next(s) % (uint64_t)(hi - lo + 1));
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* p-th percentile (0..100) of sorted v, nearest rank. */
-static double pct(const double *v, size_t n, double p)
-{
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	i = (size_t)(p / 100.0 * (double)n);
-	if ((double)i < p / 100.0 * (double)n)
-		i++;
-	if (i == 0)
-		i = 1;
-	return v[i > n ? n - 1 : i - 1];
-}
-
 /* ---- child processes ---- */
 
 /* Start argv with stdout to out_path and stderr to err_path (NULL: ours;
@@ -195,7 +75,7 @@ static pid_t spawn(char *const argv[], const char *out_path, const char *err_pat
 	pid_t pid = fork();
 
 	if (pid < 0)
-		die("fork: %s", strerror(errno));
+		bench_die("fork: %s", strerror(errno));
 	if (pid == 0) {
 		int fd;
 
@@ -229,7 +109,7 @@ static int run(char *const argv[], const char *out_path, const char *err_path)
 
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			die("waitpid: %s", strerror(errno));
+			bench_die("waitpid: %s", strerror(errno));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -238,9 +118,9 @@ static void run_or_die(char *const argv[], const char *out_path, const char *err
 	int rc = run(argv, out_path, err_path);
 
 	if (rc != 0) {
-		char *log = err_path ? slurp(err_path, NULL) : NULL;
+		char *log = err_path ? bench_slurp(err_path, NULL) : NULL;
 
-		die("%s %s exited %d%s%s", argv[0], argv[1], rc, log ? ": " : "", log ? log : "");
+		bench_die("%s %s exited %d%s%s", argv[0], argv[1], rc, log ? ": " : "", log ? log : "");
 	}
 }
 
@@ -259,8 +139,8 @@ static void proc_read(pid_t pid, proc_sample *out)
 	unsigned long ut = 0, st = 0;
 
 	memset(out, 0, sizeof(*out));
-	path_printf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	text = slurp(path, NULL);
+	bench_path_printf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	text = bench_slurp(path, NULL);
 	/* After the command name: state is field 3, utime 14, stime 15. */
 	if (text != NULL && (p = strrchr(text, ')')) != NULL &&
 	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2) {
@@ -268,8 +148,8 @@ static void proc_read(pid_t pid, proc_sample *out)
 		out->cpu_sys_s = (double)st / (double)tick;
 	}
 	free(text);
-	path_printf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	text = slurp(path, NULL);
+	bench_path_printf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	text = bench_slurp(path, NULL);
 	if (text != NULL) {
 		if ((p = strstr(text, "VmHWM:")) != NULL)
 			out->vm_hwm_kb = strtol(p + 6, NULL, 10);
@@ -279,8 +159,8 @@ static void proc_read(pid_t pid, proc_sample *out)
 			out->threads = strtol(p + 8, NULL, 10);
 	}
 	free(text);
-	path_printf(path, sizeof(path), "/proc/%d/io", (int)pid);
-	text = slurp(path, NULL);
+	bench_path_printf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	text = bench_slurp(path, NULL);
 	if (text != NULL) {
 		if ((p = strstr(text, "\nwrite_bytes:")) != NULL)
 			out->write_bytes = strtoll(p + 13, NULL, 10);
@@ -339,7 +219,7 @@ static void disk_read(const char *dir, disk_sample *out)
  * system, irq, softirq, steal), or -1. */
 static double machine_busy_s(void)
 {
-	char *text = slurp("/proc/stat", NULL);
+	char *text = bench_slurp("/proc/stat", NULL);
 	unsigned long long v[8] = {0};
 	double s = -1;
 
@@ -349,15 +229,6 @@ static double machine_busy_s(void)
 		    (double)sysconf(_SC_CLK_TCK);
 	free(text);
 	return s;
-}
-
-static double self_cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static const char *fs_type_name(const char *dir)
@@ -376,37 +247,6 @@ static const char *fs_type_name(const char *dir)
 	case 0xF2F52010: return "f2fs";
 	default: return "other";
 	}
-}
-
-/* write(4 KiB) + fdatasync in dir, 200 times: what a commit's WAL fsync
- * costs at least. */
-typedef struct fsync_probe {
-	double median_ms, p99_ms;
-} fsync_probe;
-
-static void fsync_probe_run(const char *dir, fsync_probe *out)
-{
-	char path[4200], block[4096];
-	double t[200];
-	int fd, i;
-
-	memset(block, 'x', sizeof(block));
-	path_printf(path, sizeof(path), "%s/fsync-probe.tmp", dir);
-	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
-	if (fd < 0)
-		die("cannot create %s: %s", path, strerror(errno));
-	for (i = 0; i < 200; i++) {
-		double t0 = mono_s();
-
-		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block) || fdatasync(fd) != 0)
-			die("fsync probe: %s", strerror(errno));
-		t[i] = (mono_s() - t0) * 1e3;
-	}
-	close(fd);
-	unlink(path);
-	qsort(t, 200, sizeof(double), cmp_double);
-	out->median_ms = pct(t, 200, 50);
-	out->p99_ms = pct(t, 200, 99);
 }
 
 /* ---- options ---- */
@@ -452,27 +292,15 @@ static const char usage[] =
     "                       (variants; implies --only load)\n"
     "  --keep               keep DIR\n";
 
-static int int_arg(const char *name, const char *v, long lo, long hi)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || end == v || n < lo || n > hi)
-		die("%s must be %ld..%ld", name, lo, hi);
-	return (int)n;
-}
-
 static void parse_pending(opts *o, const char *v)
 {
-	char *copy = need(strdup(v)), *tok, *save = NULL;
+	char *copy = bench_need(strdup(v)), *tok, *save = NULL;
 
 	o->npending = 0;
 	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 		if (o->npending == MAX_PENDING)
-			die("--pending: at most %d sizes", MAX_PENDING);
-		o->pending[o->npending++] = int_arg("--pending", tok, 0, 10000000);
+			bench_die("--pending: at most %d sizes", MAX_PENDING);
+		o->pending[o->npending++] = (int)bench_long_arg("--pending", tok, 0, 10000000);
 	}
 	free(copy);
 }
@@ -506,7 +334,7 @@ static void parse_args(opts *o, int argc, char **argv)
 			o->keepalive = 1;
 			takes = 0;
 		} else if (v == NULL) {
-			die("%s: unknown option or missing value (see --help)", a);
+			bench_die("%s: unknown option or missing value (see --help)", a);
 		} else if (strcmp(a, "--hub") == 0) {
 			o->hub_bin = v;
 		} else if (strcmp(a, "--agent") == 0) {
@@ -521,47 +349,47 @@ static void parse_args(opts *o, int argc, char **argv)
 			o->time_bin = v;
 		} else if (strcmp(a, "--only") == 0) {
 			if (strcmp(v, "load") != 0 && strcmp(v, "agent") != 0)
-				die("--only load or --only agent");
+				bench_die("--only load or --only agent");
 			o->only = v;
 		} else if (strcmp(a, "--kiosks") == 0) {
-			o->kiosks = int_arg(a, v, 1, 10000);
+			o->kiosks = (int)bench_long_arg(a, v, 1, 10000);
 		} else if (strcmp(a, "--regions") == 0) {
-			o->regions = int_arg(a, v, 1, 1000);
+			o->regions = (int)bench_long_arg(a, v, 1, 1000);
 		} else if (strcmp(a, "--rounds") == 0) {
-			o->rounds = int_arg(a, v, 1, 100000);
+			o->rounds = (int)bench_long_arg(a, v, 1, 100000);
 		} else if (strcmp(a, "--paced") == 0) {
-			o->paced = int_arg(a, v, 0, 100000);
+			o->paced = (int)bench_long_arg(a, v, 0, 100000);
 		} else if (strcmp(a, "--pace") == 0) {
-			o->pace = int_arg(a, v, 1, 1000000);
+			o->pace = (int)bench_long_arg(a, v, 1, 1000000);
 		} else if (strcmp(a, "--pace-fraction") == 0) {
 			o->pace_fraction = strtod(v, NULL);
 			if (!(o->pace_fraction > 0 && o->pace_fraction <= 10))
-				die("--pace-fraction must be above 0");
+				bench_die("--pace-fraction must be above 0");
 		} else if (strcmp(a, "--row") == 0) {
 			o->row = v;
 		} else if (strcmp(a, "--responses") == 0) {
-			o->responses = int_arg(a, v, 0, 10000);
+			o->responses = (int)bench_long_arg(a, v, 0, 10000);
 		} else if (strcmp(a, "--edits") == 0) {
-			o->edits = int_arg(a, v, 0, 8);
+			o->edits = (int)bench_long_arg(a, v, 0, 8);
 		} else if (strcmp(a, "--solo") == 0) {
-			o->solo = int_arg(a, v, 0, 100000);
+			o->solo = (int)bench_long_arg(a, v, 0, 100000);
 		} else if (strcmp(a, "--hub-threads") == 0) {
-			o->hub_threads = (unsigned)int_arg(a, v, 1, 256);
+			o->hub_threads = (unsigned)bench_long_arg(a, v, 1, 256);
 		} else if (strcmp(a, "--rate-limit") == 0) {
-			o->rate_limit = (unsigned)int_arg(a, v, 1, 1000000);
+			o->rate_limit = (unsigned)bench_long_arg(a, v, 1, 1000000);
 		} else if (strcmp(a, "--pending") == 0) {
 			parse_pending(o, v);
 		} else {
-			die("%s: unknown option (see --help)", a);
+			bench_die("%s: unknown option (see --help)", a);
 		}
 		i += takes;
 	}
 	if (o->hub_bin == NULL || o->agent_bin == NULL || o->questionnaire == NULL)
-		die("--hub, --agent and --questionnaire are required (see --help)");
+		bench_die("--hub, --agent and --questionnaire are required (see --help)");
 	if (o->edits != 0 && o->edits < 4)
-		die("--edits must be 0 or 4..8 (a new contact needs 4 fields)");
+		bench_die("--edits must be 0 or 4..8 (a new contact needs 4 fields)");
 	if (o->responses + o->edits == 0)
-		die("nothing to push: --responses and --edits are both 0");
+		bench_die("nothing to push: --responses and --edits are both 0");
 }
 
 /* ---- the hub process ---- */
@@ -603,19 +431,19 @@ static void hub_start(hub *h, const opts *o)
 	argv[n] = NULL;
 	h->pid = spawn(argv, h->log, h->log);
 	for (i = 0; i < 400 && port == 0; i++) {
-		char *text = slurp(h->log, NULL), *p;
+		char *text = bench_slurp(h->log, NULL), *p;
 
 		if (text != NULL && (p = strstr(text, "listening on http://127.0.0.1:")) != NULL)
 			port = (unsigned)strtoul(p + strlen("listening on http://127.0.0.1:"), NULL, 10);
 		free(text);
 		if (port == 0) {
 			if (waitpid(h->pid, NULL, WNOHANG) == h->pid)
-				die("the hub exited at start; see %s", h->log);
+				bench_die("the hub exited at start; see %s", h->log);
 			usleep(25000);
 		}
 	}
 	if (port == 0)
-		die("the hub did not say where it listens; see %s", h->log);
+		bench_die("the hub did not say where it listens; see %s", h->log);
 	snprintf(h->url, sizeof(h->url), "http://127.0.0.1:%u", port);
 }
 
@@ -648,9 +476,9 @@ static fs_store *hub_store_open(const char *data)
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
 
-	path_printf(path, sizeof(path), "%s/%s", data, HUB_STORE);
-	check(fs_store_open(&s, path, &e), &e, "open the hub store");
-	check(fs_store_set_identity(s, HUB_SITE, NULL, &e), &e, "hub identity");
+	bench_path_printf(path, sizeof(path), "%s/%s", data, HUB_STORE);
+	bench_check(fs_store_open(&s, path, &e), &e, "open the hub store");
+	bench_check(fs_store_set_identity(s, HUB_SITE, NULL, &e), &e, "hub identity");
 	return s;
 }
 
@@ -676,7 +504,7 @@ static const char *const words[] = {
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
 /* Words up to about len bytes, trimmed. */
-static json_t *text_value(uint64_t *r, long len)
+static json_t *text_value(bench_rng *r, long len)
 {
 	char buf[1100];
 	size_t n = 0;
@@ -684,7 +512,7 @@ static json_t *text_value(uint64_t *r, long len)
 	if (len > 1000)
 		len = 1000;
 	while ((long)n < len) {
-		const char *w = words[rng_next(r) % NWORDS];
+		const char *w = words[bench_rng_next(r) % NWORDS];
 		size_t wl = strlen(w);
 
 		if (n + wl + 2 >= sizeof(buf))
@@ -695,30 +523,21 @@ static json_t *text_value(uint64_t *r, long len)
 		n += wl;
 	}
 	buf[n] = '\0';
-	return need(json_string(buf));
+	return bench_need(json_string(buf));
 }
 
-static void rfc3339(char out[24], uint64_t ms)
+static json_t *pick_list(bench_rng *r, const char *const *items, size_t n, int most)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static json_t *pick_list(uint64_t *r, const char *const *items, size_t n, int most)
-{
-	json_t *a = need(json_array());
-	size_t start = rng_next(r) % n;
-	int k = (int)rng_range(r, 1, most), i;
+	json_t *a = bench_need(json_array());
+	size_t start = bench_rng_next(r) % n;
+	int k = (int)bench_rng_range(r, 1, most), i;
 
 	for (i = 0; i < k; i++)
 		json_array_append_new(a, json_string(items[(start + (size_t)i) % n]));
 	return a;
 }
 
-static json_t *field_value(const char *field, uint64_t *r, int kiosk, uint64_t ms)
+static json_t *field_value(const char *field, bench_rng *r, int kiosk, uint64_t ms)
 {
 	static const char *const channels[] = {"in_person", "phone", "video", "text", "group"};
 	static const char *const topics[] = {"housing", "benefits", "mental-health", "isolation",
@@ -732,29 +551,29 @@ static json_t *field_value(const char *field, uint64_t *r, int kiosk, uint64_t m
 		return json_string(buf);
 	}
 	if (strcmp(field, "contact_at") == 0) {
-		rfc3339(buf, ms - (uint64_t)rng_range(r, 3600, 86400) * 1000u);
+		bench_rfc3339(buf, ms - (uint64_t)bench_rng_range(r, 3600, 86400) * 1000u);
 		return json_string(buf);
 	}
 	if (strcmp(field, "channel") == 0)
-		return json_string(channels[rng_next(r) % 5]);
+		return json_string(channels[bench_rng_next(r) % 5]);
 	if (strcmp(field, "worker") == 0) {
-		snprintf(buf, sizeof(buf), "w-%03d", (int)rng_range(r, 1, 40));
+		snprintf(buf, sizeof(buf), "w-%03d", (int)bench_rng_range(r, 1, 40));
 		return json_string(buf);
 	}
 	if (strcmp(field, "status") == 0)
-		return json_string(rng_next(r) % 4 ? "open" : "closed");
+		return json_string(bench_rng_next(r) % 4 ? "open" : "closed");
 	if (strcmp(field, "notes") == 0)
-		return text_value(r, rng_range(r, 40, 300));
+		return text_value(r, bench_rng_range(r, 40, 300));
 	if (strcmp(field, "support") == 0)
-		return text_value(r, rng_range(r, 20, 200));
+		return text_value(r, bench_rng_range(r, 20, 200));
 	if (strcmp(field, "duration_min") == 0)
-		return json_integer(rng_range(r, 5, 120));
+		return json_integer(bench_rng_range(r, 5, 120));
 	if (strcmp(field, "topics") == 0)
 		return pick_list(r, topics, 6, 3);
 	if (strcmp(field, "signposted") == 0)
 		return pick_list(r, services, 5, 2);
 	if (strcmp(field, "follow_up_date") == 0) {
-		time_t t = (time_t)(ms / 1000) + (time_t)rng_range(r, 7, 30) * 86400;
+		time_t t = (time_t)(ms / 1000) + (time_t)bench_rng_range(r, 7, 30) * 86400;
 		struct tm tm;
 
 		gmtime_r(&t, &tm);
@@ -762,32 +581,32 @@ static json_t *field_value(const char *field, uint64_t *r, int kiosk, uint64_t m
 		return json_string(buf);
 	}
 	if (strcmp(field, "follow_up_done") == 0)
-		return json_boolean(rng_next(r) % 2);
-	die("no value for field %s", field);
+		return json_boolean(bench_rng_next(r) % 2);
+	bench_die("no value for field %s", field);
 }
 
 /* A valid response to friends-and-family, submitted just now. */
-static json_t *response_body(uint64_t *r, uint64_t ms)
+static json_t *response_body(bench_rng *r, uint64_t ms)
 {
 	static const char *const overall[] = {"very_good", "good", "neither",
 	                                      "poor",      "very_poor", "dont_know"};
 	char started[24], submitted[24], worker[16];
-	const char *o = overall[rng_next(r) % 6];
-	json_t *answers = need(json_pack("{s:s}", "overall", o)), *body;
-	int assisted = rng_next(r) % 10 < 3;
+	const char *o = overall[bench_rng_next(r) % 6];
+	json_t *answers = bench_need(json_pack("{s:s}", "overall", o)), *body;
+	int assisted = bench_rng_next(r) % 10 < 3;
 
-	if (rng_next(r) % 2)
-		json_object_set_new(answers, "why", text_value(r, rng_range(r, 15, 300)));
-	if ((strcmp(o, "poor") == 0 || strcmp(o, "very_poor") == 0) && rng_next(r) % 2)
-		json_object_set_new(answers, "follow_up", json_boolean(rng_next(r) % 2));
-	rfc3339(submitted, ms - (uint64_t)rng_range(r, 0, 30000));
-	rfc3339(started, ms - (uint64_t)rng_range(r, 60000, 600000));
-	body = need(json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "questionnaire", QUESTIONNAIRE,
-	                      "version", 1, "language", rng_next(r) % 7 ? "en" : "cy", "mode",
+	if (bench_rng_next(r) % 2)
+		json_object_set_new(answers, "why", text_value(r, bench_rng_range(r, 15, 300)));
+	if ((strcmp(o, "poor") == 0 || strcmp(o, "very_poor") == 0) && bench_rng_next(r) % 2)
+		json_object_set_new(answers, "follow_up", json_boolean(bench_rng_next(r) % 2));
+	bench_rfc3339(submitted, ms - (uint64_t)bench_rng_range(r, 0, 30000));
+	bench_rfc3339(started, ms - (uint64_t)bench_rng_range(r, 60000, 600000));
+	body = bench_need(json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "questionnaire", QUESTIONNAIRE,
+	                      "version", 1, "language", bench_rng_next(r) % 7 ? "en" : "cy", "mode",
 	                      assisted ? "assisted" : "self", "started_at", started,
 	                      "submitted_at", submitted, "answers", answers));
 	if (assisted) {
-		snprintf(worker, sizeof(worker), "w-%03d", (int)rng_range(r, 1, 40));
+		snprintf(worker, sizeof(worker), "w-%03d", (int)bench_rng_range(r, 1, 40));
 		json_object_set_new(body, "worker", json_string(worker));
 	}
 	return body;
@@ -809,7 +628,7 @@ typedef struct sim {
 	int64_t seq;            /* the kiosk's change counter */
 	fs_hlc clock;           /* its last stamp */
 	fs_hlc field_hlc[NFIELDS_ALL];
-	uint64_t rng;
+	bench_rng rng;
 	push *pushes;
 	int npushes;
 	/* the run: pushes [first, first + count), every interval_s from
@@ -830,7 +649,7 @@ typedef struct sim {
 
 static fs_hlc sim_tick(sim *k)
 {
-	k->clock = fs_hlc_tick(k->clock, wall_ms());
+	k->clock = fs_hlc_tick(k->clock, bench_wall_ms());
 	return k->clock;
 }
 
@@ -841,84 +660,55 @@ static int field_index(const char *field)
 	for (i = 0; i < NFIELDS_ALL; i++)
 		if (strcmp(all_fields[i], field) == 0)
 			return i;
-	die("unknown field %s", field);
-}
-
-static void add_change(fs_changeset *cs, sim *k, fs_change *c)
-{
-	fs_err e = {0, ""};
-
-	check(fs_changeset_add(cs, c, &e), &e, "changeset add");
-	cs->to = ++k->seq;
-}
-
-static void pack(fs_buf *out, const fs_changeset *cs)
-{
-	fs_err e = {0, ""};
-
-	fs_buf_init(out, GZ_CAP);
-	check(fs_changeset_pack(out, cs, &e), &e, "changeset pack");
+	bench_die("unknown field %s", field);
 }
 
 /* Build push number round: responses new responses and edits writes to the
  * kiosk's own contact (created in round 0), stamped now. */
 static void build_push(sim *k, int round, int responses, int edits, push *p)
 {
+	bench_sender me = {k->site, k->region, k->seq};
 	fs_changeset cs, only;
 	fs_buf tmp;
-	uint64_t ms = wall_ms();
+	uint64_t ms = bench_wall_ms();
 	fs_err e = {0, ""};
 	int i;
 
-	fs_changeset_init(&cs);
-	fs_changeset_init(&only);
-	snprintf(cs.site, sizeof(cs.site), "%s", k->site);
-	snprintf(only.site, sizeof(only.site), "%s", k->site);
-	cs.from = cs.to = k->seq;
-	only.from = k->seq;
-	cs.time_ms = only.time_ms = ms;
+	bench_set_begin(&cs, &me, ms);
+	bench_set_begin(&only, &me, ms);
 	for (i = 0; i < responses; i++) {
 		fs_change c;
 
 		memset(&c, 0, sizeof(c));
 		c.table = FS_TABLE_RESPONSES;
-		check(fs_uuid_v7(c.id, ms, &e), &e, "uuid");
+		bench_check(fs_uuid_v7(c.id, ms, &e), &e, "uuid");
 		c.hlc = sim_tick(k);
 		snprintf(c.site, sizeof(c.site), "%s", k->site);
 		c.value = response_body(&k->rng, ms);
 		json_incref(c.value);
-		check(fs_changeset_add(&only, &c, &e), &e, "changeset add");
-		add_change(&cs, k, &c);
+		bench_check(fs_changeset_add(&only, &c, &e), &e, "changeset add");
+		bench_set_add(&cs, &me, &c);
 	}
 	only.to = cs.to;
 	if (edits > 0 && round == 0)
-		check(fs_uuid_v7(k->contact, ms, &e), &e, "uuid");
+		bench_check(fs_uuid_v7(k->contact, ms, &e), &e, "uuid");
 	for (i = 0; i < edits; i++) {
 		const char *field = round == 0 ? create_fields[i] : edit_fields[(round * edits + i) % 8];
 		int fi = field_index(field);
-		fs_change c;
+		fs_hlc prev = k->field_hlc[fi]; /* the write this one replaces */
 
-		memset(&c, 0, sizeof(c));
-		c.table = FS_TABLE_CONTACTS;
-		snprintf(c.id, sizeof(c.id), "%s", k->contact);
-		snprintf(c.region, sizeof(c.region), "%s", k->region);
-		snprintf(c.field, sizeof(c.field), "%s", field);
-		c.hlc = sim_tick(k);
-		snprintf(c.site, sizeof(c.site), "%s", k->site);
-		if (k->field_hlc[fi] != 0) { /* the write this one replaces */
-			c.prev_hlc = k->field_hlc[fi];
-			snprintf(c.prev_site, sizeof(c.prev_site), "%s", k->site);
-		}
-		k->field_hlc[fi] = c.hlc;
-		c.value = need(field_value(field, &k->rng, k->index, ms));
-		add_change(&cs, k, &c);
+		k->field_hlc[fi] = sim_tick(k);
+		bench_add_contact_field(&cs, &me, k->contact, field,
+		                        field_value(field, &k->rng, k->index, ms), k->field_hlc[fi],
+		                        prev, prev != 0 ? k->site : NULL);
 	}
-	pack(&p->gz, &cs);
+	k->seq = me.seq;
+	bench_pack(&p->gz, &cs, GZ_CAP);
 	p->to = cs.to;
 	p->changes = cs.count;
 	p->responses_only_gz = 0;
 	if (responses > 0) {
-		pack(&tmp, &only);
+		bench_pack(&tmp, &only, GZ_CAP);
 		p->responses_only_gz = tmp.len;
 		fs_buf_free(&tmp);
 	}
@@ -974,14 +764,6 @@ static void sim_error(sim *k, const char *fmt, ...)
 	va_end(ap);
 }
 
-static double thread_cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Push k->pushes[i], pull the reply; latency into k->lat_ms[i], counted
  * from due (the time it was scheduled, when paced) or from the send. */
 static void sim_sync(sim *k, CURL *cu, struct curl_slist *headers, int i, double due)
@@ -1006,9 +788,9 @@ static void sim_sync(sim *k, CURL *cu, struct curl_slist *headers, int i, double
 	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &t);
 	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(cu, CURLOPT_HEADERDATA, &t);
-	t0 = mono_s();
+	t0 = bench_mono_s();
 	code = curl_easy_perform(cu);
-	t1 = mono_s();
+	t1 = bench_mono_s();
 	k->lat_ms[i] = (t1 - (due > 0 && due < t0 ? due : t0)) * 1e3;
 	curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(cu, CURLINFO_SIZE_UPLOAD_T, &up);
@@ -1024,23 +806,26 @@ static void sim_sync(sim *k, CURL *cu, struct curl_slist *headers, int i, double
 		sim_error(k, "sync %d: %s", i, curl_easy_strerror(code));
 	} else if (status != 200) {
 		sim_error(k, "sync %d: HTTP %ld: %.160s", i, status, t.body.data ? t.body.data : "");
-	} else if (!t.has_ack || t.ack != p->to) {
-		sim_error(k, "sync %d: Fieldsync-Ack %" PRId64 ", wanted %" PRId64, i, t.ack, p->to);
 	} else {
+		/* The reply half of the agent's round (fs_sync_round); these
+		 * kiosks keep no store, so nothing is recorded or merged. */
+		fs_sync_answer a = {t.has_ack, t.ack, t.body.data, t.body.len};
 		fs_codec_limits lim;
 		fs_changeset down_cs;
 		fs_err e = {0, ""};
-		double u0 = thread_cpu_s();
+		double u0 = bench_thread_cpu_s();
 		int rc;
 
 		fs_codec_limits_default(&lim);
-		rc = fs_changeset_unpack(&down_cs, t.body.data, t.body.len, &lim, &e);
-		k->unpack_cpu_s += thread_cpu_s() - u0;
+		fs_changeset_init(&down_cs);
+		rc = fs_sync_answer_check(&a, p->to, &e);
+		if (rc == 0)
+			rc = fs_sync_reply_unpack(&down_cs, &a, k->cursor, &lim, &e);
+		k->unpack_cpu_s += bench_thread_cpu_s() - u0;
 		if (rc != 0) {
 			sim_error(k, "sync %d: reply: %s", i, e.msg);
-		} else if (down_cs.from != k->cursor || strcmp(down_cs.site, HUB_SITE) != 0) {
-			sim_error(k, "sync %d: reply covers (%" PRId64 ", ...] from %s, wanted %" PRId64,
-			          i, down_cs.from, down_cs.site, k->cursor);
+		} else if (strcmp(down_cs.site, HUB_SITE) != 0) {
+			sim_error(k, "sync %d: reply from %s, not the hub", i, down_cs.site);
 		} else {
 			k->ok++;
 			k->received += (long)down_cs.count;
@@ -1060,7 +845,7 @@ static void *sim_main(void *arg)
 	int i;
 
 	if (cu == NULL)
-		die("curl_easy_init failed");
+		bench_die("curl_easy_init failed");
 	/* The agent's headers (agent/client.c). */
 	h = curl_slist_append(h, "Content-Type: " CHANGESET_CT);
 	h = curl_slist_append(h, "Content-Encoding: gzip");
@@ -1081,7 +866,7 @@ static void *sim_main(void *arg)
 		double due = 0;
 
 		if (k->interval_s > 0) {
-			double now = mono_s();
+			double now = bench_mono_s();
 
 			due = *k->t0 + k->offset_s + (i - k->first) * k->interval_s;
 			if (due > now) {
@@ -1120,7 +905,7 @@ typedef struct load_result {
 static void server_latency(const char *log, size_t offset, load_result *r)
 {
 	size_t len = 0, n = 0, alloc = 0;
-	char *text = slurp(log, &len), *line, *save = NULL;
+	char *text = bench_slurp(log, &len), *line, *save = NULL;
 	double *v = NULL;
 
 	if (text == NULL || offset > len) {
@@ -1135,15 +920,15 @@ static void server_latency(const char *log, size_t offset, load_result *r)
 			continue;
 		if (n == alloc) {
 			alloc = alloc ? alloc * 2 : 4096;
-			v = need(realloc(v, alloc * sizeof(*v)));
+			v = bench_need(realloc(v, alloc * sizeof(*v)));
 		}
 		v[n++] = strtod(ms + 1, NULL);
 	}
 	if (n > 0) {
-		qsort(v, n, sizeof(*v), cmp_double);
-		r->srv_p50 = pct(v, n, 50);
-		r->srv_p90 = pct(v, n, 90);
-		r->srv_p99 = pct(v, n, 99);
+		bench_sort(v, n);
+		r->srv_p50 = bench_pct(v, n, 50);
+		r->srv_p90 = bench_pct(v, n, 90);
+		r->srv_p99 = bench_pct(v, n, 99);
 	}
 	r->srv_n = (long)n;
 	free(v);
@@ -1154,7 +939,7 @@ static void sim_setup_run(sim *k, const char *url, int keepalive)
 {
 	k->url = url;
 	k->keepalive = keepalive;
-	k->lat_ms = need(calloc((size_t)k->npushes, sizeof(double)));
+	k->lat_ms = bench_need(calloc((size_t)k->npushes, sizeof(double)));
 }
 
 /* Pushes [first, first + count) of sims [0, n) at once: back to back when
@@ -1164,7 +949,7 @@ static void sim_setup_run(sim *k, const char *url, int keepalive)
 static void run_load(sim *sims, int n, int first, int count, double pace, hub *h,
                      load_result *r)
 {
-	pthread_t *th = need(calloc((size_t)n, sizeof(*th)));
+	pthread_t *th = bench_need(calloc((size_t)n, sizeof(*th)));
 	pthread_barrier_t start;
 	pthread_attr_t attr;
 	proc_sample p0, p1;
@@ -1195,20 +980,20 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 		k->unpack_cpu_s = 0;
 		k->error[0] = '\0';
 		if (pthread_create(&th[i], &attr, sim_main, k) != 0)
-			die("pthread_create: %s", strerror(errno));
+			bench_die("pthread_create: %s", strerror(errno));
 	}
 	if (stat(h->log, &st) == 0)
 		log_off = (size_t)st.st_size;
 	proc_read(h->pid, &p0);
 	disk_read(h->data, &r->d0);
 	busy0 = machine_busy_s();
-	cpu0 = self_cpu_s();
-	t0 = mono_s() + 0.01; /* the paced schedules start here */
+	cpu0 = bench_self_cpu_s();
+	t0 = bench_mono_s() + 0.01; /* the paced schedules start here */
 	pthread_barrier_wait(&start);
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
-	r->wall_s = mono_s() - t0;
-	r->client_cpu_s = self_cpu_s() - cpu0;
+	r->wall_s = bench_mono_s() - t0;
+	r->client_cpu_s = bench_self_cpu_s() - cpu0;
 	r->others_s = machine_busy_s();
 	disk_read(h->data, &r->d1);
 	proc_read(h->pid, &p1);
@@ -1225,7 +1010,7 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 	pthread_attr_destroy(&attr);
 	free(th);
 
-	all = need(calloc((size_t)n * (size_t)count, sizeof(double)));
+	all = bench_need(calloc((size_t)n * (size_t)count, sizeof(double)));
 	for (i = 0; i < n; i++) {
 		sim *k = &sims[i];
 		int q;
@@ -1248,10 +1033,10 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 		if (k->error[0] != '\0' && r->first_error[0] == '\0')
 			snprintf(r->first_error, sizeof(r->first_error), "%s: %s", k->site, k->error);
 	}
-	qsort(all, total, sizeof(double), cmp_double);
-	r->p50 = pct(all, total, 50);
-	r->p90 = pct(all, total, 90);
-	r->p99 = pct(all, total, 99);
+	bench_sort(all, total);
+	r->p50 = bench_pct(all, total, 50);
+	r->p90 = bench_pct(all, total, 90);
+	r->p99 = bench_pct(all, total, 99);
 	r->max = total ? all[total - 1] : 0;
 	for (j = 0; j < total; j++)
 		r->mean += all[j] / (double)total;
@@ -1264,7 +1049,7 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 static void create_devices(const char *data, sim *sims, int n, int regions, double *secs)
 {
 	fs_store *s = hub_store_open(data);
-	double t0 = mono_s();
+	double t0 = bench_mono_s();
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -1274,15 +1059,15 @@ static void create_devices(const char *data, sim *sims, int n, int regions, doub
 
 		snprintf(region, sizeof(region), "region-%d", i % regions);
 		snprintf(name, sizeof(name), "bench-kiosk-%d", i);
-		check(fs_enroll_code_create(s, code, region, 3600 * 1000u, &e), &e, "enroll code");
-		check(fs_enroll_redeem(s, &dev, token, code, name, &e), &e, "enroll redeem");
+		bench_check(fs_enroll_code_create(s, code, region, 3600 * 1000u, &e), &e, "enroll code");
+		bench_check(fs_enroll_redeem(s, &dev, token, code, name, &e), &e, "enroll redeem");
 		snprintf(sims[i].site, sizeof(sims[i].site), "%s", dev.site);
 		snprintf(sims[i].region, sizeof(sims[i].region), "%s", dev.region);
 		snprintf(sims[i].auth, sizeof(sims[i].auth), "Authorization: Bearer %s", token);
 		sims[i].index = i;
-		sims[i].rng = UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)(i + 1) * UINT64_C(0x100000001b3);
+		sims[i].rng.s = UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)(i + 1) * UINT64_C(0x100000001b3);
 	}
-	*secs = mono_s() - t0;
+	*secs = bench_mono_s() - t0;
 	fs_store_close(s);
 }
 
@@ -1291,7 +1076,7 @@ static void build_pushes(sim *k, int rounds, const opts *o)
 	int r;
 
 	k->npushes = rounds;
-	k->pushes = need(calloc((size_t)rounds, sizeof(push)));
+	k->pushes = bench_need(calloc((size_t)rounds, sizeof(push)));
 	for (r = 0; r < rounds; r++)
 		build_push(k, r, o->responses, o->edits, &k->pushes[r]);
 }
@@ -1321,7 +1106,7 @@ typedef struct agent_result {
 /* Trimmed first line of a file. */
 static void first_line(char *out, size_t n, const char *path)
 {
-	char *text = slurp(path, NULL);
+	char *text = bench_slurp(path, NULL);
 	size_t len;
 
 	out[0] = '\0';
@@ -1343,15 +1128,15 @@ static void fill_pending(const char *kdir, long n, double *secs)
 	char path[4200];
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	uint64_t r = UINT64_C(0x5eed5eed5eed5eed) ^ (uint64_t)n;
+	bench_rng r = {UINT64_C(0x5eed5eed5eed5eed) ^ (uint64_t)n};
 	uint64_t base;
-	double t0 = mono_s();
+	double t0 = bench_mono_s();
 	long done = 0;
 	fs_hlc clock = 0;
 
-	path_printf(path, sizeof(path), "%s/kiosk.db", kdir);
-	check(fs_store_open(&s, path, &e), &e, "open the kiosk store");
-	base = wall_ms() - 120000; /* stamps over the last two minutes */
+	bench_path_printf(path, sizeof(path), "%s/kiosk.db", kdir);
+	bench_check(fs_store_open(&s, path, &e), &e, "open the kiosk store");
+	base = bench_wall_ms() - 120000; /* stamps over the last two minutes */
 	while (done < n) {
 		fs_changeset cs;
 		fs_merge_result res;
@@ -1359,29 +1144,29 @@ static void fill_pending(const char *kdir, long n, double *secs)
 
 		fs_changeset_init(&cs);
 		snprintf(cs.site, sizeof(cs.site), "%s", fs_store_site(s));
-		cs.time_ms = wall_ms();
+		cs.time_ms = bench_wall_ms();
 		for (i = 0; i < batch; i++) {
 			uint64_t ms = base + (uint64_t)((done + i) * 100000 / (n > 0 ? n : 1));
 			fs_change c;
 
 			memset(&c, 0, sizeof(c));
 			c.table = FS_TABLE_RESPONSES;
-			check(fs_uuid_v7(c.id, ms, &e), &e, "uuid");
+			bench_check(fs_uuid_v7(c.id, ms, &e), &e, "uuid");
 			clock = fs_hlc_tick(clock, ms);
 			c.hlc = clock;
 			snprintf(c.site, sizeof(c.site), "%s", fs_store_site(s));
 			c.value = response_body(&r, ms);
-			check(fs_changeset_add(&cs, &c, &e), &e, "changeset add");
+			bench_check(fs_changeset_add(&cs, &c, &e), &e, "changeset add");
 		}
-		check(fs_merge_apply(s, &cs, NULL, &res, &e), &e, "fill the kiosk store");
+		bench_check(fs_merge_apply(s, &cs, NULL, &res, &e), &e, "fill the kiosk store");
 		if (res.applied != batch || res.quarantined != 0)
-			die("fill: %ld applied, %ld quarantined of %ld", res.applied, res.quarantined,
+			bench_die("fill: %ld applied, %ld quarantined of %ld", res.applied, res.quarantined,
 			    batch);
 		fs_changeset_free(&cs);
 		done += batch;
 	}
 	fs_store_close(s);
-	*secs = mono_s() - t0;
+	*secs = bench_mono_s() - t0;
 }
 
 static double elapsed_field(const char *text)
@@ -1423,11 +1208,11 @@ static void agent_run(const opts *o, hub *h, const char *work, long pending, age
 
 	memset(r, 0, sizeof(*r));
 	r->pending = pending;
-	path_printf(kdir, sizeof(kdir), "%s/kiosk-pending-%ld", work, pending);
-	path_printf(out, sizeof(out), "%s.out", kdir);
-	path_printf(err, sizeof(err), "%s.err", kdir);
-	path_printf(tout, sizeof(tout), "%s.time", kdir);
-	path_printf(tmp, sizeof(tmp), "%s.code", kdir);
+	bench_path_printf(kdir, sizeof(kdir), "%s/kiosk-pending-%ld", work, pending);
+	bench_path_printf(out, sizeof(out), "%s.out", kdir);
+	bench_path_printf(err, sizeof(err), "%s.err", kdir);
+	bench_path_printf(tout, sizeof(tout), "%s.time", kdir);
+	bench_path_printf(tmp, sizeof(tmp), "%s.code", kdir);
 	snprintf(name, sizeof(name), "pending-%ld", pending);
 	{
 		char *argv[] = {(char *)o->hub_bin, "enroll", "--data", h->data, "--region",
@@ -1457,13 +1242,13 @@ static void agent_run(const opts *o, hub *h, const char *work, long pending, age
 		char *aargv[] = {(char *)o->agent_bin, "sync", "--data", kdir, NULL};
 		struct rusage ru;
 		int status;
-		double t0 = mono_s();
+		double t0 = bench_mono_s();
 		pid_t pid = spawn(use_time ? targv : aargv, out, err);
 
 		while (wait4(pid, &status, 0, &ru) < 0)
 			if (errno != EINTR)
-				die("wait4: %s", strerror(errno));
-		r->wall_s = mono_s() - t0;
+				bench_die("wait4: %s", strerror(errno));
+		r->wall_s = bench_mono_s() - t0;
 		r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		r->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 		r->sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
@@ -1474,7 +1259,7 @@ static void agent_run(const opts *o, hub *h, const char *work, long pending, age
 	r->hub_cpu_s = p1.cpu_user_s + p1.cpu_sys_s - p0.cpu_user_s - p0.cpu_sys_s;
 	if (r->hub_cpu_s < 0)
 		r->hub_cpu_s = 0;
-	if (use_time && (text = slurp(tout, NULL)) != NULL) {
+	if (use_time && (text = bench_slurp(tout, NULL)) != NULL) {
 		double v = num_after(text, "Maximum resident set size (kbytes): ");
 
 		if (v >= 0)
@@ -1487,13 +1272,13 @@ static void agent_run(const opts *o, hub *h, const char *work, long pending, age
 			r->sys_s = v;
 		free(text);
 	}
-	text = slurp(out, NULL);
+	text = bench_slurp(out, NULL);
 	if (text == NULL || sscanf(text, "in sync: sent %ld, received %ld change(s) in %ld round(s)",
 	                           &r->sent, &r->received, &r->rounds) != 3)
 		r->sent = r->received = r->rounds = -1;
 	free(text);
 	if (r->exit_code != 0 || r->sent != pending) {
-		text = slurp(err, NULL);
+		text = bench_slurp(err, NULL);
 		snprintf(r->error, sizeof(r->error), "exit %d, sent %ld of %ld: %.160s", r->exit_code,
 		         r->sent, pending, text ? text : "");
 		free(text);
@@ -1502,12 +1287,12 @@ static void agent_run(const opts *o, hub *h, const char *work, long pending, age
 
 /* ---- report ---- */
 
-static void print_machine(const opts *o, const char *hub_data, const fsync_probe *fp)
+static void print_machine(const opts *o, const char *hub_data, const bench_fsync *fp)
 {
 	struct utsname u;
-	char *cpu = slurp("/proc/cpuinfo", NULL), *p, model[128] = "?";
+	char *cpu = bench_slurp("/proc/cpuinfo", NULL), *p, model[128] = "?";
 	long mem_kb = 0;
-	char *mi = slurp("/proc/meminfo", NULL);
+	char *mi = bench_slurp("/proc/meminfo", NULL);
 	disk_sample d;
 
 	if (cpu != NULL && (p = strstr(cpu, "model name")) != NULL && (p = strchr(p, ':')) != NULL)
@@ -1737,12 +1522,13 @@ int main(int argc, char **argv)
 	agent_result agents[MAX_PENDING];
 	proc_sample after_load, end;
 	fs_store_counts counts;
-	fsync_probe fp;
-	double dev_s = 0, build_s, t_all = mono_s();
+	bench_fsync fp;
+	double dev_s = 0, build_s, t_all = bench_mono_s();
 	int do_load, do_agent, i, failed = 0, hub_exit, nres = 0, total_rounds;
 	long expect_responses = 0;
 	FILE *report = stdout;
 
+	bench_prog = PROG;
 	parse_args(&o, argc, argv);
 	do_load = o.only == NULL || strcmp(o.only, "load") == 0;
 	do_agent = o.only == NULL || strcmp(o.only, "agent") == 0;
@@ -1756,28 +1542,28 @@ int main(int argc, char **argv)
 	if (o.dir != NULL) {
 		snprintf(work, sizeof(work), "%s", o.dir);
 		if (mkdir(work, 0700) != 0 && errno != EEXIST)
-			die("cannot create %s: %s", work, strerror(errno));
+			bench_die("cannot create %s: %s", work, strerror(errno));
 	} else {
 		if (mkdtemp(tmpl) == NULL)
-			die("mkdtemp: %s", strerror(errno));
+			bench_die("mkdtemp: %s", strerror(errno));
 		snprintf(work, sizeof(work), "%s", tmpl);
 	}
 	memset(&h, 0, sizeof(h));
 	if (o.hub_dir != NULL)
 		snprintf(h.data, sizeof(h.data), "%s", o.hub_dir);
 	else
-		path_printf(h.data, sizeof(h.data), "%s/hub", work);
+		bench_path_printf(h.data, sizeof(h.data), "%s/hub", work);
 	if (mkdir(h.data, 0700) != 0)
-		die("cannot create %s: %s (it must not exist yet)", h.data, strerror(errno));
-	path_printf(h.log, sizeof(h.log), "%s/hub.log", work);
+		bench_die("cannot create %s: %s (it must not exist yet)", h.data, strerror(errno));
+	bench_path_printf(h.log, sizeof(h.log), "%s/hub.log", work);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		die("curl_global_init failed");
+		bench_die("curl_global_init failed");
 	g_hub = &h;
 	atexit(kill_hub_at_exit);
-	note("working in %s", work);
+	bench_note("working in %s", work);
 
 	/* Devices (load kiosks and the solo one) and the questionnaire. */
-	sims = need(calloc((size_t)o.kiosks + 1, sizeof(*sims)));
+	sims = bench_need(calloc((size_t)o.kiosks + 1, sizeof(*sims)));
 	solo = &sims[o.kiosks];
 	if (do_load)
 		create_devices(h.data, sims, o.kiosks + 1, o.regions, &dev_s);
@@ -1786,40 +1572,40 @@ int main(int argc, char **argv)
 		                    (char *)o.questionnaire, NULL};
 		char plog[4200];
 
-		path_printf(plog, sizeof(plog), "%s/publish.log", work);
+		bench_path_printf(plog, sizeof(plog), "%s/publish.log", work);
 		run_or_die(argv_pub, plog, plog);
 	}
-	fsync_probe_run(h.data, &fp);
+	bench_fsync_probe(h.data, 200, &fp);
 	hub_start(&h, &o);
-	note("hub at %s (pid %d), log %s", h.url, (int)h.pid, h.log);
+	bench_note("hub at %s (pid %d), log %s", h.url, (int)h.pid, h.log);
 	if (o.row == NULL)
 		print_machine(&o, h.data, &fp);
 	else
-		note("hub store on %s, fdatasync median %.2f ms", fs_type_name(h.data), fp.median_ms);
+		bench_note("hub store on %s, fdatasync median %.2f ms", fs_type_name(h.data), fp.median_ms);
 
 	if (do_load) {
-		double t0 = mono_s();
+		double t0 = bench_mono_s();
 
 		total_rounds = o.rounds + o.paced;
 		for (i = 0; i < o.kiosks; i++)
 			build_pushes(&sims[i], total_rounds, &o);
 		if (o.solo > 0)
 			build_pushes(solo, o.solo, &o);
-		build_s = mono_s() - t0;
-		note("%d devices created in the store in %.1f s; %ld change sets packed in %.1f s",
+		build_s = bench_mono_s() - t0;
+		bench_note("%d devices created in the store in %.1f s; %ld change sets packed in %.1f s",
 		     o.kiosks + 1, dev_s, (long)o.kiosks * total_rounds + o.solo, build_s);
 		for (i = 0; i <= o.kiosks; i++)
 			if (i < o.kiosks || o.solo > 0)
 				sim_setup_run(&sims[i], h.url, o.keepalive);
 		if (o.solo > 0) {
-			note("idle: 1 kiosk, %d syncs one after another", o.solo);
+			bench_note("idle: 1 kiosk, %d syncs one after another", o.solo);
 			run_load(solo, 1, 0, o.solo, 0, &h, &solo_r);
 			failed |= solo_r.errors != 0 || solo_r.ok != solo_r.syncs;
 			expect_responses += (long)o.solo * o.responses;
 			rs[nres] = &solo_r;
 			titles[nres++] = "idle hub: one kiosk";
 		}
-		note("saturation: %d kiosks x %d syncs, all at once, back to back", o.kiosks,
+		bench_note("saturation: %d kiosks x %d syncs, all at once, back to back", o.kiosks,
 		     o.rounds);
 		run_load(sims, o.kiosks, 0, o.rounds, 0, &h, &sat_r);
 		failed |= sat_r.errors != 0 || sat_r.ok != sat_r.syncs;
@@ -1830,7 +1616,7 @@ int main(int argc, char **argv)
 			double pace = o.pace > 0 ? o.pace
 			                         : o.pace_fraction * (double)sat_r.syncs / sat_r.wall_s;
 
-			note("paced: %d kiosks x %d syncs at %.0f syncs/s", o.kiosks, o.paced, pace);
+			bench_note("paced: %d kiosks x %d syncs at %.0f syncs/s", o.kiosks, o.paced, pace);
 			run_load(sims, o.kiosks, o.rounds, o.paced, pace, &h, &paced_r);
 			failed |= paced_r.errors != 0 || paced_r.ok != paced_r.syncs;
 			expect_responses += (long)o.kiosks * o.paced * o.responses;
@@ -1841,7 +1627,7 @@ int main(int argc, char **argv)
 		if (o.row != NULL) {
 			print_row(o.row, &sat_r);
 			if (sat_r.first_error[0] != '\0')
-				note("first error: %s", sat_r.first_error);
+				bench_note("first error: %s", sat_r.first_error);
 		} else {
 			print_loads(rs, titles, nres);
 			printf("Hub resident memory after the load: peak (VmHWM) **%.1f MiB**, now "
@@ -1857,7 +1643,7 @@ int main(int argc, char **argv)
 
 	if (do_agent) {
 		for (i = 0; i < o.npending; i++) {
-			note("agent: sync of %ld pending change(s)", o.pending[i]);
+			bench_note("agent: sync of %ld pending change(s)", o.pending[i]);
 			agent_run(&o, &h, work, o.pending[i], &agents[i]);
 			failed |= agents[i].error[0] != '\0';
 			expect_responses += o.pending[i];
@@ -1880,15 +1666,15 @@ int main(int argc, char **argv)
 		fs_store *s = hub_store_open(h.data);
 		fs_err e = {0, ""};
 
-		check(fs_store_count(s, &counts, &e), &e, "count");
+		bench_check(fs_store_count(s, &counts, &e), &e, "count");
 		fs_store_close(s);
 	}
 	{
 		char db[4200], wal[4200];
 		struct stat a, b;
 
-		path_printf(db, sizeof(db), "%s/" HUB_STORE, h.data);
-		path_printf(wal, sizeof(wal), "%s/" HUB_STORE "-wal", h.data);
+		bench_path_printf(db, sizeof(db), "%s/" HUB_STORE, h.data);
+		bench_path_printf(wal, sizeof(wal), "%s/" HUB_STORE "-wal", h.data);
 		if (stat(db, &a) == 0)
 			fprintf(report, "Hub store at the end: %.1f MiB (WAL %.1f MiB).\n\n",
 			        (double)a.st_size / 1048576.0,
@@ -1900,7 +1686,7 @@ int main(int argc, char **argv)
 	        counts.responses, expect_responses, counts.contacts, counts.conflicts,
 	        counts.quarantined,
 	        counts.responses == expect_responses && counts.quarantined == 0 ? "ok" : "MISMATCH",
-	        mono_s() - t_all);
+	        bench_mono_s() - t_all);
 	failed |= counts.responses != expect_responses || counts.quarantined != 0;
 	curl_global_cleanup();
 	if (!o.keep && !failed) {
@@ -1911,7 +1697,7 @@ int main(int argc, char **argv)
 			run(argv_rm2, NULL, NULL);
 		run(argv_rm, NULL, NULL);
 	} else {
-		note("kept %s", work);
+		bench_note("kept %s", work);
 	}
 	return failed ? 1 : 0;
 }
