@@ -72,12 +72,45 @@ static void correct_clock(fs_store *s, uint64_t hub_time, uint64_t rtt_ms)
 	fs_store_clock_adjust(s, hub_now, allowance, NULL, &e);
 }
 
-/* The hub refused or failed: classify its answer. */
+/* What the agent does about a hub's error answer. */
+typedef enum reply_action {
+	REPLY_REFUSED = 0, /* give up: exit AGENT_EXIT_REFUSED */
+	REPLY_AUTH,        /* credentials rejected: exit AGENT_EXIT_AUTH */
+	REPLY_CLOCK,       /* adopt the hub's time (the body's "time"), once */
+	REPLY_SMALLER,     /* halve the batch and repeat */
+	REPLY_BUSY         /* wait as the hub asks and repeat (busy_retries) */
+} reply_action;
+
+/* One table, by status and the body's "error" code (NULL: any), as
+ * docs/protocol.md "Errors" lists them; never by the message, which is
+ * only shown. "unavailable" (503) waits for an operator: refused. */
+static const struct {
+	long status;
+	const char *error;
+	reply_action action;
+} reply_actions[] = {
+    {401, NULL, REPLY_AUTH},    {403, "revoked", REPLY_AUTH}, {409, "clock_ahead", REPLY_CLOCK},
+    {413, NULL, REPLY_SMALLER}, {429, NULL, REPLY_BUSY},      {503, "busy", REPLY_BUSY},
+};
+
+static reply_action action_of(const agent_reply *rep)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reply_actions) / sizeof(reply_actions[0]); i++)
+		if (reply_actions[i].status == rep->status &&
+		    (reply_actions[i].error == NULL ||
+		     strcmp(reply_actions[i].error, rep->error) == 0))
+			return reply_actions[i].action;
+	return REPLY_REFUSED;
+}
+
+/* The hub refused or failed for good: report its answer. */
 static int refused(agent_sync_report *r, const agent_reply *rep)
 {
 	const char *msg = rep->message[0] ? rep->message : "no details";
 
-	if (rep->status == 401 || (rep->status == 403 && strcmp(rep->error, "revoked") == 0))
+	if (action_of(rep) == REPLY_AUTH)
 		return report(r, AGENT_EXIT_AUTH, "hub rejected the credentials: %ld %s: %s",
 		              rep->status, rep->error[0] ? rep->error : "unauthorized", msg);
 	r->retry_after = rep->retry_after;
@@ -92,24 +125,24 @@ typedef struct sync_run {
 	const agent_sync_opts *o;
 	agent_sync_report *r;
 	agent_reply rep;
-	int answered;                /* the hub answered the last push (rep holds it) */
-	uint64_t rtt_ms;             /* of the last push */
-	fs_sync_limits limits;       /* push batch limits halved on 413 */
-	int more;                    /* either side has more after this round */
-	int again;                   /* repeat the round (clock fixed, hub busy, smaller batch) */
-	int clock_fixed;             /* the one clock correction after 409 was made */
-	int busy_left;               /* retries left for 429 and 503 */
+	int answered;          /* the hub answered the last push (rep holds it) */
+	uint64_t rtt_ms;       /* of the last push */
+	fs_sync_limits limits; /* push batch limits halved on 413 */
+	int more;              /* either side has more after this round */
+	int again;             /* repeat the round (clock fixed, hub busy, smaller batch) */
+	int clock_fixed;       /* the one clock correction after 409 was made */
+	int busy_left;         /* retries left for 429 and 503 */
 } sync_run;
 
 /* The hub answered with an error: decide whether to repeat the round. */
 static void on_error_reply(sync_run *x, size_t pushed)
 {
 	const agent_reply *rep = &x->rep;
+	reply_action act = action_of(rep);
 	fs_err e = {0, ""};
 	long n = 0;
 
-	if (rep->status == 409 && strcmp(rep->error, "clock_ahead") == 0 && rep->hub_time > 0 &&
-	    !x->clock_fixed) {
+	if (act == REPLY_CLOCK && rep->hub_time > 0 && !x->clock_fixed) {
 		/* Our stamps are too far ahead: adopt the hub's clock, which
 		 * re-stamps our unacknowledged writes, and try once more. */
 		x->clock_fixed = 1;
@@ -120,14 +153,12 @@ static void on_error_reply(sync_run *x, size_t pushed)
 		}
 		x->r->restamped += n;
 		x->again = 1;
-	} else if (rep->status == 413 && pushed > 1) {
+	} else if (act == REPLY_SMALLER && pushed > 1) {
 		/* A hub with smaller limits than ours: send smaller batches. */
 		x->limits.up_changes = pushed / 2;
-		x->limits.up_bytes =
-		    x->limits.up_bytes / 2 > 1024 ? x->limits.up_bytes / 2 : 1024;
+		x->limits.up_bytes = x->limits.up_bytes / 2 > 1024 ? x->limits.up_bytes / 2 : 1024;
 		x->again = 1;
-	} else if ((rep->status == 429 || (rep->status == 503 && strcmp(rep->error, "busy") == 0)) &&
-	           x->busy_left > 0) {
+	} else if (act == REPLY_BUSY && x->busy_left > 0) {
 		/* Busy passes in seconds; "unavailable" waits for an operator. */
 		long wait = rep->retry_after < 0 ? 1 : rep->retry_after;
 

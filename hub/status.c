@@ -20,9 +20,11 @@ static const struct {
     {HUB_STEP_ENROLL, FS_EFORBIDDEN, {403, "forbidden", NULL, 0, NULL}},
     {HUB_STEP_ENROLL, FS_EINVAL, {400, "bad_request", NULL, 0, NULL}},
     {HUB_STEP_ENROLL, FS_ELIMIT, {429, "too_many_requests", NULL, ENROLL_RETRY_S, NULL}},
-    {HUB_STEP_AUTH, FS_ENOTFOUND,
+    {HUB_STEP_AUTH,
+     FS_ENOTFOUND,
      {401, "unauthorized", "credentials not recognised", 0, NULL, 0, 1}},
-    {HUB_STEP_AUTH, FS_EFORBIDDEN,
+    {HUB_STEP_AUTH,
+     FS_EFORBIDDEN,
      {403, "revoked", "this device has been revoked; enroll it again", 0, NULL}},
     {HUB_STEP_CHANGESET, FS_EBADGZIP, {400, "bad_gzip", NULL, 0, NULL}},
     {HUB_STEP_CHANGESET, FS_EBADJSON, {400, "bad_json", NULL, 0, NULL}},
@@ -32,7 +34,8 @@ static const struct {
     {HUB_STEP_MERGE, FS_EFORBIDDEN, {403, "forbidden", NULL, 0, NULL}},
     {HUB_STEP_MERGE, FS_ECLOCK, {409, "clock_ahead", NULL, 0, NULL, 1, 0}},
     {ANY_STEP, FS_EBUSY, {503, "busy", "the hub's store is busy; retry shortly", 1, NULL}},
-    {ANY_STEP, FS_EIO,
+    {ANY_STEP,
+     FS_EIO,
      {503, "unavailable",
       "the hub cannot store changes durably now; nothing was acknowledged; retry later",
       UNAVAILABLE_RETRY_S, "store not durable"}},
@@ -46,7 +49,8 @@ const hub_status *hub_status_of(hub_step step, int code)
 	size_t i;
 
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (table[i].code == code && (table[i].step == (int)step || table[i].step == ANY_STEP))
+		if (table[i].code == code &&
+		    (table[i].step == (int)step || table[i].step == ANY_STEP))
 			return &table[i].answer;
 	return &internal;
 }
