@@ -305,7 +305,7 @@ static void api_kiosk(fs_ui *ui, ui_reply *r)
 
 static void api_questionnaire(fs_ui *ui, const ui_request *rq, const char *id, ui_reply *r)
 {
-	char now[21];
+	char now[21], today[11];
 	fs_err err = {0, ""};
 	json_t *doc = NULL;
 	int rc;
@@ -319,20 +319,10 @@ static void api_questionnaire(fs_ui *ui, const ui_request *rq, const char *id, u
 		store_fail(r, rc, &err, "internal");
 		return;
 	}
+	/* The page's "today" is the one core will judge the response by. */
 	format_utc(now, fs_store_now_ms(ui->store));
-	now[10] = '\0';
-	reply_json(r, 200, json_pack("{s:o, s:s}", "questionnaire", doc, "today", now));
-}
-
-static int has_language(const json_t *doc, const char *lang)
-{
-	size_t i;
-
-	for (i = 0; i < json_array_size(json_object_get(doc, "languages")); i++)
-		if (strcmp(json_string_value(json_array_get(json_object_get(doc, "languages"), i)),
-			   lang) == 0)
-			return 1;
-	return 0;
+	fs_response_today(today, now);
+	reply_json(r, 200, json_pack("{s:o, s:s}", "questionnaire", doc, "today", today));
 }
 
 static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
@@ -370,29 +360,11 @@ static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		store_fail(r, rc, &err, "bad_request");
 		goto cleanup;
 	}
-	if (!has_language(doc, lang)) {
-		ui_fail(r, 400, "bad_request", "the questionnaire has no language \"%.35s\"", lang);
-		goto cleanup;
-	}
 	now = fs_store_now_ms(ui->store);
 	format_utc(submitted, now);
 	if (elapsed < 0 || elapsed > (json_int_t)MAX_ELAPSED_MS)
 		elapsed = 0;
 	format_utc(started, now - (uint64_t)elapsed);
-	/* Core validates again in fs_response_add; this first pass only
-	 * gives the page the question and rule next to the message. */
-	{
-		char today[11];
-
-		memcpy(today, submitted, 10);
-		today[10] = '\0';
-		if (fs_answers_validate(doc, answers, today, &fault, &err) != 0) {
-			ui_fail(r, 422, "invalid_answers", "%s", err.msg);
-			r->json = json_pack("{s:s, s:s}", "question", fault.question, "rule",
-					    fault.rule);
-			goto cleanup;
-		}
-	}
 	body = json_pack("{s:s, s:I, s:s, s:s, s:s?, s:s, s:s, s:O}", "questionnaire", id,
 			 "version", json_integer_value(json_object_get(doc, "version")), "language",
 			 lang, "mode", assisted ? "assisted" : "self", "worker",
@@ -400,6 +372,13 @@ static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
 			 "submitted_at", submitted, "answers", answers);
 	if (body == NULL) {
 		ui_fail(r, 500, "internal", "out of memory");
+		goto cleanup;
+	}
+	/* Core's check, which fs_response_add runs again; this first pass only
+	 * gives the page the question and rule next to the message. */
+	if (fs_response_validate(doc, body, &fault, &err) != 0) {
+		ui_fail(r, 422, "invalid_answers", "%s", err.msg);
+		r->json = json_pack("{s:s, s:s}", "question", fault.question, "rule", fault.rule);
 		goto cleanup;
 	}
 	rc = fs_response_add(ui->store, rid, body, &err);

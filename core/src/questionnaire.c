@@ -137,13 +137,14 @@ static int is_option_value(const char *s, size_t n)
 	return 1;
 }
 
-#define LANGUAGE_TAG_PATTERN "[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}"
-
-/* A BCP 47 tag as far as fieldsync needs one: LANGUAGE_TAG_PATTERN. */
-static int is_language_tag(const char *s, size_t n)
+/* The one language-tag rule, for a document's languages and a response's
+ * language (record_check.c). */
+int fs_language_tag_is_valid(const char *s, size_t n)
 {
 	size_t i = 0, run, subtags = 0;
 
+	if (s == NULL || n > FS_LANGUAGE_TAG_MAX)
+		return 0;
 	while (i < n && is_lower(s[i]))
 		i++;
 	if (i < 2 || i > 3)
@@ -158,6 +159,18 @@ static int is_language_tag(const char *s, size_t n)
 			return 0;
 	}
 	return 1;
+}
+
+int fs_questionnaire_offers_language(const json_t *doc, const char *lang)
+{
+	const json_t *langs = json_object_get(doc, "languages");
+	size_t i;
+
+	for (i = 0; lang != NULL && i < json_array_size(langs); i++)
+		if (json_is_string(json_array_get(langs, i)) &&
+		    strcmp(json_string_value(json_array_get(langs, i)), lang) == 0)
+			return 1;
+	return 0;
 }
 
 static int same_tag(const char *a, const char *b)
@@ -586,8 +599,8 @@ static int check_languages(struct doc_check *c, const json_t *doc)
 
 		if (!json_is_string(tag))
 			return doc_fail(c, "must be a string");
-		if (!is_language_tag(json_string_value(tag), json_string_length(tag)))
-			return doc_fail(c, "%s does not match " LANGUAGE_TAG_PATTERN,
+		if (!fs_language_tag_is_valid(json_string_value(tag), json_string_length(tag)))
+			return doc_fail(c, "%s does not match " FS_LANGUAGE_TAG_PATTERN,
 			                quote_json(q, tag));
 		for (j = 0; j < i; j++)
 			if (same_tag(json_string_value(tag),

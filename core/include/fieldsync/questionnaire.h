@@ -8,10 +8,29 @@
 #define FIELDSYNC_QUESTIONNAIRE_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 #include "fieldsync/error.h"
 
 #define FS_QUESTIONNAIRE_FORMAT "fieldsync-questionnaire/1"
+
+/* ---- languages ---- */
+
+/* The one language-tag rule (a BCP 47 tag as far as fieldsync needs one),
+ * for a questionnaire's languages and a response's language alike. The
+ * longest tag it admits is FS_LANGUAGE_TAG_MAX bytes. */
+#define FS_LANGUAGE_TAG_PATTERN "[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}"
+#define FS_LANGUAGE_TAG_MAX     39
+
+/* Does s (n bytes) match FS_LANGUAGE_TAG_PATTERN? 1 or 0 (NULL: 0). */
+int fs_language_tag_is_valid(const char *s, size_t n);
+
+/* Does doc (borrowed, valid) offer lang, written exactly as one of its
+ * "languages"? 1 or 0. ("en-GB" and "en-gb" are one language in a
+ * document, which lists it once; a response names it as listed.) */
+int fs_questionnaire_offers_language(const json_t *doc, const char *lang);
+
+/* ---- documents ---- */
 
 /* Check a questionnaire document (borrowed) against every rule of the
  * format. Returns 0 or FS_EINVAL with a message such as

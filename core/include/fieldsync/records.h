@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fieldsync/error.h"
+#include "fieldsync/questionnaire.h"
 #include "fieldsync/store.h"
 #include "fieldsync/uuid.h"
 
@@ -33,6 +34,24 @@ int fs_contact_field_check(const char *field, const json_t *value, fs_err *err);
  * (object)}. No other keys.
  * Returns 0 or FS_EINVAL naming the key. */
 int fs_response_check_shape(const json_t *body, fs_err *err);
+
+/* The one check of a response against its questionnaire, applied by every
+ * writer (fs_response_add, so the agent's `respond` and the kiosk UI) and
+ * by the merge (an invalid response is quarantined there). doc (borrowed)
+ * is the published document of the body's questionnaire and version;
+ * looking it up is the caller's (FS_ENOTFOUND when it is not held). In
+ * order: the shape (fs_response_check_shape); doc is that questionnaire
+ * and version; the language is one of doc's languages, written exactly as
+ * listed; the answers (fs_answers_validate, "today" by fs_response_today).
+ * Returns 0 or FS_EINVAL; fault (may be NULL) as fs_answers_validate, or
+ * question "" and rule "shape" or "language" for a fault of the body. */
+int fs_response_validate(const json_t *doc, const json_t *body, fs_answer_fault *fault,
+                         fs_err *err);
+
+/* "today" in a response's date limits: the date of its submitted_at (a
+ * valid UTC timestamp), YYYY-MM-DD. Kiosk and hub judge a response by the
+ * day it was submitted, whenever it arrives. */
+void fs_response_today(char out[11], const char *submitted_at);
 
 /* Is s "YYYY-MM-DDTHH:MM:SSZ" with a real date and time? 1 or 0. */
 int fs_timestamp_is_valid(const char *s);
