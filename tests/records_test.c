@@ -99,6 +99,40 @@ static void response_add_refuses_invalid_and_stores_nothing(void)
 	fs_store_close(s);
 }
 
+/* A response's language must be one of its questionnaire's languages,
+ * written exactly as listed: nothing else is stored (issue 9). */
+static void response_add_refuses_language_not_offered(void)
+{
+	static const char *const refused[] = {"EN", "Cy", "abcdefgh", "xx-1-2-3-4-5-6", "pl",
+					      "en-GB", "en ", ""};
+	fs_store *s = test_store(dir, "k-lang", "north", NULL);
+	json_t *doc = json_loads(test_questionnaire, 0, NULL), *b;
+	char id[FS_UUID_LEN + 1];
+	fs_err e = {0, ""};
+	size_t i;
+
+	json_object_set_new(doc, "languages", json_pack("[s, s]", "en", "cy"));
+	CHECK(fs_questionnaire_publish(s, doc, &e) == 0);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		b = test_response(3, NULL);
+		json_object_set_new(b, "language", json_string(refused[i]));
+		fs_err_clear(&e);
+		CHECK_MSG(fs_response_add(s, id, b, &e) == FS_EINVAL, "language \"%s\" stored",
+			  refused[i]);
+		CHECK_MSG(strstr(e.msg, "language") != NULL, "message: %s", e.msg);
+		CHECK(id[0] == '\0');
+		json_decref(b);
+	}
+	CHECK(count_responses(s) == 0);
+	b = test_response(3, NULL);
+	json_object_set_new(b, "language", json_string("cy"));
+	CHECK(fs_response_add(s, id, b, &e) == 0);
+	CHECK(count_responses(s) == 1);
+	json_decref(b);
+	json_decref(doc);
+	fs_store_close(s);
+}
+
 static void response_delete_leaves_tombstone(void)
 {
 	fs_store *s = test_store(dir, "k-del", "north", NULL);
@@ -278,6 +312,7 @@ int main(void)
 	RUN(questionnaire_publish_rejects_invalid_with_path);
 	RUN(response_add_stores_and_reads_back);
 	RUN(response_add_refuses_invalid_and_stores_nothing);
+	RUN(response_add_refuses_language_not_offered);
 	RUN(response_delete_leaves_tombstone);
 	RUN(response_each_streams_all_live);
 	RUN(contact_put_creates_with_defaults);

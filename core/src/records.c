@@ -144,8 +144,7 @@ int fs_questionnaire_list(fs_store *s, json_t **out, fs_err *err)
 int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *body, fs_err *err)
 {
 	json_t *doc = NULL;
-	const char *qid, *submitted;
-	char today[11];
+	const char *qid;
 	int rc, inserted = 0;
 	fs_hlc hlc;
 
@@ -161,12 +160,7 @@ int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *bod
 				  json_integer_value(json_object_get(body, "version")), err);
 	if (rc != 0)
 		return rc;
-	/* Dates written "today" in the questionnaire mean the day of submission,
-	 * so kiosk and hub judge a response the same way whenever it arrives. */
-	submitted = json_string_value(json_object_get(body, "submitted_at"));
-	memcpy(today, submitted, 10);
-	today[10] = '\0';
-	rc = fs_answers_validate(doc, json_object_get(body, "answers"), today, NULL, err);
+	rc = fs_response_validate(doc, body, NULL, err);
 	if (rc != 0)
 		goto cleanup;
 	rc = fs_txn_begin(s, err);
