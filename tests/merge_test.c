@@ -296,6 +296,39 @@ static void invalid_answers_are_quarantined_not_lost(void)
 	net_close(&n);
 }
 
+/* A hub that holds the questionnaire quarantines a response in a language
+ * the questionnaire does not offer, like any other invalid response. */
+static void response_in_language_not_offered_is_quarantined(void)
+{
+	static const char *const refused[] = {"pl", "cy", "en-GB"};
+	net n;
+	fs_changeset up;
+	fs_merge_result r;
+	fs_store_counts c;
+	json_t *b = test_response(3, NULL);
+	char id[FS_UUID_LEN + 1];
+	size_t i;
+
+	net_open(&n);
+	CHECK(fs_response_add(n.k[0], id, b, NULL) == 0);
+	CHECK(fs_sync_kiosk_outgoing(n.k[0], &up, "h", 100, 1 << 20, NULL) == 0);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		json_object_set_new(up.changes[0].value, "language", json_string(refused[i]));
+		CHECK(fs_sync_hub_receive(n.hub, &up, fs_store_site(n.k[0]), "north", &r, NULL) ==
+		      0);
+		CHECK_MSG(r.quarantined == 1 && r.applied == 0, "language %s: applied %ld",
+			  refused[i], r.applied);
+	}
+	CHECK(fs_store_count(n.hub, &c, NULL) == 0);
+	CHECK(c.responses == 0 && c.quarantined == 3);
+	json_object_set_new(up.changes[0].value, "language", json_string("en"));
+	CHECK(fs_sync_hub_receive(n.hub, &up, fs_store_site(n.k[0]), "north", &r, NULL) == 0);
+	CHECK(r.applied == 1);
+	fs_changeset_free(&up);
+	json_decref(b);
+	net_close(&n);
+}
+
 static void unauthorized_change_refuses_whole_set(void)
 {
 	net n;
@@ -973,6 +1006,7 @@ int main(void)
 	RUN(concurrent_deletes_converge);
 	RUN(immutable_response_changed_is_quarantined);
 	RUN(invalid_answers_are_quarantined_not_lost);
+	RUN(response_in_language_not_offered_is_quarantined);
 	RUN(unauthorized_change_refuses_whole_set);
 	RUN(kiosk_years_ahead_is_refused_then_corrected);
 	RUN(kiosk_years_behind_catches_up);
