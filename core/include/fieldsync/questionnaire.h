@@ -1,6 +1,9 @@
 /* fieldsync: questionnaire documents and answer validation.
  *
  * The contract is docs/questionnaire-format.md (schema/questionnaire.schema.json).
+ * One section per file: languages (core/src/questionnaire_text.c),
+ * documents (questionnaire_doc.c), answers and conditions
+ * (questionnaire_answers.c), dates (questionnaire.c, the words both use).
  * The same checks run on the kiosk and at the hub, so both refuse the same
  * things with the same message. Messages name the JSON path or question id
  * and the rule broken; they never quote an answer given by a person. */
@@ -38,6 +41,8 @@ int fs_questionnaire_offers_language(const json_t *doc, const char *lang);
  * (JSON path first, then the rule). */
 int fs_questionnaire_validate(const json_t *doc, fs_err *err);
 
+/* ---- answers and conditions ---- */
+
 /* Where an answers check failed: the question id ("" when the fault is not
  * about one question) and a short stable rule name such as "required",
  * "max", "option", "type", "unknown", "not_shown", "consent_declined". */
@@ -61,6 +66,8 @@ int fs_answers_validate(const json_t *doc, const json_t *answers, const char *to
  * show_if with the rule that a condition on a skipped question is false.
  * doc must be valid. Returns 1 (shown) or 0. */
 int fs_question_is_shown(const json_t *doc, size_t i, const json_t *answers);
+
+/* ---- dates ---- */
 
 /* Is s a real calendar date written YYYY-MM-DD? Returns 1 or 0. */
 int fs_date_is_valid(const char *s);
