@@ -305,7 +305,7 @@ static void api_kiosk(fs_ui *ui, ui_reply *r)
 
 static void api_questionnaire(fs_ui *ui, const ui_request *rq, const char *id, ui_reply *r)
 {
-	char now[21], today[11];
+	char now[FS_TIMESTAMP_LEN + 1], today[11];
 	fs_err err = {0, ""};
 	json_t *doc = NULL;
 	int rc;
@@ -320,7 +320,7 @@ static void api_questionnaire(fs_ui *ui, const ui_request *rq, const char *id, u
 		return;
 	}
 	/* The page's "today" is the one core will judge the response by. */
-	format_utc(now, fs_store_now_ms(ui->store));
+	fs_timestamp_format(now, fs_store_now_ms(ui->store));
 	fs_response_today(today, now);
 	reply_json(r, 200, json_pack("{s:o, s:s}", "questionnaire", doc, "today", today));
 }
@@ -334,7 +334,7 @@ static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
 	json_int_t version = json_integer_value(json_object_get(b, "version"));
 	json_int_t elapsed = json_integer_value(json_object_get(b, "elapsed_ms"));
 	int assisted = json_is_true(json_object_get(b, "assisted"));
-	char started[21], submitted[21], rid[FS_UUID_LEN + 1];
+	char rid[FS_UUID_LEN + 1];
 	fs_answer_fault fault;
 	fs_err err = {0, ""};
 	json_t *doc = NULL, *body = NULL;
@@ -361,15 +361,10 @@ static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		goto cleanup;
 	}
 	now = fs_store_now_ms(ui->store);
-	format_utc(submitted, now);
-	if (elapsed < 0 || elapsed > (json_int_t)MAX_ELAPSED_MS)
+	if (elapsed < 0 || elapsed > (json_int_t)MAX_ELAPSED_MS || (uint64_t)elapsed > now)
 		elapsed = 0;
-	format_utc(started, now - (uint64_t)elapsed);
-	body = json_pack("{s:s, s:I, s:s, s:s, s:s?, s:s, s:s, s:O}", "questionnaire", id,
-			 "version", json_integer_value(json_object_get(doc, "version")), "language",
-			 lang, "mode", assisted ? "assisted" : "self", "worker",
-			 assisted ? ui->session.worker : NULL, "started_at", started,
-			 "submitted_at", submitted, "answers", answers);
+	body = fs_response_body_new(doc, lang, assisted ? ui->session.worker : NULL,
+				    now - (uint64_t)elapsed, now, answers);
 	if (body == NULL) {
 		ui_fail(r, 500, "internal", "out of memory");
 		goto cleanup;

@@ -100,6 +100,26 @@ typedef int (*fs_response_fn)(void *ctx, const json_t *response);
 int fs_response_each(fs_store *s, const char *questionnaire, const char *region,
 		     fs_response_fn fn, void *ctx, fs_err *err);
 
+/* ---- responses as JSON (core/src/response_json.c) ---- */
+
+/* A response body (new reference; NULL when out of memory) for answers
+ * (borrowed) to doc (borrowed, a valid published document): its id and
+ * version, language (NULL: doc's first language), mode "assisted" with
+ * worker when worker is given, else "self" without one, started_at and
+ * submitted_at written from ms (UTC, whole seconds; started no later than
+ * submitted). Every writer builds its body here; fs_response_add then
+ * checks it (fs_response_validate). */
+json_t *fs_response_body_new(const json_t *doc, const char *language, const char *worker,
+                             uint64_t started_ms, uint64_t submitted_ms, const json_t *answers);
+
+/* A stored response row (backend.h) as the object every reader is given:
+ * the body with "id" and "site" added, "worker" only when there is one
+ * (never null, as in change sets), or {"id", "site", "deleted": true} for a
+ * tombstone. *out is a new reference. FS_ENOMEM; FS_EGENERIC when the
+ * stored answers are not JSON. */
+struct fs_response_row;
+int fs_response_row_json(json_t **out, const struct fs_response_row *row, fs_err *err);
+
 /* Delete a response: its content is erased and a tombstone replicates the
  * delete. FS_ENOTFOUND when unknown. Deleting twice is a no-op. */
 int fs_response_delete(fs_store *s, const char *id, fs_err *err);
