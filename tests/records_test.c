@@ -179,6 +179,43 @@ static void response_each_streams_all_live(void)
 	fs_store_close(s);
 }
 
+/* One response row -> JSON rule for every reader: fs_response_get and
+ * fs_response_each give the same object, with "worker" only when there is
+ * one (issue 9: each gave "worker": null, get left it out). */
+static int keep_first(void *ctx, const json_t *r)
+{
+	*(json_t **)ctx = json_incref((json_t *)r);
+	return 1;
+}
+
+static void response_get_and_each_agree_on_worker(void)
+{
+	fs_store *s = test_store(dir, "k-agree", "north", NULL);
+	json_t *b = test_response(2, NULL), *got = NULL, *each = NULL;
+	char id[FS_UUID_LEN + 1];
+	int pass;
+
+	CHECK(test_publish(s, NULL) == 0);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			json_object_set_new(b, "mode", json_string("assisted"));
+			json_object_set_new(b, "worker", json_string("w-amina"));
+			CHECK(fs_response_delete(s, id, NULL) == 0);
+		}
+		CHECK(fs_response_add(s, id, b, NULL) == 0);
+		CHECK(fs_response_get(s, &got, id, NULL) == 0);
+		CHECK(fs_response_each(s, NULL, NULL, keep_first, &each, NULL) == 1);
+		CHECK_MSG(json_equal(got, each), "get %s\neach %s", json_dumps(got, JSON_SORT_KEYS),
+			  json_dumps(each, JSON_SORT_KEYS));
+		CHECK((json_object_get(each, "worker") != NULL) == (pass == 1));
+		json_decref(got);
+		json_decref(each);
+		got = each = NULL;
+	}
+	json_decref(b);
+	fs_store_close(s);
+}
+
 static void contact_put_creates_with_defaults(void)
 {
 	fs_store *s = test_store(dir, "k-c1", "north", NULL);
@@ -315,6 +352,7 @@ int main(void)
 	RUN(response_add_refuses_language_not_offered);
 	RUN(response_delete_leaves_tombstone);
 	RUN(response_each_streams_all_live);
+	RUN(response_get_and_each_agree_on_worker);
 	RUN(contact_put_creates_with_defaults);
 	RUN(contact_put_refuses_bad_field_and_changes_nothing);
 	RUN(contact_list_filters_region_and_deleted);

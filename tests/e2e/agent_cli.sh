@@ -173,6 +173,11 @@ check "respond from stdin, assisted, Welsh" bash -c "echo '{\"overall\": \"poor\
   '$AGENT' respond --data '$K' --questionnaire friends-and-family --answers - --mode assisted \
   --worker w-amina --language cy"
 
+check "responses" ag k responses
+e2e_expect "responses: two lines" 2 "$(wc -l <"$E2E_OUT")"
+e2e_expect "responses: worker only on the assisted one" '1 "worker":"w-amina"' \
+  "$(grep -c '"worker"' "$E2E_OUT") $(grep -o '"worker":"[^"]*"' "$E2E_OUT")"
+e2e_expect "responses: the assisted one in Welsh" 1 "$(grep -c '"language":"cy","mode":"assisted"' "$E2E_OUT")"
 # ---- contacts ----
 contact_json "$E2E_TMP/c1.json" "AB-0001" "first meeting"
 printf '{"person_ref": "AB-2", "contact_at": "2026-11-27T10:00:00Z", "channel": "fax", "worker": "w"}' \
