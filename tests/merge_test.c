@@ -329,6 +329,34 @@ static void response_in_language_not_offered_is_quarantined(void)
 	net_close(&n);
 }
 
+/* fs_sync_kiosk_pending counts what fs_sync_kiosk_outgoing would send. */
+static void kiosk_pending_counts_unacknowledged_own_writes(void)
+{
+	net n;
+	json_t *b = test_response(3, NULL);
+	char id[FS_UUID_LEN + 1];
+	long pending = -1;
+	int i;
+
+	net_open(&n);
+	CHECK(fs_sync_kiosk_pending(n.k[0], fs_store_site(n.hub), &pending, NULL) == 0);
+	CHECK(pending == 0); /* questionnaires received are not its own */
+	for (i = 0; i < 3; i++)
+		CHECK(fs_response_add(n.k[0], id, b, NULL) == 0);
+	CHECK(fs_response_delete(n.k[0], id, NULL) == 0); /* the same row again */
+	CHECK(fs_sync_kiosk_pending(n.k[0], fs_store_site(n.hub), &pending, NULL) == 0);
+	CHECK_MSG(pending == 3, "pending %ld", pending);
+	CHECK(fs_sync_kiosk_pending(n.k[0], "another-hub", &pending, NULL) == 0);
+	CHECK(pending == 3);
+	CHECK(test_sync(n.k[0], n.hub, NULL) == 0);
+	CHECK(fs_sync_kiosk_pending(n.k[0], fs_store_site(n.hub), &pending, NULL) == 0);
+	CHECK(pending == 0);
+	CHECK(fs_sync_kiosk_pending(n.k[1], fs_store_site(n.hub), &pending, NULL) == 0);
+	CHECK(pending == 0); /* k0's response is not k1's to send */
+	json_decref(b);
+	net_close(&n);
+}
+
 static void unauthorized_change_refuses_whole_set(void)
 {
 	net n;
@@ -1007,6 +1035,7 @@ int main(void)
 	RUN(immutable_response_changed_is_quarantined);
 	RUN(invalid_answers_are_quarantined_not_lost);
 	RUN(response_in_language_not_offered_is_quarantined);
+	RUN(kiosk_pending_counts_unacknowledged_own_writes);
 	RUN(unauthorized_change_refuses_whole_set);
 	RUN(kiosk_years_ahead_is_refused_then_corrected);
 	RUN(kiosk_years_behind_catches_up);

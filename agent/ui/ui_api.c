@@ -22,7 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "fieldsync/changes.h"
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
 #include "fieldsync/sync.h"
@@ -523,30 +522,6 @@ static void api_set_offered(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		reply_json(r, 200, json_pack("{s:O}", "offered", ids));
 }
 
-/* Own changes the hub has not acknowledged yet (as agent_pending_count). */
-static int pending_count(fs_store *s, long *out, fs_err *err)
-{
-	fs_changes_filter f = {FS_SYNC_KIOSK_TABLES, fs_store_site(s), NULL, NULL};
-	int64_t push = 0, pull = 0, cursor;
-	int rc, more = 1;
-
-	*out = 0;
-	rc = fs_store_peer_cursors(s, HUB_PEER, &push, &pull, err);
-	cursor = push;
-	while (rc == 0 && more) {
-		fs_changeset cs;
-
-		rc = fs_changes_read(s, &cs, cursor, &f, 2000, (size_t)-1, err);
-		if (rc != 0)
-			break;
-		*out += (long)cs.count;
-		more = cs.more;
-		cursor = cs.to;
-		fs_changeset_free(&cs);
-	}
-	return rc;
-}
-
 static json_t *time_or_null(json_int_t ms)
 {
 	char t[21];
@@ -566,7 +541,7 @@ static void api_status(fs_ui *ui, ui_reply *r)
 	long pending = 0;
 	int rc;
 
-	rc = pending_count(ui->store, &pending, &err);
+	rc = fs_sync_kiosk_pending(ui->store, HUB_PEER, &pending, &err);
 	if (rc == 0)
 		rc = ui_file_read(&state, ui->dir, STATE_FILE, &err);
 	if (rc != 0) {

@@ -1,5 +1,10 @@
 #include "fieldsync/sync.h"
 
+#include <stdint.h>
+
+/* Changes read per batch when counting what is pending. */
+#define PENDING_BATCH 5000
+
 int fs_sync_kiosk_outgoing(fs_store *kiosk, fs_changeset *out, const char *hub_site,
 			   size_t max_changes, size_t max_bytes, fs_err *err)
 {
@@ -38,4 +43,27 @@ int fs_sync_kiosk_receive(fs_store *kiosk, const fs_changeset *cs, const char *h
 	fs_merge_opts o = {0, NULL, FS_SYNC_HUB_TABLES, NULL, hub_site};
 
 	return fs_merge_apply(kiosk, cs, &o, res, err);
+}
+
+int fs_sync_kiosk_pending(fs_store *kiosk, const char *hub_site, long *out, fs_err *err)
+{
+	fs_changes_filter f = {FS_SYNC_KIOSK_TABLES, fs_store_site(kiosk), NULL, NULL};
+	int64_t push = 0, pull = 0, cursor;
+	int rc, more = 1;
+
+	*out = 0;
+	rc = fs_store_peer_cursors(kiosk, hub_site, &push, &pull, err);
+	cursor = push;
+	while (rc == 0 && more) {
+		fs_changeset cs;
+
+		rc = fs_changes_read(kiosk, &cs, cursor, &f, PENDING_BATCH, SIZE_MAX, err);
+		if (rc != 0)
+			break;
+		*out += (long)cs.count;
+		more = cs.more;
+		cursor = cs.to;
+		fs_changeset_free(&cs);
+	}
+	return rc;
 }
