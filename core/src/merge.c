@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "fieldsync/devices.h"
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
 #include "store_internal.h"
@@ -739,7 +740,7 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 		rc = fs_db_peer_set_pull(s, opts->peer, cs->to, err);
 	/* A hub notes the device's sync in the same commit: one fsync a sync. */
 	if (rc == 0 && opts->author_site != NULL)
-		rc = fs_db_device_synced(s, opts->author_site, fs_store_now_ms(s), err);
+		rc = fs_device_note_sync(s, opts->author_site, NULL, err);
 	if (rc == 0)
 		rc = fs_txn_commit(s, err);
 	else
