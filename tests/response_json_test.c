@@ -97,6 +97,23 @@ static void response_row_json_worker_only_when_there_is_one(void)
 	json_decref(want);
 }
 
+static void response_row_body_is_a_valid_body(void)
+{
+	fs_response_row r = row_of(NULL);
+	json_t *o = NULL;
+	fs_err e = {0, ""};
+
+	CHECK(fs_response_row_body(&o, &r, &e) == 0);
+	CHECK(json_object_size(o) == 7 && json_object_get(o, "id") == NULL);
+	CHECK_MSG(fs_response_check_shape(o, &e) == 0, "%s", e.msg);
+	json_decref(o);
+	r = row_of("w-amina");
+	CHECK(fs_response_row_body(&o, &r, &e) == 0);
+	CHECK(json_object_size(o) == 8);
+	CHECK_MSG(fs_response_check_shape(o, &e) == 0, "%s", e.msg);
+	json_decref(o);
+}
+
 static void response_row_json_tombstone_and_damage(void)
 {
 	fs_response_row r;
@@ -122,6 +139,7 @@ int main(void)
 	RUN(response_body_new_self_defaults_to_first_language);
 	RUN(response_body_new_assisted_names_the_worker);
 	RUN(response_row_json_worker_only_when_there_is_one);
+	RUN(response_row_body_is_a_valid_body);
 	RUN(response_row_json_tombstone_and_damage);
 	return TEST_DONE();
 }

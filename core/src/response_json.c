@@ -1,8 +1,9 @@
 /* fieldsync: a response as JSON, both ways it is made: a body assembled
  * from what a writer knows (the agent's `respond`, the kiosk UI), and a
- * stored row (fs_response_row, backend.h) turned into the object every
- * reader shows (fs_response_each, so `fieldsync-agent responses` and
- * `fieldsync-hub export responses`).
+ * stored row (fs_response_row, backend.h) turned into its body (what a
+ * change set carries) and into the object every reader shows
+ * (fs_response_each, so `fieldsync-agent responses` and `fieldsync-hub
+ * export responses`).
  *
  * One rule for "worker" in every output: present only when the response
  * has one (mode assisted), never null: the same as in change sets
@@ -44,32 +45,49 @@ static json_t *text_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
-int fs_response_row_json(json_t **out, const fs_response_row *row, fs_err *err)
+int fs_response_row_body(json_t **out, const fs_response_row *row, fs_err *err)
 {
 	json_error_t jerr;
-	json_t *o = NULL, *answers = NULL;
+	json_t *o, *answers;
 
 	*out = NULL;
-	if (row->deleted) {
-		o = json_pack("{s:s, s:s, s:b}", "id", row->id, "site", row->site, "deleted", 1);
-		if (o == NULL)
-			return fs_err_set(err, FS_ENOMEM, "response %s: out of memory", row->id);
-		*out = o;
-		return 0;
-	}
 	answers = json_loads(row->answers != NULL ? row->answers : "", 0, &jerr);
 	if (answers == NULL)
 		return fs_err_set(err, FS_EGENERIC, "stored response %s: answers are not JSON: %s",
 		                  row->id, jerr.text);
-	o = json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "id", row->id, "site",
-	              row->site, "questionnaire", text_or_null(row->questionnaire), "version",
-	              (json_int_t)row->version, "language", text_or_null(row->language), "mode",
-	              text_or_null(row->mode), "started_at", text_or_null(row->started_at),
-	              "submitted_at", text_or_null(row->submitted_at), "answers", answers);
+	o = json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "questionnaire",
+	              text_or_null(row->questionnaire), "version", (json_int_t)row->version,
+	              "language", text_or_null(row->language), "mode", text_or_null(row->mode),
+	              "started_at", text_or_null(row->started_at), "submitted_at",
+	              text_or_null(row->submitted_at), "answers", answers);
 	if (o != NULL && row->worker != NULL &&
 	    json_object_set_new(o, "worker", json_string(row->worker)) != 0) {
 		json_decref(o);
 		o = NULL;
+	}
+	if (o == NULL)
+		return fs_err_set(err, FS_ENOMEM, "response %s: out of memory", row->id);
+	*out = o;
+	return 0;
+}
+
+int fs_response_row_json(json_t **out, const fs_response_row *row, fs_err *err)
+{
+	json_t *o = NULL;
+	int rc;
+
+	*out = NULL;
+	if (row->deleted) {
+		o = json_pack("{s:s, s:s, s:b}", "id", row->id, "site", row->site, "deleted", 1);
+	} else {
+		rc = fs_response_row_body(&o, row, err);
+		if (rc != 0)
+			return rc;
+		if (json_object_set_new(o, "id", json_string(row->id)) != 0 ||
+		    json_object_set_new(o, "site", json_string(row->site)) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
 	}
 	if (o == NULL)
 		return fs_err_set(err, FS_ENOMEM, "response %s: out of memory", row->id);

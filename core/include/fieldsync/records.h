@@ -112,12 +112,16 @@ int fs_response_each(fs_store *s, const char *questionnaire, const char *region,
 json_t *fs_response_body_new(const json_t *doc, const char *language, const char *worker,
                              uint64_t started_ms, uint64_t submitted_ms, const json_t *answers);
 
-/* A stored response row (backend.h) as the object every reader is given:
- * the body with "id" and "site" added, "worker" only when there is one
- * (never null, as in change sets), or {"id", "site", "deleted": true} for a
- * tombstone. *out is a new reference. FS_ENOMEM; FS_EGENERIC when the
- * stored answers are not JSON. */
+/* A stored, live response row (backend.h) as its body: the keys of
+ * fs_response_check_shape, "worker" only when there is one (never null),
+ * as a change set carries it. *out is a new reference. FS_ENOMEM;
+ * FS_EGENERIC when the stored answers are not JSON. */
 struct fs_response_row;
+int fs_response_row_body(json_t **out, const struct fs_response_row *row, fs_err *err);
+
+/* A stored response row as the object every reader is given: its body
+ * with "id" and "site" added, or {"id", "site", "deleted": true} for a
+ * tombstone. Errors as fs_response_row_body. */
 int fs_response_row_json(json_t **out, const struct fs_response_row *row, fs_err *err);
 
 /* Delete a response: its content is erased and a tombstone replicates the
