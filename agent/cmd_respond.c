@@ -33,8 +33,9 @@ static void respond_usage(void)
 	       "  --answers FILE|-   a JSON object of answers keyed by question id (- reads\n"
 	       "                     stdin)\n"
 	       "  --version N        the questionnaire version (default: the highest held)\n"
-	       "  --language TAG     the language the questions were shown in (default: the\n"
-	       "                     questionnaire's first language)\n"
+	       "  --language TAG     the language the questions were shown in, one of the\n"
+	       "                     questionnaire's languages as it lists them (default: its\n"
+	       "                     first)\n"
 	       "  --mode MODE        self (default) or assisted; assisted needs --worker\n"
 	       "  --worker W         the worker who assisted\n"
 	       "\n"
@@ -96,8 +97,8 @@ static void responses_usage(void)
 	       "\n"
 	       "The responses stored on this kiosk (deleted ones left out), by id, as JSON\n"
 	       "Lines: one compact object per line with sorted keys, the body as stored\n"
-	       "plus \"id\" and \"site\" (the same lines as `fieldsync-hub export responses\n"
-	       "--format jsonl`).\n");
+	       "plus \"id\" and \"site\", \"worker\" only when assisted (the same lines as\n"
+	       "`fieldsync-hub export responses --format jsonl`).\n");
 }
 
 static int print_response(void *ctx, const json_t *response)
@@ -151,24 +152,6 @@ typedef struct respond_args {
 	const char *questionnaire, *answers, *language, *mode, *worker;
 	int64_t version;
 } respond_args;
-
-/* The response body for answers (stolen) to doc, now. NULL when out of
- * memory. */
-static json_t *response_body(const respond_args *a, const json_t *doc, json_t *answers,
-                             uint64_t now_ms)
-{
-	const char *lang = a->language;
-	char now[21];
-
-	if (lang == NULL)
-		lang = json_string_value(json_array_get(json_object_get(doc, "languages"), 0));
-	agent_time_format(now, now_ms);
-	return json_pack("{s:s, s:I, s:s?, s:s, s:s?, s:s, s:s, s:o}", "questionnaire",
-	                 a->questionnaire, "version",
-	                 json_integer_value(json_object_get(doc, "version")), "language", lang,
-	                 "mode", a->mode, "worker", a->worker, "started_at", now, "submitted_at",
-	                 now, "answers", answers);
-}
 
 static int parse_respond(respond_args *a, const char **data, int argc, char **argv)
 {
@@ -241,6 +224,7 @@ int agent_cmd_respond(int argc, char **argv, const char *data)
 	json_t *doc = NULL, *answers = NULL, *body = NULL;
 	char id[FS_UUID_LEN + 1];
 	fs_err e = {0, ""};
+	uint64_t now;
 	int rc, exit = AGENT_EXIT_OK;
 
 	rc = parse_respond(&a, &data, argc, argv);
@@ -259,8 +243,8 @@ int agent_cmd_respond(int argc, char **argv, const char *data)
 		exit = agent_fail_err("respond", &e);
 		goto cleanup;
 	}
-	body = response_body(&a, doc, answers, fs_store_now_ms(k.store));
-	answers = NULL; /* stolen by response_body, even when it fails */
+	now = fs_store_now_ms(k.store);
+	body = fs_response_body_new(doc, a.language, a.worker, now, now, answers);
 	if (body == NULL) {
 		exit = agent_fail(AGENT_EXIT_LOCAL, "respond: out of memory");
 		goto cleanup;

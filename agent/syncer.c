@@ -13,7 +13,6 @@
 
 #define SYNC_CONTENT_TYPE "application/vnd.fieldsync.changeset+json"
 #define BUSY_WAIT_MAX_S   30
-#define PENDING_BATCH     5000
 
 static int report(agent_sync_report *r, int exit, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -301,27 +300,4 @@ int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const age
 		agent_fail(0, "warning: %s", e.msg);
 	agent_sync_unlock(fd);
 	return out->exit;
-}
-
-int agent_pending_count(fs_store *s, long *out, fs_err *err)
-{
-	fs_changes_filter f = {FS_SYNC_KIOSK_TABLES, fs_store_site(s), NULL, NULL};
-	int64_t push = 0, pull = 0, cursor;
-	int rc, more = 1;
-
-	*out = 0;
-	rc = fs_store_peer_cursors(s, AGENT_HUB_PEER, &push, &pull, err);
-	cursor = push;
-	while (rc == 0 && more) {
-		fs_changeset cs;
-
-		rc = fs_changes_read(s, &cs, cursor, &f, PENDING_BATCH, SIZE_MAX, err);
-		if (rc != 0)
-			break;
-		*out += (long)cs.count;
-		more = cs.more;
-		cursor = cs.to;
-		fs_changeset_free(&cs);
-	}
-	return rc;
 }

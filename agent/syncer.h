@@ -66,8 +66,4 @@ int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
 int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const agent_sync_opts *opts,
                         agent_sync_report *out);
 
-/* Count this kiosk's own changes not yet acknowledged by the hub, reading
- * them in batches (bounded memory). */
-int agent_pending_count(fs_store *s, long *out, fs_err *err);
-
 #endif

@@ -13,7 +13,9 @@
  * CSV is for spreadsheets: text cells are quoted and those that could be
  * read as a formula get a leading ' (csv.h, docs/hub.md); JSON numbers are
  * bare number cells. JSON Lines is data for programs and is written as
- * stored, unguarded. */
+ * stored, unguarded. Both take each response as fs_response_each gives it
+ * (core/src/response_json.c: "worker" only when there is one; its CSV cell
+ * is empty otherwise). */
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>

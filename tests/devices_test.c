@@ -1,4 +1,5 @@
 #include "fieldsync/devices.h"
+#include "fieldsync/sync.h"
 #include "test.h"
 #include "testutil.h"
 
@@ -119,6 +120,32 @@ static void device_authenticate_refuses_wrong_and_revoked(void)
 	fs_store_close(s);
 }
 
+/* A device's merged sync records its last sync and clears its last error
+ * in the merge's commit (through fs_device_note_sync, the one writer). */
+static void device_sync_is_noted_by_the_merge(void)
+{
+	test_clock clk = {1795770000000ull};
+	fs_store *s = test_store(dir, "hub-m", NULL, &clk);
+	char code[FS_ENROLL_CODE_LEN + 1], token[FS_TOKEN_MAX + 1];
+	fs_changeset cs;
+	fs_device d;
+	json_t *list = NULL;
+
+	CHECK(fs_enroll_code_create(s, code, "south", 3600 * 1000, NULL) == 0);
+	CHECK(fs_enroll_redeem(s, &d, token, code, NULL, NULL) == 0);
+	CHECK(fs_device_note_sync(s, d.site, "invalid_changeset", NULL) == 0);
+	clk.ms += 60000;
+	fs_changeset_init(&cs);
+	snprintf(cs.site, sizeof(cs.site), "%s", d.site);
+	CHECK(fs_sync_hub_receive(s, &cs, d.site, "south", NULL, NULL) == 0);
+	CHECK(fs_device_list(s, &list, NULL) == 0);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "last_sync")),
+		  "2026-11-27T09:01:00Z");
+	CHECK(json_is_null(json_object_get(json_array_get(list, 0), "last_error")));
+	json_decref(list);
+	fs_store_close(s);
+}
+
 int main(void)
 {
 	test_tmpdir(dir);
@@ -126,6 +153,7 @@ int main(void)
 	RUN(enroll_code_expires);
 	RUN(enroll_failures_are_rate_limited);
 	RUN(device_authenticate_refuses_wrong_and_revoked);
+	RUN(device_sync_is_noted_by_the_merge);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

@@ -296,6 +296,67 @@ static void invalid_answers_are_quarantined_not_lost(void)
 	net_close(&n);
 }
 
+/* A hub that holds the questionnaire quarantines a response in a language
+ * the questionnaire does not offer, like any other invalid response. */
+static void response_in_language_not_offered_is_quarantined(void)
+{
+	static const char *const refused[] = {"pl", "cy", "en-GB"};
+	net n;
+	fs_changeset up;
+	fs_merge_result r;
+	fs_store_counts c;
+	json_t *b = test_response(3, NULL);
+	char id[FS_UUID_LEN + 1];
+	size_t i;
+
+	net_open(&n);
+	CHECK(fs_response_add(n.k[0], id, b, NULL) == 0);
+	CHECK(fs_sync_kiosk_outgoing(n.k[0], &up, "h", 100, 1 << 20, NULL) == 0);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		json_object_set_new(up.changes[0].value, "language", json_string(refused[i]));
+		CHECK(fs_sync_hub_receive(n.hub, &up, fs_store_site(n.k[0]), "north", &r, NULL) ==
+		      0);
+		CHECK_MSG(r.quarantined == 1 && r.applied == 0, "language %s: applied %ld",
+			  refused[i], r.applied);
+	}
+	CHECK(fs_store_count(n.hub, &c, NULL) == 0);
+	CHECK(c.responses == 0 && c.quarantined == 3);
+	json_object_set_new(up.changes[0].value, "language", json_string("en"));
+	CHECK(fs_sync_hub_receive(n.hub, &up, fs_store_site(n.k[0]), "north", &r, NULL) == 0);
+	CHECK(r.applied == 1);
+	fs_changeset_free(&up);
+	json_decref(b);
+	net_close(&n);
+}
+
+/* fs_sync_kiosk_pending counts what fs_sync_kiosk_outgoing would send. */
+static void kiosk_pending_counts_unacknowledged_own_writes(void)
+{
+	net n;
+	json_t *b = test_response(3, NULL);
+	char id[FS_UUID_LEN + 1];
+	long pending = -1;
+	int i;
+
+	net_open(&n);
+	CHECK(fs_sync_kiosk_pending(n.k[0], fs_store_site(n.hub), &pending, NULL) == 0);
+	CHECK(pending == 0); /* questionnaires received are not its own */
+	for (i = 0; i < 3; i++)
+		CHECK(fs_response_add(n.k[0], id, b, NULL) == 0);
+	CHECK(fs_response_delete(n.k[0], id, NULL) == 0); /* the same row again */
+	CHECK(fs_sync_kiosk_pending(n.k[0], fs_store_site(n.hub), &pending, NULL) == 0);
+	CHECK_MSG(pending == 3, "pending %ld", pending);
+	CHECK(fs_sync_kiosk_pending(n.k[0], "another-hub", &pending, NULL) == 0);
+	CHECK(pending == 3);
+	CHECK(test_sync(n.k[0], n.hub, NULL) == 0);
+	CHECK(fs_sync_kiosk_pending(n.k[0], fs_store_site(n.hub), &pending, NULL) == 0);
+	CHECK(pending == 0);
+	CHECK(fs_sync_kiosk_pending(n.k[1], fs_store_site(n.hub), &pending, NULL) == 0);
+	CHECK(pending == 0); /* k0's response is not k1's to send */
+	json_decref(b);
+	net_close(&n);
+}
+
 static void unauthorized_change_refuses_whole_set(void)
 {
 	net n;
@@ -1134,6 +1195,8 @@ int main(void)
 	RUN(concurrent_deletes_converge);
 	RUN(immutable_response_changed_is_quarantined);
 	RUN(invalid_answers_are_quarantined_not_lost);
+	RUN(response_in_language_not_offered_is_quarantined);
+	RUN(kiosk_pending_counts_unacknowledged_own_writes);
 	RUN(unauthorized_change_refuses_whole_set);
 	RUN(kiosk_years_ahead_is_refused_then_corrected);
 	RUN(kiosk_years_behind_catches_up);

@@ -525,8 +525,40 @@ static void question_is_shown_handles_edges(void)
 	json_decref(doc);
 }
 
+/* The one language-tag rule, as documents and responses both use it. */
+static void language_tag_rule_and_offered_languages(void)
+{
+	static const struct {
+		const char *tag;
+		int ok;
+	} cases[] = {
+	    {"en", 1},           {"cy", 1},          {"pa-Guru", 1},       {"zh-Hant-TW", 1},
+	    {"xx-1-2-3-4", 1},   {"abc-abcdefgh-12345678-ABCDEFGH-1234567a", 1},
+	    {"EN", 0},           {"En", 0},          {"e", 0},             {"abcd", 0},
+	    {"abcdefgh", 0},     {"xx-1-2-3-4-5-6", 0}, {"en-", 0},        {"en--GB", 0},
+	    {"en_GB", 0},        {"en-123456789", 0}, {"", 0},
+	};
+	json_t *doc = json_pack("{s:[s, s, s]}", "languages", "en", "cy", "pa-Guru");
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_MSG(fs_language_tag_is_valid(cases[i].tag, strlen(cases[i].tag)) ==
+		              cases[i].ok,
+		          "\"%s\"", cases[i].tag);
+	CHECK(!fs_language_tag_is_valid(NULL, 0));
+	CHECK(strlen(cases[5].tag) == FS_LANGUAGE_TAG_MAX);
+	CHECK(fs_questionnaire_offers_language(doc, "cy"));
+	CHECK(fs_questionnaire_offers_language(doc, "pa-Guru"));
+	CHECK(!fs_questionnaire_offers_language(doc, "pa-guru")); /* written as listed */
+	CHECK(!fs_questionnaire_offers_language(doc, "EN"));
+	CHECK(!fs_questionnaire_offers_language(doc, "pl"));
+	CHECK(!fs_questionnaire_offers_language(doc, NULL));
+	json_decref(doc);
+}
+
 int main(void)
 {
+	RUN(language_tag_rule_and_offered_languages);
 	RUN(questionnaire_validate_accepts_project_examples);
 	RUN(questionnaire_validate_rejects_case_files);
 	RUN(questionnaire_validate_rejects_later_condition_target);

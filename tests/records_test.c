@@ -99,6 +99,40 @@ static void response_add_refuses_invalid_and_stores_nothing(void)
 	fs_store_close(s);
 }
 
+/* A response's language must be one of its questionnaire's languages,
+ * written exactly as listed: nothing else is stored (issue 9). */
+static void response_add_refuses_language_not_offered(void)
+{
+	static const char *const refused[] = {"EN", "Cy", "abcdefgh", "xx-1-2-3-4-5-6", "pl",
+					      "en-GB", "en ", ""};
+	fs_store *s = test_store(dir, "k-lang", "north", NULL);
+	json_t *doc = json_loads(test_questionnaire, 0, NULL), *b;
+	char id[FS_UUID_LEN + 1];
+	fs_err e = {0, ""};
+	size_t i;
+
+	json_object_set_new(doc, "languages", json_pack("[s, s]", "en", "cy"));
+	CHECK(fs_questionnaire_publish(s, doc, &e) == 0);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		b = test_response(3, NULL);
+		json_object_set_new(b, "language", json_string(refused[i]));
+		fs_err_clear(&e);
+		CHECK_MSG(fs_response_add(s, id, b, &e) == FS_EINVAL, "language \"%s\" stored",
+			  refused[i]);
+		CHECK_MSG(strstr(e.msg, "language") != NULL, "message: %s", e.msg);
+		CHECK(id[0] == '\0');
+		json_decref(b);
+	}
+	CHECK(count_responses(s) == 0);
+	b = test_response(3, NULL);
+	json_object_set_new(b, "language", json_string("cy"));
+	CHECK(fs_response_add(s, id, b, &e) == 0);
+	CHECK(count_responses(s) == 1);
+	json_decref(b);
+	json_decref(doc);
+	fs_store_close(s);
+}
+
 static void response_delete_leaves_tombstone(void)
 {
 	fs_store *s = test_store(dir, "k-del", "north", NULL);
@@ -141,6 +175,43 @@ static void response_each_streams_all_live(void)
 	n = 0;
 	CHECK(fs_response_each(s, "other", NULL, count_each, &n, NULL) == 0);
 	CHECK(n == 0);
+	json_decref(b);
+	fs_store_close(s);
+}
+
+/* One response row -> JSON rule for every reader: fs_response_get and
+ * fs_response_each give the same object, with "worker" only when there is
+ * one (issue 9: each gave "worker": null, get left it out). */
+static int keep_first(void *ctx, const json_t *r)
+{
+	*(json_t **)ctx = json_incref((json_t *)r);
+	return 1;
+}
+
+static void response_get_and_each_agree_on_worker(void)
+{
+	fs_store *s = test_store(dir, "k-agree", "north", NULL);
+	json_t *b = test_response(2, NULL), *got = NULL, *each = NULL;
+	char id[FS_UUID_LEN + 1];
+	int pass;
+
+	CHECK(test_publish(s, NULL) == 0);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			json_object_set_new(b, "mode", json_string("assisted"));
+			json_object_set_new(b, "worker", json_string("w-amina"));
+			CHECK(fs_response_delete(s, id, NULL) == 0);
+		}
+		CHECK(fs_response_add(s, id, b, NULL) == 0);
+		CHECK(fs_response_get(s, &got, id, NULL) == 0);
+		CHECK(fs_response_each(s, NULL, NULL, keep_first, &each, NULL) == 1);
+		CHECK_MSG(json_equal(got, each), "get %s\neach %s", json_dumps(got, JSON_SORT_KEYS),
+			  json_dumps(each, JSON_SORT_KEYS));
+		CHECK((json_object_get(each, "worker") != NULL) == (pass == 1));
+		json_decref(got);
+		json_decref(each);
+		got = each = NULL;
+	}
 	json_decref(b);
 	fs_store_close(s);
 }
@@ -278,8 +349,10 @@ int main(void)
 	RUN(questionnaire_publish_rejects_invalid_with_path);
 	RUN(response_add_stores_and_reads_back);
 	RUN(response_add_refuses_invalid_and_stores_nothing);
+	RUN(response_add_refuses_language_not_offered);
 	RUN(response_delete_leaves_tombstone);
 	RUN(response_each_streams_all_live);
+	RUN(response_get_and_each_agree_on_worker);
 	RUN(contact_put_creates_with_defaults);
 	RUN(contact_put_refuses_bad_field_and_changes_nothing);
 	RUN(contact_list_filters_region_and_deleted);

@@ -22,7 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "fieldsync/changes.h"
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
 #include "fieldsync/sync.h"
@@ -305,7 +304,7 @@ static void api_kiosk(fs_ui *ui, ui_reply *r)
 
 static void api_questionnaire(fs_ui *ui, const ui_request *rq, const char *id, ui_reply *r)
 {
-	char now[21];
+	char now[FS_TIMESTAMP_LEN + 1], today[11];
 	fs_err err = {0, ""};
 	json_t *doc = NULL;
 	int rc;
@@ -319,20 +318,10 @@ static void api_questionnaire(fs_ui *ui, const ui_request *rq, const char *id, u
 		store_fail(r, rc, &err, "internal");
 		return;
 	}
-	format_utc(now, fs_store_now_ms(ui->store));
-	now[10] = '\0';
-	reply_json(r, 200, json_pack("{s:o, s:s}", "questionnaire", doc, "today", now));
-}
-
-static int has_language(const json_t *doc, const char *lang)
-{
-	size_t i;
-
-	for (i = 0; i < json_array_size(json_object_get(doc, "languages")); i++)
-		if (strcmp(json_string_value(json_array_get(json_object_get(doc, "languages"), i)),
-			   lang) == 0)
-			return 1;
-	return 0;
+	/* The page's "today" is the one core will judge the response by. */
+	fs_timestamp_format(now, fs_store_now_ms(ui->store));
+	fs_response_today(today, now);
+	reply_json(r, 200, json_pack("{s:o, s:s}", "questionnaire", doc, "today", today));
 }
 
 static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
@@ -344,7 +333,7 @@ static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
 	json_int_t version = json_integer_value(json_object_get(b, "version"));
 	json_int_t elapsed = json_integer_value(json_object_get(b, "elapsed_ms"));
 	int assisted = json_is_true(json_object_get(b, "assisted"));
-	char started[21], submitted[21], rid[FS_UUID_LEN + 1];
+	char rid[FS_UUID_LEN + 1];
 	fs_answer_fault fault;
 	fs_err err = {0, ""};
 	json_t *doc = NULL, *body = NULL;
@@ -370,36 +359,20 @@ static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		store_fail(r, rc, &err, "bad_request");
 		goto cleanup;
 	}
-	if (!has_language(doc, lang)) {
-		ui_fail(r, 400, "bad_request", "the questionnaire has no language \"%.35s\"", lang);
-		goto cleanup;
-	}
 	now = fs_store_now_ms(ui->store);
-	format_utc(submitted, now);
-	if (elapsed < 0 || elapsed > (json_int_t)MAX_ELAPSED_MS)
+	if (elapsed < 0 || elapsed > (json_int_t)MAX_ELAPSED_MS || (uint64_t)elapsed > now)
 		elapsed = 0;
-	format_utc(started, now - (uint64_t)elapsed);
-	/* Core validates again in fs_response_add; this first pass only
-	 * gives the page the question and rule next to the message. */
-	{
-		char today[11];
-
-		memcpy(today, submitted, 10);
-		today[10] = '\0';
-		if (fs_answers_validate(doc, answers, today, &fault, &err) != 0) {
-			ui_fail(r, 422, "invalid_answers", "%s", err.msg);
-			r->json = json_pack("{s:s, s:s}", "question", fault.question, "rule",
-					    fault.rule);
-			goto cleanup;
-		}
-	}
-	body = json_pack("{s:s, s:I, s:s, s:s, s:s?, s:s, s:s, s:O}", "questionnaire", id,
-			 "version", json_integer_value(json_object_get(doc, "version")), "language",
-			 lang, "mode", assisted ? "assisted" : "self", "worker",
-			 assisted ? ui->session.worker : NULL, "started_at", started,
-			 "submitted_at", submitted, "answers", answers);
+	body = fs_response_body_new(doc, lang, assisted ? ui->session.worker : NULL,
+				    now - (uint64_t)elapsed, now, answers);
 	if (body == NULL) {
 		ui_fail(r, 500, "internal", "out of memory");
+		goto cleanup;
+	}
+	/* Core's check, which fs_response_add runs again; this first pass only
+	 * gives the page the question and rule next to the message. */
+	if (fs_response_validate(doc, body, &fault, &err) != 0) {
+		ui_fail(r, 422, "invalid_answers", "%s", err.msg);
+		r->json = json_pack("{s:s, s:s}", "question", fault.question, "rule", fault.rule);
 		goto cleanup;
 	}
 	rc = fs_response_add(ui->store, rid, body, &err);
@@ -549,30 +522,6 @@ static void api_set_offered(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		reply_json(r, 200, json_pack("{s:O}", "offered", ids));
 }
 
-/* Own changes the hub has not acknowledged yet (as agent_pending_count). */
-static int pending_count(fs_store *s, long *out, fs_err *err)
-{
-	fs_changes_filter f = {FS_SYNC_KIOSK_TABLES, fs_store_site(s), NULL, NULL};
-	int64_t push = 0, pull = 0, cursor;
-	int rc, more = 1;
-
-	*out = 0;
-	rc = fs_store_peer_cursors(s, HUB_PEER, &push, &pull, err);
-	cursor = push;
-	while (rc == 0 && more) {
-		fs_changeset cs;
-
-		rc = fs_changes_read(s, &cs, cursor, &f, 2000, (size_t)-1, err);
-		if (rc != 0)
-			break;
-		*out += (long)cs.count;
-		more = cs.more;
-		cursor = cs.to;
-		fs_changeset_free(&cs);
-	}
-	return rc;
-}
-
 static json_t *time_or_null(json_int_t ms)
 {
 	char t[21];
@@ -592,7 +541,7 @@ static void api_status(fs_ui *ui, ui_reply *r)
 	long pending = 0;
 	int rc;
 
-	rc = pending_count(ui->store, &pending, &err);
+	rc = fs_sync_kiosk_pending(ui->store, HUB_PEER, &pending, &err);
 	if (rc == 0)
 		rc = ui_file_read(&state, ui->dir, STATE_FILE, &err);
 	if (rc != 0) {

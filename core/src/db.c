@@ -563,23 +563,6 @@ int fs_db_peer_set_pull(fs_store *s, const char *peer, int64_t seq, fs_err *err)
 			peer, seq, err);
 }
 
-int fs_db_device_synced(fs_store *s, const char *site, uint64_t now_ms, fs_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
-
-	if (sqlite3_prepare_v2(s->db,
-			       "UPDATE devices SET last_sync_ms = ?2, last_error = NULL WHERE site = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return fs_store_sqlite_err(s, err, "note sync");
-	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = fs_store_sqlite_err(s, err, "note sync");
-	sqlite3_finalize(st);
-	return rc;
-}
-
 static const char *const hlc_tables[] = {"questionnaires", "responses", "contact_fields",
 					 "conflicts"};
 

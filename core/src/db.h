@@ -101,10 +101,6 @@ int fs_db_peer_get(fs_store *s, const char *peer, int64_t *push, int64_t *pull, 
 int fs_db_peer_set_push(fs_store *s, const char *peer, int64_t seq, fs_err *err);
 int fs_db_peer_set_pull(fs_store *s, const char *peer, int64_t seq, fs_err *err);
 
-/* Note a successful sync of a device (hub registry), in the caller's
- * transaction; no-op when the site is not a registered device. */
-int fs_db_device_synced(fs_store *s, const char *site, uint64_t now_ms, fs_err *err);
-
 /* Clock repair (store.c): the greatest hlc held that is <= limit, and
  * re-stamping of this site's own rows above limit. Inside a transaction. */
 int fs_db_max_hlc(fs_store *s, fs_hlc limit, fs_hlc *out, fs_err *err);

@@ -250,7 +250,7 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 	fs_store *s = m->s;
 	fs_err rerr = {0, ""};
 	json_t *doc = NULL, *have = NULL, *claims = NULL;
-	char site[FS_NAME_MAX + 1], today[11];
+	char site[FS_NAME_MAX + 1];
 	int inserted = 0, deleted = 0, rc;
 	fs_hlc hlc, owner_hlc = 0;
 
@@ -268,10 +268,7 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 	}
 	if (m->opts->max_future_ms && check_response_floor(c, &rerr) != 0)
 		return quarantine(m, c, rerr.msg, err);
-	memcpy(today, json_string_value(json_object_get(c->value, "submitted_at")), 10);
-	today[10] = '\0';
-	if (fs_answers_validate(doc, json_object_get(c->value, "answers"), today, NULL, &rerr) !=
-	    0)
+	if (fs_response_validate(doc, c->value, NULL, &rerr) != 0)
 		return quarantine(m, c, rerr.msg, err);
 	rc = fs_db_response_insert(s, &inserted, c->id, c->value, 0, c->hlc, c->site,
 				   fs_txn_next_seq(s), err);

@@ -261,35 +261,6 @@ int fs_contact_field_check(const char *field, const json_t *value, fs_err *err)
 	return fs_err_set(err, FS_EINVAL, "unknown contact field \"%.40s\"", field);
 }
 
-/* [A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*, at most 35 bytes. */
-static int is_language_tag(const char *s)
-{
-	size_t i = 0, run = 0, len = strlen(s);
-
-	if (len > 35)
-		return 0;
-	while ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))
-		i++;
-	if (i < 2 || i > 8 || (s[i] != '\0' && s[i] != '-'))
-		return 0;
-	for (; s[i] != '\0'; i++) {
-		char c = s[i];
-
-		if (c == '-') {
-			if (i + 1 == len || s[i + 1] == '-')
-				return 0;
-			run = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		           (c >= '0' && c <= '9')) {
-			if (++run > 8)
-				return 0;
-		} else {
-			return 0;
-		}
-	}
-	return 1;
-}
-
 int fs_response_check_shape(const json_t *body, fs_err *err)
 {
 	static const char *const keys[] = {"questionnaire", "version", "language",
@@ -324,7 +295,7 @@ int fs_response_check_shape(const json_t *body, fs_err *err)
 		return fs_err_set(err, FS_EINVAL,
 		                  "key \"version\" must be an integer of at least 1");
 	v = json_object_get(body, "language");
-	if (!json_is_string(v) || string_has_nul(v) || !is_language_tag(json_string_value(v)))
+	if (!json_is_string(v) || !fs_language_tag_is_valid(json_string_value(v), json_string_length(v)))
 		return fs_err_set(err, FS_EINVAL,
 		                  "key \"language\" must be a language tag such as en or pa-Guru");
 	v = json_object_get(body, "mode");
@@ -356,4 +327,53 @@ int fs_response_check_shape(const json_t *body, fs_err *err)
 	if (!json_is_object(json_object_get(body, "answers")))
 		return fs_err_set(err, FS_EINVAL, "key \"answers\" must be an object");
 	return 0;
+}
+
+void fs_response_today(char out[11], const char *submitted_at)
+{
+	memcpy(out, submitted_at, 10);
+	out[10] = '\0';
+}
+
+/* Set fault (may be NULL) for a fault that is not about one answer. */
+static int body_fault(fs_answer_fault *fault, const char *rule, int rc)
+{
+	if (fault != NULL) {
+		fault->question[0] = '\0';
+		snprintf(fault->rule, sizeof(fault->rule), "%s", rule);
+	}
+	return rc;
+}
+
+int fs_response_validate(const json_t *doc, const json_t *body, fs_answer_fault *fault,
+                         fs_err *err)
+{
+	const char *qid, *lang;
+	json_int_t version;
+	char today[11];
+	int rc;
+
+	rc = fs_response_check_shape(body, err);
+	if (rc != 0)
+		return body_fault(fault, "shape", rc);
+	qid = json_string_value(json_object_get(body, "questionnaire"));
+	version = json_integer_value(json_object_get(body, "version"));
+	if (!json_is_string(json_object_get(doc, "id")) ||
+	    strcmp(json_string_value(json_object_get(doc, "id")), qid) != 0 ||
+	    json_integer_value(json_object_get(doc, "version")) != version)
+		return body_fault(fault, "shape",
+		                  fs_err_set(err, FS_EINVAL,
+		                             "response: the document given is not questionnaire "
+		                             "%s version %lld",
+		                             qid, (long long)version));
+	/* The shape check made it a tag: safe to quote. */
+	lang = json_string_value(json_object_get(body, "language"));
+	if (!fs_questionnaire_offers_language(doc, lang))
+		return body_fault(fault, "language",
+		                  fs_err_set(err, FS_EINVAL,
+		                             "key \"language\": \"%s\" is not one of the languages of "
+		                             "questionnaire %s version %lld",
+		                             lang, qid, (long long)version));
+	fs_response_today(today, json_string_value(json_object_get(body, "submitted_at")));
+	return fs_answers_validate(doc, json_object_get(body, "answers"), today, fault, err);
 }

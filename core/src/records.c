@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "fieldsync/backend.h"
 #include "fieldsync/questionnaire.h"
 #include "store_internal.h"
 
@@ -144,8 +145,7 @@ int fs_questionnaire_list(fs_store *s, json_t **out, fs_err *err)
 int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *body, fs_err *err)
 {
 	json_t *doc = NULL;
-	const char *qid, *submitted;
-	char today[11];
+	const char *qid;
 	int rc, inserted = 0;
 	fs_hlc hlc;
 
@@ -161,12 +161,7 @@ int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *bod
 				  json_integer_value(json_object_get(body, "version")), err);
 	if (rc != 0)
 		return rc;
-	/* Dates written "today" in the questionnaire mean the day of submission,
-	 * so kiosk and hub judge a response the same way whenever it arrives. */
-	submitted = json_string_value(json_object_get(body, "submitted_at"));
-	memcpy(today, submitted, 10);
-	today[10] = '\0';
-	rc = fs_answers_validate(doc, json_object_get(body, "answers"), today, NULL, err);
+	rc = fs_response_validate(doc, body, NULL, err);
 	if (rc != 0)
 		goto cleanup;
 	rc = fs_txn_begin(s, err);
@@ -234,20 +229,25 @@ int fs_response_each(fs_store *s, const char *questionnaire, const char *region,
 	if (region)
 		sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *r = json_pack(
-			"{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s?, s:o}", "id",
-			sqlite3_column_text(st, 0), "site", sqlite3_column_text(st, 1),
-			"questionnaire", sqlite3_column_text(st, 2), "version",
-			(json_int_t)sqlite3_column_int64(st, 3), "started_at",
-			sqlite3_column_text(st, 4), "submitted_at", sqlite3_column_text(st, 5),
-			"language", sqlite3_column_text(st, 6), "mode", sqlite3_column_text(st, 7),
-			"worker", sqlite3_column_text(st, 8), "answers",
-			json_loads((const char *)sqlite3_column_text(st, 9), 0, NULL));
+		fs_response_row row;
+		json_t *r = NULL;
 		int stop;
 
-		if (r == NULL) {
+		memset(&row, 0, sizeof(row));
+		row.id = (const char *)sqlite3_column_text(st, 0);
+		row.site = (const char *)sqlite3_column_text(st, 1);
+		row.questionnaire = (const char *)sqlite3_column_text(st, 2);
+		row.version = sqlite3_column_int64(st, 3);
+		row.started_at = (const char *)sqlite3_column_text(st, 4);
+		row.submitted_at = (const char *)sqlite3_column_text(st, 5);
+		row.language = (const char *)sqlite3_column_text(st, 6);
+		row.mode = (const char *)sqlite3_column_text(st, 7);
+		row.worker = (const char *)sqlite3_column_text(st, 8);
+		row.answers = (const char *)sqlite3_column_text(st, 9);
+		rc = fs_response_row_json(&r, &row, err);
+		if (rc != 0) {
 			sqlite3_finalize(st);
-			return fs_err_set(err, FS_ENOMEM, "read responses: out of memory");
+			return rc;
 		}
 		stop = fn(ctx, r);
 		json_decref(r);

@@ -1,8 +1,13 @@
 #include "fieldsync/sync.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "db.h"
+#include "fieldsync/devices.h"
+
+/* Changes read per batch when counting what is pending. */
+#define PENDING_BATCH 5000
 
 /* The bookkeeping of a sync, written in the merge's transaction (merge.h
  * fs_merge_hook) so it commits with the changes: one fsync a sync. */
@@ -16,7 +21,7 @@ static int note_device_sync(void *ctx, fs_store *s, const fs_changeset *cs, fs_e
 	const sync_note *n = ctx;
 
 	(void)cs;
-	return fs_db_device_synced(s, n->site, fs_store_now_ms(s), err);
+	return fs_device_note_sync(s, n->site, NULL, err);
 }
 
 /* At a kiosk: the hub's changes are in up to cs->to. */
@@ -237,4 +242,27 @@ void fs_sync_local_free(fs_sync_local *t)
 {
 	if (t != NULL)
 		fs_buf_free(&t->reply);
+}
+
+int fs_sync_kiosk_pending(fs_store *kiosk, const char *hub_site, long *out, fs_err *err)
+{
+	fs_changes_filter f = {FS_SYNC_KIOSK_TABLES, fs_store_site(kiosk), NULL, NULL};
+	int64_t push = 0, pull = 0, cursor;
+	int rc, more = 1;
+
+	*out = 0;
+	rc = fs_store_peer_cursors(kiosk, hub_site, &push, &pull, err);
+	cursor = push;
+	while (rc == 0 && more) {
+		fs_changeset cs;
+
+		rc = fs_changes_read(kiosk, &cs, cursor, &f, PENDING_BATCH, SIZE_MAX, err);
+		if (rc != 0)
+			break;
+		*out += (long)cs.count;
+		more = cs.more;
+		cursor = cs.to;
+		fs_changeset_free(&cs);
+	}
+	return rc;
 }

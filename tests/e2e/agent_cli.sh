@@ -159,6 +159,10 @@ expect_exit 1 "respond: unknown version" ag k $R "$E2E_TMP/good.json" --version 
 expect_exit 1 "respond: bad mode" ag k $R "$E2E_TMP/good.json" --mode other
 expect_exit 1 "respond: assisted needs a worker" ag k $R "$E2E_TMP/good.json" --mode assisted
 expect_exit 1 "respond: bad language" ag k $R "$E2E_TMP/good.json" --language "not a tag"
+for lang in EN abcdefgh xx-1-2-3-4-5-6 pl; do
+  expect_exit 1 "respond: language $lang not offered" ag k $R "$E2E_TMP/good.json" --language "$lang"
+  grep -q 'language' "$E2E_ERR" || e2e_fail "respond: language $lang: message names the language"
+done
 check "status after refusals" ag k status --json
 grep -q '"responses": 0' "$E2E_OUT" && grep -q '"pending": 0' "$E2E_OUT" ||
   e2e_fail "refused responses stored nothing"
@@ -169,6 +173,11 @@ check "respond from stdin, assisted, Welsh" bash -c "echo '{\"overall\": \"poor\
   '$AGENT' respond --data '$K' --questionnaire friends-and-family --answers - --mode assisted \
   --worker w-amina --language cy"
 
+check "responses" ag k responses
+e2e_expect "responses: two lines" 2 "$(wc -l <"$E2E_OUT")"
+e2e_expect "responses: worker only on the assisted one" '1 "worker":"w-amina"' \
+  "$(grep -c '"worker"' "$E2E_OUT") $(grep -o '"worker":"[^"]*"' "$E2E_OUT")"
+e2e_expect "responses: the assisted one in Welsh" 1 "$(grep -c '"language":"cy","mode":"assisted"' "$E2E_OUT")"
 # ---- contacts ----
 contact_json "$E2E_TMP/c1.json" "AB-0001" "first meeting"
 printf '{"person_ref": "AB-2", "contact_at": "2026-11-27T10:00:00Z", "channel": "fax", "worker": "w"}' \

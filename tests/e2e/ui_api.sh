@@ -49,6 +49,10 @@ check "bad JSON" 400 "$(code -X POST "${json[@]}" -d '{"a":' "$base/api/response
 check "invalid answers" 422 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-and-family","version":1,"language":"en","elapsed_ms":1000,"answers":{"overall":"excellent"}}' "$base/api/responses")"
 check "core message" 'question "overall": is not one of its options' "$(jget "$work/body" message)"
 check "rule" "option" "$(jget "$work/body" rule)"
+for lang in EN pl xx-1-2-3-4-5-6; do
+  check "language $lang refused" 422 "$(code -X POST "${json[@]}" -d "{\"questionnaire\":\"friends-and-family\",\"version\":1,\"language\":\"$lang\",\"elapsed_ms\":1000,\"answers\":{\"overall\":\"good\"}}" "$base/api/responses")"
+  check "language $lang rule" "$( [ "$lang" = pl ] && echo language || echo shape)" "$(jget "$work/body" rule)"
+done
 check "stored" 201 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-and-family","version":1,"language":"cy","elapsed_ms":1000,"answers":{"overall":"good"}}' "$base/api/responses")"
 check "no echo" '{"stored":true}' "$(cat "$work/body")"
 check "assisted needs worker" 401 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-and-family","version":1,"language":"en","assisted":true,"answers":{"overall":"good"}}' "$base/api/responses")"

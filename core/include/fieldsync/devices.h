@@ -59,7 +59,12 @@ int fs_device_authenticate(fs_store *s, fs_device *out, const char *token, fs_er
  * FS_ENOTFOUND for an unknown site. */
 int fs_device_revoke(fs_store *s, const char *site, fs_err *err);
 
-/* Record a sync outcome for a device (error NULL on success). */
+/* Record a sync outcome for a device: error NULL is a successful sync at
+ * the store's clock (last_sync, last error cleared), otherwise the error
+ * code is kept as its last error. No-op for a site that is not a device.
+ * Runs in the caller's transaction when one is open: the merge notes a
+ * device's sync in the commit of its change set. The one place the
+ * devices' sync bookkeeping is written. */
 int fs_device_note_sync(fs_store *s, const char *site, const char *error, fs_err *err);
 
 /* All devices as an array of {"site", "name", "region", "enrolled",

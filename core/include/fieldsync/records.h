@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fieldsync/error.h"
+#include "fieldsync/questionnaire.h"
 #include "fieldsync/store.h"
 #include "fieldsync/uuid.h"
 
@@ -33,6 +34,24 @@ int fs_contact_field_check(const char *field, const json_t *value, fs_err *err);
  * (object)}. No other keys.
  * Returns 0 or FS_EINVAL naming the key. */
 int fs_response_check_shape(const json_t *body, fs_err *err);
+
+/* The one check of a response against its questionnaire, applied by every
+ * writer (fs_response_add, so the agent's `respond` and the kiosk UI) and
+ * by the merge (an invalid response is quarantined there). doc (borrowed)
+ * is the published document of the body's questionnaire and version;
+ * looking it up is the caller's (FS_ENOTFOUND when it is not held). In
+ * order: the shape (fs_response_check_shape); doc is that questionnaire
+ * and version; the language is one of doc's languages, written exactly as
+ * listed; the answers (fs_answers_validate, "today" by fs_response_today).
+ * Returns 0 or FS_EINVAL; fault (may be NULL) as fs_answers_validate, or
+ * question "" and rule "shape" or "language" for a fault of the body. */
+int fs_response_validate(const json_t *doc, const json_t *body, fs_answer_fault *fault,
+                         fs_err *err);
+
+/* "today" in a response's date limits: the date of its submitted_at (a
+ * valid UTC timestamp), YYYY-MM-DD. Kiosk and hub judge a response by the
+ * day it was submitted, whenever it arrives. */
+void fs_response_today(char out[11], const char *submitted_at);
 
 /* Is s "YYYY-MM-DDTHH:MM:SSZ" with a real date and time? 1 or 0. */
 int fs_timestamp_is_valid(const char *s);
@@ -80,6 +99,30 @@ int fs_response_get(fs_store *s, json_t **out, const char *id, fs_err *err);
 typedef int (*fs_response_fn)(void *ctx, const json_t *response);
 int fs_response_each(fs_store *s, const char *questionnaire, const char *region,
 		     fs_response_fn fn, void *ctx, fs_err *err);
+
+/* ---- responses as JSON (core/src/response_json.c) ---- */
+
+/* A response body (new reference; NULL when out of memory) for answers
+ * (borrowed) to doc (borrowed, a valid published document): its id and
+ * version, language (NULL: doc's first language), mode "assisted" with
+ * worker when worker is given, else "self" without one, started_at and
+ * submitted_at written from ms (UTC, whole seconds; started no later than
+ * submitted). Every writer builds its body here; fs_response_add then
+ * checks it (fs_response_validate). */
+json_t *fs_response_body_new(const json_t *doc, const char *language, const char *worker,
+                             uint64_t started_ms, uint64_t submitted_ms, const json_t *answers);
+
+/* A stored, live response row (backend.h) as its body: the keys of
+ * fs_response_check_shape, "worker" only when there is one (never null),
+ * as a change set carries it. *out is a new reference. FS_ENOMEM;
+ * FS_EGENERIC when the stored answers are not JSON. */
+struct fs_response_row;
+int fs_response_row_body(json_t **out, const struct fs_response_row *row, fs_err *err);
+
+/* A stored response row as the object every reader is given: its body
+ * with "id" and "site" added, or {"id", "site", "deleted": true} for a
+ * tombstone. Errors as fs_response_row_body. */
+int fs_response_row_json(json_t **out, const struct fs_response_row *row, fs_err *err);
 
 /* Delete a response: its content is erased and a tombstone replicates the
  * delete. FS_ENOTFOUND when unknown. Deleting twice is a no-op. */

@@ -31,6 +31,11 @@
 int fs_sync_kiosk_outgoing(fs_store *kiosk, fs_changeset *out, const char *hub_site,
 			   size_t max_changes, size_t max_bytes, fs_err *err);
 
+/* How many of the kiosk's own writes hub_site has not acknowledged: what
+ * fs_sync_kiosk_outgoing would send, counted in batches (bounded memory).
+ * The one count behind `fieldsync-agent status` and the kiosk UI's status. */
+int fs_sync_kiosk_pending(fs_store *kiosk, const char *hub_site, long *out, fs_err *err);
+
 /* Merge a device's change set at the hub: the device may only send its
  * own writes, of FS_SYNC_KIOSK_TABLES, for its region; stamps more than
  * FS_SYNC_MAX_FUTURE_MS ahead are refused (FS_ECLOCK). */
