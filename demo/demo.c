@@ -42,12 +42,8 @@ static void sync_kiosk(fs_store *kiosk, fs_store *hub)
 	fs_sync_result res;
 	fs_err e = {0, ""};
 
-	fs_sync_limits_default(&lim);
-	lim.up_changes = 1000;
-	lim.up_bytes = 256 << 10;
-	fs_sync_local_init(&t, hub, fs_store_site(kiosk), fs_store_region(kiosk));
-	t.reply_changes = 1000;
-	t.reply_bytes = 256 << 10;
+	fs_sync_local_init(&t, &lim, hub, fs_store_site(kiosk), fs_store_region(kiosk), 1000,
+			   256 << 10);
 	do {
 		if (fs_sync_round(kiosk, fs_store_site(hub), fs_sync_local_send, &t, &lim, &res,
 				  &e) != 0)

@@ -512,6 +512,7 @@ static void sync_round_records_only_what_is_true(void)
 {
 	net n;
 	round_probe p;
+	fs_sync_limits lim;
 	fs_sync_result res;
 	json_t *f = new_contact_fields();
 	char id[FS_UUID_LEN + 1];
@@ -521,27 +522,27 @@ static void sync_round_records_only_what_is_true(void)
 	net_open(&n);
 	memset(&p, 0, sizeof(p));
 	CHECK(fs_contact_put(n.k[0], id, NULL, NULL, f, NULL) == 0);
-	fs_sync_local_init(&p.local, n.hub, fs_store_site(n.k[0]), "north");
+	fs_sync_local_init(&p.local, &lim, n.hub, fs_store_site(n.k[0]), "north", 5000, 1 << 20);
 	p.mode = 1;
-	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, NULL, &res, &e) == FS_EBUSY);
+	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, &lim, &res, &e) == FS_EBUSY);
 	CHECK(res.fault == FS_SYNC_FAULT_TRANSPORT && res.pushed > 0 && res.sent == 0);
 	CHECK_STR(e.msg, "transport refused");
 	CHECK(fs_store_peer_cursors(n.k[0], "hub", &push, &pull, NULL) == 0 && push == 0);
 	p.mode = 2;
 	fs_err_clear(&e);
-	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, NULL, &res, &e) == FS_EINVAL);
+	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, &lim, &res, &e) == FS_EINVAL);
 	CHECK_MSG(res.fault == FS_SYNC_FAULT_HUB && res.sent == 0, "%s", e.msg);
 	CHECK(fs_store_peer_cursors(n.k[0], "hub", &push, &pull, NULL) == 0 && push == 0);
 	p.mode = 3;
 	fs_err_clear(&e);
-	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, NULL, &res, &e) == FS_EINVAL);
+	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, &lim, &res, &e) == FS_EINVAL);
 	CHECK_MSG(res.fault == FS_SYNC_FAULT_HUB && res.sent == (long)res.pushed, "%s", e.msg);
 	CHECK_MSG(strstr(e.msg, "covers changes after 7") != NULL, "%s", e.msg);
 	CHECK(fs_store_peer_cursors(n.k[0], "hub", &push, &pull, NULL) == 0 && push > 0 &&
 	      pull == 0);
 	fs_buf_free(&p.forged);
 	p.mode = 0;
-	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, NULL, &res, NULL) == 0);
+	CHECK(fs_sync_round(n.k[0], "hub", probe_send, &p, &lim, &res, NULL) == 0);
 	CHECK(res.fault == FS_SYNC_FAULT_NONE && res.pushed == 0 && !res.more);
 	CHECK(test_digest(n.hub, "north") == test_digest(n.k[0], "north"));
 	fs_sync_local_free(&p.local);

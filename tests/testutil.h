@@ -92,12 +92,8 @@ static inline int test_sync(fs_store *kiosk, fs_store *hub, fs_err *e)
 	fs_sync_result res;
 	int more = 1, rc = 0;
 
-	fs_sync_limits_default(&lim);
-	lim.up_changes = 50;
-	lim.up_bytes = 64 << 10;
-	fs_sync_local_init(&t, hub, fs_store_site(kiosk), fs_store_region(kiosk));
-	t.reply_changes = 50;
-	t.reply_bytes = 64 << 10;
+	fs_sync_local_init(&t, &lim, hub, fs_store_site(kiosk), fs_store_region(kiosk), 50,
+			   64 << 10);
 	while (more && rc == 0) {
 		rc = fs_sync_round(kiosk, fs_store_site(hub), fs_sync_local_send, &t, &lim, &res, e);
 		more = res.more;

@@ -194,17 +194,21 @@ cleanup:
 	return rc;
 }
 
-void fs_sync_local_init(fs_sync_local *t, fs_store *hub, const char *device_site,
-			const char *device_region)
+void fs_sync_local_init(fs_sync_local *t, fs_sync_limits *lim, fs_store *hub,
+			const char *device_site, const char *device_region, size_t batch_changes,
+			size_t batch_bytes)
 {
 	memset(t, 0, sizeof(*t));
 	t->hub = hub;
 	t->device_site = device_site;
 	t->device_region = device_region;
-	t->reply_changes = 5000;
-	t->reply_bytes = 1u << 20;
+	t->reply_changes = batch_changes;
+	t->reply_bytes = batch_bytes;
 	fs_codec_limits_default(&t->codec);
 	fs_buf_init(&t->reply, SIZE_MAX / 2);
+	fs_sync_limits_default(lim);
+	lim->up_changes = batch_changes;
+	lim->up_bytes = batch_bytes;
 }
 
 int fs_sync_local_send(void *ctx, int64_t pull, const void *body, size_t len,

@@ -16,6 +16,9 @@
 #   kiosk_site NAME            its site id
 #   sync_until_clean NAME      sync, retrying while the hub restarts
 #   contact_json FILE REF [NOTES] / answers_json FILE TEXT   input files
+#   fake_start STATUS FILE gzip|plain   the fake hub (tests/e2e/fake_hub.c,
+#                              binary $FAKE) on a free port; sets URL
+#   fake_stop                  stop it
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 E2E_OUT=$E2E_TMP/.out
@@ -102,3 +105,18 @@ contact_json() {
 answers_json() {
   printf '{"overall": "good", "why": "%s"}\n' "$2" >"$1"
 }
+
+FAKE_PID=
+fake_start() {
+  local i
+  rm -f "$E2E_TMP/port"
+  e2e_spawn "$E2E_TMP/fake.log" "$FAKE" "$E2E_TMP/port" "$@"
+  FAKE_PID=$E2E_PID
+  for ((i = 0; i < 200; i++)); do
+    [ -s "$E2E_TMP/port" ] && grep -q '^[0-9]*$' "$E2E_TMP/port" && break
+    sleep 0.05
+  done
+  URL=http://127.0.0.1:$(cat "$E2E_TMP/port")
+  e2e_wait_http "$URL/health" 10
+}
+fake_stop() { e2e_stop "$FAKE_PID"; }

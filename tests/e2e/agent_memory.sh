@@ -9,7 +9,7 @@
 # usage: agent_memory.sh FIELDSYNC_AGENT FAKE_HUB
 AGENT=${1:?usage: agent_memory.sh FIELDSYNC_AGENT FAKE_HUB}
 FAKE=${2:?usage: agent_memory.sh FIELDSYNC_AGENT FAKE_HUB}
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/agent_lib.sh"
 for tool in gzip yes head tr /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "agent_memory: needs $tool (Debian: time)"; exit 1; }
 done
@@ -17,22 +17,6 @@ done
 T=$E2E_TMP
 MIB=$((1024 * 1024))
 LIMIT_KB=$((64 * 1024))
-FAKE_PID=
-
-# fake_start STATUS FILE gzip|plain: the fake hub on a free port; sets URL.
-fake_start() {
-  local i
-  rm -f "$T/port"
-  e2e_spawn "$T/fake.log" "$FAKE" "$T/port" "$@"
-  FAKE_PID=$E2E_PID
-  for ((i = 0; i < 200; i++)); do
-    [ -s "$T/port" ] && grep -q '^[0-9]*$' "$T/port" && break
-    sleep 0.05
-  done
-  URL=http://127.0.0.1:$(cat "$T/port")
-  e2e_wait_http "$URL/health" 10
-}
-fake_stop() { e2e_stop "$FAKE_PID"; }
 
 # body NAME SIZE HEAD ELEM TAIL [plain]: as in hub_memory.sh.
 body() {

@@ -9,25 +9,9 @@
 # usage: agent_replies.sh FIELDSYNC_AGENT FAKE_HUB
 AGENT=${1:?usage: agent_replies.sh FIELDSYNC_AGENT FAKE_HUB}
 FAKE=${2:?usage: agent_replies.sh FIELDSYNC_AGENT FAKE_HUB}
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/agent_lib.sh"
 
 T=$E2E_TMP
-FAKE_PID=
-
-# fake_start STATUS FILE gzip|plain: the fake hub on a free port; sets URL.
-fake_start() {
-  local i
-  rm -f "$T/port"
-  e2e_spawn "$T/fake.log" "$FAKE" "$T/port" "$@"
-  FAKE_PID=$E2E_PID
-  for ((i = 0; i < 200; i++)); do
-    [ -s "$T/port" ] && grep -q '^[0-9]*$' "$T/port" && break
-    sleep 0.05
-  done
-  URL=http://127.0.0.1:$(cat "$T/port")
-  e2e_wait_http "$URL/health" 10
-}
-fake_stop() { e2e_stop "$FAKE_PID"; }
 
 printf '{"format":"fieldsync-changeset/1","site":"hub","from":0,"to":0,"more":false,"time":%s,"changes":[]}' \
   "$(e2e_now_ms)" | gzip -c >"$T/normal"

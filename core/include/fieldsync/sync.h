@@ -124,9 +124,12 @@ typedef struct fs_sync_local {
 	fs_buf reply;                            /* the last reply (owned) */
 } fs_sync_local;
 
-/* Set up t for hub and the kiosk device_site of device_region (borrowed). */
-void fs_sync_local_init(fs_sync_local *t, fs_store *hub, const char *device_site,
-			const char *device_region);
+/* Set up t for hub and the kiosk device_site of device_region (borrowed),
+ * and *lim for the kiosk's rounds over it: at most batch_changes changes or
+ * about batch_bytes bytes of JSON a set, each way. */
+void fs_sync_local_init(fs_sync_local *t, fs_sync_limits *lim, fs_store *hub,
+			const char *device_site, const char *device_region, size_t batch_changes,
+			size_t batch_bytes);
 /* An fs_sync_transport; ctx is an fs_sync_local. */
 int fs_sync_local_send(void *ctx, int64_t pull, const void *body, size_t len,
 		       fs_sync_answer *answer, fs_err *err);
