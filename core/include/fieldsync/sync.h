@@ -1,6 +1,9 @@
 /* fieldsync: the sync steps between a kiosk and its hub, as policy over
- * changes.h and merge.h. Transport is the caller's business (HTTP in
- * agent/ and hub/, function calls in tests and the demo).
+ * changes.h and merge.h (the hub's policy for a device, authorize.h, and
+ * the bookkeeping hooks are made here). Transport is the caller's
+ * business: the kiosk's side of a round is fs_sync_round over a transport
+ * callback (libcurl in agent/, fs_sync_local in tests, the demo and the
+ * engine benchmark); the hub's side is called by hub/routes.c.
  *
  * One round: the kiosk sends its own writes after the hub's acknowledged
  * cursor (fs_sync_kiosk_outgoing); the hub merges them as that device
