@@ -162,7 +162,7 @@ static json_t *response_body(const respond_args *a, const json_t *doc, json_t *a
 
 	if (lang == NULL)
 		lang = json_string_value(json_array_get(json_object_get(doc, "languages"), 0));
-	agent_time_format(now, now_ms);
+	fs_timestamp_format(now, now_ms);
 	return json_pack("{s:s, s:I, s:s?, s:s, s:s?, s:s, s:s, s:o}", "questionnaire",
 	                 a->questionnaire, "version",
 	                 json_integer_value(json_object_get(doc, "version")), "language", lang,

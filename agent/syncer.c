@@ -10,8 +10,8 @@
 #include "fieldsync/changes.h"
 #include "fieldsync/gzip.h"
 #include "fieldsync/sync.h"
+#include "http_wire.h"
 
-#define SYNC_CONTENT_TYPE "application/vnd.fieldsync.changeset+json"
 #define BUSY_WAIT_MAX_S   30
 #define PENDING_BATCH     5000
 
@@ -211,7 +211,7 @@ static int one_round(sync_run *x)
 	}
 	snprintf(path, sizeof(path), "/v1/sync?cursor=%" PRId64, pull);
 	t0 = agent_mono_ms();
-	rc = agent_client_post(x->c, &x->rep, path, SYNC_CONTENT_TYPE, 1, gz.data, gz.len, &e);
+	rc = agent_client_post(x->c, &x->rep, path, FS_WIRE_CHANGESET_TYPE, 1, gz.data, gz.len, &e);
 	if (rc != 0) {
 		report(r, rc == FS_ETOOBIG ? AGENT_EXIT_REFUSED : AGENT_EXIT_UNREACHABLE, "%s",
 		       e.msg);

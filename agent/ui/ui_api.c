@@ -37,15 +37,6 @@
 
 /* ---- helpers ---- */
 
-static void format_utc(char out[21], uint64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* The kiosk's local date (follow-ups are due by the local calendar). */
 static void local_date(char out[11], uint64_t ms)
 {
@@ -319,7 +310,7 @@ static void api_questionnaire(fs_ui *ui, const ui_request *rq, const char *id, u
 		store_fail(r, rc, &err, "internal");
 		return;
 	}
-	format_utc(now, fs_store_now_ms(ui->store));
+	fs_timestamp_format(now, fs_store_now_ms(ui->store));
 	now[10] = '\0';
 	reply_json(r, 200, json_pack("{s:o, s:s}", "questionnaire", doc, "today", now));
 }
@@ -375,10 +366,10 @@ static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		goto cleanup;
 	}
 	now = fs_store_now_ms(ui->store);
-	format_utc(submitted, now);
+	fs_timestamp_format(submitted, now);
 	if (elapsed < 0 || elapsed > (json_int_t)MAX_ELAPSED_MS)
 		elapsed = 0;
-	format_utc(started, now - (uint64_t)elapsed);
+	fs_timestamp_format(started, now - (uint64_t)elapsed);
 	/* Core validates again in fs_response_add; this first pass only
 	 * gives the page the question and rule next to the message. */
 	{
@@ -579,7 +570,7 @@ static json_t *time_or_null(json_int_t ms)
 
 	if (ms <= 0)
 		return json_null();
-	format_utc(t, (uint64_t)ms);
+	fs_timestamp_format(t, (uint64_t)ms);
 	return json_string(t);
 }
 
