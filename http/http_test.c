@@ -209,19 +209,18 @@ static int exchange(unsigned port, const char *req, size_t req_len, char *out, s
 	return 0;
 }
 
-static int status_of(const char *reply)
+/* Send req (len bytes) and check the reply's status; the JSON body (a new
+ * reference, NULL when none) and the reply's text in reply. */
+static json_t *request(unsigned port, const char *req, size_t len, int want_status, char *reply,
+                       size_t reply_len)
 {
+	const char *b;
 	int status = 0;
 
+	CHECK(exchange(port, req, len, reply, reply_len) == 0);
 	sscanf(reply, "HTTP/1.1 %d", &status);
-	return status;
-}
-
-/* The JSON body of a reply, or NULL. */
-static json_t *body_of(const char *reply)
-{
-	const char *b = strstr(reply, "\r\n\r\n");
-
+	CHECK(status == want_status);
+	b = strstr(reply, "\r\n\r\n");
 	return b != NULL ? json_loads(b + 4, 0, NULL) : NULL;
 }
 
@@ -233,18 +232,23 @@ static int has_header(const char *reply, const char *line)
 	return at != NULL && end != NULL && at < end;
 }
 
+/* Is b's key the string want? */
+static int key_is(const json_t *b, const char *key, const char *want)
+{
+	const char *v = json_string_value(json_object_get(b, key));
+
+	return v != NULL && strcmp(v, want) == 0;
+}
+
 static void server_keeps_a_body_under_its_cap(unsigned port)
 {
 	static const char req[] = "POST /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
 	                          "Content-Length: 10\r\n\r\n0123456789";
 	char reply[4096];
-	json_t *b;
+	json_t *b = request(port, req, sizeof(req) - 1, 200, reply, sizeof(reply));
 
-	CHECK(exchange(port, req, sizeof(req) - 1, reply, sizeof(reply)) == 0);
-	CHECK(status_of(reply) == 200);
 	CHECK(has_header(reply, "Content-Type: " FS_WIRE_JSON_TYPE "\r\n"));
 	CHECK(has_header(reply, "X-Test: always\r\n"));
-	b = body_of(reply);
 	CHECK(json_integer_value(json_object_get(b, "kept")) == 10);
 	json_decref(b);
 }
@@ -259,13 +263,10 @@ static void server_counts_a_body_over_its_cap_and_keeps_none(unsigned port)
 	                 TEST_CAP + 1);
 
 	memset(req + n, 'x', TEST_CAP + 1);
-	CHECK(exchange(port, req, (size_t)n + TEST_CAP + 1, reply, sizeof(reply)) == 0);
-	CHECK(status_of(reply) == 413);
+	b = request(port, req, (size_t)n + TEST_CAP + 1, 413, reply, sizeof(reply));
 	CHECK(has_header(reply, "Content-Type: " FS_WIRE_JSON_TYPE "\r\n"));
-	b = body_of(reply);
-	CHECK(strcmp(json_string_value(json_object_get(b, "error")) ?: "", "too_large") == 0);
-	CHECK(strcmp(json_string_value(json_object_get(b, "message")) ?: "",
-	             "body over 16 bytes") == 0);
+	CHECK(key_is(b, "error", "too_large"));
+	CHECK(key_is(b, "message", "body over 16 bytes"));
 	json_decref(b);
 }
 
@@ -273,16 +274,13 @@ static void server_error_is_json_even_with_bytes_not_utf8(unsigned port)
 {
 	static const char req[] = "GET /refuse HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
 	char reply[4096];
-	json_t *b;
+	json_t *b = request(port, req, sizeof(req) - 1, 403, reply, sizeof(reply));
+	const char *text = strstr(reply, "\r\n\r\n");
 
-	CHECK(exchange(port, req, sizeof(req) - 1, reply, sizeof(reply)) == 0);
-	CHECK(status_of(reply) == 403);
-	b = body_of(reply);
-	CHECK(b != NULL);
 	/* Details first, then error and message; bad bytes as '?'. */
-	CHECK(strcmp(json_string_value(json_object_get(b, "question")) ?: "", "q1") == 0);
-	CHECK(strcmp(json_string_value(json_object_get(b, "error")) ?: "", "forbidden") == 0);
-	CHECK(strcmp(json_string_value(json_object_get(b, "message")) ?: "", "no ??here") == 0);
+	CHECK(text != NULL &&
+	      strcmp(text + 4, "{\"question\":\"q1\",\"error\":\"forbidden\",\"message\":\"no ??here\"}") ==
+	          0);
 	json_decref(b);
 }
 
@@ -291,14 +289,11 @@ static void server_refuses_a_body_framed_two_ways(unsigned port)
 	static const char req[] = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
 	                          "Content-Length: 3\r\n\r\nabc";
 	char reply[4096];
-	json_t *b;
+	json_t *b = request(port, req, sizeof(req) - 1, 400, reply, sizeof(reply));
 
-	CHECK(exchange(port, req, sizeof(req) - 1, reply, sizeof(reply)) == 0);
-	CHECK(status_of(reply) == 400);
 	CHECK(has_header(reply, "Connection: close\r\n"));
 	CHECK(has_header(reply, "X-Test: always\r\n")); /* the server's own headers too */
-	b = body_of(reply);
-	CHECK(strcmp(json_string_value(json_object_get(b, "error")) ?: "", "bad_request") == 0);
+	CHECK(key_is(b, "error", "bad_request"));
 	json_decref(b);
 }
 
@@ -317,11 +312,9 @@ static void server_answers_busy_past_its_connections(void)
 	held = connect_to(fs_http_server_port(srv));
 	CHECK(held >= 0);
 	usleep(200 * 1000);
-	CHECK(exchange(fs_http_server_port(srv), req, sizeof(req) - 1, reply, sizeof(reply)) == 0);
-	CHECK(status_of(reply) == 503);
+	b = request(fs_http_server_port(srv), req, sizeof(req) - 1, 503, reply, sizeof(reply));
 	CHECK(has_header(reply, "Retry-After: 1\r\n"));
-	b = body_of(reply);
-	CHECK(strcmp(json_string_value(json_object_get(b, "error")) ?: "", "busy") == 0);
+	CHECK(key_is(b, "error", "busy"));
 	json_decref(b);
 	if (held >= 0)
 		close(held);
