@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int fs_http_listen_parse(fs_http_listen_addr *out, const char *text, unsigned flags,
-                         fs_err *err)
+int fs_http_listen_parse(fs_http_listen_addr *out, const char *text, unsigned flags, fs_err *err)
 {
 	struct addrinfo hints, *res = NULL;
 	const char *colon, *port;
@@ -31,8 +30,8 @@ int fs_http_listen_parse(fs_http_listen_addr *out, const char *text, unsigned fl
 		colon = strrchr(text, ':');
 		if (colon == NULL || strchr(text, ':') != colon)
 			return fs_err_set(err, FS_EINVAL,
-			                  "listen address %s: expected %s:PORT or [IPV6]:PORT", text,
-			                  numeric ? "IPV4" : "HOST");
+			                  "listen address %s: expected %s:PORT or [IPV6]:PORT",
+			                  text, numeric ? "IPV4" : "HOST");
 		hostlen = (size_t)(colon - text);
 		memcpy(out->host, text, hostlen < sizeof(out->host) ? hostlen : 0);
 	}

@@ -26,8 +26,7 @@ typedef struct fs_http_listen_addr {
  * FS_HTTP_LISTEN_NUMERIC, a host name, resolved here) or [IPV6]:PORT;
  * PORT is 0 to 65535 in at most 5 digits (0 picks a free port).
  * FS_EINVAL names the text and what is wrong with it. */
-int fs_http_listen_parse(fs_http_listen_addr *out, const char *text, unsigned flags,
-                         fs_err *err);
+int fs_http_listen_parse(fs_http_listen_addr *out, const char *text, unsigned flags, fs_err *err);
 
 /* 1 when sa is a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104),
  * reachable from this machine only; 0 otherwise (0.0.0.0, :: and NULL

@@ -173,6 +173,11 @@ const char *fs_http_header_get(const fs_http_exchange *x, const char *name)
 	return MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, name);
 }
 
+uint64_t fs_http_elapsed_ms(const fs_http_exchange *x)
+{
+	return monotonic_ms() - x->start_ms;
+}
+
 int fs_http_media_type_is(const char *header, const char *want)
 {
 	size_t n = strlen(want);
@@ -209,7 +214,8 @@ static enum MHD_Result send_reply(fs_http_server *srv, fs_http_exchange *x)
 	if (r->static_body == NULL)
 		r->body = NULL; /* libmicrohttpd frees it */
 	for (i = 0; i < srv->opts.nheaders; i++)
-		MHD_add_response_header(resp, srv->opts.headers[i].name, srv->opts.headers[i].value);
+		MHD_add_response_header(resp, srv->opts.headers[i].name,
+		                        srv->opts.headers[i].value);
 	if (r->content_type != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 	for (i = 0; i < r->nheaders; i++)
@@ -313,7 +319,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (x == NULL)
 		return;
 	if (srv->opts.handlers.done != NULL)
-		srv->opts.handlers.done(srv->opts.cls, x, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+		srv->opts.handlers.done(srv->opts.cls, x,
+		                        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	fs_buf_free(&x->body);
 	fs_http_reply_clear(&x->reply);
 	free(x);
@@ -393,10 +400,10 @@ int fs_http_server_start(fs_http_server **out, const fs_http_opts *opts, fs_err 
 		flags |= MHD_USE_TLS;
 		extra[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
 		                                     (void *)opts->tls_cert_pem};
-		extra[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
-		                                     (void *)opts->tls_key_pem};
-		extra[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
-		                                     (void *)TLS_PRIORITIES};
+		extra[n++] =
+		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opts->tls_key_pem};
+		extra[n++] =
+		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES};
 	}
 	if (opts->threads > 0)
 		extra[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
@@ -420,12 +427,12 @@ int fs_http_server_start(fs_http_server **out, const fs_http_opts *opts, fs_err 
 	srv->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
 	    (const struct sockaddr *)&opts->listen->addr, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)(opts->connections + opts->busy_extra), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)opts->per_source, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)opts->idle_timeout_s, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
-	    on_connection, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_ARRAY,
-	    extra, MHD_OPTION_END);
+	    (unsigned int)(opts->connections + opts->busy_extra),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)opts->per_source,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opts->idle_timeout_s,
+	    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_EXTERNAL_LOGGER,
+	    on_mhd_log, srv, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
 	atomic_store(&srv->starting, 0);
 	if (srv->daemon == NULL) {
 		rc = start_failure(err, opts, srv->start_msg);

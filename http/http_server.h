@@ -111,6 +111,9 @@ typedef struct fs_http_exchange {
  * the request). */
 const char *fs_http_header_get(const fs_http_exchange *x, const char *name);
 
+/* Milliseconds since x's head was in (for a log line). */
+uint64_t fs_http_elapsed_ms(const fs_http_exchange *x);
+
 /* Does a Content-Type header name this media type (parameters after ';'
  * allowed)? 1 or 0 (also for NULL). */
 int fs_http_media_type_is(const char *header, const char *want);
@@ -124,18 +127,18 @@ typedef struct fs_http_handlers {
 
 typedef struct fs_http_opts {
 	const fs_http_listen_addr *listen; /* borrowed for the call */
-	const char *log_prefix;    /* starts its log lines: "fieldsync-hub: http" (borrowed,
-	                            * must outlive the server) */
-	const char *in_use_hint;   /* after "the port is in use " when the port is taken
-	                            * (borrowed for the call) */
-	unsigned threads;          /* worker threads; 0: one internal thread */
-	unsigned connections;      /* served at once */
-	unsigned busy_extra;       /* held beyond to answer 503 busy; 0: none */
-	unsigned per_source;       /* connections per client address */
-	unsigned head_timeout_ms;  /* to receive each request head */
-	unsigned idle_timeout_s;   /* idle connection timeout, and the body rate window */
-	const char *tls_cert_pem;  /* PEM text (borrowed, must outlive the server); NULL:
-	                            * plain HTTP */
+	const char *log_prefix;            /* starts its log lines: "fieldsync-hub: http" (borrowed,
+	                                    * must outlive the server) */
+	const char *in_use_hint;           /* after "the port is in use " when the port is taken
+	                                    * (borrowed for the call) */
+	unsigned threads;                  /* worker threads; 0: one internal thread */
+	unsigned connections;              /* served at once */
+	unsigned busy_extra;               /* held beyond to answer 503 busy; 0: none */
+	unsigned per_source;               /* connections per client address */
+	unsigned head_timeout_ms;          /* to receive each request head */
+	unsigned idle_timeout_s;           /* idle connection timeout, and the body rate window */
+	const char *tls_cert_pem;          /* PEM text (borrowed, must outlive the server); NULL:
+	                                    * plain HTTP */
 	const char *tls_key_pem;
 	/* Added to every reply, the layer's own included (borrowed, must
 	 * outlive the server); may be NULL. */

@@ -19,13 +19,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-			        #cond);                                               \
-			failures++;                                                   \
-		}                                                                     \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 /* ---- listen addresses ---- */
@@ -51,9 +50,10 @@ static void listen_parse_accepts_ipv4_ipv6_names(void)
 static void listen_parse_refuses_malformed(void)
 {
 	static const char *const bad[] = {
-	    "127.0.0.1",     "127.0.0.1:65536", "127.0.0.1:-1", ":8420",         "::1:8420",
-	    "[::1]8420",     "[127.0.0.1]:80",  "127.0.0.1:",   "127.0.0.1:8x",  "[::1]:",
-	    "127.0.0.1:+80", "[]:80",           "[::1",         "127.0.0.1:000080",
+	    "127.0.0.1",    "127.0.0.1:65536",  "127.0.0.1:-1",   ":8420",
+	    "::1:8420",     "[::1]8420",        "[127.0.0.1]:80", "127.0.0.1:",
+	    "127.0.0.1:8x", "[::1]:",           "127.0.0.1:+80",  "[]:80",
+	    "[::1",         "127.0.0.1:000080",
 	};
 	fs_http_listen_addr a;
 	fs_err e = {0, ""};
@@ -84,9 +84,9 @@ static void loopback_rule(void)
 		const char *text;
 		int loopback;
 	} cases[] = {
-	    {"127.0.0.1:1", 1},   {"127.255.0.9:1", 1},       {"[::1]:1", 1},
-	    {"[::ffff:127.0.0.2]:1", 1}, {"0.0.0.0:1", 0},    {"[::]:1", 0},
-	    {"10.0.0.1:1", 0},    {"[::ffff:10.0.0.1]:1", 0}, {"128.0.0.1:1", 0},
+	    {"127.0.0.1:1", 1},          {"127.255.0.9:1", 1},       {"[::1]:1", 1},
+	    {"[::ffff:127.0.0.2]:1", 1}, {"0.0.0.0:1", 0},           {"[::]:1", 0},
+	    {"10.0.0.1:1", 0},           {"[::ffff:10.0.0.1]:1", 0}, {"128.0.0.1:1", 0},
 	};
 	fs_http_listen_addr a;
 	fs_err e = {0, ""};
@@ -279,7 +279,8 @@ static void server_error_is_json_even_with_bytes_not_utf8(unsigned port)
 
 	/* Details first, then error and message; bad bytes as '?'. */
 	CHECK(text != NULL &&
-	      strcmp(text + 4, "{\"question\":\"q1\",\"error\":\"forbidden\",\"message\":\"no ??here\"}") ==
+	      strcmp(text + 4,
+	             "{\"question\":\"q1\",\"error\":\"forbidden\",\"message\":\"no ??here\"}") ==
 	          0);
 	json_decref(b);
 }

@@ -38,14 +38,6 @@ void hub_server_config_default(hub_server_config *out)
 	out->timeout_s = 30;
 }
 
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
-}
-
 /* ---- logging ---- */
 
 /* Copy text for the log: printable ASCII only, truncated. */
@@ -81,7 +73,7 @@ static void log_request(const fs_http_exchange *x, const hub_exchange *h, int co
 		snprintf(status, sizeof(status), "-");
 	fprintf(stderr, "%s %s %s %s %s in=%" PRIu64 " out=%zu %" PRIu64 "ms%s%s%s\n", when, method,
 	        path, site, status, x->bytes_in, x->sent ? x->reply.len : 0,
-	        monotonic_ms() - x->start_ms, x->reply.error ? " error=" : "",
+	        fs_http_elapsed_ms(x), x->reply.error ? " error=" : "",
 	        x->reply.error ? x->reply.error : "", completed ? "" : " (connection closed early)");
 }
 
