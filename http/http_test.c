@@ -177,22 +177,29 @@ static int connect_to(unsigned port)
 	return fd;
 }
 
-/* Send req on a new connection and read the reply until the server closes
- * it or 5 s pass. The reply text (NUL-terminated) goes into out. */
-static int exchange(unsigned port, const char *req, size_t req_len, char *out, size_t len)
+/* Send req and then filler bytes of 'x' on a new connection, and read the
+ * reply until the server closes it or 5 s pass. The reply text
+ * (NUL-terminated, "" when none came) goes into out. */
+static int exchange(unsigned port, const char *req, size_t req_len, uint64_t filler, char *out,
+                    size_t len)
 {
+	static char xs[65536];
 	int fd = connect_to(port);
 	size_t got = 0, sent = 0;
-	ssize_t n;
+	ssize_t n = 1;
 
 	out[0] = '\0';
 	if (fd < 0)
 		return -1;
-	while (sent < req_len) {
+	memset(xs, 'x', sizeof(xs));
+	while (sent < req_len && n > 0) {
 		n = send(fd, req + sent, req_len - sent, MSG_NOSIGNAL);
-		if (n <= 0)
-			break; /* the server may answer and close early */
-		sent += (size_t)n;
+		sent += n > 0 ? (size_t)n : 0;
+	}
+	/* The server may answer and close early: stop sending then. */
+	while (filler > 0 && n > 0) {
+		n = send(fd, xs, filler < sizeof(xs) ? (size_t)filler : sizeof(xs), MSG_NOSIGNAL);
+		filler -= n > 0 ? (uint64_t)n : 0;
 	}
 	for (;;) {
 		struct pollfd p = {fd, POLLIN, 0};
@@ -217,7 +224,7 @@ static json_t *request(unsigned port, const char *req, size_t len, int want_stat
 	const char *b;
 	int status = 0;
 
-	CHECK(exchange(port, req, len, reply, reply_len) == 0);
+	CHECK(exchange(port, req, len, 0, reply, reply_len) == 0);
 	sscanf(reply, "HTTP/1.1 %d", &status);
 	CHECK(status == want_status);
 	b = strstr(reply, "\r\n\r\n");
@@ -268,6 +275,21 @@ static void server_counts_a_body_over_its_cap_and_keeps_none(unsigned port)
 	CHECK(key_is(b, "error", "too_large"));
 	CHECK(key_is(b, "message", "body over 16 bytes"));
 	json_decref(b);
+}
+
+/* Past the cap bytes are only counted; FS_HTTP_DISCARD_MAX more and the
+ * client is cut off unanswered, so a refused upload cannot run for ever. */
+static void server_cuts_a_body_far_over_its_cap(unsigned port)
+{
+	uint64_t body = TEST_CAP + (uint64_t)FS_HTTP_DISCARD_MAX + (1u << 20);
+	char req[512], reply[4096];
+	int n = snprintf(req, sizeof(req),
+	                 "POST /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+	                 "Content-Length: %llu\r\n\r\n",
+	                 (unsigned long long)body);
+
+	CHECK(exchange(port, req, (size_t)n, body, reply, sizeof(reply)) == 0);
+	CHECK(reply[0] == '\0');
 }
 
 static void server_error_is_json_even_with_bytes_not_utf8(unsigned port)
@@ -361,6 +383,7 @@ int main(void)
 
 		server_keeps_a_body_under_its_cap(port);
 		server_counts_a_body_over_its_cap_and_keeps_none(port);
+		server_cuts_a_body_far_over_its_cap(port);
 		server_error_is_json_even_with_bytes_not_utf8(port);
 		server_refuses_a_body_framed_two_ways(port);
 		server_names_a_taken_port(port);
