@@ -134,15 +134,6 @@ int agent_json_print(const json_t *v, int pretty)
 	return fflush(stdout) == 0 ? 0 : -1;
 }
 
-void agent_time_format(char out[21], uint64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 21, "1970-01-01T00:00:00Z");
-}
-
 uint64_t agent_wall_ms(void)
 {
 	struct timespec ts;

@@ -65,9 +65,6 @@ int agent_json_read(json_t **out, const char *path, const char *what, fs_err *er
  * on one line with sorted keys; then a newline. 0 or -1 on write error. */
 int agent_json_print(const json_t *v, int pretty);
 
-/* Format ms since 1970 as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into out. */
-void agent_time_format(char out[21], uint64_t ms);
-
 /* Wall clock and monotonic clock in ms. */
 uint64_t agent_wall_ms(void);
 uint64_t agent_mono_ms(void);

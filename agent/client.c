@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "http_wire.h"
 
 #define CONNECT_TIMEOUT_S 10L
 #define TOTAL_TIMEOUT_S   120L
@@ -251,13 +252,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 		t->r->gzip = 0;
 		t->r->has_ack = 0;
 		t->r->retry_after = -1;
-	} else if (header_is(data, n, "Fieldsync-Ack", &v, &vlen)) {
+	} else if (header_is(data, n, FS_WIRE_ACK_HEADER, &v, &vlen)) {
 		if (parse_i64(&x, v, vlen) == 0) {
 			t->r->has_ack = 1;
 			t->r->ack = x;
 		}
 	} else if (header_is(data, n, "Content-Encoding", &v, &vlen)) {
-		t->r->gzip = vlen == 4 && strncasecmp(v, "gzip", 4) == 0;
+		t->r->gzip = vlen == strlen(FS_WIRE_CHANGESET_ENCODING) &&
+		             strncasecmp(v, FS_WIRE_CHANGESET_ENCODING, vlen) == 0;
 	} else if (header_is(data, n, "Retry-After", &v, &vlen)) {
 		if (parse_i64(&x, v, vlen) == 0)
 			t->r->retry_after = x > 86400 ? 86400 : (long)x;
@@ -373,8 +375,8 @@ int agent_client_post(agent_client *c, agent_reply *out, const char *path, const
 	/* Accept-Encoding is asked for by hand, so curl hands us the gzip
 	 * bytes untouched and the inflation cap stays ours. */
 	if (add_header(&headers, ctype) != 0 || add_header(&headers, "Expect:") != 0 ||
-	    add_header(&headers, "Accept-Encoding: gzip") != 0 ||
-	    (gzip && add_header(&headers, "Content-Encoding: gzip") != 0) ||
+	    add_header(&headers, "Accept-Encoding: " FS_WIRE_CHANGESET_ENCODING) != 0 ||
+	    (gzip && add_header(&headers, "Content-Encoding: " FS_WIRE_CHANGESET_ENCODING) != 0) ||
 	    (c->auth_header && add_header(&headers, c->auth_header) != 0)) {
 		curl_slist_free_all(headers);
 		return fs_err_set(err, FS_ENOMEM, "out of memory");

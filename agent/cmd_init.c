@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "config.h"
 #include "fieldsync/sync.h"
+#include "http_wire.h"
 
 #define ENROLL_REPLY_MAX (64u << 10)
 
@@ -88,7 +89,7 @@ static int enroll(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uint64_t *
 	}
 	rc = agent_client_new(&c, cfg->hub, NULL, cfg->ca_file, cfg->insecure_http, &e);
 	if (rc == 0)
-		rc = agent_client_post(c, &rep, "/v1/enroll", "application/json", 0, body,
+		rc = agent_client_post(c, &rep, "/v1/enroll", FS_WIRE_JSON_TYPE, 0, body,
 		                       strlen(body), &e);
 	if (rc == FS_EGENERIC) {
 		exit = agent_fail(AGENT_EXIT_UNREACHABLE, "init: %s", e.msg);

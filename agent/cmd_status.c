@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "config.h"
 #include "fieldsync/sync.h"
+#include "fieldsync/records.h"
 #include "syncer.h"
 
 static void usage(void)
@@ -25,7 +26,7 @@ static json_t *time_or_null(uint64_t ms)
 
 	if (ms == 0)
 		return json_null();
-	agent_time_format(text, ms);
+	fs_timestamp_format(text, ms);
 	return json_string(text);
 }
 
@@ -63,14 +64,14 @@ static void status_text(const agent_kiosk *k, const agent_state *st, long pendin
 	printf("hub:          %s\n", k->cfg.hub);
 	printf("pending:      %ld change(s) not yet acknowledged by the hub\n", pending);
 	if (st->last_sync != 0) {
-		agent_time_format(when, st->last_sync);
+		fs_timestamp_format(when, st->last_sync);
 		printf("last sync:    %s (sent %ld, received %ld)\n", when, st->last_sent,
 		       st->last_received);
 	} else {
 		printf("last sync:    never\n");
 	}
 	if (st->last_error_at != 0) {
-		agent_time_format(when, st->last_error_at);
+		fs_timestamp_format(when, st->last_error_at);
 		printf("last error:   %s %s\n", when, st->last_error);
 	} else {
 		printf("last error:   none\n");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fieldsync/records.h"
 #include "syncer.h"
 
 /* Signal and wake-up state: the one place a global is unavoidable. The
@@ -81,7 +82,7 @@ static void log_line(const char *fmt, ...)
 	char when[21];
 	va_list ap;
 
-	agent_time_format(when, agent_wall_ms());
+	fs_timestamp_format(when, agent_wall_ms());
 	fprintf(stderr, "%s " AGENT_PROG ": ", when);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -10,8 +10,8 @@
 #include "fieldsync/changes.h"
 #include "fieldsync/gzip.h"
 #include "fieldsync/sync.h"
+#include "http_wire.h"
 
-#define SYNC_CONTENT_TYPE "application/vnd.fieldsync.changeset+json"
 #define BUSY_WAIT_MAX_S   30
 
 static int report(agent_sync_report *r, int exit, const char *fmt, ...)
@@ -181,7 +181,7 @@ static int post_sync(void *ctx, int64_t pull, const void *body, size_t len, fs_s
 	int rc;
 
 	snprintf(path, sizeof(path), "/v1/sync?cursor=%" PRId64, pull);
-	rc = agent_client_post(x->c, &x->rep, path, SYNC_CONTENT_TYPE, 1, body, len, err);
+	rc = agent_client_post(x->c, &x->rep, path, FS_WIRE_CHANGESET_TYPE, 1, body, len, err);
 	x->rtt_ms = agent_mono_ms() - t0;
 	if (rc != 0)
 		return rc;

@@ -1,5 +1,6 @@
 /* Unit tests of the hub's helpers: CSV quoting and the formula guard, durations, numbers,
- * listen addresses, the rate limiter, core error codes to HTTP statuses. */
+ * the rate limiter, core error codes to HTTP statuses (listen addresses:
+ * http/http_test.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,6 @@
 
 #include "cli.h"
 #include "csv.h"
-#include "listen.h"
 #include "ratelimit.h"
 #include "status.h"
 
@@ -190,25 +190,6 @@ static void uint_parse_checks_range(void)
 	CHECK(hub_uint_parse(&n, "99999999999999999999", 0, 10) != 0);
 }
 
-static void listen_parse_accepts_ipv4_ipv6_names(void)
-{
-	hub_listen_addr a;
-	fs_err e = {0, ""};
-
-	CHECK(hub_listen_parse(&a, "127.0.0.1:8420", &e) == 0 && !a.ipv6);
-	CHECK(strcmp(a.host, "127.0.0.1") == 0);
-	CHECK(hub_listen_parse(&a, "[::1]:0", &e) == 0 && a.ipv6);
-	CHECK(strcmp(a.host, "::1") == 0);
-	CHECK(hub_listen_parse(&a, "0.0.0.0:65535", &e) == 0);
-	CHECK(hub_listen_parse(&a, "127.0.0.1", &e) == FS_EINVAL);
-	CHECK(hub_listen_parse(&a, "127.0.0.1:65536", &e) == FS_EINVAL);
-	CHECK(hub_listen_parse(&a, "127.0.0.1:-1", &e) == FS_EINVAL);
-	CHECK(hub_listen_parse(&a, ":8420", &e) == FS_EINVAL);
-	CHECK(hub_listen_parse(&a, "::1:8420", &e) == FS_EINVAL);
-	CHECK(hub_listen_parse(&a, "[::1]8420", &e) == FS_EINVAL);
-	CHECK(hub_listen_parse(&a, "[127.0.0.1]:80", &e) == FS_EINVAL);
-}
-
 static void ratelimit_refuses_past_the_limit_until_the_window_ends(void)
 {
 	hub_ratelimit *rl = hub_ratelimit_new(3, 65536);
@@ -385,7 +366,6 @@ int main(void)
 	csv_writes_numbers_bare();
 	duration_parse_accepts_suffixes();
 	uint_parse_checks_range();
-	listen_parse_accepts_ipv4_ipv6_names();
 	ratelimit_refuses_past_the_limit_until_the_window_ends();
 	ratelimit_refund_takes_back_one_event();
 	ratelimit_full_table_forgets_the_oldest_key();

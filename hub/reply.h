@@ -8,8 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HUB_JSON_TYPE      "application/json"
-#define HUB_CHANGESET_TYPE "application/vnd.fieldsync.changeset+json"
+#include "http_wire.h"
+
+/* The wire's content types (http/http_wire.h), by the hub's names. */
+#define HUB_JSON_TYPE      FS_WIRE_JSON_TYPE
+#define HUB_CHANGESET_TYPE FS_WIRE_CHANGESET_TYPE
 
 typedef struct hub_reply {
 	int status;        /* 0 until a reply is set */
@@ -26,8 +29,9 @@ typedef struct hub_reply {
 	int no_store;         /* Cache-Control: no-store */
 } hub_reply;
 
-/* An error reply with a JSON body; code is a static string. The message
- * must not hold answers or personal details. */
+/* An error reply with a JSON body (http/http_server.h,
+ * fs_http_reply_error); code is a static string. The message must not
+ * hold answers or personal details. */
 void hub_reply_error(hub_reply *r, int status, const char *code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))

@@ -149,11 +149,11 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 		return hub_usage_fail("serve", "unexpected argument %s", argv[optind]);
 	if ((o->cert_file == NULL) != (o->key_file == NULL))
 		return hub_usage_fail("serve", "--tls-cert and --tls-key go together");
-	if (hub_listen_parse(&o->server.listen, o->listen, &e) != 0)
+	if (fs_http_listen_parse(&o->server.listen, o->listen, 0, &e) != 0)
 		return hub_usage_fail("serve", "%s", e.msg);
 	/* Before anything is bound: nothing is exposed in clear by mistake. */
 	if (o->cert_file == NULL && !o->insecure_http &&
-	    !hub_listen_is_loopback(&o->server.listen))
+	    !fs_http_is_loopback((const struct sockaddr *)&o->server.listen.addr))
 		return hub_usage_fail("serve",
 		                      "%s is not a loopback address: serving it over plain HTTP "
 		                      "would send tokens and answers in clear; pass --tls-cert "
@@ -226,6 +226,7 @@ int hub_cmd_serve(int argc, char **argv)
 	hub_server *srv = NULL;
 	sigset_t signals;
 	fs_err e = {0, ""};
+	char where[300];
 	int rc, sig, status = HUB_EXIT_FAIL;
 
 	fs_buf_init(&cert, PEM_MAX);
@@ -250,7 +251,8 @@ int hub_cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	raise_open_files(&o.server);
-	if (o.cert_file == NULL && !hub_listen_is_loopback(&o.server.listen))
+	if (o.cert_file == NULL &&
+	    !fs_http_is_loopback((const struct sockaddr *)&o.server.listen.addr))
 		fprintf(stderr,
 		        HUB_PROG ": warning: --insecure-http: serving plain HTTP on %s; tokens, "
 		        "enrollment codes and answers travel in clear unless a TLS proxy is in "
@@ -262,10 +264,9 @@ int hub_cmd_serve(int argc, char **argv)
 		hub_fail("%s", e.msg);
 		goto cleanup;
 	}
-	fprintf(stderr, HUB_PROG ": listening on %s://%s%s%s:%u (data %s)\n",
-	        o.cert_file ? "https" : "http", o.server.listen.ipv6 ? "[" : "",
-	        o.server.listen.host, o.server.listen.ipv6 ? "]" : "", hub_server_port(srv),
-	        o.data);
+	fs_http_listen_format(where, sizeof(where), &o.server.listen, hub_server_port(srv));
+	fprintf(stderr, HUB_PROG ": listening on %s://%s (data %s)\n",
+	        o.cert_file ? "https" : "http", where, o.data);
 	fflush(stderr);
 	while (sigwait(&signals, &sig) != 0)
 		;

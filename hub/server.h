@@ -2,27 +2,24 @@
  * routes.h.
  *
  * An internal pool of worker threads (epoll where available) serves the
- * connections; handlers run on the worker that owns the connection.
- * Bodies are collected up to the route's cap: a declared Content-Length
- * over it is answered 413 before any byte is read, and past the cap
- * further bytes are only counted, never kept.
- *
- * Slow and hostile clients (docs/protocol.md, "The server"):
- *  - a source address may hold `max_per_source` connections; one more is
- *    closed as soon as it is accepted, unanswered;
+ * connections; handlers run on the worker that owns the connection. The
+ * libmicrohttpd setup, the slow-client rules, body collection and the
+ * replies the server makes itself are the shared layer's
+ * (http/http_server.h); here they get the hub's values:
+ *  - a source address may hold `max_per_source` connections;
  *  - each request head (and the TLS handshake) must arrive within
- *    `head_timeout_s` of the connection's opening or of the end of its
- *    previous request, or the connection is closed (http/http_guard.h);
- *    after the head, `timeout_s` without a byte closes it, and so does a
- *    body averaging under 100 bytes a second over a `timeout_s` window;
+ *    `head_timeout_s`; after it `timeout_s` without a byte closes the
+ *    connection, and so does a body averaging under 100 bytes a second
+ *    over a `timeout_s` window;
  *  - past `connection_limit` open connections a request is answered 503
  *    busy (Retry-After: 1) and its connection closed; the server holds
  *    at most 64 more; past those it accepts nothing until a slot frees
  *    (new connections wait in the kernel's listen queue);
- *  - a request with two Content-Length headers, or Content-Length and
- *    Transfer-Encoding, or a Transfer-Encoding other than "chunked", is
- *    answered 400 bad_request and its connection closed; HTTP/1.1 without
- *    Host is answered 400 by libmicrohttpd.
+ *  - bodies are collected up to the route's cap: a declared Content-Length
+ *    over it is answered 413 before any byte is read (routes.c), and past
+ *    the cap further bytes are only counted, never kept;
+ *  - a request framed two ways is answered 400 bad_request and its
+ *    connection closed.
  * With TLS only TLS 1.2 and 1.3 are offered.
  *
  * One line per request goes to stderr: time, method, path (with only the
@@ -33,11 +30,13 @@
 #define HUB_SERVER_H
 
 #include "fieldsync/error.h"
-#include "listen.h"
+#include "http_listen.h"
 #include "routes.h"
 
+#define HUB_LISTEN_DEFAULT "127.0.0.1:8420"
+
 typedef struct hub_server_config {
-	hub_listen_addr listen;
+	fs_http_listen_addr listen;
 	unsigned threads;          /* worker threads */
 	unsigned connection_limit; /* concurrent connections served */
 	unsigned max_per_source;   /* connections per client address */

@@ -36,15 +36,6 @@
 
 /* ---- helpers ---- */
 
-static void format_utc(char out[21], uint64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* The kiosk's local date (follow-ups are due by the local calendar). */
 static void local_date(char out[11], uint64_t ms)
 {
@@ -528,7 +519,7 @@ static json_t *time_or_null(json_int_t ms)
 
 	if (ms <= 0)
 		return json_null();
-	format_utc(t, (uint64_t)ms);
+	fs_timestamp_format(t, (uint64_t)ms);
 	return json_string(t);
 }
 

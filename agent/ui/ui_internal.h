@@ -14,14 +14,14 @@
 
 #define UI_BODY_MAX (256u << 10)
 /* Connections: in all, per source address, the time a connection has to
- * send each request head, the idle timeout once it has, and the rate a
- * body must average over each idle-timeout window (docs/kiosk.md,
- * "Serving"). A kiosk has one screen: its browser needs a handful. */
+ * send each request head and the idle timeout once it has (docs/kiosk.md,
+ * "Serving"); a body must average FS_HTTP_BODY_MIN_RATE over each
+ * idle-timeout window (http/http_server.h). A kiosk has one screen: its
+ * browser needs a handful. */
 #define UI_MAX_CONNECTIONS 64u
 #define UI_MAX_PER_SOURCE 16u
 #define UI_HEAD_TIMEOUT_MS 5000u
 #define UI_IDLE_TIMEOUT_S 30u
-#define UI_BODY_MIN_RATE 100u
 #define UI_TOKEN_HEX 64
 
 /* The one worker session of this screen (a kiosk has one screen). */
@@ -33,8 +33,7 @@ typedef struct ui_session {
 } ui_session;
 
 struct fs_ui {
-	struct MHD_Daemon *daemon;
-	struct fs_http_guard *http_guard; /* head deadline, log summary */
+	struct fs_http_server *http; /* libmicrohttpd and the slow-client guard */
 	fs_store *store;
 	char dir[PATH_MAX];
 	char host[300];       /* Host header expected: "127.0.0.1:8080" */

@@ -45,6 +45,11 @@ check "JSON error" "forbidden" "$(jget "$work/body" error)"
 check "foreign Origin" 403 "$(code -X POST -H 'Content-Type: application/json' -H 'Origin: http://evil.example' -d '{}' "$base/api/responses")"
 check "write without Origin" 403 "$(code -X POST -H 'Content-Type: application/json' -d '{}' "$base/api/responses")"
 check "unknown path" 404 "$(code "$base/api/nothing")"
+# A message quoting bytes of the URL that are not UTF-8 is still a JSON
+# error (once the connection was dropped unanswered).
+check "id not UTF-8" 404 "$(code "$base/api/questionnaires/%FF%FEab")"
+check "its message" "questionnaire ??ab is not published here" "$(jget "$work/body" message)"
+check "media type exact" 415 "$(code -X POST -H 'Content-Type: application/jsonx' -H "Origin: $base" -d '{}' "$base/api/responses")"
 check "bad JSON" 400 "$(code -X POST "${json[@]}" -d '{"a":' "$base/api/responses")"
 check "invalid answers" 422 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-and-family","version":1,"language":"en","elapsed_ms":1000,"answers":{"overall":"excellent"}}' "$base/api/responses")"
 check "core message" 'question "overall": is not one of its options' "$(jget "$work/body" message)"

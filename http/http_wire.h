@@ -1,0 +1,17 @@
+/* fieldsync: the names on the wire between kiosk and hub (docs/protocol.md)
+ * and of the kiosk UI's API, defined once for the hub (hub/), the agent's
+ * client (agent/) and the kiosk UI (agent/ui/). Header only: the agent's
+ * libcurl side includes it without libmicrohttpd. */
+#ifndef FIELDSYNC_HTTP_WIRE_H
+#define FIELDSYNC_HTTP_WIRE_H
+
+/* Enrollment requests, every error reply, the UI's API. */
+#define FS_WIRE_JSON_TYPE "application/json"
+/* A change set, request and reply of POST /v1/sync, always sent with
+ * Content-Encoding: FS_WIRE_CHANGESET_ENCODING. */
+#define FS_WIRE_CHANGESET_TYPE     "application/vnd.fieldsync.changeset+json"
+#define FS_WIRE_CHANGESET_ENCODING "gzip"
+/* The reply header that acknowledges a pushed change set up to a stamp. */
+#define FS_WIRE_ACK_HEADER "Fieldsync-Ack"
+
+#endif
