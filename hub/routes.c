@@ -14,6 +14,8 @@
 
 #include "fieldsync/gzip.h"
 #include "fieldsync/sync.h"
+#include "http_server.h"
+#include "http_wire.h"
 #include "ratelimit.h"
 #include "status.h"
 
@@ -114,23 +116,6 @@ static uint64_t monotonic_ms(void)
 }
 
 /* ---- shared checks ---- */
-
-/* Does a Content-Type header name this media type (parameters allowed)? */
-static int media_type_is(const char *header, const char *want)
-{
-	size_t n = strlen(want);
-
-	if (header == NULL)
-		return 0;
-	while (*header == ' ' || *header == '\t')
-		header++;
-	if (strncasecmp(header, want, n) != 0)
-		return 0;
-	header += n;
-	while (*header == ' ' || *header == '\t')
-		header++;
-	return *header == '\0' || *header == ';';
-}
 
 /* Refuse a declared Content-Length over cap before reading anything. */
 static int declared_too_large(const hub_request *req, size_t cap, hub_reply *r)
@@ -247,7 +232,7 @@ static int enroll_admit(hub_app *app, hub_request *req, hub_reply *r)
 
 static void enroll_begin(hub_app *app, hub_request *req, hub_reply *r)
 {
-	if (!media_type_is(req->content_type, HUB_JSON_TYPE)) {
+	if (!fs_http_media_type_is(req->content_type, HUB_JSON_TYPE)) {
 		hub_reply_error(r, 415, "unsupported_media_type",
 		                "send the enrollment body as Content-Type: " HUB_JSON_TYPE);
 		return;
@@ -471,12 +456,12 @@ static void sync_begin(hub_app *app, hub_request *req, hub_reply *r)
 	}
 	if (parse_query(req, r) != 0)
 		return;
-	if (!media_type_is(req->content_type, HUB_CHANGESET_TYPE)) {
+	if (!fs_http_media_type_is(req->content_type, HUB_CHANGESET_TYPE)) {
 		hub_reply_error(r, 415, "unsupported_media_type",
 		                "send the change set as Content-Type: " HUB_CHANGESET_TYPE);
 		return;
 	}
-	if (req->content_encoding == NULL || strcasecmp(req->content_encoding, "gzip") != 0) {
+	if (req->content_encoding == NULL || strcasecmp(req->content_encoding, FS_WIRE_CHANGESET_ENCODING) != 0) {
 		hub_reply_error(r, 415, "unsupported_media_type",
 		                "send the change set with Content-Encoding: gzip");
 		return;
