@@ -331,6 +331,11 @@ typedef struct fs_store_options {
 	const fs_backend_ops *backend;
 	const fs_registry_ops *registry;
 	int hub;
+	/* Page cache of this handle in KiB, 0 for the backend's default
+	 * (SQLite: 2,000 KiB, PRAGMA cache_size = -kib; memory is taken as
+	 * pages are read, for as long as the handle is open). A hub, whose
+	 * merges touch pages all over a large store, uses a large one.
+	 * FS_EINVAL unless 0 <= cache_kib <= 16 GiB in KiB. */
 	int64_t cache_kib;
 } fs_store_options;
 int fs_store_open_with(fs_store **out, const char *location, const fs_store_options *opts,
