@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fieldsync/backend.h"
 #include "fieldsync/changeset.h"
 #include "fieldsync/devices.h"
 #include "fieldsync/hlc.h"
@@ -644,12 +645,13 @@ static void kill_hub_at_exit(void)
 
 static fs_store *hub_store_open(const char *data)
 {
+	fs_store_options hub_opts = {NULL, NULL, 1, 0};
 	char path[4200];
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
 
 	path_printf(path, sizeof(path), "%s/%s", data, HUB_STORE);
-	check(fs_store_open(&s, path, &e), &e, "open the hub store");
+	check(fs_store_open_with(&s, path, &hub_opts, &e), &e, "open the hub store");
 	check(fs_store_set_identity(s, HUB_SITE, NULL, &e), &e, "hub identity");
 	return s;
 }
