@@ -189,14 +189,19 @@ static void read_conflict(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_conf
 	r->seq = sqlite3_column_int64(st, 13);
 }
 
-/* Step a get statement: its row copied out (0), FS_ENOTFOUND, or the
- * error. The statement is reset either way, so no read stays open. */
+/* Step a get statement: 0 with its row current and the scratch space sized
+ * for it (the caller copies it out with fs_sqlite_keep, then resets the
+ * statement, so no read stays open), FS_ENOTFOUND, or the error (reset). */
 static int get_row(fs_backend *b, sqlite3_stmt *st, const char *what, fs_err *err)
 {
 	int rc = sqlite3_step(st);
 
-	if (rc == SQLITE_ROW)
-		return fs_sqlite_keep_row(b, st, err);
+	if (rc == SQLITE_ROW) {
+		rc = fs_sqlite_keep_row(b, st, err);
+		if (rc != 0)
+			sqlite3_reset(st);
+		return rc;
+	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return FS_ENOTFOUND;
