@@ -49,99 +49,17 @@ static void ctx_free(merge_ctx *m)
 		json_decref(m->docs[i].doc);
 }
 
-/* Keep a refused change for review. */
-static int quarantine_put(fs_store *s, const char *from_site, const char *table, const char *id,
-			  const char *reason, const char *change, fs_err *err)
-{
-	fs_quarantine_row q = {fs_txn_tick(s), from_site, table, id, reason, change};
-
-	return s->ops->quarantine_insert(s->b, &q, err);
-}
-
 static int quarantine(merge_ctx *m, const fs_change *c, const char *reason, fs_err *err)
 {
 	char *text = c->value ? json_dumps(c->value, CANON_FLAGS) : NULL;
 	int rc;
 
-	rc = quarantine_put(m->s, m->cs->site, table_name(c->table), c->id, reason,
+	rc = fs_rows_quarantine(m->s, m->cs->site, table_name(c->table), c->id, reason,
 			    text ? text : "null", err);
 	free(text);
 	if (rc == 0)
 		m->res.quarantined++;
 	return rc;
-}
-
-/* The stored response as its body (new reference; NULL for a tombstone),
- * whether it is one, its (hlc, site). FS_ENOTFOUND when absent. */
-static int response_have(fs_store *s, const char *id, json_t **body, int *deleted, fs_hlc *hlc,
-			 char site[FS_NAME_MAX + 1], fs_err *err)
-{
-	fs_response_row r;
-	int rc = s->ops->response_get(s->b, id, &r, err);
-
-	*body = NULL;
-	if (rc != 0)
-		return rc;
-	*deleted = r.deleted;
-	*hlc = r.hlc;
-	snprintf(site, FS_NAME_MAX + 1, "%s", r.site ? r.site : "");
-	if (!r.deleted && (*body = fs_rows_response_body(&r)) == NULL)
-		return fs_err_set(err, FS_ENOMEM, "store: cannot read response %s", id);
-	return 0;
-}
-
-/* Write a response row: content from body (borrowed), or a tombstone when
- * body is NULL; replace 0 inserts (*inserted), 1 overwrites. */
-static int response_put(fs_store *s, int replace, int *inserted, const char *id,
-			const json_t *body, fs_hlc hlc, const char *site, int64_t seq, fs_err *err)
-{
-	fs_response_row r;
-	char *answers = NULL;
-	int rc = 0, dummy = 0;
-
-	memset(&r, 0, sizeof(r));
-	if (body != NULL)
-		rc = fs_rows_response_from_body(&r, body, &answers, err);
-	if (rc != 0)
-		return rc;
-	r.id = id;
-	r.deleted = body == NULL;
-	r.hlc = hlc;
-	r.site = site;
-	r.seq = seq;
-	if (replace)
-		rc = s->ops->response_replace(s->b, &r, err);
-	else
-		rc = s->ops->response_insert(s->b, &r, inserted ? inserted : &dummy, err);
-	free(answers);
-	return rc;
-}
-
-static int claim_collect(void *ctx, const char *site, fs_hlc hlc)
-{
-	return json_array_append_new(ctx, json_pack("[s, I]", site, (json_int_t)hlc)) != 0
-		       ? FS_ENOMEM
-		       : 0;
-}
-
-/* The tombstone claims on id as an array of [site, hlc] (new reference). */
-static int response_claims(fs_store *s, json_t **out, const char *id, fs_err *err)
-{
-	json_t *arr = json_array();
-	int rc;
-
-	*out = NULL;
-	if (arr == NULL)
-		return fs_err_set(err, FS_ENOMEM, "store: out of memory");
-	rc = s->ops->claims(s->b, id, claim_collect, arr, err);
-	if (rc == FS_ENOMEM)
-		rc = fs_err_set(err, FS_ENOMEM, "store: read tombstone claims: out of memory");
-	if (rc != 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
 }
 
 static int get_doc(merge_ctx *m, json_t **out, const char *id, int64_t version, fs_err *err)
@@ -269,7 +187,7 @@ static int settle_claims(merge_ctx *m, const fs_change *c, const json_t *claims,
 			 "tombstone of response %s by site %s discarded: the response was made "
 			 "by site %s, and only its own site may delete it",
 			 c->id, site, c->site);
-		rc = quarantine_put(m->s, site, "responses", c->id, reason, text ? text : "null",
+		rc = fs_rows_quarantine(m->s, site, "responses", c->id, reason, text ? text : "null",
 				    err);
 		free(text);
 		if (rc == 0)
@@ -293,10 +211,10 @@ static int merge_response_tombstone(merge_ctx *m, const fs_change *c, fs_err *er
 	int inserted = 0, changed = 0, deleted = 0, rc;
 	fs_hlc hlc;
 
-	rc = response_have(s, c->id, &have, &deleted, &hlc, site, err);
+	rc = fs_rows_response_have(s, c->id, &have, &deleted, &hlc, site, err);
 	json_decref(have);
 	if (rc == FS_ENOTFOUND) {
-		rc = response_put(s, 0, &inserted, c->id, NULL, c->hlc, c->site, fs_txn_next_seq(s),
+		rc = fs_rows_response_put(s, 0, &inserted, c->id, NULL, c->hlc, c->site, fs_txn_next_seq(s),
 				  err);
 		if (rc == 0)
 			rc = s->ops->claim_add(s->b, c->id, c->site, c->hlc, err);
@@ -309,7 +227,7 @@ static int merge_response_tombstone(merge_ctx *m, const fs_change *c, fs_err *er
 	if (deleted) {
 		size_t nclaims;
 
-		rc = response_claims(s, &claims, c->id, err);
+		rc = fs_rows_response_claims(s, &claims, c->id, err);
 		if (rc != 0)
 			return rc;
 		nclaims = json_array_size(claims);
@@ -370,7 +288,7 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 	if (fs_answers_validate(doc, json_object_get(c->value, "answers"), today, NULL, &rerr) !=
 	    0)
 		return quarantine(m, c, rerr.msg, err);
-	rc = response_put(s, 0, &inserted, c->id, c->value, c->hlc, c->site, fs_txn_next_seq(s),
+	rc = fs_rows_response_put(s, 0, &inserted, c->id, c->value, c->hlc, c->site, fs_txn_next_seq(s),
 			  err);
 	if (rc != 0)
 		return rc;
@@ -378,12 +296,12 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 		m->res.applied++;
 		return 0;
 	}
-	rc = response_have(s, c->id, &have, &deleted, &hlc, site, err);
+	rc = fs_rows_response_have(s, c->id, &have, &deleted, &hlc, site, err);
 	if (rc != 0)
 		return rc;
 	if (deleted) {
 		/* A tombstone stands only when it is this response's own site's. */
-		rc = response_claims(s, &claims, c->id, err);
+		rc = fs_rows_response_claims(s, &claims, c->id, err);
 		if (rc == 0 && json_array_size(claims) > 0)
 			rc = settle_claims(m, c, claims, &owner_hlc, err);
 		else if (rc == 0 && strcmp(site, c->site) == 0)
@@ -392,10 +310,10 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 		if (rc != 0)
 			return rc;
 		if (owner_hlc != 0 && (owner_hlc != hlc || strcmp(site, c->site) != 0))
-			rc = response_put(s, 1, NULL, c->id, NULL, owner_hlc, c->site,
+			rc = fs_rows_response_put(s, 1, NULL, c->id, NULL, owner_hlc, c->site,
 					  fs_txn_next_seq(s), err);
 		else if (owner_hlc == 0)
-			rc = response_put(s, 1, NULL, c->id, c->value, c->hlc, c->site,
+			rc = fs_rows_response_put(s, 1, NULL, c->id, c->value, c->hlc, c->site,
 					  fs_txn_next_seq(s), err);
 		if (rc == 0) {
 			if (owner_hlc == 0)

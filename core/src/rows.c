@@ -189,3 +189,79 @@ int fs_rows_contact_ensure(fs_store *s, const char *id, const char *region, fs_e
 		                  have, region);
 	return 0;
 }
+
+int fs_rows_quarantine(fs_store *s, const char *from_site, const char *table, const char *id,
+                       const char *reason, const char *change, fs_err *err)
+{
+	fs_quarantine_row q = {fs_txn_tick(s), from_site, table, id, reason, change};
+
+	return s->ops->quarantine_insert(s->b, &q, err);
+}
+
+int fs_rows_response_have(fs_store *s, const char *id, json_t **body, int *deleted, fs_hlc *hlc,
+                          char site[FS_NAME_MAX + 1], fs_err *err)
+{
+	fs_response_row r;
+	int rc = s->ops->response_get(s->b, id, &r, err);
+
+	*body = NULL;
+	if (rc != 0)
+		return rc;
+	*deleted = r.deleted;
+	*hlc = r.hlc;
+	snprintf(site, FS_NAME_MAX + 1, "%s", r.site ? r.site : "");
+	if (!r.deleted && (*body = fs_rows_response_body(&r)) == NULL)
+		return fs_err_set(err, FS_ENOMEM, "store: cannot read response %s", id);
+	return 0;
+}
+
+int fs_rows_response_put(fs_store *s, int replace, int *inserted, const char *id,
+                         const json_t *body, fs_hlc hlc, const char *site, int64_t seq, fs_err *err)
+{
+	fs_response_row r;
+	char *answers = NULL;
+	int rc = 0, dummy = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (body != NULL)
+		rc = fs_rows_response_from_body(&r, body, &answers, err);
+	if (rc != 0)
+		return rc;
+	r.id = id;
+	r.deleted = body == NULL;
+	r.hlc = hlc;
+	r.site = site;
+	r.seq = seq;
+	if (replace)
+		rc = s->ops->response_replace(s->b, &r, err);
+	else
+		rc = s->ops->response_insert(s->b, &r, inserted ? inserted : &dummy, err);
+	free(answers);
+	return rc;
+}
+
+static int claim_collect(void *ctx, const char *site, fs_hlc hlc)
+{
+	return json_array_append_new(ctx, json_pack("[s, I]", site, (json_int_t)hlc)) != 0
+	           ? FS_ENOMEM
+	           : 0;
+}
+
+int fs_rows_response_claims(fs_store *s, json_t **out, const char *id, fs_err *err)
+{
+	json_t *arr = json_array();
+	int rc;
+
+	*out = NULL;
+	if (arr == NULL)
+		return fs_err_set(err, FS_ENOMEM, "store: out of memory");
+	rc = s->ops->claims(s->b, id, claim_collect, arr, err);
+	if (rc == FS_ENOMEM)
+		rc = fs_err_set(err, FS_ENOMEM, "store: read tombstone claims: out of memory");
+	if (rc != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}

@@ -69,4 +69,23 @@ int64_t fs_rows_field_version_key(const char *contact_id, const char *field, con
  * both regions) when it exists in another. */
 int fs_rows_contact_ensure(fs_store *s, const char *id, const char *region, fs_err *err);
 
+/* Keep a refused change (as received, JSON text) for review, stamped now. */
+int fs_rows_quarantine(fs_store *s, const char *from_site, const char *table, const char *id,
+                       const char *reason, const char *change, fs_err *err);
+
+/* The stored response as its body (new reference; NULL for a tombstone),
+ * whether it is one, its (hlc, site). FS_ENOTFOUND when absent. */
+int fs_rows_response_have(fs_store *s, const char *id, json_t **body, int *deleted, fs_hlc *hlc,
+                          char site[FS_NAME_MAX + 1], fs_err *err);
+
+/* Write a response row: content from body (borrowed), or a tombstone when
+ * body is NULL; replace 0 inserts (*inserted, may be NULL), 1 overwrites. */
+int fs_rows_response_put(fs_store *s, int replace, int *inserted, const char *id,
+                         const json_t *body, fs_hlc hlc, const char *site, int64_t seq,
+                         fs_err *err);
+
+/* The tombstone claims on response id as an array of [site, hlc] (new
+ * reference, empty when none). */
+int fs_rows_response_claims(fs_store *s, json_t **out, const char *id, fs_err *err);
+
 #endif
