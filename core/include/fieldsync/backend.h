@@ -175,7 +175,9 @@ typedef struct fs_backend_ops {
 	/* Is what is committed still durable (SQLite: the files opened are
 	 * still at their paths, store.h fs_store_check_files)? 0 or FS_EIO. */
 	int (*check_durable)(fs_backend *b, fs_err *err);
-	/* Physical consistency check; FS_EGENERIC with the first problem. */
+	/* Consistency check: the store's own (SQLite: PRAGMA integrity_check)
+	 * and the change sequence (every seq held by one row, none above meta
+	 * "seq"); FS_EGENERIC with the first problem. */
 	int (*check_integrity)(fs_backend *b, fs_err *err);
 
 	int (*begin)(fs_backend *b, fs_txn_kind kind, fs_err *err);
