@@ -289,6 +289,19 @@ static long query_long(const char *path, const char *sql)
 	return v;
 }
 
+/* Run a write on path's own connection; the rows it changed (-1: failed). */
+static long exec_changes(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	long n = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		n = sqlite3_changes(db);
+	sqlite3_close(db);
+	return n;
+}
+
 static const char hub_tables[] = "SELECT count(*) FROM sqlite_master WHERE name IN "
 				 "('devices', 'enroll_codes', 'enroll_failures')";
 
@@ -325,8 +338,7 @@ static void hub_store_gets_the_registry_schema(void)
 	 * refused untouched. */
 	CHECK(fs_store_open_with(&s, path, &hub, &e) == 0);
 	fs_store_close(s);
-	CHECK(query_long(path, "UPDATE meta SET value = '99' WHERE key = 'hub_schema' "
-			       "RETURNING 1") == 1);
+	CHECK(exec_changes(path, "UPDATE meta SET value = '99' WHERE key = 'hub_schema'") == 1);
 	CHECK(fs_store_open_with(&s, path, &hub, &e) == FS_EVERSION);
 	CHECK(s == NULL);
 	CHECK(strstr(e.msg, "hub schema version 99") != NULL);
@@ -361,6 +373,30 @@ static void older_hub_store_keeps_its_registry(void)
 	CHECK(query_long(path, hub_tables) == 3);
 }
 
+/* The check also sees a broken change sequence: a seq held twice, or one
+ * above the counter (changes after a cursor would skip or repeat rows). */
+static void store_integrity_check_sees_the_sequence(void)
+{
+	char path[128], id[FS_UUID_LEN + 1];
+	fs_store *s = test_store(dir, "k-seq", "north", NULL);
+	json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "P-1", "contact_at",
+			      "2026-11-27T09:00:00Z", "channel", "phone", "worker", "w1");
+	fs_err e = {0, ""};
+
+	snprintf(path, sizeof(path), "%s/k-seq.db", dir);
+	CHECK(fs_contact_put(s, id, NULL, NULL, f, &e) == 0);
+	json_decref(f);
+	CHECK(fs_store_check_integrity(s, &e) == 0);
+	CHECK(exec_changes(path, "UPDATE contact_fields SET seq = 1") > 1);
+	CHECK(fs_store_check_integrity(s, &e) == FS_EGENERIC);
+	CHECK(strstr(e.msg, "change sequence number 1 is held by more than one row") != NULL);
+	fs_err_clear(&e);
+	CHECK(exec_changes(path, "UPDATE contact_fields SET seq = 1000 + rowid") > 1);
+	CHECK(fs_store_check_integrity(s, &e) == FS_EGENERIC);
+	CHECK(strstr(e.msg, "above the counter") != NULL);
+	fs_store_close(s);
+}
+
 int main(void)
 {
 	test_tmpdir(dir);
@@ -374,6 +410,7 @@ int main(void)
 	RUN(clock_offset_is_dropped_after_a_jump_or_reboot);
 	RUN(peer_cursors_only_move_forward);
 	RUN(store_integrity_check_passes);
+	RUN(store_integrity_check_sees_the_sequence);
 	RUN(kiosk_store_has_no_hub_tables);
 	RUN(hub_store_gets_the_registry_schema);
 	RUN(older_hub_store_keeps_its_registry);

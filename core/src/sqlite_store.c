@@ -678,14 +678,64 @@ void fs_sqlite_rollback(fs_backend *b)
 	b->txn = 0;
 }
 
+/* What SQLite's own check does not see: the change sequence. Every seq is
+ * held by one row and none is above the counter, or "changes after cursor
+ * C" would skip or repeat rows. */
+static int check_sequence(fs_backend *b, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(
+	        b->db,
+	        "SELECT seq FROM (SELECT seq FROM questionnaires UNION ALL SELECT seq "
+	        "FROM responses UNION ALL SELECT seq FROM contact_fields UNION ALL "
+	        "SELECT seq FROM conflicts) GROUP BY seq HAVING count(*) > 1 LIMIT 1",
+	        -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "integrity check");
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		rc = fs_err_set(err, FS_EGENERIC,
+		                "store: integrity check: change sequence number %lld is held by "
+		                "more than one row",
+		                (long long)sqlite3_column_int64(st, 0));
+	else if (step != SQLITE_DONE)
+		rc = fs_sqlite_err(b, err, "integrity check");
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return rc;
+	if (sqlite3_prepare_v2(b->db,
+	                       "SELECT max(coalesce((SELECT max(seq) FROM questionnaires), 0), "
+	                       "coalesce((SELECT max(seq) FROM responses), 0), coalesce((SELECT "
+	                       "max(seq) FROM contact_fields), 0), coalesce((SELECT max(seq) FROM "
+	                       "conflicts), 0)), coalesce((SELECT CAST(value AS INTEGER) FROM meta "
+	                       "WHERE key = 'seq'), 0)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "integrity check");
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW && sqlite3_column_int64(st, 0) > sqlite3_column_int64(st, 1))
+		rc = fs_err_set(err, FS_EGENERIC,
+		                "store: integrity check: a row's change sequence number %lld is "
+		                "above the counter (meta seq %lld)",
+		                (long long)sqlite3_column_int64(st, 0),
+		                (long long)sqlite3_column_int64(st, 1));
+	else if (step != SQLITE_ROW)
+		rc = fs_sqlite_err(b, err, "integrity check");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int fs_sqlite_check_integrity(fs_backend *b, fs_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = 0;
+	int rc = 0, own = b->txn == 0;
 
-	if (sqlite3_prepare_v2(b->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
-		return fs_sqlite_err(b, err, "integrity check");
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	/* One snapshot for both checks. */
+	if (own && (rc = fs_sqlite_begin(b, FS_TXN_READ, err)) != 0)
+		return rc;
+	if (sqlite3_prepare_v2(b->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
+		rc = fs_sqlite_err(b, err, "integrity check");
+	} else if (sqlite3_step(st) != SQLITE_ROW) {
 		rc = fs_sqlite_err(b, err, "integrity check");
 	} else {
 		const char *r = (const char *)sqlite3_column_text(st, 0);
@@ -695,5 +745,13 @@ int fs_sqlite_check_integrity(fs_backend *b, fs_err *err)
 			                r ? r : "(no result)");
 	}
 	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = check_sequence(b, err);
+	if (own) {
+		if (rc == 0)
+			rc = fs_sqlite_commit(b, err);
+		else
+			fs_sqlite_rollback(b);
+	}
 	return rc;
 }

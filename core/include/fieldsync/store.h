@@ -155,8 +155,9 @@ typedef struct fs_digest_scope {
  * key order, so two replicas holding the same data give the same digest. */
 int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs_err *err);
 
-/* Run PRAGMA integrity_check; 0 when "ok", FS_EGENERIC with the first
- * problem otherwise. */
+/* Check the store: the backend's own check (SQLite: PRAGMA
+ * integrity_check) and the change sequence (every seq held by one row,
+ * none above the counter); 0, or FS_EGENERIC with the first problem. */
 int fs_store_check_integrity(fs_store *s, fs_err *err);
 
 #endif
