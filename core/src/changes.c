@@ -3,7 +3,6 @@
  * the next read resumes exactly after it. Rows become changes here. */
 #include "fieldsync/changes.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "rows.h"
@@ -120,7 +119,6 @@ int fs_changes_read(fs_store *s, fs_changeset *out, int64_t cursor, const fs_cha
 {
 	read_ctx r;
 	int64_t store_seq = 0;
-	char text[32];
 	int rc;
 
 	fs_changeset_init(out);
@@ -137,13 +135,8 @@ int fs_changes_read(fs_store *s, fs_changeset *out, int64_t cursor, const fs_cha
 		return rc;
 	/* One row beyond the batch tells whether more remain. */
 	rc = s->ops->changes_scan(s->b, cursor, filter, max_changes + 1, take, &r, err);
-	if (rc == 0 && !r.cut) {
-		rc = s->ops->meta_get(s->b, "seq", text, sizeof(text), err);
-		if (rc == 0)
-			store_seq = strtoll(text, NULL, 10);
-		else if (rc == FS_ENOTFOUND)
-			rc = 0;
-	}
+	if (rc == 0 && !r.cut)
+		rc = fs_store_seq(s, &store_seq, err);
 	fs_txn_read_end(s);
 	if (rc != 0) {
 		fs_changeset_free(out);
