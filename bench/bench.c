@@ -35,6 +35,7 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
+#include "fieldsync/backend.h"
 #include "fieldsync/changes.h"
 #include "fieldsync/changeset.h"
 #include "fieldsync/gzip.h"
@@ -1449,7 +1450,7 @@ static void print_report(const options *o, const results *r)
 		       r->synchronous, r->synchronous == 2 ? "FULL" : "NOT FULL");
 	if (r->cache_kib != 0)
 		printf("  hub store and ceilings: page cache %d KiB per connection "
-		       "(fs_store_set_cache, as the hub server sets it)\n",
+		       "(fs_store_options.cache_kib, as the hub server sets it)\n",
 		       r->cache_kib);
 	if (r->kiosk_synchronous != 0)
 		printf("  kiosk store: WAL, PRAGMA synchronous = %d (%s)\n", r->kiosk_synchronous,
@@ -1606,6 +1607,7 @@ int main(int argc, char **argv)
 	kiosk k[NKIOSKS];
 	uint64_t now = bench_wall_ms();
 	fs_store *hub = NULL;
+	fs_store_options hub_opts = {NULL, NULL, 1, HUB_CACHE_KIB};
 	sqlite3 *ceil = NULL, *ceil_sets = NULL;
 	fs_err e = {0, ""};
 	long commits = 0;
@@ -1656,10 +1658,9 @@ int main(int argc, char **argv)
 		copy_store(hub_path, ceil_path);
 		copy_store(hub_path, sets_path);
 		tapped_db = NULL;
-		bench_check(fs_store_open(&hub, engine_path, &e), &e, "open hub copy");
+		bench_check(fs_store_open_with(&hub, engine_path, &hub_opts, &e), &e, "open hub copy");
 		if (tapped_db == NULL)
 			bench_die("the SQLite connection tap saw no connection");
-		bench_check(fs_store_set_cache(hub, HUB_CACHE_KIB, &e), &e, "hub cache");
 		r.synchronous = db_int(tapped_db, "PRAGMA synchronous");
 		r.cache_kib = -db_int(tapped_db, "PRAGMA cache_size");
 		sqlite3_commit_hook(tapped_db, count_commit, &commits);

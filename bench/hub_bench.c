@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fieldsync/backend.h"
 #include "fieldsync/changeset.h"
 #include "fieldsync/devices.h"
 #include "fieldsync/hlc.h"
@@ -472,12 +473,13 @@ static void kill_hub_at_exit(void)
 
 static fs_store *hub_store_open(const char *data)
 {
+	fs_store_options hub_opts = {NULL, NULL, 1, 0};
 	char path[4200];
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
 
 	bench_path_printf(path, sizeof(path), "%s/%s", data, HUB_STORE);
-	bench_check(fs_store_open(&s, path, &e), &e, "open the hub store");
+	bench_check(fs_store_open_with(&s, path, &hub_opts, &e), &e, "open the hub store");
 	bench_check(fs_store_set_identity(s, HUB_SITE, NULL, &e), &e, "hub identity");
 	return s;
 }

@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "fieldsync/backend.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,6 +66,12 @@ static int make_dirs(const char *dir, fs_err *err)
 
 int hub_store_open(fs_store **out, const char *dir, fs_err *err)
 {
+	return hub_store_open_cached(out, dir, 0, err);
+}
+
+int hub_store_open_cached(fs_store **out, const char *dir, int64_t cache_kib, fs_err *err)
+{
+	fs_store_options opts = {NULL, NULL, 1, cache_kib};
 	char path[4096];
 	fs_store *s = NULL;
 	fs_err inner = {0, ""};
@@ -78,7 +86,7 @@ int hub_store_open(fs_store **out, const char *dir, fs_err *err)
 		return fs_err_set(err, FS_EINVAL, "%s is not a directory", dir);
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HUB_STORE_FILE) >= sizeof(path))
 		return fs_err_set(err, FS_EINVAL, "data directory name is too long");
-	rc = fs_store_open(&s, path, err);
+	rc = fs_store_open_with(&s, path, &opts, err);
 	if (rc != 0)
 		return rc;
 	rc = fs_store_set_identity(s, HUB_SITE, NULL, &inner);

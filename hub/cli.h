@@ -47,6 +47,10 @@ const char *hub_data_dir(const char *opt);
  * FS_ECONFLICT when the file is some other site's store. *out is closed
  * with fs_store_close. */
 int hub_store_open(fs_store **out, const char *dir, fs_err *err);
+/* The same with a page cache of cache_kib KiB for the handle (0: the
+ * default; fs_store_options.cache_kib). The store is opened as a hub's:
+ * with the device registry (backend.h). */
+int hub_store_open_cached(fs_store **out, const char *dir, int64_t cache_kib, fs_err *err);
 
 /* Parse a duration such as "90s", "15m", "24h", "7d" (a bare number is
  * seconds) into ms. 0 or -1 (malformed, zero, or over 10 years). */

@@ -22,13 +22,7 @@ struct hub_pool {
 /* Open a hub store handle with the hub's tuning. */
 static int open_tuned(fs_store **out, const char *dir, fs_err *err)
 {
-	int rc = hub_store_open(out, dir, err);
-
-	if (rc == 0 && (rc = fs_store_set_cache(*out, HUB_CACHE_KIB, err)) != 0) {
-		fs_store_close(*out);
-		*out = NULL;
-	}
-	return rc;
+	return hub_store_open_cached(out, dir, HUB_CACHE_KIB, err);
 }
 
 int hub_pool_open(hub_pool **out, const char *dir, fs_err *err)

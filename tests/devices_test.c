@@ -146,6 +146,23 @@ static void device_sync_is_noted_by_the_merge(void)
 	fs_store_close(s);
 }
 
+/* The registry is the hub's: a kiosk's store has none to write to. */
+static void kiosk_store_has_no_registry(void)
+{
+	fs_store *s = test_store(dir, "k-nohub", "north", NULL);
+	char code[FS_ENROLL_CODE_LEN + 1], token[FS_TOKEN_MAX + 1];
+	fs_device d;
+	json_t *list = NULL;
+	fs_err e = {0, ""};
+
+	CHECK(fs_enroll_code_create(s, code, "north", 60000, &e) == FS_EINVAL);
+	CHECK(strstr(e.msg, "not opened as a hub store") != NULL);
+	CHECK(fs_enroll_redeem(s, &d, token, "ABCDE-FGHJK-MN", NULL, &e) == FS_EINVAL);
+	CHECK(fs_device_list(s, &list, &e) == FS_EINVAL);
+	CHECK(list == NULL);
+	fs_store_close(s);
+}
+
 int main(void)
 {
 	test_tmpdir(dir);
@@ -154,6 +171,7 @@ int main(void)
 	RUN(enroll_failures_are_rate_limited);
 	RUN(device_authenticate_refuses_wrong_and_revoked);
 	RUN(device_sync_is_noted_by_the_merge);
+	RUN(kiosk_store_has_no_registry);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

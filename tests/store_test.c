@@ -1,8 +1,10 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include "fieldsync/backend.h"
 #include "fieldsync/records.h"
 #include "fieldsync/store.h"
+#include "sqlite_backend.h"
 #include "test.h"
 #include "testutil.h"
 
@@ -23,20 +25,44 @@ static void store_open_creates_private_file(void)
 	fs_store_close(s);
 }
 
+/* The page cache of the store's SQLite connection, in KiB. */
+static int64_t cache_kib(fs_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(fs_store_backend(s)->db, "PRAGMA cache_size", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v < 0 ? -v : v;
+}
+
 static void store_cache_size_is_set_and_checked(void)
 {
 	char path[128];
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
 
+	fs_store_options o = {NULL, NULL, 0, 64 * 1024};
+
 	snprintf(path, sizeof(path), "%s/cache.db", dir);
-	CHECK(fs_store_open(&s, path, &e) == 0);
-	CHECK(fs_store_set_cache(s, 64 * 1024, &e) == 0);
-	CHECK(fs_store_set_cache(s, 0, &e) == FS_EINVAL);
-	CHECK(fs_store_set_cache(s, -5, &e) == FS_EINVAL);
+	CHECK(fs_store_open_with(&s, path, &o, &e) == 0);
+	CHECK(cache_kib(s) == 64 * 1024);
 	/* The store still works after tuning. */
 	CHECK(fs_store_set_identity(s, "k-cache", "north", &e) == 0);
 	fs_store_close(s);
+	o.cache_kib = 0; /* the default */
+	CHECK(fs_store_open_with(&s, path, &o, &e) == 0);
+	CHECK(cache_kib(s) == 2000);
+	fs_store_close(s);
+	o.cache_kib = -5;
+	CHECK(fs_store_open_with(&s, path, &o, &e) == FS_EINVAL);
+	CHECK(s == NULL);
+	CHECK(strstr(e.msg, "cache size") != NULL);
+	o.cache_kib = (int64_t)16 * 1024 * 1024 + 1;
+	CHECK(fs_store_open_with(&s, path, &o, &e) == FS_EINVAL);
 }
 
 static int user_version(const char *path)
@@ -246,6 +272,131 @@ static void store_integrity_check_passes(void)
 	fs_store_close(s);
 }
 
+/* Run sql on path's own connection; the first column of its first row as
+ * an integer (-1 when it fails or has no row). */
+static long query_long(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long v = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Run a write on path's own connection; the rows it changed (-1: failed). */
+static long exec_changes(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	long n = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		n = sqlite3_changes(db);
+	sqlite3_close(db);
+	return n;
+}
+
+static const char hub_tables[] = "SELECT count(*) FROM sqlite_master WHERE name IN "
+				 "('devices', 'enroll_codes', 'enroll_failures')";
+
+static void kiosk_store_has_no_hub_tables(void)
+{
+	char path[128];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+
+	snprintf(path, sizeof(path), "%s/kiosk-nohub.db", dir);
+	CHECK(fs_store_open(&s, path, &e) == 0);
+	CHECK(fs_store_registry(s) == NULL);
+	fs_store_close(s);
+	CHECK(query_long(path, hub_tables) == 0);
+	CHECK(query_long(path, "SELECT count(*) FROM meta WHERE key = 'hub_schema'") == 0);
+}
+
+static void hub_store_gets_the_registry_schema(void)
+{
+	fs_store_options hub = {NULL, NULL, 1, 0};
+	char path[128];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+
+	snprintf(path, sizeof(path), "%s/hub-schema.db", dir);
+	CHECK(fs_store_open_with(&s, path, &hub, &e) == 0);
+	CHECK(fs_store_registry(s) == &fs_sqlite_registry);
+	CHECK(fs_store_ops(s) == &fs_sqlite_backend);
+	fs_store_close(s);
+	CHECK(query_long(path, hub_tables) == 3);
+	CHECK(query_long(path, "SELECT value FROM meta WHERE key = 'hub_schema'") == 1);
+	CHECK(user_version(path) == fs_store_schema_version());
+	/* Reopening changes nothing; a hub schema from a newer fieldsync is
+	 * refused untouched. */
+	CHECK(fs_store_open_with(&s, path, &hub, &e) == 0);
+	fs_store_close(s);
+	CHECK(exec_changes(path, "UPDATE meta SET value = '99' WHERE key = 'hub_schema'") == 1);
+	CHECK(fs_store_open_with(&s, path, &hub, &e) == FS_EVERSION);
+	CHECK(s == NULL);
+	CHECK(strstr(e.msg, "hub schema version 99") != NULL);
+	CHECK(query_long(path, "SELECT value FROM meta WHERE key = 'hub_schema'") == 99);
+}
+
+/* A hub store made when every store got the registry from migration 2:
+ * opened as a hub now, its tables and rows stay as they were. */
+static void older_hub_store_keeps_its_registry(void)
+{
+	fs_store_options hub = {NULL, NULL, 1, 0};
+	char path[128];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	sqlite3 *db = NULL;
+
+	snprintf(path, sizeof(path), "%s/hub-old.db", dir);
+	CHECK(fs_store_open(&s, path, &e) == 0);
+	fs_store_close(s);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db,
+			   "CREATE TABLE devices (site TEXT PRIMARY KEY, name TEXT NOT NULL, "
+			   "region TEXT NOT NULL, token_hash BLOB NOT NULL, enrolled_ms INTEGER "
+			   "NOT NULL, last_sync_ms INTEGER, last_error TEXT, revoked INTEGER NOT "
+			   "NULL DEFAULT 0); INSERT INTO devices (site, name, region, token_hash, "
+			   "enrolled_ms) VALUES ('k-old', 'old', 'north', zeroblob(32), 1);",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(fs_store_open_with(&s, path, &hub, &e) == 0);
+	fs_store_close(s);
+	CHECK(query_long(path, "SELECT count(*) FROM devices WHERE site = 'k-old'") == 1);
+	CHECK(query_long(path, hub_tables) == 3);
+}
+
+/* The check also sees a broken change sequence: a seq held twice, or one
+ * above the counter (changes after a cursor would skip or repeat rows). */
+static void store_integrity_check_sees_the_sequence(void)
+{
+	char path[128], id[FS_UUID_LEN + 1];
+	fs_store *s = test_store(dir, "k-seq", "north", NULL);
+	json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "P-1", "contact_at",
+			      "2026-11-27T09:00:00Z", "channel", "phone", "worker", "w1");
+	fs_err e = {0, ""};
+
+	snprintf(path, sizeof(path), "%s/k-seq.db", dir);
+	CHECK(fs_contact_put(s, id, NULL, NULL, f, &e) == 0);
+	json_decref(f);
+	CHECK(fs_store_check_integrity(s, &e) == 0);
+	CHECK(exec_changes(path, "UPDATE contact_fields SET seq = 1") > 1);
+	CHECK(fs_store_check_integrity(s, &e) == FS_EGENERIC);
+	CHECK(strstr(e.msg, "change sequence number 1 is held by more than one row") != NULL);
+	fs_err_clear(&e);
+	CHECK(exec_changes(path, "UPDATE contact_fields SET seq = 1000 + rowid") > 1);
+	CHECK(fs_store_check_integrity(s, &e) == FS_EGENERIC);
+	CHECK(strstr(e.msg, "above the counter") != NULL);
+	fs_store_close(s);
+}
+
 int main(void)
 {
 	test_tmpdir(dir);
@@ -259,6 +410,10 @@ int main(void)
 	RUN(clock_offset_is_dropped_after_a_jump_or_reboot);
 	RUN(peer_cursors_only_move_forward);
 	RUN(store_integrity_check_passes);
+	RUN(store_integrity_check_sees_the_sequence);
+	RUN(kiosk_store_has_no_hub_tables);
+	RUN(hub_store_gets_the_registry_schema);
+	RUN(older_hub_store_keeps_its_registry);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fieldsync/backend.h"
 #include "fieldsync/store.h"
 
 typedef struct test_clock {
@@ -41,16 +42,18 @@ static inline void test_rmdir(const char *dir)
 		fprintf(stderr, "warning: could not remove %s\n", dir);
 }
 
-/* Open dir/site.db with that identity and the given clock (may be NULL). */
+/* Open dir/site.db with that identity and the given clock (may be NULL).
+ * A store without a region is a hub's: opened with the device registry. */
 static inline fs_store *test_store(const char *dir, const char *site, const char *region,
 				   test_clock *clk)
 {
+	fs_store_options opts = {NULL, NULL, region == NULL, 0};
 	char path[256];
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
 
 	snprintf(path, sizeof(path), "%s/%s.db", dir, site);
-	if (fs_store_open(&s, path, &e) != 0 ||
+	if (fs_store_open_with(&s, path, &opts, &e) != 0 ||
 	    (site && fs_store_set_identity(s, site, region, &e) != 0)) {
 		fprintf(stderr, "test_store %s: %s\n", path, e.msg);
 		exit(2);

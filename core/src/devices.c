@@ -3,12 +3,13 @@
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "store_internal.h"
 
-#define HASH_LEN 32
+#define HASH_LEN FS_REGISTRY_HASH_LEN
 #define CODE_CHARS 12
 #define SECRET_BYTES 32
 
@@ -49,10 +50,13 @@ static void hash_text(unsigned char out[HASH_LEN], const char *text)
 	crypto_generichash(out, HASH_LEN, (const unsigned char *)text, strlen(text), NULL, 0);
 }
 
-static int run(fs_store *s, sqlite3_stmt **st, const char *sql, fs_err *err)
+/* The registry of a store opened as a hub's, or FS_EINVAL. */
+static int need_registry(fs_store *s, fs_err *err)
 {
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
-		return fs_store_sqlite_err(s, err, "devices");
+	if (s->reg == NULL)
+		return fs_err_set(err, FS_EINVAL,
+				  "devices: this store was not opened as a hub store (no device "
+				  "registry)");
 	return 0;
 }
 
@@ -61,7 +65,6 @@ int fs_enroll_code_create(fs_store *s, char out_code[FS_ENROLL_CODE_LEN + 1], co
 {
 	unsigned char rnd[CODE_CHARS], h[HASH_LEN];
 	char plain[CODE_CHARS + 1];
-	sqlite3_stmt *st = NULL;
 	uint64_t now = fs_store_now_ms(s);
 	int rc, i;
 
@@ -70,7 +73,9 @@ int fs_enroll_code_create(fs_store *s, char out_code[FS_ENROLL_CODE_LEN + 1], co
 		return fs_err_set(err, FS_EINVAL, "region must match [a-z0-9][a-z0-9-]{0,63}");
 	if (ttl_ms == 0 || ttl_ms > 30ull * 24 * 3600 * 1000)
 		return fs_err_set(err, FS_EINVAL, "expiry must be between 1 ms and 30 days");
-	rc = need_sodium(err);
+	rc = need_registry(s, err);
+	if (rc == 0)
+		rc = need_sodium(err);
 	if (rc != 0)
 		return rc;
 	randombytes_buf(rnd, sizeof(rnd));
@@ -78,56 +83,12 @@ int fs_enroll_code_create(fs_store *s, char out_code[FS_ENROLL_CODE_LEN + 1], co
 		plain[i] = crockford[rnd[i] & 31];
 	plain[CODE_CHARS] = '\0';
 	hash_text(h, plain);
-	rc = run(s,
-		 &st,
-		 "INSERT INTO enroll_codes (code_hash, region, created_ms, expires_ms) "
-		 "VALUES (?1, ?2, ?3, ?4)",
-		 err);
-	if (rc != 0)
-		return rc;
-	sqlite3_bind_blob(st, 1, h, HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)(now + ttl_ms));
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = fs_store_sqlite_err(s, err, "create enrollment code");
-	sqlite3_finalize(st);
+	rc = s->reg->code_insert(s->b, h, region, now, now + ttl_ms, err);
 	if (rc == 0)
 		snprintf(out_code, FS_ENROLL_CODE_LEN + 1, "%.5s-%.5s-%.2s", plain, plain + 5,
 			 plain + 10);
 	sodium_memzero(plain, sizeof(plain));
 	return rc;
-}
-
-/* Count failures in the last minute (and forget older ones). */
-static int recent_failures(fs_store *s, uint64_t now, long *out, fs_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = run(s, &st, "DELETE FROM enroll_failures WHERE at_ms < ?1", err);
-
-	if (rc != 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - 60000));
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-	rc = run(s, &st, "SELECT count(*) FROM enroll_failures", err);
-	if (rc != 0)
-		return rc;
-	*out = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return 0;
-}
-
-static void note_failure(fs_store *s, uint64_t now)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO enroll_failures (at_ms) VALUES (?1)", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-		sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
 }
 
 static int new_site_id(char out[FS_NAME_MAX + 1])
@@ -146,12 +107,12 @@ static int new_site_id(char out[FS_NAME_MAX + 1])
 int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 1],
 		     const char *code, const char *name, fs_err *err)
 {
-	unsigned char h[HASH_LEN], secret[SECRET_BYTES];
+	unsigned char h[HASH_LEN], token_hash[HASH_LEN], secret[SECRET_BYTES];
 	char plain[CODE_CHARS + 1], b64[64];
-	sqlite3_stmt *st = NULL;
-	uint64_t now = fs_store_now_ms(s);
+	uint64_t now = fs_store_now_ms(s), expires = 0;
+	fs_device_row row;
 	long fails = 0;
-	int rc, failed = 0;
+	int rc, failed = 0, used = 0, won = 0;
 
 	memset(out, 0, sizeof(*out));
 	out_token[0] = '\0';
@@ -162,13 +123,16 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 	if (code == NULL || normalize_code(plain, code) != 0)
 		return fs_err_set(err, FS_EINVAL,
 				  "enrollment code must be 12 letters and digits (hyphens optional)");
-	rc = need_sodium(err);
+	rc = need_registry(s, err);
+	if (rc == 0)
+		rc = need_sodium(err);
 	if (rc != 0)
 		return rc;
 	rc = fs_txn_begin(s, err);
 	if (rc != 0)
 		return rc;
-	rc = recent_failures(s, now, &fails, err);
+	/* Failures in the last minute (older ones are forgotten). */
+	rc = s->reg->failure_count(s->b, now - 60000, &fails, err);
 	if (rc != 0)
 		goto done;
 	if (fails >= FS_ENROLL_FAILS_PER_MINUTE) {
@@ -179,23 +143,13 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 	}
 	failed = 1;
 	hash_text(h, plain);
-	rc = run(s, &st, "SELECT region, expires_ms, used_by FROM enroll_codes WHERE code_hash = ?1",
-		 err);
-	if (rc != 0)
-		goto done;
-	sqlite3_bind_blob(st, 1, h, HASH_LEN, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	rc = s->reg->code_get(s->b, h, out->region, &expires, &used, err);
+	if (rc == FS_ENOTFOUND)
 		rc = fs_err_set(err, FS_ENOTFOUND, "enrollment code not recognised");
-	} else if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+	else if (rc == 0 && used)
 		rc = fs_err_set(err, FS_EFORBIDDEN, "enrollment code was already used");
-	} else if ((uint64_t)sqlite3_column_int64(st, 1) < now) {
+	else if (rc == 0 && expires < now)
 		rc = fs_err_set(err, FS_EFORBIDDEN, "enrollment code has expired");
-	} else {
-		snprintf(out->region, sizeof(out->region), "%s",
-			 (const char *)sqlite3_column_text(st, 0));
-	}
-	sqlite3_finalize(st);
-	st = NULL;
 	if (rc != 0)
 		goto done;
 	failed = 0;
@@ -205,32 +159,21 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 	sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	snprintf(out_token, FS_TOKEN_MAX + 1, "%s.%s", out->site, b64);
-	hash_text(h, b64);
-	rc = run(s, &st,
-		 "INSERT INTO devices (site, name, region, token_hash, enrolled_ms) "
-		 "VALUES (?1, ?2, ?3, ?4, ?5)",
-		 err);
-	if (rc != 0)
-		goto done;
-	sqlite3_bind_text(st, 1, out->site, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, out->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, out->region, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, h, HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = fs_store_sqlite_err(s, err, "enroll device");
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != 0)
-		goto done;
-	hash_text(h, plain);
-	rc = run(s, &st, "UPDATE enroll_codes SET used_by = ?2 WHERE code_hash = ?1", err);
-	if (rc == 0) {
-		sqlite3_bind_blob(st, 1, h, HASH_LEN, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, out->site, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = fs_store_sqlite_err(s, err, "enroll device");
-		sqlite3_finalize(st);
+	hash_text(token_hash, b64);
+	memset(&row, 0, sizeof(row));
+	row.site = out->site;
+	row.name = out->name;
+	row.region = out->region;
+	row.token_hash = token_hash;
+	row.enrolled_ms = now;
+	rc = s->reg->device_insert(s->b, &row, err);
+	if (rc == 0)
+		rc = s->reg->code_use(s->b, h, out->site, &won, err);
+	/* Exactly once: another writer may have used the code since it was
+	 * read (a backend shared by several hub processes). */
+	if (rc == 0 && !won) {
+		failed = 1;
+		rc = fs_err_set(err, FS_EFORBIDDEN, "enrollment code was already used");
 	}
 done:
 	sodium_memzero(plain, sizeof(plain));
@@ -239,10 +182,13 @@ done:
 	if (rc != 0) {
 		/* Keep the failure count even though the rest rolls back. */
 		fs_txn_rollback(s);
+		memset(out, 0, sizeof(*out));
 		out_token[0] = '\0';
 		if (failed && fs_txn_begin(s, NULL) == 0) {
-			note_failure(s, now);
-			fs_txn_commit(s, NULL);
+			if (s->reg->failure_add(s->b, now, NULL) == 0)
+				fs_txn_commit(s, NULL);
+			else
+				fs_txn_rollback(s);
 		}
 		return rc;
 	}
@@ -254,11 +200,13 @@ int fs_device_authenticate(fs_store *s, fs_device *out, const char *token, fs_er
 	unsigned char h[HASH_LEN];
 	const char *dot;
 	char site[FS_NAME_MAX + 1];
-	sqlite3_stmt *st = NULL;
+	fs_device_row row;
 	int rc, ok = 0;
 
 	memset(out, 0, sizeof(*out));
-	rc = need_sodium(err);
+	rc = need_registry(s, err);
+	if (rc == 0)
+		rc = need_sodium(err);
 	if (rc != 0)
 		return rc;
 	dot = token ? strchr(token, '.') : NULL;
@@ -268,23 +216,18 @@ int fs_device_authenticate(fs_store *s, fs_device *out, const char *token, fs_er
 	memcpy(site, token, (size_t)(dot - token));
 	site[dot - token] = '\0';
 	hash_text(h, dot + 1);
-	rc = run(s, &st,
-		 "SELECT token_hash, region, name, revoked FROM devices WHERE site = ?1", err);
-	if (rc != 0)
+	rc = s->reg->device_get(s->b, site, &row, err);
+	if (rc != 0 && rc != FS_ENOTFOUND)
 		return rc;
-	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == HASH_LEN) {
-		ok = sodium_memcmp(h, sqlite3_column_blob(st, 0), HASH_LEN) == 0;
+	if (rc == 0) {
+		ok = sodium_memcmp(h, row.token_hash, HASH_LEN) == 0;
 		if (ok) {
 			snprintf(out->site, sizeof(out->site), "%s", site);
-			snprintf(out->region, sizeof(out->region), "%s",
-				 (const char *)sqlite3_column_text(st, 1));
-			snprintf(out->name, sizeof(out->name), "%s",
-				 (const char *)sqlite3_column_text(st, 2));
-			out->revoked = sqlite3_column_int(st, 3);
+			snprintf(out->region, sizeof(out->region), "%s", row.region ? row.region : "");
+			snprintf(out->name, sizeof(out->name), "%s", row.name ? row.name : "");
+			out->revoked = row.revoked;
 		}
 	}
-	sqlite3_finalize(st);
 	if (!ok)
 		return fs_err_set(err, FS_ENOTFOUND, "credentials not recognised");
 	if (out->revoked)
@@ -294,91 +237,101 @@ int fs_device_authenticate(fs_store *s, fs_device *out, const char *token, fs_er
 
 int fs_device_revoke(fs_store *s, const char *site, fs_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = run(s, &st, "UPDATE devices SET revoked = 1 WHERE site = ?1", err);
+	int rc = need_registry(s, err);
 
-	if (rc != 0)
-		return rc;
-	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = fs_store_sqlite_err(s, err, "revoke device");
-	else if (sqlite3_changes(s->db) == 0)
+	if (rc == 0)
+		rc = s->reg->device_revoke(s->b, site, err);
+	if (rc == FS_ENOTFOUND)
 		rc = fs_err_set(err, FS_ENOTFOUND, "no device with site id %s", site);
-	sqlite3_finalize(st);
 	return rc;
 }
 
 int fs_device_note_sync(fs_store *s, const char *site, const char *error, fs_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = run(s, &st,
-		     error ? "UPDATE devices SET last_error = ?2 WHERE site = ?1"
-			   : "UPDATE devices SET last_sync_ms = ?3, last_error = NULL "
-			     "WHERE site = ?1",
-		     err);
+	int rc = need_registry(s, err);
 
 	if (rc != 0)
 		return rc;
-	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
-	if (error)
-		sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)fs_store_now_ms(s));
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = fs_store_sqlite_err(s, err, "note sync");
-	sqlite3_finalize(st);
-	return rc;
+	return s->reg->device_note(s->b, site, error, error ? 0 : fs_store_now_ms(s), err);
 }
 
-static json_t *time_or_null(sqlite3_stmt *st, int col)
+static json_t *time_or_null(uint64_t ms)
 {
 	char text[32];
 	time_t t;
 	struct tm tm;
 
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (ms == 0)
 		return json_null();
-	t = (time_t)(sqlite3_column_int64(st, col) / 1000);
+	t = (time_t)(ms / 1000);
 	gmtime_r(&t, &tm);
 	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_string(text);
 }
 
+static int device_collect(void *ctx, const fs_device_row *r)
+{
+	json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s?, s:b}", "site", r->site, "name",
+			      r->name ? r->name : "", "region", r->region ? r->region : "",
+			      "enrolled", time_or_null(r->enrolled_ms), "last_sync",
+			      time_or_null(r->last_sync_ms), "last_error", r->last_error,
+			      "revoked", r->revoked);
+
+	if (d == NULL || json_array_append_new(ctx, d) != 0)
+		return FS_ENOMEM;
+	return 0;
+}
+
+static const char *key_text(const json_t *d, const char *key)
+{
+	const char *t = json_string_value(json_object_get(d, key));
+
+	return t ? t : "";
+}
+
+/* Listed by region, then name, then site: how an admin looks for one. */
+static int device_order(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(key_text(x, "region"), key_text(y, "region"));
+
+	if (c == 0)
+		c = strcmp(key_text(x, "name"), key_text(y, "name"));
+	if (c == 0)
+		c = strcmp(key_text(x, "site"), key_text(y, "site"));
+	return c;
+}
+
 int fs_device_list(fs_store *s, json_t **out, fs_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array();
-	int rc;
+	json_t *all = json_array(), *arr = json_array(), **items = NULL;
+	size_t i, n;
+	int rc = need_registry(s, err);
 
 	*out = NULL;
-	if (arr == NULL)
-		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	rc = run(s, &st,
-		 "SELECT site, name, region, enrolled_ms, last_sync_ms, last_error, revoked "
-		 "FROM devices ORDER BY region, name, site",
-		 err);
+	if (rc == 0 && (all == NULL || arr == NULL))
+		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = s->reg->device_each(s->b, device_collect, all, err);
+	if (rc == FS_ENOMEM)
+		rc = fs_err_set(err, FS_ENOMEM, "list devices: out of memory");
+	n = json_array_size(all);
+	if (rc == 0 && n > 0 && (items = malloc(n * sizeof(*items))) == NULL)
+		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
+	if (rc == 0) {
+		for (i = 0; i < n; i++)
+			items[i] = json_array_get(all, i);
+		if (n > 0)
+			qsort(items, n, sizeof(*items), device_order);
+		for (i = 0; i < n && rc == 0; i++)
+			if (json_array_append(arr, items[i]) != 0)
+				rc = fs_err_set(err, FS_ENOMEM, "out of memory");
+	}
+	free(items);
+	json_decref(all);
 	if (rc != 0) {
 		json_decref(arr);
 		return rc;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s?, s:b}", "site",
-				      (const char *)sqlite3_column_text(st, 0), "name",
-				      (const char *)sqlite3_column_text(st, 1), "region",
-				      (const char *)sqlite3_column_text(st, 2), "enrolled",
-				      time_or_null(st, 3), "last_sync", time_or_null(st, 4),
-				      "last_error", (const char *)sqlite3_column_text(st, 5),
-				      "revoked", sqlite3_column_int(st, 6));
-
-		if (d == NULL || json_array_append_new(arr, d) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return fs_err_set(err, FS_EGENERIC, "list devices failed");
 	}
 	*out = arr;
 	return 0;

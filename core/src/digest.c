@@ -1,5 +1,8 @@
-/* Canonical digest and counts of a store's replicated content, for
- * comparing replicas (tests, admins) and for status displays. */
+/* Canonical digest of a store's replicated content, for comparing replicas
+ * (tests, admins): computed from the backend's typed rows, so the same
+ * content gives the same digest whatever the backend. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store_internal.h"
@@ -18,98 +21,108 @@ static void fnv(uint64_t *h, const void *data, size_t n)
 	}
 }
 
-/* Hash every column of every row; a 0x1f separator and a NULL marker keep
- * ("ab","c") and ("a","bc") apart. */
-static int hash_query(fs_store *s, uint64_t *h, const char *sql, const char *param, fs_err *err)
+/* One column: its text then a 0x1f separator; a NULL is a 0x1e marker, so
+ * ("ab","c"), ("a","bc") and (NULL) vs ("") stay apart. */
+static void col_text(uint64_t *h, const char *t)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, i, n;
+	if (t == NULL)
+		fnv(h, "\x1e", 1);
+	else
+		fnv(h, t, strlen(t));
+	fnv(h, "\x1f", 1);
+}
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return fs_store_sqlite_err(s, err, "digest");
-	if (param != NULL)
-		sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
-	n = sqlite3_column_count(st);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < n; i++) {
-			if (sqlite3_column_type(st, i) == SQLITE_NULL) {
-				fnv(h, "\x1e", 1);
-			} else {
-				const unsigned char *t = sqlite3_column_text(st, i);
+static void col_int(uint64_t *h, int64_t v)
+{
+	char text[24];
 
-				fnv(h, t, (size_t)sqlite3_column_bytes(st, i));
-			}
-			fnv(h, "\x1f", 1);
-		}
-		fnv(h, "\n", 1);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return fs_store_sqlite_err(s, err, "digest");
+	snprintf(text, sizeof(text), "%" PRId64, v);
+	col_text(h, text);
+}
+
+static void row_end(uint64_t *h)
+{
+	fnv(h, "\n", 1);
+}
+
+static int hash_questionnaire(void *ctx, const fs_questionnaire_row *r)
+{
+	uint64_t *h = ctx;
+
+	col_text(h, "q");
+	col_text(h, r->id);
+	col_int(h, r->version);
+	col_text(h, r->deleted ? NULL : r->doc);
+	col_int(h, r->deleted ? 1 : 0);
+	col_int(h, (int64_t)r->hlc);
+	col_text(h, r->site);
+	row_end(h);
+	return 0;
+}
+
+static int hash_response(void *ctx, const fs_response_row *r)
+{
+	uint64_t *h = ctx;
+	int live = !r->deleted;
+
+	col_text(h, "r");
+	col_text(h, r->id);
+	col_text(h, live ? r->questionnaire : NULL);
+	if (live)
+		col_int(h, r->version);
+	else
+		col_text(h, NULL);
+	col_text(h, live ? r->started_at : NULL);
+	col_text(h, live ? r->submitted_at : NULL);
+	col_text(h, live ? r->language : NULL);
+	col_text(h, live ? r->mode : NULL);
+	col_text(h, live ? r->worker : NULL);
+	col_text(h, live ? r->answers : NULL);
+	col_int(h, live ? 0 : 1);
+	col_int(h, (int64_t)r->hlc);
+	col_text(h, r->site);
+	row_end(h);
+	return 0;
+}
+
+static int hash_contact(void *ctx, const char *id, const char *region, const fs_field_row *f)
+{
+	uint64_t *h = ctx;
+
+	if (f == NULL) /* a contact without fields holds nothing to compare */
+		return 0;
+	col_text(h, "c");
+	col_text(h, id);
+	col_text(h, region);
+	col_text(h, f->field);
+	col_text(h, f->value);
+	col_int(h, (int64_t)f->hlc);
+	col_text(h, f->site);
+	if (f->prev_site != NULL)
+		col_int(h, (int64_t)f->prev_hlc);
+	else
+		col_text(h, NULL);
+	col_text(h, f->prev_site);
+	row_end(h);
 	return 0;
 }
 
 int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs_err *err)
 {
+	fs_response_filter f = {NULL, scope->responses_site, NULL, NULL, 1, 0};
 	uint64_t h = FNV_OFFSET;
-	int rc = fs_store_exec(s, "BEGIN", err);
+	int rc = fs_txn_read_begin(s, err);
 
 	if (rc != 0)
 		return rc;
 	if (scope->include_questionnaires)
-		rc = hash_query(s, &h,
-				"SELECT 'q', id, version, doc, deleted, hlc, site FROM questionnaires "
-				"ORDER BY id, version",
-				NULL, err);
+		rc = s->ops->questionnaire_each(s->b, hash_questionnaire, &h, err);
 	if (rc == 0 && scope->include_responses)
-		rc = hash_query(s, &h,
-				"SELECT 'r', id, questionnaire_id, questionnaire_version, "
-				"started_at, submitted_at, language, mode, worker, answers, deleted, "
-				"hlc, site FROM responses WHERE ?1 IS NULL OR site = ?1 ORDER BY id",
-				scope->responses_site, err);
+		rc = s->ops->response_each(s->b, &f, hash_response, &h, err);
 	if (rc == 0 && scope->include_contacts)
-		rc = hash_query(s, &h,
-				"SELECT 'c', c.id, c.region, f.field, f.value, f.hlc, f.site, "
-				"f.prev_hlc, f.prev_site FROM contacts c JOIN contact_fields f ON "
-				"f.contact_id = c.id WHERE ?1 IS NULL OR c.region = ?1 "
-				"ORDER BY c.id, f.field",
-				scope->contacts_region, err);
-	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		rc = s->ops->contact_each(s->b, NULL, scope->contacts_region, hash_contact, &h, err);
+	fs_txn_read_end(s);
 	if (rc == 0)
 		*out = h;
-	return rc;
-}
-
-static int count_rows(fs_store *s, long *out, const char *sql, fs_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return fs_store_sqlite_err(s, err, "count");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*out = (long)sqlite3_column_int64(st, 0);
-	else
-		rc = fs_store_sqlite_err(s, err, "count");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int fs_store_count(fs_store *s, fs_store_counts *out, fs_err *err)
-{
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = count_rows(s, &out->questionnaires,
-			"SELECT count(*) FROM questionnaires WHERE deleted = 0", err);
-	if (rc == 0)
-		rc = count_rows(s, &out->responses,
-				"SELECT count(*) FROM responses WHERE deleted = 0", err);
-	if (rc == 0)
-		rc = count_rows(s, &out->contacts, "SELECT count(*) FROM contacts", err);
-	if (rc == 0)
-		rc = count_rows(s, &out->conflicts, "SELECT count(*) FROM conflicts", err);
-	if (rc == 0)
-		rc = count_rows(s, &out->quarantined, "SELECT count(*) FROM quarantine", err);
 	return rc;
 }

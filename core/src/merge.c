@@ -1,15 +1,16 @@
-/* The merge rules, in one place. Storage goes through db.c. */
+/* The merge rules, in one place. Storage goes through the store's backend
+ * (backend.h), with rows.c's conversions. */
 #include "fieldsync/merge.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
+#include "rows.h"
 #include "store_internal.h"
 
-#define CANON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+#define CANON_FLAGS FS_CANON_FLAGS
 #define DOC_CACHE 8
 
 /* State of one merge: the questionnaires already parsed, the last contact
@@ -42,8 +43,8 @@ static int quarantine(merge_ctx *m, const fs_change *c, const char *reason, fs_e
 	char *text = c->value ? json_dumps(c->value, CANON_FLAGS) : NULL;
 	int rc;
 
-	rc = fs_db_quarantine_insert(m->s, m->cs->site, fs_table_name(c->table), c->id, reason,
-				     text ? text : "null", fs_txn_tick(m->s), err);
+	rc = fs_rows_quarantine(m->s, m->cs->site, fs_table_name(c->table), c->id, reason,
+			    text ? text : "null", err);
 	free(text);
 	if (rc == 0)
 		m->res.quarantined++;
@@ -173,14 +174,14 @@ static int settle_claims(merge_ctx *m, const fs_change *c, const json_t *claims,
 			 "tombstone of response %s by site %s discarded: the response was made "
 			 "by site %s, and only its own site may delete it",
 			 c->id, site, c->site);
-		rc = fs_db_quarantine_insert(m->s, site, "responses", c->id, reason,
-					     text ? text : "null", fs_txn_tick(m->s), err);
+		rc = fs_rows_quarantine(m->s, site, "responses", c->id, reason, text ? text : "null",
+				    err);
 		free(text);
 		if (rc == 0)
 			m->res.quarantined++;
 	}
 	if (rc == 0)
-		rc = fs_db_response_claims_clear(m->s, c->id, err);
+		rc = m->s->ops->claims_clear(m->s->b, c->id, err);
 	return rc;
 }
 
@@ -197,13 +198,13 @@ static int merge_response_tombstone(merge_ctx *m, const fs_change *c, fs_err *er
 	int inserted = 0, changed = 0, deleted = 0, rc;
 	fs_hlc hlc;
 
-	rc = fs_db_response_get(s, &have, &deleted, &hlc, site, c->id, err);
+	rc = fs_rows_response_have(s, c->id, &have, &deleted, &hlc, site, err);
 	json_decref(have);
 	if (rc == FS_ENOTFOUND) {
-		rc = fs_db_response_insert(s, &inserted, c->id, NULL, 1, c->hlc, c->site,
-					   fs_txn_next_seq(s), err);
+		rc = fs_rows_response_put(s, 0, &inserted, c->id, NULL, c->hlc, c->site, fs_txn_next_seq(s),
+				  err);
 		if (rc == 0)
-			rc = fs_db_response_claim_add(s, c->id, c->site, c->hlc, err);
+			rc = s->ops->claim_add(s->b, c->id, c->site, c->hlc, err);
 		if (rc == 0)
 			m->res.applied++;
 		return rc;
@@ -213,7 +214,7 @@ static int merge_response_tombstone(merge_ctx *m, const fs_change *c, fs_err *er
 	if (deleted) {
 		size_t nclaims;
 
-		rc = fs_db_response_claims(s, &claims, c->id, err);
+		rc = fs_rows_response_claims(s, &claims, c->id, err);
 		if (rc != 0)
 			return rc;
 		nclaims = json_array_size(claims);
@@ -223,11 +224,11 @@ static int merge_response_tombstone(merge_ctx *m, const fs_change *c, fs_err *er
 		 * and erased content has nothing left to protect, so both become
 		 * claims, settled when the content comes. */
 		if (nclaims == 0 && strcmp(site, c->site) != 0) {
-			rc = fs_db_response_claim_add(s, c->id, site, hlc, err);
+			rc = s->ops->claim_add(s->b, c->id, site, hlc, err);
 			nclaims = 1;
 		}
 		if (rc == 0 && nclaims > 0) {
-			rc = fs_db_response_claim_add(s, c->id, c->site, c->hlc, err);
+			rc = s->ops->claim_add(s->b, c->id, c->site, c->hlc, err);
 			snprintf(site, sizeof(site), "%s", c->site);
 		}
 		if (rc != 0)
@@ -235,7 +236,8 @@ static int merge_response_tombstone(merge_ctx *m, const fs_change *c, fs_err *er
 	}
 	if (strcmp(site, c->site) != 0)
 		return foreign_response(m, c, site, err);
-	rc = fs_db_response_delete(s, &changed, c->id, c->hlc, c->site, fs_txn_next_seq(s), err);
+	rc = s->ops->response_erase(s->b, c->id, c->hlc, c->site, fs_txn_next_seq(s), &changed,
+				    err);
 	if (rc == 0) {
 		if (changed)
 			m->res.applied++;
@@ -270,20 +272,20 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 		return quarantine(m, c, rerr.msg, err);
 	if (fs_response_validate(doc, c->value, NULL, &rerr) != 0)
 		return quarantine(m, c, rerr.msg, err);
-	rc = fs_db_response_insert(s, &inserted, c->id, c->value, 0, c->hlc, c->site,
-				   fs_txn_next_seq(s), err);
+	rc = fs_rows_response_put(s, 0, &inserted, c->id, c->value, c->hlc, c->site, fs_txn_next_seq(s),
+			  err);
 	if (rc != 0)
 		return rc;
 	if (inserted) {
 		m->res.applied++;
 		return 0;
 	}
-	rc = fs_db_response_get(s, &have, &deleted, &hlc, site, c->id, err);
+	rc = fs_rows_response_have(s, c->id, &have, &deleted, &hlc, site, err);
 	if (rc != 0)
 		return rc;
 	if (deleted) {
 		/* A tombstone stands only when it is this response's own site's. */
-		rc = fs_db_response_claims(s, &claims, c->id, err);
+		rc = fs_rows_response_claims(s, &claims, c->id, err);
 		if (rc == 0 && json_array_size(claims) > 0)
 			rc = settle_claims(m, c, claims, &owner_hlc, err);
 		else if (rc == 0 && strcmp(site, c->site) == 0)
@@ -292,11 +294,11 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 		if (rc != 0)
 			return rc;
 		if (owner_hlc != 0 && (owner_hlc != hlc || strcmp(site, c->site) != 0))
-			rc = fs_db_response_replace(s, c->id, NULL, owner_hlc, c->site,
-						    fs_txn_next_seq(s), err);
+			rc = fs_rows_response_put(s, 1, NULL, c->id, NULL, owner_hlc, c->site,
+					  fs_txn_next_seq(s), err);
 		else if (owner_hlc == 0)
-			rc = fs_db_response_replace(s, c->id, c->value, c->hlc, c->site,
-						    fs_txn_next_seq(s), err);
+			rc = fs_rows_response_put(s, 1, NULL, c->id, c->value, c->hlc, c->site,
+					  fs_txn_next_seq(s), err);
 		if (rc == 0) {
 			if (owner_hlc == 0)
 				m->res.applied++;
@@ -326,15 +328,16 @@ static int merge_response(merge_ctx *m, const fs_change *c, fs_err *err)
 static int merge_questionnaire(merge_ctx *m, const fs_change *c, fs_err *err)
 {
 	fs_store *s = m->s;
-	char *text = NULL, *have = NULL;
-	int inserted = 0, changed = 0, deleted = 0, rc;
+	fs_questionnaire_row row = {c->id, c->version, NULL, 1, c->hlc, c->site, 0}, have;
+	char *text = NULL;
+	int inserted = 0, changed = 0, rc;
 
 	if (c->deleted) {
-		rc = fs_db_questionnaire_insert(s, &inserted, c->id, c->version, NULL, 1, c->hlc,
-						c->site, fs_txn_next_seq(s), err);
+		row.seq = fs_txn_next_seq(s);
+		rc = s->ops->questionnaire_insert(s->b, &row, &inserted, err);
 		if (rc == 0 && !inserted)
-			rc = fs_db_questionnaire_delete(s, &changed, c->id, c->version, c->hlc,
-							c->site, fs_txn_next_seq(s), err);
+			rc = s->ops->questionnaire_retire(s->b, c->id, c->version, c->hlc, c->site,
+							  fs_txn_next_seq(s), &changed, err);
 		if (rc == 0) {
 			if (inserted || changed)
 				m->res.applied++;
@@ -346,14 +349,16 @@ static int merge_questionnaire(merge_ctx *m, const fs_change *c, fs_err *err)
 	text = json_dumps(c->value, CANON_FLAGS);
 	if (text == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	rc = fs_db_questionnaire_insert(s, &inserted, c->id, c->version, text, 0, c->hlc, c->site,
-					fs_txn_next_seq(s), err);
+	row.doc = text;
+	row.deleted = 0;
+	row.seq = fs_txn_next_seq(s);
+	rc = s->ops->questionnaire_insert(s->b, &row, &inserted, err);
 	if (rc == 0 && inserted)
 		m->res.applied++;
 	if (rc == 0 && !inserted)
-		rc = fs_db_questionnaire_get(s, &have, &deleted, c->id, c->version, err);
+		rc = s->ops->questionnaire_get(s->b, c->id, c->version, &have, err);
 	if (rc == 0 && !inserted) {
-		if (deleted || strcmp(have, text) == 0) {
+		if (have.deleted || (have.doc != NULL && strcmp(have.doc, text) == 0)) {
 			m->res.unchanged++;
 		} else {
 			fs_err rerr = {0, ""};
@@ -366,17 +371,7 @@ static int merge_questionnaire(merge_ctx *m, const fs_change *c, fs_err *err)
 		}
 	}
 	free(text);
-	free(have);
 	return rc;
-}
-
-static json_t *side(const char *value_text, fs_hlc hlc, const char *site)
-{
-	char h[FS_HLC_TEXT_LEN + 1];
-
-	fs_hlc_format(h, hlc);
-	return json_pack("{s:o, s:s, s:s}", "value",
-			 json_loads(value_text, JSON_DECODE_ANY, NULL), "hlc", h, "site", site);
 }
 
 /* Record that loser was overwritten by winner without either writer having
@@ -386,21 +381,29 @@ static int record_conflict(merge_ctx *m, const fs_change *c, const char *win_val
 			   fs_hlc lose_hlc, const char *lose_site, fs_err *err)
 {
 	char id[FS_ID_MAX + 1];
-	json_t *body;
+	fs_conflict_row row;
 	int inserted = 0, rc;
 
 	fs_conflict_id(id, c->id, c->field, lose_hlc, lose_site);
-	body = json_pack("{s:s, s:s, s:s, s:o, s:o}", "table", "contacts", "record", c->id,
-			 "field", c->field, "winner", side(win_value, win_hlc, win_site), "loser",
-			 side(lose_value, lose_hlc, lose_site));
-	if (body == NULL)
-		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	memset(&row, 0, sizeof(row));
+	row.id = id;
+	row.record_table = "contacts";
+	row.record_id = c->id;
+	row.region = c->region;
+	row.field = c->field;
+	row.winner_value = win_value;
+	row.winner_hlc = win_hlc;
+	row.winner_site = win_site;
+	row.loser_value = lose_value;
+	row.loser_hlc = lose_hlc;
+	row.loser_site = lose_site;
+	row.hlc = fs_txn_tick(m->s);
+	row.site = m->s->site;
+	row.seq = fs_txn_next_seq(m->s);
 	/* At a hub (merging a device's set) what it derives itself takes the
 	 * place of a claim a device sent under the same id. */
-	rc = fs_db_conflict_insert(m->s, &inserted, m->opts->device != NULL, id, c->region,
-				   body, fs_txn_tick(m->s), m->s->site, fs_txn_next_seq(m->s),
-				   err);
-	json_decref(body);
+	rc = m->s->ops->conflict_insert(m->s->b, &row, m->opts->device != NULL, &inserted,
+					err);
 	if (rc == 0 && inserted)
 		m->res.conflicts++;
 	return rc;
@@ -409,14 +412,15 @@ static int record_conflict(merge_ctx *m, const fs_change *c, const char *win_val
 static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
 {
 	fs_store *s = m->s;
-	fs_db_field cur;
+	fs_field_copy cur;
+	fs_field_row row;
 	char *text = NULL;
 	int rc, cmp, concurrent;
 
 	if (strcmp(m->last_contact, c->id) != 0) {
 		fs_err rerr = {0, ""};
 
-		rc = fs_db_contact_ensure(s, c->id, c->region, &rerr);
+		rc = fs_rows_contact_ensure(s, c->id, c->region, &rerr);
 		if (rc == FS_ECONFLICT)
 			rc = fs_authorize_contact(m->opts->authz, m->index, c, c->id, NULL, err);
 		if (rc == 0 && rerr.code == FS_ECONFLICT)
@@ -428,12 +432,20 @@ static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
 	text = json_dumps(c->value, CANON_FLAGS);
 	if (text == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	rc = fs_db_field_get(s, &cur, c->id, c->field, err);
+	rc = fs_rows_field_get(s, &cur, c->id, c->field, err);
 	if (rc != 0)
 		goto cleanup;
+	memset(&row, 0, sizeof(row));
+	row.contact_id = c->id;
+	row.field = c->field;
+	row.value = text;
+	row.hlc = c->hlc;
+	row.site = c->site;
+	row.prev_hlc = c->prev_hlc;
+	row.prev_site = c->prev_site[0] != '\0' ? c->prev_site : NULL;
 	if (!cur.found) {
-		rc = fs_db_field_put(s, c->id, c->field, text, c->hlc, c->site, c->prev_hlc,
-				     c->prev_site, fs_txn_next_seq(s), err);
+		row.seq = fs_txn_next_seq(s);
+		rc = s->ops->field_put(s->b, &row, err);
 		if (rc == 0)
 			m->res.applied++;
 		goto cleanup;
@@ -467,12 +479,15 @@ static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
 		/* A hub keeps the replaced value recognisable for verifying
 		 * conflict claims. */
 		if (rc == 0 && s->region[0] == '\0')
-			rc = fs_db_field_version_add(s, c->id, c->field, cur.value, cur.hlc,
-						     cur.site, err);
-		if (rc == 0)
-			rc = fs_db_field_update(s, c->id, c->field, text, c->hlc, c->site,
-						c->prev_hlc, c->prev_site, fs_txn_next_seq(s),
-						err);
+			rc = s->ops->field_version_add(
+				s->b,
+				fs_rows_field_version_key(c->id, c->field, cur.value, cur.hlc,
+							  cur.site),
+				err);
+		if (rc == 0) {
+			row.seq = fs_txn_next_seq(s);
+			rc = s->ops->field_update(s->b, &row, err);
+		}
 		if (rc == 0)
 			m->res.applied++;
 	} else {
@@ -483,7 +498,7 @@ static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
 			m->res.unchanged++;
 	}
 cleanup:
-	fs_db_field_clear(&cur);
+	fs_rows_field_clear(&cur);
 	free(text);
 	return rc;
 }
@@ -509,22 +524,23 @@ static int side_read(claim_side *out, const json_t *side)
 static int side_known(merge_ctx *m, const char *record, const char *field, const claim_side *sd,
 		      int *known, fs_err *err)
 {
-	fs_db_field cur;
+	fs_field_copy cur;
 	int rc;
 
 	*known = strcmp(sd->site, m->opts->device) == 0;
 	if (*known)
 		return 0;
-	rc = fs_db_field_get(m->s, &cur, record, field, err);
+	rc = fs_rows_field_get(m->s, &cur, record, field, err);
 	if (rc != 0)
 		return rc;
 	*known = cur.found && cur.hlc == sd->hlc && strcmp(cur.site, sd->site) == 0 &&
 		 strcmp(cur.value, sd->value) == 0;
-	fs_db_field_clear(&cur);
+	fs_rows_field_clear(&cur);
 	if (*known)
 		return 0;
-	return fs_db_field_version_held(m->s, known, record, field, sd->value, sd->hlc, sd->site,
-					err);
+	return m->s->ops->field_version_held(
+		m->s->b, fs_rows_field_version_key(record, field, sd->value, sd->hlc, sd->site),
+		known, err);
 }
 
 /* A device's conflict row is a claim about writes, and is believed only
@@ -544,7 +560,7 @@ static int verify_claim(merge_ctx *m, const fs_change *c, fs_err *rerr, fs_err *
 	char region[FS_NAME_MAX + 1];
 	int rc, i, known = 0;
 
-	rc = fs_db_contact_region(m->s, region, record, err);
+	rc = m->s->ops->contact_region(m->s->b, record, region, err);
 	if (rc == FS_ENOTFOUND) {
 		fs_err_set(rerr, FS_ENOTFOUND, "conflict %s: contact %s is not known here", c->id,
 			   record);
@@ -590,6 +606,8 @@ cleanup:
 
 static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
 {
+	fs_conflict_row row;
+	char *winner = NULL, *loser = NULL;
 	int inserted = 0, rc;
 
 	if (m->opts->device != NULL) {
@@ -605,7 +623,7 @@ static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
 		const char *record = json_string_value(json_object_get(c->value, "record"));
 
 		/* The conflict's own region was checked; its record must agree. */
-		rc = fs_db_contact_region(m->s, region, record, err);
+		rc = m->s->ops->contact_region(m->s->b, record, region, err);
 		if (rc == 0)
 			rc = fs_authorize_contact(m->opts->authz, m->index, c, record, region, err);
 		if (rc != 0 && rc != FS_ENOTFOUND)
@@ -614,8 +632,19 @@ static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
 	/* A device's claim never replaces a stored row; a trusted upstream's
 	 * row (the hub's, at a kiosk) replaces one detected elsewhere, so the
 	 * region ends up with the hub's version of each conflict. */
-	rc = fs_db_conflict_insert(m->s, &inserted, m->opts->device == NULL, c->id, c->region,
-				   c->value, c->hlc, c->site, fs_txn_next_seq(m->s), err);
+	memset(&row, 0, sizeof(row));
+	rc = fs_rows_conflict_from_body(&row, c->value, &winner, &loser, err);
+	if (rc != 0)
+		return rc;
+	row.id = c->id;
+	row.region = c->region;
+	row.hlc = c->hlc;
+	row.site = c->site;
+	row.seq = fs_txn_next_seq(m->s);
+	rc = m->s->ops->conflict_insert(m->s->b, &row, m->opts->device == NULL, &inserted,
+					err);
+	free(winner);
+	free(loser);
 	if (rc == 0) {
 		if (inserted)
 			m->res.applied++;

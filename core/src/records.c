@@ -1,16 +1,17 @@
 /* Local writes and reads of the replicated records. The merge rules for
- * remote changes are in merge.c; both write through db.c. */
+ * remote changes are in merge.c; both reach storage through the store's
+ * backend (backend.h), with rows.c's conversions. */
 #include "fieldsync/records.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
 #include "fieldsync/backend.h"
 #include "fieldsync/questionnaire.h"
+#include "rows.h"
 #include "store_internal.h"
 
-#define CANON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+#define CANON_FLAGS FS_CANON_FLAGS
 
 static int need_identity(fs_store *s, fs_err *err)
 {
@@ -22,10 +23,11 @@ static int need_identity(fs_store *s, fs_err *err)
 
 int fs_questionnaire_publish(fs_store *s, const json_t *doc, fs_err *err)
 {
-	char *text = NULL, *have = NULL;
+	char *text = NULL;
 	const char *id;
 	int64_t version;
-	int rc, deleted = 0, inserted = 0;
+	int rc, inserted = 0;
+	fs_questionnaire_row have, row;
 
 	rc = need_identity(s, err);
 	if (rc != 0)
@@ -41,14 +43,14 @@ int fs_questionnaire_publish(fs_store *s, const json_t *doc, fs_err *err)
 	rc = fs_txn_begin(s, err);
 	if (rc != 0)
 		goto cleanup;
-	rc = fs_db_questionnaire_get(s, &have, &deleted, id, version, err);
+	rc = s->ops->questionnaire_get(s->b, id, version, &have, err);
 	if (rc == 0) {
-		if (deleted)
+		if (have.deleted)
 			rc = fs_err_set(err, FS_ECONFLICT,
 					"questionnaire %s version %lld was retired and cannot be "
 					"published again; publish a new version",
 					id, (long long)version);
-		else if (strcmp(have, text) != 0)
+		else if (have.doc == NULL || strcmp(have.doc, text) != 0)
 			rc = fs_err_set(err, FS_ECONFLICT,
 					"questionnaire %s version %lld is already published with "
 					"other content; publish a new version",
@@ -60,83 +62,100 @@ int fs_questionnaire_publish(fs_store *s, const json_t *doc, fs_err *err)
 		fs_txn_rollback(s);
 		goto cleanup;
 	}
-	rc = fs_db_questionnaire_insert(s, &inserted, id, version, text, 0, fs_txn_tick(s),
-					s->site, fs_txn_next_seq(s), err);
+	memset(&row, 0, sizeof(row));
+	row.id = id;
+	row.version = version;
+	row.doc = text;
+	row.hlc = fs_txn_tick(s);
+	row.site = s->site;
+	row.seq = fs_txn_next_seq(s);
+	rc = s->ops->questionnaire_insert(s->b, &row, &inserted, err);
 	if (rc == 0)
 		rc = fs_txn_commit(s, err);
 	else
 		fs_txn_rollback(s);
 cleanup:
 	free(text);
-	free(have);
 	return rc;
+}
+
+/* The highest live version of one questionnaire. */
+typedef struct latest {
+	const char *id;
+	int64_t version;
+} latest;
+
+static int latest_visit(void *ctx, const fs_questionnaire_row *r)
+{
+	latest *l = ctx;
+
+	if (!r->deleted && strcmp(r->id, l->id) == 0 && r->version > l->version)
+		l->version = r->version;
+	return 0;
 }
 
 int fs_questionnaire_get(fs_store *s, json_t **out, const char *id, int64_t version, fs_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	fs_questionnaire_row row;
 	json_error_t jerr;
-	int rc;
+	latest l = {id, 0};
+	int rc = 0;
 
 	*out = NULL;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT doc FROM questionnaires WHERE id = ?1 AND deleted = 0 AND "
-			       "(?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return fs_store_sqlite_err(s, err, "read questionnaire");
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = json_loads((const char *)sqlite3_column_text(st, 0), 0, &jerr);
-		rc = *out ? 0 : fs_err_set(err, FS_EGENERIC, "stored questionnaire %s: %s", id,
-					   jerr.text);
-	} else if (rc == SQLITE_DONE) {
-		rc = version ? fs_err_set(err, FS_ENOTFOUND,
-					  "questionnaire %s version %lld is not published here", id,
-					  (long long)version)
-			     : fs_err_set(err, FS_ENOTFOUND,
-					  "questionnaire %s is not published here", id);
-	} else {
-		rc = fs_store_sqlite_err(s, err, "read questionnaire");
+	if (version == 0) {
+		rc = s->ops->questionnaire_each(s->b, latest_visit, &l, err);
+		if (rc != 0)
+			return rc;
+		if (l.version == 0)
+			return fs_err_set(err, FS_ENOTFOUND, "questionnaire %s is not published here",
+					  id);
 	}
-	sqlite3_finalize(st);
-	return rc;
+	rc = s->ops->questionnaire_get(s->b, id, version ? version : l.version, &row, err);
+	if (rc == 0 && (row.deleted || row.doc == NULL))
+		rc = FS_ENOTFOUND;
+	if (rc == FS_ENOTFOUND)
+		return version ? fs_err_set(err, FS_ENOTFOUND,
+					    "questionnaire %s version %lld is not published here",
+					    id, (long long)version)
+			       : fs_err_set(err, FS_ENOTFOUND,
+					    "questionnaire %s is not published here", id);
+	if (rc != 0)
+		return rc;
+	*out = json_loads(row.doc, 0, &jerr);
+	if (*out == NULL)
+		return fs_err_set(err, FS_EGENERIC, "stored questionnaire %s: %s", id, jerr.text);
+	return 0;
+}
+
+static int list_visit(void *ctx, const fs_questionnaire_row *r)
+{
+	json_t *arr = ctx, *doc, *item;
+
+	if (r->deleted || r->doc == NULL)
+		return 0;
+	doc = json_loads(r->doc, 0, NULL);
+	item = json_pack("{s:s, s:I, s:O?}", "id", r->id, "version", (json_int_t)r->version,
+			 "title", json_object_get(doc, "title"));
+	json_decref(doc);
+	if (item == NULL || json_array_append_new(arr, item) != 0)
+		return FS_ENOMEM;
+	return 0;
 }
 
 int fs_questionnaire_list(fs_store *s, json_t **out, fs_err *err)
 {
-	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array();
 	int rc;
 
 	*out = NULL;
 	if (arr == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id, version, doc FROM questionnaires WHERE deleted = 0 "
-			       "ORDER BY id, version",
-			       -1, &st, NULL) != SQLITE_OK) {
+	rc = s->ops->questionnaire_each(s->b, list_visit, arr, err);
+	if (rc == FS_ENOMEM)
+		rc = fs_err_set(err, FS_ENOMEM, "list questionnaires: out of memory");
+	if (rc != 0) {
 		json_decref(arr);
-		return fs_store_sqlite_err(s, err, "list questionnaires");
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *doc = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
-		json_t *item = json_pack("{s:s, s:I, s:O?}", "id", sqlite3_column_text(st, 0),
-					 "version", (json_int_t)sqlite3_column_int64(st, 1),
-					 "title", json_object_get(doc, "title"));
-
-		json_decref(doc);
-		if (item == NULL || json_array_append_new(arr, item) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return fs_err_set(err, FS_EGENERIC, "list questionnaires: %s",
-				  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(s->db));
+		return rc;
 	}
 	*out = arr;
 	return 0;
@@ -146,7 +165,9 @@ int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *bod
 {
 	json_t *doc = NULL;
 	const char *qid;
+	char *answers = NULL;
 	int rc, inserted = 0;
+	fs_response_row row;
 	fs_hlc hlc;
 
 	out_id[0] = '\0';
@@ -164,14 +185,22 @@ int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *bod
 	rc = fs_response_validate(doc, body, NULL, err);
 	if (rc != 0)
 		goto cleanup;
+	memset(&row, 0, sizeof(row));
+	rc = fs_rows_response_from_body(&row, body, &answers, err);
+	if (rc != 0)
+		goto cleanup;
 	rc = fs_txn_begin(s, err);
 	if (rc != 0)
 		goto cleanup;
 	hlc = fs_txn_tick(s);
 	rc = fs_uuid_v7(out_id, fs_hlc_ms(hlc), err);
-	if (rc == 0)
-		rc = fs_db_response_insert(s, &inserted, out_id, body, 0, hlc, s->site,
-					   fs_txn_next_seq(s), err);
+	if (rc == 0) {
+		row.id = out_id;
+		row.hlc = hlc;
+		row.site = s->site;
+		row.seq = fs_txn_next_seq(s);
+		rc = s->ops->response_insert(s->b, &row, &inserted, err);
+	}
 	if (rc == 0 && !inserted)
 		rc = fs_err_set(err, FS_EGENERIC, "response id collision; nothing stored");
 	if (rc == 0)
@@ -181,93 +210,62 @@ int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *bod
 	if (rc != 0)
 		out_id[0] = '\0';
 cleanup:
+	free(answers);
 	json_decref(doc);
 	return rc;
 }
 
 int fs_response_get(fs_store *s, json_t **out, const char *id, fs_err *err)
 {
-	json_t *body = NULL;
-	char site[FS_NAME_MAX + 1];
-	int deleted = 0, rc;
-	fs_hlc hlc;
+	fs_response_row row;
+	int rc;
 
 	*out = NULL;
-	rc = fs_db_response_get(s, &body, &deleted, &hlc, site, id, err);
+	rc = s->ops->response_get(s->b, id, &row, err);
 	if (rc == FS_ENOTFOUND)
 		return fs_err_set(err, rc, "response %s not found", id);
 	if (rc != 0)
 		return rc;
-	if (body == NULL)
-		body = json_pack("{s:b}", "deleted", 1);
-	if (body == NULL || json_object_set_new(body, "id", json_string(id)) != 0 ||
-	    json_object_set_new(body, "site", json_string(site)) != 0) {
-		json_decref(body);
-		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	}
-	*out = body;
-	return 0;
+	return fs_response_row_json(out, &row, err);
+}
+
+typedef struct each_ctx {
+	fs_response_fn fn;
+	void *ctx;
+	int stop; /* what fn returned, passed back as is */
+} each_ctx;
+
+static int each_visit(void *ctx, const fs_response_row *r)
+{
+	each_ctx *e = ctx;
+	json_t *j = NULL;
+	int rc = fs_response_row_json(&j, r, NULL);
+
+	if (rc != 0)
+		return rc;
+	e->stop = e->fn(e->ctx, j);
+	json_decref(j);
+	return e->stop != 0 ? 1 : 0;
 }
 
 int fs_response_each(fs_store *s, const char *questionnaire, const char *region,
 		     fs_response_fn fn, void *ctx, fs_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	fs_response_filter f = {questionnaire, NULL, region, NULL, 0, 0};
+	each_ctx e = {fn, ctx, 0};
+	int rc = s->ops->response_each(s->b, &f, each_visit, &e, err);
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT r.id, r.site, r.questionnaire_id, r.questionnaire_version, "
-			       "r.started_at, r.submitted_at, r.language, r.mode, r.worker, "
-			       "r.answers FROM responses r WHERE r.deleted = 0 "
-			       "AND (?1 IS NULL OR r.questionnaire_id = ?1) AND (?2 IS NULL OR "
-			       "r.site IN (SELECT site FROM devices WHERE region = ?2)) "
-			       "ORDER BY r.id",
-			       -1, &st, NULL) != SQLITE_OK)
-		return fs_store_sqlite_err(s, err, "read responses");
-	if (questionnaire)
-		sqlite3_bind_text(st, 1, questionnaire, -1, SQLITE_STATIC);
-	if (region)
-		sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		fs_response_row row;
-		json_t *r = NULL;
-		int stop;
-
-		memset(&row, 0, sizeof(row));
-		row.id = (const char *)sqlite3_column_text(st, 0);
-		row.site = (const char *)sqlite3_column_text(st, 1);
-		row.questionnaire = (const char *)sqlite3_column_text(st, 2);
-		row.version = sqlite3_column_int64(st, 3);
-		row.started_at = (const char *)sqlite3_column_text(st, 4);
-		row.submitted_at = (const char *)sqlite3_column_text(st, 5);
-		row.language = (const char *)sqlite3_column_text(st, 6);
-		row.mode = (const char *)sqlite3_column_text(st, 7);
-		row.worker = (const char *)sqlite3_column_text(st, 8);
-		row.answers = (const char *)sqlite3_column_text(st, 9);
-		rc = fs_response_row_json(&r, &row, err);
-		if (rc != 0) {
-			sqlite3_finalize(st);
-			return rc;
-		}
-		stop = fn(ctx, r);
-		json_decref(r);
-		if (stop != 0) {
-			sqlite3_finalize(st);
-			return stop;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return fs_err_set(err, FS_EGENERIC, "read responses failed");
-	return 0;
+	if (rc == FS_ENOMEM)
+		return fs_err_set(err, FS_ENOMEM, "read responses: out of memory");
+	if (rc != 0)
+		return rc;
+	return e.stop;
 }
 
 int fs_response_delete(fs_store *s, const char *id, fs_err *err)
 {
-	json_t *body = NULL;
-	char site[FS_NAME_MAX + 1];
-	int deleted = 0, changed = 0, rc;
-	fs_hlc hlc;
+	fs_response_row row;
+	int changed = 0, rc;
 
 	rc = need_identity(s, err);
 	if (rc != 0)
@@ -275,13 +273,12 @@ int fs_response_delete(fs_store *s, const char *id, fs_err *err)
 	rc = fs_txn_begin(s, err);
 	if (rc != 0)
 		return rc;
-	rc = fs_db_response_get(s, &body, &deleted, &hlc, site, id, err);
-	json_decref(body);
+	rc = s->ops->response_get(s->b, id, &row, err);
 	if (rc == FS_ENOTFOUND)
 		rc = fs_err_set(err, rc, "response %s not found", id);
-	if (rc == 0 && !deleted)
-		rc = fs_db_response_delete(s, &changed, id, fs_txn_tick(s), s->site,
-					   fs_txn_next_seq(s), err);
+	if (rc == 0 && !row.deleted)
+		rc = s->ops->response_erase(s->b, id, fs_txn_tick(s), s->site, fs_txn_next_seq(s),
+					    &changed, err);
 	if (rc == 0)
 		return fs_txn_commit(s, err);
 	fs_txn_rollback(s);
@@ -307,7 +304,8 @@ static int is_contact_field(const char *name)
 static int put_local_field(fs_store *s, const char *id, const char *field, const json_t *value,
 			   fs_hlc hlc, fs_err *err)
 {
-	fs_db_field cur;
+	fs_field_copy cur;
+	fs_field_row row;
 	char *text = json_dumps(value, CANON_FLAGS);
 	const char *prev_site = NULL;
 	fs_hlc prev_hlc = 0;
@@ -315,7 +313,7 @@ static int put_local_field(fs_store *s, const char *id, const char *field, const
 
 	if (text == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	rc = fs_db_field_get(s, &cur, id, field, err);
+	rc = fs_rows_field_get(s, &cur, id, field, err);
 	if (rc == 0 && cur.found && strcmp(cur.value, text) == 0) {
 		/* Same value: nothing to send, no clock to move. */
 		goto cleanup;
@@ -334,12 +332,23 @@ static int put_local_field(fs_store *s, const char *id, const char *field, const
 	/* At a hub the replaced value stays recognisable: a device's conflict
 	 * row may name it later (merge.c verifies such rows against it). */
 	if (rc == 0 && cur.found && s->region[0] == '\0')
-		rc = fs_db_field_version_add(s, id, field, cur.value, cur.hlc, cur.site, err);
-	if (rc == 0)
-		rc = fs_db_field_put(s, id, field, text, hlc, s->site, prev_hlc, prev_site,
-				     fs_txn_next_seq(s), err);
+		rc = s->ops->field_version_add(
+			s->b, fs_rows_field_version_key(id, field, cur.value, cur.hlc, cur.site),
+			err);
+	if (rc == 0) {
+		memset(&row, 0, sizeof(row));
+		row.contact_id = id;
+		row.field = field;
+		row.value = text;
+		row.hlc = hlc;
+		row.site = s->site;
+		row.prev_hlc = prev_hlc;
+		row.prev_site = prev_site != NULL && prev_site[0] != '\0' ? prev_site : NULL;
+		row.seq = fs_txn_next_seq(s);
+		rc = s->ops->field_put(s->b, &row, err);
+	}
 cleanup:
-	fs_db_field_clear(&cur);
+	fs_rows_field_clear(&cur);
 	free(text);
 	return rc;
 }
@@ -398,10 +407,10 @@ int fs_contact_put(fs_store *s, char out_id[FS_UUID_LEN + 1], const char *id, co
 	if (creating) {
 		rc = fs_uuid_v7(out_id, fs_hlc_ms(hlc), err);
 		if (rc == 0)
-			rc = fs_db_contact_ensure(s, out_id, region, err);
+			rc = fs_rows_contact_ensure(s, out_id, region, err);
 	} else {
 		snprintf(out_id, FS_UUID_LEN + 1, "%s", id);
-		rc = fs_db_contact_region(s, have_region, id, err);
+		rc = s->ops->contact_region(s->b, id, have_region, err);
 		if (rc == FS_ENOTFOUND)
 			rc = fs_err_set(err, rc, "contact %s not found", id);
 	}
@@ -438,74 +447,64 @@ int fs_contact_delete(fs_store *s, const char *id, fs_err *err)
 	return rc;
 }
 
-/* Rows (id, region, field, value) ordered by id become contact objects. */
-static int collect_contacts(fs_store *s, sqlite3_stmt *st, json_t *arr, int include_deleted,
-			    fs_err *err)
+/* Rows (id, region, field) ordered by id become contact objects. */
+typedef struct contacts_ctx {
+	json_t *arr, *cur;
+	int include_deleted;
+} contacts_ctx;
+
+static int contact_done(contacts_ctx *c)
 {
-	json_t *cur = NULL;
-	int rc;
+	int rc = 0;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		json_t *v;
+	if (c->cur != NULL &&
+	    (c->include_deleted || !json_is_true(json_object_get(c->cur, "deleted"))))
+		rc = json_array_append(c->arr, c->cur) != 0 ? FS_ENOMEM : 0;
+	json_decref(c->cur);
+	c->cur = NULL;
+	return rc;
+}
 
-		if (cur == NULL || strcmp(json_string_value(json_object_get(cur, "id")), id) != 0) {
-			if (cur != NULL && (include_deleted ||
-					    !json_is_true(json_object_get(cur, "deleted"))))
-				json_array_append(arr, cur);
-			json_decref(cur);
-			cur = json_pack("{s:s, s:s}", "id", id, "region",
-					(const char *)sqlite3_column_text(st, 1));
-			if (cur == NULL)
-				return fs_err_set(err, FS_ENOMEM, "out of memory");
-		}
-		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
-			continue;
-		v = json_loads((const char *)sqlite3_column_text(st, 3), JSON_DECODE_ANY, NULL);
-		if (v == NULL ||
-		    json_object_set_new(cur, (const char *)sqlite3_column_text(st, 2), v) != 0) {
-			json_decref(cur);
-			return fs_err_set(err, FS_ENOMEM, "out of memory");
-		}
+static int contact_visit(void *ctx, const char *id, const char *region, const fs_field_row *f)
+{
+	contacts_ctx *c = ctx;
+	json_t *v;
+
+	if (c->cur == NULL || strcmp(json_string_value(json_object_get(c->cur, "id")), id) != 0) {
+		if (contact_done(c) != 0)
+			return FS_ENOMEM;
+		c->cur = json_pack("{s:s, s:s}", "id", id, "region", region ? region : "");
+		if (c->cur == NULL)
+			return FS_ENOMEM;
 	}
-	if (cur != NULL && (include_deleted || !json_is_true(json_object_get(cur, "deleted"))))
-		json_array_append(arr, cur);
-	json_decref(cur);
-	if (rc != SQLITE_DONE)
-		return fs_store_sqlite_err(s, err, "read contacts");
+	if (f == NULL)
+		return 0;
+	v = json_loads(f->value ? f->value : "null", JSON_DECODE_ANY, NULL);
+	if (v == NULL || json_object_set_new(c->cur, f->field, v) != 0)
+		return FS_ENOMEM;
 	return 0;
 }
 
 static int query_contacts(fs_store *s, json_t **out, const char *id, const char *region,
 			  int include_deleted, fs_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array();
+	contacts_ctx c = {json_array(), NULL, include_deleted};
 	int rc;
 
 	*out = NULL;
-	if (arr == NULL)
+	if (c.arr == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT c.id, c.region, f.field, f.value FROM contacts c "
-			       "LEFT JOIN contact_fields f ON f.contact_id = c.id "
-			       "WHERE (?1 IS NULL OR c.id = ?1) AND (?2 IS NULL OR c.region = ?2) "
-			       "ORDER BY c.id, f.field",
-			       -1, &st, NULL) != SQLITE_OK) {
-		json_decref(arr);
-		return fs_store_sqlite_err(s, err, "read contacts");
-	}
-	if (id != NULL)
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (region != NULL)
-		sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
-	rc = collect_contacts(s, st, arr, include_deleted, err);
-	sqlite3_finalize(st);
+	rc = s->ops->contact_each(s->b, id, region, contact_visit, &c, err);
+	if (rc == 0)
+		rc = contact_done(&c);
+	json_decref(c.cur);
+	if (rc == FS_ENOMEM)
+		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
 	if (rc != 0) {
-		json_decref(arr);
+		json_decref(c.arr);
 		return rc;
 	}
-	*out = arr;
+	*out = c.arr;
 	return 0;
 }
 
@@ -532,55 +531,35 @@ int fs_contact_list(fs_store *s, json_t **out, const char *region, int include_d
 	return query_contacts(s, out, NULL, region, include_deleted, err);
 }
 
-static json_t *conflict_side(sqlite3_stmt *st, int col)
+static int conflict_visit(void *ctx, const fs_conflict_row *r)
 {
-	char hlc[FS_HLC_TEXT_LEN + 1];
+	json_t *item = json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "id", r->id, "table",
+		r->record_table ? r->record_table : "", "record", r->record_id ? r->record_id : "",
+		"region", r->region ? r->region : "", "field", r->field ? r->field : "", "winner",
+		fs_rows_conflict_side(r->winner_value, r->winner_hlc, r->winner_site), "loser",
+		fs_rows_conflict_side(r->loser_value, r->loser_hlc, r->loser_site), "detected_by",
+		r->site ? r->site : "");
 
-	fs_hlc_format(hlc, (fs_hlc)sqlite3_column_int64(st, col + 1));
-	return json_pack("{s:o?, s:s, s:s}", "value",
-			 json_loads((const char *)sqlite3_column_text(st, col), JSON_DECODE_ANY,
-				    NULL),
-			 "hlc", hlc, "site", (const char *)sqlite3_column_text(st, col + 2));
+	if (item == NULL || json_array_append_new(ctx, item) != 0)
+		return FS_ENOMEM;
+	return 0;
 }
 
 int fs_conflict_list(fs_store *s, json_t **out, long limit, fs_err *err)
 {
-	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array();
 	int rc;
 
 	*out = NULL;
 	if (arr == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id, record_table, record_id, region, field, winner_value, "
-			       "winner_hlc, winner_site, loser_value, loser_hlc, loser_site, site "
-			       "FROM conflicts ORDER BY hlc DESC, id LIMIT ?1",
-			       -1, &st, NULL) != SQLITE_OK) {
+	rc = s->ops->conflict_each(s->b, limit, conflict_visit, arr, err);
+	if (rc == FS_ENOMEM)
+		rc = fs_err_set(err, FS_ENOMEM, "read conflicts: out of memory");
+	if (rc != 0) {
 		json_decref(arr);
-		return fs_store_sqlite_err(s, err, "read conflicts");
-	}
-	sqlite3_bind_int64(st, 1, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *item = json_pack(
-			"{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "id",
-			(const char *)sqlite3_column_text(st, 0), "table",
-			(const char *)sqlite3_column_text(st, 1), "record",
-			(const char *)sqlite3_column_text(st, 2), "region",
-			(const char *)sqlite3_column_text(st, 3), "field",
-			(const char *)sqlite3_column_text(st, 4), "winner", conflict_side(st, 5),
-			"loser", conflict_side(st, 8), "detected_by",
-			(const char *)sqlite3_column_text(st, 11));
-
-		if (item == NULL || json_array_append_new(arr, item) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return fs_err_set(err, FS_EGENERIC, "read conflicts failed");
+		return rc;
 	}
 	*out = arr;
 	return 0;

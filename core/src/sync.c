@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "db.h"
+#include "fieldsync/backend.h"
 #include "fieldsync/devices.h"
 
 /* Changes read per batch when counting what is pending. */
@@ -21,6 +21,10 @@ static int note_device_sync(void *ctx, fs_store *s, const fs_changeset *cs, fs_e
 	const sync_note *n = ctx;
 
 	(void)cs;
+	/* A store opened without the registry (tests, tools) has no device
+	 * to note. */
+	if (fs_store_registry(s) == NULL)
+		return 0;
 	return fs_device_note_sync(s, n->site, NULL, err);
 }
 
@@ -29,7 +33,7 @@ static int note_pull_cursor(void *ctx, fs_store *s, const fs_changeset *cs, fs_e
 {
 	const sync_note *n = ctx;
 
-	return fs_db_peer_set_pull(s, n->site, cs->to, err);
+	return fs_store_ops(s)->peer_set_pull(fs_store_backend(s), n->site, cs->to, err);
 }
 
 int fs_sync_kiosk_outgoing(fs_store *kiosk, fs_changeset *out, const char *hub_site,

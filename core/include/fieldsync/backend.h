@@ -175,7 +175,9 @@ typedef struct fs_backend_ops {
 	/* Is what is committed still durable (SQLite: the files opened are
 	 * still at their paths, store.h fs_store_check_files)? 0 or FS_EIO. */
 	int (*check_durable)(fs_backend *b, fs_err *err);
-	/* Physical consistency check; FS_EGENERIC with the first problem. */
+	/* Consistency check: the store's own (SQLite: PRAGMA integrity_check)
+	 * and the change sequence (every seq held by one row, none above meta
+	 * "seq"); FS_EGENERIC with the first problem. */
 	int (*check_integrity)(fs_backend *b, fs_err *err);
 
 	int (*begin)(fs_backend *b, fs_txn_kind kind, fs_err *err);
@@ -331,6 +333,11 @@ typedef struct fs_store_options {
 	const fs_backend_ops *backend;
 	const fs_registry_ops *registry;
 	int hub;
+	/* Page cache of this handle in KiB, 0 for the backend's default
+	 * (SQLite: 2,000 KiB, PRAGMA cache_size = -kib; memory is taken as
+	 * pages are read, for as long as the handle is open). A hub, whose
+	 * merges touch pages all over a large store, uses a large one.
+	 * FS_EINVAL unless 0 <= cache_kib <= 16 GiB in KiB. */
 	int64_t cache_kib;
 } fs_store_options;
 int fs_store_open_with(fs_store **out, const char *location, const fs_store_options *opts,

@@ -6,7 +6,10 @@
  * token. Codes and tokens are stored only as BLAKE2b hashes and compared in
  * constant time. Failed code attempts are bounded per store (the hub also
  * limits them per client address, hub/routes.c).
- * Tables: schema/002_hub.sql (present in every store, used by the hub). */
+ * Storage: the registry operations of the store's backend (backend.h
+ * fs_registry_ops; SQLite tables in schema/hub/), present only in a store
+ * opened as a hub's (fs_store_open_with, hub 1): on any other store these
+ * calls give FS_EINVAL. */
 #ifndef FIELDSYNC_DEVICES_H
 #define FIELDSYNC_DEVICES_H
 

@@ -1,6 +1,7 @@
-/* fieldsync: the store, one SQLite file per kiosk or hub.
+/* fieldsync: the store, one SQLite file per kiosk or hub by default, or
+ * another backend (backend.h, fs_store_open_with: a hub's PostgreSQL).
  *
- * Opened in WAL mode with synchronous=FULL (a kiosk loses power without
+ * The SQLite store is opened in WAL mode with synchronous=FULL (a kiosk loses power without
  * warning; a response reported saved must survive), foreign keys on and a
  * busy timeout. The schema lives in schema/NNN_name.sql, applied as
  * forward-only migrations tracked by PRAGMA user_version, each in one
@@ -37,7 +38,10 @@ typedef int (*fs_boottime_fn)(void *ctx, uint64_t *since_boot_ms, uint64_t *boot
 /* Highest schema version this build knows. */
 int fs_store_schema_version(void);
 
-/* Open the store at path and migrate it to the current schema. Where no
+/* Open the SQLite store at path and migrate it to the current schema (the
+ * kiosk's schema; a hub opens with fs_store_open_with, hub 1, which also
+ * applies the device registry's, and may give it a page cache of its own
+ * size, fs_store_options.cache_kib). Where no
  * file is, a new store is made (mode 0600, complete before it appears at
  * path). A file that exists is never reused as a new store. Errors:
  *  - FS_EINVAL: the file is not a fieldsync store (empty, not SQLite, an
@@ -64,13 +68,6 @@ int fs_store_check_files(fs_store *s, fs_err *err);
 
 /* Close; NULL is accepted. */
 void fs_store_close(fs_store *s);
-
-/* Tuning: give this handle a page cache of kib KiB (PRAGMA cache_size =
- * -kib) instead of SQLite's default (2,000 KiB). Memory is taken as pages
- * are read, up to the limit, for as long as the handle is open. A hub,
- * whose merges touch pages all over a large file, uses a large cache; a
- * kiosk keeps the default. FS_EINVAL unless 1 <= kib <= 16 GiB in KiB. */
-int fs_store_set_cache(fs_store *s, int64_t kib, fs_err *err);
 
 /* Set this store's identity: its site id and, for a kiosk, its region
  * (NULL for a hub). Allowed once; setting the same values again is a no-op,
@@ -158,8 +155,9 @@ typedef struct fs_digest_scope {
  * key order, so two replicas holding the same data give the same digest. */
 int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs_err *err);
 
-/* Run PRAGMA integrity_check; 0 when "ok", FS_EGENERIC with the first
- * problem otherwise. */
+/* Check the store: the backend's own check (SQLite: PRAGMA
+ * integrity_check) and the change sequence (every seq held by one row,
+ * none above the counter); 0, or FS_EGENERIC with the first problem. */
 int fs_store_check_integrity(fs_store *s, fs_err *err);
 
 #endif

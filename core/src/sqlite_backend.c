@@ -1,0 +1,1102 @@
+/* The SQLite backend's data operations (backend.h): every SQL statement on
+ * the replicated tables. The WHERE clauses repeat last-writer-wins only as
+ * a safety net; the rules themselves are the engine's (merge.c, records.c). */
+#include "sqlite_backend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SITE_FILTER "(?2 IS NULL OR site = ?2) AND (?3 IS NULL OR site <> ?3)"
+
+/* Column lists, in the order the row readers below expect. */
+#define Q_COLS "id, version, doc, deleted, hlc, site, seq"
+#define R_COLS                                                                                     \
+	"id, questionnaire_id, questionnaire_version, started_at, submitted_at, language, mode, "  \
+	"worker, answers, deleted, hlc, site, seq"
+#define F_COLS                                                                                     \
+	"f.contact_id, c.region, f.field, f.value, f.hlc, f.site, f.prev_hlc, f.prev_site, f.seq"
+#define C_COLS                                                                                     \
+	"id, record_table, record_id, region, field, winner_value, winner_hlc, winner_site, "      \
+	"loser_value, loser_hlc, loser_site, hlc, site, seq"
+#define C_VALUES "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+
+const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
+    [FS_SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [FS_SQL_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [FS_SQL_FIELD_GET] = "SELECT " F_COLS " FROM contact_fields f JOIN contacts c ON "
+                         "c.id = f.contact_id WHERE f.contact_id = ?1 AND f.field = ?2",
+    [FS_SQL_FIELD_PUT] =
+        "INSERT INTO contact_fields (contact_id, field, value, hlc, site, prev_hlc, "
+        "prev_site, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT (contact_id, field) DO UPDATE SET value = excluded.value, "
+        "hlc = excluded.hlc, site = excluded.site, prev_hlc = excluded.prev_hlc, "
+        "prev_site = excluded.prev_site, seq = excluded.seq "
+        "WHERE (excluded.hlc, excluded.site) > (contact_fields.hlc, contact_fields.site)",
+    [FS_SQL_FIELD_UPDATE] =
+        "UPDATE contact_fields SET value = ?3, hlc = ?4, site = ?5, prev_hlc = ?6, "
+        "prev_site = ?7, seq = ?8 "
+        "WHERE contact_id = ?1 AND field = ?2 AND (hlc, site) < (?4, ?5)",
+    [FS_SQL_CONTACT_INSERT] = "INSERT INTO contacts (id, region) VALUES (?1, ?2) "
+                              "ON CONFLICT (id) DO NOTHING",
+    [FS_SQL_CONTACT_REGION] = "SELECT region FROM contacts WHERE id = ?1",
+    [FS_SQL_RESPONSE_INSERT] = "INSERT INTO responses (" R_COLS ") "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+                               "ON CONFLICT (id) DO NOTHING",
+    [FS_SQL_RESPONSE_GET] = "SELECT " R_COLS " FROM responses WHERE id = ?1",
+    [FS_SQL_RESPONSE_ERASE] =
+        "UPDATE responses SET questionnaire_id = NULL, questionnaire_version = NULL, "
+        "started_at = NULL, submitted_at = NULL, language = NULL, mode = NULL, "
+        "worker = NULL, answers = NULL, deleted = 1, hlc = ?2, site = ?3, seq = ?4 "
+        "WHERE id = ?1 AND (deleted = 0 OR (?2, ?3) > (hlc, site))",
+    [FS_SQL_RESPONSE_REPLACE] =
+        "UPDATE responses SET questionnaire_id = ?2, questionnaire_version = ?3, "
+        "started_at = ?4, submitted_at = ?5, language = ?6, mode = ?7, worker = ?8, "
+        "answers = ?9, deleted = ?10, hlc = ?11, site = ?12, seq = ?13 WHERE id = ?1",
+    [FS_SQL_QUESTIONNAIRE_INSERT] =
+        "INSERT INTO questionnaires (" Q_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (id, version) DO NOTHING",
+    [FS_SQL_QUESTIONNAIRE_GET] =
+        "SELECT " Q_COLS " FROM questionnaires WHERE id = ?1 AND version = ?2",
+    [FS_SQL_QUESTIONNAIRE_RETIRE] =
+        "UPDATE questionnaires SET doc = NULL, deleted = 1, hlc = ?3, site = ?4, seq = ?5 "
+        "WHERE id = ?1 AND version = ?2 AND (deleted = 0 OR (?3, ?4) > (hlc, site))",
+    [FS_SQL_CONFLICT_INSERT] =
+        "INSERT INTO conflicts (" C_COLS ") VALUES " C_VALUES " ON CONFLICT (id) DO NOTHING",
+    /* A row this store detects, or one its trusted upstream sends, takes
+     * the place of a row of the same id detected elsewhere; a row detected
+     * by the same site is kept as it was. */
+    [FS_SQL_CONFLICT_REPLACE] =
+        "INSERT INTO conflicts (" C_COLS ") VALUES " C_VALUES
+        " ON CONFLICT (id) DO UPDATE SET record_table = excluded.record_table, "
+        "record_id = excluded.record_id, region = excluded.region, field = excluded.field, "
+        "winner_value = excluded.winner_value, winner_hlc = excluded.winner_hlc, "
+        "winner_site = excluded.winner_site, loser_value = excluded.loser_value, "
+        "loser_hlc = excluded.loser_hlc, loser_site = excluded.loser_site, "
+        "hlc = excluded.hlc, site = excluded.site, seq = excluded.seq "
+        "WHERE conflicts.site <> excluded.site",
+    [FS_SQL_FIELD_VERSION_ADD] = "INSERT INTO contact_field_versions (version_key) VALUES (?1) "
+                                 "ON CONFLICT (version_key) DO NOTHING",
+    [FS_SQL_FIELD_VERSION_GET] = "SELECT 1 FROM contact_field_versions WHERE version_key = ?1",
+    [FS_SQL_QUARANTINE_INSERT] =
+        "INSERT INTO quarantine (received_hlc, from_site, record_table, record_id, reason, "
+        "change) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [FS_SQL_PEER_GET] = "SELECT push_cursor, pull_cursor FROM peers WHERE site = ?1",
+    [FS_SQL_PEER_SET_PUSH] = "INSERT INTO peers (site, push_cursor) VALUES (?1, ?2) "
+                             "ON CONFLICT (site) DO UPDATE SET push_cursor = excluded.push_cursor "
+                             "WHERE excluded.push_cursor > peers.push_cursor",
+    [FS_SQL_PEER_SET_PULL] = "INSERT INTO peers (site, pull_cursor) VALUES (?1, ?2) "
+                             "ON CONFLICT (site) DO UPDATE SET pull_cursor = excluded.pull_cursor "
+                             "WHERE excluded.pull_cursor > peers.pull_cursor",
+    [FS_SQL_CLAIM_ADD] = "INSERT INTO response_tombstone_claims (id, site, hlc) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT (id, site) DO UPDATE SET "
+                         "hlc = excluded.hlc WHERE excluded.hlc > response_tombstone_claims.hlc",
+    [FS_SQL_CLAIMS] = "SELECT site, hlc FROM response_tombstone_claims WHERE id = ?1 "
+                      "ORDER BY site",
+    [FS_SQL_CLAIMS_CLEAR] = "DELETE FROM response_tombstone_claims WHERE id = ?1",
+    /* changes_scan: rows changed after a cursor, one table each, by seq. */
+    [FS_SQL_SCAN_QUESTIONNAIRES] =
+        "SELECT " Q_COLS " FROM questionnaires WHERE seq > ?1 AND " SITE_FILTER
+        " ORDER BY seq LIMIT ?4",
+    [FS_SQL_SCAN_RESPONSES] =
+        "SELECT " R_COLS " FROM responses WHERE seq > ?1 AND " SITE_FILTER " ORDER BY seq LIMIT ?4",
+    [FS_SQL_SCAN_CONTACTS] =
+        "SELECT " F_COLS " FROM contact_fields f JOIN contacts c ON c.id = f.contact_id "
+        "WHERE f.seq > ?1 AND (?2 IS NULL OR f.site = ?2) AND (?3 IS NULL OR f.site <> ?3) "
+        "AND (?5 IS NULL OR c.region = ?5) ORDER BY f.seq LIMIT ?4",
+    [FS_SQL_SCAN_CONFLICTS] = "SELECT " C_COLS " FROM conflicts WHERE seq > ?1 AND " SITE_FILTER
+                              " AND (?5 IS NULL OR region = ?5) ORDER BY seq LIMIT ?4",
+    [FS_SQL_DEVICE_GET] = "SELECT site, name, region, token_hash, enrolled_ms, last_sync_ms, "
+                          "last_error, revoked FROM devices WHERE site = ?1",
+    [FS_SQL_DEVICE_SYNCED] =
+        "UPDATE devices SET last_sync_ms = ?2, last_error = NULL WHERE site = ?1",
+};
+
+/* How a row reader gets a text column: borrowed from the statement (rows
+ * passed to callbacks) or copied to the scratch space (rows returned). */
+typedef const char *(*text_fn)(fs_backend *b, sqlite3_stmt *st, int col);
+
+static const char *borrow(fs_backend *b, sqlite3_stmt *st, int col)
+{
+	(void)b;
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+static fs_hlc col_hlc(sqlite3_stmt *st, int col)
+{
+	return (fs_hlc)sqlite3_column_int64(st, col);
+}
+
+static void read_questionnaire(fs_backend *b, sqlite3_stmt *st, text_fn text,
+                               fs_questionnaire_row *r)
+{
+	r->id = text(b, st, 0);
+	r->version = sqlite3_column_int64(st, 1);
+	r->doc = text(b, st, 2);
+	r->deleted = sqlite3_column_int(st, 3);
+	r->hlc = col_hlc(st, 4);
+	r->site = text(b, st, 5);
+	r->seq = sqlite3_column_int64(st, 6);
+}
+
+static void read_response(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_response_row *r)
+{
+	r->id = text(b, st, 0);
+	r->questionnaire = text(b, st, 1);
+	r->version = sqlite3_column_int64(st, 2);
+	r->started_at = text(b, st, 3);
+	r->submitted_at = text(b, st, 4);
+	r->language = text(b, st, 5);
+	r->mode = text(b, st, 6);
+	r->worker = text(b, st, 7);
+	r->answers = text(b, st, 8);
+	r->deleted = sqlite3_column_int(st, 9);
+	r->hlc = col_hlc(st, 10);
+	r->site = text(b, st, 11);
+	r->seq = sqlite3_column_int64(st, 12);
+}
+
+/* From column first on: contact_id, region, field, value, hlc, site,
+ * prev_hlc, prev_site, seq. */
+static void read_field(fs_backend *b, sqlite3_stmt *st, text_fn text, int first, fs_field_row *r)
+{
+	r->contact_id = text(b, st, first);
+	r->region = text(b, st, first + 1);
+	r->field = text(b, st, first + 2);
+	r->value = text(b, st, first + 3);
+	r->hlc = col_hlc(st, first + 4);
+	r->site = text(b, st, first + 5);
+	r->prev_site = text(b, st, first + 7);
+	r->prev_hlc = r->prev_site != NULL ? col_hlc(st, first + 6) : 0;
+	r->seq = sqlite3_column_int64(st, first + 8);
+}
+
+static void read_conflict(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_conflict_row *r)
+{
+	r->id = text(b, st, 0);
+	r->record_table = text(b, st, 1);
+	r->record_id = text(b, st, 2);
+	r->region = text(b, st, 3);
+	r->field = text(b, st, 4);
+	r->winner_value = text(b, st, 5);
+	r->winner_hlc = col_hlc(st, 6);
+	r->winner_site = text(b, st, 7);
+	r->loser_value = text(b, st, 8);
+	r->loser_hlc = col_hlc(st, 9);
+	r->loser_site = text(b, st, 10);
+	r->hlc = col_hlc(st, 11);
+	r->site = text(b, st, 12);
+	r->seq = sqlite3_column_int64(st, 13);
+}
+
+/* Step a get statement: 0 with its row current and the scratch space sized
+ * for it (the caller copies it out with fs_sqlite_keep, then resets the
+ * statement, so no read stays open), FS_ENOTFOUND, or the error (reset). */
+static int get_row(fs_backend *b, sqlite3_stmt *st, const char *what, fs_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		rc = fs_sqlite_keep_row(b, st, err);
+		if (rc != 0)
+			sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return FS_ENOTFOUND;
+	return fs_sqlite_err(b, err, what);
+}
+
+/* Run fn(ctx, st) for each row of st, then reset it: fn's result stops
+ * (positive: 0 returned) or aborts (negative) the walk. */
+static int each_row(fs_backend *b, sqlite3_stmt *st, const char *what,
+                    int (*fn)(fs_backend *b, sqlite3_stmt *st, void *ctx), void *ctx, fs_err *err)
+{
+	int rc, stop = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		stop = fn(b, st, ctx);
+		if (stop != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = fs_sqlite_err(b, err, what);
+	sqlite3_reset(st);
+	return stop < 0 ? stop : 0;
+}
+
+/* ---- questionnaires ---- */
+
+static int questionnaire_get(fs_backend *b, const char *id, int64_t version,
+                             fs_questionnaire_row *out, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_QUESTIONNAIRE_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	rc = get_row(b, st, "read questionnaire", err);
+	if (rc == 0) {
+		read_questionnaire(b, st, fs_sqlite_keep, out);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+static int questionnaire_insert(fs_backend *b, const fs_questionnaire_row *row, int *inserted,
+                                fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_QUESTIONNAIRE_INSERT, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*inserted = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, row->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, row->version);
+	fs_sqlite_bind_text(st, 3, row->deleted ? NULL : row->doc);
+	sqlite3_bind_int(st, 4, row->deleted ? 1 : 0);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)row->hlc);
+	sqlite3_bind_text(st, 6, row->site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, row->seq);
+	rc = fs_sqlite_step_done(b, st, "write questionnaire", err);
+	if (rc == 0)
+		*inserted = sqlite3_changes(b->db) == 1;
+	return rc;
+}
+
+static int questionnaire_retire(fs_backend *b, const char *id, int64_t version, fs_hlc hlc,
+                                const char *site, int64_t seq, int *changed, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_QUESTIONNAIRE_RETIRE, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*changed = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 4, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, seq);
+	rc = fs_sqlite_step_done(b, st, "retire questionnaire", err);
+	if (rc == 0)
+		*changed = sqlite3_changes(b->db) == 1;
+	return rc;
+}
+
+typedef struct walk {
+	void *fn;
+	void *ctx;
+} walk;
+
+static int questionnaire_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+	fs_questionnaire_row r;
+
+	read_questionnaire(b, st, borrow, &r);
+	return ((fs_questionnaire_fn)w->fn)(w->ctx, &r);
+}
+
+static int questionnaire_each(fs_backend *b, fs_questionnaire_fn fn, void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	walk w = {(void *)fn, ctx};
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(b->db, "SELECT " Q_COLS " FROM questionnaires ORDER BY id, version",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "read questionnaires");
+	rc = each_row(b, st, "read questionnaires", questionnaire_visit, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- responses ---- */
+
+/* Parameters 2-10 of the insert and replace statements: the content
+ * columns (NULL for a tombstone) and deleted. */
+static void bind_response(sqlite3_stmt *st, const fs_response_row *row)
+{
+	int live = !row->deleted;
+
+	sqlite3_bind_text(st, 1, row->id, -1, SQLITE_STATIC);
+	fs_sqlite_bind_text(st, 2, live ? row->questionnaire : NULL);
+	if (live)
+		sqlite3_bind_int64(st, 3, row->version);
+	else
+		sqlite3_bind_null(st, 3);
+	fs_sqlite_bind_text(st, 4, live ? row->started_at : NULL);
+	fs_sqlite_bind_text(st, 5, live ? row->submitted_at : NULL);
+	fs_sqlite_bind_text(st, 6, live ? row->language : NULL);
+	fs_sqlite_bind_text(st, 7, live ? row->mode : NULL);
+	fs_sqlite_bind_text(st, 8, live ? row->worker : NULL);
+	fs_sqlite_bind_text(st, 9, live ? row->answers : NULL);
+	sqlite3_bind_int(st, 10, live ? 0 : 1);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)row->hlc);
+	sqlite3_bind_text(st, 12, row->site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, row->seq);
+}
+
+static int response_get(fs_backend *b, const char *id, fs_response_row *out, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_RESPONSE_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = get_row(b, st, "read response", err);
+	if (rc == 0) {
+		read_response(b, st, fs_sqlite_keep, out);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+static int response_insert(fs_backend *b, const fs_response_row *row, int *inserted, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_RESPONSE_INSERT, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*inserted = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	bind_response(st, row);
+	rc = fs_sqlite_step_done(b, st, "write response", err);
+	if (rc == 0)
+		*inserted = sqlite3_changes(b->db) == 1;
+	return rc;
+}
+
+static int response_replace(fs_backend *b, const fs_response_row *row, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_RESPONSE_REPLACE, err);
+
+	fs_sqlite_scratch_reset(b);
+	if (st == NULL)
+		return FS_EGENERIC;
+	bind_response(st, row);
+	return fs_sqlite_step_done(b, st, "replace response", err);
+}
+
+static int response_erase(fs_backend *b, const char *id, fs_hlc hlc, const char *site, int64_t seq,
+                          int *changed, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_RESPONSE_ERASE, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*changed = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)hlc);
+	sqlite3_bind_text(st, 3, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, seq);
+	rc = fs_sqlite_step_done(b, st, "delete response", err);
+	if (rc == 0)
+		*changed = sqlite3_changes(b->db) == 1;
+	return rc;
+}
+
+static int response_redate(fs_backend *b, const char *id, const char *started_at,
+                           const char *submitted_at, int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(b->db,
+	                       "UPDATE responses SET started_at = ?1, submitted_at = ?2, seq = ?3 "
+	                       "WHERE id = ?4",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "re-date responses");
+	sqlite3_bind_text(st, 1, started_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, submitted_at, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, seq);
+	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs_sqlite_err(b, err, "re-date responses");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int response_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+	fs_response_row r;
+
+	read_response(b, st, borrow, &r);
+	return ((fs_response_row_fn)w->fn)(w->ctx, &r);
+}
+
+static int response_each(fs_backend *b, const fs_response_filter *filter, fs_response_row_fn fn,
+                         void *ctx, fs_err *err)
+{
+	static const fs_response_filter all = {NULL, NULL, NULL, NULL, 0, 0};
+	sqlite3_stmt *st = NULL;
+	walk w = {(void *)fn, ctx};
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (filter == NULL)
+		filter = &all;
+	if (filter->region != NULL && !b->hub)
+		return fs_err_set(err, FS_EINVAL,
+		                  "store: responses by region need the hub's device registry");
+	/* The devices table is only named when asked for: a kiosk store has
+	 * none. */
+	if (sqlite3_prepare_v2(
+	        b->db,
+	        filter->region != NULL
+	            ? "SELECT " R_COLS " FROM responses WHERE "
+	              "(?1 IS NULL OR questionnaire_id = ?1) AND (?2 IS NULL OR site = ?2) "
+	              "AND site IN (SELECT site FROM devices WHERE region = ?3) "
+	              "AND (?4 IS NULL OR submitted_at > ?4) AND (?5 OR deleted = 0) "
+	              "AND (NOT ?6 OR seq > (SELECT coalesce(max(push_cursor), 0) FROM "
+	              "peers)) ORDER BY id"
+	            : "SELECT " R_COLS " FROM responses WHERE "
+	              "(?1 IS NULL OR questionnaire_id = ?1) AND (?2 IS NULL OR site = ?2) "
+	              "AND (?4 IS NULL OR submitted_at > ?4) AND (?5 OR deleted = 0) "
+	              "AND (NOT ?6 OR seq > (SELECT coalesce(max(push_cursor), 0) FROM "
+	              "peers)) ORDER BY id",
+	        -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "read responses");
+	fs_sqlite_bind_text(st, 1, filter->questionnaire);
+	fs_sqlite_bind_text(st, 2, filter->site);
+	if (filter->region != NULL)
+		sqlite3_bind_text(st, 3, filter->region, -1, SQLITE_STATIC);
+	fs_sqlite_bind_text(st, 4, filter->submitted_after);
+	sqlite3_bind_int(st, 5, filter->include_deleted ? 1 : 0);
+	sqlite3_bind_int(st, 6, filter->unacknowledged ? 1 : 0);
+	rc = each_row(b, st, "read responses", response_visit, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int claim_add(fs_backend *b, const char *id, const char *site, fs_hlc hlc, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_CLAIM_ADD, err);
+
+	fs_sqlite_scratch_reset(b);
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)hlc);
+	return fs_sqlite_step_done(b, st, "write tombstone claim", err);
+}
+
+static int claim_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+
+	return ((fs_claim_fn)w->fn)(w->ctx, borrow(b, st, 0), col_hlc(st, 1));
+}
+
+static int claims(fs_backend *b, const char *id, fs_claim_fn fn, void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_CLAIMS, err);
+	walk w = {(void *)fn, ctx};
+
+	fs_sqlite_scratch_reset(b);
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return each_row(b, st, "read tombstone claims", claim_visit, &w, err);
+}
+
+static int claims_clear(fs_backend *b, const char *id, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_CLAIMS_CLEAR, err);
+
+	fs_sqlite_scratch_reset(b);
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return fs_sqlite_step_done(b, st, "clear tombstone claims", err);
+}
+
+/* ---- contacts ---- */
+
+static int contact_region(fs_backend *b, const char *id, char out[FS_NAME_MAX + 1], fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_CONTACT_REGION, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	out[0] = '\0';
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		snprintf(out, FS_NAME_MAX + 1, "%s", t ? (const char *)t : "");
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return FS_ENOTFOUND;
+	return fs_sqlite_err(b, err, "read contact");
+}
+
+static int contact_insert(fs_backend *b, const char *id, const char *region, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_CONTACT_INSERT, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+	rc = fs_sqlite_step_done(b, st, "write contact", err);
+	if (rc == 0 && sqlite3_changes(b->db) != 1)
+		return fs_err_set(err, FS_ECONFLICT, "store: contact %s exists", id);
+	return rc;
+}
+
+static int field_get(fs_backend *b, const char *contact_id, const char *field, fs_field_row *out,
+                     fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_FIELD_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, contact_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	rc = get_row(b, st, "read contact field", err);
+	if (rc == 0) {
+		read_field(b, st, fs_sqlite_keep, 0, out);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+static int field_write(fs_backend *b, enum fs_sql_id id, const fs_field_row *row, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, id, err);
+
+	fs_sqlite_scratch_reset(b);
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, row->contact_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, row->field, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, row->value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)row->hlc);
+	sqlite3_bind_text(st, 5, row->site, -1, SQLITE_STATIC);
+	if (row->prev_site != NULL && row->prev_site[0] != '\0') {
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)row->prev_hlc);
+		sqlite3_bind_text(st, 7, row->prev_site, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 8, row->seq);
+	return fs_sqlite_step_done(b, st, "write contact field", err);
+}
+
+static int field_put(fs_backend *b, const fs_field_row *row, fs_err *err)
+{
+	return field_write(b, FS_SQL_FIELD_PUT, row, err);
+}
+
+static int field_update(fs_backend *b, const fs_field_row *row, fs_err *err)
+{
+	return field_write(b, FS_SQL_FIELD_UPDATE, row, err);
+}
+
+static int contact_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+	fs_field_row f;
+	const char *id = borrow(b, st, 0), *region = borrow(b, st, 1);
+
+	if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+		return ((fs_contact_fn)w->fn)(w->ctx, id, region, NULL);
+	read_field(b, st, borrow, 0, &f);
+	return ((fs_contact_fn)w->fn)(w->ctx, id, region, &f);
+}
+
+static int contact_each(fs_backend *b, const char *id, const char *region, fs_contact_fn fn,
+                        void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	walk w = {(void *)fn, ctx};
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(
+	        b->db,
+	        "SELECT c.id, c.region, f.field, f.value, f.hlc, f.site, f.prev_hlc, "
+	        "f.prev_site, f.seq FROM contacts c "
+	        "LEFT JOIN contact_fields f ON f.contact_id = c.id "
+	        "WHERE (?1 IS NULL OR c.id = ?1) AND (?2 IS NULL OR c.region = ?2) "
+	        "ORDER BY c.id, f.field",
+	        -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "read contacts");
+	fs_sqlite_bind_text(st, 1, id);
+	fs_sqlite_bind_text(st, 2, region);
+	rc = each_row(b, st, "read contacts", contact_visit, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int field_version_add(fs_backend *b, int64_t key, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_FIELD_VERSION_ADD, err);
+
+	fs_sqlite_scratch_reset(b);
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_int64(st, 1, key);
+	return fs_sqlite_step_done(b, st, "write field version", err);
+}
+
+static int field_version_held(fs_backend *b, int64_t key, int *held, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_FIELD_VERSION_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*held = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_int64(st, 1, key);
+	rc = sqlite3_step(st);
+	*held = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fs_sqlite_err(b, err, "read field version");
+	return 0;
+}
+
+/* ---- conflicts, quarantine, counts ---- */
+
+static int conflict_insert(fs_backend *b, const fs_conflict_row *row, int replace, int *inserted,
+                           fs_err *err)
+{
+	sqlite3_stmt *st =
+	    fs_sqlite_stmt(b, replace ? FS_SQL_CONFLICT_REPLACE : FS_SQL_CONFLICT_INSERT, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*inserted = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, row->id, -1, SQLITE_STATIC);
+	fs_sqlite_bind_text(st, 2, row->record_table);
+	fs_sqlite_bind_text(st, 3, row->record_id);
+	fs_sqlite_bind_text(st, 4, row->region);
+	fs_sqlite_bind_text(st, 5, row->field);
+	fs_sqlite_bind_text(st, 6, row->winner_value);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)row->winner_hlc);
+	fs_sqlite_bind_text(st, 8, row->winner_site);
+	fs_sqlite_bind_text(st, 9, row->loser_value);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)row->loser_hlc);
+	fs_sqlite_bind_text(st, 11, row->loser_site);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)row->hlc);
+	sqlite3_bind_text(st, 13, row->site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, row->seq);
+	rc = fs_sqlite_step_done(b, st, "write conflict", err);
+	if (rc == 0)
+		*inserted = sqlite3_changes(b->db) == 1;
+	return rc;
+}
+
+static int conflict_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+	fs_conflict_row r;
+
+	read_conflict(b, st, borrow, &r);
+	return ((fs_conflict_fn)w->fn)(w->ctx, &r);
+}
+
+static int conflict_each(fs_backend *b, long limit, fs_conflict_fn fn, void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	walk w = {(void *)fn, ctx};
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(b->db,
+	                       "SELECT " C_COLS " FROM conflicts ORDER BY hlc DESC, id LIMIT ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "read conflicts");
+	sqlite3_bind_int64(st, 1, limit < 0 ? -1 : (sqlite3_int64)limit);
+	rc = each_row(b, st, "read conflicts", conflict_visit, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int quarantine_insert(fs_backend *b, const fs_quarantine_row *row, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_QUARANTINE_INSERT, err);
+
+	fs_sqlite_scratch_reset(b);
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)row->received_hlc);
+	sqlite3_bind_text(st, 2, row->from_site, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, row->record_table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, row->record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, row->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, row->change, -1, SQLITE_STATIC);
+	return fs_sqlite_step_done(b, st, "write quarantine", err);
+}
+
+static int counts(fs_backend *b, fs_store_counts *out, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(b->db,
+	                       "SELECT (SELECT count(*) FROM questionnaires WHERE deleted = 0), "
+	                       "(SELECT count(*) FROM responses WHERE deleted = 0), "
+	                       "(SELECT count(*) FROM contacts), (SELECT count(*) FROM conflicts), "
+	                       "(SELECT count(*) FROM quarantine)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "count");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->questionnaires = (long)sqlite3_column_int64(st, 0);
+		out->responses = (long)sqlite3_column_int64(st, 1);
+		out->contacts = (long)sqlite3_column_int64(st, 2);
+		out->conflicts = (long)sqlite3_column_int64(st, 3);
+		out->quarantined = (long)sqlite3_column_int64(st, 4);
+	} else {
+		rc = fs_sqlite_err(b, err, "count");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- sync cursors ---- */
+
+static int peer_get(fs_backend *b, const char *peer, int64_t *push, int64_t *pull, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_PEER_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*push = 0;
+	*pull = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*push = sqlite3_column_int64(st, 0);
+		*pull = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fs_sqlite_err(b, err, "read peer");
+	return 0;
+}
+
+static int peer_set(fs_backend *b, enum fs_sql_id id, const char *peer, int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, id, err);
+
+	fs_sqlite_scratch_reset(b);
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	return fs_sqlite_step_done(b, st, "write peer", err);
+}
+
+static int peer_set_push(fs_backend *b, const char *peer, int64_t seq, fs_err *err)
+{
+	return peer_set(b, FS_SQL_PEER_SET_PUSH, peer, seq, err);
+}
+
+static int peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err *err)
+{
+	return peer_set(b, FS_SQL_PEER_SET_PULL, peer, seq, err);
+}
+
+/* ---- changes ---- */
+
+#define NSCAN 4
+
+typedef struct scan {
+	sqlite3_stmt *st;
+	fs_table table;
+	int seq_col;
+	int has_row;
+} scan;
+
+static int scan_step(fs_backend *b, scan *sc, fs_err *err)
+{
+	int rc = sqlite3_step(sc->st);
+
+	sc->has_row = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return fs_sqlite_err(b, err, "read changes");
+}
+
+static void scan_row(fs_backend *b, const scan *sc, fs_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->table = sc->table;
+	row->seq = sqlite3_column_int64(sc->st, sc->seq_col);
+	switch (sc->table) {
+	case FS_TABLE_QUESTIONNAIRES:
+		read_questionnaire(b, sc->st, borrow, &row->u.q);
+		break;
+	case FS_TABLE_RESPONSES:
+		read_response(b, sc->st, borrow, &row->u.r);
+		break;
+	case FS_TABLE_CONTACTS:
+		read_field(b, sc->st, borrow, 0, &row->u.f);
+		break;
+	case FS_TABLE_CONFLICTS:
+		read_conflict(b, sc->st, borrow, &row->u.c);
+		break;
+	}
+}
+
+/* One index range scan per table, each at most limit rows, merged by seq
+ * (unique across tables): the first limit rows of the merge are among the
+ * first limit of their table. */
+static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *filter,
+                        size_t limit, fs_row_fn fn, void *ctx, fs_err *err)
+{
+	static const fs_table tables[NSCAN] = {FS_TABLE_QUESTIONNAIRES, FS_TABLE_RESPONSES,
+	                                       FS_TABLE_CONTACTS, FS_TABLE_CONFLICTS};
+	static const int seq_cols[NSCAN] = {6, 12, 8, 13};
+	fs_changes_filter none = {0, NULL, NULL, NULL};
+	scan sc[NSCAN];
+	unsigned mask;
+	size_t sent = 0;
+	int rc = 0, i;
+
+	fs_sqlite_scratch_reset(b);
+	if (filter == NULL)
+		filter = &none;
+	mask = filter->tables ? filter->tables : FS_TABLES_ALL;
+	memset(sc, 0, sizeof(sc));
+	for (i = 0; i < NSCAN && rc == 0; i++) {
+		sc[i].table = tables[i];
+		sc[i].seq_col = seq_cols[i];
+		if (!(mask & tables[i]))
+			continue;
+		sc[i].st = fs_sqlite_stmt(b, FS_SQL_SCAN_QUESTIONNAIRES + i, err);
+		if (sc[i].st == NULL) {
+			rc = FS_EGENERIC;
+			break;
+		}
+		sqlite3_bind_int64(sc[i].st, 1, cursor);
+		if (filter->only_site)
+			sqlite3_bind_text(sc[i].st, 2, filter->only_site, -1, SQLITE_STATIC);
+		if (filter->exclude_site)
+			sqlite3_bind_text(sc[i].st, 3, filter->exclude_site, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(sc[i].st, 4,
+		                   limit > (size_t)INT64_MAX ? -1 : (sqlite3_int64)limit);
+		if (filter->region && sqlite3_bind_parameter_count(sc[i].st) >= 5)
+			sqlite3_bind_text(sc[i].st, 5, filter->region, -1, SQLITE_STATIC);
+		rc = scan_step(b, &sc[i], err);
+	}
+	while (rc == 0 && sent < limit) {
+		int best = -1;
+		fs_row row;
+
+		for (i = 0; i < NSCAN; i++)
+			if (sc[i].has_row &&
+			    (best < 0 || sqlite3_column_int64(sc[i].st, sc[i].seq_col) <
+			                     sqlite3_column_int64(sc[best].st, sc[best].seq_col)))
+				best = i;
+		if (best < 0)
+			break;
+		scan_row(b, &sc[best], &row);
+		rc = fn(ctx, &row);
+		if (rc != 0)
+			break;
+		sent++;
+		rc = scan_step(b, &sc[best], err);
+	}
+	/* Cached statements: reset so the read transaction can end. */
+	for (i = 0; i < NSCAN; i++)
+		if (sc[i].st != NULL)
+			sqlite3_reset(sc[i].st);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- the clock rule ---- */
+
+static const char *const hlc_tables[] = {"questionnaires", "responses", "contact_fields",
+                                         "conflicts"};
+#define NHLC_TABLES (sizeof(hlc_tables) / sizeof(hlc_tables[0]))
+
+static int max_hlc(fs_backend *b, fs_hlc limit, fs_hlc *out, fs_err *err)
+{
+	size_t i;
+
+	fs_sqlite_scratch_reset(b);
+	*out = 0;
+	for (i = 0; i < NHLC_TABLES; i++) {
+		char sql[128];
+		sqlite3_stmt *st = NULL;
+		int rc;
+
+		snprintf(sql, sizeof(sql), "SELECT max(hlc) FROM %s WHERE hlc <= ?1",
+		         hlc_tables[i]);
+		if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK)
+			return fs_sqlite_err(b, err, "read clock");
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && col_hlc(st, 0) > *out)
+			*out = col_hlc(st, 0);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return fs_sqlite_err(b, err, "read clock");
+	}
+	return 0;
+}
+
+typedef struct restamp_row {
+	int table;
+	sqlite3_int64 rowid;
+} restamp_row;
+
+static int restamp_own(fs_backend *b, const char *site, fs_hlc limit, fs_stamp_fn fn, void *ctx,
+                       long *count, fs_err *err)
+{
+	sqlite3_stmt *sel = NULL, *upd[NHLC_TABLES] = {NULL};
+	restamp_row *list = NULL, *grown;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	fs_sqlite_scratch_reset(b);
+	*count = 0;
+	/* Every table's own rows above limit, in hlc order across tables (rowid
+	 * exists on each), read first: the update moves rows in the index the
+	 * scan would use. */
+	if (sqlite3_prepare_v2(
+	        b->db,
+	        "SELECT 0, rowid, hlc FROM questionnaires WHERE site = ?1 AND hlc > ?2 "
+	        "UNION ALL SELECT 1, rowid, hlc FROM responses WHERE site = ?1 AND "
+	        "hlc > ?2 UNION ALL SELECT 2, rowid, hlc FROM contact_fields WHERE "
+	        "site = ?1 AND hlc > ?2 UNION ALL SELECT 3, rowid, hlc FROM conflicts "
+	        "WHERE site = ?1 AND hlc > ?2 ORDER BY 3, 1",
+	        -1, &sel, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "restamp");
+	sqlite3_bind_text(sel, 1, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(sel, 2, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(list, cap * sizeof(*list));
+			if (grown == NULL) {
+				rc = fs_err_set(err, FS_ENOMEM, "store: restamp: out of memory");
+				goto cleanup;
+			}
+			list = grown;
+		}
+		list[n].table = sqlite3_column_int(sel, 0);
+		list[n].rowid = sqlite3_column_int64(sel, 1);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = fs_sqlite_err(b, err, "restamp");
+		goto cleanup;
+	}
+	rc = 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		int t = list[i].table;
+		fs_hlc hlc = 0;
+		int64_t seq = 0;
+
+		if (upd[t] == NULL) {
+			char sql[128];
+
+			snprintf(sql, sizeof(sql),
+			         "UPDATE %s SET hlc = ?1, seq = ?2 WHERE rowid = ?3",
+			         hlc_tables[t]);
+			if (sqlite3_prepare_v2(b->db, sql, -1, &upd[t], NULL) != SQLITE_OK) {
+				rc = fs_sqlite_err(b, err, "restamp");
+				break;
+			}
+		}
+		fn(ctx, &hlc, &seq);
+		sqlite3_bind_int64(upd[t], 1, (sqlite3_int64)hlc);
+		sqlite3_bind_int64(upd[t], 2, seq);
+		sqlite3_bind_int64(upd[t], 3, list[i].rowid);
+		if (sqlite3_step(upd[t]) != SQLITE_DONE)
+			rc = fs_sqlite_err(b, err, "restamp");
+		sqlite3_reset(upd[t]);
+		if (rc == 0)
+			(*count)++;
+	}
+cleanup:
+	free(list);
+	sqlite3_finalize(sel);
+	for (i = 0; i < NHLC_TABLES; i++)
+		sqlite3_finalize(upd[i]);
+	return rc;
+}
+
+const fs_backend_ops fs_sqlite_backend = {
+    .name = "sqlite",
+    .open = fs_sqlite_open,
+    .close = fs_sqlite_close,
+    .schema_version = fs_sqlite_schema_version,
+    .check_durable = fs_sqlite_check_durable,
+    .check_integrity = fs_sqlite_check_integrity,
+    .begin = fs_sqlite_begin,
+    .commit = fs_sqlite_commit,
+    .rollback = fs_sqlite_rollback,
+    .meta_get = fs_sqlite_meta_get,
+    .meta_put = fs_sqlite_meta_put,
+    .questionnaire_get = questionnaire_get,
+    .questionnaire_insert = questionnaire_insert,
+    .questionnaire_retire = questionnaire_retire,
+    .questionnaire_each = questionnaire_each,
+    .response_get = response_get,
+    .response_insert = response_insert,
+    .response_replace = response_replace,
+    .response_erase = response_erase,
+    .response_redate = response_redate,
+    .response_each = response_each,
+    .claim_add = claim_add,
+    .claims = claims,
+    .claims_clear = claims_clear,
+    .contact_region = contact_region,
+    .contact_insert = contact_insert,
+    .field_get = field_get,
+    .field_put = field_put,
+    .field_update = field_update,
+    .contact_each = contact_each,
+    .field_version_add = field_version_add,
+    .field_version_held = field_version_held,
+    .conflict_insert = conflict_insert,
+    .conflict_each = conflict_each,
+    .quarantine_insert = quarantine_insert,
+    .counts = counts,
+    .peer_get = peer_get,
+    .peer_set_push = peer_set_push,
+    .peer_set_pull = peer_set_pull,
+    .changes_scan = changes_scan,
+    .max_hlc = max_hlc,
+    .restamp_own = restamp_own,
+};

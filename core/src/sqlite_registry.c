@@ -1,0 +1,281 @@
+/* The SQLite backend's device registry (backend.h fs_registry_ops): the
+ * tables of schema/hub/, present only in a store opened as a hub's. The
+ * rules (codes, tokens, hashing, bounds) are devices.c's. */
+#include "sqlite_backend.h"
+
+#include <string.h>
+
+static int prepare(fs_backend *b, sqlite3_stmt **st, const char *sql, const char *what, fs_err *err)
+{
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(b->db, sql, -1, st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, what);
+	return 0;
+}
+
+/* Step st to completion and finalize it; *changes gets the rows changed. */
+static int finish(fs_backend *b, sqlite3_stmt *st, const char *what, int *changes, fs_err *err)
+{
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs_sqlite_err(b, err, what);
+
+	if (changes != NULL)
+		*changes = rc == 0 ? sqlite3_changes(b->db) : 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int code_insert(fs_backend *b, const unsigned char *hash, const char *region,
+                       uint64_t created_ms, uint64_t expires_ms, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "INSERT INTO enroll_codes (code_hash, region, created_ms, expires_ms) "
+	                 "VALUES (?1, ?2, ?3, ?4)",
+	                 "create enrollment code", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)created_ms);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)expires_ms);
+	return finish(b, st, "create enrollment code", NULL, err);
+}
+
+static int code_get(fs_backend *b, const unsigned char *hash, char region[FS_NAME_MAX + 1],
+                    uint64_t *expires_ms, int *used, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(
+	    b, &st, "SELECT region, expires_ms, used_by FROM enroll_codes WHERE code_hash = ?1",
+	    "read enrollment code", err);
+
+	region[0] = '\0';
+	*expires_ms = 0;
+	*used = 0;
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		snprintf(region, FS_NAME_MAX + 1, "%s", t ? (const char *)t : "");
+		*expires_ms = (uint64_t)sqlite3_column_int64(st, 1);
+		*used = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = FS_ENOTFOUND;
+	} else {
+		rc = fs_sqlite_err(b, err, "read enrollment code");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int code_use(fs_backend *b, const unsigned char *hash, const char *site, int *won,
+                    fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "UPDATE enroll_codes SET used_by = ?2 WHERE code_hash = ?1 AND "
+	                 "used_by IS NULL",
+	                 "enroll device", err);
+
+	*won = 0;
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, site, -1, SQLITE_STATIC);
+	return finish(b, st, "enroll device", won, err);
+}
+
+static int failure_add(fs_backend *b, uint64_t at_ms, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st, "INSERT INTO enroll_failures (at_ms) VALUES (?1)",
+	                 "note enrollment failure", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)at_ms);
+	return finish(b, st, "note enrollment failure", NULL, err);
+}
+
+static int failure_count(fs_backend *b, uint64_t since_ms, long *out, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st, "DELETE FROM enroll_failures WHERE at_ms < ?1",
+	                 "count enrollment failures", err);
+
+	*out = 0;
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since_ms);
+	rc = finish(b, st, "count enrollment failures", NULL, err);
+	if (rc == 0)
+		rc = prepare(b, &st, "SELECT count(*) FROM enroll_failures",
+		             "count enrollment failures", err);
+	if (rc != 0)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = (long)sqlite3_column_int64(st, 0);
+	else
+		rc = fs_sqlite_err(b, err, "count enrollment failures");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int device_insert(fs_backend *b, const fs_device_row *row, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0, rc = prepare(b, &st,
+	                              "INSERT INTO devices (site, name, region, token_hash, "
+	                              "enrolled_ms, last_sync_ms, last_error, revoked) VALUES (?1, "
+	                              "?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (site) DO NOTHING",
+	                              "enroll device", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, row->site, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, row->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, row->region, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, row->token_hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)row->enrolled_ms);
+	if (row->last_sync_ms != 0)
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)row->last_sync_ms);
+	fs_sqlite_bind_text(st, 7, row->last_error);
+	sqlite3_bind_int(st, 8, row->revoked ? 1 : 0);
+	rc = finish(b, st, "enroll device", &changes, err);
+	if (rc == 0 && changes != 1)
+		return fs_err_set(err, FS_ECONFLICT, "store: device %s exists", row->site);
+	return rc;
+}
+
+/* site, name, region, token_hash, enrolled_ms, last_sync_ms, last_error,
+ * revoked; text is fs_sqlite_keep (a returned row) or borrowed. */
+static void read_device(fs_backend *b, sqlite3_stmt *st, int keep, fs_device_row *r)
+{
+	const void *hash = sqlite3_column_blob(st, 3);
+	int i;
+
+	memset(b->hash, 0, sizeof(b->hash));
+	if (hash != NULL && sqlite3_column_bytes(st, 3) == FS_REGISTRY_HASH_LEN)
+		memcpy(b->hash, hash, FS_REGISTRY_HASH_LEN);
+	r->token_hash = b->hash;
+	for (i = 0; i < 3; i++) {
+		const char *t =
+		    keep ? fs_sqlite_keep(b, st, i) : (const char *)sqlite3_column_text(st, i);
+
+		if (i == 0)
+			r->site = t;
+		else if (i == 1)
+			r->name = t;
+		else
+			r->region = t;
+	}
+	r->enrolled_ms = (uint64_t)sqlite3_column_int64(st, 4);
+	r->last_sync_ms = (uint64_t)sqlite3_column_int64(st, 5); /* NULL reads as 0 */
+	r->last_error = keep ? fs_sqlite_keep(b, st, 6) : (const char *)sqlite3_column_text(st, 6);
+	r->revoked = sqlite3_column_int(st, 7);
+}
+
+static int device_get(fs_backend *b, const char *site, fs_device_row *out, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_DEVICE_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		rc = fs_sqlite_keep_row(b, st, err);
+		if (rc == 0)
+			read_device(b, st, 1, out);
+	} else {
+		rc = rc == SQLITE_DONE ? FS_ENOTFOUND : fs_sqlite_err(b, err, "read device");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int device_revoke(fs_backend *b, const char *site, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0, rc = prepare(b, &st, "UPDATE devices SET revoked = 1 WHERE site = ?1",
+	                              "revoke device", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	rc = finish(b, st, "revoke device", &changes, err);
+	if (rc == 0 && changes == 0)
+		return FS_ENOTFOUND;
+	return rc;
+}
+
+static int device_note(fs_backend *b, const char *site, const char *error, uint64_t now_ms,
+                       fs_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (error == NULL) {
+		/* Every sync of every device: a cached statement. */
+		fs_sqlite_scratch_reset(b);
+		st = fs_sqlite_stmt(b, FS_SQL_DEVICE_SYNCED, err);
+		if (st == NULL)
+			return FS_EGENERIC;
+		sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
+		return fs_sqlite_step_done(b, st, "note sync", err);
+	}
+	rc =
+	    prepare(b, &st, "UPDATE devices SET last_error = ?2 WHERE site = ?1", "note sync", err);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
+	return finish(b, st, "note sync", NULL, err);
+}
+
+static int device_each(fs_backend *b, fs_device_fn fn, void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "SELECT site, name, region, token_hash, enrolled_ms, last_sync_ms, "
+	                 "last_error, revoked FROM devices ORDER BY site",
+	                 "list devices", err),
+	    stop = 0;
+
+	if (rc != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fs_device_row r;
+
+		read_device(b, st, 0, &r);
+		stop = fn(ctx, &r);
+		if (stop != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = fs_sqlite_err(b, err, "list devices");
+	sqlite3_finalize(st);
+	return stop < 0 ? stop : 0;
+}
+
+const fs_registry_ops fs_sqlite_registry = {
+    .code_insert = code_insert,
+    .code_get = code_get,
+    .code_use = code_use,
+    .failure_add = failure_add,
+    .failure_count = failure_count,
+    .device_insert = device_insert,
+    .device_get = device_get,
+    .device_revoke = device_revoke,
+    .device_note = device_note,
+    .device_each = device_each,
+};
