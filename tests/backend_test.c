@@ -1225,8 +1225,8 @@ static void seq_follows_commit_order(void)
 		if (pid[i] == 0)
 			_exit(race_writer(loc, i));
 	}
-	for (running = RACE_WRITERS; running > 0 || passes == 0;) {
-		/* One more pass after the writers are done. */
+	for (running = RACE_WRITERS;;) {
+		/* One more pass once the writers are done. */
 		int final = running == 0;
 
 		CHECK(ops->begin(b, FS_TXN_READ, &e) == 0);

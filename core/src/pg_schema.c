@@ -16,7 +16,7 @@
 #include "pg_internal.h"
 
 /* pg_advisory_xact_lock key of migrations: "fieldsyn" in ASCII. */
-#define MIGRATE_LOCK "7379646c65696600"
+#define MIGRATE_LOCK "6669656c6473796e"
 
 static int is_hub_only(const char *name)
 {
