@@ -1217,9 +1217,12 @@ static void seq_follows_commit_order(void)
 	pid_t pid[RACE_WRITERS];
 	int i, status, running, failed = 0, dup = 0, passes = 0;
 	const int total = RACE_WRITERS * RACE_TXNS;
+	struct timespec t0, t1;
+	double secs;
 
 	CHECK(b != NULL);
 	memset(&rr, 0, sizeof(rr));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < RACE_WRITERS; i++) {
 		pid[i] = fork();
 		if (pid[i] == 0)
@@ -1258,8 +1261,11 @@ static void seq_follows_commit_order(void)
 		CHECK_MSG(n.responses == total, "%ld rows committed, reader saw %d", n.responses,
 			  rr.n);
 	}
-	printf("     race: %d rows by %d processes, %d reader passes\n", total, RACE_WRITERS,
-	       passes);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("     race: %d write transactions by %d processes in %.2f s (%.0f/s), %d reader "
+	       "passes\n",
+	       total, RACE_WRITERS, secs, total / secs, passes);
 	ops->close(b);
 }
 
