@@ -1325,6 +1325,19 @@ static void pg_commit_after_failure_is_an_error(void)
 	ops->close(b);
 }
 
+/* Text that is not UTF-8 is refused as such, without quoting it. */
+static void pg_invalid_utf8_is_einval(void)
+{
+	fs_backend *b = fresh(0, NULL, 0);
+	fs_err e = {0, ""};
+
+	CHECK(b != NULL);
+	CHECK(ops->meta_put(b, "k", "secret\xff\xfe", &e) == FS_EINVAL);
+	CHECK(strstr(e.msg, "UTF-8") != NULL);
+	CHECK(strstr(e.msg, "0xff") == NULL && strstr(e.msg, "secret") == NULL);
+	ops->close(b);
+}
+
 /* A refused login names the server, never the password. */
 static void pg_connect_error_hides_password(void)
 {
@@ -1422,6 +1435,7 @@ int main(int argc, char **argv)
 	if (is_pg) {
 		RUN(pg_write_lock_times_out_busy);
 		RUN(pg_commit_after_failure_is_an_error);
+		RUN(pg_invalid_utf8_is_einval);
 		RUN(pg_connect_error_hides_password);
 		RUN(pg_reconnects_after_session_loss);
 	}

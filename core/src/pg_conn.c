@@ -146,9 +146,13 @@ int pg_error(fs_backend *b, const PGresult *res, const char *what, fs_err *err)
 		return fs_err_set(err, FS_EBUSY,
 				  "store: %s: PostgreSQL: %s (SQLSTATE %s); try again", what,
 				  primary ? primary : "busy", state);
-	/* The server's message would quote the offending bytes of the text. */
+	/* Data exceptions (class 22): the server's message may quote the
+	 * value (or bytes of it), so only the code is given. */
 	if (strcmp(state, "22021") == 0 || strcmp(state, "22P05") == 0)
 		return fs_err_set(err, FS_EINVAL, "store: %s: text is not valid UTF-8", what);
+	if (strncmp(state, "22", 2) == 0)
+		return fs_err_set(err, FS_EINVAL, "store: %s: a value PostgreSQL refused (SQLSTATE %s)",
+				  what, state);
 	if (strcmp(state, "25P02") == 0)
 		return fs_err_set(err, FS_EGENERIC,
 				  "store: %s: an earlier statement of this transaction failed", what);

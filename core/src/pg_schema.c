@@ -9,7 +9,9 @@
  * version the first committed and applies nothing twice. A database with
  * a higher version than this build knows is refused untouched (FS_EVERSION),
  * one with tables but without fieldsync_schema too (FS_EINVAL). Tables are
- * made in the session's current schema (the first of search_path). */
+ * made in the session's current schema (the first of search_path). While
+ * migrating, statements have no time limit and the lock is waited for up to
+ * 10 minutes (then FS_EBUSY). */
 #include <stdio.h>
 #include <string.h>
 
@@ -100,9 +102,17 @@ int pg_schema_migrate(fs_backend *b, int create, int hub, fs_err *err)
 
 		if (fs_pg_schema_migration_count >= (int)sizeof(applied))
 			return fs_err_set(err, FS_EGENERIC, "store: too many migrations");
-		rc = pg_exec(b, "BEGIN ISOLATION LEVEL READ COMMITTED", "migrate", err);
-		if (rc != 0)
+		/* A migration of a large database may take long, and so may
+		 * another process's that this one waits for: no statement limit,
+		 * and up to 10 minutes for the lock. */
+		rc = pg_exec(b,
+			     "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL statement_timeout = 0; "
+			     "SET LOCAL lock_timeout = '10min'",
+			     "migrate", err);
+		if (rc != 0) {
+			PQclear(PQexec(b->conn, "ROLLBACK"));
 			return rc;
+		}
 		rc = pg_exec(b, "SELECT pg_advisory_xact_lock(x'" MIGRATE_LOCK "'::bigint)",
 			     "migrate", err);
 		if (rc == 0)
