@@ -258,7 +258,10 @@ static int pg_open(fs_backend **out, const char *location, const fs_backend_opti
 	if (opts == NULL)
 		opts = &defaults;
 	/* opts->cache_kib: the page cache is the server's (shared_buffers),
-	 * not a connection's; nothing to set here. */
+	 * not a connection's; only its range is checked, as for every backend. */
+	if (opts->cache_kib < 0 || opts->cache_kib > (int64_t)16 * 1024 * 1024)
+		return fs_err_set(err, FS_EINVAL, "store: cache size %lld KiB is out of range",
+				  (long long)opts->cache_kib);
 	rc = pg_connect(&b, location, err);
 	if (rc != 0)
 		return rc;
