@@ -300,6 +300,29 @@ static void open_refuses_foreign_and_newer(void)
 		snprintf(want, sizeof(want), "%d", v + 1);
 		CHECK_STR(pg_value(loc, "SELECT max(version) FROM fieldsync_schema"), want);
 	}
+
+	/* A hub schema (meta "hub_schema") of a newer fieldsync: refused for
+	 * a hub, untouched. */
+	b = fresh(1, loc, sizeof(loc));
+	CHECK(b != NULL);
+	CHECK(ops->meta_put(b, "hub_schema", "99", &e) == 0);
+	ops->close(b);
+	b = NULL;
+	memset(&e, 0, sizeof(e));
+	rc = ops->open(&b, loc, &o, &e);
+	CHECK_MSG(rc == FS_EVERSION, "%d %s", rc, e.msg);
+	CHECK(b == NULL);
+	b = open_at(loc, 1);
+	CHECK(b == NULL);
+	b = open_at(loc, 0);
+	CHECK(b != NULL);
+	{
+		char out[8];
+
+		CHECK(ops->meta_get(b, "hub_schema", out, sizeof(out), &e) == 0);
+		CHECK_STR(out, "99");
+	}
+	ops->close(b);
 }
 
 /* Several processes opening one new store at once: each succeeds and the

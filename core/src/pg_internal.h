@@ -142,10 +142,12 @@ int pg_own_end(fs_backend *b, int own, int rc, fs_err *err);
 /* Migrations (pg_schema.c): bring the database to this build's schema. */
 int pg_schema_migrate(fs_backend *b, int create, int hub, fs_err *err);
 int pg_schema_version(fs_backend *b, int *out, fs_err *err);
-/* Embedded schema/pg/NNN_*.sql (cmake/embed_sql.cmake). */
+/* Embedded schema/pg/NNN_*.sql and schema/pg/hub/NNN_*.sql
+ * (cmake/embed_sql.cmake). */
 extern const char *const fs_pg_schema_migrations[];
-extern const char *const fs_pg_schema_migration_names[];
 extern const int fs_pg_schema_migration_count;
+extern const char *const fs_pg_schema_hub_migrations[];
+extern const int fs_pg_schema_hub_migration_count;
 
 /* Connection (pg_conn.c). */
 int pg_connect(fs_backend **out, const char *location, fs_err *err);

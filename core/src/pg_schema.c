@@ -1,8 +1,9 @@
-/* Migrations of a PostgreSQL store: schema/pg/NNN_*.sql, embedded at build
- * time, applied in number order, each in one transaction together with its
- * row in fieldsync_schema (the versions applied). A file named NNN_hub*.sql
- * is the hub's (the device registry) and is applied only when a hub opens
- * the store, so a store opened otherwise carries no hub tables until then.
+/* Migrations of a PostgreSQL store: schema/pg/NNN_*.sql, numbered as
+ * SQLite's schema/, embedded at build time, applied in number order, each in
+ * one transaction together with its row in fieldsync_schema (the versions
+ * applied). The hub's own schema (the device registry, schema/pg/hub/) is
+ * applied only when a hub opens the store, its version in meta
+ * "hub_schema" as on SQLite: a store opened otherwise carries no hub tables.
  *
  * Every step holds a transaction-level advisory lock, so processes
  * migrating the same database at once take turns: the second finds the
@@ -13,6 +14,7 @@
  * migrating, statements have no time limit and the lock is waited for up to
  * 10 minutes (then FS_EBUSY). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pg_internal.h"
@@ -20,15 +22,9 @@
 /* pg_advisory_xact_lock key of migrations: "fieldsyn" in ASCII. */
 #define MIGRATE_LOCK "6669656c6473796e"
 
-static int is_hub_only(const char *name)
-{
-	return strncmp(name + 3, "_hub", 4) == 0;
-}
-
-/* The versions applied (applied[v] for 1 <= v <= count) and the highest,
- * in the caller's transaction. *has 0 when the database is empty. */
-static int read_state(fs_backend *b, int create, unsigned char *applied, int *has, int *max,
-		      fs_err *err)
+/* The store's version (the highest in fieldsync_schema), in the caller's
+ * transaction. *has 0 when the database is empty (and create allows it). */
+static int read_version(fs_backend *b, int create, int *has, int *version, fs_err *err)
 {
 	PGresult *res = PQexec(b->conn,
 			       "SELECT current_schema(), "
@@ -37,10 +33,10 @@ static int read_state(fs_backend *b, int create, unsigned char *applied, int *ha
 			       "(SELECT count(*) FROM pg_catalog.pg_class c JOIN "
 			       "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
 			       "n.nspname = current_schema() AND c.relkind IN ('r','p','v','m','f'))");
-	int rc = 0, r;
+	int rc = 0;
 
 	*has = 0;
-	*max = 0;
+	*version = 0;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		rc = pg_error(b, res, "read schema version", err);
 		goto cleanup;
@@ -67,26 +63,39 @@ static int read_state(fs_backend *b, int create, unsigned char *applied, int *ha
 	}
 	*has = 1;
 	PQclear(res);
-	res = PQexec(b->conn, "SELECT version FROM fieldsync_schema ORDER BY version");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	res = PQexec(b->conn, "SELECT coalesce(max(version), 0) FROM fieldsync_schema");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		rc = pg_error(b, res, "read schema version", err);
 		goto cleanup;
 	}
-	for (r = 0; r < PQntuples(res); r++) {
-		int v = (int)pg_i64(res, r, 0);
-
-		if (v > *max)
-			*max = v;
-		if (v >= 1 && v <= fs_pg_schema_migration_count)
-			applied[v] = 1;
-	}
-	if (*max > fs_pg_schema_migration_count)
+	*version = (int)pg_i64(res, 0, 0);
+	if (*version > fs_pg_schema_migration_count)
 		rc = fs_err_set(err, FS_EVERSION,
 				"store: PostgreSQL database %s has schema version %d, written by a "
 				"newer fieldsync (this one knows up to %d); not touching it",
-				b->where, *max, fs_pg_schema_migration_count);
+				b->where, *version, fs_pg_schema_migration_count);
 cleanup:
 	PQclear(res);
+	return rc;
+}
+
+/* The hub schema's version (meta "hub_schema", 0 when absent). */
+static int read_hub_version(fs_backend *b, int *version, fs_err *err)
+{
+	PGresult *res = PQexec(b->conn, "SELECT value FROM meta WHERE key = 'hub_schema'");
+	int rc = 0;
+
+	*version = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_error(b, res, "read hub schema version", err);
+	else if (PQntuples(res) == 1)
+		*version = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (rc == 0 && *version > fs_pg_schema_hub_migration_count)
+		rc = fs_err_set(err, FS_EVERSION,
+				"store: PostgreSQL database %s has hub schema version %d, written "
+				"by a newer fieldsync (this one knows up to %d); not touching it",
+				b->where, *version, fs_pg_schema_hub_migration_count);
 	return rc;
 }
 
@@ -95,13 +104,12 @@ int pg_schema_migrate(fs_backend *b, int create, int hub, fs_err *err)
 	int step, rc = 0;
 
 	/* One migration per round; one more round finds nothing to do. */
-	for (step = 0; step <= fs_pg_schema_migration_count; step++) {
-		unsigned char applied[64] = {0};
-		char sql[96];
-		int has, max, v, next = 0;
+	for (step = 0; step <= fs_pg_schema_migration_count + fs_pg_schema_hub_migration_count;
+	     step++) {
+		const char *sql = NULL, *file = NULL, *track = "";
+		char note[128];
+		int has, version = 0, hub_version = 0, number = 0;
 
-		if (fs_pg_schema_migration_count >= (int)sizeof(applied))
-			return fs_err_set(err, FS_EGENERIC, "store: too many migrations");
 		/* A migration of a large database may take long, and so may
 		 * another process's that this one waits for: no statement limit,
 		 * and up to 10 minutes for the lock. */
@@ -109,34 +117,47 @@ int pg_schema_migrate(fs_backend *b, int create, int hub, fs_err *err)
 			     "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL statement_timeout = 0; "
 			     "SET LOCAL lock_timeout = '10min'",
 			     "migrate", err);
-		if (rc != 0) {
+		if (rc == 0)
+			rc = pg_exec(b, "SELECT pg_advisory_xact_lock(x'" MIGRATE_LOCK "'::bigint)",
+				     "migrate", err);
+		if (rc == 0)
+			rc = read_version(b, create, &has, &version, err);
+		/* The store's own migrations first, then (a hub) the hub's. */
+		if (rc == 0 && version < fs_pg_schema_migration_count) {
+			sql = fs_pg_schema_migrations[version];
+			snprintf(note, sizeof(note),
+				 "INSERT INTO fieldsync_schema (version) VALUES (%d)", version + 1);
+			file = "schema/pg";
+			number = version + 1;
+		} else if (rc == 0 && hub) {
+			rc = read_hub_version(b, &hub_version, err);
+			if (rc == 0 && hub_version < fs_pg_schema_hub_migration_count) {
+				sql = fs_pg_schema_hub_migrations[hub_version];
+				snprintf(note, sizeof(note),
+					 "INSERT INTO meta (key, value) VALUES ('hub_schema', '%d') "
+					 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+					 hub_version + 1);
+				file = "schema/pg/hub";
+				track = "hub ";
+				number = hub_version + 1;
+			}
+		}
+		if (rc != 0 || sql == NULL) {
 			PQclear(PQexec(b->conn, "ROLLBACK"));
 			return rc;
 		}
-		rc = pg_exec(b, "SELECT pg_advisory_xact_lock(x'" MIGRATE_LOCK "'::bigint)",
-			     "migrate", err);
+		rc = pg_exec(b, sql, "migrate", err);
 		if (rc == 0)
-			rc = read_state(b, create, applied, &has, &max, err);
-		for (v = 1; rc == 0 && v <= fs_pg_schema_migration_count && next == 0; v++)
-			if (!applied[v] && (hub || !is_hub_only(fs_pg_schema_migration_names[v - 1])))
-				next = v;
-		if (rc != 0 || next == 0) {
-			PQclear(PQexec(b->conn, "ROLLBACK"));
-			return rc;
-		}
-		rc = pg_exec(b, fs_pg_schema_migrations[next - 1], "migrate", err);
-		snprintf(sql, sizeof(sql), "INSERT INTO fieldsync_schema (version) VALUES (%d)", next);
-		if (rc == 0)
-			rc = pg_exec(b, sql, "migrate", err);
+			rc = pg_exec(b, note, "migrate", err);
 		if (rc == 0)
 			rc = pg_exec(b, "COMMIT", "migrate", err);
 		if (rc != 0) {
 			PQclear(PQexec(b->conn, "ROLLBACK"));
-			if (err != NULL && strstr(err->msg, fs_pg_schema_migration_names[next - 1]) == NULL) {
+			if (err != NULL) {
 				size_t used = strlen(err->msg);
 
-				snprintf(err->msg + used, sizeof(err->msg) - used, " (schema/pg/%s)",
-					 fs_pg_schema_migration_names[next - 1]);
+				snprintf(err->msg + used, sizeof(err->msg) - used,
+					 " (%smigration %d of %s/)", track, number, file);
 			}
 			return rc;
 		}

@@ -1,7 +1,7 @@
--- fieldsync store on PostgreSQL, migration 2 (hub only): the hub's device
--- registry (not replicated). Applied only when the store is opened as a hub
--- (a file named NNN_hub*.sql is hub-only); a store first opened otherwise
--- gets it when a hub first opens it.
+-- fieldsync hub schema on PostgreSQL, migration 1: the hub's device registry
+-- (not replicated; schema/hub/001_registry.sql for SQLite). Applied only to a
+-- store opened as a hub's, its version kept in meta "hub_schema": a store
+-- opened otherwise carries none of it until a hub opens it.
 
 CREATE TABLE devices (
 	site         TEXT COLLATE "C" PRIMARY KEY CHECK (site <> ''),
