@@ -5,15 +5,20 @@
 #   pg_tmp.sh run CMD [ARG...]   start, run CMD with FIELDSYNC_PG_URI set to
 #                                the maintenance database's URI, stop; exits
 #                                with CMD's status
-#   pg_tmp.sh start              start; prints "DIR URI"; the server stops
-#                                by itself after FIELDSYNC_PG_TTL seconds
-#                                (default 900)
+#   pg_tmp.sh start [OWNER]      start; prints "DIR URI"; the server stops
+#                                by itself when process OWNER ends (default:
+#                                the parent; pass $$ from a script)
 #   pg_tmp.sh stop DIR           stop and remove DIR
+# Either way the server is stopped at the latest after FIELDSYNC_PG_TTL
+# seconds (default 900), and within 2 s of its owner (run's shell, start's
+# caller) ending however it ends, even by SIGKILL: a watchdog in a session of
+# its own sees to it.
 # Works as root (CI on a fresh machine): initdb refuses root, so the server
 # runs as the postgres user of Debian's package (or nobody) in a directory it
 # owns. Needs Debian's postgresql package (scripts/deps.sh, test). Exits 77
 # (skip) when no PostgreSQL server is installed.
 set -euo pipefail
+SELF=$(readlink -f "$0")
 
 die() { echo "pg_tmp: $*" >&2; exit 1; }
 
@@ -84,6 +89,23 @@ pg_start() {
 	die "the server did not start"
 }
 
+# watchdog DIR OWNER TTL: stop the server of DIR once OWNER is gone or TTL
+# seconds have passed; return at once when DIR is removed (stopped).
+watchdog() {
+	local dir=$1 owner=$2 ttl=$3 waited=0
+	while [ "$waited" -lt "$ttl" ]; do
+		[ -d "$dir/data" ] || return 0
+		kill -0 "$owner" 2>/dev/null || break
+		sleep 2
+		waited=$((waited + 2))
+	done
+	pg_stop "$dir"
+}
+
+start_watchdog() {
+	setsid -f bash "$SELF" watchdog "$1" "$2" "${FIELDSYNC_PG_TTL:-900}" >/dev/null 2>&1 </dev/null
+}
+
 pg_stop() {
 	local dir=$1 bin
 	[ -d "$dir/data" ] || return 0
@@ -100,19 +122,21 @@ run)
 	out=$(pg_start) || exit $?
 	PG_DIR=${out%% *}
 	PG_URI=${out#* }
-	trap 'pg_stop "$PG_DIR"' EXIT INT TERM
+	start_watchdog "$PG_DIR" $$
+	trap 'pg_stop "$PG_DIR"' EXIT
+	trap 'exit 143' INT TERM
 	set +e
 	FIELDSYNC_PG_URI=$PG_URI "$@"
 	rc=$?
 	exit $rc
 	;;
 start)
-	out=$(pg_start)
-	dir=${out%% *}
-	# Stop by itself however the caller ends.
-	(sleep "${FIELDSYNC_PG_TTL:-900}"; pg_stop "$dir") >/dev/null 2>&1 </dev/null &
-	disown
+	out=$(pg_start) || exit $?
+	start_watchdog "${out%% *}" "${2:-$PPID}"
 	echo "$out"
+	;;
+watchdog)
+	watchdog "$2" "$3" "$4"
 	;;
 stop)
 	[ -n "${2:-}" ] || die "usage: pg_tmp.sh stop DIR"
@@ -120,7 +144,7 @@ stop)
 	pg_stop "$2"
 	;;
 *)
-	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac
