@@ -223,19 +223,6 @@ static int get_one(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresu
 	return rc;
 }
 
-/* A write statement; *changed (may be NULL) whether it changed a row. */
-static int run_write(fs_backend *b, enum pg_stmt_id id, const pg_params *p, int *changed,
-		     const char *what, fs_err *err)
-{
-	PGresult *res = NULL;
-	int rc = pg_run(b, id, p, &res, what, err);
-
-	if (changed != NULL)
-		*changed = rc == 0 && pg_changed(res) > 0;
-	PQclear(res);
-	return rc;
-}
-
 /* A callback's verdict: go on (0), stop with 0 (positive), abort (negative). */
 static int verdict(int v, int *stop)
 {
@@ -361,7 +348,7 @@ static int pg_meta_put(fs_backend *b, const char *key, const char *value, fs_err
 
 	pg_p_text(&p, key);
 	pg_p_text(&p, value);
-	return run_write(b, PG_META_PUT, &p, NULL, "write meta", err);
+	return pg_write(b, PG_META_PUT, &p, NULL, "write meta", err);
 }
 
 static int pg_q_get(fs_backend *b, const char *id, int64_t version, fs_questionnaire_row *out,
@@ -394,7 +381,7 @@ static int pg_q_insert(fs_backend *b, const fs_questionnaire_row *row, int *inse
 	pg_p_i64(&p, (int64_t)row->hlc);
 	pg_p_text(&p, row->site);
 	pg_p_i64(&p, row->seq);
-	return run_write(b, PG_Q_INSERT, &p, inserted, "write questionnaire", err);
+	return pg_write(b, PG_Q_INSERT, &p, inserted, "write questionnaire", err);
 }
 
 static int pg_q_retire(fs_backend *b, const char *id, int64_t version, fs_hlc hlc,
@@ -407,7 +394,7 @@ static int pg_q_retire(fs_backend *b, const char *id, int64_t version, fs_hlc hl
 	pg_p_i64(&p, (int64_t)hlc);
 	pg_p_text(&p, site);
 	pg_p_i64(&p, seq);
-	return run_write(b, PG_Q_RETIRE, &p, changed, "retire questionnaire", err);
+	return pg_write(b, PG_Q_RETIRE, &p, changed, "retire questionnaire", err);
 }
 
 static int pg_q_each(fs_backend *b, fs_questionnaire_fn fn, void *ctx, fs_err *err)
@@ -487,7 +474,7 @@ static int pg_r_insert(fs_backend *b, const fs_response_row *row, int *inserted,
 	pg_params p = {0};
 
 	response_params(&p, row);
-	return run_write(b, PG_R_INSERT, &p, inserted, "write response", err);
+	return pg_write(b, PG_R_INSERT, &p, inserted, "write response", err);
 }
 
 static int pg_r_replace(fs_backend *b, const fs_response_row *row, fs_err *err)
@@ -495,7 +482,7 @@ static int pg_r_replace(fs_backend *b, const fs_response_row *row, fs_err *err)
 	pg_params p = {0};
 
 	response_params(&p, row);
-	return run_write(b, PG_R_REPLACE, &p, NULL, "replace response", err);
+	return pg_write(b, PG_R_REPLACE, &p, NULL, "replace response", err);
 }
 
 static int pg_r_erase(fs_backend *b, const char *id, fs_hlc hlc, const char *site, int64_t seq,
@@ -507,7 +494,7 @@ static int pg_r_erase(fs_backend *b, const char *id, fs_hlc hlc, const char *sit
 	pg_p_i64(&p, (int64_t)hlc);
 	pg_p_text(&p, site);
 	pg_p_i64(&p, seq);
-	return run_write(b, PG_R_ERASE, &p, changed, "delete response", err);
+	return pg_write(b, PG_R_ERASE, &p, changed, "delete response", err);
 }
 
 static int pg_r_redate(fs_backend *b, const char *id, const char *started_at,
@@ -519,7 +506,7 @@ static int pg_r_redate(fs_backend *b, const char *id, const char *started_at,
 	pg_p_text(&p, started_at);
 	pg_p_text(&p, submitted_at);
 	pg_p_i64(&p, seq);
-	return run_write(b, PG_R_REDATE, &p, NULL, "re-date response", err);
+	return pg_write(b, PG_R_REDATE, &p, NULL, "re-date response", err);
 }
 
 static int pg_r_each(fs_backend *b, const fs_response_filter *filter, fs_response_row_fn fn,
@@ -576,7 +563,7 @@ static int pg_claim_add(fs_backend *b, const char *id, const char *site, fs_hlc 
 	pg_p_text(&p, id);
 	pg_p_text(&p, site);
 	pg_p_i64(&p, (int64_t)hlc);
-	return run_write(b, PG_CLAIM_ADD, &p, NULL, "write tombstone claim", err);
+	return pg_write(b, PG_CLAIM_ADD, &p, NULL, "write tombstone claim", err);
 }
 
 static int pg_claims(fs_backend *b, const char *id, fs_claim_fn fn, void *ctx, fs_err *err)
@@ -599,7 +586,7 @@ static int pg_claims_clear(fs_backend *b, const char *id, fs_err *err)
 	pg_params p = {0};
 
 	pg_p_text(&p, id);
-	return run_write(b, PG_CLAIMS_CLEAR, &p, NULL, "clear tombstone claims", err);
+	return pg_write(b, PG_CLAIMS_CLEAR, &p, NULL, "clear tombstone claims", err);
 }
 
 static int pg_contact_region(fs_backend *b, const char *id, char out[FS_NAME_MAX + 1],
@@ -624,7 +611,7 @@ static int pg_contact_insert(fs_backend *b, const char *id, const char *region, 
 
 	pg_p_text(&p, id);
 	pg_p_text(&p, region);
-	rc = run_write(b, PG_CONTACT_INSERT, &p, &added, "write contact", err);
+	rc = pg_write(b, PG_CONTACT_INSERT, &p, &added, "write contact", err);
 	if (rc == 0 && !added)
 		return fs_err_set(err, FS_ECONFLICT, "store: contact %s exists", id);
 	return rc;
@@ -664,7 +651,7 @@ static int field_write(fs_backend *b, enum pg_stmt_id id, const fs_field_row *ro
 		pg_p_text(&p, NULL);
 	pg_p_text(&p, has_prev ? row->prev_site : NULL);
 	pg_p_i64(&p, row->seq);
-	return run_write(b, id, &p, NULL, "write contact field", err);
+	return pg_write(b, id, &p, NULL, "write contact field", err);
 }
 
 static int pg_f_put(fs_backend *b, const fs_field_row *row, fs_err *err)
@@ -747,7 +734,7 @@ static int pg_fv_add(fs_backend *b, int64_t key, fs_err *err)
 	pg_params p = {0};
 
 	pg_p_i64(&p, key);
-	return run_write(b, PG_FV_ADD, &p, NULL, "write field version", err);
+	return pg_write(b, PG_FV_ADD, &p, NULL, "write field version", err);
 }
 
 static int pg_fv_held(fs_backend *b, int64_t key, int *held, fs_err *err)
@@ -784,7 +771,7 @@ static int pg_c_insert(fs_backend *b, const fs_conflict_row *row, int replace, i
 	pg_p_i64(&p, (int64_t)row->hlc);
 	pg_p_text(&p, row->site);
 	pg_p_i64(&p, row->seq);
-	return run_write(b, replace ? PG_C_REPLACE : PG_C_INSERT, &p, inserted, "write conflict",
+	return pg_write(b, replace ? PG_C_REPLACE : PG_C_INSERT, &p, inserted, "write conflict",
 			 err);
 }
 
@@ -838,7 +825,7 @@ static int pg_quarantine_insert(fs_backend *b, const fs_quarantine_row *row, fs_
 	pg_p_text(&p, row->record_id);
 	pg_p_text(&p, row->reason);
 	pg_p_text(&p, row->change);
-	return run_write(b, PG_QUARANTINE_INSERT, &p, NULL, "write quarantine", err);
+	return pg_write(b, PG_QUARANTINE_INSERT, &p, NULL, "write quarantine", err);
 }
 
 static int pg_counts(fs_backend *b, fs_store_counts *out, fs_err *err)
@@ -885,7 +872,7 @@ static int peer_set(fs_backend *b, enum pg_stmt_id id, const char *peer, int64_t
 
 	pg_p_text(&p, peer);
 	pg_p_i64(&p, seq);
-	return run_write(b, id, &p, NULL, "write peer", err);
+	return pg_write(b, id, &p, NULL, "write peer", err);
 }
 
 static int pg_peer_set_push(fs_backend *b, const char *peer, int64_t seq, fs_err *err)
@@ -1041,7 +1028,7 @@ static int pg_restamp_own(fs_backend *b, const char *site, fs_hlc limit, fs_stam
 			pg_p_text(&u, PQgetvalue(res, r, 2));
 		else if (table == FS_TABLE_CONTACTS)
 			pg_p_text(&u, PQgetvalue(res, r, 3));
-		rc = run_write(b, id, &u, NULL, "restamp", err);
+		rc = pg_write(b, id, &u, NULL, "restamp", err);
 		if (rc == 0)
 			(*count)++;
 	}

@@ -384,6 +384,18 @@ int pg_run(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresult **out
 	return 0;
 }
 
+int pg_write(fs_backend *b, enum pg_stmt_id id, const pg_params *p, int *changed,
+	     const char *what, fs_err *err)
+{
+	PGresult *res = NULL;
+	int rc = pg_run(b, id, p, &res, what, err);
+
+	if (changed != NULL)
+		*changed = rc == 0 && pg_changed(res) > 0;
+	PQclear(res);
+	return rc;
+}
+
 int pg_begin(fs_backend *b, fs_txn_kind kind, fs_err *err)
 {
 	PGresult *res = NULL;

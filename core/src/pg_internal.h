@@ -114,6 +114,9 @@ int pg_run(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresult **out
 	   const char *what, fs_err *err);
 /* Rows a write statement changed (PQcmdTuples). */
 long pg_changed(const PGresult *res);
+/* pg_run for a write statement; *changed (may be NULL): it changed a row. */
+int pg_write(fs_backend *b, enum pg_stmt_id id, const pg_params *p, int *changed,
+	     const char *what, fs_err *err);
 /* Run SQL without parameters (simple protocol; several statements). */
 int pg_exec(fs_backend *b, const char *sql, const char *what, fs_err *err);
 

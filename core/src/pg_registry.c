@@ -45,8 +45,7 @@ static int code_insert(fs_backend *b, const unsigned char *hash, const char *reg
 		       uint64_t created_ms, uint64_t expires_ms, fs_err *err)
 {
 	pg_params p = {0};
-	PGresult *res = NULL;
-	int rc = need_hub(b, err);
+	int added = 0, rc = need_hub(b, err);
 
 	if (rc != 0)
 		return rc;
@@ -54,10 +53,9 @@ static int code_insert(fs_backend *b, const unsigned char *hash, const char *reg
 	pg_p_text(&p, region);
 	pg_p_i64(&p, (int64_t)created_ms);
 	pg_p_i64(&p, (int64_t)expires_ms);
-	rc = pg_run(b, PG_CODE_INSERT, &p, &res, "create enrollment code", err);
-	if (rc == 0 && pg_changed(res) == 0)
+	rc = pg_write(b, PG_CODE_INSERT, &p, &added, "create enrollment code", err);
+	if (rc == 0 && !added)
 		rc = fs_err_set(err, FS_ECONFLICT, "store: create enrollment code: it exists");
-	PQclear(res);
 	return rc;
 }
 
@@ -87,7 +85,6 @@ static int code_use(fs_backend *b, const unsigned char *hash, const char *site, 
 		    fs_err *err)
 {
 	pg_params p = {0};
-	PGresult *res = NULL;
 	int rc = need_hub(b, err);
 
 	*won = 0;
@@ -95,11 +92,7 @@ static int code_use(fs_backend *b, const unsigned char *hash, const char *site, 
 		return rc;
 	pg_p_bytes(&p, hash, FS_REGISTRY_HASH_LEN);
 	pg_p_text(&p, site);
-	rc = pg_run(b, PG_CODE_USE, &p, &res, "use enrollment code", err);
-	if (rc == 0)
-		*won = pg_changed(res) == 1;
-	PQclear(res);
-	return rc;
+	return pg_write(b, PG_CODE_USE, &p, won, "use enrollment code", err);
 }
 
 static int failure_add(fs_backend *b, uint64_t at_ms, fs_err *err)
@@ -110,7 +103,7 @@ static int failure_add(fs_backend *b, uint64_t at_ms, fs_err *err)
 	if (rc != 0)
 		return rc;
 	pg_p_i64(&p, (int64_t)at_ms);
-	return pg_run(b, PG_FAILURE_ADD, &p, NULL, "note failed enrollment", err);
+	return pg_write(b, PG_FAILURE_ADD, &p, NULL, "note failed enrollment", err);
 }
 
 static int failure_count(fs_backend *b, uint64_t since_ms, long *out, fs_err *err)
@@ -135,8 +128,7 @@ static int failure_count(fs_backend *b, uint64_t since_ms, long *out, fs_err *er
 static int device_insert(fs_backend *b, const fs_device_row *row, fs_err *err)
 {
 	pg_params p = {0};
-	PGresult *res = NULL;
-	int rc = need_hub(b, err);
+	int added = 0, rc = need_hub(b, err);
 
 	if (rc != 0)
 		return rc;
@@ -151,10 +143,9 @@ static int device_insert(fs_backend *b, const fs_device_row *row, fs_err *err)
 		pg_p_text(&p, NULL);
 	pg_p_text(&p, row->last_error);
 	pg_p_i64(&p, row->revoked ? 1 : 0);
-	rc = pg_run(b, PG_DEVICE_INSERT, &p, &res, "enroll device", err);
-	if (rc == 0 && pg_changed(res) == 0)
+	rc = pg_write(b, PG_DEVICE_INSERT, &p, &added, "enroll device", err);
+	if (rc == 0 && !added)
 		rc = fs_err_set(err, FS_ECONFLICT, "store: device %s exists", row->site);
-	PQclear(res);
 	return rc;
 }
 
@@ -201,16 +192,14 @@ static int device_get(fs_backend *b, const char *site, fs_device_row *out, fs_er
 static int device_revoke(fs_backend *b, const char *site, fs_err *err)
 {
 	pg_params p = {0};
-	PGresult *res = NULL;
-	int rc = need_hub(b, err);
+	int changed = 0, rc = need_hub(b, err);
 
 	if (rc != 0)
 		return rc;
 	pg_p_text(&p, site);
-	rc = pg_run(b, PG_DEVICE_REVOKE, &p, &res, "revoke device", err);
-	if (rc == 0 && pg_changed(res) == 0)
+	rc = pg_write(b, PG_DEVICE_REVOKE, &p, &changed, "revoke device", err);
+	if (rc == 0 && !changed)
 		rc = fs_err_set(err, FS_ENOTFOUND, "no device with site id %s", site);
-	PQclear(res);
 	return rc;
 }
 
@@ -227,7 +216,7 @@ static int device_note(fs_backend *b, const char *site, const char *error, uint6
 		pg_p_text(&p, error);
 	else
 		pg_p_i64(&p, (int64_t)now_ms);
-	return pg_run(b, error ? PG_DEVICE_ERROR : PG_DEVICE_SYNCED, &p, NULL, "note sync", err);
+	return pg_write(b, error ? PG_DEVICE_ERROR : PG_DEVICE_SYNCED, &p, NULL, "note sync", err);
 }
 
 static int device_each(fs_backend *b, fs_device_fn fn, void *ctx, fs_err *err)
