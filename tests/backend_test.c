@@ -185,13 +185,19 @@ static int on_row(void *ctx, const fs_row *row)
 	char k[96];
 
 	switch (row->table) {
-	case FS_TABLE_QUESTIONNAIRES: snprintf(k, sizeof(k), "q:%s", row->u.q.id); break;
-	case FS_TABLE_RESPONSES: snprintf(k, sizeof(k), "r:%s", row->u.r.id); break;
+	case FS_TABLE_QUESTIONNAIRES:
+		snprintf(k, sizeof(k), "q:%s", row->u.q.id);
+		break;
+	case FS_TABLE_RESPONSES:
+		snprintf(k, sizeof(k), "r:%s", row->u.r.id);
+		break;
 	case FS_TABLE_CONTACTS:
 		snprintf(k, sizeof(k), "f:%s/%s@%s", row->u.f.contact_id, row->u.f.field,
-			 row->u.f.region);
+		         row->u.f.region);
 		break;
-	case FS_TABLE_CONFLICTS: snprintf(k, sizeof(k), "c:%s", row->u.c.id); break;
+	case FS_TABLE_CONFLICTS:
+		snprintf(k, sizeof(k), "c:%s", row->u.c.id);
+		break;
 	}
 	return seen_add(ctx, k, row->seq, (int)row->table);
 }
@@ -204,7 +210,7 @@ static int on_device(void *ctx, const fs_device_row *d)
 /* ---- row builders ---- */
 
 static fs_questionnaire_row qrow(const char *id, int64_t version, fs_hlc hlc, const char *site,
-				 int64_t seq)
+                                 int64_t seq)
 {
 	fs_questionnaire_row q = {id, version, "{\"id\":1}", 0, hlc, site, seq};
 
@@ -213,16 +219,25 @@ static fs_questionnaire_row qrow(const char *id, int64_t version, fs_hlc hlc, co
 
 static fs_response_row rrow(const char *id, const char *site, int64_t seq)
 {
-	fs_response_row r = {id,	   0,	     "q1",	     1,
-			     "2026-01-01T10:00:00Z", "2026-01-01T10:05:00Z", "en", "self",
-			     NULL,	   "{\"a\":1}", 100,	     site,
-			     seq};
+	fs_response_row r = {id,
+	                     0,
+	                     "q1",
+	                     1,
+	                     "2026-01-01T10:00:00Z",
+	                     "2026-01-01T10:05:00Z",
+	                     "en",
+	                     "self",
+	                     NULL,
+	                     "{\"a\":1}",
+	                     100,
+	                     site,
+	                     seq};
 
 	return r;
 }
 
 static fs_field_row frow(const char *contact, const char *field, const char *value, fs_hlc hlc,
-			 const char *site, int64_t seq)
+                         const char *site, int64_t seq)
 {
 	fs_field_row f = {contact, NULL, field, value, hlc, site, 0, NULL, seq};
 
@@ -230,10 +245,10 @@ static fs_field_row frow(const char *contact, const char *field, const char *val
 }
 
 static fs_conflict_row crow(const char *id, const char *region, fs_hlc hlc, const char *site,
-			    int64_t seq)
+                            int64_t seq)
 {
-	fs_conflict_row c = {id,	"contacts", "k1",  region, "phone", "\"1\"", 10, "a",
-			     "\"2\"", 9,	  "b",	   hlc,	   site,    seq};
+	fs_conflict_row c = {id,  "contacts", "k1", region, "phone", "\"1\"", 10,
+	                     "a", "\"2\"",    9,    "b",    hlc,     site,    seq};
 
 	return c;
 }
@@ -257,7 +272,7 @@ static void open_refuses_foreign_and_newer(void)
 
 		CHECK(sqlite3_open(loc, &db) == SQLITE_OK);
 		CHECK(sqlite3_exec(db, "CREATE TABLE other (x int); INSERT INTO other VALUES (7)",
-				   NULL, NULL, NULL) == SQLITE_OK);
+		                   NULL, NULL, NULL) == SQLITE_OK);
 		sqlite3_close(db);
 		CHECK(chmod(loc, 0600) == 0); /* refused for what it is, not its mode */
 	}
@@ -265,8 +280,9 @@ static void open_refuses_foreign_and_newer(void)
 	CHECK_MSG(rc == FS_EINVAL, "%d %s", rc, e.msg);
 	CHECK(b == NULL);
 	if (is_pg) {
-		CHECK_STR(pg_value(loc, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
-			  "1");
+		CHECK_STR(
+		    pg_value(loc, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+		    "1");
 		CHECK(strstr(e.msg, "not a fieldsync store") != NULL);
 	}
 
@@ -278,9 +294,9 @@ static void open_refuses_foreign_and_newer(void)
 	ops->close(b);
 	b = NULL;
 	snprintf(sql, sizeof(sql),
-		 is_pg ? "INSERT INTO fieldsync_schema (version) VALUES (%d)"
-		       : "PRAGMA user_version = %d",
-		 v + 1);
+	         is_pg ? "INSERT INTO fieldsync_schema (version) VALUES (%d)"
+	               : "PRAGMA user_version = %d",
+	         v + 1);
 	if (is_pg) {
 		CHECK(pg_sql(loc, sql) == 0);
 	} else {
@@ -357,9 +373,10 @@ static void concurrent_open_migrates_once(void)
 	CHECK(ops->schema_version(b, &v, &e) == 0 && v >= 3);
 	ops->close(b);
 	if (is_pg)
-		CHECK_STR(pg_value(loc, "SELECT count(*) = count(DISTINCT version) AND count(*) = 3 "
-					"FROM fieldsync_schema"),
-			  "t");
+		CHECK_STR(pg_value(loc,
+		                   "SELECT count(*) = count(DISTINCT version) AND count(*) = 3 "
+		                   "FROM fieldsync_schema"),
+		          "t");
 }
 
 static void meta_get_put(void)
@@ -475,7 +492,7 @@ static void responses_insert_replace_erase_redate(void)
 	CHECK_STR(got.site, "k2");
 	/* redate: the two times and seq only. */
 	CHECK(ops->response_redate(b, "r1", "2026-02-01T00:00:00Z", "2026-02-01T00:01:00Z", 6,
-				   &e) == 0);
+	                           &e) == 0);
 	CHECK(ops->response_get(b, "r1", &got, &e) == 0);
 	CHECK_STR(got.submitted_at, "2026-02-01T00:01:00Z");
 	CHECK(got.seq == 6 && got.hlc == 200);
@@ -814,13 +831,15 @@ static int fill_changes(fs_backend *b, int n, fs_err *e)
 			break;
 		}
 		case 2: {
-			fs_field_row f = frow(i % 8 == 2 ? "cn" : "cs", id, "1", (fs_hlc)i, site, i);
+			fs_field_row f =
+			    frow(i % 8 == 2 ? "cn" : "cs", id, "1", (fs_hlc)i, site, i);
 
 			rc = ops->field_put(b, &f, e);
 			break;
 		}
 		case 3: {
-			fs_conflict_row c = crow(id, i % 8 == 3 ? "north" : "south", (fs_hlc)i, site, i);
+			fs_conflict_row c =
+			    crow(id, i % 8 == 3 ? "north" : "south", (fs_hlc)i, site, i);
 
 			rc = ops->conflict_insert(b, &c, 0, &ins, e);
 			break;
@@ -1103,8 +1122,9 @@ static void registry_codes_failures_devices(void)
 		kiosk = fresh(0, loc, sizeof(loc));
 		CHECK(kiosk != NULL);
 		CHECK(reg->device_get(kiosk, "k-1", &got, &e) == FS_EINVAL);
-		CHECK_STR(pg_value(loc, "SELECT count(*) FROM pg_tables WHERE tablename = 'devices'"),
-			  "0");
+		CHECK_STR(
+		    pg_value(loc, "SELECT count(*) FROM pg_tables WHERE tablename = 'devices'"),
+		    "0");
 		ops->close(kiosk);
 		/* ... until a hub opens it. */
 		kiosk = open_at(loc, 1);
@@ -1161,7 +1181,7 @@ static void registry_code_used_exactly_once(void)
  * commits, a row with a smaller number would commit after the reader had
  * moved past it, and the reader would never see it. */
 #define RACE_WRITERS 2
-#define RACE_TXNS 300
+#define RACE_TXNS    300
 
 static int race_writer(const char *loc, int w)
 {
@@ -1277,13 +1297,13 @@ static void seq_follows_commit_order(void)
 		if (rr.seqs[i] != i + 1)
 			dup++;
 	CHECK_MSG(rr.n == total && dup == 0, "reader saw %d of %d rows, %d out of place", rr.n,
-		  total, dup);
+	          total, dup);
 	{
 		fs_store_counts n;
 
 		CHECK(ops->counts(b, &n, &e) == 0);
 		CHECK_MSG(n.responses == total, "%ld rows committed, reader saw %d", n.responses,
-			  rr.n);
+		          rr.n);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -1308,7 +1328,7 @@ static void pg_write_lock_times_out_busy(void)
 	CHECK(a != NULL);
 	/* Server settings go in libpq's options parameter. */
 	snprintf(slow, sizeof(slow), "%s%soptions=-clock_timeout%%3D300", loc,
-		 strchr(loc, '?') ? "&" : "?");
+	         strchr(loc, '?') ? "&" : "?");
 	b2 = open_at(slow, 0);
 	CHECK(b2 != NULL);
 	CHECK(ops->begin(a, FS_TXN_WRITE, &e) == 0);
@@ -1403,9 +1423,10 @@ static void pg_reconnects_after_session_loss(void)
 
 	CHECK(b != NULL);
 	CHECK(ops->meta_put(b, "k", "v", &e) == 0);
-	snprintf(sql, sizeof(sql),
-		 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '%s'",
-		 db);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '%s'",
+	    db);
 	CHECK_STR(pg_value(base, sql), "1");
 	usleep(100 * 1000);
 	CHECK(ops->meta_get(b, "k", out, sizeof(out), &e) != 0); /* that one is lost */

@@ -18,9 +18,8 @@
  * "key=value" string's own value wins): a server that does not answer
  * within 10 s is an error, and TCP keepalives notice a vanished server or
  * network in about a minute (30 s idle, then 3 probes 10 s apart). */
-static const char *const default_keys[] = {"connect_timeout", "application_name",
-					   "keepalives_idle", "keepalives_interval",
-					   "keepalives_count"};
+static const char *const default_keys[] = {"connect_timeout", "application_name", "keepalives_idle",
+                                           "keepalives_interval", "keepalives_count"};
 static const char *const default_values[] = {"10", "fieldsync", "30", "10", "3"};
 
 /* Session limits applied unless the server, database, role or connection
@@ -33,9 +32,9 @@ static const char *const default_values[] = {"10", "fieldsync", "30", "10", "3"}
 static const struct {
 	const char *name, *value;
 } session_limits[] = {
-	{"lock_timeout", "10s"},
-	{"statement_timeout", "60s"},
-	{"idle_in_transaction_session_timeout", "60s"},
+    {"lock_timeout", "10s"},
+    {"statement_timeout", "60s"},
+    {"idle_in_transaction_session_timeout", "60s"},
 };
 
 void pg_p_text(pg_params *p, const char *text)
@@ -138,26 +137,28 @@ int pg_error(fs_backend *b, const PGresult *res, const char *what, fs_err *err)
 	if (PQstatus(b->conn) != CONNECTION_OK || state == NULL) {
 		conn_message(msg, sizeof(msg), b->conn);
 		return fs_err_set(err, FS_EGENERIC,
-				  "store: %s: the connection to PostgreSQL at %s was lost: %s", what,
-				  b->where, msg[0] ? msg : "no reply");
+		                  "store: %s: the connection to PostgreSQL at %s was lost: %s",
+		                  what, b->where, msg[0] ? msg : "no reply");
 	}
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
 	    strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
 		return fs_err_set(err, FS_EBUSY,
-				  "store: %s: PostgreSQL: %s (SQLSTATE %s); try again", what,
-				  primary ? primary : "busy", state);
+		                  "store: %s: PostgreSQL: %s (SQLSTATE %s); try again", what,
+		                  primary ? primary : "busy", state);
 	/* Data exceptions (class 22): the server's message may quote the
 	 * value (or bytes of it), so only the code is given. */
 	if (strcmp(state, "22021") == 0 || strcmp(state, "22P05") == 0)
 		return fs_err_set(err, FS_EINVAL, "store: %s: text is not valid UTF-8", what);
 	if (strncmp(state, "22", 2) == 0)
-		return fs_err_set(err, FS_EINVAL, "store: %s: a value PostgreSQL refused (SQLSTATE %s)",
-				  what, state);
+		return fs_err_set(err, FS_EINVAL,
+		                  "store: %s: a value PostgreSQL refused (SQLSTATE %s)", what,
+		                  state);
 	if (strcmp(state, "25P02") == 0)
 		return fs_err_set(err, FS_EGENERIC,
-				  "store: %s: an earlier statement of this transaction failed", what);
+		                  "store: %s: an earlier statement of this transaction failed",
+		                  what);
 	return fs_err_set(err, FS_EGENERIC, "store: %s: PostgreSQL: %s (SQLSTATE %s)", what,
-			  primary ? primary : "error", state);
+	                  primary ? primary : "error", state);
 }
 
 /* The connection's name for messages: host, port and database, never the
@@ -167,7 +168,7 @@ static void describe(fs_backend *b)
 	const char *host = PQhost(b->conn), *port = PQport(b->conn), *db = PQdb(b->conn);
 
 	snprintf(b->where, sizeof(b->where), "%s:%s/%s", host && host[0] ? host : "localhost",
-		 port && port[0] ? port : "5432", db ? db : "?");
+	         port && port[0] ? port : "5432", db ? db : "?");
 }
 
 static void ignore_notice(void *arg, const char *message)
@@ -215,18 +216,19 @@ static int session_setup(fs_backend *b, fs_err *err)
 	PQsetNoticeProcessor(b->conn, ignore_notice, NULL);
 	if (enc == NULL || strcmp(enc, "UTF8") != 0)
 		return fs_err_set(err, FS_EGENERIC,
-				  "store: PostgreSQL database %s has encoding %s; fieldsync needs "
-				  "UTF8 (CREATE DATABASE ... ENCODING 'UTF8')",
-				  b->where, enc ? enc : "unknown");
+		                  "store: PostgreSQL database %s has encoding %s; fieldsync needs "
+		                  "UTF8 (CREATE DATABASE ... ENCODING 'UTF8')",
+		                  b->where, enc ? enc : "unknown");
 	/* A commit is reported saved only when it is on disk. */
 	rc = query_value(b, "SHOW fsync", value, sizeof(value), err);
 	if (rc != 0)
 		return rc;
 	if (strcmp(value, "on") != 0)
-		return fs_err_set(err, FS_EGENERIC,
-				  "store: the PostgreSQL server of %s runs with fsync=%s, so commits "
-				  "are not durable; fieldsync refuses it",
-				  b->where, value);
+		return fs_err_set(
+		    err, FS_EGENERIC,
+		    "store: the PostgreSQL server of %s runs with fsync=%s, so commits "
+		    "are not durable; fieldsync refuses it",
+		    b->where, value);
 	n = (size_t)snprintf(sql, sizeof(sql), "SET bytea_output = 'hex'; ");
 	rc = query_value(b, "SHOW synchronous_commit", value, sizeof(value), err);
 	if (rc != 0)
@@ -236,8 +238,8 @@ static int session_setup(fs_backend *b, fs_err *err)
 	if (strcmp(value, "off") == 0)
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "SET synchronous_commit = on; ");
 	res = PQexec(b->conn, "SELECT name, source FROM pg_settings WHERE name IN "
-			      "('lock_timeout', 'statement_timeout', "
-			      "'idle_in_transaction_session_timeout')");
+	                      "('lock_timeout', 'statement_timeout', "
+	                      "'idle_in_transaction_session_timeout')");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = pg_error(b, res, "open", err);
 		PQclear(res);
@@ -252,7 +254,7 @@ static int session_setup(fs_backend *b, fs_err *err)
 				own = 0;
 		if (own && n < sizeof(sql))
 			n += (size_t)snprintf(sql + n, sizeof(sql) - n, "SET %s = '%s'; ",
-					      session_limits[i].name, session_limits[i].value);
+			                      session_limits[i].name, session_limits[i].value);
 	}
 	PQclear(res);
 	if (n >= sizeof(sql))
@@ -296,7 +298,7 @@ int pg_connect(fs_backend **out, const char *location, fs_err *err)
 	if (PQstatus(b->conn) != CONNECTION_OK) {
 		conn_message(msg, sizeof(msg), b->conn);
 		rc = fs_err_set(err, FS_EGENERIC, "store: cannot connect to PostgreSQL at %s: %s",
-				b->where, msg);
+		                b->where, msg);
 		pg_disconnect(b);
 		return rc;
 	}
@@ -331,9 +333,9 @@ static int ensure_connected(fs_backend *b, fs_err *err)
 	if (PQstatus(b->conn) != CONNECTION_OK) {
 		conn_message(msg, sizeof(msg), b->conn);
 		return fs_err_set(err, FS_EGENERIC,
-				  "store: the connection to PostgreSQL at %s was lost and cannot "
-				  "be made again: %s",
-				  b->where, msg);
+		                  "store: the connection to PostgreSQL at %s was lost and cannot "
+		                  "be made again: %s",
+		                  b->where, msg);
 	}
 	return session_setup(b, err);
 }
@@ -343,8 +345,8 @@ static const char *stmt_sql(enum pg_stmt_id id)
 	return fs_pg_backend_sql[id] ? fs_pg_backend_sql[id] : fs_pg_registry_sql[id];
 }
 
-int pg_run(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresult **out,
-	   const char *what, fs_err *err)
+int pg_run(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresult **out, const char *what,
+           fs_err *err)
 {
 	static const pg_params none;
 	char name[16];
@@ -384,8 +386,8 @@ int pg_run(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresult **out
 	return 0;
 }
 
-int pg_write(fs_backend *b, enum pg_stmt_id id, const pg_params *p, int *changed,
-	     const char *what, fs_err *err)
+int pg_write(fs_backend *b, enum pg_stmt_id id, const pg_params *p, int *changed, const char *what,
+             fs_err *err)
 {
 	PGresult *res = NULL;
 	int rc = pg_run(b, id, p, &res, what, err);
@@ -409,9 +411,9 @@ int pg_begin(fs_backend *b, fs_txn_kind kind, fs_err *err)
 	if (rc != 0)
 		return rc;
 	rc = pg_exec(b,
-		     kind == FS_TXN_READ ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-					 : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE",
-		     "begin", err);
+	             kind == FS_TXN_READ ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+	                                 : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE",
+	             "begin", err);
 	if (rc != 0)
 		return rc;
 	b->txn = kind;
@@ -421,8 +423,8 @@ int pg_begin(fs_backend *b, fs_txn_kind kind, fs_err *err)
 		rc = pg_run(b, PG_WRITE_LOCK, NULL, &res, "begin write", err);
 		if (rc == 0 && PQntuples(res) != 1)
 			rc = fs_err_set(err, FS_EGENERIC,
-					"store: begin write: the change counter row (meta seq) is "
-					"missing");
+			                "store: begin write: the change counter row (meta seq) is "
+			                "missing");
 		PQclear(res);
 		if (rc != 0)
 			pg_rollback(b);
@@ -443,8 +445,8 @@ int pg_commit(fs_backend *b, fs_err *err)
 	} else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
 		/* COMMIT of a transaction that had failed rolls it back. */
 		rc = fs_err_set(err, FS_EGENERIC,
-				"store: commit: an earlier statement failed, so the transaction "
-				"was rolled back");
+		                "store: commit: an earlier statement failed, so the transaction "
+		                "was rolled back");
 	}
 	PQclear(res);
 	b->txn = 0;

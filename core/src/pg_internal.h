@@ -80,12 +80,12 @@ extern const char *const fs_pg_registry_sql[PG_STMT_COUNT]; /* pg_registry.c */
 
 struct fs_backend {
 	PGconn *conn;
-	int hub;           /* opened with the registry (opts->hub) */
-	fs_txn_kind txn;   /* the open transaction, 0 when none */
-	PGresult *held;    /* result whose strings a get operation lent out */
+	int hub;         /* opened with the registry (opts->hub) */
+	fs_txn_kind txn; /* the open transaction, 0 when none */
+	PGresult *held;  /* result whose strings a get operation lent out */
 	unsigned char prepared[PG_STMT_COUNT];
 	unsigned char hash[FS_REGISTRY_HASH_LEN]; /* device_get's token hash */
-	char where[160];   /* "host:port/db" for messages (never the password) */
+	char where[160]; /* "host:port/db" for messages (never the password) */
 };
 
 /* Rows per page of a multi-row read: memory is bounded by this many rows
@@ -110,13 +110,13 @@ void pg_p_bytes(pg_params *p, const unsigned char *data, int len);
 /* Run a prepared statement (preparing it on first use). *out (may be NULL:
  * cleared here) gets the result, freed by the caller with PQclear. Errors
  * are mapped by pg_error; what names the operation ("write response"). */
-int pg_run(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresult **out,
-	   const char *what, fs_err *err);
+int pg_run(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresult **out, const char *what,
+           fs_err *err);
 /* Rows a write statement changed (PQcmdTuples). */
 long pg_changed(const PGresult *res);
 /* pg_run for a write statement; *changed (may be NULL): it changed a row. */
-int pg_write(fs_backend *b, enum pg_stmt_id id, const pg_params *p, int *changed,
-	     const char *what, fs_err *err);
+int pg_write(fs_backend *b, enum pg_stmt_id id, const pg_params *p, int *changed, const char *what,
+             fs_err *err);
 /* Run SQL without parameters (simple protocol; several statements). */
 int pg_exec(fs_backend *b, const char *sql, const char *what, fs_err *err);
 

@@ -13,36 +13,36 @@
 #define DEVICE_COLS "site, name, region, token_hash, enrolled_ms, last_sync_ms, last_error, revoked"
 
 const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
-	[PG_CODE_INSERT] = "INSERT INTO enroll_codes (code_hash, region, created_ms, expires_ms) "
-			   "VALUES ($1, $2, $3, $4) ON CONFLICT (code_hash) DO NOTHING",
-	[PG_CODE_GET] = "SELECT region, expires_ms, used_by IS NOT NULL FROM enroll_codes "
-			"WHERE code_hash = $1",
-	[PG_CODE_USE] = "UPDATE enroll_codes SET used_by = $2 WHERE code_hash = $1 AND "
-			"used_by IS NULL",
-	[PG_FAILURE_ADD] = "INSERT INTO enroll_failures (at_ms) VALUES ($1)",
-	[PG_FAILURE_PRUNE] = "DELETE FROM enroll_failures WHERE at_ms < $1",
-	[PG_FAILURE_COUNT] = "SELECT count(*) FROM enroll_failures WHERE at_ms >= $1",
-	[PG_DEVICE_INSERT] = "INSERT INTO devices (" DEVICE_COLS ") VALUES ($1, $2, $3, $4, $5, "
-			     "$6, $7, $8) ON CONFLICT (site) DO NOTHING",
-	[PG_DEVICE_GET] = "SELECT " DEVICE_COLS " FROM devices WHERE site = $1",
-	[PG_DEVICE_REVOKE] = "UPDATE devices SET revoked = 1 WHERE site = $1",
-	[PG_DEVICE_SYNCED] = "UPDATE devices SET last_sync_ms = $2, last_error = NULL "
-			     "WHERE site = $1",
-	[PG_DEVICE_ERROR] = "UPDATE devices SET last_error = $2 WHERE site = $1",
-	[PG_DEVICE_PAGE] = "SELECT " DEVICE_COLS " FROM devices WHERE site > $1 ORDER BY site "
-			   "LIMIT $2",
+    [PG_CODE_INSERT] = "INSERT INTO enroll_codes (code_hash, region, created_ms, expires_ms) "
+                       "VALUES ($1, $2, $3, $4) ON CONFLICT (code_hash) DO NOTHING",
+    [PG_CODE_GET] = "SELECT region, expires_ms, used_by IS NOT NULL FROM enroll_codes "
+                    "WHERE code_hash = $1",
+    [PG_CODE_USE] = "UPDATE enroll_codes SET used_by = $2 WHERE code_hash = $1 AND "
+                    "used_by IS NULL",
+    [PG_FAILURE_ADD] = "INSERT INTO enroll_failures (at_ms) VALUES ($1)",
+    [PG_FAILURE_PRUNE] = "DELETE FROM enroll_failures WHERE at_ms < $1",
+    [PG_FAILURE_COUNT] = "SELECT count(*) FROM enroll_failures WHERE at_ms >= $1",
+    [PG_DEVICE_INSERT] = "INSERT INTO devices (" DEVICE_COLS ") VALUES ($1, $2, $3, $4, $5, "
+                         "$6, $7, $8) ON CONFLICT (site) DO NOTHING",
+    [PG_DEVICE_GET] = "SELECT " DEVICE_COLS " FROM devices WHERE site = $1",
+    [PG_DEVICE_REVOKE] = "UPDATE devices SET revoked = 1 WHERE site = $1",
+    [PG_DEVICE_SYNCED] = "UPDATE devices SET last_sync_ms = $2, last_error = NULL "
+                         "WHERE site = $1",
+    [PG_DEVICE_ERROR] = "UPDATE devices SET last_error = $2 WHERE site = $1",
+    [PG_DEVICE_PAGE] = "SELECT " DEVICE_COLS " FROM devices WHERE site > $1 ORDER BY site "
+                       "LIMIT $2",
 };
 
 static int need_hub(fs_backend *b, fs_err *err)
 {
 	if (!b->hub)
 		return fs_err_set(err, FS_EINVAL,
-				  "store: the device registry needs a store opened as a hub");
+		                  "store: the device registry needs a store opened as a hub");
 	return 0;
 }
 
 static int code_insert(fs_backend *b, const unsigned char *hash, const char *region,
-		       uint64_t created_ms, uint64_t expires_ms, fs_err *err)
+                       uint64_t created_ms, uint64_t expires_ms, fs_err *err)
 {
 	pg_params p = {0};
 	int added = 0, rc = need_hub(b, err);
@@ -60,7 +60,7 @@ static int code_insert(fs_backend *b, const unsigned char *hash, const char *reg
 }
 
 static int code_get(fs_backend *b, const unsigned char *hash, char region[FS_NAME_MAX + 1],
-		    uint64_t *expires_ms, int *used, fs_err *err)
+                    uint64_t *expires_ms, int *used, fs_err *err)
 {
 	pg_params p = {0};
 	PGresult *res = NULL;
@@ -82,7 +82,7 @@ static int code_get(fs_backend *b, const unsigned char *hash, char region[FS_NAM
 }
 
 static int code_use(fs_backend *b, const unsigned char *hash, const char *site, int *won,
-		    fs_err *err)
+                    fs_err *err)
 {
 	pg_params p = {0};
 	int rc = need_hub(b, err);
@@ -151,14 +151,14 @@ static int device_insert(fs_backend *b, const fs_device_row *row, fs_err *err)
 
 /* A device row from res (DEVICE_COLS); the token hash into hash. */
 static int read_device(fs_device_row *d, unsigned char hash[FS_REGISTRY_HASH_LEN],
-		       const PGresult *res, int r, fs_err *err)
+                       const PGresult *res, int r, fs_err *err)
 {
 	d->site = pg_text(res, r, 0);
 	d->name = pg_text(res, r, 1);
 	d->region = pg_text(res, r, 2);
 	if (pg_bytes(hash, FS_REGISTRY_HASH_LEN, res, r, 3) != 0)
 		return fs_err_set(err, FS_EGENERIC, "store: device %s: token hash is not %d bytes",
-				  d->site, FS_REGISTRY_HASH_LEN);
+		                  d->site, FS_REGISTRY_HASH_LEN);
 	d->token_hash = hash;
 	d->enrolled_ms = (uint64_t)pg_i64(res, r, 4);
 	d->last_sync_ms = (uint64_t)pg_i64(res, r, 5);
@@ -204,7 +204,7 @@ static int device_revoke(fs_backend *b, const char *site, fs_err *err)
 }
 
 static int device_note(fs_backend *b, const char *site, const char *error, uint64_t now_ms,
-		       fs_err *err)
+                       fs_err *err)
 {
 	pg_params p = {0};
 	int rc = need_hub(b, err);
@@ -259,14 +259,14 @@ static int device_each(fs_backend *b, fs_device_fn fn, void *ctx, fs_err *err)
 }
 
 const fs_registry_ops fs_pg_registry = {
-	.code_insert = code_insert,
-	.code_get = code_get,
-	.code_use = code_use,
-	.failure_add = failure_add,
-	.failure_count = failure_count,
-	.device_insert = device_insert,
-	.device_get = device_get,
-	.device_revoke = device_revoke,
-	.device_note = device_note,
-	.device_each = device_each,
+    .code_insert = code_insert,
+    .code_get = code_get,
+    .code_use = code_use,
+    .failure_add = failure_add,
+    .failure_count = failure_count,
+    .device_insert = device_insert,
+    .device_get = device_get,
+    .device_revoke = device_revoke,
+    .device_note = device_note,
+    .device_each = device_each,
 };

@@ -26,13 +26,13 @@
  * transaction. *has 0 when the database is empty (and create allows it). */
 static int read_version(fs_backend *b, int create, int *has, int *version, fs_err *err)
 {
-	PGresult *res = PQexec(b->conn,
-			       "SELECT current_schema(), "
-			       "EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = "
-			       "current_schema() AND tablename = 'fieldsync_schema'), "
-			       "(SELECT count(*) FROM pg_catalog.pg_class c JOIN "
-			       "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
-			       "n.nspname = current_schema() AND c.relkind IN ('r','p','v','m','f'))");
+	PGresult *res =
+	    PQexec(b->conn, "SELECT current_schema(), "
+	                    "EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = "
+	                    "current_schema() AND tablename = 'fieldsync_schema'), "
+	                    "(SELECT count(*) FROM pg_catalog.pg_class c JOIN "
+	                    "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
+	                    "n.nspname = current_schema() AND c.relkind IN ('r','p','v','m','f'))");
 	int rc = 0;
 
 	*has = 0;
@@ -43,22 +43,24 @@ static int read_version(fs_backend *b, int create, int *has, int *version, fs_er
 	}
 	if (PQgetisnull(res, 0, 0)) {
 		rc = fs_err_set(err, FS_EINVAL,
-				"store: PostgreSQL database %s: no schema of search_path exists to "
-				"hold fieldsync's tables",
-				b->where);
+		                "store: PostgreSQL database %s: no schema of search_path exists to "
+		                "hold fieldsync's tables",
+		                b->where);
 		goto cleanup;
 	}
 	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
 		if (strcmp(PQgetvalue(res, 0, 2), "0") != 0)
-			rc = fs_err_set(err, FS_EINVAL,
-					"store: PostgreSQL database %s (schema %s) has tables but is "
-					"not a fieldsync store; not touching it",
-					b->where, PQgetvalue(res, 0, 0));
+			rc = fs_err_set(
+			    err, FS_EINVAL,
+			    "store: PostgreSQL database %s (schema %s) has tables but is "
+			    "not a fieldsync store; not touching it",
+			    b->where, PQgetvalue(res, 0, 0));
 		else if (!create)
-			rc = fs_err_set(err, FS_EINVAL,
-					"store: PostgreSQL database %s (schema %s) holds no fieldsync "
-					"store",
-					b->where, PQgetvalue(res, 0, 0));
+			rc = fs_err_set(
+			    err, FS_EINVAL,
+			    "store: PostgreSQL database %s (schema %s) holds no fieldsync "
+			    "store",
+			    b->where, PQgetvalue(res, 0, 0));
 		goto cleanup;
 	}
 	*has = 1;
@@ -71,9 +73,9 @@ static int read_version(fs_backend *b, int create, int *has, int *version, fs_er
 	*version = (int)pg_i64(res, 0, 0);
 	if (*version > fs_pg_schema_migration_count)
 		rc = fs_err_set(err, FS_EVERSION,
-				"store: PostgreSQL database %s has schema version %d, written by a "
-				"newer fieldsync (this one knows up to %d); not touching it",
-				b->where, *version, fs_pg_schema_migration_count);
+		                "store: PostgreSQL database %s has schema version %d, written by a "
+		                "newer fieldsync (this one knows up to %d); not touching it",
+		                b->where, *version, fs_pg_schema_migration_count);
 cleanup:
 	PQclear(res);
 	return rc;
@@ -93,9 +95,9 @@ static int read_hub_version(fs_backend *b, int *version, fs_err *err)
 	PQclear(res);
 	if (rc == 0 && *version > fs_pg_schema_hub_migration_count)
 		rc = fs_err_set(err, FS_EVERSION,
-				"store: PostgreSQL database %s has hub schema version %d, written "
-				"by a newer fieldsync (this one knows up to %d); not touching it",
-				b->where, *version, fs_pg_schema_hub_migration_count);
+		                "store: PostgreSQL database %s has hub schema version %d, written "
+		                "by a newer fieldsync (this one knows up to %d); not touching it",
+		                b->where, *version, fs_pg_schema_hub_migration_count);
 	return rc;
 }
 
@@ -113,30 +115,32 @@ int pg_schema_migrate(fs_backend *b, int create, int hub, fs_err *err)
 		/* A migration of a large database may take long, and so may
 		 * another process's that this one waits for: no statement limit,
 		 * and up to 10 minutes for the lock. */
-		rc = pg_exec(b,
-			     "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL statement_timeout = 0; "
-			     "SET LOCAL lock_timeout = '10min'",
-			     "migrate", err);
+		rc = pg_exec(
+		    b,
+		    "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL statement_timeout = 0; "
+		    "SET LOCAL lock_timeout = '10min'",
+		    "migrate", err);
 		if (rc == 0)
 			rc = pg_exec(b, "SELECT pg_advisory_xact_lock(x'" MIGRATE_LOCK "'::bigint)",
-				     "migrate", err);
+			             "migrate", err);
 		if (rc == 0)
 			rc = read_version(b, create, &has, &version, err);
 		/* The store's own migrations first, then (a hub) the hub's. */
 		if (rc == 0 && version < fs_pg_schema_migration_count) {
 			sql = fs_pg_schema_migrations[version];
 			snprintf(note, sizeof(note),
-				 "INSERT INTO fieldsync_schema (version) VALUES (%d)", version + 1);
+			         "INSERT INTO fieldsync_schema (version) VALUES (%d)", version + 1);
 			file = "schema/pg";
 			number = version + 1;
 		} else if (rc == 0 && hub) {
 			rc = read_hub_version(b, &hub_version, err);
 			if (rc == 0 && hub_version < fs_pg_schema_hub_migration_count) {
 				sql = fs_pg_schema_hub_migrations[hub_version];
-				snprintf(note, sizeof(note),
-					 "INSERT INTO meta (key, value) VALUES ('hub_schema', '%d') "
-					 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-					 hub_version + 1);
+				snprintf(
+				    note, sizeof(note),
+				    "INSERT INTO meta (key, value) VALUES ('hub_schema', '%d') "
+				    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+				    hub_version + 1);
 				file = "schema/pg/hub";
 				track = "hub ";
 				number = hub_version + 1;
@@ -157,7 +161,7 @@ int pg_schema_migrate(fs_backend *b, int create, int hub, fs_err *err)
 				size_t used = strlen(err->msg);
 
 				snprintf(err->msg + used, sizeof(err->msg) - used,
-					 " (%smigration %d of %s/)", track, number, file);
+				         " (%smigration %d of %s/)", track, number, file);
 			}
 			return rc;
 		}
