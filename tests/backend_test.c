@@ -16,6 +16,7 @@
 
 #include "fieldsync/backend.h"
 #include "fieldsync/pg.h"
+#include "pg_internal.h" /* the session settings of a PostgreSQL handle */
 #include "test.h"
 
 /* FS_TEST_SQLITE: the build has the SQLite backend (tests/CMakeLists.txt
@@ -1349,6 +1350,51 @@ static void pg_write_lock_times_out_busy(void)
 	ops->close(b2);
 }
 
+/* A setting of fieldsync's handle's session (white box: its connection). */
+static const char *session_setting(fs_backend *b, const char *name)
+{
+	static char out[64];
+	char sql[96];
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql), "SHOW %s", name);
+	r = PQexec(b->conn, sql);
+	snprintf(out, sizeof(out), "%s",
+	         PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "?");
+	PQclear(r);
+	return out;
+}
+
+/* The session: commits flushed even where the database says otherwise,
+ * fieldsync's limits unless the connection string (or role, database,
+ * server) sets its own. */
+static void pg_session_settings(void)
+{
+	char loc[512], own[600], sql[160];
+	fs_backend *b = NULL;
+
+	new_location(loc, sizeof(loc));
+	snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET synchronous_commit = off",
+	         strrchr(loc, '/') + 1);
+	CHECK(pg_sql(base, sql) == 0);
+	b = open_at(loc, 0);
+	CHECK(b != NULL);
+	CHECK_STR(session_setting(b, "synchronous_commit"), "on");
+	CHECK_STR(session_setting(b, "lock_timeout"), "10s");
+	CHECK_STR(session_setting(b, "statement_timeout"), "1min");
+	CHECK_STR(session_setting(b, "idle_in_transaction_session_timeout"), "1min");
+	CHECK_STR(session_setting(b, "bytea_output"), "hex");
+	ops->close(b);
+	snprintf(own, sizeof(own), "%s?options=-clock_timeout%%3D2500%%20-cstatement_timeout%%3D0",
+	         loc);
+	b = open_at(own, 0);
+	CHECK(b != NULL);
+	CHECK_STR(session_setting(b, "lock_timeout"), "2500ms");
+	CHECK_STR(session_setting(b, "statement_timeout"), "0");
+	CHECK_STR(session_setting(b, "idle_in_transaction_session_timeout"), "1min");
+	ops->close(b);
+}
+
 /* A statement that failed inside a transaction makes commit fail: the
  * caller is never told a rolled-back transaction was saved. */
 static void pg_commit_after_failure_is_an_error(void)
@@ -1479,6 +1525,7 @@ int main(int argc, char **argv)
 	RUN(seq_follows_commit_order);
 	if (is_pg) {
 		RUN(pg_integrity_check_sees_duplicate_seq);
+		RUN(pg_session_settings);
 		RUN(pg_write_lock_times_out_busy);
 		RUN(pg_commit_after_failure_is_an_error);
 		RUN(pg_invalid_utf8_is_einval);

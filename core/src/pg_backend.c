@@ -302,6 +302,11 @@ static int pg_check_integrity(fs_backend *b, fs_err *err)
 
 	if (rc != 0)
 		return rc;
+	/* Reads every row: no statement limit in a transaction of its own. */
+	if (own)
+		rc = pg_exec(b, "SET LOCAL statement_timeout = 0", "integrity check", err);
+	if (rc != 0)
+		return pg_own_end(b, own, rc, err);
 	res = PQexec(b->conn, dup_sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = pg_error(b, res, "integrity check", err);
