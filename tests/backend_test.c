@@ -1395,6 +1395,40 @@ static void pg_session_settings(void)
 	ops->close(b);
 }
 
+/* fsync=off on the server set for a moment (the throwaway server is ours):
+ * until it is reset, stores there are refused, since no commit would be
+ * durable. */
+static void set_fsync(const char *value)
+{
+	char sql[96];
+	int i;
+
+	snprintf(sql, sizeof(sql), "ALTER SYSTEM SET fsync = %s", value);
+	if (pg_sql(base, sql) != 0 || pg_sql(base, "SELECT pg_reload_conf()") != 0)
+		return;
+	for (i = 0; i < 100 && strcmp(pg_value(base, "SHOW fsync"), value) != 0; i++)
+		usleep(50 * 1000);
+}
+
+static void pg_refuses_server_without_fsync(void)
+{
+	char loc[512];
+	fs_backend_options o = {1, 0, 0};
+	fs_backend *b = NULL;
+	fs_err e = {0, ""};
+	int rc;
+
+	new_location(loc, sizeof(loc));
+	set_fsync("off");
+	rc = ops->open(&b, loc, &o, &e);
+	set_fsync("on");
+	CHECK_MSG(rc == FS_EGENERIC && b == NULL, "%d %s", rc, e.msg);
+	CHECK(strstr(e.msg, "fsync=off") != NULL);
+	b = open_at(loc, 0);
+	CHECK(b != NULL);
+	ops->close(b);
+}
+
 /* A statement that failed inside a transaction makes commit fail: the
  * caller is never told a rolled-back transaction was saved. */
 static void pg_commit_after_failure_is_an_error(void)
@@ -1531,6 +1565,7 @@ int main(int argc, char **argv)
 		RUN(pg_invalid_utf8_is_einval);
 		RUN(pg_connect_error_hides_password);
 		RUN(pg_reconnects_after_session_loss);
+		RUN(pg_refuses_server_without_fsync);
 	}
 	return TEST_DONE();
 }
