@@ -862,12 +862,21 @@ static void changes_scan_order_filters_limit(void)
 	seen s = {0};
 	int i, ok;
 
+	struct timespec t0, t1, t2;
+
 	CHECK(b != NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK(fill_changes(b, 1200, &e) == 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	memset(&f, 0, sizeof(f));
 	CHECK(ops->begin(b, FS_TXN_READ, &e) == 0);
 	CHECK(ops->changes_scan(b, 100, &f, 5000, on_row, &s, &e) == 0);
 	CHECK(ops->commit(b, &e) == 0);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	printf("     1,200 rows of 4 tables written in one transaction in %.0f ms; "
+	       "1,100 read by changes_scan in %.0f ms\n",
+	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+	       (double)(t2.tv_sec - t1.tv_sec) * 1e3 + (double)(t2.tv_nsec - t1.tv_nsec) / 1e6);
 	CHECK(s.n == 1100);
 	for (i = 0, ok = 1; i < s.n; i++)
 		ok &= s.seq[i] == 101 + i && s.table[i] == (int[]){1, 2, 4, 8}[(101 + i) % 4];
