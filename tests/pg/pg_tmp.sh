@@ -28,7 +28,7 @@ pg_bindir() {
 		[ -x "$d/initdb" ]; then
 		echo "$d"; return 0
 	fi
-	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+	for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do
 		[ -x "$d/initdb" ] && { echo "$d"; return 0; }
 	done
 	return 1
@@ -56,7 +56,7 @@ free_port() {
 }
 
 pg_start() {
-	local bin dir port pw i
+	local bin dir port pw
 	bin=$(pg_bindir) || { echo "pg_tmp: no PostgreSQL server (initdb) installed" >&2; exit 77; }
 	PG_USER=$(id -un)
 	if [ "$(id -u)" -eq 0 ]; then
@@ -71,10 +71,10 @@ pg_start() {
 	printf '%s\n' "$pw" >"$dir/pw"
 	chmod 600 "$dir/pw"
 	[ "$(id -u)" -eq 0 ] && chown "$PG_USER" "$dir/pw"
-	as_owner "$bin/initdb" -D "$dir/data" -U fieldsync --pwfile="$dir/pw" -E UTF8 --locale=C \
+	as_owner timeout 120 "$bin/initdb" -D "$dir/data" -U fieldsync --pwfile="$dir/pw" -E UTF8 --locale=C \
 		--auth-local=trust --auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log" >&2; rm -rf "$dir"; die "initdb failed"; }
-	for i in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		port=$(free_port) || { rm -rf "$dir"; die "no free port"; }
 		if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
 			-o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=60 \
