@@ -44,8 +44,8 @@ as_owner() {
 }
 
 free_port() {
-	local p i
-	for i in $(seq 1 50); do
+	local p
+	for _ in $(seq 1 50); do
 		p=$((20000 + RANDOM % 40000))
 		# Nothing listening there on loopback (TCP).
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
