@@ -11,13 +11,19 @@ set -euo pipefail
 
 # Build and run: the compiler, CMake, the libraries' headers; curl is how
 # scripts/run.sh sees that the hub is up.
+# libpq-dev: the hub's PostgreSQL backend (library fieldsync_pg; the hub
+# then runs with libpq5).
 FIELDSYNC_RUN_PACKAGES=(build-essential cmake pkg-config gzip curl
-  libsqlite3-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libsodium-dev)
+  libsqlite3-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libsodium-dev
+  libpq-dev)
 # The tests need everything above and:
 FIELDSYNC_TEST_PACKAGES=("${FIELDSYNC_RUN_PACKAGES[@]}")
 # The hub's end-to-end tests (tests/e2e/hub_*.sh): curl, the sqlite3 shell
 # (store digests), openssl (a test certificate for HTTPS).
 FIELDSYNC_TEST_PACKAGES+=(sqlite3 openssl)
+# The PostgreSQL backend's tests start a throwaway server from Debian's
+# postgresql package (tests/pg/pg_tmp.sh: initdb, pg_ctl).
+FIELDSYNC_TEST_PACKAGES+=(postgresql)
 # GNU time: the agent's peak RSS in tests/e2e/agent_memory.sh.
 FIELDSYNC_TEST_PACKAGES+=(time)
 # The kiosk web UI's browser tests: Debian's Chromium, and a font with the
@@ -33,7 +39,7 @@ FIELDSYNC_TEST_COMMANDS=(node:nodejs npm:npm)
 # libraries from Debian multiarch (dpkg --add-architecture ARCH), and
 # qemu-user to run the target's tests here.
 FIELDSYNC_CROSS_LIBS=(libsqlite3-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev
-  libmicrohttpd-dev libsodium-dev)
+  libmicrohttpd-dev libsodium-dev libpq-dev)
 # Debian packages (scripts/package.sh): the build's packages and
 # dpkg-buildpackage with debhelper (dh_installsystemd, dh_installsysusers,
 # dh_shlibdeps), lintian to check them, fakeroot for the .deb's root-owned

@@ -1,7 +1,11 @@
 /* fieldsync: the PostgreSQL backend (library fieldsync_pg, libpq), for hubs
  * that outgrow one SQLite file: several hub processes share one database.
  * See backend.h for the contract and docs/scaling.md for how the change
- * sequence stays in commit order across processes. */
+ * sequence stays in commit order across processes and for the connection's
+ * settings and limits (timeouts, durability checks). A location is a
+ * "postgresql://" or "postgres://" URI or a libpq "key=value" string; the
+ * tables live in the connection's current schema (first of search_path);
+ * opts->cache_kib is checked for range only (the cache is the server's). */
 #ifndef FIELDSYNC_PG_H
 #define FIELDSYNC_PG_H
 

@@ -1,0 +1,272 @@
+/* The hub's device registry on PostgreSQL (fs_registry_ops; the rules are
+ * hub/registry.c's): enrollment codes, failed attempts and devices, shared
+ * by every hub process on the database. Hashes go as binary BYTEA
+ * parameters. Exactly-once enrollment rests on one conditional UPDATE
+ * (used_by IS NULL): under READ COMMITTED a second process's UPDATE waits
+ * for the first's row lock, re-reads the row and changes nothing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fieldsync/pg.h"
+#include "pg_internal.h"
+
+#define DEVICE_COLS "site, name, region, token_hash, enrolled_ms, last_sync_ms, last_error, revoked"
+
+const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
+    [PG_CODE_INSERT] = "INSERT INTO enroll_codes (code_hash, region, created_ms, expires_ms) "
+                       "VALUES ($1, $2, $3, $4) ON CONFLICT (code_hash) DO NOTHING",
+    [PG_CODE_GET] = "SELECT region, expires_ms, used_by IS NOT NULL FROM enroll_codes "
+                    "WHERE code_hash = $1",
+    [PG_CODE_USE] = "UPDATE enroll_codes SET used_by = $2 WHERE code_hash = $1 AND "
+                    "used_by IS NULL",
+    [PG_FAILURE_ADD] = "INSERT INTO enroll_failures (at_ms) VALUES ($1)",
+    [PG_FAILURE_PRUNE] = "DELETE FROM enroll_failures WHERE at_ms < $1",
+    [PG_FAILURE_COUNT] = "SELECT count(*) FROM enroll_failures WHERE at_ms >= $1",
+    [PG_DEVICE_INSERT] = "INSERT INTO devices (" DEVICE_COLS ") VALUES ($1, $2, $3, $4, $5, "
+                         "$6, $7, $8) ON CONFLICT (site) DO NOTHING",
+    [PG_DEVICE_GET] = "SELECT " DEVICE_COLS " FROM devices WHERE site = $1",
+    [PG_DEVICE_REVOKE] = "UPDATE devices SET revoked = 1 WHERE site = $1",
+    [PG_DEVICE_SYNCED] = "UPDATE devices SET last_sync_ms = $2, last_error = NULL "
+                         "WHERE site = $1",
+    [PG_DEVICE_ERROR] = "UPDATE devices SET last_error = $2 WHERE site = $1",
+    [PG_DEVICE_PAGE] = "SELECT " DEVICE_COLS " FROM devices WHERE site > $1 ORDER BY site "
+                       "LIMIT $2",
+};
+
+static int need_hub(fs_backend *b, fs_err *err)
+{
+	if (!b->hub)
+		return fs_err_set(err, FS_EINVAL,
+		                  "store: the device registry needs a store opened as a hub");
+	return 0;
+}
+
+static int code_insert(fs_backend *b, const unsigned char *hash, const char *region,
+                       uint64_t created_ms, uint64_t expires_ms, fs_err *err)
+{
+	pg_params p = {0};
+	int added = 0, rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_bytes(&p, hash, FS_REGISTRY_HASH_LEN);
+	pg_p_text(&p, region);
+	pg_p_i64(&p, (int64_t)created_ms);
+	pg_p_i64(&p, (int64_t)expires_ms);
+	rc = pg_write(b, PG_CODE_INSERT, &p, &added, "create enrollment code", err);
+	if (rc == 0 && !added)
+		rc = fs_err_set(err, FS_ECONFLICT, "store: create enrollment code: it exists");
+	return rc;
+}
+
+static int code_get(fs_backend *b, const unsigned char *hash, char region[FS_NAME_MAX + 1],
+                    uint64_t *expires_ms, int *used, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_bytes(&p, hash, FS_REGISTRY_HASH_LEN);
+	rc = pg_run(b, PG_CODE_GET, &p, &res, "read enrollment code", err);
+	if (rc == 0 && PQntuples(res) == 0)
+		rc = FS_ENOTFOUND;
+	if (rc == 0) {
+		snprintf(region, FS_NAME_MAX + 1, "%s", PQgetvalue(res, 0, 0));
+		*expires_ms = (uint64_t)pg_i64(res, 0, 1);
+		*used = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int code_use(fs_backend *b, const unsigned char *hash, const char *site, int *won,
+                    fs_err *err)
+{
+	pg_params p = {0};
+	int rc = need_hub(b, err);
+
+	*won = 0;
+	if (rc != 0)
+		return rc;
+	pg_p_bytes(&p, hash, FS_REGISTRY_HASH_LEN);
+	pg_p_text(&p, site);
+	return pg_write(b, PG_CODE_USE, &p, won, "use enrollment code", err);
+}
+
+static int failure_add(fs_backend *b, uint64_t at_ms, fs_err *err)
+{
+	pg_params p = {0};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_i64(&p, (int64_t)at_ms);
+	return pg_write(b, PG_FAILURE_ADD, &p, NULL, "note failed enrollment", err);
+}
+
+static int failure_count(fs_backend *b, uint64_t since_ms, long *out, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc = need_hub(b, err);
+
+	*out = 0;
+	if (rc != 0)
+		return rc;
+	pg_p_i64(&p, (int64_t)since_ms);
+	rc = pg_run(b, PG_FAILURE_PRUNE, &p, NULL, "count failed enrollments", err);
+	if (rc == 0)
+		rc = pg_run(b, PG_FAILURE_COUNT, &p, &res, "count failed enrollments", err);
+	if (rc == 0)
+		*out = (long)pg_i64(res, 0, 0);
+	PQclear(res);
+	return rc;
+}
+
+static int device_insert(fs_backend *b, const fs_device_row *row, fs_err *err)
+{
+	pg_params p = {0};
+	int added = 0, rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, row->site);
+	pg_p_text(&p, row->name);
+	pg_p_text(&p, row->region);
+	pg_p_bytes(&p, row->token_hash, FS_REGISTRY_HASH_LEN);
+	pg_p_i64(&p, (int64_t)row->enrolled_ms);
+	if (row->last_sync_ms != 0)
+		pg_p_i64(&p, (int64_t)row->last_sync_ms);
+	else
+		pg_p_text(&p, NULL);
+	pg_p_text(&p, row->last_error);
+	pg_p_i64(&p, row->revoked ? 1 : 0);
+	rc = pg_write(b, PG_DEVICE_INSERT, &p, &added, "enroll device", err);
+	if (rc == 0 && !added)
+		rc = fs_err_set(err, FS_ECONFLICT, "store: device %s exists", row->site);
+	return rc;
+}
+
+/* A device row from res (DEVICE_COLS); the token hash into hash. */
+static int read_device(fs_device_row *d, unsigned char hash[FS_REGISTRY_HASH_LEN],
+                       const PGresult *res, int r, fs_err *err)
+{
+	d->site = pg_text(res, r, 0);
+	d->name = pg_text(res, r, 1);
+	d->region = pg_text(res, r, 2);
+	if (pg_bytes(hash, FS_REGISTRY_HASH_LEN, res, r, 3) != 0)
+		return fs_err_set(err, FS_EGENERIC, "store: device %s: token hash is not %d bytes",
+		                  d->site, FS_REGISTRY_HASH_LEN);
+	d->token_hash = hash;
+	d->enrolled_ms = (uint64_t)pg_i64(res, r, 4);
+	d->last_sync_ms = (uint64_t)pg_i64(res, r, 5);
+	d->last_error = pg_text(res, r, 6);
+	d->revoked = pg_i64(res, r, 7) != 0;
+	return 0;
+}
+
+static int device_get(fs_backend *b, const char *site, fs_device_row *out, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc = need_hub(b, err);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, site);
+	rc = pg_run(b, PG_DEVICE_GET, &p, &res, "read device", err);
+	if (rc == 0 && PQntuples(res) == 0)
+		rc = FS_ENOTFOUND;
+	if (rc == 0)
+		rc = read_device(out, b->hash, res, 0, err);
+	if (rc == 0)
+		pg_hold(b, res);
+	else
+		PQclear(res);
+	return rc;
+}
+
+static int device_revoke(fs_backend *b, const char *site, fs_err *err)
+{
+	pg_params p = {0};
+	int changed = 0, rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, site);
+	rc = pg_write(b, PG_DEVICE_REVOKE, &p, &changed, "revoke device", err);
+	if (rc == 0 && !changed)
+		rc = fs_err_set(err, FS_ENOTFOUND, "no device with site id %s", site);
+	return rc;
+}
+
+static int device_note(fs_backend *b, const char *site, const char *error, uint64_t now_ms,
+                       fs_err *err)
+{
+	pg_params p = {0};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, site);
+	if (error != NULL)
+		pg_p_text(&p, error);
+	else
+		pg_p_i64(&p, (int64_t)now_ms);
+	return pg_write(b, error ? PG_DEVICE_ERROR : PG_DEVICE_SYNCED, &p, NULL, "note sync", err);
+}
+
+static int device_each(fs_backend *b, fs_device_fn fn, void *ctx, fs_err *err)
+{
+	PGresult *prev = NULL; /* the last page: the next one starts after its last row */
+	int own, stop = 0, rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	rc = pg_own_begin(b, &own, err);
+	while (rc == 0 && !stop) {
+		unsigned char hash[FS_REGISTRY_HASH_LEN];
+		pg_params p = {0};
+		PGresult *res = NULL;
+		fs_device_row d;
+		int r, n;
+
+		pg_p_text(&p, prev ? PQgetvalue(prev, PQntuples(prev) - 1, 0) : "");
+		pg_p_i64(&p, PG_PAGE_ROWS);
+		rc = pg_run(b, PG_DEVICE_PAGE, &p, &res, "read devices", err);
+		PQclear(prev);
+		prev = res;
+		if (rc != 0)
+			break;
+		n = PQntuples(res);
+		for (r = 0; r < n && !stop && rc == 0; r++) {
+			rc = read_device(&d, hash, res, r, err);
+			if (rc == 0) {
+				int v = fn(ctx, &d);
+
+				stop = v != 0;
+				rc = v < 0 ? v : 0;
+			}
+		}
+		if (n < PG_PAGE_ROWS)
+			break;
+	}
+	PQclear(prev);
+	return pg_own_end(b, own, rc, err);
+}
+
+const fs_registry_ops fs_pg_registry = {
+    .code_insert = code_insert,
+    .code_get = code_get,
+    .code_use = code_use,
+    .failure_add = failure_add,
+    .failure_count = failure_count,
+    .device_insert = device_insert,
+    .device_get = device_get,
+    .device_revoke = device_revoke,
+    .device_note = device_note,
+    .device_each = device_each,
+};
