@@ -11,6 +11,8 @@ set -euo pipefail
 FIELDSYNC_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$FIELDSYNC_ROOT/scripts/deps.sh"
 fieldsync_install_deps test
+# The test install brings PostgreSQL: its tests must run, not skip.
+export FIELDSYNC_REQUIRE_PG=1
 
 jobs=$(nproc)
 echo "== build: warnings as errors"

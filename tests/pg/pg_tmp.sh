@@ -57,7 +57,7 @@ free_port() {
 
 pg_start() {
 	local bin dir port pw
-	bin=$(pg_bindir) || { echo "pg_tmp: no PostgreSQL server (initdb) installed" >&2; exit 77; }
+	bin=$(pg_bindir) || { echo "pg_tmp: no PostgreSQL server (initdb) installed" >&2; [ "${FIELDSYNC_REQUIRE_PG:-}" = 1 ] && exit 1; exit 77; }
 	PG_USER=$(id -un)
 	if [ "$(id -u)" -eq 0 ]; then
 		PG_USER=postgres
