@@ -1,3 +1,4 @@
+#include "fieldsync/changes.h"
 #include "fieldsync/records.h"
 #include "test.h"
 #include "testutil.h"
@@ -216,6 +217,45 @@ static void response_get_and_each_agree_on_worker(void)
 	fs_store_close(s);
 }
 
+static int keep_each(void *ctx, const json_t *r)
+{
+	json_t **out = ctx;
+
+	*out = json_deep_copy(r);
+	return 0;
+}
+
+/* A response reads back alike whichever way it is read: fs_response_get,
+ * fs_response_each, and as a change (its body, without id and site); no
+ * worker is an absent key in each. */
+static void response_reads_agree(void)
+{
+	fs_store *s = test_store(dir, "k-reads", "north", NULL);
+	json_t *b = test_response(3, "Kind"), *got = NULL, *each = NULL, *body;
+	char id[FS_UUID_LEN + 1];
+	fs_changeset cs;
+
+	CHECK(test_publish(s, NULL) == 0);
+	json_object_del(b, "worker");
+	CHECK(fs_response_add(s, id, b, NULL) == 0);
+	CHECK(fs_response_get(s, &got, id, NULL) == 0);
+	CHECK(fs_response_each(s, NULL, NULL, keep_each, &each, NULL) == 0);
+	CHECK(json_equal(got, each));
+	CHECK(json_object_get(got, "worker") == NULL);
+	CHECK(fs_changes_read(s, &cs, 0, NULL, 10, 1 << 20, NULL) == 0);
+	CHECK(cs.count == 2); /* the questionnaire and the response */
+	body = json_deep_copy(got);
+	json_object_del(body, "id");
+	json_object_del(body, "site");
+	CHECK(cs.count == 2 && json_equal(cs.changes[1].value, body));
+	fs_changeset_free(&cs);
+	json_decref(body);
+	json_decref(each);
+	json_decref(got);
+	json_decref(b);
+	fs_store_close(s);
+}
+
 static void contact_put_creates_with_defaults(void)
 {
 	fs_store *s = test_store(dir, "k-c1", "north", NULL);
@@ -353,6 +393,7 @@ int main(void)
 	RUN(response_delete_leaves_tombstone);
 	RUN(response_each_streams_all_live);
 	RUN(response_get_and_each_agree_on_worker);
+	RUN(response_reads_agree);
 	RUN(contact_put_creates_with_defaults);
 	RUN(contact_put_refuses_bad_field_and_changes_nothing);
 	RUN(contact_list_filters_region_and_deleted);

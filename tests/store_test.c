@@ -345,6 +345,41 @@ static void hub_store_gets_the_registry_schema(void)
 	CHECK(query_long(path, "SELECT value FROM meta WHERE key = 'hub_schema'") == 99);
 }
 
+/* The engine works through whatever ops table it is given (here a copy of
+ * SQLite's under another name); a hub needs that backend's registry. */
+static void store_opens_over_given_backend(void)
+{
+	fs_backend_ops other = fs_sqlite_backend;
+	fs_store_options o = {&other, NULL, 1, 0};
+	char path[128], id[FS_UUID_LEN + 1];
+	fs_store *s = NULL;
+	json_t *f;
+	fs_err e = {0, ""};
+
+	other.name = "other";
+	snprintf(path, sizeof(path), "%s/other.db", dir);
+	CHECK(fs_store_open_with(&s, path, &o, &e) == FS_EINVAL);
+	CHECK(s == NULL);
+	CHECK(strstr(e.msg, "the other backend was given no device registry") != NULL);
+	o.hub = 0;
+	CHECK(fs_store_open_with(&s, path, &o, &e) == 0);
+	CHECK(fs_store_ops(s) == &other);
+	CHECK(fs_store_registry(s) == NULL);
+	CHECK(fs_store_set_identity(s, "k-other", "north", &e) == 0);
+	f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "P-2", "contact_at",
+		      "2026-11-27T09:00:00Z", "channel", "phone", "worker", "w1");
+	CHECK(fs_contact_put(s, id, NULL, NULL, f, &e) == 0);
+	json_decref(f);
+	fs_store_close(s);
+	o.backend = NULL; /* the default: SQLite, the same file */
+	CHECK(fs_store_open_with(&s, path, &o, &e) == 0);
+	CHECK(fs_store_ops(s) == &fs_sqlite_backend);
+	CHECK(fs_contact_get(s, &f, id, &e) == 0);
+	CHECK_STR(json_string_value(json_object_get(f, "person_ref")), "P-2");
+	json_decref(f);
+	fs_store_close(s);
+}
+
 /* A hub store made when every store got the registry from migration 2:
  * opened as a hub now, its tables and rows stay as they were. */
 static void older_hub_store_keeps_its_registry(void)
@@ -414,6 +449,7 @@ int main(void)
 	RUN(kiosk_store_has_no_hub_tables);
 	RUN(hub_store_gets_the_registry_schema);
 	RUN(older_hub_store_keeps_its_registry);
+	RUN(store_opens_over_given_backend);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

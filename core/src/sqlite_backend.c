@@ -534,25 +534,13 @@ static int claims_clear(fs_backend *b, const char *id, fs_err *err)
 static int contact_region(fs_backend *b, const char *id, char out[FS_NAME_MAX + 1], fs_err *err)
 {
 	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_CONTACT_REGION, err);
-	int rc;
 
 	fs_sqlite_scratch_reset(b);
 	out[0] = '\0';
 	if (st == NULL)
 		return FS_EGENERIC;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-
-		snprintf(out, FS_NAME_MAX + 1, "%s", t ? (const char *)t : "");
-		sqlite3_reset(st);
-		return 0;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return FS_ENOTFOUND;
-	return fs_sqlite_err(b, err, "read contact");
+	return fs_sqlite_get_text(b, st, out, FS_NAME_MAX + 1, "read contact", err);
 }
 
 static int contact_insert(fs_backend *b, const char *id, const char *region, fs_err *err)

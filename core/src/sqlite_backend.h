@@ -90,6 +90,12 @@ void fs_sqlite_scratch_reset(fs_backend *b);
 int fs_sqlite_keep_row(fs_backend *b, sqlite3_stmt *st, fs_err *err);
 const char *fs_sqlite_keep(fs_backend *b, sqlite3_stmt *st, int col);
 
+/* Step a bound statement and copy the first column of its row into out
+ * (at most len-1 chars), then reset it: 0, FS_ENOTFOUND when no row, or
+ * the error, prefixed by what. */
+int fs_sqlite_get_text(fs_backend *b, sqlite3_stmt *st, char *out, size_t len, const char *what,
+                       fs_err *err);
+
 /* Bind text, or NULL for a NULL pointer. */
 void fs_sqlite_bind_text(sqlite3_stmt *st, int i, const char *text);
 

@@ -138,15 +138,11 @@ const char *fs_sqlite_keep(fs_backend *b, sqlite3_stmt *st, int col)
 	return out;
 }
 
-int fs_sqlite_meta_get(fs_backend *b, const char *key, char *out, size_t len, fs_err *err)
+int fs_sqlite_get_text(fs_backend *b, sqlite3_stmt *st, char *out, size_t len, const char *what,
+                       fs_err *err)
 {
-	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_META_GET, err);
-	int rc;
+	int rc = sqlite3_step(st);
 
-	if (st == NULL)
-		return FS_EGENERIC;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		const unsigned char *v = sqlite3_column_text(st, 0);
 
@@ -157,7 +153,19 @@ int fs_sqlite_meta_get(fs_backend *b, const char *key, char *out, size_t len, fs
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return FS_ENOTFOUND;
-	return fs_sqlite_err(b, err, "read meta");
+	return fs_sqlite_err(b, err, what);
+}
+
+int fs_sqlite_meta_get(fs_backend *b, const char *key, char *out, size_t len, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_META_GET, err);
+
+	fs_sqlite_scratch_reset(b);
+	out[0] = '\0';
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return fs_sqlite_get_text(b, st, out, len, "read meta", err);
 }
 
 int fs_sqlite_meta_put(fs_backend *b, const char *key, const char *value, fs_err *err)
