@@ -30,6 +30,9 @@
 /* How far ahead of the hub's clock a kiosk's stamps may be (5 minutes). */
 #define FS_SYNC_MAX_FUTURE_MS (5 * 60 * 1000)
 
+/* The peer name a kiosk's store keeps its hub's cursors under. */
+#define FS_SYNC_HUB_PEER "hub"
+
 /* The kiosk's own writes not yet acknowledged by hub_site. */
 int fs_sync_kiosk_outgoing(fs_store *kiosk, fs_changeset *out, const char *hub_site,
 			   size_t max_changes, size_t max_bytes, fs_err *err);
