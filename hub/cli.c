@@ -5,8 +5,6 @@
 #include "fieldsync/pg.h"
 #endif
 
-#include <libpq-fe.h>
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,35 +74,15 @@ int hub_where_resolve(hub_where *w, const char *cmd, const char *data_opt, const
 
 void hub_where_describe(const hub_where *w, char *out, size_t len)
 {
-	const char *user = NULL, *host = NULL, *port = NULL, *db = NULL;
-	PQconninfoOption *opts, *o;
-
 	if (w->db == NULL) {
 		snprintf(out, len, "data %s", w->data);
 		return;
 	}
-	/* Only these four parts: the password and the other parameters
-	 * (which may carry one) are never shown. */
-	opts = PQconninfoParse(w->db, NULL);
-	if (opts == NULL) {
-		snprintf(out, len, "database (a PostgreSQL URI libpq cannot parse)");
-		return;
-	}
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		if (strcmp(o->keyword, "user") == 0)
-			user = o->val;
-		else if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-		else if (strcmp(o->keyword, "dbname") == 0)
-			db = o->val;
-	}
-	snprintf(out, len, "database postgresql://%s%s%s%s%s/%s", user ? user : "", user ? "@" : "",
-	         host ? host : "", port ? ":" : "", port ? port : "", db ? db : "");
-	PQconninfoFree(opts);
+#ifdef FIELDSYNC_HAVE_POSTGRESQL
+	fs_pg_location_describe(w->db, out, len);
+#else
+	snprintf(out, len, "database (not supported by this build)");
+#endif
 }
 
 /* mkdir -p with mode 0700 for every directory created. */

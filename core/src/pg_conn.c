@@ -486,3 +486,32 @@ int pg_own_end(fs_backend *b, int own, int rc, fs_err *err)
 	}
 	return pg_commit(b, err);
 }
+
+void fs_pg_location_describe(const char *location, char *out, size_t len)
+{
+	const char *user = NULL, *host = NULL, *port = NULL, *db = NULL;
+	PQconninfoOption *opts, *o;
+
+	/* Only these four parts: the password and the other parameters
+	 * (which may carry one) are never shown. */
+	opts = PQconninfoParse(location, NULL);
+	if (opts == NULL) {
+		snprintf(out, len, "database (a PostgreSQL URI libpq cannot parse)");
+		return;
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "user") == 0)
+			user = o->val;
+		else if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "dbname") == 0)
+			db = o->val;
+	}
+	snprintf(out, len, "database postgresql://%s%s%s%s%s/%s", user ? user : "", user ? "@" : "",
+	         host ? host : "", port ? ":" : "", port ? port : "", db ? db : "");
+	PQconninfoFree(opts);
+}

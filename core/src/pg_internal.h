@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "fieldsync/backend.h"
+#include "fieldsync/pg.h"
 
 /* Every prepared statement of the backend, prepared on a connection the
  * first time it is used there (and again after a reconnect). Texts in

@@ -18,4 +18,9 @@ extern const fs_registry_ops fs_pg_registry;
  * "postgres://…")? 1 or 0. */
 int fs_pg_location(const char *location);
 
+/* A PostgreSQL location for messages, without its password: only
+ * "database postgresql://user@host:port/dbname" (the other parameters may
+ * carry secrets too). */
+void fs_pg_location_describe(const char *location, char *out, size_t len);
+
 #endif
