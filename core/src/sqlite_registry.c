@@ -267,6 +267,63 @@ static int device_each(fs_backend *b, fs_device_fn fn, void *ctx, fs_err *err)
 	return stop < 0 ? stop : 0;
 }
 
+/* ---- a whole-store copy (copy.h) ---- */
+
+static int code_each(fs_backend *b, fs_code_fn fn, void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "SELECT code_hash, region, created_ms, expires_ms, used_by FROM "
+	                 "enroll_codes ORDER BY code_hash",
+	                 "list enrollment codes", err),
+	    stop = 0;
+
+	if (rc != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fs_code_row r;
+
+		if (sqlite3_column_bytes(st, 0) != FS_REGISTRY_HASH_LEN) {
+			stop = fs_err_set(err, FS_EGENERIC,
+			                  "store: an enrollment code's hash is not %d bytes",
+			                  FS_REGISTRY_HASH_LEN);
+			break;
+		}
+		r.hash = sqlite3_column_blob(st, 0);
+		r.region = (const char *)sqlite3_column_text(st, 1);
+		r.created_ms = (uint64_t)sqlite3_column_int64(st, 2);
+		r.expires_ms = (uint64_t)sqlite3_column_int64(st, 3);
+		r.used_by = (const char *)sqlite3_column_text(st, 4);
+		stop = fn(ctx, &r);
+		if (stop != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = fs_sqlite_err(b, err, "list enrollment codes");
+	sqlite3_finalize(st);
+	return stop < 0 ? stop : 0;
+}
+
+static int failure_each(fs_backend *b, fs_failure_fn fn, void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st, "SELECT at_ms FROM enroll_failures ORDER BY at_ms",
+	                 "list enrollment failures", err),
+	    stop = 0;
+
+	if (rc != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		stop = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0));
+		if (stop != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = fs_sqlite_err(b, err, "list enrollment failures");
+	sqlite3_finalize(st);
+	return stop < 0 ? stop : 0;
+}
+
 const fs_registry_ops fs_sqlite_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -278,4 +335,6 @@ const fs_registry_ops fs_sqlite_registry = {
     .device_revoke = device_revoke,
     .device_note = device_note,
     .device_each = device_each,
+    .code_each = code_each,
+    .failure_each = failure_each,
 };
