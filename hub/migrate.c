@@ -172,8 +172,9 @@ int hub_cmd_migrate(int argc, char **argv)
 		rc = lock_ops->begin(fs_store_backend(lock), FS_TXN_WRITE, &e);
 		if (rc == FS_EBUSY) {
 			fs_err_clear(&e);
-			rc = fs_err_set(&e, rc, "%s is being written by another process (is the hub "
-			                        "still running? stop it first)",
+			rc = fs_err_set(&e, rc,
+			                "%s is being written by another process (is the hub "
+			                "still running? stop it first)",
 			                a.from);
 		}
 		locked = rc == 0;
@@ -181,7 +182,8 @@ int hub_cmd_migrate(int argc, char **argv)
 	if (rc == 0)
 		rc = open_location(&to, a.to, 0, &e);
 	if (rc == 0)
-		rc = fs_store_copy(from, to, isatty(STDERR_FILENO) ? progress : NULL, NULL, &res, &e);
+		rc = fs_store_copy(from, to, isatty(STDERR_FILENO) ? progress : NULL, NULL, &res,
+		                   &e);
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
 	if (locked)

@@ -94,8 +94,9 @@ static int populate(fs_store *s, fs_err *e)
 	fs_questionnaire_row q2 = {"q2", 1, NULL, 1, 11, "hub", 2};
 	fs_field_row f1 = {"c1", NULL, "name", "\"Ann\"", 20, "k-1", 15, "hub", 3};
 	fs_field_row f2 = {"c1", NULL, "phone", "\"0161\"", 21, "k-2", 0, NULL, 4};
-	fs_conflict_row c = {"c1/name/19/k-2", "contacts", "c1", "north", "name", "\"Ann\"", 20,
-	                     "k-1", "\"Anne\"", 19, "k-2", 22, "hub", 5};
+	fs_conflict_row c = {
+	    "c1/name/19/k-2", "contacts", "c1",  "north", "name", "\"Ann\"", 20, "k-1",
+	    "\"Anne\"",       19,         "k-2", 22,      "hub",  5};
 	fs_quarantine_row qr = {30, "k-2", "responses", "r-x", "answers invalid", "{\"a\":1}"};
 	fs_device_row d = {"k-1", "library", "north", NULL, 1000, 0, NULL, 0};
 	unsigned char h1[FS_REGISTRY_HASH_LEN], h2[FS_REGISTRY_HASH_LEN];
@@ -121,9 +122,19 @@ static int populate(fs_store *s, fs_err *e)
 	if (rc == 0)
 		rc = o->conflict_insert(b, &c, 0, &ins, e);
 	for (i = 0; rc == 0 && i < RESPONSES; i++) {
-		fs_response_row r = {id,   0,        "q1", 1, "2026-01-01T10:00:00Z",
-		                     "2026-01-01T10:05:00Z", "en", "assisted", "w1",
-		                     "{\"a\":1}", (fs_hlc)(100 + i), "k-1", 10 + i};
+		fs_response_row r = {id,
+		                     0,
+		                     "q1",
+		                     1,
+		                     "2026-01-01T10:00:00Z",
+		                     "2026-01-01T10:05:00Z",
+		                     "en",
+		                     "assisted",
+		                     "w1",
+		                     "{\"a\":1}",
+		                     (fs_hlc)(100 + i),
+		                     "k-1",
+		                     10 + i};
 
 		snprintf(id, sizeof(id), "0190a000-0000-7000-8000-%012d", i);
 		if (i % 7 == 0)
@@ -222,8 +233,7 @@ static int on_progress(void *ctx, fs_census_table t, int64_t rows)
 static fs_backend_ops failing_ops, dropping_ops;
 static int claims_written;
 
-static int claim_add_fails(fs_backend *b, const char *id, const char *site, fs_hlc hlc,
-                           fs_err *err)
+static int claim_add_fails(fs_backend *b, const char *id, const char *site, fs_hlc hlc, fs_err *err)
 {
 	(void)b;
 	(void)id;
@@ -233,8 +243,7 @@ static int claim_add_fails(fs_backend *b, const char *id, const char *site, fs_h
 }
 
 /* Says it wrote the claim, writes nothing after the first. */
-static int claim_add_drops(fs_backend *b, const char *id, const char *site, fs_hlc hlc,
-                           fs_err *err)
+static int claim_add_drops(fs_backend *b, const char *id, const char *site, fs_hlc hlc, fs_err *err)
 {
 	if (claims_written++ > 0)
 		return 0;
@@ -265,7 +274,8 @@ static void copy_is_whole(int pg)
 	      res.census.rows[FS_CENSUS_CONTACTS] == 2 &&
 	      res.census.rows[FS_CENSUS_CONTACT_FIELDS] == 2 &&
 	      res.census.rows[FS_CENSUS_CONFLICTS] == 1 &&
-	      res.census.rows[FS_CENSUS_QUARANTINE] == 2 && res.census.rows[FS_CENSUS_CLAIMS] == 2 &&
+	      res.census.rows[FS_CENSUS_QUARANTINE] == 2 &&
+	      res.census.rows[FS_CENSUS_CLAIMS] == 2 &&
 	      res.census.rows[FS_CENSUS_FIELD_VERSIONS] == 2 &&
 	      res.census.rows[FS_CENSUS_PEERS] == 2 && res.census.rows[FS_CENSUS_DEVICES] == 2 &&
 	      res.census.rows[FS_CENSUS_CODES] == 2 && res.census.rows[FS_CENSUS_FAILURES] == 3);
@@ -275,7 +285,8 @@ static void copy_is_whole(int pg)
 	CHECK(fs_store_clock_last(src, &h1, &e) == 0 && fs_store_clock_last(dst, &h2, &e) == 0 &&
 	      h1 == h2 && h1 == 987654321);
 	CHECK_STR(fs_store_site(dst), "hub");
-	CHECK(fs_store_peer_cursors(dst, "k-1", &push, &pull, &e) == 0 && push == 900 && pull == 77);
+	CHECK(fs_store_peer_cursors(dst, "k-1", &push, &pull, &e) == 0 && push == 900 &&
+	      pull == 77);
 	/* A fresh handle on the copy counts the same as the source. */
 	fs_store_close(dst);
 	again = open_store(tloc, pg, NULL);
@@ -288,7 +299,8 @@ static void copy_is_whole(int pg)
 	{
 		fs_quarantine_row qr = {31, "k-1", "responses", "r-y", "late", "{}"};
 
-		CHECK(fs_store_ops(again)->quarantine_insert(fs_store_backend(again), &qr, &e) == 0);
+		CHECK(fs_store_ops(again)->quarantine_insert(fs_store_backend(again), &qr, &e) ==
+		      0);
 		CHECK(fs_store_census(again, &b, &e) == 0 && b.rows[FS_CENSUS_QUARANTINE] == 3);
 	}
 	fs_store_close(again);
@@ -317,8 +329,8 @@ static void census_sees_every_table(void)
 	CHECK(s != NULL);
 	CHECK_MSG(populate(s, &e) == 0, "%s", e.msg);
 	CHECK(fs_store_census(s, &a, &e) == 0);
-	CHECK(fs_store_ops(s)->claim_add(fs_store_backend(s), "0190a000-0000-7000-8000-999999999999",
-	                                 "k-1", 45, &e) == 0);
+	CHECK(fs_store_ops(s)->claim_add(
+	          fs_store_backend(s), "0190a000-0000-7000-8000-999999999999", "k-1", 45, &e) == 0);
 	CHECK(fs_store_census(s, &b, &e) == 0);
 	CHECK(!fs_census_equal(&a, &b, &first) && first == FS_CENSUS_CLAIMS);
 	CHECK(a.rows[FS_CENSUS_CLAIMS] == b.rows[FS_CENSUS_CLAIMS]);

@@ -9,9 +9,9 @@
 #include "store_internal.h"
 
 static const char *const census_names[FS_CENSUS_COUNT] = {
-    "meta",       "questionnaires", "responses", "contacts", "contact_fields",
-    "conflicts",  "quarantine",     "claims",    "field_versions", "peers",
-    "devices",    "codes",          "failures",
+    "meta",      "questionnaires", "responses", "contacts",       "contact_fields",
+    "conflicts", "quarantine",     "claims",    "field_versions", "peers",
+    "devices",   "codes",          "failures",
 };
 
 const char *fs_census_name(fs_census_table t)
@@ -623,7 +623,7 @@ static int reload_identity(fs_store *to, fs_err *err)
 }
 
 int fs_store_copy(fs_store *from, fs_store *to, fs_copy_progress_fn progress, void *ctx,
-		  fs_copy_result *out, fs_err *err)
+                  fs_copy_result *out, fs_err *err)
 {
 	static const fs_digest_scope everything = {NULL, NULL, 1, 1, 1};
 	fs_census source, target;
@@ -637,20 +637,19 @@ int fs_store_copy(fs_store *from, fs_store *to, fs_copy_progress_fn progress, vo
 		return fs_err_set(err, FS_EINVAL, "copy: source and target are the same handle");
 	if ((from->reg == NULL) != (to->reg == NULL))
 		return fs_err_set(err, FS_EINVAL,
-				  "copy: source and target must both be opened as a hub's, or "
-				  "neither");
+		                  "copy: source and target must both be opened as a hub's, or "
+		                  "neither");
 	rc = fs_store_census(to, &target, err);
 	if (rc != 0)
 		return rc;
 	held = first_held(&target);
 	if (held >= 0)
-		return fs_err_set(err, FS_ECONFLICT,
-				  "copy: the target is not empty (its %s table holds %lld rows%s); a "
-				  "copy goes only into a new, empty store",
-				  fs_census_name((fs_census_table)held),
-				  (long long)target.rows[held],
-				  held == FS_CENSUS_META && target.seq != 0 ? ", change counter not 0"
-									    : "");
+		return fs_err_set(
+		    err, FS_ECONFLICT,
+		    "copy: the target is not empty (its %s table holds %lld rows%s); a "
+		    "copy goes only into a new, empty store",
+		    fs_census_name((fs_census_table)held), (long long)target.rows[held],
+		    held == FS_CENSUS_META && target.seq != 0 ? ", change counter not 0" : "");
 	/* One snapshot of from for its census and every row copied. */
 	rc = fs_txn_read_begin(from, err);
 	if (rc != 0)
@@ -679,11 +678,12 @@ int fs_store_copy(fs_store *from, fs_store *to, fs_copy_progress_fn progress, vo
 	if (rc == 0)
 		rc = census_of(to, &target, err);
 	if (rc == 0 && !fs_census_equal(&source, &target, &differs))
-		rc = fs_err_set(err, FS_EGENERIC,
-				"copy: verification failed: the %s table differs (source %lld rows, "
-				"copy %lld); nothing was committed",
-				fs_census_name(differs), (long long)source.rows[differs],
-				(long long)target.rows[differs]);
+		rc =
+		    fs_err_set(err, FS_EGENERIC,
+		               "copy: verification failed: the %s table differs (source %lld rows, "
+		               "copy %lld); nothing was committed",
+		               fs_census_name(differs), (long long)source.rows[differs],
+		               (long long)target.rows[differs]);
 	if (rc != 0) {
 		fs_txn_rollback(to);
 		return rc;
@@ -699,10 +699,10 @@ int fs_store_copy(fs_store *from, fs_store *to, fs_copy_progress_fn progress, vo
 		rc = fs_store_digest(to, &everything, &d_to, err);
 	if (rc == 0 && d_from != d_to)
 		rc = fs_err_set(err, FS_EGENERIC,
-				"copy: the source changed after it was copied (digest %016llx, the "
-				"copy's %016llx): the target holds the older state; stop every "
-				"writer of the source and copy again into a new, empty store",
-				(unsigned long long)d_from, (unsigned long long)d_to);
+		                "copy: the source changed after it was copied (digest %016llx, the "
+		                "copy's %016llx): the target holds the older state; stop every "
+		                "writer of the source and copy again into a new, empty store",
+		                (unsigned long long)d_from, (unsigned long long)d_to);
 	if (rc != 0)
 		return rc;
 	out->census = source;

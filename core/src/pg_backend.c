@@ -158,9 +158,8 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
                           "$3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
     /* Later inserts are numbered above every id held (a sequence is not
      * transactional: after a rollback it may skip numbers, never reuse). */
-    [PG_QUARANTINE_RENUMBER] =
-        "SELECT setval(pg_get_serial_sequence('quarantine', 'id'), "
-        "greatest((SELECT max(id) FROM quarantine), $1::bigint))",
+    [PG_QUARANTINE_RENUMBER] = "SELECT setval(pg_get_serial_sequence('quarantine', 'id'), "
+                               "greatest((SELECT max(id) FROM quarantine), $1::bigint))",
     [PG_CLAIM_PAGE] = "SELECT id, site, hlc FROM response_tombstone_claims WHERE (id, site) > "
                       "($1::text, $2::text) ORDER BY id, site LIMIT $3",
     [PG_FV_PAGE] = "SELECT version_key FROM contact_field_versions WHERE $1::int = 0 OR "
@@ -1174,7 +1173,8 @@ static int pg_quarantine_put(fs_backend *b, int64_t id, const fs_quarantine_row 
 	int added = 0, rc;
 
 	if (id <= 0)
-		return fs_err_set(err, FS_EINVAL, "store: write quarantine: id %lld is not positive",
+		return fs_err_set(err, FS_EINVAL,
+		                  "store: write quarantine: id %lld is not positive",
 		                  (long long)id);
 	pg_p_i64(&p, id);
 	pg_p_i64(&p, (int64_t)row->received_hlc);

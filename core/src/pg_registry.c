@@ -285,7 +285,8 @@ static int code_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *er
 	int v;
 
 	if (pg_bytes(hash, FS_REGISTRY_HASH_LEN, res, r, 0) != 0)
-		return fs_err_set(err, FS_EGENERIC, "store: an enrollment code's hash is not %d bytes",
+		return fs_err_set(err, FS_EGENERIC,
+		                  "store: an enrollment code's hash is not %d bytes",
 		                  FS_REGISTRY_HASH_LEN);
 	c.hash = hash;
 	c.region = pg_text(res, r, 1);

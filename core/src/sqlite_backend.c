@@ -1123,7 +1123,8 @@ static int quarantine_put(fs_backend *b, int64_t id, const fs_quarantine_row *ro
 
 	fs_sqlite_scratch_reset(b);
 	if (id <= 0)
-		return fs_err_set(err, FS_EINVAL, "store: write quarantine: id %lld is not positive",
+		return fs_err_set(err, FS_EINVAL,
+		                  "store: write quarantine: id %lld is not positive",
 		                  (long long)id);
 	/* INTEGER PRIMARY KEY: later inserts are numbered above the greatest. */
 	if (sqlite3_prepare_v2(b->db,
@@ -1151,8 +1152,7 @@ static int claim_row_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
 {
 	walk *w = ctx;
 
-	return ((fs_claim_row_fn)w->fn)(w->ctx, borrow(b, st, 0), borrow(b, st, 1),
-	                                col_hlc(st, 2));
+	return ((fs_claim_row_fn)w->fn)(w->ctx, borrow(b, st, 0), borrow(b, st, 1), col_hlc(st, 2));
 }
 
 static int claim_each(fs_backend *b, fs_claim_row_fn fn, void *ctx, fs_err *err)

@@ -87,6 +87,6 @@ typedef struct fs_copy_result {
  * snapshot. Only a store opened on its own (not shared with other threads)
  * is accepted. */
 int fs_store_copy(fs_store *from, fs_store *to, fs_copy_progress_fn progress, void *ctx,
-		  fs_copy_result *out, fs_err *err);
+                  fs_copy_result *out, fs_err *err);
 
 #endif
