@@ -26,14 +26,39 @@ static int own_meta(const char *key)
 	return strcmp(key, "hub_schema") == 0;
 }
 
+/* The contact of the last contact_each row: contact_each gives a contact
+ * once per field, and the census and the copy count (or write) it once. */
+typedef struct last_contact {
+	char *id;
+	size_t cap;
+} last_contact;
+
+/* 1 when id is another contact than the last (now remembered), 0 when the
+ * same, FS_ENOMEM. */
+static int contact_is_new(last_contact *l, const char *id)
+{
+	size_t n = strlen(id) + 1;
+
+	if (l->id != NULL && strcmp(l->id, id) == 0)
+		return 0;
+	if (n > l->cap) {
+		char *grown = realloc(l->id, n);
+
+		if (grown == NULL)
+			return FS_ENOMEM;
+		l->id = grown;
+		l->cap = n;
+	}
+	memcpy(l->id, id, n);
+	return 1;
+}
+
 /* ---- census ---- */
 
 typedef struct census_run {
 	fs_census *out;
 	crypto_generichash_state h[FS_CENSUS_COUNT];
-	char *contact; /* the contact of the last contact_each row */
-	size_t contact_cap;
-	int nomem;
+	last_contact contact;
 } census_run;
 
 /* A column: a NULL marker or its length, then its bytes; so ("ab","c") and
@@ -130,38 +155,18 @@ static int census_response(void *ctx, const fs_response_row *r)
 	return 0;
 }
 
-/* Remember id as the current contact; 1 when it is a new one. */
-static int contact_is_new(census_run *c, const char *id)
-{
-	size_t n = strlen(id) + 1;
-
-	if (c->contact != NULL && strcmp(c->contact, id) == 0)
-		return 0;
-	if (n > c->contact_cap) {
-		char *grown = realloc(c->contact, n);
-
-		if (grown == NULL) {
-			c->nomem = 1;
-			return 0;
-		}
-		c->contact = grown;
-		c->contact_cap = n;
-	}
-	memcpy(c->contact, id, n);
-	return 1;
-}
-
 static int census_contact(void *ctx, const char *id, const char *region, const fs_field_row *f)
 {
 	census_run *c = ctx;
+	int is_new = contact_is_new(&c->contact, id);
 
-	if (contact_is_new(c, id)) {
+	if (is_new < 0)
+		return is_new;
+	if (is_new) {
 		put_text(c, FS_CENSUS_CONTACTS, id);
 		put_text(c, FS_CENSUS_CONTACTS, region);
 		row_done(c, FS_CENSUS_CONTACTS);
 	}
-	if (c->nomem)
-		return FS_ENOMEM;
 	if (f == NULL)
 		return 0;
 	put_text(c, FS_CENSUS_CONTACT_FIELDS, id);
@@ -311,7 +316,7 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 		rc = o->response_each(s->b, &every, census_response, &c, err);
 	if (rc == 0)
 		rc = o->contact_each(s->b, NULL, NULL, census_contact, &c, err);
-	if (rc == FS_ENOMEM && c.nomem)
+	if (rc == FS_ENOMEM)
 		rc = fs_err_set(err, FS_ENOMEM, "census: out of memory");
 	if (rc == 0)
 		rc = o->conflict_each(s->b, -1, census_conflict, &c, err);
@@ -340,7 +345,7 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 		for (j = 0; j < (int)sizeof(h); j++)
 			out->hash[i] = out->hash[i] << 8 | h[j];
 	}
-	free(c.contact);
+	free(c.contact.id);
 	return rc;
 }
 
@@ -394,8 +399,7 @@ typedef struct copy_run {
 	void *progress_ctx;
 	fs_census_table table; /* being copied */
 	int64_t rows;          /* of it so far */
-	char *contact;         /* the contact of the last contact_each row */
-	size_t contact_cap;
+	last_contact contact;
 } copy_run;
 
 /* One more row of the current table copied: progress every batch. */
@@ -460,19 +464,11 @@ static int copy_response(void *ctx, const fs_response_row *r)
 static int copy_contact(void *ctx, const char *id, const char *region, const fs_field_row *f)
 {
 	copy_run *c = ctx;
-	size_t n = strlen(id) + 1;
-	int rc = 0;
+	int rc = contact_is_new(&c->contact, id);
 
-	if (c->contact == NULL || strcmp(c->contact, id) != 0) {
-		if (n > c->contact_cap) {
-			char *grown = realloc(c->contact, n);
-
-			if (grown == NULL)
-				return fs_err_set(c->err, FS_ENOMEM, "copy: out of memory");
-			c->contact = grown;
-			c->contact_cap = n;
-		}
-		memcpy(c->contact, id, n);
+	if (rc == FS_ENOMEM)
+		return fs_err_set(c->err, rc, "copy: out of memory");
+	if (rc == 1) {
 		rc = c->o->contact_insert(c->to->b, id, region, c->err);
 		if (rc == 0)
 			rc = copied(c);
@@ -674,7 +670,7 @@ int fs_store_copy(fs_store *from, fs_store *to, fs_copy_progress_fn progress, vo
 	to->in_txn = FS_TXN_WRITE;
 	rc = copy_tables(from, &c);
 	fs_txn_read_end(from);
-	free(c.contact);
+	free(c.contact.id);
 	if (rc == 0)
 		rc = census_of(to, &target, err);
 	if (rc == 0 && !fs_census_equal(&source, &target, &differs))
