@@ -118,6 +118,26 @@ static int open_location(fs_store **out, const char *location, int must_exist, f
 	return fs_store_open_with(out, location, &o, err);
 }
 
+/* Is the SQLite file at path a hub's store (site "hub")? Read without the
+ * hub's schema, so a kiosk's store named by mistake gets none of it. */
+static int check_hub_store(const char *path, fs_err *err)
+{
+	struct stat st;
+	fs_store *s = NULL;
+	int rc;
+
+	if (stat(path, &st) != 0)
+		return fs_err_set(err, errno == ENOENT ? FS_ENOTFOUND : FS_EGENERIC,
+		                  "cannot read %s: %s", path, strerror(errno));
+	rc = fs_store_open(&s, path, err);
+	if (rc == 0 && strcmp(fs_store_site(s), HUB_SITE) != 0)
+		rc = fs_err_set(err, FS_EINVAL, "%s is %s%s, not a hub store", path,
+		                fs_store_site(s)[0] ? "the store of site " : "a store of no site",
+		                fs_store_site(s));
+	fs_store_close(s);
+	return rc;
+}
+
 static void print_census(const fs_census *c, uint64_t digest)
 {
 	int i;
@@ -166,7 +186,9 @@ int hub_cmd_migrate(int argc, char **argv)
 	/* Two handles on the source: one holds its write lock for the whole
 	 * copy and its verification, the other reads (WAL readers are not
 	 * held up by a writer). */
-	rc = open_location(&from, a.from, 1, &e);
+	rc = check_hub_store(a.from, &e);
+	if (rc == 0)
+		rc = open_location(&from, a.from, 1, &e);
 	if (rc == 0)
 		rc = open_location(&lock, a.from, 1, &e);
 	if (rc == 0) {

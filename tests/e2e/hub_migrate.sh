@@ -58,6 +58,18 @@ expect_exit 2 "digest --db of a non-URI is a usage error" "$HUB" digest --db /tm
 
 # ---- refusals ----
 expect_exit 2 "migrate without --to is a usage error" "$HUB" migrate --from "$HUB_DIR/hub.db"
+expect_exit 1 "migrate of a kiosk's store is refused" \
+  "$HUB" migrate --from "$E2E_TMP/n1/kiosk.db" --to "$E2E_TMP/copy.db"
+grep -q 'not a hub store' "$E2E_ERR" && e2e_pass "and says so" || e2e_fail "kiosk message" "$(cat "$E2E_ERR")"
+e2e_expect "the kiosk's store gets no hub tables" 0 \
+  "$(sqlite3 -readonly "$E2E_TMP/n1/kiosk.db" "SELECT count(*) FROM sqlite_master WHERE name = 'devices'")"
+expect_exit 1 "migrate of a missing file fails" "$HUB" migrate --from "$E2E_TMP/none.db" --to "$E2E_TMP/copy.db"
+check "migrate into a new SQLite file" "$HUB" migrate --from "$HUB_DIR/hub.db" --to "$E2E_TMP/copy.db"
+sed 1d "$E2E_OUT" >"$E2E_TMP/digest.copy"
+cmp -s "$E2E_TMP/digest.sqlite" "$E2E_TMP/digest.copy" && e2e_pass "the SQLite copy prints the same digest" ||
+  e2e_fail "SQLite copy digest" "$(diff "$E2E_TMP/digest.sqlite" "$E2E_TMP/digest.copy" | head -4)"
+expect_exit 1 "migrate onto an existing file is refused" \
+  "$HUB" migrate --from "$HUB_DIR/hub.db" --to "$E2E_TMP/copy.db"
 busy=$(schema_uri busy) || e2e_fail "schema busy"
 # Another process holds the source's write lock: refused after the wait.
 mkfifo "$E2E_TMP/lock.in"
