@@ -53,6 +53,12 @@ if grep -q sekrit "$T/err"; then e2e_fail "... and does not repeat it"; else e2e
 PORT=$(e2e_free_port)
 run "a database that does not answer" 1 "$HUB" devices --db "postgresql://fieldsync:$PW@127.0.0.1:$PORT/postgres"
 contains "... names host, port and database" "$T/err" "^fieldsync-hub: store: cannot connect to PostgreSQL at 127.0.0.1:$PORT/postgres"
+# libpq's own parse errors quote the URI, password and all.
+for bad in "postgresql://fieldsync:$PW@[::1/postgres" "postgresql://fieldsync:$PW%zz@127.0.0.1/postgres" \
+  "postgresql://fieldsync:$PW@127.0.0.1:$PORT/postgres?bogus=$PW"; do
+  run "a malformed URI: ${bad//$PW/PASSWORD}" 1 "$HUB" devices --db "$bad"
+done
+contains "... says it cannot be parsed" "$T/err" 'URI cannot be parsed'
 run "a wrong password" 1 "$HUB" devices --db "postgresql://fieldsync:wrong-$PW@${URI#*@}"
 contains "... says authentication failed" "$T/err" 'authentication failed'
 
