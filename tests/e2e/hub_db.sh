@@ -93,6 +93,23 @@ e2e_expect "--data is still not created" no "$([ -e "$DATA" ] && echo yes || ech
 e2e_hub_stop
 cat "$E2E_HUB_LOG" >>"$ALL"
 
+# ---- connections: one per worker thread at most ----
+e2e_hub_start "$HUB" "$DATA" --threads 2 || { e2e_fail "serve --threads 2"; e2e_finish; exit 1; }
+cat "$E2E_HUB_LOG" >>"$ALL"
+e2e_enroll "$HUB" "$DATA" north kiosk-n2 || exit 1
+N2=$E2E_SITE N2_TOKEN=$E2E_TOKEN
+e2e_changeset "$N2" "$(e2e_contact_change "$N2" north "$(e2e_uuid)" person_ref '"PG-2"')" 1 | gzip -c >"$T/n2.gz"
+pids=()
+for i in $(seq 1 12); do
+  e2e_sync "par$i" "$N2_TOKEN" "$T/n2.gz" >"$T/par$i.status" &
+  pids+=($!)
+done
+wait "${pids[@]}"
+e2e_expect "12 syncs in parallel on 2 threads all answered 200" "$(printf "200 %.0s" $(seq 1 12))" "$(for i in $(seq 1 12); do printf "%s " "$(cat "$T/par$i.status")"; done)"
+e2e_expect "... over at most 2 connections" yes "$(n=$(psql -qAtX "$URI" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"); [ "$n" -ge 1 ] && [ "$n" -le 2 ] && echo yes || echo "no: $n")"
+e2e_hub_stop
+cat "$E2E_HUB_LOG" >>"$ALL"
+
 # ---- without a database: the SQLite file, as before ----
 unset FIELDSYNC_DB
 run "without --db: the SQLite file in --data" 0 "$HUB" devices --data "$T/sqlite"
