@@ -56,7 +56,7 @@ int hub_where_resolve(hub_where *w, const char *cmd, const char *data_opt, const
 		if (!fs_pg_location(w->db))
 			return hub_usage_fail(cmd, "%s must be a postgresql:// or postgres:// URI",
 			                      db_opt != NULL && db_opt[0] != '\0' ? "--db"
-			                                                         : "FIELDSYNC_DB");
+			                                                          : "FIELDSYNC_DB");
 		return 0;
 	}
 	w->data = opt_or_env(data_opt, "FIELDSYNC_DATA");

@@ -44,6 +44,14 @@ int fs_sync_kiosk_pending(fs_store *kiosk, const char *hub_site, long *out, fs_e
  * FS_SYNC_MAX_FUTURE_MS ahead are refused (FS_ECLOCK). */
 int fs_sync_hub_receive(fs_store *hub, const fs_changeset *cs, const char *device_site,
 			const char *device_region, fs_merge_result *res, fs_err *err);
+/* The same with the hub's bookkeeping: on_commit(on_commit_ctx, ...) runs
+ * in the merge's transaction, after the changes, so it commits with them
+ * (one fsync a sync). The hub passes its device registry's note of the
+ * device's sync (hub/registry.h hub_device_synced); the engine knows no
+ * registry. */
+int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char *device_site,
+			      const char *device_region, fs_merge_hook on_commit,
+			      void *on_commit_ctx, fs_merge_result *res, fs_err *err);
 
 /* What the hub sends a device after cursor: questionnaires, its region's
  * contacts and conflicts; never responses, never the device's own writes. */
