@@ -58,7 +58,7 @@ int hub_where_resolve(hub_where *w, const char *cmd, const char *data_opt, const
 		                           "(FIELDSYNC_POSTGRESQL=OFF, as cross builds are): "
 		                           "use --data");
 #else
-		if (!fs_pg_location(w->db))
+		if (!hub_location_is_pg(w->db))
 			return hub_usage_fail(cmd, "%s must be a postgresql:// or postgres:// URI",
 			                      db_opt != NULL && db_opt[0] != '\0' ? "--db"
 			                                                          : "FIELDSYNC_DB");
@@ -70,6 +70,28 @@ int hub_where_resolve(hub_where *w, const char *cmd, const char *data_opt, const
 		return hub_usage_fail(cmd, "no data directory: pass --data DIR or set "
 		                           "FIELDSYNC_DATA (or --db URI for PostgreSQL)");
 	return 0;
+}
+
+int hub_location_is_pg(const char *location)
+{
+	return location != NULL && (strncmp(location, "postgresql://", 13) == 0 ||
+	                            strncmp(location, "postgres://", 11) == 0);
+}
+
+int hub_location_backend(fs_store_options *o, const char *location, fs_err *err)
+{
+	if (!hub_location_is_pg(location))
+		return 0;
+#ifdef FIELDSYNC_HAVE_POSTGRESQL
+	(void)err;
+	o->backend = &fs_pg_backend;
+	o->registry = &fs_pg_registry;
+	return 0;
+#else
+	(void)o;
+	return fs_err_set(err, FS_EINVAL,
+	                  "this fieldsync-hub was built without PostgreSQL (FIELDSYNC_POSTGRESQL=OFF)");
+#endif
 }
 
 void hub_where_describe(const hub_where *w, char *out, size_t len)
@@ -123,10 +145,9 @@ int hub_store_open_cached(fs_store **out, const hub_where *w, int64_t cache_kib,
 
 	*out = NULL;
 	if (w->db != NULL) {
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-		opts.backend = &fs_pg_backend;
-		opts.registry = &fs_pg_registry;
-#endif
+		rc = hub_location_backend(&opts, w->db, err);
+		if (rc != 0)
+			return rc;
 		location = w->db;
 		hub_where_describe(w, path, sizeof(path));
 	} else {

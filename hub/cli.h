@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fieldsync/backend.h"
 #include "fieldsync/buf.h"
 #include "fieldsync/error.h"
 #include "fieldsync/store.h"
@@ -64,6 +65,14 @@ void hub_where_describe(const hub_where *w, char *out, size_t len);
  * first use. FS_ECONFLICT when it is some other site's store. *out is
  * closed with fs_store_close. */
 int hub_store_open(fs_store **out, const hub_where *w, fs_err *err);
+
+/* Does location name a PostgreSQL database ("postgresql://…",
+ * "postgres://…")? Also in builds without PostgreSQL. */
+int hub_location_is_pg(const char *location);
+/* The one choice of backend: PostgreSQL's (store and registry) in o for a
+ * PostgreSQL location, SQLite's (o untouched) otherwise. FS_EINVAL when
+ * this build was made without PostgreSQL. */
+int hub_location_backend(fs_store_options *o, const char *location, fs_err *err);
 /* The same with a page cache of cache_kib KiB for the handle (0: the
  * default; fs_store_options.cache_kib; PostgreSQL checks its range only). */
 int hub_store_open_cached(fs_store **out, const hub_where *w, int64_t cache_kib, fs_err *err);

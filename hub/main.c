@@ -23,14 +23,16 @@ static const char usage[] =
     "  revoke     revoke a kiosk\n"
     "  publish    validate and publish a questionnaire\n"
     "  export     write responses, contacts or conflicts as CSV or JSON Lines\n"
+    "  migrate    copy a SQLite hub store into PostgreSQL, verified\n"
+    "  digest     print the store's digest and each table's rows and hash\n"
     "\n"
-    "Every command takes --data DIR (default: $FIELDSYNC_DATA); the store is\n"
-    "DIR/hub.db, created on first use; DIR must not be listable by others and\n"
-    "hub.db must be readable by its owner only (FIELDSYNC_ALLOW_OPEN_PERMISSIONS=1\n"
-    "overrides that, with a warning). Or --db URI (default: $FIELDSYNC_DB): the\n"
-    "store is that PostgreSQL database, postgresql://USER@HOST:PORT/DB, and no\n"
-    "data directory is used (docs/hub.md). 'fieldsync-hub COMMAND --help' for\n"
-    "details.\n"
+    "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
+    "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
+    "others and hub.db must be readable by its owner only\n"
+    "(FIELDSYNC_ALLOW_OPEN_PERMISSIONS=1 overrides that, with a warning). Or\n"
+    "--db URI (default: $FIELDSYNC_DB): the store is that PostgreSQL database,\n"
+    "postgresql://USER@HOST:PORT/DB, and no data directory is used (docs/hub.md).\n"
+    "'fieldsync-hub COMMAND --help' for details.\n"
     "Exit status: 0 success, 1 failure (one line on stderr), 2 bad arguments.\n";
 
 static const struct {
@@ -39,6 +41,7 @@ static const struct {
 } commands[] = {
     {"serve", hub_cmd_serve},   {"enroll", hub_cmd_enroll},   {"devices", hub_cmd_devices},
     {"revoke", hub_cmd_revoke}, {"publish", hub_cmd_publish}, {"export", hub_cmd_export},
+    {"migrate", hub_cmd_migrate}, {"digest", hub_cmd_digest},
 };
 
 int main(int argc, char **argv)

@@ -1599,6 +1599,168 @@ static void pg_reconnects_after_session_loss(void)
 	ops->close(b);
 }
 
+/* ---- a whole-store copy: the rows no other operation visits ---- */
+
+static int on_meta(void *ctx, const char *key, const char *value)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%s=%s", key, value);
+	return seen_add(ctx, k, 0, 0);
+}
+
+static int on_peer(void *ctx, const char *site, int64_t push, int64_t pull)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%s:%lld:%lld", site, (long long)push, (long long)pull);
+	return seen_add(ctx, k, 0, 0);
+}
+
+static int on_quarantine(void *ctx, int64_t id, const fs_quarantine_row *q)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%lld:%llu:%s:%s:%s:%s:%s", (long long)id,
+	         (unsigned long long)q->received_hlc, q->from_site, q->record_table, q->record_id,
+	         q->reason, q->change);
+	return seen_add(ctx, k, id, 0);
+}
+
+static int on_claim_row(void *ctx, const char *id, const char *site, fs_hlc hlc)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%s/%s", id, site);
+	return seen_add(ctx, k, (int64_t)hlc, 0);
+}
+
+static int on_key(void *ctx, int64_t key)
+{
+	return seen_add(ctx, "", key, 0);
+}
+
+static int on_code(void *ctx, const fs_code_row *c)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%02x%02x:%s:%llu:%llu:%s", c->hash[0], c->hash[31], c->region,
+	         (unsigned long long)c->created_ms, (unsigned long long)c->expires_ms,
+	         c->used_by ? c->used_by : "-");
+	return seen_add(ctx, k, 0, 0);
+}
+
+static int on_failure(void *ctx, uint64_t at_ms)
+{
+	return seen_add(ctx, "", (int64_t)at_ms, 0);
+}
+
+/* Every row of meta, peers, quarantine (with ids), claims, field versions,
+ * codes and failures is visited in key order, over more than a page. */
+static void copy_ops_visit_every_row(void)
+{
+	fs_quarantine_row qr = {7, "k1", "responses", "r9", "answers invalid", "{\"x\":1}"};
+	fs_backend *b = fresh(1, NULL, 0);
+	unsigned char h[FS_REGISTRY_HASH_LEN];
+	fs_err e = {0, ""};
+	seen s;
+	char id[32];
+	int i, ok = 1;
+
+	CHECK(b != NULL);
+	CHECK(ops->begin(b, FS_TXN_WRITE, &e) == 0);
+	CHECK(ops->meta_put(b, "site", "hub", &e) == 0);
+	CHECK(ops->meta_put(b, "hlc", "123", &e) == 0);
+	for (i = 0; i < 300; i++) {
+		snprintf(id, sizeof(id), "k%03d", i);
+		ok = ok && ops->peer_set_push(b, id, i, &e) == 0 &&
+		     ops->peer_set_pull(b, id, 2 * i, &e) == 0;
+		/* Claims of two sites per id, field versions of any 64-bit key
+		 * (both ends too), failures sharing times. */
+		ok = ok && ops->claim_add(b, id, "s2", (fs_hlc)i, &e) == 0 &&
+		     ops->claim_add(b, id, "s1", (fs_hlc)i + 1, &e) == 0;
+		ok = ok && ops->field_version_add(b, (int64_t)(i - 150) * 1000003, &e) == 0;
+		ok = ok && reg->failure_add(b, (uint64_t)(i / 2), &e) == 0;
+	}
+	CHECK_MSG(ok, "%s", e.msg);
+	CHECK(ops->field_version_add(b, INT64_MIN, &e) == 0);
+	CHECK(ops->field_version_add(b, INT64_MAX, &e) == 0);
+	/* Quarantine: kept ids, then new rows numbered above them. */
+	CHECK(ops->quarantine_insert(b, &qr, &e) == 0);
+	CHECK(ops->quarantine_put(b, 40, &qr, &e) == 0);
+	CHECK(ops->quarantine_put(b, 40, &qr, &e) == FS_ECONFLICT);
+	CHECK(ops->quarantine_put(b, 0, &qr, &e) == FS_EINVAL);
+	qr.reason = "again";
+	CHECK(ops->quarantine_insert(b, &qr, &e) == 0);
+	for (i = 0; i < 300; i++) {
+		memset(h, 0, sizeof(h));
+		h[0] = (unsigned char)(i >> 8);
+		h[1] = (unsigned char)i;
+		h[31] = (unsigned char)(255 - i % 256);
+		CHECK(reg->code_insert(b, h, i % 2 ? "north" : "south", 1000 + i, 5000 + i, &e) ==
+		      0);
+		if (i % 3 == 0) {
+			int won = 0;
+
+			CHECK(reg->code_use(b, h, "k-used", &won, &e) == 0 && won == 1);
+		}
+	}
+	CHECK(ops->commit(b, &e) == 0);
+
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->meta_each(b, on_meta, &s, &e) == 0);
+	CHECK(s.n >= 3);
+	for (i = 1; i < s.n; i++)
+		CHECK(strcmp(s.key[i - 1], s.key[i]) < 0);
+	ok = 0;
+	for (i = 0; i < s.n; i++)
+		ok += strcmp(s.key[i], "site=hub") == 0 || strcmp(s.key[i], "hlc=123") == 0;
+	CHECK(ok == 2);
+
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->peer_each(b, on_peer, &s, &e) == 0 && s.n == 300);
+	CHECK_STR(s.key[0], "k000:0:0");
+	CHECK_STR(s.key[299], "k299:299:598");
+
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->quarantine_each(b, on_quarantine, &s, &e) == 0 && s.n == 3);
+	CHECK(s.seq[0] < 40 && s.seq[1] == 40 && s.seq[2] > 40);
+	CHECK_STR(s.key[1], "40:7:k1:responses:r9:answers invalid:{\"x\":1}");
+
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->claim_each(b, on_claim_row, &s, &e) == 0 && s.n == 600);
+	CHECK_STR(s.key[0], "k000/s1");
+	CHECK(s.seq[0] == 1);
+	CHECK_STR(s.key[1], "k000/s2");
+	CHECK_STR(s.key[599], "k299/s2");
+	CHECK(s.seq[599] == 299);
+
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->field_version_each(b, on_key, &s, &e) == 0 && s.n == 302);
+	CHECK(s.seq[0] == INT64_MIN && s.seq[1] == -150 * 1000003 && s.seq[301] == INT64_MAX);
+	for (i = 1; i < s.n; i++)
+		CHECK(s.seq[i - 1] < s.seq[i]);
+
+	memset(&s, 0, sizeof(s));
+	CHECK(reg->code_each(b, on_code, &s, &e) == 0 && s.n == 300);
+	CHECK_STR(s.key[0], "00ff:south:1000:5000:k-used");
+	CHECK_STR(s.key[1], "00fe:north:1001:5001:-");
+	CHECK_STR(s.key[299], "01d4:north:1299:5299:-");
+
+	memset(&s, 0, sizeof(s));
+	CHECK(reg->failure_each(b, on_failure, &s, &e) == 0 && s.n == 300);
+	CHECK(s.seq[0] == 0 && s.seq[1] == 0 && s.seq[2] == 1 && s.seq[299] == 149);
+
+	/* A callback stops early (0) or aborts (its error). */
+	memset(&s, 0, sizeof(s));
+	s.stop_after = 10;
+	CHECK(ops->claim_each(b, on_claim_row, &s, &e) == 0 && s.n == 10);
+	memset(&s, 0, sizeof(s));
+	s.fail_after = 270;
+	CHECK(reg->failure_each(b, on_failure, &s, &e) == FS_EINVAL && s.n == 270);
+	ops->close(b);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -1639,6 +1801,7 @@ int main(int argc, char **argv)
 	RUN(transactions_rollback_and_snapshot);
 	RUN(registry_codes_failures_devices);
 	RUN(registry_code_used_exactly_once);
+	RUN(copy_ops_visit_every_row);
 	RUN(seq_follows_commit_order);
 	if (is_pg) {
 		RUN(pg_integrity_check_sees_duplicate_seq);

@@ -146,6 +146,24 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
     [PG_RESTAMP_F] = "UPDATE contact_fields SET hlc = $1, seq = $2 WHERE contact_id = $3 AND "
                      "field = $4",
     [PG_RESTAMP_C] = "UPDATE conflicts SET hlc = $1, seq = $2 WHERE id = $3",
+    /* A whole-store copy (copy.h): keyset pages of the rows no other
+     * operation visits, and a quarantined change kept with its id. */
+    [PG_META_PAGE] = "SELECT key, value FROM meta WHERE key > $1 ORDER BY key LIMIT $2",
+    [PG_PEER_PAGE] = "SELECT site, push_cursor, pull_cursor FROM peers WHERE site > $1 "
+                     "ORDER BY site LIMIT $2",
+    [PG_QUARANTINE_PAGE] = "SELECT id, received_hlc, from_site, record_table, record_id, "
+                           "reason, change FROM quarantine WHERE id > $1 ORDER BY id LIMIT $2",
+    [PG_QUARANTINE_PUT] = "INSERT INTO quarantine (id, received_hlc, from_site, record_table, "
+                          "record_id, reason, change) OVERRIDING SYSTEM VALUE VALUES ($1, $2, "
+                          "$3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+    /* Later inserts are numbered above every id held (a sequence is not
+     * transactional: after a rollback it may skip numbers, never reuse). */
+    [PG_QUARANTINE_RENUMBER] = "SELECT setval(pg_get_serial_sequence('quarantine', 'id'), "
+                               "greatest((SELECT max(id) FROM quarantine), $1::bigint))",
+    [PG_CLAIM_PAGE] = "SELECT id, site, hlc FROM response_tombstone_claims WHERE (id, site) > "
+                      "($1::text, $2::text) ORDER BY id, site LIMIT $3",
+    [PG_FV_PAGE] = "SELECT version_key FROM contact_field_versions WHERE $1::int = 0 OR "
+                   "version_key > $2 ORDER BY version_key LIMIT $3",
 };
 
 /* Row readers: columns in the order of Q_COLS, R_COLS, F_COLS, C_COLS. */
@@ -1046,6 +1064,181 @@ static int pg_restamp_own(fs_backend *b, const char *site, fs_hlc limit, fs_stam
 	return rc;
 }
 
+/* ---- a whole-store copy (copy.h): the rows no other operation visits ---- */
+
+int pg_page_each(fs_backend *b, enum pg_stmt_id id, pg_page_params_fn params, pg_page_row_fn row,
+                 void *ctx, const char *what, fs_err *err)
+{
+	PGresult *prev = NULL; /* the last page: the next one starts after its last row */
+	int own, stop = 0, rc = pg_own_begin(b, &own, err);
+
+	while (rc == 0 && !stop) {
+		pg_params p = {0};
+		PGresult *res = NULL;
+		int r, n;
+
+		params(&p, prev, prev ? PQntuples(prev) - 1 : -1);
+		pg_p_i64(&p, PG_PAGE_ROWS);
+		rc = pg_run(b, id, &p, &res, what, err);
+		PQclear(prev);
+		prev = res;
+		if (rc != 0)
+			break;
+		n = PQntuples(res);
+		for (r = 0; r < n && !stop && rc == 0; r++)
+			rc = row(res, r, ctx, &stop, err);
+		if (n < PG_PAGE_ROWS)
+			break;
+	}
+	PQclear(prev);
+	return pg_own_end(b, own, rc, err);
+}
+
+/* The first column of the last row as the key ("" before the first page). */
+static void after_text(pg_params *p, const PGresult *prev, int last)
+{
+	pg_p_text(p, last >= 0 ? PQgetvalue(prev, last, 0) : "");
+}
+
+/* The same for a non-negative integer key (0 before the first page). */
+static void after_count(pg_params *p, const PGresult *prev, int last)
+{
+	pg_p_i64(p, last >= 0 ? pg_i64(prev, last, 0) : 0);
+}
+
+typedef struct copy_walk {
+	void *fn;
+	void *ctx;
+} copy_walk;
+
+static int meta_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *err)
+{
+	copy_walk *w = ctx;
+
+	(void)err;
+	return verdict(((fs_meta_fn)w->fn)(w->ctx, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1)),
+	               stop);
+}
+
+static int pg_meta_each(fs_backend *b, fs_meta_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+
+	return pg_page_each(b, PG_META_PAGE, after_text, meta_row, &w, "read meta", err);
+}
+
+static int peer_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *err)
+{
+	copy_walk *w = ctx;
+
+	(void)err;
+	return verdict(((fs_peer_fn)w->fn)(w->ctx, PQgetvalue(res, r, 0), pg_i64(res, r, 1),
+	                                   pg_i64(res, r, 2)),
+	               stop);
+}
+
+static int pg_peer_each(fs_backend *b, fs_peer_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+
+	return pg_page_each(b, PG_PEER_PAGE, after_text, peer_row, &w, "read peers", err);
+}
+
+static int quarantine_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *err)
+{
+	copy_walk *w = ctx;
+	fs_quarantine_row q;
+
+	(void)err;
+	q.received_hlc = (fs_hlc)pg_i64(res, r, 1);
+	q.from_site = pg_text(res, r, 2);
+	q.record_table = pg_text(res, r, 3);
+	q.record_id = pg_text(res, r, 4);
+	q.reason = pg_text(res, r, 5);
+	q.change = pg_text(res, r, 6);
+	return verdict(((fs_quarantine_fn)w->fn)(w->ctx, pg_i64(res, r, 0), &q), stop);
+}
+
+static int pg_quarantine_each(fs_backend *b, fs_quarantine_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+
+	return pg_page_each(b, PG_QUARANTINE_PAGE, after_count, quarantine_row, &w,
+	                    "read quarantine", err);
+}
+
+static int pg_quarantine_put(fs_backend *b, int64_t id, const fs_quarantine_row *row, fs_err *err)
+{
+	pg_params p = {0}, n = {0};
+	int added = 0, rc;
+
+	if (id <= 0)
+		return fs_err_set(err, FS_EINVAL,
+		                  "store: write quarantine: id %lld is not positive",
+		                  (long long)id);
+	pg_p_i64(&p, id);
+	pg_p_i64(&p, (int64_t)row->received_hlc);
+	pg_p_text(&p, row->from_site);
+	pg_p_text(&p, row->record_table);
+	pg_p_text(&p, row->record_id);
+	pg_p_text(&p, row->reason);
+	pg_p_text(&p, row->change);
+	rc = pg_write(b, PG_QUARANTINE_PUT, &p, &added, "write quarantine", err);
+	if (rc == 0 && !added)
+		return fs_err_set(err, FS_ECONFLICT, "store: quarantined change %lld exists",
+		                  (long long)id);
+	pg_p_i64(&n, id);
+	if (rc == 0)
+		rc = pg_run(b, PG_QUARANTINE_RENUMBER, &n, NULL, "write quarantine", err);
+	return rc;
+}
+
+static void after_claim(pg_params *p, const PGresult *prev, int last)
+{
+	pg_p_text(p, last >= 0 ? PQgetvalue(prev, last, 0) : "");
+	pg_p_text(p, last >= 0 ? PQgetvalue(prev, last, 1) : "");
+}
+
+static int claim_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *err)
+{
+	copy_walk *w = ctx;
+
+	(void)err;
+	return verdict(((fs_claim_row_fn)w->fn)(w->ctx, PQgetvalue(res, r, 0),
+	                                        PQgetvalue(res, r, 1), (fs_hlc)pg_i64(res, r, 2)),
+	               stop);
+}
+
+static int pg_claim_each(fs_backend *b, fs_claim_row_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+
+	return pg_page_each(b, PG_CLAIM_PAGE, after_claim, claim_row, &w, "read tombstone claims",
+	                    err);
+}
+
+/* Keys may be any 64-bit value: the first page has no lower bound. */
+static void after_key(pg_params *p, const PGresult *prev, int last)
+{
+	pg_p_i64(p, last >= 0 ? 1 : 0);
+	pg_p_i64(p, last >= 0 ? pg_i64(prev, last, 0) : 0);
+}
+
+static int key_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *err)
+{
+	copy_walk *w = ctx;
+
+	(void)err;
+	return verdict(((fs_key_fn)w->fn)(w->ctx, pg_i64(res, r, 0)), stop);
+}
+
+static int pg_fv_each(fs_backend *b, fs_key_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+
+	return pg_page_each(b, PG_FV_PAGE, after_key, key_row, &w, "read field versions", err);
+}
+
 int fs_pg_location(const char *location)
 {
 	return location != NULL && (strncmp(location, "postgresql://", 13) == 0 ||
@@ -1095,4 +1288,10 @@ const fs_backend_ops fs_pg_backend = {
     .changes_scan = pg_changes_scan,
     .max_hlc = pg_max_hlc,
     .restamp_own = pg_restamp_own,
+    .meta_each = pg_meta_each,
+    .peer_each = pg_peer_each,
+    .quarantine_each = pg_quarantine_each,
+    .quarantine_put = pg_quarantine_put,
+    .claim_each = pg_claim_each,
+    .field_version_each = pg_fv_each,
 };

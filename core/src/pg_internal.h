@@ -73,6 +73,15 @@ enum pg_stmt_id {
 	PG_DEVICE_SYNCED,
 	PG_DEVICE_ERROR,
 	PG_DEVICE_PAGE,
+	PG_META_PAGE, /* a whole-store copy (copy.h) */
+	PG_PEER_PAGE,
+	PG_QUARANTINE_PAGE,
+	PG_QUARANTINE_PUT,
+	PG_QUARANTINE_RENUMBER,
+	PG_CLAIM_PAGE,
+	PG_FV_PAGE,
+	PG_CODE_PAGE,
+	PG_FAILURE_PAGE,
 	PG_STMT_COUNT
 };
 
@@ -142,6 +151,16 @@ void pg_hold(fs_backend *b, PGresult *res);
  * begun; pg_own_end commits (rc 0) or rolls back. */
 int pg_own_begin(fs_backend *b, int *own, fs_err *err);
 int pg_own_end(fs_backend *b, int own, int rc, fs_err *err);
+
+/* Visit every row of a keyset-paged statement (pg_backend.c), in the
+ * caller's transaction or a snapshot of its own: params adds the page's
+ * key parameters after the last row of the previous page (prev NULL for
+ * the first), then the page size is added as the last parameter; row
+ * handles row r (a callback's verdict, as verdict() in pg_backend.c). */
+typedef void (*pg_page_params_fn)(pg_params *p, const PGresult *prev, int last);
+typedef int (*pg_page_row_fn)(const PGresult *res, int r, void *ctx, int *stop, fs_err *err);
+int pg_page_each(fs_backend *b, enum pg_stmt_id id, pg_page_params_fn params, pg_page_row_fn row,
+                 void *ctx, const char *what, fs_err *err);
 
 /* Migrations (pg_schema.c): bring the database to this build's schema. */
 int pg_schema_migrate(fs_backend *b, int create, int hub, fs_err *err);

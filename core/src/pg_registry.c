@@ -31,6 +31,13 @@ const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
     [PG_DEVICE_ERROR] = "UPDATE devices SET last_error = $2 WHERE site = $1",
     [PG_DEVICE_PAGE] = "SELECT " DEVICE_COLS " FROM devices WHERE site > $1 ORDER BY site "
                        "LIMIT $2",
+    /* A whole-store copy (copy.h): keyset pages. A hash key goes as the
+     * text form the page returned ("\x…"; '' before the first). Failures
+     * share times, so a page holds distinct times with their counts. */
+    [PG_CODE_PAGE] = "SELECT code_hash, region, created_ms, expires_ms, used_by FROM "
+                     "enroll_codes WHERE code_hash > $1::bytea ORDER BY code_hash LIMIT $2",
+    [PG_FAILURE_PAGE] = "SELECT at_ms, count(*) FROM enroll_failures WHERE at_ms > $1 "
+                        "GROUP BY at_ms ORDER BY at_ms LIMIT $2",
 };
 
 static int need_hub(fs_backend *b, fs_err *err)
@@ -258,6 +265,79 @@ static int device_each(fs_backend *b, fs_device_fn fn, void *ctx, fs_err *err)
 	return pg_own_end(b, own, rc, err);
 }
 
+/* ---- a whole-store copy (copy.h) ---- */
+
+typedef struct copy_walk {
+	void *fn;
+	void *ctx;
+} copy_walk;
+
+static void after_code(pg_params *p, const PGresult *prev, int last)
+{
+	pg_p_text(p, last >= 0 ? PQgetvalue(prev, last, 0) : "");
+}
+
+static int code_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *err)
+{
+	copy_walk *w = ctx;
+	unsigned char hash[FS_REGISTRY_HASH_LEN];
+	fs_code_row c;
+	int v;
+
+	if (pg_bytes(hash, FS_REGISTRY_HASH_LEN, res, r, 0) != 0)
+		return fs_err_set(err, FS_EGENERIC,
+		                  "store: an enrollment code's hash is not %d bytes",
+		                  FS_REGISTRY_HASH_LEN);
+	c.hash = hash;
+	c.region = pg_text(res, r, 1);
+	c.created_ms = (uint64_t)pg_i64(res, r, 2);
+	c.expires_ms = (uint64_t)pg_i64(res, r, 3);
+	c.used_by = pg_text(res, r, 4);
+	v = ((fs_code_fn)w->fn)(w->ctx, &c);
+	*stop = v != 0;
+	return v < 0 ? v : 0;
+}
+
+static int code_each(fs_backend *b, fs_code_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	return pg_page_each(b, PG_CODE_PAGE, after_code, code_row, &w, "list enrollment codes",
+	                    err);
+}
+
+static void after_time(pg_params *p, const PGresult *prev, int last)
+{
+	pg_p_i64(p, last >= 0 ? pg_i64(prev, last, 0) : -1);
+}
+
+static int failure_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *err)
+{
+	copy_walk *w = ctx;
+	int64_t i, n = pg_i64(res, r, 1);
+	int v = 0;
+
+	(void)err;
+	for (i = 0; i < n && v == 0; i++)
+		v = ((fs_failure_fn)w->fn)(w->ctx, (uint64_t)pg_i64(res, r, 0));
+	*stop = v != 0;
+	return v < 0 ? v : 0;
+}
+
+static int failure_each(fs_backend *b, fs_failure_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	return pg_page_each(b, PG_FAILURE_PAGE, after_time, failure_row, &w,
+	                    "list enrollment failures", err);
+}
+
 const fs_registry_ops fs_pg_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -269,4 +349,6 @@ const fs_registry_ops fs_pg_registry = {
     .device_revoke = device_revoke,
     .device_note = device_note,
     .device_each = device_each,
+    .code_each = code_each,
+    .failure_each = failure_each,
 };

@@ -1044,6 +1044,141 @@ cleanup:
 	return rc;
 }
 
+/* ---- a whole-store copy (copy.h): the rows no other operation visits ---- */
+
+/* Prepare sql, visit its rows with fn, finalize. */
+static int each_sql(fs_backend *b, const char *sql, const char *what,
+                    int (*fn)(fs_backend *b, sqlite3_stmt *st, void *ctx), void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, what);
+	rc = each_row(b, st, what, fn, ctx, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int meta_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+
+	return ((fs_meta_fn)w->fn)(w->ctx, borrow(b, st, 0), borrow(b, st, 1));
+}
+
+static int meta_each(fs_backend *b, fs_meta_fn fn, void *ctx, fs_err *err)
+{
+	walk w = {(void *)fn, ctx};
+
+	return each_sql(b, "SELECT key, value FROM meta ORDER BY key", "read meta", meta_visit, &w,
+	                err);
+}
+
+static int peer_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+
+	return ((fs_peer_fn)w->fn)(w->ctx, borrow(b, st, 0), sqlite3_column_int64(st, 1),
+	                           sqlite3_column_int64(st, 2));
+}
+
+static int peer_each(fs_backend *b, fs_peer_fn fn, void *ctx, fs_err *err)
+{
+	walk w = {(void *)fn, ctx};
+
+	return each_sql(b, "SELECT site, push_cursor, pull_cursor FROM peers ORDER BY site",
+	                "read peers", peer_visit, &w, err);
+}
+
+static int quarantine_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+	fs_quarantine_row r;
+
+	r.received_hlc = col_hlc(st, 1);
+	r.from_site = borrow(b, st, 2);
+	r.record_table = borrow(b, st, 3);
+	r.record_id = borrow(b, st, 4);
+	r.reason = borrow(b, st, 5);
+	r.change = borrow(b, st, 6);
+	return ((fs_quarantine_fn)w->fn)(w->ctx, sqlite3_column_int64(st, 0), &r);
+}
+
+static int quarantine_each(fs_backend *b, fs_quarantine_fn fn, void *ctx, fs_err *err)
+{
+	walk w = {(void *)fn, ctx};
+
+	return each_sql(b,
+	                "SELECT id, received_hlc, from_site, record_table, record_id, reason, "
+	                "change FROM quarantine ORDER BY id",
+	                "read quarantine", quarantine_visit, &w, err);
+}
+
+static int quarantine_put(fs_backend *b, int64_t id, const fs_quarantine_row *row, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (id <= 0)
+		return fs_err_set(err, FS_EINVAL,
+		                  "store: write quarantine: id %lld is not positive",
+		                  (long long)id);
+	/* INTEGER PRIMARY KEY: later inserts are numbered above the greatest. */
+	if (sqlite3_prepare_v2(b->db,
+	                       "INSERT INTO quarantine (id, received_hlc, from_site, record_table, "
+	                       "record_id, reason, change) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+	                       "ON CONFLICT (id) DO NOTHING",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "write quarantine");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)row->received_hlc);
+	sqlite3_bind_text(st, 3, row->from_site, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, row->record_table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, row->record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, row->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, row->change, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs_sqlite_err(b, err, "write quarantine");
+	if (rc == 0 && sqlite3_changes(b->db) != 1)
+		rc = fs_err_set(err, FS_ECONFLICT, "store: quarantined change %lld exists",
+		                (long long)id);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int claim_row_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+
+	return ((fs_claim_row_fn)w->fn)(w->ctx, borrow(b, st, 0), borrow(b, st, 1), col_hlc(st, 2));
+}
+
+static int claim_each(fs_backend *b, fs_claim_row_fn fn, void *ctx, fs_err *err)
+{
+	walk w = {(void *)fn, ctx};
+
+	return each_sql(b, "SELECT id, site, hlc FROM response_tombstone_claims ORDER BY id, site",
+	                "read tombstone claims", claim_row_visit, &w, err);
+}
+
+static int key_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+
+	(void)b;
+	return ((fs_key_fn)w->fn)(w->ctx, sqlite3_column_int64(st, 0));
+}
+
+static int field_version_each(fs_backend *b, fs_key_fn fn, void *ctx, fs_err *err)
+{
+	walk w = {(void *)fn, ctx};
+
+	return each_sql(b, "SELECT version_key FROM contact_field_versions ORDER BY version_key",
+	                "read field versions", key_visit, &w, err);
+}
+
 const fs_backend_ops fs_sqlite_backend = {
     .name = "sqlite",
     .open = fs_sqlite_open,
@@ -1087,4 +1222,10 @@ const fs_backend_ops fs_sqlite_backend = {
     .changes_scan = changes_scan,
     .max_hlc = max_hlc,
     .restamp_own = restamp_own,
+    .meta_each = meta_each,
+    .peer_each = peer_each,
+    .quarantine_each = quarantine_each,
+    .quarantine_put = quarantine_put,
+    .claim_each = claim_each,
+    .field_version_each = field_version_each,
 };

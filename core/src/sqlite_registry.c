@@ -267,6 +267,74 @@ static int device_each(fs_backend *b, fs_device_fn fn, void *ctx, fs_err *err)
 	return stop < 0 ? stop : 0;
 }
 
+/* ---- a whole-store copy (copy.h) ---- */
+
+/* Visit the rows of sql with row (a callback's verdict: 0 on, positive
+ * stop, negative abort), finalize. */
+static int each_sql(fs_backend *b, const char *sql, const char *what,
+                    int (*row)(sqlite3_stmt *st, void *ctx, fs_err *err), void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st, sql, what, err), stop = 0;
+
+	if (rc != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && (stop = row(st, ctx, err)) == 0)
+		;
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = fs_sqlite_err(b, err, what);
+	sqlite3_finalize(st);
+	return stop < 0 ? stop : 0;
+}
+
+typedef struct copy_walk {
+	void *fn;
+	void *ctx;
+} copy_walk;
+
+static int code_row(sqlite3_stmt *st, void *ctx, fs_err *err)
+{
+	copy_walk *w = ctx;
+	fs_code_row r;
+
+	if (sqlite3_column_bytes(st, 0) != FS_REGISTRY_HASH_LEN)
+		return fs_err_set(err, FS_EGENERIC,
+		                  "store: an enrollment code's hash is not %d bytes",
+		                  FS_REGISTRY_HASH_LEN);
+	r.hash = sqlite3_column_blob(st, 0);
+	r.region = (const char *)sqlite3_column_text(st, 1);
+	r.created_ms = (uint64_t)sqlite3_column_int64(st, 2);
+	r.expires_ms = (uint64_t)sqlite3_column_int64(st, 3);
+	r.used_by = (const char *)sqlite3_column_text(st, 4);
+	return ((fs_code_fn)w->fn)(w->ctx, &r);
+}
+
+static int code_each(fs_backend *b, fs_code_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+
+	return each_sql(b,
+	                "SELECT code_hash, region, created_ms, expires_ms, used_by FROM "
+	                "enroll_codes ORDER BY code_hash",
+	                "list enrollment codes", code_row, &w, err);
+}
+
+static int failure_row(sqlite3_stmt *st, void *ctx, fs_err *err)
+{
+	copy_walk *w = ctx;
+
+	(void)err;
+	return ((fs_failure_fn)w->fn)(w->ctx, (uint64_t)sqlite3_column_int64(st, 0));
+}
+
+static int failure_each(fs_backend *b, fs_failure_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+
+	return each_sql(b, "SELECT at_ms FROM enroll_failures ORDER BY at_ms",
+	                "list enrollment failures", failure_row, &w, err);
+}
+
 const fs_registry_ops fs_sqlite_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -278,4 +346,6 @@ const fs_registry_ops fs_sqlite_registry = {
     .device_revoke = device_revoke,
     .device_note = device_note,
     .device_each = device_each,
+    .code_each = code_each,
+    .failure_each = failure_each,
 };

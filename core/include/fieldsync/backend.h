@@ -135,6 +135,14 @@ typedef int (*fs_contact_fn)(void *ctx, const char *contact_id, const char *regi
 			     const fs_field_row *field);
 typedef int (*fs_conflict_fn)(void *ctx, const fs_conflict_row *row);
 typedef int (*fs_claim_fn)(void *ctx, const char *site, fs_hlc hlc);
+/* Rows a whole-store copy visits (copy.h): meta keys, sync cursors,
+ * quarantined changes with their ids, every tombstone claim, contact-field
+ * version keys. */
+typedef int (*fs_meta_fn)(void *ctx, const char *key, const char *value);
+typedef int (*fs_peer_fn)(void *ctx, const char *site, int64_t push, int64_t pull);
+typedef int (*fs_quarantine_fn)(void *ctx, int64_t id, const fs_quarantine_row *row);
+typedef int (*fs_claim_row_fn)(void *ctx, const char *id, const char *site, fs_hlc hlc);
+typedef int (*fs_key_fn)(void *ctx, int64_t key);
 /* Hands out the next stamp for a re-stamped row (the engine's clock). */
 typedef void (*fs_stamp_fn)(void *ctx, fs_hlc *hlc, int64_t *seq);
 
@@ -281,6 +289,30 @@ typedef struct fs_backend_ops {
 	int (*max_hlc)(fs_backend *b, fs_hlc limit, fs_hlc *out, fs_err *err);
 	int (*restamp_own)(fs_backend *b, const char *site, fs_hlc limit, fs_stamp_fn fn,
 			   void *ctx, long *count, fs_err *err);
+
+	/* A whole-store copy (copy.h, fieldsync-hub migrate): what the
+	 * operations above do not visit, and the one write they cannot make
+	 * verbatim. Each visits every row in key order (text keys in byte
+	 * order, so every backend visits alike), in the caller's transaction
+	 * or a snapshot of its own; memory is bounded by a page of rows, not
+	 * by the table. The other tables are read with questionnaire_each,
+	 * response_each (include_deleted), contact_each and conflict_each
+	 * (limit -1), and written verbatim (seq, hlc, site kept) with the
+	 * insert, field_put, claim_add, field_version_add, peer_set_* and
+	 * meta_put operations into an empty store.
+	 * meta_each: every key (the backend's own "hub_schema" too).
+	 * peer_each: every peer's cursors, by site. quarantine_each: by id.
+	 * quarantine_put: insert row with that id (> 0); FS_ECONFLICT when it
+	 * exists; quarantine_insert numbers later rows above every id held.
+	 * claim_each: every tombstone claim, by (id, site). field_version_each:
+	 * every key, ascending. */
+	int (*meta_each)(fs_backend *b, fs_meta_fn fn, void *ctx, fs_err *err);
+	int (*peer_each)(fs_backend *b, fs_peer_fn fn, void *ctx, fs_err *err);
+	int (*quarantine_each)(fs_backend *b, fs_quarantine_fn fn, void *ctx, fs_err *err);
+	int (*quarantine_put)(fs_backend *b, int64_t id, const fs_quarantine_row *row,
+			      fs_err *err);
+	int (*claim_each)(fs_backend *b, fs_claim_row_fn fn, void *ctx, fs_err *err);
+	int (*field_version_each)(fs_backend *b, fs_key_fn fn, void *ctx, fs_err *err);
 } fs_backend_ops;
 
 /* The hub's device registry (hub/registry.c holds its rules: codes,
@@ -298,6 +330,17 @@ typedef struct fs_device_row {
 } fs_device_row;
 
 typedef int (*fs_device_fn)(void *ctx, const fs_device_row *row);
+
+/* An enrollment code as stored (code_each). */
+typedef struct fs_code_row {
+	const unsigned char *hash; /* FS_REGISTRY_HASH_LEN bytes */
+	const char *region;
+	uint64_t created_ms, expires_ms;
+	const char *used_by; /* NULL while unused */
+} fs_code_row;
+
+typedef int (*fs_code_fn)(void *ctx, const fs_code_row *row);
+typedef int (*fs_failure_fn)(void *ctx, uint64_t at_ms);
 
 typedef struct fs_registry_ops {
 	/* Enrollment codes by hash. code_get: FS_ENOTFOUND; *used_by NULL
@@ -323,6 +366,11 @@ typedef struct fs_registry_ops {
 	int (*device_note)(fs_backend *b, const char *site, const char *error, uint64_t now_ms,
 			   fs_err *err);
 	int (*device_each)(fs_backend *b, fs_device_fn fn, void *ctx, fs_err *err);
+	/* A whole-store copy (copy.h): every code by hash (byte order), every
+	 * failed attempt by time, without pruning. Written verbatim with
+	 * code_insert then code_use (used_by), failure_add, device_insert. */
+	int (*code_each)(fs_backend *b, fs_code_fn fn, void *ctx, fs_err *err);
+	int (*failure_each)(fs_backend *b, fs_failure_fn fn, void *ctx, fs_err *err);
 } fs_registry_ops;
 
 /* Open a store over a backend: opts NULL or opts->backend NULL is SQLite
