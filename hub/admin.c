@@ -1,6 +1,6 @@
 /* fieldsync-hub enroll | devices | revoke | publish: the admin commands
- * over the hub store (they may run while `serve` runs: SQLite serializes
- * the writes). */
+ * over the hub store (they may run while `serve` runs: the store
+ * serializes the writes). */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 #define QUESTIONNAIRE_FILE_MAX (16u << 20)
 
 static const char enroll_usage[] =
-    "usage: fieldsync-hub enroll [--data DIR] --region NAME [--expires 24h]\n"
+    "usage: fieldsync-hub enroll [--data DIR | --db URI] --region NAME [--expires 24h]\n"
     "\n"
     "Create a one-time enrollment code for a kiosk of region NAME and print it\n"
     "(nothing else on standard output). A kiosk exchanges it once for its identity\n"
@@ -24,42 +24,51 @@ static const char enroll_usage[] =
     "When standard error is a terminal, that command is printed there too.\n"
     "\n"
     "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  --region NAME     the kiosk's region, [a-z0-9][a-z0-9-]{0,63}\n"
     "  --expires TIME    validity: a number with s, m, h or d (default 24h, at most 30d)\n"
     "  -h, --help        show this help\n";
 
 static const char devices_usage[] =
-    "usage: fieldsync-hub devices [--data DIR] [--json]\n"
+    "usage: fieldsync-hub devices [--data DIR | --db URI] [--json]\n"
     "\n"
     "List the enrolled kiosks: site, name, region, enrolled, last sync, last error\n"
     "(an error code), and whether revoked. Times are UTC.\n"
     "\n"
     "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  --json            print a JSON array instead of a table\n"
     "  -h, --help        show this help\n";
 
 static const char revoke_usage[] =
-    "usage: fieldsync-hub revoke [--data DIR] SITE\n"
+    "usage: fieldsync-hub revoke [--data DIR | --db URI] SITE\n"
     "\n"
     "Revoke the kiosk SITE: its token stops working at its next request (403).\n"
     "\n"
     "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  -h, --help        show this help\n";
 
 static const char publish_usage[] =
-    "usage: fieldsync-hub publish [--data DIR] FILE.json\n"
+    "usage: fieldsync-hub publish [--data DIR | --db URI] FILE.json\n"
     "\n"
     "Validate a questionnaire (docs/questionnaire-format.md) and publish it; every\n"
     "kiosk receives it at its next sync. Publishing the same id and version again\n"
     "is a no-op when the content is identical and refused otherwise.\n"
     "\n"
     "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  -h, --help        show this help\n";
 
-enum { OPT_DATA = 'd', OPT_REGION = 'r', OPT_EXPIRES = 'e', OPT_JSON = 'j', OPT_HELP = 'h' };
+enum { OPT_DATA = 'd', OPT_DB = 'b', OPT_REGION = 'r', OPT_EXPIRES = 'e', OPT_JSON = 'j', OPT_HELP = 'h' };
 
 static const struct option admin_options[] = {
     {"data", required_argument, NULL, OPT_DATA},
+    {"db", required_argument, NULL, OPT_DB},
     {"region", required_argument, NULL, OPT_REGION},
     {"expires", required_argument, NULL, OPT_EXPIRES},
     {"json", no_argument, NULL, OPT_JSON},
@@ -68,7 +77,8 @@ static const struct option admin_options[] = {
 };
 
 typedef struct admin_args {
-	const char *data, *region, *expires;
+	const char *data, *db, *region, *expires;
+	hub_where where;
 	int json;
 	const char *positional; /* the one positional argument, if any */
 } admin_args;
@@ -96,6 +106,9 @@ static int parse_admin(admin_args *a, int argc, char **argv, const char *cmd, co
 		case OPT_DATA:
 			a->data = optarg;
 			break;
+		case OPT_DB:
+			a->db = optarg;
+			break;
 		case OPT_REGION:
 			a->region = optarg;
 			break;
@@ -111,18 +124,14 @@ static int parse_admin(admin_args *a, int argc, char **argv, const char *cmd, co
 		return hub_usage_fail(cmd, "unexpected argument %s", argv[optind + npos]);
 	if (npos > 0 && optind < argc)
 		a->positional = argv[optind];
-	a->data = hub_data_dir(a->data);
-	if (a->data == NULL)
-		return hub_usage_fail(cmd,
-		                      "no data directory: pass --data DIR or set FIELDSYNC_DATA");
-	return 0;
+	return hub_where_resolve(&a->where, cmd, a->data, a->db);
 }
 
-static int open_store(fs_store **out, const char *dir)
+static int open_store(fs_store **out, const hub_where *where)
 {
 	fs_err e = {0, ""};
 
-	if (hub_store_open(out, dir, &e) != 0)
+	if (hub_store_open(out, where, &e) != 0)
 		return hub_fail("%s", e.msg);
 	return 0;
 }
@@ -141,7 +150,7 @@ int hub_cmd_enroll(int argc, char **argv)
 	admin_args a;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	int rc = parse_admin(&a, argc, argv, "enroll", "dre", 0, enroll_usage);
+	int rc = parse_admin(&a, argc, argv, "enroll", "dbre", 0, enroll_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -152,7 +161,7 @@ int hub_cmd_enroll(int argc, char **argv)
 	if (a.expires != NULL && hub_duration_parse(&ttl_ms, a.expires) != 0)
 		return hub_usage_fail("enroll",
 		                      "--expires must be a number with s, m, h or d, such as 24h");
-	if (open_store(&s, a.data) != 0)
+	if (open_store(&s, &a.where) != 0)
 		return HUB_EXIT_FAIL;
 	rc = fs_enroll_code_create(s, code, a.region, ttl_ms, &e);
 	fs_store_close(s);
@@ -214,11 +223,11 @@ int hub_cmd_devices(int argc, char **argv)
 	fs_store *s = NULL;
 	json_t *list = NULL;
 	fs_err e = {0, ""};
-	int rc = parse_admin(&a, argc, argv, "devices", "dj", 0, devices_usage);
+	int rc = parse_admin(&a, argc, argv, "devices", "dbj", 0, devices_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
-	if (open_store(&s, a.data) != 0)
+	if (open_store(&s, &a.where) != 0)
 		return HUB_EXIT_FAIL;
 	rc = fs_device_list(s, &list, &e);
 	fs_store_close(s);
@@ -239,7 +248,7 @@ int hub_cmd_revoke(int argc, char **argv)
 	admin_args a;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	int rc = parse_admin(&a, argc, argv, "revoke", "d", 1, revoke_usage);
+	int rc = parse_admin(&a, argc, argv, "revoke", "db", 1, revoke_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -247,7 +256,7 @@ int hub_cmd_revoke(int argc, char **argv)
 		return hub_usage_fail("revoke", "name the device: revoke SITE");
 	if (!fs_name_is_valid(a.positional))
 		return hub_usage_fail("revoke", "site id must match [a-z0-9][a-z0-9-]{0,63}");
-	if (open_store(&s, a.data) != 0)
+	if (open_store(&s, &a.where) != 0)
 		return HUB_EXIT_FAIL;
 	rc = fs_device_revoke(s, a.positional, &e);
 	fs_store_close(s);
@@ -267,7 +276,7 @@ int hub_cmd_publish(int argc, char **argv)
 	fs_err e = {0, ""};
 	const char *id;
 	json_int_t version;
-	int rc = parse_admin(&a, argc, argv, "publish", "d", 1, publish_usage), existed, status;
+	int rc = parse_admin(&a, argc, argv, "publish", "db", 1, publish_usage), existed, status;
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -282,7 +291,7 @@ int hub_cmd_publish(int argc, char **argv)
 	if (doc == NULL)
 		return hub_fail("%s:%d:%d: not valid JSON: %s", a.positional, je.line, je.column,
 		                je.text);
-	if (open_store(&s, a.data) != 0) {
+	if (open_store(&s, &a.where) != 0) {
 		json_decref(doc);
 		return HUB_EXIT_FAIL;
 	}

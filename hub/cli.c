@@ -1,6 +1,9 @@
 #include "cli.h"
 
 #include "fieldsync/backend.h"
+#include "fieldsync/pg.h"
+
+#include <libpq-fe.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -33,14 +36,67 @@ int hub_usage_fail(const char *cmd, const char *fmt, ...)
 	return HUB_EXIT_USAGE;
 }
 
-const char *hub_data_dir(const char *opt)
+/* The value of option opt, else of environment variable env; NULL when
+ * neither is set or either is "". */
+static const char *opt_or_env(const char *opt, const char *env)
 {
-	const char *env;
+	const char *v;
 
 	if (opt != NULL && opt[0] != '\0')
 		return opt;
-	env = getenv("FIELDSYNC_DATA");
-	return env != NULL && env[0] != '\0' ? env : NULL;
+	v = getenv(env);
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+int hub_where_resolve(hub_where *w, const char *cmd, const char *data_opt, const char *db_opt)
+{
+	w->db = opt_or_env(db_opt, "FIELDSYNC_DB");
+	w->data = NULL;
+	if (w->db != NULL) {
+		if (!fs_pg_location(w->db))
+			return hub_usage_fail(cmd, "%s must be a postgresql:// or postgres:// URI",
+			                      db_opt != NULL && db_opt[0] != '\0' ? "--db"
+			                                                         : "FIELDSYNC_DB");
+		return 0;
+	}
+	w->data = opt_or_env(data_opt, "FIELDSYNC_DATA");
+	if (w->data == NULL)
+		return hub_usage_fail(cmd, "no data directory: pass --data DIR or set "
+		                           "FIELDSYNC_DATA (or --db URI for PostgreSQL)");
+	return 0;
+}
+
+void hub_where_describe(const hub_where *w, char *out, size_t len)
+{
+	const char *user = NULL, *host = NULL, *port = NULL, *db = NULL;
+	PQconninfoOption *opts, *o;
+
+	if (w->db == NULL) {
+		snprintf(out, len, "data %s", w->data);
+		return;
+	}
+	/* Only these four parts: the password and the other parameters
+	 * (which may carry one) are never shown. */
+	opts = PQconninfoParse(w->db, NULL);
+	if (opts == NULL) {
+		snprintf(out, len, "database (a PostgreSQL URI libpq cannot parse)");
+		return;
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "user") == 0)
+			user = o->val;
+		else if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "dbname") == 0)
+			db = o->val;
+	}
+	snprintf(out, len, "database postgresql://%s%s%s%s%s/%s", user ? user : "", user ? "@" : "",
+	         host ? host : "", port ? ":" : "", port ? port : "", db ? db : "");
+	PQconninfoFree(opts);
 }
 
 /* mkdir -p with mode 0700 for every directory created. */
@@ -64,31 +120,42 @@ static int make_dirs(const char *dir, fs_err *err)
 	return 0;
 }
 
-int hub_store_open(fs_store **out, const char *dir, fs_err *err)
+int hub_store_open(fs_store **out, const hub_where *w, fs_err *err)
 {
-	return hub_store_open_cached(out, dir, 0, err);
+	return hub_store_open_cached(out, w, 0, err);
 }
 
-int hub_store_open_cached(fs_store **out, const char *dir, int64_t cache_kib, fs_err *err)
+int hub_store_open_cached(fs_store **out, const hub_where *w, int64_t cache_kib, fs_err *err)
 {
 	fs_store_options opts = {NULL, NULL, 1, cache_kib};
 	char path[4096];
+	const char *location = path;
 	fs_store *s = NULL;
 	fs_err inner = {0, ""};
 	struct stat st;
 	int rc;
 
 	*out = NULL;
-	rc = make_dirs(dir, err);
+	if (w->db != NULL) {
+		opts.backend = &fs_pg_backend;
+		opts.registry = &fs_pg_registry;
+		location = w->db;
+		hub_where_describe(w, path, sizeof(path));
+	} else {
+		rc = make_dirs(w->data, err);
+		if (rc != 0)
+			return rc;
+		if (stat(w->data, &st) != 0 || !S_ISDIR(st.st_mode))
+			return fs_err_set(err, FS_EINVAL, "%s is not a directory", w->data);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", w->data, HUB_STORE_FILE) >=
+		    sizeof(path))
+			return fs_err_set(err, FS_EINVAL, "data directory name is too long");
+	}
+	rc = fs_store_open_with(&s, location, &opts, err);
 	if (rc != 0)
 		return rc;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return fs_err_set(err, FS_EINVAL, "%s is not a directory", dir);
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HUB_STORE_FILE) >= sizeof(path))
-		return fs_err_set(err, FS_EINVAL, "data directory name is too long");
-	rc = fs_store_open_with(&s, path, &opts, err);
-	if (rc != 0)
-		return rc;
+	/* path names the store in messages: the file, or the database
+	 * without its password. */
 	rc = fs_store_set_identity(s, HUB_SITE, NULL, &inner);
 	if (rc == FS_ECONFLICT) {
 		rc = fs_err_set(err, rc, "%s is the store of site %s, not a hub store", path,

@@ -38,19 +38,35 @@ int hub_usage_fail(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
-/* The data directory: opt (the --data value) or else $FIELDSYNC_DATA;
- * NULL when neither is set (or set to ""). Borrowed. */
-const char *hub_data_dir(const char *opt);
+/* Where a hub command's store is: a PostgreSQL database when db is set,
+ * else the SQLite file HUB_STORE_FILE in the data directory. */
+typedef struct hub_where {
+	const char *db;   /* a postgresql:// or postgres:// URI, or NULL */
+	const char *data; /* the data directory (SQLite); NULL with db */
+} hub_where;
 
-/* Open the hub store DIR/hub.db: the directory is created (mode 0700, with
- * missing parents) and the store created with site id "hub" on first use.
- * FS_ECONFLICT when the file is some other site's store. *out is closed
- * with fs_store_close. */
-int hub_store_open(fs_store **out, const char *dir, fs_err *err);
+/* Resolve the --db and --data values of command cmd (either NULL when not
+ * given): db is db_opt, else $FIELDSYNC_DB; with no db, data is data_opt,
+ * else $FIELDSYNC_DATA ("" counts as unset). With a database, --data is
+ * not used (the hub keeps nothing else in a data directory). 0, or an exit
+ * status after a usage error: db not a PostgreSQL URI (its text is not
+ * repeated: it may hold a password), or neither a database nor a data
+ * directory. */
+int hub_where_resolve(hub_where *w, const char *cmd, const char *data_opt, const char *db_opt);
+
+/* The store's name for messages and logs: "database postgresql://USER@HOST:
+ * PORT/DB" (never the password or other parameters) or "data DIR". */
+void hub_where_describe(const hub_where *w, char *out, size_t len);
+
+/* Open the hub store at w: PostgreSQL (fs_pg_backend with its registry) or
+ * DIR/hub.db (the directory is created, mode 0700, with missing parents),
+ * as a hub's (with the device registry), created with site id "hub" on
+ * first use. FS_ECONFLICT when it is some other site's store. *out is
+ * closed with fs_store_close. */
+int hub_store_open(fs_store **out, const hub_where *w, fs_err *err);
 /* The same with a page cache of cache_kib KiB for the handle (0: the
- * default; fs_store_options.cache_kib). The store is opened as a hub's:
- * with the device registry (backend.h). */
-int hub_store_open_cached(fs_store **out, const char *dir, int64_t cache_kib, fs_err *err);
+ * default; fs_store_options.cache_kib; PostgreSQL checks its range only). */
+int hub_store_open_cached(fs_store **out, const hub_where *w, int64_t cache_kib, fs_err *err);
 
 /* Parse a duration such as "90s", "15m", "24h", "7d" (a bare number is
  * seconds) into ms. 0 or -1 (malformed, zero, or over 10 years). */

@@ -31,7 +31,7 @@
 #define CELL_MAX (64u << 20)
 
 static const char usage[] =
-    "usage: fieldsync-hub export [--data DIR] responses|contacts|conflicts\n"
+    "usage: fieldsync-hub export [--data DIR | --db URI] responses|contacts|conflicts\n"
     "                            [--questionnaire ID] [--region NAME] [--format csv|jsonl]\n"
     "\n"
     "Write every merged record of that kind to stdout.\n"
@@ -42,6 +42,8 @@ static const char usage[] =
     "  conflicts   recorded concurrent overwrites, newest first\n"
     "\n"
     "  --data DIR            data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI              PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                        $FIELDSYNC_DB); the data directory is then not used\n"
     "  --questionnaire ID    only responses to this questionnaire\n"
     "  --region NAME         only records of this region\n"
     "  --format csv|jsonl    CSV per RFC 4180 with a header (default), or JSON Lines.\n"
@@ -410,14 +412,16 @@ int hub_cmd_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"data", required_argument, NULL, 'd'},
+	    {"db", required_argument, NULL, 'b'},
 	    {"questionnaire", required_argument, NULL, 'q'},
 	    {"region", required_argument, NULL, 'r'},
 	    {"format", required_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *data = NULL, *what, *qid = NULL, *region = NULL, *format = "csv";
+	const char *data = NULL, *db = NULL, *what, *qid = NULL, *region = NULL, *format = "csv";
 	export_ctx x;
+	hub_where where;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
 	int c, rc;
@@ -427,6 +431,9 @@ int hub_cmd_export(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			data = optarg;
+			break;
+		case 'b':
+			db = optarg;
 			break;
 		case 'q':
 			qid = optarg;
@@ -471,11 +478,10 @@ int hub_cmd_export(int argc, char **argv)
 		return hub_usage_fail("export",
 		                      "responses as CSV need --questionnaire ID (its "
 		                      "questions are the columns), or use --format jsonl");
-	data = hub_data_dir(data);
-	if (data == NULL)
-		return hub_usage_fail("export", "no data directory: pass --data DIR or set "
-		                                "FIELDSYNC_DATA");
-	if (hub_store_open(&s, data, &e) != 0)
+	rc = hub_where_resolve(&where, "export", data, db);
+	if (rc != 0)
+		return rc;
+	if (hub_store_open(&s, &where, &e) != 0)
 		return hub_fail("%s", e.msg);
 	memset(&x, 0, sizeof(x));
 	x.out = stdout;

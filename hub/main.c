@@ -12,7 +12,7 @@
 #endif
 
 static const char usage[] =
-    "usage: fieldsync-hub COMMAND [--data DIR] [options]\n"
+    "usage: fieldsync-hub COMMAND [--data DIR | --db URI] [options]\n"
     "\n"
     "The fieldsync hub: kiosks of every region sync with it over HTTP.\n"
     "\n"
@@ -27,7 +27,10 @@ static const char usage[] =
     "Every command takes --data DIR (default: $FIELDSYNC_DATA); the store is\n"
     "DIR/hub.db, created on first use; DIR must not be listable by others and\n"
     "hub.db must be readable by its owner only (FIELDSYNC_ALLOW_OPEN_PERMISSIONS=1\n"
-    "overrides that, with a warning). 'fieldsync-hub COMMAND --help' for details.\n"
+    "overrides that, with a warning). Or --db URI (default: $FIELDSYNC_DB): the\n"
+    "store is that PostgreSQL database, postgresql://USER@HOST:PORT/DB, and no\n"
+    "data directory is used (docs/hub.md). 'fieldsync-hub COMMAND --help' for\n"
+    "details.\n"
     "Exit status: 0 success, 1 failure (one line on stderr), 2 bad arguments.\n";
 
 static const struct {

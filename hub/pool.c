@@ -14,29 +14,50 @@
 struct hub_pool {
 	pthread_mutex_t lock;
 	pthread_mutex_t writer;
-	char *dir;
+	char *db, *data; /* the store's hub_where, owned */
 	fs_store *idle[MAX_IDLE];
 	size_t nidle;
 };
 
-/* Open a hub store handle with the hub's tuning. */
-static int open_tuned(fs_store **out, const char *dir, fs_err *err)
+/* Open a hub store handle with the hub's tuning (PostgreSQL: one more
+ * connection, kept while the handle is idle in the pool). */
+static int open_tuned(fs_store **out, const hub_where *w, fs_err *err)
 {
-	return hub_store_open_cached(out, dir, HUB_CACHE_KIB, err);
+	return hub_store_open_cached(out, w, HUB_CACHE_KIB, err);
 }
 
-int hub_pool_open(hub_pool **out, const char *dir, fs_err *err)
+static char *dup_or_null(const char *text, int *failed)
+{
+	char *copy;
+
+	if (text == NULL)
+		return NULL;
+	copy = strdup(text);
+	if (copy == NULL)
+		*failed = 1;
+	return copy;
+}
+
+int hub_pool_open(hub_pool **out, const hub_where *where, fs_err *err)
 {
 	hub_pool *p = NULL;
 	fs_store *s = NULL;
-	int rc;
+	int rc, failed = 0;
 
 	*out = NULL;
-	rc = open_tuned(&s, dir, err);
+	rc = open_tuned(&s, where, err);
 	if (rc != 0)
 		return rc;
 	p = calloc(1, sizeof(*p));
-	if (p == NULL || (p->dir = strdup(dir)) == NULL) {
+	if (p != NULL) {
+		p->db = dup_or_null(where->db, &failed);
+		p->data = dup_or_null(where->data, &failed);
+	}
+	if (p == NULL || failed) {
+		if (p != NULL) {
+			free(p->db);
+			free(p->data);
+		}
 		free(p);
 		fs_store_close(s);
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
@@ -58,13 +79,15 @@ void hub_pool_close(hub_pool *p)
 		fs_store_close(p->idle[i]);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->writer);
-	free(p->dir);
+	free(p->db);
+	free(p->data);
 	free(p);
 }
 
 int hub_pool_get(hub_pool *p, fs_store **out, fs_err *err)
 {
 	fs_store *s = NULL;
+	hub_where w;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->nidle > 0)
@@ -75,7 +98,9 @@ int hub_pool_get(hub_pool *p, fs_store **out, fs_err *err)
 		return 0;
 	}
 	/* The identity was set when the pool opened, so this only opens. */
-	return open_tuned(out, p->dir, err);
+	w.db = p->db;
+	w.data = p->data;
+	return open_tuned(out, &w, err);
 }
 
 void hub_pool_put(hub_pool *p, fs_store *s)

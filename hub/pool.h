@@ -2,22 +2,24 @@
  *
  * An fs_store handle is used by one thread at a time, so each request
  * borrows one for the duration of a synchronous step (hub_pool_get /
- * hub_pool_put); handles are opened on demand and kept for reuse. SQLite
- * has one writer: every write the server makes (merge, device notes,
- * enrollment) runs under the pool's writer lock, so writers queue here
- * instead of spinning on SQLite's busy timeout, while reads (WAL) proceed
- * in parallel on other handles. */
+ * hub_pool_put); handles are opened on demand and kept for reuse (with
+ * PostgreSQL each handle is a connection). SQLite has one writer (and
+ * PostgreSQL one at a time across processes, docs/scaling.md): every write
+ * the server makes (merge, device notes, enrollment) runs under the pool's
+ * writer lock, so writers queue here instead of spinning on the store's
+ * lock timeout, while reads proceed in parallel on other handles. */
 #ifndef HUB_POOL_H
 #define HUB_POOL_H
 
+#include "cli.h"
 #include "fieldsync/error.h"
 #include "fieldsync/store.h"
 
 typedef struct hub_pool hub_pool;
 
-/* Open the hub store in dir (see hub_store_open) and keep that first
- * handle. *out is freed with hub_pool_close. */
-int hub_pool_open(hub_pool **out, const char *dir, fs_err *err);
+/* Open the hub store at where (see hub_store_open; where is copied) and
+ * keep that first handle. *out is freed with hub_pool_close. */
+int hub_pool_open(hub_pool **out, const hub_where *where, fs_err *err);
 
 /* Close every handle; all must have been returned. NULL accepted. */
 void hub_pool_close(hub_pool *p);

@@ -23,13 +23,17 @@
 #define PEM_MAX (1u << 20)
 
 static const char usage[] =
-    "usage: fieldsync-hub serve [--data DIR] [--listen HOST:PORT] [options]\n"
+    "usage: fieldsync-hub serve [--data DIR | --db URI] [--listen HOST:PORT] [options]\n"
     "\n"
     "Serve the sync protocol (docs/protocol.md) over HTTP, or HTTPS with\n"
-    "--tls-cert and --tls-key, until SIGTERM or SIGINT. The store is DIR/hub.db,\n"
-    "created on first use. One line per request is logged to stderr.\n"
+    "--tls-cert and --tls-key, until SIGTERM or SIGINT. The store is the\n"
+    "PostgreSQL database of --db, or else DIR/hub.db, created on first use.\n"
+    "One line per request is logged to stderr.\n"
     "\n"
     "  --data DIR             data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI               PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                         $FIELDSYNC_DB); the data directory is then not used;\n"
+    "                         several hub processes may serve one database\n"
     "  --listen HOST:PORT     address to listen on (default " HUB_LISTEN_DEFAULT ";\n"
     "                         [::1]:PORT for IPv6; port 0 picks a free port)\n"
     "  --tls-cert FILE        PEM certificate (chain) for HTTPS (TLS 1.2 or later)\n"
@@ -53,7 +57,8 @@ static const char usage[] =
     "  -h, --help             show this help\n";
 
 typedef struct serve_opts {
-	const char *data, *listen, *cert_file, *key_file;
+	const char *data, *db, *listen, *cert_file, *key_file;
+	hub_where where;
 	hub_server_config server;
 	hub_limits limits;
 	unsigned grace_s;
@@ -64,6 +69,7 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"data", required_argument, NULL, 'd'},
+	    {"db", required_argument, NULL, 'b'},
 	    {"listen", required_argument, NULL, 'l'},
 	    {"tls-cert", required_argument, NULL, 'c'},
 	    {"tls-key", required_argument, NULL, 'k'},
@@ -91,6 +97,9 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 		switch (c) {
 		case 'd':
 			o->data = optarg;
+			break;
+		case 'b':
+			o->db = optarg;
 			break;
 		case 'l':
 			o->listen = optarg;
@@ -159,11 +168,7 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 		                      "would send tokens and answers in clear; pass --tls-cert "
 		                      "and --tls-key, or --insecure-http (behind a TLS proxy)",
 		                      o->listen);
-	o->data = hub_data_dir(o->data);
-	if (o->data == NULL)
-		return hub_usage_fail("serve", "no data directory: pass --data DIR or set "
-		                               "FIELDSYNC_DATA");
-	return 0;
+	return hub_where_resolve(&o->where, "serve", o->data, o->db);
 }
 
 static uint64_t monotonic_ms(void)
@@ -226,7 +231,7 @@ int hub_cmd_serve(int argc, char **argv)
 	hub_server *srv = NULL;
 	sigset_t signals;
 	fs_err e = {0, ""};
-	char where[300];
+	char where[300], store[600];
 	int rc, sig, status = HUB_EXIT_FAIL;
 
 	fs_buf_init(&cert, PEM_MAX);
@@ -259,14 +264,15 @@ int hub_cmd_serve(int argc, char **argv)
 		        "front\n",
 		        o.listen);
 
-	if (hub_pool_open(&pool, o.data, &e) != 0 || hub_app_new(&app, pool, &o.limits, &e) != 0 ||
+	if (hub_pool_open(&pool, &o.where, &e) != 0 || hub_app_new(&app, pool, &o.limits, &e) != 0 ||
 	    hub_server_start(&srv, &o.server, app, &e) != 0) {
 		hub_fail("%s", e.msg);
 		goto cleanup;
 	}
 	fs_http_listen_format(where, sizeof(where), &o.server.listen, hub_server_port(srv));
-	fprintf(stderr, HUB_PROG ": listening on %s://%s (data %s)\n",
-	        o.cert_file ? "https" : "http", where, o.data);
+	hub_where_describe(&o.where, store, sizeof(store));
+	fprintf(stderr, HUB_PROG ": listening on %s://%s (%s)\n", o.cert_file ? "https" : "http",
+	        where, store);
 	fflush(stderr);
 	while (sigwait(&signals, &sig) != 0)
 		;

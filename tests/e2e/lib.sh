@@ -169,7 +169,7 @@ e2e_hub_start() {
   e2e_spawn "$E2E_HUB_LOG" "$bin" serve --data "$data" "${listen[@]}" "$@"
   E2E_HUB_PID=$E2E_PID
   for ((i = 0; i < 400; i++)); do
-    port=$(sed -n 's/.*listening on https\{0,1\}:\/\/.*:\([0-9]*\) (data.*/\1/p' "$E2E_HUB_LOG")
+    port=$(sed -n 's/.*listening on https\{0,1\}:\/\/.*:\([0-9]*\) (.*/\1/p' "$E2E_HUB_LOG")
     [ -n "$port" ] && break
     kill -0 "$E2E_HUB_PID" 2>/dev/null || break
     sleep 0.05
@@ -179,7 +179,7 @@ e2e_hub_start() {
     cat "$E2E_HUB_LOG" >&2
     return 1
   fi
-  host=$(sed -n 's/.*listening on https\{0,1\}:\/\/\(.*\):[0-9]* (data.*/\1/p' "$E2E_HUB_LOG")
+  host=$(sed -n 's/.*listening on https\{0,1\}:\/\/\(.*\):[0-9]* (.*/\1/p' "$E2E_HUB_LOG")
   E2E_HUB_URL=$scheme://$host:$port
   [ "$scheme" = https ] && return 0 # the caller knows which CA to trust
   e2e_wait_http "$E2E_HUB_URL/health" 20 -g

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# hub_db: the hub on PostgreSQL through --db and FIELDSYNC_DB: every command
+# reaches the database, --data is then not used (nothing is created there),
+# a value that is not a PostgreSQL URI is refused without being repeated, and
+# the password of the URI never appears in any output, log or --help. Run
+# through tests/pg/pg_tmp.sh run (FIELDSYNC_PG_URI: a throwaway server whose
+# random password tests can look for).
+#
+# usage: hub_db.sh FIELDSYNC_HUB
+HUB=${1:?usage: hub_db.sh FIELDSYNC_HUB}
+URI=${FIELDSYNC_PG_URI:?hub_db: run through tests/pg/pg_tmp.sh run}
+unset FIELDSYNC_DB FIELDSYNC_DATA
+. "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+T=$E2E_TMP
+PW=${URI#postgresql://*:}
+PW=${PW%%@*}
+[ -n "$PW" ] && [ "$PW" != "$URI" ] || { echo "hub_db: no password in the URI"; exit 1; }
+ALL=$T/all-output # every output of every command, for the password check
+: >"$ALL"
+
+# run NAME WANT_EXIT CMD...: CMD's stdout in $T/out, stderr in $T/err.
+run() {
+  local name=$1 want=$2 got
+  shift 2
+  "$@" >"$T/out" 2>"$T/err"
+  got=$?
+  cat "$T/out" "$T/err" >>"$ALL"
+  if [ "$got" = "$want" ]; then
+    e2e_pass "$name"
+  else
+    e2e_fail "$name" "exit $got, wanted $want: $(head -c 300 "$T/err")"
+  fi
+}
+contains() {
+  if grep -Eq -- "$3" "$2"; then e2e_pass "$1"; else e2e_fail "$1" "no /$3/ in: $(head -c 300 "$2")"; fi
+}
+
+# ---- --help ----
+run "--help" 0 "$HUB" --help
+contains "--help names --db and FIELDSYNC_DB" "$T/out" 'db URI.*FIELDSYNC_DB'
+for cmd in serve enroll devices revoke publish export; do
+  run "$cmd --help" 0 "$HUB" "$cmd" --help
+  contains "$cmd --help names --db" "$T/out" '--db URI .*PostgreSQL'
+done
+
+# ---- refused values ----
+run "--db that is not a URI" 2 "$HUB" devices --db "/tmp/hub.db"
+contains "... says what --db must be" "$T/err" '--db must be a postgresql:// or postgres:// URI'
+run "FIELDSYNC_DB that is not a URI" 2 env FIELDSYNC_DB="host=x password=sekrit-$PW" "$HUB" devices
+contains "... names FIELDSYNC_DB" "$T/err" '^fieldsync-hub: FIELDSYNC_DB must be'
+if grep -q sekrit "$T/err"; then e2e_fail "... and does not repeat it"; else e2e_pass "... and does not repeat it"; fi
+PORT=$(e2e_free_port)
+run "a database that does not answer" 1 "$HUB" devices --db "postgresql://fieldsync:$PW@127.0.0.1:$PORT/postgres"
+contains "... names host, port and database" "$T/err" "^fieldsync-hub: store: cannot connect to PostgreSQL at 127.0.0.1:$PORT/postgres"
+run "a wrong password" 1 "$HUB" devices --db "postgresql://fieldsync:wrong-$PW@${URI#*@}"
+contains "... says authentication failed" "$T/err" 'authentication failed'
+
+# ---- every command on the database ----
+DATA=$T/unused
+run "publish --db" 0 "$HUB" publish --db "$URI" --data "$DATA" "$ROOT/schema/examples/friends-and-family.json"
+e2e_expect "--data is not created with --db" no "$([ -e "$DATA" ] && echo yes || echo no)"
+export FIELDSYNC_DB=$URI
+e2e_hub_start "$HUB" "$DATA" || { e2e_fail "serve on FIELDSYNC_DB"; e2e_finish; exit 1; }
+cat "$E2E_HUB_LOG" >>"$ALL"
+contains "serve logs the database without its password" "$E2E_HUB_LOG" \
+  "listening on http://127.0.0.1:[0-9]+ \(database postgresql://fieldsync@127.0.0.1:[0-9]+/postgres\)"
+e2e_enroll "$HUB" "$DATA" north kiosk-n1 || exit 1
+N1=$E2E_SITE N1_TOKEN=$E2E_TOKEN
+C=$(e2e_uuid)
+e2e_changeset "$N1" "$(e2e_contact_change "$N1" north "$C" person_ref '"PG-1"')" 1 | gzip -c >"$T/n1.gz"
+e2e_expect "a kiosk syncs with the hub on PostgreSQL" 200 "$(e2e_sync n1 "$N1_TOKEN" "$T/n1.gz")"
+run "devices (FIELDSYNC_DB)" 0 "$HUB" devices
+contains "... lists the kiosk with its last sync" "$T/out" "^$N1 +kiosk-n1 +north +[0-9-]+T[0-9:]+Z +[0-9-]+T[0-9:]+Z +- +active"
+run "export contacts" 0 "$HUB" export contacts --format jsonl
+contains "... has the merged contact" "$T/out" "\"id\": ?\"$C\".*PG-1"
+run "--db wins over FIELDSYNC_DB" 1 "$HUB" devices --db "postgresql://fieldsync:$PW@127.0.0.1:$PORT/postgres"
+run "revoke --db" 0 "$HUB" revoke --db "$URI" "$N1"
+e2e_expect "the revoked kiosk is refused" 403 "$(e2e_sync n1b "$N1_TOKEN" "$T/n1.gz")"
+e2e_expect "--data is still not created" no "$([ -e "$DATA" ] && echo yes || echo no)"
+e2e_hub_stop
+cat "$E2E_HUB_LOG" >>"$ALL"
+
+# ---- without a database: the SQLite file, as before ----
+unset FIELDSYNC_DB
+run "without --db: the SQLite file in --data" 0 "$HUB" devices --data "$T/sqlite"
+e2e_expect "... hub.db is created" yes "$([ -f "$T/sqlite/hub.db" ] && echo yes || echo no)"
+
+if grep -qF -- "$PW" "$ALL"; then
+  e2e_fail "the password appears in no output or log" "$(grep -F -- "$PW" "$ALL" | head -c 300)"
+else
+  e2e_pass "the password appears in no output or log"
+fi
+e2e_finish
