@@ -886,6 +886,116 @@ static void report_spread(const char *what)
 	       NHUBS, spread);
 }
 
+
+/* ---- the auditor: a reader pulling "after cursor C" from the store ----
+ *
+ * It pulls every change of every table after its cursor in a loop while
+ * the kiosks sync, and keeps each row version it received. At the end
+ * every row the store holds must be a version it received: a row that
+ * commits after the auditor's cursor has passed its number (a seq not in
+ * commit order) is never sent to it, and is reported as skipped. */
+
+#define SEEN_BITS 20
+static uint64_t *seen; /* open addressing, 0 = empty */
+static long nseen, audit_pulls, audit_backwards;
+static int64_t audit_cursor;
+static atomic_int audit_stop;
+
+static uint64_t change_key(const fs_change *c)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+	char text[FS_ID_MAX + 3 * FS_NAME_MAX + 96];
+	size_t i, n;
+
+	n = (size_t)snprintf(text, sizeof(text), "%d|%s|%" PRId64 "|%s|%" PRIu64 "|%s|%d",
+	                     (int)c->table, c->id, c->version, c->field, (uint64_t)c->hlc,
+	                     c->site, c->deleted);
+	for (i = 0; i < n && i < sizeof(text); i++) {
+		h ^= (unsigned char)text[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h ? h : 1;
+}
+
+/* Add (add 1) or look up key; 1 when it was there. */
+static int seen_has(uint64_t key, int add)
+{
+	size_t mask = ((size_t)1 << SEEN_BITS) - 1, i = (size_t)key & mask;
+
+	while (seen[i] != 0) {
+		if (seen[i] == key)
+			return 1;
+		i = (i + 1) & mask;
+	}
+	if (add && nseen < (long)(mask / 2)) {
+		seen[i] = key;
+		nseen++;
+	}
+	return 0;
+}
+
+/* One pull after the cursor; 1 when more remain. */
+static int audit_pull(fs_store *s)
+{
+	fs_changeset cs;
+	fs_err e = {0, ""};
+	size_t i;
+
+	if (fs_changes_read(s, &cs, audit_cursor, NULL, 2000, 1 << 20, &e) != 0)
+		die("auditor: %s", e.msg);
+	audit_pulls++;
+	if (cs.from != audit_cursor || cs.to < audit_cursor)
+		audit_backwards++;
+	for (i = 0; i < cs.count; i++)
+		seen_has(change_key(&cs.changes[i]), 1);
+	if (cs.to > audit_cursor)
+		audit_cursor = cs.to;
+	i = (size_t)cs.more;
+	fs_changeset_free(&cs);
+	return (int)i;
+}
+
+static void *audit_main(void *arg)
+{
+	fs_store *s = arg;
+
+	while (!audit_stop) {
+		if (!audit_pull(s))
+			sleep_ms(2);
+	}
+	return NULL;
+}
+
+/* After the run: pull to the end, then every row held must have been
+ * received. *rows: rows held; returns how many were never received. */
+static long audit_missing(fs_store *s, long *rows)
+{
+	fs_changeset cs;
+	fs_err e = {0, ""};
+	int64_t cursor = 0;
+	long missing = 0;
+	size_t i;
+
+	while (audit_pull(s))
+		;
+	*rows = 0;
+	for (;;) {
+		if (fs_changes_read(s, &cs, cursor, NULL, 2000, 1 << 20, &e) != 0)
+			die("auditor: %s", e.msg);
+		for (i = 0; i < cs.count; i++) {
+			(*rows)++;
+			if (!seen_has(change_key(&cs.changes[i]), 0))
+				missing++;
+		}
+		cursor = cs.to;
+		i = (size_t)cs.more;
+		fs_changeset_free(&cs);
+		if (!i)
+			break;
+	}
+	return missing;
+}
+
 /* ---- the modes ---- */
 
 static void run_kiosks(int kill_loop)
@@ -928,19 +1038,36 @@ static void mode_sync(int kill_loop)
 {
 	static const char *const extra[] = {"--rate-limit", "1000000", NULL};
 	const char *what = kill_loop ? "kill" : "converge";
-	fs_store *hub;
+	fs_store *hub, *auditor;
+	pthread_t audit;
+	long rows, missing;
 	int i;
 
 	memcpy(serve_extra, extra, sizeof(extra));
 	for (i = 0; i < NHUBS; i++)
 		hub_start(i);
 	hub = store_open();
+	auditor = store_open();
+	seen = calloc((size_t)1 << SEEN_BITS, sizeof(*seen));
+	if (seen == NULL)
+		die("out of memory");
 	publish_questionnaire(hub);
 	enroll_kiosks(hub);
 	seed_contacts();
+	if (pthread_create(&audit, NULL, audit_main, auditor) != 0)
+		die("thread");
 	run_kiosks(kill_loop);
+	audit_stop = 1;
+	pthread_join(audit, NULL);
 	report_spread(what);
 	check_all(hub, what);
+	missing = audit_missing(auditor, &rows);
+	expect(missing == 0 && audit_backwards == 0,
+	       "%s: a reader pulling after its cursor during the run (%ld pulls) received every "
+	       "row the store holds (%ld rows, %ld skipped, %ld replies not from its cursor)",
+	       what, audit_pulls, rows, missing, audit_backwards);
+	free(seen);
+	fs_store_close(auditor);
 	fs_store_close(hub);
 }
 
