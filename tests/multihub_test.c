@@ -1127,7 +1127,7 @@ static long failures_count(fs_store *s)
 
 #define RACE_CODES 5
 #define RACE_TRIES 24 /* at once per code, a third at each process */
-#define BOUND_THREADS 12
+#define BOUND_THREADS 24
 
 typedef struct bound_thread {
 	int hub, idx;
@@ -1165,7 +1165,7 @@ static void *bound_main(void *arg)
 
 static void mode_enroll(void)
 {
-	static const char *const extra[] = {"--rate-limit", "5", NULL};
+	static const char *const extra[] = {"--rate-limit", "5", "--threads", "8", NULL};
 	char site[FS_NAME_MAX + 1], token[FS_TOKEN_MAX + 1], region[FS_NAME_MAX + 1];
 	char code[FS_ENROLL_CODE_LEN + 1], url[64], full[128];
 	CURL *c = curl_easy_init();
