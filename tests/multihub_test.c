@@ -209,8 +209,10 @@ static void hub_url(int i, char out[64])
 	pthread_mutex_unlock(&hub_mu);
 }
 
-static void hub_kill(int i, int sig)
+/* Signal process i and wait for it: its wait status (-1: none was up). */
+static int hub_kill(int i, int sig)
 {
+	int status = -1;
 	pid_t pid;
 
 	pthread_mutex_lock(&hub_mu);
@@ -219,16 +221,24 @@ static void hub_kill(int i, int sig)
 	pthread_mutex_unlock(&hub_mu);
 	if (pid > 0) {
 		kill(pid, sig);
-		waitpid(pid, NULL, 0);
+		waitpid(pid, &status, 0);
 	}
+	return status;
 }
 
+/* SIGTERM: each process finishes, closes its store and exits 0 (a
+ * sanitizer's report would make it fail). */
 static void hubs_stop(void)
 {
-	int i;
+	int i, clean = 0;
 
-	for (i = 0; i < NHUBS; i++)
-		hub_kill(i, SIGTERM);
+	for (i = 0; i < NHUBS; i++) {
+		int st = hub_kill(i, SIGTERM);
+
+		clean += st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	expect(clean == NHUBS, "the %d processes stopped on SIGTERM with status 0 (%d did)", NHUBS,
+	       clean);
 }
 
 /* The store as the processes share it, opened here directly. */
@@ -425,6 +435,7 @@ typedef struct kiosk {
 	size_t nsets, asets;
 	long written; /* responses written here */
 	long rounds, failed_rounds, refused, sends;
+	long cut, busy; /* no answer (a process killed, or not up yet); 503 or 429 */
 	long per_hub[NHUBS];
 	char contacts[NCONTACTS][FS_UUID_LEN + 1];
 	int ncontacts;
@@ -447,11 +458,15 @@ static int kiosk_send(void *ctx, int64_t pull, const void *body, size_t len, fs_
 	hub_url(i, url);
 	snprintf(full, sizeof(full), "%s/v1/sync?cursor=%" PRId64, url, pull);
 	if (http_post(k->curl, full, "application/vnd.fieldsync.changeset+json", 1, k->token, NULL,
-	              body, len, &k->rep) != 0)
+	              body, len, &k->rep) != 0) {
+		k->cut++;
 		return fs_err_set(err, FS_EGENERIC, "process %d: no answer", i);
+	}
 	if (k->rep.status != 200) {
 		if (k->rep.status != 503 && k->rep.status != 429)
 			k->refused++;
+		else
+			k->busy++;
 		return fs_err_set(err, FS_EGENERIC, "process %d answered %ld: %.120s", i,
 		                  k->rep.status, k->rep.body.len ? (char *)k->rep.body.data : "");
 	}
@@ -866,7 +881,7 @@ static void check_all(fs_store *hub, const char *what)
 
 static void report_spread(const char *what)
 {
-	long rounds = 0, failed_rounds = 0, per[NHUBS] = {0}, spread = 0;
+	long rounds = 0, failed_rounds = 0, per[NHUBS] = {0}, spread = 0, cut = 0, busy = 0;
 	int i, j;
 
 	for (i = 0; i < NKIOSKS; i++) {
@@ -874,14 +889,17 @@ static void report_spread(const char *what)
 
 		rounds += kiosks[i].rounds;
 		failed_rounds += kiosks[i].failed_rounds;
+		cut += kiosks[i].cut;
+		busy += kiosks[i].busy;
 		for (j = 0; j < NHUBS; j++) {
 			per[j] += kiosks[i].per_hub[j];
 			used += kiosks[i].per_hub[j] > 0;
 		}
 		spread += used == NHUBS;
 	}
-	printf("     %s: %ld rounds (%ld failed and repeated); answered by process 0/1/2: %ld/%ld/%ld\n",
-	       what, rounds, failed_rounds, per[0], per[1], per[2]);
+	printf("     %s: %ld rounds, %ld failed and repeated (%ld without an answer, %ld busy); "
+	       "200 from process 0/1/2: %ld/%ld/%ld\n",
+	       what, rounds, failed_rounds, cut, busy, per[0], per[1], per[2]);
 	expect(spread == NKIOSKS, "%s: every kiosk synced with all %d processes (%ld did)", what,
 	       NHUBS, spread);
 }
