@@ -8,7 +8,7 @@
 HUB=${1:?usage: hub_bad_input.sh FIELDSYNC_HUB}
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-for tool in curl gzip sqlite3 od; do
+for tool in curl gzip od "$(e2e_pg && echo psql || echo sqlite3)"; do
   command -v "$tool" >/dev/null || { echo "hub_bad_input: needs $tool"; exit 1; }
 done
 
@@ -72,7 +72,7 @@ sleep 1.2 # let EXPIRED_CODE expire
 
 BASE=$(e2e_store_digest "$DB")
 [ -n "$BASE" ] || { echo "cannot digest the store"; exit 1; }
-[ "$(sqlite3 -readonly "$DB" 'SELECT count(*) FROM responses')" = 1 ] ||
+[ "$(e2e_store_query "$DB" 'SELECT count(*) FROM responses')" = 1 ] ||
   { echo "the seed response was not merged"; exit 1; }
 
 # check NAME STATUS WANT_STATUS WANT_ERROR: the answer in $T/case.* and the data.

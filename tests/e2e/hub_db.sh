@@ -56,6 +56,12 @@ contains "... names host, port and database" "$T/err" "^fieldsync-hub: store: ca
 run "a wrong password" 1 "$HUB" devices --db "postgresql://fieldsync:wrong-$PW@${URI#*@}"
 contains "... says authentication failed" "$T/err" 'authentication failed'
 
+psql -qAtX -v ON_ERROR_STOP=1 "$URI" -c 'CREATE SCHEMA other; CREATE TABLE other.payroll (id int)' ||
+  e2e_fail "create a database of another application"
+run "a database that is not a fieldsync store" 1 "$HUB" devices --db "$URI?options=-csearch_path%3Dother"
+contains "... is refused" "$T/err" 'not a fieldsync store'
+e2e_expect "... untouched" "payroll" "$(psql -qAtX "$URI" -c "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'other'")"
+
 # ---- every command on the database ----
 DATA=$T/unused
 run "publish --db" 0 "$HUB" publish --db "$URI" --data "$DATA" "$ROOT/schema/examples/friends-and-family.json"

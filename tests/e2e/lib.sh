@@ -1,6 +1,6 @@
 # tests/e2e/lib.sh: shared helpers for the end-to-end tests (bash, coreutils,
-# curl, gzip; sqlite3 for e2e_store_digest). Every name starts with e2e_ so it
-# can be sourced next to other helper files.
+# curl, gzip; sqlite3 for e2e_store_digest, psql on PostgreSQL). Every name
+# starts with e2e_ so it can be sourced next to other helper files.
 #
 #   . "$(dirname "$0")/lib.sh"      creates $E2E_TMP; at exit every process
 #                                   started with e2e_spawn is killed and
@@ -31,7 +31,25 @@
 #                                   registry of a store, leaving out what
 #                                   requests legitimately touch (devices'
 #                                   last_sync_ms and last_error, the
-#                                   enrollment failure log)
+#                                   enrollment failure log); DB is DIR/hub.db
+#                                   (on PostgreSQL: DIR's schema, through psql)
+#
+# PostgreSQL: when FIELDSYNC_DB is set (a postgresql:// URI) as this file is
+# sourced, the hub's store is in that database: HUB (set it before sourcing)
+# is pointed at tests/e2e/pg_hub.sh, which gives every data directory a
+# schema of its own (a fresh directory is a fresh store, as with SQLite) and
+# runs the hub with FIELDSYNC_DB naming it. The suites run unchanged except
+# for what is SQLite's own (the store's files), skipped with e2e_skip_pg.
+#   e2e_pg                          true on PostgreSQL
+#   e2e_skip_pg NAME REASON         on PostgreSQL: print "skip NAME (PostgreSQL:
+#                                   REASON)" and return 0; else return 1, so
+#                                   "e2e_skip_pg ... || { sqlite checks; }"
+#   e2e_pg_uri DIR                  the URI of data directory DIR's store
+#   e2e_store_dump DB               the store as SQL text (sqlite3 .dump; on
+#                                   PostgreSQL pg_dump of the whole database)
+#   e2e_store_query DB SQL          run SQL (read only) on store DB (DIR/hub.db)
+#                                   with sqlite3 or psql: values of a row
+#                                   joined by |, one row a line
 #
 # HTTP
 #   e2e_http NAME CURL_ARGS...      run curl; body in $E2E_TMP/NAME.body,
@@ -70,6 +88,21 @@ E2E_HUB_PID=
 E2E_HUB_URL=
 E2E_HUB_LOG=
 E2E_HUB_COUNT=0
+E2E_PG_BASE=
+if [ -n "${FIELDSYNC_DB:-}" ]; then
+  E2E_PG_BASE=$FIELDSYNC_DB
+  E2E_PG_STATE=$E2E_TMP/pg
+  mkdir -m 700 "$E2E_PG_STATE"
+  export E2E_PG_BASE E2E_PG_STATE
+  unset FIELDSYNC_DB # pg_hub.sh sets it per command, per data directory
+  if [ -n "${HUB:-}" ]; then
+    printf '#!/bin/sh\nexec bash %q %q "$@"\n' \
+      "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pg_hub.sh" "$(readlink -f "$HUB")" \
+      >"$E2E_PG_STATE/fieldsync-hub"
+    chmod 700 "$E2E_PG_STATE/fieldsync-hub"
+    HUB=$E2E_PG_STATE/fieldsync-hub
+  fi
+fi
 
 e2e_cleanup() {
   local p
@@ -206,8 +239,53 @@ e2e_enroll() {
   E2E_TOKEN=$(e2e_json_str "$E2E_TMP/enroll.body" token)
 }
 
+e2e_pg() { [ -n "$E2E_PG_BASE" ]; }
+
+e2e_skip_pg() {
+  e2e_pg || return 1
+  echo "skip $1 (PostgreSQL: $2)"
+}
+
+e2e_pg_uri() {
+  bash "$(dirname "${BASH_SOURCE[0]}")/pg_hub.sh" --uri "$1"
+}
+
+e2e_store_dump() {
+  if e2e_pg; then
+    pg_dump --no-owner "$E2E_PG_BASE"
+  else
+    sqlite3 -readonly "$1" .dump
+  fi
+}
+
+e2e_store_query() {
+  local uri
+  if e2e_pg; then
+    uri=$(e2e_pg_uri "$(dirname "$1")") || return 1
+    psql -qAtX -v ON_ERROR_STOP=1 "$uri" -c "$2"
+  else
+    sqlite3 -readonly "$1" "$2"
+  fi
+}
+
 e2e_store_digest() {
-  local db=$1
+  local db=$1 uri
+  if e2e_pg; then
+    uri=$(e2e_pg_uri "$(dirname "$db")") || return 1
+    psql -qAtX -v ON_ERROR_STOP=1 "$uri" <<'EOF' | sha256sum | cut -d' ' -f1
+SELECT * FROM meta ORDER BY key;
+SELECT * FROM questionnaires ORDER BY id, version;
+SELECT * FROM responses ORDER BY id;
+SELECT * FROM contacts ORDER BY id;
+SELECT * FROM contact_fields ORDER BY contact_id, field;
+SELECT * FROM conflicts ORDER BY id;
+SELECT * FROM quarantine ORDER BY id;
+SELECT * FROM peers ORDER BY site;
+SELECT site, name, region, token_hash, enrolled_ms, revoked FROM devices ORDER BY site;
+SELECT * FROM enroll_codes ORDER BY code_hash;
+EOF
+    return
+  fi
   sqlite3 -readonly -cmd '.mode quote' "$db" <<'EOF' | sha256sum | cut -d' ' -f1
 SELECT * FROM meta ORDER BY key;
 SELECT * FROM questionnaires ORDER BY id, version;
