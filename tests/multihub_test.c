@@ -53,6 +53,9 @@
 #include "fieldsync/sync.h"
 #include "testutil.h"
 
+#include "client.h"    /* agent/: the kiosk's HTTP transport */
+#include "http_wire.h" /* http/: the wire's content types */
+
 #define NHUBS 3
 #define NKIOSKS 12
 #define NREGIONS 3
@@ -264,11 +267,11 @@ static fs_store *store_open(void)
 
 /* ---- HTTP ---- */
 
+/* The kiosks' syncs go through the agent's own transport (agent/client.c);
+ * enrollment attempts here, from chosen source addresses. */
 typedef struct http_reply {
 	long status;
 	fs_buf body;
-	int has_ack;
-	int64_t ack;
 } http_reply;
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
@@ -278,41 +281,18 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 	return fs_buf_append(&r->body, data, size * nmemb) == 0 ? size * nmemb : 0;
 }
 
-static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
-{
-	http_reply *r = ctx;
-	size_t n = size * nmemb;
-	long long v;
-
-	if (n > 14 && strncasecmp(data, "Fieldsync-Ack:", 14) == 0 &&
-	    sscanf(data + 14, " %lld", &v) == 1) {
-		r->has_ack = 1;
-		r->ack = (int64_t)v;
-	}
-	return n;
-}
-
-/* POST body to url; 0 when an answer came (any status), -1 when none.
- * src: the source address to bind (NULL: any). */
-static int http_post(CURL *c, const char *url, const char *ctype, int gzip, const char *token,
-                     const char *src, const void *body, size_t n, http_reply *r)
+/* POST a JSON body to url; 0 when an answer came (any status), -1 when
+ * none. src: the source address to bind (NULL: any). */
+static int http_post(CURL *c, const char *url, const char *src, const void *body, size_t n,
+                     http_reply *r)
 {
 	struct curl_slist *h = NULL;
 	char line[200];
 	CURLcode cc;
 
 	r->status = 0;
-	r->has_ack = 0;
 	fs_buf_reset(&r->body);
-	snprintf(line, sizeof(line), "Content-Type: %s", ctype);
-	h = curl_slist_append(h, line);
-	if (gzip)
-		h = curl_slist_append(h, "Content-Encoding: gzip");
-	if (token != NULL) {
-		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
-		h = curl_slist_append(h, line);
-	}
-	h = curl_slist_append(h, "Expect:");
+	h = curl_slist_append(h, "Content-Type: application/json");
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -321,8 +301,6 @@ static int http_post(CURL *c, const char *url, const char *ctype, int gzip, cons
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -352,7 +330,7 @@ static long enroll_at(CURL *c, int i, const char *src, const char *code, char si
 	hub_url(i, url);
 	snprintf(full, sizeof(full), "%s/v1/enroll", url);
 	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
-	if (http_post(c, full, "application/json", 0, NULL, src, body, strlen(body), &r) == 0) {
+	if (http_post(c, full, src, body, strlen(body), &r) == 0) {
 		st = r.status;
 		if (st == 200 && site != NULL) {
 			json_t *j = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
@@ -428,8 +406,7 @@ typedef struct kiosk {
 	int idx;
 	char site[FS_NAME_MAX + 1], region[FS_NAME_MAX + 1], token[FS_TOKEN_MAX + 1];
 	fs_store *s;
-	CURL *curl;
-	http_reply rep;
+	agent_reply rep;
 	unsigned rng;
 	fs_buf *sets; /* every push a hub process acknowledged, in order */
 	size_t nsets, asets;
@@ -450,26 +427,33 @@ static int kiosk_send(void *ctx, int64_t pull, const void *body, size_t len, fs_
                       fs_err *err)
 {
 	kiosk *k = ctx;
-	char url[64], full[128];
+	char url[64], path[64];
+	agent_client *c = NULL;
+	int rc;
 	/* In turn, so that a kiosk's rounds, and the pushes and pulls of one
 	 * round's continuation, go to different processes. */
 	int i = (int)((unsigned)(k->idx + k->sends++) % NHUBS);
 
 	hub_url(i, url);
-	snprintf(full, sizeof(full), "%s/v1/sync?cursor=%" PRId64, url, pull);
-	if (http_post(k->curl, full, "application/vnd.fieldsync.changeset+json", 1, k->token, NULL,
-	              body, len, &k->rep) != 0) {
+	snprintf(path, sizeof(path), "/v1/sync?cursor=%" PRId64, pull);
+	rc = agent_client_new(&c, url, k->token, NULL, 0, err);
+	if (rc == 0)
+		rc = agent_client_post(c, &k->rep, path, FS_WIRE_CHANGESET_TYPE, 1, body, len, err);
+	agent_client_free(c);
+	if (rc != 0) {
 		k->cut++;
-		return fs_err_set(err, FS_EGENERIC, "process %d: no answer", i);
+		return rc;
 	}
 	if (k->rep.status != 200) {
 		if (k->rep.status != 503 && k->rep.status != 429)
 			k->refused++;
 		else
 			k->busy++;
-		return fs_err_set(err, FS_EGENERIC, "process %d answered %ld: %.120s", i,
-		                  k->rep.status, k->rep.body.len ? (char *)k->rep.body.data : "");
+		return fs_err_set(err, FS_EGENERIC, "process %d answered %ld %s: %s", i,
+		                  k->rep.status, k->rep.error, k->rep.message);
 	}
+	if (!k->rep.gzip)
+		return fs_err_set(err, FS_EINVAL, "process %d: the reply is not gzip-encoded", i);
 	k->per_hub[i]++;
 	if (k->rep.has_ack) {
 		fs_buf copy;
@@ -533,8 +517,7 @@ static void kiosk_open(kiosk *k)
 	if (fs_store_open(&k->s, path, &e) != 0 ||
 	    fs_store_set_identity(k->s, k->site, k->region, &e) != 0)
 		die("kiosk %d store: %s", k->idx, e.msg);
-	k->curl = curl_easy_init();
-	fs_buf_init(&k->rep.body, 8u << 20);
+	agent_reply_init(&k->rep, 8u << 20);
 	k->rng = 7919u * (unsigned)(k->idx + 1);
 }
 
@@ -1185,7 +1168,7 @@ static void mode_enroll(void)
 {
 	static const char *const extra[] = {"--rate-limit", "5", "--threads", "8", NULL};
 	char site[FS_NAME_MAX + 1], token[FS_TOKEN_MAX + 1], region[FS_NAME_MAX + 1];
-	char code[FS_ENROLL_CODE_LEN + 1], url[64], full[128];
+	char code[FS_ENROLL_CODE_LEN + 1], url[64];
 	CURL *c = curl_easy_init();
 	fs_store *hub;
 	fs_err e = {0, ""};
@@ -1251,10 +1234,9 @@ static void mode_enroll(void)
 	if (enroll_at(c, 0, NULL, code, site, token, region) != 200)
 		die("enroll a device");
 	{
-		kiosk *k = &kiosks[0];
 		fs_changeset cs;
 		fs_buf gz;
-		http_reply r;
+		agent_reply r;
 		long codes[7];
 
 		fs_changeset_init(&cs);
@@ -1262,20 +1244,22 @@ static void mode_enroll(void)
 		fs_buf_init(&gz, 1 << 16);
 		if (fs_changeset_pack(&gz, &cs, &e) != 0)
 			die("pack: %s", e.msg);
-		fs_buf_init(&r.body, 1 << 20);
-		(void)k;
+		agent_reply_init(&r, 1 << 20);
 		for (i = 0; i < 7; i++) {
+			agent_client *a = NULL;
+
 			hub_url(i < 6 ? 0 : 1, url);
-			snprintf(full, sizeof(full), "%s/v1/sync?cursor=0", url);
-			codes[i] = http_post(c, full, "application/vnd.fieldsync.changeset+json", 1,
-			                     token, NULL, gz.data, gz.len, &r) == 0
-			               ? r.status
-			               : 0;
+			codes[i] = 0;
+			if (agent_client_new(&a, url, token, NULL, 0, &e) == 0 &&
+			    agent_client_post(a, &r, "/v1/sync?cursor=0", FS_WIRE_CHANGESET_TYPE, 1,
+			                      gz.data, gz.len, &e) == 0)
+				codes[i] = r.status;
+			agent_client_free(a);
 		}
 		expect(codes[4] == 200 && codes[5] == 429 && codes[6] == 200,
 		       "enroll: --rate-limit 5 per device: 6th sync at process 0 is %ld, the 7th, at "
 		       "process 1, %ld (per process)", codes[5], codes[6]);
-		fs_buf_free(&r.body);
+		agent_reply_free(&r);
 		fs_buf_free(&gz);
 		fs_changeset_free(&cs);
 	}
