@@ -855,6 +855,15 @@ static void check_all(fs_store *hub, const char *what)
 		expect(0, "%s: the hub store's change sequence: %s", what, e.msg);
 	else
 		expect(1, "%s: the hub store's change sequence: every seq held by one row", what);
+	{
+		fs_store_counts n;
+
+		if (fs_store_count(hub, &n, &e) != 0)
+			die("counts: %s", e.msg);
+		expect(n.conflicts > 0, "%s: concurrent edits of shared contacts made conflicts "
+		       "(%ld recorded at the hub, %ld quarantined)", what, n.conflicts,
+		       n.quarantined);
+	}
 	dh = digest(hub, NULL, NULL, 1, 1, 1);
 	dr = replay_digest(hub, &sets, &refused);
 	expect(dh == dr && refused == 0,
