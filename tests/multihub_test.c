@@ -794,6 +794,40 @@ static int field_matches(fs_store *hub, const lww *w)
 	return ok;
 }
 
+/* The greatest `to` of the sets the hub acknowledged to k. */
+static int64_t last_ack(const kiosk *k)
+{
+	fs_codec_limits lim;
+	fs_changeset cs;
+	fs_err e = {0, ""};
+	int64_t to = 0;
+	size_t j;
+
+	fs_codec_limits_default(&lim);
+	for (j = 0; j < k->nsets; j++) {
+		if (fs_changeset_unpack(&cs, k->sets[j].data, k->sets[j].len, &lim, &e) != 0)
+			die("unpack: %s", e.msg);
+		if (cs.to > to)
+			to = cs.to;
+		fs_changeset_free(&cs);
+	}
+	return to;
+}
+
+/* Does the hub hold anything for k after cursor (read here directly)? */
+static int hub_has_after(fs_store *hub, const kiosk *k, int64_t cursor)
+{
+	fs_changeset cs;
+	fs_err e = {0, ""};
+	int any;
+
+	if (fs_sync_hub_outgoing(hub, &cs, k->site, k->region, cursor, 100, 1 << 20, &e) != 0)
+		die("hub outgoing: %s", e.msg);
+	any = cs.count > 0;
+	fs_changeset_free(&cs);
+	return any;
+}
+
 static void check_all(fs_store *hub, const char *what)
 {
 	long written = 0, sets, refused, bad_sites = 0, bad_regions = 0, bad_fields = 0;
@@ -826,10 +860,11 @@ static void check_all(fs_store *hub, const char *what)
 		if (fs_store_peer_cursors(k->s, HUB_PEER, &push, &pull, &e) != 0 ||
 		    fs_store_seq(k->s, &own, &e) != 0)
 			die("cursors: %s", e.msg);
-		/* Everything own is acknowledged (push cursor at the kiosk's last
-		 * seq, or past it when its last changes were merged ones); the
-		 * pull cursor is a number the hub handed out. */
-		if (push > own || pull > hub_seq || pull <= 0)
+		/* The push cursor is the last acknowledged set's `to`, within the
+		 * kiosk's own numbers; the pull cursor is a number the hub handed
+		 * out, after which the hub has nothing for this kiosk. */
+		if (push > own || push != last_ack(k) || pull > hub_seq || pull <= 0 ||
+		    hub_has_after(hub, k, pull))
 			bad_cursors++;
 	}
 	expect(pending_left == 0, "%s: no kiosk has anything left to send (%ld have)", what,
@@ -849,8 +884,9 @@ static void check_all(fs_store *hub, const char *what)
 	       "%s: every contact field at the hub is its last writer's (LWW) value (%zu fields, "
 	       "%ld differ)", what, noracle, bad_fields);
 	pthread_mutex_unlock(&oracle_mu);
-	expect(bad_cursors == 0, "%s: kiosks' cursors consistent (push <= own seq, 0 < pull <= hub "
-	       "seq %" PRId64 "; %ld not)", what, hub_seq, bad_cursors);
+	expect(bad_cursors == 0, "%s: kiosks' cursors consistent (push = the last acknowledged set's "
+	       "to, 0 < pull <= hub seq %" PRId64 ", nothing at the hub after pull; %ld not)", what,
+	       hub_seq, bad_cursors);
 	if (fs_store_check_integrity(hub, &e) != 0)
 		expect(0, "%s: the hub store's change sequence: %s", what, e.msg);
 	else
