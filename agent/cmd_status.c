@@ -98,7 +98,7 @@ int agent_cmd_status(int argc, char **argv, const char *data)
 	if (agent_kiosk_open(&k, data, &e) != 0)
 		return agent_fail_err("status", &e);
 	if (agent_state_load(&st, k.dir, &e) != 0 ||
-	    fs_sync_kiosk_pending(k.store, AGENT_HUB_PEER, &pending, &e) != 0 ||
+	    fs_sync_kiosk_pending(k.store, FS_SYNC_HUB_PEER, &pending, &e) != 0 ||
 	    fs_store_count(k.store, &n, &e) != 0) {
 		exit = agent_fail_err("status", &e);
 	} else if (as_json) {

@@ -88,8 +88,8 @@ static const struct {
 	const char *error;
 	reply_action action;
 } reply_actions[] = {
-    {401, NULL, REPLY_AUTH},    {403, "revoked", REPLY_AUTH}, {409, "clock_ahead", REPLY_CLOCK},
-    {413, NULL, REPLY_SMALLER}, {429, NULL, REPLY_BUSY},      {503, "busy", REPLY_BUSY},
+    {401, NULL, REPLY_AUTH},    {403, FS_WIRE_ERR_REVOKED, REPLY_AUTH}, {409, FS_WIRE_ERR_CLOCK_AHEAD, REPLY_CLOCK},
+    {413, NULL, REPLY_SMALLER}, {429, NULL, REPLY_BUSY},      {503, FS_WIRE_ERR_BUSY, REPLY_BUSY},
 };
 
 static reply_action action_of(const agent_reply *rep)
@@ -209,7 +209,7 @@ static int one_round(sync_run *x)
 	x->more = 0;
 	x->again = 0;
 	x->answered = 0;
-	rc = fs_sync_round(x->s, AGENT_HUB_PEER, post_sync, x, &x->limits, &res, &e);
+	rc = fs_sync_round(x->s, FS_SYNC_HUB_PEER, post_sync, x, &x->limits, &res, &e);
 	r->sent += res.sent;
 	if (rc == 0) {
 		r->rounds++;

@@ -27,7 +27,6 @@
 #include "fieldsync/store.h"
 
 /* The kiosk's name for its hub in the peers table (cursors). */
-#define AGENT_HUB_PEER "hub"
 
 #define AGENT_UP_MAX_CHANGES     2000
 #define AGENT_UP_MAX_BYTES       (512u << 10)

@@ -47,7 +47,7 @@
 
 #include "fieldsync/backend.h"
 #include "fieldsync/changeset.h"
-#include "fieldsync/devices.h"
+#include "registry.h"
 #include "fieldsync/hlc.h"
 #include "fieldsync/merge.h"
 #include "fieldsync/records.h"
@@ -625,7 +625,7 @@ typedef struct sim {
 	int index;
 	char site[FS_NAME_MAX + 1];
 	char region[FS_NAME_MAX + 1];
-	char auth[32 + FS_TOKEN_MAX];
+	char auth[32 + HUB_TOKEN_MAX];
 	char contact[FS_UUID_LEN + 1];
 	int64_t seq;            /* the kiosk's change counter */
 	fs_hlc clock;           /* its last stamp */
@@ -1055,14 +1055,14 @@ static void create_devices(const char *data, sim *sims, int n, int regions, doub
 	int i;
 
 	for (i = 0; i < n; i++) {
-		char code[FS_ENROLL_CODE_LEN + 1], token[FS_TOKEN_MAX + 1], name[32], region[32];
-		fs_device dev;
+		char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1], name[32], region[32];
+		hub_device dev;
 		fs_err e = {0, ""};
 
 		snprintf(region, sizeof(region), "region-%d", i % regions);
 		snprintf(name, sizeof(name), "bench-kiosk-%d", i);
-		bench_check(fs_enroll_code_create(s, code, region, 3600 * 1000u, &e), &e, "enroll code");
-		bench_check(fs_enroll_redeem(s, &dev, token, code, name, &e), &e, "enroll redeem");
+		bench_check(hub_enroll_code_create(s, code, region, 3600 * 1000u, &e), &e, "enroll code");
+		bench_check(hub_enroll_redeem(s, &dev, token, code, name, &e), &e, "enroll redeem");
 		snprintf(sims[i].site, sizeof(sims[i].site), "%s", dev.site);
 		snprintf(sims[i].region, sizeof(sims[i].region), "%s", dev.region);
 		snprintf(sims[i].auth, sizeof(sims[i].auth), "Authorization: Bearer %s", token);

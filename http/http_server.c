@@ -248,7 +248,7 @@ static enum MHD_Result begin_request(fs_http_server *srv, fs_http_exchange *x)
 		x->reply.close = 1;
 	} else if (srv->opts.busy_extra > 0 &&
 	           atomic_load(&srv->connections) > srv->opts.connections) {
-		fs_http_reply_error(&x->reply, 503, "busy", NULL,
+		fs_http_reply_error(&x->reply, 503, FS_WIRE_ERR_BUSY, NULL,
 		                    "too many connections; retry shortly");
 		x->reply.retry_after = 1;
 		x->reply.close = 1;

@@ -14,4 +14,10 @@
 /* The reply header that acknowledges a pushed change set up to a stamp. */
 #define FS_WIRE_ACK_HEADER "Fieldsync-Ack"
 
+/* Error names of replies that a kiosk acts on (docs/protocol.md). */
+#define FS_WIRE_ERR_REVOKED     "revoked"
+#define FS_WIRE_ERR_CLOCK_AHEAD "clock_ahead"
+#define FS_WIRE_ERR_BUSY        "busy"
+#define FS_WIRE_ERR_UNAVAILABLE "unavailable"
+
 #endif

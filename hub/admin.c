@@ -9,7 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "fieldsync/devices.h"
+#include "registry.h"
 #include "fieldsync/records.h"
 
 #define QUESTIONNAIRE_FILE_MAX (16u << 20)
@@ -145,7 +145,7 @@ static int finish_output(void)
 
 int hub_cmd_enroll(int argc, char **argv)
 {
-	char code[FS_ENROLL_CODE_LEN + 1];
+	char code[HUB_ENROLL_CODE_LEN + 1];
 	uint64_t ttl_ms = 24ull * 3600 * 1000;
 	admin_args a;
 	fs_store *s = NULL;
@@ -163,7 +163,7 @@ int hub_cmd_enroll(int argc, char **argv)
 		                      "--expires must be a number with s, m, h or d, such as 24h");
 	if (open_store(&s, &a.where) != 0)
 		return HUB_EXIT_FAIL;
-	rc = fs_enroll_code_create(s, code, a.region, ttl_ms, &e);
+	rc = hub_enroll_code_create(s, code, a.region, ttl_ms, &e);
 	fs_store_close(s);
 	if (rc != 0)
 		return hub_fail("%s", e.msg);
@@ -229,7 +229,7 @@ int hub_cmd_devices(int argc, char **argv)
 		return rc < 0 ? HUB_EXIT_OK : rc;
 	if (open_store(&s, &a.where) != 0)
 		return HUB_EXIT_FAIL;
-	rc = fs_device_list(s, &list, &e);
+	rc = hub_device_list(s, &list, &e);
 	fs_store_close(s);
 	if (rc != 0)
 		return hub_fail("%s", e.msg);
@@ -258,7 +258,7 @@ int hub_cmd_revoke(int argc, char **argv)
 		return hub_usage_fail("revoke", "site id must match [a-z0-9][a-z0-9-]{0,63}");
 	if (open_store(&s, &a.where) != 0)
 		return HUB_EXIT_FAIL;
-	rc = fs_device_revoke(s, a.positional, &e);
+	rc = hub_device_revoke(s, a.positional, &e);
 	fs_store_close(s);
 	if (rc != 0)
 		return hub_fail("%s", e.msg);

@@ -1,7 +1,9 @@
 #include "cli.h"
 
 #include "fieldsync/backend.h"
+#ifdef FIELDSYNC_HAVE_POSTGRESQL
 #include "fieldsync/pg.h"
+#endif
 
 #include <libpq-fe.h>
 
@@ -53,11 +55,17 @@ int hub_where_resolve(hub_where *w, const char *cmd, const char *data_opt, const
 	w->db = opt_or_env(db_opt, "FIELDSYNC_DB");
 	w->data = NULL;
 	if (w->db != NULL) {
+#ifndef FIELDSYNC_HAVE_POSTGRESQL
+		return hub_usage_fail(cmd, "this fieldsync-hub was built without PostgreSQL "
+		                           "(FIELDSYNC_POSTGRESQL=OFF, as cross builds are): "
+		                           "use --data");
+#else
 		if (!fs_pg_location(w->db))
 			return hub_usage_fail(cmd, "%s must be a postgresql:// or postgres:// URI",
 			                      db_opt != NULL && db_opt[0] != '\0' ? "--db"
-			                                                         : "FIELDSYNC_DB");
+			                                                          : "FIELDSYNC_DB");
 		return 0;
+#endif
 	}
 	w->data = opt_or_env(data_opt, "FIELDSYNC_DATA");
 	if (w->data == NULL)
@@ -137,8 +145,10 @@ int hub_store_open_cached(fs_store **out, const hub_where *w, int64_t cache_kib,
 
 	*out = NULL;
 	if (w->db != NULL) {
+#ifdef FIELDSYNC_HAVE_POSTGRESQL
 		opts.backend = &fs_pg_backend;
 		opts.registry = &fs_pg_registry;
+#endif
 		location = w->db;
 		hub_where_describe(w, path, sizeof(path));
 	} else {

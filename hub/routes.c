@@ -164,7 +164,7 @@ static void note_refusal(hub_app *app, const hub_request *req, const hub_reply *
 	    r->status == 429 || hub_pool_get(app->pool, &s, NULL) != 0)
 		return;
 	hub_pool_write_lock(app->pool);
-	fs_device_note_sync(s, req->device.site, r->error, NULL);
+	hub_device_note_sync(s, req->device.site, r->error, NULL);
 	hub_pool_write_unlock(app->pool);
 	hub_pool_put(app->pool, s);
 }
@@ -212,7 +212,7 @@ static int enroll_admit(hub_app *app, hub_request *req, hub_reply *r)
 		hub_reply_error(r, 429, "too_many_requests",
 		                "too many failed enrollment attempts at this hub (%d a minute); "
 		                "retry in %u s",
-		                FS_ENROLL_FAILS_PER_MINUTE, wait);
+		                HUB_ENROLL_FAILS_PER_MINUTE, wait);
 		r->retry_after = wait;
 		return -1;
 	}
@@ -298,11 +298,11 @@ fail:
 
 static void enroll_finish(hub_app *app, hub_request *req, hub_reply *r)
 {
-	char token[FS_TOKEN_MAX + 1] = "";
+	char token[HUB_TOKEN_MAX + 1] = "";
 	const char *code = NULL, *name = NULL;
 	json_t *body = NULL;
 	fs_store *s = NULL;
-	fs_device dev;
+	hub_device dev;
 	fs_err e = {0, ""};
 	int rc;
 
@@ -319,7 +319,7 @@ static void enroll_finish(hub_app *app, hub_request *req, hub_reply *r)
 		goto cleanup;
 	}
 	hub_pool_write_lock(app->pool);
-	rc = fs_enroll_redeem(s, &dev, token, code, name, &e);
+	rc = hub_enroll_redeem(s, &dev, token, code, name, &e);
 	hub_pool_write_unlock(app->pool);
 	if (rc == 0) {
 		snprintf(req->device.site, sizeof(req->device.site), "%s", dev.site);
@@ -348,7 +348,7 @@ cleanup:
 /* ---- POST /v1/sync ---- */
 
 /* "Bearer <token>": the token, or NULL. */
-static const char *bearer_token(const char *header, char out[FS_TOKEN_MAX + 2])
+static const char *bearer_token(const char *header, char out[HUB_TOKEN_MAX + 2])
 {
 	size_t n;
 
@@ -360,7 +360,7 @@ static const char *bearer_token(const char *header, char out[FS_TOKEN_MAX + 2])
 	n = strlen(header);
 	while (n > 0 && (header[n - 1] == ' ' || header[n - 1] == '\t'))
 		n--;
-	if (n == 0 || n > FS_TOKEN_MAX)
+	if (n == 0 || n > HUB_TOKEN_MAX)
 		return NULL;
 	memcpy(out, header, n);
 	out[n] = '\0';
@@ -369,10 +369,10 @@ static const char *bearer_token(const char *header, char out[FS_TOKEN_MAX + 2])
 
 static int authenticate(hub_app *app, hub_request *req, hub_reply *r)
 {
-	char buf[FS_TOKEN_MAX + 2];
+	char buf[HUB_TOKEN_MAX + 2];
 	const char *token = bearer_token(req->authorization, buf);
 	fs_store *s = NULL;
-	fs_device dev;
+	hub_device dev;
 	fs_err e = {0, ""};
 	int rc;
 
@@ -387,7 +387,7 @@ static int authenticate(hub_app *app, hub_request *req, hub_reply *r)
 	}
 	rc = hub_pool_get(app->pool, &s, &e);
 	if (rc == 0) {
-		rc = fs_device_authenticate(s, &dev, token, &e);
+		rc = hub_device_authenticate(s, &dev, token, &e);
 		hub_pool_put(app->pool, s);
 	}
 	sodium_memzero(buf, sizeof(buf));
@@ -503,7 +503,8 @@ static int sync_merge(hub_app *app, fs_store *s, const hub_request *req, const f
 	int rc;
 
 	hub_pool_write_lock(app->pool);
-	rc = fs_sync_hub_receive(s, cs, req->device.site, req->device.region, &res, &e);
+	rc = fs_sync_hub_receive_noted(s, cs, req->device.site, req->device.region,
+	                               hub_device_synced, (void *)req->device.site, &res, &e);
 	hub_pool_write_unlock(app->pool);
 	if (rc == 0)
 		return 0;

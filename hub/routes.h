@@ -14,7 +14,7 @@
 
 #include "fieldsync/buf.h"
 #include "fieldsync/changeset.h"
-#include "fieldsync/devices.h"
+#include "registry.h"
 #include "pool.h"
 #include "reply.h"
 
@@ -32,7 +32,7 @@ typedef struct hub_limits {
 /* 2 MiB, 16 KiB, the codec defaults (8 MiB, 20,000, 256 KiB, 48 MiB), 5,000
  * changes / 1 MiB per reply, 120 requests per minute, 10 failed
  * enrollment attempts per source per minute, 65,536 sources. The hub-wide
- * bound on failed enrollments is the store's (FS_ENROLL_FAILS_PER_MINUTE). */
+ * bound on failed enrollments is the store's (HUB_ENROLL_FAILS_PER_MINUTE). */
 void hub_limits_default(hub_limits *out);
 
 typedef struct hub_app hub_app;
@@ -71,7 +71,7 @@ typedef struct hub_request {
 	/* Set by hub_app_begin. */
 	hub_route route;
 	size_t body_cap;
-	fs_device device; /* the authenticated device; site "" when none */
+	hub_device device; /* the authenticated device; site "" when none */
 	int64_t cursor;
 	int has_cursor;
 	char source[HUB_PEER_MAX]; /* enrollment: the throttled source (IPv4, IPv6 /64) */

@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "fieldsync/error.h"
+#include "http_wire.h"
 
 /* Seconds a kiosk waits when the store's files are gone: an operator must
  * look. The enrollment bound counts failures over the last minute. */
@@ -25,18 +26,18 @@ static const struct {
      {401, "unauthorized", "credentials not recognised", 0, NULL, 0, 1}},
     {HUB_STEP_AUTH,
      FS_EFORBIDDEN,
-     {403, "revoked", "this device has been revoked; enroll it again", 0, NULL}},
+     {403, FS_WIRE_ERR_REVOKED, "this device has been revoked; enroll it again", 0, NULL}},
     {HUB_STEP_CHANGESET, FS_EBADGZIP, {400, "bad_gzip", NULL, 0, NULL}},
     {HUB_STEP_CHANGESET, FS_EBADJSON, {400, "bad_json", NULL, 0, NULL}},
     {HUB_STEP_CHANGESET, FS_EINVAL, {422, "invalid_changeset", NULL, 0, NULL}},
     {HUB_STEP_CHANGESET, FS_EVERSION, {422, "invalid_changeset", NULL, 0, NULL}},
     {HUB_STEP_CHANGESET, FS_ETOOBIG, {413, "too_large", NULL, 0, NULL}},
     {HUB_STEP_MERGE, FS_EFORBIDDEN, {403, "forbidden", NULL, 0, NULL}},
-    {HUB_STEP_MERGE, FS_ECLOCK, {409, "clock_ahead", NULL, 0, NULL, 1, 0}},
-    {ANY_STEP, FS_EBUSY, {503, "busy", "the hub's store is busy; retry shortly", 1, NULL}},
+    {HUB_STEP_MERGE, FS_ECLOCK, {409, FS_WIRE_ERR_CLOCK_AHEAD, NULL, 0, NULL, 1, 0}},
+    {ANY_STEP, FS_EBUSY, {503, FS_WIRE_ERR_BUSY, "the hub's store is busy; retry shortly", 1, NULL}},
     {ANY_STEP,
      FS_EIO,
-     {503, "unavailable",
+     {503, FS_WIRE_ERR_UNAVAILABLE,
       "the hub cannot store changes durably now; nothing was acknowledged; retry later",
       UNAVAILABLE_RETRY_S, "store not durable"}},
 };

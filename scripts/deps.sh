@@ -38,8 +38,9 @@ FIELDSYNC_TEST_COMMANDS=(node:nodejs npm:npm)
 # Cross builds (scripts/cross.sh ARCH): Debian's cross compiler, the target's
 # libraries from Debian multiarch (dpkg --add-architecture ARCH), and
 # qemu-user to run the target's tests here.
+# No libpq-dev: a cross build leaves the PostgreSQL backend out (CMakeLists.txt).
 FIELDSYNC_CROSS_LIBS=(libsqlite3-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev
-  libmicrohttpd-dev libsodium-dev libpq-dev)
+  libmicrohttpd-dev libsodium-dev)
 # Debian packages (scripts/package.sh): the build's packages and
 # dpkg-buildpackage with debhelper (dh_installsystemd, dh_installsysusers,
 # dh_shlibdeps), lintian to check them, fakeroot for the .deb's root-owned

@@ -46,7 +46,6 @@
 #include "fieldsync/backend.h"
 #include "fieldsync/buf.h"
 #include "fieldsync/changes.h"
-#include "fieldsync/devices.h"
 #include "fieldsync/gzip.h"
 #include "fieldsync/pg.h"
 #include "fieldsync/records.h"
@@ -54,6 +53,7 @@
 #include "testutil.h"
 
 #include "client.h"    /* agent/: the kiosk's HTTP transport */
+#include "registry.h"  /* hub/: enrollment codes */
 #include "http_wire.h" /* http/: the wire's content types */
 
 #define NHUBS 3
@@ -62,7 +62,6 @@
 #define NCONTACTS 3     /* shared contacts per region */
 #define ROUNDS 20       /* write-then-sync steps per kiosk (converge) */
 #define KILLS 10        /* processes killed (kill) */
-#define HUB_PEER "hub"  /* the kiosk's name for its hub (the agent's) */
 #define DEADLINE_MS 50000u
 
 static const char *hub_bin, *store_loc;
@@ -260,7 +259,7 @@ static fs_store *store_open(void)
 		snprintf(path, sizeof(path), "%s/hub.db", store_loc);
 	}
 	if (fs_store_open_with(&s, path, &opts, &e) != 0 ||
-	    fs_store_set_identity(s, HUB_PEER, NULL, &e) != 0)
+	    fs_store_set_identity(s, FS_SYNC_HUB_PEER, NULL, &e) != 0)
 		die("open the hub's store: %s", e.msg);
 	return s;
 }
@@ -320,7 +319,7 @@ static int http_post(CURL *c, const char *url, const char *src, const void *body
 /* Redeem code at process i from src: the status (0: no answer); site and
  * token filled on 200. */
 static long enroll_at(CURL *c, int i, const char *src, const char *code, char site[FS_NAME_MAX + 1],
-                      char token[FS_TOKEN_MAX + 1], char region[FS_NAME_MAX + 1])
+                      char token[HUB_TOKEN_MAX + 1], char region[FS_NAME_MAX + 1])
 {
 	char url[64], full[96], body[96];
 	http_reply r;
@@ -342,7 +341,7 @@ static long enroll_at(CURL *c, int i, const char *src, const char *code, char si
 				st = -200;
 			else {
 				snprintf(site, FS_NAME_MAX + 1, "%s", s);
-				snprintf(token, FS_TOKEN_MAX + 1, "%s", t);
+				snprintf(token, HUB_TOKEN_MAX + 1, "%s", t);
 				snprintf(region, FS_NAME_MAX + 1, "%s", g);
 			}
 			json_decref(j);
@@ -404,7 +403,7 @@ static int offer_field(void *ctx, const char *id, const char *region, const fs_f
 
 typedef struct kiosk {
 	int idx;
-	char site[FS_NAME_MAX + 1], region[FS_NAME_MAX + 1], token[FS_TOKEN_MAX + 1];
+	char site[FS_NAME_MAX + 1], region[FS_NAME_MAX + 1], token[HUB_TOKEN_MAX + 1];
 	fs_store *s;
 	agent_reply rep;
 	unsigned rng;
@@ -491,7 +490,7 @@ static int kiosk_sync(kiosk *k, int *moved)
 		if (mono_ms() - t_start > DEADLINE_MS)
 			return -1;
 		fs_err_clear(&e);
-		rc = fs_sync_round(k->s, HUB_PEER, kiosk_send, k, &lim, &res, &e);
+		rc = fs_sync_round(k->s, FS_SYNC_HUB_PEER, kiosk_send, k, &lim, &res, &e);
 		k->rounds++;
 		if (rc != 0) {
 			k->failed_rounds++;
@@ -622,13 +621,13 @@ static void enroll_kiosks(fs_store *hub)
 
 	for (i = 0; i < NKIOSKS; i++) {
 		kiosk *k = &kiosks[i];
-		char code[FS_ENROLL_CODE_LEN + 1], region[16];
+		char code[HUB_ENROLL_CODE_LEN + 1], region[16];
 		fs_err e = {0, ""};
 		long st;
 
 		k->idx = i;
 		snprintf(region, sizeof(region), "region-%d", i % NREGIONS);
-		if (fs_enroll_code_create(hub, code, region, 3600000, &e) != 0)
+		if (hub_enroll_code_create(hub, code, region, 3600000, &e) != 0)
 			die("enrollment code: %s", e.msg);
 		st = enroll_at(c, i % NHUBS, NULL, code, k->site, k->token, k->region);
 		if (st != 200 || strcmp(k->region, region) != 0)
@@ -747,7 +746,7 @@ static uint64_t replay_digest(fs_store *hub, long *sets, long *refused)
 	fs_codec_limits_default(&lim);
 	snprintf(path, sizeof(path), "%s/replay.db", tmp);
 	if (fs_store_open_with(&r, path, &opts, &e) != 0 ||
-	    fs_store_set_identity(r, HUB_PEER, NULL, &e) != 0)
+	    fs_store_set_identity(r, FS_SYNC_HUB_PEER, NULL, &e) != 0)
 		die("replay store: %s", e.msg);
 	if (fs_changes_read(hub, &cs, 0, &qf, 1000, 1 << 20, &e) != 0 ||
 	    fs_merge_apply(r, &cs, NULL, NULL, &e) != 0)
@@ -855,9 +854,9 @@ static void check_all(fs_store *hub, const char *what)
 			bad_sites++;
 		if (digest(hub, NULL, k->region, 0, 1, 1) != digest(k->s, NULL, k->region, 0, 1, 1))
 			bad_regions++;
-		if (fs_sync_kiosk_pending(k->s, HUB_PEER, &pending, &e) != 0 || pending != 0)
+		if (fs_sync_kiosk_pending(k->s, FS_SYNC_HUB_PEER, &pending, &e) != 0 || pending != 0)
 			pending_left++;
-		if (fs_store_peer_cursors(k->s, HUB_PEER, &push, &pull, &e) != 0 ||
+		if (fs_store_peer_cursors(k->s, FS_SYNC_HUB_PEER, &push, &pull, &e) != 0 ||
 		    fs_store_seq(k->s, &own, &e) != 0)
 			die("cursors: %s", e.msg);
 		/* The push cursor is the last acknowledged set's `to`, within the
@@ -1131,7 +1130,7 @@ typedef struct enroll_try {
 static void *enroll_thread(void *arg)
 {
 	enroll_try *t = arg;
-	char token[FS_TOKEN_MAX + 1], region[FS_NAME_MAX + 1];
+	char token[HUB_TOKEN_MAX + 1], region[FS_NAME_MAX + 1];
 	CURL *c = curl_easy_init();
 
 	pthread_barrier_wait(t->go);
@@ -1212,8 +1211,8 @@ static void *bound_main(void *arg)
 static void mode_enroll(void)
 {
 	static const char *const extra[] = {"--rate-limit", "5", "--threads", "8", NULL};
-	char site[FS_NAME_MAX + 1], token[FS_TOKEN_MAX + 1], region[FS_NAME_MAX + 1];
-	char code[FS_ENROLL_CODE_LEN + 1], url[64];
+	char site[FS_NAME_MAX + 1], token[HUB_TOKEN_MAX + 1], region[FS_NAME_MAX + 1];
+	char code[HUB_ENROLL_CODE_LEN + 1], url[64];
 	CURL *c = curl_easy_init();
 	fs_store *hub;
 	fs_err e = {0, ""};
@@ -1233,7 +1232,7 @@ static void mode_enroll(void)
 		pthread_barrier_t go;
 		long n200 = 0, n403 = 0, other = 0, dev_before, dev_after;
 
-		if (fs_enroll_code_create(hub, code, "region-0", 3600000, &e) != 0)
+		if (hub_enroll_code_create(hub, code, "region-0", 3600000, &e) != 0)
 			die("code: %s", e.msg);
 		dev_before = devices_count(hub);
 		pthread_barrier_init(&go, NULL, RACE_TRIES);
@@ -1274,7 +1273,7 @@ static void mode_enroll(void)
 	       "%ld)", st);
 
 	/* 3. Per process: a device's sync rate (--rate-limit 5 here). */
-	if (fs_enroll_code_create(hub, code, "region-0", 3600000, &e) != 0)
+	if (hub_enroll_code_create(hub, code, "region-0", 3600000, &e) != 0)
 		die("code: %s", e.msg);
 	if (enroll_at(c, 0, NULL, code, site, token, region) != 200)
 		die("enroll a device");
@@ -1309,7 +1308,7 @@ static void mode_enroll(void)
 		fs_changeset_free(&cs);
 	}
 
-	/* 4. The hub-wide bound (FS_ENROLL_FAILS_PER_MINUTE in any 60 s) is
+	/* 4. The hub-wide bound (HUB_ENROLL_FAILS_PER_MINUTE in any 60 s) is
 	 * in the store: failures at processes 0 and 1 close enrollment at
 	 * process 2 too, which saw none. */
 	dev0 = devices_count(hub);
@@ -1339,12 +1338,12 @@ static void mode_enroll(void)
 		expect(other == 0 && fails0 + n401 == fails,
 		       "enroll: every 401 was counted in the store (%ld + %ld = %ld)", fails0, n401,
 		       fails);
-		expect(fails >= FS_ENROLL_FAILS_PER_MINUTE && fails <= FS_ENROLL_FAILS_PER_MINUTE,
+		expect(fails >= HUB_ENROLL_FAILS_PER_MINUTE && fails <= HUB_ENROLL_FAILS_PER_MINUTE,
 		       "enroll: the hub-wide bound held across processes: %ld failed attempts "
 		       "checked in the minute, bound %d (overshoot %ld)", fails,
-		       FS_ENROLL_FAILS_PER_MINUTE, fails - FS_ENROLL_FAILS_PER_MINUTE);
+		       HUB_ENROLL_FAILS_PER_MINUTE, fails - HUB_ENROLL_FAILS_PER_MINUTE);
 	}
-	if (fs_enroll_code_create(hub, code, "region-0", 3600000, &e) != 0)
+	if (hub_enroll_code_create(hub, code, "region-0", 3600000, &e) != 0)
 		die("code: %s", e.msg);
 	memset(statuses, 0, sizeof(statuses));
 	ok = 1;

@@ -30,7 +30,6 @@
 
 #define UI_FILE "ui.json"
 #define STATE_FILE "state.json"
-#define HUB_PEER "hub"             /* the agent's name for its hub (agent/syncer.h) */
 #define EXIT_UNREACHABLE 3         /* agent_exit: no answer from the hub */
 #define MAX_ELAPSED_MS (24u * 3600u * 1000u)
 
@@ -532,7 +531,7 @@ static void api_status(fs_ui *ui, ui_reply *r)
 	long pending = 0;
 	int rc;
 
-	rc = fs_sync_kiosk_pending(ui->store, HUB_PEER, &pending, &err);
+	rc = fs_sync_kiosk_pending(ui->store, FS_SYNC_HUB_PEER, &pending, &err);
 	if (rc == 0)
 		rc = ui_file_read(&state, ui->dir, STATE_FILE, &err);
 	if (rc != 0) {

@@ -1,6 +1,6 @@
 /* The SQLite backend's device registry (backend.h fs_registry_ops): the
  * tables of schema/hub/, present only in a store opened as a hub's. The
- * rules (codes, tokens, hashing, bounds) are devices.c's. */
+ * rules (codes, tokens, hashing, bounds) are hub/registry.c's. */
 #include "sqlite_backend.h"
 
 #include <string.h>

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "fieldsync/backend.h"
-#include "fieldsync/devices.h"
 
 /* Changes read per batch when counting what is pending. */
 #define PENDING_BATCH 5000
@@ -12,21 +11,8 @@
 /* The bookkeeping of a sync, written in the merge's transaction (merge.h
  * fs_merge_hook) so it commits with the changes: one fsync a sync. */
 typedef struct sync_note {
-	const char *site; /* the device (hub) or the hub (kiosk) */
+	const char *site; /* the hub (a kiosk's note) */
 } sync_note;
-
-/* At a hub: the device's last sync (devices.h). */
-static int note_device_sync(void *ctx, fs_store *s, const fs_changeset *cs, fs_err *err)
-{
-	const sync_note *n = ctx;
-
-	(void)cs;
-	/* A store opened without the registry (tests, tools) has no device
-	 * to note. */
-	if (fs_store_registry(s) == NULL)
-		return 0;
-	return fs_device_note_sync(s, n->site, NULL, err);
-}
 
 /* At a kiosk: the hub's changes are in up to cs->to. */
 static int note_pull_cursor(void *ctx, fs_store *s, const fs_changeset *cs, fs_err *err)
@@ -53,11 +39,17 @@ int fs_sync_kiosk_outgoing(fs_store *kiosk, fs_changeset *out, const char *hub_s
 int fs_sync_hub_receive(fs_store *hub, const fs_changeset *cs, const char *device_site,
 			const char *device_region, fs_merge_result *res, fs_err *err)
 {
+	return fs_sync_hub_receive_noted(hub, cs, device_site, device_region, NULL, NULL, res, err);
+}
+
+int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char *device_site,
+			      const char *device_region, fs_merge_hook on_commit,
+			      void *on_commit_ctx, fs_merge_result *res, fs_err *err)
+{
 	/* A device may only send its own writes of the kiosk tables, for its
 	 * region; its conflict rows are claims the hub verifies. */
 	fs_authz authz = {device_site, FS_SYNC_KIOSK_TABLES, device_region};
-	sync_note note = {device_site};
-	fs_merge_opts o = {FS_SYNC_MAX_FUTURE_MS, device_site, &authz, note_device_sync, &note};
+	fs_merge_opts o = {FS_SYNC_MAX_FUTURE_MS, device_site, &authz, on_commit, on_commit_ctx};
 
 	return fs_merge_apply(hub, cs, &o, res, err);
 }

@@ -18,7 +18,8 @@ e2e_expect "installed fieldsync-agent runs" 0 "$("$P/bin/fieldsync-agent" --help
 e2e_expect "installed fieldsync-hub runs" 0 "$("$P/bin/fieldsync-hub" --help >/dev/null 2>&1; echo $?)"
 for f in share/fieldsync/examples/friends-and-family.json share/fieldsync/schema/changeset.schema.json \
   share/fieldsync/schema/questionnaire.schema.json share/doc/fieldsync/README.md \
-  share/doc/fieldsync/kiosk.md share/doc/fieldsync/deploy.md share/doc/fieldsync/protocol.md; do
+  share/doc/fieldsync/kiosk.md share/doc/fieldsync/deploy.md share/doc/fieldsync/protocol.md \
+  share/man/man1/fieldsync-hub.1 share/man/man1/fieldsync-agent.1 share/man/man1/fieldsync-kiosk.1; do
   e2e_expect "$f is installed" yes "$([ -f "$P/$f" ] && echo yes || echo no)"
 done
 e2e_expect "only bin/ and share/ (no library, header or test)" "bin share" \
@@ -33,7 +34,8 @@ e2e_expect "the installed hub publishes an installed example" 0 $?
 DESTDIR=$E2E_TMP/dest cmake --install "$BUILD" --prefix /usr >"$E2E_TMP/install2.log" 2>&1
 e2e_expect "DESTDIR install puts the programs under DESTDIR/usr/bin" yes \
   "$([ -x "$E2E_TMP/dest/usr/bin/fieldsync-agent" ] && echo yes || echo no)"
-e2e_expect "cmake --install --component agent: only the agent" "fieldsync-agent" \
+e2e_expect "cmake --install --component agent: only the agent and its manual pages" \
+  "bin/fieldsync-agent share/man/man1/fieldsync-agent.1 share/man/man1/fieldsync-kiosk.1" \
   "$(cmake --install "$BUILD" --prefix "$E2E_TMP/agent-only" --component agent >/dev/null 2>&1;
-     cd "$E2E_TMP/agent-only" && find . -type f | sed 's|.*/||' | tr '\n' ' ' | sed 's/ $//')"
+     cd "$E2E_TMP/agent-only" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ' | sed 's/ $//')"
 e2e_finish

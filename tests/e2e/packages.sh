@@ -235,9 +235,10 @@ e2e_expect "purged: /var/lib/fieldsync, /etc/fieldsync, the enable links" "no no
 e2e_expect "kept after purge: the system users (Debian keeps them)" "yes yes" \
   "$(getent passwd fieldsync-hub >/dev/null && echo yes || echo no) $(getent passwd fieldsync-agent >/dev/null && echo yes || echo no)"
 # What the whole install, run and purge left in the root: the overlay's
-# upper directory holds every file changed. Only dpkg's and the users'.
+# upper directory holds every file changed. Only dpkg's, the users' and
+# man-db's cache (its trigger indexes every package's manual pages).
 left=$(cd "$FIELDSYNC_PKG_UPPER" && find . -mindepth 1 \( -type f -o -type l -o -type c \) |
-  sed 's|^\./|/|' | grep -v -E '^/(var/lib/dpkg/|var/log/|etc/(passwd|group|shadow|gshadow)-?$|etc/\.pwd\.lock$|tmp/|var/cache/debconf/|etc/ld\.so\.cache$)' |
+  sed 's|^\./|/|' | grep -v -E '^/(var/lib/dpkg/|var/log/|etc/(passwd|group|shadow|gshadow)-?$|etc/\.pwd\.lock$|tmp/|var/cache/debconf/|var/cache/man/|etc/ld\.so\.cache$)' |
   sort | tr '\n' ' ' | sed 's/ $//')
 e2e_expect "nothing else left in the root after purge" "" "$left"
 e2e_finish

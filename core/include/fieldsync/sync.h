@@ -30,6 +30,9 @@
 /* How far ahead of the hub's clock a kiosk's stamps may be (5 minutes). */
 #define FS_SYNC_MAX_FUTURE_MS (5 * 60 * 1000)
 
+/* The peer name a kiosk's store keeps its hub's cursors under. */
+#define FS_SYNC_HUB_PEER "hub"
+
 /* The kiosk's own writes not yet acknowledged by hub_site. */
 int fs_sync_kiosk_outgoing(fs_store *kiosk, fs_changeset *out, const char *hub_site,
 			   size_t max_changes, size_t max_bytes, fs_err *err);
@@ -44,6 +47,14 @@ int fs_sync_kiosk_pending(fs_store *kiosk, const char *hub_site, long *out, fs_e
  * FS_SYNC_MAX_FUTURE_MS ahead are refused (FS_ECLOCK). */
 int fs_sync_hub_receive(fs_store *hub, const fs_changeset *cs, const char *device_site,
 			const char *device_region, fs_merge_result *res, fs_err *err);
+/* The same with the hub's bookkeeping: on_commit(on_commit_ctx, ...) runs
+ * in the merge's transaction, after the changes, so it commits with them
+ * (one fsync a sync). The hub passes its device registry's note of the
+ * device's sync (hub/registry.h hub_device_synced); the engine knows no
+ * registry. */
+int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char *device_site,
+			      const char *device_region, fs_merge_hook on_commit,
+			      void *on_commit_ctx, fs_merge_result *res, fs_err *err);
 
 /* What the hub sends a device after cursor: questionnaires, its region's
  * contacts and conflicts; never responses, never the device's own writes. */

@@ -1,4 +1,7 @@
-#include "fieldsync/devices.h"
+/* The hub's device registry over the store's registry operations
+ * (backend.h fs_registry_ops): the rules are here, the rows in the
+ * backend. */
+#include "registry.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -7,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store_internal.h"
+#include "fieldsync/backend.h"
 
 #define HASH_LEN FS_REGISTRY_HASH_LEN
 #define CODE_CHARS 12
@@ -50,19 +53,41 @@ static void hash_text(unsigned char out[HASH_LEN], const char *text)
 	crypto_generichash(out, HASH_LEN, (const unsigned char *)text, strlen(text), NULL, 0);
 }
 
-/* The registry of a store opened as a hub's, or FS_EINVAL. */
-static int need_registry(fs_store *s, fs_err *err)
+/* The registry of a store opened as a hub's (*reg, *b), or FS_EINVAL. */
+static int need_registry(fs_store *s, const fs_registry_ops **reg, fs_backend **b, fs_err *err)
 {
-	if (s->reg == NULL)
+	*reg = fs_store_registry(s);
+	*b = fs_store_backend(s);
+	if (*reg == NULL)
 		return fs_err_set(err, FS_EINVAL,
 				  "devices: this store was not opened as a hub store (no device "
 				  "registry)");
 	return 0;
 }
 
-int fs_enroll_code_create(fs_store *s, char out_code[FS_ENROLL_CODE_LEN + 1], const char *region,
+/* A write transaction of the registry's own: exclusive among the store's
+ * writers (as the engine's), though it writes no replicated row, so no
+ * change number or clock moves. */
+static int txn_begin(fs_store *s, fs_err *err)
+{
+	return fs_store_ops(s)->begin(fs_store_backend(s), FS_TXN_WRITE, err);
+}
+
+static int txn_commit(fs_store *s, fs_err *err)
+{
+	return fs_store_ops(s)->commit(fs_store_backend(s), err);
+}
+
+static void txn_rollback(fs_store *s)
+{
+	fs_store_ops(s)->rollback(fs_store_backend(s));
+}
+
+int hub_enroll_code_create(fs_store *s, char out_code[HUB_ENROLL_CODE_LEN + 1], const char *region,
 			  uint64_t ttl_ms, fs_err *err)
 {
+	const fs_registry_ops *reg;
+	fs_backend *b;
 	unsigned char rnd[CODE_CHARS], h[HASH_LEN];
 	char plain[CODE_CHARS + 1];
 	uint64_t now = fs_store_now_ms(s);
@@ -73,7 +98,7 @@ int fs_enroll_code_create(fs_store *s, char out_code[FS_ENROLL_CODE_LEN + 1], co
 		return fs_err_set(err, FS_EINVAL, "region must match [a-z0-9][a-z0-9-]{0,63}");
 	if (ttl_ms == 0 || ttl_ms > 30ull * 24 * 3600 * 1000)
 		return fs_err_set(err, FS_EINVAL, "expiry must be between 1 ms and 30 days");
-	rc = need_registry(s, err);
+	rc = need_registry(s, &reg, &b, err);
 	if (rc == 0)
 		rc = need_sodium(err);
 	if (rc != 0)
@@ -83,9 +108,9 @@ int fs_enroll_code_create(fs_store *s, char out_code[FS_ENROLL_CODE_LEN + 1], co
 		plain[i] = crockford[rnd[i] & 31];
 	plain[CODE_CHARS] = '\0';
 	hash_text(h, plain);
-	rc = s->reg->code_insert(s->b, h, region, now, now + ttl_ms, err);
+	rc = reg->code_insert(b, h, region, now, now + ttl_ms, err);
 	if (rc == 0)
-		snprintf(out_code, FS_ENROLL_CODE_LEN + 1, "%.5s-%.5s-%.2s", plain, plain + 5,
+		snprintf(out_code, HUB_ENROLL_CODE_LEN + 1, "%.5s-%.5s-%.2s", plain, plain + 5,
 			 plain + 10);
 	sodium_memzero(plain, sizeof(plain));
 	return rc;
@@ -104,9 +129,11 @@ static int new_site_id(char out[FS_NAME_MAX + 1])
 	return 0;
 }
 
-int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 1],
+int hub_enroll_redeem(fs_store *s, hub_device *out, char out_token[HUB_TOKEN_MAX + 1],
 		     const char *code, const char *name, fs_err *err)
 {
+	const fs_registry_ops *reg;
+	fs_backend *b;
 	unsigned char h[HASH_LEN], token_hash[HASH_LEN], secret[SECRET_BYTES];
 	char plain[CODE_CHARS + 1], b64[64];
 	uint64_t now = fs_store_now_ms(s), expires = 0;
@@ -123,19 +150,19 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 	if (code == NULL || normalize_code(plain, code) != 0)
 		return fs_err_set(err, FS_EINVAL,
 				  "enrollment code must be 12 letters and digits (hyphens optional)");
-	rc = need_registry(s, err);
+	rc = need_registry(s, &reg, &b, err);
 	if (rc == 0)
 		rc = need_sodium(err);
 	if (rc != 0)
 		return rc;
-	rc = fs_txn_begin(s, err);
+	rc = txn_begin(s, err);
 	if (rc != 0)
 		return rc;
 	/* Failures in the last minute (older ones are forgotten). */
-	rc = s->reg->failure_count(s->b, now - 60000, &fails, err);
+	rc = reg->failure_count(b, now - 60000, &fails, err);
 	if (rc != 0)
 		goto done;
-	if (fails >= FS_ENROLL_FAILS_PER_MINUTE) {
+	if (fails >= HUB_ENROLL_FAILS_PER_MINUTE) {
 		rc = fs_err_set(err, FS_ELIMIT,
 				"too many failed enrollment attempts at this hub; wait a minute "
 				"and try again");
@@ -143,7 +170,7 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 	}
 	failed = 1;
 	hash_text(h, plain);
-	rc = s->reg->code_get(s->b, h, out->region, &expires, &used, err);
+	rc = reg->code_get(b, h, out->region, &expires, &used, err);
 	if (rc == FS_ENOTFOUND)
 		rc = fs_err_set(err, FS_ENOTFOUND, "enrollment code not recognised");
 	else if (rc == 0 && used)
@@ -154,7 +181,7 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 	 * count was read under: counted after it ended, attempts running at
 	 * once (threads, other hub processes) could each read 599 and pass. */
 	if ((rc == FS_ENOTFOUND || rc == FS_EFORBIDDEN) &&
-	    s->reg->failure_add(s->b, now, NULL) == 0 && fs_txn_commit(s, NULL) == 0)
+	    reg->failure_add(b, now, NULL) == 0 && txn_commit(s, NULL) == 0)
 		failed = 0;
 	if (rc != 0)
 		goto done;
@@ -164,7 +191,7 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 	randombytes_buf(secret, sizeof(secret));
 	sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	snprintf(out_token, FS_TOKEN_MAX + 1, "%s.%s", out->site, b64);
+	snprintf(out_token, HUB_TOKEN_MAX + 1, "%s.%s", out->site, b64);
 	hash_text(token_hash, b64);
 	memset(&row, 0, sizeof(row));
 	row.site = out->site;
@@ -172,9 +199,9 @@ int fs_enroll_redeem(fs_store *s, fs_device *out, char out_token[FS_TOKEN_MAX + 
 	row.region = out->region;
 	row.token_hash = token_hash;
 	row.enrolled_ms = now;
-	rc = s->reg->device_insert(s->b, &row, err);
+	rc = reg->device_insert(b, &row, err);
 	if (rc == 0)
-		rc = s->reg->code_use(s->b, h, out->site, &won, err);
+		rc = reg->code_use(b, h, out->site, &won, err);
 	/* Exactly once: another writer may have used the code since it was
 	 * read (a backend shared by several hub processes). */
 	if (rc == 0 && !won) {
@@ -187,22 +214,24 @@ done:
 	sodium_memzero(b64, sizeof(b64));
 	if (rc != 0) {
 		/* Keep the failure count even though the rest rolls back. */
-		fs_txn_rollback(s);
+		txn_rollback(s);
 		memset(out, 0, sizeof(*out));
 		out_token[0] = '\0';
-		if (failed && fs_txn_begin(s, NULL) == 0) {
-			if (s->reg->failure_add(s->b, now, NULL) == 0)
-				fs_txn_commit(s, NULL);
+		if (failed && txn_begin(s, NULL) == 0) {
+			if (reg->failure_add(b, now, NULL) == 0)
+				txn_commit(s, NULL);
 			else
-				fs_txn_rollback(s);
+				txn_rollback(s);
 		}
 		return rc;
 	}
-	return fs_txn_commit(s, err);
+	return txn_commit(s, err);
 }
 
-int fs_device_authenticate(fs_store *s, fs_device *out, const char *token, fs_err *err)
+int hub_device_authenticate(fs_store *s, hub_device *out, const char *token, fs_err *err)
 {
+	const fs_registry_ops *reg;
+	fs_backend *b;
 	unsigned char h[HASH_LEN];
 	const char *dot;
 	char site[FS_NAME_MAX + 1];
@@ -210,7 +239,7 @@ int fs_device_authenticate(fs_store *s, fs_device *out, const char *token, fs_er
 	int rc, ok = 0;
 
 	memset(out, 0, sizeof(*out));
-	rc = need_registry(s, err);
+	rc = need_registry(s, &reg, &b, err);
 	if (rc == 0)
 		rc = need_sodium(err);
 	if (rc != 0)
@@ -222,7 +251,7 @@ int fs_device_authenticate(fs_store *s, fs_device *out, const char *token, fs_er
 	memcpy(site, token, (size_t)(dot - token));
 	site[dot - token] = '\0';
 	hash_text(h, dot + 1);
-	rc = s->reg->device_get(s->b, site, &row, err);
+	rc = reg->device_get(b, site, &row, err);
 	if (rc != 0 && rc != FS_ENOTFOUND)
 		return rc;
 	if (rc == 0) {
@@ -241,24 +270,34 @@ int fs_device_authenticate(fs_store *s, fs_device *out, const char *token, fs_er
 	return 0;
 }
 
-int fs_device_revoke(fs_store *s, const char *site, fs_err *err)
+int hub_device_revoke(fs_store *s, const char *site, fs_err *err)
 {
-	int rc = need_registry(s, err);
+	const fs_registry_ops *reg;
+	fs_backend *b;
+	int rc = need_registry(s, &reg, &b, err);
 
 	if (rc == 0)
-		rc = s->reg->device_revoke(s->b, site, err);
+		rc = reg->device_revoke(b, site, err);
 	if (rc == FS_ENOTFOUND)
 		rc = fs_err_set(err, FS_ENOTFOUND, "no device with site id %s", site);
 	return rc;
 }
 
-int fs_device_note_sync(fs_store *s, const char *site, const char *error, fs_err *err)
+int hub_device_note_sync(fs_store *s, const char *site, const char *error, fs_err *err)
 {
-	int rc = need_registry(s, err);
+	const fs_registry_ops *reg;
+	fs_backend *b;
+	int rc = need_registry(s, &reg, &b, err);
 
 	if (rc != 0)
 		return rc;
-	return s->reg->device_note(s->b, site, error, error ? 0 : fs_store_now_ms(s), err);
+	return reg->device_note(b, site, error, error ? 0 : fs_store_now_ms(s), err);
+}
+
+int hub_device_synced(void *ctx, fs_store *s, const fs_changeset *cs, fs_err *err)
+{
+	(void)cs;
+	return hub_device_note_sync(s, ctx, NULL, err);
 }
 
 static json_t *time_or_null(uint64_t ms)
@@ -308,17 +347,19 @@ static int device_order(const void *a, const void *b)
 	return c;
 }
 
-int fs_device_list(fs_store *s, json_t **out, fs_err *err)
+int hub_device_list(fs_store *s, json_t **out, fs_err *err)
 {
+	const fs_registry_ops *reg;
+	fs_backend *b;
 	json_t *all = json_array(), *arr = json_array(), **items = NULL;
 	size_t i, n;
-	int rc = need_registry(s, err);
+	int rc = need_registry(s, &reg, &b, err);
 
 	*out = NULL;
 	if (rc == 0 && (all == NULL || arr == NULL))
 		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
 	if (rc == 0)
-		rc = s->reg->device_each(s->b, device_collect, all, err);
+		rc = reg->device_each(b, device_collect, all, err);
 	if (rc == FS_ENOMEM)
 		rc = fs_err_set(err, FS_ENOMEM, "list devices: out of memory");
 	n = json_array_size(all);
