@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -85,6 +86,9 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+static void hubs_kill_all(void);
+
+/* The setup failed: report, stop the processes, exit 2. */
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -94,6 +98,7 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
 	va_end(ap);
+	hubs_kill_all();
 	exit(2);
 }
 
@@ -161,7 +166,8 @@ static void hub_start(int i)
 	if (pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
-		if (fd < 0)
+		/* Never outlive the test, however it ends. */
+		if (fd < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 			_exit(127);
 		dup2(fd, 1);
 		dup2(fd, 2);
@@ -226,6 +232,15 @@ static int hub_kill(int i, int sig)
 		waitpid(pid, &status, 0);
 	}
 	return status;
+}
+
+static void hubs_kill_all(void)
+{
+	int i;
+
+	for (i = 0; i < NHUBS; i++)
+		if (hubs[i].pid > 0)
+			kill(hubs[i].pid, SIGKILL);
 }
 
 /* SIGTERM: each process finishes, closes its store and exits 0 (a
