@@ -1,14 +1,59 @@
+/* The device registry's rules, on SQLite (no argument) or on PostgreSQL
+ * (argument: a server's URI, tests/pg/pg_tmp.sh; each store a schema). */
+#include <libpq-fe.h>
+
 #include "registry.h"
+#include "fieldsync/pg.h"
 #include "fieldsync/sync.h"
 #include "test.h"
 #include "testutil.h"
 
 static char dir[64];
+static const char *pg_base; /* NULL: SQLite */
+
+/* A store named name: dir/name.db, or schema name on PostgreSQL (made on
+ * first use), its identity and clock as test_store's. */
+static fs_store *reg_store(const char *name, const char *region, test_clock *clk)
+{
+	fs_store_options opts = {&fs_pg_backend, &fs_pg_registry, region == NULL, 0};
+	char loc[1024], schema[80], sql[200];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	PGconn *c;
+	PGresult *r;
+	size_t i;
+
+	if (pg_base == NULL)
+		return test_store(dir, name, region, clk);
+	snprintf(schema, sizeof(schema), "%s", name);
+	for (i = 0; schema[i] != '\0'; i++)
+		if (schema[i] == '-')
+			schema[i] = '_';
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s", schema);
+	c = PQconnectdb(pg_base);
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+		exit(2);
+	}
+	PQclear(r);
+	PQfinish(c);
+	snprintf(loc, sizeof(loc), "%s%soptions=-csearch_path%%3D%s", pg_base,
+		 strchr(pg_base, '?') ? "&" : "?", schema);
+	if (fs_store_open_with(&s, loc, &opts, &e) != 0 ||
+	    fs_store_set_identity(s, name, region, &e) != 0) {
+		fprintf(stderr, "store %s: %s\n", name, e.msg);
+		exit(2);
+	}
+	if (clk)
+		fs_store_set_wallclock(s, test_clock_read, clk);
+	return s;
+}
 
 static void enroll_code_redeems_once(void)
 {
 	test_clock clk = {1795770000000ull};
-	fs_store *s = test_store(dir, "hub-a", NULL, &clk);
+	fs_store *s = reg_store("hub-a", NULL, &clk);
 	char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1], lower[HUB_ENROLL_CODE_LEN + 1];
 	hub_device d, who;
 	fs_err e = {0, ""};
@@ -35,7 +80,7 @@ static void enroll_code_redeems_once(void)
 static void enroll_code_expires(void)
 {
 	test_clock clk = {1795770000000ull};
-	fs_store *s = test_store(dir, "hub-b", NULL, &clk);
+	fs_store *s = reg_store("hub-b", NULL, &clk);
 	char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1];
 	hub_device d;
 	fs_err e = {0, ""};
@@ -51,7 +96,7 @@ static void enroll_code_expires(void)
 static void enroll_failures_are_rate_limited(void)
 {
 	test_clock clk = {1795770000000ull};
-	fs_store *s = test_store(dir, "hub-c", NULL, &clk);
+	fs_store *s = reg_store("hub-c", NULL, &clk);
 	char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1];
 	hub_device d;
 	fs_err e = {0, ""};
@@ -91,7 +136,7 @@ static void enroll_failures_are_rate_limited(void)
 
 static void device_authenticate_refuses_wrong_and_revoked(void)
 {
-	fs_store *s = test_store(dir, "hub-d", NULL, NULL);
+	fs_store *s = reg_store("hub-d", NULL, NULL);
 	char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1], bad[HUB_TOKEN_MAX + 1];
 	hub_device d, who;
 	fs_err e = {0, ""};
@@ -126,7 +171,7 @@ static void device_authenticate_refuses_wrong_and_revoked(void)
 static void device_sync_is_noted_by_the_merge(void)
 {
 	test_clock clk = {1795770000000ull};
-	fs_store *s = test_store(dir, "hub-m", NULL, &clk);
+	fs_store *s = reg_store("hub-m", NULL, &clk);
 	char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1];
 	fs_changeset cs;
 	hub_device d;
@@ -151,7 +196,7 @@ static void device_sync_is_noted_by_the_merge(void)
 /* The registry is the hub's: a kiosk's store has none to write to. */
 static void kiosk_store_has_no_registry(void)
 {
-	fs_store *s = test_store(dir, "k-nohub", "north", NULL);
+	fs_store *s = reg_store("k-nohub", "north", NULL);
 	char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1];
 	hub_device d;
 	json_t *list = NULL;
@@ -170,7 +215,7 @@ static void kiosk_store_has_no_registry(void)
 static void device_times_after_2038(void)
 {
 	test_clock clk = {2222164800000ull + 60000}; /* 2040-06-01T12:01:00Z */
-	fs_store *h = test_store(dir, "hub2040", NULL, &clk);
+	fs_store *h = reg_store("hub2040", NULL, &clk);
 	char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1];
 	hub_device d;
 	json_t *list = NULL, *dev;
@@ -188,8 +233,31 @@ static void device_times_after_2038(void)
 	fs_store_close(h);
 }
 
-int main(void)
+/* Two handles on one store (two hub processes): a code still redeems
+ * once, and a device enrolled through one authenticates through the
+ * other. */
+static void code_redeems_once_across_handles(void)
 {
+	fs_store *a = reg_store("hub-x", NULL, NULL), *b = reg_store("hub-x", NULL, NULL);
+	char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1], token2[HUB_TOKEN_MAX + 1];
+	hub_device d, who;
+	fs_err e = {0, ""};
+
+	CHECK(hub_enroll_code_create(a, code, "east", 3600 * 1000, &e) == 0);
+	CHECK(hub_enroll_redeem(b, &d, token, code, "kiosk-b", &e) == 0);
+	CHECK(hub_enroll_redeem(a, &who, token2, code, "kiosk-a", &e) == FS_EFORBIDDEN);
+	CHECK(strstr(e.msg, "already used") != NULL && token2[0] == '\0');
+	CHECK(hub_device_authenticate(a, &who, token, &e) == 0);
+	CHECK_STR(who.site, d.site);
+	CHECK_STR(who.name, "kiosk-b");
+	fs_store_close(a);
+	fs_store_close(b);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		pg_base = argv[1];
 	test_tmpdir(dir);
 	RUN(enroll_code_redeems_once);
 	RUN(enroll_code_expires);
@@ -198,6 +266,7 @@ int main(void)
 	RUN(device_sync_is_noted_by_the_merge);
 	RUN(kiosk_store_has_no_registry);
 	RUN(device_times_after_2038);
+	RUN(code_redeems_once_across_handles);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

@@ -266,7 +266,8 @@ int pg_connect(fs_backend **out, const char *location, fs_err *err)
 {
 	enum { NDEF = sizeof(default_keys) / sizeof(default_keys[0]) };
 	const char *keys[NDEF + 3], *values[NDEF + 3];
-	char msg[400];
+	PQconninfoOption *parsed;
+	char msg[400], *parse_msg = NULL;
 	fs_backend *b;
 	size_t i;
 	int rc;
@@ -274,6 +275,15 @@ int pg_connect(fs_backend **out, const char *location, fs_err *err)
 	*out = NULL;
 	if (location == NULL || location[0] == '\0')
 		return fs_err_set(err, FS_EINVAL, "store: no PostgreSQL database named");
+	/* libpq's parse errors quote the location, password and all (a bad
+	 * IPv6 host, a bad %-escape): say only that it is malformed. */
+	parsed = PQconninfoParse(location, &parse_msg);
+	PQfreemem(parse_msg);
+	if (parsed == NULL)
+		return fs_err_set(err, FS_EGENERIC,
+		                  "store: the PostgreSQL URI cannot be parsed (it is not shown: it "
+		                  "may hold a password)");
+	PQconninfoFree(parsed);
 	b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return fs_err_set(err, FS_ENOMEM, "store: out of memory");

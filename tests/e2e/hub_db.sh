@@ -53,6 +53,12 @@ if grep -q sekrit "$T/err"; then e2e_fail "... and does not repeat it"; else e2e
 PORT=$(e2e_free_port)
 run "a database that does not answer" 1 "$HUB" devices --db "postgresql://fieldsync:$PW@127.0.0.1:$PORT/postgres"
 contains "... names host, port and database" "$T/err" "^fieldsync-hub: store: cannot connect to PostgreSQL at 127.0.0.1:$PORT/postgres"
+# libpq's own parse errors quote the URI, password and all.
+for bad in "postgresql://fieldsync:$PW@[::1/postgres" "postgresql://fieldsync:$PW%zz@127.0.0.1/postgres" \
+  "postgresql://fieldsync:$PW@127.0.0.1:$PORT/postgres?bogus=$PW"; do
+  run "a malformed URI: ${bad//$PW/PASSWORD}" 1 "$HUB" devices --db "$bad"
+done
+contains "... says it cannot be parsed" "$T/err" 'URI cannot be parsed'
 run "a wrong password" 1 "$HUB" devices --db "postgresql://fieldsync:wrong-$PW@${URI#*@}"
 contains "... says authentication failed" "$T/err" 'authentication failed'
 
@@ -84,6 +90,23 @@ run "--db wins over FIELDSYNC_DB" 1 "$HUB" devices --db "postgresql://fieldsync:
 run "revoke --db" 0 "$HUB" revoke --db "$URI" "$N1"
 e2e_expect "the revoked kiosk is refused" 403 "$(e2e_sync n1b "$N1_TOKEN" "$T/n1.gz")"
 e2e_expect "--data is still not created" no "$([ -e "$DATA" ] && echo yes || echo no)"
+e2e_hub_stop
+cat "$E2E_HUB_LOG" >>"$ALL"
+
+# ---- connections: one per worker thread at most ----
+e2e_hub_start "$HUB" "$DATA" --threads 2 || { e2e_fail "serve --threads 2"; e2e_finish; exit 1; }
+cat "$E2E_HUB_LOG" >>"$ALL"
+e2e_enroll "$HUB" "$DATA" north kiosk-n2 || exit 1
+N2=$E2E_SITE N2_TOKEN=$E2E_TOKEN
+e2e_changeset "$N2" "$(e2e_contact_change "$N2" north "$(e2e_uuid)" person_ref '"PG-2"')" 1 | gzip -c >"$T/n2.gz"
+pids=()
+for i in $(seq 1 12); do
+  e2e_sync "par$i" "$N2_TOKEN" "$T/n2.gz" >"$T/par$i.status" &
+  pids+=($!)
+done
+wait "${pids[@]}"
+e2e_expect "12 syncs in parallel on 2 threads all answered 200" "$(printf "200 %.0s" $(seq 1 12))" "$(for i in $(seq 1 12); do printf "%s " "$(cat "$T/par$i.status")"; done)"
+e2e_expect "... over at most 2 connections" yes "$(n=$(psql -qAtX "$URI" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"); [ "$n" -ge 1 ] && [ "$n" -le 2 ] && echo yes || echo "no: $n")"
 e2e_hub_stop
 cat "$E2E_HUB_LOG" >>"$ALL"
 
