@@ -1,8 +1,9 @@
 /* Several stateless fieldsync-hub processes on one store (issue 9 §3):
  * real `fieldsync-hub serve` processes on loopback (port 0), kiosks
  * simulated here, each with its own SQLite store, running the core's
- * round (fs_sync_round) over HTTP (libcurl) to a hub process chosen at
- * random for every round.
+ * round (fs_sync_round) over the agent's HTTP transport (agent/client.c)
+ * to the processes in turn, one per request. An auditor thread pulls
+ * "after cursor C" from the store during the run (docs/scaling.md).
  *
  *   multihub_test converge HUB STORE   3 processes, 12 kiosks in 3 regions
  *                                      writing responses and editing shared
@@ -47,7 +48,6 @@
 #include "fieldsync/backend.h"
 #include "fieldsync/buf.h"
 #include "fieldsync/changes.h"
-#include "fieldsync/gzip.h"
 #include "fieldsync/pg.h"
 #include "fieldsync/records.h"
 #include "fieldsync/sync.h"
