@@ -177,6 +177,12 @@ int hub_enroll_redeem(fs_store *s, hub_device *out, char out_token[HUB_TOKEN_MAX
 		rc = fs_err_set(err, FS_EFORBIDDEN, "enrollment code was already used");
 	else if (rc == 0 && expires < now)
 		rc = fs_err_set(err, FS_EFORBIDDEN, "enrollment code has expired");
+	/* Count the failure in this transaction, under the write lock the
+	 * count was read under: counted after it ended, attempts running at
+	 * once (threads, other hub processes) could each read 599 and pass. */
+	if ((rc == FS_ENOTFOUND || rc == FS_EFORBIDDEN) &&
+	    reg->failure_add(b, now, NULL) == 0 && txn_commit(s, NULL) == 0)
+		failed = 0;
 	if (rc != 0)
 		goto done;
 	failed = 0;
