@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T=$E2E_TMP
 PW=${URI#postgresql://*:}
 PW=${PW%%@*}
-[ -n "$PW" ] && [ "$PW" != "$URI" ] || { echo "hub_db: no password in the URI"; exit 1; }
+if [ -z "$PW" ] || [ "$PW" = "$URI" ]; then echo "hub_db: no password in the URI"; exit 1; fi
 ALL=$T/all-output # every output of every command, for the password check
 : >"$ALL"
 
