@@ -1,5 +1,5 @@
 /* Unit tests of the hub's helpers: CSV quoting and the formula guard, durations, numbers,
- * the rate limiter, core error codes to HTTP statuses (listen addresses:
+ * the rate limiter, core error codes to HTTP statuses, where the store is (listen addresses:
  * http/http_test.c). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,6 +359,37 @@ static void status_maps_each_code_as_documented(void)
 		}
 }
 
+/* --db, then $FIELDSYNC_DB, then the data directory; a database's name
+ * never shows its password, not even one given as a parameter. */
+static void where_prefers_the_database_and_hides_its_password(void)
+{
+	hub_where w;
+	char text[300];
+
+	unsetenv("FIELDSYNC_DB");
+	unsetenv("FIELDSYNC_DATA");
+	CHECK(hub_where_resolve(&w, "devices", "/srv/hub", NULL) == 0);
+	CHECK(w.db == NULL && strcmp(w.data, "/srv/hub") == 0);
+	hub_where_describe(&w, text, sizeof(text));
+	CHECK(strcmp(text, "data /srv/hub") == 0);
+	setenv("FIELDSYNC_DB", "postgres://env@db/one", 1);
+	CHECK(hub_where_resolve(&w, "devices", "/srv/hub", NULL) == 0);
+	CHECK(w.data == NULL && strcmp(w.db, "postgres://env@db/one") == 0);
+	CHECK(hub_where_resolve(&w, "devices", NULL,
+	                        "postgresql://hub:s3cret@db.example.org:6432/fs?password=p2&"
+	                        "sslmode=verify-full") == 0);
+	hub_where_describe(&w, text, sizeof(text));
+	CHECK(strcmp(text, "database postgresql://hub@db.example.org:6432/fs") == 0);
+	CHECK(strstr(text, "s3cret") == NULL && strstr(text, "p2") == NULL);
+	hub_where_describe(&(hub_where){"postgresql://hub:s3cret@[::1/fs", NULL}, text,
+	                   sizeof(text));
+	CHECK(strstr(text, "s3cret") == NULL);
+	fprintf(stderr, "(two usage errors expected:)\n");
+	CHECK(hub_where_resolve(&w, "devices", NULL, "host=db password=s3cret") == HUB_EXIT_USAGE);
+	unsetenv("FIELDSYNC_DB");
+	CHECK(hub_where_resolve(&w, "devices", NULL, NULL) == HUB_EXIT_USAGE);
+}
+
 int main(void)
 {
 	csv_quotes_every_text_cell();
@@ -372,6 +403,7 @@ int main(void)
 	ratelimit_long_keys_are_truncated();
 	ratelimit_source_is_an_ipv4_address_or_an_ipv6_64();
 	status_maps_each_code_as_documented();
+	where_prefers_the_database_and_hides_its_password();
 	if (failures != 0) {
 		fprintf(stderr, "hub_unit_test: %d check(s) failed\n", failures);
 		return 1;

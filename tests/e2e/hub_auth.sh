@@ -62,6 +62,7 @@ e2e_expect "an expired code is refused" "403 forbidden" "$(answer "$st" en3)"
 grep -q 'expired' "$T/en3.body" && e2e_pass "... saying it expired" || e2e_fail "... saying it expired" "$(cat "$T/en3.body")"
 
 # The store's text, and with SQLite its files too (free pages, the WAL).
+e2e_skip_pg "secrets in the store's files" "the server's files; its dump is searched" || true
 store_text() { e2e_store_dump "$DB"; e2e_pg || cat "$DATA"/hub.db*; }
 if store_text | grep -qa -- "$SECRET"; then
   e2e_fail "tokens are stored only as hashes"

@@ -16,17 +16,7 @@ T=$E2E_TMP
 DATA=$T/hub
 
 # run NAME WANT_EXIT CMD...: CMD's stdout in $T/out, stderr in $T/err.
-run() {
-  local name=$1 want=$2 got
-  shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  got=$?
-  if [ "$got" = "$want" ]; then
-    e2e_pass "$name"
-  else
-    e2e_fail "$name" "exit $got, wanted $want: $(head -c 300 "$T/err")"
-  fi
-}
+run() { e2e_run "$@"; }
 
 # one_line NAME: stderr is one line starting "fieldsync-hub: ".
 one_line() {
@@ -38,9 +28,7 @@ one_line() {
 }
 
 # contains NAME FILE PATTERN (grep -E)
-contains() {
-  if grep -Eq -- "$3" "$2"; then e2e_pass "$1"; else e2e_fail "$1" "no /$3/ in: $(head -c 300 "$2")"; fi
-}
+contains() { e2e_contains "$@"; }
 
 # ---- help and arguments ----
 run "--help" 0 "$HUB" --help

@@ -15,26 +15,12 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T=$E2E_TMP
 PW=${URI#postgresql://*:}
 PW=${PW%%@*}
-[ -n "$PW" ] && [ "$PW" != "$URI" ] || { echo "hub_db: no password in the URI"; exit 1; }
+if [ -z "$PW" ] || [ "$PW" = "$URI" ]; then echo "hub_db: no password in the URI"; exit 1; fi
 ALL=$T/all-output # every output of every command, for the password check
 : >"$ALL"
 
-# run NAME WANT_EXIT CMD...: CMD's stdout in $T/out, stderr in $T/err.
-run() {
-  local name=$1 want=$2 got
-  shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  got=$?
-  cat "$T/out" "$T/err" >>"$ALL"
-  if [ "$got" = "$want" ]; then
-    e2e_pass "$name"
-  else
-    e2e_fail "$name" "exit $got, wanted $want: $(head -c 300 "$T/err")"
-  fi
-}
-contains() {
-  if grep -Eq -- "$3" "$2"; then e2e_pass "$1"; else e2e_fail "$1" "no /$3/ in: $(head -c 300 "$2")"; fi
-}
+run() { e2e_run "$@"; cat "$T/out" "$T/err" >>"$ALL"; }
+contains() { e2e_contains "$@"; }
 
 # ---- --help ----
 run "--help" 0 "$HUB" --help

@@ -75,6 +75,9 @@
 # Results
 #   e2e_pass NAME / e2e_fail NAME [DETAIL]   count and print one result
 #   e2e_expect NAME WANT GOT        pass when WANT = GOT
+#   e2e_run NAME WANT_EXIT CMD...   run CMD, stdout in $E2E_TMP/out, stderr in
+#                                   $E2E_TMP/err; pass when it exits WANT_EXIT
+#   e2e_contains NAME FILE PATTERN  pass when FILE matches PATTERN (grep -E)
 #   e2e_finish                      print "N passed, M failed"; status 0 when
 #                                   nothing failed
 set -u
@@ -137,6 +140,26 @@ e2e_expect() {
     e2e_pass "$1"
   else
     e2e_fail "$1" "wanted [$2], got [$3]"
+  fi
+}
+
+e2e_run() {
+  local name=$1 want=$2 got
+  shift 2
+  "$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err"
+  got=$?
+  if [ "$got" = "$want" ]; then
+    e2e_pass "$name"
+  else
+    e2e_fail "$name" "exit $got, wanted $want: $(head -c 300 "$E2E_TMP/err")"
+  fi
+}
+
+e2e_contains() {
+  if grep -Eq -- "$3" "$2"; then
+    e2e_pass "$1"
+  else
+    e2e_fail "$1" "no /$3/ in: $(head -c 300 "$2")"
   fi
 }
 
@@ -268,36 +291,32 @@ e2e_store_query() {
   fi
 }
 
+# The tables e2e_store_digest reads, alike on both backends.
+E2E_DIGEST_SQL="SELECT * FROM meta ORDER BY key;
+SELECT * FROM questionnaires ORDER BY id, version;
+SELECT * FROM responses ORDER BY id;
+SELECT * FROM contacts ORDER BY id;
+SELECT * FROM contact_fields ORDER BY contact_id, field;
+SELECT * FROM conflicts ORDER BY id;
+SELECT * FROM quarantine ORDER BY id;
+SELECT * FROM peers ORDER BY site;
+SELECT site, name, region, token_hash, enrolled_ms, revoked FROM devices ORDER BY site;
+SELECT * FROM enroll_codes ORDER BY code_hash;"
+
 e2e_store_digest() {
-  local db=$1 uri
+  local db=$1 uri text
   if e2e_pg; then
-    uri=$(e2e_pg_uri "$(dirname "$db")") || return 1
-    psql -qAtX -v ON_ERROR_STOP=1 "$uri" <<'EOF' | sha256sum | cut -d' ' -f1
-SELECT * FROM meta ORDER BY key;
-SELECT * FROM questionnaires ORDER BY id, version;
-SELECT * FROM responses ORDER BY id;
-SELECT * FROM contacts ORDER BY id;
-SELECT * FROM contact_fields ORDER BY contact_id, field;
-SELECT * FROM conflicts ORDER BY id;
-SELECT * FROM quarantine ORDER BY id;
-SELECT * FROM peers ORDER BY site;
-SELECT site, name, region, token_hash, enrolled_ms, revoked FROM devices ORDER BY site;
-SELECT * FROM enroll_codes ORDER BY code_hash;
-EOF
-    return
-  fi
-  sqlite3 -readonly -cmd '.mode quote' "$db" <<'EOF' | sha256sum | cut -d' ' -f1
-SELECT * FROM meta ORDER BY key;
-SELECT * FROM questionnaires ORDER BY id, version;
-SELECT * FROM responses ORDER BY id;
-SELECT * FROM contacts ORDER BY id;
-SELECT * FROM contact_fields ORDER BY contact_id, field;
-SELECT * FROM conflicts ORDER BY id;
-SELECT * FROM quarantine ORDER BY id;
-SELECT * FROM peers ORDER BY site;
-SELECT site, name, region, token_hash, enrolled_ms, revoked FROM devices ORDER BY site;
-SELECT * FROM enroll_codes ORDER BY code_hash;
-EOF
+    uri=$(e2e_pg_uri "$(dirname "$db")") &&
+      text=$(printf '%s\n' "$E2E_DIGEST_SQL" | psql -qAtX -v ON_ERROR_STOP=1 "$uri")
+  else
+    text=$(printf '%s\n' "$E2E_DIGEST_SQL" | sqlite3 -readonly -cmd '.mode quote' "$db")
+  fi || {
+    # Never a digest that could match another: the comparison fails.
+    echo "e2e_store_digest: cannot read the store of $db" >&2
+    echo "unreadable-$RANDOM$RANDOM"
+    return 1
+  }
+  printf '%s\n' "$text" | sha256sum | cut -d' ' -f1
 }
 
 # ---- HTTP ----

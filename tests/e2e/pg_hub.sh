@@ -22,7 +22,7 @@ pg_schema() {
 # The URI of data directory $1's schema, the schema created on first use
 # (under a lock: hub commands of one suite may start together).
 pg_uri() {
-  local schema sep=? state=${E2E_PG_STATE:?pg_hub: E2E_PG_STATE not set}
+  local schema sep='?' state=${E2E_PG_STATE:?pg_hub: E2E_PG_STATE not set}
   schema=$(pg_schema "$1")
   case $E2E_PG_BASE in *\?*) sep='&' ;; esac
   if [ ! -e "$state/$schema" ]; then
