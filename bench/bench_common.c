@@ -1,8 +1,10 @@
 #include "bench_common.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,4 +360,85 @@ void bench_pack(fs_buf *out, const fs_changeset *cs, size_t cap)
 
 	fs_buf_init(out, cap);
 	bench_check(fs_changeset_pack(out, cs, &e), &e, "changeset pack");
+}
+
+/* ---- a PostgreSQL server on this machine ---- */
+
+/* Fields of /proc/PID/stat after the command name: ppid (4), utime (14),
+ * stime (15), cutime (16), cstime (17), in clock ticks. 0 or -1. */
+static int proc_stat_times(long pid, long *ppid, double *own_s, double *reaped_s)
+{
+	char path[64], *text, *p;
+	unsigned long ut = 0, st = 0;
+	long cut = 0, cst = 0, pp = 0;
+	double tick = (double)sysconf(_SC_CLK_TCK);
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	text = bench_slurp(path, NULL);
+	if (text == NULL)
+		return -1;
+	p = strrchr(text, ')');
+	ok = p != NULL && sscanf(p + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld",
+	                         &pp, &ut, &st, &cut, &cst) == 5;
+	free(text);
+	if (!ok)
+		return -1;
+	*ppid = pp;
+	*own_s = (double)(ut + st) / tick;
+	*reaped_s = (double)(cut + cst) / tick;
+	return 0;
+}
+
+pid_t bench_pg_postmaster(const char *uri, char *about, size_t about_len)
+{
+	PGconn *c = PQconnectdb(uri);
+	PGresult *r;
+	long backend = 0, ppid = 0;
+	double own, reaped;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		bench_die("PostgreSQL: cannot connect: %s", PQerrorMessage(c));
+	r = PQexec(c, "SELECT pg_backend_pid(), version(), current_setting('synchronous_commit'), "
+	              "current_setting('fsync'), current_setting('wal_sync_method'), "
+	              "current_setting('shared_buffers'), current_setting('max_connections')");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		bench_die("PostgreSQL: %s", PQerrorMessage(c));
+	backend = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(about, about_len,
+	         "%.40s; synchronous_commit %s, fsync %s, wal_sync_method %s, shared_buffers %s, "
+	         "max_connections %s",
+	         PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4),
+	         PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6));
+	PQclear(r);
+	if (proc_stat_times(backend, &ppid, &own, &reaped) != 0)
+		ppid = 0;
+	PQfinish(c);
+	return (pid_t)ppid;
+}
+
+double bench_pg_cpu_s(pid_t postmaster)
+{
+	DIR *d;
+	struct dirent *de;
+	long ppid;
+	double own, reaped, total;
+
+	if (postmaster <= 0 || proc_stat_times((long)postmaster, &ppid, &own, &reaped) != 0)
+		return -1;
+	total = own + reaped;
+	d = opendir("/proc");
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end != '\0' || pid <= 0 || pid == (long)postmaster)
+			continue;
+		if (proc_stat_times(pid, &ppid, &own, &reaped) == 0 && ppid == (long)postmaster)
+			total += own;
+	}
+	closedir(d);
+	return total;
 }
