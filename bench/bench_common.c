@@ -399,14 +399,15 @@ pid_t bench_pg_postmaster(const char *uri, char *about, size_t about_len)
 
 	if (PQstatus(c) != CONNECTION_OK)
 		bench_die("PostgreSQL: cannot connect: %s", PQerrorMessage(c));
-	r = PQexec(c, "SELECT pg_backend_pid(), version(), current_setting('synchronous_commit'), "
+	r = PQexec(c, "SELECT pg_backend_pid(), current_setting('server_version'), "
+	              "current_setting('synchronous_commit'), "
 	              "current_setting('fsync'), current_setting('wal_sync_method'), "
 	              "current_setting('shared_buffers'), current_setting('max_connections')");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		bench_die("PostgreSQL: %s", PQerrorMessage(c));
 	backend = strtol(PQgetvalue(r, 0, 0), NULL, 10);
 	snprintf(about, about_len,
-	         "%.40s; synchronous_commit %s, fsync %s, wal_sync_method %s, shared_buffers %s, "
+	         "PostgreSQL %.40s; synchronous_commit %s, fsync %s, wal_sync_method %s, shared_buffers %s, "
 	         "max_connections %s",
 	         PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4),
 	         PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6));
