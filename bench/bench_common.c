@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,4 +443,101 @@ double bench_pg_cpu_s(pid_t postmaster)
 	}
 	closedir(d);
 	return total;
+}
+
+#define WAIT_KEYS 24
+
+struct bench_pg_waits {
+	PGconn *conn;
+	pthread_t thread;
+	int interval_ms;
+	volatile int stop;
+	long samples;
+	char key[WAIT_KEYS][64];
+	long count[WAIT_KEYS];
+	int nkeys;
+};
+
+static void waits_add(bench_pg_waits *w, const char *key, long n)
+{
+	int i;
+
+	for (i = 0; i < w->nkeys; i++)
+		if (strcmp(w->key[i], key) == 0)
+			break;
+	if (i == w->nkeys) {
+		if (w->nkeys == WAIT_KEYS)
+			i = WAIT_KEYS - 1; /* the last key collects the rest */
+		else
+			snprintf(w->key[w->nkeys++], sizeof(w->key[0]), "%s", key);
+	}
+	w->count[i] += n;
+}
+
+static void *waits_main(void *arg)
+{
+	bench_pg_waits *w = arg;
+	struct timespec ts = {0, (long)w->interval_ms * 1000000L};
+
+	while (!w->stop) {
+		PGresult *r = PQexec(
+		    w->conn,
+		    "SELECT CASE WHEN state = 'active' THEN coalesce(wait_event_type || ':' || "
+		    "wait_event, 'running') ELSE state END, count(*) FROM pg_stat_activity "
+		    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+		    "AND backend_type = 'client backend' AND state <> 'idle' GROUP BY 1");
+		int i;
+
+		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+			w->samples++;
+			for (i = 0; i < PQntuples(r); i++)
+				waits_add(w, PQgetvalue(r, i, 0), strtol(PQgetvalue(r, i, 1), NULL, 10));
+		}
+		PQclear(r);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+bench_pg_waits *bench_pg_waits_start(const char *uri, int interval_ms)
+{
+	bench_pg_waits *w = bench_need(calloc(1, sizeof(*w)));
+
+	w->conn = PQconnectdb(uri);
+	if (PQstatus(w->conn) != CONNECTION_OK)
+		bench_die("PostgreSQL: cannot connect: %s", PQerrorMessage(w->conn));
+	w->interval_ms = interval_ms;
+	if (pthread_create(&w->thread, NULL, waits_main, w) != 0)
+		bench_die("pthread_create failed");
+	return w;
+}
+
+void bench_pg_waits_stop(bench_pg_waits *w, char *out, size_t len)
+{
+	size_t used;
+	int i, j;
+
+	w->stop = 1;
+	pthread_join(w->thread, NULL);
+	PQfinish(w->conn);
+	/* Largest first (a few keys: insertion sort). */
+	for (i = 1; i < w->nkeys; i++)
+		for (j = i; j > 0 && w->count[j] > w->count[j - 1]; j--) {
+			char k[64];
+			long c = w->count[j];
+
+			memcpy(k, w->key[j], sizeof(k));
+			memcpy(w->key[j], w->key[j - 1], sizeof(k));
+			memcpy(w->key[j - 1], k, sizeof(k));
+			w->count[j] = w->count[j - 1];
+			w->count[j - 1] = c;
+		}
+	used = (size_t)snprintf(out, len, "%ld samples; backends per sample:", w->samples);
+	for (i = 0; i < w->nkeys && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used, "%s %s %.2f", i ? "," : "",
+		                         w->key[i],
+		                         w->samples ? (double)w->count[i] / (double)w->samples : 0.0);
+	if (w->nkeys == 0 && used < len)
+		snprintf(out + used, len - used, " none busy");
+	free(w);
 }

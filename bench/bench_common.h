@@ -94,6 +94,21 @@ pid_t bench_pg_postmaster(const char *uri, char *about, size_t about_len);
  * postmaster is 0 or gone. */
 double bench_pg_cpu_s(pid_t postmaster);
 
+/* What the server's backends of the database at uri are doing, sampled
+ * every interval_ms on a connection of its own from a thread, until
+ * bench_pg_waits_stop: for each sample, each backend other than the
+ * sampler's that is not idle counts under one key: "running" (active, no
+ * wait event: on a CPU or waiting for one), "TYPE:EVENT" (active, waiting:
+ * Lock:transactionid is a writer waiting for the write lock, IO:WALSync a
+ * commit's flush), or "idle in transaction" (between statements of an open
+ * transaction: the client, here a hub process, is working, or its reply is
+ * on the way). */
+typedef struct bench_pg_waits bench_pg_waits;
+bench_pg_waits *bench_pg_waits_start(const char *uri, int interval_ms);
+/* Stop sampling; out gets "N samples; backends per sample: KEY x.xx, ..."
+ * (the keys by count, largest first), and the sampler is freed. */
+void bench_pg_waits_stop(bench_pg_waits *w, char *out, size_t len);
+
 /* ---- options ---- */
 /* The decimal integer v of option name, in lo..hi, or die. */
 long bench_long_arg(const char *name, const char *v, long lo, long hi);

@@ -959,6 +959,7 @@ typedef struct load_result {
 	double pg_cpu_s; /* the PostgreSQL server's processes, or -1 */
 	double load1;    /* the 1-minute load average when the run started */
 	int nhubs;
+	char pg_waits[1024]; /* what the server's backends did (bench_pg_waits) */
 	char first_error[384];
 } load_result;
 
@@ -1043,6 +1044,7 @@ static void hubs_read(const hub *h, int nh, proc_sample *out)
 }
 
 static pid_t g_postmaster; /* the PostgreSQL server's, or 0 */
+static const char *g_db;   /* --db */
 
 static void run_load(sim *sims, int n, int first, int count, double pace, hub *h, int nh,
                      load_result *r)
@@ -1055,6 +1057,7 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 	size_t log_off[MAX_HUBS] = {0}, total = 0, j;
 	struct stat st;
 	double *all;
+	bench_pg_waits *waits;
 	int i;
 
 	memset(r, 0, sizeof(*r));
@@ -1087,6 +1090,7 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 			log_off[i] = (size_t)st.st_size;
 	hubs_read(h, nh, &p0);
 	pg0 = bench_pg_cpu_s(g_postmaster);
+	waits = g_db != NULL ? bench_pg_waits_start(g_db, 20) : NULL;
 	disk_read(h->data, &r->d0);
 	busy0 = machine_busy_s();
 	cpu0 = bench_self_cpu_s();
@@ -1097,6 +1101,8 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 	r->wall_s = bench_mono_s() - t0;
 	r->client_cpu_s = bench_self_cpu_s() - cpu0;
 	r->others_s = machine_busy_s();
+	if (waits != NULL)
+		bench_pg_waits_stop(waits, r->pg_waits, sizeof(r->pg_waits));
 	r->pg_cpu_s = bench_pg_cpu_s(g_postmaster);
 	disk_read(h->data, &r->d1);
 	hubs_read(h, nh, &p1);
@@ -1520,6 +1526,10 @@ static void c_pg(char o[CELL], const load_result *r)
 		snprintf(o, CELL, "%.2f, %.0f %%", 1e3 * r->pg_cpu_s / syncs_of(r),
 		         100.0 * r->pg_cpu_s / r->wall_s);
 }
+static void c_waits(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "%.*s", CELL - 1, r->pg_waits);
+}
 static void c_others(char o[CELL], const load_result *r)
 {
 	if (r->others_s < 0 || r->wall_s < 1)
@@ -1598,6 +1608,8 @@ static void print_loads(const load_result *const *rs, const char *const *titles,
 	row("hub CPU: ms/sync (kernel share), cores busy", rs, n, c_hub_cpu);
 	if (rs[0]->pg_cpu_s >= 0)
 		row("PostgreSQL server CPU: ms/sync, cores busy", rs, n, c_pg);
+	if (rs[0]->pg_waits[0] != '\0')
+		row("PostgreSQL hub backends, sampled every 20 ms", rs, n, c_waits);
 	row("load generator CPU: cores busy (reply unpacking ms/sync)", rs, n, c_client);
 	row("other processes and the kernel's own work: cores busy", rs, n, c_others);
 	row("hub writes (/proc/PID/io): KiB/sync, write calls/sync", rs, n, c_io);
@@ -1740,6 +1752,7 @@ int main(int argc, char **argv)
 		if (setenv("FIELDSYNC_DB", o.db, 1) != 0)
 			bench_die("setenv: %s", strerror(errno));
 		g_postmaster = bench_pg_postmaster(o.db, pg_about, sizeof(pg_about));
+		g_db = o.db;
 		if (g_postmaster == 0)
 			bench_note("the PostgreSQL server's processes are not visible here: its CPU is "
 			           "not measured");
@@ -1824,6 +1837,8 @@ int main(int argc, char **argv)
 		hubs_read(hubs, o.hub_processes, &after_load);
 		if (o.backend_row != NULL) {
 			print_backend_row(o.backend_row, &o, &sat_r);
+			if (sat_r.pg_waits[0] != '\0')
+				printf("waits: %s\n", sat_r.pg_waits);
 			if (sat_r.first_error[0] != '\0')
 				bench_note("first error: %s", sat_r.first_error);
 		} else if (o.row != NULL) {
