@@ -39,7 +39,7 @@ build="$FIELDSYNC_ROOT/build/bench"
 
 # Sizes: syncs per kiosk at each kiosk count, and the merge benchmark's.
 small=200 large=1000 r_small=10 r_large=4
-merge=(--base 50000 --contacts 5000 --responses 20000 --edits 20000)
+merge=(--base 20000 --contacts 10000 --responses 20000 --edits 20000)
 if [ "$quick" = 1 ]; then
   small=20 large=100 r_small=3 r_large=2
   merge=(--base 5000 --contacts 500 --responses 2000 --edits 2000)
