@@ -39,6 +39,7 @@
 #include "fieldsync/changes.h"
 #include "fieldsync/changeset.h"
 #include "fieldsync/gzip.h"
+#include "fieldsync/pg.h"
 #include "fieldsync/records.h"
 #include "fieldsync/sync.h"
 
@@ -605,6 +606,7 @@ static void unpack(fs_changeset *cs, const packed *p)
 typedef struct options {
 	long base, contacts, responses, edits;
 	const char *dir;
+	const char *db;     /* --db: the hub store in this PostgreSQL database */
 	const char *only;   /* NULL, "responses", "contacts" or "encode" */
 	const char *pragma; /* experiment: SQL run on the hub's and the ceiling's connection */
 	int keep;
@@ -612,6 +614,7 @@ typedef struct options {
 
 typedef struct merge_run {
 	cost unpack, merge;
+	double pg_cpu_s; /* the PostgreSQL server's CPU over the phase, or -1 */
 	long changes, sets, commits;
 	fs_merge_result res;
 } merge_run;
@@ -642,6 +645,8 @@ typedef struct results {
 	int kiosk_synchronous;
 	double worst_contention; /* % */
 	double kiosk_build_s;
+	int pg;              /* --db: the hub store is in PostgreSQL; no ceilings */
+	char pg_about[512];  /* its version and commit settings */
 } results;
 
 static int wants(const options *o, const char *part)
@@ -661,32 +666,29 @@ static void hub_receive(fs_store *hub, const fs_changeset *cs, const kiosk *k, f
 		    res->quarantined);
 }
 
-/* Build the hub: base responses from all kiosks, then contacts with every
- * field, each created by the first kiosk of its region, all merged through
- * fs_sync_hub_receive in sets of BUILD_BATCH changes, with timestamps in
- * the 400 days before the run. Written to path.tmp, renamed when done. */
-static void build_hub(const options *o, const char *path, uint64_t now)
+typedef struct north north;
+static void north_add(north *n, const char *id, fs_hlc hlc);
+
+/* Fill the hub store hub (empty, identity "hub"): base responses from all
+ * kiosks, then contacts with every field, each created by the first kiosk
+ * of its region, all merged through fs_sync_hub_receive in sets of
+ * BUILD_BATCH changes, with timestamps in the 400 days before the run.
+ * collect: NULL, or where region north's contacts are noted as they are
+ * written (the store is not read back for them). */
+static void build_hub_into(fs_store *hub, const options *o, uint64_t now, north *collect)
 {
-	char tmp[4200], n1[32], n2[32];
+	char n1[32];
 	uint64_t start = now - 400 * DAY_MS, span = 398 * DAY_MS;
 	size_t nfields = 0;
 	kiosk k[NKIOSKS];
-	fs_store *hub = NULL;
-	fs_err e = {0, ""};
 	bench_rng r = {0x5eed};
 	double t0 = bench_mono_s();
 	long i, j, per;
 
 	while (fs_contact_fields[nfields] != NULL)
 		nfields++;
-	bench_path_printf(tmp, sizeof(tmp), "%s.tmp", path);
-	bench_remove_store(tmp);
 	kiosks_init(k, 0);
-	bench_check(fs_store_open(&hub, tmp, &e), &e, "open hub");
-	bench_check(fs_store_set_identity(hub, "hub", NULL, &e), &e, "hub identity");
 	publish_questionnaire(hub);
-	fprintf(stderr, "building hub: %s responses, %s contacts (once; cached in %s)\n",
-	        grouped(n1, (double)o->base), grouped(n2, (double)o->contacts), path);
 	for (i = 0; i < o->base; i += BUILD_BATCH) {
 		long n = o->base - i < BUILD_BATCH ? o->base - i : BUILD_BATCH;
 		kiosk *from = &k[(i / BUILD_BATCH) % NKIOSKS];
@@ -721,6 +723,8 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 			size_t f;
 
 			make_uuid7(id, &r, ms);
+			if (collect != NULL && strcmp(from->region, "north") == 0)
+				north_add(collect, id, fs_hlc_make(ms, 0));
 			for (f = 0; f < nfields; f++)
 				bench_add_contact_field(&cs, from, id, fs_contact_fields[f],
 				                  make_contact_value(&r, fs_contact_fields[f], ms),
@@ -735,6 +739,23 @@ static void build_hub(const options *o, const char *path, uint64_t now)
 			fprintf(stderr, "  %s contacts, %.0f s\n", grouped(n1, (double)(i + n)),
 			        bench_mono_s() - t0);
 	}
+}
+
+/* The SQLite hub, built once into path.tmp and renamed when done. */
+static void build_hub(const options *o, const char *path, uint64_t now)
+{
+	char tmp[4200], n1[32], n2[32];
+	fs_store *hub = NULL;
+	fs_err e = {0, ""};
+	double t0 = bench_mono_s();
+
+	bench_path_printf(tmp, sizeof(tmp), "%s.tmp", path);
+	bench_remove_store(tmp);
+	bench_check(fs_store_open(&hub, tmp, &e), &e, "open hub");
+	bench_check(fs_store_set_identity(hub, "hub", NULL, &e), &e, "hub identity");
+	fprintf(stderr, "building hub: %s responses, %s contacts (once; cached in %s)\n",
+	        grouped(n1, (double)o->base), grouped(n2, (double)o->contacts), path);
+	build_hub_into(hub, o, now, NULL);
 	fs_store_close(hub); /* checkpoints and removes the WAL */
 	if (rename(tmp, path) != 0)
 		bench_die("cannot rename %s: %s", tmp, strerror(errno));
@@ -770,9 +791,15 @@ static void make_response_workload(workload *w, kiosk k[NKIOSKS], long total, ui
 }
 
 /* Unpack and merge every set of w at the hub, timing the two apart. */
+static pid_t g_postmaster; /* --db: the PostgreSQL server's, or 0 */
+
 static void run_merges(merge_run *out, fs_store *hub, const workload *w, long *commit_counter)
 {
 	long commits0 = *commit_counter;
+	/* Read once around the phase, not per set: a scan of /proc inside the
+	 * timed stretches would count against the merge. The server only
+	 * works during the merges, so all of it is the merge's. */
+	double pg0 = bench_pg_cpu_s(g_postmaster), pg1;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -797,6 +824,8 @@ static void run_merges(merge_run *out, fs_store *hub, const workload *w, long *c
 	}
 	out->sets = (long)w->count;
 	out->commits = *commit_counter - commits0;
+	pg1 = bench_pg_cpu_s(g_postmaster);
+	out->pg_cpu_s = pg0 >= 0 && pg1 >= 0 ? pg1 - pg0 : -1;
 }
 
 static sqlite3 *ceiling_open(const char *path, const char *pragma)
@@ -926,27 +955,64 @@ typedef struct edit {
 	uint32_t pair; /* contact index * nfields + field index */
 } edit;
 
-typedef struct north {
+struct north {
 	char (*ids)[FS_UUID_LEN + 1];
 	long count;
 	size_t nfields;
 	field_state *state; /* count * nfields */
 	uint32_t *stamp[2]; /* round + 1 in which kiosk k last edited a pair */
-} north;
+	long cap;
+};
+
+static void north_init(north *n)
+{
+	memset(n, 0, sizeof(*n));
+	while (fs_contact_fields[n->nfields] != NULL)
+		n->nfields++;
+	n->cap = 1024;
+	n->ids = bench_need(malloc((size_t)n->cap * sizeof(*n->ids)));
+	n->state = bench_need(malloc((size_t)n->cap * n->nfields * sizeof(*n->state)));
+}
+
+/* Contact id, all of whose fields kiosk-north-1 wrote at hlc. */
+static void north_add(north *n, const char *id, fs_hlc hlc)
+{
+	size_t f;
+
+	if (n->count == n->cap) {
+		n->cap *= 2;
+		n->ids = bench_need(realloc(n->ids, (size_t)n->cap * sizeof(*n->ids)));
+		n->state = bench_need(realloc(n->state, (size_t)n->cap * n->nfields * sizeof(*n->state)));
+	}
+	snprintf(n->ids[n->count], FS_UUID_LEN + 1, "%s", id);
+	for (f = 0; f < n->nfields; f++) {
+		field_state *s = &n->state[(size_t)n->count * n->nfields + f];
+
+		s->hlc = hlc;
+		s->site = 1;
+		s->prev_hlc = 0;
+		s->prev_site = 0;
+	}
+	n->count++;
+}
+
+static void north_finish(north *n)
+{
+	int i;
+
+	if (n->count == 0)
+		bench_die("the hub holds no contacts of region north");
+	for (i = 0; i < 2; i++)
+		n->stamp[i] = bench_need(calloc((size_t)n->count * n->nfields, sizeof(uint32_t)));
+}
 
 /* The contacts of region north as the hub holds them: all their fields
  * were written together by kiosk-north-1 when the hub was built. */
 static void north_load(north *n, sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
-	long cap = 1024, i;
-	size_t f;
 
-	memset(n, 0, sizeof(*n));
-	while (fs_contact_fields[n->nfields] != NULL)
-		n->nfields++;
-	n->ids = bench_need(malloc((size_t)cap * sizeof(*n->ids)));
-	n->state = bench_need(malloc((size_t)cap * n->nfields * sizeof(*n->state)));
+	north_init(n);
 	if (sqlite3_prepare_v2(db,
 	                       "SELECT c.id, f.hlc, f.site FROM contacts c JOIN contact_fields f "
 	                       "ON f.contact_id = c.id AND f.field = 'person_ref' "
@@ -954,31 +1020,13 @@ static void north_load(north *n, sqlite3 *db)
 	                       -1, &st, NULL) != SQLITE_OK)
 		bench_die("north contacts: %s", sqlite3_errmsg(db));
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (n->count == cap) {
-			cap *= 2;
-			n->ids = bench_need(realloc(n->ids, (size_t)cap * sizeof(*n->ids)));
-			n->state =
-			    bench_need(realloc(n->state, (size_t)cap * n->nfields * sizeof(*n->state)));
-		}
 		if (strcmp((const char *)sqlite3_column_text(st, 2), "kiosk-north-1") != 0)
 			bench_die("north contacts: unexpected creator; rebuild the cached hub");
-		snprintf(n->ids[n->count], FS_UUID_LEN + 1, "%s",
-		         (const char *)sqlite3_column_text(st, 0));
-		for (f = 0; f < n->nfields; f++) {
-			field_state *s = &n->state[(size_t)n->count * n->nfields + f];
-
-			s->hlc = (fs_hlc)sqlite3_column_int64(st, 1);
-			s->site = 1;
-			s->prev_hlc = 0;
-			s->prev_site = 0;
-		}
-		n->count++;
+		north_add(n, (const char *)sqlite3_column_text(st, 0),
+		          (fs_hlc)sqlite3_column_int64(st, 1));
 	}
 	sqlite3_finalize(st);
-	if (n->count == 0)
-		bench_die("the hub holds no contacts of region north");
-	for (i = 0; i < 2; i++)
-		n->stamp[i] = bench_need(calloc((size_t)n->count * n->nfields, sizeof(uint32_t)));
+	north_finish(n);
 }
 
 static void north_free(north *n)
@@ -1379,11 +1427,25 @@ static const char *verdict(char *out, size_t len, double r, double target, doubl
 	return out;
 }
 
+/* c and sets NULL: no ceiling (the hub store is not SQLite). */
 static void print_merge_rows(const char *num, const char *what, const char *unit,
                              const merge_run *m, const ceiling_run *c, const ceiling_run *sets,
                              double target)
 {
 	char a[32], b[32], t[32], v[160];
+
+	if (c == NULL) {
+		double full = rate((double)m->changes, m->unpack.wall + m->merge.wall);
+
+		printf("%-2s %-35s %10s %-8s %10s %12s %8s  %s\n", num, what, grouped(a, full), unit,
+		       grouped(t, target), "—", "—",
+		       full >= target ? "rate met (no ceiling: SQLite only)"
+		                      : "rate missed (no ceiling: SQLite only)");
+		printf("%-2s %-35s %10s %-8s\n", "", "  merge only (unpack excluded)",
+		       grouped(a, rate((double)m->changes, m->merge.wall)), unit);
+		return;
+	}
+	{
 	double ceil_rate = rate((double)c->rows, c->c.wall);
 	double full = rate((double)m->changes, m->unpack.wall + m->merge.wall);
 	double merge = rate((double)m->changes, m->merge.wall);
@@ -1399,6 +1461,7 @@ static void print_merge_rows(const char *num, const char *what, const char *unit
 	printf("%-2s %-35s %10s %-8s %10s %12s %8s  %s\n", "", "  SQLite alone, one commit per set",
 	       grouped(a, rate((double)sets->rows, sets->c.wall)), unit, "", "", "",
 	       "(for information)");
+	}
 }
 
 /* One line on where a phase's time went, per change. */
@@ -1412,6 +1475,17 @@ static void print_cost(const char *label, const cost *c, long n)
 	       n ? (double)c->wchar / 1e3 / (double)n : 0, (double)c->rchar / 1e6, c->syscr);
 }
 
+/* The PostgreSQL server's share of a merge phase (--db only). */
+static void print_pg_cost(const merge_run *m)
+{
+	if (m->pg_cpu_s < 0)
+		return;
+	printf("     %-8s %5.2f s CPU in the PostgreSQL server's processes during the merge "
+	       "(%.1f us/change; %.0f %% of a core over the merge's wall time)\n",
+	       "server", m->pg_cpu_s, m->changes ? 1e6 * m->pg_cpu_s / (double)m->changes : 0,
+	       m->merge.wall > 0 ? 100 * m->pg_cpu_s / m->merge.wall : 0);
+}
+
 static void print_report(const options *o, const results *r)
 {
 	char a[32], b[32], c[32], d[32];
@@ -1421,11 +1495,13 @@ static void print_report(const options *o, const results *r)
 	       "SQLite ceil.", "of ceil.", "verdict");
 	if (wants(o, "responses"))
 		print_merge_rows("1", "new responses, unpack+merge", "resp/s", &r->resp,
-		                 &r->resp_ceil, &r->resp_ceil_sets, TARGET_RESPONSES);
+		                 r->pg ? NULL : &r->resp_ceil, r->pg ? NULL : &r->resp_ceil_sets,
+		                 TARGET_RESPONSES);
 	if (wants(o, "contacts"))
 		print_merge_rows("2", "contact field edits, unpack+merge", "fields/s", &r->edit,
-		                 &r->edit_ceil, &r->edit_ceil_sets, TARGET_FIELDS);
-	if (wants(o, "encode")) {
+		                 r->pg ? NULL : &r->edit_ceil, r->pg ? NULL : &r->edit_ceil_sets,
+		                 TARGET_FIELDS);
+	if (wants(o, "encode") && !r->pg) {
 		const encode_run *e = &r->enc;
 		double t = e->read_s + e->pack_s;
 
@@ -1455,38 +1531,63 @@ static void print_report(const options *o, const results *r)
 	if (r->kiosk_synchronous != 0)
 		printf("  kiosk store: WAL, PRAGMA synchronous = %d (%s)\n", r->kiosk_synchronous,
 		       r->kiosk_synchronous == 2 ? "FULL" : "NOT FULL");
+	if (r->pg)
+		printf("  hub store: PostgreSQL (%s), one connection; the ceilings are SQLite's own "
+		       "(bare prepared statements on an SQLite file) and are not measured here; "
+		       "3 is the kiosk's (always SQLite) and is not run\n",
+		       r->pg_about);
 	if (r->hub_note[0] != '\0')
 		printf("  hub: %s\n", r->hub_note);
 	if (wants(o, "responses")) {
 		const merge_run *m = &r->resp;
 
-		printf("  1: %s new responses in %ld sets from %d kiosks (%s..%s changes a set); "
-		       "%ld commits, %s responses per commit; applied %ld, quarantined %ld\n",
-		       grouped(a, (double)m->changes), m->sets, NKIOSKS, grouped(b, SET_MIN),
-		       grouped(c, SET_MAX), m->commits,
-		       grouped(d, m->commits ? (double)m->changes / (double)m->commits : 0),
-		       m->res.applied, m->res.quarantined);
+		if (r->pg)
+			printf("  1: %s new responses in %ld sets from %d kiosks (%s..%s changes a "
+			       "set), one write transaction per set; applied %ld, quarantined %ld\n",
+			       grouped(a, (double)m->changes), m->sets, NKIOSKS, grouped(b, SET_MIN),
+			       grouped(c, SET_MAX), m->res.applied, m->res.quarantined);
+		else
+			printf("  1: %s new responses in %ld sets from %d kiosks (%s..%s changes a "
+			       "set); %ld commits, %s responses per commit; applied %ld, quarantined "
+			       "%ld\n",
+			       grouped(a, (double)m->changes), m->sets, NKIOSKS, grouped(b, SET_MIN),
+			       grouped(c, SET_MAX), m->commits,
+			       grouped(d, m->commits ? (double)m->changes / (double)m->commits : 0),
+			       m->res.applied, m->res.quarantined);
 		print_cost("unpack", &m->unpack, m->changes);
 		print_cost("merge", &m->merge, m->changes);
-		print_cost("ceiling", &r->resp_ceil.c, r->resp_ceil.rows);
-		print_cost("ceil/set", &r->resp_ceil_sets.c, r->resp_ceil_sets.rows);
+		print_pg_cost(m);
+		if (!r->pg) {
+			print_cost("ceiling", &r->resp_ceil.c, r->resp_ceil.rows);
+			print_cost("ceil/set", &r->resp_ceil_sets.c, r->resp_ceil_sets.rows);
+		}
 	}
 	if (wants(o, "contacts")) {
 		const merge_run *m = &r->edit;
 
-		printf("  2: %s field edits of %s north contacts by 2 kiosks in %ld sets; %ld "
-		       "commits, %s changes per commit; applied %ld, lost to a newer write %ld, "
-		       "conflicts recorded %ld\n",
-		       grouped(a, (double)m->changes), grouped(b, (double)r->north_contacts),
-		       m->sets, m->commits,
-		       grouped(c, m->commits ? (double)m->changes / (double)m->commits : 0),
-		       m->res.applied, m->res.unchanged, m->res.conflicts);
+		if (r->pg)
+			printf("  2: %s field edits of %s north contacts by 2 kiosks in %ld sets, one "
+			       "write transaction per set; applied %ld, lost to a newer write %ld, "
+			       "conflicts recorded %ld\n",
+			       grouped(a, (double)m->changes), grouped(b, (double)r->north_contacts),
+			       m->sets, m->res.applied, m->res.unchanged, m->res.conflicts);
+		else
+			printf("  2: %s field edits of %s north contacts by 2 kiosks in %ld sets; %ld "
+			       "commits, %s changes per commit; applied %ld, lost to a newer write "
+			       "%ld, conflicts recorded %ld\n",
+			       grouped(a, (double)m->changes), grouped(b, (double)r->north_contacts),
+			       m->sets, m->commits,
+			       grouped(c, m->commits ? (double)m->changes / (double)m->commits : 0),
+			       m->res.applied, m->res.unchanged, m->res.conflicts);
 		print_cost("unpack", &m->unpack, m->changes);
 		print_cost("merge", &m->merge, m->changes);
-		print_cost("ceiling", &r->edit_ceil.c, r->edit_ceil.rows);
-		print_cost("ceil/set", &r->edit_ceil_sets.c, r->edit_ceil_sets.rows);
+		print_pg_cost(m);
+		if (!r->pg) {
+			print_cost("ceiling", &r->edit_ceil.c, r->edit_ceil.rows);
+			print_cost("ceil/set", &r->edit_ceil_sets.c, r->edit_ceil_sets.rows);
+		}
 	}
-	if (wants(o, "encode")) {
+	if (wants(o, "encode") && !r->pg) {
 		const encode_run *e = &r->enc;
 
 		printf("  3: %s pending responses read in %ld sets of up to %s; read %.2f s, pack "
@@ -1532,7 +1633,7 @@ static void usage(void)
 {
 	printf("usage: fieldsync-bench [--base N] [--responses N] [--contacts N] [--edits N]\n"
 	       "                       [--quick] [--dir DIR] [--only responses|contacts|encode]\n"
-	       "                       [--keep] [--pragma SQL]\n"
+	       "                       [--keep] [--pragma SQL] [--db URI]\n"
 	       "  --base N       responses the hub holds before the run (1,000,000)\n"
 	       "  --responses N  new responses merged (1), pending at the kiosk (3) (100,000)\n"
 	       "  --contacts N   contacts the hub holds, every field set (100,000)\n"
@@ -1543,6 +1644,9 @@ static void usage(void)
 	       "  --keep         keep the working copies\n"
 	       "  --pragma SQL   experiment: run SQL (e.g. \"PRAGMA cache_size=-65536\") on the\n"
 	       "                 hub store's and the ceiling's connections after opening\n"
+	       "  --db URI       the hub store in this PostgreSQL database (postgresql://...,\n"
+	       "                 empty: built afresh each run, not cached); parts 1 and 2\n"
+	       "                 only, without the ceilings (they are SQLite's)\n"
 	       "See docs/performance.md.\n");
 }
 
@@ -1557,6 +1661,7 @@ static void parse_options(options *o, int argc, char **argv)
 	o->dir = "build/bench-data";
 	o->only = NULL;
 	o->pragma = NULL;
+	o->db = NULL;
 	o->keep = 0;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1583,6 +1688,10 @@ static void parse_options(options *o, int argc, char **argv)
 			o->edits = bench_long_arg(a, v, 1, LONG_MAX), i++;
 		} else if (strcmp(a, "--pragma") == 0) {
 			o->pragma = v, i++;
+		} else if (strcmp(a, "--db") == 0) {
+			if (!fs_pg_location(v))
+				bench_die("--db takes a postgresql:// or postgres:// URI");
+			o->db = v, i++;
 		} else if (strcmp(a, "--dir") == 0) {
 			o->dir = v, i++;
 		} else if (strcmp(a, "--only") == 0) {
@@ -1596,6 +1705,10 @@ static void parse_options(options *o, int argc, char **argv)
 	}
 	if (o->contacts < NREGIONS)
 		bench_die("--contacts must be at least %d", NREGIONS);
+	if (o->db != NULL && o->pragma != NULL)
+		bench_die("--pragma is SQLite's: not with --db");
+	if (o->db != NULL && o->only != NULL && strcmp(o->only, "encode") == 0)
+		bench_die("--only encode is the kiosk's (SQLite): not with --db");
 }
 
 int main(int argc, char **argv)
@@ -1612,6 +1725,7 @@ int main(int argc, char **argv)
 	fs_err e = {0, ""};
 	long commits = 0;
 	double t0;
+	north pg_north; /* --db: region north's contacts, noted while building */
 
 	bench_prog = "fieldsync-bench";
 	parse_options(&o, argc, argv);
@@ -1636,7 +1750,29 @@ int main(int argc, char **argv)
 	bench_path_printf(sets_path, sizeof(sets_path), "%s/bench-run-ceiling-sets.db", o.dir);
 	bench_path_printf(kiosk_path, sizeof(kiosk_path), "%s/bench-run-kiosk.db", o.dir);
 
-	if (wants(&o, "responses") || wants(&o, "contacts")) {
+	if (o.db != NULL && (wants(&o, "responses") || wants(&o, "contacts"))) {
+		fs_store_options pg_opts = {&fs_pg_backend, &fs_pg_registry, 1, HUB_CACHE_KIB};
+		fs_store_counts before;
+
+		r.pg = 1;
+		g_postmaster = bench_pg_postmaster(o.db, r.pg_about, sizeof(r.pg_about));
+		bench_check(fs_store_open_with(&hub, o.db, &pg_opts, &e), &e, "open the PostgreSQL hub");
+		bench_check(fs_store_set_identity(hub, "hub", NULL, &e), &e, "hub identity");
+		bench_check(fs_store_count(hub, &before, &e), &e, "count");
+		if (before.responses != 0 || before.contacts != 0)
+			bench_die("the PostgreSQL hub store is not empty: give an empty database");
+		north_init(&pg_north);
+		fprintf(stderr, "building the PostgreSQL hub: %s responses, %s contacts\n",
+		        grouped(n1, (double)o.base), grouped(n2, (double)o.contacts));
+		t0 = bench_mono_s();
+		build_hub_into(hub, &o, now, &pg_north);
+		north_finish(&pg_north);
+		snprintf(r.hub_note, sizeof(r.hub_note),
+		         "%s responses + %s contacts, built through the engine in %.0f s (not cached: "
+		         "a fresh database per run)",
+		         grouped(n1, (double)o.base), grouped(n2, (double)o.contacts),
+		         bench_mono_s() - t0);
+	} else if (wants(&o, "responses") || wants(&o, "contacts")) {
 		if (access(hub_path, R_OK) == 0) {
 			snprintf(r.hub_note, sizeof(r.hub_note),
 			         "%s responses + %s contacts, "
@@ -1680,9 +1816,11 @@ int main(int argc, char **argv)
 		make_response_workload(&w, k, o.responses, now);
 		fprintf(stderr, "1: merging...\n");
 		run_merges(&r.resp, hub, &w, &commits);
-		fprintf(stderr, "1: ceiling...\n");
-		run_response_ceiling(&r.resp_ceil, ceil, &w, 0);
-		run_response_ceiling(&r.resp_ceil_sets, ceil_sets, &w, 1);
+		if (!r.pg) {
+			fprintf(stderr, "1: ceiling...\n");
+			run_response_ceiling(&r.resp_ceil, ceil, &w, 0);
+			run_response_ceiling(&r.resp_ceil_sets, ceil_sets, &w, 1);
+		}
 		workload_free(&w);
 	}
 	if (wants(&o, "contacts")) {
@@ -1691,26 +1829,33 @@ int main(int argc, char **argv)
 
 		fprintf(stderr, "2: generating %s contact field edits...\n",
 		        grouped(n1, (double)o.edits));
-		north_load(&n, ceil);
+		if (r.pg)
+			n = pg_north; /* taken over, freed below */
+		else
+			north_load(&n, ceil);
 		r.north_contacts = n.count;
 		make_edit_workload(&w, k, &n, o.edits, now);
 		north_free(&n);
 		fprintf(stderr, "2: merging...\n");
 		run_merges(&r.edit, hub, &w, &commits);
-		fprintf(stderr, "2: ceiling...\n");
-		run_edit_ceiling(&r.edit_ceil, ceil, &w, 0);
-		run_edit_ceiling(&r.edit_ceil_sets, ceil_sets, &w, 1);
+		if (!r.pg) {
+			fprintf(stderr, "2: ceiling...\n");
+			run_edit_ceiling(&r.edit_ceil, ceil, &w, 0);
+			run_edit_ceiling(&r.edit_ceil_sets, ceil_sets, &w, 1);
+		}
 		workload_free(&w);
 	}
 	fs_store_close(hub);
 	sqlite3_close(ceil);
 	sqlite3_close(ceil_sets);
-	if (!o.keep) {
+	if (r.pg && !wants(&o, "contacts"))
+		north_free(&pg_north);
+	if (!o.keep && !r.pg) {
 		bench_remove_store(engine_path);
 		bench_remove_store(ceil_path);
 		bench_remove_store(sets_path);
 	}
-	if (wants(&o, "encode")) {
+	if (wants(&o, "encode") && o.db == NULL) {
 		fprintf(stderr, "3: building a kiosk with %s pending responses...\n",
 		        grouped(n1, (double)o.responses));
 		t0 = bench_mono_s();

@@ -1,8 +1,11 @@
 #include "bench_common.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <libpq-fe.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,4 +361,183 @@ void bench_pack(fs_buf *out, const fs_changeset *cs, size_t cap)
 
 	fs_buf_init(out, cap);
 	bench_check(fs_changeset_pack(out, cs, &e), &e, "changeset pack");
+}
+
+/* ---- a PostgreSQL server on this machine ---- */
+
+/* Fields of /proc/PID/stat after the command name: ppid (4), utime (14),
+ * stime (15), cutime (16), cstime (17), in clock ticks. 0 or -1. */
+static int proc_stat_times(long pid, long *ppid, double *own_s, double *reaped_s)
+{
+	char path[64], *text, *p;
+	unsigned long ut = 0, st = 0;
+	long cut = 0, cst = 0, pp = 0;
+	double tick = (double)sysconf(_SC_CLK_TCK);
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	text = bench_slurp(path, NULL);
+	if (text == NULL)
+		return -1;
+	p = strrchr(text, ')');
+	ok = p != NULL && sscanf(p + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld",
+	                         &pp, &ut, &st, &cut, &cst) == 5;
+	free(text);
+	if (!ok)
+		return -1;
+	*ppid = pp;
+	*own_s = (double)(ut + st) / tick;
+	*reaped_s = (double)(cut + cst) / tick;
+	return 0;
+}
+
+pid_t bench_pg_postmaster(const char *uri, char *about, size_t about_len)
+{
+	PGconn *c = PQconnectdb(uri);
+	PGresult *r;
+	long backend = 0, ppid = 0;
+	double own, reaped;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		bench_die("PostgreSQL: cannot connect: %s", PQerrorMessage(c));
+	r = PQexec(c, "SELECT pg_backend_pid(), current_setting('server_version'), "
+	              "current_setting('synchronous_commit'), "
+	              "current_setting('fsync'), current_setting('wal_sync_method'), "
+	              "current_setting('shared_buffers'), current_setting('max_connections')");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		bench_die("PostgreSQL: %s", PQerrorMessage(c));
+	backend = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(about, about_len,
+	         "PostgreSQL %.40s; synchronous_commit %s, fsync %s, wal_sync_method %s, shared_buffers %s, "
+	         "max_connections %s",
+	         PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4),
+	         PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6));
+	PQclear(r);
+	if (proc_stat_times(backend, &ppid, &own, &reaped) != 0)
+		ppid = 0;
+	PQfinish(c);
+	return (pid_t)ppid;
+}
+
+double bench_pg_cpu_s(pid_t postmaster)
+{
+	DIR *d;
+	struct dirent *de;
+	long ppid;
+	double own, reaped, total;
+
+	if (postmaster <= 0 || proc_stat_times((long)postmaster, &ppid, &own, &reaped) != 0)
+		return -1;
+	total = own + reaped;
+	d = opendir("/proc");
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end != '\0' || pid <= 0 || pid == (long)postmaster)
+			continue;
+		if (proc_stat_times(pid, &ppid, &own, &reaped) == 0 && ppid == (long)postmaster)
+			total += own;
+	}
+	closedir(d);
+	return total;
+}
+
+#define WAIT_KEYS 24
+
+struct bench_pg_waits {
+	PGconn *conn;
+	pthread_t thread;
+	int interval_ms;
+	volatile int stop;
+	long samples;
+	char key[WAIT_KEYS][64];
+	long count[WAIT_KEYS];
+	int nkeys;
+};
+
+static void waits_add(bench_pg_waits *w, const char *key, long n)
+{
+	int i;
+
+	for (i = 0; i < w->nkeys; i++)
+		if (strcmp(w->key[i], key) == 0)
+			break;
+	if (i == w->nkeys) {
+		if (w->nkeys == WAIT_KEYS)
+			i = WAIT_KEYS - 1; /* the last key collects the rest */
+		else
+			snprintf(w->key[w->nkeys++], sizeof(w->key[0]), "%s", key);
+	}
+	w->count[i] += n;
+}
+
+static void *waits_main(void *arg)
+{
+	bench_pg_waits *w = arg;
+	struct timespec ts = {0, (long)w->interval_ms * 1000000L};
+
+	while (!w->stop) {
+		PGresult *r = PQexec(
+		    w->conn,
+		    "SELECT CASE WHEN state = 'active' THEN coalesce(wait_event_type || ':' || "
+		    "wait_event, 'running') ELSE state END, count(*) FROM pg_stat_activity "
+		    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+		    "AND backend_type = 'client backend' AND state <> 'idle' GROUP BY 1");
+		int i;
+
+		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+			w->samples++;
+			for (i = 0; i < PQntuples(r); i++)
+				waits_add(w, PQgetvalue(r, i, 0), strtol(PQgetvalue(r, i, 1), NULL, 10));
+		}
+		PQclear(r);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+bench_pg_waits *bench_pg_waits_start(const char *uri, int interval_ms)
+{
+	bench_pg_waits *w = bench_need(calloc(1, sizeof(*w)));
+
+	w->conn = PQconnectdb(uri);
+	if (PQstatus(w->conn) != CONNECTION_OK)
+		bench_die("PostgreSQL: cannot connect: %s", PQerrorMessage(w->conn));
+	w->interval_ms = interval_ms;
+	if (pthread_create(&w->thread, NULL, waits_main, w) != 0)
+		bench_die("pthread_create failed");
+	return w;
+}
+
+void bench_pg_waits_stop(bench_pg_waits *w, char *out, size_t len)
+{
+	size_t used;
+	int i, j;
+
+	w->stop = 1;
+	pthread_join(w->thread, NULL);
+	PQfinish(w->conn);
+	/* Largest first (a few keys: insertion sort). */
+	for (i = 1; i < w->nkeys; i++)
+		for (j = i; j > 0 && w->count[j] > w->count[j - 1]; j--) {
+			char k[64];
+			long c = w->count[j];
+
+			memcpy(k, w->key[j], sizeof(k));
+			memcpy(w->key[j], w->key[j - 1], sizeof(k));
+			memcpy(w->key[j - 1], k, sizeof(k));
+			w->count[j] = w->count[j - 1];
+			w->count[j - 1] = c;
+		}
+	used = (size_t)snprintf(out, len, "%ld samples; backends per sample:", w->samples);
+	for (i = 0; i < w->nkeys && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used, "%s %s %.2f", i ? "," : "",
+		                         w->key[i],
+		                         w->samples ? (double)w->count[i] / (double)w->samples : 0.0);
+	if (w->nkeys == 0 && used < len)
+		snprintf(out + used, len - used, " none busy");
+	free(w);
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "fieldsync/buf.h"
 #include "fieldsync/changeset.h"
@@ -76,6 +77,37 @@ typedef struct bench_fsync {
 	double mean_ms, median_ms, p99_ms;
 } bench_fsync;
 void bench_fsync_probe(const char *dir, int n, bench_fsync *out);
+
+/* ---- a PostgreSQL server on this machine (both benchmarks' --db) ---- */
+/* The pid of the postmaster of the server at uri: one connection is
+ * opened, its backend's pid read (pg_backend_pid) and that process's parent
+ * taken from /proc; the connection is closed. 0 when the server's processes
+ * are not visible here (another machine or container). about gets the
+ * server's version and the settings that decide a commit's cost
+ * (synchronous_commit, fsync, wal_sync_method, shared_buffers,
+ * max_connections). A connection that fails is fatal. */
+pid_t bench_pg_postmaster(const char *uri, char *about, size_t about_len);
+/* CPU seconds (user + system) used so far by the server: the postmaster,
+ * the children it has reaped (cutime, cstime) and every living child
+ * (backends, WAL writer, checkpointer...); a backend that ends between two
+ * readings is counted once, in its parent's reaped total. -1 when
+ * postmaster is 0 or gone. */
+double bench_pg_cpu_s(pid_t postmaster);
+
+/* What the server's backends of the database at uri are doing, sampled
+ * every interval_ms on a connection of its own from a thread, until
+ * bench_pg_waits_stop: for each sample, each backend other than the
+ * sampler's that is not idle counts under one key: "running" (active, no
+ * wait event: on a CPU or waiting for one), "TYPE:EVENT" (active, waiting:
+ * Lock:transactionid is a writer waiting for the write lock, IO:WALSync a
+ * commit's flush), or "idle in transaction" (between statements of an open
+ * transaction: the client, here a hub process, is working, or its reply is
+ * on the way). */
+typedef struct bench_pg_waits bench_pg_waits;
+bench_pg_waits *bench_pg_waits_start(const char *uri, int interval_ms);
+/* Stop sampling; out gets "N samples; backends per sample: KEY x.xx, ..."
+ * (the keys by count, largest first), and the sampler is freed. */
+void bench_pg_waits_stop(bench_pg_waits *w, char *out, size_t len);
 
 /* ---- options ---- */
 /* The decimal integer v of option name, in lo..hi, or die. */

@@ -50,6 +50,7 @@
 #include "registry.h"
 #include "fieldsync/hlc.h"
 #include "fieldsync/merge.h"
+#include "fieldsync/pg.h"
 #include "fieldsync/records.h"
 #include "fieldsync/store.h"
 #include "fieldsync/sync.h"
@@ -65,6 +66,7 @@
 #define REPLY_CAP     (64u << 20)
 #define FILL_BATCH    10000        /* pending changes per fs_merge_apply */
 #define MAX_PENDING   8
+#define MAX_HUBS      16           /* --hub-processes */
 #define CHANGESET_CT  "application/vnd.fieldsync.changeset+json"
 
 /* ---- child processes ---- */
@@ -254,9 +256,12 @@ static const char *fs_type_name(const char *dir)
 
 typedef struct opts {
 	const char *hub_bin, *agent_bin, *questionnaire, *dir, *hub_dir, *time_bin, *only, *row;
+	const char *backend_row; /* --backend-row: one row of the backends table */
+	const char *db;          /* --db or $FIELDSYNC_DB: a PostgreSQL hub store */
 	int kiosks, regions, rounds, paced, responses, edits, solo, keep, keepalive;
+	int hub_processes;
 	double pace, pace_fraction;
-	unsigned hub_threads, rate_limit;
+	unsigned hub_threads, rate_limit, max_connections;
 	long pending[MAX_PENDING];
 	int npending;
 } opts;
@@ -270,6 +275,12 @@ static const char usage[] =
     "  --dir DIR            working directory (default: a new one under /tmp);\n"
     "                       must be on the disk to be measured, not tmpfs\n"
     "  --hub-dir DIR        the hub's data directory (default DIR/hub)\n"
+    "  --db URI             the hub store in PostgreSQL (postgresql://...; default\n"
+    "                       $FIELDSYNC_DB, as the hub; unset: SQLite in the hub's\n"
+    "                       data directory). The database must hold no responses\n"
+    "  --hub-processes N    N fieldsync-hub serve processes on the --db database,\n"
+    "                       each on its own port; each kiosk's syncs go to them in\n"
+    "                       turn (1; above 1 needs --db)\n"
     "  --kiosks N           concurrent simulated kiosks (200)\n"
     "  --regions N          regions they are spread over (4)\n"
     "  --rounds N           syncs per kiosk, back to back, all kiosks at once (20)\n"
@@ -285,12 +296,15 @@ static const char usage[] =
     "                       sync every minute have)\n"
     "  --hub-threads N      fieldsync-hub serve --threads (default: the hub's)\n"
     "  --rate-limit N       fieldsync-hub serve --rate-limit (default: the hub's)\n"
+    "  --max-connections N  fieldsync-hub serve --max-connections (default: the\n"
+    "                       hub's, 256; more kiosks than that at once need more)\n"
     "  --pending N[,N...]   agent part: pending changes per measured sync\n"
     "                       (0,10000,100000)\n"
     "  --time BIN           GNU time (/usr/bin/time)\n"
     "  --only load|agent    run one part\n"
     "  --row LABEL          print only one table row for the saturated load\n"
     "                       (variants; implies --only load)\n"
+    "  --backend-row LABEL  the same for the storage backends table\n"
     "  --keep               keep DIR\n";
 
 static void parse_pending(opts *o, const char *v)
@@ -320,6 +334,10 @@ static void parse_args(opts *o, int argc, char **argv)
 	o->edits = 5;
 	o->solo = 100;
 	o->time_bin = "/usr/bin/time";
+	o->hub_processes = 1;
+	o->db = getenv("FIELDSYNC_DB");
+	if (o->db != NULL && o->db[0] == '\0')
+		o->db = NULL;
 	parse_pending(o, "0,10000,100000");
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -368,6 +386,15 @@ static void parse_args(opts *o, int argc, char **argv)
 				bench_die("--pace-fraction must be above 0");
 		} else if (strcmp(a, "--row") == 0) {
 			o->row = v;
+		} else if (strcmp(a, "--backend-row") == 0) {
+			o->backend_row = v;
+			o->row = v;
+		} else if (strcmp(a, "--db") == 0) {
+			o->db = v;
+		} else if (strcmp(a, "--hub-processes") == 0) {
+			o->hub_processes = (int)bench_long_arg(a, v, 1, MAX_HUBS);
+		} else if (strcmp(a, "--max-connections") == 0) {
+			o->max_connections = (unsigned)bench_long_arg(a, v, 1, 100000);
 		} else if (strcmp(a, "--responses") == 0) {
 			o->responses = (int)bench_long_arg(a, v, 0, 10000);
 		} else if (strcmp(a, "--edits") == 0) {
@@ -391,6 +418,10 @@ static void parse_args(opts *o, int argc, char **argv)
 		bench_die("--edits must be 0 or 4..8 (a new contact needs 4 fields)");
 	if (o->responses + o->edits == 0)
 		bench_die("nothing to push: --responses and --edits are both 0");
+	if (o->db != NULL && !fs_pg_location(o->db))
+		bench_die("--db (or FIELDSYNC_DB) is not a postgresql:// or postgres:// URI");
+	if (o->hub_processes > 1 && o->db == NULL)
+		bench_die("--hub-processes above 1 needs --db: one SQLite file, one hub process");
 }
 
 /* ---- the hub process ---- */
@@ -402,16 +433,21 @@ typedef struct hub {
 	char data[4096];
 } hub;
 
+/* Start one hub process. With --db the store's URI reaches it as
+ * FIELDSYNC_DB (set by main), not on its command line, where ps would show
+ * the password. */
 static void hub_start(hub *h, const opts *o)
 {
-	char threads[16], rate[16], *argv[16];
+	char threads[16], rate[16], conns[16], *argv[20];
 	int n = 0, i;
 	unsigned port = 0;
 
 	argv[n++] = (char *)o->hub_bin;
 	argv[n++] = "serve";
-	argv[n++] = "--data";
-	argv[n++] = h->data;
+	if (o->db == NULL) {
+		argv[n++] = "--data";
+		argv[n++] = h->data;
+	}
 	argv[n++] = "--listen";
 	argv[n++] = "127.0.0.1:0";
 	/* Every simulated kiosk connects from 127.0.0.1, as kiosks behind one
@@ -428,6 +464,11 @@ static void hub_start(hub *h, const opts *o)
 		snprintf(rate, sizeof(rate), "%u", o->rate_limit);
 		argv[n++] = "--rate-limit";
 		argv[n++] = rate;
+	}
+	if (o->max_connections) {
+		snprintf(conns, sizeof(conns), "%u", o->max_connections);
+		argv[n++] = "--max-connections";
+		argv[n++] = conns;
 	}
 	argv[n] = NULL;
 	h->pid = spawn(argv, h->log, h->log);
@@ -463,22 +504,34 @@ static int hub_stop(hub *h)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static hub *g_hub; /* killed if we die */
+static hub *g_hubs; /* killed if we die */
+static int g_nhubs;
 
 static void kill_hub_at_exit(void)
 {
-	if (g_hub != NULL && g_hub->pid > 0)
-		kill(g_hub->pid, SIGKILL);
+	int i;
+
+	for (i = 0; g_hubs != NULL && i < g_nhubs; i++)
+		if (g_hubs[i].pid > 0)
+			kill(g_hubs[i].pid, SIGKILL);
 }
 
-static fs_store *hub_store_open(const char *data)
+/* The hub's store, as the hub opens it (hub/cli.c): the PostgreSQL
+ * database db, or DIR/hub.db. */
+static fs_store *hub_store_open(const char *data, const char *db)
 {
 	fs_store_options hub_opts = {NULL, NULL, 1, 0};
 	char path[4200];
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
 
-	bench_path_printf(path, sizeof(path), "%s/%s", data, HUB_STORE);
+	if (db != NULL) {
+		hub_opts.backend = &fs_pg_backend;
+		hub_opts.registry = &fs_pg_registry;
+		snprintf(path, sizeof(path), "%s", db);
+	} else {
+		bench_path_printf(path, sizeof(path), "%s/%s", data, HUB_STORE);
+	}
 	bench_check(fs_store_open_with(&s, path, &hub_opts, &e), &e, "open the hub store");
 	bench_check(fs_store_set_identity(s, HUB_SITE, NULL, &e), &e, "hub identity");
 	return s;
@@ -634,8 +687,10 @@ typedef struct sim {
 	push *pushes;
 	int npushes;
 	/* the run: pushes [first, first + count), every interval_s from
-	 * *t0 + offset_s when paced, else back to back */
-	const char *url;
+	 * *t0 + offset_s when paced, else back to back; push i goes to hub
+	 * process (index + i) % nurls, so every kiosk reaches every process */
+	const char *const *urls;
+	int nurls;
 	int keepalive;
 	int first, count;
 	double interval_s, offset_s;
@@ -780,7 +835,8 @@ static void sim_sync(sim *k, CURL *cu, struct curl_slist *headers, int i, double
 
 	memset(&t, 0, sizeof(t));
 	fs_buf_init(&t.body, REPLY_CAP);
-	snprintf(url, sizeof(url), "%s/v1/sync?cursor=%" PRId64, k->url, k->cursor);
+	snprintf(url, sizeof(url), "%s/v1/sync?cursor=%" PRId64,
+	         k->urls[(k->index + i) % k->nurls], k->cursor);
 	curl_easy_setopt(cu, CURLOPT_URL, url);
 	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(cu, CURLOPT_POST, 1L);
@@ -900,31 +956,42 @@ typedef struct load_result {
 	long long hub_write_bytes, hub_syscw;
 	disk_sample d0, d1;
 	double others_s; /* CPU used by other processes meanwhile, or -1 */
+	double pg_cpu_s; /* the PostgreSQL server's processes, or -1 */
+	double load1;    /* the 1-minute load average when the run started */
+	int nhubs;
+	char pg_waits[1024]; /* what the server's backends did (bench_pg_waits) */
 	char first_error[384];
 } load_result;
 
-/* Milliseconds of the hub's 200 sync lines in its log after offset. */
-static void server_latency(const char *log, size_t offset, load_result *r)
+/* Milliseconds of the hubs' 200 sync lines in their logs after offset[i]. */
+static void server_latency(const hub *h, int nh, const size_t *offset, load_result *r)
 {
-	size_t len = 0, n = 0, alloc = 0;
-	char *text = bench_slurp(log, &len), *line, *save = NULL;
+	size_t n = 0, alloc = 0;
 	double *v = NULL;
+	int i;
 
-	if (text == NULL || offset > len) {
-		free(text);
-		return;
-	}
-	for (line = strtok_r(text + offset, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *p = strstr(line, " POST /v1/sync"), *ms;
+	for (i = 0; i < nh; i++) {
+		size_t len = 0;
+		char *text = bench_slurp(h[i].log, &len), *line, *save = NULL;
 
-		if (p == NULL || strstr(p, " 200 in=") == NULL || (ms = strrchr(p, ' ')) == NULL)
+		if (text == NULL || offset[i] > len) {
+			free(text);
 			continue;
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 4096;
-			v = bench_need(realloc(v, alloc * sizeof(*v)));
 		}
-		v[n++] = strtod(ms + 1, NULL);
+		for (line = strtok_r(text + offset[i], "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *p = strstr(line, " POST /v1/sync"), *ms;
+
+			if (p == NULL || strstr(p, " 200 in=") == NULL ||
+			    (ms = strrchr(p, ' ')) == NULL)
+				continue;
+			if (n == alloc) {
+				alloc = alloc ? alloc * 2 : 4096;
+				v = bench_need(realloc(v, alloc * sizeof(*v)));
+			}
+			v[n++] = strtod(ms + 1, NULL);
+		}
+		free(text);
 	}
 	if (n > 0) {
 		bench_sort(v, n);
@@ -934,12 +1001,12 @@ static void server_latency(const char *log, size_t offset, load_result *r)
 	}
 	r->srv_n = (long)n;
 	free(v);
-	free(text);
 }
 
-static void sim_setup_run(sim *k, const char *url, int keepalive)
+static void sim_setup_run(sim *k, const char *const *urls, int nurls, int keepalive)
 {
-	k->url = url;
+	k->urls = urls;
+	k->nurls = nurls;
 	k->keepalive = keepalive;
 	k->lat_ms = bench_need(calloc((size_t)k->npushes, sizeof(double)));
 }
@@ -948,20 +1015,54 @@ static void sim_setup_run(sim *k, const char *url, int keepalive)
  * pace is 0, else each kiosk every n / pace seconds, the kiosks' schedules
  * spread evenly over the interval (an open loop: latency counts from when a
  * sync was due). Summarised into r. */
-static void run_load(sim *sims, int n, int first, int count, double pace, hub *h,
+static double load_average(void)
+{
+	char *text = bench_slurp("/proc/loadavg", NULL);
+	double v = text != NULL ? strtod(text, NULL) : -1;
+
+	free(text);
+	return v;
+}
+
+/* The hub processes together: CPU, write bytes and calls summed. */
+static void hubs_read(const hub *h, int nh, proc_sample *out)
+{
+	proc_sample one;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < nh; i++) {
+		proc_read(h[i].pid, &one);
+		out->cpu_user_s += one.cpu_user_s;
+		out->cpu_sys_s += one.cpu_sys_s;
+		out->write_bytes += one.write_bytes;
+		out->syscw += one.syscw;
+		out->vm_hwm_kb = one.vm_hwm_kb > out->vm_hwm_kb ? one.vm_hwm_kb : out->vm_hwm_kb;
+		out->vm_rss_kb += one.vm_rss_kb;
+		out->threads += one.threads;
+	}
+}
+
+static pid_t g_postmaster; /* the PostgreSQL server's, or 0 */
+static const char *g_db;   /* --db */
+
+static void run_load(sim *sims, int n, int first, int count, double pace, hub *h, int nh,
                      load_result *r)
 {
 	pthread_t *th = bench_need(calloc((size_t)n, sizeof(*th)));
 	pthread_barrier_t start;
 	pthread_attr_t attr;
 	proc_sample p0, p1;
-	double t0, cpu0, busy0;
-	size_t log_off = 0, total = 0, j;
+	double t0, cpu0, busy0, pg0;
+	size_t log_off[MAX_HUBS] = {0}, total = 0, j;
 	struct stat st;
 	double *all;
+	bench_pg_waits *waits;
 	int i;
 
 	memset(r, 0, sizeof(*r));
+	r->nhubs = nh;
+	r->load1 = load_average();
 	r->kiosks = n;
 	r->rounds = count;
 	r->pace = pace;
@@ -984,9 +1085,12 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 		if (pthread_create(&th[i], &attr, sim_main, k) != 0)
 			bench_die("pthread_create: %s", strerror(errno));
 	}
-	if (stat(h->log, &st) == 0)
-		log_off = (size_t)st.st_size;
-	proc_read(h->pid, &p0);
+	for (i = 0; i < nh; i++)
+		if (stat(h[i].log, &st) == 0)
+			log_off[i] = (size_t)st.st_size;
+	hubs_read(h, nh, &p0);
+	pg0 = bench_pg_cpu_s(g_postmaster);
+	waits = g_db != NULL ? bench_pg_waits_start(g_db, 20) : NULL;
 	disk_read(h->data, &r->d0);
 	busy0 = machine_busy_s();
 	cpu0 = bench_self_cpu_s();
@@ -997,12 +1101,17 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 	r->wall_s = bench_mono_s() - t0;
 	r->client_cpu_s = bench_self_cpu_s() - cpu0;
 	r->others_s = machine_busy_s();
+	if (waits != NULL)
+		bench_pg_waits_stop(waits, r->pg_waits, sizeof(r->pg_waits));
+	r->pg_cpu_s = bench_pg_cpu_s(g_postmaster);
 	disk_read(h->data, &r->d1);
-	proc_read(h->pid, &p1);
+	hubs_read(h, nh, &p1);
 	r->hub_user_s = p1.cpu_user_s - p0.cpu_user_s;
 	r->hub_sys_s = p1.cpu_sys_s - p0.cpu_sys_s;
+	r->pg_cpu_s = pg0 >= 0 && r->pg_cpu_s >= 0 ? r->pg_cpu_s - pg0 : -1;
 	if (busy0 >= 0 && r->others_s >= 0) {
-		r->others_s -= busy0 + r->client_cpu_s + r->hub_user_s + r->hub_sys_s;
+		r->others_s -= busy0 + r->client_cpu_s + r->hub_user_s + r->hub_sys_s +
+		               (r->pg_cpu_s > 0 ? r->pg_cpu_s : 0);
 		if (r->others_s < 0)
 			r->others_s = 0;
 	}
@@ -1043,16 +1152,25 @@ static void run_load(sim *sims, int n, int first, int count, double pace, hub *h
 	for (j = 0; j < total; j++)
 		r->mean += all[j] / (double)total;
 	free(all);
-	server_latency(h->log, log_off, r);
+	server_latency(h, nh, log_off, r);
 }
 
 /* Devices straight into the hub's store (the hub is not running yet):
  * an enrollment code made and redeemed for each, as POST /v1/enroll does. */
-static void create_devices(const char *data, sim *sims, int n, int regions, double *secs)
+static void create_devices(const char *data, const char *db, sim *sims, int n, int regions,
+                           double *secs)
 {
-	fs_store *s = hub_store_open(data);
+	fs_store *s = hub_store_open(data, db);
 	double t0 = bench_mono_s();
+	fs_store_counts before;
+	fs_err e0 = {0, ""};
 	int i;
+
+	/* The final check counts every response in the store. */
+	bench_check(fs_store_count(s, &before, &e0), &e0, "count");
+	if (before.responses != 0)
+		bench_die("the hub store already holds %ld responses: give an empty database",
+		          before.responses);
 
 	for (i = 0; i < n; i++) {
 		char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1], name[32], region[32];
@@ -1289,7 +1407,8 @@ static void agent_run(const opts *o, hub *h, const char *work, long pending, age
 
 /* ---- report ---- */
 
-static void print_machine(const opts *o, const char *hub_data, const bench_fsync *fp)
+static void print_machine(const opts *o, const char *hub_data, const bench_fsync *fp,
+                          const char *pg_about)
 {
 	struct utsname u;
 	char *cpu = bench_slurp("/proc/cpuinfo", NULL), *p, model[128] = "?";
@@ -1303,17 +1422,25 @@ static void print_machine(const opts *o, const char *hub_data, const bench_fsync
 		mem_kb = strtol(p + 9, NULL, 10);
 	uname(&u);
 	disk_read(hub_data, &d);
-	printf("- machine: %s, %ld online CPUs shared by the hub and the load generator, "
+	printf("- machine: %s, %ld online CPUs shared by the hub%s, the load generator%s, "
 	       "%.1f GiB RAM, Linux %s\n",
-	       model, sysconf(_SC_NPROCESSORS_ONLN), (double)mem_kb / 1048576.0, u.release);
-	printf("- hub store: %s/" HUB_STORE " on %s%s%s; write(4 KiB) + fdatasync there: median "
-	       "%.2f ms, p99 %.2f ms\n",
-	       hub_data, fs_type_name(hub_data), d.found ? ", device " : "", d.found ? d.name : "",
-	       fp->median_ms, fp->p99_ms);
-	printf("- libcurl %s; hub --threads %s, --rate-limit %s; %s\n",
+	       model, sysconf(_SC_NPROCESSORS_ONLN), o->hub_processes > 1 ? " processes" : "",
+	       o->db != NULL ? " and PostgreSQL" : "", (double)mem_kb / 1048576.0, u.release);
+	if (o->db != NULL)
+		printf("- hub store: PostgreSQL (%s), %d hub process(es) on it; write(4 KiB) + "
+		       "fdatasync in %s (%s): median %.2f ms, p99 %.2f ms\n",
+		       pg_about, o->hub_processes, hub_data, fs_type_name(hub_data), fp->median_ms,
+		       fp->p99_ms);
+	else
+		printf("- hub store: %s/" HUB_STORE " on %s%s%s; write(4 KiB) + fdatasync there: "
+		       "median %.2f ms, p99 %.2f ms\n",
+		       hub_data, fs_type_name(hub_data), d.found ? ", device " : "",
+		       d.found ? d.name : "", fp->median_ms, fp->p99_ms);
+	printf("- libcurl %s; hub --threads %s, --rate-limit %s, --max-connections %s; %s\n",
 	       curl_version_info(CURLVERSION_NOW)->version,
 	       o->hub_threads ? "set" : "default (4)",
 	       o->rate_limit ? "set" : "default (120 per device per minute)",
+	       o->max_connections ? "set" : "default (256)",
 	       o->keepalive ? "each kiosk reuses its connection"
 	                    : "a new TCP connection per sync");
 	printf("- each push: %d new responses + %d contact field writes (%d changes)\n\n",
@@ -1391,6 +1518,18 @@ static void c_client(char o[CELL], const load_result *r)
 	snprintf(o, CELL, "%.0f %% (%.2f)", 100.0 * r->client_cpu_s / r->wall_s,
 	         1e3 * r->unpack_cpu_s / syncs_of(r));
 }
+static void c_pg(char o[CELL], const load_result *r)
+{
+	if (r->pg_cpu_s < 0)
+		snprintf(o, CELL, "n/a");
+	else
+		snprintf(o, CELL, "%.2f, %.0f %%", 1e3 * r->pg_cpu_s / syncs_of(r),
+		         100.0 * r->pg_cpu_s / r->wall_s);
+}
+static void c_waits(char o[CELL], const load_result *r)
+{
+	snprintf(o, CELL, "%.*s", CELL - 1, r->pg_waits);
+}
 static void c_others(char o[CELL], const load_result *r)
 {
 	if (r->others_s < 0 || r->wall_s < 1)
@@ -1467,6 +1606,10 @@ static void print_loads(const load_result *const *rs, const char *const *titles,
 		    rs, n, c_per_resp);
 	row("reply body / request headers / reply headers (B/sync)", rs, n, c_down);
 	row("hub CPU: ms/sync (kernel share), cores busy", rs, n, c_hub_cpu);
+	if (rs[0]->pg_cpu_s >= 0)
+		row("PostgreSQL server CPU: ms/sync, cores busy", rs, n, c_pg);
+	if (rs[0]->pg_waits[0] != '\0')
+		row("PostgreSQL hub backends, sampled every 20 ms", rs, n, c_waits);
 	row("load generator CPU: cores busy (reply unpacking ms/sync)", rs, n, c_client);
 	row("other processes and the kernel's own work: cores busy", rs, n, c_others);
 	row("hub writes (/proc/PID/io): KiB/sync, write calls/sync", rs, n, c_io);
@@ -1493,6 +1636,27 @@ static void print_row(const char *label, const load_result *r)
 	       (double)r->hub_write_bytes / 1024.0 / (double)r->syncs, r->errors);
 }
 
+/* A row of the storage backends table (scripts/bench-pg.sh prints its
+ * header): the saturated run. */
+static void print_backend_row(const char *label, const opts *o, const load_result *r)
+{
+	double hub_cpu = r->hub_user_s + r->hub_sys_s;
+	char pg[CELL], others[CELL];
+
+	if (r->pg_cpu_s < 0)
+		snprintf(pg, CELL, "—");
+	else
+		snprintf(pg, CELL, "%.0f %% (%.2f)", 100.0 * r->pg_cpu_s / r->wall_s,
+		         1e3 * r->pg_cpu_s / (double)r->syncs);
+	c_others(others, r);
+	printf("| %s | %d | %d x %d | **%.0f** | %.0f | **%.1f / %.1f** / %.1f | %ld | %.0f %% (%.2f) "
+	       "| %s | %.0f %% | %s | %.2f |\n",
+	       label, o->hub_processes, r->kiosks, r->rounds, (double)r->syncs / r->wall_s,
+	       (double)r->pushed_changes / r->wall_s, r->p50, r->p99, r->max, r->errors,
+	       100.0 * hub_cpu / r->wall_s, 1e3 * hub_cpu / (double)r->syncs, pg,
+	       100.0 * r->client_cpu_s / r->wall_s, others, r->load1);
+}
+
 static void print_agents(const agent_result *a, int n)
 {
 	int i;
@@ -1512,10 +1676,26 @@ static void print_agents(const agent_result *a, int n)
 
 /* ---- main ---- */
 
+/* Each simulated kiosk holds one socket at a time (a new connection per
+ * sync): raise the soft limit on open files to the hard one when it is short
+ * of kiosks + 64, and stop when even that is not enough. */
+static void raise_open_files(int kiosks)
+{
+	rlim_t need = (rlim_t)kiosks + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < need)
+		bench_die("%d kiosks need %llu open files; the limit is %llu (ulimit -n)", kiosks,
+		          (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+}
+
 int main(int argc, char **argv)
 {
 	opts o;
-	hub h;
+	hub hubs[MAX_HUBS], h0; /* h0: what every process shares */
 	char work[4096], tmpl[] = "/tmp/fieldsync-hub-bench.XXXXXX";
 	sim *sims, *solo;
 	load_result solo_r, sat_r, paced_r;
@@ -1527,6 +1707,8 @@ int main(int argc, char **argv)
 	bench_fsync fp;
 	double dev_s = 0, build_s, t_all = bench_mono_s();
 	int do_load, do_agent, i, failed = 0, hub_exit, nres = 0, total_rounds;
+	const char *urls[MAX_HUBS];
+	char pg_about[512] = "";
 	long expect_responses = 0;
 	FILE *report = stdout;
 
@@ -1550,17 +1732,38 @@ int main(int argc, char **argv)
 			bench_die("mkdtemp: %s", strerror(errno));
 		snprintf(work, sizeof(work), "%s", tmpl);
 	}
-	memset(&h, 0, sizeof(h));
+	memset(hubs, 0, sizeof(hubs));
+	memset(&h0, 0, sizeof(h0));
 	if (o.hub_dir != NULL)
-		snprintf(h.data, sizeof(h.data), "%s", o.hub_dir);
+		snprintf(h0.data, sizeof(h0.data), "%s", o.hub_dir);
 	else
-		bench_path_printf(h.data, sizeof(h.data), "%s/hub", work);
-	if (mkdir(h.data, 0700) != 0)
-		bench_die("cannot create %s: %s (it must not exist yet)", h.data, strerror(errno));
-	bench_path_printf(h.log, sizeof(h.log), "%s/hub.log", work);
+		bench_path_printf(h0.data, sizeof(h0.data), "%s/hub", work);
+	if (mkdir(h0.data, 0700) != 0)
+		bench_die("cannot create %s: %s (it must not exist yet)", h0.data, strerror(errno));
+	for (i = 0; i < o.hub_processes; i++) {
+		snprintf(hubs[i].data, sizeof(hubs[i].data), "%s", h0.data);
+		if (i == 0)
+			bench_path_printf(hubs[i].log, sizeof(hubs[i].log), "%s/hub.log", work);
+		else
+			bench_path_printf(hubs[i].log, sizeof(hubs[i].log), "%s/hub-%d.log", work, i + 1);
+	}
+	if (o.db != NULL) {
+		/* Every hub command this program runs finds the store here. */
+		if (setenv("FIELDSYNC_DB", o.db, 1) != 0)
+			bench_die("setenv: %s", strerror(errno));
+		g_postmaster = bench_pg_postmaster(o.db, pg_about, sizeof(pg_about));
+		g_db = o.db;
+		if (g_postmaster == 0)
+			bench_note("the PostgreSQL server's processes are not visible here: its CPU is "
+			           "not measured");
+	} else {
+		unsetenv("FIELDSYNC_DB");
+	}
+	raise_open_files(o.kiosks);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		bench_die("curl_global_init failed");
-	g_hub = &h;
+	g_hubs = hubs;
+	g_nhubs = o.hub_processes;
 	atexit(kill_hub_at_exit);
 	bench_note("working in %s", work);
 
@@ -1568,22 +1771,27 @@ int main(int argc, char **argv)
 	sims = bench_need(calloc((size_t)o.kiosks + 1, sizeof(*sims)));
 	solo = &sims[o.kiosks];
 	if (do_load)
-		create_devices(h.data, sims, o.kiosks + 1, o.regions, &dev_s);
+		create_devices(h0.data, o.db, sims, o.kiosks + 1, o.regions, &dev_s);
 	{
-		char *argv_pub[] = {(char *)o.hub_bin, "publish", "--data", h.data,
+		char *argv_pub[] = {(char *)o.hub_bin, "publish", "--data", h0.data,
 		                    (char *)o.questionnaire, NULL};
 		char plog[4200];
 
 		bench_path_printf(plog, sizeof(plog), "%s/publish.log", work);
 		run_or_die(argv_pub, plog, plog);
 	}
-	bench_fsync_probe(h.data, 200, &fp);
-	hub_start(&h, &o);
-	bench_note("hub at %s (pid %d), log %s", h.url, (int)h.pid, h.log);
+	bench_fsync_probe(h0.data, 200, &fp);
+	for (i = 0; i < o.hub_processes; i++) {
+		hub_start(&hubs[i], &o);
+		urls[i] = hubs[i].url;
+		bench_note("hub at %s (pid %d), log %s", hubs[i].url, (int)hubs[i].pid, hubs[i].log);
+	}
 	if (o.row == NULL)
-		print_machine(&o, h.data, &fp);
+		print_machine(&o, h0.data, &fp, pg_about);
 	else
-		bench_note("hub store on %s, fdatasync median %.2f ms", fs_type_name(h.data), fp.median_ms);
+		bench_note("hub store %s, fdatasync median %.2f ms in %s (%s)",
+		           o.db != NULL ? "in PostgreSQL" : "SQLite", fp.median_ms, h0.data,
+		           fs_type_name(h0.data));
 
 	if (do_load) {
 		double t0 = bench_mono_s();
@@ -1598,10 +1806,10 @@ int main(int argc, char **argv)
 		     o.kiosks + 1, dev_s, (long)o.kiosks * total_rounds + o.solo, build_s);
 		for (i = 0; i <= o.kiosks; i++)
 			if (i < o.kiosks || o.solo > 0)
-				sim_setup_run(&sims[i], h.url, o.keepalive);
+				sim_setup_run(&sims[i], urls, o.hub_processes, o.keepalive);
 		if (o.solo > 0) {
 			bench_note("idle: 1 kiosk, %d syncs one after another", o.solo);
-			run_load(solo, 1, 0, o.solo, 0, &h, &solo_r);
+			run_load(solo, 1, 0, o.solo, 0, hubs, o.hub_processes, &solo_r);
 			failed |= solo_r.errors != 0 || solo_r.ok != solo_r.syncs;
 			expect_responses += (long)o.solo * o.responses;
 			rs[nres] = &solo_r;
@@ -1609,7 +1817,7 @@ int main(int argc, char **argv)
 		}
 		bench_note("saturation: %d kiosks x %d syncs, all at once, back to back", o.kiosks,
 		     o.rounds);
-		run_load(sims, o.kiosks, 0, o.rounds, 0, &h, &sat_r);
+		run_load(sims, o.kiosks, 0, o.rounds, 0, hubs, o.hub_processes, &sat_r);
 		failed |= sat_r.errors != 0 || sat_r.ok != sat_r.syncs;
 		expect_responses += (long)o.kiosks * o.rounds * o.responses;
 		rs[nres] = &sat_r;
@@ -1619,14 +1827,21 @@ int main(int argc, char **argv)
 			                         : o.pace_fraction * (double)sat_r.syncs / sat_r.wall_s;
 
 			bench_note("paced: %d kiosks x %d syncs at %.0f syncs/s", o.kiosks, o.paced, pace);
-			run_load(sims, o.kiosks, o.rounds, o.paced, pace, &h, &paced_r);
+			run_load(sims, o.kiosks, o.rounds, o.paced, pace, hubs, o.hub_processes,
+			         &paced_r);
 			failed |= paced_r.errors != 0 || paced_r.ok != paced_r.syncs;
 			expect_responses += (long)o.kiosks * o.paced * o.responses;
 			rs[nres] = &paced_r;
 			titles[nres++] = o.pace > 0 ? "paced" : "paced at half the saturated rate";
 		}
-		proc_read(h.pid, &after_load);
-		if (o.row != NULL) {
+		hubs_read(hubs, o.hub_processes, &after_load);
+		if (o.backend_row != NULL) {
+			print_backend_row(o.backend_row, &o, &sat_r);
+			if (sat_r.pg_waits[0] != '\0')
+				printf("waits: %s\n", sat_r.pg_waits);
+			if (sat_r.first_error[0] != '\0')
+				bench_note("first error: %s", sat_r.first_error);
+		} else if (o.row != NULL) {
 			print_row(o.row, &sat_r);
 			if (sat_r.first_error[0] != '\0')
 				bench_note("first error: %s", sat_r.first_error);
@@ -1646,7 +1861,7 @@ int main(int argc, char **argv)
 	if (do_agent) {
 		for (i = 0; i < o.npending; i++) {
 			bench_note("agent: sync of %ld pending change(s)", o.pending[i]);
-			agent_run(&o, &h, work, o.pending[i], &agents[i]);
+			agent_run(&o, &hubs[0], work, o.pending[i], &agents[i]);
 			failed |= agents[i].error[0] != '\0';
 			expect_responses += o.pending[i];
 		}
@@ -1655,17 +1870,19 @@ int main(int argc, char **argv)
 		print_agents(agents, o.npending);
 	}
 
-	proc_read(h.pid, &end);
-	fprintf(report, "Hub peak resident memory over the whole run (VmHWM at the end): "
+	hubs_read(hubs, o.hub_processes, &end);
+	fprintf(report, "Hub peak resident memory over the whole run (VmHWM at the end%s): "
 	                "**%.1f MiB**.\n\n",
-	        (double)end.vm_hwm_kb / 1024.0);
-	hub_exit = hub_stop(&h);
-	if (hub_exit != 0) {
-		fprintf(report, "ERROR: the hub exited %d on SIGTERM\n", hub_exit);
-		failed = 1;
+	        o.hub_processes > 1 ? ", the largest process" : "", (double)end.vm_hwm_kb / 1024.0);
+	for (i = 0; i < o.hub_processes; i++) {
+		hub_exit = hub_stop(&hubs[i]);
+		if (hub_exit != 0) {
+			fprintf(report, "ERROR: hub process %d exited %d on SIGTERM\n", i + 1, hub_exit);
+			failed = 1;
+		}
 	}
 	{
-		fs_store *s = hub_store_open(h.data);
+		fs_store *s = hub_store_open(h0.data, o.db);
 		fs_err e = {0, ""};
 
 		bench_check(fs_store_count(s, &counts, &e), &e, "count");
@@ -1675,9 +1892,9 @@ int main(int argc, char **argv)
 		char db[4200], wal[4200];
 		struct stat a, b;
 
-		bench_path_printf(db, sizeof(db), "%s/" HUB_STORE, h.data);
-		bench_path_printf(wal, sizeof(wal), "%s/" HUB_STORE "-wal", h.data);
-		if (stat(db, &a) == 0)
+		bench_path_printf(db, sizeof(db), "%s/" HUB_STORE, h0.data);
+		bench_path_printf(wal, sizeof(wal), "%s/" HUB_STORE "-wal", h0.data);
+		if (o.db == NULL && stat(db, &a) == 0)
 			fprintf(report, "Hub store at the end: %.1f MiB (WAL %.1f MiB).\n\n",
 			        (double)a.st_size / 1048576.0,
 			        stat(wal, &b) == 0 ? (double)b.st_size / 1048576.0 : 0.0);
@@ -1693,7 +1910,7 @@ int main(int argc, char **argv)
 	curl_global_cleanup();
 	if (!o.keep && !failed) {
 		char *argv_rm[] = {"/bin/rm", "-rf", work, NULL};
-		char *argv_rm2[] = {"/bin/rm", "-rf", h.data, NULL};
+		char *argv_rm2[] = {"/bin/rm", "-rf", h0.data, NULL};
 
 		if (o.hub_dir != NULL)
 			run(argv_rm2, NULL, NULL);

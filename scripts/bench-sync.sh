@@ -14,7 +14,9 @@
 # The hub's store goes under $FIELDSYNC_BENCH_DIR (default /tmp), which must
 # be on the disk you want to measure: the hub commits with synchronous=FULL,
 # and on tmpfs fsync costs nothing. Run it on a quiet machine: the table
-# shows how much CPU other processes took meanwhile.
+# shows how much CPU other processes took meanwhile. The hub store is SQLite
+# unless FIELDSYNC_DB names a PostgreSQL database (as for the hub itself);
+# SQLite beside PostgreSQL with several hub processes: scripts/bench-pg.sh.
 set -euo pipefail
 FIELDSYNC_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$FIELDSYNC_ROOT/scripts/deps.sh"

@@ -3,6 +3,8 @@
 # table goes to stdout, progress to stderr. Arguments go to the benchmark:
 #   --quick                  small sizes, a smoke run of a few seconds
 #   --base N --responses N --contacts N --edits N --dir DIR --only PART --keep
+#   --db URI                 the hub store in PostgreSQL (parts 1 and 2, no
+#                            ceilings; scripts/bench-pg.sh runs it)
 # The prepared hub (about 700 MB at the default sizes) is built once into
 # build/bench-data and reused; each run also needs room for two copies of it.
 # What the numbers mean: docs/performance.md.
