@@ -135,7 +135,8 @@ int hub_enroll_redeem(fs_store *s, hub_device *out, char out_token[HUB_TOKEN_MAX
 	const fs_registry_ops *reg;
 	fs_backend *b;
 	unsigned char h[HASH_LEN], token_hash[HASH_LEN], secret[SECRET_BYTES];
-	char plain[CODE_CHARS + 1], b64[64];
+	char plain[CODE_CHARS + 1];
+	char b64[sodium_base64_ENCODED_LEN(SECRET_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	uint64_t now = fs_store_now_ms(s), expires = 0;
 	fs_device_row row;
 	long fails = 0;
