@@ -194,7 +194,7 @@ static void device_sync_is_noted_by_the_merge(void)
 	clk.ms += 60000;
 	fs_changeset_init(&cs);
 	snprintf(cs.site, sizeof(cs.site), "%s", d.site);
-	CHECK(fs_sync_hub_receive_noted(s, &cs, d.site, "south", hub_device_synced, d.site, NULL,
+	CHECK(fs_sync_hub_receive_noted(s, &cs, d.site, "south", -1, hub_device_synced, d.site, NULL,
 				  NULL) == 0);
 	CHECK(hub_device_list(s, &list, NULL) == 0);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "last_sync")),

@@ -504,7 +504,8 @@ static int sync_merge(hub_app *app, fs_store *s, const hub_request *req, const f
 
 	hub_pool_write_lock(app->pool);
 	rc = fs_sync_hub_receive_noted(s, cs, req->device.site, req->device.region,
-	                               hub_device_synced, (void *)req->device.site, &res, &e);
+	                               req->has_cursor ? req->cursor : -1, hub_device_synced,
+	                               (void *)req->device.site, &res, &e);
 	hub_pool_write_unlock(app->pool);
 	if (rc == 0)
 		return 0;

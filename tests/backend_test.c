@@ -223,6 +223,10 @@ static int on_row(void *ctx, const fs_row *row)
 	case FS_TABLE_CONFLICTS:
 		snprintf(k, sizeof(k), "c:%s", row->u.c.id);
 		break;
+	case FS_TABLE_ERASURES:
+		snprintf(k, sizeof(k), "e:%s@%s", row->u.e.id,
+		         row->u.e.region ? row->u.e.region : "*");
+		break;
 	}
 	return seen_add(ctx, k, row->seq, (int)row->table);
 }
@@ -400,7 +404,7 @@ static void concurrent_open_migrates_once(void)
 	ops->close(b);
 	if (is_pg)
 		CHECK_STR(pg_value(loc,
-		                   "SELECT count(*) = count(DISTINCT version) AND count(*) = 3 "
+		                   "SELECT count(*) = count(DISTINCT version) AND count(*) = 4 "
 		                   "FROM fieldsync_schema"),
 		          "t");
 }
@@ -702,10 +706,14 @@ static void contacts_and_fields_last_writer_wins(void)
 	{
 		int held = -1;
 
-		CHECK(ops->field_version_add(b, -42, &e) == 0);
-		CHECK(ops->field_version_add(b, -42, &e) == 0);
-		CHECK(ops->field_version_held(b, -42, &held, &e) == 0 && held == 1);
-		CHECK(ops->field_version_held(b, 42, &held, &e) == 0 && held == 0);
+		CHECK(ops->field_version_add(b, "c1", -42, &e) == 0);
+		CHECK(ops->field_version_add(b, "c1", -42, &e) == 0);
+		CHECK(ops->field_version_held(b, "c1", -42, &held, &e) == 0 && held == 1);
+		CHECK(ops->field_version_held(b, "c2", -42, &held, &e) == 0 && held == 0);
+		CHECK(ops->field_version_held(b, "c1", 42, &held, &e) == 0 && held == 0);
+		/* A key from before keys were per contact counts for any. */
+		CHECK(ops->field_version_add(b, "", 77, &e) == 0);
+		CHECK(ops->field_version_held(b, "c2", 77, &held, &e) == 0 && held == 1);
 	}
 	ops->close(b);
 }
@@ -1635,9 +1643,9 @@ static int on_claim_row(void *ctx, const char *id, const char *site, fs_hlc hlc)
 	return seen_add(ctx, k, (int64_t)hlc, 0);
 }
 
-static int on_key(void *ctx, int64_t key)
+static int on_key(void *ctx, const char *contact_id, int64_t key)
 {
-	return seen_add(ctx, "", key, 0);
+	return seen_add(ctx, contact_id, key, 0);
 }
 
 static int on_code(void *ctx, const fs_code_row *c)
@@ -1679,12 +1687,12 @@ static void copy_ops_visit_every_row(void)
 		 * (both ends too), failures sharing times. */
 		ok = ok && ops->claim_add(b, id, "s2", (fs_hlc)i, &e) == 0 &&
 		     ops->claim_add(b, id, "s1", (fs_hlc)i + 1, &e) == 0;
-		ok = ok && ops->field_version_add(b, (int64_t)(i - 150) * 1000003, &e) == 0;
+		ok = ok && ops->field_version_add(b, "c", (int64_t)(i - 150) * 1000003, &e) == 0;
 		ok = ok && reg->failure_add(b, (uint64_t)(i / 2), &e) == 0;
 	}
 	CHECK_MSG(ok, "%s", e.msg);
-	CHECK(ops->field_version_add(b, INT64_MIN, &e) == 0);
-	CHECK(ops->field_version_add(b, INT64_MAX, &e) == 0);
+	CHECK(ops->field_version_add(b, "c", INT64_MIN, &e) == 0);
+	CHECK(ops->field_version_add(b, "c", INT64_MAX, &e) == 0);
 	/* Quarantine: kept ids, then new rows numbered above them. */
 	CHECK(ops->quarantine_insert(b, &qr, &e) == 0);
 	CHECK(ops->quarantine_put(b, 40, &qr, &e) == 0);

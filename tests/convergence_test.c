@@ -261,6 +261,10 @@ typedef struct world {
 	uint64_t seen[NSITES][WORDS];
 	int cur[NSITES][MAX_CONTACTS][FIELDS_MAX]; /* model: current write, -1 */
 	unsigned char known[NSITES][MAX_CONTACTS];
+	/* Erased at each replica (erase.h): a contact deleted by a worker is
+	 * erased at the hub, and its erasure reaches the region's kiosks. */
+	unsigned char erased[NSITES][MAX_CONTACTS];
+	int forged_on[MAX_CONTACTS]; /* forged claims quarantined about each contact */
 	packet delayed[MAX_DELAYED];
 	int ndelayed;
 	stats st;
@@ -514,6 +518,18 @@ static void see(world *w, int r, int wid)
 	bit_set(w->seen[r], wid);
 }
 
+/* Contact ci is erased at replica r: nothing of it stays there, and later
+ * changes to it are dropped. */
+static void erase_model(world *w, int r, int ci)
+{
+	int fi;
+
+	w->erased[r][ci] = 1;
+	w->known[r][ci] = 0;
+	for (fi = 0; fi < FIELDS_MAX; fi++)
+		w->cur[r][ci][fi] = -1;
+}
+
 /* Replica r merged cs (committed). */
 static void oracle_merge(world *w, int r, const fs_changeset *cs)
 {
@@ -529,8 +545,21 @@ static void oracle_merge(world *w, int r, const fs_changeset *cs)
 			      site_name[r], c->id, c->site);
 			return;
 		}
+		if (c->table == FS_TABLE_ERASURES) {
+			ci = contact_index(w, c->id);
+			if (ci < 0 || r == HUB || !w->erased[HUB][ci])
+				failf(w, CHECK_CONTACTS,
+				      "step %d: %s received an erasure of %s the hub never made",
+				      w->step, site_name[r], c->id);
+			else
+				erase_model(w, r, ci);
+			continue;
+		}
 		if (c->table != FS_TABLE_CONTACTS)
 			continue;
+		ci = contact_index(w, c->id);
+		if (ci >= 0 && w->erased[r][ci])
+			continue; /* dropped */
 		if (r != HUB && strcmp(c->region, site_region[r]) != 0) {
 			failf(w, CHECK_CONTACTS, "step %d: %s received contact %s of region %s",
 			      w->step, site_name[r], c->id, c->region);
@@ -568,6 +597,11 @@ static void oracle_merge(world *w, int r, const fs_changeset *cs)
 			if (write_cmp(w, wid, cur) > 0)
 				w->cur[r][ci][fi] = wid;
 		}
+		/* A hub erases a contact a worker deleted. */
+		cur = w->cur[r][ci][fi];
+		if (r == HUB && strcmp(c->field, "deleted") == 0 && json_is_true(c->value) &&
+		    cur >= 0 && strcmp(w->writes[cur].value, "true") == 0)
+			erase_model(w, HUB, ci);
 	}
 }
 
@@ -1156,6 +1190,7 @@ static void forge_claim(world *w)
 		rc = fs_sync_hub_receive(w->store[HUB], &rx, site_name[forger], "north", &res, &e);
 	if (api(w, rc, &e, "forged claim", HUB) == 0) {
 		w->st.forged++;
+		w->forged_on[x->contact]++;
 		if (res.quarantined != 1 || res.applied != 0)
 			failf(w, CHECK_CONFLICTS,
 			      "step %d: the hub believed a forged conflict row %s from %s "
@@ -1313,7 +1348,12 @@ static void check_stores(world *w)
 {
 	fs_store_counts n;
 	fs_err e = {0, ""};
+	long forged = 0;
 	int i;
+
+	/* Erasing a contact removes the quarantined claims about it too. */
+	for (i = 0; i < w->ncontacts; i++)
+		forged += w->erased[HUB][i] ? 0 : w->forged_on[i];
 
 	for (i = 0; i < NSITES && !w->failed; i++) {
 		int rc = fs_store_check_integrity(w->store[i], &e);
@@ -1321,7 +1361,7 @@ static void check_stores(world *w)
 		if (rc != 0)
 			failf(w, CHECK_INTEGRITY, "%s: %s", site_name[i], e.msg);
 		else if (api(w, fs_store_count(w->store[i], &n, &e), &e, "count", i) == 0 &&
-		         n.quarantined != (i == HUB ? w->st.forged : 0))
+		         n.quarantined != (i == HUB ? forged : 0))
 			failf(w, CHECK_QUARANTINE, "%s quarantined %ld record(s)%s", site_name[i],
 			      n.quarantined, i == HUB && w->st.forged ? " beside the forged" : "");
 	}
@@ -1592,6 +1632,9 @@ static void check_conflicts(world *w, long *expected, long *false_positives, lon
 	for (i = 0; i < (size_t)w->nwrites && !w->failed; i++) {
 		const write_rec *x = &w->writes[i];
 
+		/* An erased contact's conflicts went with it. */
+		if (w->erased[HUB][x->contact])
+			continue;
 		if (x->lost_to >= 0 && !x->recorded) {
 			char a[256], b[256];
 

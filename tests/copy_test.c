@@ -158,9 +158,9 @@ static int populate(fs_store *s, fs_err *e)
 	if (rc == 0)
 		rc = o->claim_add(b, "0190a000-0000-7000-8000-999999999999", "k-2", 41, e);
 	if (rc == 0)
-		rc = o->field_version_add(b, -42, e);
+		rc = o->field_version_add(b, "0190a000-0000-7000-8000-000000000001", -42, e);
 	if (rc == 0)
-		rc = o->field_version_add(b, 4242, e);
+		rc = o->field_version_add(b, "", 4242, e);
 	if (rc == 0)
 		rc = o->peer_set_push(b, "k-1", 900, e);
 	if (rc == 0)

@@ -76,6 +76,17 @@ static int row_to_change(fs_change *c, const fs_row *row, size_t *bytes, fs_err 
 		*bytes = 400 + text_len(k->winner_value) + text_len(k->loser_value);
 		break;
 	}
+	case FS_TABLE_ERASURES: {
+		const fs_erasure_row *e = &row->u.e;
+
+		copy_name(c->id, sizeof(c->id), e->id);
+		copy_name(c->region, sizeof(c->region), e->region);
+		c->hlc = e->hlc;
+		copy_name(c->site, sizeof(c->site), e->site);
+		c->value = fs_rows_erasure_body(e);
+		*bytes = 320;
+		break;
+	}
 	}
 	if (c->value == NULL && !c->deleted)
 		return fs_err_set(err, FS_ENOMEM, "changes: cannot read %s", c->id);

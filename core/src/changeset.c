@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldsync/erase.h"
 #include "fieldsync/gzip.h"
 #include "fieldsync/questionnaire.h"
 #include "json_scan.h"
@@ -86,6 +87,8 @@ const char *fs_table_name(fs_table t)
 		return "contacts";
 	case FS_TABLE_CONFLICTS:
 		return "conflicts";
+	case FS_TABLE_ERASURES:
+		return "erasures";
 	}
 	return NULL;
 }
@@ -219,6 +222,9 @@ static int encode_change(encoder *e, const fs_change *c, size_t i, fs_err *err)
 	case FS_TABLE_CONFLICTS:
 		put_key_string(e, "region", c->region);
 		put_key_value(e, "conflict", c->value);
+		break;
+	case FS_TABLE_ERASURES:
+		put_key_value(e, "erasure", c->value);
 		break;
 	}
 	put_mem(e, "}", 1);
@@ -406,12 +412,13 @@ enum change_key {
 	KEY_VALUE,
 	KEY_PREV,
 	KEY_CONFLICT,
+	KEY_ERASURE,
 	KEY_COUNT
 };
 
 static const char *const change_keys[KEY_COUNT] = {
     "table",    "id",     "hlc",   "site",  "version", "doc",     "deleted",
-    "response", "region", "field", "value", "prev",    "conflict"};
+    "response", "region", "field", "value", "prev",    "conflict", "erasure"};
 
 #define BIT(k)   (1u << (k))
 #define K_COMMON (BIT(KEY_TABLE) | BIT(KEY_ID) | BIT(KEY_HLC) | BIT(KEY_SITE))
@@ -431,6 +438,7 @@ static const table_rule table_rules[] = {
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_FIELD) | BIT(KEY_VALUE)},
     {FS_TABLE_CONFLICTS, "conflicts", K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT),
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT)},
+    {FS_TABLE_ERASURES, "erasures", K_COMMON | BIT(KEY_ERASURE), K_COMMON | BIT(KEY_ERASURE)},
 };
 
 static int key_index(const char *key)
@@ -701,6 +709,58 @@ static int decode_conflict(fs_change *c, json_t **slot, size_t i, const fs_codec
 	return 0;
 }
 
+/* An erasure: {"table": "contacts"|"responses", "region": name|null,
+ * "holder": name|null, "request": UUID, "kind": admin|delete|retention|
+ * withdraw}, every key required, no other; the change's id is the erased
+ * record's (a UUID). */
+static int decode_erasure(fs_change *c, json_t **slot, size_t i, fs_err *err)
+{
+	static const char *const keys[] = {"table", "region", "holder", "request", "kind", NULL};
+	const json_t *body = slot[KEY_ERASURE], *v;
+	char holder[FS_NAME_MAX + 1];
+	const char *key, *s;
+	json_t *m;
+	size_t k, len;
+
+	s = text_of(slot[KEY_ID], &len);
+	if (s == NULL || !fs_uuid_is_valid(s))
+		return change_err(err, FS_EINVAL, i, "id", "must be a lowercase UUID");
+	memcpy(c->id, s, len + 1);
+	if (!json_is_object(body))
+		return change_err(err, FS_EINVAL, i, "erasure", "must be an object");
+	json_object_foreach((json_t *)body, key, m)
+	{
+		for (k = 0; keys[k] != NULL; k++)
+			if (strcmp(key, keys[k]) == 0)
+				break;
+		if (keys[k] == NULL)
+			return change_err(err, FS_EINVAL, i, "erasure", "unknown key \"%.40s\"",
+			                  key);
+	}
+	for (k = 0; keys[k] != NULL; k++)
+		if (json_object_get(body, keys[k]) == NULL)
+			return change_err(err, FS_EINVAL, i, "erasure",
+			                  "required key \"%s\" is missing", keys[k]);
+	s = text_of(json_object_get(body, "table"), &len);
+	if (s == NULL || (strcmp(s, "contacts") != 0 && strcmp(s, "responses") != 0))
+		return change_err(err, FS_EINVAL, i, "erasure.table", "must be contacts or responses");
+	v = json_object_get(body, "region");
+	if (!json_is_null(v) && take_name(c->region, v) != 0)
+		return change_err(err, FS_EINVAL, i, "erasure.region", "null or " NAME_RULE);
+	v = json_object_get(body, "holder");
+	if (!json_is_null(v) && take_name(holder, v) != 0)
+		return change_err(err, FS_EINVAL, i, "erasure.holder", "null or " NAME_RULE);
+	s = text_of(json_object_get(body, "request"), &len);
+	if (s == NULL || !fs_uuid_is_valid(s))
+		return change_err(err, FS_EINVAL, i, "erasure.request", "must be a lowercase UUID");
+	s = text_of(json_object_get(body, "kind"), &len);
+	if (s == NULL || !fs_erasure_kind_is_valid(s))
+		return change_err(err, FS_EINVAL, i, "erasure.kind",
+		                  "must be admin, delete, retention or withdraw");
+	c->value = json_incref((json_t *)body);
+	return 0;
+}
+
 static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_limits *limits,
                          fs_err *err)
 {
@@ -729,7 +789,8 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 			rule = &table_rules[r];
 	if (rule == NULL)
 		return change_err(err, FS_EINVAL, i, "table",
-		                  "must be one of questionnaires, responses, contacts, conflicts");
+		                  "must be one of questionnaires, responses, contacts, conflicts, "
+		                  "erasures");
 	for (k = 0; k < KEY_COUNT; k++) {
 		if ((mask & BIT(k)) && !(rule->allowed & BIT(k)))
 			return change_err(err, FS_EINVAL, i, NULL,
@@ -754,6 +815,8 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 		return decode_contact(c, slot, mask, i, limits, err);
 	case FS_TABLE_CONFLICTS:
 		return decode_conflict(c, slot, i, limits, err);
+	case FS_TABLE_ERASURES:
+		return decode_erasure(c, slot, i, err);
 	}
 	return FS_EINVAL; /* not reached: every rule names a table */
 }

@@ -11,7 +11,7 @@
 static const char *const census_names[FS_CENSUS_COUNT] = {
     "meta",      "questionnaires", "responses", "contacts",       "contact_fields",
     "conflicts", "quarantine",     "claims",    "field_versions", "peers",
-    "devices",   "codes",          "failures",
+    "erasures",  "devices",   "codes",          "failures",
 };
 
 const char *fs_census_name(fs_census_table t)
@@ -231,10 +231,11 @@ static int census_claim(void *ctx, const char *id, const char *site, fs_hlc hlc)
 	return 0;
 }
 
-static int census_field_version(void *ctx, int64_t key)
+static int census_field_version(void *ctx, const char *contact_id, int64_t key)
 {
 	census_run *c = ctx;
 
+	put_text(c, FS_CENSUS_FIELD_VERSIONS, contact_id);
 	put_i64(c, FS_CENSUS_FIELD_VERSIONS, key);
 	row_done(c, FS_CENSUS_FIELD_VERSIONS);
 	return 0;
@@ -248,6 +249,24 @@ static int census_peer(void *ctx, const char *site, int64_t push, int64_t pull)
 	put_i64(c, FS_CENSUS_PEERS, push);
 	put_i64(c, FS_CENSUS_PEERS, pull);
 	row_done(c, FS_CENSUS_PEERS);
+	return 0;
+}
+
+static int census_erasure(void *ctx, const fs_erasure_row *r)
+{
+	census_run *c = ctx;
+	fs_census_table t = FS_CENSUS_ERASURES;
+
+	put_text(c, t, r->id);
+	put_text(c, t, r->record_table);
+	put_text(c, t, r->region);
+	put_text(c, t, r->holder);
+	put_text(c, t, r->request);
+	put_text(c, t, r->kind);
+	put_i64(c, t, (int64_t)r->hlc);
+	put_text(c, t, r->site);
+	put_i64(c, t, r->seq);
+	row_done(c, t);
 	return 0;
 }
 
@@ -328,6 +347,8 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 		rc = o->field_version_each(s->b, census_field_version, &c, err);
 	if (rc == 0)
 		rc = o->peer_each(s->b, census_peer, &c, err);
+	if (rc == 0)
+		rc = o->erasure_each(s->b, NULL, census_erasure, &c, err);
 	if (rc == 0 && s->reg != NULL) {
 		out->registry = 1;
 		rc = s->reg->device_each(s->b, census_device, &c, err);
@@ -504,10 +525,10 @@ static int copy_claim(void *ctx, const char *id, const char *site, fs_hlc hlc)
 	return rc != 0 ? rc : copied(c);
 }
 
-static int copy_field_version(void *ctx, int64_t key)
+static int copy_field_version(void *ctx, const char *contact_id, int64_t key)
 {
 	copy_run *c = ctx;
-	int rc = c->o->field_version_add(c->to->b, key, c->err);
+	int rc = c->o->field_version_add(c->to->b, contact_id, key, c->err);
 
 	return rc != 0 ? rc : copied(c);
 }
@@ -520,6 +541,16 @@ static int copy_peer(void *ctx, const char *site, int64_t push, int64_t pull)
 
 	if (rc == 0)
 		rc = c->o->peer_set_pull(c->to->b, site, pull, c->err);
+	return rc != 0 ? rc : copied(c);
+}
+
+static int copy_erasure(void *ctx, const fs_erasure_row *r)
+{
+	copy_run *c = ctx;
+	int inserted = 0, rc = c->o->erasure_insert(c->to->b, r, &inserted, c->err);
+
+	if (rc == 0 && !inserted)
+		rc = twice(c, "erasure of record", r->id);
 	return rc != 0 ? rc : copied(c);
 }
 
@@ -586,6 +617,9 @@ static int copy_tables(fs_store *from, copy_run *c)
 		rc = table_end(c);
 	if (rc == 0 && (rc = table_start(c, FS_CENSUS_PEERS)) == 0 &&
 	    (rc = o->peer_each(from->b, copy_peer, c, err)) == 0)
+		rc = table_end(c);
+	if (rc == 0 && (rc = table_start(c, FS_CENSUS_ERASURES)) == 0 &&
+	    (rc = o->erasure_each(from->b, NULL, copy_erasure, c, err)) == 0)
 		rc = table_end(c);
 	if (rc != 0 || from->reg == NULL)
 		return rc;

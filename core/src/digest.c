@@ -107,10 +107,37 @@ static int hash_contact(void *ctx, const char *id, const char *region, const fs_
 	return 0;
 }
 
+/* Erasures go with contacts: those of the region in scope and those sent
+ * to every region (what a kiosk of the region receives). */
+typedef struct erasure_scope {
+	uint64_t *h;
+	const char *region;
+} erasure_scope;
+
+static int hash_erasure(void *ctx, const fs_erasure_row *r)
+{
+	erasure_scope *e = ctx;
+
+	if (e->region != NULL && r->region != NULL && strcmp(r->region, e->region) != 0)
+		return 0;
+	col_text(e->h, "e");
+	col_text(e->h, r->id);
+	col_text(e->h, r->record_table);
+	col_text(e->h, r->region);
+	col_text(e->h, r->holder);
+	col_text(e->h, r->request);
+	col_text(e->h, r->kind);
+	col_int(e->h, (int64_t)r->hlc);
+	col_text(e->h, r->site);
+	row_end(e->h);
+	return 0;
+}
+
 int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs_err *err)
 {
 	fs_response_filter f = {NULL, scope->responses_site, NULL, NULL, 1, 0};
 	uint64_t h = FNV_OFFSET;
+	erasure_scope es = {&h, scope->contacts_region};
 	int rc = fs_txn_read_begin(s, err);
 
 	if (rc != 0)
@@ -121,6 +148,8 @@ int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs
 		rc = s->ops->response_each(s->b, &f, hash_response, &h, err);
 	if (rc == 0 && scope->include_contacts)
 		rc = s->ops->contact_each(s->b, NULL, scope->contacts_region, hash_contact, &h, err);
+	if (rc == 0 && scope->include_contacts)
+		rc = s->ops->erasure_each(s->b, NULL, hash_erasure, &es, err);
 	fs_txn_read_end(s);
 	if (rc == 0)
 		*out = h;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "erase_internal.h"
+#include "fieldsync/erase.h"
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
 #include "rows.h"
@@ -28,6 +30,13 @@ typedef struct merge_ctx {
 	} docs[DOC_CACHE];
 	size_t ndocs, next_doc;
 	char last_contact[FS_ID_MAX + 1];
+	/* Erasures: whether the store holds any (else no lookup is made), the
+	 * last record id looked up and whether it was erased, and the request
+	 * of the erasures a hub makes for deleted contacts in this merge. */
+	int erasures_any;
+	char checked_id[FS_ID_MAX + 1];
+	int checked_erased;
+	char delete_request[FS_UUID_LEN + 1];
 } merge_ctx;
 
 static void ctx_free(merge_ctx *m)
@@ -480,7 +489,7 @@ static int merge_contact(merge_ctx *m, const fs_change *c, fs_err *err)
 		 * conflict claims. */
 		if (rc == 0 && s->region[0] == '\0')
 			rc = s->ops->field_version_add(
-				s->b,
+				s->b, c->id,
 				fs_rows_field_version_key(c->id, c->field, cur.value, cur.hlc,
 							  cur.site),
 				err);
@@ -539,8 +548,8 @@ static int side_known(merge_ctx *m, const char *record, const char *field, const
 	if (*known)
 		return 0;
 	return m->s->ops->field_version_held(
-		m->s->b, fs_rows_field_version_key(record, field, sd->value, sd->hlc, sd->site),
-		known, err);
+		m->s->b, record,
+		fs_rows_field_version_key(record, field, sd->value, sd->hlc, sd->site), known, err);
 }
 
 /* A device's conflict row is a claim about writes, and is believed only
@@ -654,6 +663,117 @@ static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
 	return rc;
 }
 
+/* ---- erasure ---- */
+
+/* The record a change is about: a conflict's is its contact's. */
+static const char *record_of(const fs_change *c)
+{
+	if (c->table == FS_TABLE_CONFLICTS)
+		return json_string_value(json_object_get(c->value, "record"));
+	return c->id;
+}
+
+/* Is record id erased here? One lookup per run of changes to one record,
+ * none while the store holds no erasure. */
+static int is_erased(merge_ctx *m, const char *id, int *erased, fs_err *err)
+{
+	fs_erasure_row row;
+	int rc;
+
+	*erased = 0;
+	if (!m->erasures_any || id == NULL)
+		return 0;
+	if (strcmp(m->checked_id, id) == 0) {
+		*erased = m->checked_erased;
+		return 0;
+	}
+	rc = m->s->ops->erasure_get(m->s->b, id, &row, err);
+	if (rc != 0 && rc != FS_ENOTFOUND)
+		return rc;
+	*erased = rc == 0;
+	snprintf(m->checked_id, sizeof(m->checked_id), "%s", id);
+	m->checked_erased = *erased;
+	return 0;
+}
+
+/* A record was erased in this merge: forget what was looked up of it. */
+static void erased_now(merge_ctx *m)
+{
+	m->erasures_any = 1;
+	m->checked_id[0] = '\0';
+	m->last_contact[0] = '\0';
+	m->res.erased++;
+}
+
+/* An erasure from a trusted upstream (the hub's, at a kiosk): record it
+ * with its own stamp and purge the record, unsent local edits included. */
+static int merge_erasure(merge_ctx *m, const fs_change *c, fs_err *err)
+{
+	const json_t *v = c->value;
+	fs_erasure_row have, row;
+	int inserted = 0, rc;
+
+	rc = m->s->ops->erasure_get(m->s->b, c->id, &have, err);
+	if (rc == 0) {
+		m->res.unchanged++;
+		return 0;
+	}
+	if (rc != FS_ENOTFOUND)
+		return rc;
+	memset(&row, 0, sizeof(row));
+	row.id = c->id;
+	row.record_table = json_string_value(json_object_get(v, "table"));
+	row.region = json_string_value(json_object_get(v, "region")); /* NULL for null */
+	row.holder = json_string_value(json_object_get(v, "holder"));
+	row.request = json_string_value(json_object_get(v, "request"));
+	row.kind = json_string_value(json_object_get(v, "kind"));
+	row.hlc = c->hlc;
+	row.site = c->site;
+	rc = fs_erase_record(m->s, &row, &inserted, NULL, err);
+	if (rc == 0) {
+		m->res.applied++;
+		erased_now(m);
+	}
+	return rc;
+}
+
+/* At a hub merging a device's set: a contact whose "deleted" field is now
+ * true (a worker deleted it) is erased here, in this transaction, and the
+ * erasure goes back to the region's kiosks. */
+static int erase_if_deleted(merge_ctx *m, const fs_change *c, fs_err *err)
+{
+	fs_store *s = m->s;
+	char region[FS_NAME_MAX + 1];
+	fs_field_copy cur;
+	fs_erasure_row row;
+	int deleted, inserted = 0, rc;
+
+	rc = fs_rows_field_get(s, &cur, c->id, "deleted", err);
+	if (rc != 0)
+		return rc;
+	deleted = cur.found && strcmp(cur.value, "true") == 0;
+	fs_rows_field_clear(&cur);
+	if (!deleted)
+		return 0;
+	rc = s->ops->contact_region(s->b, c->id, region, err);
+	if (rc == 0 && m->delete_request[0] == '\0')
+		rc = fs_erase_request_id(s, m->delete_request, err);
+	if (rc != 0)
+		return rc;
+	memset(&row, 0, sizeof(row));
+	row.id = c->id;
+	row.record_table = "contacts";
+	row.region = region;
+	row.request = m->delete_request;
+	row.kind = FS_ERASE_DELETE;
+	row.hlc = fs_txn_tick(s);
+	row.site = s->site;
+	rc = fs_erase_record(s, &row, &inserted, NULL, err);
+	if (rc == 0)
+		erased_now(m);
+	return rc;
+}
+
 /* Checks that refuse the whole set before anything is written. */
 static int precheck(fs_store *s, const fs_changeset *cs, const fs_merge_opts *o, fs_err *err)
 {
@@ -721,16 +841,33 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 	rc = fs_txn_begin(s, err);
 	if (rc != 0)
 		return rc;
+	rc = fs_erase_any(s, &m.erasures_any, err);
 	for (i = 0; i < cs->count && rc == 0; i++) {
 		const fs_change *c = &cs->changes[i];
+		int gone = 0;
 
 		m.index = i;
 		fs_txn_observe(s, c->hlc);
+		if (c->table != FS_TABLE_QUESTIONNAIRES && c->table != FS_TABLE_ERASURES) {
+			rc = is_erased(&m, record_of(c), &gone, err);
+			if (rc != 0)
+				break;
+			if (gone) {
+				m.res.erased_dropped++;
+				continue;
+			}
+		}
 		switch (c->table) {
 		case FS_TABLE_QUESTIONNAIRES: rc = merge_questionnaire(&m, c, err); break;
 		case FS_TABLE_RESPONSES: rc = merge_response(&m, c, err); break;
-		case FS_TABLE_CONTACTS: rc = merge_contact(&m, c, err); break;
+		case FS_TABLE_CONTACTS:
+			rc = merge_contact(&m, c, err);
+			if (rc == 0 && opts->device != NULL && strcmp(c->field, "deleted") == 0 &&
+			    json_is_true(c->value))
+				rc = erase_if_deleted(&m, c, err);
+			break;
 		case FS_TABLE_CONFLICTS: rc = merge_conflict(&m, c, err); break;
+		case FS_TABLE_ERASURES: rc = merge_erasure(&m, c, err); break;
 		}
 	}
 	if (rc == 0 && opts->on_commit != NULL)
@@ -740,6 +877,14 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 	else
 		fs_txn_rollback(s);
 	ctx_free(&m);
+	/* A kiosk that purged records scrubs its files; the merge stands
+	 * whether or not the scrub could run (a hub scrubs with its erase and
+	 * retention commands instead: docs/design.md, "Erasure"). */
+	if (rc == 0 && m.res.erased > 0 && opts->device == NULL) {
+		fs_err serr = {0, ""};
+
+		m.res.scrub_failed = fs_store_scrub(s, &serr) != 0;
+	}
 	if (rc == 0 && out != NULL)
 		*out = m.res;
 	return rc;

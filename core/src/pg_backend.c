@@ -20,6 +20,7 @@
 #define C_COLS                                                                                     \
 	"id, record_table, record_id, region, field, winner_value, winner_hlc, winner_site, "      \
 	"loser_value, loser_hlc, loser_site, hlc, site, seq"
+#define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
 #define SITE_FILTER "($2::text IS NULL OR site = $2) AND ($3::text IS NULL OR site <> $3)"
 #define R_PAGE                                                                                     \
 	"SELECT " R_COLS " FROM responses WHERE id > $1 AND "                                      \
@@ -84,9 +85,11 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
                        "c.region = $2) ORDER BY f.field",
     [PG_CONTACT_PAGE] = CONTACT_PAGE(""),
     [PG_CONTACT_PAGE_REGION] = CONTACT_PAGE("AND region = $3"),
-    [PG_FV_ADD] = "INSERT INTO contact_field_versions (version_key) VALUES ($1) "
-                  "ON CONFLICT (version_key) DO NOTHING",
-    [PG_FV_HELD] = "SELECT 1 FROM contact_field_versions WHERE version_key = $1",
+    [PG_FV_ADD] = "INSERT INTO contact_field_versions (contact_id, version_key) VALUES ($1, $2) "
+                  "ON CONFLICT (contact_id, version_key) DO NOTHING",
+    /* '': a key from before keys were per contact (schema/pg/004_erasure.sql). */
+    [PG_FV_HELD] = "SELECT 1 FROM contact_field_versions WHERE contact_id IN ($1, '') AND "
+                   "version_key = $2",
     [PG_C_INSERT] = "INSERT INTO conflicts (" C_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
                     "$9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING",
     /* A row this store detects, or one its trusted upstream sends, takes
@@ -162,8 +165,30 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
                                "greatest((SELECT max(id) FROM quarantine), $1::bigint))",
     [PG_CLAIM_PAGE] = "SELECT id, site, hlc FROM response_tombstone_claims WHERE (id, site) > "
                       "($1::text, $2::text) ORDER BY id, site LIMIT $3",
-    [PG_FV_PAGE] = "SELECT version_key FROM contact_field_versions WHERE $1::int = 0 OR "
-                   "version_key > $2 ORDER BY version_key LIMIT $3",
+    [PG_FV_PAGE] = "SELECT contact_id, version_key FROM contact_field_versions WHERE "
+                   "$1::int = 0 OR (contact_id, version_key) > ($2::text, $3::bigint) "
+                   "ORDER BY contact_id, version_key LIMIT $4",
+    /* Replicated erasure. */
+    [PG_E_GET] = "SELECT " E_COLS " FROM erasures WHERE id = $1",
+    [PG_E_INSERT] = "INSERT INTO erasures (" E_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+                    "$9) ON CONFLICT (id) DO NOTHING",
+    [PG_E_PAGE] = "SELECT " E_COLS " FROM erasures WHERE ($1::text IS NULL OR request = $1) "
+                  "AND (request, id) > ($2::text, $3::text) ORDER BY request, id LIMIT $4",
+    /* Sent to the erased record's region, or to every region. */
+    [PG_SCAN_E] = "SELECT " E_COLS " FROM erasures WHERE seq > $1 AND " SITE_FILTER
+                  " AND ($5::text IS NULL OR region IS NULL OR region = $5) ORDER BY seq "
+                  "LIMIT $4",
+    [PG_PURGE_FIELDS] = "DELETE FROM contact_fields WHERE contact_id = $1",
+    [PG_PURGE_CONTACT] = "DELETE FROM contacts WHERE id = $1",
+    [PG_PURGE_CONFLICTS] = "DELETE FROM conflicts WHERE record_id = $1",
+    /* Conflict ids are "record/field/...": a prefix, not LIKE, so no
+     * character of the id is a pattern. */
+    [PG_PURGE_QUARANTINE_CONTACT] = "DELETE FROM quarantine WHERE record_id = $1 OR "
+                                    "left(record_id, length($1) + 1) = $1 || '/'",
+    [PG_PURGE_VERSIONS] = "DELETE FROM contact_field_versions WHERE contact_id = $1",
+    [PG_PURGE_RESPONSE] = "DELETE FROM responses WHERE id = $1",
+    [PG_PURGE_CLAIMS] = "DELETE FROM response_tombstone_claims WHERE id = $1",
+    [PG_PURGE_QUARANTINE_RESPONSE] = "DELETE FROM quarantine WHERE record_id = $1",
 };
 
 /* Row readers: columns in the order of Q_COLS, R_COLS, F_COLS, C_COLS. */
@@ -224,6 +249,19 @@ static void read_c(fs_conflict_row *c, const PGresult *res, int r)
 	c->hlc = (fs_hlc)pg_i64(res, r, 11);
 	c->site = pg_text(res, r, 12);
 	c->seq = pg_i64(res, r, 13);
+}
+
+static void read_e(fs_erasure_row *e, const PGresult *res, int r)
+{
+	e->id = pg_text(res, r, 0);
+	e->record_table = pg_text(res, r, 1);
+	e->region = pg_text(res, r, 2);
+	e->holder = pg_text(res, r, 3);
+	e->request = pg_text(res, r, 4);
+	e->kind = pg_text(res, r, 5);
+	e->hlc = (fs_hlc)pg_i64(res, r, 6);
+	e->site = pg_text(res, r, 7);
+	e->seq = pg_i64(res, r, 8);
 }
 
 /* A statement expected to return at most one row: FS_ENOTFOUND when none;
@@ -310,11 +348,11 @@ static int pg_check_integrity(fs_backend *b, fs_err *err)
 	static const char dup_sql[] =
 	    "SELECT s.seq FROM (SELECT seq FROM questionnaires UNION ALL SELECT seq FROM "
 	    "responses UNION ALL SELECT seq FROM contact_fields UNION ALL SELECT seq FROM "
-	    "conflicts) s GROUP BY s.seq HAVING count(*) > 1 LIMIT 1";
+	    "conflicts UNION ALL SELECT seq FROM erasures) s GROUP BY s.seq HAVING count(*) > 1 LIMIT 1";
 	static const char max_sql[] =
 	    "SELECT coalesce(greatest((SELECT max(seq) FROM questionnaires), (SELECT max(seq) "
 	    "FROM responses), (SELECT max(seq) FROM contact_fields), (SELECT max(seq) FROM "
-	    "conflicts)), 0), (SELECT value FROM meta WHERE key = 'seq')";
+	    "conflicts), (SELECT max(seq) FROM erasures)), 0), (SELECT value FROM meta WHERE key = 'seq')";
 	PGresult *res = NULL;
 	int own, rc = pg_own_begin(b, &own, err);
 
@@ -751,21 +789,24 @@ static int pg_contact_each(fs_backend *b, const char *id, const char *region, fs
 	return pg_own_end(b, own, rc, err);
 }
 
-static int pg_fv_add(fs_backend *b, int64_t key, fs_err *err)
+static int pg_fv_add(fs_backend *b, const char *contact_id, int64_t key, fs_err *err)
 {
 	pg_params p = {0};
 
+	pg_p_text(&p, contact_id);
 	pg_p_i64(&p, key);
 	return pg_write(b, PG_FV_ADD, &p, NULL, "write field version", err);
 }
 
-static int pg_fv_held(fs_backend *b, int64_t key, int *held, fs_err *err)
+static int pg_fv_held(fs_backend *b, const char *contact_id, int64_t key, int *held,
+                      fs_err *err)
 {
 	pg_params p = {0};
 	PGresult *res = NULL;
 	int rc;
 
 	*held = 0;
+	pg_p_text(&p, contact_id);
 	pg_p_i64(&p, key);
 	rc = pg_run(b, PG_FV_HELD, &p, &res, "read field version", err);
 	if (rc == 0)
@@ -907,7 +948,7 @@ static int pg_peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err
 
 /* changes_scan: one keyset page per table, merged by seq (unique across
  * tables). A table's next page is read when its page runs out. */
-#define NSCAN 4
+#define NSCAN 5
 typedef struct scan_table {
 	fs_table table;
 	enum pg_stmt_id stmt;
@@ -933,7 +974,8 @@ static int scan_fill(fs_backend *b, scan_table *t, const fs_changes_filter *filt
 	pg_p_text(&p, filter->only_site);
 	pg_p_text(&p, filter->exclude_site);
 	pg_p_i64(&p, (int64_t)want);
-	if (t->table == FS_TABLE_CONTACTS || t->table == FS_TABLE_CONFLICTS)
+	if (t->table == FS_TABLE_CONTACTS || t->table == FS_TABLE_CONFLICTS ||
+	    t->table == FS_TABLE_ERASURES)
 		pg_p_text(&p, filter->region);
 	rc = pg_run(b, t->stmt, &p, &t->page, "read changes", err);
 	if (rc != 0)
@@ -955,6 +997,7 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 	    {FS_TABLE_RESPONSES, PG_SCAN_R, 12, NULL, 0, 0, 0, 0},
 	    {FS_TABLE_CONTACTS, PG_SCAN_F, 8, NULL, 0, 0, 0, 0},
 	    {FS_TABLE_CONFLICTS, PG_SCAN_C, 13, NULL, 0, 0, 0, 0},
+	    {FS_TABLE_ERASURES, PG_SCAN_E, 8, NULL, 0, 0, 0, 0},
 	};
 	unsigned mask;
 	size_t sent = 0;
@@ -999,6 +1042,9 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 			break;
 		case FS_TABLE_CONFLICTS:
 			read_c(&row.u.c, t[best].page, t[best].row);
+			break;
+		case FS_TABLE_ERASURES:
+			read_e(&row.u.e, t[best].page, t[best].row);
 			break;
 		}
 		t[best].row++;
@@ -1221,7 +1267,8 @@ static int pg_claim_each(fs_backend *b, fs_claim_row_fn fn, void *ctx, fs_err *e
 static void after_key(pg_params *p, const PGresult *prev, int last)
 {
 	pg_p_i64(p, last >= 0 ? 1 : 0);
-	pg_p_i64(p, last >= 0 ? pg_i64(prev, last, 0) : 0);
+	pg_p_text(p, last >= 0 ? PQgetvalue(prev, last, 0) : "");
+	pg_p_i64(p, last >= 0 ? pg_i64(prev, last, 1) : 0);
 }
 
 static int key_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *err)
@@ -1229,7 +1276,7 @@ static int key_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *err
 	copy_walk *w = ctx;
 
 	(void)err;
-	return verdict(((fs_key_fn)w->fn)(w->ctx, pg_i64(res, r, 0)), stop);
+	return verdict(((fs_key_fn)w->fn)(w->ctx, PQgetvalue(res, r, 0), pg_i64(res, r, 1)), stop);
 }
 
 static int pg_fv_each(fs_backend *b, fs_key_fn fn, void *ctx, fs_err *err)
@@ -1237,6 +1284,166 @@ static int pg_fv_each(fs_backend *b, fs_key_fn fn, void *ctx, fs_err *err)
 	copy_walk w = {(void *)fn, ctx};
 
 	return pg_page_each(b, PG_FV_PAGE, after_key, key_row, &w, "read field versions", err);
+}
+
+/* ---- replicated erasure ---- */
+
+static int pg_e_get(fs_backend *b, const char *id, fs_erasure_row *out, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	pg_p_text(&p, id);
+	rc = get_one(b, PG_E_GET, &p, &res, "read erasure", err);
+	if (rc != 0)
+		return rc;
+	read_e(out, res, 0);
+	pg_hold(b, res);
+	return 0;
+}
+
+static int pg_e_insert(fs_backend *b, const fs_erasure_row *row, int *inserted, fs_err *err)
+{
+	pg_params p = {0};
+
+	pg_p_text(&p, row->id);
+	pg_p_text(&p, row->record_table);
+	pg_p_text(&p, row->region);
+	pg_p_text(&p, row->holder);
+	pg_p_text(&p, row->request);
+	pg_p_text(&p, row->kind);
+	pg_p_i64(&p, (int64_t)row->hlc);
+	pg_p_text(&p, row->site);
+	pg_p_i64(&p, row->seq);
+	return pg_write(b, PG_E_INSERT, &p, inserted, "write erasure", err);
+}
+
+/* Keyset pages by (request, id), in the caller's snapshot or one of its own. */
+static int pg_e_each(fs_backend *b, const char *request, fs_erasure_fn fn, void *ctx,
+                     fs_err *err)
+{
+	char after_request[FS_ID_MAX + 1] = "", after_id[FS_ID_MAX + 1] = "";
+	int own, stop = 0, rc = pg_own_begin(b, &own, err);
+
+	while (rc == 0 && !stop) {
+		pg_params p = {0};
+		PGresult *res = NULL;
+		int r, n;
+
+		pg_p_text(&p, request);
+		pg_p_text(&p, after_request);
+		pg_p_text(&p, after_id);
+		pg_p_i64(&p, PG_PAGE_ROWS);
+		rc = pg_run(b, PG_E_PAGE, &p, &res, "read erasures", err);
+		if (rc != 0)
+			break;
+		n = PQntuples(res);
+		for (r = 0; r < n && !stop && rc == 0; r++) {
+			fs_erasure_row e;
+
+			read_e(&e, res, r);
+			rc = verdict(fn(ctx, &e), &stop);
+		}
+		if (n > 0) {
+			snprintf(after_request, sizeof(after_request), "%s", PQgetvalue(res, n - 1, 4));
+			snprintf(after_id, sizeof(after_id), "%s", PQgetvalue(res, n - 1, 0));
+		}
+		PQclear(res);
+		if (n < PG_PAGE_ROWS)
+			break;
+	}
+	return pg_own_end(b, own, rc, err);
+}
+
+static int pg_record_purge(fs_backend *b, const char *table, const char *id, long *rows_removed,
+                           fs_err *err)
+{
+	/* contact_fields before contacts (its foreign key). */
+	static const enum pg_stmt_id contact[] = {PG_PURGE_FIELDS, PG_PURGE_CONTACT,
+	                                          PG_PURGE_CONFLICTS, PG_PURGE_QUARANTINE_CONTACT,
+	                                          PG_PURGE_VERSIONS};
+	static const enum pg_stmt_id response[] = {PG_PURGE_RESPONSE, PG_PURGE_CLAIMS,
+	                                           PG_PURGE_QUARANTINE_RESPONSE};
+	const enum pg_stmt_id *ids;
+	size_t n, i;
+	long removed = 0;
+	int rc = 0;
+
+	if (rows_removed != NULL)
+		*rows_removed = 0;
+	if (strcmp(table, "contacts") == 0) {
+		ids = contact;
+		n = sizeof(contact) / sizeof(contact[0]);
+	} else if (strcmp(table, "responses") == 0) {
+		ids = response;
+		n = sizeof(response) / sizeof(response[0]);
+	} else {
+		return fs_err_set(err, FS_EINVAL, "store: erase record: no table %s", table);
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		pg_params p = {0};
+		PGresult *res = NULL;
+
+		pg_p_text(&p, id);
+		rc = pg_run(b, ids[i], &p, &res, "erase record", err);
+		if (rc == 0)
+			removed += pg_changed(res);
+		PQclear(res);
+	}
+	if (rc == 0 && rows_removed != NULL)
+		*rows_removed = removed;
+	return rc;
+}
+
+/* Dead tuples keep erased bytes in the tables' files until their pages are
+ * rewritten: VACUUM (FULL) writes each table anew (an ACCESS EXCLUSIVE lock
+ * for the while, so other hub processes wait) and drops the old files. The
+ * WAL keeps the deleted rows until its segments are recycled; CHECKPOINT
+ * lets that happen sooner, and needs pg_checkpoint (PostgreSQL 15) or a
+ * superuser: without it, it is skipped (docs/design.md, "Erasure"). */
+static int pg_scrub(fs_backend *b, fs_err *err)
+{
+	char saved[64] = "0";
+	const char *param[1] = {saved};
+	PGresult *res;
+	int rc = 0;
+
+	if (b->txn != 0)
+		return fs_err_set(err, FS_EINVAL, "store: scrub: called inside a transaction");
+	/* The session's statement limit does not fit a rewrite of the tables;
+	 * it is put back afterwards. */
+	res = PQexec(b->conn, "SHOW statement_timeout");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		snprintf(saved, sizeof(saved), "%s", PQgetvalue(res, 0, 0));
+	else
+		rc = pg_error(b, res, "scrub", err);
+	PQclear(res);
+	if (rc == 0)
+		rc = pg_exec(b, "SET statement_timeout = 0", "scrub", err);
+	if (rc == 0)
+		rc = pg_exec(b,
+		             "VACUUM (FULL) contacts, contact_fields, conflicts, quarantine, responses, "
+		             "contact_field_versions, response_tombstone_claims",
+		             "scrub", err);
+	if (rc == 0) {
+		res = PQexec(b->conn, "CHECKPOINT");
+		/* 42501: insufficient privilege; anything else is an error. */
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			if (state == NULL || strcmp(state, "42501") != 0)
+				rc = pg_error(b, res, "scrub", err);
+		}
+		PQclear(res);
+	}
+	res = PQexecParams(b->conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL,
+	                   param, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK && rc == 0)
+		rc = pg_error(b, res, "scrub", err);
+	PQclear(res);
+	return rc;
 }
 
 int fs_pg_location(const char *location)
@@ -1294,4 +1501,10 @@ const fs_backend_ops fs_pg_backend = {
     .quarantine_put = pg_quarantine_put,
     .claim_each = pg_claim_each,
     .field_version_each = pg_fv_each,
+    /* replicated erasure */
+    .erasure_get = pg_e_get,
+    .erasure_insert = pg_e_insert,
+    .erasure_each = pg_e_each,
+    .record_purge = pg_record_purge,
+    .scrub = pg_scrub,
 };

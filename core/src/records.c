@@ -333,7 +333,7 @@ static int put_local_field(fs_store *s, const char *id, const char *field, const
 	 * row may name it later (merge.c verifies such rows against it). */
 	if (rc == 0 && cur.found && s->region[0] == '\0')
 		rc = s->ops->field_version_add(
-			s->b, fs_rows_field_version_key(id, field, cur.value, cur.hlc, cur.site),
+			s->b, id, fs_rows_field_version_key(id, field, cur.value, cur.hlc, cur.site),
 			err);
 	if (rc == 0) {
 		memset(&row, 0, sizeof(row));

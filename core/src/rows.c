@@ -46,6 +46,19 @@ json_t *fs_rows_conflict_body(const fs_conflict_row *r)
 	    fs_rows_conflict_side(r->loser_value, r->loser_hlc, r->loser_site));
 }
 
+static json_t *text_or_null(const char *text)
+{
+	return text != NULL ? json_string(text) : json_null();
+}
+
+json_t *fs_rows_erasure_body(const fs_erasure_row *e)
+{
+	return json_pack("{s:s, s:o, s:o, s:s, s:s}", "table",
+	                 e->record_table ? e->record_table : "", "region", text_or_null(e->region),
+	                 "holder", text_or_null(e->holder), "request", e->request ? e->request : "",
+	                 "kind", e->kind ? e->kind : "");
+}
+
 /* One side's value text (canonical), hlc and site. */
 static int side_columns(const json_t *side, char **value, fs_hlc *hlc, const char **site)
 {

@@ -33,6 +33,11 @@ json_t *fs_rows_conflict_body(const fs_conflict_row *r);
 int fs_rows_conflict_from_body(fs_conflict_row *row, const json_t *body, char **winner,
                                char **loser, fs_err *err);
 
+/* An erasure row's content as in a change set: {"table", "region",
+ * "holder", "request", "kind"}, region and holder null when NULL. NULL:
+ * out of memory. */
+json_t *fs_rows_erasure_body(const fs_erasure_row *e);
+
 /* A contact field copied out of the backend, kept across operations. */
 typedef struct fs_field_copy {
 	int found;

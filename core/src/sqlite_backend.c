@@ -19,6 +19,7 @@
 	"id, record_table, record_id, region, field, winner_value, winner_hlc, winner_site, "      \
 	"loser_value, loser_hlc, loser_site, hlc, site, seq"
 #define C_VALUES "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+#define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
 
 const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
     [FS_SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -75,9 +76,11 @@ const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
         "loser_hlc = excluded.loser_hlc, loser_site = excluded.loser_site, "
         "hlc = excluded.hlc, site = excluded.site, seq = excluded.seq "
         "WHERE conflicts.site <> excluded.site",
-    [FS_SQL_FIELD_VERSION_ADD] = "INSERT INTO contact_field_versions (version_key) VALUES (?1) "
-                                 "ON CONFLICT (version_key) DO NOTHING",
-    [FS_SQL_FIELD_VERSION_GET] = "SELECT 1 FROM contact_field_versions WHERE version_key = ?1",
+    [FS_SQL_FIELD_VERSION_ADD] = "INSERT INTO contact_field_versions (contact_id, version_key) "
+                                 "VALUES (?1, ?2) ON CONFLICT (contact_id, version_key) DO NOTHING",
+    /* '': a key from before keys were per contact (schema/004_erasure.sql). */
+    [FS_SQL_FIELD_VERSION_GET] = "SELECT 1 FROM contact_field_versions WHERE contact_id IN "
+                                 "(?1, '') AND version_key = ?2",
     [FS_SQL_QUARANTINE_INSERT] =
         "INSERT INTO quarantine (received_hlc, from_site, record_table, record_id, reason, "
         "change) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -110,6 +113,13 @@ const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
                           "last_error, revoked FROM devices WHERE site = ?1",
     [FS_SQL_DEVICE_SYNCED] =
         "UPDATE devices SET last_sync_ms = ?2, last_error = NULL WHERE site = ?1",
+    [FS_SQL_ERASURE_GET] = "SELECT " E_COLS " FROM erasures WHERE id = ?1",
+    [FS_SQL_ERASURE_INSERT] = "INSERT INTO erasures (" E_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+                              "?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
+    /* Sent to the erased record's region, or to every region. */
+    [FS_SQL_SCAN_ERASURES] = "SELECT " E_COLS " FROM erasures WHERE seq > ?1 AND " SITE_FILTER
+                             " AND (?5 IS NULL OR region IS NULL OR region = ?5) ORDER BY seq "
+                             "LIMIT ?4",
 };
 
 /* How a row reader gets a text column: borrowed from the statement (rows
@@ -169,6 +179,19 @@ static void read_field(fs_backend *b, sqlite3_stmt *st, text_fn text, int first,
 	r->prev_site = text(b, st, first + 7);
 	r->prev_hlc = r->prev_site != NULL ? col_hlc(st, first + 6) : 0;
 	r->seq = sqlite3_column_int64(st, first + 8);
+}
+
+static void read_erasure(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_erasure_row *r)
+{
+	r->id = text(b, st, 0);
+	r->record_table = text(b, st, 1);
+	r->region = text(b, st, 2);
+	r->holder = text(b, st, 3);
+	r->request = text(b, st, 4);
+	r->kind = text(b, st, 5);
+	r->hlc = col_hlc(st, 6);
+	r->site = text(b, st, 7);
+	r->seq = sqlite3_column_int64(st, 8);
 }
 
 static void read_conflict(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_conflict_row *r)
@@ -645,18 +668,20 @@ static int contact_each(fs_backend *b, const char *id, const char *region, fs_co
 	return rc;
 }
 
-static int field_version_add(fs_backend *b, int64_t key, fs_err *err)
+static int field_version_add(fs_backend *b, const char *contact_id, int64_t key, fs_err *err)
 {
 	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_FIELD_VERSION_ADD, err);
 
 	fs_sqlite_scratch_reset(b);
 	if (st == NULL)
 		return FS_EGENERIC;
-	sqlite3_bind_int64(st, 1, key);
+	sqlite3_bind_text(st, 1, contact_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, key);
 	return fs_sqlite_step_done(b, st, "write field version", err);
 }
 
-static int field_version_held(fs_backend *b, int64_t key, int *held, fs_err *err)
+static int field_version_held(fs_backend *b, const char *contact_id, int64_t key, int *held,
+                              fs_err *err)
 {
 	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_FIELD_VERSION_GET, err);
 	int rc;
@@ -665,7 +690,8 @@ static int field_version_held(fs_backend *b, int64_t key, int *held, fs_err *err
 	*held = 0;
 	if (st == NULL)
 		return FS_EGENERIC;
-	sqlite3_bind_int64(st, 1, key);
+	sqlite3_bind_text(st, 1, contact_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, key);
 	rc = sqlite3_step(st);
 	*held = rc == SQLITE_ROW;
 	sqlite3_reset(st);
@@ -824,7 +850,7 @@ static int peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err *e
 
 /* ---- changes ---- */
 
-#define NSCAN 4
+#define NSCAN 5
 
 typedef struct scan {
 	sqlite3_stmt *st;
@@ -861,6 +887,9 @@ static void scan_row(fs_backend *b, const scan *sc, fs_row *row)
 	case FS_TABLE_CONFLICTS:
 		read_conflict(b, sc->st, borrow, &row->u.c);
 		break;
+	case FS_TABLE_ERASURES:
+		read_erasure(b, sc->st, borrow, &row->u.e);
+		break;
 	}
 }
 
@@ -871,8 +900,12 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
                         size_t limit, fs_row_fn fn, void *ctx, fs_err *err)
 {
 	static const fs_table tables[NSCAN] = {FS_TABLE_QUESTIONNAIRES, FS_TABLE_RESPONSES,
-	                                       FS_TABLE_CONTACTS, FS_TABLE_CONFLICTS};
-	static const int seq_cols[NSCAN] = {6, 12, 8, 13};
+	                                       FS_TABLE_CONTACTS, FS_TABLE_CONFLICTS,
+	                                       FS_TABLE_ERASURES};
+	static const int seq_cols[NSCAN] = {6, 12, 8, 13, 8};
+	static const enum fs_sql_id stmts[NSCAN] = {FS_SQL_SCAN_QUESTIONNAIRES, FS_SQL_SCAN_RESPONSES,
+	                                            FS_SQL_SCAN_CONTACTS, FS_SQL_SCAN_CONFLICTS,
+	                                            FS_SQL_SCAN_ERASURES};
 	fs_changes_filter none = {0, NULL, NULL, NULL};
 	scan sc[NSCAN];
 	unsigned mask;
@@ -889,7 +922,7 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
 		sc[i].seq_col = seq_cols[i];
 		if (!(mask & tables[i]))
 			continue;
-		sc[i].st = fs_sqlite_stmt(b, FS_SQL_SCAN_QUESTIONNAIRES + i, err);
+		sc[i].st = fs_sqlite_stmt(b, stmts[i], err);
 		if (sc[i].st == NULL) {
 			rc = FS_EGENERIC;
 			break;
@@ -1167,16 +1200,169 @@ static int key_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
 {
 	walk *w = ctx;
 
-	(void)b;
-	return ((fs_key_fn)w->fn)(w->ctx, sqlite3_column_int64(st, 0));
+	return ((fs_key_fn)w->fn)(w->ctx, borrow(b, st, 0), sqlite3_column_int64(st, 1));
 }
 
 static int field_version_each(fs_backend *b, fs_key_fn fn, void *ctx, fs_err *err)
 {
 	walk w = {(void *)fn, ctx};
 
-	return each_sql(b, "SELECT version_key FROM contact_field_versions ORDER BY version_key",
+	return each_sql(b,
+	                "SELECT contact_id, version_key FROM contact_field_versions ORDER BY "
+	                "contact_id, version_key",
 	                "read field versions", key_visit, &w, err);
+}
+
+/* ---- replicated erasure ---- */
+
+static int erasure_get(fs_backend *b, const char *id, fs_erasure_row *out, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_ERASURE_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = get_row(b, st, "read erasure", err);
+	if (rc != 0)
+		return rc;
+	read_erasure(b, st, fs_sqlite_keep, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int erasure_insert(fs_backend *b, const fs_erasure_row *row, int *inserted, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_ERASURE_INSERT, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*inserted = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	fs_sqlite_bind_text(st, 1, row->id);
+	fs_sqlite_bind_text(st, 2, row->record_table);
+	fs_sqlite_bind_text(st, 3, row->region);
+	fs_sqlite_bind_text(st, 4, row->holder);
+	fs_sqlite_bind_text(st, 5, row->request);
+	fs_sqlite_bind_text(st, 6, row->kind);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)row->hlc);
+	fs_sqlite_bind_text(st, 8, row->site);
+	sqlite3_bind_int64(st, 9, row->seq);
+	rc = fs_sqlite_step_done(b, st, "write erasure", err);
+	if (rc == 0)
+		*inserted = sqlite3_changes(b->db) == 1;
+	return rc;
+}
+
+static int erasure_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+	fs_erasure_row r;
+
+	read_erasure(b, st, borrow, &r);
+	return ((fs_erasure_fn)w->fn)(w->ctx, &r);
+}
+
+static int erasure_each(fs_backend *b, const char *request, fs_erasure_fn fn, void *ctx,
+                        fs_err *err)
+{
+	walk w = {(void *)fn, ctx};
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(b->db,
+	                       "SELECT " E_COLS " FROM erasures WHERE ?1 IS NULL OR request = ?1 "
+	                       "ORDER BY request, id",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "read erasures");
+	fs_sqlite_bind_text(st, 1, request);
+	rc = each_row(b, st, "read erasures", erasure_visit, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Run one purge statement with ?1 = id; add the rows it deleted. */
+static int purge_sql(fs_backend *b, const char *sql, const char *id, long *removed, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "erase record");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fs_sqlite_err(b, err, "erase record");
+	if (rc == 0)
+		*removed += sqlite3_changes(b->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int record_purge(fs_backend *b, const char *table, const char *id, long *rows_removed,
+                        fs_err *err)
+{
+	/* contact_fields before contacts (its foreign key). Conflict ids are
+	 * "record/field/...": substr, not LIKE, so no character of id is a
+	 * pattern. */
+	static const char *const contact_sql[] = {
+	    "DELETE FROM contact_fields WHERE contact_id = ?1",
+	    "DELETE FROM contacts WHERE id = ?1",
+	    "DELETE FROM conflicts WHERE record_id = ?1",
+	    "DELETE FROM quarantine WHERE record_id = ?1 OR "
+	    "substr(record_id, 1, length(?1) + 1) = ?1 || '/'",
+	    "DELETE FROM contact_field_versions WHERE contact_id = ?1", NULL};
+	static const char *const response_sql[] = {
+	    "DELETE FROM responses WHERE id = ?1",
+	    "DELETE FROM response_tombstone_claims WHERE id = ?1",
+	    "DELETE FROM quarantine WHERE record_id = ?1", NULL};
+	const char *const *sql;
+	long removed = 0;
+	int rc = 0;
+
+	fs_sqlite_scratch_reset(b);
+	if (rows_removed != NULL)
+		*rows_removed = 0;
+	if (strcmp(table, "contacts") == 0)
+		sql = contact_sql;
+	else if (strcmp(table, "responses") == 0)
+		sql = response_sql;
+	else
+		return fs_err_set(err, FS_EINVAL, "store: erase record: no table %s", table);
+	for (; *sql != NULL && rc == 0; sql++)
+		rc = purge_sql(b, *sql, id, &removed, err);
+	if (rc == 0 && rows_removed != NULL)
+		*rows_removed = removed;
+	return rc;
+}
+
+/* secure_delete (sqlite_store.c) zeroes what is deleted in the pages; the
+ * log still holds the earlier page images until it is checkpointed and
+ * truncated. A reader holding an old snapshot blocks the truncation: the
+ * checkpoint waits for it (the busy handler) up to SCRUB_WAIT_MS. */
+#define SCRUB_WAIT_MS 5000
+
+static int scrub(fs_backend *b, fs_err *err)
+{
+	int log = -1, done = -1, rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (b->txn != 0)
+		return fs_err_set(err, FS_EINVAL, "store: scrub: called inside a transaction");
+	sqlite3_busy_timeout(b->db, SCRUB_WAIT_MS);
+	rc = sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+	sqlite3_busy_timeout(b->db, FS_SQLITE_BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_OK)
+		return 0;
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return fs_err_set(err, FS_EBUSY,
+		                  "store: scrub: readers or a writer kept the write-ahead log of %s "
+		                  "from being truncated for %d s; erased bytes may remain in it "
+		                  "until the scrub is repeated",
+		                  b->path, SCRUB_WAIT_MS / 1000);
+	return fs_sqlite_err(b, err, "scrub");
 }
 
 const fs_backend_ops fs_sqlite_backend = {
@@ -1228,4 +1414,10 @@ const fs_backend_ops fs_sqlite_backend = {
     .quarantine_put = quarantine_put,
     .claim_each = claim_each,
     .field_version_each = field_version_each,
+    /* replicated erasure */
+    .erasure_get = erasure_get,
+    .erasure_insert = erasure_insert,
+    .erasure_each = erasure_each,
+    .record_purge = record_purge,
+    .scrub = scrub,
 };

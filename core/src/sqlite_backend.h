@@ -42,8 +42,14 @@ enum fs_sql_id {
 	FS_SQL_SCAN_CONFLICTS,
 	FS_SQL_DEVICE_GET, /* sqlite_registry.c */
 	FS_SQL_DEVICE_SYNCED,
+	FS_SQL_ERASURE_GET, /* replicated erasure */
+	FS_SQL_ERASURE_INSERT,
+	FS_SQL_SCAN_ERASURES,
 	FS_SQL_COUNT
 };
+
+/* How long a statement waits for another connection's lock (ms). */
+#define FS_SQLITE_BUSY_TIMEOUT_MS 10000
 
 /* Which file a path named when the store was opened (device, inode). */
 typedef struct fs_file_id {

@@ -20,7 +20,6 @@ extern const int fs_schema_migration_count;
 extern const char *const fs_schema_hub_migrations[];
 extern const int fs_schema_hub_migration_count;
 
-#define BUSY_TIMEOUT_MS 10000
 /* The largest page cache a handle may ask for: 16 GiB. */
 #define CACHE_KIB_MAX ((int64_t)16 * 1024 * 1024)
 
@@ -442,11 +441,11 @@ static int connect(fs_backend *b, const char *file, fs_err *err)
 	    SQLITE_OK)
 		return fs_err_set(err, FS_EGENERIC, "store: cannot open %s: %s", file,
 		                  b->db ? sqlite3_errmsg(b->db) : "out of memory");
-	sqlite3_busy_timeout(b->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(b->db, FS_SQLITE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(b->db, 0);
 	if (fs_sqlite_exec(b,
 	                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-	                   "PRAGMA foreign_keys=ON;",
+	                   "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
 	                   NULL) != 0) {
 		if (sqlite3_errcode(b->db) == SQLITE_NOTADB)
 			return fs_err_set(err, FS_EINVAL,
@@ -698,7 +697,8 @@ static int check_sequence(fs_backend *b, fs_err *err)
 	        b->db,
 	        "SELECT seq FROM (SELECT seq FROM questionnaires UNION ALL SELECT seq "
 	        "FROM responses UNION ALL SELECT seq FROM contact_fields UNION ALL "
-	        "SELECT seq FROM conflicts) GROUP BY seq HAVING count(*) > 1 LIMIT 1",
+	        "SELECT seq FROM conflicts UNION ALL SELECT seq FROM erasures) GROUP BY seq "
+	        "HAVING count(*) > 1 LIMIT 1",
 	        -1, &st, NULL) != SQLITE_OK)
 		return fs_sqlite_err(b, err, "integrity check");
 	step = sqlite3_step(st);
@@ -716,7 +716,8 @@ static int check_sequence(fs_backend *b, fs_err *err)
 	                       "SELECT max(coalesce((SELECT max(seq) FROM questionnaires), 0), "
 	                       "coalesce((SELECT max(seq) FROM responses), 0), coalesce((SELECT "
 	                       "max(seq) FROM contact_fields), 0), coalesce((SELECT max(seq) FROM "
-	                       "conflicts), 0)), coalesce((SELECT CAST(value AS INTEGER) FROM meta "
+	                       "conflicts), 0), coalesce((SELECT max(seq) FROM erasures), 0)), "
+	                       "coalesce((SELECT CAST(value AS INTEGER) FROM meta "
 	                       "WHERE key = 'seq'), 0)",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return fs_sqlite_err(b, err, "integrity check");

@@ -39,17 +39,48 @@ int fs_sync_kiosk_outgoing(fs_store *kiosk, fs_changeset *out, const char *hub_s
 int fs_sync_hub_receive(fs_store *hub, const fs_changeset *cs, const char *device_site,
 			const char *device_region, fs_merge_result *res, fs_err *err)
 {
-	return fs_sync_hub_receive_noted(hub, cs, device_site, device_region, NULL, NULL, res, err);
+	return fs_sync_hub_receive_noted(hub, cs, device_site, device_region, -1, NULL, NULL, res,
+					 err);
+}
+
+/* At a hub: what the device has committed of the hub's changes (its pull
+ * cursor), then the caller's own note. */
+typedef struct hub_note {
+	const char *device;
+	int64_t pull;
+	fs_merge_hook next;
+	void *next_ctx;
+} hub_note;
+
+static int note_device_cursor(void *ctx, fs_store *s, const fs_changeset *cs, fs_err *err)
+{
+	const hub_note *n = ctx;
+	int64_t seq = 0;
+	int rc = 0;
+
+	if (n->pull > 0) {
+		/* The counter as committed before this merge: the device cannot
+		 * claim more than the hub ever had. */
+		rc = fs_store_seq(s, &seq, err);
+		if (rc == 0)
+			rc = fs_store_ops(s)->peer_set_push(fs_store_backend(s), n->device,
+							    n->pull < seq ? n->pull : seq, err);
+	}
+	if (rc == 0 && n->next != NULL)
+		rc = n->next(n->next_ctx, s, cs, err);
+	return rc;
 }
 
 int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char *device_site,
-			      const char *device_region, fs_merge_hook on_commit,
-			      void *on_commit_ctx, fs_merge_result *res, fs_err *err)
+			      const char *device_region, int64_t pull_cursor,
+			      fs_merge_hook on_commit, void *on_commit_ctx, fs_merge_result *res,
+			      fs_err *err)
 {
 	/* A device may only send its own writes of the kiosk tables, for its
 	 * region; its conflict rows are claims the hub verifies. */
 	fs_authz authz = {device_site, FS_SYNC_KIOSK_TABLES, device_region};
-	fs_merge_opts o = {FS_SYNC_MAX_FUTURE_MS, device_site, &authz, on_commit, on_commit_ctx};
+	hub_note note = {device_site, pull_cursor, on_commit, on_commit_ctx};
+	fs_merge_opts o = {FS_SYNC_MAX_FUTURE_MS, device_site, &authz, note_device_cursor, &note};
 
 	return fs_merge_apply(hub, cs, &o, res, err);
 }
@@ -218,8 +249,8 @@ int fs_sync_local_send(void *ctx, int64_t pull, const void *body, size_t len,
 	t->bytes_up += len;
 	rc = fs_changeset_unpack(&in, body, len, &t->codec, err);
 	if (rc == 0)
-		rc = fs_sync_hub_receive(t->hub, &in, t->device_site, t->device_region, &t->merged,
-					 err);
+		rc = fs_sync_hub_receive_noted(t->hub, &in, t->device_site, t->device_region, pull,
+					       NULL, NULL, &t->merged, err);
 	if (rc == 0)
 		rc = fs_sync_hub_outgoing(t->hub, &out, t->device_site, t->device_region, pull,
 					  t->reply_changes, t->reply_bytes, err);

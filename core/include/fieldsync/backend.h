@@ -115,6 +115,19 @@ typedef struct fs_quarantine_row {
 	const char *change; /* the change as received, JSON text */
 } fs_quarantine_row;
 
+/* An erased record (schema/004_erasure.sql): no personal data. */
+typedef struct fs_erasure_row {
+	const char *id;           /* the erased record's id */
+	const char *record_table; /* "contacts" | "responses" */
+	const char *region;       /* sent to this region's devices; NULL: every region */
+	const char *holder;       /* a response: the site that made it; NULL: unknown */
+	const char *request;      /* UUIDv7 of the erasure request */
+	const char *kind;         /* "admin" | "delete" | "retention" | "withdraw" */
+	fs_hlc hlc;
+	const char *site;
+	int64_t seq;
+} fs_erasure_row;
+
 /* One replicated row of any table, as a changes scan returns it. */
 typedef struct fs_row {
 	fs_table table;
@@ -124,6 +137,7 @@ typedef struct fs_row {
 		fs_response_row r;
 		fs_field_row f;
 		fs_conflict_row c;
+		fs_erasure_row e;
 	} u;
 } fs_row;
 
@@ -142,7 +156,8 @@ typedef int (*fs_meta_fn)(void *ctx, const char *key, const char *value);
 typedef int (*fs_peer_fn)(void *ctx, const char *site, int64_t push, int64_t pull);
 typedef int (*fs_quarantine_fn)(void *ctx, int64_t id, const fs_quarantine_row *row);
 typedef int (*fs_claim_row_fn)(void *ctx, const char *id, const char *site, fs_hlc hlc);
-typedef int (*fs_key_fn)(void *ctx, int64_t key);
+typedef int (*fs_key_fn)(void *ctx, const char *contact_id, int64_t key);
+typedef int (*fs_erasure_fn)(void *ctx, const fs_erasure_row *row);
 /* Hands out the next stamp for a re-stamped row (the engine's clock). */
 typedef void (*fs_stamp_fn)(void *ctx, fs_hlc *hlc, int64_t *seq);
 
@@ -249,9 +264,13 @@ typedef struct fs_backend_ops {
 	int (*contact_each)(fs_backend *b, const char *id, const char *region, fs_contact_fn fn,
 			    void *ctx, fs_err *err);
 	/* Contact-field values this store held and replaced, as 64-bit keys
-	 * (the engine computes them, merge.c): add is idempotent. */
-	int (*field_version_add)(fs_backend *b, int64_t key, fs_err *err);
-	int (*field_version_held)(fs_backend *b, int64_t key, int *held, fs_err *err);
+	 * (the engine computes them, merge.c) per contact, so that erasing a
+	 * contact removes them (record_purge): add is idempotent; held is 1
+	 * for (contact_id, key) and for ("", key), a key kept from before
+	 * keys were per contact (schema/004_erasure.sql). */
+	int (*field_version_add)(fs_backend *b, const char *contact_id, int64_t key, fs_err *err);
+	int (*field_version_held)(fs_backend *b, const char *contact_id, int64_t key, int *held,
+				  fs_err *err);
 
 	/* Conflicts, keyed by id. replace 0: insert unless the id exists;
 	 * replace 1: also overwrite a stored row whose site differs from
@@ -276,7 +295,8 @@ typedef struct fs_backend_ops {
 	/* The replicated rows with seq > cursor that pass filter (tables,
 	 * only_site, exclude_site, region for contacts and conflicts), in
 	 * ascending seq order across all tables, at most limit rows; fn may
-	 * stop early (a byte budget). Called inside a FS_TXN_READ. Memory is
+	 * stop early (a byte budget); erasures pass the region filter when
+	 * their region is NULL or the filter's. Called inside a FS_TXN_READ. Memory is
 	 * bounded by the rows in flight, not by limit. */
 	int (*changes_scan)(fs_backend *b, int64_t cursor, const fs_changes_filter *filter,
 			    size_t limit, fs_row_fn fn, void *ctx, fs_err *err);
@@ -305,7 +325,8 @@ typedef struct fs_backend_ops {
 	 * quarantine_put: insert row with that id (> 0); FS_ECONFLICT when it
 	 * exists; quarantine_insert numbers later rows above every id held.
 	 * claim_each: every tombstone claim, by (id, site). field_version_each:
-	 * every key, ascending. */
+	 * every key, by (contact_id, key ascending). Erasures: erasure_each
+	 * (request NULL) and erasure_insert. */
 	int (*meta_each)(fs_backend *b, fs_meta_fn fn, void *ctx, fs_err *err);
 	int (*peer_each)(fs_backend *b, fs_peer_fn fn, void *ctx, fs_err *err);
 	int (*quarantine_each)(fs_backend *b, fs_quarantine_fn fn, void *ctx, fs_err *err);
@@ -313,6 +334,36 @@ typedef struct fs_backend_ops {
 			      fs_err *err);
 	int (*claim_each)(fs_backend *b, fs_claim_row_fn fn, void *ctx, fs_err *err);
 	int (*field_version_each)(fs_backend *b, fs_key_fn fn, void *ctx, fs_err *err);
+
+	/* ---- Replicated erasure (erase.h, schema/004_erasure.sql) ----
+	 * erasure_get: the row of record id; FS_ENOTFOUND when none.
+	 * erasure_insert: adds the row unless its id has one (*inserted 0).
+	 * erasure_each: the rows of one request (request NULL: every row), in
+	 * (request, id) order; memory bounded by a page of rows.
+	 * record_purge: PHYSICALLY delete everything held about one record, in
+	 * the caller's write transaction: table "contacts": the contacts row,
+	 * all its contact_fields, the conflicts whose record_id is id, the
+	 * quarantined changes whose record_id is id or starts with id + "/"
+	 * (its conflicts' ids), its contact_field_versions; table "responses":
+	 * the responses row (content or tombstone), its tombstone claims, the
+	 * quarantined changes whose record_id is id. *rows_removed (may be
+	 * NULL) gets the number of rows deleted (0 when none was held).
+	 * FS_EINVAL for another table.
+	 * scrub: make the bytes of deleted rows leave the store's files, outside
+	 * any transaction. SQLite (secure_delete is on for every connection, so
+	 * freed pages are zeroed): PRAGMA wal_checkpoint(TRUNCATE), retried for
+	 * up to 5 s while readers hold the log, then FS_EBUSY saying so.
+	 * PostgreSQL: VACUUM (FULL) of the tables record_purge deletes from,
+	 * then CHECKPOINT when the role may (docs/design.md says what remains:
+	 * WAL segments until recycled, base backups and archives). */
+	int (*erasure_get)(fs_backend *b, const char *id, fs_erasure_row *out, fs_err *err);
+	int (*erasure_insert)(fs_backend *b, const fs_erasure_row *row, int *inserted,
+			      fs_err *err);
+	int (*erasure_each)(fs_backend *b, const char *request, fs_erasure_fn fn, void *ctx,
+			    fs_err *err);
+	int (*record_purge)(fs_backend *b, const char *table, const char *id, long *rows_removed,
+			    fs_err *err);
+	int (*scrub)(fs_backend *b, fs_err *err);
 } fs_backend_ops;
 
 /* The hub's device registry (hub/registry.c holds its rules: codes,

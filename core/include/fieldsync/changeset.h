@@ -23,9 +23,10 @@ typedef enum fs_table {
 	FS_TABLE_QUESTIONNAIRES = 1,
 	FS_TABLE_RESPONSES = 2,
 	FS_TABLE_CONTACTS = 4,
-	FS_TABLE_CONFLICTS = 8
+	FS_TABLE_CONFLICTS = 8,
+	FS_TABLE_ERASURES = 16 /* erase.h: sent by a hub only */
 } fs_table;
-#define FS_TABLES_ALL 15
+#define FS_TABLES_ALL 31
 
 /* The table's name on the wire ("responses"); NULL for no table. */
 const char *fs_table_name(fs_table t);
@@ -36,7 +37,9 @@ const char *fs_table_name(fs_table t);
 
 /* One change. value is an owned reference (released by
  * fs_changeset_free): the questionnaire document, the response body, the
- * contact field value or the conflict body; NULL for a tombstone. */
+ * contact field value, the conflict body or the erasure body ({"table",
+ * "region", "holder", "request", "kind"}, region and holder null or a
+ * name); NULL for a tombstone. */
 typedef struct fs_change {
 	fs_table table;
 	char id[FS_ID_MAX + 1];
@@ -44,7 +47,8 @@ typedef struct fs_change {
 	fs_hlc hlc;
 	char site[FS_NAME_MAX + 1];             /* the site that made this write */
 	int deleted;                            /* questionnaires, responses */
-	char region[FS_NAME_MAX + 1];           /* contacts, conflicts */
+	char region[FS_NAME_MAX + 1];           /* contacts, conflicts; erasures
+	                                         * ("" for every region) */
 	char field[FS_CONTACT_FIELD_MAX];       /* contacts */
 	fs_hlc prev_hlc;                        /* contacts: value this write */
 	char prev_site[FS_NAME_MAX + 1];        /* replaced ("" = none) */

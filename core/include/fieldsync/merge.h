@@ -20,7 +20,16 @@
  *  - conflicts: a device's conflict row is a claim, believed only when it
  *    could have been derived from writes this store holds or held (else
  *    quarantined); a conflict this hub derives replaces a claim of the
- *    same id; a kiosk takes the hub's version of a conflict. */
+ *    same id; a kiosk takes the hub's version of a conflict.
+ *  - erasures (erase.h): a change to a record this store holds an erasure
+ *    of (a contact field, a conflict about that contact, a response or its
+ *    tombstone) is dropped: not stored, not quarantined (that would keep
+ *    the personal data), counted in erased_dropped; the rest of the set
+ *    merges. An incoming erasure (the hub's, at a kiosk) is recorded and
+ *    its record purged in the merge's transaction, local unsent edits
+ *    included, and the store's files are scrubbed after the commit. At a
+ *    hub merging a device's set, a contact whose "deleted" field becomes
+ *    true is erased (kind "delete") in the same transaction. */
 #ifndef FIELDSYNC_MERGE_H
 #define FIELDSYNC_MERGE_H
 
@@ -67,6 +76,11 @@ typedef struct fs_merge_result {
 	long unchanged;   /* already known, or lost to a newer write */
 	long conflicts;   /* concurrent overwrites recorded here */
 	long quarantined; /* refused records kept in quarantine */
+	long erased_dropped; /* changes to erased records, dropped */
+	long erased;         /* records erased here by this merge */
+	int scrub_failed;    /* the scrub after the commit failed (the merge stands;
+	                      * erased bytes may remain in the files until the
+	                      * next scrub) */
 } fs_merge_result;
 
 /* Apply cs (decoded and checked by fs_changeset_decode) to s. opts and out

@@ -25,7 +25,8 @@
 
 /* Tables a kiosk may write at the hub, and tables the hub sends down. */
 #define FS_SYNC_KIOSK_TABLES (FS_TABLE_RESPONSES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS)
-#define FS_SYNC_HUB_TABLES (FS_TABLE_QUESTIONNAIRES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS)
+#define FS_SYNC_HUB_TABLES                                                                         \
+	(FS_TABLE_QUESTIONNAIRES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS | FS_TABLE_ERASURES)
 
 /* How far ahead of the hub's clock a kiosk's stamps may be (5 minutes). */
 #define FS_SYNC_MAX_FUTURE_MS (5 * 60 * 1000)
@@ -51,13 +52,19 @@ int fs_sync_hub_receive(fs_store *hub, const fs_changeset *cs, const char *devic
  * in the merge's transaction, after the changes, so it commits with them
  * (one fsync a sync). The hub passes its device registry's note of the
  * device's sync (hub/registry.h hub_device_synced); the engine knows no
- * registry. */
+ * registry. pull_cursor is the device's pull cursor as it sent it (the
+ * hub's changes it has committed); when >= 0 it is recorded, in the same
+ * transaction, as the device's push cursor at the hub (never past the
+ * hub's own counter, never backwards): an erasure row E is confirmed by
+ * the device once that cursor is >= E.seq (fieldsync-hub erasures). */
 int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char *device_site,
-			      const char *device_region, fs_merge_hook on_commit,
-			      void *on_commit_ctx, fs_merge_result *res, fs_err *err);
+			      const char *device_region, int64_t pull_cursor,
+			      fs_merge_hook on_commit, void *on_commit_ctx, fs_merge_result *res,
+			      fs_err *err);
 
 /* What the hub sends a device after cursor: questionnaires, its region's
- * contacts and conflicts; never responses, never the device's own writes. */
+ * contacts and conflicts, the erasures of its region and of every region;
+ * never responses, never the device's own writes. */
 int fs_sync_hub_outgoing(fs_store *hub, fs_changeset *out, const char *device_site,
 			 const char *device_region, int64_t cursor, size_t max_changes,
 			 size_t max_bytes, fs_err *err);

@@ -1,0 +1,70 @@
+/* fieldsync: replicated erasure (docs/design.md, "Erasure").
+ *
+ * Erasing a record removes its content PHYSICALLY at this store (the
+ * record, its field values, its conflicts, its quarantined changes, its
+ * replaced-value keys: backend.h record_purge) and leaves an erasure row
+ * (schema/004_erasure.sql) that holds no personal data. The row replicates
+ * from the hub to every kiosk that may hold the record (the contact's
+ * region; a response's device's region, or every region when unknown),
+ * which purges the record in the merge that brings it; at every store a
+ * later change to an erased record is dropped (merge.h erased_dropped), so
+ * a stale edit from an offline kiosk never brings it back. After the commit
+ * the store's files are scrubbed (backend.h scrub): the bytes are gone from
+ * the SQLite file and its write-ahead log.
+ *
+ * One call is one request: one UUIDv7, one write transaction for all its
+ * records, then one scrub. Erasing a record already erased is a no-op
+ * (counted in already); erasing an id never seen records the erasure, so
+ * the record is refused if it arrives later. */
+#ifndef FIELDSYNC_ERASE_H
+#define FIELDSYNC_ERASE_H
+
+#include "fieldsync/store.h"
+#include "fieldsync/uuid.h"
+
+/* Erasure kinds: who asked. */
+#define FS_ERASE_ADMIN "admin"         /* fieldsync-hub erase */
+#define FS_ERASE_DELETE "delete"       /* a worker deleted the contact at a kiosk */
+#define FS_ERASE_RETENTION "retention" /* purged by a retention period */
+#define FS_ERASE_WITHDRAW "withdraw"   /* consent withdrawn */
+
+/* 1 when kind is one of the four above. */
+int fs_erasure_kind_is_valid(const char *kind);
+
+typedef struct fs_erase_result {
+	char request[FS_UUID_LEN + 1]; /* the request's id ("" when nothing was recorded) */
+	long records;                  /* erasure rows recorded by this request */
+	long already;                  /* targets that were erased before (no-op) */
+	long rows_removed;             /* rows physically deleted here */
+	int scrubbed;                  /* 1: the files were scrubbed after the commit */
+} fs_erase_result;
+
+/* Erase contact contact_id (a UUID) at hub: kind is one of the kinds above.
+ * The erasure goes to the contact's region, or every region when the
+ * contact is not held here. FS_EINVAL for a malformed id or kind; FS_EBUSY
+ * from the store or from the scrub (the erasure is then committed and only
+ * the scrub must be repeated: out->scrubbed 0). */
+int fs_erase_contact(fs_store *hub, const char *contact_id, const char *kind,
+		     fs_erase_result *out, fs_err *err);
+
+/* Erase response response_id. region and holder (may be NULL): the region
+ * and site of the device that made it, when known; a response held here
+ * gives its own site as holder. With no region given, a hub store looks
+ * the holder up in its device registry; still none: the erasure is sent
+ * to every region. */
+int fs_erase_response(fs_store *hub, const char *response_id, const char *region,
+		      const char *holder, const char *kind, fs_erase_result *out, fs_err *err);
+
+/* Erase every contact whose person_ref is or was ref: the current value of
+ * its person_ref field, either side of a conflict about that field, or a
+ * quarantined contact change of that field with that value. All of them in
+ * one request; out->records 0 (and no request) when none is found. ref is
+ * never written to logs or messages. */
+int fs_erase_person(fs_store *hub, const char *person_ref, const char *kind,
+		    fs_erase_result *out, fs_err *err);
+
+/* Scrub the store's files now (backend.h scrub); for callers that purge
+ * by other means (retention). */
+int fs_store_scrub(fs_store *s, fs_err *err);
+
+#endif
