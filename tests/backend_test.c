@@ -1351,6 +1351,107 @@ static int race_on_row(void *ctx, const fs_row *row)
 	return 0;
 }
 
+static int on_erasure(void *ctx, const fs_erasure_row *r)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%s/%s:%s", r->request, r->id, r->region ? r->region : "*");
+	return seen_add(ctx, k, r->seq, FS_TABLE_ERASURES);
+}
+
+/* Replicated erasure: the erasure rows, the scan that sends them to a
+ * region, and the purge that removes everything of one record, and only
+ * of that record (k10 shares k1's prefix). */
+static void erasure_ops_and_purge(void)
+{
+	fs_backend *b = fresh(0, NULL, 0);
+	fs_err e = {0, ""};
+	fs_erasure_row er = {"k1", "contacts", "north", NULL, "req-1", "admin", 500, "hub", 50};
+	fs_erasure_row everywhere = {"r1", "responses", NULL, "a", "req-2", "admin", 501, "hub", 51};
+	fs_erasure_row got;
+	fs_field_row f1 = frow("k1", "notes", "\"secret\"", 10, "a", 1);
+	fs_field_row f2 = frow("k1", "phone", "\"1\"", 11, "a", 2);
+	fs_field_row f3 = frow("k10", "notes", "\"keep\"", 12, "a", 3);
+	fs_conflict_row c1 = crow("k1/phone/0000000000000009/b", "north", 20, "hub", 4);
+	fs_response_row r1 = rrow("r1", "a", 5);
+	fs_quarantine_row q[] = {{30, "a", "contacts", "k1", "r", "\"secret\""},
+	                         {31, "a", "conflicts", "k1/notes/x/a", "r", "{}"},
+	                         {32, "a", "contacts", "k10", "r", "\"keep\""},
+	                         {33, "a", "conflicts", "k10/notes/x/a", "r", "{}"},
+	                         {34, "a", "responses", "r1", "r", "{}"}};
+	fs_changes_filter north = {FS_TABLE_ERASURES, NULL, NULL, "north"};
+	fs_changes_filter south = {FS_TABLE_ERASURES, NULL, NULL, "south"};
+	fs_store_counts n;
+	char region[FS_NAME_MAX + 1];
+	long removed = -1;
+	int ins = 0, held = -1, i;
+	seen s;
+
+	CHECK(b != NULL);
+	CHECK(ops->begin(b, FS_TXN_WRITE, &e) == 0);
+	CHECK(ops->contact_insert(b, "k1", "north", &e) == 0);
+	CHECK(ops->contact_insert(b, "k10", "north", &e) == 0);
+	CHECK(ops->field_put(b, &f1, &e) == 0 && ops->field_put(b, &f2, &e) == 0 &&
+	      ops->field_put(b, &f3, &e) == 0);
+	c1.record_id = "k1";
+	CHECK(ops->conflict_insert(b, &c1, 0, &ins, &e) == 0 && ins == 1);
+	for (i = 0; i < 5; i++)
+		CHECK(ops->quarantine_insert(b, &q[i], &e) == 0);
+	CHECK(ops->field_version_add(b, "k1", 5, &e) == 0);
+	CHECK(ops->field_version_add(b, "k10", 6, &e) == 0);
+	CHECK(ops->response_insert(b, &r1, &ins, &e) == 0 && ins == 1);
+	CHECK(ops->claim_add(b, "r1", "b", 7, &e) == 0);
+	CHECK(ops->erasure_get(b, "k1", &got, &e) == FS_ENOTFOUND);
+	CHECK(ops->erasure_insert(b, &er, &ins, &e) == 0 && ins == 1);
+	CHECK(ops->erasure_insert(b, &er, &ins, &e) == 0 && ins == 0);
+	CHECK(ops->erasure_insert(b, &everywhere, &ins, &e) == 0 && ins == 1);
+	CHECK(ops->erasure_get(b, "k1", &got, &e) == 0);
+	CHECK_STR(got.region, "north");
+	CHECK_STR(got.request, "req-1");
+	CHECK_STR(got.kind, "admin");
+	CHECK(got.holder == NULL && got.seq == 50 && got.hlc == 500);
+	CHECK(ops->record_purge(b, "contacts", "k1", &removed, &e) == 0);
+	/* contact, 2 fields, 1 conflict, 2 quarantined, 1 version key */
+	CHECK_MSG(removed == 7, "removed %ld", removed);
+	CHECK(ops->record_purge(b, "responses", "r1", &removed, &e) == 0 && removed == 3);
+	CHECK(ops->record_purge(b, "contacts", "k1", &removed, &e) == 0 && removed == 0);
+	CHECK(ops->record_purge(b, "questionnaires", "q1", &removed, &e) == FS_EINVAL);
+	CHECK(ops->scrub(b, &e) == FS_EINVAL); /* inside a transaction */
+	CHECK(ops->commit(b, &e) == 0);
+
+	CHECK(ops->contact_region(b, "k1", region, &e) == FS_ENOTFOUND);
+	CHECK(ops->contact_region(b, "k10", region, &e) == 0);
+	CHECK(ops->field_get(b, "k1", "notes", &f1, &e) == FS_ENOTFOUND);
+	CHECK(ops->field_get(b, "k10", "notes", &f1, &e) == 0);
+	CHECK(ops->field_version_held(b, "k1", 5, &held, &e) == 0 && held == 0);
+	CHECK(ops->field_version_held(b, "k10", 6, &held, &e) == 0 && held == 1);
+	CHECK(ops->response_get(b, "r1", &r1, &e) == FS_ENOTFOUND);
+	CHECK(ops->counts(b, &n, &e) == 0 && n.quarantined == 2 && n.conflicts == 0 &&
+	      n.contacts == 1);
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->claims(b, "r1", on_claim, &s, &e) == 0 && s.n == 0);
+
+	/* The scan: a region's erasures and those of every region. */
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->changes_scan(b, 0, &north, 100, on_row, &s, &e) == 0 && s.n == 2);
+	CHECK_STR(s.key[0], "e:k1@north");
+	CHECK_STR(s.key[1], "e:r1@*");
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->changes_scan(b, 0, &south, 100, on_row, &s, &e) == 0 && s.n == 1);
+	CHECK_STR(s.key[0], "e:r1@*");
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->changes_scan(b, 50, NULL, 100, on_row, &s, &e) == 0 && s.n == 1 &&
+	      s.seq[0] == 51);
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->erasure_each(b, NULL, on_erasure, &s, &e) == 0 && s.n == 2);
+	CHECK_STR(s.key[0], "req-1/k1:north");
+	CHECK_STR(s.key[1], "req-2/r1:*");
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->erasure_each(b, "req-2", on_erasure, &s, &e) == 0 && s.n == 1);
+	CHECK(ops->scrub(b, &e) == 0);
+	ops->close(b);
+}
+
 static void seq_follows_commit_order(void)
 {
 	char loc[512];
@@ -1811,6 +1912,7 @@ int main(int argc, char **argv)
 	RUN(registry_code_used_exactly_once);
 	RUN(copy_ops_visit_every_row);
 	RUN(seq_follows_commit_order);
+	RUN(erasure_ops_and_purge);
 	if (is_pg) {
 		RUN(pg_integrity_check_sees_duplicate_seq);
 		RUN(pg_session_settings);

@@ -1,0 +1,391 @@
+/* fieldsync-hub erase | erasures: replicated erasure (core/include/
+ * fieldsync/erase.h) and which kiosks have confirmed it. A kiosk confirms
+ * an erasure row once the pull cursor it sends with a sync (the hub's
+ * changes it has committed) reaches the row's seq (sync.h
+ * fs_sync_hub_receive_noted records it as the device's push cursor). */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "fieldsync/backend.h"
+#include "fieldsync/erase.h"
+#include "fieldsync/records.h"
+
+static const char erase_usage[] =
+    "usage: fieldsync-hub erase [--data DIR | --db URI]\n"
+    "                           (--contact ID | --response ID | --person-ref REF)\n"
+    "\n"
+    "Erase a contact, a response, or every contact whose person_ref is or was REF\n"
+    "(its current value, either side of a conflict about it, a quarantined change\n"
+    "with that value). The content is removed physically from the hub's store (the\n"
+    "record, its field values, conflicts, quarantined changes) and the store's\n"
+    "files are scrubbed; an erasure record, which holds no personal data, goes to\n"
+    "every kiosk that may hold the record (the contact's region; the region of the\n"
+    "kiosk that made the response, or every region when unknown), which removes it\n"
+    "at its next sync. A later change to an erased record, from a kiosk that was\n"
+    "offline, is dropped. Erasing an id never seen still records the erasure, so\n"
+    "the record is refused if it arrives later; erasing it again does nothing.\n"
+    "Prints the request id and counts, never the person_ref; see 'fieldsync-hub\n"
+    "erasures' for which kiosks have confirmed.\n"
+    "\n"
+    "  --data DIR          data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI            PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                      $FIELDSYNC_DB); the data directory is then not used\n"
+    "  --contact ID        the contact's id (a UUID)\n"
+    "  --response ID       the response's id (a UUID)\n"
+    "  --person-ref REF    every contact of that person_ref\n"
+    "  -h, --help          show this help\n";
+
+static const char erasures_usage[] =
+    "usage: fieldsync-hub erasures [--data DIR | --db URI] [--json]\n"
+    "\n"
+    "List each erasure request (id, kind, time UTC, records) with the kiosks that\n"
+    "may hold its records (those of the records' regions; every kiosk for a\n"
+    "response of unknown region) and for each: confirmed (it has committed the\n"
+    "erasure), pending, never held it (enrolled after the request), or revoked.\n"
+    "Kinds: admin (fieldsync-hub erase), delete (a worker deleted the contact),\n"
+    "retention, withdraw.\n"
+    "\n"
+    "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                    $FIELDSYNC_DB); the data directory is then not used\n"
+    "  --json            print a JSON array instead of a table\n"
+    "  -h, --help        show this help\n";
+
+enum { OPT_DATA = 'd', OPT_DB = 'b', OPT_CONTACT = 'c', OPT_RESPONSE = 'r', OPT_PERSON = 'p',
+       OPT_JSON = 'j', OPT_HELP = 'h' };
+
+static const struct option erase_options[] = {
+    {"data", required_argument, NULL, OPT_DATA},
+    {"db", required_argument, NULL, OPT_DB},
+    {"contact", required_argument, NULL, OPT_CONTACT},
+    {"response", required_argument, NULL, OPT_RESPONSE},
+    {"person-ref", required_argument, NULL, OPT_PERSON},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct erase_args {
+	const char *data, *db, *contact, *response, *person;
+	hub_where where;
+	int json;
+} erase_args;
+
+/* Parse the options (allowed: OPT_ letters); no positional argument.
+ * 0, -1 after --help, or an exit status. */
+static int parse(erase_args *a, int argc, char **argv, const char *cmd, const char *allowed,
+                 const char *usage)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", erase_options, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			fputs(usage, stdout);
+			return -1;
+		}
+		if (c == ':')
+			return hub_usage_fail(cmd, "%s needs a value", argv[optind - 1]);
+		if (c == '?' || strchr(allowed, c) == NULL)
+			return hub_usage_fail(cmd, "unknown option %s", argv[optind - 1]);
+		switch (c) {
+		case OPT_DATA: a->data = optarg; break;
+		case OPT_DB: a->db = optarg; break;
+		case OPT_CONTACT: a->contact = optarg; break;
+		case OPT_RESPONSE: a->response = optarg; break;
+		case OPT_PERSON: a->person = optarg; break;
+		case OPT_JSON: a->json = 1; break;
+		}
+	}
+	if (optind < argc)
+		return hub_usage_fail(cmd, "unexpected argument %s", argv[optind]);
+	return hub_where_resolve(&a->where, cmd, a->data, a->db);
+}
+
+static int finish_output(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return hub_fail("cannot write the output");
+	return HUB_EXIT_OK;
+}
+
+int hub_cmd_erase(int argc, char **argv)
+{
+	erase_args a;
+	fs_erase_result res;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	int rc = parse(&a, argc, argv, "erase", "dbcrp", erase_usage);
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if ((a.contact != NULL) + (a.response != NULL) + (a.person != NULL) != 1)
+		return hub_usage_fail("erase",
+		                      "name one target: --contact ID, --response ID or --person-ref REF");
+	if (a.contact != NULL && !fs_uuid_is_valid(a.contact))
+		return hub_usage_fail("erase", "--contact: must be a lowercase UUID");
+	if (a.response != NULL && !fs_uuid_is_valid(a.response))
+		return hub_usage_fail("erase", "--response: must be a lowercase UUID");
+	if (a.person != NULL && a.person[0] == '\0')
+		return hub_usage_fail("erase", "--person-ref: must not be empty");
+	if (hub_store_open(&s, &a.where, &e) != 0)
+		return hub_fail("%s", e.msg);
+	if (a.contact != NULL)
+		rc = fs_erase_contact(s, a.contact, FS_ERASE_ADMIN, &res, &e);
+	else if (a.response != NULL)
+		rc = fs_erase_response(s, a.response, NULL, NULL, FS_ERASE_ADMIN, &res, &e);
+	else
+		rc = fs_erase_person(s, a.person, FS_ERASE_ADMIN, &res, &e);
+	fs_store_close(s);
+	if (rc != 0 && res.request[0] == '\0')
+		return hub_fail("erase: %s", e.msg);
+	if (res.request[0] != '\0')
+		printf("erasure request %s: %ld record(s) erased, %ld already erased, %ld row(s) "
+		       "removed\n",
+		       res.request, res.records, res.already, res.rows_removed);
+	else if (res.already > 0)
+		printf("already erased: %ld record(s); nothing to do\n", res.already);
+	else
+		printf("no contact holds or held that person_ref; nothing erased\n");
+	if (rc != 0)
+		return hub_fail("erase: the erasure is recorded, but %s; run the command again to "
+		                "scrub",
+		                e.msg);
+	return finish_output();
+}
+
+/* ---- erasures ---- */
+
+typedef struct device {
+	char site[FS_NAME_MAX + 1], region[FS_NAME_MAX + 1];
+	uint64_t enrolled_ms;
+	int revoked;
+	int64_t confirmed; /* its recorded cursor at the hub */
+} device;
+
+typedef struct device_list {
+	device *v;
+	size_t n, cap;
+} device_list;
+
+static int device_take(void *ctx, const fs_device_row *r)
+{
+	device_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 32;
+		device *p = realloc(l->v, cap * sizeof(*p));
+
+		if (p == NULL)
+			return FS_ENOMEM;
+		l->v = p;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	snprintf(l->v[l->n].site, sizeof(l->v[0].site), "%s", r->site);
+	snprintf(l->v[l->n].region, sizeof(l->v[0].region), "%s", r->region ? r->region : "");
+	l->v[l->n].enrolled_ms = r->enrolled_ms;
+	l->v[l->n].revoked = r->revoked;
+	l->n++;
+	return 0;
+}
+
+/* Regions of one request: the greatest seq of its rows for each, and of
+ * its rows sent to every region. */
+#define REGIONS_MAX 64
+
+typedef struct request_acc {
+	char id[FS_UUID_LEN + 1];
+	char kind[16];
+	uint64_t time_ms; /* its first row's stamp */
+	long records, contacts, responses;
+	int64_t all_seq; /* rows for every region: greatest seq, 0 when none */
+	struct {
+		char name[FS_NAME_MAX + 1];
+		int64_t seq;
+	} region[REGIONS_MAX];
+	int nregions, regions_cut;
+} request_acc;
+
+typedef struct list_run {
+	const device_list *devices;
+	request_acc cur;
+	json_t *out; /* JSON array */
+	fs_err *err;
+} list_run;
+
+/* The seq a device must have confirmed for this request, 0 when none of
+ * its records concern the device's region. */
+static int64_t needed(const request_acc *q, const device *d)
+{
+	int64_t seq = q->all_seq;
+	int i;
+
+	for (i = 0; i < q->nregions; i++)
+		if (strcmp(q->region[i].name, d->region) == 0 && q->region[i].seq > seq)
+			seq = q->region[i].seq;
+	return seq;
+}
+
+static int request_done(list_run *r)
+{
+	const request_acc *q = &r->cur;
+	char when[FS_TIMESTAMP_LEN + 1];
+	json_t *obj, *devs;
+	size_t i;
+
+	if (q->id[0] == '\0')
+		return 0;
+	fs_timestamp_format(when, q->time_ms);
+	devs = json_array();
+	obj = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:o}", "request", q->id, "kind", q->kind,
+	                "time", when, "records", (json_int_t)q->records, "contacts",
+	                (json_int_t)q->contacts, "responses", (json_int_t)q->responses, "devices",
+	                devs);
+	if (obj == NULL)
+		return FS_ENOMEM;
+	for (i = 0; i < r->devices->n; i++) {
+		const device *d = &r->devices->v[i];
+		int64_t seq = needed(q, d);
+		const char *state;
+
+		if (seq == 0 && !q->regions_cut)
+			continue;
+		if (d->revoked)
+			state = "revoked";
+		else if (d->enrolled_ms > q->time_ms)
+			state = "never held it";
+		else if (d->confirmed >= seq && seq > 0)
+			state = "confirmed";
+		else
+			state = "pending";
+		json_array_append_new(devs, json_pack("{s:s, s:s, s:s}", "site", d->site, "region",
+		                                      d->region, "state", state));
+	}
+	json_array_append_new(r->out, obj);
+	return 0;
+}
+
+static int erasure_take(void *ctx, const fs_erasure_row *row)
+{
+	list_run *r = ctx;
+	request_acc *q = &r->cur;
+	int i, rc;
+
+	if (strcmp(q->id, row->request) != 0) {
+		rc = request_done(r);
+		if (rc != 0)
+			return rc;
+		memset(q, 0, sizeof(*q));
+		snprintf(q->id, sizeof(q->id), "%s", row->request);
+		snprintf(q->kind, sizeof(q->kind), "%s", row->kind);
+		q->time_ms = fs_hlc_ms(row->hlc);
+	}
+	q->records++;
+	if (strcmp(row->record_table, "contacts") == 0)
+		q->contacts++;
+	else
+		q->responses++;
+	if (fs_hlc_ms(row->hlc) < q->time_ms)
+		q->time_ms = fs_hlc_ms(row->hlc);
+	if (row->region == NULL) {
+		if (row->seq > q->all_seq)
+			q->all_seq = row->seq;
+		return 0;
+	}
+	for (i = 0; i < q->nregions; i++)
+		if (strcmp(q->region[i].name, row->region) == 0)
+			break;
+	if (i == q->nregions) {
+		if (q->nregions == REGIONS_MAX) {
+			/* More regions than kept: every device is listed, judged
+			 * against the request's greatest seq. */
+			q->regions_cut = 1;
+			if (row->seq > q->all_seq)
+				q->all_seq = row->seq;
+			return 0;
+		}
+		snprintf(q->region[i].name, sizeof(q->region[i].name), "%s", row->region);
+		q->nregions++;
+	}
+	if (row->seq > q->region[i].seq)
+		q->region[i].seq = row->seq;
+	return 0;
+}
+
+static void print_table(const json_t *list)
+{
+	size_t i, j;
+
+	printf("%-36s  %-9s  %-20s  %s\n", "request", "kind", "time", "records");
+	for (i = 0; i < json_array_size(list); i++) {
+		const json_t *q = json_array_get(list, i), *devs = json_object_get(q, "devices");
+
+		printf("%-36s  %-9s  %-20s  %lld\n", json_string_value(json_object_get(q, "request")),
+		       json_string_value(json_object_get(q, "kind")),
+		       json_string_value(json_object_get(q, "time")),
+		       (long long)json_integer_value(json_object_get(q, "records")));
+		for (j = 0; j < json_array_size(devs); j++) {
+			const json_t *d = json_array_get(devs, j);
+
+			printf("  %s (%s): %s\n", json_string_value(json_object_get(d, "site")),
+			       json_string_value(json_object_get(d, "region")),
+			       json_string_value(json_object_get(d, "state")));
+		}
+	}
+}
+
+int hub_cmd_erasures(int argc, char **argv)
+{
+	erase_args a;
+	device_list devices = {NULL, 0, 0};
+	list_run run;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	size_t i;
+	int rc = parse(&a, argc, argv, "erasures", "dbj", erasures_usage), status;
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (hub_store_open(&s, &a.where, &e) != 0)
+		return hub_fail("%s", e.msg);
+	memset(&run, 0, sizeof(run));
+	run.devices = &devices;
+	run.err = &e;
+	run.out = json_array();
+	rc = run.out != NULL ? 0 : FS_ENOMEM;
+	if (rc == 0)
+		rc = fs_store_registry(s)->device_each(fs_store_backend(s), device_take, &devices, &e);
+	for (i = 0; i < devices.n && rc == 0; i++) {
+		int64_t pull = 0;
+
+		rc = fs_store_ops(s)->peer_get(fs_store_backend(s), devices.v[i].site,
+		                               &devices.v[i].confirmed, &pull, &e);
+	}
+	if (rc == 0)
+		rc = fs_store_ops(s)->erasure_each(fs_store_backend(s), NULL, erasure_take, &run, &e);
+	if (rc == 0)
+		rc = request_done(&run);
+	fs_store_close(s);
+	free(devices.v);
+	if (rc == FS_ENOMEM)
+		status = hub_fail("erasures: out of memory");
+	else if (rc != 0)
+		status = hub_fail("erasures: %s", e.msg);
+	else if (a.json) {
+		json_dumpf(run.out, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		status = finish_output();
+	} else {
+		print_table(run.out);
+		status = finish_output();
+	}
+	json_decref(run.out);
+	return status;
+}
