@@ -46,7 +46,8 @@ static const char erasures_usage[] =
     "List each erasure request (id, kind, time UTC, records) with the kiosks that\n"
     "may hold its records (those of the records' regions; every kiosk for a\n"
     "response of unknown region) and for each: confirmed (it has committed the\n"
-    "erasure), pending, never held it (enrolled after the request), or revoked.\n"
+    "erasure), pending, never held it (enrolled after the request; never_held in\n"
+    "JSON), or revoked.\n"
     "Kinds: admin (fieldsync-hub erase), delete (a worker deleted the contact),\n"
     "retention, withdraw.\n"
     "\n"
@@ -260,7 +261,7 @@ static int request_done(list_run *r)
 		if (d->revoked)
 			state = "revoked";
 		else if (d->enrolled_ms > q->time_ms)
-			state = "never held it";
+			state = "never_held";
 		else if (d->confirmed >= seq && seq > 0)
 			state = "confirmed";
 		else
@@ -334,9 +335,11 @@ static void print_table(const json_t *list)
 		for (j = 0; j < json_array_size(devs); j++) {
 			const json_t *d = json_array_get(devs, j);
 
+			const char *state = json_string_value(json_object_get(d, "state"));
+
 			printf("  %s (%s): %s\n", json_string_value(json_object_get(d, "site")),
 			       json_string_value(json_object_get(d, "region")),
-			       json_string_value(json_object_get(d, "state")));
+			       strcmp(state, "never_held") == 0 ? "never held it" : state);
 		}
 	}
 }
