@@ -85,7 +85,13 @@ int agent_cmd_sync(int argc, char **argv, const char *data)
 	if (exit != AGENT_EXIT_OK)
 		return exit;
 	exit = agent_sync_recorded(k.dir, k.store, c, &so, &r);
-	if (exit == AGENT_EXIT_OK)
+	if (r.wipe) {
+		fs_err e = {0, ""};
+
+		if (agent_kiosk_wipe(&k, &e) != 0)
+			agent_fail(exit, "sync: revoked, but the erasure was incomplete: %s", e.msg);
+		agent_fail(exit, "sync: " AGENT_WIPED_MESSAGE);
+	} else if (exit == AGENT_EXIT_OK)
 		printf("in sync: sent %ld, received %ld change(s) in %d round(s)\n", r.sent,
 		       r.received, r.rounds);
 	else

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fieldsync/backend.h"
+#include "fieldsync/seal.h"
 
 /* Changes read per batch when counting what is pending. */
 #define PENDING_BATCH 5000
@@ -51,7 +52,8 @@ int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char 
 	fs_authz authz = {device_site, FS_SYNC_KIOSK_TABLES, device_region};
 	fs_merge_opts o = {FS_SYNC_MAX_FUTURE_MS, device_site, &authz, on_commit, on_commit_ctx};
 
-	return fs_merge_apply(hub, cs, &o, res, err);
+	/* Sealed answers are opened first (seal.h). */
+	return fs_seal_merge(hub, cs, &o, res, err);
 }
 
 int fs_sync_hub_outgoing(fs_store *hub, fs_changeset *out, const char *device_site,
