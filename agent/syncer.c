@@ -134,10 +134,10 @@ static void revoked(fs_store *s, agent_sync_report *r, const agent_reply *rep)
 		report(r, AGENT_EXIT_AUTH, AGENT_WIPED_MESSAGE);
 		return;
 	}
-	report(r, AGENT_EXIT_AUTH,
-	       "hub says this kiosk is revoked, but %s; this kiosk's data is kept",
-	       rep->wipe[0] == '\0' ? "sent no wipe order"
-	                             : "its wipe order does not verify with the hub key pinned at "
+	report(r, AGENT_EXIT_AUTH, "hub rejected the credentials: %ld %s: %s; %s, so this kiosk's data is kept",
+	       rep->status, rep->error, rep->message[0] ? rep->message : "no details",
+	       rep->wipe[0] == '\0' ? "no wipe order came"
+	                             : "the wipe order does not verify with the hub key pinned at "
 	                               "enrollment");
 }
 
