@@ -252,6 +252,12 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 		t->r->gzip = 0;
 		t->r->has_ack = 0;
 		t->r->retry_after = -1;
+		t->r->seal_key[0] = '\0';
+	} else if (header_is(data, n, FS_WIRE_SEAL_KEY_HEADER, &v, &vlen)) {
+		if (vlen < sizeof(t->r->seal_key)) {
+			memcpy(t->r->seal_key, v, vlen);
+			t->r->seal_key[vlen] = '\0';
+		}
 	} else if (header_is(data, n, FS_WIRE_ACK_HEADER, &v, &vlen)) {
 		if (parse_i64(&x, v, vlen) == 0) {
 			t->r->has_ack = 1;
@@ -313,6 +319,7 @@ static void parse_error_body(agent_reply *r)
 	copy_clean(r->error, sizeof(r->error), json_string_value(json_object_get(o, "error")));
 	copy_clean(r->message, sizeof(r->message),
 	           json_string_value(json_object_get(o, "message")));
+	copy_clean(r->wipe, sizeof(r->wipe), json_string_value(json_object_get(o, "wipe")));
 	t = json_integer_value(json_object_get(o, "time"));
 	r->hub_time = t > 0 ? (uint64_t)t : 0;
 	json_decref(o);

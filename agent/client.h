@@ -29,6 +29,8 @@ typedef struct agent_reply {
 	char error[48];    /* "error" of a JSON error body, "" otherwise */
 	char message[256]; /* its "message" (control characters removed) */
 	uint64_t hub_time; /* its "time" (409 clock_ahead); 0 when absent */
+	char wipe[96];     /* its "wipe" (403 revoked: the signed wipe order), "" */
+	char seal_key[160]; /* Fieldsync-Seal-Key, "" when absent or too long */
 } agent_reply;
 
 /* An empty reply whose body may grow to cap bytes. */

@@ -13,6 +13,7 @@
 #include "client.h"
 #include "commands.h"
 #include "config.h"
+#include "fieldsync/seal.h"
 #include "fieldsync/sync.h"
 #include "http_wire.h"
 
@@ -26,7 +27,9 @@ static void usage(void)
 	       "Enroll this kiosk: exchange the one-time code from `fieldsync-hub enroll` for\n"
 	       "the kiosk's identity (site id, region) and bearer token. Creates DIR (0700),\n"
 	       "the store DIR/kiosk.db, DIR/token (0600) and DIR/agent.json. Refused when\n"
-	       "DIR is already initialised.\n"
+	       "DIR is already initialised. The hub's public keys from its reply are pinned\n"
+	       "in the store: from then on every response's answers are sealed to the hub\n"
+	       "when saved, and this kiosk cannot read them back (docs/kiosk.md).\n"
 	       "\n"
 	       "  --hub URL        the hub's base URL, https://HOST:PORT; http://HOST:PORT\n"
 	       "                   only for this machine (localhost, 127.0.0.0/8, [::1])\n"
@@ -42,12 +45,18 @@ static void usage(void)
 	       "4 refused by the hub, 5 code rejected (unknown, expired or used)\n");
 }
 
+/* The hub keys the kiosk pins (docs/protocol.md "Enrollment"). */
+typedef struct hub_pins {
+	char seal[FS_SEAL_PIN_MAX + 1]; /* "" when the hub sent none */
+	char sign[FS_SIGN_KEY_B64_MAX + 1];
+} hub_pins;
+
 /* Validate the hub's enrollment reply and copy what we keep. */
 static int read_identity(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uint64_t *hub_time,
-                         const fs_buf *body, fs_err *err)
+                         hub_pins *pins, const fs_buf *body, fs_err *err)
 {
 	json_t *o = json_loadb(body->data ? body->data : "", body->len, 0, NULL);
-	const char *site, *region, *tok;
+	const char *site, *region, *tok, *seal, *sign;
 	json_int_t t;
 	int rc = 0;
 
@@ -55,12 +64,21 @@ static int read_identity(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uin
 	region = json_string_value(json_object_get(o, "region"));
 	tok = json_string_value(json_object_get(o, "token"));
 	t = json_integer_value(json_object_get(o, "time"));
+	seal = json_string_value(json_object_get(o, "seal_key"));
+	sign = json_string_value(json_object_get(o, "sign_key"));
 	if (!fs_name_is_valid(site) || !fs_name_is_valid(region))
 		rc = fs_err_set(err, FS_EINVAL, "enrollment reply without a valid site and region");
 	else if (tok == NULL || tok[0] == '\0' || strlen(tok) > AGENT_TOKEN_MAX ||
 	         strcspn(tok, " \t\r\n") != strlen(tok))
 		rc = fs_err_set(err, FS_EINVAL, "enrollment reply without a valid token");
+	else if ((seal == NULL) != (sign == NULL) ||
+	         (seal != NULL && (strlen(seal) > FS_SEAL_PIN_MAX ||
+	                           fs_seal_pin_parse(seal, NULL, NULL) != 0 ||
+	                           strlen(sign) > FS_SIGN_KEY_B64_MAX)))
+		rc = fs_err_set(err, FS_EINVAL, "enrollment reply with malformed hub keys");
 	if (rc == 0) {
+		snprintf(pins->seal, sizeof(pins->seal), "%s", seal ? seal : "");
+		snprintf(pins->sign, sizeof(pins->sign), "%s", sign ? sign : "");
 		snprintf(cfg->site, sizeof(cfg->site), "%s", site);
 		snprintf(cfg->region, sizeof(cfg->region), "%s", region);
 		snprintf(token, AGENT_TOKEN_MAX + 1, "%s", tok);
@@ -71,7 +89,7 @@ static int read_identity(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uin
 }
 
 static int enroll(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uint64_t *hub_time,
-                  const char *code)
+                  hub_pins *pins, const char *code)
 {
 	agent_client *c = NULL;
 	agent_reply rep;
@@ -101,7 +119,7 @@ static int enroll(agent_config *cfg, char token[AGENT_TOKEN_MAX + 1], uint64_t *
 		agent_fail(exit, "init: the hub refused the enrollment: %ld %s: %s", rep.status,
 		           rep.error[0] ? rep.error : "error",
 		           rep.message[0] ? rep.message : "no details");
-	} else if (read_identity(cfg, token, hub_time, &rep.body, &e) != 0) {
+	} else if (read_identity(cfg, token, hub_time, pins, &rep.body, &e) != 0) {
 		exit = agent_fail(AGENT_EXIT_REFUSED, "init: %s", e.msg);
 	}
 cleanup:
@@ -125,6 +143,7 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 	const char *hub = NULL, *code = NULL, *name = NULL, *ca = NULL;
 	fs_store *store = NULL;
 	fs_err e = {0, ""};
+	hub_pins pins;
 	uint64_t hub_time = 0;
 	int c, exit, insecure_http = 0, insecure;
 	size_t n;
@@ -206,12 +225,16 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 		goto cleanup;
 	}
 
-	exit = enroll(&cfg, token, &hub_time, code);
+	memset(&pins, 0, sizeof(pins));
+	exit = enroll(&cfg, token, &hub_time, &pins, code);
 	if (exit != AGENT_EXIT_OK)
 		goto cleanup;
 	/* The store is still empty, so adopting the hub's clock re-stamps
 	 * nothing: it only sets the offset. */
-	if (fs_store_set_identity(store, cfg.site, cfg.region, &e) != 0 ||
+	/* The hub's keys are pinned before the identity: a store with an
+	 * identity is enrolled, and from then on every response is sealed. */
+	if ((pins.seal[0] != '\0' && fs_seal_pin_keys(store, pins.seal, pins.sign, &e) != 0) ||
+	    fs_store_set_identity(store, cfg.site, cfg.region, &e) != 0 ||
 	    (hub_time > 0 &&
 	     fs_store_clock_adjust(store, hub_time, FS_SYNC_MAX_FUTURE_MS, NULL, &e) != 0) ||
 	    agent_token_save(token, dir, &e) != 0 || agent_config_save(&cfg, dir, &e) != 0) {
@@ -220,6 +243,10 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 		                  cfg.site, e.msg);
 		goto cleanup;
 	}
+	if (pins.seal[0] == '\0')
+		fprintf(stderr, AGENT_PROG ": warning: this hub sent no seal key; responses are "
+		                "kept in clear on this kiosk until it is enrolled with a hub that "
+		                "seals\n");
 	printf("enrolled as site %s in region %s; run `" AGENT_PROG " sync` next\n", cfg.site,
 	       cfg.region);
 cleanup:

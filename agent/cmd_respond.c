@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "config.h"
 #include "fieldsync/records.h"
+#include "fieldsync/seal.h"
 
 static void questionnaires_usage(void)
 {
@@ -98,13 +99,29 @@ static void responses_usage(void)
 	       "The responses stored on this kiosk (deleted ones left out), by id, as JSON\n"
 	       "Lines: one compact object per line with sorted keys, the body as stored\n"
 	       "plus \"id\" and \"site\", \"worker\" only when assisted (the same lines as\n"
-	       "`fieldsync-hub export responses --format jsonl`).\n");
+	       "`fieldsync-hub export responses --format jsonl`).\n"
+	       "On an enrolled kiosk the answers are sealed to the hub's key when saved:\n"
+	       "they show as \"answers\": \"sealed\", and only the hub can read them.\n");
 }
 
 static int print_response(void *ctx, const json_t *response)
 {
+	json_t *shown = NULL;
+	int rc;
+
 	(void)ctx;
-	return agent_json_print(response, 0) == 0 ? 0 : FS_EGENERIC;
+	/* This kiosk cannot open sealed answers: say so, not the ciphertext. */
+	if (fs_seal_answers_text(json_object_get(response, "answers")) != NULL) {
+		shown = json_copy((json_t *)response);
+		if (shown == NULL || json_object_set_new(shown, "answers", json_string("sealed")) != 0) {
+			json_decref(shown);
+			return FS_ENOMEM;
+		}
+		response = shown;
+	}
+	rc = agent_json_print(response, 0) == 0 ? 0 : FS_EGENERIC;
+	json_decref(shown);
+	return rc;
 }
 
 int agent_cmd_responses(int argc, char **argv, const char *data)

@@ -21,6 +21,9 @@ static void sync_usage(void)
 	       "Push this kiosk's changes to the hub and pull what it should receive, in\n"
 	       "batches, until neither side has more. A cut connection loses nothing:\n"
 	       "running sync again resends at most the unacknowledged batch.\n"
+	       "A revoked kiosk whose hub answers with a wipe order signed by the key pinned\n"
+	       "at init erases every file in DIR and says so (exit 5); an unsigned or\n"
+	       "wrongly signed one erases nothing (docs/kiosk.md).\n"
 	       "\n"
 	       "exit codes:\n"
 	       "  0  in sync with the hub\n"
@@ -45,7 +48,8 @@ static void run_usage(void)
 	       ", loopback only; port 0 picks one) unless --no-ui;\n"
 	       "--ui-idle-timeout (default 90) wipes an abandoned questionnaire,\n"
 	       "--ui-worker-idle (default 120) locks worker mode.\n"
-	       "SIGTERM or SIGINT stops it after the current step (exit 0).\n");
+	       "SIGTERM or SIGINT stops it after the current step (exit 0). A signed wipe\n"
+	       "order (see sync --help) stops it, erases DIR and exits 5.\n");
 }
 
 /* The kiosk, its token and a client for its hub. */
@@ -85,7 +89,13 @@ int agent_cmd_sync(int argc, char **argv, const char *data)
 	if (exit != AGENT_EXIT_OK)
 		return exit;
 	exit = agent_sync_recorded(k.dir, k.store, c, &so, &r);
-	if (exit == AGENT_EXIT_OK)
+	if (r.wipe) {
+		fs_err e = {0, ""};
+
+		if (agent_kiosk_wipe(&k, &e) != 0)
+			agent_fail(exit, "sync: revoked, but the erasure was incomplete: %s", e.msg);
+		agent_fail(exit, "sync: " AGENT_WIPED_MESSAGE);
+	} else if (exit == AGENT_EXIT_OK)
 		printf("in sync: sent %ld, received %ld change(s) in %d round(s)\n", r.sent,
 		       r.received, r.rounds);
 	else

@@ -139,6 +139,7 @@ typedef struct daemon_state {
 	uint64_t next_check_ms; /* next look at the store's change counter */
 	int64_t seq_after_sync; /* the change counter after the last good sync */
 	unsigned failures;      /* failed syncs in a row */
+	int wipe;               /* a verified wipe order came: erase and stop */
 } daemon_state;
 
 static void do_sync(daemon_state *d)
@@ -149,6 +150,12 @@ static void do_sync(daemon_state *d)
 	fs_err e = {0, ""};
 
 	agent_sync_recorded(d->k->dir, d->k->store, d->client, &so, &r);
+	if (r.wipe) {
+		/* Stop at once; the data is erased once the UI has stopped. */
+		d->wipe = 1;
+		stop_requested = 1;
+		return;
+	}
 	if (stop_requested && r.exit != AGENT_EXIT_OK) {
 		log_line("sync interrupted by shutdown");
 		return;
@@ -191,7 +198,7 @@ static int local_change_pending(daemon_state *d)
 
 int agent_daemon_run(agent_kiosk *k, agent_client *c, const agent_daemon_opts *opts)
 {
-	daemon_state d = {k, c, opts, 0, 0, -1, 0};
+	daemon_state d = {k, c, opts, 0, 0, -1, 0, 0};
 	fs_ui *ui = NULL;
 	fs_err e = {0, ""};
 
@@ -243,5 +250,11 @@ int agent_daemon_run(agent_kiosk *k, agent_client *c, const agent_daemon_opts *o
 	log_line("stopping");
 	fs_ui_stop(ui);
 	signals_remove();
+	if (d.wipe) {
+		if (agent_kiosk_wipe(k, &e) != 0)
+			log_line("erasing this kiosk's data was incomplete: %s", e.msg);
+		log_line(AGENT_WIPED_MESSAGE);
+		return AGENT_EXIT_AUTH;
+	}
 	return AGENT_EXIT_OK;
 }

@@ -1,14 +1,20 @@
 #include "syncer.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fieldsync/changes.h"
 #include "fieldsync/gzip.h"
+#include "fieldsync/seal.h"
 #include "fieldsync/sync.h"
 #include "http_wire.h"
 
@@ -117,6 +123,24 @@ static int refused(agent_sync_report *r, const agent_reply *rep)
 	              rep->error[0] ? rep->error : "error", msg);
 }
 
+/* 403 revoked: wipe only on an order signed with the pinned hub key, so a
+ * forged reply (a fake hub, a proxy) cannot erase what is not yet sent. */
+static void revoked(fs_store *s, agent_sync_report *r, const agent_reply *rep)
+{
+	fs_err e = {0, ""};
+
+	if (rep->wipe[0] != '\0' && fs_seal_verify_wipe(s, rep->wipe, &e) == 0) {
+		r->wipe = 1;
+		report(r, AGENT_EXIT_AUTH, AGENT_WIPED_MESSAGE);
+		return;
+	}
+	report(r, AGENT_EXIT_AUTH, "hub rejected the credentials: %ld %s: %s; %s, so this kiosk's data is kept",
+	       rep->status, rep->error, rep->message[0] ? rep->message : "no details",
+	       rep->wipe[0] == '\0' ? "no wipe order came"
+	                             : "the wipe order does not verify with the hub key pinned at "
+	                               "enrollment");
+}
+
 /* What one sync carries from round to round. */
 typedef struct sync_run {
 	fs_store *s;
@@ -164,6 +188,8 @@ static void on_error_reply(sync_run *x, size_t pushed)
 		x->busy_left--;
 		wait_seconds(wait > BUSY_WAIT_MAX_S ? BUSY_WAIT_MAX_S : wait, x->o);
 		x->again = 1;
+	} else if (rep->status == 403 && strcmp(rep->error, FS_WIRE_ERR_REVOKED) == 0) {
+		revoked(x->s, x->r, rep);
 	} else {
 		refused(x->r, rep);
 	}
@@ -191,6 +217,14 @@ static int post_sync(void *ctx, int64_t pull, const void *body, size_t len, fs_s
 	}
 	if (!x->rep.gzip)
 		return fs_err_set(err, FS_EINVAL, "hub reply is not gzip-encoded");
+	/* A rotated seal key, signed with the pinned hub key (seal.h). */
+	if (x->rep.seal_key[0] != '\0') {
+		fs_err ke = {0, ""};
+		int changed = 0, krc = fs_seal_adopt_key(x->s, x->rep.seal_key, &changed, &ke);
+
+		if (krc != 0 && krc != FS_ENOTFOUND)
+			agent_fail(0, "warning: the hub's seal key is not adopted: %s", ke.msg);
+	}
 	answer->has_ack = x->rep.has_ack;
 	answer->ack = x->rep.ack;
 	answer->body = x->rep.body.data;
@@ -282,6 +316,11 @@ int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const age
 		              "%s", e.msg);
 	}
 	agent_sync_run(s, c, opts, out);
+	if (out->wipe) {
+		/* Nothing more is written here: the caller erases DATA. */
+		agent_sync_unlock(fd);
+		return out->exit;
+	}
 	now = agent_wall_ms();
 	if (agent_state_load(&st, dir, &e) != 0)
 		memset(&st, 0, sizeof(st)); /* a damaged state file is rewritten */
@@ -300,4 +339,66 @@ int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const age
 		agent_fail(0, "warning: %s", e.msg);
 	agent_sync_unlock(fd);
 	return out->exit;
+}
+
+/* Overwrite a regular file with zeros and fsync it (not following links). */
+static int zero_file(int dfd, const char *name)
+{
+	static const char zeros[8192];
+	struct stat st;
+	off_t left;
+	int fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return errno == ELOOP ? 0 : -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	for (left = st.st_size; left > 0 && rc == 0;) {
+		ssize_t n = write(fd, zeros, left < (off_t)sizeof(zeros) ? (size_t)left : sizeof(zeros));
+
+		if (n <= 0)
+			rc = -1;
+		else
+			left -= n;
+	}
+	if (fsync(fd) != 0)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+int agent_kiosk_wipe(agent_kiosk *k, fs_err *err)
+{
+	DIR *d;
+	struct dirent *de;
+	int dfd, rc = 0;
+
+	agent_kiosk_close(k);
+	d = opendir(k->dir);
+	if (d == NULL)
+		return fs_err_set(err, FS_EIO, "cannot open %s to erase it: %s", k->dir,
+		                  strerror(errno));
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+			continue;
+		if ((S_ISREG(st.st_mode) && zero_file(dfd, de->d_name) != 0) ||
+		    unlinkat(dfd, de->d_name, 0) != 0) {
+			if (rc == 0)
+				rc = fs_err_set(err, FS_EIO, "cannot erase %s/%s: %s", k->dir,
+				                de->d_name, strerror(errno));
+			unlinkat(dfd, de->d_name, 0);
+		}
+	}
+	fsync(dfd);
+	closedir(d);
+	return rc;
 }

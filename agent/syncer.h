@@ -43,6 +43,11 @@ typedef struct agent_sync_report {
 	long conflicts, quarantined;   /* recorded here while merging replies */
 	long restamped;                /* own stamps rewritten after clock_ahead */
 	long retry_after;              /* seconds the hub asked to wait; -1: none */
+	/* The hub answered 403 revoked with a wipe order whose signature
+	 * verifies with the key pinned at enrollment: the caller must erase
+	 * this kiosk's data (agent_kiosk_wipe) and stop. A revoked reply
+	 * without a valid signature sets no wipe (the data is kept). */
+	int wipe;
 	char message[AGENT_ERROR_MAX]; /* why, when exit != 0 */
 } agent_sync_report;
 
@@ -59,6 +64,19 @@ typedef struct agent_sync_opts {
  * out->exit. */
 int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
                    agent_sync_report *out);
+
+/* Erase every file of this kiosk: close the store, then overwrite with
+ * zeros, fsync and unlink each regular file in DATA (kiosk.db and its
+ * -wal, -shm and -journal, token, agent.json, state.json, sync.lock, the
+ * kiosk UI's ui.json, workers.json and pin-guard.json, and any leftover
+ * temporary file), then fsync DATA. Symbolic links are removed, never
+ * followed. On flash storage an overwrite may not reach the cells that held
+ * the data (wear levelling): docs/kiosk.md says what protects more. 0, or
+ * FS_EIO naming the first file that could not be erased (the others are
+ * still erased). */
+int agent_kiosk_wipe(agent_kiosk *k, fs_err *err);
+
+#define AGENT_WIPED_MESSAGE "this kiosk was revoked and its data erased"
 
 /* agent_sync_run under DATA/sync.lock, then the outcome recorded in
  * DATA/state.json (last sync or last error). */

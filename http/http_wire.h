@@ -13,6 +13,8 @@
 #define FS_WIRE_CHANGESET_ENCODING "gzip"
 /* The reply header that acknowledges a pushed change set up to a stamp. */
 #define FS_WIRE_ACK_HEADER "Fieldsync-Ack"
+/* The hub's current seal key in a sync reply, signed (docs/protocol.md). */
+#define FS_WIRE_SEAL_KEY_HEADER "Fieldsync-Seal-Key"
 
 /* Error names of replies that a kiosk acts on (docs/protocol.md). */
 #define FS_WIRE_ERR_REVOKED     "revoked"

@@ -45,7 +45,9 @@ static const char devices_usage[] =
 static const char revoke_usage[] =
     "usage: fieldsync-hub revoke [--data DIR | --db URI] SITE\n"
     "\n"
-    "Revoke the kiosk SITE: its token stops working at its next request (403).\n"
+    "Revoke the kiosk SITE: its token stops working at its next request (403),\n"
+    "and its next sync is answered with a wipe order signed by this hub: the kiosk\n"
+    "erases its data directory (docs/kiosk.md).\n"
     "\n"
     "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"

@@ -27,6 +27,7 @@ static const char usage[] =
     "  digest     print the store's digest and each table's rows and hash\n"
     "  erase      erase a contact, a response or a person_ref everywhere\n"
     "  erasures   list erasure requests and which kiosks have confirmed them\n"
+    "  seal-key   show or rotate the key kiosks seal responses to\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -45,6 +46,7 @@ static const struct {
     {"revoke", hub_cmd_revoke}, {"publish", hub_cmd_publish}, {"export", hub_cmd_export},
     {"migrate", hub_cmd_migrate}, {"digest", hub_cmd_digest},
     {"erase", hub_cmd_erase},     {"erasures", hub_cmd_erasures},
+    {"seal-key", hub_cmd_seal_key},
 };
 
 int main(int argc, char **argv)

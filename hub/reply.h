@@ -27,6 +27,9 @@ typedef struct hub_reply {
 	unsigned retry_after; /* Retry-After seconds, 0: none */
 	int bearer_challenge; /* WWW-Authenticate: Bearer (401) */
 	int no_store;         /* Cache-Control: no-store */
+	/* Fieldsync-Seal-Key (sync replies): "KEYID:BASE64:SIGNATURE", the
+	 * hub's current seal key signed with its signing key; "" for none. */
+	char seal_key[160]; /* 61 + 1 + 88 and the NUL */
 } hub_reply;
 
 /* An error reply with a JSON body (http/http_server.h,

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "fieldsync/sync.h"
 #include "http_server.h"
 #include "http_wire.h"
+#include "keys.h"
 #include "ratelimit.h"
 #include "status.h"
 
@@ -39,7 +41,14 @@ struct hub_app {
 	 * reached, refuse attempts here (monotonic ms) before their body is
 	 * read, so a distributed flood costs no store writes. */
 	_Atomic uint64_t enroll_blocked_until;
+	/* The hub's public keys (keys.h), reread every KEYS_REFRESH_MS so a
+	 * `seal-key rotate` reaches kiosks without a restart. */
+	pthread_mutex_t keys_lock;
+	hub_keys_public keys;
+	uint64_t keys_read_ms; /* monotonic; 0: never */
 };
+
+#define KEYS_REFRESH_MS 10000u
 
 void hub_limits_default(hub_limits *out)
 {
@@ -53,6 +62,40 @@ void hub_limits_default(hub_limits *out)
 	out->rate_per_minute = 120;
 	out->enroll_fails_per_source = 10;
 	out->enroll_sources = 65536;
+}
+
+static uint64_t monotonic_ms(void);
+
+/* A copy of the hub's public keys, made on first use; 0 or an error. */
+static int hub_keys_copy(hub_app *app, hub_keys_public *out, fs_err *err)
+{
+	fs_store *s = NULL;
+	uint64_t now = monotonic_ms();
+	int rc = 0;
+
+	pthread_mutex_lock(&app->keys_lock);
+	if (app->keys_read_ms == 0 || now - app->keys_read_ms >= KEYS_REFRESH_MS) {
+		rc = hub_pool_get(app->pool, &s, err);
+		if (rc == 0) {
+			hub_pool_write_lock(app->pool);
+			rc = hub_keys_public_get(s, &app->keys, err);
+			hub_pool_write_unlock(app->pool);
+			hub_pool_put(app->pool, s);
+		}
+		if (rc == 0)
+			app->keys_read_ms = now ? now : 1;
+	}
+	if (rc == 0)
+		*out = app->keys;
+	pthread_mutex_unlock(&app->keys_lock);
+	return rc;
+}
+
+static int hub_keys_ready(hub_app *app, fs_err *err)
+{
+	hub_keys_public k;
+
+	return hub_keys_copy(app, &k, err);
 }
 
 int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err *err)
@@ -75,6 +118,12 @@ int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err 
 	}
 	app->pool = pool;
 	app->limits = *limits;
+	pthread_mutex_init(&app->keys_lock, NULL);
+	/* The keys are made on the hub's first use (keys.h), here. */
+	if (hub_keys_ready(app, err) != 0) {
+		hub_app_free(app);
+		return -1;
+	}
 	*out = app;
 	return 0;
 }
@@ -85,6 +134,8 @@ void hub_app_free(hub_app *app)
 		return;
 	hub_ratelimit_free(app->rate);
 	hub_ratelimit_free(app->enroll_rate);
+	if (app->pool != NULL)
+		pthread_mutex_destroy(&app->keys_lock);
 	free(app);
 }
 
@@ -302,6 +353,7 @@ static void enroll_finish(hub_app *app, hub_request *req, hub_reply *r)
 	const char *code = NULL, *name = NULL;
 	json_t *body = NULL;
 	fs_store *s = NULL;
+	hub_keys_public keys;
 	hub_device dev;
 	fs_err e = {0, ""};
 	int rc;
@@ -318,15 +370,24 @@ static void enroll_finish(hub_app *app, hub_request *req, hub_reply *r)
 		answer_error(r, HUB_STEP_STORE, rc, &e, NULL);
 		goto cleanup;
 	}
+	/* The keys the kiosk pins (docs/protocol.md), read before the code
+	 * is spent. */
+	rc = hub_keys_copy(app, &keys, &e);
+	if (rc != 0) {
+		answer_error(r, HUB_STEP_STORE, rc, &e, NULL);
+		hub_pool_put(app->pool, s);
+		goto cleanup;
+	}
 	hub_pool_write_lock(app->pool);
 	rc = hub_enroll_redeem(s, &dev, token, code, name, &e);
 	hub_pool_write_unlock(app->pool);
 	if (rc == 0) {
 		snprintf(req->device.site, sizeof(req->device.site), "%s", dev.site);
 		hub_reply_json(r, 200,
-		               json_pack("{s:s, s:s, s:s, s:I}", "site", dev.site, "region",
-		                         dev.region, "token", token, "time",
-		                         (json_int_t)fs_store_now_ms(s)));
+		               json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "site", dev.site,
+		                         "region", dev.region, "token", token, "time",
+		                         (json_int_t)fs_store_now_ms(s), "seal_key", keys.seal,
+		                         "sign_key", keys.sign));
 		r->no_store = 1;
 	} else {
 		answer_error(r, HUB_STEP_ENROLL, rc, &e, s);
@@ -367,6 +428,33 @@ static const char *bearer_token(const char *header, char out[HUB_TOKEN_MAX + 2])
 	return out;
 }
 
+/* 403 revoked to a revoked device that presented its own token, with the
+ * signed wipe order (docs/protocol.md): the kiosk erases its data once the
+ * signature verifies with the key it pinned at enrollment. Without a
+ * signature (the store failed) the reply is the plain 403. */
+static void revoked_reply(hub_app *app, const hub_device *dev, hub_reply *r)
+{
+	char sig[FS_SIGN_SIG_B64_MAX + 1] = "";
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	const hub_status *st = hub_status_of(HUB_STEP_AUTH, FS_EFORBIDDEN);
+
+	if (hub_pool_get(app->pool, &s, &e) == 0)
+		hub_keys_sign_wipe(s, dev->site, sig, &e);
+	hub_pool_put(app->pool, s);
+	if (sig[0] == '\0') {
+		fprintf(stderr, "fieldsync-hub: wipe order for %s not signed: %s\n", dev->site,
+		        e.msg);
+		answer_error(r, HUB_STEP_AUTH, FS_EFORBIDDEN, &e, NULL);
+		return;
+	}
+	hub_reply_json(r, st->status,
+	               json_pack("{s:s, s:s, s:s}", "error", st->error, "message", st->message,
+	                         "wipe", sig));
+	if (r->status == st->status)
+		r->error = st->error;
+}
+
 static int authenticate(hub_app *app, hub_request *req, hub_reply *r)
 {
 	char buf[HUB_TOKEN_MAX + 2];
@@ -376,6 +464,7 @@ static int authenticate(hub_app *app, hub_request *req, hub_reply *r)
 	fs_err e = {0, ""};
 	int rc;
 
+	memset(&dev, 0, sizeof(dev));
 	if (token == NULL) {
 		hub_reply_error(r, 401, "unauthorized",
 		                req->authorization ? "malformed credentials: expected "
@@ -391,6 +480,10 @@ static int authenticate(hub_app *app, hub_request *req, hub_reply *r)
 		hub_pool_put(app->pool, s);
 	}
 	sodium_memzero(buf, sizeof(buf));
+	if (rc == FS_EFORBIDDEN && dev.site[0] != '\0') {
+		revoked_reply(app, &dev, r);
+		return -1;
+	}
 	if (rc != 0) {
 		answer_error(r, HUB_STEP_AUTH, rc, &e, NULL);
 		return -1;
@@ -517,6 +610,7 @@ static void sync_finish(hub_app *app, hub_request *req, hub_reply *r)
 {
 	fs_changeset in, out;
 	fs_store *s = NULL;
+	hub_keys_public keys;
 	fs_buf packed;
 	fs_err e = {0, ""};
 	int rc;
@@ -551,6 +645,9 @@ static void sync_finish(hub_app *app, hub_request *req, hub_reply *r)
 	r->has_ack = 1;
 	r->ack = in.to;
 	r->no_store = 1;
+	/* The current seal key, signed: a kiosk adopts a rotated key. */
+	if (hub_keys_copy(app, &keys, &e) == 0)
+		snprintf(r->seal_key, sizeof(r->seal_key), "%s:%s", keys.seal, keys.seal_sig);
 cleanup:
 	hub_pool_put(app->pool, s);
 	fs_buf_free(&packed);

@@ -122,6 +122,8 @@ static void pass_reply(hub_exchange *h, fs_http_reply *out)
 		                     "Bearer realm=\"fieldsync\"");
 	if (r->no_store)
 		fs_http_reply_header(out, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->seal_key[0] != '\0')
+		fs_http_reply_header(out, FS_WIRE_SEAL_KEY_HEADER, r->seal_key);
 }
 
 static void on_begin(void *cls, fs_http_exchange *x)

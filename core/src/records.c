@@ -8,6 +8,7 @@
 
 #include "fieldsync/backend.h"
 #include "fieldsync/questionnaire.h"
+#include "fieldsync/seal.h"
 #include "rows.h"
 #include "store_internal.h"
 
@@ -187,8 +188,12 @@ int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *bod
 		goto cleanup;
 	memset(&row, 0, sizeof(row));
 	rc = fs_rows_response_from_body(&row, body, &answers, err);
+	/* Validated in clear; sealed before anything is written (seal.h). */
+	if (rc == 0)
+		rc = fs_seal_answers(s, &answers, err);
 	if (rc != 0)
 		goto cleanup;
+	row.answers = answers;
 	rc = fs_txn_begin(s, err);
 	if (rc != 0)
 		goto cleanup;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fieldsync/backend.h"
+#include "fieldsync/seal.h"
 
 /* Changes read per batch when counting what is pending. */
 #define PENDING_BATCH 5000
@@ -82,7 +83,8 @@ int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char 
 	hub_note note = {device_site, pull_cursor, on_commit, on_commit_ctx};
 	fs_merge_opts o = {FS_SYNC_MAX_FUTURE_MS, device_site, &authz, note_device_cursor, &note};
 
-	return fs_merge_apply(hub, cs, &o, res, err);
+	/* Sealed answers are opened first (seal.h). */
+	return fs_seal_merge(hub, cs, &o, res, err);
 }
 
 int fs_sync_hub_outgoing(fs_store *hub, fs_changeset *out, const char *device_site,
