@@ -12,5 +12,6 @@ int hub_cmd_publish(int argc, char **argv); /* admin.c */
 int hub_cmd_export(int argc, char **argv);  /* export.c */
 int hub_cmd_migrate(int argc, char **argv); /* migrate.c */
 int hub_cmd_digest(int argc, char **argv);  /* migrate.c */
+int hub_cmd_subject(int argc, char **argv); /* subject.c */
 
 #endif
