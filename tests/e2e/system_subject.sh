@@ -85,6 +85,12 @@ printf '{"person_ref": "DD0004"}' >"$E2E_TMP/u2.json"
 check "k1 changes C's person_ref" ag k1 contact update "$C" "$E2E_TMP/u1.json"
 sleep 0.05
 check "k2 changes it too" ag k2 contact update "$C" "$E2E_TMP/u2.json"
+# And B's notes, for a conflict of another person.
+printf '{"notes": "B-conflict-secret-1"}' >"$E2E_TMP/b1.json"
+printf '{"notes": "B-conflict-secret-2"}' >"$E2E_TMP/b2.json"
+check "k1 edits B" ag k1 contact update "$B1" "$E2E_TMP/b1.json"
+sleep 0.05
+check "k2 edits B too" ag k2 contact update "$B1" "$E2E_TMP/b2.json"
 hub_start || e2e_fail "hub restarts"
 for k in k1 k2 k1 k2; do check "$k: sync" ag "$k" sync; done
 
@@ -93,13 +99,14 @@ for k in k1 k2 k1 k2; do check "$k: sync" ag "$k" sync; done
 # kiosks' rule would refuse (the hub keeps the format rule: accepted).
 e2e_enroll "$HUB" "$HUB_DIR" north raw || e2e_fail "enroll raw"
 Q=$(e2e_uuid)
+QB=$(e2e_uuid)
 DASHREF=$(e2e_uuid)
 H=$(e2e_hlc)
 ch() { e2e_contact_change "$E2E_SITE" north "$1" "$2" "$3" "$H"; }
-e2e_changeset "$E2E_SITE" "$(ch "$Q" person_ref '"AA0001"'),$(ch "$Q" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$Q" channel '"phone"'),$(ch "$Q" worker '"w-raw"'),$(ch "$Q" notes '"q-first"'),$(ch "$DASHREF" person_ref '"JB-9 old kiosk"'),$(ch "$DASHREF" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$DASHREF" channel '"phone"'),$(ch "$DASHREF" worker '"w-raw"')" 9 |
+e2e_changeset "$E2E_SITE" "$(ch "$Q" person_ref '"AA0001"'),$(ch "$Q" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$Q" channel '"phone"'),$(ch "$Q" worker '"w-raw"'),$(ch "$Q" notes '"q-first"'),$(ch "$DASHREF" person_ref '"JB-9 old kiosk"'),$(ch "$DASHREF" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$DASHREF" channel '"phone"'),$(ch "$DASHREF" worker '"w-raw"'),$(ch "$QB" person_ref '"BB0002"'),$(ch "$QB" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$QB" channel '"phone"'),$(ch "$QB" worker '"w-raw"'),$(ch "$QB" notes '"qb-first"')" 9 |
   gzip -c >"$E2E_TMP/raw1.gz"
 e2e_expect "the hub accepts an older kiosk's person_ref" 200 "$(e2e_sync raw1 "$E2E_TOKEN" "$E2E_TMP/raw1.gz")"
-e2e_changeset "$E2E_SITE" "$(ch "$Q" notes '"q-second-quarantined"')" 10 | gzip -c >"$E2E_TMP/raw2.gz"
+e2e_changeset "$E2E_SITE" "$(ch "$Q" notes '"q-second-quarantined"'),$(ch "$QB" notes '"qb-secret-quarantined"')" 10 | gzip -c >"$E2E_TMP/raw2.gz"
 e2e_expect "a clashing change is acknowledged" 200 "$(e2e_sync raw2 "$E2E_TOKEN" "$E2E_TMP/raw2.gz" "cursor=0")"
 
 # ---- fieldsync-hub subject ----
@@ -134,13 +141,15 @@ want(any(x["what"] == "responses" for x in doc["not_included"]), "responses name
 print("\n".join(fails) if fails else "ok")
 EOF
 e2e_expect "the subject document holds A's records" ok "$(cat "$E2E_TMP/py.out")"
-for other in BB0002 note-of-B-secret "$B1" "$DASH" "JB-9 old kiosk"; do
+for other in BB0002 note-of-B-secret B-conflict-secret qb- "$B1" "$QB" "$DASH" "JB-9 old kiosk"; do
   grep -qF -- "$other" "$E2E_TMP/subject.json" && e2e_fail "nothing of another person: [$other] found"
 done
-e2e_pass "nothing of another person"
+grep -qF -e BB0002 -e note-of-B -e B-conflict -e qb- -e "$B1" -e "$QB" -e "JB-9" "$E2E_TMP/subject.json" ||
+  e2e_pass "nothing of another person"
 
 check "subject BB0002" hub subject BB0002
-grep -qF "$B1" "$E2E_OUT" && ! grep -qF "$A1" "$E2E_OUT" && ! grep -q "note-of-A" "$E2E_OUT" &&
+grep -qF "$B1" "$E2E_OUT" && grep -q B-conflict-secret-1 "$E2E_OUT" && grep -q qb-secret-quarantined "$E2E_OUT" &&
+  ! grep -qF "$A1" "$E2E_OUT" && ! grep -q "note-of-A" "$E2E_OUT" && ! grep -q "q-second" "$E2E_OUT" &&
   e2e_pass "B's document holds B only" || e2e_fail "B's document holds B only" "$(cat "$E2E_OUT")"
 check "an unknown person_ref" hub subject ZZ9999
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["contacts"]==[] and d["conflicts"]==[] and d["quarantined"]==[] else 1)' "$E2E_OUT" &&
