@@ -26,7 +26,10 @@ static void usage(void)
 	       "contacts as a JSON array by id (--all includes deleted ones, --jsonl prints\n"
 	       "one compact object per line instead). Fields: person_ref, contact_at,\n"
 	       "channel, duration_min, topics, support, signposted, follow_up_date,\n"
-	       "follow_up_done, status, worker, notes (see docs/changeset.md).\n");
+	       "follow_up_done, status, worker, notes (see docs/changeset.md). A person_ref\n"
+	       "written (a new one, or a changed one) must follow agent.json's\n"
+	       "person_ref_pattern (default: 1 to 16 letters or digits; docs/agent.md);\n"
+	       "nothing is stored otherwise.\n");
 }
 
 static int need_args(const char *sub, int have, int want, const char *what)

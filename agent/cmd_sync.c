@@ -175,6 +175,7 @@ int agent_cmd_run(int argc, char **argv, const char *data)
 	exit = open_all(&k, &c, "run", data);
 	if (exit != AGENT_EXIT_OK)
 		return exit;
+	ui.person_ref_pattern = k.cfg.person_ref_pattern;
 	exit = agent_daemon_run(&k, c, &o);
 	agent_client_free(c);
 	agent_kiosk_close(&k);

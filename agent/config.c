@@ -177,6 +177,51 @@ static int get_str(char *out, size_t len, const json_t *o, const char *key, int 
 	return 0;
 }
 
+/* The line of path on which "key" first appears (the file is small and
+ * ours), or 0 when it cannot be told. */
+static int key_line(const char *path, const char *key)
+{
+	char want[80];
+	int line = 1, c;
+	size_t matched = 0, n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "\"%s\"", key);
+	n = strlen(want);
+	while ((c = fgetc(f)) != EOF) {
+		if (c == '\n')
+			line++;
+		matched = (char)c == want[matched] ? matched + 1 : (char)c == want[0] ? 1 : 0;
+		if (matched == n) {
+			fclose(f);
+			return line;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* "person_ref_pattern": optional, a pattern (person_ref.h) that must read. */
+static int get_person_ref_pattern(agent_config *out, const json_t *o, const char *path,
+                                  fs_err *err)
+{
+	fs_err perr = {0, ""};
+	int rc = get_str(out->person_ref_pattern, sizeof(out->person_ref_pattern), o,
+	                 "person_ref_pattern", 1, path, err);
+
+	if (rc != 0)
+		return rc;
+	if (out->person_ref_pattern[0] == '\0')
+		snprintf(out->person_ref_pattern, sizeof(out->person_ref_pattern), "%s",
+		         FS_PERSON_REF_PATTERN_DEFAULT);
+	if (fs_person_ref_rule_parse(&out->person_ref_rule, out->person_ref_pattern, &perr) == 0)
+		return 0;
+	return fs_err_set(err, FS_EINVAL, "%s line %d: \"person_ref_pattern\": %s (docs/agent.md)",
+	                  path, key_line(path, "person_ref_pattern"), perr.msg);
+}
+
 int agent_config_load(agent_config *out, const char *dir, fs_err *err)
 {
 	char path[PATH_MAX];
@@ -213,6 +258,8 @@ int agent_config_load(agent_config *out, const char *dir, fs_err *err)
 			                "%s: \"insecure_http\" must be true or false", path);
 		out->insecure_http = json_is_true(v);
 	}
+	if (rc == 0)
+		rc = get_person_ref_pattern(out, o, path, err);
 	json_decref(o);
 	return rc;
 }
@@ -232,6 +279,13 @@ int agent_config_save(const agent_config *cfg, const char *dir, fs_err *err)
 	/* Written only when set, so a config without the choice reads as no. */
 	if (o != NULL && cfg->insecure_http &&
 	    json_object_set_new(o, "insecure_http", json_true()) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	/* The pattern is kept when it is not the default. */
+	if (o != NULL && cfg->person_ref_pattern[0] != '\0' &&
+	    strcmp(cfg->person_ref_pattern, FS_PERSON_REF_PATTERN_DEFAULT) != 0 &&
+	    json_object_set_new(o, "person_ref_pattern", json_string(cfg->person_ref_pattern)) != 0) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -431,6 +485,8 @@ int agent_kiosk_open(agent_kiosk *out, const char *data_opt, fs_err *err)
 		rc = fs_err_set(err, FS_EINVAL,
 		                "%s/" STORE_FILE " belongs to site \"%s\", agent.json names \"%s\"",
 		                out->dir, fs_store_site(out->store), out->cfg.site);
+	if (rc == 0)
+		fs_store_set_person_ref_rule(out->store, &out->cfg.person_ref_rule);
 	if (rc != 0)
 		agent_kiosk_close(out);
 	return rc;

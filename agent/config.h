@@ -1,8 +1,8 @@
 /* fieldsync-agent: the DATA directory (mode 0700) and the files in it.
  *
  *   kiosk.db    the store (core/, fs_store)
- *   agent.json  hub URL, site, region, name, CA file, insecure_http (0600);
- *               its presence means "initialised"
+ *   agent.json  hub URL, site, region, name, CA file, insecure_http,
+ *               person_ref_pattern (0600); its presence means "initialised"
  *   token       the bearer token (0600), never printed or logged
  *   state.json  last successful sync and last error (0600), agent-owned
  *   sync.lock   flock()ed while a sync runs, so a `sync` command and the
@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "fieldsync/error.h"
+#include "fieldsync/person_ref.h"
 #include "fieldsync/store.h"
 
 #define AGENT_URL_MAX   1024
@@ -32,6 +33,11 @@ typedef struct agent_config {
 	char name[FS_NAME_MAX + 1]; /* "" when none was given */
 	char ca_file[PATH_MAX];     /* "" for the system trust store */
 	int insecure_http;          /* init --insecure-http: plain http:// to another host */
+	/* The deployment's rule for person_ref (person_ref.h): the pattern as
+	 * written (FS_PERSON_REF_PATTERN_DEFAULT when agent.json has none)
+	 * and the rule read from it at load. */
+	char person_ref_pattern[FS_PERSON_REF_PATTERN_MAX + 1];
+	fs_person_ref_rule person_ref_rule;
 } agent_config;
 
 /* Sync history kept for `status`; times in ms since 1970, 0 for never. */
@@ -56,7 +62,9 @@ int agent_data_create(const char *dir, fs_err *err);
 int agent_data_initialised(const char *dir);
 
 /* Load agent.json. FS_ENOTFOUND (with a hint to run init) when the
- * directory is not initialised; FS_EINVAL when the file is malformed. */
+ * directory is not initialised; FS_EINVAL when the file is malformed or a
+ * value breaks its rule (a bad person_ref_pattern: the message names the
+ * file, the line and the fault). */
 int agent_config_load(agent_config *out, const char *dir, fs_err *err);
 int agent_config_save(const agent_config *cfg, const char *dir, fs_err *err);
 
@@ -86,7 +94,8 @@ typedef struct agent_kiosk {
 } agent_kiosk;
 
 /* Resolve the directory (data_opt or $FIELDSYNC_DATA), load agent.json and
- * open the store, checking that it belongs to the configured site.
+ * open the store, checking that it belongs to the configured site; the
+ * store is given the configured person_ref rule.
  * Release with agent_kiosk_close (safe on a zeroed or failed one). */
 int agent_kiosk_open(agent_kiosk *out, const char *data_opt, fs_err *err);
 void agent_kiosk_close(agent_kiosk *k);

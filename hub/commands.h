@@ -15,5 +15,6 @@ int hub_cmd_digest(int argc, char **argv);  /* migrate.c */
 int hub_cmd_erase(int argc, char **argv);    /* erase.c */
 int hub_cmd_erasures(int argc, char **argv); /* erase.c */
 int hub_cmd_seal_key(int argc, char **argv); /* seal_key.c */
+int hub_cmd_subject(int argc, char **argv); /* subject.c */
 
 #endif

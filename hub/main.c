@@ -28,6 +28,7 @@ static const char usage[] =
     "  erase      erase a contact, a response or a person_ref everywhere\n"
     "  erasures   list erasure requests and which kiosks have confirmed them\n"
     "  seal-key   show or rotate the key kiosks seal responses to\n"
+    "  subject    write everything held about one person_ref as JSON (access)\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -47,6 +48,7 @@ static const struct {
     {"migrate", hub_cmd_migrate}, {"digest", hub_cmd_digest},
     {"erase", hub_cmd_erase},     {"erasures", hub_cmd_erasures},
     {"seal-key", hub_cmd_seal_key},
+    {"subject", hub_cmd_subject},
 };
 
 int main(int argc, char **argv)

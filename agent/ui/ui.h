@@ -39,11 +39,15 @@ typedef struct fs_ui_opts {
 	unsigned idle_timeout_s;   /* 0: FS_UI_IDLE_DEFAULT_S */
 	unsigned worker_idle_s;    /* 0: FS_UI_WORKER_IDLE_DEFAULT_S */
 	fs_ui_sync_fn sync_now;    /* may be NULL: "sync now" is then refused */
+	/* The deployment's person_ref pattern (person_ref.h; agent.json
+	 * "person_ref_pattern"): contacts written here follow it and the page
+	 * checks it first. NULL: FS_PERSON_REF_PATTERN_DEFAULT. */
+	const char *person_ref_pattern;
 	void *sync_ctx;
 } fs_ui_opts;
 
 /* Open the store and start serving on a thread of its own. Returns 0 or
- * FS_EINVAL (bad listen address), FS_EGENERIC (store, socket in use...)
+ * FS_EINVAL (bad listen address or person_ref pattern), FS_EGENERIC (store, socket in use...)
  * with the message in err. *out is ended with fs_ui_stop. */
 int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err);
 

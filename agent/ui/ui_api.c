@@ -1,7 +1,8 @@
 /* fieldsync kiosk UI: the local JSON API the page uses (docs/kiosk.md).
  *
  * Service users (no session):
- *   GET  /api/kiosk                  questionnaires offered, timeouts
+ *   GET  /api/kiosk                  questionnaires offered, timeouts,
+ *                                    the person_ref pattern
  *   GET  /api/questionnaires/ID      one document and today's date
  *   POST /api/responses              store a response (mode self)
  * Worker mode (the fs_worker cookie from POST /api/worker/login):
@@ -274,6 +275,21 @@ static void api_change_pin(fs_ui *ui, const ui_request *rq, ui_reply *r)
 	reply_json(r, 200, json_pack("{s:b}", "changed", 1));
 }
 
+int ui_person_ref_rule(fs_ui *ui, const char *pattern, fs_err *err)
+{
+	fs_person_ref_rule rule;
+	int rc;
+
+	if (pattern == NULL)
+		pattern = FS_PERSON_REF_PATTERN_DEFAULT;
+	rc = fs_person_ref_rule_parse(&rule, pattern, err);
+	if (rc != 0)
+		return rc;
+	fs_store_set_person_ref_rule(ui->store, &rule);
+	snprintf(ui->person_ref_pattern, sizeof(ui->person_ref_pattern), "%s", pattern);
+	return 0;
+}
+
 /* ---- service users ---- */
 
 static void api_kiosk(fs_ui *ui, ui_reply *r)
@@ -286,10 +302,11 @@ static void api_kiosk(fs_ui *ui, ui_reply *r)
 		store_fail(r, rc, &err, "internal");
 		return;
 	}
-	reply_json(r, 200, json_pack("{s:o, s:I, s:I, s:s, s:s}", "questionnaires", list,
+	reply_json(r, 200, json_pack("{s:o, s:I, s:I, s:s, s:s, s:s}", "questionnaires", list,
 				     "idle_timeout_s", (json_int_t)ui->idle_timeout_s,
 				     "worker_idle_s", (json_int_t)ui->worker_idle_s, "site",
-				     fs_store_site(ui->store), "region", fs_store_region(ui->store)));
+				     fs_store_site(ui->store), "region", fs_store_region(ui->store),
+				     "person_ref_pattern", ui->person_ref_pattern));
 }
 
 static void api_questionnaire(fs_ui *ui, const ui_request *rq, const char *id, ui_reply *r)

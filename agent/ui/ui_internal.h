@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "fieldsync/error.h"
+#include "fieldsync/person_ref.h"
 #include "fieldsync/store.h"
 #include "ui.h"
 #include "workers.h"
@@ -44,6 +45,7 @@ struct fs_ui {
 	void *sync_ctx;
 	ui_session session;
 	fs_pin_guard guard;
+	char person_ref_pattern[FS_PERSON_REF_PATTERN_MAX + 1]; /* sent to the page */
 };
 
 typedef struct ui_request {
@@ -69,6 +71,10 @@ int ui_fail(ui_reply *r, int status, const char *error, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)))
 #endif
 	;
+
+/* Give the store the person_ref rule of pattern (NULL: the default) and
+ * keep its text for GET /api/kiosk. FS_EINVAL for a bad pattern. */
+int ui_person_ref_rule(fs_ui *ui, const char *pattern, fs_err *err);
 
 /* Answer an /api/ request (the server checked peer, Host and Origin). */
 void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *out);

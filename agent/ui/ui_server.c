@@ -252,6 +252,8 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 		goto fail;
 	}
 	rc = fs_store_open(&ui->store, opts->store_path ? opts->store_path : path, err);
+	if (rc == 0)
+		rc = ui_person_ref_rule(ui, opts->person_ref_pattern, err);
 	if (rc != 0)
 		goto fail;
 	rc = fs_pin_guard_load(&ui->guard, ui->dir, err);

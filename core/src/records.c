@@ -358,6 +358,36 @@ cleanup:
 	return rc;
 }
 
+/* The deployment's person_ref rule (person_ref.h), for a value this write
+ * sets: a new contact's, or one that differs from what the contact holds
+ * (rewriting the held value, as the kiosk form does on every save, keeps
+ * an older contact editable under a newer rule). */
+static int check_person_ref(fs_store *s, const char *id, int creating, const json_t *value,
+			    fs_err *err)
+{
+	fs_field_copy cur;
+	char *text;
+	int rc, same = 0;
+
+	if (!s->has_person_ref_rule)
+		return 0;
+	if (!creating) {
+		text = json_dumps(value, CANON_FLAGS);
+		if (text == NULL)
+			return fs_err_set(err, FS_ENOMEM, "out of memory");
+		rc = fs_rows_field_get(s, &cur, id, "person_ref", err);
+		same = rc == 0 && cur.found && strcmp(cur.value, text) == 0;
+		fs_rows_field_clear(&cur);
+		free(text);
+		if (rc != 0)
+			return rc;
+	}
+	if (same)
+		return 0;
+	return fs_person_ref_check(&s->person_ref_rule, json_string_value(value),
+				   json_string_length(value), err);
+}
+
 int fs_contact_put(fs_store *s, char out_id[FS_UUID_LEN + 1], const char *id, const char *region,
 		   const json_t *fields, fs_err *err)
 {
@@ -425,6 +455,8 @@ int fs_contact_put(fs_store *s, char out_id[FS_UUID_LEN + 1], const char *id, co
 				rc = put_local_field(s, out_id, key, value, hlc, err);
 		}
 	json_object_foreach((json_t *)fields, key, value) {
+		if (rc == 0 && strcmp(key, "person_ref") == 0)
+			rc = check_person_ref(s, out_id, creating, value, err);
 		if (rc == 0)
 			rc = put_local_field(s, out_id, key, value, hlc, err);
 	}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "fieldsync/backend.h"
+#include "fieldsync/person_ref.h"
 #include "fieldsync/store.h"
 
 struct fs_store {
@@ -36,6 +37,9 @@ struct fs_store {
 	int64_t txn_seq_start;
 	fs_hlc txn_hlc; /* last timestamp issued or seen */
 	fs_hlc txn_hlc_start;
+	/* The deployment's person_ref rule for local writes (person_ref.h). */
+	int has_person_ref_rule;
+	fs_person_ref_rule person_ref_rule;
 };
 
 /* Begin a write transaction (exclusive among all writers) and load the

@@ -40,7 +40,7 @@ grep -q friends-and-family "$E2E_OUT" || e2e_fail "the questionnaire arrived"
 # New local data is sent within a few seconds, long before the interval.
 answers_json "$E2E_TMP/a.json" "secret-answer-text"
 id1=$(ag k respond --questionnaire friends-and-family --answers "$E2E_TMP/a.json")
-contact_json "$E2E_TMP/c.json" "SECRET-REF-1" "secret-note-text"
+contact_json "$E2E_TMP/c.json" "SECRETREF1" "secret-note-text"
 ag k contact add "$E2E_TMP/c.json" >/dev/null || e2e_fail "contact add while running"
 wait_for 5 hub_has_response "$id1" && e2e_pass "new data synced within seconds" ||
   e2e_fail "new data synced within seconds"

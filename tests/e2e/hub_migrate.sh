@@ -37,7 +37,7 @@ for k in n1 n2 s1; do
 done
 ok=1
 for i in 1 2 3; do respond n1 "$i" || ok=0; respond s1 "$i" || ok=0; done
-contact_json "$E2E_TMP/c.json" N1-0001 "seen by n1"
+contact_json "$E2E_TMP/c.json" N10001 "seen by n1"
 ag n1 contact add "$E2E_TMP/c.json" >"$E2E_TMP/n1.contact" || ok=0
 [ $ok = 1 ] && e2e_pass "6 responses and a contact recorded" || e2e_fail "records"
 for round in 1 2; do for k in n1 s1 n2; do sync_until_clean "$k" || e2e_fail "sync $k"; done; done

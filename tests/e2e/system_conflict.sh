@@ -12,7 +12,7 @@ HUB=${2:?usage: system_conflict.sh AGENT HUB}
 hub_start || { e2e_fail "hub starts"; e2e_finish; exit 1; }
 hub publish "$E2E_EXAMPLES/friends-and-family.json" >/dev/null || e2e_fail "publish"
 kiosk_init a north && kiosk_init b north && kiosk_init s south || e2e_fail "init"
-contact_json "$E2E_TMP/c.json" "JB-0142" "first visit"
+contact_json "$E2E_TMP/c.json" "JB0142" "first visit"
 id=$(ag a contact add "$E2E_TMP/c.json") || e2e_fail "contact add"
 check "a: sync" ag a sync
 check "b: sync" ag b sync

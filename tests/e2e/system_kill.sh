@@ -19,7 +19,7 @@ hub publish "$E2E_EXAMPLES/friends-and-family.json" >/dev/null || e2e_fail "publ
 for k in "${KIOSKS[@]}"; do
   kiosk_init "$k" north && ag "$k" sync >/dev/null || e2e_fail "init $k"
 done
-contact_json "$E2E_TMP/c.json" "KS-0001" "shared"
+contact_json "$E2E_TMP/c.json" "KS0001" "shared"
 shared=$(ag k1 contact add "$E2E_TMP/c.json")
 for k in "${KIOSKS[@]}"; do
   ag "$k" sync >/dev/null || e2e_fail "$k: sync the shared contact"
@@ -37,12 +37,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
     ag "$k" respond --questionnaire friends-and-family --answers "$E2E_TMP/a.json" \
       >>"$EXPECTED" || write_errors=$((write_errors + 1))
   done
-  contact_json "$E2E_TMP/c.json" "KS-$r" "round $r"
+  contact_json "$E2E_TMP/c.json" "KS$r" "round $r"
   ag "$k" contact add "$E2E_TMP/c.json" >/dev/null || write_errors=$((write_errors + 1))
   if [ "$r" = 1 ]; then
     # Over 2,000 changes: this sync needs several batches.
     for i in $(seq 1 300); do
-      contact_json "$E2E_TMP/c.json" "KB-$i" "bulk $i"
+      contact_json "$E2E_TMP/c.json" "KB$i" "bulk $i"
       ag "$k" contact add "$E2E_TMP/c.json" >/dev/null || write_errors=$((write_errors + 1))
     done
   fi

@@ -53,7 +53,7 @@ record_one() {
     ag "$k" respond --questionnaire friends-and-family --answers "$E2E_TMP/$k.a" \
       >>"$E2E_TMP/$k.ids" || return 1
   done
-  contact_json "$E2E_TMP/$k.c" "LD-$1" "kiosk $1"
+  contact_json "$E2E_TMP/$k.c" "LD$1" "kiosk $1"
   ag "$k" contact add "$E2E_TMP/$k.c" >/dev/null
 }
 compare_one() {

@@ -35,7 +35,7 @@ for k in $KIOSKS; do
     fi
   done
   for i in 1 2 3; do
-    contact_json "$E2E_TMP/c.json" "${k^^}-000$i" "seen by $k"
+    contact_json "$E2E_TMP/c.json" "${k^^}000$i" "seen by $k"
     ag "$k" contact add "$E2E_TMP/c.json" >"$E2E_TMP/$k.contact$i" || ok=0
   done
   printf '{"follow_up_date": "2026-12-04", "topics": ["housing", "benefits"]}' >"$E2E_TMP/u.json"

@@ -194,7 +194,7 @@ e2e_expect "2: A's worker cookie does not open B" 401 \
 api w5 b GET /api/worker/me >/dev/null
 e2e_expect "2: B still in worker mode for kim" kim "$(jx "$E2E_TMP/w5.body" '$.worker')"
 
-REF="P-$(e2e_uuid | cut -c1-8)"
+REF="P$(e2e_uuid | cut -c1-8)"
 e2e_expect "2: contact created at A (201)" 201 "$(api c1 a POST /api/worker/contacts \
   "{\"person_ref\":\"$REF\",\"contact_at\":\"$(date -u +%FT%H:%M:%SZ)\",\"channel\":\"in_person\",\"duration_min\":15,\"topics\":[\"housing\"],\"notes\":\"first visit, café\"}")"
 CID=$(jx "$E2E_TMP/c1.body" '$.contact.id')
@@ -295,9 +295,9 @@ fu() { # NAME REF DATE: a contact with a follow-up at A; prints its id
     "{\"person_ref\":\"$2\",\"contact_at\":\"$(date -u +%FT%H:%M:%SZ)\",\"channel\":\"phone\",\"follow_up_date\":\"$3\"}" >/dev/null
   jx "$E2E_TMP/$1.body" '$.contact.id'
 }
-F_TODAY=$(fu f1 "FU-TODAY" "$(day 0)")
-F_LATE=$(fu f2 "FU-LATE" "$(day -3)")
-F_LATER=$(fu f3 "FU-LATER" "$(day 2)")
+F_TODAY=$(fu f1 "FUTODAY" "$(day 0)")
+F_LATE=$(fu f2 "FULATE" "$(day -3)")
+F_LATER=$(fu f3 "FULATER" "$(day 2)")
 [ -n "$F_TODAY" ] && [ -n "$F_LATE" ] && [ -n "$F_LATER" ] &&
   e2e_pass "3: three follow-up contacts created at A" ||
   e2e_fail "3: follow-up contacts created at A" "$(cat "$E2E_TMP/f1.body")"

@@ -31,6 +31,8 @@ async function startHost(opts = {}) {
 		fs.writeFileSync(f, JSON.stringify(doc));
 		args.push('--publish', f);
 	});
+	if (opts.personRefPattern !== undefined)
+		args.push('--person-ref-pattern', opts.personRefPattern);
 	for (const w of opts.workers || [])
 		execFileSync(HOST_BIN, ['worker', 'add', w.name, '--data', dir], {input: w.pin + '\n'});
 	const proc = spawn(HOST_BIN, args, {stdio: ['ignore', 'pipe', 'inherit']});

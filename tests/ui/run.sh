@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Browser tests of the kiosk UI: tests/ui/run.sh UI_HOST [ARTIFACT_DIR]
+# Browser tests of the kiosk UI: tests/ui/run.sh UI_HOST [ARTIFACT_DIR [TEST.js...]]
+# (the test files: vectors.test.js and kiosk.test.js unless given)
 # UI_HOST serves the UI on a store (tests/ui/ui_host.c, or later the agent).
 # Needs Debian's chromium (installed here when missing, as root or with
 # sudo) and node with npm (playwright-core and axe-core come from
@@ -36,4 +37,6 @@ if [ ! -f "$stamp" ] || ! cmp -s "$here/package-lock.json" "$stamp"; then
 fi
 mkdir -p "$artifacts"
 cd "$here"
-exec node --test --test-concurrency=1 vectors.test.js kiosk.test.js
+shift $(($# < 2 ? $# : 2))
+[ $# -gt 0 ] || set -- vectors.test.js kiosk.test.js
+exec node --test --test-concurrency=1 "$@"

@@ -2,7 +2,7 @@
  * agent: serves the kiosk UI on a store so the browser tests can run.
  *
  *   ui_host serve --data DIR [--listen A] [--idle-timeout S] [--worker-idle S]
- *                 [--site S --region R] [--publish FILE]...
+ *                 [--site S --region R] [--publish FILE]... [--person-ref-pattern P]
  *       prints "ui_host: listening on PORT" once serving; SIGTERM ends it.
  *       "Sync now" appends a line to DIR/sync-requests.
  *   ui_host worker add|remove|list ... (agent_cmd_worker)
@@ -194,6 +194,8 @@ int main(int argc, char **argv)
 			site = argv[i + 1];
 		else if (strcmp(argv[i], "--region") == 0)
 			region = argv[i + 1];
+		else if (strcmp(argv[i], "--person-ref-pattern") == 0)
+			o.person_ref_pattern = argv[i + 1];
 		else if (strcmp(argv[i], "--publish") == 0 && npublish < 16)
 			publish[npublish++] = argv[i + 1];
 		else

@@ -1,7 +1,8 @@
 /* fieldsync kiosk: condition evaluation and answer validation, the
  * JavaScript twin of core/src/questionnaire.c (fs_question_is_shown,
- * fs_answers_validate) and core/src/number_text.c (readNumber:
- * fs_number_from_text). The rules and messages are
+ * fs_answers_validate), core/src/number_text.c (readNumber:
+ * fs_number_from_text) and core/src/person_ref.c (personRefRule,
+ * checkPersonRef: tests/vectors/person_ref.json). The rules and messages are
  * docs/questionnaire-format.md; tests/vectors/answers.json holds the cases
  * both must pass (tests/ui/vectors.test.js runs them here).
  *
@@ -426,6 +427,162 @@
 		return t[doc.languages[0]];
 	}
 
+	/* ---- person_ref: the twin of core/src/person_ref.c ----
+	 * The deployment's pattern (agent.json "person_ref_pattern", given to
+	 * the page by GET /api/kiosk): "charset=SPEC min=N max=N", items
+	 * separated by spaces; SPEC is printable ASCII without space, single
+	 * characters and ranges X-Y, "-" of its own first or last. Messages
+	 * are built by the same steps as in C; tests/vectors/person_ref.json
+	 * holds both to them. */
+	var PERSON_REF_DEFAULT = 'charset=A-Za-z0-9 min=1 max=16';
+	var PERSON_REF_LEN_MAX = 64;
+
+	function printable(code) {
+		return code >= 0x21 && code <= 0x7e;
+	}
+
+	function patternError(text) {
+		return {ok: false, message: 'person_ref pattern: ' + text};
+	}
+
+	function readBound(s) {
+		if (!/^[1-9][0-9]?$/.test(s))
+			return -1;
+		var v = Number(s);
+		return v <= PERSON_REF_LEN_MAX ? v : -1;
+	}
+
+	function readCharset(allowed, s) {
+		var i = 0, n = s.length;
+		var notPrintable = "charset= takes printable ASCII characters only";
+		if (n === 0)
+			return 'charset= needs characters';
+		while (i < n) {
+			var a = s.charCodeAt(i);
+			if (!printable(a))
+				return notPrintable;
+			if (i + 2 < n && s[i + 1] === '-' && s[i] !== '-') {
+				var b = s.charCodeAt(i + 2);
+				if (!printable(b))
+					return notPrintable;
+				if (b < a)
+					return 'charset= range ' + s[i] + '-' + s[i + 2] + ' is backwards';
+				for (; a <= b; a++)
+					allowed[a] = true;
+				i += 3;
+				continue;
+			}
+			if (s[i] === '-' && i !== 0 && i !== n - 1)
+				return 'charset= takes "-" of its own only first or last';
+			allowed[a] = true;
+			i++;
+		}
+		return null;
+	}
+
+	function fullRange(allowed, from, to) {
+		for (var c = from.charCodeAt(0); c <= to.charCodeAt(0); c++)
+			if (!allowed[c])
+				return false;
+		return true;
+	}
+
+	function describe(allowed) {
+		var upper = fullRange(allowed, 'A', 'Z'), lower = fullRange(allowed, 'a', 'z');
+		var digit = fullRange(allowed, '0', '9');
+		var words = [], chars = '', runs = 0, c;
+		if (upper && lower)
+			words.push('letters');
+		else if (upper)
+			words.push('capital letters');
+		else if (lower)
+			words.push('small letters');
+		if (digit)
+			words.push('digits');
+		function rest(code) {
+			var ch = String.fromCharCode(code);
+			if ((upper && ch >= 'A' && ch <= 'Z') || (lower && ch >= 'a' && ch <= 'z') ||
+				(digit && ch >= '0' && ch <= '9'))
+				return false;
+			return allowed[code] === true;
+		}
+		for (c = 0x21; c <= 0x7e; c++) {
+			if (!rest(c))
+				continue;
+			var end = c;
+			while (end + 1 <= 0x7e && rest(end + 1))
+				end++;
+			var sep = runs ? ' ' : '';
+			if (end - c >= 2)
+				chars += sep + String.fromCharCode(c) + '-' + String.fromCharCode(end), runs += 2;
+			else if (end > c)
+				chars += sep + String.fromCharCode(c) + ' ' + String.fromCharCode(end), runs += 2;
+			else
+				chars += sep + String.fromCharCode(c), runs += 1;
+			c = end;
+		}
+		if (runs > 0)
+			words.push((runs === 1 ? 'the character ' : 'the characters ') + chars);
+		return words.map(function (w, i) {
+			return (i === 0 ? '' : i + 1 === words.length ? ' or ' : ', ') + w;
+		}).join('');
+	}
+
+	/* The rule of a pattern: {ok: true, rule: {allowed, min, max, message}}
+	 * or {ok: false, message} naming the item (as fs_person_ref_rule_parse). */
+	function personRefRule(pattern) {
+		var rule = {allowed: {}, min: 1, max: 16, message: ''};
+		var have = {charset: 0, min: 0, max: 0};
+		/* Bytes, as C counts them. */
+		if (typeof pattern !== 'string' || new TextEncoder().encode(pattern).length > 200)
+			return patternError('longer than 200 bytes');
+		var items = pattern.split(' ').filter(function (x) { return x !== ''; });
+		for (var k = 0; k < items.length; k++) {
+			var item = items[k], eq = item.indexOf('=');
+			var key = eq < 0 ? item : item.slice(0, eq), val = item.slice(eq + 1);
+			if (eq >= 0 && key === 'charset') {
+				if (have.charset++)
+					return patternError('charset= given twice');
+				var bad = readCharset(rule.allowed, val);
+				if (bad)
+					return patternError(bad);
+			} else if (eq >= 0 && (key === 'min' || key === 'max')) {
+				if (have[key]++)
+					return patternError(key + '= given twice');
+				var v = readBound(val);
+				if (v < 0)
+					return patternError(key + '= must be a whole number from 1 to ' + PERSON_REF_LEN_MAX);
+				rule[key] = v;
+			} else {
+				var shown = item.slice(0, 40);
+				for (var j = 0; j < shown.length; j++)
+					if (!printable(shown.charCodeAt(j)))
+						return patternError('only printable ASCII items separated by spaces');
+				return patternError('unknown item "' + shown + '" (items are charset=, min= and max=)');
+			}
+		}
+		if (!have.charset)
+			return patternError('charset= is required');
+		if (rule.min > rule.max)
+			return patternError('min=' + rule.min + ' is above max=' + rule.max);
+		var count = rule.min === rule.max ? String(rule.min) : rule.min + '\u2013' + rule.max;
+		rule.message = 'person_ref must be ' + count + ' ' + describe(rule.allowed) +
+			', no spaces: it is a pseudonymous reference, never a name';
+		return {ok: true, rule: rule};
+	}
+
+	/* Does value follow rule? {ok: true} or {ok: false, message}; the
+	 * message never repeats the value. */
+	function checkPersonRef(rule, value) {
+		var refused = {ok: false, message: rule.message};
+		if (typeof value !== 'string' || value.length < rule.min || value.length > rule.max)
+			return refused;
+		for (var i = 0; i < value.length; i++)
+			if (rule.allowed[value.charCodeAt(i)] !== true)
+				return refused;
+		return {ok: true};
+	}
+
 	return {
 		validateAnswers: validateAnswers,
 		validateQuestion: validateQuestion,
@@ -433,6 +590,9 @@
 		isShown: isShown,
 		dateIsValid: dateIsValid,
 		readNumber: readNumber,
-		text: text
+		text: text,
+		PERSON_REF_DEFAULT: PERSON_REF_DEFAULT,
+		personRefRule: personRefRule,
+		checkPersonRef: checkPersonRef
 	};
 });

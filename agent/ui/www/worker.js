@@ -232,8 +232,18 @@
 		});
 	}
 
+	/* The deployment's person_ref rule (GET /api/kiosk), checked here
+	 * first; the store checks it again (core/src/person_ref.c). null when
+	 * the pattern does not read: the store's check alone then applies. */
+	function personRefRule() {
+		var V = window.FsValidate;
+		var r = V.personRefRule(K.kiosk.person_ref_pattern || V.PERSON_REF_DEFAULT);
+		return r.ok ? r.rule : null;
+	}
+
 	function fillContactForm(body, c) {
 		c = c || {};
+		var refRule = personRefRule();
 		var list = function (v) { return Array.isArray(v) ? v.join(', ') : ''; };
 		var inputs = {
 			person_ref: el('input', {type: 'text', 'class': 'field short', autocomplete: 'off', value: c.person_ref || ''}),
@@ -257,6 +267,17 @@
 			onsubmit: function (e) {
 				e.preventDefault();
 				var f = contactFields(inputs);
+				/* A new value only: an older contact's stays editable. */
+				var ref = refRule && (!c.id || f.person_ref !== c.person_ref) ?
+					window.FsValidate.checkPersonRef(refRule, f.person_ref) : {ok: true};
+				inputs.person_ref.removeAttribute('aria-invalid');
+				if (!ref.ok) {
+					msg.hidden = false;
+					msg.textContent = 'Not saved: ' + ref.message;
+					inputs.person_ref.setAttribute('aria-invalid', 'true');
+					inputs.person_ref.focus();
+					return;
+				}
 				api(c.id ? 'PUT' : 'POST', '/api/worker/contacts' + (c.id ? '/' + encodeURIComponent(c.id) : ''), f)
 					.then(function (r) {
 						if (!need(r))
@@ -271,7 +292,7 @@
 						msg.focus();
 					});
 			}}, [
-			field('person_ref', 'Person reference (not their name)', inputs.person_ref, 'A code that identifies the person in your records.'),
+			field('person_ref', 'Person reference (not their name)', inputs.person_ref, 'A code that identifies the person in your records: never their name, date of birth or NHS number.'),
 			field('contact_at', 'When the contact happened', inputs.contact_at),
 			field('channel', 'Channel', inputs.channel),
 			field('duration_min', 'Duration in minutes', inputs.duration_min),
@@ -291,6 +312,7 @@
 				el('button', {type: 'button', 'class': 'secondary', text: 'Cancel',
 					onclick: function () { workerHome('contacts'); }}),
 				el('button', {type: 'submit', 'class': 'primary', text: 'Save contact'})])]);
+		inputs.person_ref.setAttribute('aria-describedby', 'c-person_ref-hint contact-error');
 		body.appendChild(form);
 	}
 
