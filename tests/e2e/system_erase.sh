@@ -29,6 +29,10 @@ state_of() { # request site: the device's state in `erasures --json`
 request_of() { sed -n 's/^erasure request \([0-9a-f-]*\):.*/\1/p' "$E2E_OUT"; }
 
 hub_start || { e2e_fail "hub starts"; e2e_finish; exit 1; }
+expect_exit 2 "erase needs a target" hub erase
+expect_exit 2 "erase takes one target" hub erase --contact 0190a000-0000-7000-8000-000000000001 \
+  --response 0190a000-0000-7000-8000-000000000002
+expect_exit 2 "erase refuses a malformed id" hub erase --contact not-an-id
 hub publish "$E2E_EXAMPLES/$Q.json" >/dev/null || e2e_fail "publish"
 kiosk_init a north && kiosk_init b north || e2e_fail "init"
 contact_json "$E2E_TMP/c.json" ZQREFE2E "ZQNOTESE2E about housing"
