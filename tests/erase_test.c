@@ -442,6 +442,36 @@ static void unknown_id_blocks_later_arrival(void)
 	net_close(&n);
 }
 
+/* Several contacts in one request (retention): one transaction, one
+ * request id, a repeated id counted as already erased; a malformed id
+ * erases nothing. */
+static void several_contacts_one_request(void)
+{
+	net n;
+	char x[FS_UUID_LEN + 1], y[FS_UUID_LEN + 1];
+	const char *ids[3], *bad[2];
+	fs_erase_result r;
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	CHECK(new_contact(n.a, x, "ZQMANY9A", "ZQNOTE9A") == 0);
+	CHECK(new_contact(n.a, y, "ZQMANY9B", "ZQNOTE9B") == 0);
+	CHECK(test_sync(n.a, n.hub, NULL) == 0);
+	bad[0] = x;
+	bad[1] = "nonsense";
+	CHECK(fs_erase_contacts(n.hub, bad, 2, FS_ERASE_RETENTION, &r, &e) == FS_EINVAL);
+	CHECK(has_contact(n.hub, x) && erasures_at(n.hub) == 0);
+	ids[0] = x;
+	ids[1] = y;
+	ids[2] = x;
+	CHECK_MSG(fs_erase_contacts(n.hub, ids, 3, FS_ERASE_RETENTION, &r, &e) == 0, "%s", e.msg);
+	CHECK(r.records == 2 && r.already == 1 && r.scrubbed == 1 && fs_uuid_is_valid(r.request));
+	CHECK(!has_contact(n.hub, x) && !has_contact(n.hub, y) && erasures_at(n.hub) == 2);
+	CHECK(test_sync(n.a, n.hub, NULL) == 0 && !has_contact(n.a, x) && !has_contact(n.a, y));
+	CHECK(!kiosk_holds(n.name_a, "ZQNOTE9A") && !kiosk_holds(n.name_a, "ZQNOTE9B"));
+	net_close(&n);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -458,5 +488,6 @@ int main(int argc, char **argv)
 	RUN(person_ref_current_and_former);
 	RUN(response_erased_by_id);
 	RUN(unknown_id_blocks_later_arrival);
+	RUN(several_contacts_one_request);
 	return TEST_DONE();
 }

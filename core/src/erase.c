@@ -95,11 +95,15 @@ typedef struct target_list {
 	size_t n, cap;
 } target_list;
 
-static int targets_add(target_list *l, const char *table, const char *id, fs_err *err)
+/* Add a target; dedupe: unless it is in the list already (a person's
+ * search finds a contact more than once; a caller's list is taken as it is,
+ * a repeated id then counts as already erased). */
+static int targets_add(target_list *l, const char *table, const char *id, int dedupe,
+		       fs_err *err)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = 0; dedupe && i < l->n; i++)
 		if (strcmp(l->v[i].id, id) == 0)
 			return 0;
 	if (l->n == l->cap) {
@@ -131,7 +135,9 @@ static int target_locate(fs_store *s, target *t, fs_err *err)
 		}
 		return rc;
 	}
-	if (t->holder[0] == '\0') {
+	{
+		/* A response held here names its maker; the caller's holder
+		 * stands only for one that is not. */
 		fs_response_row r;
 
 		rc = s->ops->response_get(s->b, t->id, &r, err);
@@ -237,19 +243,34 @@ static int run(fs_store *s, target_list *l, const char *kind, fs_erase_result *o
 	return rc;
 }
 
-int fs_erase_contact(fs_store *hub, const char *contact_id, const char *kind,
-		     fs_erase_result *out, fs_err *err)
+int fs_erase_contacts(fs_store *hub, const char *const *ids, size_t n, const char *kind,
+		      fs_erase_result *out, fs_err *err)
 {
 	target_list l = {NULL, 0, 0};
-	int rc;
+	size_t i;
+	int rc = 0;
 
-	if (contact_id == NULL || !fs_uuid_is_valid(contact_id))
-		return fs_err_set(err, FS_EINVAL, "erase: contact id must be a lowercase UUID");
-	rc = targets_add(&l, "contacts", contact_id, err);
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return fs_err_set(err, FS_EINVAL, "erase: no contact named");
+	for (i = 0; i < n && rc == 0; i++) {
+		if (ids[i] == NULL || !fs_uuid_is_valid(ids[i]))
+			rc = fs_err_set(err, FS_EINVAL,
+					"erase: contact id %zu must be a lowercase UUID", i + 1);
+		else
+			rc = targets_add(&l, "contacts", ids[i], 0, err);
+	}
 	if (rc == 0)
 		rc = run(hub, &l, kind, out, NULL, NULL, err);
 	free(l.v);
 	return rc;
+}
+
+int fs_erase_contact(fs_store *hub, const char *contact_id, const char *kind,
+		     fs_erase_result *out, fs_err *err)
+{
+	return fs_erase_contacts(hub, &contact_id, 1, kind, out, err);
 }
 
 int fs_erase_response(fs_store *hub, const char *response_id, const char *region,
@@ -264,7 +285,7 @@ int fs_erase_response(fs_store *hub, const char *response_id, const char *region
 	    (holder != NULL && !fs_name_is_valid(holder)))
 		return fs_err_set(err, FS_EINVAL,
 				  "erase: region and holder must match [a-z0-9][a-z0-9-]{0,63}");
-	rc = targets_add(&l, "responses", response_id, err);
+	rc = targets_add(&l, "responses", response_id, 0, err);
 	if (rc == 0) {
 		snprintf(l.v[0].region, sizeof(l.v[0].region), "%s", region ? region : "");
 		snprintf(l.v[0].holder, sizeof(l.v[0].holder), "%s", holder ? holder : "");
@@ -292,7 +313,7 @@ static int person_contact(void *ctx, const char *contact_id, const char *region,
 	if (field == NULL || strcmp(field->field, "person_ref") != 0 || field->value == NULL ||
 	    strcmp(field->value, p->text) != 0)
 		return 0;
-	return targets_add(p->l, "contacts", contact_id, p->err);
+	return targets_add(p->l, "contacts", contact_id, 1, p->err);
 }
 
 static int person_conflict(void *ctx, const fs_conflict_row *row)
@@ -304,7 +325,7 @@ static int person_conflict(void *ctx, const fs_conflict_row *row)
 	    !((row->winner_value && strcmp(row->winner_value, p->text) == 0) ||
 	      (row->loser_value && strcmp(row->loser_value, p->text) == 0)))
 		return 0;
-	return targets_add(p->l, "contacts", row->record_id, p->err);
+	return targets_add(p->l, "contacts", row->record_id, 1, p->err);
 }
 
 static int side_is(const json_t *side, const char *ref)
@@ -342,7 +363,7 @@ static int person_quarantine(void *ctx, int64_t id, const fs_quarantine_row *row
 			record = json_string_value(json_object_get(change, "record"));
 	}
 	if (record != NULL && fs_uuid_is_valid(record)) {
-		int rc = targets_add(p->l, "contacts", record, p->err);
+		int rc = targets_add(p->l, "contacts", record, 1, p->err);
 
 		json_decref(change);
 		return rc;

@@ -29,6 +29,10 @@ state_of() { # request site: the device's state in `erasures --json`
 request_of() { sed -n 's/^erasure request \([0-9a-f-]*\):.*/\1/p' "$E2E_OUT"; }
 
 hub_start || { e2e_fail "hub starts"; e2e_finish; exit 1; }
+expect_exit 2 "erase needs a target" hub erase
+expect_exit 2 "erase takes one target" hub erase --contact 0190a000-0000-7000-8000-000000000001 \
+  --response 0190a000-0000-7000-8000-000000000002
+expect_exit 2 "erase refuses a malformed id" hub erase --contact not-an-id
 hub publish "$E2E_EXAMPLES/$Q.json" >/dev/null || e2e_fail "publish"
 kiosk_init a north && kiosk_init b north || e2e_fail "init"
 contact_json "$E2E_TMP/c.json" ZQREFE2E "ZQNOTESE2E about housing"
@@ -110,6 +114,18 @@ e2e_expect "erasures lists three requests" 3 "$(grep -c '^[0-9a-f]\{8\}-' "$E2E_
 
 check "revoke b" hub revoke "$(kiosk_site b)"
 e2e_expect "erasures: b listed as revoked" revoked "$(state_of "$req1" "$(kiosk_site b)")"
+
+# ---- a kiosk may never send an erasure (403, nothing erased) ----
+if e2e_enroll "$HUB" "$HUB_DIR" north forger; then
+  change=$(printf '{"table":"erasures","id":"%s","hlc":"%s","site":"%s","erasure":{"table":"contacts","region":"north","holder":null,"request":"%s","kind":"admin"}}' \
+    "$kept" "$(e2e_hlc)" "$E2E_SITE" "$(e2e_uuid)")
+  e2e_changeset "$E2E_SITE" "$change" | gzip >"$E2E_TMP/forged.gz"
+  e2e_expect "a kiosk's erasure is refused: 403" 403 "$(e2e_sync forged "$E2E_TOKEN" "$E2E_TMP/forged.gz")"
+  hub export contacts --format jsonl | grep -q "$kept" && e2e_pass "the hub still holds that contact" ||
+    e2e_fail "the hub still holds that contact"
+else
+  e2e_fail "enroll a second device"
+fi
 
 # ---- the bytes: exports, then every file of every replica ----
 mkdir -m 700 "$E2E_TMP/exports"

@@ -19,6 +19,8 @@
 #ifndef FIELDSYNC_ERASE_H
 #define FIELDSYNC_ERASE_H
 
+#include <stddef.h>
+
 #include "fieldsync/store.h"
 #include "fieldsync/uuid.h"
 
@@ -46,6 +48,12 @@ typedef struct fs_erase_result {
  * the scrub must be repeated: out->scrubbed 0). */
 int fs_erase_contact(fs_store *hub, const char *contact_id, const char *kind,
 		     fs_erase_result *out, fs_err *err);
+
+/* The same for n contacts (ids[0..n-1], n >= 1) in one request: one
+ * transaction, one scrub (retention purging many at once). FS_EINVAL for
+ * a malformed id, naming it; nothing is erased then. */
+int fs_erase_contacts(fs_store *hub, const char *const *ids, size_t n, const char *kind,
+		      fs_erase_result *out, fs_err *err);
 
 /* Erase response response_id. region and holder (may be NULL): the region
  * and site of the device that made it, when known; a response held here
