@@ -25,6 +25,7 @@ static const char usage[] =
     "  export     write responses, contacts or conflicts as CSV or JSON Lines\n"
     "  migrate    copy a SQLite hub store into PostgreSQL, verified\n"
     "  digest     print the store's digest and each table's rows and hash\n"
+    "  audit      print or verify the audit trail of admin and worker actions\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -41,7 +42,7 @@ static const struct {
 } commands[] = {
     {"serve", hub_cmd_serve},   {"enroll", hub_cmd_enroll},   {"devices", hub_cmd_devices},
     {"revoke", hub_cmd_revoke}, {"publish", hub_cmd_publish}, {"export", hub_cmd_export},
-    {"migrate", hub_cmd_migrate}, {"digest", hub_cmd_digest},
+    {"migrate", hub_cmd_migrate}, {"digest", hub_cmd_digest},   {"audit", hub_cmd_audit},
 };
 
 int main(int argc, char **argv)

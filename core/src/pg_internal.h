@@ -82,6 +82,10 @@ enum pg_stmt_id {
 	PG_FV_PAGE,
 	PG_CODE_PAGE,
 	PG_FAILURE_PAGE,
+	PG_AUDIT_APPEND, /* the audit trail (hub/audit.c) */
+	PG_AUDIT_LAST,
+	PG_AUDIT_PAGE,
+	PG_AUDIT_PRUNE,
 	PG_STMT_COUNT
 };
 
