@@ -13,10 +13,14 @@
 #include <unistd.h>
 
 #include "fieldsync/backend.h"
+#include "fieldsync/sync.h"
+#include "fieldsync/uuid.h"
 
 #define HASH_LEN FS_REGISTRY_HASH_LEN
 #define ANCHOR_KEY "audit_anchor"
 #define DOMAIN "fieldsync audit v1"
+/* 2020-01-01T00:00:00Z: no kiosk event is older. */
+#define HUB_AUDIT_EVENT_MIN_MS 1577836800000ll
 
 static int need_audit(fs_store *s, const fs_registry_ops **reg, fs_backend **b, fs_err *err)
 {
@@ -399,6 +403,159 @@ int hub_audit_each(fs_store *hub, uint64_t since_ms, hub_audit_fn fn, void *ctx,
 	if (rc != 0)
 		return rc;
 	return reg->audit_each(b, 0, since_ms, each_entry, &e, err);
+}
+
+/* ---- worker events from kiosks (POST /v1/audit) ---- */
+
+static const char *const worker_actions[] = {"worker_login",   "worker_logout",
+                                             "worker_pin_failed", "contact_create",
+                                             "contact_edit",   "contact_close"};
+
+static int worker_action_known(const char *a, int *contact)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(worker_actions) / sizeof(worker_actions[0]); i++)
+		if (strcmp(a, worker_actions[i]) == 0) {
+			*contact = strncmp(a, "contact_", 8) == 0;
+			return 1;
+		}
+	return 0;
+}
+
+/* The kiosk's worker-name rule (agent/ui/workers.h, FS_WORKER_NAME_MAX). */
+static int worker_id_is_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n >= 1 && n <= 64 &&
+	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+/* One event: 0, or FS_EINVAL with what is wrong (event i). */
+static int event_check(const json_t *ev, size_t i, uint64_t now_ms, fs_err *err)
+{
+	static const char *const keys[] = {"id", "action", "worker", "at", "contact"};
+	const char *key, *action, *worker, *contact, *id;
+	const json_t *v, *at;
+	size_t k;
+	int wants_contact = 0;
+
+	if (!json_is_object(ev))
+		return fs_err_set(err, FS_EINVAL, "event %zu is not an object", i);
+	json_object_foreach ((json_t *)ev, key, v) {
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (strcmp(key, keys[k]) == 0)
+				break;
+		(void)v;
+		if (k == sizeof(keys) / sizeof(keys[0]))
+			return fs_err_set(err, FS_EINVAL,
+			                  "event %zu: unknown key (allowed: id, action, worker, at, "
+			                  "contact)",
+			                  i);
+	}
+	id = json_string_value(json_object_get(ev, "id"));
+	if (id == NULL || !fs_uuid_is_valid(id))
+		return fs_err_set(err, FS_EINVAL, "event %zu: id must be a UUID", i);
+	action = json_string_value(json_object_get(ev, "action"));
+	if (action == NULL || !worker_action_known(action, &wants_contact))
+		return fs_err_set(err, FS_EINVAL,
+		                  "event %zu: action must be worker_login, worker_logout, "
+		                  "worker_pin_failed, contact_create, contact_edit or contact_close",
+		                  i);
+	v = json_object_get(ev, "worker");
+	worker = json_string_value(v);
+	if (v != NULL && (worker == NULL || !worker_id_is_valid(worker)))
+		return fs_err_set(err, FS_EINVAL,
+		                  "event %zu: worker must be a worker id, [A-Za-z0-9._-]{1,64}", i);
+	if (v == NULL && strcmp(action, "worker_pin_failed") != 0)
+		return fs_err_set(err, FS_EINVAL, "event %zu: %s needs the session's worker", i,
+		                  action);
+	at = json_object_get(ev, "at");
+	if (!json_is_integer(at) || json_integer_value(at) < HUB_AUDIT_EVENT_MIN_MS ||
+	    (uint64_t)json_integer_value(at) > now_ms + FS_SYNC_MAX_FUTURE_MS)
+		return fs_err_set(err, FS_EINVAL,
+		                  "event %zu: at must be the kiosk's time in ms, from 2020 to %d s "
+		                  "past the hub's clock",
+		                  i, FS_SYNC_MAX_FUTURE_MS / 1000);
+	v = json_object_get(ev, "contact");
+	contact = json_string_value(v);
+	if (wants_contact && (contact == NULL || !fs_uuid_is_valid(contact)))
+		return fs_err_set(err, FS_EINVAL, "event %zu: %s needs contact, a UUID", i, action);
+	if (!wants_contact && v != NULL)
+		return fs_err_set(err, FS_EINVAL, "event %zu: %s takes no contact", i, action);
+	return 0;
+}
+
+static int event_append(fs_store *hub, const char *site, const json_t *ev, fs_err *err)
+{
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
+	const char *worker = json_string_value(json_object_get(ev, "worker"));
+	json_t *d = json_pack("{s:O, s:O, s:O?}", "event", json_object_get(ev, "id"), "kiosk_at",
+	                      json_object_get(ev, "at"), "contact", json_object_get(ev, "contact"));
+	int rc;
+
+	if (d == NULL)
+		return fs_err_set(err, FS_ENOMEM, "audit: out of memory");
+	if (worker != NULL)
+		snprintf(actor, sizeof(actor), "worker:%s@%s", worker, site);
+	else
+		snprintf(actor, sizeof(actor), "device:%s", site);
+	rc = hub_audit_add_in(hub, actor, json_string_value(json_object_get(ev, "action")), d, err);
+	json_decref(d);
+	return rc;
+}
+
+int hub_audit_worker_events(fs_store *hub, const char *site, const char *body, size_t len,
+                            long *added, fs_err *err)
+{
+	const fs_backend_ops *ops = fs_store_ops(hub);
+	const fs_registry_ops *reg;
+	fs_backend *b;
+	json_error_t je;
+	json_t *doc = NULL;
+	const json_t *events, *ev;
+	uint64_t now = fs_store_now_ms(hub);
+	size_t i;
+	int rc = need_audit(hub, &reg, &b, err);
+
+	*added = 0;
+	if (rc != 0)
+		return rc;
+	if (len > HUB_AUDIT_BODY_MAX)
+		return fs_err_set(err, FS_EINVAL, "the body is over %u bytes", HUB_AUDIT_BODY_MAX);
+	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (doc == NULL)
+		return fs_err_set(err, FS_EINVAL, "not valid JSON at line %d, column %d: %s", je.line,
+		                  je.column, je.text);
+	events = json_object_get(doc, "events");
+	if (!json_is_object(doc) || json_object_size(doc) != 1 || !json_is_array(events)) {
+		rc = fs_err_set(err, FS_EINVAL, "the body must be {\"events\": [...]} and nothing else");
+		goto cleanup;
+	}
+	if (json_array_size(events) > HUB_AUDIT_EVENTS_MAX) {
+		rc = fs_err_set(err, FS_EINVAL, "%zu events; at most %d in one request",
+		                json_array_size(events), HUB_AUDIT_EVENTS_MAX);
+		goto cleanup;
+	}
+	json_array_foreach (events, i, ev)
+		if ((rc = event_check(ev, i, now, err)) != 0)
+			goto cleanup;
+	rc = ops->begin(b, FS_TXN_WRITE, err);
+	if (rc != 0)
+		goto cleanup;
+	json_array_foreach (events, i, ev)
+		if ((rc = event_append(hub, site, ev, err)) != 0)
+			break;
+	if (rc == 0)
+		rc = ops->commit(b, err);
+	else
+		ops->rollback(b);
+	if (rc == 0)
+		*added = (long)json_array_size(events);
+cleanup:
+	json_decref(doc);
+	return rc;
 }
 
 /* ---- actors ---- */

@@ -75,6 +75,25 @@ int hub_audit_each(fs_store *hub, uint64_t since_ms, hub_audit_fn fn, void *ctx,
  * machine's name, each cut to characters an actor may hold. */
 void hub_audit_actor_cli(char *out, size_t len);
 
+/* Worker events a kiosk reports (POST /v1/audit, docs/protocol.md): body
+ * (len bytes) is {"events": [{"id", "action", "worker", "at", "contact"}]}:
+ * at most HUB_AUDIT_EVENTS_MAX events; id a UUID the kiosk gave the event;
+ * action one of worker_login, worker_logout, worker_pin_failed,
+ * contact_create, contact_edit, contact_close; worker the session's worker
+ * id ([A-Za-z0-9._-]{1,64}), absent only for a failed PIN of a name that is
+ * no worker; at the kiosk's time in ms, from 2020 to FS_SYNC_MAX_FUTURE_MS
+ * past the hub's clock; contact a UUID, present exactly for the contact
+ * actions. No other key. Every event is checked before any is written, then
+ * all are appended in one write transaction of their own, each as actor
+ * "worker:ID@SITE" (or "device:SITE" without a worker), site the
+ * authenticated device's, never the body's; detail {"event", "kiosk_at",
+ * "contact"?}. FS_EINVAL naming the first bad event and what is wrong with
+ * it (nothing written). *added: the entries appended. */
+#define HUB_AUDIT_EVENTS_MAX 500
+#define HUB_AUDIT_BODY_MAX (64u << 10)
+int hub_audit_worker_events(fs_store *hub, const char *site, const char *body, size_t len,
+                            long *added, fs_err *err);
+
 /* Is text a valid action name ([a-z_], 1 to HUB_AUDIT_ACTION_MAX)? */
 int hub_audit_action_is_valid(const char *text);
 

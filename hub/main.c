@@ -17,7 +17,7 @@ static const char usage[] =
     "The fieldsync hub: kiosks of every region sync with it over HTTP.\n"
     "\n"
     "commands:\n"
-    "  serve      run the HTTP(S) server (GET /health, POST /v1/enroll, POST /v1/sync)\n"
+    "  serve      run the HTTP(S) server (GET /health, POST /v1/enroll, /v1/sync, /v1/audit)\n"
     "  enroll     create a one-time enrollment code for a kiosk of a region\n"
     "  devices    list enrolled kiosks\n"
     "  revoke     revoke a kiosk\n"
