@@ -584,6 +584,11 @@ static void audit_begin(hub_app *app, hub_request *req, hub_reply *r)
 		                "send the events as Content-Type: application/json");
 		return;
 	}
+	if (req->content_encoding != NULL && strcasecmp(req->content_encoding, "identity") != 0) {
+		hub_reply_error(r, 415, "unsupported_media_type",
+		                "send the events as plain JSON, without Content-Encoding");
+		return;
+	}
 	if (declared_too_large(req, HUB_AUDIT_BODY_MAX, r))
 		return;
 	req->body_cap = HUB_AUDIT_BODY_MAX;

@@ -134,6 +134,7 @@ big=$(head -c 70000 /dev/zero | tr '\0' x)
 e2e_expect "/v1/audit refuses a body over 64 KiB" 413 "$(post big "{\"events\":[],\"x\":\"$big\"}")"
 e2e_expect "/v1/audit needs a token" 401 "$(e2e_http noauth -H 'Content-Type: application/json' -d '{"events":[]}' "$E2E_HUB_URL/v1/audit")"
 e2e_expect "/v1/audit needs JSON" 415 "$(e2e_http type -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/plain' -d '{"events":[]}' "$E2E_HUB_URL/v1/audit")"
+e2e_expect "/v1/audit takes no Content-Encoding" 415 "$(post enc '{"events":[]}' -H 'Content-Encoding: gzip')"
 e2e_expect "... nothing of it was appended" 5 "$(trail)"
 good="{\"events\":[$(ev worker_login w-amina),$(ev worker_pin_failed ''),$(ev contact_edit w-amina "$CID")]}"
 e2e_expect "/v1/audit takes a kiosk's events" 200 "$(post good "$good")"
