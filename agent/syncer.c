@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_queue.h"
 #include "cli.h"
 #include "fieldsync/changes.h"
 #include "fieldsync/gzip.h"
@@ -301,6 +302,43 @@ int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
 	return out->exit;
 }
 
+/* The worker events queued for the hub's audit trail (audit_queue.h),
+ * batch by batch, each dropped only after the hub's 200. A failure leaves
+ * the rest queued for the next sync (a warning; the sync itself stands). */
+static void send_audit_events(const char *dir, agent_client *c)
+{
+	agent_reply rep;
+	fs_buf body;
+	fs_err e = {0, ""};
+	size_t lines = 0;
+	int batches;
+
+	agent_reply_init(&rep, 4096);
+	for (batches = 0; batches < 64; batches++) {
+		fs_err_clear(&e);
+		if (fs_audit_queue_batch(dir, &body, &lines, &e) != 0 || lines == 0) {
+			fs_buf_free(&body);
+			break;
+		}
+		if (agent_client_post(c, &rep, "/v1/audit", "application/json", 0, body.data,
+		                      body.len, &e) != 0 ||
+		    rep.status != 200) {
+			if (e.msg[0] == '\0')
+				fs_err_set(&e, FS_EGENERIC, "the hub answered %ld %s", rep.status,
+				           rep.message);
+			fs_buf_free(&body);
+			break;
+		}
+		fs_buf_free(&body);
+		if (fs_audit_queue_drop(dir, lines, &e) != 0)
+			break;
+	}
+	if (e.msg[0] != '\0')
+		agent_fail(0, "warning: worker events for the hub's audit trail stay queued: %s",
+		           e.msg);
+	agent_reply_free(&rep);
+}
+
 int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const agent_sync_opts *opts,
                         agent_sync_report *out)
 {
@@ -321,6 +359,8 @@ int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const age
 		agent_sync_unlock(fd);
 		return out->exit;
 	}
+	if (out->exit == AGENT_EXIT_OK)
+		send_audit_events(dir, c);
 	now = agent_wall_ms();
 	if (agent_state_load(&st, dir, &e) != 0)
 		memset(&st, 0, sizeof(st)); /* a damaged state file is rewritten */

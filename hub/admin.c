@@ -1,15 +1,19 @@
-/* fieldsync-hub enroll | devices | revoke | publish: the admin commands
- * over the hub store (they may run while `serve` runs: the store
- * serializes the writes). */
+/* fieldsync-hub enroll | devices | revoke | publish | audit: the admin
+ * commands over the hub store (they may run while `serve` runs: the store
+ * serializes the writes). Each change is audited (audit.h). */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "commands.h"
 #include "registry.h"
+#include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
 
 #define QUESTIONNAIRE_FILE_MAX (16u << 20)
@@ -66,9 +70,41 @@ static const char publish_usage[] =
     "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  -h, --help        show this help\n";
 
-enum { OPT_DATA = 'd', OPT_DB = 'b', OPT_REGION = 'r', OPT_EXPIRES = 'e', OPT_JSON = 'j', OPT_HELP = 'h' };
+static const char audit_usage[] =
+    "usage: fieldsync-hub audit [--data DIR | --db URI] [--since TIME] [--json] [--verify]\n"
+    "\n"
+    "Print the hub's audit trail, oldest first: one line per entry with its id,\n"
+    "time (UTC), actor, action and detail. Admin commands are logged as\n"
+    "admin:USER@HOST, enrollments as device:SITE, kiosk workers' events as\n"
+    "worker:ID@SITE. The detail holds ids, counts and filters, never answers,\n"
+    "notes or names (docs/hub.md).\n"
+    "\n"
+    "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                    $FIELDSYNC_DB); the data directory is then not used\n"
+    "  --since TIME      only entries at or after TIME: RFC 3339 UTC\n"
+    "                    (2026-01-31T09:00:00Z) or milliseconds since 1970\n"
+    "  --json            one JSON object per line (JSON Lines) instead of text\n"
+    "  --verify          check the whole hash chain instead; print the number of\n"
+    "                    entries and the head hash (keep it elsewhere: a later\n"
+    "                    check against it shows a rewritten trail), or fail\n"
+    "                    (exit 1) naming the first entry removed or changed\n"
+    "  -h, --help        show this help\n";
+
+enum {
+	OPT_DATA = 'd',
+	OPT_DB = 'b',
+	OPT_REGION = 'r',
+	OPT_EXPIRES = 'e',
+	OPT_JSON = 'j',
+	OPT_SINCE = 's',
+	OPT_VERIFY = 'v',
+	OPT_HELP = 'h'
+};
 
 static const struct option admin_options[] = {
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"verify", no_argument, NULL, OPT_VERIFY},
     {"data", required_argument, NULL, OPT_DATA},
     {"db", required_argument, NULL, OPT_DB},
     {"region", required_argument, NULL, OPT_REGION},
@@ -79,9 +115,9 @@ static const struct option admin_options[] = {
 };
 
 typedef struct admin_args {
-	const char *data, *db, *region, *expires;
+	const char *data, *db, *region, *expires, *since;
 	hub_where where;
-	int json;
+	int json, verify;
 	const char *positional; /* the one positional argument, if any */
 } admin_args;
 
@@ -119,6 +155,12 @@ static int parse_admin(admin_args *a, int argc, char **argv, const char *cmd, co
 			break;
 		case OPT_JSON:
 			a->json = 1;
+			break;
+		case OPT_SINCE:
+			a->since = optarg;
+			break;
+		case OPT_VERIFY:
+			a->verify = 1;
 			break;
 		}
 	}
@@ -268,6 +310,31 @@ int hub_cmd_revoke(int argc, char **argv)
 	return finish_output();
 }
 
+/* The audit entry of a publish (id and version; never the document), in a
+ * transaction of its own before the engine's (records.h). A valid new
+ * document only: a refused one changes nothing. error: the fs_error of a
+ * publish that failed after its entry, 0 otherwise. */
+static int audit_publish(fs_store *s, const json_t *doc, const char *action, int error,
+                         fs_err *err)
+{
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
+	json_t *detail;
+	int rc;
+
+	if (error == 0 && fs_questionnaire_validate(doc, NULL) != 0)
+		return 0;
+	detail = json_pack("{s:O, s:O}", "questionnaire", json_object_get(doc, "id"), "version",
+	                   json_object_get(doc, "version"));
+	if (detail != NULL && error != 0)
+		json_object_set_new(detail, "error", json_integer(error));
+	if (detail == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	hub_audit_actor_cli(actor, sizeof(actor));
+	rc = hub_audit_add(s, actor, action, detail, err);
+	json_decref(detail);
+	return rc;
+}
+
 int hub_cmd_publish(int argc, char **argv)
 {
 	admin_args a;
@@ -302,7 +369,12 @@ int hub_cmd_publish(int argc, char **argv)
 	existed = id != NULL && version > 0 &&
 	          fs_questionnaire_get(s, &have, id, (int64_t)version, NULL) == 0;
 	json_decref(have);
-	rc = fs_questionnaire_publish(s, doc, &e);
+	rc = existed ? 0 : audit_publish(s, doc, "publish", 0, &e);
+	if (rc == 0)
+		rc = fs_questionnaire_publish(s, doc, &e);
+	/* Logged before it was made, a publish that then failed says so. */
+	if (rc != 0 && !existed && strncmp(e.msg, "audit:", 6) != 0)
+		audit_publish(s, doc, "publish_failed", rc, NULL);
 	fs_store_close(s);
 	if (rc == FS_EINVAL)
 		status = hub_fail("%s: %s", a.positional, e.msg);
@@ -317,4 +389,107 @@ int hub_cmd_publish(int argc, char **argv)
 	}
 	json_decref(doc);
 	return status;
+}
+
+/* ---- fieldsync-hub audit ---- */
+
+/* --since: RFC 3339 UTC ("2026-01-31T09:00:00Z", optional .fff) or
+ * milliseconds since 1970. 0 or -1. */
+static int since_parse(uint64_t *out, const char *text)
+{
+	struct tm tm;
+	unsigned ms = 0;
+	int n = 0, frac = 0;
+	time_t t;
+
+	*out = 0;
+	if (text[0] != '\0' && strspn(text, "0123456789") == strlen(text) && strlen(text) <= 15) {
+		*out = strtoull(text, NULL, 10);
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
+		return -1;
+	if (text[n] == '.') {
+		for (n++; text[n] >= '0' && text[n] <= '9'; n++, frac++)
+			if (frac < 3)
+				ms = ms * 10 + (unsigned)(text[n] - '0');
+		if (frac == 0)
+			return -1;
+		for (; frac < 3; frac++)
+			ms *= 10;
+	}
+	if (strcmp(text + n, "Z") != 0 || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+	    tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = (uint64_t)t * 1000 + ms;
+	return 0;
+}
+
+static int print_entry(void *ctx, const json_t *entry)
+{
+	const int *json = ctx;
+	char *detail;
+
+	if (*json) {
+		if (json_dumpf(entry, stdout, JSON_COMPACT | JSON_SORT_KEYS) != 0)
+			return FS_EGENERIC;
+		fputc('\n', stdout);
+		return 0;
+	}
+	detail = json_dumps(json_object_get(entry, "detail"),
+	                    JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	printf("%-6lld %s  %s  %s  %s\n", (long long)json_integer_value(json_object_get(entry, "id")),
+	       json_string_value(json_object_get(entry, "at")),
+	       json_string_value(json_object_get(entry, "actor")),
+	       json_string_value(json_object_get(entry, "action")), detail ? detail : "{}");
+	free(detail);
+	return 0;
+}
+
+int hub_cmd_audit(int argc, char **argv)
+{
+	admin_args a;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	uint64_t since = 0;
+	int rc = parse_admin(&a, argc, argv, "audit", "dbjsv", 0, audit_usage);
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (a.since != NULL && since_parse(&since, a.since) != 0)
+		return hub_usage_fail("audit",
+		                      "--since must be RFC 3339 UTC (2026-01-31T09:00:00Z) or "
+		                      "milliseconds since 1970");
+	if (a.verify && (a.since != NULL || a.json))
+		return hub_usage_fail("audit", "--verify checks the whole trail: no --since or --json");
+	if (open_store(&s, &a.where) != 0)
+		return HUB_EXIT_FAIL;
+	if (a.verify) {
+		char head[65];
+		int64_t id = 0;
+		long entries = 0;
+
+		rc = hub_audit_verify(s, &entries, &e);
+		if (rc == 0)
+			rc = hub_audit_head(s, &id, head, &e);
+		fs_store_close(s);
+		if (rc != 0)
+			return hub_fail("audit trail broken: %s", e.msg);
+		printf("audit trail verified: %ld entries, head %lld %s\n", entries, (long long)id,
+		       head);
+		return finish_output();
+	}
+	rc = hub_audit_each(s, since, print_entry, &a.json, &e);
+	fs_store_close(s);
+	if (rc != 0)
+		return hub_fail("audit: %s", e.msg[0] ? e.msg : "cannot write the output");
+	return finish_output();
 }

@@ -9,6 +9,7 @@ int hub_cmd_enroll(int argc, char **argv);  /* admin.c */
 int hub_cmd_devices(int argc, char **argv); /* admin.c */
 int hub_cmd_revoke(int argc, char **argv);  /* admin.c */
 int hub_cmd_publish(int argc, char **argv); /* admin.c */
+int hub_cmd_audit(int argc, char **argv);   /* admin.c */
 int hub_cmd_export(int argc, char **argv);  /* export.c */
 int hub_cmd_migrate(int argc, char **argv); /* migrate.c */
 int hub_cmd_digest(int argc, char **argv);  /* migrate.c */

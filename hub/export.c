@@ -16,13 +16,18 @@
  * stored, unguarded. Both take each response as fs_response_each gives it
  * (core/src/response_json.c: "worker" only when there is one; its CSV cell
  * is empty otherwise). */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "commands.h"
 #include "csv.h"
@@ -33,8 +38,12 @@
 static const char usage[] =
     "usage: fieldsync-hub export [--data DIR | --db URI] responses|contacts|conflicts\n"
     "                            [--questionnaire ID] [--region NAME] [--format csv|jsonl]\n"
+    "                            [--output FILE]\n"
     "\n"
-    "Write every merged record of that kind to stdout.\n"
+    "Write every merged record of that kind to stdout, or to a new FILE. Either\n"
+    "is readable by its owner only (0600): a file standard output is redirected\n"
+    "to is made so before anything is written. Each export is logged in the\n"
+    "audit trail first (its filters and rows, not FILE's name).\n"
     "  responses   CSV needs --questionnaire: columns id, site, questionnaire,\n"
     "              version, language, mode, worker, started_at, submitted_at, then\n"
     "              one per question. --region keeps responses of that region's kiosks.\n"
@@ -52,6 +61,8 @@ static const char usage[] =
     "                        full-width forms) after any spaces, so that no cell\n"
     "                        opens as a formula; numbers stay bare. JSON Lines is\n"
     "                        written as stored (docs/hub.md).\n"
+    "  --output FILE         write to FILE, created 0600; an existing FILE is\n"
+    "                        refused, and a failed export leaves none\n"
     "  -h, --help            show this help\n";
 
 static const char *const response_columns[] = {
@@ -341,6 +352,7 @@ static int export_contacts(export_ctx *x, fs_store *s, const char *region, fs_er
 	json_array_foreach (list, i, c) {
 		if (rc != 0)
 			break;
+		x->count++;
 		if (x->jsonl) {
 			rc = jsonl_line(x->out, c);
 			continue;
@@ -392,6 +404,7 @@ static int export_conflicts(export_ctx *x, fs_store *s, const char *region, fs_e
 		if (region != NULL &&
 		    strcmp(json_string_value(json_object_get(c, "region")), region) != 0)
 			continue;
+		x->count++;
 		if (x->jsonl) {
 			rc = jsonl_line(x->out, c);
 			continue;
@@ -408,6 +421,90 @@ static int export_conflicts(export_ctx *x, fs_store *s, const char *region, fs_e
 
 /* ---- the command ---- */
 
+/* One export of what into out: *rows the records written. */
+static int export_run(long *rows, FILE *out, fs_store *s, const char *what, const char *qid,
+                      const char *region, const char *format, fs_err *err)
+{
+	export_ctx x;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	x.out = out;
+	x.jsonl = strcmp(format, "jsonl") == 0;
+	x.questions = json_array();
+	x.known = json_object();
+	fs_buf_init(&x.cell, CELL_MAX);
+	if (x.questions == NULL || x.known == NULL)
+		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
+	else if (strcmp(what, "responses") == 0)
+		rc = export_responses(&x, s, qid, region, err);
+	else if (strcmp(what, "contacts") == 0)
+		rc = export_contacts(&x, s, region, err);
+	else
+		rc = export_conflicts(&x, s, region, err);
+	fs_buf_free(&x.cell);
+	json_decref(x.questions);
+	json_decref(x.known);
+	*rows = x.count;
+	return rc;
+}
+
+/* The export's audit entry: its filters and rows, never the output's path
+ * (an admin may name a file after a person). */
+static int audit_export(fs_store *s, const char *what, const char *qid, const char *region,
+                        const char *format, int to_file, long rows, fs_err *err)
+{
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
+	json_t *d = json_pack("{s:s, s:s, s:s*, s:s*, s:I, s:s}", "table", what, "format", format,
+	                      "questionnaire", qid, "region", region, "rows", (json_int_t)rows,
+	                      "output", to_file ? "file" : "stdout");
+	int rc;
+
+	if (d == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	hub_audit_actor_cli(actor, sizeof(actor));
+	rc = hub_audit_add(s, actor, "export", d, err);
+	json_decref(d);
+	return rc;
+}
+
+/* --output FILE: a new file, 0600 whatever the umask; an existing one is
+ * refused (nothing overwritten). */
+static int open_output(FILE **out, const char *path, fs_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	*out = NULL;
+	if (fd < 0)
+		return fs_err_set(err, FS_EGENERIC, "cannot create %s: %s%s", path, strerror(errno),
+		                  errno == EEXIST ? " (an export never overwrites a file)" : "");
+	/* O_CREAT's mode is cut by the umask, never widened: state it. */
+	if (fchmod(fd, 0600) != 0 || (*out = fdopen(fd, "w")) == NULL) {
+		fs_err_set(err, FS_EGENERIC, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return FS_EGENERIC;
+	}
+	return 0;
+}
+
+/* Standard output redirected to a file (export ... > FILE): the shell made
+ * it with the umask's mode, often 0644; it holds personal data, so it is
+ * made 0600 before anything is written, or the export is refused. */
+static int guard_stdout(fs_err *err)
+{
+	struct stat st;
+
+	if (fstat(STDOUT_FILENO, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) == 0)
+		return 0;
+	if (fchmod(STDOUT_FILENO, st.st_mode & 0600) != 0)
+		return fs_err_set(err, FS_EFORBIDDEN,
+		                  "standard output is a file others may read, and its mode cannot "
+		                  "be made 0600 (%s): use --output FILE",
+		                  strerror(errno));
+	return 0;
+}
+
 int hub_cmd_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -416,11 +513,14 @@ int hub_cmd_export(int argc, char **argv)
 	    {"questionnaire", required_argument, NULL, 'q'},
 	    {"region", required_argument, NULL, 'r'},
 	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *data = NULL, *db = NULL, *what, *qid = NULL, *region = NULL, *format = "csv";
-	export_ctx x;
+	const char *output = NULL;
+	FILE *out = stdout, *sink = NULL;
+	long rows = 0;
 	hub_where where;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
@@ -443,6 +543,9 @@ int hub_cmd_export(int argc, char **argv)
 			break;
 		case 'f':
 			format = optarg;
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -481,29 +584,42 @@ int hub_cmd_export(int argc, char **argv)
 	rc = hub_where_resolve(&where, "export", data, db);
 	if (rc != 0)
 		return rc;
-	if (hub_store_open(&s, &where, &e) != 0)
+	if (output != NULL && open_output(&out, output, &e) != 0)
 		return hub_fail("%s", e.msg);
-	memset(&x, 0, sizeof(x));
-	x.out = stdout;
-	x.jsonl = strcmp(format, "jsonl") == 0;
-	x.questions = json_array();
-	x.known = json_object();
-	fs_buf_init(&x.cell, CELL_MAX);
-	if (x.questions == NULL || x.known == NULL)
-		rc = fs_err_set(&e, FS_ENOMEM, "out of memory");
-	else if (strcmp(what, "responses") == 0)
-		rc = export_responses(&x, s, qid, region, &e);
-	else if (strcmp(what, "contacts") == 0)
-		rc = export_contacts(&x, s, region, &e);
+	if (output == NULL && guard_stdout(&e) != 0)
+		return hub_fail("%s", e.msg);
+	if (hub_store_open(&s, &where, &e) != 0) {
+		rc = hub_fail("%s", e.msg);
+		goto cleanup;
+	}
+	/* Audited before a byte is written, with the rows it will hold: a
+	 * first pass counts them into nothing. */
+	sink = fopen("/dev/null", "w");
+	if (sink == NULL)
+		rc = fs_err_set(&e, FS_EGENERIC, "export: cannot open /dev/null");
 	else
-		rc = export_conflicts(&x, s, region, &e);
+		rc = export_run(&rows, sink, s, what, qid, region, format, &e);
+	if (rc == 0)
+		rc = audit_export(s, what, qid, region, format, output != NULL, rows, &e);
+	if (rc == 0)
+		rc = export_run(&rows, out, s, what, qid, region, format, &e);
 	fs_store_close(s);
-	fs_buf_free(&x.cell);
-	json_decref(x.questions);
-	json_decref(x.known);
-	if (rc != 0)
-		return hub_fail("export %s: %s", what, e.msg[0] ? e.msg : "failed");
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return hub_fail("cannot write the output");
-	return HUB_EXIT_OK;
+	if (rc != 0) {
+		rc = hub_fail("export %s: %s", what, e.msg[0] ? e.msg : "failed");
+		goto cleanup;
+	}
+	if (fflush(out) != 0 || ferror(out) || (output != NULL && fsync(fileno(out)) != 0)) {
+		rc = hub_fail("cannot write the output");
+		goto cleanup;
+	}
+	rc = HUB_EXIT_OK;
+cleanup:
+	if (sink != NULL)
+		fclose(sink);
+	if (output != NULL && out != NULL && fclose(out) != 0 && rc == HUB_EXIT_OK)
+		rc = hub_fail("cannot write %s", output);
+	/* A failed export leaves no partial file. */
+	if (output != NULL && out != NULL && rc != HUB_EXIT_OK)
+		unlink(output);
+	return rc;
 }

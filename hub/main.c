@@ -17,7 +17,7 @@ static const char usage[] =
     "The fieldsync hub: kiosks of every region sync with it over HTTP.\n"
     "\n"
     "commands:\n"
-    "  serve      run the HTTP(S) server (GET /health, POST /v1/enroll, POST /v1/sync)\n"
+    "  serve      run the HTTP(S) server (GET /health, POST /v1/enroll, /v1/sync, /v1/audit)\n"
     "  enroll     create a one-time enrollment code for a kiosk of a region\n"
     "  devices    list enrolled kiosks\n"
     "  revoke     revoke a kiosk\n"
@@ -29,6 +29,7 @@ static const char usage[] =
     "  erasures   list erasure requests and which kiosks have confirmed them\n"
     "  seal-key   show or rotate the key kiosks seal responses to\n"
     "  subject    write everything held about one person_ref as JSON (access)\n"
+    "  audit      print or verify the audit trail of admin and worker actions\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -45,7 +46,7 @@ static const struct {
 } commands[] = {
     {"serve", hub_cmd_serve},   {"enroll", hub_cmd_enroll},   {"devices", hub_cmd_devices},
     {"revoke", hub_cmd_revoke}, {"publish", hub_cmd_publish}, {"export", hub_cmd_export},
-    {"migrate", hub_cmd_migrate}, {"digest", hub_cmd_digest},
+    {"migrate", hub_cmd_migrate}, {"digest", hub_cmd_digest},   {"audit", hub_cmd_audit},
     {"erase", hub_cmd_erase},     {"erasures", hub_cmd_erasures},
     {"seal-key", hub_cmd_seal_key},
     {"subject", hub_cmd_subject},

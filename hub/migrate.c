@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "commands.h"
 #include "fieldsync/backend.h"
@@ -162,6 +163,37 @@ static int progress(void *ctx, fs_census_table t, int64_t rows)
 	return 0;
 }
 
+/* The copy's audit entry, in the copy (the hub's store from now on), after
+ * it was verified: what was copied (counts), never a location (a URI may
+ * carry a password). The copy is committed by then: a failure here fails
+ * the command, saying so. */
+static int audit_migrate(fs_store *to, int to_pg, const fs_copy_result *res, fs_err *err)
+{
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
+	json_t *rows = json_object(), *d = NULL;
+	int i, rc;
+
+	for (i = 0; rows != NULL && i < FS_CENSUS_COUNT; i++)
+		json_object_set_new(rows, fs_census_name((fs_census_table)i),
+		                    json_integer((json_int_t)res->census.rows[i]));
+	if (rows != NULL)
+		d = json_pack("{s:s, s:s, s:I, s:o}", "from", "sqlite", "to",
+		              to_pg ? "postgresql" : "sqlite", "seq", (json_int_t)res->census.seq,
+		              "rows", rows);
+	if (d == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	hub_audit_actor_cli(actor, sizeof(actor));
+	rc = hub_audit_add(to, actor, "migrate", d, err);
+	json_decref(d);
+	if (rc != 0 && err != NULL) {
+		size_t used = strlen(err->msg);
+
+		snprintf(err->msg + used, sizeof(err->msg) - used,
+		         " (the copy was made and verified, but is not in its audit trail)");
+	}
+	return rc;
+}
+
 int hub_cmd_migrate(int argc, char **argv)
 {
 	fs_store *from = NULL, *lock = NULL, *to = NULL;
@@ -209,6 +241,8 @@ int hub_cmd_migrate(int argc, char **argv)
 	if (rc == 0)
 		rc = fs_store_copy(from, to, isatty(STDERR_FILENO) ? progress : NULL, NULL, &res,
 		                   &e);
+	if (rc == 0)
+		rc = audit_migrate(to, w.db != NULL, &res, &e);
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
 	if (locked)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "fieldsync/backend.h"
 
 #define HASH_LEN FS_REGISTRY_HASH_LEN
@@ -89,8 +90,9 @@ int hub_enroll_code_create(fs_store *s, char out_code[HUB_ENROLL_CODE_LEN + 1], 
 	const fs_registry_ops *reg;
 	fs_backend *b;
 	unsigned char rnd[CODE_CHARS], h[HASH_LEN];
-	char plain[CODE_CHARS + 1];
+	char plain[CODE_CHARS + 1], actor[HUB_AUDIT_ACTOR_MAX + 1];
 	uint64_t now = fs_store_now_ms(s);
+	json_t *detail = NULL;
 	int rc, i;
 
 	out_code[0] = '\0';
@@ -108,7 +110,21 @@ int hub_enroll_code_create(fs_store *s, char out_code[HUB_ENROLL_CODE_LEN + 1], 
 		plain[i] = crockford[rnd[i] & 31];
 	plain[CODE_CHARS] = '\0';
 	hash_text(h, plain);
-	rc = reg->code_insert(b, h, region, now, now + ttl_ms, err);
+	hub_audit_actor_cli(actor, sizeof(actor));
+	detail = json_pack("{s:s, s:I, s:I}", "region", region, "expires_ms",
+			   (json_int_t)(now + ttl_ms), "ttl_s", (json_int_t)(ttl_ms / 1000));
+	rc = detail ? txn_begin(s, err) : fs_err_set(err, FS_ENOMEM, "out of memory");
+	if (rc == 0) {
+		rc = reg->code_insert(b, h, region, now, now + ttl_ms, err);
+		/* The code itself is never audited: only who made one, where for. */
+		if (rc == 0)
+			rc = hub_audit_add_in(s, actor, "enroll", detail, err);
+		if (rc == 0)
+			rc = txn_commit(s, err);
+		else
+			txn_rollback(s);
+	}
+	json_decref(detail);
 	if (rc == 0)
 		snprintf(out_code, HUB_ENROLL_CODE_LEN + 1, "%.5s-%.5s-%.2s", plain, plain + 5,
 			 plain + 10);
@@ -127,6 +143,21 @@ static int new_site_id(char out[FS_NAME_MAX + 1])
 		out[2 + i] = (char)tolower((unsigned char)crockford[rnd[i] & 31]);
 	out[12] = '\0';
 	return 0;
+}
+
+/* The audit entry of a redeemed code, in the enrollment's transaction. */
+static int audit_redeemed(fs_store *s, const hub_device *d, fs_err *err)
+{
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
+	json_t *detail = json_pack("{s:s, s:s}", "site", d->site, "region", d->region);
+	int rc;
+
+	if (detail == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	snprintf(actor, sizeof(actor), "device:%s", d->site);
+	rc = hub_audit_add_in(s, actor, "enroll_redeem", detail, err);
+	json_decref(detail);
+	return rc;
 }
 
 int hub_enroll_redeem(fs_store *s, hub_device *out, char out_token[HUB_TOKEN_MAX + 1],
@@ -209,6 +240,8 @@ int hub_enroll_redeem(fs_store *s, hub_device *out, char out_token[HUB_TOKEN_MAX
 		failed = 1;
 		rc = fs_err_set(err, FS_EFORBIDDEN, "enrollment code was already used");
 	}
+	if (rc == 0)
+		rc = audit_redeemed(s, out, err);
 done:
 	sodium_memzero(plain, sizeof(plain));
 	sodium_memzero(secret, sizeof(secret));
@@ -275,13 +308,30 @@ int hub_device_revoke(fs_store *s, const char *site, fs_err *err)
 {
 	const fs_registry_ops *reg;
 	fs_backend *b;
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
+	json_t *detail = NULL;
 	int rc = need_registry(s, &reg, &b, err);
 
+	if (rc == 0 && (detail = json_pack("{s:s}", "site", site)) == NULL)
+		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
 	if (rc == 0)
-		rc = reg->device_revoke(b, site, err);
+		rc = txn_begin(s, err);
+	if (rc != 0) {
+		json_decref(detail);
+		return rc;
+	}
+	hub_audit_actor_cli(actor, sizeof(actor));
+	rc = reg->device_revoke(b, site, err);
 	if (rc == FS_ENOTFOUND)
 		rc = fs_err_set(err, FS_ENOTFOUND, "no device with site id %s", site);
-	return rc;
+	if (rc == 0)
+		rc = hub_audit_add_in(s, actor, "revoke", detail, err);
+	json_decref(detail);
+	if (rc != 0) {
+		txn_rollback(s);
+		return rc;
+	}
+	return txn_commit(s, err);
 }
 
 int hub_device_note_sync(fs_store *s, const char *site, const char *error, fs_err *err)

@@ -41,7 +41,9 @@ typedef struct hub_device {
 
 /* Create a one-time enrollment code for region, valid ttl_ms from now.
  * out_code is upper case with hyphens; entry ignores case, hyphens and
- * spaces, and reads O as 0 and I/L as 1 (Crockford). */
+ * spaces, and reads O as 0 and I/L as 1 (Crockford). Audited in the same
+ * transaction (audit.h): action "enroll", actor hub_audit_actor_cli,
+ * detail region, expires_ms, ttl_s (never the code). */
 int hub_enroll_code_create(fs_store *s, char out_code[HUB_ENROLL_CODE_LEN + 1], const char *region,
 			  uint64_t ttl_ms, fs_err *err);
 
@@ -51,7 +53,9 @@ int hub_enroll_code_create(fs_store *s, char out_code[HUB_ENROLL_CODE_LEN + 1], 
  * used), FS_ELIMIT (HUB_ENROLL_FAILS_PER_MINUTE failures in the last 60 s;
  * nothing was checked, try later), FS_EINVAL (malformed code or name).
  * Each FS_ENOTFOUND and FS_EFORBIDDEN is recorded (one write transaction)
- * and counts toward the bound; FS_EINVAL and FS_ELIMIT write nothing. */
+ * and counts toward the bound; FS_EINVAL and FS_ELIMIT write nothing.
+ * A success is audited in its transaction: "enroll_redeem" by
+ * "device:SITE", detail site and region. */
 int hub_enroll_redeem(fs_store *s, hub_device *out, char out_token[HUB_TOKEN_MAX + 1],
 		     const char *code, const char *name, fs_err *err);
 
@@ -61,7 +65,8 @@ int hub_enroll_redeem(fs_store *s, hub_device *out, char out_token[HUB_TOKEN_MAX
 int hub_device_authenticate(fs_store *s, hub_device *out, const char *token, fs_err *err);
 
 /* Revoke a device: its token stops working at its next request.
- * FS_ENOTFOUND for an unknown site. */
+ * FS_ENOTFOUND for an unknown site. Audited in the same transaction:
+ * "revoke" by hub_audit_actor_cli, detail site. */
 int hub_device_revoke(fs_store *s, const char *site, fs_err *err);
 
 /* Record a sync outcome for a device: error NULL is a successful sync at

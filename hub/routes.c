@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "audit.h"
 #include "fieldsync/gzip.h"
 #include "fieldsync/sync.h"
 #include "http_server.h"
@@ -655,6 +656,72 @@ cleanup:
 	fs_changeset_free(&in);
 }
 
+/* ---- POST /v1/audit: worker events a kiosk recorded (audit.h) ---- */
+
+static void audit_begin(hub_app *app, hub_request *req, hub_reply *r)
+{
+	unsigned wait;
+
+	if (authenticate(app, req, r) != 0)
+		return;
+	/* The device's sync budget: a kiosk posts its events after a sync. */
+	wait = hub_ratelimit_hit(app->rate, req->device.site, monotonic_ms());
+	if (wait != 0) {
+		hub_reply_error(r, 429, "too_many_requests",
+		                "over %u requests per minute from this device; retry in %u s",
+		                app->limits.rate_per_minute, wait);
+		r->retry_after = wait;
+		return;
+	}
+	if (req->nquery != 0 || req->query_overflow) {
+		hub_reply_error(r, 400, "bad_request", "/v1/audit takes no query parameters");
+		return;
+	}
+	if (!fs_http_media_type_is(req->content_type, "application/json")) {
+		hub_reply_error(r, 415, "unsupported_media_type",
+		                "send the events as Content-Type: application/json");
+		return;
+	}
+	if (req->content_encoding != NULL && strcasecmp(req->content_encoding, "identity") != 0) {
+		hub_reply_error(r, 415, "unsupported_media_type",
+		                "send the events as plain JSON, without Content-Encoding");
+		return;
+	}
+	if (declared_too_large(req, HUB_AUDIT_BODY_MAX, r))
+		return;
+	req->body_cap = HUB_AUDIT_BODY_MAX;
+}
+
+static void audit_finish(hub_app *app, hub_request *req, hub_reply *r)
+{
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	long added = 0;
+	int rc;
+
+	if (req->body_over) {
+		hub_reply_error(r, 413, "too_large", "audit body is over the cap of %u bytes",
+		                HUB_AUDIT_BODY_MAX);
+		return;
+	}
+	rc = hub_pool_get(app->pool, &s, &e);
+	if (rc != 0) {
+		answer_error(r, HUB_STEP_STORE, rc, &e, NULL);
+		return;
+	}
+	hub_pool_write_lock(app->pool);
+	rc = hub_audit_worker_events(s, req->device.site, req->body.data ? req->body.data : "",
+	                             req->body.len, &added, &e);
+	hub_pool_write_unlock(app->pool);
+	if (rc == 0)
+		hub_reply_json(r, 200, json_pack("{s:I}", "added", (json_int_t)added));
+	else if (rc == FS_EINVAL)
+		hub_reply_error(r, 400, "bad_request", "%s", e.msg);
+	else
+		answer_error(r, HUB_STEP_STORE, rc, &e, s);
+	hub_pool_put(app->pool, s);
+}
+
 /* ---- dispatch ---- */
 
 static const struct {
@@ -665,6 +732,7 @@ static const struct {
     {"/health", HUB_ROUTE_HEALTH, "GET, HEAD"},
     {"/v1/enroll", HUB_ROUTE_ENROLL, "POST"},
     {"/v1/sync", HUB_ROUTE_SYNC, "POST"},
+    {"/v1/audit", HUB_ROUTE_AUDIT, "POST"},
 };
 
 static int method_allowed(const char *method, hub_route route)
@@ -700,6 +768,9 @@ void hub_app_begin(hub_app *app, hub_request *req, hub_reply *r)
 	case HUB_ROUTE_SYNC:
 		sync_begin(app, req, r);
 		break;
+	case HUB_ROUTE_AUDIT:
+		audit_begin(app, req, r);
+		break;
 	default:
 		break;
 	}
@@ -718,6 +789,9 @@ void hub_app_finish(hub_app *app, hub_request *req, hub_reply *r)
 		break;
 	case HUB_ROUTE_SYNC:
 		sync_finish(app, req, r);
+		break;
+	case HUB_ROUTE_AUDIT:
+		audit_finish(app, req, r);
 		break;
 	default:
 		hub_reply_error(r, 404, "not_found", "no such endpoint");

@@ -1,5 +1,5 @@
 /* fieldsync-hub: the HTTP endpoints (docs/protocol.md): GET /health,
- * POST /v1/enroll, POST /v1/sync, independent of the HTTP library.
+ * POST /v1/enroll, POST /v1/sync, POST /v1/audit, independent of the HTTP library.
  *
  * The server calls hub_app_begin once the request line and headers are in:
  * routing, method, credentials, rate limit, media types and declared size
@@ -45,7 +45,8 @@ typedef enum hub_route {
 	HUB_ROUTE_NONE = 0,
 	HUB_ROUTE_HEALTH,
 	HUB_ROUTE_ENROLL,
-	HUB_ROUTE_SYNC
+	HUB_ROUTE_SYNC,
+	HUB_ROUTE_AUDIT /* POST /v1/audit: worker events (audit.h) */
 } hub_route;
 
 #define HUB_QUERY_MAX 8

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit_queue.h"
+
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
 #include "fieldsync/sync.h"
@@ -158,6 +160,40 @@ static int questionnaire_summaries(fs_ui *ui, json_t **out, int all, fs_err *err
 	return 0;
 }
 
+/* ---- the audit trail's worker events (audit_queue.h) ---- */
+
+/* Queue a worker event at the store's clock; 0, or the reply set (503)
+ * and the error returned: the action must not be reported done. */
+static int audit_event(fs_ui *ui, const char *action, const char *worker, const char *contact,
+                       ui_reply *r)
+{
+	fs_err err = {0, ""};
+	int rc = fs_audit_queue_add(ui->dir, action, worker, contact,
+	                            fs_store_now_ms(ui->store), &err);
+
+	if (rc != 0 && r != NULL)
+		ui_fail(r, 503, "audit_unavailable", "%s", err.msg);
+	return rc;
+}
+
+/* Is name one of this kiosk's workers (a failed PIN names the worker only
+ * then: anything else typed at the name prompt is never recorded)? */
+static int is_worker(fs_ui *ui, const char *name)
+{
+	json_t *list = NULL, *v;
+	fs_err err = {0, ""};
+	size_t i;
+	int found = 0;
+
+	if (fs_workers_list(&list, ui->dir, &err) != 0)
+		return 0;
+	json_array_foreach (list, i, v)
+		if (strcmp(json_string_value(v), name) == 0)
+			found = 1;
+	json_decref(list);
+	return found;
+}
+
 /* ---- worker session ---- */
 
 static int session_valid(fs_ui *ui, const ui_request *rq)
@@ -218,9 +254,15 @@ static void api_login(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		return;
 	}
 	if (res.outcome != FS_PIN_RIGHT) {
+		/* A throttled entry was not checked: only a wrong PIN is an event. */
+		if (res.outcome == FS_PIN_WRONG)
+			audit_event(ui, "worker_pin_failed", is_worker(ui, name) ? name : NULL, NULL,
+			            NULL);
 		pin_refused(&res, r);
 		return;
 	}
+	if (audit_event(ui, "worker_login", name, NULL, r) != 0)
+		return;
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(ui->session.token, sizeof(ui->session.token), raw, sizeof(raw));
 	snprintf(ui->session.worker, sizeof(ui->session.worker), "%s", name);
@@ -408,6 +450,16 @@ static void api_contacts_list(fs_ui *ui, ui_reply *r)
 		reply_json(r, 200, json_pack("{s:o}", "contacts", list));
 }
 
+/* The audit action of a contact write: closing it, creating it, or an edit. */
+static const char *contact_action(const char *id, const json_t *fields)
+{
+	const char *status = json_string_value(json_object_get(fields, "status"));
+
+	if (status != NULL && strcmp(status, "closed") == 0)
+		return "contact_close";
+	return id == NULL ? "contact_create" : "contact_edit";
+}
+
 static void api_contact_put(fs_ui *ui, const ui_request *rq, const char *id, ui_reply *r)
 {
 	char out_id[FS_UUID_LEN + 1];
@@ -434,6 +486,8 @@ static void api_contact_put(fs_ui *ui, const ui_request *rq, const char *id, ui_
 		rc = fs_contact_get(ui->store, &contact, out_id, &err);
 	if (rc != 0)
 		store_fail(r, rc, &err, "invalid_contact");
+	else if (audit_event(ui, contact_action(id, fields), ui->session.worker, out_id, r) != 0)
+		json_decref(contact); /* saved, but not reported done unaudited */
 	else
 		reply_json(r, id == NULL ? 201 : 200, json_pack("{s:o}", "contact", contact));
 	json_decref(fields);
@@ -596,6 +650,8 @@ static void api_worker(fs_ui *ui, const ui_request *rq, const char *rest, ui_rep
 		return;
 	}
 	if (strcmp(rest, "logout") == 0 && post) {
+		/* Ended whatever: the event is best effort (a lock must not fail). */
+		audit_event(ui, "worker_logout", ui->session.worker, NULL, NULL);
 		memset(&ui->session, 0, sizeof(ui->session));
 		clear_cookie(r);
 		reply_json(r, 200, json_pack("{s:b}", "locked", 1));

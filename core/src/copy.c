@@ -11,7 +11,7 @@
 static const char *const census_names[FS_CENSUS_COUNT] = {
     "meta",      "questionnaires", "responses", "contacts",       "contact_fields",
     "conflicts", "quarantine",     "claims",    "field_versions", "peers",
-    "erasures",  "devices",   "codes",          "failures",
+    "erasures",  "devices",   "codes",          "failures",  "audit",
 };
 
 const char *fs_census_name(fs_census_table t)
@@ -310,6 +310,24 @@ static int census_failure(void *ctx, uint64_t at_ms)
 	return 0;
 }
 
+/* ---- the audit trail: census and copy (hub/audit.c) ---- */
+
+static int census_audit(void *ctx, const fs_audit_row *r)
+{
+	census_run *c = ctx;
+	fs_census_table t = FS_CENSUS_AUDIT;
+
+	put_i64(c, t, r->id);
+	put_i64(c, t, (int64_t)r->at_ms);
+	put_text(c, t, r->actor);
+	put_text(c, t, r->action);
+	put_text(c, t, r->detail);
+	put_bytes(c, t, r->prev_hash, FS_REGISTRY_HASH_LEN);
+	put_bytes(c, t, r->hash, FS_REGISTRY_HASH_LEN);
+	row_done(c, t);
+	return 0;
+}
+
 /* Census of s in the transaction open on it (a snapshot or the copy's
  * write transaction). */
 static int census_of(fs_store *s, fs_census *out, fs_err *err)
@@ -356,6 +374,8 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 			rc = s->reg->code_each(s->b, census_code, &c, err);
 		if (rc == 0)
 			rc = s->reg->failure_each(s->b, census_failure, &c, err);
+		if (rc == 0)
+			rc = s->reg->audit_each(s->b, 0, 0, census_audit, &c, err);
 	}
 	for (i = 0; i < FS_CENSUS_COUNT; i++) {
 		unsigned char h[sizeof(uint64_t)];
@@ -583,6 +603,15 @@ static int copy_failure(void *ctx, uint64_t at_ms)
 	return rc != 0 ? rc : copied(c);
 }
 
+/* Verbatim, ids and hashes kept: the copy's chain verifies as the source's. */
+static int copy_audit(void *ctx, const fs_audit_row *r)
+{
+	copy_run *c = ctx;
+	int rc = c->to->reg->audit_append(c->to->b, r, c->err);
+
+	return rc != 0 ? rc : copied(c);
+}
+
 /* Every table of from into to's open write transaction, in census order. */
 static int copy_tables(fs_store *from, copy_run *c)
 {
@@ -631,6 +660,9 @@ static int copy_tables(fs_store *from, copy_run *c)
 		rc = table_end(c);
 	if (rc == 0 && (rc = table_start(c, FS_CENSUS_FAILURES)) == 0 &&
 	    (rc = from->reg->failure_each(from->b, copy_failure, c, err)) == 0)
+		rc = table_end(c);
+	if (rc == 0 && (rc = table_start(c, FS_CENSUS_AUDIT)) == 0 &&
+	    (rc = from->reg->audit_each(from->b, 0, 0, copy_audit, c, err)) == 0)
 		rc = table_end(c);
 	return rc;
 }

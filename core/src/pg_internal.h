@@ -94,6 +94,10 @@ enum pg_stmt_id {
 	PG_PURGE_RESPONSE,
 	PG_PURGE_CLAIMS,
 	PG_PURGE_QUARANTINE_RESPONSE,
+	PG_AUDIT_APPEND, /* the audit trail (hub/audit.c) */
+	PG_AUDIT_LAST,
+	PG_AUDIT_PAGE,
+	PG_AUDIT_PRUNE,
 	PG_STMT_COUNT
 };
 

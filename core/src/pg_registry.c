@@ -4,6 +4,7 @@
  * parameters. Exactly-once enrollment rests on one conditional UPDATE
  * (used_by IS NULL): under READ COMMITTED a second process's UPDATE waits
  * for the first's row lock, re-reads the row and changes nothing. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,15 @@ const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
                      "enroll_codes WHERE code_hash > $1::bytea ORDER BY code_hash LIMIT $2",
     [PG_FAILURE_PAGE] = "SELECT at_ms, count(*) FROM enroll_failures WHERE at_ms > $1 "
                         "GROUP BY at_ms ORDER BY at_ms LIMIT $2",
+    /* The audit trail: appended under the write lock (the caller's
+     * FS_TXN_WRITE), so ids and the chain follow one order across every
+     * hub process. */
+    [PG_AUDIT_APPEND] = "INSERT INTO audit_log (id, at_ms, actor, action, detail, prev_hash, "
+                        "hash) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+    [PG_AUDIT_LAST] = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+    [PG_AUDIT_PAGE] = "SELECT id, at_ms, actor, action, detail, prev_hash, hash FROM audit_log "
+                      "WHERE id > $1 AND at_ms >= $2 ORDER BY id LIMIT $3",
+    [PG_AUDIT_PRUNE] = "DELETE FROM audit_log WHERE id <= $1",
 };
 
 static int need_hub(fs_backend *b, fs_err *err)
@@ -338,6 +348,129 @@ static int failure_each(fs_backend *b, fs_failure_fn fn, void *ctx, fs_err *err)
 	                    "list enrollment failures", err);
 }
 
+/* ---- the audit trail (hub/audit.c) ---- */
+
+static int need_write(fs_backend *b, const char *what, fs_err *err)
+{
+	int rc = need_hub(b, err);
+
+	if (rc == 0 && b->txn != FS_TXN_WRITE)
+		rc = fs_err_set(err, FS_EINVAL, "store: %s needs a write transaction", what);
+	return rc;
+}
+
+static int audit_append(fs_backend *b, const fs_audit_row *row, fs_err *err)
+{
+	pg_params p = {0};
+	int added = 0, rc = need_write(b, "append to the audit trail", err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_i64(&p, row->id);
+	pg_p_i64(&p, (int64_t)row->at_ms);
+	pg_p_text(&p, row->actor);
+	pg_p_text(&p, row->action);
+	pg_p_text(&p, row->detail);
+	pg_p_bytes(&p, row->prev_hash, FS_REGISTRY_HASH_LEN);
+	pg_p_bytes(&p, row->hash, FS_REGISTRY_HASH_LEN);
+	rc = pg_write(b, PG_AUDIT_APPEND, &p, &added, "append to the audit trail", err);
+	if (rc == 0 && !added)
+		rc = fs_err_set(err, FS_ECONFLICT, "store: audit entry %lld exists",
+		                (long long)row->id);
+	return rc;
+}
+
+static int audit_last(fs_backend *b, int64_t *id, unsigned char hash[FS_REGISTRY_HASH_LEN],
+                      fs_err *err)
+{
+	PGresult *res = NULL;
+	int rc = need_hub(b, err);
+
+	*id = 0;
+	memset(hash, 0, FS_REGISTRY_HASH_LEN);
+	if (rc == 0)
+		rc = pg_run(b, PG_AUDIT_LAST, NULL, &res, "read the audit trail", err);
+	if (rc == 0 && PQntuples(res) == 0)
+		rc = FS_ENOTFOUND;
+	if (rc == 0) {
+		*id = pg_i64(res, 0, 0);
+		if (pg_bytes(hash, FS_REGISTRY_HASH_LEN, res, 0, 1) != 0)
+			rc = fs_err_set(err, FS_EGENERIC,
+			                "store: audit entry %lld: its hash is not %d bytes",
+			                (long long)*id, FS_REGISTRY_HASH_LEN);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int audit_each(fs_backend *b, int64_t after_id, uint64_t since_ms, fs_audit_fn fn,
+                      void *ctx, fs_err *err)
+{
+	int own, stop = 0, rc = need_hub(b, err);
+	int64_t after = after_id;
+
+	if (rc != 0)
+		return rc;
+	rc = pg_own_begin(b, &own, err);
+	while (rc == 0 && !stop) {
+		unsigned char prev_hash[FS_REGISTRY_HASH_LEN], hash[FS_REGISTRY_HASH_LEN];
+		pg_params p = {0};
+		PGresult *res = NULL;
+		fs_audit_row a;
+		int r, n;
+
+		pg_p_i64(&p, after);
+		pg_p_i64(&p, since_ms > INT64_MAX ? INT64_MAX : (int64_t)since_ms);
+		pg_p_i64(&p, PG_PAGE_ROWS);
+		rc = pg_run(b, PG_AUDIT_PAGE, &p, &res, "read the audit trail", err);
+		if (rc != 0)
+			break;
+		n = PQntuples(res);
+		for (r = 0; r < n && !stop && rc == 0; r++) {
+			a.id = pg_i64(res, r, 0);
+			a.at_ms = (uint64_t)pg_i64(res, r, 1);
+			a.actor = pg_text(res, r, 2);
+			a.action = pg_text(res, r, 3);
+			a.detail = pg_text(res, r, 4);
+			a.prev_hash = prev_hash;
+			a.hash = hash;
+			after = a.id;
+			if (pg_bytes(prev_hash, sizeof(prev_hash), res, r, 5) != 0 ||
+			    pg_bytes(hash, sizeof(hash), res, r, 6) != 0) {
+				rc = fs_err_set(err, FS_EGENERIC,
+				                "store: audit entry %lld: a hash is not %d bytes",
+				                (long long)a.id, FS_REGISTRY_HASH_LEN);
+			} else {
+				int v = fn(ctx, &a);
+
+				stop = v != 0;
+				rc = v < 0 ? v : 0;
+			}
+		}
+		PQclear(res);
+		if (n < PG_PAGE_ROWS)
+			break;
+	}
+	return pg_own_end(b, own, rc, err);
+}
+
+static int audit_prune(fs_backend *b, int64_t through_id, long *removed, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc = need_write(b, "prune the audit trail", err);
+
+	*removed = 0;
+	if (rc != 0)
+		return rc;
+	pg_p_i64(&p, through_id);
+	rc = pg_run(b, PG_AUDIT_PRUNE, &p, &res, "prune the audit trail", err);
+	if (rc == 0)
+		*removed = pg_changed(res);
+	PQclear(res);
+	return rc;
+}
+
 const fs_registry_ops fs_pg_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -351,4 +484,9 @@ const fs_registry_ops fs_pg_registry = {
     .device_each = device_each,
     .code_each = code_each,
     .failure_each = failure_each,
+    /* the audit trail */
+    .audit_append = audit_append,
+    .audit_last = audit_last,
+    .audit_each = audit_each,
+    .audit_prune = audit_prune,
 };

@@ -3,6 +3,8 @@
  * rules (codes, tokens, hashing, bounds) are hub/registry.c's. */
 #include "sqlite_backend.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 static int prepare(fs_backend *b, sqlite3_stmt **st, const char *sql, const char *what, fs_err *err)
@@ -335,6 +337,133 @@ static int failure_each(fs_backend *b, fs_failure_fn fn, void *ctx, fs_err *err)
 	                "list enrollment failures", failure_row, &w, err);
 }
 
+/* ---- the audit trail (hub/audit.c) ---- */
+
+static int need_write(fs_backend *b, const char *what, fs_err *err)
+{
+	if (b->txn != FS_TXN_WRITE)
+		return fs_err_set(err, FS_EINVAL, "store: %s needs a write transaction", what);
+	return 0;
+}
+
+static int audit_append(fs_backend *b, const fs_audit_row *row, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0, rc = need_write(b, "append to the audit trail", err);
+
+	if (rc == 0)
+		rc = prepare(b, &st,
+		             "INSERT INTO audit_log (id, at_ms, actor, action, detail, prev_hash, "
+		             "hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+		             "append to the audit trail", err);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, row->id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)row->at_ms);
+	sqlite3_bind_text(st, 3, row->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, row->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, row->detail, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, row->prev_hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, row->hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	rc = finish(b, st, "append to the audit trail", &changes, err);
+	if (rc == 0 && changes != 1)
+		return fs_err_set(err, FS_ECONFLICT, "store: audit entry %lld exists",
+		                  (long long)row->id);
+	return rc;
+}
+
+static int audit_last(fs_backend *b, int64_t *id, unsigned char hash[FS_REGISTRY_HASH_LEN],
+                      fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+	                 "read the audit trail", err);
+
+	*id = 0;
+	memset(hash, 0, FS_REGISTRY_HASH_LEN);
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = 0;
+		if (sqlite3_column_bytes(st, 1) == FS_REGISTRY_HASH_LEN)
+			memcpy(hash, sqlite3_column_blob(st, 1), FS_REGISTRY_HASH_LEN);
+		else
+			rc = fs_err_set(err, FS_EGENERIC,
+			                "store: audit entry %lld: its hash is not %d bytes",
+			                (long long)*id, FS_REGISTRY_HASH_LEN);
+	} else if (rc == SQLITE_DONE) {
+		rc = FS_ENOTFOUND;
+	} else {
+		rc = fs_sqlite_err(b, err, "read the audit trail");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A hash column: its bytes, or a zero-length marker the chain check
+ * rejects (NULL when not 32 bytes). */
+static const unsigned char *hash_col(sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_bytes(st, col) != FS_REGISTRY_HASH_LEN)
+		return NULL;
+	return sqlite3_column_blob(st, col);
+}
+
+static int audit_row(sqlite3_stmt *st, void *ctx, fs_err *err)
+{
+	copy_walk *w = ctx;
+	fs_audit_row r;
+
+	(void)err;
+	r.id = sqlite3_column_int64(st, 0);
+	r.at_ms = (uint64_t)sqlite3_column_int64(st, 1);
+	r.actor = (const char *)sqlite3_column_text(st, 2);
+	r.action = (const char *)sqlite3_column_text(st, 3);
+	r.detail = (const char *)sqlite3_column_text(st, 4);
+	r.prev_hash = hash_col(st, 5);
+	r.hash = hash_col(st, 6);
+	if (r.actor == NULL || r.action == NULL || r.detail == NULL || r.prev_hash == NULL ||
+	    r.hash == NULL)
+		return fs_err_set(err, FS_EGENERIC,
+		                  "store: audit entry %lld: a column is missing or malformed",
+		                  (long long)r.id);
+	return ((fs_audit_fn)w->fn)(w->ctx, &r);
+}
+
+static int audit_each(fs_backend *b, int64_t after_id, uint64_t since_ms, fs_audit_fn fn,
+                      void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+	char sql[256];
+
+	/* Integers in the text: each_sql binds nothing. */
+	snprintf(sql, sizeof(sql),
+	         "SELECT id, at_ms, actor, action, detail, prev_hash, hash FROM audit_log "
+	         "WHERE id > %lld AND at_ms >= %lld ORDER BY id",
+	         (long long)after_id,
+	         (long long)(since_ms > INT64_MAX ? INT64_MAX : (int64_t)since_ms));
+	return each_sql(b, sql, "read the audit trail", audit_row, &w, err);
+}
+
+static int audit_prune(fs_backend *b, int64_t through_id, long *removed, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0, rc = need_write(b, "prune the audit trail", err);
+
+	*removed = 0;
+	if (rc == 0)
+		rc = prepare(b, &st, "DELETE FROM audit_log WHERE id <= ?1",
+		             "prune the audit trail", err);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, through_id);
+	rc = finish(b, st, "prune the audit trail", &changes, err);
+	*removed = changes;
+	return rc;
+}
+
 const fs_registry_ops fs_sqlite_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -348,4 +477,9 @@ const fs_registry_ops fs_sqlite_registry = {
     .device_each = device_each,
     .code_each = code_each,
     .failure_each = failure_each,
+    /* the audit trail */
+    .audit_append = audit_append,
+    .audit_last = audit_last,
+    .audit_each = audit_each,
+    .audit_prune = audit_prune,
 };

@@ -393,6 +393,18 @@ typedef struct fs_code_row {
 typedef int (*fs_code_fn)(void *ctx, const fs_code_row *row);
 typedef int (*fs_failure_fn)(void *ctx, uint64_t at_ms);
 
+/* An audit trail entry as stored (hub/audit.c holds the rules: actors,
+ * actions, the hash chain). Hashes are FS_REGISTRY_HASH_LEN bytes. */
+typedef struct fs_audit_row {
+	int64_t id; /* 1, 2, ... in append order */
+	uint64_t at_ms;
+	const char *actor, *action;
+	const char *detail; /* JSON object text */
+	const unsigned char *prev_hash, *hash;
+} fs_audit_row;
+
+typedef int (*fs_audit_fn)(void *ctx, const fs_audit_row *row);
+
 typedef struct fs_registry_ops {
 	/* Enrollment codes by hash. code_get: FS_ENOTFOUND; *used_by NULL
 	 * while unused. code_use: marks an unused code used by site; *won 1
@@ -422,6 +434,21 @@ typedef struct fs_registry_ops {
 	 * code_insert then code_use (used_by), failure_add, device_insert. */
 	int (*code_each)(fs_backend *b, fs_code_fn fn, void *ctx, fs_err *err);
 	int (*failure_each)(fs_backend *b, fs_failure_fn fn, void *ctx, fs_err *err);
+
+	/* ---- the audit trail (hub/audit.c) ----
+	 * audit_append: insert row verbatim, in the caller's FS_TXN_WRITE
+	 * (FS_EINVAL outside one: the chain's order rests on the write lock);
+	 * FS_ECONFLICT when row->id exists. audit_last: the greatest id and
+	 * its hash; FS_ENOTFOUND when the table is empty. audit_each: entries
+	 * with id > after_id and at_ms >= since_ms, by id (a whole-store copy
+	 * uses 0, 0). audit_prune: removes the entries with id <= through_id,
+	 * in the caller's FS_TXN_WRITE; *removed. */
+	int (*audit_append)(fs_backend *b, const fs_audit_row *row, fs_err *err);
+	int (*audit_last)(fs_backend *b, int64_t *id, unsigned char hash[FS_REGISTRY_HASH_LEN],
+			  fs_err *err);
+	int (*audit_each)(fs_backend *b, int64_t after_id, uint64_t since_ms, fs_audit_fn fn,
+			  void *ctx, fs_err *err);
+	int (*audit_prune)(fs_backend *b, int64_t through_id, long *removed, fs_err *err);
 } fs_registry_ops;
 
 /* Open a store over a backend: opts NULL or opts->backend NULL is SQLite

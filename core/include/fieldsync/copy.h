@@ -32,6 +32,7 @@ typedef enum fs_census_table {
 	FS_CENSUS_DEVICES, /* the device registry: a store opened as a hub's */
 	FS_CENSUS_CODES,
 	FS_CENSUS_FAILURES,
+	FS_CENSUS_AUDIT, /* the audit trail (hub/audit.c), a hub's too */
 	FS_CENSUS_COUNT
 } fs_census_table;
 

@@ -1,0 +1,378 @@
+/* The audit trail's rules (hub/audit.c): append, the hash chain and its
+ * check against rows changed, removed or reordered by hand, pruning, bad
+ * entries refused, appends from several processes at once, and a whole-store
+ * copy. On SQLite (no argument) or on PostgreSQL (argument: a server's URI,
+ * tests/pg/pg_tmp.sh; each store a schema). */
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef FIELDSYNC_HAVE_POSTGRESQL
+#include <libpq-fe.h>
+
+#include "fieldsync/pg.h"
+#endif
+#include "audit.h"
+#include "fieldsync/backend.h"
+#include "fieldsync/copy.h"
+#include "test.h"
+#include "testutil.h"
+
+static char dir[64];
+static const char *pg_base; /* NULL: SQLite */
+
+#define ACTOR "admin:tester@host"
+
+#ifdef FIELDSYNC_HAVE_POSTGRESQL
+static void pg_location(char *loc, size_t len, const char *name)
+{
+	snprintf(loc, len, "%s%soptions=-csearch_path%%3D%s", pg_base,
+	         strchr(pg_base, '?') ? "&" : "?", name);
+}
+#endif
+
+/* Run sql on the store called name, behind the hub's back (a tamperer). */
+static void store_sql(const char *name, const char *sql)
+{
+	char path[256];
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	if (pg_base != NULL) {
+#ifdef FIELDSYNC_HAVE_POSTGRESQL
+		char loc[1024];
+		PGconn *c;
+		PGresult *r;
+
+		pg_location(loc, sizeof(loc), name);
+		c = PQconnectdb(loc);
+		r = PQexec(c, sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+			exit(2);
+		}
+		PQclear(r);
+		PQfinish(c);
+#endif
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s.db", dir, name);
+	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL, &msg) != 0) {
+		fprintf(stderr, "%s: %s\n", sql, msg ? msg : sqlite3_errmsg(db));
+		exit(2);
+	}
+	sqlite3_close(db);
+}
+
+/* A SQLite hub store dir/name.db. */
+static fs_store *file_store(const char *name, test_clock *clk)
+{
+	fs_store_options opts = {NULL, NULL, 1, 0};
+	char path[256];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+
+	snprintf(path, sizeof(path), "%s/%s.db", dir, name);
+	if (fs_store_open_with(&s, path, &opts, &e) != 0 ||
+	    fs_store_set_identity(s, "hub", NULL, &e) != 0) {
+		fprintf(stderr, "store %s: %s\n", path, e.msg);
+		exit(2);
+	}
+	if (clk)
+		fs_store_set_wallclock(s, test_clock_read, clk);
+	return s;
+}
+
+/* A hub store called name: dir/name.db, or schema name on PostgreSQL. */
+static fs_store *hub_store(const char *name, test_clock *clk)
+{
+#ifdef FIELDSYNC_HAVE_POSTGRESQL
+	fs_store_options opts = {&fs_pg_backend, &fs_pg_registry, 1, 0};
+	char loc[1024], sql[200];
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	PGconn *c;
+
+	if (pg_base == NULL)
+		return file_store(name, clk);
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s", name);
+	c = PQconnectdb(pg_base);
+	PQclear(PQexec(c, sql));
+	PQfinish(c);
+	pg_location(loc, sizeof(loc), name);
+	if (fs_store_open_with(&s, loc, &opts, &e) != 0 ||
+	    fs_store_set_identity(s, "hub", NULL, &e) != 0) {
+		fprintf(stderr, "store %s: %s\n", name, e.msg);
+		exit(2);
+	}
+	if (clk)
+		fs_store_set_wallclock(s, test_clock_read, clk);
+	return s;
+#else
+	if (pg_base != NULL) {
+		fprintf(stderr, "audit_test: this build has no PostgreSQL backend\n");
+		exit(2);
+	}
+	return file_store(name, clk);
+#endif
+}
+
+static void add(fs_store *s, const char *action, int n)
+{
+	json_t *d = json_pack("{s:i}", "n", n);
+	fs_err e = {0, ""};
+
+	CHECK_MSG(hub_audit_add(s, ACTOR, action, d, &e) == 0, "%s", e.msg);
+	json_decref(d);
+}
+
+static int count_entry(void *ctx, const json_t *entry)
+{
+	(void)entry;
+	++*(long *)ctx;
+	return 0;
+}
+
+static long entries(fs_store *s, uint64_t since)
+{
+	long n = 0;
+	fs_err e = {0, ""};
+
+	if (hub_audit_each(s, since, count_entry, &n, &e) != 0) {
+		fprintf(stderr, "audit each: %s\n", e.msg);
+		return -1;
+	}
+	return n;
+}
+
+/* verify's verdict: 0, or the message of the first broken entry. */
+static int verify(fs_store *s, long *n, fs_err *e)
+{
+	fs_err_clear(e);
+	return hub_audit_verify(s, n, e);
+}
+
+static void audit_chain_appends_and_verifies(void)
+{
+	test_clock clk = {1795770000000ull};
+	fs_store *s = hub_store("audit_a", &clk);
+	fs_err e = {0, ""};
+	char head[65];
+	int64_t id = 0;
+	long n = -1;
+
+	CHECK(verify(s, &n, &e) == 0 && n == 0);
+	add(s, "publish", 1);
+	clk.ms += 1000;
+	add(s, "enroll", 2);
+	clk.ms += 1000;
+	add(s, "revoke", 3);
+	CHECK_MSG(verify(s, &n, &e) == 0, "%s", e.msg);
+	CHECK(n == 3);
+	CHECK(entries(s, 0) == 3);
+	CHECK(entries(s, 1795770001000ull) == 2);
+	CHECK(hub_audit_head(s, &id, head, &e) == 0 && id == 3 && strlen(head) == 64);
+	fs_store_close(s);
+}
+
+static void audit_chain_names_a_changed_entry(void)
+{
+	fs_store *s = hub_store("audit_b", NULL);
+	fs_err e = {0, ""};
+	long n = 0;
+
+	add(s, "publish", 1);
+	add(s, "enroll", 2);
+	add(s, "revoke", 3);
+	store_sql("audit_b", "UPDATE audit_log SET detail = '{\"n\":9}' WHERE id = 2");
+	CHECK(verify(s, &n, &e) == FS_EGENERIC);
+	CHECK_MSG(strstr(e.msg, "audit entry 2:") != NULL, "%s", e.msg);
+	CHECK(n == 1);
+	fs_store_close(s);
+	s = hub_store("audit_b2", NULL);
+	add(s, "publish", 1);
+	add(s, "enroll", 2);
+	store_sql("audit_b2", "UPDATE audit_log SET actor = 'admin:someone@else' WHERE id = 1");
+	CHECK(verify(s, &n, &e) == FS_EGENERIC);
+	CHECK_MSG(strstr(e.msg, "audit entry 1:") != NULL, "%s", e.msg);
+	fs_store_close(s);
+}
+
+static void audit_chain_detects_a_removed_entry(void)
+{
+	fs_store *s = hub_store("audit_c", NULL);
+	fs_err e = {0, ""};
+	long n = 0;
+
+	add(s, "publish", 1);
+	add(s, "enroll", 2);
+	add(s, "revoke", 3);
+	add(s, "export", 4);
+	store_sql("audit_c", "DELETE FROM audit_log WHERE id = 2");
+	CHECK(verify(s, &n, &e) == FS_EGENERIC);
+	CHECK_MSG(strstr(e.msg, "audit entry 3:") != NULL, "%s", e.msg);
+	fs_store_close(s);
+	/* Renumbered to hide the gap: the previous hash gives it away. */
+	s = hub_store("audit_c2", NULL);
+	add(s, "publish", 1);
+	add(s, "enroll", 2);
+	add(s, "revoke", 3);
+	store_sql("audit_c2", "DELETE FROM audit_log WHERE id = 2");
+	store_sql("audit_c2", "UPDATE audit_log SET id = 2 WHERE id = 3");
+	CHECK(verify(s, &n, &e) == FS_EGENERIC);
+	CHECK_MSG(strstr(e.msg, "audit entry 2:") != NULL, "%s", e.msg);
+	/* The first entry removed: the chain starts at 1. */
+	fs_store_close(s);
+	s = hub_store("audit_c3", NULL);
+	add(s, "publish", 1);
+	add(s, "enroll", 2);
+	store_sql("audit_c3", "DELETE FROM audit_log WHERE id = 1");
+	CHECK(verify(s, &n, &e) == FS_EGENERIC);
+	CHECK_MSG(strstr(e.msg, "audit entry 2:") != NULL, "%s", e.msg);
+	fs_store_close(s);
+}
+
+static void audit_prune_keeps_the_chain_verifiable(void)
+{
+	test_clock clk = {1795770000000ull};
+	fs_store *s = hub_store("audit_d", &clk);
+	fs_err e = {0, ""};
+	long n = 0, removed = -1;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		add(s, "publish", i);
+		clk.ms += 1000;
+	}
+	/* Before the first: nothing to remove, nothing written. */
+	CHECK(hub_audit_prune(s, 1795770000000ull, &removed, &e) == 0 && removed == 0);
+	CHECK(entries(s, 0) == 5);
+	CHECK(hub_audit_prune(s, 1795770002500ull, &removed, &e) == 0);
+	CHECK(removed == 3);
+	CHECK_MSG(verify(s, &n, &e) == 0, "%s", e.msg);
+	CHECK(n == 3); /* entries 4, 5 and the prune's own */
+	add(s, "enroll", 9);
+	CHECK_MSG(verify(s, &n, &e) == 0 && n == 4, "%s", e.msg);
+	/* The oldest entry left removed too: the anchor shows it. */
+	store_sql("audit_d", "DELETE FROM audit_log WHERE id = 4");
+	CHECK(verify(s, &n, &e) == FS_EGENERIC);
+	CHECK_MSG(strstr(e.msg, "audit entry 5:") != NULL, "%s", e.msg);
+	fs_store_close(s);
+	/* Everything pruned: the prune's entry chains to the anchor. */
+	clk.ms += 1000;
+	s = hub_store("audit_d2", &clk);
+	add(s, "publish", 1);
+	add(s, "enroll", 2);
+	clk.ms += 1000;
+	CHECK(hub_audit_prune(s, clk.ms, &removed, &e) == 0 && removed == 2);
+	CHECK_MSG(verify(s, &n, &e) == 0 && n == 1, "%s", e.msg);
+	add(s, "revoke", 3);
+	CHECK_MSG(verify(s, &n, &e) == 0 && n == 2, "%s", e.msg);
+	fs_store_close(s);
+}
+
+static void audit_refuses_bad_entries(void)
+{
+	static const char *const actors[] = {"", "someone", "admin:", "admin:a b", "admin:\x01",
+	                                     "root:x"};
+	static const char *const actions[] = {"", "Publish", "a-b", "a b",
+	                                      "abcdefghijklmnopqrstuvwxyzabcdefg"};
+	fs_store *s = hub_store("audit_e", NULL);
+	json_t *arr = json_array(), *big = json_object();
+	char pad[HUB_AUDIT_DETAIL_MAX + 1];
+	fs_err e = {0, ""};
+	size_t i;
+	long n = 0;
+
+	for (i = 0; i < sizeof(actors) / sizeof(actors[0]); i++)
+		CHECK(hub_audit_add(s, actors[i], "publish", NULL, &e) == FS_EINVAL);
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		CHECK(hub_audit_add(s, ACTOR, actions[i], NULL, &e) == FS_EINVAL);
+	CHECK(hub_audit_add(s, ACTOR, "publish", arr, &e) == FS_EINVAL);
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	json_object_set_new(big, "x", json_string(pad));
+	fs_err_clear(&e);
+	CHECK(hub_audit_add(s, ACTOR, "publish", big, &e) == FS_EINVAL);
+	CHECK_MSG(strstr(e.msg, "over") != NULL, "%s", e.msg);
+	CHECK(entries(s, 0) == 0);
+	CHECK(hub_audit_add(s, ACTOR, "publish", NULL, &e) == 0);
+	CHECK(verify(s, &n, &e) == 0 && n == 1);
+	json_decref(arr);
+	json_decref(big);
+	fs_store_close(s);
+}
+
+/* Two processes appending at once on two handles: one unbroken chain. */
+static void audit_appends_from_two_processes_chain(void)
+{
+	fs_store *s = hub_store("audit_f", NULL), *t;
+	fs_err e = {0, ""};
+	long n = 0;
+	pid_t child;
+	int i, status = 0;
+
+	add(s, "publish", 0);
+	fs_store_close(s);
+	child = fork();
+	if (child == 0) {
+		t = hub_store("audit_f", NULL);
+		for (i = 0; i < 40; i++)
+			if (hub_audit_add(t, "admin:child@host", "enroll", NULL, &e) != 0)
+				_exit(1);
+		fs_store_close(t);
+		_exit(0);
+	}
+	s = hub_store("audit_f", NULL);
+	for (i = 0; i < 40; i++)
+		CHECK_MSG(hub_audit_add(s, ACTOR, "revoke", NULL, &e) == 0, "%s", e.msg);
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	CHECK_MSG(verify(s, &n, &e) == 0, "%s", e.msg);
+	CHECK(n == 81);
+	fs_store_close(s);
+}
+
+/* A whole-store copy (fieldsync-hub migrate) carries the trail verbatim:
+ * the copy verifies, and the census counts it. */
+static void audit_trail_is_copied_and_counted(void)
+{
+	fs_store_options opts = {NULL, NULL, 1, 0};
+	fs_store *s, *to = NULL;
+	fs_copy_result res;
+	fs_census c;
+	char path[256];
+	fs_err e = {0, ""};
+	long n = 0, removed = 0;
+
+	if (pg_base != NULL)
+		return; /* SQLite to SQLite here; tests/e2e/hub_migrate.sh copies into PostgreSQL */
+	s = hub_store("audit_g", NULL);
+	add(s, "publish", 1);
+	add(s, "enroll", 2);
+	CHECK(hub_audit_prune(s, fs_store_now_ms(s) + 1, &removed, &e) == 0 && removed == 2);
+	add(s, "revoke", 3);
+	CHECK(fs_store_census(s, &c, &e) == 0 && c.rows[FS_CENSUS_AUDIT] == 2);
+	snprintf(path, sizeof(path), "%s/audit_g_copy.db", dir);
+	CHECK_MSG(fs_store_open_with(&to, path, &opts, &e) == 0, "%s", e.msg);
+	CHECK_MSG(fs_store_copy(s, to, NULL, NULL, &res, &e) == 0, "%s", e.msg);
+	CHECK(res.census.rows[FS_CENSUS_AUDIT] == 2);
+	CHECK_MSG(verify(to, &n, &e) == 0 && n == 2, "%s", e.msg);
+	fs_store_close(to);
+	fs_store_close(s);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		pg_base = argv[1];
+	test_tmpdir(dir);
+	RUN(audit_chain_appends_and_verifies);
+	RUN(audit_chain_names_a_changed_entry);
+	RUN(audit_chain_detects_a_removed_entry);
+	RUN(audit_prune_keeps_the_chain_verifiable);
+	RUN(audit_refuses_bad_entries);
+	RUN(audit_appends_from_two_processes_chain);
+	RUN(audit_trail_is_copied_and_counted);
+	test_rmdir(dir);
+	return TEST_DONE();
+}
