@@ -92,6 +92,17 @@ grep -q "2 record(s) erased" "$E2E_OUT" && e2e_pass "both contacts of the person
   e2e_fail "both contacts of the person" "$(cat "$E2E_OUT")"
 grep -q ZQPERSONE2E "$E2E_OUT" "$E2E_ERR" && e2e_fail "the output never shows the person_ref" ||
   e2e_pass "the output never shows the person_ref"
+hub audit --json >"$E2E_TMP/audit.jsonl"
+hub erasures --json | grep -o '"request": *"[0-9a-f-]*"' | tr -d ' ' | sort -u >"$E2E_TMP/requests"
+grep '"action":"erase"' "$E2E_TMP/audit.jsonl" | grep -o '"request":"[0-9a-f-]*"' | sort -u \
+  >"$E2E_TMP/audited"
+[ -s "$E2E_TMP/requests" ] && cmp -s "$E2E_TMP/requests" "$E2E_TMP/audited" &&
+  e2e_pass "every erasure request is in the audit trail" ||
+  e2e_fail "every erasure request is in the audit trail" "$(diff "$E2E_TMP/requests" "$E2E_TMP/audited")"
+grep -q '"action":"erase".*"by":"person_ref"' "$E2E_TMP/audit.jsonl" &&
+  e2e_pass "the person_ref erasure is audited" || e2e_fail "the person_ref erasure is audited"
+grep -q ZQPERSONE2E "$E2E_TMP/audit.jsonl" && e2e_fail "the audit trail never holds the person_ref" ||
+  e2e_pass "the audit trail never holds the person_ref"
 for k in a b d; do check "$k: sync" ag "$k" sync; done
 for k in a b d; do
   expect_exit 1 "$k: the person's first contact is gone" ag "$k" contact show "$p1"
