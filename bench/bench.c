@@ -539,17 +539,31 @@ static char g_seal_pin[FS_SEAL_PIN_MAX + 1];
 
 /* Replace a response body's answers by their sealed form, as
  * fs_response_add does at an enrolled kiosk. */
+static json_t *questionnaire_doc(void);
+
+/* The sealed form of canonical answers text, as fs_response_add stores it. */
+static char *seal_answers(const char *plain)
+{
+	static json_t *doc;
+	char *sealed = NULL;
+	fs_err e = {0, ""};
+
+	if (doc == NULL)
+		doc = questionnaire_doc();
+	bench_check(fs_seal_answers_with(&sealed, g_seal_pin, doc, plain, &e), &e, "seal");
+	return sealed;
+}
+
 static void seal_body(json_t *body)
 {
 	char *plain = json_dumps(json_object_get(body, "answers"),
 	                         JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	char *sealed = NULL;
-	fs_err e = {0, ""};
+	char *sealed;
 
 	if (plain == NULL)
 		bench_die("seal: out of memory");
-	bench_check(fs_seal_text(&sealed, g_seal_pin, plain, strlen(plain), &e), &e, "seal");
-	json_object_set_new(body, "answers", json_pack("{s:s}", FS_SEAL_MARK, sealed));
+	sealed = seal_answers(plain);
+	json_object_set_new(body, "answers", json_loads(sealed, 0, NULL));
 	free(plain);
 	free(sealed);
 }
@@ -1312,17 +1326,9 @@ static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w, i
 static void sql_seal(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const char *plain = (const char *)sqlite3_value_text(argv[0]);
-	char *sealed = NULL, *text;
-	json_t *o;
-	fs_err e = {0, ""};
 
 	(void)argc;
-	bench_check(fs_seal_text(&sealed, g_seal_pin, plain, strlen(plain), &e), &e, "seal");
-	o = json_pack("{s:s}", FS_SEAL_MARK, sealed);
-	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	sqlite3_result_text(ctx, text, -1, free);
-	json_decref(o);
-	free(sealed);
+	sqlite3_result_text(ctx, seal_answers(plain), -1, free);
 }
 
 /* --sealed: the kiosk's rows as an enrolled kiosk stores them. The rows
