@@ -137,6 +137,8 @@ static void dict_add(char *d, size_t *n, const char *a, const char *b, const cha
 	for (i = 0; i < 3; i++) {
 		size_t k = parts[i] ? strlen(parts[i]) : 0;
 
+		if (k == 0)
+			continue;
 		if (*n + k > DICT_MAX)
 			return;
 		memcpy(d + *n, parts[i], k);
