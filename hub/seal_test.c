@@ -431,22 +431,22 @@ static void processes_sharing_a_store_make_one_key(void)
 {
 	int round;
 
-	for (round = 0; round < 3; round++) {
+	for (round = 0; round < 6; round++) {
 		char name[32];
-		racer r[3];
-		pthread_t t[3];
+		racer r[4];
+		pthread_t t[4];
 		int i;
 
 		snprintf(name, sizeof(name), "seal_race%d", round);
 		/* The store exists (schema made), its keys not yet. */
 		fs_store_close(hub_open(name, NULL));
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < 4; i++) {
 			r[i].name = name;
 			pthread_create(&t[i], NULL, race, &r[i]);
 		}
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < 4; i++)
 			pthread_join(t[i], NULL);
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < 4; i++) {
 			CHECK(r[i].rc == 0);
 			CHECK_STR(r[i].pub.seal, r[0].pub.seal);
 			CHECK_STR(r[i].pub.sign, r[0].pub.sign);
