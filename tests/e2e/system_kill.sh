@@ -89,11 +89,14 @@ else
     "$(diff "$E2E_TMP/expected-ids" "$E2E_TMP/hub-ids" | head -5)"
 fi
 e2e_expect "nothing duplicated" 0 "$(uniq -d "$E2E_TMP/hub-ids" | wc -l)"
+# The kiosks' answers are sealed (shown as "sealed"): every other byte of
+# the lines is compared.
 for k in "${KIOSKS[@]}"; do ag "$k" responses; done | sort >"$E2E_TMP/kiosk-responses"
 hub export responses --format jsonl | sort >"$E2E_TMP/hub-responses"
-cmp -s "$E2E_TMP/kiosk-responses" "$E2E_TMP/hub-responses" &&
-  e2e_pass "hub responses = the kiosks' responses, byte for byte" ||
-  e2e_fail "hub responses = the kiosks' responses, byte for byte"
+sed 's/"answers":{[^}]*}/"answers":"sealed"/' "$E2E_TMP/hub-responses" | sort |
+  cmp -s "$E2E_TMP/kiosk-responses" - &&
+  e2e_pass "hub responses = the kiosks' responses, byte for byte but the sealed answers" ||
+  e2e_fail "hub responses = the kiosks' responses, byte for byte but the sealed answers"
 
 hub export contacts --region north --format jsonl >"$E2E_TMP/hub-contacts"
 e2e_expect "every contact at the hub" $((ROUNDS + 301)) "$(wc -l <"$E2E_TMP/hub-contacts")"
