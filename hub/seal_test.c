@@ -12,6 +12,7 @@
 #include "fieldsync/pg.h"
 #endif
 #include <pthread.h>
+#include <zlib.h>
 
 #include "fieldsync/backend.h"
 #include "fieldsync/changes.h"
@@ -302,6 +303,29 @@ static void not_deflated(fs_changeset *cs, fs_store *hub)
 	free(t);
 }
 
+/* fs2 whose deflate stream inflates to 1 MiB (over the 256 KiB cap). */
+static void deflate_bomb(fs_changeset *cs, fs_store *hub)
+{
+	static unsigned char zeros[1u << 20], packed[1u << 16];
+	hub_keys_public mine;
+	z_stream z;
+	char *t = NULL;
+
+	memset(&z, 0, sizeof(z));
+	CHECK(deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+	z.next_in = zeros;
+	z.avail_in = sizeof(zeros);
+	z.next_out = packed;
+	z.avail_out = sizeof(packed);
+	CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+	deflateEnd(&z);
+	CHECK(hub_keys_public_get(hub, &mine, NULL) == 0);
+	CHECK(fs_seal_text(&t, mine.seal, packed, sizeof(packed) - z.avail_out, NULL) == 0);
+	memcpy(t, FS_SEAL_PREFIX_DEFLATE, strlen(FS_SEAL_PREFIX_DEFLATE));
+	set_sealed(cs, 0, t);
+	free(t);
+}
+
 /* fs2 for a questionnaire version the hub does not hold. */
 static void unknown_version(fs_changeset *cs, fs_store *hub)
 {
@@ -321,6 +345,7 @@ static void unknown_key_is_quarantined(void) { quarantines("unknown", unknown_ke
 static void bad_base64_is_quarantined(void) { quarantines("b64", bad_base64, "bad base64"); }
 static void non_object_is_quarantined(void) { quarantines("nonobj", not_an_object, "not a JSON object"); }
 static void not_deflated_is_quarantined(void) { quarantines("nodefl", not_deflated, "not deflated answers"); }
+static void deflate_bomb_is_quarantined(void) { quarantines("bomb", deflate_bomb, "at most 262144 bytes"); }
 static void unknown_version_is_quarantined(void) { quarantines("nover", unknown_version, "questionnaire version is not known"); }
 static void malformed_is_quarantined(void) { quarantines("nofs1", not_fs1, "not fs1: or fs2:KEYID:BASE64"); }
 
@@ -468,6 +493,7 @@ int main(int argc, char **argv)
 	RUN(malformed_is_quarantined);
 	RUN(not_deflated_is_quarantined);
 	RUN(unknown_version_is_quarantined);
+	RUN(deflate_bomb_is_quarantined);
 	RUN(rotation_keeps_old_keys);
 	RUN(wipe_order_verifies_for_its_site_only);
 	RUN(unpinned_store_keeps_answers_in_clear);
