@@ -5,8 +5,10 @@
  * (libsodium crypto_box_seal) before the row is written, so a kiosk can
  * never read a response once it is saved. The stored answers become
  *
- *     {"$sealed": "fs1:KEYID:BASE64(crypto_box_seal(canonical answers))"}
+ *     {"$sealed": "fs2:KEYID:BASE64(crypto_box_seal(deflate(canonical answers)))"}
  *
+ * (deflate: raw, with a dictionary made from the questionnaire; "fs1:" is
+ * the same without it, and opens too: docs/changeset.md)
  * ("$" cannot begin a question id, docs/questionnaire-format.md). KEYID is
  * the first 8 bytes of BLAKE2b of the public key, as 16 lower-case hex
  * digits; BASE64 is standard base64 with padding. The hub opens the
