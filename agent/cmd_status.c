@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "config.h"
+#include "fieldsync/seal.h"
 #include "fieldsync/sync.h"
 #include "fieldsync/records.h"
 #include "syncer.h"
@@ -16,8 +17,9 @@ static void usage(void)
 	printf("usage: " AGENT_PROG " status --data DIR [--json]\n"
 	       "\n"
 	       "Site, region, hub, changes not yet acknowledged by the hub, the last\n"
-	       "successful sync, the last error, the clock offset learned from the hub and\n"
-	       "the records held. --json prints one JSON object instead.\n");
+	       "successful sync, the last error, the clock offset learned from the hub,\n"
+	       "whether saved answers are sealed to the hub (responses_sealed) and the\n"
+	       "records held. --json prints one JSON object instead.\n");
 }
 
 static json_t *time_or_null(uint64_t ms)
@@ -40,13 +42,14 @@ static json_t *status_json(const agent_kiosk *k, const agent_state *st, long pen
 		err = json_pack("{s:o, s:i, s:s}", "at", time_or_null(st->last_error_at), "exit",
 		                st->last_error_exit, "message", st->last_error);
 	}
-	return json_pack("{s:s, s:s, s:s?, s:s, s:I, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, "
-	                 "s:I}}",
+	return json_pack("{s:s, s:s, s:s?, s:s, s:I, s:o, s:o, s:o, s:I, s:b, s:{s:I, s:I, s:I, "
+	                 "s:I, s:I}}",
 	                 "site", k->cfg.site, "region", k->cfg.region, "name",
 	                 k->cfg.name[0] ? k->cfg.name : NULL, "hub", k->cfg.hub, "pending",
 	                 (json_int_t)pending, "last_sync", time_or_null(st->last_sync),
 	                 "last_attempt", time_or_null(st->last_attempt), "last_error", err,
-	                 "clock_offset_ms", (json_int_t)fs_store_clock_offset(k->store), "records",
+	                 "clock_offset_ms", (json_int_t)fs_store_clock_offset(k->store),
+	                 "responses_sealed", fs_seal_pinned(k->store), "records",
 	                 "questionnaires", (json_int_t)n->questionnaires, "responses",
 	                 (json_int_t)n->responses, "contacts", (json_int_t)n->contacts, "conflicts",
 	                 (json_int_t)n->conflicts, "quarantined", (json_int_t)n->quarantined);
@@ -77,6 +80,9 @@ static void status_text(const agent_kiosk *k, const agent_state *st, long pendin
 		printf("last error:   none\n");
 	}
 	printf("clock offset: %+lld ms\n", (long long)fs_store_clock_offset(k->store));
+	printf("answers:      %s\n", fs_seal_pinned(k->store)
+	                                  ? "sealed to the hub when saved (this kiosk cannot read them)"
+	                                  : "kept in clear (no hub key pinned at enrollment)");
 	printf("records:      %ld questionnaire(s), %ld response(s), %ld contact(s), "
 	       "%ld conflict(s), %ld quarantined\n",
 	       n->questionnaires, n->responses, n->contacts, n->conflicts, n->quarantined);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <zlib.h>
 
@@ -41,6 +42,7 @@
 #include "fieldsync/gzip.h"
 #include "fieldsync/pg.h"
 #include "fieldsync/records.h"
+#include "fieldsync/seal.h"
 #include "fieldsync/sync.h"
 
 #include "bench_common.h"
@@ -531,6 +533,64 @@ static void kiosks_init(kiosk k[NKIOSKS], int64_t first_seq)
 	}
 }
 
+/* --sealed: responses made from here on carry sealed answers (seal.h), as
+ * an enrolled kiosk stores and sends them; "" when not sealing. */
+static char g_seal_pin[FS_SEAL_PIN_MAX + 1];
+
+/* Replace a response body's answers by their sealed form, as
+ * fs_response_add does at an enrolled kiosk. */
+static json_t *questionnaire_doc(void);
+
+/* The sealed form of canonical answers text, as fs_response_add stores it. */
+static char *seal_answers(const char *plain)
+{
+	static json_t *doc;
+	char *sealed = NULL;
+	fs_err e = {0, ""};
+
+	if (doc == NULL)
+		doc = questionnaire_doc();
+	bench_check(fs_seal_answers_with(&sealed, g_seal_pin, doc, plain, &e), &e, "seal");
+	return sealed;
+}
+
+static void seal_body(json_t *body)
+{
+	char *plain = json_dumps(json_object_get(body, "answers"),
+	                         JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	char *sealed;
+
+	if (plain == NULL)
+		bench_die("seal: out of memory");
+	sealed = seal_answers(plain);
+	json_object_set_new(body, "answers", json_loads(sealed, 0, NULL));
+	free(plain);
+	free(sealed);
+}
+
+/* A seal key pair: its pin for the generators, its secret in hub's meta
+ * (hub/keys.c's layout), so the hub's merge opens what they seal. */
+static void seal_setup(fs_store *hub)
+{
+	unsigned char pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
+	char id[FS_SEAL_KEYID_LEN + 1], key[64], b64[64];
+	fs_err e = {0, ""};
+
+	if (sodium_init() < 0)
+		bench_die("libsodium failed to initialise");
+	crypto_box_keypair(pk, sk);
+	fs_seal_key_id(id, pk);
+	snprintf(g_seal_pin, sizeof(g_seal_pin), "%s:", id);
+	sodium_bin2base64(g_seal_pin + strlen(g_seal_pin), sizeof(g_seal_pin) - strlen(g_seal_pin),
+	                  pk, sizeof(pk), sodium_base64_VARIANT_ORIGINAL);
+	if (hub == NULL)
+		return;
+	snprintf(key, sizeof(key), FS_SEAL_META_SECRET "%s", id);
+	sodium_bin2base64(b64, sizeof(b64), sk, sizeof(sk), sodium_base64_VARIANT_ORIGINAL);
+	bench_check(fs_store_ops(hub)->meta_put(fs_store_backend(hub), key, b64, &e), &e,
+	            "hub seal key");
+}
+
 static void add_response(fs_changeset *cs, kiosk *k, bench_rng *r, uint64_t ms)
 {
 	fs_change c;
@@ -541,6 +601,8 @@ static void add_response(fs_changeset *cs, kiosk *k, bench_rng *r, uint64_t ms)
 	c.hlc = fs_hlc_make(ms, 0);
 	snprintf(c.site, sizeof(c.site), "%s", k->site);
 	c.value = make_response(r, ms);
+	if (g_seal_pin[0] != '\0')
+		seal_body(c.value);
 	bench_set_add(cs, k, &c);
 }
 
@@ -610,6 +672,7 @@ typedef struct options {
 	const char *only;   /* NULL, "responses", "contacts" or "encode" */
 	const char *pragma; /* experiment: SQL run on the hub's and the ceiling's connection */
 	int keep;
+	int sealed; /* --sealed: new responses (1, 3) carry sealed answers */
 } options;
 
 typedef struct merge_run {
@@ -1258,9 +1321,35 @@ static void run_edit_ceiling(ceiling_run *out, sqlite3 *db, const workload *w, i
 /* A kiosk store holding `total` of its own responses not yet acknowledged
  * by the hub, written through fs_merge_apply in sets of BUILD_BATCH (the
  * rows are those fs_response_add writes, without one fsync per response). */
+/* SQL function fs_seal(answers): the stored form of sealed answers, the
+ * canonical {"$sealed": "fs1:..."} that fs_response_add writes. */
+static void sql_seal(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *plain = (const char *)sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	sqlite3_result_text(ctx, seal_answers(plain), -1, free);
+}
+
+/* --sealed: the kiosk's rows as an enrolled kiosk stores them. The rows
+ * are merged in clear (a kiosk's merge validates answers, which sealed ones
+ * are not), then each row's answers are sealed in place. */
+static void seal_kiosk_rows(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "fs_seal", 1, SQLITE_UTF8, NULL, sql_seal, NULL, NULL) !=
+	        SQLITE_OK)
+		bench_die("seal the kiosk's rows: %s", sqlite3_errmsg(db));
+	db_exec(db, "UPDATE responses SET answers = fs_seal(answers) WHERE deleted = 0");
+	sqlite3_close(db);
+}
+
 static void build_kiosk(const char *path, long total, uint64_t now)
 {
 	uint64_t start = now - 30 * DAY_MS, span = 30 * DAY_MS - 60000;
+	char pin[sizeof(g_seal_pin)];
 	kiosk k[NKIOSKS];
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
@@ -1272,6 +1361,8 @@ static void build_kiosk(const char *path, long total, uint64_t now)
 	bench_check(fs_store_open(&s, path, &e), &e, "open kiosk");
 	bench_check(fs_store_set_identity(s, k[0].site, k[0].region, &e), &e, "kiosk identity");
 	publish_questionnaire(s);
+	memcpy(pin, g_seal_pin, sizeof(pin));
+	g_seal_pin[0] = '\0'; /* merged in clear, sealed after (seal_kiosk_rows) */
 	for (i = 0; i < total; i += BUILD_BATCH) {
 		long n = total - i < BUILD_BATCH ? total - i : BUILD_BATCH;
 		fs_merge_result res;
@@ -1288,6 +1379,9 @@ static void build_kiosk(const char *path, long total, uint64_t now)
 		fs_changeset_free(&cs);
 	}
 	fs_store_close(s);
+	memcpy(g_seal_pin, pin, sizeof(pin));
+	if (g_seal_pin[0] != '\0')
+		seal_kiosk_rows(path);
 }
 
 /* A hub that takes every push: the transport of the kiosk's round
@@ -1633,7 +1727,7 @@ static void usage(void)
 {
 	printf("usage: fieldsync-bench [--base N] [--responses N] [--contacts N] [--edits N]\n"
 	       "                       [--quick] [--dir DIR] [--only responses|contacts|encode]\n"
-	       "                       [--keep] [--pragma SQL] [--db URI]\n"
+	       "                       [--keep] [--pragma SQL] [--db URI] [--sealed]\n"
 	       "  --base N       responses the hub holds before the run (1,000,000)\n"
 	       "  --responses N  new responses merged (1), pending at the kiosk (3) (100,000)\n"
 	       "  --contacts N   contacts the hub holds, every field set (100,000)\n"
@@ -1647,6 +1741,8 @@ static void usage(void)
 	       "  --db URI       the hub store in this PostgreSQL database (postgresql://...,\n"
 	       "                 empty: built afresh each run, not cached); parts 1 and 2\n"
 	       "                 only, without the ceilings (they are SQLite's)\n"
+	       "  --sealed       the new responses of 1 and 3 carry sealed answers, as an\n"
+	       "                 enrolled kiosk's do (the hub's merge opens them)\n"
 	       "See docs/performance.md.\n");
 }
 
@@ -1663,6 +1759,7 @@ static void parse_options(options *o, int argc, char **argv)
 	o->pragma = NULL;
 	o->db = NULL;
 	o->keep = 0;
+	o->sealed = 0;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -1673,6 +1770,8 @@ static void parse_options(options *o, int argc, char **argv)
 			o->edits = 5000;
 		} else if (strcmp(a, "--keep") == 0) {
 			o->keep = 1;
+		} else if (strcmp(a, "--sealed") == 0) {
+			o->sealed = 1;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage();
 			exit(0);
@@ -1807,6 +1906,9 @@ int main(int argc, char **argv)
 	}
 	/* Kiosk change counters well past anything the cached hub saw. */
 	kiosks_init(k, (int64_t)1 << 32);
+	/* After the cached hub is built: only the measured responses seal. */
+	if (o.sealed)
+		seal_setup(hub);
 
 	if (wants(&o, "responses")) {
 		workload w = {0};

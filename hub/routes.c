@@ -67,21 +67,25 @@ void hub_limits_default(hub_limits *out)
 
 static uint64_t monotonic_ms(void);
 
-/* A copy of the hub's public keys, made on first use; 0 or an error. */
-static int hub_keys_copy(hub_app *app, hub_keys_public *out, fs_err *err)
+/* A copy of the hub's public keys, made on first use; 0 or an error. held:
+ * the caller's store handle, or NULL (one is taken from the pool: never
+ * while holding one, so a full pool cannot deadlock). */
+static int hub_keys_copy(hub_app *app, fs_store *held, hub_keys_public *out, fs_err *err)
 {
-	fs_store *s = NULL;
+	fs_store *s = held;
 	uint64_t now = monotonic_ms();
 	int rc = 0;
 
 	pthread_mutex_lock(&app->keys_lock);
 	if (app->keys_read_ms == 0 || now - app->keys_read_ms >= KEYS_REFRESH_MS) {
-		rc = hub_pool_get(app->pool, &s, err);
+		if (s == NULL)
+			rc = hub_pool_get(app->pool, &s, err);
 		if (rc == 0) {
 			hub_pool_write_lock(app->pool);
 			rc = hub_keys_public_get(s, &app->keys, err);
 			hub_pool_write_unlock(app->pool);
-			hub_pool_put(app->pool, s);
+			if (held == NULL)
+				hub_pool_put(app->pool, s);
 		}
 		if (rc == 0)
 			app->keys_read_ms = now ? now : 1;
@@ -96,7 +100,7 @@ static int hub_keys_ready(hub_app *app, fs_err *err)
 {
 	hub_keys_public k;
 
-	return hub_keys_copy(app, &k, err);
+	return hub_keys_copy(app, NULL, &k, err);
 }
 
 int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err *err)
@@ -373,7 +377,7 @@ static void enroll_finish(hub_app *app, hub_request *req, hub_reply *r)
 	}
 	/* The keys the kiosk pins (docs/protocol.md), read before the code
 	 * is spent. */
-	rc = hub_keys_copy(app, &keys, &e);
+	rc = hub_keys_copy(app, s, &keys, &e);
 	if (rc != 0) {
 		answer_error(r, HUB_STEP_STORE, rc, &e, NULL);
 		hub_pool_put(app->pool, s);
@@ -647,7 +651,7 @@ static void sync_finish(hub_app *app, hub_request *req, hub_reply *r)
 	r->ack = in.to;
 	r->no_store = 1;
 	/* The current seal key, signed: a kiosk adopts a rotated key. */
-	if (hub_keys_copy(app, &keys, &e) == 0)
+	if (hub_keys_copy(app, s, &keys, &e) == 0)
 		snprintf(r->seal_key, sizeof(r->seal_key), "%s:%s", keys.seal, keys.seal_sig);
 cleanup:
 	hub_pool_put(app->pool, s);

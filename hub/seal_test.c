@@ -12,6 +12,7 @@
 #include "fieldsync/pg.h"
 #endif
 #include <pthread.h>
+#include <zlib.h>
 
 #include "fieldsync/backend.h"
 #include "fieldsync/changes.h"
@@ -165,7 +166,7 @@ static void sealed_round_trip_and_resend(void)
 	add_response(k, id, "Secret-Text-1");
 	/* The kiosk holds only the sealed value, never the answers. */
 	stored_answers(k, id, &text);
-	CHECK(text != NULL && strstr(text, "\"$sealed\":\"fs1:") != NULL);
+	CHECK(text != NULL && strstr(text, "\"$sealed\":\"fs2:") != NULL);
 	CHECK(text != NULL && strstr(text, "Secret-Text-1") == NULL);
 	free(text);
 	CHECK_MSG(test_sync(k, hub, &e) == 0, "%s", e.msg);
@@ -289,6 +290,49 @@ static void not_an_object(fs_changeset *cs, fs_store *hub)
 	free(t);
 }
 
+/* fs2 whose sealed bytes are not a deflate stream. */
+static void not_deflated(fs_changeset *cs, fs_store *hub)
+{
+	hub_keys_public mine;
+	char *t = NULL;
+
+	CHECK(hub_keys_public_get(hub, &mine, NULL) == 0);
+	CHECK(fs_seal_text(&t, mine.seal, "\xff\xfe not deflate", 16, NULL) == 0);
+	memcpy(t, FS_SEAL_PREFIX_DEFLATE, strlen(FS_SEAL_PREFIX_DEFLATE));
+	set_sealed(cs, 0, t);
+	free(t);
+}
+
+/* fs2 whose deflate stream inflates to 1 MiB (over the 256 KiB cap). */
+static void deflate_bomb(fs_changeset *cs, fs_store *hub)
+{
+	static unsigned char zeros[1u << 20], packed[1u << 16];
+	hub_keys_public mine;
+	z_stream z;
+	char *t = NULL;
+
+	memset(&z, 0, sizeof(z));
+	CHECK(deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+	z.next_in = zeros;
+	z.avail_in = sizeof(zeros);
+	z.next_out = packed;
+	z.avail_out = sizeof(packed);
+	CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+	deflateEnd(&z);
+	CHECK(hub_keys_public_get(hub, &mine, NULL) == 0);
+	CHECK(fs_seal_text(&t, mine.seal, packed, sizeof(packed) - z.avail_out, NULL) == 0);
+	memcpy(t, FS_SEAL_PREFIX_DEFLATE, strlen(FS_SEAL_PREFIX_DEFLATE));
+	set_sealed(cs, 0, t);
+	free(t);
+}
+
+/* fs2 for a questionnaire version the hub does not hold. */
+static void unknown_version(fs_changeset *cs, fs_store *hub)
+{
+	(void)hub;
+	json_object_set_new(cs->changes[0].value, "version", json_integer(9));
+}
+
 static void not_fs1(fs_changeset *cs, fs_store *hub)
 {
 	(void)hub;
@@ -300,7 +344,10 @@ static void wrong_key_is_quarantined(void) { quarantines("wrong", other_key_same
 static void unknown_key_is_quarantined(void) { quarantines("unknown", unknown_key, "sealed to unknown key"); }
 static void bad_base64_is_quarantined(void) { quarantines("b64", bad_base64, "bad base64"); }
 static void non_object_is_quarantined(void) { quarantines("nonobj", not_an_object, "not a JSON object"); }
-static void malformed_is_quarantined(void) { quarantines("nofs1", not_fs1, "not fs1:KEYID:BASE64"); }
+static void not_deflated_is_quarantined(void) { quarantines("nodefl", not_deflated, "not deflated answers"); }
+static void deflate_bomb_is_quarantined(void) { quarantines("bomb", deflate_bomb, "at most 262144 bytes"); }
+static void unknown_version_is_quarantined(void) { quarantines("nover", unknown_version, "questionnaire version is not known"); }
+static void malformed_is_quarantined(void) { quarantines("nofs1", not_fs1, "not fs1: or fs2:KEYID:BASE64"); }
 
 static void rotation_keeps_old_keys(void)
 {
@@ -409,22 +456,22 @@ static void processes_sharing_a_store_make_one_key(void)
 {
 	int round;
 
-	for (round = 0; round < 3; round++) {
+	for (round = 0; round < 6; round++) {
 		char name[32];
-		racer r[3];
-		pthread_t t[3];
+		racer r[4];
+		pthread_t t[4];
 		int i;
 
 		snprintf(name, sizeof(name), "seal_race%d", round);
 		/* The store exists (schema made), its keys not yet. */
 		fs_store_close(hub_open(name, NULL));
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < 4; i++) {
 			r[i].name = name;
 			pthread_create(&t[i], NULL, race, &r[i]);
 		}
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < 4; i++)
 			pthread_join(t[i], NULL);
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < 4; i++) {
 			CHECK(r[i].rc == 0);
 			CHECK_STR(r[i].pub.seal, r[0].pub.seal);
 			CHECK_STR(r[i].pub.sign, r[0].pub.sign);
@@ -444,6 +491,9 @@ int main(int argc, char **argv)
 	RUN(bad_base64_is_quarantined);
 	RUN(non_object_is_quarantined);
 	RUN(malformed_is_quarantined);
+	RUN(not_deflated_is_quarantined);
+	RUN(unknown_version_is_quarantined);
+	RUN(deflate_bomb_is_quarantined);
 	RUN(rotation_keeps_old_keys);
 	RUN(wipe_order_verifies_for_its_site_only);
 	RUN(unpinned_store_keeps_answers_in_clear);

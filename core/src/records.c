@@ -190,7 +190,7 @@ int fs_response_add(fs_store *s, char out_id[FS_UUID_LEN + 1], const json_t *bod
 	rc = fs_rows_response_from_body(&row, body, &answers, err);
 	/* Validated in clear; sealed before anything is written (seal.h). */
 	if (rc == 0)
-		rc = fs_seal_answers(s, &answers, err);
+		rc = fs_seal_answers(s, doc, &answers, err);
 	if (rc != 0)
 		goto cleanup;
 	row.answers = answers;

@@ -2,14 +2,18 @@
 #include "fieldsync/seal.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fieldsync/authorize.h"
 #include "fieldsync/backend.h"
+#include "fieldsync/records.h"
 #include "rows.h"
 #include "store_internal.h"
+
+#include <zlib.h>
 
 #define B64 sodium_base64_VARIANT_ORIGINAL
 #define SK_B64_MAX 44  /* BASE64(32-byte X25519 secret key) */
@@ -76,10 +80,19 @@ int fs_seal_pin_parse(const char *pin, unsigned char pk[32], fs_err *err)
 	return 0;
 }
 
+static int seal_with(char **out, const char *prefix, const char *pin, const void *plain, size_t n,
+                     fs_err *err);
+
 int fs_seal_text(char **out, const char *pin, const void *plain, size_t n, fs_err *err)
 {
+	return seal_with(out, FS_SEAL_PREFIX, pin, plain, n, err);
+}
+
+static int seal_with(char **out, const char *prefix, const char *pin, const void *plain, size_t n,
+                     fs_err *err)
+{
 	unsigned char pk[32], *sealed = NULL;
-	size_t slen = n + crypto_box_SEALBYTES, blen, head = strlen(FS_SEAL_PREFIX) + FS_SEAL_KEYID_LEN + 1;
+	size_t slen = n + crypto_box_SEALBYTES, blen, head = strlen(prefix) + FS_SEAL_KEYID_LEN + 1;
 	char *text = NULL;
 	int rc;
 
@@ -100,8 +113,8 @@ int fs_seal_text(char **out, const char *pin, const void *plain, size_t n, fs_er
 		rc = fs_err_set(err, FS_EGENERIC, "seal: crypto_box_seal failed");
 		goto cleanup;
 	}
-	memcpy(text, FS_SEAL_PREFIX, strlen(FS_SEAL_PREFIX));
-	memcpy(text + strlen(FS_SEAL_PREFIX), pin, FS_SEAL_KEYID_LEN);
+	memcpy(text, prefix, strlen(prefix));
+	memcpy(text + strlen(prefix), pin, FS_SEAL_KEYID_LEN);
 	text[head - 1] = ':';
 	sodium_bin2base64(text + head, blen, sealed, slen, B64);
 	*out = text;
@@ -109,6 +122,138 @@ int fs_seal_text(char **out, const char *pin, const void *plain, size_t n, fs_er
 cleanup:
 	free(sealed);
 	free(text);
+	return rc;
+}
+
+/* ---- compression before sealing (fs2) ---- */
+
+#define DICT_MAX (32u << 10) /* deflate's window: more would not be used */
+
+static void dict_add(char *d, size_t *n, const char *a, const char *b, const char *c)
+{
+	const char *parts[3] = {a, b, c};
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		size_t k = parts[i] ? strlen(parts[i]) : 0;
+
+		if (k == 0)
+			continue;
+		if (*n + k > DICT_MAX)
+			return;
+		memcpy(d + *n, parts[i], k);
+		*n += k;
+	}
+}
+
+/* The preset dictionary of a questionnaire's answers: each question id as
+ * it opens an answer ("id":) and each option value as a string ("v",), in
+ * document order, with the literals every answers text has. Built from the
+ * document's structure, not its text, so a kiosk and a hub agree whatever
+ * their JSON writer does with spacing or numbers. *out is malloc'd. */
+static int answers_dict(const json_t *doc, char **out, size_t *n)
+{
+	const json_t *qs = json_object_get(doc, "questions"), *q, *o;
+	size_t i, j;
+
+	*n = 0;
+	*out = malloc(DICT_MAX);
+	if (*out == NULL)
+		return FS_ENOMEM;
+	dict_add(*out, n, "true,false,null,[]{}", NULL, NULL);
+	json_array_foreach (qs, i, q) {
+		dict_add(*out, n, "\"", json_string_value(json_object_get(q, "id")), "\":");
+		json_array_foreach (json_object_get(q, "options"), j, o)
+			if (json_is_string(json_object_get(o, "value")))
+				dict_add(*out, n, "\"", json_string_value(json_object_get(o, "value")),
+				         "\",");
+	}
+	return 0;
+}
+
+/* Raw deflate (level 9) of n bytes with doc's dictionary: *out malloc'd. */
+static int deflate_answers(unsigned char **out, size_t *outlen, const json_t *doc,
+                           const char *plain, size_t n, fs_err *err)
+{
+	char *dict = NULL;
+	size_t dn = 0, cap;
+	z_stream z;
+	int rc;
+
+	*out = NULL;
+	if (answers_dict(doc, &dict, &dn) != 0)
+		return fs_err_set(err, FS_ENOMEM, "seal: out of memory");
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(dict);
+		return fs_err_set(err, FS_ENOMEM, "seal: deflate failed to initialise");
+	}
+	cap = deflateBound(&z, (uLong)n);
+	*out = malloc(cap);
+	rc = *out == NULL ? FS_ENOMEM : 0;
+	if (rc == 0 && dn > 0 && deflateSetDictionary(&z, (const Bytef *)dict, (uInt)dn) != Z_OK)
+		rc = FS_EGENERIC;
+	if (rc == 0) {
+		z.next_in = (Bytef *)plain;
+		z.avail_in = (uInt)n;
+		z.next_out = *out;
+		z.avail_out = (uInt)cap;
+		if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+			rc = FS_EGENERIC;
+		*outlen = cap - z.avail_out;
+	}
+	deflateEnd(&z);
+	free(dict);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		return fs_err_set(err, rc, "seal: deflate failed");
+	}
+	return 0;
+}
+
+/* Inflate what deflate_answers made, at most max bytes: *out malloc'd
+ * (NUL-terminated). -1: not valid, or larger than max. */
+static int inflate_answers(char **out, size_t *outlen, const json_t *doc, const unsigned char *in,
+                           size_t n, size_t max)
+{
+	char *dict = NULL;
+	size_t dn = 0;
+	z_stream z;
+	int rc = 0, zr;
+
+	*out = NULL;
+	if (answers_dict(doc, &dict, &dn) != 0)
+		return FS_ENOMEM;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -15) != Z_OK) {
+		free(dict);
+		return FS_ENOMEM;
+	}
+	*out = malloc(max + 1);
+	if (*out == NULL)
+		rc = FS_ENOMEM;
+	if (rc == 0 && dn > 0 && inflateSetDictionary(&z, (const Bytef *)dict, (uInt)dn) != Z_OK)
+		rc = -1;
+	if (rc == 0) {
+		z.next_in = (Bytef *)in;
+		z.avail_in = (uInt)n;
+		z.next_out = (Bytef *)*out;
+		z.avail_out = (uInt)max;
+		zr = inflate(&z, Z_FINISH);
+		/* Raw deflate asks for the dictionary through Z_NEED_DICT only
+		 * with a zlib header: set above, before the first call. */
+		if (zr != Z_STREAM_END || z.avail_in != 0)
+			rc = -1;
+		*outlen = max - z.avail_out;
+		(*out)[*outlen] = '\0';
+	}
+	inflateEnd(&z);
+	free(dict);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -131,10 +276,34 @@ int fs_seal_pinned(fs_store *s)
 	return meta_text(s, FS_SEAL_META_PIN, pin, sizeof(pin), NULL) == 0;
 }
 
-int fs_seal_answers(fs_store *s, char **answers, fs_err *err)
+int fs_seal_answers_with(char **out, const char *pin, const json_t *doc, const char *answers,
+                         fs_err *err)
 {
-	char pin[FS_SEAL_PIN_MAX + 2], *sealed = NULL, *text;
+	unsigned char *packed = NULL;
+	size_t plen = 0;
+	char *sealed = NULL;
 	json_t *o;
+	int rc;
+
+	*out = NULL;
+	rc = deflate_answers(&packed, &plen, doc, answers, strlen(answers), err);
+	if (rc == 0)
+		rc = seal_with(&sealed, FS_SEAL_PREFIX_DEFLATE, pin, packed, plen, err);
+	if (packed != NULL)
+		sodium_memzero(packed, plen);
+	free(packed);
+	if (rc != 0)
+		return rc; /* a damaged pin: nothing is stored, in clear or not */
+	o = json_pack("{s:s}", FS_SEAL_MARK, sealed);
+	*out = o ? json_dumps(o, FS_CANON_FLAGS) : NULL;
+	json_decref(o);
+	free(sealed);
+	return *out == NULL ? fs_err_set(err, FS_ENOMEM, "seal: out of memory") : 0;
+}
+
+int fs_seal_answers(fs_store *s, const json_t *doc, char **answers, fs_err *err)
+{
+	char pin[FS_SEAL_PIN_MAX + 2], *text = NULL;
 	int rc = meta_text(s, FS_SEAL_META_PIN, pin, sizeof(pin), err);
 
 	if (rc == FS_ENOTFOUND) {
@@ -143,15 +312,9 @@ int fs_seal_answers(fs_store *s, char **answers, fs_err *err)
 	}
 	if (rc != 0)
 		return rc;
-	rc = fs_seal_text(&sealed, pin, *answers, strlen(*answers), err);
+	rc = fs_seal_answers_with(&text, pin, doc, *answers, err);
 	if (rc != 0)
-		return rc; /* a damaged pin: nothing is stored, in clear or not */
-	o = json_pack("{s:s}", FS_SEAL_MARK, sealed);
-	text = o ? json_dumps(o, FS_CANON_FLAGS) : NULL;
-	json_decref(o);
-	free(sealed);
-	if (text == NULL)
-		return fs_err_set(err, FS_ENOMEM, "seal: out of memory");
+		return rc;
 	sodium_memzero(*answers, strlen(*answers));
 	free(*answers);
 	*answers = text;
@@ -279,19 +442,26 @@ static int key_lookup(fs_store *s, key_cache *k, const char *id, fs_err *err)
 /* Open one sealed text: *plain gets the parsed answers object. A problem
  * with the value sets reason (and returns 0, *plain NULL); a failure of
  * the hub itself returns its code. */
-static int open_one(fs_store *s, key_cache *k, const char *text, json_t **plain, char *reason,
-                    size_t rlen, fs_err *err)
+static int open_one(fs_store *s, key_cache *k, const json_t *doc, const char *text,
+                    json_t **plain, char *reason, size_t rlen, fs_err *err)
 {
-	size_t plen = strlen(FS_SEAL_PREFIX), n = strlen(text), max, got = 0;
+	size_t plen = strlen(FS_SEAL_PREFIX), n = strlen(text), max, got = 0, clen = 0;
 	unsigned char *box = NULL, *clear = NULL;
+	char *inflated = NULL;
 	const char *b64, *end = NULL;
 	char id[FS_SEAL_KEYID_LEN + 1];
-	int rc = 0;
+	int rc = 0, deflated;
 
 	*plain = NULL;
-	if (n < plen + FS_SEAL_KEYID_LEN + 1 || memcmp(text, FS_SEAL_PREFIX, plen) != 0 ||
+	deflated = n >= plen && memcmp(text, FS_SEAL_PREFIX_DEFLATE, plen) == 0;
+	if (n < plen + FS_SEAL_KEYID_LEN + 1 ||
+	    (!deflated && memcmp(text, FS_SEAL_PREFIX, plen) != 0) ||
 	    !keyid_ok(text + plen, FS_SEAL_KEYID_LEN) || text[plen + FS_SEAL_KEYID_LEN] != ':') {
-		snprintf(reason, rlen, "sealed answers: not " FS_SEAL_PREFIX "KEYID:BASE64");
+		snprintf(reason, rlen, "sealed answers: not fs1: or fs2:KEYID:BASE64");
+		return 0;
+	}
+	if (deflated && doc == NULL) {
+		snprintf(reason, rlen, "sealed answers: their questionnaire version is not known here");
 		return 0;
 	}
 	memcpy(id, text + plen, FS_SEAL_KEYID_LEN);
@@ -329,7 +499,24 @@ static int open_one(fs_store *s, key_cache *k, const char *text, json_t **plain,
 		         id);
 		goto cleanup;
 	}
-	*plain = json_loadb((const char *)clear, got - crypto_box_SEALBYTES,
+	clen = got - crypto_box_SEALBYTES;
+	if (deflated) {
+		rc = inflate_answers(&inflated, &clen, doc, clear, clen, FS_SEAL_PLAIN_MAX);
+		sodium_memzero(clear, got - crypto_box_SEALBYTES);
+		if (rc == FS_ENOMEM) {
+			rc = fs_err_set(err, FS_ENOMEM, "open sealed answers: out of memory");
+			goto cleanup;
+		}
+		if (rc != 0) {
+			rc = 0;
+			snprintf(reason, rlen,
+			         "sealed answers (key %s): opened, but not deflated answers of at "
+			         "most %u bytes",
+			         id, FS_SEAL_PLAIN_MAX);
+			goto cleanup;
+		}
+	}
+	*plain = json_loadb(deflated ? inflated : (const char *)clear, clen,
 	                    JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(*plain) || fs_seal_answers_text(*plain) != NULL) {
 		json_decref(*plain);
@@ -337,10 +524,14 @@ static int open_one(fs_store *s, key_cache *k, const char *text, json_t **plain,
 		snprintf(reason, rlen, "sealed answers (key %s): opened, but not a JSON object of "
 		                       "answers", id);
 	}
-	sodium_memzero(clear, got - crypto_box_SEALBYTES);
+	if (deflated)
+		sodium_memzero(inflated, clen);
+	else
+		sodium_memzero(clear, clen);
 cleanup:
 	free(box);
 	free(clear);
+	free(inflated);
 	return rc;
 }
 
@@ -379,6 +570,39 @@ static int quarantine_unopened(void *ctx, fs_store *s, const fs_changeset *cs, f
 	return rc;
 }
 
+/* The questionnaire of the last sealed response opened (its dictionary). */
+typedef struct doc_cache {
+	char id[FS_ID_MAX + 1];
+	int64_t version;
+	json_t *doc; /* NULL: not held here */
+} doc_cache;
+
+static int doc_of(fs_store *hub, doc_cache *dc, const json_t *body, fs_err *err)
+{
+	const char *id = json_string_value(json_object_get(body, "questionnaire"));
+	int64_t version = json_integer_value(json_object_get(body, "version"));
+	fs_err qerr = {0, ""};
+	int rc;
+
+	if (id == NULL)
+		id = "";
+	if (dc->version == version && strcmp(dc->id, id) == 0)
+		return 0;
+	json_decref(dc->doc);
+	dc->doc = NULL;
+	snprintf(dc->id, sizeof(dc->id), "%s", id);
+	dc->version = version;
+	rc = version > 0 ? fs_questionnaire_get(hub, &dc->doc, id, version, &qerr) : FS_ENOTFOUND;
+	if (rc == FS_ENOTFOUND)
+		return 0;
+	if (rc != 0) {
+		dc->id[0] = '\0';
+		dc->version = 0;
+		return fs_err_set(err, rc, "%s", qerr.msg);
+	}
+	return 0;
+}
+
 static int is_sealed_change(const fs_change *c)
 {
 	return c->table == FS_TABLE_RESPONSES && !c->deleted &&
@@ -391,6 +615,7 @@ int fs_seal_merge(fs_store *hub, const fs_changeset *cs, const fs_merge_opts *op
 	fs_merge_opts none = {0, NULL, NULL, NULL, NULL}, o;
 	fs_changeset open;
 	seal_merge m = {cs, NULL, NULL, 0};
+	doc_cache dc = {"", 0, NULL};
 	key_cache k;
 	size_t i, sealed = 0;
 	int rc = 0;
@@ -434,7 +659,9 @@ int fs_seal_merge(fs_store *hub, const fs_changeset *cs, const fs_merge_opts *op
 			snprintf(reason, sizeof(reason),
 			         "sealed answers: \"" FS_SEAL_MARK "\" must be the only key, a string");
 		else
-			rc = open_one(hub, &k, text, &plain, reason, sizeof(reason), err);
+			rc = doc_of(hub, &dc, c->value, err);
+		if (rc == 0 && text != NULL)
+			rc = open_one(hub, &k, dc.doc, text, &plain, reason, sizeof(reason), err);
 		if (rc != 0)
 			break;
 		if (plain == NULL) {
@@ -463,6 +690,7 @@ int fs_seal_merge(fs_store *hub, const fs_changeset *cs, const fs_merge_opts *op
 			res->quarantined += (long)m.nbad;
 	}
 cleanup:
+	json_decref(dc.doc);
 	sodium_memzero(&k, sizeof(k));
 	for (i = 0; i < open.count; i++)
 		json_decref(open.changes[i].value);

@@ -54,6 +54,9 @@ e2e_expect "responses shows it sealed" 1 "$(grep -c '"answers":"sealed"' "$E2E_O
 e2e_expect "responses does not show the answer" 0 "$(grep -c "$SECRET" "$E2E_OUT")"
 check "status" ag k status
 e2e_expect "status does not show it" 0 "$(grep -c "$SECRET" "$E2E_OUT")"
+e2e_expect "status says answers are sealed" 1 "$(grep -c '^answers: *sealed to the hub' "$E2E_OUT")"
+check "status --json" ag k status --json
+e2e_expect "status --json: responses_sealed" 1 "$(grep -c '"responses_sealed": true' "$E2E_OUT")"
 
 # ---- opened at the hub ----
 check "sync sends it" ag k sync

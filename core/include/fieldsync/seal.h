@@ -5,8 +5,10 @@
  * (libsodium crypto_box_seal) before the row is written, so a kiosk can
  * never read a response once it is saved. The stored answers become
  *
- *     {"$sealed": "fs1:KEYID:BASE64(crypto_box_seal(canonical answers))"}
+ *     {"$sealed": "fs2:KEYID:BASE64(crypto_box_seal(deflate(canonical answers)))"}
  *
+ * (deflate: raw, with a dictionary made from the questionnaire; "fs1:" is
+ * the same without it, and opens too: docs/changeset.md)
  * ("$" cannot begin a question id, docs/questionnaire-format.md). KEYID is
  * the first 8 bytes of BLAKE2b of the public key, as 16 lower-case hex
  * digits; BASE64 is standard base64 with padding. The hub opens the
@@ -35,7 +37,11 @@
 #define FS_SIGN_SIG_B64_MAX 88 /* BASE64(64-byte signature) */
 /* The answers key that marks sealed answers, and the value's prefix. */
 #define FS_SEAL_MARK   "$sealed"
-#define FS_SEAL_PREFIX "fs1:"
+#define FS_SEAL_PREFIX "fs1:"         /* sealed canonical answers */
+#define FS_SEAL_PREFIX_DEFLATE "fs2:" /* sealed raw deflate of them, with the
+                                       * questionnaire's dictionary */
+/* Opened answers larger than this are refused (the change set value cap). */
+#define FS_SEAL_PLAIN_MAX (256u << 10)
 
 /* Kiosk store meta: the pinned hub keys (absent: not enrolled with a hub
  * that seals; answers are then stored in clear). */
@@ -65,11 +71,20 @@ int fs_seal_text(char **out, const char *pin, const void *plain, size_t n, fs_er
  * NULL when answers are not sealed (plain answers). */
 const char *fs_seal_answers_text(const json_t *answers);
 
+/* The stored form of sealed answers: *out gets the canonical text of
+ * {"$sealed": "fs2:KEYID:BASE64"}, the canonical answers text deflated
+ * (raw, level 9) with a preset dictionary made from doc (the question ids
+ * and option values), then sealed to pin. The hub inflates with the same
+ * questionnaire's dictionary. FS_EINVAL (bad pin), FS_ENOMEM. */
+int fs_seal_answers_with(char **out, const char *pin, const json_t *doc, const char *answers,
+                         fs_err *err);
+
 /* At a kiosk: when s has a pinned seal key, replace the canonical answers
- * text *answers (malloc'd) by the canonical text of {"$sealed": ...},
- * freeing the old one; without a pin leave it. 0, FS_EINVAL (a damaged
- * pin: nothing is stored in clear instead), FS_ENOMEM. */
-int fs_seal_answers(fs_store *s, char **answers, fs_err *err);
+ * text *answers (malloc'd) of a response to doc by its sealed form
+ * (fs_seal_answers_with), freeing the old one; without a pin leave it.
+ * 0, FS_EINVAL (a damaged pin: nothing is stored in clear instead),
+ * FS_ENOMEM. */
+int fs_seal_answers(fs_store *s, const json_t *doc, char **answers, fs_err *err);
 
 /* Does s hold a pinned seal key? 1 or 0. */
 int fs_seal_pinned(fs_store *s);
