@@ -421,7 +421,8 @@ static int write_subject(subject_ctx *x, fs_store *s, fs_err *err)
 		                  SUBJECT_CONTACTS_MAX);
 	if (rc != 0)
 		return rc == FS_ENOMEM ? fs_err_set(err, rc, "out of memory") : rc;
-	qsort(x->ids, x->n, sizeof(*x->ids), cmp_id);
+	if (x->n > 1)
+		qsort(x->ids, x->n, sizeof(*x->ids), cmp_id);
 
 	fs_timestamp_format(now, fs_store_now_ms(s));
 	head = json_pack("{s:s, s:s, s:s, s:s}", "format", SUBJECT_FORMAT, "person_ref", x->ref,
