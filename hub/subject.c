@@ -2,9 +2,13 @@
  * subject access request (UK GDPR article 15), as one JSON document.
  *
  * A person is known to fieldsync only by the person_ref of their contacts.
- * The contacts included are those whose person_ref is PERSON_REF now, and
- * those whose person_ref had that value on either side of a recorded
- * conflict (it was changed, or lost to a concurrent write). For each: every
+ * The contacts included are those fieldsync-hub erase --person-ref removes
+ * (the same rule: core/src/erase.c, find_person): whose person_ref is
+ * PERSON_REF now; whose person_ref had that value on either side of a
+ * recorded conflict (it was changed, or lost to a concurrent write); and
+ * those with a quarantined change of that value (a contact change is kept
+ * as its value only, so any field's) or a quarantined conflict claim about
+ * person_ref with it on one side. For each: every
  * field with its value and stamp (the hlc as text and as a UTC time, the
  * site that wrote it); then every recorded conflict and every quarantined
  * change about those contacts; then what is not included and why.
@@ -37,19 +41,21 @@
 /* Why a contact is included (its "matched" list). */
 #define MATCH_CURRENT  1u /* person_ref is PERSON_REF now */
 #define MATCH_CONFLICT 2u /* a conflict on person_ref had it on one side */
+#define MATCH_QUARANTINE 4u /* a quarantined change about it had it */
 
 static const char usage[] =
     "usage: fieldsync-hub subject [--data DIR | --db URI] PERSON_REF [--out FILE]\n"
     "\n"
     "Write, as one JSON document, everything this hub holds about the person\n"
-    "known by PERSON_REF (a subject access request, docs/privacy.md): every\n"
-    "contact whose person_ref is PERSON_REF, or was (on either side of a recorded\n"
-    "conflict), with each field's value, when it was written (hlc and UTC time)\n"
-    "and by which site; the conflicts recorded on those contacts with both\n"
-    "values; the changes about them held in quarantine; and a list of what is\n"
-    "not included and why (responses carry no person_ref; replaced values are\n"
-    "kept only as hashes). PERSON_REF is matched exactly, 1 to 64 bytes of UTF-8\n"
-    "without control characters.\n"
+    "known by PERSON_REF (a subject access request, docs/privacy.md): the\n"
+    "contacts that erase --person-ref would remove (person_ref is PERSON_REF, or\n"
+    "was on either side of a recorded conflict, or a quarantined change about the\n"
+    "contact has that value), with each field's value, when it was written (hlc\n"
+    "and UTC time) and by which site; the conflicts recorded on those contacts\n"
+    "with both values; the changes about them held in quarantine; and a list of\n"
+    "what is not included and why (responses carry no person_ref; replaced\n"
+    "values are kept only as hashes). PERSON_REF is matched exactly, 1 to 64\n"
+    "bytes of UTF-8 without control characters.\n"
     "\n"
     "  --data DIR    data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI      PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
@@ -190,6 +196,56 @@ static int find_in_conflicts(void *ctx, const fs_conflict_row *r)
 	return add_id(x, r->record_id, MATCH_CONFLICT);
 }
 
+/* The contact a quarantined row is about, when it is one of these: a
+ * contact change (record_id), or a device's conflict claim (its "record").
+ * *change (new reference, may be NULL) is the stored change parsed. */
+static const char *quarantine_contact(const fs_quarantine_row *q, json_t **change)
+{
+	*change = NULL;
+	if (q->record_table == NULL || q->change == NULL)
+		return NULL;
+	*change = json_loads(q->change, JSON_DECODE_ANY, NULL);
+	if (strcmp(q->record_table, "contacts") == 0)
+		return q->record_id;
+	if (strcmp(q->record_table, "conflicts") == 0)
+		return json_string_value(json_object_get(*change, "record"));
+	return NULL;
+}
+
+static int side_is_ref(const json_t *side, const char *ref)
+{
+	const json_t *v = json_object_get(side, "value");
+
+	return json_is_string(v) && strcmp(json_string_value(v), ref) == 0 &&
+	       json_string_length(v) == strlen(ref);
+}
+
+static int find_in_quarantine(void *ctx, int64_t id, const fs_quarantine_row *q)
+{
+	subject_ctx *x = ctx;
+	json_t *change = NULL;
+	const char *contact;
+	int hit = 0, rc = 0;
+
+	(void)id;
+	/* Most rows cannot hold the ref: skip them unparsed. */
+	if (q->change == NULL || strstr(q->change, x->ref) == NULL)
+		return 0;
+	contact = quarantine_contact(q, &change);
+	if (contact != NULL && strcmp(q->record_table, "contacts") == 0)
+		hit = json_is_string(change) && strcmp(json_string_value(change), x->ref) == 0 &&
+		      json_string_length(change) == strlen(x->ref);
+	else if (contact != NULL)
+		hit = json_is_string(json_object_get(change, "field")) &&
+		      strcmp(json_string_value(json_object_get(change, "field")), "person_ref") == 0 &&
+		      (side_is_ref(json_object_get(change, "winner"), x->ref) ||
+		       side_is_ref(json_object_get(change, "loser"), x->ref));
+	if (hit)
+		rc = add_id(x, contact, MATCH_QUARANTINE);
+	json_decref(change);
+	return rc;
+}
+
 /* ---- writing ---- */
 
 static void put(subject_ctx *x, const char *text)
@@ -265,6 +321,8 @@ static json_t *matched_list(unsigned m)
 		json_array_append_new(a, json_string("person_ref"));
 	if (a != NULL && (m & MATCH_CONFLICT))
 		json_array_append_new(a, json_string("conflict"));
+	if (a != NULL && (m & MATCH_QUARANTINE))
+		json_array_append_new(a, json_string("quarantine"));
 	return a;
 }
 
@@ -309,15 +367,18 @@ static int write_conflict(void *ctx, const fs_conflict_row *r)
 static int write_quarantined(void *ctx, int64_t id, const fs_quarantine_row *q)
 {
 	subject_ctx *x = ctx;
-	json_t *item;
+	json_t *item, *change = NULL;
+	const char *contact = quarantine_contact(q, &change);
 
-	if (q->record_table == NULL || strcmp(q->record_table, "contacts") != 0 ||
-	    q->record_id == NULL || find_id(x, q->record_id) == NULL)
+	if (contact == NULL || find_id(x, contact) == NULL) {
+		json_decref(change);
 		return 0;
-	item = json_pack("{s:I, s:s, s:s, s:o, s:s, s:o}", "id", (json_int_t)id, "contact",
-	                 q->record_id, "from_site", q->from_site ? q->from_site : "", "received",
-	                 stamp(q->received_hlc, NULL), "reason", q->reason ? q->reason : "",
-	                 "value", stored_value(q->change));
+	}
+	item = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:o}", "id", (json_int_t)id, "contact",
+	                 contact, "table", q->record_table, "from_site",
+	                 q->from_site ? q->from_site : "", "received", stamp(q->received_hlc, NULL),
+	                 "reason", q->reason ? q->reason : "", "value", stored_value(q->change));
+	json_decref(change);
 	if (item != NULL)
 		json_object_del(json_object_get(item, "received"), "site");
 	x->quarantined++;
@@ -351,6 +412,8 @@ static int write_subject(subject_ctx *x, fs_store *s, fs_err *err)
 	rc = ops->contact_each(b, NULL, NULL, find_current, x, err);
 	if (rc == 0)
 		rc = ops->conflict_each(b, -1, find_in_conflicts, x, err);
+	if (rc == 0)
+		rc = ops->quarantine_each(b, find_in_quarantine, x, err);
 	if (x->too_many)
 		return fs_err_set(err, FS_ETOOBIG,
 		                  "more than %d contacts hold this person_ref: refusing to "
@@ -358,7 +421,8 @@ static int write_subject(subject_ctx *x, fs_store *s, fs_err *err)
 		                  SUBJECT_CONTACTS_MAX);
 	if (rc != 0)
 		return rc == FS_ENOMEM ? fs_err_set(err, rc, "out of memory") : rc;
-	qsort(x->ids, x->n, sizeof(*x->ids), cmp_id);
+	if (x->n > 1)
+		qsort(x->ids, x->n, sizeof(*x->ids), cmp_id);
 
 	fs_timestamp_format(now, fs_store_now_ms(s));
 	head = json_pack("{s:s, s:s, s:s, s:s}", "format", SUBJECT_FORMAT, "person_ref", x->ref,

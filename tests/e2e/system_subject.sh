@@ -100,32 +100,35 @@ for k in k1 k2 k1 k2; do check "$k: sync" ag "$k" sync; done
 e2e_enroll "$HUB" "$HUB_DIR" north raw || e2e_fail "enroll raw"
 Q=$(e2e_uuid)
 QB=$(e2e_uuid)
+QO=$(e2e_uuid)
 DASHREF=$(e2e_uuid)
 H=$(e2e_hlc)
 ch() { e2e_contact_change "$E2E_SITE" north "$1" "$2" "$3" "$H"; }
-e2e_changeset "$E2E_SITE" "$(ch "$Q" person_ref '"AA0001"'),$(ch "$Q" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$Q" channel '"phone"'),$(ch "$Q" worker '"w-raw"'),$(ch "$Q" notes '"q-first"'),$(ch "$DASHREF" person_ref '"JB-9 old kiosk"'),$(ch "$DASHREF" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$DASHREF" channel '"phone"'),$(ch "$DASHREF" worker '"w-raw"'),$(ch "$QB" person_ref '"BB0002"'),$(ch "$QB" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$QB" channel '"phone"'),$(ch "$QB" worker '"w-raw"'),$(ch "$QB" notes '"qb-first"')" 9 |
+e2e_changeset "$E2E_SITE" "$(ch "$Q" person_ref '"AA0001"'),$(ch "$Q" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$Q" channel '"phone"'),$(ch "$Q" worker '"w-raw"'),$(ch "$Q" notes '"q-first"'),$(ch "$DASHREF" person_ref '"JB-9 old kiosk"'),$(ch "$DASHREF" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$DASHREF" channel '"phone"'),$(ch "$DASHREF" worker '"w-raw"'),$(ch "$QB" person_ref '"BB0002"'),$(ch "$QB" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$QB" channel '"phone"'),$(ch "$QB" worker '"w-raw"'),$(ch "$QB" notes '"qb-first"'),$(ch "$QO" person_ref '"EE0005"'),$(ch "$QO" contact_at '"2026-11-27T10:00:00Z"'),$(ch "$QO" channel '"phone"'),$(ch "$QO" worker '"w-raw"')" 9 |
   gzip -c >"$E2E_TMP/raw1.gz"
 e2e_expect "the hub accepts an older kiosk's person_ref" 200 "$(e2e_sync raw1 "$E2E_TOKEN" "$E2E_TMP/raw1.gz")"
-e2e_changeset "$E2E_SITE" "$(ch "$Q" notes '"q-second-quarantined"'),$(ch "$QB" notes '"qb-secret-quarantined"')" 10 | gzip -c >"$E2E_TMP/raw2.gz"
+e2e_changeset "$E2E_SITE" "$(ch "$Q" notes '"q-second-quarantined"'),$(ch "$QB" notes '"qb-secret-quarantined"'),$(ch "$QO" person_ref '"AA0001"')" 10 | gzip -c >"$E2E_TMP/raw2.gz"
 e2e_expect "a clashing change is acknowledged" 200 "$(e2e_sync raw2 "$E2E_TOKEN" "$E2E_TMP/raw2.gz" "cursor=0")"
 
 # ---- fieldsync-hub subject ----
 check "subject AA0001" hub subject AA0001
 cp "$E2E_OUT" "$E2E_TMP/subject.json"
-python3 - "$E2E_TMP/subject.json" "$A1" "$A2" "$C" "$Q" "$B1" >"$E2E_TMP/py.out" 2>&1 <<'EOF'
+python3 - "$E2E_TMP/subject.json" "$A1" "$A2" "$C" "$Q" "$B1" "$QO" >"$E2E_TMP/py.out" 2>&1 <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-a1, a2, c, q, b1 = sys.argv[2:]
+a1, a2, c, q, b1, qo = sys.argv[2:]
 fails = []
 def want(cond, what):
     if not cond:
         fails.append(what)
 want(doc["format"] == "fieldsync-subject/1" and doc["person_ref"] == "AA0001", "head")
 ids = sorted(x["id"] for x in doc["contacts"])
-want(ids == sorted([a1, a2, c, q]), "contacts are A1, A2, C, Q: %s" % ids)
+want(ids == sorted([a1, a2, c, q, qo]), "contacts are A1, A2, C, Q, QO: %s" % ids)
 by = {x["id"]: x for x in doc["contacts"]}
 want("conflict" in by.get(c, {}).get("matched", []), "C matched by its conflict")
 want(by.get(a1, {}).get("matched") == ["person_ref"], "A1 matched by its person_ref")
+want(by.get(qo, {}).get("matched") == ["quarantine"], "QO matched by its quarantined change")
+want(by.get(qo, {}).get("fields", {}).get("person_ref", {}).get("value") == "EE0005", "QO as held")
 for x in doc["contacts"]:
     for f, v in x["fields"].items():
         want(len(v["hlc"]) == 16 and v["at"].endswith("Z") and v["site"] and "value" in v,
@@ -135,8 +138,10 @@ confl = [x for x in doc["conflicts"] if x["contact"] == c and x["field"] == "per
 want(len(confl) == 1 and sorted([confl[0]["winner"]["value"], confl[0]["loser"]["value"]]) == ["AA0001", "DD0004"],
      "C's person_ref conflict with both values: %s" % doc["conflicts"])
 qs = [x for x in doc["quarantined"] if x["contact"] == q]
-want(len(qs) == 1 and qs[0]["value"] == "q-second-quarantined" and qs[0]["reason"], "Q's quarantined change: %s" % doc["quarantined"])
-want(all(x["contact"] in (a1, a2, c, q) for x in doc["conflicts"] + doc["quarantined"]), "only A's conflicts and quarantine")
+want(len(qs) == 1 and qs[0]["value"] == "q-second-quarantined" and qs[0]["reason"] and qs[0]["table"] == "contacts",
+     "Q's quarantined change: %s" % doc["quarantined"])
+want([x["value"] for x in doc["quarantined"] if x["contact"] == qo] == ["AA0001"], "QO's quarantined change")
+want(all(x["contact"] in (a1, a2, c, q, qo) for x in doc["conflicts"] + doc["quarantined"]), "only A's conflicts and quarantine")
 want(any(x["what"] == "responses" for x in doc["not_included"]), "responses named as not included")
 print("\n".join(fails) if fails else "ok")
 EOF
@@ -150,7 +155,11 @@ grep -qF -e BB0002 -e note-of-B -e B-conflict -e qb- -e "$B1" -e "$QB" -e "JB-9"
 check "subject BB0002" hub subject BB0002
 grep -qF "$B1" "$E2E_OUT" && grep -q B-conflict-secret-1 "$E2E_OUT" && grep -q qb-secret-quarantined "$E2E_OUT" &&
   ! grep -qF "$A1" "$E2E_OUT" && ! grep -q "note-of-A" "$E2E_OUT" && ! grep -q "q-second" "$E2E_OUT" &&
+  ! grep -qF "$QO" "$E2E_OUT" &&
   e2e_pass "B's document holds B only" || e2e_fail "B's document holds B only" "$(cat "$E2E_OUT")"
+check "subject EE0005" hub subject EE0005
+grep -qF "$QO" "$E2E_OUT" && grep -q '"matched":\["person_ref"\]' "$E2E_OUT" &&
+  e2e_pass "... holds the contact QO by its person_ref" || e2e_fail "... holds QO" "$(cat "$E2E_OUT")"
 check "an unknown person_ref" hub subject ZZ9999
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["contacts"]==[] and d["conflicts"]==[] and d["quarantined"]==[] else 1)' "$E2E_OUT" &&
   e2e_pass "... is an empty document" || e2e_fail "... is an empty document" "$(cat "$E2E_OUT")"
@@ -164,7 +173,7 @@ e2e_expect "--out is created 0600 (umask 000)" 600 "$(stat -c %a "$E2E_TMP/out.j
 cmp -s <(python3 -m json.tool "$E2E_TMP/out.json" | grep -v generated_at) \
   <(python3 -m json.tool "$E2E_TMP/subject.json" | grep -v generated_at) &&
   e2e_pass "--out holds the same document" || e2e_fail "--out holds the same document"
-grep -q "4 contacts, 1 conflicts, 1 quarantined changes written to" "$E2E_ERR" ||
+grep -q "5 contacts, 1 conflicts, 2 quarantined changes written to" "$E2E_ERR" ||
   e2e_fail "--out: a summary on stderr" "$(cat "$E2E_ERR")"
 grep -q AA0001 "$E2E_ERR" && e2e_fail "--out: the summary does not repeat the person_ref"
 before=$(sha256sum <"$E2E_TMP/out.json")
