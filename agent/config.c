@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fieldsync/retention.h"
 
 #define CONFIG_FILE "agent.json"
 #define TOKEN_FILE  "token"
@@ -213,6 +214,19 @@ int agent_config_load(agent_config *out, const char *dir, fs_err *err)
 			                "%s: \"insecure_http\" must be true or false", path);
 		out->insecure_http = json_is_true(v);
 	}
+	if (rc == 0) {
+		const json_t *v = json_object_get(o, "closed_contact_days");
+
+		out->closed_contact_days = FS_RETENTION_CLOSED_DAYS_DEFAULT;
+		if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		                  json_integer_value(v) > FS_RETENTION_DAYS_MAX))
+			rc = fs_err_set(err, FS_EINVAL,
+			                "%s: \"closed_contact_days\" must be a whole number of days "
+			                "from 0 to %d",
+			                path, FS_RETENTION_DAYS_MAX);
+		else if (v != NULL)
+			out->closed_contact_days = (long)json_integer_value(v);
+	}
 	json_decref(o);
 	return rc;
 }
@@ -232,6 +246,13 @@ int agent_config_save(const agent_config *cfg, const char *dir, fs_err *err)
 	/* Written only when set, so a config without the choice reads as no. */
 	if (o != NULL && cfg->insecure_http &&
 	    json_object_set_new(o, "insecure_http", json_true()) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (o != NULL && cfg->closed_contact_days != FS_RETENTION_CLOSED_DAYS_DEFAULT &&
+	    cfg->closed_contact_days >= 0 &&
+	    json_object_set_new(o, "closed_contact_days",
+	                        json_integer((json_int_t)cfg->closed_contact_days)) != 0) {
 		json_decref(o);
 		o = NULL;
 	}

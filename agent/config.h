@@ -1,7 +1,8 @@
 /* fieldsync-agent: the DATA directory (mode 0700) and the files in it.
  *
  *   kiosk.db    the store (core/, fs_store)
- *   agent.json  hub URL, site, region, name, CA file, insecure_http (0600);
+ *   agent.json  hub URL, site, region, name, CA file, insecure_http,
+ *               closed_contact_days (0600);
  *               its presence means "initialised"
  *   token       the bearer token (0600), never printed or logged
  *   state.json  last successful sync and last error (0600), agent-owned
@@ -32,6 +33,10 @@ typedef struct agent_config {
 	char name[FS_NAME_MAX + 1]; /* "" when none was given */
 	char ca_file[PATH_MAX];     /* "" for the system trust store */
 	int insecure_http;          /* init --insecure-http: plain http:// to another host */
+	/* How long a closed (or deleted) contact stays on this kiosk, in days
+	 * (0..FS_RETENTION_DAYS_MAX; "closed_contact_days", written only when
+	 * not the default FS_RETENTION_CLOSED_DAYS_DEFAULT; retention.h). */
+	long closed_contact_days;
 } agent_config;
 
 /* Sync history kept for `status`; times in ms since 1970, 0 for never. */

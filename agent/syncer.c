@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "fieldsync/changes.h"
 #include "fieldsync/gzip.h"
+#include "fieldsync/retention.h"
 #include "fieldsync/sync.h"
 #include "http_wire.h"
 
@@ -267,6 +268,21 @@ int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
 	return out->exit;
 }
 
+/* After a sync that reached the hub: what the kiosk no longer needs goes
+ * (retention.h: acknowledged responses, contacts closed before the
+ * window), under the sync lock. A failure is only warned about: the sync
+ * stands, and the next one purges again. */
+static void purge(const char *dir, fs_store *s)
+{
+	agent_config cfg;
+	fs_retention_kiosk_result res;
+	fs_err e = {0, ""};
+
+	if (agent_config_load(&cfg, dir, &e) != 0 ||
+	    fs_retention_kiosk_purge(s, FS_SYNC_HUB_PEER, cfg.closed_contact_days, &res, &e) != 0)
+		agent_fail(0, "warning: retention: %s", e.msg);
+}
+
 int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const agent_sync_opts *opts,
                         agent_sync_report *out)
 {
@@ -282,6 +298,8 @@ int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const age
 		              "%s", e.msg);
 	}
 	agent_sync_run(s, c, opts, out);
+	if (out->rounds > 0)
+		purge(dir, s);
 	now = agent_wall_ms();
 	if (agent_state_load(&st, dir, &e) != 0)
 		memset(&st, 0, sizeof(st)); /* a damaged state file is rewritten */
