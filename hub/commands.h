@@ -14,5 +14,7 @@ int hub_cmd_migrate(int argc, char **argv); /* migrate.c */
 int hub_cmd_digest(int argc, char **argv);  /* migrate.c */
 int hub_cmd_erase(int argc, char **argv);    /* erase.c */
 int hub_cmd_erasures(int argc, char **argv); /* erase.c */
+int hub_cmd_retention(int argc, char **argv); /* retention.c */
+int hub_cmd_purge(int argc, char **argv);     /* retention.c */
 
 #endif

@@ -27,6 +27,8 @@ static const char usage[] =
     "  digest     print the store's digest and each table's rows and hash\n"
     "  erase      erase a contact, a response or a person_ref everywhere\n"
     "  erasures   list erasure requests and which kiosks have confirmed them\n"
+    "  retention  show or set how long each table is kept\n"
+    "  purge      apply the retention periods now\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -45,6 +47,7 @@ static const struct {
     {"revoke", hub_cmd_revoke}, {"publish", hub_cmd_publish}, {"export", hub_cmd_export},
     {"migrate", hub_cmd_migrate}, {"digest", hub_cmd_digest},
     {"erase", hub_cmd_erase},     {"erasures", hub_cmd_erasures},
+    {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
 };
 
 int main(int argc, char **argv)
