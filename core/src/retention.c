@@ -422,7 +422,10 @@ int fs_retention_filter_responses(fs_store *hub, const fs_changeset *cs, fs_chan
 				     ? json_string_value(json_object_get(c->value, "submitted_at"))
 				     : NULL;
 
-		if (at != NULL && strcmp(at, text) < 0) {
+		/* Both dates before the horizon: a response retention removed, or
+		 * would have. A recent stamp with an old date is the clock
+		 * rule's to judge (merge.c quarantines it), not retention's. */
+		if (at != NULL && strcmp(at, text) < 0 && fs_hlc_ms(c->hlc) < before) {
 			(*dropped)++;
 			continue;
 		}

@@ -37,6 +37,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     ag "$k" respond --questionnaire friends-and-family --answers "$E2E_TMP/a.json" \
       >>"$EXPECTED" || write_errors=$((write_errors + 1))
   done
+  # As recorded, before the sync: acknowledged responses leave the kiosk.
+  ag "$k" responses | grep -F "round $r answer " >>"$E2E_TMP/kiosk-recorded"
   contact_json "$E2E_TMP/c.json" "KS-$r" "round $r"
   ag "$k" contact add "$E2E_TMP/c.json" >/dev/null || write_errors=$((write_errors + 1))
   if [ "$r" = 1 ]; then
@@ -89,7 +91,9 @@ else
     "$(diff "$E2E_TMP/expected-ids" "$E2E_TMP/hub-ids" | head -5)"
 fi
 e2e_expect "nothing duplicated" 0 "$(uniq -d "$E2E_TMP/hub-ids" | wc -l)"
-for k in "${KIOSKS[@]}"; do ag "$k" responses; done | sort >"$E2E_TMP/kiosk-responses"
+e2e_expect "no kiosk keeps an acknowledged response" 0 \
+  "$(for k in "${KIOSKS[@]}"; do ag "$k" responses; done | wc -l)"
+sort "$E2E_TMP/kiosk-recorded" >"$E2E_TMP/kiosk-responses"
 hub export responses --format jsonl | sort >"$E2E_TMP/hub-responses"
 cmp -s "$E2E_TMP/kiosk-responses" "$E2E_TMP/hub-responses" &&
   e2e_pass "hub responses = the kiosks' responses, byte for byte" ||

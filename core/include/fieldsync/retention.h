@@ -116,9 +116,10 @@ typedef struct fs_retention_hub_result {
  * (out->audit_before_ms is for hub/audit.c). */
 int fs_retention_hub_purge(fs_store *hub, fs_retention_hub_result *out, fs_err *err);
 
-/* The hub's merge of a device's set (sync.c): a response submitted before
- * the responses horizon would bring back what retention removed (a stale
- * re-push), so it is left out. *view is cs without those (its change array
+/* The hub's merge of a device's set (sync.c): a response submitted and
+ * stamped before the responses horizon would bring back what retention
+ * removed (a stale re-push), so it is left out (one with an old date but a
+ * recent stamp goes to the merge, whose clock rule judges it). *view is cs without those (its change array
  * borrowed from cs, or a new one when something was left out: release with
  * fs_retention_view_free, never fs_changeset_free); *dropped counts them.
  * fs_retention_note_refused adds n to meta "retention_responses_refused",
