@@ -381,7 +381,13 @@ int fs_retention_hub_purge(fs_store *hub, fs_retention_hub_result *out, fs_err *
 		memset(out, 0, sizeof(*out));
 		return rc;
 	}
-	if (out->responses + out->conflicts + out->quarantine > 0) {
+	/* On SQLite every run scrubs (a checkpoint that truncates the log,
+	 * cheap), so the bytes of a worker's delete, purged in a sync's merge
+	 * without a scrub (merge.h), leave the files within the hour; on
+	 * PostgreSQL (VACUUM FULL locks each table while rewriting it) only a
+	 * run that removed rows does. */
+	if (out->responses + out->conflicts + out->quarantine > 0 ||
+	    strcmp(hub->ops->name, "sqlite") == 0) {
 		rc = fs_store_scrub(hub, err);
 		if (rc != 0)
 			return rc;

@@ -108,7 +108,7 @@ typedef struct fs_retention_hub_result {
 /* Apply the periods now: responses submitted before their horizon, their
  * tombstone claims and conflict rows are deleted; conflicts detected and
  * quarantined changes received before theirs are deleted (one write
- * transaction, then a scrub when anything went); contacts whose status
+ * transaction, then a scrub when anything went, and on SQLite always); contacts whose status
  * became "closed" before their horizon are erased, kind "retention"
  * (erase.h fs_erase_contacts, in batches: an erasure record each, which
  * replicates, so every kiosk drops its copy). Idempotent: several hub
