@@ -10,7 +10,9 @@
 #    clear error;
 #  - `fieldsync-hub retention` shows the defaults, --set stores periods
 #    (shown again by a new process), bad settings are refused (exit 2);
-#    `fieldsync-hub purge` runs.
+#    `fieldsync-hub purge` runs; `serve` applies the periods at start (a
+#    contact closed two days ago, by a kiosk whose clock is two days behind,
+#    with contacts=1: erased at the hub and, by its erasure, at the kiosk).
 # The periods with a clock moved forward are tests/retention_test.c.
 # usage: system_retention.sh AGENT HUB
 AGENT=${1:?usage: system_retention.sh AGENT HUB}
@@ -99,6 +101,35 @@ hub export contacts --format jsonl | grep -q ZQCLOSEDE2E &&
   e2e_pass "the hub keeps it (only the kiosk's copy went)" ||
   e2e_fail "the hub keeps it (only the kiosk's copy went)"
 
+# ---- serve applies the periods at start: a contact closed two days ago
+# (kiosk b's clock two days behind) is erased everywhere ----
+kiosk_init b north || e2e_fail "init b"
+contact_json "$E2E_TMP/c3.json" ZQAGEDREF "ZQAGEDE2E notes"
+aged=$(FIELDSYNC_TEST_CLOCK_SKEW_MS=-172800000 ag b contact add "$E2E_TMP/c3.json") &&
+  FIELDSYNC_TEST_CLOCK_SKEW_MS=-172800000 ag b contact update "$aged" "$E2E_TMP/close.json" \
+    >/dev/null || e2e_fail "b: an aged closed contact"
+check "b: sync" ag b sync
+check "the hub holds it" hub export contacts --format jsonl
+grep -q ZQAGEDE2E "$E2E_OUT" || e2e_fail "the hub holds it (content)"
+check "contacts kept 1 day" hub retention --set contacts=1
+hub_stop
+hub_start || e2e_fail "hub restarts"
+for i in $(seq 1 100); do # the purge runs just after the server starts
+  grep -q 'retention: purged' "$E2E_HUB_LOG" && break
+  sleep 0.1
+done
+grep -q 'retention: purged 0 response(s), 1 contact(s) erased' "$E2E_HUB_LOG" &&
+  e2e_pass "serve erases it at start, and says so" ||
+  e2e_fail "serve erases it at start, and says so" "$(tail -3 "$E2E_HUB_LOG")"
+hub export contacts --format jsonl | grep -q ZQAGEDE2E &&
+  e2e_fail "the hub no longer holds it" || e2e_pass "the hub no longer holds it"
+check "b: sync" ag b sync
+expect_exit 1 "b no longer holds it (the erasure reached it)" ag b contact show "$aged"
+hub erasures >"$E2E_TMP/erasures.txt"
+grep -q retention "$E2E_TMP/erasures.txt" && e2e_pass "erasures lists it, kind retention" ||
+  e2e_fail "erasures lists it, kind retention" "$(cat "$E2E_TMP/erasures.txt")"
+check "contacts back to 365" hub retention --set contacts=365
+
 # ---- the hub's periods ----
 check "retention shows the defaults" hub retention
 grep -q '^responses *730 days$' "$E2E_OUT" && grep -q '^contacts *365 days$' "$E2E_OUT" &&
@@ -123,6 +154,9 @@ check "purge" hub purge
 grep -q '^purged: 0 response(s), 0 contact(s) erased, 0 conflict(s), 0 quarantined change(s)$' \
   "$E2E_OUT" && e2e_pass "nothing is past its period" || e2e_fail "nothing is past its period" "$(cat "$E2E_OUT")"
 hub_stop
-grep -q 'retention' "$E2E_HUB_LOG" 2>/dev/null && e2e_fail "serve logs no purge when nothing went" ||
+hub_start || e2e_fail "hub restarts"
+sleep 0.5
+hub_stop
+grep -q 'retention' "$E2E_HUB_LOG" && e2e_fail "serve logs no purge when nothing went" ||
   e2e_pass "serve logs no purge when nothing went"
 e2e_finish
