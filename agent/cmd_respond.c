@@ -98,7 +98,9 @@ static void responses_usage(void)
 	       "The responses stored on this kiosk (deleted ones left out), by id, as JSON\n"
 	       "Lines: one compact object per line with sorted keys, the body as stored\n"
 	       "plus \"id\" and \"site\", \"worker\" only when assisted (the same lines as\n"
-	       "`fieldsync-hub export responses --format jsonl`).\n");
+	       "`fieldsync-hub export responses --format jsonl`). A kiosk deletes its\n"
+	       "responses once the hub has acknowledged them, so these are the ones not\n"
+	       "yet sent; `status` counts them all.\n");
 }
 
 static int print_response(void *ctx, const json_t *response)

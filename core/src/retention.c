@@ -105,27 +105,32 @@ static void meta_key(char out[48], int t)
 	snprintf(out, 48, "retention_%s_days", table_names[t]);
 }
 
-int fs_retention_get(fs_store *hub, fs_retention_settings *out, fs_err *err)
+/* One table's period: stored, or the default. */
+static int get_days(fs_store *hub, int t, long *out, fs_err *err)
 {
 	char key[48], value[32], what[64];
-	int t, rc;
+	int rc;
 
-	fs_retention_defaults(out);
-	for (t = 0; t < FS_RETENTION_TABLES; t++) {
-		meta_key(key, t);
-		rc = hub->ops->meta_get(hub->b, key, value, sizeof(value), err);
-		if (rc == FS_ENOTFOUND) {
-			fs_err_clear(err);
-			continue;
-		}
-		if (rc != 0)
-			return rc;
-		snprintf(what, sizeof(what), "store meta %s", key);
-		rc = parse_days(value, &out->days[t], what, err);
-		if (rc != 0)
-			return rc;
+	meta_key(key, t);
+	*out = default_days[t];
+	rc = hub->ops->meta_get(hub->b, key, value, sizeof(value), err);
+	if (rc == FS_ENOTFOUND) {
+		fs_err_clear(err);
+		return 0;
 	}
-	return 0;
+	if (rc != 0)
+		return rc;
+	snprintf(what, sizeof(what), "store meta %s", key);
+	return parse_days(value, out, what, err);
+}
+
+int fs_retention_get(fs_store *hub, fs_retention_settings *out, fs_err *err)
+{
+	int t, rc = 0;
+
+	for (t = 0; t < FS_RETENTION_TABLES && rc == 0; t++)
+		rc = get_days(hub, t, &out->days[t], err);
+	return rc;
 }
 
 int fs_retention_set(fs_store *hub, const fs_retention_table *tables, const long *days, int n,
@@ -166,15 +171,15 @@ static uint64_t horizon_of(fs_store *s, long days)
 int fs_retention_horizon(fs_store *hub, fs_retention_table table, uint64_t *before_ms,
 			 fs_err *err)
 {
-	fs_retention_settings set;
+	long days = 0;
 	int rc;
 
 	*before_ms = 0;
 	if ((unsigned)table >= FS_RETENTION_TABLES)
 		return fs_err_set(err, FS_EINVAL, "retention: no table %d", (int)table);
-	rc = fs_retention_get(hub, &set, err);
+	rc = get_days(hub, (int)table, &days, err);
 	if (rc == 0)
-		*before_ms = horizon_of(hub, set.days[table]);
+		*before_ms = horizon_of(hub, days);
 	return rc;
 }
 
@@ -237,6 +242,7 @@ int fs_retention_kiosk_purge(fs_store *kiosk, const char *hub_peer, long closed_
 	char after[FS_ID_MAX + 1] = "";
 	int64_t push = 0, pull = 0;
 	long removed = 0, live = 0;
+	uint64_t now, span;
 	fs_hlc before;
 	size_t i;
 	int rc;
@@ -248,9 +254,9 @@ int fs_retention_kiosk_purge(fs_store *kiosk, const char *hub_peer, long closed_
 	l.ids = malloc(BATCH * sizeof(*l.ids));
 	if (l.ids == NULL)
 		return fs_err_set(err, FS_ENOMEM, "retention: out of memory");
-	before = fs_hlc_make(fs_store_now_ms(kiosk) - (uint64_t)closed_days * FS_MS_PER_DAY, 0);
-	if (fs_store_now_ms(kiosk) < (uint64_t)closed_days * FS_MS_PER_DAY)
-		before = 0;
+	now = fs_store_now_ms(kiosk);
+	span = (uint64_t)closed_days * FS_MS_PER_DAY;
+	before = now > span ? fs_hlc_make(now - span, 0) : 0;
 	rc = fs_txn_begin(kiosk, err);
 	if (rc != 0)
 		goto cleanup;
