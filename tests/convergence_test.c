@@ -20,6 +20,11 @@
  *    another kiosk's response;
  *  - every conflict the oracle derives is at the hub, and each region's
  *    conflicts are the same at the hub and its kiosks.
+ * A contact a kiosk deletes is erased at the hub when the hub merges its
+ * deleted = true, and at each kiosk of its region when the erasure arrives
+ * (erase.h); the oracle models that: from then on the replica holds nothing
+ * of the contact, drops every change to it, expects no conflict about it
+ * and no forged claim about it left in quarantine.
  *
  * The conflict oracle. Every contact-field write gets an id, its value, its
  * (hlc, site, prev) read back from the store file, and hist: the set of

@@ -135,7 +135,9 @@ static int target_locate(fs_store *s, target *t, fs_err *err)
 		}
 		return rc;
 	}
-	if (t->holder[0] == '\0') {
+	{
+		/* A response held here names its maker; the caller's holder
+		 * stands only for one that is not. */
 		fs_response_row r;
 
 		rc = s->ops->response_get(s->b, t->id, &r, err);

@@ -115,6 +115,18 @@ e2e_expect "erasures lists three requests" 3 "$(grep -c '^[0-9a-f]\{8\}-' "$E2E_
 check "revoke b" hub revoke "$(kiosk_site b)"
 e2e_expect "erasures: b listed as revoked" revoked "$(state_of "$req1" "$(kiosk_site b)")"
 
+# ---- a kiosk may never send an erasure (403, nothing erased) ----
+if e2e_enroll "$HUB" "$HUB_DIR" north forger; then
+  change=$(printf '{"table":"erasures","id":"%s","hlc":"%s","site":"%s","erasure":{"table":"contacts","region":"north","holder":null,"request":"%s","kind":"admin"}}' \
+    "$kept" "$(e2e_hlc)" "$E2E_SITE" "$(e2e_uuid)")
+  e2e_changeset "$E2E_SITE" "$change" | gzip >"$E2E_TMP/forged.gz"
+  e2e_expect "a kiosk's erasure is refused: 403" 403 "$(e2e_sync forged "$E2E_TOKEN" "$E2E_TMP/forged.gz")"
+  hub export contacts --format jsonl | grep -q "$kept" && e2e_pass "the hub still holds that contact" ||
+    e2e_fail "the hub still holds that contact"
+else
+  e2e_fail "enroll a second device"
+fi
+
 # ---- the bytes: exports, then every file of every replica ----
 mkdir -m 700 "$E2E_TMP/exports"
 hub export contacts --format jsonl >"$E2E_TMP/exports/contacts.jsonl"
