@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "config.h"
 #include "fieldsync/seal.h"
+#include "fieldsync/retention.h"
 #include "fieldsync/sync.h"
 #include "http_wire.h"
 
@@ -182,6 +183,7 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 	if (hub == NULL || code == NULL)
 		return agent_usage_error("init", "--hub and --code are required");
 	memset(&cfg, 0, sizeof(cfg));
+	cfg.closed_contact_days = FS_RETENTION_CLOSED_DAYS_DEFAULT;
 	n = strlen(hub);
 	while (n > 0 && hub[n - 1] == '/')
 		n--;

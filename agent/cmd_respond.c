@@ -99,7 +99,10 @@ static void responses_usage(void)
 	       "The responses stored on this kiosk (deleted ones left out), by id, as JSON\n"
 	       "Lines: one compact object per line with sorted keys, the body as stored\n"
 	       "plus \"id\" and \"site\", \"worker\" only when assisted (the same lines as\n"
-	       "`fieldsync-hub export responses --format jsonl`).\n"
+	       "`fieldsync-hub export responses --format jsonl`). A kiosk deletes its\n"
+	       "responses once the hub has acknowledged them, so these are the ones not\n"
+	       "yet sent; `status` counts them all.\n"
+
 	       "On an enrolled kiosk the answers are sealed to the hub's key when saved:\n"
 	       "they show as \"answers\": \"sealed\", and only the hub can read them.\n");
 }

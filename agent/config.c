@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fieldsync/retention.h"
 
 #define CONFIG_FILE "agent.json"
 #define TOKEN_FILE  "token"
@@ -260,6 +261,19 @@ int agent_config_load(agent_config *out, const char *dir, fs_err *err)
 	}
 	if (rc == 0)
 		rc = get_person_ref_pattern(out, o, path, err);
+	if (rc == 0) {
+		const json_t *v = json_object_get(o, "closed_contact_days");
+
+		out->closed_contact_days = FS_RETENTION_CLOSED_DAYS_DEFAULT;
+		if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		                  json_integer_value(v) > FS_RETENTION_DAYS_MAX))
+			rc = fs_err_set(err, FS_EINVAL,
+			                "%s: \"closed_contact_days\" must be a whole number of days "
+			                "from 0 to %d",
+			                path, FS_RETENTION_DAYS_MAX);
+		else if (v != NULL)
+			out->closed_contact_days = (long)json_integer_value(v);
+	}
 	json_decref(o);
 	return rc;
 }
@@ -286,6 +300,13 @@ int agent_config_save(const agent_config *cfg, const char *dir, fs_err *err)
 	if (o != NULL && cfg->person_ref_pattern[0] != '\0' &&
 	    strcmp(cfg->person_ref_pattern, FS_PERSON_REF_PATTERN_DEFAULT) != 0 &&
 	    json_object_set_new(o, "person_ref_pattern", json_string(cfg->person_ref_pattern)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (o != NULL && cfg->closed_contact_days != FS_RETENTION_CLOSED_DAYS_DEFAULT &&
+	    cfg->closed_contact_days >= 0 &&
+	    json_object_set_new(o, "closed_contact_days",
+	                        json_integer((json_int_t)cfg->closed_contact_days)) != 0) {
 		json_decref(o);
 		o = NULL;
 	}

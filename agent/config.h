@@ -2,7 +2,8 @@
  *
  *   kiosk.db    the store (core/, fs_store)
  *   agent.json  hub URL, site, region, name, CA file, insecure_http,
- *               person_ref_pattern (0600); its presence means "initialised"
+ *               person_ref_pattern, closed_contact_days (0600); its
+ *               presence means "initialised"
  *   token       the bearer token (0600), never printed or logged
  *   state.json  last successful sync and last error (0600), agent-owned
  *   sync.lock   flock()ed while a sync runs, so a `sync` command and the
@@ -38,6 +39,10 @@ typedef struct agent_config {
 	 * and the rule read from it at load. */
 	char person_ref_pattern[FS_PERSON_REF_PATTERN_MAX + 1];
 	fs_person_ref_rule person_ref_rule;
+	/* How long a closed (or deleted) contact stays on this kiosk, in days
+	 * (0..FS_RETENTION_DAYS_MAX; "closed_contact_days", written only when
+	 * not the default FS_RETENTION_CLOSED_DAYS_DEFAULT; retention.h). */
+	long closed_contact_days;
 } agent_config;
 
 /* Sync history kept for `status`; times in ms since 1970, 0 for never. */

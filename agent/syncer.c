@@ -16,6 +16,7 @@
 #include "fieldsync/changes.h"
 #include "fieldsync/gzip.h"
 #include "fieldsync/seal.h"
+#include "fieldsync/retention.h"
 #include "fieldsync/sync.h"
 #include "http_wire.h"
 
@@ -339,6 +340,21 @@ static void send_audit_events(const char *dir, agent_client *c)
 	agent_reply_free(&rep);
 }
 
+/* After a sync that reached the hub: what the kiosk no longer needs goes
+ * (retention.h: acknowledged responses, contacts closed before the
+ * window), under the sync lock. A failure is only warned about: the sync
+ * stands, and the next one purges again. */
+static void purge(const char *dir, fs_store *s)
+{
+	agent_config cfg;
+	fs_retention_kiosk_result res;
+	fs_err e = {0, ""};
+
+	if (agent_config_load(&cfg, dir, &e) != 0 ||
+	    fs_retention_kiosk_purge(s, FS_SYNC_HUB_PEER, cfg.closed_contact_days, &res, &e) != 0)
+		agent_fail(0, "warning: retention: %s", e.msg);
+}
+
 int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const agent_sync_opts *opts,
                         agent_sync_report *out)
 {
@@ -359,6 +375,8 @@ int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const age
 		agent_sync_unlock(fd);
 		return out->exit;
 	}
+	if (out->rounds > 0)
+		purge(dir, s);
 	if (out->exit == AGENT_EXIT_OK)
 		send_audit_events(dir, c);
 	now = agent_wall_ms();

@@ -17,5 +17,7 @@ int hub_cmd_erase(int argc, char **argv);    /* erase.c */
 int hub_cmd_erasures(int argc, char **argv); /* erase.c */
 int hub_cmd_seal_key(int argc, char **argv); /* seal_key.c */
 int hub_cmd_subject(int argc, char **argv); /* subject.c */
+int hub_cmd_retention(int argc, char **argv); /* retention.c */
+int hub_cmd_purge(int argc, char **argv);     /* retention.c */
 
 #endif

@@ -30,6 +30,8 @@ static const char usage[] =
     "  seal-key   show or rotate the key kiosks seal responses to\n"
     "  subject    write everything held about one person_ref as JSON (access)\n"
     "  audit      print or verify the audit trail of admin and worker actions\n"
+    "  retention  show or set how long each table is kept\n"
+    "  purge      apply the retention periods now\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -50,6 +52,7 @@ static const struct {
     {"erase", hub_cmd_erase},     {"erasures", hub_cmd_erasures},
     {"seal-key", hub_cmd_seal_key},
     {"subject", hub_cmd_subject},
+    {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
 };
 
 int main(int argc, char **argv)

@@ -16,11 +16,14 @@
 #include <time.h>
 
 #include "cli.h"
+#include "fieldsync/retention.h"
 #include "pool.h"
 #include "routes.h"
 #include "server.h"
 
 #define PEM_MAX (1u << 20)
+/* serve applies the retention periods at start and this often. */
+#define HUB_PURGE_INTERVAL_MS (3600u * 1000u)
 
 static const char usage[] =
     "usage: fieldsync-hub serve [--data DIR | --db URI] [--listen HOST:PORT] [options]\n"
@@ -28,7 +31,8 @@ static const char usage[] =
     "Serve the sync protocol (docs/protocol.md) over HTTP, or HTTPS with\n"
     "--tls-cert and --tls-key, until SIGTERM or SIGINT. The store is the\n"
     "PostgreSQL database of --db, or else DIR/hub.db, created on first use.\n"
-    "One line per request is logged to stderr.\n"
+    "One line per request is logged to stderr. The retention periods\n"
+    "('fieldsync-hub retention') are applied at start and every hour.\n"
     "\n"
     "  --data DIR             data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI               PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
@@ -222,6 +226,52 @@ static void drain(hub_server *srv, const sigset_t *signals, unsigned grace_s)
 	}
 }
 
+/* Retention (fieldsync/retention.h): apply the periods now, on a pool
+ * handle under the writer lock. A failure is logged; the next hour retries. */
+static void purge_now(hub_pool *pool)
+{
+	fs_retention_hub_result r;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	int rc;
+
+	if (hub_pool_get(pool, &s, &e) != 0) {
+		fprintf(stderr, HUB_PROG ": warning: retention purge: %s\n", e.msg);
+		return;
+	}
+	hub_pool_write_lock(pool);
+	rc = fs_retention_hub_purge(s, &r, &e);
+	hub_pool_write_unlock(pool);
+	hub_pool_put(pool, s);
+	if (rc != 0)
+		fprintf(stderr, HUB_PROG ": warning: retention purge: %s\n", e.msg);
+	else if (r.responses + r.contacts + r.conflicts + r.quarantine > 0)
+		fprintf(stderr,
+		        HUB_PROG ": retention: purged %ld response(s), %ld contact(s) erased, %ld "
+		        "conflict(s), %ld quarantined change(s)\n",
+		        r.responses, r.contacts, r.conflicts, r.quarantine);
+	fflush(stderr);
+}
+
+/* Wait for a stop signal, applying retention at start and every hour. */
+static int wait_purging(hub_pool *pool, const sigset_t *signals)
+{
+	uint64_t next = 0;
+	int sig;
+
+	for (;;) {
+		struct timespec tick = {60, 0};
+
+		if (monotonic_ms() >= next) {
+			purge_now(pool);
+			next = monotonic_ms() + HUB_PURGE_INTERVAL_MS;
+		}
+		sig = sigtimedwait(signals, NULL, &tick);
+		if (sig > 0)
+			return sig;
+	}
+}
+
 int hub_cmd_serve(int argc, char **argv)
 {
 	serve_opts o;
@@ -274,8 +324,7 @@ int hub_cmd_serve(int argc, char **argv)
 	fprintf(stderr, HUB_PROG ": listening on %s://%s (%s)\n", o.cert_file ? "https" : "http",
 	        where, store);
 	fflush(stderr);
-	while (sigwait(&signals, &sig) != 0)
-		;
+	sig = wait_purging(pool, &signals);
 	fprintf(stderr, HUB_PROG ": %s received; finishing %u request(s) in flight\n",
 	        sig == SIGTERM ? "SIGTERM" : "SIGINT", hub_server_in_flight(srv));
 	hub_server_quiesce(srv);

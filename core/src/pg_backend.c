@@ -11,6 +11,7 @@
 
 #include "fieldsync/pg.h"
 #include "pg_internal.h"
+#include "retention_backend.h"
 
 #define Q_COLS "id, version, doc, deleted, hlc, site, seq"
 #define R_COLS                                                                                     \
@@ -1507,4 +1508,8 @@ const fs_backend_ops fs_pg_backend = {
     .erasure_each = pg_e_each,
     .record_purge = pg_record_purge,
     .scrub = pg_scrub,
+    /* retention (sqlite_retention.c / pg_retention.c) */
+    .retention_own_responses = fs_pg_retention_own_responses,
+    .retention_closed_contacts = fs_pg_retention_closed_contacts,
+    .retention_delete_before = fs_pg_retention_delete_before,
 };

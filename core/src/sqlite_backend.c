@@ -2,6 +2,7 @@
  * the replicated tables. The WHERE clauses repeat last-writer-wins only as
  * a safety net; the rules themselves are the engine's (merge.c, records.c). */
 #include "sqlite_backend.h"
+#include "retention_backend.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1420,4 +1421,8 @@ const fs_backend_ops fs_sqlite_backend = {
     .erasure_each = erasure_each,
     .record_purge = record_purge,
     .scrub = scrub,
+    /* retention (sqlite_retention.c / pg_retention.c) */
+    .retention_own_responses = fs_sqlite_retention_own_responses,
+    .retention_closed_contacts = fs_sqlite_retention_closed_contacts,
+    .retention_delete_before = fs_sqlite_retention_delete_before,
 };

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fieldsync/records.h"
+#include "fieldsync/retention.h"
 
 static uint64_t system_wallclock(void *ctx)
 {
@@ -214,7 +215,13 @@ int fs_store_check_integrity(fs_store *s, fs_err *err)
 
 int fs_store_count(fs_store *s, fs_store_counts *out, fs_err *err)
 {
-	return s->ops->counts(s->b, out, err);
+	int rc = s->ops->counts(s->b, out, err);
+
+	/* A kiosk deletes the responses the hub acknowledged (retention.h):
+	 * they still count. */
+	if (rc == 0)
+		out->responses += fs_retention_responses_sent(s);
+	return rc;
 }
 
 void fs_store_close(fs_store *s)

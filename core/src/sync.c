@@ -5,6 +5,7 @@
 
 #include "fieldsync/backend.h"
 #include "fieldsync/seal.h"
+#include "fieldsync/retention.h"
 
 /* Changes read per batch when counting what is pending. */
 #define PENDING_BATCH 5000
@@ -72,6 +73,22 @@ static int note_device_cursor(void *ctx, fs_store *s, const fs_changeset *cs, fs
 	return rc;
 }
 
+/* At a hub: the device's bookkeeping, then the count of responses left
+ * out as past retention, in the merge's transaction. */
+typedef struct refused_note {
+	fs_merge_hook next;
+	void *next_ctx;
+	long dropped;
+} refused_note;
+
+static int note_refused(void *ctx, fs_store *s, const fs_changeset *cs, fs_err *err)
+{
+	refused_note *n = ctx;
+	int rc = n->next(n->next_ctx, s, cs, err);
+
+	return rc == 0 ? fs_retention_note_refused(s, n->dropped, err) : rc;
+}
+
 int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char *device_site,
 			      const char *device_region, int64_t pull_cursor,
 			      fs_merge_hook on_commit, void *on_commit_ctx, fs_merge_result *res,
@@ -81,10 +98,17 @@ int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char 
 	 * region; its conflict rows are claims the hub verifies. */
 	fs_authz authz = {device_site, FS_SYNC_KIOSK_TABLES, device_region};
 	hub_note note = {device_site, pull_cursor, on_commit, on_commit_ctx};
-	fs_merge_opts o = {FS_SYNC_MAX_FUTURE_MS, device_site, &authz, note_device_cursor, &note};
+	refused_note refused = {note_device_cursor, &note, 0};
+	fs_merge_opts o = {FS_SYNC_MAX_FUTURE_MS, device_site, &authz, note_refused, &refused};
+	fs_changeset view;
+	int rc;
 
-	/* Sealed answers are opened first (seal.h). */
-	return fs_seal_merge(hub, cs, &o, res, err);
+	/* Responses older than the hub's retention stay out (retention.h). */
+	rc = fs_retention_filter_responses(hub, cs, &view, &refused.dropped, err);
+	if (rc == 0)
+		rc = fs_seal_merge(hub, &view, &o, res, err); /* sealed answers opened first (seal.h) */
+	fs_retention_view_free(&view);
+	return rc;
 }
 
 int fs_sync_hub_outgoing(fs_store *hub, fs_changeset *out, const char *device_site,

@@ -89,6 +89,8 @@ else
     "$(diff "$E2E_TMP/expected-ids" "$E2E_TMP/hub-ids" | head -5)"
 fi
 e2e_expect "nothing duplicated" 0 "$(uniq -d "$E2E_TMP/hub-ids" | wc -l)"
+e2e_expect "no kiosk keeps an acknowledged response" 0 \
+  "$(for k in "${KIOSKS[@]}"; do ag "$k" responses; done | wc -l)"
 # The kiosks seal their answers (and drop what the hub acknowledged), so
 # the answers are checked at the hub: every one written, exactly once.
 hub export responses --format jsonl >"$E2E_TMP/hub-responses"

@@ -158,6 +158,7 @@ typedef int (*fs_quarantine_fn)(void *ctx, int64_t id, const fs_quarantine_row *
 typedef int (*fs_claim_row_fn)(void *ctx, const char *id, const char *site, fs_hlc hlc);
 typedef int (*fs_key_fn)(void *ctx, const char *contact_id, int64_t key);
 typedef int (*fs_erasure_fn)(void *ctx, const fs_erasure_row *row);
+typedef int (*fs_retention_id_fn)(void *ctx, const char *id); /* retention.h */
 /* Hands out the next stamp for a re-stamped row (the engine's clock). */
 typedef void (*fs_stamp_fn)(void *ctx, fs_hlc *hlc, int64_t *seq);
 
@@ -364,6 +365,28 @@ typedef struct fs_backend_ops {
 	int (*record_purge)(fs_backend *b, const char *table, const char *id, long *rows_removed,
 			    fs_err *err);
 	int (*scrub)(fs_backend *b, fs_err *err);
+
+	/* ---- Retention (retention.h), in the caller's write transaction ----
+	 * retention_own_responses: delete the responses written by site with
+	 * seq <= upto (content rows and tombstones): *removed all, *live the
+	 * content rows among them.
+	 * retention_closed_contacts: visit, in id order after after ("": from
+	 * the start), at most limit contacts whose field "status" is "closed"
+	 * or "deleted" is true with that field's hlc < before; site not NULL
+	 * leaves out those with a field or a conflict row (record_id) written
+	 * by site with seq > upto (not yet acknowledged).
+	 * retention_delete_before: delete past retention: table "responses":
+	 * content rows with submitted_at < before_text (RFC 3339 text order)
+	 * and their tombstone claims; "conflicts": rows detected (hlc) before
+	 * before_hlc; "quarantine": rows received (received_hlc) before
+	 * before_hlc. *removed rows. FS_EINVAL for another table. */
+	int (*retention_own_responses)(fs_backend *b, const char *site, int64_t upto, long *removed,
+				       long *live, fs_err *err);
+	int (*retention_closed_contacts)(fs_backend *b, fs_hlc before, const char *site,
+					 int64_t upto, const char *after, long limit,
+					 fs_retention_id_fn fn, void *ctx, fs_err *err);
+	int (*retention_delete_before)(fs_backend *b, const char *table, const char *before_text,
+				       fs_hlc before_hlc, long *removed, fs_err *err);
 } fs_backend_ops;
 
 /* The hub's device registry (hub/registry.c holds its rules: codes,

@@ -1,0 +1,164 @@
+/* fieldsync-hub retention | purge: the hub's retention periods (core/
+ * include/fieldsync/retention.h), shown, set, and applied now. serve
+ * applies them too (at start and hourly, serve.c). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "fieldsync/records.h"
+#include "fieldsync/retention.h"
+
+static const char retention_usage[] =
+    "usage: fieldsync-hub retention [--data DIR | --db URI] [--set TABLE=DAYS ...]\n"
+    "\n"
+    "Show the hub's retention periods, or set them (--set, repeatable; all in one\n"
+    "transaction, nothing stored when one is wrong). DAYS is a whole number from\n"
+    "0 to 36500; 0 keeps that table forever. Periods are kept in the store, so\n"
+    "every hub process of a shared store applies the same; 'serve' applies them\n"
+    "at start and every hour, 'purge' now.\n"
+    "\n"
+    "tables (default period):\n"
+    "  responses   730  removed by submitted_at; a device's response submitted\n"
+    "                   before the horizon is refused at sync (counted, not stored)\n"
+    "  contacts    365  after the contact was closed: erased (fieldsync-hub\n"
+    "                   erasures, kind retention), so every kiosk drops its copy\n"
+    "  conflicts    90  by the time the conflict was detected\n"
+    "  quarantine   30  by the time the change was received\n"
+    "  audit      2190  the audit log's entries\n"
+    "\n"
+    "  --data DIR          data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI            PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                      $FIELDSYNC_DB); the data directory is then not used\n"
+    "  --set TABLE=DAYS    set one period (repeatable)\n"
+    "  -h, --help          show this help\n";
+
+static const char purge_usage[] =
+    "usage: fieldsync-hub purge [--data DIR | --db URI]\n"
+    "\n"
+    "Apply the retention periods now (see 'fieldsync-hub retention'): delete the\n"
+    "responses, conflicts and quarantined changes older than their period, erase\n"
+    "the contacts closed longer than theirs, then scrub the store's files. Safe\n"
+    "to run at any time and from several hosts at once: each purge runs in a\n"
+    "write transaction and a second finds nothing left. Prints the counts.\n"
+    "\n"
+    "  --data DIR          data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI            PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                      $FIELDSYNC_DB); the data directory is then not used\n"
+    "  -h, --help          show this help\n";
+
+enum { OPT_DATA = 'd', OPT_DB = 'b', OPT_SET = 's', OPT_HELP = 'h' };
+
+static const struct option options[] = {
+    {"data", required_argument, NULL, OPT_DATA},
+    {"db", required_argument, NULL, OPT_DB},
+    {"set", required_argument, NULL, OPT_SET},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct retention_args {
+	const char *data, *db;
+	hub_where where;
+	fs_retention_table tables[FS_RETENTION_TABLES];
+	long days[FS_RETENTION_TABLES];
+	int n;
+} retention_args;
+
+/* 0, -1 after --help, or an exit status. A table set twice keeps the
+ * last value. */
+static int parse(retention_args *a, int argc, char **argv, const char *cmd, int allow_set,
+                 const char *usage)
+{
+	fs_err e = {0, ""};
+	int c, i;
+
+	memset(a, 0, sizeof(*a));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			fputs(usage, stdout);
+			return -1;
+		}
+		if (c == ':')
+			return hub_usage_fail(cmd, "%s needs a value", argv[optind - 1]);
+		if (c == '?' || (c == OPT_SET && !allow_set))
+			return hub_usage_fail(cmd, "unknown option %s", argv[optind - 1]);
+		switch (c) {
+		case OPT_DATA: a->data = optarg; break;
+		case OPT_DB: a->db = optarg; break;
+		case OPT_SET: {
+			fs_retention_table t;
+			long d;
+
+			if (fs_retention_parse(optarg, &t, &d, &e) != 0)
+				return hub_usage_fail(cmd, "--set: %s", e.msg);
+			for (i = 0; i < a->n && a->tables[i] != t; i++)
+				;
+			a->tables[i] = t;
+			a->days[i] = d;
+			if (i == a->n)
+				a->n++;
+			break;
+		}
+		}
+	}
+	if (optind < argc)
+		return hub_usage_fail(cmd, "unexpected argument %s", argv[optind]);
+	return hub_where_resolve(&a->where, cmd, a->data, a->db);
+}
+
+int hub_cmd_retention(int argc, char **argv)
+{
+	retention_args a;
+	fs_retention_settings set;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	int rc = parse(&a, argc, argv, "retention", 1, retention_usage), t;
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (hub_store_open(&s, &a.where, &e) != 0)
+		return hub_fail("%s", e.msg);
+	rc = a.n > 0 ? fs_retention_set(s, a.tables, a.days, a.n, &e) : 0;
+	if (rc == 0)
+		rc = fs_retention_get(s, &set, &e);
+	fs_store_close(s);
+	if (rc != 0)
+		return hub_fail("retention: %s", e.msg);
+	for (t = 0; t < FS_RETENTION_TABLES; t++) {
+		if (set.days[t] == 0)
+			printf("%-11s forever\n", fs_retention_table_name((fs_retention_table)t));
+		else
+			printf("%-11s %ld days\n", fs_retention_table_name((fs_retention_table)t),
+			       set.days[t]);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return hub_fail("cannot write the output");
+	return HUB_EXIT_OK;
+}
+
+int hub_cmd_purge(int argc, char **argv)
+{
+	retention_args a;
+	fs_retention_hub_result res;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	int rc = parse(&a, argc, argv, "purge", 0, purge_usage);
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (hub_store_open(&s, &a.where, &e) != 0)
+		return hub_fail("%s", e.msg);
+	rc = fs_retention_hub_purge(s, &res, &e);
+	fs_store_close(s);
+	if (rc != 0)
+		return hub_fail("purge: %s", e.msg);
+	printf("purged: %ld response(s), %ld contact(s) erased, %ld conflict(s), %ld quarantined "
+	       "change(s)\n",
+	       res.responses, res.contacts, res.conflicts, res.quarantine);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return hub_fail("cannot write the output");
+	return HUB_EXIT_OK;
+}
