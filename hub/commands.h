@@ -4,6 +4,8 @@
 #ifndef HUB_COMMANDS_H
 #define HUB_COMMANDS_H
 
+#include "fieldsync/retention.h"
+
 int hub_cmd_serve(int argc, char **argv);   /* serve.c */
 int hub_cmd_enroll(int argc, char **argv);  /* admin.c */
 int hub_cmd_devices(int argc, char **argv); /* admin.c */
@@ -19,5 +21,13 @@ int hub_cmd_seal_key(int argc, char **argv); /* seal_key.c */
 int hub_cmd_subject(int argc, char **argv); /* subject.c */
 int hub_cmd_retention(int argc, char **argv); /* retention.c */
 int hub_cmd_purge(int argc, char **argv);     /* retention.c */
+
+/* Apply the retention periods now (fs_retention_hub_purge), record what
+ * went in the audit trail as actor (an entry only when something did),
+ * then prune the audit trail past its own period (hub_audit_prune,
+ * *audit_removed entries). The one path of `purge` and of serve's hourly
+ * run. */
+int hub_retention_apply(fs_store *s, const char *actor, fs_retention_hub_result *res,
+			long *audit_removed, fs_err *err);
 
 #endif

@@ -2,9 +2,11 @@
  * include/fieldsync/retention.h), shown, set, and applied now. serve
  * applies them too (at start and hourly, serve.c). */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "commands.h"
 #include "fieldsync/records.h"
@@ -109,6 +111,51 @@ static int parse(retention_args *a, int argc, char **argv, const char *cmd, int 
 	return hub_where_resolve(&a->where, cmd, a->data, a->db);
 }
 
+int hub_retention_apply(fs_store *s, const char *actor, fs_retention_hub_result *res,
+			long *audit_removed, fs_err *err)
+{
+	json_t *d;
+	int rc = fs_retention_hub_purge(s, res, err);
+
+	*audit_removed = 0;
+	if (rc != 0)
+		return rc;
+	if (res->responses + res->contacts + res->conflicts + res->quarantine > 0) {
+		d = json_pack("{s:I, s:I, s:I, s:I}", "responses", (json_int_t)res->responses,
+			      "contacts", (json_int_t)res->contacts, "conflicts",
+			      (json_int_t)res->conflicts, "quarantine", (json_int_t)res->quarantine);
+		if (d == NULL)
+			return fs_err_set(err, FS_ENOMEM, "audit entry: out of memory");
+		rc = hub_audit_add(s, actor, "retention_purge", d, err);
+		json_decref(d);
+		if (rc != 0)
+			return rc;
+	}
+	/* The audit log's own period: its oldest entries go, the chain stays
+	 * verifiable from the anchor (audit.h). */
+	if (res->audit_before_ms > 0)
+		rc = hub_audit_prune(s, res->audit_before_ms, audit_removed, err);
+	return rc;
+}
+
+/* The audit entry of a change of periods: each table set and its days. */
+static int audit_set(fs_store *s, const retention_args *a, fs_err *err)
+{
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
+	json_t *d = json_object();
+	int i, rc;
+
+	if (d == NULL)
+		return fs_err_set(err, FS_ENOMEM, "audit entry: out of memory");
+	for (i = 0; i < a->n; i++)
+		json_object_set_new(d, fs_retention_table_name(a->tables[i]),
+				    json_integer((json_int_t)a->days[i]));
+	hub_audit_actor_cli(actor, sizeof(actor));
+	rc = hub_audit_add(s, actor, "retention_set", d, err);
+	json_decref(d);
+	return rc;
+}
+
 int hub_cmd_retention(int argc, char **argv)
 {
 	retention_args a;
@@ -122,6 +169,13 @@ int hub_cmd_retention(int argc, char **argv)
 	if (hub_store_open(&s, &a.where, &e) != 0)
 		return hub_fail("%s", e.msg);
 	rc = a.n > 0 ? fs_retention_set(s, a.tables, a.days, a.n, &e) : 0;
+	/* Audited once set (fs_retention_set's own transaction): a failure to
+	 * log it is this command's failure. */
+	if (rc == 0 && a.n > 0 && audit_set(s, &a, &e) != 0) {
+		fs_store_close(s);
+		return hub_fail("retention: the periods are set, but not in the audit trail: %s",
+				e.msg);
+	}
 	if (rc == 0)
 		rc = fs_retention_get(s, &set, &e);
 	fs_store_close(s);
@@ -145,19 +199,23 @@ int hub_cmd_purge(int argc, char **argv)
 	fs_retention_hub_result res;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
+	long audit_removed = 0;
 	int rc = parse(&a, argc, argv, "purge", 0, purge_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
 	if (hub_store_open(&s, &a.where, &e) != 0)
 		return hub_fail("%s", e.msg);
-	rc = fs_retention_hub_purge(s, &res, &e);
+	hub_audit_actor_cli(actor, sizeof(actor));
+	rc = hub_retention_apply(s, actor, &res, &audit_removed, &e);
 	fs_store_close(s);
 	if (rc != 0)
 		return hub_fail("purge: %s", e.msg);
 	printf("purged: %ld response(s), %ld contact(s) erased, %ld conflict(s), %ld quarantined "
-	       "change(s)\n",
-	       res.responses, res.contacts, res.conflicts, res.quarantine);
+	       "change(s), %ld audit entr%s\n",
+	       res.responses, res.contacts, res.conflicts, res.quarantine, audit_removed,
+	       audit_removed == 1 ? "y" : "ies");
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return hub_fail("cannot write the output");
 	return HUB_EXIT_OK;

@@ -233,6 +233,7 @@ static void purge_now(hub_pool *pool)
 	fs_retention_hub_result r;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
+	long audit_removed = 0;
 	int rc;
 
 	if (hub_pool_get(pool, &s, &e) != 0) {
@@ -240,16 +241,16 @@ static void purge_now(hub_pool *pool)
 		return;
 	}
 	hub_pool_write_lock(pool);
-	rc = fs_retention_hub_purge(s, &r, &e);
+	rc = hub_retention_apply(s, "hub:retention", &r, &audit_removed, &e);
 	hub_pool_write_unlock(pool);
 	hub_pool_put(pool, s);
 	if (rc != 0)
 		fprintf(stderr, HUB_PROG ": warning: retention purge: %s\n", e.msg);
-	else if (r.responses + r.contacts + r.conflicts + r.quarantine > 0)
+	else if (r.responses + r.contacts + r.conflicts + r.quarantine + audit_removed > 0)
 		fprintf(stderr,
 		        HUB_PROG ": retention: purged %ld response(s), %ld contact(s) erased, %ld "
-		        "conflict(s), %ld quarantined change(s)\n",
-		        r.responses, r.contacts, r.conflicts, r.quarantine);
+		        "conflict(s), %ld quarantined change(s), %ld audit entries\n",
+		        r.responses, r.contacts, r.conflicts, r.quarantine, audit_removed);
 	fflush(stderr);
 }
 

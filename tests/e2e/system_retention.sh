@@ -41,8 +41,12 @@ check "a: first sync" ag a sync
 answers_json "$E2E_TMP/ans1.json" "ZQRETAINE2EONE fine"
 answers_json "$E2E_TMP/ans2.json" "ZQRETAINE2ETWO fine"
 r1=$(ag a respond --questionnaire $Q --answers "$E2E_TMP/ans1.json") || e2e_fail "respond"
-kiosk_files_hold a ZQRETAINE2EONE && e2e_pass "the search finds a held answer" ||
-  e2e_fail "the search finds a held answer"
+# The answers are sealed (never in clear at the kiosk): the search looks
+# for the response's id, which the row holds in clear.
+kiosk_files_hold a "$r1" && e2e_pass "the search finds a held response" ||
+  e2e_fail "the search finds a held response"
+kiosk_files_hold a ZQRETAINE2EONE && e2e_fail "the answers are sealed at the kiosk" ||
+  e2e_pass "the answers are sealed at the kiosk"
 hub_stop
 expect_exit 3 "a: sync fails, the hub is down" ag a sync
 ag a responses >"$E2E_TMP/list1"
@@ -55,8 +59,8 @@ grep -q "$r1" "$E2E_TMP/list2" && e2e_fail "the acknowledged response is gone fr
   e2e_pass "the acknowledged response is gone from the kiosk"
 hub export responses --questionnaire $Q --format jsonl | grep -q ZQRETAINE2EONE &&
   e2e_pass "the hub holds it" || e2e_fail "the hub holds it"
-kiosk_files_hold a ZQRETAINE2EONE && e2e_fail "no byte of its answers in kiosk.db, -wal, -shm" ||
-  e2e_pass "no byte of its answers in kiosk.db, -wal, -shm"
+kiosk_files_hold a "$r1" && e2e_fail "no byte of it in kiosk.db, -wal, -shm" ||
+  e2e_pass "no byte of it in kiosk.db, -wal, -shm"
 e2e_expect "status still counts it" 1 "$(status_field a responses)"
 hub_stop
 r2=$(ag a respond --questionnaire $Q --answers "$E2E_TMP/ans2.json") || e2e_fail "respond offline"
@@ -69,8 +73,8 @@ hub_start || e2e_fail "hub restarts"
 check "a: sync" ag a sync
 e2e_expect "status: both counted after the purge" 2 "$(status_field a responses)"
 e2e_expect "status: nothing pending" 0 "$(status_field a pending)"
-kiosk_files_hold a ZQRETAINE2ETWO && e2e_fail "the second's answers are gone too" ||
-  e2e_pass "the second's answers are gone too"
+kiosk_files_hold a "$r2" && e2e_fail "the second is gone from the files too" ||
+  e2e_pass "the second is gone from the files too"
 
 # ---- contacts ----
 contact_json "$E2E_TMP/c1.json" ZQCLOSEDREF "ZQCLOSEDE2E notes"
@@ -151,8 +155,15 @@ check "a refused --set stored nothing" hub retention
 grep -q '^conflicts *90 days$' "$E2E_OUT" && e2e_pass "conflicts still 90" ||
   e2e_fail "conflicts still 90" "$(cat "$E2E_OUT")"
 check "purge" hub purge
-grep -q '^purged: 0 response(s), 0 contact(s) erased, 0 conflict(s), 0 quarantined change(s)$' \
+grep -q '^purged: 0 response(s), 0 contact(s) erased, 0 conflict(s), 0 quarantined change(s), 0 audit entries$' \
   "$E2E_OUT" && e2e_pass "nothing is past its period" || e2e_fail "nothing is past its period" "$(cat "$E2E_OUT")"
+check "audit" hub audit --json
+grep -q '"action":"retention_set","actor":"admin:[^"]*","at":"[^"]*","at_ms":[0-9]*,"detail":{"audit":0,"responses":400}' \
+  "$E2E_OUT" && e2e_pass "a change of periods is audited with its tables and days" ||
+  e2e_fail "a change of periods is audited with its tables and days" "$(grep retention "$E2E_OUT")"
+e2e_expect "a refused --set is not audited" 3 "$(grep -c '"action":"retention_set"' "$E2E_OUT")"
+grep -q '"action":"retention_purge"' "$E2E_OUT" && e2e_pass "the purge that erased a contact is audited" ||
+  e2e_fail "the purge that erased a contact is audited"
 hub_stop
 hub_start || e2e_fail "hub restarts"
 sleep 0.5
