@@ -12,10 +12,11 @@ set -euo pipefail
 # Build and run: the compiler, CMake, the libraries' headers; curl is how
 # scripts/run.sh sees that the hub is up.
 # libpq-dev: the hub's PostgreSQL backend (library fieldsync_pg; the hub
-# then runs with libpq5).
+# then runs with libpq5). libxlsxwriter-dev: the hub's XLSX exports;
+# libqrencode-dev: the console's enrollment QR code.
 FIELDSYNC_RUN_PACKAGES=(build-essential cmake pkg-config gzip curl
   libsqlite3-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libsodium-dev
-  libpq-dev)
+  libpq-dev libxlsxwriter-dev libqrencode-dev)
 # The tests need everything above and:
 FIELDSYNC_TEST_PACKAGES=("${FIELDSYNC_RUN_PACKAGES[@]}")
 # The hub's end-to-end tests (tests/e2e/hub_*.sh): curl, the sqlite3 shell
@@ -40,7 +41,7 @@ FIELDSYNC_TEST_COMMANDS=(node:nodejs npm:npm)
 # qemu-user to run the target's tests here.
 # No libpq-dev: a cross build leaves the PostgreSQL backend out (CMakeLists.txt).
 FIELDSYNC_CROSS_LIBS=(libsqlite3-dev zlib1g-dev libjansson-dev libcurl4-openssl-dev
-  libmicrohttpd-dev libsodium-dev)
+  libmicrohttpd-dev libsodium-dev libxlsxwriter-dev libqrencode-dev)
 # Debian packages (scripts/package.sh): the build's packages and
 # dpkg-buildpackage with debhelper (dh_installsystemd, dh_installsysusers,
 # dh_shlibdeps), lintian to check them, fakeroot for the .deb's root-owned
