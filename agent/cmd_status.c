@@ -43,7 +43,7 @@ static json_t *status_json(const agent_kiosk *k, const agent_state *st, long pen
 		                st->last_error_exit, "message", st->last_error);
 	}
 	return json_pack("{s:s, s:s, s:s?, s:s, s:I, s:o, s:o, s:o, s:I, s:b, s:{s:I, s:I, s:I, "
-	                 "s:I, s:I}}",
+	                 "s:I, s:I, s:I}}",
 	                 "site", k->cfg.site, "region", k->cfg.region, "name",
 	                 k->cfg.name[0] ? k->cfg.name : NULL, "hub", k->cfg.hub, "pending",
 	                 (json_int_t)pending, "last_sync", time_or_null(st->last_sync),
@@ -52,7 +52,8 @@ static json_t *status_json(const agent_kiosk *k, const agent_state *st, long pen
 	                 "responses_sealed", fs_seal_pinned(k->store), "records",
 	                 "questionnaires", (json_int_t)n->questionnaires, "responses",
 	                 (json_int_t)n->responses, "contacts", (json_int_t)n->contacts, "conflicts",
-	                 (json_int_t)n->conflicts, "quarantined", (json_int_t)n->quarantined);
+	                 (json_int_t)n->conflicts, "conflicts_open", (json_int_t)n->conflicts_open,
+	                 "quarantined", (json_int_t)n->quarantined);
 }
 
 static void status_text(const agent_kiosk *k, const agent_state *st, long pending,
@@ -84,8 +85,9 @@ static void status_text(const agent_kiosk *k, const agent_state *st, long pendin
 	                                  ? "sealed to the hub when saved (this kiosk cannot read them)"
 	                                  : "kept in clear (no hub key pinned at enrollment)");
 	printf("records:      %ld questionnaire(s), %ld response(s), %ld contact(s), "
-	       "%ld conflict(s), %ld quarantined\n",
-	       n->questionnaires, n->responses, n->contacts, n->conflicts, n->quarantined);
+	       "%ld conflict(s) (%ld open), %ld quarantined\n",
+	       n->questionnaires, n->responses, n->contacts, n->conflicts, n->conflicts_open,
+	       n->quarantined);
 }
 
 int agent_cmd_status(int argc, char **argv, const char *data)

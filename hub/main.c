@@ -32,6 +32,8 @@ static const char usage[] =
     "  audit      print or verify the audit trail of admin and worker actions\n"
     "  retention  show or set how long each table is kept\n"
     "  purge      apply the retention periods now\n"
+    "  conflicts  list conflicts (two kiosks changed one field) in plain words\n"
+    "  resolve    resolve a conflict: keep one value or write a new one\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -53,6 +55,7 @@ static const struct {
     {"seal-key", hub_cmd_seal_key},
     {"subject", hub_cmd_subject},
     {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
+    {"conflicts", hub_cmd_conflicts}, {"resolve", hub_cmd_resolve},
 };
 
 int main(int argc, char **argv)

@@ -227,6 +227,9 @@ static int on_row(void *ctx, const fs_row *row)
 		snprintf(k, sizeof(k), "e:%s@%s", row->u.e.id,
 		         row->u.e.region ? row->u.e.region : "*");
 		break;
+	case FS_TABLE_RESOLUTIONS:
+		snprintf(k, sizeof(k), "v:%.80s@%s", row->u.res.id, row->u.res.region);
+		break;
 	}
 	return seen_add(ctx, k, row->seq, (int)row->table);
 }
@@ -404,7 +407,7 @@ static void concurrent_open_migrates_once(void)
 	ops->close(b);
 	if (is_pg)
 		CHECK_STR(pg_value(loc,
-		                   "SELECT count(*) = count(DISTINCT version) AND count(*) = 4 "
+		                   "SELECT count(*) = count(DISTINCT version) AND count(*) = 5 "
 		                   "FROM fieldsync_schema"),
 		          "t");
 }

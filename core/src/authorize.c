@@ -25,7 +25,8 @@ int fs_authorize_change(const fs_authz *a, size_t index, const fs_change *c, fs_
 		return fs_err_set(err, FS_EFORBIDDEN, "changes[%zu]: this sender may not write %s",
 				  index, fs_table_name(c->table));
 	if (a->region != NULL &&
-	    (c->table == FS_TABLE_CONTACTS || c->table == FS_TABLE_CONFLICTS) &&
+	    (c->table == FS_TABLE_CONTACTS || c->table == FS_TABLE_CONFLICTS ||
+	     c->table == FS_TABLE_RESOLUTIONS) &&
 	    strcmp(c->region, a->region) != 0)
 		return fs_err_set(err, FS_EFORBIDDEN,
 				  "changes[%zu]: region %s is not the sender's region %s", index,

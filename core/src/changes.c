@@ -87,6 +87,17 @@ static int row_to_change(fs_change *c, const fs_row *row, size_t *bytes, fs_err 
 		*bytes = 320;
 		break;
 	}
+	case FS_TABLE_RESOLUTIONS: {
+		const fs_resolution_row *v = &row->u.res;
+
+		copy_name(c->id, sizeof(c->id), v->id);
+		copy_name(c->region, sizeof(c->region), v->region);
+		c->hlc = v->hlc;
+		copy_name(c->site, sizeof(c->site), v->site);
+		c->value = fs_rows_resolution_body(v);
+		*bytes = 320 + text_len(v->value);
+		break;
+	}
 	}
 	if (c->value == NULL && !c->deleted)
 		return fs_err_set(err, FS_ENOMEM, "changes: cannot read %s", c->id);

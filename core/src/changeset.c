@@ -76,6 +76,47 @@ void fs_conflict_id(char out[FS_ID_MAX + 1], const char *record, const char *fie
 	snprintf(out, FS_ID_MAX + 1, "%s/%s/%s/%s", record, field, hlc, loser_site);
 }
 
+int fs_conflict_id_parse(const char *id, char record[FS_UUID_LEN + 1],
+                         char field[FS_CONTACT_FIELD_MAX], fs_hlc *loser_hlc,
+                         char loser_site[FS_NAME_MAX + 1])
+{
+	char expect[FS_ID_MAX + 1], hlc[FS_HLC_TEXT_LEN + 1];
+	const char *p = id, *slash;
+	size_t n, i;
+
+	if (id == NULL || strlen(id) > FS_ID_MAX || strlen(id) < FS_UUID_LEN + 1 ||
+	    id[FS_UUID_LEN] != '/')
+		return FS_EINVAL;
+	memcpy(record, id, FS_UUID_LEN);
+	record[FS_UUID_LEN] = '\0';
+	if (!fs_uuid_is_valid(record))
+		return FS_EINVAL;
+	p = id + FS_UUID_LEN + 1;
+	slash = strchr(p, '/');
+	n = slash ? (size_t)(slash - p) : 0;
+	if (n == 0 || n >= FS_CONTACT_FIELD_MAX)
+		return FS_EINVAL;
+	memcpy(field, p, n);
+	field[n] = '\0';
+	for (i = 0; fs_contact_fields[i] != NULL; i++)
+		if (strcmp(field, fs_contact_fields[i]) == 0)
+			break;
+	if (fs_contact_fields[i] == NULL)
+		return FS_EINVAL;
+	p = slash + 1;
+	slash = strchr(p, '/');
+	if (slash == NULL || (size_t)(slash - p) != FS_HLC_TEXT_LEN)
+		return FS_EINVAL;
+	memcpy(hlc, p, FS_HLC_TEXT_LEN);
+	hlc[FS_HLC_TEXT_LEN] = '\0';
+	if (fs_hlc_parse(loser_hlc, hlc, NULL) != 0 || !fs_name_is_valid(slash + 1))
+		return FS_EINVAL;
+	snprintf(loser_site, FS_NAME_MAX + 1, "%s", slash + 1);
+	/* Only the one spelling fs_conflict_id makes. */
+	fs_conflict_id(expect, record, field, *loser_hlc, loser_site);
+	return strcmp(expect, id) == 0 ? 0 : FS_EINVAL;
+}
+
 const char *fs_table_name(fs_table t)
 {
 	switch (t) {
@@ -89,6 +130,8 @@ const char *fs_table_name(fs_table t)
 		return "conflicts";
 	case FS_TABLE_ERASURES:
 		return "erasures";
+	case FS_TABLE_RESOLUTIONS:
+		return "resolutions";
 	}
 	return NULL;
 }
@@ -225,6 +268,10 @@ static int encode_change(encoder *e, const fs_change *c, size_t i, fs_err *err)
 		break;
 	case FS_TABLE_ERASURES:
 		put_key_value(e, "erasure", c->value);
+		break;
+	case FS_TABLE_RESOLUTIONS:
+		put_key_string(e, "region", c->region);
+		put_key_value(e, "resolution", c->value);
 		break;
 	}
 	put_mem(e, "}", 1);
@@ -413,12 +460,14 @@ enum change_key {
 	KEY_PREV,
 	KEY_CONFLICT,
 	KEY_ERASURE,
+	KEY_RESOLUTION,
 	KEY_COUNT
 };
 
 static const char *const change_keys[KEY_COUNT] = {
     "table",    "id",     "hlc",   "site",  "version", "doc",     "deleted",
-    "response", "region", "field", "value", "prev",    "conflict", "erasure"};
+    "response", "region", "field", "value", "prev",    "conflict", "erasure",
+    "resolution"};
 
 #define BIT(k)   (1u << (k))
 #define K_COMMON (BIT(KEY_TABLE) | BIT(KEY_ID) | BIT(KEY_HLC) | BIT(KEY_SITE))
@@ -439,6 +488,8 @@ static const table_rule table_rules[] = {
     {FS_TABLE_CONFLICTS, "conflicts", K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT),
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT)},
     {FS_TABLE_ERASURES, "erasures", K_COMMON | BIT(KEY_ERASURE), K_COMMON | BIT(KEY_ERASURE)},
+    {FS_TABLE_RESOLUTIONS, "resolutions", K_COMMON | BIT(KEY_REGION) | BIT(KEY_RESOLUTION),
+     K_COMMON | BIT(KEY_REGION) | BIT(KEY_RESOLUTION)},
 };
 
 static int key_index(const char *key)
@@ -761,6 +812,60 @@ static int decode_erasure(fs_change *c, json_t **slot, size_t i, fs_err *err)
 	return 0;
 }
 
+/* A resolution: {"chosen": "winner"|"loser"|"new", "value": the value
+ * written}, both required, no other key; the change's id is the conflict's
+ * (record/field/loser hlc/loser site), and value must be one that field
+ * may hold (records.h fs_contact_field_check). */
+static int decode_resolution(fs_change *c, json_t **slot, size_t i,
+                             const fs_codec_limits *limits, fs_err *err)
+{
+	static const char *const keys[] = {"chosen", "value", NULL};
+	char record[FS_UUID_LEN + 1], field[FS_CONTACT_FIELD_MAX], site[FS_NAME_MAX + 1];
+	const json_t *body = slot[KEY_RESOLUTION];
+	const char *key, *s;
+	fs_err inner;
+	fs_hlc hlc;
+	json_t *m;
+	size_t k, len;
+	int rc;
+
+	s = text_of(slot[KEY_ID], &len);
+	if (s == NULL || fs_conflict_id_parse(s, record, field, &hlc, site) != 0)
+		return change_err(err, FS_EINVAL, i, "id",
+		                  "must be a conflict's id (record/field/loser hlc/loser site)");
+	memcpy(c->id, s, len + 1);
+	if (take_name(c->region, slot[KEY_REGION]) != 0)
+		return change_err(err, FS_EINVAL, i, "region", NAME_RULE);
+	rc = check_value_caps(body, i, "resolution", limits, err);
+	if (rc != 0)
+		return rc;
+	if (!json_is_object(body))
+		return change_err(err, FS_EINVAL, i, "resolution", "must be an object");
+	json_object_foreach((json_t *)body, key, m)
+	{
+		for (k = 0; keys[k] != NULL; k++)
+			if (strcmp(key, keys[k]) == 0)
+				break;
+		if (keys[k] == NULL)
+			return change_err(err, FS_EINVAL, i, "resolution", "unknown key \"%.40s\"",
+			                  key);
+	}
+	for (k = 0; keys[k] != NULL; k++)
+		if (json_object_get(body, keys[k]) == NULL)
+			return change_err(err, FS_EINVAL, i, "resolution",
+			                  "required key \"%s\" is missing", keys[k]);
+	s = text_of(json_object_get(body, "chosen"), &len);
+	if (s == NULL || (strcmp(s, "winner") != 0 && strcmp(s, "loser") != 0 &&
+	                  strcmp(s, "new") != 0))
+		return change_err(err, FS_EINVAL, i, "resolution.chosen",
+		                  "must be winner, loser or new");
+	fs_err_clear(&inner);
+	if (fs_contact_field_check(field, json_object_get(body, "value"), &inner) != 0)
+		return change_err(err, FS_EINVAL, i, "resolution.value", "%s", inner.msg);
+	c->value = json_incref((json_t *)body);
+	return 0;
+}
+
 static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_limits *limits,
                          fs_err *err)
 {
@@ -790,7 +895,7 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 	if (rule == NULL)
 		return change_err(err, FS_EINVAL, i, "table",
 		                  "must be one of questionnaires, responses, contacts, conflicts, "
-		                  "erasures");
+		                  "erasures, resolutions");
 	for (k = 0; k < KEY_COUNT; k++) {
 		if ((mask & BIT(k)) && !(rule->allowed & BIT(k)))
 			return change_err(err, FS_EINVAL, i, NULL,
@@ -817,6 +922,8 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 		return decode_conflict(c, slot, i, limits, err);
 	case FS_TABLE_ERASURES:
 		return decode_erasure(c, slot, i, err);
+	case FS_TABLE_RESOLUTIONS:
+		return decode_resolution(c, slot, i, limits, err);
 	}
 	return FS_EINVAL; /* not reached: every rule names a table */
 }

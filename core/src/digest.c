@@ -133,6 +133,24 @@ static int hash_erasure(void *ctx, const fs_erasure_row *r)
 	return 0;
 }
 
+/* Resolutions go with contacts too, those of the region in scope. */
+static int hash_resolution(void *ctx, const fs_resolution_row *r)
+{
+	erasure_scope *e = ctx;
+
+	if (e->region != NULL && strcmp(r->region, e->region) != 0)
+		return 0;
+	col_text(e->h, "v");
+	col_text(e->h, r->id);
+	col_text(e->h, r->region);
+	col_text(e->h, r->chosen);
+	col_text(e->h, r->value);
+	col_int(e->h, (int64_t)r->hlc);
+	col_text(e->h, r->site);
+	row_end(e->h);
+	return 0;
+}
+
 int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs_err *err)
 {
 	fs_response_filter f = {NULL, scope->responses_site, NULL, NULL, 1, 0};
@@ -150,6 +168,8 @@ int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs
 		rc = s->ops->contact_each(s->b, NULL, scope->contacts_region, hash_contact, &h, err);
 	if (rc == 0 && scope->include_contacts)
 		rc = s->ops->erasure_each(s->b, NULL, hash_erasure, &es, err);
+	if (rc == 0 && scope->include_contacts)
+		rc = s->ops->resolution_each(s->b, hash_resolution, &es, err);
 	fs_txn_read_end(s);
 	if (rc == 0)
 		*out = h;

@@ -372,6 +372,21 @@ static int person_quarantine(void *ctx, int64_t id, const fs_quarantine_row *row
 	return 0;
 }
 
+/* A resolution of a person_ref conflict that wrote the ref (resolve.h):
+ * the field may hold another value since. */
+static int person_resolution(void *ctx, const fs_resolution_row *row)
+{
+	person_find *p = ctx;
+	char record[FS_UUID_LEN + 1], field[FS_CONTACT_FIELD_MAX], site[FS_NAME_MAX + 1];
+	fs_hlc hlc;
+
+	if (fs_conflict_id_parse(row->id, record, field, &hlc, site) != 0 ||
+	    strcmp(field, "person_ref") != 0 || row->value == NULL ||
+	    strcmp(row->value, p->text) != 0)
+		return 0;
+	return targets_add(p->l, "contacts", record, 1, p->err);
+}
+
 static int find_person(fs_store *s, target_list *l, const void *arg, fs_err *err)
 {
 	const char *ref = arg;
@@ -388,6 +403,8 @@ static int find_person(fs_store *s, target_list *l, const void *arg, fs_err *err
 		rc = s->ops->conflict_each(s->b, -1, person_conflict, &p, err);
 	if (rc == 0)
 		rc = s->ops->quarantine_each(s->b, person_quarantine, &p, err);
+	if (rc == 0)
+		rc = s->ops->resolution_each(s->b, person_resolution, &p, err);
 	free(text);
 	return rc;
 }

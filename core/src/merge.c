@@ -37,6 +37,7 @@ typedef struct merge_ctx {
 	char checked_id[FS_ID_MAX + 1];
 	int checked_erased;
 	char delete_request[FS_UUID_LEN + 1];
+	char resolved_record[FS_UUID_LEN + 1]; /* record_of a resolution */
 } merge_ctx;
 
 static void ctx_free(merge_ctx *m)
@@ -665,11 +666,19 @@ static int merge_conflict(merge_ctx *m, const fs_change *c, fs_err *err)
 
 /* ---- erasure ---- */
 
-/* The record a change is about: a conflict's is its contact's. */
-static const char *record_of(const fs_change *c)
+/* The record a change is about: a conflict's (and its resolution's) is
+ * its contact's. */
+static const char *record_of(merge_ctx *m, const fs_change *c)
 {
+	char field[FS_CONTACT_FIELD_MAX], site[FS_NAME_MAX + 1];
+	fs_hlc hlc;
+
 	if (c->table == FS_TABLE_CONFLICTS)
 		return json_string_value(json_object_get(c->value, "record"));
+	if (c->table == FS_TABLE_RESOLUTIONS)
+		return fs_conflict_id_parse(c->id, m->resolved_record, field, &hlc, site) == 0
+		           ? m->resolved_record
+		           : NULL;
 	return c->id;
 }
 
@@ -733,6 +742,41 @@ static int merge_erasure(merge_ctx *m, const fs_change *c, fs_err *err)
 	if (rc == 0) {
 		m->res.applied++;
 		erased_now(m);
+	}
+	return rc;
+}
+
+/* A resolution from a trusted upstream (the hub's, at a kiosk): kept as
+ * sent, the first one of a conflict standing (a hub makes one only). The
+ * value it chose arrives as the contact-field write it made, in the same
+ * reply. A device never sends one (authorize.h: not of its tables). */
+static int merge_resolution(merge_ctx *m, const fs_change *c, fs_err *err)
+{
+	fs_resolution_row row;
+	char *value;
+	int inserted = 0, rc;
+
+	if (m->opts->device != NULL)
+		return fs_err_set(err, FS_EFORBIDDEN,
+		                  "changes[%zu]: a conflict is resolved at the hub only", m->index);
+	value = json_dumps(json_object_get(c->value, "value"), CANON_FLAGS);
+	if (value == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	memset(&row, 0, sizeof(row));
+	row.id = c->id;
+	row.region = c->region;
+	row.chosen = json_string_value(json_object_get(c->value, "chosen"));
+	row.value = value;
+	row.hlc = c->hlc;
+	row.site = c->site;
+	row.seq = fs_txn_next_seq(m->s);
+	rc = m->s->ops->resolution_insert(m->s->b, &row, &inserted, err);
+	free(value);
+	if (rc == 0) {
+		if (inserted)
+			m->res.applied++;
+		else
+			m->res.unchanged++;
 	}
 	return rc;
 }
@@ -849,7 +893,7 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 		m.index = i;
 		fs_txn_observe(s, c->hlc);
 		if (c->table != FS_TABLE_QUESTIONNAIRES && c->table != FS_TABLE_ERASURES) {
-			rc = is_erased(&m, record_of(c), &gone, err);
+			rc = is_erased(&m, record_of(&m, c), &gone, err);
 			if (rc != 0)
 				break;
 			if (gone) {
@@ -868,6 +912,7 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 			break;
 		case FS_TABLE_CONFLICTS: rc = merge_conflict(&m, c, err); break;
 		case FS_TABLE_ERASURES: rc = merge_erasure(&m, c, err); break;
+		case FS_TABLE_RESOLUTIONS: rc = merge_resolution(&m, c, err); break;
 		}
 	}
 	if (rc == 0 && opts->on_commit != NULL)

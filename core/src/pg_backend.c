@@ -22,6 +22,7 @@
 	"id, record_table, record_id, region, field, winner_value, winner_hlc, winner_site, "      \
 	"loser_value, loser_hlc, loser_site, hlc, site, seq"
 #define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
+#define V_COLS "id, region, chosen, value, hlc, site, seq"
 #define SITE_FILTER "($2::text IS NULL OR site = $2) AND ($3::text IS NULL OR site <> $3)"
 #define R_PAGE                                                                                     \
 	"SELECT " R_COLS " FROM responses WHERE id > $1 AND "                                      \
@@ -112,7 +113,8 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
     [PG_COUNTS] = "SELECT (SELECT count(*) FROM questionnaires WHERE deleted = 0), "
                   "(SELECT count(*) FROM responses WHERE deleted = 0), "
                   "(SELECT count(*) FROM contacts), (SELECT count(*) FROM conflicts), "
-                  "(SELECT count(*) FROM quarantine)",
+                  "(SELECT count(*) FROM quarantine), (SELECT count(*) FROM conflicts k "
+                  "WHERE NOT EXISTS (SELECT 1 FROM resolutions v WHERE v.id = k.id))",
     [PG_PEER_GET] = "SELECT push_cursor, pull_cursor FROM peers WHERE site = $1",
     [PG_PEER_PUSH] = "INSERT INTO peers (site, push_cursor) VALUES ($1, $2) ON CONFLICT (site) "
                      "DO UPDATE SET push_cursor = excluded.push_cursor "
@@ -135,7 +137,8 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
                    "(SELECT max(hlc) FROM questionnaires WHERE hlc <= $1), "
                    "(SELECT max(hlc) FROM responses WHERE hlc <= $1), "
                    "(SELECT max(hlc) FROM contact_fields WHERE hlc <= $1), "
-                   "(SELECT max(hlc) FROM conflicts WHERE hlc <= $1)), 0)",
+                   "(SELECT max(hlc) FROM conflicts WHERE hlc <= $1), "
+                   "(SELECT max(hlc) FROM resolutions WHERE hlc <= $1)), 0)",
     [PG_OWN_ROWS] = "SELECT 1, id, version, NULL::text, hlc FROM questionnaires "
                     "WHERE site = $1 AND hlc > $2 UNION ALL "
                     "SELECT 2, id, NULL::bigint, NULL::text, hlc FROM responses "
@@ -190,6 +193,16 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
     [PG_PURGE_RESPONSE] = "DELETE FROM responses WHERE id = $1",
     [PG_PURGE_CLAIMS] = "DELETE FROM response_tombstone_claims WHERE id = $1",
     [PG_PURGE_QUARANTINE_RESPONSE] = "DELETE FROM quarantine WHERE record_id = $1",
+    /* Conflict resolution. */
+    [PG_C_GET] = "SELECT " C_COLS " FROM conflicts WHERE id = $1",
+    [PG_V_GET] = "SELECT " V_COLS " FROM resolutions WHERE id = $1",
+    [PG_V_INSERT] = "INSERT INTO resolutions (" V_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                    "ON CONFLICT (id) DO NOTHING",
+    [PG_V_PAGE] = "SELECT " V_COLS " FROM resolutions WHERE id > $1 ORDER BY id LIMIT $2",
+    [PG_SCAN_V] = "SELECT " V_COLS " FROM resolutions WHERE seq > $1 AND " SITE_FILTER
+                  " AND ($5::text IS NULL OR region = $5) ORDER BY seq LIMIT $4",
+    /* The resolutions of a contact's conflicts ("record/field/..."). */
+    [PG_PURGE_RESOLUTIONS] = "DELETE FROM resolutions WHERE left(id, length($1) + 1) = $1 || '/'",
 };
 
 /* Row readers: columns in the order of Q_COLS, R_COLS, F_COLS, C_COLS. */
@@ -263,6 +276,17 @@ static void read_e(fs_erasure_row *e, const PGresult *res, int r)
 	e->hlc = (fs_hlc)pg_i64(res, r, 6);
 	e->site = pg_text(res, r, 7);
 	e->seq = pg_i64(res, r, 8);
+}
+
+static void read_v(fs_resolution_row *v, const PGresult *res, int r)
+{
+	v->id = pg_text(res, r, 0);
+	v->region = pg_text(res, r, 1);
+	v->chosen = pg_text(res, r, 2);
+	v->value = pg_text(res, r, 3);
+	v->hlc = (fs_hlc)pg_i64(res, r, 4);
+	v->site = pg_text(res, r, 5);
+	v->seq = pg_i64(res, r, 6);
 }
 
 /* A statement expected to return at most one row: FS_ENOTFOUND when none;
@@ -349,11 +373,13 @@ static int pg_check_integrity(fs_backend *b, fs_err *err)
 	static const char dup_sql[] =
 	    "SELECT s.seq FROM (SELECT seq FROM questionnaires UNION ALL SELECT seq FROM "
 	    "responses UNION ALL SELECT seq FROM contact_fields UNION ALL SELECT seq FROM "
-	    "conflicts UNION ALL SELECT seq FROM erasures) s GROUP BY s.seq HAVING count(*) > 1 LIMIT 1";
+	    "conflicts UNION ALL SELECT seq FROM erasures UNION ALL SELECT seq FROM resolutions) s "
+	    "GROUP BY s.seq HAVING count(*) > 1 LIMIT 1";
 	static const char max_sql[] =
 	    "SELECT coalesce(greatest((SELECT max(seq) FROM questionnaires), (SELECT max(seq) "
 	    "FROM responses), (SELECT max(seq) FROM contact_fields), (SELECT max(seq) FROM "
-	    "conflicts), (SELECT max(seq) FROM erasures)), 0), (SELECT value FROM meta WHERE key = 'seq')";
+	    "conflicts), (SELECT max(seq) FROM erasures), (SELECT max(seq) FROM resolutions)), 0), "
+	    "(SELECT value FROM meta WHERE key = 'seq')";
 	PGresult *res = NULL;
 	int own, rc = pg_own_begin(b, &own, err);
 
@@ -905,6 +931,7 @@ static int pg_counts(fs_backend *b, fs_store_counts *out, fs_err *err)
 		out->contacts = (long)pg_i64(res, 0, 2);
 		out->conflicts = (long)pg_i64(res, 0, 3);
 		out->quarantined = (long)pg_i64(res, 0, 4);
+		out->conflicts_open = (long)pg_i64(res, 0, 5);
 	}
 	PQclear(res);
 	return rc;
@@ -949,7 +976,7 @@ static int pg_peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err
 
 /* changes_scan: one keyset page per table, merged by seq (unique across
  * tables). A table's next page is read when its page runs out. */
-#define NSCAN 5
+#define NSCAN 6
 typedef struct scan_table {
 	fs_table table;
 	enum pg_stmt_id stmt;
@@ -976,7 +1003,7 @@ static int scan_fill(fs_backend *b, scan_table *t, const fs_changes_filter *filt
 	pg_p_text(&p, filter->exclude_site);
 	pg_p_i64(&p, (int64_t)want);
 	if (t->table == FS_TABLE_CONTACTS || t->table == FS_TABLE_CONFLICTS ||
-	    t->table == FS_TABLE_ERASURES)
+	    t->table == FS_TABLE_ERASURES || t->table == FS_TABLE_RESOLUTIONS)
 		pg_p_text(&p, filter->region);
 	rc = pg_run(b, t->stmt, &p, &t->page, "read changes", err);
 	if (rc != 0)
@@ -999,6 +1026,7 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 	    {FS_TABLE_CONTACTS, PG_SCAN_F, 8, NULL, 0, 0, 0, 0},
 	    {FS_TABLE_CONFLICTS, PG_SCAN_C, 13, NULL, 0, 0, 0, 0},
 	    {FS_TABLE_ERASURES, PG_SCAN_E, 8, NULL, 0, 0, 0, 0},
+	    {FS_TABLE_RESOLUTIONS, PG_SCAN_V, 6, NULL, 0, 0, 0, 0},
 	};
 	unsigned mask;
 	size_t sent = 0;
@@ -1046,6 +1074,9 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 			break;
 		case FS_TABLE_ERASURES:
 			read_e(&row.u.e, t[best].page, t[best].row);
+			break;
+		case FS_TABLE_RESOLUTIONS:
+			read_v(&row.u.res, t[best].page, t[best].row);
 			break;
 		}
 		t[best].row++;
@@ -1362,9 +1393,9 @@ static int pg_record_purge(fs_backend *b, const char *table, const char *id, lon
                            fs_err *err)
 {
 	/* contact_fields before contacts (its foreign key). */
-	static const enum pg_stmt_id contact[] = {PG_PURGE_FIELDS, PG_PURGE_CONTACT,
-	                                          PG_PURGE_CONFLICTS, PG_PURGE_QUARANTINE_CONTACT,
-	                                          PG_PURGE_VERSIONS};
+	static const enum pg_stmt_id contact[] = {PG_PURGE_FIELDS,     PG_PURGE_CONTACT,
+	                                          PG_PURGE_CONFLICTS,  PG_PURGE_RESOLUTIONS,
+	                                          PG_PURGE_QUARANTINE_CONTACT, PG_PURGE_VERSIONS};
 	static const enum pg_stmt_id response[] = {PG_PURGE_RESPONSE, PG_PURGE_CLAIMS,
 	                                           PG_PURGE_QUARANTINE_RESPONSE};
 	const enum pg_stmt_id *ids;
@@ -1426,7 +1457,7 @@ static int pg_scrub(fs_backend *b, fs_err *err)
 	if (rc == 0)
 		rc = pg_exec(b,
 		             "VACUUM (FULL) contacts, contact_fields, conflicts, quarantine, responses, "
-		             "contact_field_versions, response_tombstone_claims",
+		             "contact_field_versions, response_tombstone_claims, resolutions",
 		             "scrub", err);
 	if (rc == 0) {
 		res = PQexec(b->conn, "CHECKPOINT");
@@ -1445,6 +1476,86 @@ static int pg_scrub(fs_backend *b, fs_err *err)
 		rc = pg_error(b, res, "scrub", err);
 	PQclear(res);
 	return rc;
+}
+
+/* ---- conflict resolution ---- */
+
+static int pg_c_get(fs_backend *b, const char *id, fs_conflict_row *out, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	pg_p_text(&p, id);
+	rc = get_one(b, PG_C_GET, &p, &res, "read conflict", err);
+	if (rc != 0)
+		return rc;
+	read_c(out, res, 0);
+	pg_hold(b, res);
+	return 0;
+}
+
+static int pg_v_get(fs_backend *b, const char *id, fs_resolution_row *out, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	pg_p_text(&p, id);
+	rc = get_one(b, PG_V_GET, &p, &res, "read resolution", err);
+	if (rc != 0)
+		return rc;
+	read_v(out, res, 0);
+	pg_hold(b, res);
+	return 0;
+}
+
+static int pg_v_insert(fs_backend *b, const fs_resolution_row *row, int *inserted, fs_err *err)
+{
+	pg_params p = {0};
+
+	pg_p_text(&p, row->id);
+	pg_p_text(&p, row->region);
+	pg_p_text(&p, row->chosen);
+	pg_p_text(&p, row->value);
+	pg_p_i64(&p, (int64_t)row->hlc);
+	pg_p_text(&p, row->site);
+	pg_p_i64(&p, row->seq);
+	return pg_write(b, PG_V_INSERT, &p, inserted, "write resolution", err);
+}
+
+/* Keyset pages by id, in the caller's snapshot or one of its own. */
+static int pg_v_each(fs_backend *b, fs_resolution_fn fn, void *ctx, fs_err *err)
+{
+	char after[FS_ID_MAX + 1] = "";
+	int own, stop = 0, rc = pg_own_begin(b, &own, err);
+
+	while (rc == 0 && !stop) {
+		pg_params p = {0};
+		PGresult *res = NULL;
+		int r, n;
+
+		pg_p_text(&p, after);
+		pg_p_i64(&p, PG_PAGE_ROWS);
+		rc = pg_run(b, PG_V_PAGE, &p, &res, "read resolutions", err);
+		if (rc != 0)
+			break;
+		n = PQntuples(res);
+		for (r = 0; r < n && !stop && rc == 0; r++) {
+			fs_resolution_row v;
+
+			read_v(&v, res, r);
+			rc = verdict(fn(ctx, &v), &stop);
+		}
+		if (n > 0)
+			snprintf(after, sizeof(after), "%s", PQgetvalue(res, n - 1, 0));
+		PQclear(res);
+		if (n < PG_PAGE_ROWS)
+			break;
+	}
+	return pg_own_end(b, own, rc, err);
 }
 
 int fs_pg_location(const char *location)
@@ -1512,4 +1623,9 @@ const fs_backend_ops fs_pg_backend = {
     .retention_own_responses = fs_pg_retention_own_responses,
     .retention_closed_contacts = fs_pg_retention_closed_contacts,
     .retention_delete_before = fs_pg_retention_delete_before,
+    /* conflict resolution */
+    .conflict_get = pg_c_get,
+    .resolution_get = pg_v_get,
+    .resolution_insert = pg_v_insert,
+    .resolution_each = pg_v_each,
 };

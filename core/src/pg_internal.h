@@ -98,6 +98,12 @@ enum pg_stmt_id {
 	PG_AUDIT_LAST,
 	PG_AUDIT_PAGE,
 	PG_AUDIT_PRUNE,
+	PG_C_GET, /* conflict resolution */
+	PG_V_GET,
+	PG_V_INSERT,
+	PG_V_PAGE,
+	PG_SCAN_V,
+	PG_PURGE_RESOLUTIONS,
 	PG_STMT_COUNT
 };
 

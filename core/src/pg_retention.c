@@ -119,9 +119,17 @@ int fs_pg_retention_delete_before(fs_backend *b, const char *table, const char *
 		return rc;
 	}
 	pg_p_i64(&p, (int64_t)before_hlc);
-	if (strcmp(table, "conflicts") == 0)
-		return delete_rows(b, "DELETE FROM conflicts WHERE hlc < $1", &p, removed,
-		                   "delete expired conflicts", err);
+	if (strcmp(table, "conflicts") == 0) {
+		/* Their resolutions first: found through the rows deleted next. */
+		rc = delete_rows(b,
+		                 "DELETE FROM resolutions WHERE id IN (SELECT id FROM conflicts "
+		                 "WHERE hlc < $1)",
+		                 &p, NULL, "delete expired conflicts", err);
+		if (rc == 0)
+			rc = delete_rows(b, "DELETE FROM conflicts WHERE hlc < $1", &p, removed,
+			                 "delete expired conflicts", err);
+		return rc;
+	}
 	if (strcmp(table, "quarantine") == 0)
 		return delete_rows(b, "DELETE FROM quarantine WHERE received_hlc < $1", &p, removed,
 		                   "delete expired quarantine", err);

@@ -303,11 +303,9 @@ static int is_contact_field(const char *name)
 	return 0;
 }
 
-/* Write one field as a local edit: the new value replaces what this site
- * holds; its prev says which write that was, so receivers can tell a
- * sequential edit from a concurrent one (merge.c). */
-static int put_local_field(fs_store *s, const char *id, const char *field, const json_t *value,
-			   fs_hlc hlc, fs_err *err)
+/* Write one field as a local edit (rows.h). */
+int fs_rows_local_field_put(fs_store *s, const char *id, const char *field, const json_t *value,
+			    fs_hlc hlc, int same_too, fs_err *err)
 {
 	fs_field_copy cur;
 	fs_field_row row;
@@ -319,7 +317,7 @@ static int put_local_field(fs_store *s, const char *id, const char *field, const
 	if (text == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	rc = fs_rows_field_get(s, &cur, id, field, err);
-	if (rc == 0 && cur.found && strcmp(cur.value, text) == 0) {
+	if (rc == 0 && cur.found && strcmp(cur.value, text) == 0 && !same_too) {
 		/* Same value: nothing to send, no clock to move. */
 		goto cleanup;
 	}
@@ -452,13 +450,13 @@ int fs_contact_put(fs_store *s, char out_id[FS_UUID_LEN + 1], const char *id, co
 	if (creating)
 		json_object_foreach(defaults, key, value) {
 			if (rc == 0 && json_object_get(fields, key) == NULL)
-				rc = put_local_field(s, out_id, key, value, hlc, err);
+				rc = fs_rows_local_field_put(s, out_id, key, value, hlc, 0, err);
 		}
 	json_object_foreach((json_t *)fields, key, value) {
 		if (rc == 0 && strcmp(key, "person_ref") == 0)
 			rc = check_person_ref(s, out_id, creating, value, err);
 		if (rc == 0)
-			rc = put_local_field(s, out_id, key, value, hlc, err);
+			rc = fs_rows_local_field_put(s, out_id, key, value, hlc, 0, err);
 	}
 	if (rc == 0)
 		rc = fs_txn_commit(s, err);

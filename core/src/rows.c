@@ -59,6 +59,15 @@ json_t *fs_rows_erasure_body(const fs_erasure_row *e)
 	                 "kind", e->kind ? e->kind : "");
 }
 
+json_t *fs_rows_resolution_body(const fs_resolution_row *r)
+{
+	json_t *v = r->value ? json_loads(r->value, JSON_DECODE_ANY, NULL) : NULL;
+
+	if (v == NULL)
+		return NULL;
+	return json_pack("{s:s, s:o}", "chosen", r->chosen ? r->chosen : "", "value", v);
+}
+
 /* One side's value text (canonical), hlc and site. */
 static int side_columns(const json_t *side, char **value, fs_hlc *hlc, const char **site)
 {

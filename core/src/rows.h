@@ -38,6 +38,10 @@ int fs_rows_conflict_from_body(fs_conflict_row *row, const json_t *body, char **
  * out of memory. */
 json_t *fs_rows_erasure_body(const fs_erasure_row *e);
 
+/* A resolution row's content as in a change set: {"chosen", "value"}.
+ * NULL: out of memory (or a stored value that is not JSON). */
+json_t *fs_rows_resolution_body(const fs_resolution_row *r);
+
 /* A contact field copied out of the backend, kept across operations. */
 typedef struct fs_field_copy {
 	int found;
@@ -59,6 +63,17 @@ void fs_rows_field_clear(fs_field_copy *f);
  * run together. */
 int64_t fs_rows_field_version_key(const char *contact_id, const char *field, const char *value,
                                   fs_hlc hlc, const char *site);
+
+/* Write one field of contact id as a local edit of this store, stamped
+ * hlc, in the caller's write transaction: the new value replaces what this
+ * site holds; its prev says which write that was (this site's own earlier
+ * write keeps the prev of that write: coalesced edits are one edit), so
+ * receivers can tell a sequential edit from a concurrent one (merge.c). At
+ * a hub the replaced value's key is kept (field_version_add). The same
+ * value as held writes nothing unless same_too (a resolution's write must
+ * carry its newer stamp to every replica). */
+int fs_rows_local_field_put(fs_store *s, const char *id, const char *field, const json_t *value,
+                            fs_hlc hlc, int same_too, fs_err *err);
 
 /* Ensure the contact row exists in region. FS_ECONFLICT (message naming
  * both regions) when it exists in another. */

@@ -21,6 +21,7 @@
 	"loser_value, loser_hlc, loser_site, hlc, site, seq"
 #define C_VALUES "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
 #define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
+#define V_COLS "id, region, chosen, value, hlc, site, seq"
 
 const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
     [FS_SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -121,6 +122,14 @@ const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
     [FS_SQL_SCAN_ERASURES] = "SELECT " E_COLS " FROM erasures WHERE seq > ?1 AND " SITE_FILTER
                              " AND (?5 IS NULL OR region IS NULL OR region = ?5) ORDER BY seq "
                              "LIMIT ?4",
+    /* Conflict resolution. */
+    [FS_SQL_CONFLICT_GET] = "SELECT " C_COLS " FROM conflicts WHERE id = ?1",
+    [FS_SQL_RESOLUTION_GET] = "SELECT " V_COLS " FROM resolutions WHERE id = ?1",
+    [FS_SQL_RESOLUTION_INSERT] = "INSERT INTO resolutions (" V_COLS ") VALUES (?1, ?2, ?3, ?4, "
+                                 "?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+    [FS_SQL_SCAN_RESOLUTIONS] = "SELECT " V_COLS " FROM resolutions WHERE seq > ?1 AND "
+                                SITE_FILTER " AND (?5 IS NULL OR region = ?5) ORDER BY seq "
+                                "LIMIT ?4",
 };
 
 /* How a row reader gets a text column: borrowed from the statement (rows
@@ -193,6 +202,18 @@ static void read_erasure(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_erasu
 	r->hlc = col_hlc(st, 6);
 	r->site = text(b, st, 7);
 	r->seq = sqlite3_column_int64(st, 8);
+}
+
+static void read_resolution(fs_backend *b, sqlite3_stmt *st, text_fn text,
+                            fs_resolution_row *r)
+{
+	r->id = text(b, st, 0);
+	r->region = text(b, st, 1);
+	r->chosen = text(b, st, 2);
+	r->value = text(b, st, 3);
+	r->hlc = col_hlc(st, 4);
+	r->site = text(b, st, 5);
+	r->seq = sqlite3_column_int64(st, 6);
 }
 
 static void read_conflict(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_conflict_row *r)
@@ -787,7 +808,8 @@ static int counts(fs_backend *b, fs_store_counts *out, fs_err *err)
 	                       "SELECT (SELECT count(*) FROM questionnaires WHERE deleted = 0), "
 	                       "(SELECT count(*) FROM responses WHERE deleted = 0), "
 	                       "(SELECT count(*) FROM contacts), (SELECT count(*) FROM conflicts), "
-	                       "(SELECT count(*) FROM quarantine)",
+	                       "(SELECT count(*) FROM quarantine), (SELECT count(*) FROM conflicts "
+	                       "k WHERE NOT EXISTS (SELECT 1 FROM resolutions v WHERE v.id = k.id))",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return fs_sqlite_err(b, err, "count");
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -796,6 +818,7 @@ static int counts(fs_backend *b, fs_store_counts *out, fs_err *err)
 		out->contacts = (long)sqlite3_column_int64(st, 2);
 		out->conflicts = (long)sqlite3_column_int64(st, 3);
 		out->quarantined = (long)sqlite3_column_int64(st, 4);
+		out->conflicts_open = (long)sqlite3_column_int64(st, 5);
 	} else {
 		rc = fs_sqlite_err(b, err, "count");
 	}
@@ -851,7 +874,7 @@ static int peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err *e
 
 /* ---- changes ---- */
 
-#define NSCAN 5
+#define NSCAN 6
 
 typedef struct scan {
 	sqlite3_stmt *st;
@@ -891,6 +914,9 @@ static void scan_row(fs_backend *b, const scan *sc, fs_row *row)
 	case FS_TABLE_ERASURES:
 		read_erasure(b, sc->st, borrow, &row->u.e);
 		break;
+	case FS_TABLE_RESOLUTIONS:
+		read_resolution(b, sc->st, borrow, &row->u.res);
+		break;
 	}
 }
 
@@ -902,11 +928,11 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
 {
 	static const fs_table tables[NSCAN] = {FS_TABLE_QUESTIONNAIRES, FS_TABLE_RESPONSES,
 	                                       FS_TABLE_CONTACTS, FS_TABLE_CONFLICTS,
-	                                       FS_TABLE_ERASURES};
-	static const int seq_cols[NSCAN] = {6, 12, 8, 13, 8};
+	                                       FS_TABLE_ERASURES, FS_TABLE_RESOLUTIONS};
+	static const int seq_cols[NSCAN] = {6, 12, 8, 13, 8, 6};
 	static const enum fs_sql_id stmts[NSCAN] = {FS_SQL_SCAN_QUESTIONNAIRES, FS_SQL_SCAN_RESPONSES,
 	                                            FS_SQL_SCAN_CONTACTS, FS_SQL_SCAN_CONFLICTS,
-	                                            FS_SQL_SCAN_ERASURES};
+	                                            FS_SQL_SCAN_ERASURES, FS_SQL_SCAN_RESOLUTIONS};
 	fs_changes_filter none = {0, NULL, NULL, NULL};
 	scan sc[NSCAN];
 	unsigned mask;
@@ -966,8 +992,10 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
 
 /* ---- the clock rule ---- */
 
+/* restamp_own's UNION numbers the first four; resolutions are a hub's,
+ * never a kiosk's own, and only max_hlc reads them. */
 static const char *const hlc_tables[] = {"questionnaires", "responses", "contact_fields",
-                                         "conflicts"};
+                                         "conflicts", "resolutions"};
 #define NHLC_TABLES (sizeof(hlc_tables) / sizeof(hlc_tables[0]))
 
 static int max_hlc(fs_backend *b, fs_hlc limit, fs_hlc *out, fs_err *err)
@@ -1312,6 +1340,7 @@ static int record_purge(fs_backend *b, const char *table, const char *id, long *
 	    "DELETE FROM contact_fields WHERE contact_id = ?1",
 	    "DELETE FROM contacts WHERE id = ?1",
 	    "DELETE FROM conflicts WHERE record_id = ?1",
+	    "DELETE FROM resolutions WHERE substr(id, 1, length(?1) + 1) = ?1 || '/'",
 	    "DELETE FROM quarantine WHERE record_id = ?1 OR "
 	    "substr(record_id, 1, length(?1) + 1) = ?1 || '/'",
 	    "DELETE FROM contact_field_versions WHERE contact_id = ?1", NULL};
@@ -1364,6 +1393,84 @@ static int scrub(fs_backend *b, fs_err *err)
 		                  "until the scrub is repeated",
 		                  b->path, SCRUB_WAIT_MS / 1000);
 	return fs_sqlite_err(b, err, "scrub");
+}
+
+/* ---- conflict resolution ---- */
+
+static int conflict_get(fs_backend *b, const char *id, fs_conflict_row *out, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_CONFLICT_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = get_row(b, st, "read conflict", err);
+	if (rc != 0)
+		return rc;
+	read_conflict(b, st, fs_sqlite_keep, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int resolution_get(fs_backend *b, const char *id, fs_resolution_row *out, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_RESOLUTION_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = get_row(b, st, "read resolution", err);
+	if (rc != 0)
+		return rc;
+	read_resolution(b, st, fs_sqlite_keep, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int resolution_insert(fs_backend *b, const fs_resolution_row *row, int *inserted,
+                             fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_RESOLUTION_INSERT, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*inserted = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	fs_sqlite_bind_text(st, 1, row->id);
+	fs_sqlite_bind_text(st, 2, row->region);
+	fs_sqlite_bind_text(st, 3, row->chosen);
+	fs_sqlite_bind_text(st, 4, row->value);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)row->hlc);
+	fs_sqlite_bind_text(st, 6, row->site);
+	sqlite3_bind_int64(st, 7, row->seq);
+	rc = fs_sqlite_step_done(b, st, "write resolution", err);
+	if (rc == 0)
+		*inserted = sqlite3_changes(b->db) == 1;
+	return rc;
+}
+
+static int resolution_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+	fs_resolution_row r;
+
+	read_resolution(b, st, borrow, &r);
+	return ((fs_resolution_fn)w->fn)(w->ctx, &r);
+}
+
+static int resolution_each(fs_backend *b, fs_resolution_fn fn, void *ctx, fs_err *err)
+{
+	walk w = {(void *)fn, ctx};
+
+	return each_sql(b, "SELECT " V_COLS " FROM resolutions ORDER BY id", "read resolutions",
+	                resolution_visit, &w, err);
 }
 
 const fs_backend_ops fs_sqlite_backend = {
@@ -1425,4 +1532,9 @@ const fs_backend_ops fs_sqlite_backend = {
     .retention_own_responses = fs_sqlite_retention_own_responses,
     .retention_closed_contacts = fs_sqlite_retention_closed_contacts,
     .retention_delete_before = fs_sqlite_retention_delete_before,
+    /* conflict resolution */
+    .conflict_get = conflict_get,
+    .resolution_get = resolution_get,
+    .resolution_insert = resolution_insert,
+    .resolution_each = resolution_each,
 };

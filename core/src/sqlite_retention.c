@@ -127,10 +127,21 @@ int fs_sqlite_retention_delete_before(fs_backend *b, const char *table, const ch
 		}
 		return rc;
 	}
-	if (strcmp(table, "conflicts") == 0)
-		rc = prepare(b, "DELETE FROM conflicts WHERE hlc < ?1", &st,
-		             "delete expired conflicts", err);
-	else if (strcmp(table, "quarantine") == 0)
+	if (strcmp(table, "conflicts") == 0) {
+		/* Their resolutions first: they are found through the rows
+		 * deleted next. */
+		rc = prepare(b,
+		             "DELETE FROM resolutions WHERE id IN (SELECT id FROM conflicts WHERE "
+		             "hlc < ?1)",
+		             &st, "delete expired conflicts", err);
+		if (rc == 0) {
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)before_hlc);
+			rc = delete_done(b, st, NULL, "delete expired conflicts", err);
+		}
+		if (rc == 0)
+			rc = prepare(b, "DELETE FROM conflicts WHERE hlc < ?1", &st,
+			             "delete expired conflicts", err);
+	} else if (strcmp(table, "quarantine") == 0)
 		rc = prepare(b, "DELETE FROM quarantine WHERE received_hlc < ?1", &st,
 		             "delete expired quarantine", err);
 	else

@@ -20,7 +20,8 @@ typedef struct fs_authz {
 	const char *site;
 	/* Tables it may write (fs_table bits; 0: any). */
 	unsigned tables;
-	/* Contacts and conflicts only of this region, also as stored here: a
+	/* Contacts, conflicts and resolutions only of this region, also as
+	 * stored here: a
 	 * contact created in another region stays there (NULL: any). */
 	const char *region;
 } fs_authz;

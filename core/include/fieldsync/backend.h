@@ -128,6 +128,17 @@ typedef struct fs_erasure_row {
 	int64_t seq;
 } fs_erasure_row;
 
+/* A conflict's resolution (schema/005_resolutions.sql), made at a hub. */
+typedef struct fs_resolution_row {
+	const char *id;     /* the conflict's id */
+	const char *region; /* the conflict's region */
+	const char *chosen; /* "winner" | "loser" | "new" */
+	const char *value;  /* the value written, canonical JSON text */
+	fs_hlc hlc;         /* also the stamp of the field write */
+	const char *site;
+	int64_t seq;
+} fs_resolution_row;
+
 /* One replicated row of any table, as a changes scan returns it. */
 typedef struct fs_row {
 	fs_table table;
@@ -138,6 +149,7 @@ typedef struct fs_row {
 		fs_field_row f;
 		fs_conflict_row c;
 		fs_erasure_row e;
+		fs_resolution_row res;
 	} u;
 } fs_row;
 
@@ -158,6 +170,7 @@ typedef int (*fs_quarantine_fn)(void *ctx, int64_t id, const fs_quarantine_row *
 typedef int (*fs_claim_row_fn)(void *ctx, const char *id, const char *site, fs_hlc hlc);
 typedef int (*fs_key_fn)(void *ctx, const char *contact_id, int64_t key);
 typedef int (*fs_erasure_fn)(void *ctx, const fs_erasure_row *row);
+typedef int (*fs_resolution_fn)(void *ctx, const fs_resolution_row *row);
 typedef int (*fs_retention_id_fn)(void *ctx, const char *id); /* retention.h */
 /* Hands out the next stamp for a re-stamped row (the engine's clock). */
 typedef void (*fs_stamp_fn)(void *ctx, fs_hlc *hlc, int64_t *seq);
@@ -387,6 +400,24 @@ typedef struct fs_backend_ops {
 					 fs_retention_id_fn fn, void *ctx, fs_err *err);
 	int (*retention_delete_before)(fs_backend *b, const char *table, const char *before_text,
 				       fs_hlc before_hlc, long *removed, fs_err *err);
+
+	/* ---- Conflict resolution (resolve.h, schema/005_resolutions.sql) ----
+	 * conflict_get: the conflict row of id; FS_ENOTFOUND when none.
+	 * resolution_get: the resolution of conflict id; FS_ENOTFOUND when none.
+	 * resolution_insert: adds the row unless its id has one (*inserted 0).
+	 * resolution_each: every row, by id (a whole-store copy, listings);
+	 * memory bounded by a page of rows.
+	 * The operations above know the table too: changes_scan sends it
+	 * (FS_TABLE_RESOLUTIONS, filtered by region as conflicts are),
+	 * record_purge of a contact deletes the resolutions of its conflicts
+	 * (id starting with the contact's id + "/"), retention_delete_before
+	 * "conflicts" deletes those of the conflicts it deletes (not counted in
+	 * *removed), max_hlc and check_integrity count its rows. */
+	int (*conflict_get)(fs_backend *b, const char *id, fs_conflict_row *out, fs_err *err);
+	int (*resolution_get)(fs_backend *b, const char *id, fs_resolution_row *out, fs_err *err);
+	int (*resolution_insert)(fs_backend *b, const fs_resolution_row *row, int *inserted,
+				 fs_err *err);
+	int (*resolution_each)(fs_backend *b, fs_resolution_fn fn, void *ctx, fs_err *err);
 } fs_backend_ops;
 
 /* The hub's device registry (hub/registry.c holds its rules: codes,

@@ -24,9 +24,10 @@ typedef enum fs_table {
 	FS_TABLE_RESPONSES = 2,
 	FS_TABLE_CONTACTS = 4,
 	FS_TABLE_CONFLICTS = 8,
-	FS_TABLE_ERASURES = 16 /* erase.h: sent by a hub only */
+	FS_TABLE_ERASURES = 16,   /* erase.h: sent by a hub only */
+	FS_TABLE_RESOLUTIONS = 32 /* resolve.h: sent by a hub only */
 } fs_table;
-#define FS_TABLES_ALL 31
+#define FS_TABLES_ALL 63
 
 /* The table's name on the wire ("responses"); NULL for no table. */
 const char *fs_table_name(fs_table t);
@@ -37,9 +38,10 @@ const char *fs_table_name(fs_table t);
 
 /* One change. value is an owned reference (released by
  * fs_changeset_free): the questionnaire document, the response body, the
- * contact field value, the conflict body or the erasure body ({"table",
+ * contact field value, the conflict body, the erasure body ({"table",
  * "region", "holder", "request", "kind"}, region and holder null or a
- * name); NULL for a tombstone. */
+ * name) or the resolution body ({"chosen", "value"}); NULL for a
+ * tombstone. */
 typedef struct fs_change {
 	fs_table table;
 	char id[FS_ID_MAX + 1];
@@ -47,8 +49,9 @@ typedef struct fs_change {
 	fs_hlc hlc;
 	char site[FS_NAME_MAX + 1];             /* the site that made this write */
 	int deleted;                            /* questionnaires, responses */
-	char region[FS_NAME_MAX + 1];           /* contacts, conflicts; erasures
-	                                         * ("" for every region) */
+	char region[FS_NAME_MAX + 1];           /* contacts, conflicts,
+	                                         * resolutions; erasures ("" for
+	                                         * every region) */
 	char field[FS_CONTACT_FIELD_MAX];       /* contacts */
 	fs_hlc prev_hlc;                        /* contacts: value this write */
 	char prev_site[FS_NAME_MAX + 1];        /* replaced ("" = none) */
@@ -111,5 +114,11 @@ int fs_changeset_unpack(fs_changeset *out, const void *gz, size_t n,
 /* The id of a conflict record: "record/field/loser_hlc/loser_site". */
 void fs_conflict_id(char out[FS_ID_MAX + 1], const char *record, const char *field,
 		    fs_hlc loser_hlc, const char *loser_site);
+/* Its parts: 0 when id is exactly what fs_conflict_id makes of a contact
+ * id (a lowercase UUID), a contact field, an hlc and a site name; else
+ * FS_EINVAL (the outputs then mean nothing). */
+int fs_conflict_id_parse(const char *id, char record[FS_UUID_LEN + 1],
+			 char field[FS_CONTACT_FIELD_MAX], fs_hlc *loser_hlc,
+			 char loser_site[FS_NAME_MAX + 1]);
 
 #endif

@@ -5,9 +5,9 @@
  * Every row of every table is copied verbatim: seq, hlc, site and ids
  * kept, and meta with the change counter ("seq") and the clock ("hlc"), so
  * the cursors kiosks hold stay valid against the copy. The backend's own
- * schema bookkeeping (meta "hub_schema") is the target's. The tables that
- * hold no row of their own are not copied: conflicts' "resolved" column is
- * never set (always 0). */
+ * schema bookkeeping (meta "hub_schema") is the target's. The columns that
+ * hold nothing are not copied: conflicts' "resolved" column is never set
+ * (always 0; a resolution is a row of its own, resolve.h). */
 #ifndef FIELDSYNC_COPY_H
 #define FIELDSYNC_COPY_H
 
@@ -29,6 +29,7 @@ typedef enum fs_census_table {
 	FS_CENSUS_FIELD_VERSIONS, /* contact-field version keys */
 	FS_CENSUS_PEERS,
 	FS_CENSUS_ERASURES, /* replicated erasure rows (erase.h) */
+	FS_CENSUS_RESOLUTIONS, /* conflict resolutions (resolve.h) */
 	FS_CENSUS_DEVICES, /* the device registry: a store opened as a hub's */
 	FS_CENSUS_CODES,
 	FS_CENSUS_FAILURES,

@@ -21,9 +21,12 @@
  *    could have been derived from writes this store holds or held (else
  *    quarantined); a conflict this hub derives replaces a claim of the
  *    same id; a kiosk takes the hub's version of a conflict.
+ *  - resolutions (resolve.h): from a trusted upstream only (a device's is
+ *    refused, FS_EFORBIDDEN); the first of a conflict stands; dropped like
+ *    a conflict when its contact is erased here.
  *  - erasures (erase.h): a change to a record this store holds an erasure
- *    of (a contact field, a conflict about that contact, a response or its
- *    tombstone) is dropped: not stored, not quarantined (that would keep
+ *    of (a contact field, a conflict about that contact or its resolution,
+ *    a response or its tombstone) is dropped: not stored, not quarantined (that would keep
  *    the personal data), counted in erased_dropped; the rest of the set
  *    merges. An incoming erasure (the hub's, at a kiosk) is recorded and
  *    its record purged in the merge's transaction, local unsent edits

@@ -137,6 +137,7 @@ int fs_store_peer_ack(fs_store *s, const char *peer, int64_t seq, fs_err *err);
 /* Counts for status displays. */
 typedef struct fs_store_counts {
 	long questionnaires, responses, contacts, conflicts, quarantined;
+	long conflicts_open; /* conflicts with no resolution (resolve.h) */
 } fs_store_counts;
 int fs_store_count(fs_store *s, fs_store_counts *out, fs_err *err);
 

@@ -26,7 +26,8 @@
 /* Tables a kiosk may write at the hub, and tables the hub sends down. */
 #define FS_SYNC_KIOSK_TABLES (FS_TABLE_RESPONSES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS)
 #define FS_SYNC_HUB_TABLES                                                                         \
-	(FS_TABLE_QUESTIONNAIRES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS | FS_TABLE_ERASURES)
+	(FS_TABLE_QUESTIONNAIRES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS | FS_TABLE_ERASURES |    \
+	 FS_TABLE_RESOLUTIONS)
 
 /* How far ahead of the hub's clock a kiosk's stamps may be (5 minutes). */
 #define FS_SYNC_MAX_FUTURE_MS (5 * 60 * 1000)
@@ -63,7 +64,7 @@ int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char 
 			      fs_err *err);
 
 /* What the hub sends a device after cursor: questionnaires, its region's
- * contacts and conflicts, the erasures of its region and of every region;
+ * contacts, conflicts and resolutions, the erasures of its region and of every region;
  * never responses, never the device's own writes. */
 int fs_sync_hub_outgoing(fs_store *hub, fs_changeset *out, const char *device_site,
 			 const char *device_region, int64_t cursor, size_t max_changes,
