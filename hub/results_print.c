@@ -53,6 +53,7 @@ void hub_results_print(FILE *out, const json_t *res)
 	const json_t *v, *q, *day;
 	const char *key;
 	size_t i;
+	int any = 0;
 
 	fprintf(out, "Results of %s \"%s\" (versions", json_string_value(json_object_get(res, "questionnaire")),
 	        json_string_value(json_object_get(res, "title")));
@@ -62,16 +63,18 @@ void hub_results_print(FILE *out, const json_t *res)
 	        json_string_value(json_object_get(res, "time_zone")));
 	fputs("Filters:", out);
 	json_object_foreach ((json_t *)f, key, v) {
-		if (json_is_string(v))
+		if (json_is_string(v)) {
 			fprintf(out, " %s %s;", key, json_string_value(v));
-		else if (json_array_size(v) > 0) {
+			any = 1;
+		} else if (json_array_size(v) > 0) {
 			fprintf(out, " %s", key);
 			json_array_foreach (v, i, day)
 				fprintf(out, "%s%s", i ? "," : " ", json_string_value(day));
 			fputc(';', out);
+			any = 1;
 		}
 	}
-	fputs(json_object_size(f) ? "\n" : " none\n", out);
+	fputs(any ? "\n" : " none\n", out);
 	if (json_is_true(json_object_get(sup, "applied")))
 		fprintf(out, "Small numbers suppressed: a count from 1 to %ld shows as \"fewer than "
 		             "%ld\"\n", k - 1, k);
