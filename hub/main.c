@@ -34,6 +34,7 @@ static const char usage[] =
     "  purge      apply the retention periods now\n"
     "  conflicts  list conflicts (two kiosks changed one field) in plain words\n"
     "  resolve    resolve a conflict: keep one value or write a new one\n"
+    "  results    a questionnaire's results: counts per day and per question\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -56,6 +57,7 @@ static const struct {
     {"subject", hub_cmd_subject},
     {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
     {"conflicts", hub_cmd_conflicts}, {"resolve", hub_cmd_resolve},
+    {"results", hub_cmd_results},
 };
 
 int main(int argc, char **argv)
