@@ -162,17 +162,17 @@ contains "... shows it revoked" "$T/out" "^$S1 .* revoked$"
 # ---- export ----
 run "export responses as CSV" 0 "$HUB" export --data "$DATA" responses --questionnaire cli-test
 {
-  printf '"id","site","questionnaire","version","language","mode","worker","started_at","submitted_at","choice","many","yes","num","note"\r\n'
-  rows=("$(printf '"%s","%s","cli-test",1,"en","assisted","w-amina","2026-11-27T09:12:00Z","2026-11-27T09:15:30Z","a","x;z","true",2.5,"Long wait, ""slow""\nbut kind staff \xc3\xa9"\r\n' "$RN" "$N1")"
-        "$(printf '"%s","%s","cli-test",1,"en","self",,"2026-11-27T10:00:00Z","2026-11-27T10:01:00Z","b",,"false",7,\r\n' "$RS" "$S1")")
+  printf '"id","site","questionnaire","version","language","mode","worker","started_at","submitted_at","choice","many__x","many__y","many__z","yes","num","note"\r\n'
+  rows=("$(printf '"%s","%s","cli-test",1,"en","assisted","w-amina","2026-11-27T09:12:00Z","2026-11-27T09:15:30Z","a",1,0,1,"true",2.5,"Long wait, ""slow""\nbut kind staff \xc3\xa9"\r\n' "$RN" "$N1")"
+        "$(printf '"%s","%s","cli-test",1,"en","self",,"2026-11-27T10:00:00Z","2026-11-27T10:01:00Z","b",,,,"false",7,\r\n' "$RS" "$S1")")
   # by id
   if [[ $RN < $RS ]]; then printf '%s\n%s\n' "${rows[0]}" "${rows[1]}"; else printf '%s\n%s\n' "${rows[1]}" "${rows[0]}"; fi
 } >"$T/want.csv"
 # $(...) dropped the trailing newlines; printf '%s\n' put them back.
 if cmp -s "$T/want.csv" "$T/out"; then
-  e2e_pass "... is RFC 4180 with one column per question"
+  e2e_pass "... is RFC 4180 with one column per question, a multi_choice one per option"
 else
-  e2e_fail "... is RFC 4180 with one column per question" "$(diff <(od -c "$T/want.csv") <(od -c "$T/out") | head -20)"
+  e2e_fail "... is RFC 4180 with one column per question, a multi_choice one per option" "$(diff <(od -c "$T/want.csv") <(od -c "$T/out") | head -20)"
 fi
 run "export responses of one region" 0 "$HUB" export --data "$DATA" responses --questionnaire cli-test --region north
 e2e_expect "... only that region's kiosks" "1 0" "$(grep -c "$RN" "$T/out") $(grep -c "$RS" "$T/out")"
@@ -185,8 +185,10 @@ run "export an unknown questionnaire" 1 "$HUB" export --data "$DATA" responses -
 run "export of a questionnaire without responses" 0 "$HUB" export --data "$DATA" responses --questionnaire friends-and-family
 e2e_expect "... is the header" '"id","site","questionnaire","version","language","mode","worker","started_at","submitted_at","overall","why","follow_up"' "$(tr -d '\r' <"$T/out")"
 run "export contacts" 0 "$HUB" export --data "$DATA" contacts
-e2e_expect "... header" '"id","region","person_ref","contact_at","channel","duration_min","topics","support","signposted","follow_up_date","follow_up_done","status","worker","notes"' "$(head -1 "$T/out" | tr -d '\r')"
-contains "... a contact with its topics joined" "$T/out" "^\"$CN\",\"north\",\"NA-1\",\"2026-11-27T10:00:00Z\",\"phone\",,\"housing;money\",,,,,,\"w-test\","
+e2e_expect "... header" '"id","region","person_ref","contact_at","channel","duration_min","topics__housing","topics__money","support","signposted","follow_up_date","follow_up_done","status","worker","notes"' "$(head -1 "$T/out" | tr -d '\r')"
+contains "... a contact with a column per topic" "$T/out" "^\"$CN\",\"north\",\"NA-1\",\"2026-11-27T10:00:00Z\",\"phone\",,1,1,,,,,,\"w-test\","
+run "export contacts with lists as JSON" 0 "$HUB" export --data "$DATA" contacts --multi json
+contains "... the topics in one cell" "$T/out" "^\"$CN\",\"north\",\"NA-1\",\"2026-11-27T10:00:00Z\",\"phone\",,\"\[\"\"housing\"\",\"\"money\"\"\]\",,,,,,\"w-test\","
 run "export contacts of a region" 0 "$HUB" export --data "$DATA" contacts --region south --format jsonl
 e2e_expect "... only that region" "1 1" "$(wc -l <"$T/out") $(grep -c "\"id\":\"$CS\"" "$T/out")"
 run "export conflicts" 0 "$HUB" export --data "$DATA" conflicts
