@@ -10,7 +10,6 @@
  * resolutions with their conflicts; a whole-store copy carries them.
  *
  * usage: resolve_test DIR [POSTGRESQL-URI] */
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +17,12 @@
 #include "fieldsync/copy.h"
 #include "fieldsync/erase.h"
 #include "fieldsync/merge.h"
-#include "fieldsync/pg.h"
 #include "fieldsync/records.h"
 #include "fieldsync/resolve.h"
 #include "fieldsync/retention.h"
 #include "test.h"
 #include "testutil.h"
+#include "testhub.h"
 
 #define DAY (24ull * 3600 * 1000)
 
@@ -36,43 +35,12 @@ typedef struct net {
 	fs_store *hub, *a, *b, *c; /* a, b: north; c: south */
 } net;
 
-static int pg_exec_sql(const char *sql)
-{
-	PGconn *c = PQconnectdb(pg_uri);
-	PGresult *r = PQexec(c, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
-	return ok ? 0 : -1;
-}
-
 static fs_store *hub_open(net *n)
 {
-	fs_store_options o = {NULL, NULL, 1, 0};
-	char loc[1024], name[32], sql[64];
-	fs_store *s = NULL;
-	fs_err e = {0, ""};
+	char name[32];
 
 	snprintf(name, sizeof(name), "hub%d", nstore);
-	if (pg_uri == NULL)
-		return test_store(dir, name, NULL, &n->clk);
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", name);
-	if (pg_exec_sql(sql) != 0)
-		exit(2);
-	snprintf(loc, sizeof(loc), "%s%soptions=-csearch_path%%3D%s", pg_uri,
-		 strchr(pg_uri, '?') ? "&" : "?", name);
-	o.backend = &fs_pg_backend;
-	o.registry = &fs_pg_registry;
-	if (fs_store_open_with(&s, loc, &o, &e) != 0 ||
-	    fs_store_set_identity(s, "hub", NULL, &e) != 0) {
-		fprintf(stderr, "hub on PostgreSQL: %s\n", e.msg);
-		exit(2);
-	}
-	fs_store_set_wallclock(s, test_clock_read, &n->clk);
-	return s;
+	return test_hub_store(dir, pg_uri, name, &n->clk);
 }
 
 /* e cleared for the next call: the first error set in an fs_err stays. */
