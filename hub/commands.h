@@ -23,6 +23,7 @@ int hub_cmd_retention(int argc, char **argv); /* retention.c */
 int hub_cmd_purge(int argc, char **argv);     /* retention.c */
 int hub_cmd_conflicts(int argc, char **argv); /* conflicts.c */
 int hub_cmd_resolve(int argc, char **argv);   /* conflicts.c */
+int hub_cmd_user(int argc, char **argv);      /* users.c */
 
 /* Apply the retention periods now (fs_retention_hub_purge), record what
  * went in the audit trail as actor (an entry only when something did),

@@ -18,6 +18,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve      run the HTTP(S) server (GET /health, POST /v1/enroll, /v1/sync, /v1/audit)\n"
+    "             and the web console (docs/console.md)\n"
     "  enroll     create a one-time enrollment code for a kiosk of a region\n"
     "  devices    list enrolled kiosks\n"
     "  revoke     revoke a kiosk\n"
@@ -34,6 +35,7 @@ static const char usage[] =
     "  purge      apply the retention periods now\n"
     "  conflicts  list conflicts (two kiosks changed one field) in plain words\n"
     "  resolve    resolve a conflict: keep one value or write a new one\n"
+    "  user       add, change or remove accounts of the web console (and API tokens)\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -56,6 +58,7 @@ static const struct {
     {"subject", hub_cmd_subject},
     {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
     {"conflicts", hub_cmd_conflicts}, {"resolve", hub_cmd_resolve},
+    {"user", hub_cmd_user},
 };
 
 int main(int argc, char **argv)
