@@ -38,6 +38,13 @@ int hub_usage_fail(const char *cmd, const char *fmt, ...)
 	return HUB_EXIT_USAGE;
 }
 
+int hub_finish_output(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return hub_fail("cannot write the output");
+	return HUB_EXIT_OK;
+}
+
 /* The value of option opt, else of environment variable env; NULL when
  * neither is set or either is "". */
 static const char *opt_or_env(const char *opt, const char *env)

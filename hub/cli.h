@@ -39,6 +39,10 @@ int hub_usage_fail(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
+/* The end of a command that printed its result: HUB_EXIT_OK once stdout
+ * is flushed without error, else hub_fail("cannot write the output"). */
+int hub_finish_output(void);
+
 /* Where a hub command's store is: a PostgreSQL database when db is set,
  * else the SQLite file HUB_STORE_FILE in the data directory. */
 typedef struct hub_where {

@@ -408,13 +408,6 @@ static int parse(args *a, int argc, char **argv, const char *cmd, const char *al
 	return hub_where_resolve(&a->where, cmd, a->data, a->db);
 }
 
-static int finish_output(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return hub_fail("cannot write the output");
-	return HUB_EXIT_OK;
-}
-
 static void print_side(const char *label, const json_t *side, const char *who_key)
 {
 	printf("  %-9s %s  (%s, %s)\n", label, json_string_value(json_object_get(side, "text")),
@@ -494,7 +487,7 @@ int hub_cmd_conflicts(int argc, char **argv)
 		}
 	}
 	json_decref(list);
-	return finish_output();
+	return hub_finish_output();
 }
 
 int hub_cmd_resolve(int argc, char **argv)
@@ -550,5 +543,5 @@ int hub_cmd_resolve(int argc, char **argv)
 	       : r.chosen == FS_RESOLVE_LOSER ? "kept the replaced value"
 	                                      : "wrote the new value",
 	       r.region);
-	return finish_output();
+	return hub_finish_output();
 }

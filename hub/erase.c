@@ -63,13 +63,6 @@ typedef struct erase_args {
 	int json;
 } erase_args;
 
-static int finish_output(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return hub_fail("cannot write the output");
-	return HUB_EXIT_OK;
-}
-
 /* The audit entry of one erasure request: its id, what was named (the
  * record id, or "person_ref" without the value) and the counts. */
 static int audit_erase(fs_store *s, const erase_args *a, const fs_erase_result *res,
@@ -152,7 +145,7 @@ int hub_cmd_erase(int argc, char **argv)
 	if (audit_rc != 0)
 		return hub_fail("erase: the erasure is recorded, but not in the audit trail: %s",
 		                ae.msg);
-	return finish_output();
+	return hub_finish_output();
 }
 
 /* ---- erasures ---- */
@@ -381,10 +374,10 @@ int hub_cmd_erasures(int argc, char **argv)
 	else if (a.json) {
 		json_dumpf(run.out, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
-		status = finish_output();
+		status = hub_finish_output();
 	} else {
 		print_table(run.out);
-		status = finish_output();
+		status = hub_finish_output();
 	}
 	json_decref(run.out);
 	return status;

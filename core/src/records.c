@@ -568,13 +568,7 @@ int fs_contact_list(fs_store *s, json_t **out, const char *region, int include_d
 
 static int conflict_visit(void *ctx, const fs_conflict_row *r)
 {
-	json_t *item = json_pack(
-		"{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "id", r->id, "table",
-		r->record_table ? r->record_table : "", "record", r->record_id ? r->record_id : "",
-		"region", r->region ? r->region : "", "field", r->field ? r->field : "", "winner",
-		fs_rows_conflict_side(r->winner_value, r->winner_hlc, r->winner_site), "loser",
-		fs_rows_conflict_side(r->loser_value, r->loser_hlc, r->loser_site), "detected_by",
-		r->site ? r->site : "");
+	json_t *item = fs_rows_conflict_item(r);
 
 	if (item == NULL || json_array_append_new(ctx, item) != 0)
 		return FS_ENOMEM;

@@ -241,15 +241,13 @@ static int select_visit(void *ctx, const fs_conflict_row *r)
 	if (x->region != NULL && (r->region == NULL || strcmp(r->region, x->region) != 0))
 		return 0;
 	fs_hlc_format(h, r->hlc);
-	item = json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s}", "id", r->id, "table",
-	    r->record_table ? r->record_table : "", "record", r->record_id ? r->record_id : "",
-	    "region", r->region ? r->region : "", "field", r->field ? r->field : "", "winner",
-	    fs_rows_conflict_side(r->winner_value, r->winner_hlc, r->winner_site), "loser",
-	    fs_rows_conflict_side(r->loser_value, r->loser_hlc, r->loser_site), "detected_by",
-	    r->site ? r->site : "", "detected", h);
-	if (item == NULL || json_array_append_new(x->arr, item) != 0)
+	item = fs_rows_conflict_item(r);
+	if (item == NULL || json_object_set_new(item, "detected", json_string(h)) != 0 ||
+	    json_array_append(x->arr, item) != 0) {
+		json_decref(item);
 		return FS_ENOMEM;
+	}
+	json_decref(item);
 	return 0;
 }
 

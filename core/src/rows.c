@@ -37,6 +37,17 @@ json_t *fs_rows_conflict_side(const char *value_text, fs_hlc hlc, const char *si
 	return json_pack("{s:o, s:s, s:s}", "value", v, "hlc", h, "site", site ? site : "");
 }
 
+json_t *fs_rows_conflict_item(const fs_conflict_row *r)
+{
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "id", r->id, "table",
+	    r->record_table ? r->record_table : "", "record", r->record_id ? r->record_id : "",
+	    "region", r->region ? r->region : "", "field", r->field ? r->field : "", "winner",
+	    fs_rows_conflict_side(r->winner_value, r->winner_hlc, r->winner_site), "loser",
+	    fs_rows_conflict_side(r->loser_value, r->loser_hlc, r->loser_site), "detected_by",
+	    r->site ? r->site : "");
+}
+
 json_t *fs_rows_conflict_body(const fs_conflict_row *r)
 {
 	return json_pack(

@@ -23,6 +23,11 @@ int fs_rows_response_from_body(fs_response_row *row, const json_t *body, char **
 /* One side of a conflict, {"value", "hlc", "site"}; NULL: out of memory. */
 json_t *fs_rows_conflict_side(const char *value_text, fs_hlc hlc, const char *site);
 
+/* A conflict as records.h fs_conflict_list lists it: {"id", "table",
+ * "record", "region", "field", "winner", "loser", "detected_by"}. NULL:
+ * out of memory. */
+json_t *fs_rows_conflict_item(const fs_conflict_row *r);
+
 /* A conflict row's content as in a change set: {"table", "record",
  * "field", "winner", "loser"}. NULL: out of memory. */
 json_t *fs_rows_conflict_body(const fs_conflict_row *r);

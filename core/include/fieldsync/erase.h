@@ -64,7 +64,8 @@ int fs_erase_response(fs_store *hub, const char *response_id, const char *region
 		      const char *holder, const char *kind, fs_erase_result *out, fs_err *err);
 
 /* Erase every contact whose person_ref is or was ref: the current value of
- * its person_ref field, either side of a conflict about that field, or a
+ * its person_ref field, either side of a conflict about that field, the
+ * value a resolution of such a conflict wrote (resolve.h), or a
  * quarantined contact change of that field with that value. All of them in
  * one request; out->records 0 (and no request) when none is found. ref is
  * never written to logs or messages. */
