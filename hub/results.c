@@ -892,10 +892,12 @@ static size_t detail_cells(int64_t *cells, const rq *q)
 	case K_NUMBER:
 		if (q->vals.dropped > 0)
 			return 0;
-		memcpy(cells, q->vals.n, q->vals.len * sizeof(*cells));
+		if (q->vals.len > 0)
+			memcpy(cells, q->vals.n, q->vals.len * sizeof(*cells));
 		return q->vals.len;
 	case K_DATE:
-		memcpy(cells, q->months.n, q->months.len * sizeof(*cells));
+		if (q->months.len > 0)
+			memcpy(cells, q->months.n, q->months.len * sizeof(*cells));
 		cells[q->months.len] = q->months.dropped;
 		return q->months.len + 1;
 	default:
