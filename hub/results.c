@@ -335,7 +335,8 @@ static int question_add(tally *t, const json_t *doc, const json_t *qj, size_t *o
 		opt_add(q, "true", NULL);
 		opt_add(q, "false", NULL);
 	}
-	if (q->kind == K_TEXT && t->text_keep > 0) {
+	if (q->kind == K_TEXT && t->text_keep > 0 &&
+	    (t->o->text_question == NULL || strcmp(t->o->text_question, id) == 0)) {
 		q->texts = calloc(t->text_keep, sizeof(*q->texts));
 		if (q->texts == NULL)
 			return FS_ENOMEM;
@@ -452,7 +453,7 @@ static void tally_text(tally *t, rq *q, const json_t *r)
 	const char *id = json_string_value(json_object_get(r, "id"));
 	size_t pos;
 
-	if (t->text_keep == 0 || at == NULL || id == NULL || strlen(at) > FS_TIMESTAMP_LEN ||
+	if (q->texts == NULL || at == NULL || id == NULL || strlen(at) > FS_TIMESTAMP_LEN ||
 	    strlen(id) > FS_UUID_LEN)
 		return;
 	for (pos = q->ntexts; pos > 0 && text_cmp(&q->texts[pos - 1], at, id) < 0; pos--)
@@ -892,10 +893,12 @@ static size_t detail_cells(int64_t *cells, const rq *q)
 	case K_NUMBER:
 		if (q->vals.dropped > 0)
 			return 0;
-		memcpy(cells, q->vals.n, q->vals.len * sizeof(*cells));
+		if (q->vals.len > 0)
+			memcpy(cells, q->vals.n, q->vals.len * sizeof(*cells));
 		return q->vals.len;
 	case K_DATE:
-		memcpy(cells, q->months.n, q->months.len * sizeof(*cells));
+		if (q->months.len > 0)
+			memcpy(cells, q->months.n, q->months.len * sizeof(*cells));
 		cells[q->months.len] = q->months.dropped;
 		return q->months.len + 1;
 	default:
@@ -1005,7 +1008,7 @@ static int render_question(json_t **out, fs_store *s, const rq *q, const tally *
 			rc = put_cell(o, "months_dropped", q->months.dropped, hidden[nd - 1]);
 		break;
 	case K_TEXT:
-		if (t->text_keep == 0)
+		if (q->texts == NULL)
 			break;
 		rc = fetch_texts(arr, s, q, t, w);
 		if (rc == 0)

@@ -63,6 +63,7 @@ typedef struct hub_results_opts {
 	int text;             /* list free-text answers (ignored when suppress) */
 	long text_offset;     /* skip this many newest answers per question */
 	long text_limit;      /* then list at most this many (0: the default) */
+	const char *text_question; /* list only this question's (NULL: every one's) */
 } hub_results_opts;
 
 /* The results of f's questionnaire (all its published versions; a question

@@ -17,7 +17,8 @@ static const char usage[] =
     "                             [--region NAME ...] [--site SITE] [--from DATE]\n"
     "                             [--to DATE] [--language TAG] [--mode self|assisted]\n"
     "                             [--tz Europe/London|UTC] [--labels TAG] [--suppress]\n"
-    "                             [--no-text] [--text-offset N] [--text-limit N] [--json]\n"
+    "                             [--no-text] [--text-question Q] [--text-offset N]\n"
+    "                             [--text-limit N] [--json]\n"
     "       fieldsync-hub results [--data DIR | --db URI] --set-k N\n"
     "\n"
     "The results of a questionnaire, every published version (a question is one\n"
@@ -48,6 +49,7 @@ static const char usage[] =
     "                        a second count hidden where one could be worked out\n"
     "                        from the total, and no free text (docs/privacy.md)\n"
     "  --no-text             do not list free-text answers\n"
+    "  --text-question Q     list the free-text answers of question Q only\n"
     "  --text-offset N       skip the N newest free-text answers of each question\n"
     "  --text-limit N        list at most N (default 20; offset + limit at most 200)\n"
     "  --json                one JSON object (docs/hub.md describes it)\n"
@@ -70,6 +72,7 @@ enum {
 	OPT_LABELS,
 	OPT_SUPPRESS,
 	OPT_NO_TEXT,
+	OPT_TEXT_QUESTION,
 	OPT_TEXT_OFFSET,
 	OPT_TEXT_LIMIT,
 	OPT_JSON,
@@ -90,6 +93,7 @@ static const struct option longopts[] = {
     {"labels", required_argument, NULL, OPT_LABELS},
     {"suppress", no_argument, NULL, OPT_SUPPRESS},
     {"no-text", no_argument, NULL, OPT_NO_TEXT},
+    {"text-question", required_argument, NULL, OPT_TEXT_QUESTION},
     {"text-offset", required_argument, NULL, OPT_TEXT_OFFSET},
     {"text-limit", required_argument, NULL, OPT_TEXT_LIMIT},
     {"json", no_argument, NULL, OPT_JSON},
@@ -160,6 +164,9 @@ int hub_cmd_results(int argc, char **argv)
 			break;
 		case OPT_NO_TEXT:
 			o.text = 0;
+			break;
+		case OPT_TEXT_QUESTION:
+			o.text_question = optarg;
 			break;
 		case OPT_TEXT_OFFSET:
 		case OPT_TEXT_LIMIT:
