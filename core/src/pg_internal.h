@@ -98,6 +98,8 @@ enum pg_stmt_id {
 	PG_AUDIT_LAST,
 	PG_AUDIT_PAGE,
 	PG_AUDIT_PRUNE,
+	/* the read API's pages (exports) */
+	PG_R_API_PAGE,
 	PG_STMT_COUNT
 };
 
