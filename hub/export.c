@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1417,6 +1418,10 @@ static int copy_file(const char *path, FILE *out, fs_err *err)
 	return rc;
 }
 
+/* libxlsxwriter calls gmtime() (a static buffer) while it writes a
+ * workbook: the console's worker threads build one workbook at a time. */
+static pthread_mutex_t xlsx_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int write_xlsx(fs_store *s, const hub_export_opts *o, sink *k, FILE *out, long *rows,
                       fs_err *err)
 {
@@ -1478,7 +1483,9 @@ int hub_export_write(fs_store *s, const hub_export_opts *o, FILE *out, long *row
 	k.err = err;
 	fs_buf_init(&k.cell, CELL_MAX);
 	if (strcmp(o->format, "xlsx") == 0) {
+		pthread_mutex_lock(&xlsx_lock);
 		rc = write_xlsx(s, o, &k, out, rows, err);
+		pthread_mutex_unlock(&xlsx_lock);
 	} else {
 		if (o->bom)
 			fputs("\xef\xbb\xbf", out);
