@@ -135,6 +135,11 @@ e2e_run "--tz with a path" 2 "$HUB" export --data "$DATA" contacts --tz ../../et
 e2e_run "--language without --labels" 2 "$HUB" export --data "$DATA" responses --questionnaire exp --language ur
 e2e_run "--bom for XLSX" 2 "$HUB" export --data "$DATA" responses --format xlsx --bom --output "$T/no.xlsx"
 
+"$HUB" audit --data "$DATA" --json >"$T/audit.jsonl"
+e2e_contains "the audit entry names the options given" "$T/audit.jsonl" \
+  '"bom":true,"format":"csv","labels":true,"language":"ur","output":"stdout","questionnaire":"exp","rows":3,"table":"responses","tz":"Europe/London"'
+e2e_expect "... and no answer" 0 "$(grep -c 'سیب\|1+1' "$T/audit.jsonl")"
+
 # ---- XLSX ----
 if command -v script >/dev/null; then
   script -qec "$HUB export --data $DATA responses --format xlsx" /dev/null >"$T/tty.out" 2>&1
