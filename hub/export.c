@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -784,6 +785,8 @@ static int resp_write(void *ctx, const json_t *r)
 	x->rows++;
 	if (x->tables == NULL)
 		return 0;
+	if (x->k->out == NULL) /* counting */
+		return 0;
 	if (x->k->o->format[0] == 'j') {
 		char *text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
 
@@ -1201,6 +1204,8 @@ static int export_contacts(sink *k, fs_store *s, const regions *reg, long *rows,
 		if (!region_ok(reg, o, json_string_value(json_object_get(c, "region")), NULL))
 			continue;
 		++*rows;
+		if (k->out == NULL) /* counting */
+			continue;
 		if (o->format[0] == 'j') {
 			char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
 
@@ -1263,6 +1268,8 @@ static int export_conflicts(sink *k, fs_store *s, const regions *reg, long *rows
 		if (!region_ok(reg, o, json_string_value(json_object_get(c, "region")), NULL))
 			continue;
 		++*rows;
+		if (k->out == NULL) /* counting */
+			continue;
 		if (o->format[0] == 'j') {
 			char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
 
@@ -1352,7 +1359,6 @@ static int run(fs_store *s, const hub_export_opts *o, sink *k, long *rows, fs_er
 int hub_export_count(fs_store *s, const hub_export_opts *o, long *rows, fs_err *err)
 {
 	hub_export_opts count = *o;
-	FILE *sink_file;
 	sink k;
 	int rc;
 
@@ -1360,21 +1366,16 @@ int hub_export_count(fs_store *s, const hub_export_opts *o, long *rows, fs_err *
 	rc = hub_export_check(o, err);
 	if (rc != 0)
 		return rc;
-	/* Written as JSON Lines into nothing: the same records, no columns. */
+	/* The records of a JSON Lines export, written nowhere (out NULL). */
 	count.format = "jsonl";
 	count.labels = count.multi_json = count.bom = 0;
 	count.tz = NULL;
-	sink_file = fopen("/dev/null", "w");
-	if (sink_file == NULL)
-		return fs_err_set(err, FS_EGENERIC, "export: cannot open /dev/null");
 	memset(&k, 0, sizeof(k));
 	k.o = &count;
-	k.out = sink_file;
 	k.err = err;
 	fs_buf_init(&k.cell, CELL_MAX);
 	rc = run(s, &count, &k, rows, err);
 	fs_buf_free(&k.cell);
-	fclose(sink_file);
 	return rc;
 }
 
@@ -1416,6 +1417,10 @@ static int copy_file(const char *path, FILE *out, fs_err *err)
 	fclose(in);
 	return rc;
 }
+
+/* libxlsxwriter calls gmtime() (a static buffer) while it writes a
+ * workbook: the console's worker threads build one workbook at a time. */
+static pthread_mutex_t xlsx_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int write_xlsx(fs_store *s, const hub_export_opts *o, sink *k, FILE *out, long *rows,
                       fs_err *err)
@@ -1478,7 +1483,9 @@ int hub_export_write(fs_store *s, const hub_export_opts *o, FILE *out, long *row
 	k.err = err;
 	fs_buf_init(&k.cell, CELL_MAX);
 	if (strcmp(o->format, "xlsx") == 0) {
+		pthread_mutex_lock(&xlsx_lock);
 		rc = write_xlsx(s, o, &k, out, rows, err);
+		pthread_mutex_unlock(&xlsx_lock);
 	} else {
 		if (o->bom)
 			fputs("\xef\xbb\xbf", out);
@@ -1492,11 +1499,27 @@ int hub_export_write(fs_store *s, const hub_export_opts *o, FILE *out, long *row
 
 json_t *hub_export_audit_detail(const hub_export_opts *o, long rows)
 {
-	return json_pack("{s:s, s:s, s:s*, s:s*, s:I, s:b, s:b, s:s*, s:s, s:s*}", "table", o->what,
-	                 "format", o->format, "questionnaire", o->questionnaire, "region",
-	                 o->region, "rows", (json_int_t)rows, "bom", o->bom, "labels", o->labels,
-	                 "language", o->language, "lists", o->multi_json ? "json" : "columns",
-	                 "tz", o->tz != NULL ? hub_tz_name(o->tz) : NULL);
+	/* The options only when given: a plain export's entry is as before. */
+	json_t *d = json_pack("{s:s, s:s, s:s*, s:s*, s:I}", "table", o->what, "format", o->format,
+	                      "questionnaire", o->questionnaire, "region", o->region, "rows",
+	                      (json_int_t)rows);
+	int rc = d == NULL;
+
+	if (rc == 0 && o->bom)
+		rc = json_object_set_new(d, "bom", json_true());
+	if (rc == 0 && o->labels)
+		rc = json_object_set_new(d, "labels", json_true());
+	if (rc == 0 && o->language != NULL)
+		rc = json_object_set_new(d, "language", json_string(o->language));
+	if (rc == 0 && o->multi_json)
+		rc = json_object_set_new(d, "lists", json_string("json"));
+	if (rc == 0 && o->tz != NULL)
+		rc = json_object_set_new(d, "tz", json_string(hub_tz_name(o->tz)));
+	if (rc != 0) {
+		json_decref(d);
+		return NULL;
+	}
+	return d;
 }
 
 /* ---- the command ---- */

@@ -54,7 +54,8 @@ int hub_export_count(fs_store *s, const hub_export_opts *o, long *rows, fs_err *
 
 /* Write the export of o to out (*rows: records written). XLSX is built in a
  * private (0700) temporary directory under $TMPDIR (or /tmp), then copied
- * to out; the directory and everything in it are removed on every path.
+ * to out; the directory and everything in it are removed on every path;
+ * one workbook at a time per process (libxlsxwriter is not thread-safe).
  * On failure out holds a partial export: the caller discards it. */
 int hub_export_write(fs_store *s, const hub_export_opts *o, FILE *out, long *rows, fs_err *err);
 

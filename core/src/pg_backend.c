@@ -63,6 +63,12 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
     [PG_R_PAGE] = R_PAGE "ORDER BY id LIMIT $7",
     [PG_R_PAGE_HUB] = R_PAGE "AND ($8::text IS NULL OR site IN "
                              "(SELECT site FROM devices WHERE region = $8)) ORDER BY id LIMIT $7",
+    [PG_R_API_PAGE] = "SELECT " R_COLS " FROM responses WHERE deleted = 0 AND "
+                      "($1::text IS NULL OR id > $1) AND ($2::text IS NULL OR questionnaire_id = $2) "
+                      "AND ($3::text IS NULL OR submitted_at >= $3) AND ($4::text IS NULL OR "
+                      "submitted_at < $4) AND ($5::jsonb IS NULL OR site IN (SELECT site FROM "
+                      "devices WHERE region IN (SELECT jsonb_array_elements_text($5::jsonb)))) "
+                      "ORDER BY id LIMIT $6",
     [PG_CLAIM_ADD] = "INSERT INTO response_tombstone_claims (id, site, hlc) VALUES ($1, $2, $3) "
                      "ON CONFLICT (id, site) DO UPDATE SET hlc = excluded.hlc "
                      "WHERE excluded.hlc > response_tombstone_claims.hlc",
@@ -642,6 +648,34 @@ static int pg_r_each(fs_backend *b, const fs_response_filter *filter, fs_respons
 	}
 	PQclear(prev);
 	return pg_own_end(b, own, rc, err);
+}
+
+static int pg_r_page(fs_backend *b, const fs_response_page *q, fs_response_row_fn fn, void *ctx,
+                     fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	fs_response_row x;
+	int r, n, stop = 0, rc;
+
+	if (!b->hub)
+		return fs_err_set(err, FS_EINVAL,
+		                  "store: responses by region need the hub's device registry (not "
+		                  "opened as a hub)");
+	pg_p_text(&p, q->after);
+	pg_p_text(&p, q->questionnaire);
+	pg_p_text(&p, q->since);
+	pg_p_text(&p, q->until);
+	pg_p_text(&p, q->regions_json);
+	pg_p_i64(&p, q->limit);
+	rc = pg_run(b, PG_R_API_PAGE, &p, &res, "read responses", err);
+	n = rc == 0 ? PQntuples(res) : 0;
+	for (r = 0; r < n && !stop && rc == 0; r++) {
+		read_r(&x, res, r);
+		rc = verdict(fn(ctx, &x), &stop);
+	}
+	PQclear(res);
+	return rc;
 }
 
 static int pg_claim_add(fs_backend *b, const char *id, const char *site, fs_hlc hlc, fs_err *err)
@@ -1628,4 +1662,6 @@ const fs_backend_ops fs_pg_backend = {
     .resolution_get = pg_v_get,
     .resolution_insert = pg_v_insert,
     .resolution_each = pg_v_each,
+    /* the read API's pages (exports) */
+    .response_page = pg_r_page,
 };

@@ -120,6 +120,8 @@ enum pg_stmt_id {
 	PG_TOKEN_DELETE,
 	PG_TOKEN_PAGE,
 	PG_RESPONSE_DAYS,
+	/* the read API's pages (exports) */
+	PG_R_API_PAGE,
 	PG_STMT_COUNT
 };
 

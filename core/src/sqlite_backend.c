@@ -531,6 +531,37 @@ static int response_each(fs_backend *b, const fs_response_filter *filter, fs_res
 	return rc;
 }
 
+static int response_page(fs_backend *b, const fs_response_page *q, fs_response_row_fn fn,
+                         void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	walk w = {(void *)fn, ctx};
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (!b->hub)
+		return fs_err_set(err, FS_EINVAL,
+		                  "store: responses by region need the hub's device registry");
+	if (sqlite3_prepare_v2(
+	        b->db,
+	        "SELECT " R_COLS " FROM responses WHERE deleted = 0 AND (?1 IS NULL OR id > ?1) "
+	        "AND (?2 IS NULL OR questionnaire_id = ?2) AND (?3 IS NULL OR submitted_at >= ?3) "
+	        "AND (?4 IS NULL OR submitted_at < ?4) AND (?5 IS NULL OR site IN (SELECT site "
+	        "FROM devices WHERE region IN (SELECT value FROM json_each(?5)))) "
+	        "ORDER BY id LIMIT ?6",
+	        -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "read responses");
+	fs_sqlite_bind_text(st, 1, q->after);
+	fs_sqlite_bind_text(st, 2, q->questionnaire);
+	fs_sqlite_bind_text(st, 3, q->since);
+	fs_sqlite_bind_text(st, 4, q->until);
+	fs_sqlite_bind_text(st, 5, q->regions_json);
+	sqlite3_bind_int64(st, 6, q->limit);
+	rc = each_row(b, st, "read responses", response_visit, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int claim_add(fs_backend *b, const char *id, const char *site, fs_hlc hlc, fs_err *err)
 {
 	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_CLAIM_ADD, err);
@@ -1537,4 +1568,6 @@ const fs_backend_ops fs_sqlite_backend = {
     .resolution_get = resolution_get,
     .resolution_insert = resolution_insert,
     .resolution_each = resolution_each,
+    /* the read API's pages (exports) */
+    .response_page = response_page,
 };

@@ -135,6 +135,11 @@ e2e_run "--tz with a path" 2 "$HUB" export --data "$DATA" contacts --tz ../../et
 e2e_run "--language without --labels" 2 "$HUB" export --data "$DATA" responses --questionnaire exp --language ur
 e2e_run "--bom for XLSX" 2 "$HUB" export --data "$DATA" responses --format xlsx --bom --output "$T/no.xlsx"
 
+"$HUB" audit --data "$DATA" --json >"$T/audit.jsonl"
+e2e_contains "the audit entry names the options given" "$T/audit.jsonl" \
+  '"bom":true,"format":"csv","labels":true,"language":"ur","output":"stdout","questionnaire":"exp","rows":3,"table":"responses","tz":"Europe/London"'
+e2e_expect "... and no answer" 0 "$(grep -c 'سیب\|1+1' "$T/audit.jsonl")"
+
 # ---- XLSX ----
 if command -v script >/dev/null; then
   script -qec "$HUB export --data $DATA responses --format xlsx" /dev/null >"$T/tty.out" 2>&1
@@ -196,32 +201,7 @@ soffice_run xlsx "" "$T/exp.xlsx" "$T/contacts.xlsx"
 soffice_run csv 'CSV:44,34,76,1' "$T/ur.csv" "$T/contacts.csv"
 
 # fods_dump FILE: "SHEET<TAB>ROW<TAB>COL<TAB>TYPE<TAB>VALUE<TAB>TEXT<TAB>FORMULA" per cell.
-fods_dump() {
-  python3 - "$1" <<'EOF'
-import sys, xml.etree.ElementTree as ET
-ns = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-      "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
-      "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
-T, O = "{%s}" % ns["table"], "{%s}" % ns["office"]
-for sheet in ET.parse(sys.argv[1]).iter(T + "table"):
-    r = 0
-    for row in sheet.iter(T + "table-row"):
-        rr = int(row.get(T + "number-rows-repeated", "1"))
-        c = 0
-        for cell in row:
-            if cell.tag not in (T + "table-cell", T + "covered-table-cell"):
-                continue
-            n = int(cell.get(T + "number-columns-repeated", "1"))
-            typ = cell.get(O + "value-type")
-            for i in range(min(n, 100) if typ and r < 100 else 0):
-                val = cell.get(O + "value") or cell.get(O + "date-value") or cell.get(O + "boolean-value") or ""
-                text = "\\n".join("".join(p.itertext()) for p in cell.iter("{%s}p" % ns["text"]))
-                print("\t".join([sheet.get(T + "name"), str(r), str(c + i), typ, val, text,
-                                 cell.get(T + "formula") or "-"]))
-            c += n
-        r += min(rr, 100)
-EOF
-}
+fods_dump() { python3 "$(dirname "$0")/fods_dump.py" "$1"; }
 cell() { # CELLS SHEET ROW COL: "TYPE VALUE TEXT"
   awk -F'\t' -v s="$2" -v r="$3" -v c="$4" '$1 == s && $2 == r && $3 == c { print $4 " " $5 " " $6 }' "$1"
 }

@@ -186,6 +186,15 @@ typedef struct fs_response_filter {
 	int unacknowledged;          /* seq above every peer's push cursor */
 } fs_response_filter;
 
+/* A page of responses for the read API (response_page). */
+typedef struct fs_response_page {
+	const char *questionnaire;
+	const char *regions_json; /* ["north","south"]; NULL: every region */
+	const char *after;        /* a response id; NULL: from the first */
+	const char *since, *until;
+	long limit;               /* 1 or more */
+} fs_response_page;
+
 /* How a store is opened. */
 typedef struct fs_backend_options {
 	int create;        /* make a new store where none is (SQLite: a file) */
@@ -418,6 +427,16 @@ typedef struct fs_backend_ops {
 	int (*resolution_insert)(fs_backend *b, const fs_resolution_row *row, int *inserted,
 				 fs_err *err);
 	int (*resolution_each)(fs_backend *b, fs_resolution_fn fn, void *ctx, fs_err *err);
+
+	/* The read API's pages (hub/console/api_responses.c; hub only): at
+	 * most q->limit live responses in id order, each with id > q->after
+	 * (NULL: from the first), submitted_at >= q->since and < q->until
+	 * (NULL: unbounded; RFC 3339 UTC text order), of q->questionnaire
+	 * (NULL: any), made by a device whose region is in q->regions_json
+	 * (a JSON array text of region names; NULL: any region). One
+	 * statement, so memory is bounded by the page. */
+	int (*response_page)(fs_backend *b, const fs_response_page *q, fs_response_row_fn fn,
+			     void *ctx, fs_err *err);
 } fs_backend_ops;
 
 /* The hub's device registry (hub/registry.c holds its rules: codes,
