@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "../core/src/questionnaire_internal.h"
 
 #ifndef FS_TEST_DIR
 #error "FS_TEST_DIR must be the absolute path of tests/"
@@ -21,6 +22,7 @@
 #define CASE_DIR    FS_TEST_DIR "/cases/questionnaire"
 #define EXAMPLE_DIR FS_TEST_DIR "/../schema/examples"
 #define VECTORS     FS_TEST_DIR "/vectors/answers.json"
+#define DOC_VECTORS FS_TEST_DIR "/vectors/documents.json"
 
 /* New reference, or NULL (reported) when the file is missing or not JSON. */
 static json_t *load_json(const char *path)
@@ -556,6 +558,91 @@ static void language_tag_rule_and_offered_languages(void)
 	json_decref(doc);
 }
 
+/* The shared document vectors (vectors/documents.json: the kiosk's words,
+ * closing and stems), which validate.js's checkKioskTexts must pass too:
+ * fs_questionnaire_validate accepts or gives the exact message. */
+static void questionnaire_validate_passes_document_vectors(void)
+{
+	json_t *vectors = load_json(DOC_VECTORS);
+	size_t i;
+	int failed = 0, every = 0;
+
+	CHECK(json_is_array(vectors));
+	for (i = 0; i < json_array_size(vectors); i++) {
+		const json_t *v = json_array_get(vectors, i);
+		const char *name = json_string_value(json_object_get(v, "name"));
+		const json_t *expect = json_object_get(v, "expect");
+		fs_err err = {0};
+		int rc = fs_questionnaire_validate(json_object_get(v, "document"), &err);
+
+		if (json_is_true(json_object_get(expect, "ok"))) {
+			if (rc != 0) {
+				fprintf(stderr, "  vector %s: refused: %s\n", name, err.msg);
+				failed++;
+			}
+		} else {
+			const char *want = json_string_value(json_object_get(expect, "message"));
+
+			if (rc != FS_EINVAL || strcmp(err.msg, want) != 0) {
+				fprintf(stderr, "  vector %s:\n    got:  %d %s\n    want: %s\n",
+				        name, rc, err.msg, want);
+				failed++;
+			}
+		}
+		/* The case of every kiosk word names exactly this list. */
+		if (strcmp(name, "every kiosk string, each with its placeholders") == 0) {
+			const json_t *tab = json_object_get(
+			    json_object_get(json_object_get(v, "document"), "ui_strings"), "pl");
+			size_t k;
+
+			every = 1;
+			CHECK(json_object_size(tab) == fs_qn_ui_string_count());
+			for (k = 0; k < fs_qn_ui_string_count(); k++)
+				if (json_object_get(tab, fs_qn_ui_string_key(k)) == NULL) {
+					fprintf(stderr, "  vector %s lacks %s\n", name,
+					        fs_qn_ui_string_key(k));
+					failed++;
+				}
+		}
+	}
+	printf("     %zu document vectors\n", json_array_size(vectors));
+	CHECK(failed == 0);
+	CHECK(every);
+	CHECK(json_array_size(vectors) >= 30);
+	json_decref(vectors);
+}
+
+/* ui_strings, closing and stems are bounded: a language table can only
+ * hold the kiosk's words (so at most fs_qn_ui_string_count() strings),
+ * and the placeholder rule refuses what could be read two ways. */
+static void questionnaire_validate_bounds_kiosk_words(void)
+{
+	json_t *doc = small_doc(), *tab = json_object();
+	fs_err err = {0};
+	int rc;
+
+	CHECK(fs_qn_ui_string_count() < 100);
+	CHECK(fs_qn_ui_string_placeholders("pin_change") == NULL);
+	CHECK(strcmp(fs_qn_ui_string_placeholders("progress"), "n total") == 0);
+	CHECK(fs_qn_ui_string_placeholders_ok("{n} of {total}", 14, "n total"));
+	CHECK(fs_qn_ui_string_placeholders_ok("{total}: {n}", 12, "n total"));
+	CHECK(!fs_qn_ui_string_placeholders_ok("{n} of {n}", 10, "n total"));
+	CHECK(!fs_qn_ui_string_placeholders_ok("{n}{", 4, "n"));
+	CHECK(!fs_qn_ui_string_placeholders_ok("{{n}}", 5, "n"));
+	CHECK(!fs_qn_ui_string_placeholders_ok("{}", 2, ""));
+	CHECK(fs_qn_ui_string_placeholders_ok("plain", 5, ""));
+	json_object_set_new(tab, "start", json_string("Start"));
+	json_object_set_new(doc, "ui_strings",
+	                    json_pack("{s:o}", "en", tab));
+	validate_message(doc, &rc, &err);
+	CHECK(rc == 0);
+	json_object_set_new(tab, "start", json_string("Start {n}"));
+	validate_message(doc, &rc, &err);
+	CHECK(rc == FS_EINVAL);
+	CHECK(strcmp(err.msg, "ui_strings.en.start: must not contain { or }") == 0);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	RUN(language_tag_rule_and_offered_languages);
@@ -569,6 +656,8 @@ int main(void)
 	RUN(questionnaire_validate_keeps_first_error);
 	RUN(date_is_valid_checks_calendar);
 	RUN(answers_validate_passes_shared_vectors);
+	RUN(questionnaire_validate_passes_document_vectors);
+	RUN(questionnaire_validate_bounds_kiosk_words);
 	RUN(answers_validate_bounds_huge_multi_choice);
 	RUN(question_is_shown_handles_edges);
 	RUN(number_from_text_refuses_bad_bytes);

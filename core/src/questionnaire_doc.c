@@ -656,10 +656,148 @@ static int check_question(struct doc_check *c, size_t qi)
 	return 0;
 }
 
+/* "stems": [{"text": TEXT, "questions": [ID, ...]}, ...]: a text shown on
+ * each question listed (the "Over the last 2 weeks, how often..." of a
+ * group of items). Each id names a question of the document, in at most
+ * one stem. */
+static int check_stems(struct doc_check *c, const json_t *doc)
+{
+	static const char *const keys[] = {"text", "questions", NULL};
+	const json_t *stems = json_object_get(doc, "stems");
+	char q1[QUOTE_BUF];
+	size_t i, j, k, n = json_array_size(stems), m0;
+	int rc;
+
+	if (stems == NULL)
+		return 0;
+	m0 = path_key(&c->path, "stems");
+	if (!json_is_array(stems) || n < 1 || n > MAX_STEMS)
+		return doc_fail(c, "must be an array of 1 to %d stems", MAX_STEMS);
+	for (i = 0; i < n; i++) {
+		const json_t *st = json_array_get(stems, i), *ids;
+		size_t m1 = path_index(&c->path, i), m2, nids;
+
+		if (!json_is_object(st))
+			return doc_fail(c, "must be an object");
+		if ((rc = check_known_keys(c, st, keys)) != 0 ||
+		    (rc = check_text_key(c, st, "text", 1)) != 0)
+			return rc;
+		ids = json_object_get(st, "questions");
+		nids = json_array_size(ids);
+		m2 = path_key(&c->path, "questions");
+		if (ids == NULL)
+			return doc_fail(c, "is required");
+		if (!json_is_array(ids) || nids < 1 || nids > MAX_QUESTIONS)
+			return doc_fail(c, "must be an array of 1 to %d question ids",
+			                MAX_QUESTIONS);
+		for (j = 0; j < nids; j++) {
+			const json_t *id = json_array_get(ids, j);
+			size_t m3 = path_index(&c->path, j);
+
+			if (!json_is_string(id))
+				return doc_fail(c, "must be a string");
+			for (k = 0; k < json_array_size(c->questions); k++)
+				if (json_equal(id, json_object_get(
+				                       json_array_get(c->questions, k), "id")))
+					break;
+			if (k == json_array_size(c->questions))
+				return doc_fail(c, "%s is not a question in this questionnaire",
+				                quote_json(q1, id));
+			/* in an earlier stem, or earlier in this one */
+			for (k = 0; k <= i; k++) {
+				const json_t *other =
+				    json_object_get(json_array_get(stems, k), "questions");
+				size_t l, end = k < i ? json_array_size(other) : j;
+
+				for (l = 0; l < end; l++)
+					if (json_equal(id, json_array_get(other, l)))
+						return doc_fail(c,
+						                "%s already has a stem "
+						                "(stems[%zu].questions[%zu])",
+						                quote_json(q1, id), k, l);
+			}
+			path_pop(&c->path, m3);
+		}
+		path_pop(&c->path, m1);
+		(void)m2;
+	}
+	path_pop(&c->path, m0);
+	return 0;
+}
+
+/* "ui_strings": {LANG: {NAME: STRING, ...}, ...}: the kiosk's own words
+ * for a language of the document (fs_qn_ui_string_placeholders names
+ * them), each a non-blank string of at most MAX_UI_STRING_CHARS
+ * characters holding its placeholders exactly once and no other brace. A
+ * word not given is the kiosk's own, else English. */
+static int check_ui_strings(struct doc_check *c, const json_t *doc)
+{
+	const json_t *all = json_object_get(doc, "ui_strings");
+	const char *lang, *key;
+	json_t *tab, *v;
+	size_t i, m0;
+
+	if (all == NULL)
+		return 0;
+	m0 = path_key(&c->path, "ui_strings");
+	if (!json_is_object(all))
+		return doc_fail(c, "must be an object from language tag to the kiosk's words");
+	json_object_foreach(iterable(all), lang, tab)
+	{
+		size_t m1 = path_key(&c->path, lang);
+
+		for (i = 0; i < json_array_size(c->languages); i++)
+			if (strcmp(lang, json_string_value(json_array_get(c->languages, i))) == 0)
+				break;
+		if (i == json_array_size(c->languages))
+			return doc_fail(c, "is not one of the languages");
+		if (!json_is_object(tab))
+			return doc_fail(c, "must be an object from name to text");
+		json_object_foreach(tab, key, v)
+		{
+			const char *names = fs_qn_ui_string_placeholders(key);
+			size_t m2 = path_key(&c->path, key), n = json_string_length(v);
+
+			if (names == NULL)
+				return doc_fail(c, "is not one of the kiosk's words");
+			if (!json_is_string(v) || fs_qn_is_blank(json_string_value(v), n))
+				return doc_fail(c, "must be a non-empty string");
+			if (n > MAX_UI_STRING_CHARS &&
+			    fs_qn_utf8_count(json_string_value(v), n) > MAX_UI_STRING_CHARS)
+				return doc_fail(c, "must be at most %d characters",
+				                MAX_UI_STRING_CHARS);
+			if (!fs_qn_ui_string_placeholders_ok(json_string_value(v), n, names)) {
+				char list[128];
+				size_t o = 0, w, count = 0, k = 0;
+				const char *p;
+
+				if (*names == '\0')
+					return doc_fail(c, "must not contain { or }");
+				for (p = names; *p != '\0'; p += strspn(p, " "))
+					count++, p += strcspn(p, " ");
+				for (p = names; *p != '\0'; p += strspn(p, " "), k++) {
+					w = strcspn(p, " ");
+					o += (size_t)snprintf(list + o, sizeof(list) - o, "%s{%.*s}",
+					                      k == 0 ? "" : k + 1 == count ? " and " : ", ",
+					                      (int)w, p);
+					p += w;
+				}
+				return doc_fail(c, "must contain %s once each and no other { or }",
+				                list);
+			}
+			path_pop(&c->path, m2);
+		}
+		path_pop(&c->path, m1);
+	}
+	path_pop(&c->path, m0);
+	return 0;
+}
+
 int fs_questionnaire_validate(const json_t *doc, fs_err *err)
 {
-	static const char *const keys[] = {"format", "id",    "version",   "languages",
-	                                   "title",  "intro", "questions", NULL};
+	static const char *const keys[] = {"format",    "id",    "version", "languages",
+	                                   "title",     "intro", "closing", "questions",
+	                                   "stems",     "ui_strings", NULL};
 	struct doc_check c;
 	const json_t *v;
 	char q[QUOTE_BUF];
@@ -703,7 +841,8 @@ int fs_questionnaire_validate(const json_t *doc, fs_err *err)
 
 	if ((rc = check_languages(&c, doc)) != 0 ||
 	    (rc = check_text_key(&c, doc, "title", 1)) != 0 ||
-	    (rc = check_text_key(&c, doc, "intro", 0)) != 0)
+	    (rc = check_text_key(&c, doc, "intro", 0)) != 0 ||
+	    (rc = check_text_key(&c, doc, "closing", 0)) != 0)
 		return rc;
 
 	path_key(&c.path, "questions");
@@ -721,5 +860,8 @@ int fs_questionnaire_validate(const json_t *doc, fs_err *err)
 			return rc;
 		path_pop(&c.path, mark);
 	}
+	path_pop(&c.path, 0);
+	if ((rc = check_stems(&c, doc)) != 0 || (rc = check_ui_strings(&c, doc)) != 0)
+		return rc;
 	return 0;
 }

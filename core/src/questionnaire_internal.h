@@ -29,6 +29,8 @@ enum {
 	MAX_CONDITION_DEPTH = 16,
 	MAX_CONDITIONS = 100, /* condition objects in one show_if */
 	MAX_IN_VALUES = 200,
+	MAX_STEMS = 100,          /* entries of "stems" */
+	MAX_UI_STRING_CHARS = 500, /* one of the kiosk's words in ui_strings */
 	MAX_ID_LEN = 64,
 	QUOTE_MAX = 64,    /* source bytes of a quoted schema value in a message */
 	INDEX_SLOTS = 1024 /* power of two, at least 2 * MAX_QUESTIONS */
@@ -90,5 +92,16 @@ size_t fs_qn_utf8_count(const char *s, size_t n);
 int fs_qn_starts_with_space(const char *s, size_t n);
 int fs_qn_ends_with_space(const char *s, size_t n);
 int fs_qn_is_blank(const char *s, size_t n);
+
+/* The kiosk's words a questionnaire may carry ("ui_strings"): the
+ * space-separated placeholders of key, "" for none, NULL when key is not
+ * one of them; how many there are, and the i-th name (NULL past the end). */
+const char *fs_qn_ui_string_placeholders(const char *key);
+size_t fs_qn_ui_string_count(void);
+const char *fs_qn_ui_string_key(size_t i);
+
+/* Does s (n bytes) hold every placeholder {name} of the space-separated
+ * `names` exactly once and no other '{' or '}'? 1 or 0. */
+int fs_qn_ui_string_placeholders_ok(const char *s, size_t n, const char *names);
 
 #endif

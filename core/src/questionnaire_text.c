@@ -140,3 +140,165 @@ int fs_qn_is_blank(const char *s, size_t n)
 	}
 	return 1;
 }
+
+/* The kiosk's own words that a questionnaire may carry for its languages
+ * ("ui_strings", docs/questionnaire-format.md), each with the placeholders
+ * its text must hold (space-separated, in the English order). The same
+ * names are FsStrings.questionnaireKeys in agent/ui/www/strings.js;
+ * tests/vectors/documents.json ("every kiosk string") holds both lists to
+ * this one. Worker-mode words are not here: worker mode is in English. */
+static const struct {
+	const char *key;
+	const char *placeholders;
+} ui_strings[] = {
+    {"language_name", ""},
+    {"welcome", ""},
+    {"welcome_lead", ""},
+    {"none_offered", ""},
+    {"staff", ""},
+    {"choose_language", ""},
+    {"language", ""},
+    {"text_size", "n"},
+    {"start", ""},
+    {"next", ""},
+    {"back", ""},
+    {"submit", ""},
+    {"progress", "n total"},
+    {"optional", ""},
+    {"intro_count", "n"},
+    {"intro_count_1", ""},
+    {"intro_count_upto", "n"},
+    {"intro_time", "m"},
+    {"intro_time_1", ""},
+    {"choose_range", "min max"},
+    {"choose_any", ""},
+    {"choose_upto", "n"},
+    {"choose_atleast", "n"},
+    {"choose_exactly", "n"},
+    {"num_range", "min max"},
+    {"num_min", "min"},
+    {"num_max", "max"},
+    {"int_range", "min max"},
+    {"int_min", "min"},
+    {"int_max", "max"},
+    {"int_any", ""},
+    {"chars_max", "max"},
+    {"chars_left", "n max"},
+    {"chars_over", "n"},
+    {"clear_choice", ""},
+    {"more_below", ""},
+    {"yes", ""},
+    {"no", ""},
+    {"consent_yes", ""},
+    {"consent_no", ""},
+    {"day", ""},
+    {"month", ""},
+    {"year", ""},
+    {"date_hint", ""},
+    {"stop", ""},
+    {"stop_title", ""},
+    {"stop_text", ""},
+    {"stop_yes", ""},
+    {"stop_no", ""},
+    {"thanks_title", ""},
+    {"thanks_text", ""},
+    {"declined_title", ""},
+    {"declined_text", ""},
+    {"finish", ""},
+    {"returning", "n"},
+    {"idle_title", ""},
+    {"idle_text", "n"},
+    {"still_here", ""},
+    {"discard_title", ""},
+    {"discard_text", ""},
+    {"discard_no", ""},
+    {"discard_yes", ""},
+    {"saving", ""},
+    {"save_failed", ""},
+    {"err_required", ""},
+    {"err_option", ""},
+    {"err_number", ""},
+    {"err_grouping", ""},
+    {"err_digits", "n"},
+    {"err_integer", ""},
+    {"err_min", "n"},
+    {"err_max", "n"},
+    {"err_multi_min", "n"},
+    {"err_multi_max", "n"},
+    {"err_date", ""},
+    {"err_date_min", "d"},
+    {"err_date_max", "d"},
+    {"err_today", ""},
+    {"err_length", "n"},
+    {"err_empty", ""},
+    {"err_other", ""},
+    {"err_date_no_day", ""},
+    {"err_date_no_month", ""},
+    {"err_date_no_year", ""},
+    {"err_date_year", ""},
+    {"err_date_month", ""},
+    {"err_date_day", ""},
+    {"err_date_days", "m n"},
+};
+
+const char *fs_qn_ui_string_placeholders(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ui_strings) / sizeof(ui_strings[0]); i++)
+		if (strcmp(key, ui_strings[i].key) == 0)
+			return ui_strings[i].placeholders;
+	return NULL;
+}
+
+size_t fs_qn_ui_string_count(void)
+{
+	return sizeof(ui_strings) / sizeof(ui_strings[0]);
+}
+
+const char *fs_qn_ui_string_key(size_t i)
+{
+	return i < fs_qn_ui_string_count() ? ui_strings[i].key : NULL;
+}
+
+/* Does s (n bytes) hold each placeholder of the space-separated list
+ * `names` exactly once, and no other brace? A placeholder is {name}. */
+int fs_qn_ui_string_placeholders_ok(const char *s, size_t n, const char *names)
+{
+	unsigned seen = 0; /* bit k: the k-th name of `names` */
+	unsigned want = 0;
+	size_t i, k;
+	const char *p;
+
+	for (p = names, k = 0; *p != '\0'; k++) {
+		want |= 1u << k;
+		p += strcspn(p, " ");
+		p += strspn(p, " ");
+	}
+	for (i = 0; i < n; i++) {
+		size_t len;
+
+		if (s[i] == '}')
+			return 0;
+		if (s[i] != '{')
+			continue;
+		for (len = 0; i + 1 + len < n && s[i + 1 + len] != '}' && s[i + 1 + len] != '{';
+		     len++)
+			;
+		if (i + 1 + len >= n || s[i + 1 + len] != '}')
+			return 0;
+		for (p = names, k = 0; *p != '\0'; k++) {
+			size_t w = strcspn(p, " ");
+
+			if (w == len && memcmp(p, s + i + 1, len) == 0)
+				break;
+			p += w;
+			p += strspn(p, " ");
+		}
+		if (*p == '\0' || (seen & (1u << k)))
+			return 0;
+		seen |= 1u << k;
+		i += len + 1;
+	}
+	return seen == want;
+}

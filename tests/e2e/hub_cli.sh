@@ -87,6 +87,15 @@ contains "... saying why" "$T/err" 'refused: .*already published with other cont
 sed 's/"type": "yes_no"/"type": "maybe"/' "$Q" >"$T/invalid.json"
 run "publish an invalid questionnaire" 1 "$HUB" publish --data "$DATA" "$T/invalid.json"
 contains "... naming the JSON path" "$T/err" 'questions\[3\]\.type'
+# the kiosk's words a questionnaire carries are checked at publish too
+sed 's/"title": {"en": "CLI test"},/"title": {"en": "CLI test"}, "ui_strings": {"en": {"progress": "Question {n}"}},/' "$Q" >"$T/words.json"
+run "publish a questionnaire whose kiosk words lack a placeholder" 1 "$HUB" publish --data "$DATA" "$T/words.json"
+contains "... naming the JSON path" "$T/err" 'ui_strings\.en\.progress: must contain \{n\} and \{total\} once each'
+sed 's/"title": {"en": "CLI test"},/"title": {"en": "CLI test"}, "stems": [{"text": {"en": "Over the last 2 weeks"}, "questions": ["choice", "nope"]}],/' "$Q" >"$T/stems.json"
+run "publish a questionnaire whose stem names no question" 1 "$HUB" publish --data "$DATA" "$T/stems.json"
+contains "... naming the JSON path" "$T/err" 'stems\[0\]\.questions\[1\]: "nope" is not a question'
+sed 's/"title": {"en": "CLI test"},/"title": {"en": "CLI test"}, "closing": {"en": "Call 116 123"}, "stems": [{"text": {"en": "Over the last 2 weeks"}, "questions": ["choice"]}], "ui_strings": {"en": {"start": "Begin"}},/; s/"version": 1/"version": 2/' "$Q" >"$T/kiosk-texts.json"
+run "publish closing, stems and ui_strings" 0 "$HUB" publish --data "$DATA" "$T/kiosk-texts.json"
 printf '{"format": "fieldsync-questionnaire/1",\n "id": "x",\n "version": }\n' >"$T/broken.json"
 run "publish broken JSON" 1 "$HUB" publish --data "$DATA" "$T/broken.json"
 contains "... with line and column" "$T/err" 'broken\.json:3:[0-9]+: '

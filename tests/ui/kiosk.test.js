@@ -616,9 +616,11 @@ describe('kiosk UI screens: axe-core scan and screenshots', () => {
 		await screen('11-yes-no');
 		await next(page);
 		await screen('12-scale');
-		await page.locator('html').evaluate(() => document.getElementById('btn-text').click());
-		await screen('13-scale-larger-text');
-		await page.locator('html').evaluate(() => document.getElementById('btn-text').click());
+		await page.getByRole('button', {name: 'Text size 100%'}).click();
+		await screen('13-scale-text-150');
+		await page.getByRole('button', {name: 'Text size 150%'}).click();
+		await screen('13b-scale-text-200');
+		await page.getByRole('button', {name: 'Text size 200%'}).click();
 		await page.locator('#btn-language').click();
 		await page.getByRole('button', {name: 'اردو'}).click();
 		await screen('14-scale-urdu');

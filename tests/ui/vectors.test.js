@@ -50,3 +50,26 @@ for (const c of vectors.filter((v) => v.number_text === undefined)) {
 		}
 	});
 }
+
+// The shared document vectors (tests/vectors/documents.json): closing, stems
+// and ui_strings through FsValidate.checkKioskTexts, with the kiosk's list
+// of words (strings.js) — the same results and messages as
+// fs_questionnaire_validate.
+const S = require(path.join(root, 'agent', 'ui', 'www', 'strings.js')).FsStrings;
+const docVectors = JSON.parse(fs.readFileSync(path.join(root, 'tests', 'vectors', 'documents.json'), 'utf8'));
+const words = S.questionnaireWords();
+
+test('document vectors: "every kiosk string" names exactly the kiosk\'s list', () => {
+	const every = docVectors.find((c) => c.name === 'every kiosk string, each with its placeholders');
+	assert.deepStrictEqual(Object.keys(every.document.ui_strings.pl).sort(), S.questionnaireKeys.slice().sort());
+	for (const k of S.questionnaireKeys)
+		assert.ok(typeof S.text.en[k] === 'string', `English text for ${k}`);
+	assert.ok(docVectors.length >= 30);
+});
+
+for (const c of docVectors) {
+	test('document: ' + c.name, () => {
+		const got = V.checkKioskTexts(c.document, words);
+		assert.deepStrictEqual(got, c.expect.ok ? {ok: true} : {ok: false, message: c.expect.message});
+	});
+}

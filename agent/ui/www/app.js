@@ -7,6 +7,26 @@
 
 	var K = window.FsPage;
 
+	/* The kiosk's words for the welcome screen in a language strings.js
+	 * does not ship: from the offered questionnaires that offer it and
+	 * carry them (ui_strings), the first such one's first. */
+	function loadWords(offered) {
+		var STR = window.FsStrings;
+		var need = offered.filter(function (q) {
+			return q.languages.some(function (tag) {
+				return !STR.text[tag] && !STR.text[K.baseLang(tag)];
+			});
+		});
+		return Promise.all(need.map(function (q) {
+			return K.api('GET', '/api/questionnaires/' + encodeURIComponent(q.id));
+		})).then(function (rs) {
+			rs.forEach(function (x) {
+				if (x.status === 200)
+					K.addWords(x.data.questionnaire, false);
+			});
+		});
+	}
+
 	function start() {
 		var wantWorker = location.hash === '#worker';
 		history.replaceState(null, '', '/');
@@ -19,7 +39,9 @@
 			}
 			K.kiosk = r.data;
 			if (!wantWorker) {
-				window.FsQuestionnaire.welcome();
+				loadWords(r.data.questionnaires).then(function () {
+					window.FsQuestionnaire.welcome();
+				});
 				return;
 			}
 			K.api('GET', '/api/worker/me').then(function (m) {

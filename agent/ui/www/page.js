@@ -16,10 +16,13 @@
 
 	var STR = window.FsStrings;
 	var main = document.getElementById('main');
-	var uiLang = 'en';
+	var uiLang = 'en';     /* the strings.js table in use */
+	var uiTag = 'en';      /* the language tag in use */
+	var words = Object.create(null); /* tag -> a questionnaire's ui_strings */
+	var SIZES = [100, 150, 200], size = 0; /* text size steps, in % */
 	var langTags = [];     /* what the language control offers now */
 	var has = Object.prototype.hasOwnProperty;
-	var wipeHooks = [], warnHooks = [];
+	var wipeHooks = [], warnHooks = [], sizeHooks = [];
 
 	/* ---- small helpers ---- */
 
@@ -43,9 +46,13 @@
 		return e;
 	}
 
+	/* The kiosk's words for tag: a questionnaire's ui_strings first (for
+	 * a language of that questionnaire), then strings.js (the tag or its
+	 * base language), then English, string by string. */
 	function t(key, vars) {
-		var tab = STR.text[uiLang] || STR.text.en;
-		var s = has.call(tab, key) ? tab[key] : STR.text.en[key];
+		var tab = STR.text[uiLang] || STR.text.en, mine = words[uiTag];
+		var s = mine && has.call(mine, key) ? mine[key]
+			: has.call(tab, key) ? tab[key] : STR.text.en[key];
 		Object.keys(vars || {}).forEach(function (k) {
 			s = s.split('{' + k + '}').join(String(vars[k]));
 		});
@@ -58,16 +65,52 @@
 
 	function setLanguage(tag) {
 		uiLang = STR.text[tag] ? tag : STR.text[baseLang(tag)] ? baseLang(tag) : 'en';
+		uiTag = tag;
 		document.documentElement.lang = tag;
 		document.documentElement.dir = STR.rtl.indexOf(baseLang(tag)) >= 0 ? 'rtl' : 'ltr';
-		document.getElementById('btn-text').textContent = t('larger_text');
+		sizeLabel();
 		var b = document.getElementById('btn-language'), hidden = b.hidden;
 		langControl(langTags); /* its words change, not whether it is shown */
 		b.hidden = hidden;
 	}
 
 	function langName(tag) {
-		return STR.names[tag] || STR.names[baseLang(tag)] || tag;
+		return STR.names[tag] || (words[tag] && words[tag].language_name) ||
+			STR.names[baseLang(tag)] || tag;
+	}
+
+	/* Take the kiosk's words that questionnaire doc carries for its
+	 * languages (ui_strings), once they pass the same checks as in core
+	 * (FsValidate.checkKioskTexts): a document that fails gives none, so
+	 * English is shown rather than a broken string. first: the
+	 * questionnaire being answered, whose words win over others'. */
+	function addWords(doc, first) {
+		var V = window.FsValidate;
+		if (!doc || doc.ui_strings === undefined)
+			return;
+		if (!V.checkKioskTexts(doc, STR.questionnaireWords()).ok)
+			return;
+		Object.keys(doc.ui_strings).forEach(function (tag) {
+			if (first || !words[tag])
+				words[tag] = doc.ui_strings[tag];
+		});
+	}
+
+	/* Text size: SIZES steps, one tap each, back to 100 % after 200 %.
+	 * Lives in the page only, so wipe() (a reload) resets it for the
+	 * next person, as the language. */
+	function sizeLabel() {
+		var b = document.getElementById('btn-text');
+		b.textContent = '';
+		b.appendChild(el('span', {'class': 'aa', 'aria-hidden': 'true', text: 'A'}));
+		b.appendChild(document.createTextNode(t('text_size', {n: SIZES[size]})));
+	}
+
+	function setSize(i) {
+		size = i;
+		SIZES.forEach(function (p) { document.documentElement.classList.toggle('size-' + p, p === SIZES[i]); });
+		sizeLabel();
+		sizeHooks.forEach(function (fn) { fn(); });
 	}
 
 	function langDir(tag) {
@@ -82,6 +125,16 @@
 		return e;
 	}
 
+	/* The globe that marks every language control (aria-hidden). */
+	function globe() {
+		var icon = svg('svg', {viewBox: '0 0 24 24', width: '22', height: '22', 'aria-hidden': 'true',
+			focusable: 'false', 'class': 'globe'});
+		icon.appendChild(svg('circle', {cx: '12', cy: '12', r: '10'}));
+		icon.appendChild(svg('ellipse', {cx: '12', cy: '12', rx: '4.5', ry: '10'}));
+		icon.appendChild(svg('path', {d: 'M2 12h20M4 6.5h16M4 17.5h16'}));
+		return icon;
+	}
+
 	/* The top bar's language control: a globe and each language's own
 	 * name (with its lang and dir), so it is found without reading the
 	 * language on screen; its accessible name starts with "Language" in
@@ -92,12 +145,7 @@
 		langTags = tags;
 		b.textContent = '';
 		b.hidden = tags.length < 2;
-		var icon = svg('svg', {viewBox: '0 0 24 24', width: '22', height: '22', 'aria-hidden': 'true',
-			focusable: 'false', 'class': 'globe'});
-		icon.appendChild(svg('circle', {cx: '12', cy: '12', r: '10'}));
-		icon.appendChild(svg('ellipse', {cx: '12', cy: '12', rx: '4.5', ry: '10'}));
-		icon.appendChild(svg('path', {d: 'M2 12h20M4 6.5h16M4 17.5h16'}));
-		b.appendChild(icon);
+		b.appendChild(globe());
 		b.appendChild(el('span', {'class': 'visually-hidden', text: t('language') + ':'}));
 		var shown = tags.length > 4 ? tags.slice(0, 3) : tags;
 		shown.forEach(function (tag, i) {
@@ -249,8 +297,8 @@
 	}
 	/* The bar's text size, and the idle warning's "still here". */
 	document.getElementById('btn-text').addEventListener('click', function () {
-		var on = document.documentElement.classList.toggle('large');
-		this.setAttribute('aria-pressed', on ? 'true' : 'false');
+		setSize((size + 1) % SIZES.length);
+		announce(t('text_size', {n: SIZES[size]}));
 	});
 	document.getElementById('idle-stay').addEventListener('click', function () { idleReset(); });
 
@@ -262,9 +310,14 @@
 		uiLang: function () { return uiLang; },
 		baseLang: baseLang,
 		setLanguage: setLanguage,
+		addWords: addWords,
+		textSize: function () { return SIZES[size]; },
+		/* fn() runs after the text size changes. */
+		onTextSize: function (fn) { sizeHooks.push(fn); },
 		langName: langName,
 		langDir: langDir,
 		langControl: langControl,
+		globe: globe,
 		api: api,
 		announce: announce,
 		show: show,

@@ -97,6 +97,7 @@
 			}
 			var doc = r.data.questionnaire;
 			var mine = assisted ? null : offered(doc.languages, chosenLang);
+			K.addWords(doc, true);
 			person = {doc: doc, today: r.data.today, lang: mine || doc.languages[0], answers: {},
 				index: -1, started: Date.now(), assisted: assisted, errors: {}};
 			setLanguage(person.lang);
@@ -152,13 +153,39 @@
 
 	function stopAsk(from) {
 		var d = document.getElementById('stop');
+		stopWords();
+		stopFrom = from;
+		d.showModal();
+		document.getElementById('stop-no').focus();
+	}
+
+	/* The dialog's words, and its own language control (the top bar is
+	 * inert behind it): each language by its own name; a choice changes
+	 * the dialog and the question behind it, which keeps what is on it. */
+	function stopWords() {
+		var langs = document.getElementById('stop-langs'), tags = person.doc.languages;
 		document.getElementById('stop-title').textContent = t('stop_title');
 		document.getElementById('stop-text').textContent = t('stop_text');
 		document.getElementById('stop-yes').textContent = t('stop_yes');
 		document.getElementById('stop-no').textContent = t('stop_no');
-		stopFrom = from;
-		d.showModal();
-		document.getElementById('stop-no').focus();
+		langs.textContent = '';
+		langs.hidden = tags.length < 2;
+		langs.setAttribute('role', 'group');
+		langs.setAttribute('aria-label', t('language'));
+		langs.appendChild(K.globe());
+		tags.forEach(function (tag) {
+			langs.appendChild(el('button', {type: 'button', 'class': 'small', lang: tag, dir: langDir(tag),
+				'aria-pressed': tag === person.lang ? 'true' : 'false', text: langName(tag),
+				onclick: function () {
+					person.draft = {index: person.index, inputs: screenInputs()};
+					person.lang = tag;
+					setLanguage(tag);
+					renderQuestion();
+					stopFrom = document.getElementById('btn-stop');
+					stopWords();
+					langs.querySelector('[lang="' + tag + '"]').focus();
+				}}));
+		});
 	}
 
 	function stopClose() {
@@ -184,7 +211,12 @@
 			cancelPerson();
 			return;
 		}
-		document.getElementById('btn-language').hidden = true;
+		/* its own language control: a choice (or Back) returns here */
+		langControl(person.doc.languages);
+		document.getElementById('btn-language').onclick = function () {
+			var again = function () { leave(stay); };
+			languageScreen(again, again);
+		};
 		show([el('h1', {text: t('discard_title')}),
 			el('p', {'class': 'lead', text: t('discard_text')}),
 			el('div', {'class': 'nav'}, [
@@ -221,12 +253,30 @@
 		};
 	}
 
+	/* How long the form is, honestly: every question that may be shown
+	 * (the count progress starts from), "up to" when some depend on
+	 * answers, and minutes for all of them. */
+	var SECONDS = {single_choice: 12, multi_choice: 15, text: 30, number: 12, scale: 10, date: 15,
+		yes_no: 8, consent: 12, info: 8};
+
+	function lengthWords(doc) {
+		var n = doc.questions.length, secs = 0, branching = false;
+		doc.questions.forEach(function (q) {
+			secs += q.type === 'text' && q.multiline ? 60 : SECONDS[q.type];
+			branching = branching || q.show_if !== undefined;
+		});
+		var m = Math.round(secs / 60);
+		return [branching ? t('intro_count_upto', {n: n}) : n === 1 ? t('intro_count_1')
+			: t('intro_count', {n: n}), m <= 1 ? t('intro_time_1') : t('intro_time', {m: m})];
+	}
+
 	function introScreen() {
 		var doc = person.doc;
 		person.index = -1;
 		languageButton();
 		show([el('h1', {text: qtext(doc.title)}),
 			el('p', {'class': 'lead', text: qtext(doc.intro)}),
+			el('p', {'class': 'length', id: 'form-length', text: lengthWords(doc).join(' ')}),
 			el('div', {'class': 'nav'}, [
 				el('button', {type: 'button', 'class': 'secondary', text: t('back'),
 					onclick: function () { leave(introScreen); }}),
@@ -360,7 +410,7 @@
 	 * kiosk ships; otherwise Intl when it knows the language, else
 	 * English. m is 1-12; d may be null (month and year). */
 	function dateWords(y, m, d) {
-		var tab = STR.text[K.uiLang()];
+		var tab = STR.text[person.lang] || STR.text[baseLang(person.lang)];
 		if (!(tab && tab.months) && baseLang(person.lang) !== 'en') {
 			try {
 				if (Intl.DateTimeFormat.supportedLocalesOf([person.lang]).length)
@@ -540,13 +590,91 @@
 			first.focus();
 	}
 
+	/* The stem ("Over the last 2 weeks, how often...") of question id, or
+	 * undefined. */
+	function stemOf(doc, id) {
+		var st = (doc.stems || []).filter(function (x) { return x.questions.indexOf(id) >= 0; })[0];
+		return st ? st.text : undefined;
+	}
+
+	/* The rule of q said before any error: how many to choose, what
+	 * number, how many characters; null when there is none to say. */
+	function ruleWords(q) {
+		var lo = q.min, hi = q.max;
+		if (q.type === 'multi_choice') {
+			if (lo !== undefined && lo === hi)
+				return t('choose_exactly', {n: lo});
+			if (lo > 0 && hi !== undefined)
+				return t('choose_range', {min: lo, max: hi});
+			if (hi !== undefined)
+				return t('choose_upto', {n: hi});
+			return lo > 0 ? t('choose_atleast', {n: lo}) : t('choose_any');
+		}
+		if (q.type === 'number') {
+			var k = q.integer ? 'int_' : 'num_';
+			if (lo !== undefined && hi !== undefined)
+				return t(k + 'range', {min: lo, max: hi});
+			if (lo !== undefined)
+				return t(k + 'min', {min: lo});
+			if (hi !== undefined)
+				return t(k + 'max', {max: hi});
+			return q.integer ? t('int_any') : null;
+		}
+		if (q.type === 'scale')
+			return t('choose_range', {min: lo, max: hi});
+		if (q.type === 'text' && (q.multiline || q.max_length !== undefined))
+			return t('chars_max', {max: maxLength(q)});
+		return null;
+	}
+
+	function maxLength(q) {
+		return q.max_length !== undefined ? q.max_length : 2000;
+	}
+
+	/* "Characters left: n of max", as the answer will be counted (trimmed,
+	 * in code points, as validate.js and core count). */
+	function charsWords(q, value) {
+		var used = Array.from(value.trim()).length, max = maxLength(q);
+		return used <= max ? t('chars_left', {n: max - used, max: max}) : t('chars_over', {n: used - max});
+	}
+
+	/* "More below": shown while the screen goes on past the bottom edge
+	 * (behind the sticky Back / Next bar). */
+	function updateCue() {
+		var c = main.querySelector('.more-below'), root = document.documentElement;
+		if (c)
+			c.hidden = root.scrollHeight - (window.scrollY + window.innerHeight) <= 2;
+		/* what gets the focus (a tap, Tab) scrolls clear of the bar */
+		var nav = main.querySelector('.question .nav');
+		root.style.scrollPaddingBottom = nav ? nav.offsetHeight + 'px' : '';
+	}
+	/* A choice or field that gets the focus (Tab, arrows, a tap) is
+	 * scrolled whole above the sticky bar, not left half behind it. */
+	function keepClear(e) {
+		var nav = main.querySelector('.question .nav'), target = e.target;
+		if (!nav || nav.contains(target) || !main.contains(target))
+			return;
+		var box = (target.closest('label.choice') || target).getBoundingClientRect();
+		var over = box.bottom - nav.getBoundingClientRect().top + 4;
+		if (over > 0)
+			window.scrollBy(0, Math.min(over, Math.max(0, box.top - 4)));
+	}
+	main.addEventListener('focusin', keepClear);
+	window.addEventListener('scroll', updateCue, {passive: true});
+	window.addEventListener('resize', updateCue);
+	K.onTextSize(updateCue);
+
 	function renderQuestion() {
 		var doc = person.doc, q = doc.questions[person.index];
 		var a = person.answers[q.id];
 		var shown = V.shownQuestions(doc, pruned());
 		var pos = shown.indexOf(q.id) + 1;
-		var hintId = 'hint-' + q.id, errId = 'err-' + q.id;
-		var described = (q.hint ? hintId + ' ' : '') + (q.type === 'date' ? 'date-hint-' + q.id + ' ' : '') + errId;
+		var hintId = 'hint-' + q.id, errId = 'err-' + q.id, rule = ruleWords(q);
+		var stem = stemOf(doc, q.id);
+		var described = (stem !== undefined && q.type !== 'info' && ['single_choice', 'multi_choice',
+			'yes_no', 'consent', 'scale', 'date'].indexOf(q.type) < 0 ? 'stem-' + q.id + ' ' : '') +
+			(q.hint ? hintId + ' ' : '') + (rule ? 'rule-' + q.id + ' ' : '') +
+			(q.type === 'date' ? 'date-hint-' + q.id + ' ' : '') + errId;
 		var isLast = nextShown(person.index) < 0;
 		var total = isLast ? pos : progressTotal(pos);
 		var label = qtext(q.label);
@@ -557,28 +685,46 @@
 		languageButton();
 		if (q.hint)
 			notes.push(el('p', {'class': 'hint', id: hintId, text: qtext(q.hint)}));
-		if (q.type === 'scale')
-			notes.push(el('p', {'class': 'hint', text: t('choose_range', {min: q.min, max: q.max})}));
+		if (rule)
+			notes.push(el('p', {'class': 'hint rule', id: 'rule-' + q.id, text: rule}));
 		if (q.type === 'date')
 			notes.push(el('p', {'class': 'hint', id: 'date-hint-' + q.id, text: t('date_hint')}));
 		if (q.type !== 'info' && q.required !== true)
 			notes.push(el('p', {'class': 'hint', text: t('optional')}));
 		var err = el('p', {'class': 'error', id: errId, role: 'alert', hidden: true});
+		/* the stem heads the question's heading, so it is read with it */
+		function heading(kids) {
+			return el('h1', {'class': 'q-label'}, (stem === undefined ? [] : [
+				el('span', {'class': 'stem', id: 'stem-' + q.id, text: qtext(stem)}), ' ']).concat(kids));
+		}
+		var after = [];
+		if (q.type === 'text' && rule)
+			after.push(el('p', {'class': 'hint count', id: 'count-' + q.id, 'aria-hidden': 'true'}));
+		var radios = ['single_choice', 'yes_no', 'consent', 'scale'].indexOf(q.type) >= 0;
+		if (radios && q.required !== true)
+			after.push(el('button', {type: 'button', 'class': 'small clear', id: 'clear-' + q.id,
+				text: t('clear_choice'), onclick: function () {
+					Array.prototype.forEach.call(qInputs(q), function (i) { i.checked = false; });
+					form.dispatchEvent(new Event('change'));
+					qInputs(q)[0].focus();
+				}}));
 		var body;
 		if (q.type === 'info') {
-			body = [el('h1', {'class': 'q-label', text: label})];
+			body = [heading([el('span', {text: label})])];
 		} else if (grouped) {
 			body = [el('fieldset', {'aria-describedby': described}, [
-				el('legend', {}, [el('h1', {'class': 'q-label', text: label})])]
-				.concat(notes).concat([err, input]))];
+				el('legend', {}, [heading([el('span', {text: label})])])]
+				.concat(notes).concat([err, input]).concat(after))];
 		} else {
-			body = [el('h1', {'class': 'q-label'}, [el('label', {'for': 'q-' + q.id, text: label})])]
-				.concat(notes).concat([err, input]);
+			body = [heading([el('label', {'for': 'q-' + q.id, text: label})])]
+				.concat(notes).concat([err, input]).concat(after);
 		}
 		var form = el('form', {autocomplete: 'off', novalidate: true, 'class': 'question',
 			onsubmit: function (e) { e.preventDefault(); next(); }},
 		body.concat([el('div', {'class': 'nav'}, [
 			el('button', {type: 'button', 'class': 'secondary', text: t('back'), onclick: back}),
+			el('div', {'class': 'more-below', 'aria-hidden': 'true', hidden: true},
+				[t('more_below') + ' \u2193']),
 			el('button', {type: 'submit', 'class': 'primary', id: 'btn-next',
 				text: isLast ? t('submit') : t('next')})])]));
 		var progressText = el('span', {'class': 'progress-text'});
@@ -601,6 +747,23 @@
 		if (restored)
 			restoreInputs(person.draft.inputs);
 		person.draft = null;
+		var count = document.getElementById('count-' + q.id);
+		if (count) {
+			var field = document.getElementById('q-' + q.id);
+			var recount = function () {
+				count.textContent = charsWords(q, field.value);
+				count.classList.toggle('over', Array.from(field.value.trim()).length > maxLength(q));
+			};
+			recount();
+			field.addEventListener('input', recount);
+		}
+		var clear = document.getElementById('clear-' + q.id);
+		function clearShown() {
+			if (clear)
+				clear.hidden = !Array.prototype.some.call(qInputs(q), function (i) { return i.checked; });
+		}
+		clearShown();
+		updateCue();
 		/* Conditions are evaluated as the person answers: the button says
 		 * "send" when nothing would follow this answer. */
 		form.addEventListener('change', function () {
@@ -618,6 +781,7 @@
 				person.answers[q.id] = saved;
 			document.getElementById('btn-next').textContent = last ? t('submit') : t('next');
 			setProgress(last);
+			clearShown();
 		});
 		if (restored) /* the button and the count follow what came back */
 			form.dispatchEvent(new Event('change'));
@@ -714,31 +878,58 @@
 		showError(doc.questions[person.index], t('save_failed'));
 	}
 
-	/* The end for this person: nothing of theirs stays in the page. */
+	/* The end for this person: nothing of theirs stays in the page (the
+	 * questionnaire itself, for its closing words and languages, is no
+	 * one's). With a closing message (signposting) the screen stays a
+	 * minute, long enough to note a phone number; else 10 s. */
+	var CLOSING_S = 60, END_S = 10;
+
 	function finished(titleKey, textKey) {
-		var assisted = person.assisted;
+		var end = {doc: person.doc, lang: person.lang, assisted: person.assisted,
+			title: titleKey, text: textKey};
 		person.answers = {};
 		person = null;
 		idleStop();
-		document.getElementById('btn-language').hidden = true;
-		var left = 10;
-		var note = el('p', {'class': 'hint', text: t('returning', {n: left})});
-		show([el('div', {'class': 'done'}, [
-			el('h1', {text: t(titleKey)}),
-			el('p', {'class': 'lead', text: t(textKey)}),
-			note,
-			el('button', {type: 'button', 'class': 'primary', text: t('finish'),
-				onclick: function () { wipe(assisted ? '#worker' : ''); }})])], '');
+		end.left = end.doc.closing !== undefined ? CLOSING_S : END_S;
 		var timer = setInterval(function () {
-			left--;
-			note.textContent = t('returning', {n: Math.max(left, 0)});
-			if (left <= 0) {
+			end.left--;
+			if (end.note)
+				end.note.textContent = t('returning', {n: Math.max(end.left, 0)});
+			if (end.left <= 0) {
 				clearInterval(timer);
-				wipe(assisted ? '#worker' : '');
+				wipe(end.assisted ? '#worker' : '');
 			}
 		}, 1000);
 		history.replaceState(null, '', '/');
+		endScreen(end);
 		announce(t(textKey));
+	}
+
+	/* The thank-you (or declined) screen, with its language control: a
+	 * choice shows it again in that language. */
+	function endScreen(end) {
+		var doc = end.doc;
+		langControl(end.assisted ? [] : doc.languages);
+		document.getElementById('btn-language').onclick = function () {
+			var again = function () { endScreen(end); };
+			chooseLanguage(doc.languages, end.lang, function (tag) {
+				end.lang = tag;
+				again();
+			}, again, '');
+		};
+		end.note = el('p', {'class': 'hint', text: t('returning', {n: Math.max(end.left, 0)})});
+		var closing = doc.closing === undefined ? null : el('div', {'class': 'closing', id: 'closing',
+			lang: end.lang, dir: langDir(end.lang)},
+			V.text(doc, doc.closing, end.lang).split('\n').filter(function (line) {
+				return line.trim() !== '';
+			}).map(function (line) { return el('p', {text: line}); }));
+		show([el('div', {'class': 'done'}, [
+			el('h1', {text: t(end.title)}),
+			el('p', {'class': 'lead', text: t(end.text)}),
+			closing,
+			end.note,
+			el('button', {type: 'button', 'class': 'primary', text: t('finish'),
+				onclick: function () { wipe(end.assisted ? '#worker' : ''); }})])], '');
 	}
 
 	function declined() {

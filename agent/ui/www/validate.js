@@ -427,6 +427,167 @@
 		return t[doc.languages[0]];
 	}
 
+	/* ---- the kiosk's texts of a document: the twin of the closing,
+	 * stems and ui_strings checks of core/src/questionnaire_doc.c, same
+	 * order and messages (tests/vectors/documents.json). The rest of the
+	 * document must be valid. words: {name: [placeholder, ...]}, the
+	 * kiosk's words a questionnaire may carry (FsStrings.questionnaireWords()). */
+	var MAX_TEXT_CHARS = 10000, MAX_UI_STRING_CHARS = 500, MAX_STEMS = 100, MAX_QUESTIONS = 500;
+	var QUOTE_MAX = 64;
+
+	/* A schema value as C quotes it: JSON-escaped, cut after 64 bytes. */
+	function quote(str) {
+		var bytes = new TextEncoder().encode(str), cut = bytes.length, out = '"';
+		if (cut > QUOTE_MAX) {
+			cut = QUOTE_MAX;
+			while (cut > 0 && (bytes[cut] & 0xc0) === 0x80)
+				cut--;
+		}
+		var s = new TextDecoder().decode(bytes.subarray(0, cut));
+		for (var i = 0; i < s.length; i++) {
+			var c = s.charCodeAt(i);
+			if (s[i] === '"' || s[i] === '\\')
+				out += '\\' + s[i];
+			else if (s[i] === '\n')
+				out += '\\n';
+			else if (s[i] === '\r')
+				out += '\\r';
+			else if (s[i] === '\t')
+				out += '\\t';
+			else if (c < 0x20 || c === 0x7f)
+				out += '\\u' + ('000' + c.toString(16)).slice(-4);
+			else
+				out += s[i];
+		}
+		return out + (cut < bytes.length ? '..."' : '"');
+	}
+
+	function pathKey(path, key) {
+		if (/^[A-Za-z0-9_-]{1,64}$/.test(key))
+			return path + (path ? '.' : '') + key;
+		return path + '[' + quote(key) + ']';
+	}
+
+	function docFault(path, text) {
+		return {ok: false, message: (path || 'document') + ': ' + text};
+	}
+
+	/* A text of the document (C's check_text): the path points at it. */
+	function checkDocText(doc, t, path) {
+		if (!isObject(t))
+			return docFault(path, 'must be an object from language tag to text');
+		if (!has.call(t, doc.languages[0]))
+			return docFault(path, 'has no text in the default language ' + quote(doc.languages[0]));
+		for (var k in t) {
+			if (!has.call(t, k))
+				continue;
+			var p = pathKey(path, k), v = t[k];
+			if (doc.languages.indexOf(k) < 0)
+				return docFault(p, 'is not one of the languages');
+			if (typeof v !== 'string' || v.trim() === '')
+				return docFault(p, 'must be a non-empty string');
+			if (v.length > MAX_TEXT_CHARS && Array.from(v).length > MAX_TEXT_CHARS)
+				return docFault(p, 'must be at most ' + MAX_TEXT_CHARS + ' characters');
+		}
+		return null;
+	}
+
+	function checkStems(doc) {
+		var stems = doc.stems;
+		if (stems === undefined)
+			return null;
+		if (!Array.isArray(stems) || stems.length < 1 || stems.length > MAX_STEMS)
+			return docFault('stems', 'must be an array of 1 to ' + MAX_STEMS + ' stems');
+		var ids = doc.questions.map(function (q) { return q.id; }), seen = Object.create(null);
+		for (var i = 0; i < stems.length; i++) {
+			var st = stems[i], p = 'stems[' + i + ']', k, r;
+			if (!isObject(st))
+				return docFault(p, 'must be an object');
+			for (k in st)
+				if (has.call(st, k) && k !== 'text' && k !== 'questions')
+					return docFault(pathKey(p, k), 'unknown key');
+			if (st.text === undefined)
+				return docFault(p + '.text', 'is required');
+			if ((r = checkDocText(doc, st.text, p + '.text')))
+				return r;
+			var qs = st.questions, pq = p + '.questions';
+			if (qs === undefined)
+				return docFault(pq, 'is required');
+			if (!Array.isArray(qs) || qs.length < 1 || qs.length > MAX_QUESTIONS)
+				return docFault(pq, 'must be an array of 1 to ' + MAX_QUESTIONS + ' question ids');
+			for (var j = 0; j < qs.length; j++) {
+				var pj = pq + '[' + j + ']';
+				if (typeof qs[j] !== 'string')
+					return docFault(pj, 'must be a string');
+				if (ids.indexOf(qs[j]) < 0)
+					return docFault(pj, quote(qs[j]) + ' is not a question in this questionnaire');
+				if (has.call(seen, qs[j]))
+					return docFault(pj, quote(qs[j]) + ' already has a stem (' + seen[qs[j]] + ')');
+				seen[qs[j]] = 'stems[' + i + '].questions[' + j + ']';
+			}
+		}
+		return null;
+	}
+
+	/* Each {name} of names exactly once, and no other brace. */
+	function placeholdersOk(s, names) {
+		var seen = {}, count = 0, re = /\{([^{}]*)\}/g, m;
+		var rest = s.replace(re, function (all, name) {
+			if (names.indexOf(name) < 0 || seen[name])
+				count = -Infinity;
+			seen[name] = true;
+			count++;
+			return '';
+		});
+		return rest.indexOf('{') < 0 && rest.indexOf('}') < 0 && count === names.length;
+	}
+
+	function listPlaceholders(names) {
+		return names.map(function (n, i) {
+			return (i === 0 ? '' : i + 1 === names.length ? ' and ' : ', ') + '{' + n + '}';
+		}).join('');
+	}
+
+	function checkUiStrings(doc, words) {
+		var all = doc.ui_strings;
+		if (all === undefined)
+			return null;
+		if (!isObject(all))
+			return docFault('ui_strings', 'must be an object from language tag to the kiosk\'s words');
+		for (var lang in all) {
+			if (!has.call(all, lang))
+				continue;
+			var p = pathKey('ui_strings', lang), tab = all[lang];
+			if (doc.languages.indexOf(lang) < 0)
+				return docFault(p, 'is not one of the languages');
+			if (!isObject(tab))
+				return docFault(p, 'must be an object from name to text');
+			for (var key in tab) {
+				if (!has.call(tab, key))
+					continue;
+				var pk = pathKey(p, key), v = tab[key];
+				if (!has.call(words, key))
+					return docFault(pk, 'is not one of the kiosk\'s words');
+				if (typeof v !== 'string' || v.trim() === '')
+					return docFault(pk, 'must be a non-empty string');
+				if (v.length > MAX_UI_STRING_CHARS && Array.from(v).length > MAX_UI_STRING_CHARS)
+					return docFault(pk, 'must be at most ' + MAX_UI_STRING_CHARS + ' characters');
+				if (!placeholdersOk(v, words[key]))
+					return docFault(pk, words[key].length === 0 ? 'must not contain { or }'
+						: 'must contain ' + listPlaceholders(words[key]) +
+							' once each and no other { or }');
+			}
+		}
+		return null;
+	}
+
+	/* closing, stems and ui_strings of doc: {ok: true} or {ok: false,
+	 * message}, the message exactly core's. */
+	function checkKioskTexts(doc, words) {
+		return (doc.closing !== undefined && checkDocText(doc, doc.closing, 'closing')) ||
+			checkStems(doc) || checkUiStrings(doc, words) || {ok: true};
+	}
+
 	/* ---- person_ref: the twin of core/src/person_ref.c ----
 	 * The deployment's pattern (agent.json "person_ref_pattern", given to
 	 * the page by GET /api/kiosk): "charset=SPEC min=N max=N", items
@@ -591,6 +752,7 @@
 		dateIsValid: dateIsValid,
 		readNumber: readNumber,
 		text: text,
+		checkKioskTexts: checkKioskTexts,
 		PERSON_REF_DEFAULT: PERSON_REF_DEFAULT,
 		personRefRule: personRefRule,
 		checkPersonRef: checkPersonRef
