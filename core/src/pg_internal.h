@@ -98,6 +98,10 @@ enum pg_stmt_id {
 	PG_AUDIT_LAST,
 	PG_AUDIT_PAGE,
 	PG_AUDIT_PRUNE,
+	PG_W_GET, /* outreach workers */
+	PG_W_PUT,
+	PG_W_PAGE,
+	PG_SCAN_W,
 	PG_STMT_COUNT
 };
 

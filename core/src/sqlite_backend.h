@@ -45,6 +45,9 @@ enum fs_sql_id {
 	FS_SQL_ERASURE_GET, /* replicated erasure */
 	FS_SQL_ERASURE_INSERT,
 	FS_SQL_SCAN_ERASURES,
+	FS_SQL_WORKER_GET, /* outreach workers */
+	FS_SQL_WORKER_PUT,
+	FS_SQL_SCAN_WORKERS,
 	FS_SQL_COUNT
 };
 

@@ -24,9 +24,10 @@ typedef enum fs_table {
 	FS_TABLE_RESPONSES = 2,
 	FS_TABLE_CONTACTS = 4,
 	FS_TABLE_CONFLICTS = 8,
-	FS_TABLE_ERASURES = 16 /* erase.h: sent by a hub only */
+	FS_TABLE_ERASURES = 16, /* erase.h: sent by a hub only */
+	FS_TABLE_WORKERS = 32   /* worker.h: sent by a hub only, to the worker's region */
 } fs_table;
-#define FS_TABLES_ALL 31
+#define FS_TABLES_ALL 63
 
 /* The table's name on the wire ("responses"); NULL for no table. */
 const char *fs_table_name(fs_table t);
@@ -37,18 +38,19 @@ const char *fs_table_name(fs_table t);
 
 /* One change. value is an owned reference (released by
  * fs_changeset_free): the questionnaire document, the response body, the
- * contact field value, the conflict body or the erasure body ({"table",
+ * contact field value, the conflict body, the erasure body ({"table",
  * "region", "holder", "request", "kind"}, region and holder null or a
- * name); NULL for a tombstone. */
+ * name) or a worker's ({"pin_hash"}, id the worker's name); NULL for a
+ * tombstone. */
 typedef struct fs_change {
 	fs_table table;
 	char id[FS_ID_MAX + 1];
 	int64_t version;                        /* questionnaires */
 	fs_hlc hlc;
 	char site[FS_NAME_MAX + 1];             /* the site that made this write */
-	int deleted;                            /* questionnaires, responses */
-	char region[FS_NAME_MAX + 1];           /* contacts, conflicts; erasures
-	                                         * ("" for every region) */
+	int deleted;                            /* questionnaires, responses, workers */
+	char region[FS_NAME_MAX + 1];           /* contacts, conflicts, workers;
+	                                         * erasures ("" for every region) */
 	char field[FS_CONTACT_FIELD_MAX];       /* contacts */
 	fs_hlc prev_hlc;                        /* contacts: value this write */
 	char prev_site[FS_NAME_MAX + 1];        /* replaced ("" = none) */
