@@ -32,6 +32,7 @@ static const char usage[] =
     "  audit      print or verify the audit trail of admin and worker actions\n"
     "  retention  show or set how long each table is kept\n"
     "  purge      apply the retention periods now\n"
+    "  worker     add, remove or list a region's outreach workers (their PINs)\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -53,6 +54,7 @@ static const struct {
     {"seal-key", hub_cmd_seal_key},
     {"subject", hub_cmd_subject},
     {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
+    {"worker", hub_cmd_worker},
 };
 
 int main(int argc, char **argv)
