@@ -460,16 +460,20 @@ cleanup:
 
 /* ---- worker mode ---- */
 
+/* The region's contacts, and today (the kiosk's local date, as for
+ * follow-ups) so the page can mark those due today. */
 static void api_contacts_list(fs_ui *ui, ui_reply *r)
 {
+	char today[11];
 	fs_err err = {0, ""};
 	json_t *list = NULL;
 	int rc = fs_contact_list(ui->store, &list, fs_store_region(ui->store), 0, &err);
 
+	local_date(today, fs_store_now_ms(ui->store));
 	if (rc != 0)
 		store_fail(r, rc, &err, "internal");
 	else
-		reply_json(r, 200, json_pack("{s:o}", "contacts", list));
+		reply_json(r, 200, json_pack("{s:o, s:s}", "contacts", list, "today", today));
 }
 
 /* The audit action of a contact write: closing it, creating it, or an edit. */
