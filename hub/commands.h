@@ -25,6 +25,7 @@ int hub_cmd_conflicts(int argc, char **argv); /* conflicts.c */
 int hub_cmd_resolve(int argc, char **argv);   /* conflicts.c */
 int hub_cmd_results(int argc, char **argv);   /* results_cmd.c */
 int hub_cmd_user(int argc, char **argv);      /* users.c */
+int hub_cmd_worker(int argc, char **argv);    /* worker.c */
 
 /* Apply the retention periods now (fs_retention_hub_purge), record what
  * went in the audit trail as actor (an entry only when something did),

@@ -37,6 +37,7 @@ static const char usage[] =
     "  resolve    resolve a conflict: keep one value or write a new one\n"
     "  results    a questionnaire's results: counts per day and per question\n"
     "  user       add, change or remove accounts of the web console (and API tokens)\n"
+    "  worker     add, remove or list a region's outreach workers (their PINs)\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -61,6 +62,7 @@ static const struct {
     {"conflicts", hub_cmd_conflicts}, {"resolve", hub_cmd_resolve},
     {"results", hub_cmd_results},
     {"user", hub_cmd_user},
+    {"worker", hub_cmd_worker},
 };
 
 int main(int argc, char **argv)

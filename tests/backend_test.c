@@ -230,6 +230,10 @@ static int on_row(void *ctx, const fs_row *row)
 	case FS_TABLE_RESOLUTIONS:
 		snprintf(k, sizeof(k), "v:%.80s@%s", row->u.res.id, row->u.res.region);
 		break;
+	case FS_TABLE_WORKERS:
+		snprintf(k, sizeof(k), "w:%s@%s%s", row->u.w.name, row->u.w.region,
+		         row->u.w.deleted ? "-" : "");
+		break;
 	}
 	return seen_add(ctx, k, row->seq, (int)row->table);
 }
@@ -407,7 +411,7 @@ static void concurrent_open_migrates_once(void)
 	ops->close(b);
 	if (is_pg)
 		CHECK_STR(pg_value(loc,
-		                   "SELECT count(*) = count(DISTINCT version) AND count(*) = 5 "
+		                   "SELECT count(*) = count(DISTINCT version) AND count(*) = max(version) "
 		                   "FROM fieldsync_schema"),
 		          "t");
 }
@@ -1455,6 +1459,61 @@ static void erasure_ops_and_purge(void)
 	ops->close(b);
 }
 
+static int on_worker(void *ctx, const fs_worker_row *w)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%s/%s:%s", w->region, w->name, w->deleted ? "-" : w->pin_hash);
+	return seen_add(ctx, k, w->seq, (int)w->hlc);
+}
+
+/* Outreach workers: last-writer-wins on (hlc, site) per (region, name), a
+ * tombstone without its hash, every region's rows or one's, and the scan
+ * sending a region only its own. */
+static void worker_ops_last_writer_wins_and_scan(void)
+{
+	fs_backend *b = fresh(0, NULL, 0);
+	fs_err e = {0, ""};
+	fs_worker_row w1 = {"north", "sam", "h1", 0, 100, "hub", 60};
+	fs_worker_row older = {"north", "sam", "h0", 0, 99, "hub", 61};
+	fs_worker_row tie_lower = {"north", "sam", "h9", 0, 100, "aaa", 62};
+	fs_worker_row gone = {"north", "sam", "ignored", 1, 200, "hub", 63};
+	fs_worker_row south = {"south", "ola", "h2", 0, 150, "hub", 64};
+	fs_changes_filter north = {FS_TABLE_WORKERS, NULL, NULL, "north"};
+	fs_worker_row got;
+	int changed = -1;
+	seen s;
+
+	CHECK(b != NULL);
+	CHECK(ops->worker_get(b, "north", "sam", &got, &e) == FS_ENOTFOUND);
+	CHECK(ops->begin(b, FS_TXN_WRITE, &e) == 0);
+	CHECK(ops->worker_put(b, &w1, &changed, &e) == 0 && changed == 1);
+	CHECK(ops->worker_put(b, &older, &changed, &e) == 0 && changed == 0);
+	CHECK(ops->worker_put(b, &tie_lower, &changed, &e) == 0 && changed == 0);
+	CHECK(ops->worker_put(b, &south, &changed, &e) == 0 && changed == 1);
+	CHECK(ops->commit(b, &e) == 0);
+	CHECK(ops->worker_get(b, "north", "sam", &got, &e) == 0);
+	CHECK_STR(got.pin_hash, "h1");
+	CHECK(got.hlc == 100 && got.seq == 60 && !got.deleted);
+	CHECK(ops->worker_put(b, &gone, &changed, &e) == 0 && changed == 1);
+	CHECK(ops->worker_get(b, "north", "sam", &got, &e) == 0);
+	CHECK(got.deleted && got.pin_hash == NULL && got.seq == 63);
+	CHECK(ops->worker_get(b, "south", "sam", &got, &e) == FS_ENOTFOUND);
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->worker_each(b, NULL, on_worker, &s, &e) == 0 && s.n == 2);
+	CHECK_STR(s.key[0], "north/sam:-");
+	CHECK_STR(s.key[1], "south/ola:h2");
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->worker_each(b, "south", on_worker, &s, &e) == 0 && s.n == 1);
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->changes_scan(b, 0, &north, 100, on_row, &s, &e) == 0 && s.n == 1);
+	CHECK_STR(s.key[0], "w:sam@north-");
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->changes_scan(b, 0, NULL, 100, on_row, &s, &e) == 0 && s.n == 2);
+	CHECK(s.seq[0] == 63 && s.seq[1] == 64);
+	ops->close(b);
+}
+
 static void seq_follows_commit_order(void)
 {
 	char loc[512];
@@ -1916,6 +1975,7 @@ int main(int argc, char **argv)
 	RUN(copy_ops_visit_every_row);
 	RUN(seq_follows_commit_order);
 	RUN(erasure_ops_and_purge);
+	RUN(worker_ops_last_writer_wins_and_scan);
 	if (is_pg) {
 		RUN(pg_integrity_check_sees_duplicate_seq);
 		RUN(pg_session_settings);

@@ -50,32 +50,6 @@ static int fail(const char *fmt, ...)
 	return 1;
 }
 
-/* One line from stdin without its newline; echo off on a terminal. */
-static int read_line(char *out, size_t cap, const char *prompt)
-{
-	struct termios old, quiet;
-	int tty = isatty(STDIN_FILENO), ok;
-	size_t n;
-
-	if (tty) {
-		fprintf(stderr, "%s", prompt);
-		tcgetattr(STDIN_FILENO, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	ok = fgets(out, (int)cap, stdin) != NULL;
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	if (!ok)
-		return -1;
-	n = strcspn(out, "\r\n");
-	out[n] = '\0';
-	return 0;
-}
-
 /* Is name among the workers of dir? 1, 0, or -1 when the list is unreadable
  * (fs_workers_add then reports why). */
 static int worker_exists(const char *dir, const char *name)
@@ -95,22 +69,15 @@ static int worker_exists(const char *dir, const char *name)
 
 static int cmd_add(const char *dir, const char *name)
 {
-	char pin[64] = "", again[64] = "";
+	char pin[64] = "";
 	fs_err err = {0, ""};
 	int rc, existed;
 
-	if (read_line(pin, sizeof(pin), "PIN: ") != 0)
-		return fail("%s", "no PIN given on standard input");
-	if (isatty(STDIN_FILENO) &&
-	    (read_line(again, sizeof(again), "PIN again: ") != 0 || strcmp(pin, again) != 0)) {
-		sodium_memzero(pin, sizeof(pin));
-		sodium_memzero(again, sizeof(again));
-		return fail("%s", "the PINs differ");
-	}
+	if (fs_worker_pin_read(pin, sizeof(pin), 1, &err) != 0)
+		return fail("%s", err.msg);
 	existed = worker_exists(dir, name);
 	rc = fs_workers_add(dir, name, pin, &err);
 	sodium_memzero(pin, sizeof(pin));
-	sodium_memzero(again, sizeof(again));
 	if (rc != 0)
 		return fail("%s", err.msg);
 	if (existed == 1)

@@ -5,6 +5,7 @@
  *                                    the person_ref pattern
  *   GET  /api/questionnaires/ID      one document and today's date
  *   POST /api/responses              store a response (mode self)
+ *   GET  /api/worker/names           the names to tap on the PIN screen
  * Worker mode (the fs_worker cookie from POST /api/worker/login):
  *   GET  /api/worker/me, POST /api/worker/logout, POST /api/worker/pin
  *   GET  /api/worker/contacts[/ID], POST /api/worker/contacts,
@@ -180,21 +181,27 @@ static int audit_event(fs_ui *ui, const char *action, const char *worker, const 
  * then: anything else typed at the name prompt is never recorded)? */
 static int is_worker(fs_ui *ui, const char *name)
 {
-	json_t *list = NULL, *v;
-	fs_err err = {0, ""};
-	size_t i;
-	int found = 0;
+	fs_worker_found f;
 
-	if (fs_workers_list(&list, ui->dir, &err) != 0)
-		return 0;
-	json_array_foreach (list, i, v)
-		if (strcmp(json_string_value(v), name) == 0)
-			found = 1;
-	json_decref(list);
-	return found;
+	return fs_workers_find(&f, ui->store, ui->dir, name, NULL) == 0 &&
+	       f.source != FS_WORKER_NONE;
 }
 
 /* ---- worker session ---- */
+
+/* Is the session's worker still who opened it: the same source, and for
+ * the hub's workers the same row (removed or given a new PIN at the hub,
+ * synced since: no)? An unreadable store or file counts as no. */
+static int session_worker_current(fs_ui *ui)
+{
+	const ui_session *s = &ui->session;
+	fs_worker_found now;
+
+	if (fs_workers_find(&now, ui->store, ui->dir, s->worker, NULL) != 0)
+		return 0;
+	return now.source == s->who.source &&
+	       (now.source != FS_WORKER_CENTRAL || now.hlc == s->who.hlc);
+}
 
 static int session_valid(fs_ui *ui, const ui_request *rq)
 {
@@ -205,6 +212,12 @@ static int session_valid(fs_ui *ui, const ui_request *rq)
 		return 0;
 	if (ui_mono_ms() - s->last_seen_ms > (uint64_t)ui->worker_idle_s * 1000u) {
 		memset(s, 0, sizeof(*s)); /* locked by idleness */
+		return 0;
+	}
+	if (!session_worker_current(ui)) {
+		/* Removed (or a new PIN) since the login: the session ends here. */
+		audit_event(ui, "worker_logout", s->worker, NULL, NULL);
+		memset(s, 0, sizeof(*s));
 		return 0;
 	}
 	s->last_seen_ms = ui_mono_ms();
@@ -248,7 +261,8 @@ static void api_login(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		ui_fail(r, 400, "bad_request", "give \"name\" and \"pin\" as strings");
 		return;
 	}
-	rc = fs_pin_guard_check(&ui->guard, ui->dir, name, pin, fs_pin_clock_ms(), &res, &err);
+	rc = fs_pin_guard_check(&ui->guard, ui->store, ui->dir, name, pin, fs_pin_clock_ms(), &res,
+				&err);
 	if (rc != 0) {
 		store_fail(r, rc, &err, "bad_request");
 		return;
@@ -266,6 +280,7 @@ static void api_login(fs_ui *ui, const ui_request *rq, ui_reply *r)
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(ui->session.token, sizeof(ui->session.token), raw, sizeof(raw));
 	snprintf(ui->session.worker, sizeof(ui->session.worker), "%s", name);
+	ui->session.who = res.who;
 	ui->session.last_seen_ms = ui_mono_ms();
 	ui->session.pin_short = res.short_pin;
 	snprintf(r->set_cookie, sizeof(r->set_cookie),
@@ -290,13 +305,20 @@ static void api_change_pin(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		ui_fail(r, 400, "bad_request", "give \"current\" and \"new\" PINs as strings");
 		return;
 	}
+	if (ui->session.who.source == FS_WORKER_CENTRAL) {
+		/* The hub's hash: a kiosk never writes the region's workers. */
+		ui_fail(r, 409, "pin_managed_by_hub",
+			"your PIN is set at the hub for every kiosk of the region: ask an admin "
+			"to reset it there");
+		return;
+	}
 	if (!fs_worker_new_pin_is_valid(pin)) {
 		ui_fail(r, 422, "invalid_pin", "a new PIN must be %d to %d digits", FS_PIN_NEW_MIN,
 			FS_PIN_MAX);
 		return;
 	}
-	rc = fs_pin_guard_check(&ui->guard, ui->dir, ui->session.worker, cur, fs_pin_clock_ms(),
-				&res, &err);
+	rc = fs_pin_guard_check(&ui->guard, ui->store, ui->dir, ui->session.worker, cur,
+				fs_pin_clock_ms(), &res, &err);
 	if (rc != 0) {
 		store_fail(r, rc, &err, "bad_request");
 		return;
@@ -438,16 +460,20 @@ cleanup:
 
 /* ---- worker mode ---- */
 
+/* The region's contacts, and today (the kiosk's local date, as for
+ * follow-ups) so the page can mark those due today. */
 static void api_contacts_list(fs_ui *ui, ui_reply *r)
 {
+	char today[11];
 	fs_err err = {0, ""};
 	json_t *list = NULL;
 	int rc = fs_contact_list(ui->store, &list, fs_store_region(ui->store), 0, &err);
 
+	local_date(today, fs_store_now_ms(ui->store));
 	if (rc != 0)
 		store_fail(r, rc, &err, "internal");
 	else
-		reply_json(r, 200, json_pack("{s:o}", "contacts", list));
+		reply_json(r, 200, json_pack("{s:o, s:s}", "contacts", list, "today", today));
 }
 
 /* The audit action of a contact write: closing it, creating it, or an edit. */
@@ -458,6 +484,31 @@ static const char *contact_action(const char *id, const json_t *fields)
 	if (status != NULL && strcmp(status, "closed") == 0)
 		return "contact_close";
 	return id == NULL ? "contact_create" : "contact_edit";
+}
+
+/* A "worker" sent with a contact must be the one it will get: the
+ * session's for a new contact, the stored one for an update (the page
+ * sends none). FS_EINVAL otherwise. */
+static int contact_worker(fs_ui *ui, const char *id, const json_t *sent, fs_err *err)
+{
+	json_t *have = NULL;
+	const char *want = ui->session.worker;
+	int rc = 0;
+
+	if (sent == NULL)
+		return 0;
+	if (id != NULL) {
+		rc = fs_contact_get(ui->store, &have, id, err);
+		if (rc != 0)
+			return rc;
+		want = json_string_value(json_object_get(have, "worker"));
+	}
+	if (!json_is_string(sent) || want == NULL || strcmp(json_string_value(sent), want) != 0)
+		rc = fs_err_set(err, FS_EINVAL,
+				"worker: a contact's worker is the one logged in when it was "
+				"recorded, and cannot be set or changed here");
+	json_decref(have);
+	return rc;
 }
 
 static void api_contact_put(fs_ui *ui, const ui_request *rq, const char *id, ui_reply *r)
@@ -479,8 +530,19 @@ static void api_contact_put(fs_ui *ui, const ui_request *rq, const char *id, ui_
 	json_object_del(fields, "id");
 	json_object_del(fields, "region");
 	json_object_del(fields, "deleted");
-	if (id == NULL && json_object_get(fields, "worker") == NULL)
+	/* The worker on a contact is the one logged in when it was recorded,
+	 * never what a page sends: a new contact gets the session's worker; an
+	 * update keeps the contact's. */
+	rc = contact_worker(ui, id, json_object_get(fields, "worker"), &err);
+	if (rc != 0) {
+		json_decref(fields);
+		store_fail(r, rc, &err, "invalid_contact");
+		return;
+	}
+	if (id == NULL)
 		json_object_set_new(fields, "worker", json_string(ui->session.worker));
+	else
+		json_object_del(fields, "worker");
 	rc = fs_contact_put(ui->store, out_id, id, NULL, fields, &err);
 	if (rc == 0)
 		rc = fs_contact_get(ui->store, &contact, out_id, &err);
@@ -640,6 +702,19 @@ static void api_worker(fs_ui *ui, const ui_request *rq, const char *rest, ui_rep
 
 	if (strcmp(rest, "login") == 0 && post) {
 		api_login(ui, rq, r);
+		return;
+	}
+	if (strcmp(rest, "names") == 0 && get) {
+		/* For the name list to tap: anyone at the screen may read them
+		 * (docs/kiosk.md, "Outreach workers"). */
+		fs_err err = {0, ""};
+		json_t *names = NULL;
+		int rc = fs_workers_names(&names, ui->store, ui->dir, &err);
+
+		if (rc != 0)
+			store_fail(r, rc, &err, "internal");
+		else
+			reply_json(r, 200, json_pack("{s:o}", "names", names));
 		return;
 	}
 	/* Everything below, logout included, needs the session: nobody else

@@ -29,6 +29,9 @@
 typedef struct ui_session {
 	char token[UI_TOKEN_HEX + 1]; /* "" when nobody is in worker mode */
 	char worker[FS_WORKER_NAME_MAX + 1];
+	fs_worker_found who;          /* whose PIN opened it (hash wiped): checked again at
+	                               * every request, so a removal or a new PIN at the hub
+	                               * ends the session once synced */
 	uint64_t last_seen_ms;        /* monotonic */
 	int pin_short;                /* the PIN is shorter than FS_PIN_NEW_MIN: ask to change */
 } ui_session;

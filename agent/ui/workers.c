@@ -12,44 +12,6 @@
 #define WORKERS_FILE "workers.json"
 #define GUARD_FILE "pin-guard.json"
 
-int fs_worker_name_is_valid(const char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n < 1 || n > FS_WORKER_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
-static int pin_digits(const char *pin, size_t min)
-{
-	size_t i, n = strlen(pin);
-
-	if (n < min || n > FS_PIN_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (pin[i] < '0' || pin[i] > '9')
-			return 0;
-	return 1;
-}
-
-int fs_worker_pin_is_valid(const char *pin)
-{
-	return pin_digits(pin, FS_PIN_MIN);
-}
-
-int fs_worker_new_pin_is_valid(const char *pin)
-{
-	return pin_digits(pin, FS_PIN_NEW_MIN);
-}
-
 /* workers.json as an object with a "workers" array (new reference). */
 static int load_workers(json_t **out, const char *dir, fs_err *err)
 {
@@ -93,7 +55,7 @@ static int sodium_ready(fs_err *err)
 
 int fs_workers_add(const char *dir, const char *name, const char *pin, fs_err *err)
 {
-	char hash[crypto_pwhash_STRBYTES];
+	char hash[FS_WORKER_HASH_MAX + 1];
 	json_t *doc = NULL, *workers, *entry;
 	long at;
 	int rc;
@@ -101,14 +63,8 @@ int fs_workers_add(const char *dir, const char *name, const char *pin, fs_err *e
 	if (!fs_worker_name_is_valid(name))
 		return fs_err_set(err, FS_EINVAL, "worker name must be 1 to %d letters, digits, "
 				  "dots, dashes or underscores", FS_WORKER_NAME_MAX);
-	if (!fs_worker_new_pin_is_valid(pin))
-		return fs_err_set(err, FS_EINVAL, "a PIN must be %d to %d digits", FS_PIN_NEW_MIN,
-				  FS_PIN_MAX);
-	if ((rc = sodium_ready(err)) != 0)
+	if ((rc = fs_worker_pin_hash(hash, pin, err)) != 0)
 		return rc;
-	if (crypto_pwhash_str(hash, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-		return fs_err_set(err, FS_ENOMEM, "not enough memory to hash the PIN");
 	if ((rc = load_workers(&doc, dir, err)) != 0)
 		goto cleanup;
 	workers = json_object_get(doc, "workers");
@@ -197,34 +153,123 @@ static int dummy_ready(fs_err *err)
 	return rc;
 }
 
-int fs_workers_verify(const char *dir, const char *name, const char *pin, int *known,
-		      fs_err *err)
+int fs_workers_find(fs_worker_found *out, fs_store *store, const char *dir, const char *name,
+		    fs_err *err)
 {
 	json_t *doc = NULL;
-	const char *hash = NULL;
+	const char *hash;
+	fs_worker w;
 	long at;
-	int rc, right;
+	int rc;
 
-	if (known != NULL)
-		*known = 0;
-	if ((rc = sodium_ready(err)) != 0 || (rc = dummy_ready(err)) != 0)
-		return rc;
+	memset(out, 0, sizeof(*out));
+	if (!fs_worker_name_is_valid(name))
+		return 0;
+	if (store != NULL && fs_store_region(store)[0] != '\0') {
+		rc = fs_worker_get(store, &w, fs_store_region(store), name, err);
+		if (rc == 0) {
+			/* The hub's row decides, removed or not. */
+			if (!w.removed) {
+				out->source = FS_WORKER_CENTRAL;
+				out->hlc = w.hlc;
+				snprintf(out->hash, sizeof(out->hash), "%s", w.pin_hash);
+			}
+			return 0;
+		}
+		if (rc != FS_ENOTFOUND)
+			return rc;
+	}
 	if ((rc = load_workers(&doc, dir, err)) != 0)
 		return rc;
 	at = find_worker(json_object_get(doc, "workers"), name);
-	if (at >= 0)
-		hash = json_string_value(json_object_get(
-			json_array_get(json_object_get(doc, "workers"), (size_t)at), "hash"));
-	if (known != NULL)
-		*known = hash != NULL;
-	/* Always one verification, so that the time taken tells nothing. */
-	if (hash == NULL || !fs_worker_pin_is_valid(pin))
-		hash = dummy_hash;
-	right = crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0 && hash != dummy_hash;
-	if (!right)
-		rc = fs_err_set(err, FS_EFORBIDDEN, "wrong worker name or PIN");
+	hash = at < 0 ? NULL
+		      : json_string_value(json_object_get(
+				json_array_get(json_object_get(doc, "workers"), (size_t)at), "hash"));
+	if (hash != NULL && strlen(hash) <= FS_WORKER_HASH_MAX) {
+		out->source = FS_WORKER_LOCAL;
+		snprintf(out->hash, sizeof(out->hash), "%s", hash);
+	}
 	json_decref(doc);
-	return rc;
+	return 0;
+}
+
+static int add_central(void *ctx, const char *name)
+{
+	return json_array_append_new(ctx, json_string(name)) != 0 ? FS_ENOMEM : 0;
+}
+
+int fs_workers_names(json_t **out, fs_store *store, const char *dir, fs_err *err)
+{
+	json_t *local = NULL, *central = NULL, *names = NULL, *v, *cv, *items[2048];
+	size_t i, n = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = fs_workers_list(&local, dir, err)) != 0)
+		return rc;
+	if (store != NULL && fs_store_region(store)[0] != '\0')
+		rc = fs_worker_list(store, &central, fs_store_region(store), 1, err);
+	names = json_array();
+	if (rc == 0 && names == NULL)
+		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
+	/* The hub's live names; a local name only when the hub has none of it. */
+	json_array_foreach(central, i, v) {
+		if (rc == 0 && !json_is_true(json_object_get(v, "removed")))
+			rc = add_central(names, json_string_value(json_object_get(v, "name")));
+	}
+	json_array_foreach(local, i, v) {
+		size_t k;
+		int held = 0;
+
+		json_array_foreach(central, k, cv)
+			if (strcmp(json_string_value(json_object_get(cv, "name")),
+				   json_string_value(v)) == 0)
+				held = 1;
+		if (rc == 0 && !held)
+			rc = add_central(names, json_string_value(v));
+	}
+	json_decref(local);
+	json_decref(central);
+	if (rc != 0) {
+		json_decref(names);
+		return rc == FS_ENOMEM ? fs_err_set(err, FS_ENOMEM, "out of memory") : rc;
+	}
+	json_array_foreach(names, i, v) {
+		if (n < sizeof(items) / sizeof(items[0]))
+			items[n++] = v;
+	}
+	qsort(items, n, sizeof(items[0]), by_string);
+	*out = json_array();
+	for (i = 0; *out != NULL && i < n; i++)
+		json_array_append(*out, items[i]);
+	json_decref(names);
+	if (*out == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	return 0;
+}
+
+int fs_workers_verify(fs_store *store, const char *dir, const char *name, const char *pin,
+		      fs_worker_found *found, fs_err *err)
+{
+	fs_worker_found f;
+	const char *hash;
+	int rc, right;
+
+	if (found != NULL)
+		memset(found, 0, sizeof(*found));
+	if ((rc = sodium_ready(err)) != 0 || (rc = dummy_ready(err)) != 0)
+		return rc;
+	if ((rc = fs_workers_find(&f, store, dir, name, err)) != 0)
+		return rc;
+	if (found != NULL)
+		*found = f;
+	/* Always one verification, so that the time taken tells nothing. */
+	hash = f.source != FS_WORKER_NONE && fs_worker_pin_is_valid(pin) ? f.hash : dummy_hash;
+	right = crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0 && hash != dummy_hash;
+	sodium_memzero(f.hash, sizeof(f.hash));
+	if (!right)
+		return fs_err_set(err, FS_EFORBIDDEN, "wrong worker name or PIN");
+	return 0;
 }
 
 /* ---- the guard ---- */
@@ -395,11 +440,12 @@ int fs_pin_guard_load(fs_pin_guard *out, const char *dir, fs_err *err)
 	return 0;
 }
 
-int fs_pin_guard_check(fs_pin_guard *g, const char *dir, const char *name, const char *pin,
-		       uint64_t now, fs_pin_result *res, fs_err *err)
+int fs_pin_guard_check(fs_pin_guard *g, fs_store *store, const char *dir, const char *name,
+		       const char *pin, uint64_t now, fs_pin_result *res, fs_err *err)
 {
 	fs_err serr = {0, ""};
 	fs_pin_name *e = NULL;
+	fs_worker_found who;
 	int rc, known = 0, valid_name = fs_worker_name_is_valid(name);
 
 	memset(res, 0, sizeof(*res));
@@ -415,9 +461,12 @@ int fs_pin_guard_check(fs_pin_guard *g, const char *dir, const char *name, const
 		res->wait_s = ceil_s(e->locked_until - now);
 		return 0;
 	}
-	rc = fs_workers_verify(dir, name, pin, &known, err);
+	rc = fs_workers_verify(store, dir, name, pin, &who, err);
+	known = who.source != FS_WORKER_NONE;
 	if (rc == 0) {
 		res->outcome = FS_PIN_RIGHT;
+		res->who = who;
+		res->who.hash[0] = '\0';
 		res->short_pin = strlen(pin) < FS_PIN_NEW_MIN;
 		if (e != NULL) {
 			drop_name(g, e);

@@ -98,6 +98,19 @@ static int row_to_change(fs_change *c, const fs_row *row, size_t *bytes, fs_err 
 		*bytes = 320 + text_len(v->value);
 		break;
 	}
+	case FS_TABLE_WORKERS: {
+		const fs_worker_row *w = &row->u.w;
+
+		copy_name(c->id, sizeof(c->id), w->name);
+		copy_name(c->region, sizeof(c->region), w->region);
+		c->deleted = w->deleted;
+		c->hlc = w->hlc;
+		copy_name(c->site, sizeof(c->site), w->site);
+		if (!c->deleted)
+			c->value = json_pack("{s:s}", "pin_hash", w->pin_hash ? w->pin_hash : "");
+		*bytes = 260;
+		break;
+	}
 	}
 	if (c->value == NULL && !c->deleted)
 		return fs_err_set(err, FS_ENOMEM, "changes: cannot read %s", c->id);

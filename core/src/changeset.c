@@ -16,6 +16,7 @@
 #include "fieldsync/erase.h"
 #include "fieldsync/gzip.h"
 #include "fieldsync/questionnaire.h"
+#include "fieldsync/worker.h"
 #include "json_scan.h"
 
 #define MAX_DEPTH 32
@@ -132,6 +133,8 @@ const char *fs_table_name(fs_table t)
 		return "erasures";
 	case FS_TABLE_RESOLUTIONS:
 		return "resolutions";
+	case FS_TABLE_WORKERS:
+		return "workers";
 	}
 	return NULL;
 }
@@ -225,7 +228,8 @@ static int encode_change(encoder *e, const fs_change *c, size_t i, fs_err *err)
 		return fs_err_set(err, FS_EINVAL, "changes[%zu].table: unknown table %d", i,
 		                  (int)c->table);
 	if (c->value == NULL && !(c->deleted && (c->table == FS_TABLE_QUESTIONNAIRES ||
-	                                         c->table == FS_TABLE_RESPONSES)))
+	                                         c->table == FS_TABLE_RESPONSES ||
+	                                         c->table == FS_TABLE_WORKERS)))
 		return fs_err_set(err, FS_EINVAL, "changes[%zu]: a %s change needs a value", i,
 		                  table);
 	put(e, i == 0 ? "{\"table\":\"" : ",{\"table\":\"");
@@ -272,6 +276,13 @@ static int encode_change(encoder *e, const fs_change *c, size_t i, fs_err *err)
 	case FS_TABLE_RESOLUTIONS:
 		put_key_string(e, "region", c->region);
 		put_key_value(e, "resolution", c->value);
+		break;
+	case FS_TABLE_WORKERS:
+		put_key_string(e, "region", c->region);
+		if (c->deleted)
+			put(e, ",\"deleted\":true");
+		else
+			put_key_value(e, "worker", c->value);
 		break;
 	}
 	put_mem(e, "}", 1);
@@ -461,13 +472,14 @@ enum change_key {
 	KEY_CONFLICT,
 	KEY_ERASURE,
 	KEY_RESOLUTION,
+	KEY_WORKER,
 	KEY_COUNT
 };
 
 static const char *const change_keys[KEY_COUNT] = {
     "table",    "id",     "hlc",   "site",  "version", "doc",     "deleted",
     "response", "region", "field", "value", "prev",    "conflict", "erasure",
-    "resolution"};
+    "resolution", "worker"};
 
 #define BIT(k)   (1u << (k))
 #define K_COMMON (BIT(KEY_TABLE) | BIT(KEY_ID) | BIT(KEY_HLC) | BIT(KEY_SITE))
@@ -490,6 +502,8 @@ static const table_rule table_rules[] = {
     {FS_TABLE_ERASURES, "erasures", K_COMMON | BIT(KEY_ERASURE), K_COMMON | BIT(KEY_ERASURE)},
     {FS_TABLE_RESOLUTIONS, "resolutions", K_COMMON | BIT(KEY_REGION) | BIT(KEY_RESOLUTION),
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_RESOLUTION)},
+    {FS_TABLE_WORKERS, "workers", K_COMMON | BIT(KEY_REGION) | BIT(KEY_WORKER) | BIT(KEY_DELETED),
+     K_COMMON | BIT(KEY_REGION)},
 };
 
 static int key_index(const char *key)
@@ -866,6 +880,37 @@ static int decode_resolution(fs_change *c, json_t **slot, size_t i,
 	return 0;
 }
 
+/* A worker of a region (worker.h): the id is the worker's name, and
+ * either "worker": {"pin_hash": an Argon2id string of the interactive
+ * limits} (exactly that key) or "deleted": true (removed). */
+static int decode_worker(fs_change *c, json_t **slot, unsigned mask, size_t i, fs_err *err)
+{
+	const json_t *body = slot[KEY_WORKER];
+	const char *s;
+	size_t len;
+
+	s = text_of(slot[KEY_ID], &len);
+	if (s == NULL || !fs_worker_name_is_valid(s))
+		return change_err(err, FS_EINVAL, i, "id",
+		                  "must be a worker name: 1 to 64 letters, digits, dots, dashes or "
+		                  "underscores");
+	memcpy(c->id, s, len + 1);
+	if (take_name(c->region, slot[KEY_REGION]) != 0)
+		return change_err(err, FS_EINVAL, i, "region", NAME_RULE);
+	if (check_body_or_tombstone(c, slot, mask, KEY_WORKER, i, err) != 0)
+		return FS_EINVAL;
+	if (c->deleted)
+		return 0;
+	if (!json_is_object(body) || json_object_size(body) != 1)
+		return change_err(err, FS_EINVAL, i, "worker", "must be {\"pin_hash\": ...}");
+	if (!fs_worker_hash_is_valid(json_string_value(json_object_get(body, "pin_hash"))))
+		return change_err(err, FS_EINVAL, i, "worker.pin_hash",
+		                  "must be an Argon2id string (crypto_pwhash_str) of the interactive "
+		                  "limits");
+	c->value = json_incref((json_t *)body);
+	return 0;
+}
+
 static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_limits *limits,
                          fs_err *err)
 {
@@ -895,7 +940,7 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 	if (rule == NULL)
 		return change_err(err, FS_EINVAL, i, "table",
 		                  "must be one of questionnaires, responses, contacts, conflicts, "
-		                  "erasures, resolutions");
+		                  "erasures, resolutions, workers");
 	for (k = 0; k < KEY_COUNT; k++) {
 		if ((mask & BIT(k)) && !(rule->allowed & BIT(k)))
 			return change_err(err, FS_EINVAL, i, NULL,
@@ -924,6 +969,8 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 		return decode_erasure(c, slot, i, err);
 	case FS_TABLE_RESOLUTIONS:
 		return decode_resolution(c, slot, i, limits, err);
+	case FS_TABLE_WORKERS:
+		return decode_worker(c, slot, mask, i, err);
 	}
 	return FS_EINVAL; /* not reached: every rule names a table */
 }

@@ -11,7 +11,7 @@
 static const char *const census_names[FS_CENSUS_COUNT] = {
     "meta",      "questionnaires", "responses", "contacts",       "contact_fields",
     "conflicts", "quarantine",     "claims",    "field_versions", "peers",
-    "erasures",  "resolutions", "devices", "codes",    "failures",  "audit",
+    "erasures",  "resolutions", "workers", "devices", "codes",  "failures",  "audit",
 };
 
 const char *fs_census_name(fs_census_table t)
@@ -286,6 +286,22 @@ static int census_resolution(void *ctx, const fs_resolution_row *r)
 	return 0;
 }
 
+static int census_worker(void *ctx, const fs_worker_row *r)
+{
+	census_run *c = ctx;
+	fs_census_table t = FS_CENSUS_WORKERS;
+
+	put_text(c, t, r->region);
+	put_text(c, t, r->name);
+	put_text(c, t, r->pin_hash);
+	put_i64(c, t, r->deleted);
+	put_i64(c, t, (int64_t)r->hlc);
+	put_text(c, t, r->site);
+	put_i64(c, t, r->seq);
+	row_done(c, t);
+	return 0;
+}
+
 static int census_device(void *ctx, const fs_device_row *r)
 {
 	census_run *c = ctx;
@@ -385,6 +401,8 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 		rc = o->erasure_each(s->b, NULL, census_erasure, &c, err);
 	if (rc == 0)
 		rc = o->resolution_each(s->b, census_resolution, &c, err);
+	if (rc == 0)
+		rc = o->worker_each(s->b, NULL, census_worker, &c, err);
 	if (rc == 0 && s->reg != NULL) {
 		out->registry = 1;
 		rc = s->reg->device_each(s->b, census_device, &c, err);
@@ -602,6 +620,16 @@ static int copy_resolution(void *ctx, const fs_resolution_row *r)
 	return rc != 0 ? rc : copied(c);
 }
 
+static int copy_worker(void *ctx, const fs_worker_row *r)
+{
+	copy_run *c = ctx;
+	int changed = 0, rc = c->o->worker_put(c->to->b, r, &changed, c->err);
+
+	if (rc == 0 && !changed)
+		rc = twice(c, "worker", r->name);
+	return rc != 0 ? rc : copied(c);
+}
+
 static int copy_device(void *ctx, const fs_device_row *r)
 {
 	copy_run *c = ctx;
@@ -680,6 +708,9 @@ static int copy_tables(fs_store *from, copy_run *c)
 		rc = table_end(c);
 	if (rc == 0 && (rc = table_start(c, FS_CENSUS_RESOLUTIONS)) == 0 &&
 	    (rc = o->resolution_each(from->b, copy_resolution, c, err)) == 0)
+		rc = table_end(c);
+	if (rc == 0 && (rc = table_start(c, FS_CENSUS_WORKERS)) == 0 &&
+	    (rc = o->worker_each(from->b, NULL, copy_worker, c, err)) == 0)
 		rc = table_end(c);
 	if (rc != 0 || from->reg == NULL)
 		return rc;

@@ -151,6 +151,23 @@ static int hash_resolution(void *ctx, const fs_resolution_row *r)
 	return 0;
 }
 
+/* Workers go with contacts too: those of the region in scope (what a kiosk
+ * of the region receives), or every region's. */
+static int hash_worker(void *ctx, const fs_worker_row *r)
+{
+	uint64_t *h = ctx;
+
+	col_text(h, "w");
+	col_text(h, r->region);
+	col_text(h, r->name);
+	col_text(h, r->pin_hash);
+	col_int(h, r->deleted);
+	col_int(h, (int64_t)r->hlc);
+	col_text(h, r->site);
+	row_end(h);
+	return 0;
+}
+
 int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs_err *err)
 {
 	fs_response_filter f = {NULL, scope->responses_site, NULL, NULL, 1, 0};
@@ -170,6 +187,8 @@ int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs
 		rc = s->ops->erasure_each(s->b, NULL, hash_erasure, &es, err);
 	if (rc == 0 && scope->include_contacts)
 		rc = s->ops->resolution_each(s->b, hash_resolution, &es, err);
+	if (rc == 0 && scope->include_contacts)
+		rc = s->ops->worker_each(s->b, scope->contacts_region, hash_worker, &h, err);
 	fs_txn_read_end(s);
 	if (rc == 0)
 		*out = h;

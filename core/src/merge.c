@@ -818,6 +818,70 @@ static int erase_if_deleted(merge_ctx *m, const fs_change *c, fs_err *err)
 	return rc;
 }
 
+/* ---- outreach workers ---- */
+
+/* A worker row from the hub (worker.h): last-writer-wins on (hlc, site),
+ * the tombstone an ordinary write (a worker removed and added again comes
+ * back). A kiosk keeps only its own region's: another region's (which a
+ * hub never sends) is quarantined without its hash. */
+static int merge_worker(merge_ctx *m, const fs_change *c, fs_err *err)
+{
+	fs_store *s = m->s;
+	fs_worker_row have, row;
+	const char *hash = c->deleted ? NULL : json_string_value(json_object_get(c->value, "pin_hash"));
+	int changed = 0, rc, cmp;
+
+	if (s->region[0] != '\0' && strcmp(c->region, s->region) != 0) {
+		fs_err rerr = {0, ""};
+		fs_change bare = *c;
+
+		bare.value = NULL;
+		fs_err_set(&rerr, FS_EFORBIDDEN,
+			   "worker %s of region %s: this kiosk is of region %s, and a kiosk keeps "
+			   "only its own region's workers",
+			   c->id, c->region, s->region);
+		return quarantine(m, &bare, rerr.msg, err);
+	}
+	rc = s->ops->worker_get(s->b, c->region, c->id, &have, err);
+	if (rc == 0) {
+		cmp = fs_hlc_site_cmp(c->hlc, c->site, have.hlc, have.site);
+		if (cmp < 0 || (cmp == 0 && have.deleted == c->deleted &&
+				 (c->deleted || strcmp(have.pin_hash ? have.pin_hash : "", hash) == 0))) {
+			m->res.unchanged++;
+			return 0;
+		}
+		if (cmp == 0) {
+			fs_err rerr = {0, ""};
+			fs_change bare = *c;
+
+			bare.value = NULL; /* the hash stays out of the quarantine */
+			fs_err_set(&rerr, FS_ECONFLICT,
+				   "worker %s of region %s: another write with the same timestamp "
+				   "and site is stored",
+				   c->id, c->region);
+			return quarantine(m, &bare, rerr.msg, err);
+		}
+	} else if (rc != FS_ENOTFOUND) {
+		return rc;
+	}
+	memset(&row, 0, sizeof(row));
+	row.region = c->region;
+	row.name = c->id;
+	row.pin_hash = hash;
+	row.deleted = c->deleted;
+	row.hlc = c->hlc;
+	row.site = c->site;
+	row.seq = fs_txn_next_seq(s);
+	rc = s->ops->worker_put(s->b, &row, &changed, err);
+	if (rc == 0) {
+		if (changed)
+			m->res.applied++;
+		else
+			m->res.unchanged++;
+	}
+	return rc;
+}
+
 /* Checks that refuse the whole set before anything is written. */
 static int precheck(fs_store *s, const fs_changeset *cs, const fs_merge_opts *o, fs_err *err)
 {
@@ -892,7 +956,8 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 
 		m.index = i;
 		fs_txn_observe(s, c->hlc);
-		if (c->table != FS_TABLE_QUESTIONNAIRES && c->table != FS_TABLE_ERASURES) {
+		if (c->table != FS_TABLE_QUESTIONNAIRES && c->table != FS_TABLE_ERASURES &&
+		    c->table != FS_TABLE_WORKERS) {
 			rc = is_erased(&m, record_of(&m, c), &gone, err);
 			if (rc != 0)
 				break;
@@ -913,6 +978,7 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 		case FS_TABLE_CONFLICTS: rc = merge_conflict(&m, c, err); break;
 		case FS_TABLE_ERASURES: rc = merge_erasure(&m, c, err); break;
 		case FS_TABLE_RESOLUTIONS: rc = merge_resolution(&m, c, err); break;
+		case FS_TABLE_WORKERS: rc = merge_worker(&m, c, err); break;
 		}
 	}
 	if (rc == 0 && opts->on_commit != NULL)

@@ -23,6 +23,7 @@
 	"loser_value, loser_hlc, loser_site, hlc, site, seq"
 #define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
 #define V_COLS "id, region, chosen, value, hlc, site, seq"
+#define W_COLS "region, name, pin_hash, deleted, hlc, site, seq"
 #define SITE_FILTER "($2::text IS NULL OR site = $2) AND ($3::text IS NULL OR site <> $3)"
 #define R_PAGE                                                                                     \
 	"SELECT " R_COLS " FROM responses WHERE id > $1 AND "                                      \
@@ -209,6 +210,17 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
                   " AND ($5::text IS NULL OR region = $5) ORDER BY seq LIMIT $4",
     /* The resolutions of a contact's conflicts ("record/field/..."). */
     [PG_PURGE_RESOLUTIONS] = "DELETE FROM resolutions WHERE left(id, length($1) + 1) = $1 || '/'",
+    /* Outreach workers: last-writer-wins on (hlc, site), sent to their region only. */
+    [PG_W_GET] = "SELECT " W_COLS " FROM workers WHERE region = $1 AND name = $2",
+    [PG_W_PUT] = "INSERT INTO workers (" W_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                 "ON CONFLICT (region, name) DO UPDATE SET pin_hash = excluded.pin_hash, "
+                 "deleted = excluded.deleted, hlc = excluded.hlc, site = excluded.site, "
+                 "seq = excluded.seq WHERE (excluded.hlc, excluded.site) > "
+                 "(workers.hlc, workers.site)",
+    [PG_W_PAGE] = "SELECT " W_COLS " FROM workers WHERE ($1::text IS NULL OR region = $1) "
+                  "AND (region, name) > ($2::text, $3::text) ORDER BY region, name LIMIT $4",
+    [PG_SCAN_W] = "SELECT " W_COLS " FROM workers WHERE seq > $1 AND " SITE_FILTER
+                  " AND ($5::text IS NULL OR region = $5) ORDER BY seq LIMIT $4",
 };
 
 /* Row readers: columns in the order of Q_COLS, R_COLS, F_COLS, C_COLS. */
@@ -295,6 +307,17 @@ static void read_v(fs_resolution_row *v, const PGresult *res, int r)
 	v->seq = pg_i64(res, r, 6);
 }
 
+static void read_w(fs_worker_row *w, const PGresult *res, int r)
+{
+	w->region = pg_text(res, r, 0);
+	w->name = pg_text(res, r, 1);
+	w->pin_hash = pg_text(res, r, 2);
+	w->deleted = (int)pg_i64(res, r, 3);
+	w->hlc = (fs_hlc)pg_i64(res, r, 4);
+	w->site = pg_text(res, r, 5);
+	w->seq = pg_i64(res, r, 6);
+}
+
 /* A statement expected to return at most one row: FS_ENOTFOUND when none;
  * otherwise *out holds it (pg_hold it when its strings are lent out). */
 static int get_one(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresult **out,
@@ -379,12 +402,14 @@ static int pg_check_integrity(fs_backend *b, fs_err *err)
 	static const char dup_sql[] =
 	    "SELECT s.seq FROM (SELECT seq FROM questionnaires UNION ALL SELECT seq FROM "
 	    "responses UNION ALL SELECT seq FROM contact_fields UNION ALL SELECT seq FROM "
-	    "conflicts UNION ALL SELECT seq FROM erasures UNION ALL SELECT seq FROM resolutions) s "
+	    "conflicts UNION ALL SELECT seq FROM erasures UNION ALL SELECT seq FROM resolutions "
+	    "UNION ALL SELECT seq FROM workers) s "
 	    "GROUP BY s.seq HAVING count(*) > 1 LIMIT 1";
 	static const char max_sql[] =
 	    "SELECT coalesce(greatest((SELECT max(seq) FROM questionnaires), (SELECT max(seq) "
 	    "FROM responses), (SELECT max(seq) FROM contact_fields), (SELECT max(seq) FROM "
-	    "conflicts), (SELECT max(seq) FROM erasures), (SELECT max(seq) FROM resolutions)), 0), "
+	    "conflicts), (SELECT max(seq) FROM erasures), (SELECT max(seq) FROM resolutions), "
+	    "(SELECT max(seq) FROM workers)), 0), "
 	    "(SELECT value FROM meta WHERE key = 'seq')";
 	PGresult *res = NULL;
 	int own, rc = pg_own_begin(b, &own, err);
@@ -1010,7 +1035,7 @@ static int pg_peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err
 
 /* changes_scan: one keyset page per table, merged by seq (unique across
  * tables). A table's next page is read when its page runs out. */
-#define NSCAN 6
+#define NSCAN 7
 typedef struct scan_table {
 	fs_table table;
 	enum pg_stmt_id stmt;
@@ -1037,7 +1062,8 @@ static int scan_fill(fs_backend *b, scan_table *t, const fs_changes_filter *filt
 	pg_p_text(&p, filter->exclude_site);
 	pg_p_i64(&p, (int64_t)want);
 	if (t->table == FS_TABLE_CONTACTS || t->table == FS_TABLE_CONFLICTS ||
-	    t->table == FS_TABLE_ERASURES || t->table == FS_TABLE_RESOLUTIONS)
+	    t->table == FS_TABLE_ERASURES || t->table == FS_TABLE_RESOLUTIONS ||
+	    t->table == FS_TABLE_WORKERS)
 		pg_p_text(&p, filter->region);
 	rc = pg_run(b, t->stmt, &p, &t->page, "read changes", err);
 	if (rc != 0)
@@ -1061,6 +1087,7 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 	    {FS_TABLE_CONFLICTS, PG_SCAN_C, 13, NULL, 0, 0, 0, 0},
 	    {FS_TABLE_ERASURES, PG_SCAN_E, 8, NULL, 0, 0, 0, 0},
 	    {FS_TABLE_RESOLUTIONS, PG_SCAN_V, 6, NULL, 0, 0, 0, 0},
+	    {FS_TABLE_WORKERS, PG_SCAN_W, 6, NULL, 0, 0, 0, 0},
 	};
 	unsigned mask;
 	size_t sent = 0;
@@ -1111,6 +1138,9 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 			break;
 		case FS_TABLE_RESOLUTIONS:
 			read_v(&row.u.res, t[best].page, t[best].row);
+			break;
+		case FS_TABLE_WORKERS:
+			read_w(&row.u.w, t[best].page, t[best].row);
 			break;
 		}
 		t[best].row++;
@@ -1598,6 +1628,77 @@ int fs_pg_location(const char *location)
 	                            strncmp(location, "postgres://", 11) == 0);
 }
 
+/* ---- outreach workers (worker.h) ---- */
+
+static int pg_w_get(fs_backend *b, const char *region, const char *name, fs_worker_row *out,
+                    fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	pg_p_text(&p, region);
+	pg_p_text(&p, name);
+	rc = get_one(b, PG_W_GET, &p, &res, "read worker", err);
+	if (rc != 0)
+		return rc;
+	read_w(out, res, 0);
+	pg_hold(b, res);
+	return 0;
+}
+
+static int pg_w_put(fs_backend *b, const fs_worker_row *row, int *changed, fs_err *err)
+{
+	pg_params p = {0};
+
+	pg_p_text(&p, row->region);
+	pg_p_text(&p, row->name);
+	pg_p_text(&p, row->deleted ? NULL : row->pin_hash);
+	pg_p_i64(&p, row->deleted ? 1 : 0);
+	pg_p_i64(&p, (int64_t)row->hlc);
+	pg_p_text(&p, row->site);
+	pg_p_i64(&p, row->seq);
+	return pg_write(b, PG_W_PUT, &p, changed, "write worker", err);
+}
+
+/* Keyset pages by (region, name), in the caller's snapshot or one of its own. */
+static int pg_w_each(fs_backend *b, const char *region, fs_worker_fn fn, void *ctx,
+                     fs_err *err)
+{
+	char after_region[FS_NAME_MAX + 1] = "", after_name[FS_ID_MAX + 1] = "";
+	int own, stop = 0, rc = pg_own_begin(b, &own, err);
+
+	while (rc == 0 && !stop) {
+		pg_params p = {0};
+		PGresult *res = NULL;
+		int r, n;
+
+		pg_p_text(&p, region);
+		pg_p_text(&p, after_region);
+		pg_p_text(&p, after_name);
+		pg_p_i64(&p, PG_PAGE_ROWS);
+		rc = pg_run(b, PG_W_PAGE, &p, &res, "read workers", err);
+		if (rc != 0)
+			break;
+		n = PQntuples(res);
+		for (r = 0; r < n && !stop && rc == 0; r++) {
+			fs_worker_row w;
+
+			read_w(&w, res, r);
+			rc = verdict(fn(ctx, &w), &stop);
+		}
+		if (n > 0) {
+			snprintf(after_region, sizeof(after_region), "%s", PQgetvalue(res, n - 1, 0));
+			snprintf(after_name, sizeof(after_name), "%s", PQgetvalue(res, n - 1, 1));
+		}
+		PQclear(res);
+		if (n < PG_PAGE_ROWS)
+			break;
+	}
+	return pg_own_end(b, own, rc, err);
+}
+
 const fs_backend_ops fs_pg_backend = {
     .name = "postgresql",
     .open = pg_open,
@@ -1664,4 +1765,8 @@ const fs_backend_ops fs_pg_backend = {
     .resolution_each = pg_v_each,
     /* the read API's pages (exports) */
     .response_page = pg_r_page,
+    /* outreach workers */
+    .worker_get = pg_w_get,
+    .worker_put = pg_w_put,
+    .worker_each = pg_w_each,
 };

@@ -122,6 +122,10 @@ enum pg_stmt_id {
 	PG_RESPONSE_DAYS,
 	/* the read API's pages (exports) */
 	PG_R_API_PAGE,
+	PG_W_GET, /* outreach workers */
+	PG_W_PUT,
+	PG_W_PAGE,
+	PG_SCAN_W,
 	PG_STMT_COUNT
 };
 

@@ -22,6 +22,7 @@
 #define C_VALUES "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
 #define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
 #define V_COLS "id, region, chosen, value, hlc, site, seq"
+#define W_COLS "region, name, pin_hash, deleted, hlc, site, seq"
 
 const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
     [FS_SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -130,6 +131,15 @@ const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
     [FS_SQL_SCAN_RESOLUTIONS] = "SELECT " V_COLS " FROM resolutions WHERE seq > ?1 AND "
                                 SITE_FILTER " AND (?5 IS NULL OR region = ?5) ORDER BY seq "
                                 "LIMIT ?4",
+    /* Outreach workers: last-writer-wins on (hlc, site), sent to their region only. */
+    [FS_SQL_WORKER_GET] = "SELECT " W_COLS " FROM workers WHERE region = ?1 AND name = ?2",
+    [FS_SQL_WORKER_PUT] =
+        "INSERT INTO workers (" W_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (region, name) DO UPDATE SET pin_hash = excluded.pin_hash, "
+        "deleted = excluded.deleted, hlc = excluded.hlc, site = excluded.site, "
+        "seq = excluded.seq WHERE (excluded.hlc, excluded.site) > (workers.hlc, workers.site)",
+    [FS_SQL_SCAN_WORKERS] = "SELECT " W_COLS " FROM workers WHERE seq > ?1 AND " SITE_FILTER
+                            " AND (?5 IS NULL OR region = ?5) ORDER BY seq LIMIT ?4",
 };
 
 /* How a row reader gets a text column: borrowed from the statement (rows
@@ -211,6 +221,17 @@ static void read_resolution(fs_backend *b, sqlite3_stmt *st, text_fn text,
 	r->region = text(b, st, 1);
 	r->chosen = text(b, st, 2);
 	r->value = text(b, st, 3);
+	r->hlc = col_hlc(st, 4);
+	r->site = text(b, st, 5);
+	r->seq = sqlite3_column_int64(st, 6);
+}
+
+static void read_worker(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_worker_row *r)
+{
+	r->region = text(b, st, 0);
+	r->name = text(b, st, 1);
+	r->pin_hash = text(b, st, 2);
+	r->deleted = sqlite3_column_int(st, 3);
 	r->hlc = col_hlc(st, 4);
 	r->site = text(b, st, 5);
 	r->seq = sqlite3_column_int64(st, 6);
@@ -905,7 +926,7 @@ static int peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err *e
 
 /* ---- changes ---- */
 
-#define NSCAN 6
+#define NSCAN 7
 
 typedef struct scan {
 	sqlite3_stmt *st;
@@ -948,6 +969,9 @@ static void scan_row(fs_backend *b, const scan *sc, fs_row *row)
 	case FS_TABLE_RESOLUTIONS:
 		read_resolution(b, sc->st, borrow, &row->u.res);
 		break;
+	case FS_TABLE_WORKERS:
+		read_worker(b, sc->st, borrow, &row->u.w);
+		break;
 	}
 }
 
@@ -959,11 +983,13 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
 {
 	static const fs_table tables[NSCAN] = {FS_TABLE_QUESTIONNAIRES, FS_TABLE_RESPONSES,
 	                                       FS_TABLE_CONTACTS, FS_TABLE_CONFLICTS,
-	                                       FS_TABLE_ERASURES, FS_TABLE_RESOLUTIONS};
-	static const int seq_cols[NSCAN] = {6, 12, 8, 13, 8, 6};
+	                                       FS_TABLE_ERASURES, FS_TABLE_RESOLUTIONS,
+	                                       FS_TABLE_WORKERS};
+	static const int seq_cols[NSCAN] = {6, 12, 8, 13, 8, 6, 6};
 	static const enum fs_sql_id stmts[NSCAN] = {FS_SQL_SCAN_QUESTIONNAIRES, FS_SQL_SCAN_RESPONSES,
 	                                            FS_SQL_SCAN_CONTACTS, FS_SQL_SCAN_CONFLICTS,
-	                                            FS_SQL_SCAN_ERASURES, FS_SQL_SCAN_RESOLUTIONS};
+	                                            FS_SQL_SCAN_ERASURES, FS_SQL_SCAN_RESOLUTIONS,
+	                                            FS_SQL_SCAN_WORKERS};
 	fs_changes_filter none = {0, NULL, NULL, NULL};
 	scan sc[NSCAN];
 	unsigned mask;
@@ -1504,6 +1530,78 @@ static int resolution_each(fs_backend *b, fs_resolution_fn fn, void *ctx, fs_err
 	                resolution_visit, &w, err);
 }
 
+/* ---- outreach workers (worker.h) ---- */
+
+static int worker_get(fs_backend *b, const char *region, const char *name, fs_worker_row *out,
+                      fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_WORKER_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = get_row(b, st, "read worker", err);
+	if (rc != 0)
+		return rc;
+	read_worker(b, st, fs_sqlite_keep, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int worker_put(fs_backend *b, const fs_worker_row *row, int *changed, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_WORKER_PUT, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*changed = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	fs_sqlite_bind_text(st, 1, row->region);
+	fs_sqlite_bind_text(st, 2, row->name);
+	fs_sqlite_bind_text(st, 3, row->deleted ? NULL : row->pin_hash);
+	sqlite3_bind_int(st, 4, row->deleted ? 1 : 0);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)row->hlc);
+	fs_sqlite_bind_text(st, 6, row->site);
+	sqlite3_bind_int64(st, 7, row->seq);
+	rc = fs_sqlite_step_done(b, st, "write worker", err);
+	if (rc == 0)
+		*changed = sqlite3_changes(b->db) == 1;
+	return rc;
+}
+
+static int worker_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+	fs_worker_row r;
+
+	read_worker(b, st, borrow, &r);
+	return ((fs_worker_fn)w->fn)(w->ctx, &r);
+}
+
+static int worker_each(fs_backend *b, const char *region, fs_worker_fn fn, void *ctx,
+                       fs_err *err)
+{
+	walk w = {(void *)fn, ctx};
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(b->db,
+	                       "SELECT " W_COLS " FROM workers WHERE ?1 IS NULL OR region = ?1 "
+	                       "ORDER BY region, name",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "read workers");
+	fs_sqlite_bind_text(st, 1, region);
+	rc = each_row(b, st, "read workers", worker_visit, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 const fs_backend_ops fs_sqlite_backend = {
     .name = "sqlite",
     .open = fs_sqlite_open,
@@ -1570,4 +1668,8 @@ const fs_backend_ops fs_sqlite_backend = {
     .resolution_each = resolution_each,
     /* the read API's pages (exports) */
     .response_page = response_page,
+    /* outreach workers */
+    .worker_get = worker_get,
+    .worker_put = worker_put,
+    .worker_each = worker_each,
 };

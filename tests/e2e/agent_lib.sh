@@ -19,6 +19,12 @@
 #   fake_start STATUS FILE gzip|plain   the fake hub (tests/e2e/fake_hub.c,
 #                              binary $FAKE) on a free port; sets URL
 #   fake_stop                  stop it
+#   kiosk_run NAME             `agent run` of kiosk NAME with its UI on a free
+#                              port (UI_PORT[NAME], AGENT_PID[NAME])
+#   api NAME KIOSK METHOD PATH [BODY] [CURL_ARGS...]   a request to KIOSK's UI
+#                              as its page makes it; prints the status
+#   wait_for SECONDS CMD...    poll CMD until it succeeds
+#   jx FILE PATH               a value from the JSON in FILE
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 E2E_OUT=$E2E_TMP/.out
@@ -120,3 +126,59 @@ fake_start() {
   e2e_wait_http "$URL/health" 10
 }
 fake_stop() { e2e_stop "$FAKE_PID"; }
+
+# ---- the kiosk UI's API (system_ui.sh, system_workers.sh) ----
+
+declare -A UI_PORT AGENT_PID
+
+# jx FILE PATH: a value from the JSON in FILE (sqlite's JSON functions; a
+# string comes out decoded, an object or array as compact JSON).
+jx() { sqlite3 :memory: "SELECT json_extract(readfile('$1'), '$2');"; }
+# kiosk_run NAME: start the daemon with its UI on a free port (another one
+# if that port was taken in the meantime); waits until the UI answers.
+kiosk_run() {
+  local k=$1 port try i
+  for try in 1 2 3 4 5; do
+    port=$(e2e_free_port)
+    e2e_spawn "$E2E_TMP/$k.log" "$AGENT" run --data "$E2E_TMP/$k" --sync-interval 1 \
+      --max-backoff 2 --ui-listen "127.0.0.1:$port"
+    AGENT_PID[$k]=$E2E_PID
+    UI_PORT[$k]=$port
+    for ((i = 0; i < 200; i++)); do
+      kill -0 "${AGENT_PID[$k]}" 2>/dev/null || break
+      [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/kiosk")" = 200 ] &&
+        return 0
+      sleep 0.05
+    done
+    e2e_stop "${AGENT_PID[$k]}" KILL 5
+  done
+  return 1
+}
+
+# api NAME KIOSK METHOD PATH [BODY] [CURL_ARGS...]: a request to KIOSK's UI
+# as its own page makes it (curl sends Host 127.0.0.1:PORT from the URL;
+# Origin and Sec-Fetch-Site as a browser does; the kiosk's worker cookie).
+# ORIGIN=... / FETCH_SITE=... in the environment replace those two headers
+# (curl would send a header given twice twice, which no browser does).
+# Body in $E2E_TMP/NAME.body; prints the status.
+api() {
+  local name=$1 k=$2 method=$3 path=$4 body=${5-}
+  local base=http://127.0.0.1:${UI_PORT[$k]}
+  shift 4
+  [ $# -gt 0 ] && shift
+  local args=(-X "$method" -H "Origin: ${ORIGIN-$base}"
+    -H "Sec-Fetch-Site: ${FETCH_SITE-same-origin}" -b "$E2E_TMP/$k.jar" -c "$E2E_TMP/$k.jar")
+  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  e2e_http "$name" "${args[@]}" "$@" "$base$path"
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
+wait_for() {
+  local secs=$1 i
+  shift
+  for ((i = 0; i < secs * 5; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  return 1
+}

@@ -21,13 +21,9 @@ HUB=${2:?usage: system_ui.sh AGENT HUB}
 
 QN=friends-and-family
 WAIT=25 # seconds any one propagation may take (the kiosks sync every 1 s)
-declare -A UI_PORT AGENT_PID
 
 # ---- helpers ----
 
-# jx FILE PATH: a value from the JSON in FILE (sqlite's JSON functions; a
-# string comes out decoded, an object or array as compact JSON).
-jx() { sqlite3 :memory: "SELECT json_extract(readfile('$1'), '$2');"; }
 # jkv FILE PATH: an object's members as sorted "key=value" lines, a
 # canonical form for comparing answers whatever the key order or escaping.
 jkv() {
@@ -36,55 +32,6 @@ jkv() {
 
 # today (local calendar, as the kiosk's follow-up list reads it) +/- N days
 day() { date -d "${1:-0} days" +%F; }
-
-# kiosk_run NAME: start the daemon with its UI on a free port (another one
-# if that port was taken in the meantime); waits until the UI answers.
-kiosk_run() {
-  local k=$1 port try i
-  for try in 1 2 3 4 5; do
-    port=$(e2e_free_port)
-    e2e_spawn "$E2E_TMP/$k.log" "$AGENT" run --data "$E2E_TMP/$k" --sync-interval 1 \
-      --max-backoff 2 --ui-listen "127.0.0.1:$port"
-    AGENT_PID[$k]=$E2E_PID
-    UI_PORT[$k]=$port
-    for ((i = 0; i < 200; i++)); do
-      kill -0 "${AGENT_PID[$k]}" 2>/dev/null || break
-      [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/kiosk")" = 200 ] &&
-        return 0
-      sleep 0.05
-    done
-    e2e_stop "${AGENT_PID[$k]}" KILL 5
-  done
-  return 1
-}
-
-# api NAME KIOSK METHOD PATH [BODY] [CURL_ARGS...]: a request to KIOSK's UI
-# as its own page makes it (curl sends Host 127.0.0.1:PORT from the URL;
-# Origin and Sec-Fetch-Site as a browser does; the kiosk's worker cookie).
-# ORIGIN=... / FETCH_SITE=... in the environment replace those two headers
-# (curl would send a header given twice twice, which no browser does).
-# Body in $E2E_TMP/NAME.body; prints the status.
-api() {
-  local name=$1 k=$2 method=$3 path=$4 body=${5-}
-  local base=http://127.0.0.1:${UI_PORT[$k]}
-  shift 4
-  [ $# -gt 0 ] && shift
-  local args=(-X "$method" -H "Origin: ${ORIGIN-$base}"
-    -H "Sec-Fetch-Site: ${FETCH_SITE-same-origin}" -b "$E2E_TMP/$k.jar" -c "$E2E_TMP/$k.jar")
-  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-  e2e_http "$name" "${args[@]}" "$@" "$base$path"
-}
-
-# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
-wait_for() {
-  local secs=$1 i
-  shift
-  for ((i = 0; i < secs * 5; i++)); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  return 1
-}
 
 hub_responses() { hub export responses --format jsonl; }
 hub_has_response() { hub_responses | grep -qF "$1"; }

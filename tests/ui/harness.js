@@ -121,4 +121,13 @@ function request(port, method, urlPath, headers, body) {
 	});
 }
 
-module.exports = {startHost, dump, launch, axeCheck, shots, request, ARTIFACTS};
+// Day, Month and Year fields whose day input is #ID (month #ID-month, year
+// #ID-year), from "YYYY-MM-DD": the one date pattern of the kiosk's forms.
+async function fillDayMonthYear(page, id, iso) {
+	const [y, m, d] = iso.split('-');
+	await page.locator(`#${id}`).fill(String(Number(d)));
+	await page.locator(`#${id}-month`).fill(String(Number(m)));
+	await page.locator(`#${id}-year`).fill(y);
+}
+
+module.exports = {startHost, dump, launch, axeCheck, shots, request, fillDayMonthYear, ARTIFACTS};

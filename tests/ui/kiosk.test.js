@@ -9,7 +9,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const {execFileSync} = require('node:child_process');
-const {startHost, dump, launch, axeCheck, shots, request} = require('./harness.js');
+const {startHost, dump, launch, axeCheck, shots, request, fillDayMonthYear} = require('./harness.js');
 
 const PIN = '246813';
 
@@ -353,7 +353,7 @@ describe('kiosk UI', () => {
 		await page.locator('#c-channel').selectOption('phone');
 		await page.locator('#c-duration_min').fill('25');
 		await page.locator('#c-topics').fill('housing, benefits');
-		await page.locator('#c-follow_up_date').fill(dayOffset(2));
+		await fillDayMonthYear(page, 'c-follow_up_date', dayOffset(2));
 		await page.getByRole('button', {name: 'Save contact'}).click();
 		await page.locator('main h1', {hasText: 'Contacts in this region'}).waitFor();
 		await page.locator('table.contacts', {hasText: 'P17'}).waitFor();
@@ -370,7 +370,7 @@ describe('kiosk UI', () => {
 		await page.locator('#contact-error', {hasText: 'duration_min'}).waitFor();
 		// update: follow-up yesterday -> overdue
 		await page.locator('#c-duration_min').fill('30');
-		await page.locator('#c-follow_up_date').fill(dayOffset(-1));
+		await fillDayMonthYear(page, 'c-follow_up_date', dayOffset(-1));
 		await page.locator('#c-notes').fill('Call back about the letter');
 		await page.getByRole('button', {name: 'Save contact'}).click();
 		await page.locator('main h1', {hasText: 'Contacts in this region'}).waitFor();
@@ -654,7 +654,7 @@ describe('kiosk UI screens: axe-core scan and screenshots', () => {
 		await page.getByRole('button', {name: 'New contact'}).click();
 		await screen('19-worker-new-contact');
 		await page.locator('#c-person_ref').fill('P1');
-		await page.locator('#c-follow_up_date').fill(today());
+		await fillDayMonthYear(page, 'c-follow_up_date', today());
 		await page.getByRole('button', {name: 'Save contact'}).click();
 		await page.locator('table.contacts').waitFor();
 		await screen('20-worker-contacts');

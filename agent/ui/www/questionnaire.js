@@ -428,6 +428,25 @@
 		return dateWords(+p[0], +p[1], +p[2]);
 	}
 
+	/* Day, Month and Year fields (the GOV.UK date input): words and
+	 * example in the page's language, never the browser's locale; the
+	 * value is YYYY-MM-DD (a, may be empty). The day's input has id id,
+	 * the others id-month and id-year; names are name.day and so on (the
+	 * one pattern of every date field: worker.js uses it too). */
+	function dateInput(id, name, a) {
+		var p = typeof a === 'string' && a ? a.split('-') : ['', '', ''];
+		return el('div', {'class': 'date-input'}, [
+			['day', p[2], id, 2], ['month', p[1], id + '-month', 2], ['year', p[0], id + '-year', 4]]
+			.map(function (f) {
+				return el('div', {'class': 'date-item ' + f[0]}, [
+					el('label', {'for': f[2], text: t(f[0])}),
+					el('input', {id: f[2], name: name + '.' + f[0], type: 'text', inputmode: 'numeric',
+						autocomplete: 'off', spellcheck: 'false', maxlength: f[3] + 2,
+						value: f[1] ? String(+f[1]) : null,
+						'class': 'field', size: f[3] + 1})]);
+			}));
+	}
+
 	/* The input(s) of question q, with the answer a already given. */
 	function renderInput(q, a, described) {
 		var id = 'q-' + q.id, name = 'q_' + q.id;
@@ -471,20 +490,7 @@
 				inputmode: q.integer ? 'numeric' : 'decimal', autocomplete: 'off',
 				'aria-describedby': described, 'class': 'field short'});
 		case 'date':
-			/* Day, Month and Year fields (the GOV.UK date input): words
-			 * and example in the questionnaire's language, never the
-			 * browser's locale; the answer is stored as YYYY-MM-DD. */
-			var p = typeof a === 'string' ? a.split('-') : ['', '', ''];
-			return el('div', {'class': 'date-input'}, [
-				['day', p[2], id, 2], ['month', p[1], id + '-month', 2], ['year', p[0], id + '-year', 4]]
-				.map(function (f) {
-					return el('div', {'class': 'date-item ' + f[0]}, [
-						el('label', {'for': f[2], text: t(f[0])}),
-						el('input', {id: f[2], name: name + '.' + f[0], type: 'text', inputmode: 'numeric',
-							autocomplete: 'off', spellcheck: 'false', maxlength: f[3] + 2,
-							value: f[1] ? String(+f[1]) : null,
-							'class': 'field', size: f[3] + 1})]);
-				}));
+			return dateInput(id, name, a);
 		default:
 			return null;
 		}
@@ -520,7 +526,7 @@
 			var n = V.readNumber(s);
 			return n.ok ? {v: n.value} : {rule: n.rule};
 		case 'date':
-			return readDate(form, q);
+			return readDate(form, 'q_' + q.id);
 		default:
 			return {v: undefined};
 		}
@@ -533,12 +539,13 @@
 		});
 	}
 
-	/* The Day / Month / Year fields: {v: "YYYY-MM-DD"}, {v: undefined}
-	 * when all are empty, or {rule, vars} saying what is wrong. */
-	function readDate(form, q) {
+	/* The Day / Month / Year fields named name.* in form: {v:
+	 * "YYYY-MM-DD"}, {v: undefined} when all are empty, or {rule, vars}
+	 * saying what is wrong. */
+	function readDate(form, name) {
 		var part = {};
 		['day', 'month', 'year'].forEach(function (k) {
-			part[k] = asciiDigits(form.querySelector('[name="q_' + q.id + '.' + k + '"]').value.trim());
+			part[k] = asciiDigits(form.querySelector('[name="' + name + '.' + k + '"]').value.trim());
 		});
 		if (part.day === '' && part.month === '' && part.year === '')
 			return {v: undefined};
@@ -950,6 +957,11 @@
 
 	window.FsQuestionnaire = {
 		welcome: welcome,
-		begin: begin /* (id, assisted): a questionnaire for a person */
+		begin: begin, /* (id, assisted): a questionnaire for a person */
+		/* workers: the one date pattern, for worker.js's contact form */
+		dateInput: dateInput,   /* (id, name, 'YYYY-MM-DD' or '') */
+		readDate: readDate,     /* (form, name): {v} or {rule, field, vars} */
+		dateError: function (f) { return plainError({type: 'date'}, f); },
+		dateText: localDate     /* 'YYYY-MM-DD' in words: "4 December 2026" */
 	};
 })();

@@ -139,6 +139,18 @@ typedef struct fs_resolution_row {
 	int64_t seq;
 } fs_resolution_row;
 
+/* An outreach worker of a region (schema/006_workers.sql, worker.h),
+ * written by a hub only. */
+typedef struct fs_worker_row {
+	const char *region;
+	const char *name;
+	const char *pin_hash; /* Argon2id string; NULL for a removed worker */
+	int deleted;          /* a tombstone: the worker was removed */
+	fs_hlc hlc;
+	const char *site;
+	int64_t seq;
+} fs_worker_row;
+
 /* One replicated row of any table, as a changes scan returns it. */
 typedef struct fs_row {
 	fs_table table;
@@ -150,6 +162,7 @@ typedef struct fs_row {
 		fs_conflict_row c;
 		fs_erasure_row e;
 		fs_resolution_row res;
+		fs_worker_row w;
 	} u;
 } fs_row;
 
@@ -172,6 +185,7 @@ typedef int (*fs_key_fn)(void *ctx, const char *contact_id, int64_t key);
 typedef int (*fs_erasure_fn)(void *ctx, const fs_erasure_row *row);
 typedef int (*fs_resolution_fn)(void *ctx, const fs_resolution_row *row);
 typedef int (*fs_retention_id_fn)(void *ctx, const char *id); /* retention.h */
+typedef int (*fs_worker_fn)(void *ctx, const fs_worker_row *row); /* worker.h */
 /* Hands out the next stamp for a re-stamped row (the engine's clock). */
 typedef void (*fs_stamp_fn)(void *ctx, fs_hlc *hlc, int64_t *seq);
 
@@ -319,7 +333,8 @@ typedef struct fs_backend_ops {
 	 * only_site, exclude_site, region for contacts and conflicts), in
 	 * ascending seq order across all tables, at most limit rows; fn may
 	 * stop early (a byte budget); erasures pass the region filter when
-	 * their region is NULL or the filter's. Called inside a FS_TXN_READ. Memory is
+	 * their region is NULL or the filter's, workers only when theirs is the
+	 * filter's. Called inside a FS_TXN_READ. Memory is
 	 * bounded by the rows in flight, not by limit. */
 	int (*changes_scan)(fs_backend *b, int64_t cursor, const fs_changes_filter *filter,
 			    size_t limit, fs_row_fn fn, void *ctx, fs_err *err);
@@ -437,6 +452,19 @@ typedef struct fs_backend_ops {
 	 * statement, so memory is bounded by the page. */
 	int (*response_page)(fs_backend *b, const fs_response_page *q, fs_response_row_fn fn,
 			     void *ctx, fs_err *err);
+
+	/* ---- Outreach workers (worker.h, schema/006_workers.sql) ----
+	 * worker_get: the row of (region, name), a tombstone too; FS_ENOTFOUND
+	 * when none. worker_put: insert the row, or replace the stored one only
+	 * when row's (hlc, site) is greater; *changed 1 when it did either.
+	 * worker_each: every row of region (NULL: of every region), tombstones
+	 * too, in (region, name) order; memory bounded by a page of rows (a
+	 * whole-store copy reads it with NULL and writes with worker_put). */
+	int (*worker_get)(fs_backend *b, const char *region, const char *name, fs_worker_row *out,
+			  fs_err *err);
+	int (*worker_put)(fs_backend *b, const fs_worker_row *row, int *changed, fs_err *err);
+	int (*worker_each)(fs_backend *b, const char *region, fs_worker_fn fn, void *ctx,
+			   fs_err *err);
 } fs_backend_ops;
 
 /* The hub's device registry (hub/registry.c holds its rules: codes,

@@ -24,10 +24,11 @@ typedef enum fs_table {
 	FS_TABLE_RESPONSES = 2,
 	FS_TABLE_CONTACTS = 4,
 	FS_TABLE_CONFLICTS = 8,
-	FS_TABLE_ERASURES = 16,   /* erase.h: sent by a hub only */
-	FS_TABLE_RESOLUTIONS = 32 /* resolve.h: sent by a hub only */
+	FS_TABLE_ERASURES = 16,    /* erase.h: sent by a hub only */
+	FS_TABLE_RESOLUTIONS = 32, /* resolve.h: sent by a hub only */
+	FS_TABLE_WORKERS = 64      /* worker.h: sent by a hub only, to the worker's region */
 } fs_table;
-#define FS_TABLES_ALL 63
+#define FS_TABLES_ALL 127
 
 /* The table's name on the wire ("responses"); NULL for no table. */
 const char *fs_table_name(fs_table t);
@@ -40,7 +41,8 @@ const char *fs_table_name(fs_table t);
  * fs_changeset_free): the questionnaire document, the response body, the
  * contact field value, the conflict body, the erasure body ({"table",
  * "region", "holder", "request", "kind"}, region and holder null or a
- * name) or the resolution body ({"chosen", "value"}); NULL for a
+ * name), the resolution body ({"chosen", "value"}) or a worker's
+ * ({"pin_hash"}, id the worker's name); NULL for a
  * tombstone. */
 typedef struct fs_change {
 	fs_table table;
@@ -48,10 +50,10 @@ typedef struct fs_change {
 	int64_t version;                        /* questionnaires */
 	fs_hlc hlc;
 	char site[FS_NAME_MAX + 1];             /* the site that made this write */
-	int deleted;                            /* questionnaires, responses */
+	int deleted;                            /* questionnaires, responses, workers */
 	char region[FS_NAME_MAX + 1];           /* contacts, conflicts,
-	                                         * resolutions; erasures ("" for
-	                                         * every region) */
+	                                         * resolutions, workers; erasures
+	                                         * ("" for every region) */
 	char field[FS_CONTACT_FIELD_MAX];       /* contacts */
 	fs_hlc prev_hlc;                        /* contacts: value this write */
 	char prev_site[FS_NAME_MAX + 1];        /* replaced ("" = none) */
