@@ -11,7 +11,7 @@
 static const char *const census_names[FS_CENSUS_COUNT] = {
     "meta",      "questionnaires", "responses", "contacts",       "contact_fields",
     "conflicts", "quarantine",     "claims",    "field_versions", "peers",
-    "erasures",  "devices",   "codes",          "failures",  "audit",
+    "erasures",  "questionnaire_offers", "devices",   "codes",          "failures",  "audit",
 };
 
 const char *fs_census_name(fs_census_table t)
@@ -270,6 +270,22 @@ static int census_erasure(void *ctx, const fs_erasure_row *r)
 	return 0;
 }
 
+static int census_offer(void *ctx, const fs_offer_row *r)
+{
+	census_run *c = ctx;
+	fs_census_table t = FS_CENSUS_OFFERS;
+
+	put_text(c, t, r->questionnaire);
+	put_text(c, t, r->target);
+	put_i64(c, t, r->offered);
+	put_i64(c, t, r->retired);
+	put_i64(c, t, (int64_t)r->hlc);
+	put_text(c, t, r->site);
+	put_i64(c, t, r->seq);
+	row_done(c, t);
+	return 0;
+}
+
 static int census_device(void *ctx, const fs_device_row *r)
 {
 	census_run *c = ctx;
@@ -367,6 +383,8 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 		rc = o->peer_each(s->b, census_peer, &c, err);
 	if (rc == 0)
 		rc = o->erasure_each(s->b, NULL, census_erasure, &c, err);
+	if (rc == 0)
+		rc = o->offer_each(s->b, NULL, census_offer, &c, err);
 	if (rc == 0 && s->reg != NULL) {
 		out->registry = 1;
 		rc = s->reg->device_each(s->b, census_device, &c, err);
@@ -574,6 +592,16 @@ static int copy_erasure(void *ctx, const fs_erasure_row *r)
 	return rc != 0 ? rc : copied(c);
 }
 
+static int copy_offer(void *ctx, const fs_offer_row *r)
+{
+	copy_run *c = ctx;
+	int changed = 0, rc = c->o->offer_put(c->to->b, r, &changed, c->err);
+
+	if (rc == 0 && !changed)
+		rc = twice(c, "offer of questionnaire", r->questionnaire);
+	return rc != 0 ? rc : copied(c);
+}
+
 static int copy_device(void *ctx, const fs_device_row *r)
 {
 	copy_run *c = ctx;
@@ -649,6 +677,9 @@ static int copy_tables(fs_store *from, copy_run *c)
 		rc = table_end(c);
 	if (rc == 0 && (rc = table_start(c, FS_CENSUS_ERASURES)) == 0 &&
 	    (rc = o->erasure_each(from->b, NULL, copy_erasure, c, err)) == 0)
+		rc = table_end(c);
+	if (rc == 0 && (rc = table_start(c, FS_CENSUS_OFFERS)) == 0 &&
+	    (rc = o->offer_each(from->b, NULL, copy_offer, c, err)) == 0)
 		rc = table_end(c);
 	if (rc != 0 || from->reg == NULL)
 		return rc;

@@ -24,9 +24,10 @@ typedef enum fs_table {
 	FS_TABLE_RESPONSES = 2,
 	FS_TABLE_CONTACTS = 4,
 	FS_TABLE_CONFLICTS = 8,
-	FS_TABLE_ERASURES = 16 /* erase.h: sent by a hub only */
+	FS_TABLE_ERASURES = 16, /* erase.h: sent by a hub only */
+	FS_TABLE_OFFERS = 64    /* offers.h: sent by a hub only, "*" rows to every region */
 } fs_table;
-#define FS_TABLES_ALL 31
+#define FS_TABLES_ALL (31 | FS_TABLE_OFFERS)
 
 /* The table's name on the wire ("responses"); NULL for no table. */
 const char *fs_table_name(fs_table t);
@@ -39,7 +40,9 @@ const char *fs_table_name(fs_table t);
  * fs_changeset_free): the questionnaire document, the response body, the
  * contact field value, the conflict body or the erasure body ({"table",
  * "region", "holder", "request", "kind"}, region and holder null or a
- * name); NULL for a tombstone. */
+ * name) or a questionnaire offer's ({"target", "offered", "retired"}, id
+ * the questionnaire's, region the target's or "" for "*"); NULL for a
+ * tombstone. */
 typedef struct fs_change {
 	fs_table table;
 	char id[FS_ID_MAX + 1];

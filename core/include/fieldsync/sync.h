@@ -26,7 +26,8 @@
 /* Tables a kiosk may write at the hub, and tables the hub sends down. */
 #define FS_SYNC_KIOSK_TABLES (FS_TABLE_RESPONSES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS)
 #define FS_SYNC_HUB_TABLES                                                                         \
-	(FS_TABLE_QUESTIONNAIRES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS | FS_TABLE_ERASURES)
+	(FS_TABLE_QUESTIONNAIRES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS | FS_TABLE_ERASURES |  \
+	 FS_TABLE_OFFERS)
 
 /* How far ahead of the hub's clock a kiosk's stamps may be (5 minutes). */
 #define FS_SYNC_MAX_FUTURE_MS (5 * 60 * 1000)
