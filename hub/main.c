@@ -22,6 +22,9 @@ static const char usage[] =
     "  devices    list enrolled kiosks\n"
     "  revoke     revoke a kiosk\n"
     "  publish    validate and publish a questionnaire\n"
+    "  offer      choose which regions' kiosks offer a questionnaire\n"
+    "  retire     retire a questionnaire (responses to it are still taken)\n"
+    "  questionnaires  list questionnaires: versions, offers, responses\n"
     "  export     write responses, contacts or conflicts as CSV or JSON Lines\n"
     "  migrate    copy a SQLite hub store into PostgreSQL, verified\n"
     "  digest     print the store's digest and each table's rows and hash\n"
@@ -53,6 +56,7 @@ static const struct {
     {"seal-key", hub_cmd_seal_key},
     {"subject", hub_cmd_subject},
     {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
+    {"offer", hub_cmd_offer}, {"retire", hub_cmd_retire}, {"questionnaires", hub_cmd_questionnaires},
 };
 
 int main(int argc, char **argv)
