@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "commands.h"
+#include "questionnaires.h"
 #include "registry.h"
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
@@ -260,37 +261,13 @@ int hub_cmd_revoke(int argc, char **argv)
 	return finish_output();
 }
 
-/* The audit entry of a publish (id and version; never the document), in a
- * transaction of its own before the engine's (records.h). A valid new
- * document only: a refused one changes nothing. error: the fs_error of a
- * publish that failed after its entry, 0 otherwise. */
-static int audit_publish(fs_store *s, const json_t *doc, const char *action, int error,
-                         fs_err *err)
-{
-	char actor[HUB_AUDIT_ACTOR_MAX + 1];
-	json_t *detail;
-	int rc;
-
-	if (error == 0 && fs_questionnaire_validate(doc, NULL) != 0)
-		return 0;
-	detail = json_pack("{s:O, s:O}", "questionnaire", json_object_get(doc, "id"), "version",
-	                   json_object_get(doc, "version"));
-	if (detail != NULL && error != 0)
-		json_object_set_new(detail, "error", json_integer(error));
-	if (detail == NULL)
-		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	hub_audit_actor_cli(actor, sizeof(actor));
-	rc = hub_audit_add(s, actor, action, detail, err);
-	json_decref(detail);
-	return rc;
-}
-
 int hub_cmd_publish(int argc, char **argv)
 {
 	admin_args a;
 	fs_buf text;
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
 	fs_store *s = NULL;
-	json_t *doc = NULL, *have = NULL;
+	json_t *doc = NULL;
 	json_error_t je;
 	fs_err e = {0, ""};
 	const char *id;
@@ -316,15 +293,8 @@ int hub_cmd_publish(int argc, char **argv)
 	}
 	id = json_string_value(json_object_get(doc, "id"));
 	version = json_integer_value(json_object_get(doc, "version"));
-	existed = id != NULL && version > 0 &&
-	          fs_questionnaire_get(s, &have, id, (int64_t)version, NULL) == 0;
-	json_decref(have);
-	rc = existed ? 0 : audit_publish(s, doc, "publish", 0, &e);
-	if (rc == 0)
-		rc = fs_questionnaire_publish(s, doc, &e);
-	/* Logged before it was made, a publish that then failed says so. */
-	if (rc != 0 && !existed && strncmp(e.msg, "audit:", 6) != 0)
-		audit_publish(s, doc, "publish_failed", rc, NULL);
+	hub_audit_actor_cli(actor, sizeof(actor));
+	rc = hub_questionnaire_publish(s, actor, doc, &existed, &e);
 	fs_store_close(s);
 	if (rc == FS_EINVAL)
 		status = hub_fail("%s: %s", a.positional, e.msg);

@@ -23,6 +23,9 @@ static const char usage[] =
     "  devices    list enrolled kiosks\n"
     "  revoke     revoke a kiosk\n"
     "  publish    validate and publish a questionnaire\n"
+    "  offer      choose which regions' kiosks offer a questionnaire\n"
+    "  retire     retire a questionnaire (responses to it are still taken)\n"
+    "  questionnaires  list questionnaires: versions, offers, responses\n"
     "  export     write responses, contacts or conflicts as CSV or JSON Lines\n"
     "  migrate    copy a SQLite hub store into PostgreSQL, verified\n"
     "  digest     print the store's digest and each table's rows and hash\n"
@@ -54,6 +57,7 @@ static const struct {
 } commands[] = {
     {"serve", hub_cmd_serve},   {"enroll", hub_cmd_enroll},   {"devices", hub_cmd_devices},
     {"revoke", hub_cmd_revoke}, {"publish", hub_cmd_publish}, {"export", hub_cmd_export},
+    {"offer", hub_cmd_offer}, {"retire", hub_cmd_retire}, {"questionnaires", hub_cmd_questionnaires},
     {"migrate", hub_cmd_migrate}, {"digest", hub_cmd_digest},   {"audit", hub_cmd_audit},
     {"erase", hub_cmd_erase},     {"erasures", hub_cmd_erasures},
     {"seal-key", hub_cmd_seal_key},

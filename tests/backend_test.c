@@ -234,6 +234,9 @@ static int on_row(void *ctx, const fs_row *row)
 		snprintf(k, sizeof(k), "w:%s@%s%s", row->u.w.name, row->u.w.region,
 		         row->u.w.deleted ? "-" : "");
 		break;
+	case FS_TABLE_OFFERS:
+		snprintf(k, sizeof(k), "o:%s@%s", row->u.o.questionnaire, row->u.o.target);
+		break;
 	}
 	return seen_add(ctx, k, row->seq, (int)row->table);
 }
@@ -1514,6 +1517,101 @@ static void worker_ops_last_writer_wins_and_scan(void)
 	ops->close(b);
 }
 
+static int on_offer(void *ctx, const fs_offer_row *r)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%.40s@%.40s=%d%d", r->questionnaire, r->target, r->offered, r->retired);
+	return seen_add(ctx, k, r->seq, FS_TABLE_OFFERS);
+}
+
+static int on_count(void *ctx, const char *questionnaire, int64_t version, int64_t count)
+{
+	char k[96];
+
+	snprintf(k, sizeof(k), "%.40s/%lld:%lld", questionnaire, (long long)version,
+	         (long long)count);
+	return seen_add(ctx, k, 0, 0);
+}
+
+/* Questionnaire offers: last-writer-wins per (questionnaire, target), the
+ * scan that sends "*" rows to every region and a region's to it only,
+ * each in key order, and the live responses counted per version. */
+static void offer_ops_and_scan(void)
+{
+	fs_backend *b = fresh(0, NULL, 0);
+	fs_err e = {0, ""};
+	fs_offer_row all = {"q1", "*", 0, 0, 100, "hub", 10};
+	fs_offer_row north = {"q1", "north", 1, 0, 101, "hub", 11};
+	fs_offer_row south = {"q2", "south", 1, 0, 102, "hub", 12};
+	fs_offer_row got, older;
+	fs_changes_filter fn = {FS_TABLE_OFFERS, NULL, NULL, "north"};
+	fs_changes_filter fs = {FS_TABLE_OFFERS, NULL, NULL, "south"};
+	fs_response_row r;
+	int ch = -1, ins = 0;
+	seen s;
+
+	CHECK(b != NULL);
+	CHECK(ops->offer_get(b, "q1", "*", &got, &e) == FS_ENOTFOUND);
+	CHECK(ops->offer_put(b, &all, &ch, &e) == 0 && ch == 1);
+	CHECK(ops->offer_put(b, &north, &ch, &e) == 0 && ch == 1);
+	CHECK(ops->offer_put(b, &south, &ch, &e) == 0 && ch == 1);
+	/* An older or equal stamp changes nothing; a greater one replaces. */
+	older = north;
+	older.offered = 0;
+	older.hlc = 90;
+	older.seq = 13;
+	CHECK(ops->offer_put(b, &older, &ch, &e) == 0 && ch == 0);
+	older.hlc = 101;
+	CHECK(ops->offer_put(b, &older, &ch, &e) == 0 && ch == 0);
+	CHECK(ops->offer_get(b, "q1", "north", &got, &e) == 0);
+	CHECK(got.offered == 1 && got.hlc == 101 && got.seq == 11);
+	all.retired = 1;
+	all.hlc = 200;
+	all.seq = 14;
+	CHECK(ops->offer_put(b, &all, &ch, &e) == 0 && ch == 1);
+	CHECK(ops->offer_get(b, "q1", "*", &got, &e) == 0);
+	CHECK(got.retired == 1 && got.offered == 0 && got.seq == 14);
+	CHECK_STR(got.site, "hub");
+
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->offer_each(b, NULL, on_offer, &s, &e) == 0 && s.n == 3);
+	CHECK_STR(s.key[0], "q1@*=01");
+	CHECK_STR(s.key[1], "q1@north=10");
+	CHECK_STR(s.key[2], "q2@south=10");
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->offer_each(b, "q2", on_offer, &s, &e) == 0 && s.n == 1);
+
+	/* North's kiosks get the "*" row and north's; south's the "*" row and
+	 * south's; no filter: every row, by seq. */
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->changes_scan(b, 0, &fn, 100, on_row, &s, &e) == 0 && s.n == 2);
+	CHECK_STR(s.key[0], "o:q1@north");
+	CHECK_STR(s.key[1], "o:q1@*");
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->changes_scan(b, 0, &fs, 100, on_row, &s, &e) == 0 && s.n == 2);
+	CHECK_STR(s.key[0], "o:q2@south");
+	CHECK_STR(s.key[1], "o:q1@*");
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->changes_scan(b, 11, NULL, 100, on_row, &s, &e) == 0 && s.n == 2 &&
+	      s.seq[0] == 12 && s.seq[1] == 14);
+
+	/* Responses counted per version, tombstones left out. */
+	r = rrow("r1", "a", 20);
+	CHECK(ops->response_insert(b, &r, &ins, &e) == 0 && ins == 1);
+	r = rrow("r2", "a", 21);
+	CHECK(ops->response_insert(b, &r, &ins, &e) == 0 && ins == 1);
+	r = rrow("r3", "a", 22);
+	r.version = 2;
+	CHECK(ops->response_insert(b, &r, &ins, &e) == 0 && ins == 1);
+	CHECK(ops->response_erase(b, "r2", 999, "a", 23, &ch, &e) == 0 && ch == 1);
+	memset(&s, 0, sizeof(s));
+	CHECK(ops->response_counts(b, on_count, &s, &e) == 0 && s.n == 2);
+	CHECK_STR(s.key[0], "q1/1:1");
+	CHECK_STR(s.key[1], "q1/2:1");
+	ops->close(b);
+}
+
 static void seq_follows_commit_order(void)
 {
 	char loc[512];
@@ -1975,6 +2073,7 @@ int main(int argc, char **argv)
 	RUN(copy_ops_visit_every_row);
 	RUN(seq_follows_commit_order);
 	RUN(erasure_ops_and_purge);
+	RUN(offer_ops_and_scan);
 	RUN(worker_ops_last_writer_wins_and_scan);
 	if (is_pg) {
 		RUN(pg_integrity_check_sees_duplicate_seq);

@@ -26,6 +26,7 @@
 
 #include "audit_queue.h"
 
+#include "fieldsync/offers.h"
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
 #include "fieldsync/sync.h"
@@ -133,13 +134,20 @@ static int questionnaire_summaries(fs_ui *ui, json_t **out, int all, fs_err *err
 	for (i = 0; rc == 0 && i < json_array_size(list); i++) {
 		const char *id = json_string_value(json_object_get(json_array_get(list, i), "id"));
 		json_t *doc = NULL;
-		int offered = ids == NULL || id_in(ids, id);
+		int offered = ids == NULL || id_in(ids, id), hub_offered = 1;
 
 		/* The list holds every version; keep the last (highest) of each id. */
 		e = json_array_get(list, i + 1);
 		if (e != NULL && strcmp(json_string_value(json_object_get(e, "id")), id) == 0)
 			continue;
 		if (!offered && !all)
+			continue;
+		/* The hub's offers to this kiosk's region come first (offers.h);
+		 * they only hide a questionnaire, never refuse its responses. */
+		rc = fs_offer_listed(ui->store, id, fs_store_region(ui->store), &hub_offered, err);
+		if (rc != 0)
+			break;
+		if (!hub_offered)
 			continue;
 		rc = fs_questionnaire_get(ui->store, &doc, id, 0, err);
 		if (rc != 0)

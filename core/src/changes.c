@@ -111,6 +111,19 @@ static int row_to_change(fs_change *c, const fs_row *row, size_t *bytes, fs_err 
 		*bytes = 260;
 		break;
 	}
+	case FS_TABLE_OFFERS: {
+		const fs_offer_row *o = &row->u.o;
+
+		copy_name(c->id, sizeof(c->id), o->questionnaire);
+		copy_name(c->region, sizeof(c->region),
+		          strcmp(o->target, "*") == 0 ? "" : o->target);
+		c->hlc = o->hlc;
+		copy_name(c->site, sizeof(c->site), o->site);
+		c->value = json_pack("{s:s, s:b, s:b}", "target", o->target, "offered", o->offered,
+		                     "retired", o->retired);
+		*bytes = 200;
+		break;
+	}
 	}
 	if (c->value == NULL && !c->deleted)
 		return fs_err_set(err, FS_ENOMEM, "changes: cannot read %s", c->id);

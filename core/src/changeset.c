@@ -135,6 +135,8 @@ const char *fs_table_name(fs_table t)
 		return "resolutions";
 	case FS_TABLE_WORKERS:
 		return "workers";
+	case FS_TABLE_OFFERS:
+		return "questionnaire_offers";
 	}
 	return NULL;
 }
@@ -283,6 +285,9 @@ static int encode_change(encoder *e, const fs_change *c, size_t i, fs_err *err)
 			put(e, ",\"deleted\":true");
 		else
 			put_key_value(e, "worker", c->value);
+		break;
+	case FS_TABLE_OFFERS:
+		put_key_value(e, "offer", c->value);
 		break;
 	}
 	put_mem(e, "}", 1);
@@ -473,13 +478,14 @@ enum change_key {
 	KEY_ERASURE,
 	KEY_RESOLUTION,
 	KEY_WORKER,
+	KEY_OFFER,
 	KEY_COUNT
 };
 
 static const char *const change_keys[KEY_COUNT] = {
     "table",    "id",     "hlc",   "site",  "version", "doc",     "deleted",
     "response", "region", "field", "value", "prev",    "conflict", "erasure",
-    "resolution", "worker"};
+    "resolution", "worker", "offer"};
 
 #define BIT(k)   (1u << (k))
 #define K_COMMON (BIT(KEY_TABLE) | BIT(KEY_ID) | BIT(KEY_HLC) | BIT(KEY_SITE))
@@ -497,6 +503,8 @@ static const table_rule table_rules[] = {
     {FS_TABLE_CONTACTS, "contacts",
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_FIELD) | BIT(KEY_VALUE) | BIT(KEY_PREV),
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_FIELD) | BIT(KEY_VALUE)},
+    {FS_TABLE_OFFERS, "questionnaire_offers", K_COMMON | BIT(KEY_OFFER),
+     K_COMMON | BIT(KEY_OFFER)},
     {FS_TABLE_CONFLICTS, "conflicts", K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT),
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT)},
     {FS_TABLE_ERASURES, "erasures", K_COMMON | BIT(KEY_ERASURE), K_COMMON | BIT(KEY_ERASURE)},
@@ -911,6 +919,50 @@ static int decode_worker(fs_change *c, json_t **slot, unsigned mask, size_t i, f
 	return 0;
 }
 
+/* A questionnaire offer (offers.h): the id is the questionnaire's and
+ * "offer": {"target": "*" or a region name, "offered": bool, "retired":
+ * bool}, exactly those keys; only a "*" row may say retired. */
+static int decode_offer(fs_change *c, json_t **slot, size_t i, fs_err *err)
+{
+	static const char *const keys[] = {"target", "offered", "retired", NULL};
+	const json_t *body = slot[KEY_OFFER];
+	const char *key, *s;
+	json_t *m;
+	size_t k, len;
+
+	s = text_of(slot[KEY_ID], &len);
+	if (s == NULL || !fs_name_is_valid(s))
+		return change_err(err, FS_EINVAL, i, "id", NAME_RULE);
+	memcpy(c->id, s, len + 1);
+	if (!json_is_object(body))
+		return change_err(err, FS_EINVAL, i, "offer", "must be an object");
+	json_object_foreach((json_t *)body, key, m)
+	{
+		for (k = 0; keys[k] != NULL; k++)
+			if (strcmp(key, keys[k]) == 0)
+				break;
+		if (keys[k] == NULL)
+			return change_err(err, FS_EINVAL, i, "offer", "unknown key \"%.40s\"", key);
+	}
+	for (k = 0; keys[k] != NULL; k++)
+		if (json_object_get(body, keys[k]) == NULL)
+			return change_err(err, FS_EINVAL, i, "offer",
+			                  "required key \"%s\" is missing", keys[k]);
+	s = text_of(json_object_get(body, "target"), &len);
+	if (s != NULL && strcmp(s, "*") == 0)
+		c->region[0] = '\0';
+	else if (take_name(c->region, json_object_get(body, "target")) != 0)
+		return change_err(err, FS_EINVAL, i, "offer.target", "\"*\" or " NAME_RULE);
+	if (!json_is_boolean(json_object_get(body, "offered")))
+		return change_err(err, FS_EINVAL, i, "offer.offered", "must be true or false");
+	if (!json_is_boolean(json_object_get(body, "retired")) ||
+	    (c->region[0] != '\0' && json_is_true(json_object_get(body, "retired"))))
+		return change_err(err, FS_EINVAL, i, "offer.retired",
+		                  "must be true or false, and false unless the target is \"*\"");
+	c->value = json_incref((json_t *)body);
+	return 0;
+}
+
 static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_limits *limits,
                          fs_err *err)
 {
@@ -940,7 +992,7 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 	if (rule == NULL)
 		return change_err(err, FS_EINVAL, i, "table",
 		                  "must be one of questionnaires, responses, contacts, conflicts, "
-		                  "erasures, resolutions, workers");
+		                  "erasures, resolutions, workers, questionnaire_offers");
 	for (k = 0; k < KEY_COUNT; k++) {
 		if ((mask & BIT(k)) && !(rule->allowed & BIT(k)))
 			return change_err(err, FS_EINVAL, i, NULL,
@@ -967,6 +1019,8 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 		return decode_conflict(c, slot, i, limits, err);
 	case FS_TABLE_ERASURES:
 		return decode_erasure(c, slot, i, err);
+	case FS_TABLE_OFFERS:
+		return decode_offer(c, slot, i, err);
 	case FS_TABLE_RESOLUTIONS:
 		return decode_resolution(c, slot, i, limits, err);
 	case FS_TABLE_WORKERS:

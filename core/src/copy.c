@@ -11,7 +11,7 @@
 static const char *const census_names[FS_CENSUS_COUNT] = {
     "meta",      "questionnaires", "responses", "contacts",       "contact_fields",
     "conflicts", "quarantine",     "claims",    "field_versions", "peers",
-    "erasures",  "resolutions", "workers", "devices", "codes",  "failures",  "audit",
+    "erasures",  "questionnaire_offers", "resolutions", "workers", "devices", "codes",  "failures",  "audit",
 };
 
 const char *fs_census_name(fs_census_table t)
@@ -302,6 +302,22 @@ static int census_worker(void *ctx, const fs_worker_row *r)
 	return 0;
 }
 
+static int census_offer(void *ctx, const fs_offer_row *r)
+{
+	census_run *c = ctx;
+	fs_census_table t = FS_CENSUS_OFFERS;
+
+	put_text(c, t, r->questionnaire);
+	put_text(c, t, r->target);
+	put_i64(c, t, r->offered);
+	put_i64(c, t, r->retired);
+	put_i64(c, t, (int64_t)r->hlc);
+	put_text(c, t, r->site);
+	put_i64(c, t, r->seq);
+	row_done(c, t);
+	return 0;
+}
+
 static int census_device(void *ctx, const fs_device_row *r)
 {
 	census_run *c = ctx;
@@ -399,6 +415,8 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 		rc = o->peer_each(s->b, census_peer, &c, err);
 	if (rc == 0)
 		rc = o->erasure_each(s->b, NULL, census_erasure, &c, err);
+	if (rc == 0)
+		rc = o->offer_each(s->b, NULL, census_offer, &c, err);
 	if (rc == 0)
 		rc = o->resolution_each(s->b, census_resolution, &c, err);
 	if (rc == 0)
@@ -630,6 +648,16 @@ static int copy_worker(void *ctx, const fs_worker_row *r)
 	return rc != 0 ? rc : copied(c);
 }
 
+static int copy_offer(void *ctx, const fs_offer_row *r)
+{
+	copy_run *c = ctx;
+	int changed = 0, rc = c->o->offer_put(c->to->b, r, &changed, c->err);
+
+	if (rc == 0 && !changed)
+		rc = twice(c, "offer of questionnaire", r->questionnaire);
+	return rc != 0 ? rc : copied(c);
+}
+
 static int copy_device(void *ctx, const fs_device_row *r)
 {
 	copy_run *c = ctx;
@@ -711,6 +739,9 @@ static int copy_tables(fs_store *from, copy_run *c)
 		rc = table_end(c);
 	if (rc == 0 && (rc = table_start(c, FS_CENSUS_WORKERS)) == 0 &&
 	    (rc = o->worker_each(from->b, NULL, copy_worker, c, err)) == 0)
+		rc = table_end(c);
+	if (rc == 0 && (rc = table_start(c, FS_CENSUS_OFFERS)) == 0 &&
+	    (rc = o->offer_each(from->b, NULL, copy_offer, c, err)) == 0)
 		rc = table_end(c);
 	if (rc != 0 || from->reg == NULL)
 		return rc;

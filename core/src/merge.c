@@ -882,6 +882,58 @@ static int merge_worker(merge_ctx *m, const fs_change *c, fs_err *err)
 	return rc;
 }
 
+/* ---- questionnaire offers ---- */
+
+/* An offer row from the hub (offers.h): last-writer-wins on (hlc, site),
+ * per (questionnaire, target). Equal stamps with other content cannot come
+ * from one hub; such a row is quarantined rather than picked by value. */
+static int merge_offer(merge_ctx *m, const fs_change *c, fs_err *err)
+{
+	fs_store *s = m->s;
+	fs_offer_row have, row;
+	const char *target = c->region[0] != '\0' ? c->region : "*";
+	int offered = json_is_true(json_object_get(c->value, "offered"));
+	int retired = json_is_true(json_object_get(c->value, "retired"));
+	int changed = 0, rc, cmp;
+
+	rc = s->ops->offer_get(s->b, c->id, target, &have, err);
+	if (rc == 0) {
+		cmp = fs_hlc_site_cmp(c->hlc, c->site, have.hlc, have.site);
+		if (cmp < 0 ||
+		    (cmp == 0 && have.offered == offered && have.retired == retired)) {
+			m->res.unchanged++;
+			return 0;
+		}
+		if (cmp == 0) {
+			fs_err rerr = {0, ""};
+
+			fs_err_set(&rerr, FS_ECONFLICT,
+				   "offer of questionnaire %s to %s: another write with the same "
+				   "timestamp and site is stored",
+				   c->id, target);
+			return quarantine(m, c, rerr.msg, err);
+		}
+	} else if (rc != FS_ENOTFOUND) {
+		return rc;
+	}
+	memset(&row, 0, sizeof(row));
+	row.questionnaire = c->id;
+	row.target = target;
+	row.offered = offered;
+	row.retired = retired;
+	row.hlc = c->hlc;
+	row.site = c->site;
+	row.seq = fs_txn_next_seq(s);
+	rc = s->ops->offer_put(s->b, &row, &changed, err);
+	if (rc == 0) {
+		if (changed)
+			m->res.applied++;
+		else
+			m->res.unchanged++;
+	}
+	return rc;
+}
+
 /* Checks that refuse the whole set before anything is written. */
 static int precheck(fs_store *s, const fs_changeset *cs, const fs_merge_opts *o, fs_err *err)
 {
@@ -957,7 +1009,7 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 		m.index = i;
 		fs_txn_observe(s, c->hlc);
 		if (c->table != FS_TABLE_QUESTIONNAIRES && c->table != FS_TABLE_ERASURES &&
-		    c->table != FS_TABLE_WORKERS) {
+		    c->table != FS_TABLE_WORKERS && c->table != FS_TABLE_OFFERS) {
 			rc = is_erased(&m, record_of(&m, c), &gone, err);
 			if (rc != 0)
 				break;
@@ -976,6 +1028,7 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 				rc = erase_if_deleted(&m, c, err);
 			break;
 		case FS_TABLE_CONFLICTS: rc = merge_conflict(&m, c, err); break;
+		case FS_TABLE_OFFERS: rc = merge_offer(&m, c, err); break;
 		case FS_TABLE_ERASURES: rc = merge_erasure(&m, c, err); break;
 		case FS_TABLE_RESOLUTIONS: rc = merge_resolution(&m, c, err); break;
 		case FS_TABLE_WORKERS: rc = merge_worker(&m, c, err); break;

@@ -22,6 +22,7 @@
 	"id, record_table, record_id, region, field, winner_value, winner_hlc, winner_site, "      \
 	"loser_value, loser_hlc, loser_site, hlc, site, seq"
 #define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
+#define O_COLS "questionnaire, target, offered, retired, hlc, site, seq"
 #define V_COLS "id, region, chosen, value, hlc, site, seq"
 #define W_COLS "region, name, pin_hash, deleted, hlc, site, seq"
 #define SITE_FILTER "($2::text IS NULL OR site = $2) AND ($3::text IS NULL OR site <> $3)"
@@ -190,6 +191,19 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
                   " AND ($5::text IS NULL OR region IS NULL OR region = $5) ORDER BY seq "
                   "LIMIT $4",
     [PG_PURGE_FIELDS] = "DELETE FROM contact_fields WHERE contact_id = $1",
+    /* Questionnaire offers: last-writer-wins on (hlc, site); "*" rows go to every region. */
+    [PG_O_GET] = "SELECT " O_COLS " FROM questionnaire_offers WHERE questionnaire = $1 AND "
+                 "target = $2",
+    [PG_O_PUT] = "INSERT INTO questionnaire_offers (" O_COLS ") VALUES ($1, $2, $3, $4, $5, $6, "
+                 "$7) ON CONFLICT (questionnaire, target) DO UPDATE SET offered = "
+                 "excluded.offered, retired = excluded.retired, hlc = excluded.hlc, site = "
+                 "excluded.site, seq = excluded.seq WHERE (excluded.hlc, excluded.site) > "
+                 "(questionnaire_offers.hlc, questionnaire_offers.site)",
+    [PG_O_PAGE] = "SELECT " O_COLS " FROM questionnaire_offers WHERE ($1::text IS NULL OR "
+                  "questionnaire = $1) AND (questionnaire, target) > ($2::text, $3::text) "
+                  "ORDER BY questionnaire, target LIMIT $4",
+    [PG_SCAN_O] = "SELECT " O_COLS " FROM questionnaire_offers WHERE seq > $1 AND " SITE_FILTER
+                  " AND ($5::text IS NULL OR target = '*' OR target = $5) ORDER BY seq LIMIT $4",
     [PG_PURGE_CONTACT] = "DELETE FROM contacts WHERE id = $1",
     [PG_PURGE_CONFLICTS] = "DELETE FROM conflicts WHERE record_id = $1",
     /* Conflict ids are "record/field/...": a prefix, not LIKE, so no
@@ -281,6 +295,17 @@ static void read_c(fs_conflict_row *c, const PGresult *res, int r)
 	c->hlc = (fs_hlc)pg_i64(res, r, 11);
 	c->site = pg_text(res, r, 12);
 	c->seq = pg_i64(res, r, 13);
+}
+
+static void read_o(fs_offer_row *o, const PGresult *res, int r)
+{
+	o->questionnaire = pg_text(res, r, 0);
+	o->target = pg_text(res, r, 1);
+	o->offered = (int)pg_i64(res, r, 2);
+	o->retired = (int)pg_i64(res, r, 3);
+	o->hlc = (fs_hlc)pg_i64(res, r, 4);
+	o->site = pg_text(res, r, 5);
+	o->seq = pg_i64(res, r, 6);
 }
 
 static void read_e(fs_erasure_row *e, const PGresult *res, int r)
@@ -403,13 +428,13 @@ static int pg_check_integrity(fs_backend *b, fs_err *err)
 	    "SELECT s.seq FROM (SELECT seq FROM questionnaires UNION ALL SELECT seq FROM "
 	    "responses UNION ALL SELECT seq FROM contact_fields UNION ALL SELECT seq FROM "
 	    "conflicts UNION ALL SELECT seq FROM erasures UNION ALL SELECT seq FROM resolutions "
-	    "UNION ALL SELECT seq FROM workers) s "
+	    "UNION ALL SELECT seq FROM workers UNION ALL SELECT seq FROM questionnaire_offers) s "
 	    "GROUP BY s.seq HAVING count(*) > 1 LIMIT 1";
 	static const char max_sql[] =
 	    "SELECT coalesce(greatest((SELECT max(seq) FROM questionnaires), (SELECT max(seq) "
 	    "FROM responses), (SELECT max(seq) FROM contact_fields), (SELECT max(seq) FROM "
 	    "conflicts), (SELECT max(seq) FROM erasures), (SELECT max(seq) FROM resolutions), "
-	    "(SELECT max(seq) FROM workers)), 0), "
+	    "(SELECT max(seq) FROM workers), (SELECT max(seq) FROM questionnaire_offers)), 0), "
 	    "(SELECT value FROM meta WHERE key = 'seq')";
 	PGresult *res = NULL;
 	int own, rc = pg_own_begin(b, &own, err);
@@ -1035,7 +1060,7 @@ static int pg_peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err
 
 /* changes_scan: one keyset page per table, merged by seq (unique across
  * tables). A table's next page is read when its page runs out. */
-#define NSCAN 7
+#define NSCAN 8
 typedef struct scan_table {
 	fs_table table;
 	enum pg_stmt_id stmt;
@@ -1063,7 +1088,7 @@ static int scan_fill(fs_backend *b, scan_table *t, const fs_changes_filter *filt
 	pg_p_i64(&p, (int64_t)want);
 	if (t->table == FS_TABLE_CONTACTS || t->table == FS_TABLE_CONFLICTS ||
 	    t->table == FS_TABLE_ERASURES || t->table == FS_TABLE_RESOLUTIONS ||
-	    t->table == FS_TABLE_WORKERS)
+	    t->table == FS_TABLE_WORKERS || t->table == FS_TABLE_OFFERS)
 		pg_p_text(&p, filter->region);
 	rc = pg_run(b, t->stmt, &p, &t->page, "read changes", err);
 	if (rc != 0)
@@ -1088,6 +1113,7 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 	    {FS_TABLE_ERASURES, PG_SCAN_E, 8, NULL, 0, 0, 0, 0},
 	    {FS_TABLE_RESOLUTIONS, PG_SCAN_V, 6, NULL, 0, 0, 0, 0},
 	    {FS_TABLE_WORKERS, PG_SCAN_W, 6, NULL, 0, 0, 0, 0},
+	    {FS_TABLE_OFFERS, PG_SCAN_O, 6, NULL, 0, 0, 0, 0},
 	};
 	unsigned mask;
 	size_t sent = 0;
@@ -1141,6 +1167,9 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 			break;
 		case FS_TABLE_WORKERS:
 			read_w(&row.u.w, t[best].page, t[best].row);
+			break;
+		case FS_TABLE_OFFERS:
+			read_o(&row.u.o, t[best].page, t[best].row);
 			break;
 		}
 		t[best].row++;
@@ -1699,6 +1728,106 @@ static int pg_w_each(fs_backend *b, const char *region, fs_worker_fn fn, void *c
 	return pg_own_end(b, own, rc, err);
 }
 
+/* ---- questionnaire offers (offers.h) ---- */
+
+static int pg_o_get(fs_backend *b, const char *questionnaire, const char *target,
+                    fs_offer_row *out, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	pg_p_text(&p, questionnaire);
+	pg_p_text(&p, target);
+	rc = get_one(b, PG_O_GET, &p, &res, "read questionnaire offer", err);
+	if (rc != 0)
+		return rc;
+	read_o(out, res, 0);
+	pg_hold(b, res);
+	return 0;
+}
+
+static int pg_o_put(fs_backend *b, const fs_offer_row *row, int *changed, fs_err *err)
+{
+	pg_params p = {0};
+
+	pg_p_text(&p, row->questionnaire);
+	pg_p_text(&p, row->target);
+	pg_p_i64(&p, row->offered ? 1 : 0);
+	pg_p_i64(&p, row->retired ? 1 : 0);
+	pg_p_i64(&p, (int64_t)row->hlc);
+	pg_p_text(&p, row->site);
+	pg_p_i64(&p, row->seq);
+	return pg_write(b, PG_O_PUT, &p, changed, "write questionnaire offer", err);
+}
+
+/* Keyset pages by (questionnaire, target), in the caller's snapshot or one
+ * of its own. */
+static int pg_o_each(fs_backend *b, const char *questionnaire, fs_offer_fn fn, void *ctx,
+                     fs_err *err)
+{
+	char after_q[FS_ID_MAX + 1] = "", after_t[FS_NAME_MAX + 1] = "";
+	int own, stop = 0, rc = pg_own_begin(b, &own, err);
+
+	while (rc == 0 && !stop) {
+		pg_params p = {0};
+		PGresult *res = NULL;
+		int r, n;
+
+		pg_p_text(&p, questionnaire);
+		pg_p_text(&p, after_q);
+		pg_p_text(&p, after_t);
+		pg_p_i64(&p, PG_PAGE_ROWS);
+		rc = pg_run(b, PG_O_PAGE, &p, &res, "read questionnaire offers", err);
+		if (rc != 0)
+			break;
+		n = PQntuples(res);
+		for (r = 0; r < n && !stop && rc == 0; r++) {
+			fs_offer_row o;
+
+			read_o(&o, res, r);
+			rc = verdict(fn(ctx, &o), &stop);
+		}
+		if (n > 0) {
+			snprintf(after_q, sizeof(after_q), "%s", PQgetvalue(res, n - 1, 0));
+			snprintf(after_t, sizeof(after_t), "%s", PQgetvalue(res, n - 1, 1));
+		}
+		PQclear(res);
+		if (n < PG_PAGE_ROWS)
+			break;
+	}
+	return pg_own_end(b, own, rc, err);
+}
+
+static int pg_response_counts(fs_backend *b,
+                              int (*fn)(void *ctx, const char *questionnaire, int64_t version,
+                                        int64_t count),
+                              void *ctx, fs_err *err)
+{
+	PGresult *res = NULL;
+	int own, r, n, stop = 0, rc = pg_own_begin(b, &own, err);
+
+	if (rc != 0)
+		return rc;
+	/* One row per questionnaire version: few, whatever the responses. */
+	res = PQexec(b->conn, "SELECT questionnaire_id, questionnaire_version, count(*) FROM "
+	                      "responses WHERE deleted = 0 GROUP BY questionnaire_id, "
+	                      "questionnaire_version ORDER BY questionnaire_id, "
+	                      "questionnaire_version");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = pg_error(b, res, "count responses", err);
+	} else {
+		n = PQntuples(res);
+		for (r = 0; r < n && !stop && rc == 0; r++)
+			rc = verdict(fn(ctx, PQgetvalue(res, r, 0), pg_i64(res, r, 1),
+			                pg_i64(res, r, 2)),
+			             &stop);
+	}
+	PQclear(res);
+	return pg_own_end(b, own, rc, err);
+}
+
 const fs_backend_ops fs_pg_backend = {
     .name = "postgresql",
     .open = pg_open,
@@ -1758,6 +1887,11 @@ const fs_backend_ops fs_pg_backend = {
     .retention_own_responses = fs_pg_retention_own_responses,
     .retention_closed_contacts = fs_pg_retention_closed_contacts,
     .retention_delete_before = fs_pg_retention_delete_before,
+    /* questionnaire offers */
+    .offer_get = pg_o_get,
+    .offer_put = pg_o_put,
+    .offer_each = pg_o_each,
+    .response_counts = pg_response_counts,
     /* conflict resolution */
     .conflict_get = pg_c_get,
     .resolution_get = pg_v_get,

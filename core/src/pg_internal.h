@@ -98,6 +98,10 @@ enum pg_stmt_id {
 	PG_AUDIT_LAST,
 	PG_AUDIT_PAGE,
 	PG_AUDIT_PRUNE,
+	PG_O_GET, /* questionnaire offers */
+	PG_O_PUT,
+	PG_O_PAGE,
+	PG_SCAN_O,
 	PG_C_GET, /* conflict resolution */
 	PG_V_GET,
 	PG_V_INSERT,

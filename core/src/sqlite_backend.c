@@ -21,6 +21,7 @@
 	"loser_value, loser_hlc, loser_site, hlc, site, seq"
 #define C_VALUES "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
 #define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
+#define O_COLS "questionnaire, target, offered, retired, hlc, site, seq"
 #define V_COLS "id, region, chosen, value, hlc, site, seq"
 #define W_COLS "region, name, pin_hash, deleted, hlc, site, seq"
 
@@ -140,6 +141,18 @@ const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
         "seq = excluded.seq WHERE (excluded.hlc, excluded.site) > (workers.hlc, workers.site)",
     [FS_SQL_SCAN_WORKERS] = "SELECT " W_COLS " FROM workers WHERE seq > ?1 AND " SITE_FILTER
                             " AND (?5 IS NULL OR region = ?5) ORDER BY seq LIMIT ?4",
+    /* Questionnaire offers: last-writer-wins on (hlc, site); "*" rows go to every region. */
+    [FS_SQL_OFFER_GET] =
+        "SELECT " O_COLS " FROM questionnaire_offers WHERE questionnaire = ?1 AND target = ?2",
+    [FS_SQL_OFFER_PUT] =
+        "INSERT INTO questionnaire_offers (" O_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (questionnaire, target) DO UPDATE SET offered = excluded.offered, "
+        "retired = excluded.retired, hlc = excluded.hlc, site = excluded.site, "
+        "seq = excluded.seq WHERE (excluded.hlc, excluded.site) > "
+        "(questionnaire_offers.hlc, questionnaire_offers.site)",
+    [FS_SQL_SCAN_OFFERS] = "SELECT " O_COLS " FROM questionnaire_offers WHERE seq > ?1 AND "
+                           SITE_FILTER " AND (?5 IS NULL OR target = '*' OR target = ?5) "
+                           "ORDER BY seq LIMIT ?4",
 };
 
 /* How a row reader gets a text column: borrowed from the statement (rows
@@ -232,6 +245,17 @@ static void read_worker(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_worker
 	r->name = text(b, st, 1);
 	r->pin_hash = text(b, st, 2);
 	r->deleted = sqlite3_column_int(st, 3);
+	r->hlc = col_hlc(st, 4);
+	r->site = text(b, st, 5);
+	r->seq = sqlite3_column_int64(st, 6);
+}
+
+static void read_offer(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_offer_row *r)
+{
+	r->questionnaire = text(b, st, 0);
+	r->target = text(b, st, 1);
+	r->offered = sqlite3_column_int(st, 2);
+	r->retired = sqlite3_column_int(st, 3);
 	r->hlc = col_hlc(st, 4);
 	r->site = text(b, st, 5);
 	r->seq = sqlite3_column_int64(st, 6);
@@ -926,7 +950,7 @@ static int peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err *e
 
 /* ---- changes ---- */
 
-#define NSCAN 7
+#define NSCAN 8
 
 typedef struct scan {
 	sqlite3_stmt *st;
@@ -972,6 +996,9 @@ static void scan_row(fs_backend *b, const scan *sc, fs_row *row)
 	case FS_TABLE_WORKERS:
 		read_worker(b, sc->st, borrow, &row->u.w);
 		break;
+	case FS_TABLE_OFFERS:
+		read_offer(b, sc->st, borrow, &row->u.o);
+		break;
 	}
 }
 
@@ -984,12 +1011,12 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
 	static const fs_table tables[NSCAN] = {FS_TABLE_QUESTIONNAIRES, FS_TABLE_RESPONSES,
 	                                       FS_TABLE_CONTACTS, FS_TABLE_CONFLICTS,
 	                                       FS_TABLE_ERASURES, FS_TABLE_RESOLUTIONS,
-	                                       FS_TABLE_WORKERS};
-	static const int seq_cols[NSCAN] = {6, 12, 8, 13, 8, 6, 6};
+	                                       FS_TABLE_WORKERS, FS_TABLE_OFFERS};
+	static const int seq_cols[NSCAN] = {6, 12, 8, 13, 8, 6, 6, 6};
 	static const enum fs_sql_id stmts[NSCAN] = {FS_SQL_SCAN_QUESTIONNAIRES, FS_SQL_SCAN_RESPONSES,
 	                                            FS_SQL_SCAN_CONTACTS, FS_SQL_SCAN_CONFLICTS,
 	                                            FS_SQL_SCAN_ERASURES, FS_SQL_SCAN_RESOLUTIONS,
-	                                            FS_SQL_SCAN_WORKERS};
+	                                            FS_SQL_SCAN_WORKERS, FS_SQL_SCAN_OFFERS};
 	fs_changes_filter none = {0, NULL, NULL, NULL};
 	scan sc[NSCAN];
 	unsigned mask;
@@ -1602,6 +1629,106 @@ static int worker_each(fs_backend *b, const char *region, fs_worker_fn fn, void 
 	return rc;
 }
 
+/* ---- questionnaire offers (offers.h) ---- */
+
+static int offer_get(fs_backend *b, const char *questionnaire, const char *target,
+                     fs_offer_row *out, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_OFFER_GET, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, questionnaire, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+	rc = get_row(b, st, "read questionnaire offer", err);
+	if (rc != 0)
+		return rc;
+	read_offer(b, st, fs_sqlite_keep, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int offer_put(fs_backend *b, const fs_offer_row *row, int *changed, fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_OFFER_PUT, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	*changed = 0;
+	if (st == NULL)
+		return FS_EGENERIC;
+	fs_sqlite_bind_text(st, 1, row->questionnaire);
+	fs_sqlite_bind_text(st, 2, row->target);
+	sqlite3_bind_int(st, 3, row->offered ? 1 : 0);
+	sqlite3_bind_int(st, 4, row->retired ? 1 : 0);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)row->hlc);
+	fs_sqlite_bind_text(st, 6, row->site);
+	sqlite3_bind_int64(st, 7, row->seq);
+	rc = fs_sqlite_step_done(b, st, "write questionnaire offer", err);
+	if (rc == 0)
+		*changed = sqlite3_changes(b->db) == 1;
+	return rc;
+}
+
+static int offer_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	walk *w = ctx;
+	fs_offer_row r;
+
+	read_offer(b, st, borrow, &r);
+	return ((fs_offer_fn)w->fn)(w->ctx, &r);
+}
+
+static int offer_each(fs_backend *b, const char *questionnaire, fs_offer_fn fn, void *ctx,
+                      fs_err *err)
+{
+	walk w = {(void *)fn, ctx};
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(b->db,
+	                       "SELECT " O_COLS " FROM questionnaire_offers WHERE ?1 IS NULL OR "
+	                       "questionnaire = ?1 ORDER BY questionnaire, target",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "read questionnaire offers");
+	fs_sqlite_bind_text(st, 1, questionnaire);
+	rc = each_row(b, st, "read questionnaire offers", offer_visit, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int response_counts(fs_backend *b,
+                           int (*fn)(void *ctx, const char *questionnaire, int64_t version,
+                                     int64_t count),
+                           void *ctx, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, stop = 0;
+
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(b->db,
+	                       "SELECT questionnaire_id, questionnaire_version, count(*) FROM "
+	                       "responses WHERE deleted = 0 GROUP BY questionnaire_id, "
+	                       "questionnaire_version ORDER BY questionnaire_id, "
+	                       "questionnaire_version",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "count responses");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		stop = fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+		          sqlite3_column_int64(st, 2));
+		if (stop != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = fs_sqlite_err(b, err, "count responses");
+	sqlite3_finalize(st);
+	return stop < 0 ? stop : 0;
+}
+
 const fs_backend_ops fs_sqlite_backend = {
     .name = "sqlite",
     .open = fs_sqlite_open,
@@ -1661,6 +1788,11 @@ const fs_backend_ops fs_sqlite_backend = {
     .retention_own_responses = fs_sqlite_retention_own_responses,
     .retention_closed_contacts = fs_sqlite_retention_closed_contacts,
     .retention_delete_before = fs_sqlite_retention_delete_before,
+    /* questionnaire offers */
+    .offer_get = offer_get,
+    .offer_put = offer_put,
+    .offer_each = offer_each,
+    .response_counts = response_counts,
     /* conflict resolution */
     .conflict_get = conflict_get,
     .resolution_get = resolution_get,

@@ -45,6 +45,9 @@ enum fs_sql_id {
 	FS_SQL_ERASURE_GET, /* replicated erasure */
 	FS_SQL_ERASURE_INSERT,
 	FS_SQL_SCAN_ERASURES,
+	FS_SQL_OFFER_GET, /* questionnaire offers */
+	FS_SQL_OFFER_PUT,
+	FS_SQL_SCAN_OFFERS,
 	FS_SQL_CONFLICT_GET, /* conflict resolution */
 	FS_SQL_RESOLUTION_GET,
 	FS_SQL_RESOLUTION_INSERT,

@@ -698,7 +698,8 @@ static int check_sequence(fs_backend *b, fs_err *err)
 	        "SELECT seq FROM (SELECT seq FROM questionnaires UNION ALL SELECT seq "
 	        "FROM responses UNION ALL SELECT seq FROM contact_fields UNION ALL "
 	        "SELECT seq FROM conflicts UNION ALL SELECT seq FROM erasures UNION ALL "
-	        "SELECT seq FROM resolutions UNION ALL SELECT seq FROM workers) GROUP BY seq "
+	        "SELECT seq FROM resolutions UNION ALL SELECT seq FROM workers UNION ALL "
+	        "SELECT seq FROM questionnaire_offers) GROUP BY seq "
 	        "HAVING count(*) > 1 LIMIT 1",
 	        -1, &st, NULL) != SQLITE_OK)
 		return fs_sqlite_err(b, err, "integrity check");
@@ -719,7 +720,8 @@ static int check_sequence(fs_backend *b, fs_err *err)
 	                       "max(seq) FROM contact_fields), 0), coalesce((SELECT max(seq) FROM "
 	                       "conflicts), 0), coalesce((SELECT max(seq) FROM erasures), 0), "
 	                       "coalesce((SELECT max(seq) FROM resolutions), 0), "
-	                       "coalesce((SELECT max(seq) FROM workers), 0)), "
+	                       "coalesce((SELECT max(seq) FROM workers), 0), "
+	                       "coalesce((SELECT max(seq) FROM questionnaire_offers), 0)), "
 	                       "coalesce((SELECT CAST(value AS INTEGER) FROM meta "
 	                       "WHERE key = 'seq'), 0)",
 	                       -1, &st, NULL) != SQLITE_OK)

@@ -151,6 +151,18 @@ typedef struct fs_worker_row {
 	int64_t seq;
 } fs_worker_row;
 
+/* Which regions offer a questionnaire, and its retirement
+ * (schema/007_offers.sql, offers.h), written by a hub only. */
+typedef struct fs_offer_row {
+	const char *questionnaire;
+	const char *target; /* "*" (every region) or a region name */
+	int offered;        /* 1 offered, 0 withdrawn */
+	int retired;        /* "*" rows only: the questionnaire is retired */
+	fs_hlc hlc;
+	const char *site;
+	int64_t seq;
+} fs_offer_row;
+
 /* One replicated row of any table, as a changes scan returns it. */
 typedef struct fs_row {
 	fs_table table;
@@ -161,6 +173,7 @@ typedef struct fs_row {
 		fs_field_row f;
 		fs_conflict_row c;
 		fs_erasure_row e;
+		fs_offer_row o;
 		fs_resolution_row res;
 		fs_worker_row w;
 	} u;
@@ -182,6 +195,7 @@ typedef int (*fs_peer_fn)(void *ctx, const char *site, int64_t push, int64_t pul
 typedef int (*fs_quarantine_fn)(void *ctx, int64_t id, const fs_quarantine_row *row);
 typedef int (*fs_claim_row_fn)(void *ctx, const char *id, const char *site, fs_hlc hlc);
 typedef int (*fs_key_fn)(void *ctx, const char *contact_id, int64_t key);
+typedef int (*fs_offer_fn)(void *ctx, const fs_offer_row *row); /* offers.h */
 typedef int (*fs_erasure_fn)(void *ctx, const fs_erasure_row *row);
 typedef int (*fs_resolution_fn)(void *ctx, const fs_resolution_row *row);
 typedef int (*fs_retention_id_fn)(void *ctx, const char *id); /* retention.h */
@@ -334,7 +348,8 @@ typedef struct fs_backend_ops {
 	 * ascending seq order across all tables, at most limit rows; fn may
 	 * stop early (a byte budget); erasures pass the region filter when
 	 * their region is NULL or the filter's, workers only when theirs is the
-	 * filter's. Called inside a FS_TXN_READ. Memory is
+	 * filter's, questionnaire offers when their target is "*" or the
+	 * filter's region. Called inside a FS_TXN_READ. Memory is
 	 * bounded by the rows in flight, not by limit. */
 	int (*changes_scan)(fs_backend *b, int64_t cursor, const fs_changes_filter *filter,
 			    size_t limit, fs_row_fn fn, void *ctx, fs_err *err);
@@ -465,6 +480,25 @@ typedef struct fs_backend_ops {
 	int (*worker_put)(fs_backend *b, const fs_worker_row *row, int *changed, fs_err *err);
 	int (*worker_each)(fs_backend *b, const char *region, fs_worker_fn fn, void *ctx,
 			   fs_err *err);
+
+	/* ---- Questionnaire offers (offers.h, schema/007_offers.sql) ----
+	 * offer_get: the row of (questionnaire, target); FS_ENOTFOUND when
+	 * none. offer_put: insert the row, or replace the stored one only when
+	 * row's (hlc, site) is greater; *changed 1 when it did either.
+	 * offer_each: the rows of questionnaire (NULL: of every one), in
+	 * (questionnaire, target) order; memory bounded by a page of rows (a
+	 * whole-store copy reads it with NULL and writes with offer_put). */
+	int (*offer_get)(fs_backend *b, const char *questionnaire, const char *target,
+			 fs_offer_row *out, fs_err *err);
+	int (*offer_put)(fs_backend *b, const fs_offer_row *row, int *changed, fs_err *err);
+	int (*offer_each)(fs_backend *b, const char *questionnaire, fs_offer_fn fn, void *ctx,
+			  fs_err *err);
+	/* response_counts: the live (non-tombstone) responses per
+	 * (questionnaire, version), one call each, in that order. */
+	int (*response_counts)(fs_backend *b,
+			       int (*fn)(void *ctx, const char *questionnaire, int64_t version,
+					 int64_t count),
+			       void *ctx, fs_err *err);
 } fs_backend_ops;
 
 /* The hub's device registry (hub/registry.c holds its rules: codes,

@@ -26,9 +26,10 @@ typedef enum fs_table {
 	FS_TABLE_CONFLICTS = 8,
 	FS_TABLE_ERASURES = 16,    /* erase.h: sent by a hub only */
 	FS_TABLE_RESOLUTIONS = 32, /* resolve.h: sent by a hub only */
-	FS_TABLE_WORKERS = 64      /* worker.h: sent by a hub only, to the worker's region */
+	FS_TABLE_WORKERS = 64,     /* worker.h: sent by a hub only, to the worker's region */
+	FS_TABLE_OFFERS = 128      /* offers.h: sent by a hub only, "*" rows to every region */
 } fs_table;
-#define FS_TABLES_ALL 127
+#define FS_TABLES_ALL 255
 
 /* The table's name on the wire ("responses"); NULL for no table. */
 const char *fs_table_name(fs_table t);
@@ -41,8 +42,10 @@ const char *fs_table_name(fs_table t);
  * fs_changeset_free): the questionnaire document, the response body, the
  * contact field value, the conflict body, the erasure body ({"table",
  * "region", "holder", "request", "kind"}, region and holder null or a
- * name), the resolution body ({"chosen", "value"}) or a worker's
- * ({"pin_hash"}, id the worker's name); NULL for a
+ * name), the resolution body ({"chosen", "value"}), a worker's
+ * ({"pin_hash"}, id the worker's name) or a questionnaire offer's
+ * ({"target", "offered", "retired"}, id the questionnaire's, region the
+ * target's or "" for "*"); NULL for a
  * tombstone. */
 typedef struct fs_change {
 	fs_table table;

@@ -29,6 +29,7 @@ typedef enum fs_census_table {
 	FS_CENSUS_FIELD_VERSIONS, /* contact-field version keys */
 	FS_CENSUS_PEERS,
 	FS_CENSUS_ERASURES, /* replicated erasure rows (erase.h) */
+	FS_CENSUS_OFFERS,   /* questionnaire offers (offers.h) */
 	FS_CENSUS_RESOLUTIONS, /* conflict resolutions (resolve.h) */
 	FS_CENSUS_WORKERS,  /* the regions' outreach workers (worker.h), tombstones too */
 	FS_CENSUS_DEVICES, /* the device registry: a store opened as a hub's */

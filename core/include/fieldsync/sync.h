@@ -27,7 +27,7 @@
 #define FS_SYNC_KIOSK_TABLES (FS_TABLE_RESPONSES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS)
 #define FS_SYNC_HUB_TABLES                                                                         \
 	(FS_TABLE_QUESTIONNAIRES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS | FS_TABLE_ERASURES |    \
-	 FS_TABLE_RESOLUTIONS | FS_TABLE_WORKERS)
+	 FS_TABLE_RESOLUTIONS | FS_TABLE_WORKERS | FS_TABLE_OFFERS)
 
 /* How far ahead of the hub's clock a kiosk's stamps may be (5 minutes). */
 #define FS_SYNC_MAX_FUTURE_MS (5 * 60 * 1000)
@@ -64,8 +64,9 @@ int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char 
 			      fs_err *err);
 
 /* What the hub sends a device after cursor: questionnaires, its region's
- * contacts, conflicts and resolutions, the erasures of its region and of every region;
- * never responses, never the device's own writes. */
+ * contacts, conflicts, resolutions and workers, the erasures of its region
+ * and of every region, the questionnaire offers to every region ("*") and
+ * to its region; never responses, never the device's own writes. */
 int fs_sync_hub_outgoing(fs_store *hub, fs_changeset *out, const char *device_site,
 			 const char *device_region, int64_t cursor, size_t max_changes,
 			 size_t max_bytes, fs_err *err);
