@@ -280,13 +280,22 @@ int hub_conflicts_describe(fs_store *s, const fs_conflict_filter *filter, json_t
 
 /* ---- resolving, audited ---- */
 
-typedef struct audit_ctx {
+typedef struct resolve_ctx {
 	const char *actor;
-} audit_ctx;
+	int (*allow)(void *ctx, const char *region, fs_err *err);
+	void *allow_ctx;
+} resolve_ctx;
+
+static int allow_region(void *ctx, const char *region, fs_err *err)
+{
+	resolve_ctx *x = ctx;
+
+	return x->allow != NULL ? x->allow(x->allow_ctx, region, err) : 0;
+}
 
 static int audit_resolution(void *ctx, fs_store *s, const fs_resolution *r, fs_err *err)
 {
-	audit_ctx *a = ctx;
+	resolve_ctx *x = ctx;
 	json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "conflict", r->conflict, "contact",
 	                      r->contact, "field", r->field, "region", r->region, "chosen",
 	                      fs_resolve_choice_name(r->chosen));
@@ -294,18 +303,20 @@ static int audit_resolution(void *ctx, fs_store *s, const fs_resolution *r, fs_e
 
 	if (d == NULL)
 		return fs_err_set(err, FS_ENOMEM, "audit entry: out of memory");
-	rc = hub_audit_add_in(s, a->actor, "conflict_resolve", d, err);
+	rc = hub_audit_add_in(s, x->actor, "conflict_resolve", d, err);
 	json_decref(d);
 	return rc;
 }
 
 int hub_conflict_resolve(fs_store *s, const char *actor, const char *id,
-                         fs_resolve_choice choice, const json_t *value, fs_resolution *out,
-                         fs_err *err)
+                         fs_resolve_choice choice, const json_t *value,
+                         int (*allow)(void *ctx, const char *region, fs_err *err),
+                         void *allow_ctx, fs_resolution *out, fs_err *err)
 {
-	audit_ctx a = {actor};
+	resolve_ctx x = {actor, allow, allow_ctx};
+	fs_resolve_hooks h = {allow_region, audit_resolution, &x};
 
-	return fs_conflict_resolve(s, id, choice, value, audit_resolution, &a, out, err);
+	return fs_conflict_resolve(s, id, choice, value, &h, out, err);
 }
 
 /* ---- the commands ---- */
@@ -531,7 +542,7 @@ int hub_cmd_resolve(int argc, char **argv)
 		return hub_fail("%s", e.msg);
 	}
 	hub_audit_actor_cli(actor, sizeof(actor));
-	rc = hub_conflict_resolve(s, actor, a.id, choice, value, &r, &e);
+	rc = hub_conflict_resolve(s, actor, a.id, choice, value, NULL, NULL, &r, &e);
 	fs_store_close(s);
 	json_decref(value);
 	if (rc != 0)

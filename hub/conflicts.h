@@ -28,11 +28,13 @@ int hub_conflicts_describe(fs_store *s, const fs_conflict_filter *filter, json_t
                            fs_err *err);
 
 /* Resolve conflict id as actor ("admin:USER@HOST", "console:NAME"), the
- * audit entry ("conflict_resolve": conflict, contact, field, chosen; never
- * a value) in the resolution's transaction. Errors as fs_conflict_resolve
- * and hub_audit_add_in. */
+ * audit entry ("conflict_resolve": conflict, contact, field, region,
+ * chosen; never a value) in the resolution's transaction. allow (may be
+ * NULL): fs_resolve_hooks.allow, the caller's region limit. Errors as
+ * fs_conflict_resolve and hub_audit_add_in. */
 int hub_conflict_resolve(fs_store *s, const char *actor, const char *id,
-                         fs_resolve_choice choice, const json_t *value, fs_resolution *out,
-                         fs_err *err);
+                         fs_resolve_choice choice, const json_t *value,
+                         int (*allow)(void *ctx, const char *region, fs_err *err),
+                         void *allow_ctx, fs_resolution *out, fs_err *err);
 
 #endif

@@ -181,6 +181,42 @@ static int hook(void *ctx, fs_store *s, const fs_resolution *r, fs_err *err)
 	return 0;
 }
 
+/* allow: only region "south" (a console user limited to it). */
+static int south_only(void *ctx, const char *region, fs_err *err)
+{
+	(*(int *)ctx)++;
+	if (strcmp(region, "south") == 0)
+		return 0;
+	return fs_err_set(err, FS_ENOTFOUND, "not visible");
+}
+
+/* allow refuses before anything is looked at or written: the same answer
+ * whether the conflict is open, resolved or its contact erased. */
+static void allow_refuses_other_regions(void)
+{
+	net n;
+	char id[FS_UUID_LEN + 1], cid[FS_ID_MAX + 1];
+	int asked = 0;
+	fs_resolve_hooks south = {south_only, NULL, &asked};
+	fs_erase_result er;
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	make_conflict(&n, id, cid);
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, &south, NULL, E(&e)) ==
+	      FS_ENOTFOUND);
+	CHECK(asked == 1 && strcmp(e.msg, "not visible") == 0 && resolutions_at(n.hub) == 0);
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, NULL, NULL, E(&e)) == 0);
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, &south, NULL, E(&e)) ==
+	      FS_ENOTFOUND);
+	CHECK(asked == 2 && strcmp(e.msg, "not visible") == 0);
+	CHECK(fs_erase_contact(n.hub, id, FS_ERASE_ADMIN, &er, &e) == 0);
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, &south, NULL, E(&e)) ==
+	      FS_ENOTFOUND);
+	CHECK(asked == 3 && strcmp(e.msg, "not visible") == 0);
+	net_close(&n);
+}
+
 /* Keep the loser: both kiosks hold it, the conflict is closed at every
  * store; south hears nothing; twice is refused. */
 static void keep_loser_replicates(void)
@@ -188,6 +224,7 @@ static void keep_loser_replicates(void)
 	net n;
 	char id[FS_UUID_LEN + 1], cid[FS_ID_MAX + 1];
 	hook_run h = {0, 0, {{0}}};
+	fs_resolve_hooks hk = {NULL, hook, &h};
 	fs_resolution r;
 	fs_err e = {0, ""};
 	json_t *list = NULL, *item, *side;
@@ -207,7 +244,7 @@ static void keep_loser_replicates(void)
 		     NULL);
 	json_decref(list);
 
-	CHECK_MSG(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_LOSER, NULL, hook, &h, &r, E(&e)) == 0,
+	CHECK_MSG(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_LOSER, NULL, &hk, &r, E(&e)) == 0,
 		  "%s", e.msg);
 	CHECK(h.calls == 1 && strcmp(h.seen.conflict, cid) == 0 && h.seen.chosen == FS_RESOLVE_LOSER);
 	CHECK(strcmp(r.contact, id) == 0 && strcmp(r.field, "notes") == 0 &&
@@ -217,7 +254,7 @@ static void keep_loser_replicates(void)
 	CHECK(open_at(n.hub) == 0 && resolutions_at(n.hub) == 1);
 
 	/* Twice: refused, saying how it was resolved; nothing more written. */
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, hook, &h, NULL, E(&e)) ==
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, &hk, NULL, E(&e)) ==
 	      FS_ECONFLICT);
 	CHECK(strstr(e.msg, "already resolved (kept the loser") != NULL);
 	CHECK(h.calls == 1 && notes_are(n.hub, id, "\"ZQA called back\""));
@@ -260,7 +297,7 @@ static void before_loses_after_wins(void)
 	make_conflict(&n, id, cid);
 	CHECK(edit(n.b, id, "notes", "ZQLATE before") == 0);
 	n.clk.ms += 10;
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, NULL, NULL, NULL, E(&e)) == 0);
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, NULL, NULL, E(&e)) == 0);
 	sync_all(&n);
 	CHECK(notes_are(n.hub, id, "\"ZQB met at the drop-in\""));
 	CHECK(notes_are(n.a, id, "\"ZQB met at the drop-in\"") &&
@@ -276,7 +313,7 @@ static void before_loses_after_wins(void)
 	CHECK(open_at(n.a) == 1 && open_at(n.b) == 1);
 
 	v = json_string("ZQNEW both");
-	CHECK_MSG(fs_conflict_resolve(n.hub, cid2, FS_RESOLVE_NEW, v, NULL, NULL, NULL, E(&e)) == 0,
+	CHECK_MSG(fs_conflict_resolve(n.hub, cid2, FS_RESOLVE_NEW, v, NULL, NULL, E(&e)) == 0,
 		  "%s", e.msg);
 	json_decref(v);
 	sync_all(&n);
@@ -299,31 +336,32 @@ static void refusals_write_nothing(void)
 	net n;
 	char id[FS_UUID_LEN + 1], cid[FS_ID_MAX + 1], other[FS_ID_MAX + 1];
 	hook_run h = {0, 1, {{0}}};
+	fs_resolve_hooks hk = {NULL, hook, &h};
 	fs_err e = {0, ""};
 	json_t *num = json_integer(12), *text = json_string("ZQNEWVALUE");
 
 	net_open(&n);
 	make_conflict(&n, id, cid);
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_NEW, num, NULL, NULL, NULL, E(&e)) ==
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_NEW, num, NULL, NULL, E(&e)) ==
 	      FS_EINVAL);
 	CHECK(strstr(e.msg, "field \"notes\"") != NULL);
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_NEW, NULL, NULL, NULL, NULL, E(&e)) ==
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_NEW, NULL, NULL, NULL, E(&e)) ==
 	      FS_EINVAL);
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, text, NULL, NULL, NULL, E(&e)) ==
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, text, NULL, NULL, E(&e)) ==
 	      FS_EINVAL);
-	CHECK(fs_conflict_resolve(n.hub, "nonsense", FS_RESOLVE_WINNER, NULL, NULL, NULL, NULL,
+	CHECK(fs_conflict_resolve(n.hub, "nonsense", FS_RESOLVE_WINNER, NULL, NULL, NULL,
 				  &e) == FS_EINVAL);
 	snprintf(other, sizeof(other), "%s", cid);
 	memcpy(strrchr(other, '/') + 1, "kx", 3);
-	CHECK(fs_conflict_resolve(n.hub, other, FS_RESOLVE_WINNER, NULL, NULL, NULL, NULL, E(&e)) ==
+	CHECK(fs_conflict_resolve(n.hub, other, FS_RESOLVE_WINNER, NULL, NULL, NULL, E(&e)) ==
 	      FS_ENOTFOUND);
 	CHECK_MSG(strstr(e.msg, "no conflict") != NULL, "%s", e.msg);
 	/* A kiosk cannot resolve. */
-	CHECK(fs_conflict_resolve(n.a, cid, FS_RESOLVE_WINNER, NULL, NULL, NULL, NULL, E(&e)) ==
+	CHECK(fs_conflict_resolve(n.a, cid, FS_RESOLVE_WINNER, NULL, NULL, NULL, E(&e)) ==
 	      FS_EINVAL);
 	CHECK(strstr(e.msg, "at the hub only") != NULL);
 	/* The hook fails: no field write, no row, nothing for the kiosks. */
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_NEW, text, hook, &h, NULL, E(&e)) ==
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_NEW, text, &hk, NULL, E(&e)) ==
 	      FS_EGENERIC);
 	CHECK(h.calls == 1 && strstr(e.msg, "on purpose") != NULL);
 	CHECK(resolutions_at(n.hub) == 0 && open_at(n.hub) == 1);
@@ -332,7 +370,7 @@ static void refusals_write_nothing(void)
 	CHECK(notes_are(n.a, id, "\"ZQB met at the drop-in\"") && open_at(n.a) == 1);
 	/* And the same resolution then goes through. */
 	h.fail = 0;
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_NEW, text, hook, &h, NULL, E(&e)) == 0);
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_NEW, text, &hk, NULL, E(&e)) == 0);
 	CHECK(h.calls == 2 && notes_are(n.hub, id, "\"ZQNEWVALUE\""));
 	json_decref(num);
 	json_decref(text);
@@ -354,13 +392,13 @@ static void changed_since(void)
 	n.clk.ms += 1000;
 	CHECK(edit(n.a, id, "notes", "ZQTHIRD") == 0 && test_sync(n.a, n.hub, NULL) == 0);
 	CHECK(notes_are(n.hub, id, "\"ZQTHIRD\""));
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, NULL, NULL, NULL, E(&e)) ==
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, NULL, NULL, E(&e)) ==
 	      FS_ECONFLICT);
 	CHECK(strstr(e.msg, "changed after the conflict") != NULL);
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_LOSER, NULL, NULL, NULL, NULL, E(&e)) ==
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_LOSER, NULL, NULL, NULL, E(&e)) ==
 	      FS_ECONFLICT);
 	CHECK(notes_are(n.hub, id, "\"ZQTHIRD\"") && resolutions_at(n.hub) == 0);
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_NEW, v, NULL, NULL, NULL, E(&e)) == 0);
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_NEW, v, NULL, NULL, E(&e)) == 0);
 	CHECK(notes_are(n.hub, id, "\"ZQNEWER\""));
 	json_decref(v);
 	net_close(&n);
@@ -421,12 +459,12 @@ static void erasure_takes_resolutions(void)
 
 	net_open(&n);
 	make_conflict(&n, id, cid);
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_LOSER, NULL, NULL, NULL, NULL, E(&e)) == 0);
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_LOSER, NULL, NULL, NULL, E(&e)) == 0);
 	sync_all(&n);
 	CHECK(resolutions_at(n.a) == 1 && resolutions_at(n.b) == 1);
 	CHECK(fs_erase_contact(n.hub, id, FS_ERASE_ADMIN, &er, &e) == 0);
 	CHECK(resolutions_at(n.hub) == 0);
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, NULL, NULL, NULL, E(&e)) ==
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_WINNER, NULL, NULL, NULL, E(&e)) ==
 	      FS_ENOTFOUND);
 	CHECK(strstr(e.msg, "was erased") != NULL);
 	sync_all(&n);
@@ -449,7 +487,7 @@ static void retention_and_copy(void)
 
 	net_open(&n);
 	make_conflict(&n, id, cid);
-	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_LOSER, NULL, NULL, NULL, NULL, E(&e)) == 0);
+	CHECK(fs_conflict_resolve(n.hub, cid, FS_RESOLVE_LOSER, NULL, NULL, NULL, E(&e)) == 0);
 	{
 		fs_store_options o = {NULL, NULL, 1, 0};
 
@@ -482,5 +520,6 @@ int main(int argc, char **argv)
 	RUN(kiosk_sending_resolution_is_refused);
 	RUN(erasure_takes_resolutions);
 	RUN(retention_and_copy);
+	RUN(allow_refuses_other_regions);
 	return TEST_DONE();
 }

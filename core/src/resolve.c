@@ -54,12 +54,21 @@ static int check_value(fs_store *s, const char *field, fs_resolve_choice choice,
 	return 0;
 }
 
-/* Why conflict id is not here: its contact was erased, or it never was. */
-static int not_found(fs_store *s, const char *id, const char *contact, fs_err *err)
+/* Why conflict id is not here: its contact was erased (when the caller may
+ * see its region), or it never was. */
+static int not_found(fs_store *s, const char *id, const char *contact, const fs_resolve_hooks *h,
+		     fs_err *err)
 {
 	fs_erasure_row e;
+	char region[FS_NAME_MAX + 1];
 	int rc = s->ops->erasure_get(s->b, contact, &e, err);
 
+	if (rc == 0 && h->allow != NULL) {
+		snprintf(region, sizeof(region), "%s", e.region ? e.region : "");
+		rc = h->allow(h->ctx, region, err);
+		if (rc != 0)
+			return rc;
+	}
 	if (rc == 0)
 		return fs_err_set(err, FS_ENOTFOUND,
 				  "resolve: contact %s was erased, and its conflicts with it; "
@@ -72,8 +81,8 @@ static int not_found(fs_store *s, const char *id, const char *contact, fs_err *e
 
 /* The whole resolution, in the caller's write transaction. */
 static int resolve_in(fs_store *s, const char *id, const char *contact, const char *field,
-		      fs_resolve_choice choice, const json_t *value, fs_resolution *r,
-		      fs_err *err)
+		      fs_resolve_choice choice, const json_t *value, const fs_resolve_hooks *h,
+		      fs_resolution *r, fs_err *err)
 {
 	fs_conflict_row c;
 	fs_resolution_row have, row;
@@ -82,21 +91,9 @@ static int resolve_in(fs_store *s, const char *id, const char *contact, const ch
 	json_t *chosen = NULL;
 	int inserted = 0, rc;
 
-	rc = s->ops->resolution_get(s->b, id, &have, err);
-	if (rc == 0) {
-		fs_timestamp_format(at, fs_hlc_ms(have.hlc));
-		return fs_err_set(err, FS_ECONFLICT,
-				  "resolve: conflict %s is already resolved (%s%s, at %s by %s)", id,
-				  strcmp(have.chosen, "new") == 0 ? "a new value written"
-								  : "kept the ",
-				  strcmp(have.chosen, "new") == 0 ? "" : have.chosen, at,
-				  have.site);
-	}
-	if (rc != FS_ENOTFOUND)
-		return rc;
 	rc = s->ops->conflict_get(s->b, id, &c, err);
 	if (rc == FS_ENOTFOUND)
-		return not_found(s, id, contact, err);
+		return not_found(s, id, contact, h, err);
 	if (rc != 0)
 		return rc;
 	/* The row's strings are the backend's until its next operation. */
@@ -107,12 +104,25 @@ static int resolve_in(fs_store *s, const char *id, const char *contact, const ch
 		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
 		goto cleanup;
 	}
+	if (h->allow != NULL && (rc = h->allow(h->ctx, r->region, err)) != 0)
+		goto cleanup;
+	rc = s->ops->resolution_get(s->b, id, &have, err);
+	if (rc == 0) {
+		fs_timestamp_format(at, fs_hlc_ms(have.hlc));
+		rc = fs_err_set(err, FS_ECONFLICT,
+				"resolve: conflict %s is already resolved (%s%s, at %s by %s)", id,
+				strcmp(have.chosen, "new") == 0 ? "a new value written" : "kept the ",
+				strcmp(have.chosen, "new") == 0 ? "" : have.chosen, at, have.site);
+		goto cleanup;
+	}
+	if (rc != FS_ENOTFOUND)
+		goto cleanup;
 	/* A newer stamp than either side even if the clock had not seen one. */
-	fs_txn_observe(s, c.winner_hlc > c.loser_hlc ? c.winner_hlc : c.loser_hlc);
 	{
 		fs_hlc wh = c.winner_hlc, lh = c.loser_hlc;
 		char ws[FS_NAME_MAX + 1], ls[FS_NAME_MAX + 1];
 
+		fs_txn_observe(s, wh > lh ? wh : lh);
 		snprintf(ws, sizeof(ws), "%s", c.winner_site);
 		snprintf(ls, sizeof(ls), "%s", c.loser_site);
 		rc = fs_rows_field_get(s, &cur, contact, field, err);
@@ -184,9 +194,10 @@ cleanup:
 }
 
 int fs_conflict_resolve(fs_store *hub, const char *conflict_id, fs_resolve_choice choice,
-			const json_t *value, fs_resolve_hook hook, void *hook_ctx,
-			fs_resolution *out, fs_err *err)
+			const json_t *value, const fs_resolve_hooks *hooks, fs_resolution *out,
+			fs_err *err)
 {
+	static const fs_resolve_hooks none = {NULL, NULL, NULL};
 	fs_resolution r;
 	fs_hlc loser_hlc;
 	char loser_site[FS_NAME_MAX + 1];
@@ -195,6 +206,8 @@ int fs_conflict_resolve(fs_store *hub, const char *conflict_id, fs_resolve_choic
 	memset(&r, 0, sizeof(r));
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
+	if (hooks == NULL)
+		hooks = &none;
 	if (hub->site[0] == '\0' || hub->region[0] != '\0')
 		return fs_err_set(err, FS_EINVAL,
 				  "resolve: conflicts are resolved at the hub only, not at a kiosk");
@@ -213,9 +226,9 @@ int fs_conflict_resolve(fs_store *hub, const char *conflict_id, fs_resolve_choic
 	rc = fs_txn_begin(hub, err);
 	if (rc != 0)
 		return rc;
-	rc = resolve_in(hub, r.conflict, r.contact, r.field, choice, value, &r, err);
-	if (rc == 0 && hook != NULL)
-		rc = hook(hook_ctx, hub, &r, err);
+	rc = resolve_in(hub, r.conflict, r.contact, r.field, choice, value, hooks, &r, err);
+	if (rc == 0 && hooks->before_commit != NULL)
+		rc = hooks->before_commit(hooks->ctx, hub, &r, err);
 	if (rc == 0)
 		rc = fs_txn_commit(hub, err);
 	else

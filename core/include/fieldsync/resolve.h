@@ -46,17 +46,28 @@ typedef struct fs_resolution {
 	char site[FS_NAME_MAX + 1]; /* the hub */
 } fs_resolution;
 
-/* Called inside the resolution's write transaction, after its writes (the
- * hub's audit entry, hub/audit.h hub_audit_add_in): 0 commits; an error
- * rolls everything back and is returned. */
-typedef int (*fs_resolve_hook)(void *ctx, fs_store *s, const fs_resolution *r, fs_err *err);
+/* What the caller adds to a resolution, all in its write transaction
+ * (every member may be NULL):
+ *  - allow: called once the conflict (or its contact's erasure) is found,
+ *    with its region, before anything else is looked at: 0 goes on; an
+ *    error refuses (a console user limited to other regions gets
+ *    FS_ENOTFOUND, as if there were no such conflict, so nothing of it is
+ *    told);
+ *  - before_commit: after the writes (the hub's audit entry, hub/audit.h
+ *    hub_audit_add_in): 0 commits, an error rolls everything back.
+ * Either's error is returned as is. */
+typedef struct fs_resolve_hooks {
+	int (*allow)(void *ctx, const char *region, fs_err *err);
+	int (*before_commit)(void *ctx, fs_store *s, const struct fs_resolution *r, fs_err *err);
+	void *ctx;
+} fs_resolve_hooks;
 
 /* Resolve conflict conflict_id at hub (a store with no region of its own)
  * by choice; value (borrowed) is the new value for FS_RESOLVE_NEW, NULL
  * otherwise, and must be one the field may hold (the rules of a worker's
  * edit: records.h fs_contact_field_check, and the store's person_ref rule
  * when it has one). One write transaction: the field write, the resolution
- * row, hook (may be NULL). out (may be NULL) gets what was made.
+ * row, the hooks (may be NULL). out (may be NULL) gets what was made.
  * FS_EINVAL: malformed id, a value where none belongs or none where one
  * does, a value the field may not hold, "deleted" set to true (erase the
  * contact instead), or not a hub's store. FS_ENOTFOUND: no such conflict
@@ -66,8 +77,8 @@ typedef int (*fs_resolve_hook)(void *ctx, fs_store *s, const fs_resolution *r, f
  * side would overwrite that newer value unseen; write a new value).
  * FS_EBUSY from the store. */
 int fs_conflict_resolve(fs_store *hub, const char *conflict_id, fs_resolve_choice choice,
-			const json_t *value, fs_resolve_hook hook, void *hook_ctx,
-			fs_resolution *out, fs_err *err);
+			const json_t *value, const fs_resolve_hooks *hooks, fs_resolution *out,
+			fs_err *err);
 
 /* Which conflicts fs_conflict_select lists. */
 typedef struct fs_conflict_filter {
