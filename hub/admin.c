@@ -1,7 +1,6 @@
 /* fieldsync-hub enroll | devices | revoke | publish | audit: the admin
  * commands over the hub store (they may run while `serve` runs: the store
  * serializes the writes). Each change is audited (audit.h). */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,84 +90,35 @@ static const char audit_usage[] =
     "                    (exit 1) naming the first entry removed or changed\n"
     "  -h, --help        show this help\n";
 
-enum {
-	OPT_DATA = 'd',
-	OPT_DB = 'b',
-	OPT_REGION = 'r',
-	OPT_EXPIRES = 'e',
-	OPT_JSON = 'j',
-	OPT_SINCE = 's',
-	OPT_VERIFY = 'v',
-	OPT_HELP = 'h'
-};
-
-static const struct option admin_options[] = {
-    {"since", required_argument, NULL, OPT_SINCE},
-    {"verify", no_argument, NULL, OPT_VERIFY},
-    {"data", required_argument, NULL, OPT_DATA},
-    {"db", required_argument, NULL, OPT_DB},
-    {"region", required_argument, NULL, OPT_REGION},
-    {"expires", required_argument, NULL, OPT_EXPIRES},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
-
 typedef struct admin_args {
-	const char *data, *db, *region, *expires, *since;
+	const char *region, *expires, *since;
 	hub_where where;
 	int json, verify;
 	const char *positional; /* the one positional argument, if any */
 } admin_args;
 
-/* Parse the options a command accepts (allowed: a string of OPT_ letters)
- * and at most `npos` positional arguments. Returns 0, -1 after --help, or
- * an exit status. */
+/* Parse the options a command accepts (allowed: letters of the options
+ * below, 'd' and 'b' for --data and --db, which every command takes) and
+ * at most `npos` positional arguments. Returns 0, -1 after --help, or an
+ * exit status. */
 static int parse_admin(admin_args *a, int argc, char **argv, const char *cmd, const char *allowed,
                        int npos, const char *usage)
 {
-	int c;
+	const hub_opt all[] = {
+	    {.name = "region", .value = &a->region},   {.name = "expires", .value = &a->expires},
+	    {.name = "json", .flag = &a->json},        {.name = "since", .value = &a->since},
+	    {.name = "verify", .flag = &a->verify},
+	};
+	static const char letters[] = "rejsv";
+	hub_opt opts[sizeof(all) / sizeof(all[0]) + 1];
+	size_t i, n = 0;
 
 	memset(a, 0, sizeof(*a));
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", admin_options, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			fputs(usage, stdout);
-			return -1;
-		}
-		if (c == ':')
-			return hub_usage_fail(cmd, "%s needs a value", argv[optind - 1]);
-		if (c == '?' || strchr(allowed, c) == NULL)
-			return hub_usage_fail(cmd, "unknown option %s", argv[optind - 1]);
-		switch (c) {
-		case OPT_DATA:
-			a->data = optarg;
-			break;
-		case OPT_DB:
-			a->db = optarg;
-			break;
-		case OPT_REGION:
-			a->region = optarg;
-			break;
-		case OPT_EXPIRES:
-			a->expires = optarg;
-			break;
-		case OPT_JSON:
-			a->json = 1;
-			break;
-		case OPT_SINCE:
-			a->since = optarg;
-			break;
-		case OPT_VERIFY:
-			a->verify = 1;
-			break;
-		}
-	}
-	if (argc - optind > npos)
-		return hub_usage_fail(cmd, "unexpected argument %s", argv[optind + npos]);
-	if (npos > 0 && optind < argc)
-		a->positional = argv[optind];
-	return hub_where_resolve(&a->where, cmd, a->data, a->db);
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strchr(allowed, letters[i]) != NULL)
+			opts[n++] = all[i];
+	opts[n] = (hub_opt){0};
+	return hub_args_parse(argc, argv, cmd, usage, opts, &a->where, &a->positional, npos, NULL);
 }
 
 static int open_store(fs_store **out, const hub_where *where)

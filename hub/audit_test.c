@@ -3,117 +3,29 @@
  * entries refused, appends from several processes at once, and a whole-store
  * copy. On SQLite (no argument) or on PostgreSQL (argument: a server's URI,
  * tests/pg/pg_tmp.sh; each store a schema). */
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-#include <libpq-fe.h>
-
-#include "fieldsync/pg.h"
-#endif
 #include "audit.h"
 #include "fieldsync/backend.h"
 #include "fieldsync/copy.h"
 #include "test.h"
-#include "testutil.h"
+#include "test_stores.h"
 
 static char dir[64];
 static const char *pg_base; /* NULL: SQLite */
 
 #define ACTOR "admin:tester@host"
 
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-static void pg_location(char *loc, size_t len, const char *name)
-{
-	snprintf(loc, len, "%s%soptions=-csearch_path%%3D%s", pg_base,
-	         strchr(pg_base, '?') ? "&" : "?", name);
-}
-#endif
-
 /* Run sql on the store called name, behind the hub's back (a tamperer). */
 static void store_sql(const char *name, const char *sql)
 {
-	char path[256];
-	sqlite3 *db = NULL;
-	char *msg = NULL;
-
-	if (pg_base != NULL) {
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-		char loc[1024];
-		PGconn *c;
-		PGresult *r;
-
-		pg_location(loc, sizeof(loc), name);
-		c = PQconnectdb(loc);
-		r = PQexec(c, sql);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-			exit(2);
-		}
-		PQclear(r);
-		PQfinish(c);
-#endif
-		return;
-	}
-	snprintf(path, sizeof(path), "%s/%s.db", dir, name);
-	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL, &msg) != 0) {
-		fprintf(stderr, "%s: %s\n", sql, msg ? msg : sqlite3_errmsg(db));
-		exit(2);
-	}
-	sqlite3_close(db);
-}
-
-/* A SQLite hub store dir/name.db. */
-static fs_store *file_store(const char *name, test_clock *clk)
-{
-	fs_store_options opts = {NULL, NULL, 1, 0};
-	char path[256];
-	fs_store *s = NULL;
-	fs_err e = {0, ""};
-
-	snprintf(path, sizeof(path), "%s/%s.db", dir, name);
-	if (fs_store_open_with(&s, path, &opts, &e) != 0 ||
-	    fs_store_set_identity(s, "hub", NULL, &e) != 0) {
-		fprintf(stderr, "store %s: %s\n", path, e.msg);
-		exit(2);
-	}
-	if (clk)
-		fs_store_set_wallclock(s, test_clock_read, clk);
-	return s;
+	test_store_sql(pg_base, dir, name, sql);
 }
 
 /* A hub store called name: dir/name.db, or schema name on PostgreSQL. */
 static fs_store *hub_store(const char *name, test_clock *clk)
 {
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-	fs_store_options opts = {&fs_pg_backend, &fs_pg_registry, 1, 0};
-	char loc[1024], sql[200];
-	fs_store *s = NULL;
-	fs_err e = {0, ""};
-	PGconn *c;
-
-	if (pg_base == NULL)
-		return file_store(name, clk);
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s", name);
-	c = PQconnectdb(pg_base);
-	PQclear(PQexec(c, sql));
-	PQfinish(c);
-	pg_location(loc, sizeof(loc), name);
-	if (fs_store_open_with(&s, loc, &opts, &e) != 0 ||
-	    fs_store_set_identity(s, "hub", NULL, &e) != 0) {
-		fprintf(stderr, "store %s: %s\n", name, e.msg);
-		exit(2);
-	}
-	if (clk)
-		fs_store_set_wallclock(s, test_clock_read, clk);
-	return s;
-#else
-	if (pg_base != NULL) {
-		fprintf(stderr, "audit_test: this build has no PostgreSQL backend\n");
-		exit(2);
-	}
-	return file_store(name, clk);
-#endif
+	return test_store_named(pg_base, dir, name, "hub", NULL, clk);
 }
 
 static void add(fs_store *s, const char *action, int n)

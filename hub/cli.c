@@ -5,7 +5,9 @@
 #include "fieldsync/pg.h"
 #endif
 
+#include <assert.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +48,65 @@ static const char *opt_or_env(const char *opt, const char *env)
 		return opt;
 	v = getenv(env);
 	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+int hub_args_parse(int argc, char **argv, const char *cmd, const char *usage,
+		   const hub_opt *opts, hub_where *where, const char **pos, int max_pos,
+		   int *npos)
+{
+	enum { OPT_HELP = 'h', OPT_DATA = 1, OPT_DB = 2, OPT_FIRST = 256 };
+	struct option longopts[HUB_OPTS_MAX + 4];
+	const char *data = NULL, *db = NULL;
+	size_t n = 0, i;
+	int c, rc;
+
+	for (i = 0; opts != NULL && opts[i].name != NULL; i++) {
+		assert(n < HUB_OPTS_MAX);
+		longopts[n].name = opts[i].name;
+		longopts[n].has_arg = opts[i].flag != NULL ? no_argument : required_argument;
+		longopts[n].flag = NULL;
+		longopts[n].val = OPT_FIRST + (int)i;
+		n++;
+	}
+	if (where != NULL) {
+		longopts[n++] = (struct option){"data", required_argument, NULL, OPT_DATA};
+		longopts[n++] = (struct option){"db", required_argument, NULL, OPT_DB};
+	}
+	longopts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+	longopts[n] = (struct option){NULL, 0, NULL, 0};
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			fputs(usage, stdout);
+			return -1;
+		}
+		if (c == ':')
+			return hub_usage_fail(cmd, "%s needs a value", argv[optind - 1]);
+		if (c == OPT_DATA) {
+			data = optarg;
+		} else if (c == OPT_DB) {
+			db = optarg;
+		} else if (c >= OPT_FIRST) {
+			const hub_opt *o = &opts[c - OPT_FIRST];
+
+			if (o->flag != NULL) {
+				*o->flag = 1;
+			} else if (o->value != NULL) {
+				*o->value = optarg;
+			} else if ((rc = o->each(o->ctx, cmd, optarg)) != 0) {
+				return rc;
+			}
+		} else {
+			return hub_usage_fail(cmd, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > max_pos)
+		return hub_usage_fail(cmd, "unexpected argument %s", argv[optind + max_pos]);
+	for (c = 0; optind + c < argc; c++)
+		pos[c] = argv[optind + c];
+	if (npos != NULL)
+		*npos = c;
+	return where != NULL ? hub_where_resolve(where, cmd, data, db) : 0;
 }
 
 int hub_where_resolve(hub_where *w, const char *cmd, const char *data_opt, const char *db_opt)

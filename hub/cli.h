@@ -77,6 +77,32 @@ int hub_location_backend(fs_store_options *o, const char *location, fs_err *err)
  * default; fs_store_options.cache_kib; PostgreSQL checks its range only). */
 int hub_store_open_cached(fs_store **out, const hub_where *w, int64_t cache_kib, fs_err *err);
 
+/* One option of a command, besides --data, --db and --help (hub_args_parse).
+ * Exactly one of value, flag and each is set. */
+typedef struct hub_opt {
+	const char *name;   /* the long option without "--"; NULL ends a list */
+	const char **value; /* takes a value: set to it (the last given wins) */
+	int *flag;          /* takes none: set to 1 */
+	/* takes a value, each one given passed in turn (a repeatable option);
+	 * returns 0 or an exit status */
+	int (*each)(void *ctx, const char *cmd, const char *value);
+	void *ctx;
+} hub_opt;
+
+#define HUB_OPTS_MAX 24
+
+/* The one option parser of the subcommands: argv (argv[0] the command) is
+ * read against opts and --help (usage printed to stdout); with where, also
+ * --data and --db, resolved by hub_where_resolve. Up to max_pos positional
+ * arguments go to pos[] and their count to *npos (both may be NULL when
+ * max_pos is 0); the command checks a missing one itself, so its message
+ * can say what to give. 0, -1 after --help, or an exit status after a
+ * usage error (an unknown option, one without its value, one argument too
+ * many). */
+int hub_args_parse(int argc, char **argv, const char *cmd, const char *usage,
+		   const hub_opt *opts, hub_where *where, const char **pos, int max_pos,
+		   int *npos);
+
 /* Parse a duration such as "90s", "15m", "24h", "7d" (a bare number is
  * seconds) into ms. 0 or -1 (malformed, zero, or over 10 years). */
 int hub_duration_parse(uint64_t *out_ms, const char *text);

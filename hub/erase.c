@@ -3,7 +3,6 @@
  * an erasure row once the pull cursor it sends with a sync (the hub's
  * changes it has committed) reaches the row's seq (sync.h
  * fs_sync_hub_receive_noted records it as the device's push cursor). */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,57 +57,11 @@ static const char erasures_usage[] =
     "  --json            print a JSON array instead of a table\n"
     "  -h, --help        show this help\n";
 
-enum { OPT_DATA = 'd', OPT_DB = 'b', OPT_CONTACT = 'c', OPT_RESPONSE = 'r', OPT_PERSON = 'p',
-       OPT_JSON = 'j', OPT_HELP = 'h' };
-
-static const struct option erase_options[] = {
-    {"data", required_argument, NULL, OPT_DATA},
-    {"db", required_argument, NULL, OPT_DB},
-    {"contact", required_argument, NULL, OPT_CONTACT},
-    {"response", required_argument, NULL, OPT_RESPONSE},
-    {"person-ref", required_argument, NULL, OPT_PERSON},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
-
 typedef struct erase_args {
-	const char *data, *db, *contact, *response, *person;
+	const char *contact, *response, *person;
 	hub_where where;
 	int json;
 } erase_args;
-
-/* Parse the options (allowed: OPT_ letters); no positional argument.
- * 0, -1 after --help, or an exit status. */
-static int parse(erase_args *a, int argc, char **argv, const char *cmd, const char *allowed,
-                 const char *usage)
-{
-	int c;
-
-	memset(a, 0, sizeof(*a));
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", erase_options, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			fputs(usage, stdout);
-			return -1;
-		}
-		if (c == ':')
-			return hub_usage_fail(cmd, "%s needs a value", argv[optind - 1]);
-		if (c == '?' || strchr(allowed, c) == NULL)
-			return hub_usage_fail(cmd, "unknown option %s", argv[optind - 1]);
-		switch (c) {
-		case OPT_DATA: a->data = optarg; break;
-		case OPT_DB: a->db = optarg; break;
-		case OPT_CONTACT: a->contact = optarg; break;
-		case OPT_RESPONSE: a->response = optarg; break;
-		case OPT_PERSON: a->person = optarg; break;
-		case OPT_JSON: a->json = 1; break;
-		}
-	}
-	if (optind < argc)
-		return hub_usage_fail(cmd, "unexpected argument %s", argv[optind]);
-	return hub_where_resolve(&a->where, cmd, a->data, a->db);
-}
 
 static int finish_output(void)
 {
@@ -147,8 +100,14 @@ int hub_cmd_erase(int argc, char **argv)
 	fs_erase_result res;
 	fs_store *s = NULL;
 	fs_err e = {0, ""}, ae = {0, ""};
-	int audit_rc = 0, rc = parse(&a, argc, argv, "erase", "dbcrp", erase_usage);
+	const hub_opt opts[] = {{.name = "contact", .value = &a.contact},
+				{.name = "response", .value = &a.response},
+				{.name = "person-ref", .value = &a.person},
+				{0}};
+	int audit_rc = 0, rc;
 
+	memset(&a, 0, sizeof(a));
+	rc = hub_args_parse(argc, argv, "erase", erase_usage, opts, &a.where, NULL, 0, NULL);
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
 	if ((a.contact != NULL) + (a.response != NULL) + (a.person != NULL) != 1)
@@ -387,8 +346,11 @@ int hub_cmd_erasures(int argc, char **argv)
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
 	size_t i;
-	int rc = parse(&a, argc, argv, "erasures", "dbj", erasures_usage), status;
+	const hub_opt opts[] = {{.name = "json", .flag = &a.json}, {0}};
+	int rc, status;
 
+	memset(&a, 0, sizeof(a));
+	rc = hub_args_parse(argc, argv, "erasures", erasures_usage, opts, &a.where, NULL, 0, NULL);
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
 	if (hub_store_open(&s, &a.where, &e) != 0)

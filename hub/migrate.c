@@ -3,7 +3,6 @@
  * census, for operators and tests (docs/hub.md, "Moving a hub to
  * PostgreSQL"). */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,50 +49,6 @@ static const char digest_usage[] =
     "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI          PostgreSQL database (default: $FIELDSYNC_DB)\n"
     "  -h, --help        show this help\n";
-
-enum { OPT_FROM = 'f', OPT_TO = 't', OPT_DATA = 'd', OPT_DB = 'b', OPT_HELP = 'h' };
-
-static const struct option options[] = {
-    {"from", required_argument, NULL, OPT_FROM}, {"to", required_argument, NULL, OPT_TO},
-    {"data", required_argument, NULL, OPT_DATA}, {"db", required_argument, NULL, OPT_DB},
-    {"help", no_argument, NULL, OPT_HELP},       {NULL, 0, NULL, 0},
-};
-
-typedef struct args {
-	const char *from, *to, *data, *db;
-} args;
-
-/* Options of cmd (allowed: OPT_ letters); 0, -1 after --help, or an exit
- * status. */
-static int parse(args *a, int argc, char **argv, const char *cmd, const char *allowed,
-                 const char *usage)
-{
-	int c;
-
-	memset(a, 0, sizeof(*a));
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			fputs(usage, stdout);
-			return -1;
-		}
-		if (c == ':')
-			return hub_usage_fail(cmd, "%s needs a value", argv[optind - 1]);
-		if (c == '?' || strchr(allowed, c) == NULL)
-			return hub_usage_fail(cmd, "unknown option %s", argv[optind - 1]);
-		if (c == OPT_FROM)
-			a->from = optarg;
-		else if (c == OPT_TO)
-			a->to = optarg;
-		else if (c == OPT_DATA)
-			a->data = optarg;
-		else
-			a->db = optarg;
-	}
-	if (optind < argc)
-		return hub_usage_fail(cmd, "unexpected argument %s", argv[optind]);
-	return 0;
-}
 
 /* Open the store at location as a hub's, without setting its identity
  * (a copy's target must stay empty). must_exist: a SQLite file is not
@@ -202,8 +157,12 @@ int hub_cmd_migrate(int argc, char **argv)
 	hub_where w = {NULL, NULL};
 	fs_copy_result res;
 	fs_err e = {0, ""};
-	args a;
-	int rc = parse(&a, argc, argv, "migrate", "ft", migrate_usage), locked = 0;
+	struct {
+		const char *from, *to;
+	} a = {NULL, NULL};
+	const hub_opt opts[] = {{.name = "from", .value = &a.from}, {.name = "to", .value = &a.to}, {0}};
+	int rc = hub_args_parse(argc, argv, "migrate", migrate_usage, opts, NULL, NULL, 0, NULL);
+	int locked = 0;
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -267,14 +226,10 @@ int hub_cmd_digest(int argc, char **argv)
 	fs_census c;
 	uint64_t d = 0;
 	fs_err e = {0, ""};
-	args a;
-	int rc = parse(&a, argc, argv, "digest", "db", digest_usage);
+	int rc = hub_args_parse(argc, argv, "digest", digest_usage, NULL, &w, NULL, 0, NULL);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
-	rc = hub_where_resolve(&w, "digest", a.data, a.db);
-	if (rc != 0)
-		return rc;
 	if (w.db != NULL)
 		location = w.db;
 	else if ((size_t)snprintf(path, sizeof(path), "%s/%s", w.data, HUB_STORE_FILE) >=

@@ -1,64 +1,16 @@
 /* The device registry's rules, on SQLite (no argument) or on PostgreSQL
  * (argument: a server's URI, tests/pg/pg_tmp.sh; each store a schema). */
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-#include <libpq-fe.h>
-
-#include "fieldsync/pg.h"
-#endif
 #include "registry.h"
 #include "fieldsync/sync.h"
 #include "test.h"
-#include "testutil.h"
+#include "test_stores.h"
 
 static char dir[64];
 static const char *pg_base; /* NULL: SQLite */
 
-/* A store named name: dir/name.db, or schema name on PostgreSQL (made on
- * first use), its identity and clock as test_store's. */
 static fs_store *reg_store(const char *name, const char *region, test_clock *clk)
 {
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-	fs_store_options opts = {&fs_pg_backend, &fs_pg_registry, region == NULL, 0};
-	char loc[1024], schema[80], sql[200];
-	fs_store *s = NULL;
-	fs_err e = {0, ""};
-	PGconn *c;
-	PGresult *r;
-	size_t i;
-
-	if (pg_base == NULL)
-		return test_store(dir, name, region, clk);
-	snprintf(schema, sizeof(schema), "%s", name);
-	for (i = 0; schema[i] != '\0'; i++)
-		if (schema[i] == '-')
-			schema[i] = '_';
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s", schema);
-	c = PQconnectdb(pg_base);
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-		exit(2);
-	}
-	PQclear(r);
-	PQfinish(c);
-	snprintf(loc, sizeof(loc), "%s%soptions=-csearch_path%%3D%s", pg_base,
-		 strchr(pg_base, '?') ? "&" : "?", schema);
-	if (fs_store_open_with(&s, loc, &opts, &e) != 0 ||
-	    fs_store_set_identity(s, name, region, &e) != 0) {
-		fprintf(stderr, "store %s: %s\n", name, e.msg);
-		exit(2);
-	}
-	if (clk)
-		fs_store_set_wallclock(s, test_clock_read, clk);
-	return s;
-#else
-	/* A build without PostgreSQL (cross builds) runs the SQLite half. */
-	if (pg_base != NULL) {
-		fprintf(stderr, "registry_test: this build has no PostgreSQL backend\n");
-		exit(2);
-	}
-	return test_store(dir, name, region, clk);
-#endif
+	return test_store_named(pg_base, dir, name, name, region, clk);
 }
 
 static void enroll_code_redeems_once(void)

@@ -1,7 +1,6 @@
 /* fieldsync-hub retention | purge: the hub's retention periods (core/
  * include/fieldsync/retention.h), shown, set, and applied now. serve
  * applies them too (at start and hourly, serve.c). */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,65 +49,42 @@ static const char purge_usage[] =
     "                      $FIELDSYNC_DB); the data directory is then not used\n"
     "  -h, --help          show this help\n";
 
-enum { OPT_DATA = 'd', OPT_DB = 'b', OPT_SET = 's', OPT_HELP = 'h' };
-
-static const struct option options[] = {
-    {"data", required_argument, NULL, OPT_DATA},
-    {"db", required_argument, NULL, OPT_DB},
-    {"set", required_argument, NULL, OPT_SET},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
-
 typedef struct retention_args {
-	const char *data, *db;
 	hub_where where;
 	fs_retention_table tables[FS_RETENTION_TABLES];
 	long days[FS_RETENTION_TABLES];
 	int n;
 } retention_args;
 
-/* 0, -1 after --help, or an exit status. A table set twice keeps the
- * last value. */
+/* One --set TABLE=DAYS; a table set twice keeps the last value. */
+static int take_set(void *ctx, const char *cmd, const char *value)
+{
+	retention_args *a = ctx;
+	fs_retention_table t;
+	fs_err e = {0, ""};
+	long d;
+	int i;
+
+	if (fs_retention_parse(value, &t, &d, &e) != 0)
+		return hub_usage_fail(cmd, "--set: %s", e.msg);
+	for (i = 0; i < a->n && a->tables[i] != t; i++)
+		;
+	a->tables[i] = t;
+	a->days[i] = d;
+	if (i == a->n)
+		a->n++;
+	return 0;
+}
+
+/* 0, -1 after --help, or an exit status. */
 static int parse(retention_args *a, int argc, char **argv, const char *cmd, int allow_set,
                  const char *usage)
 {
-	fs_err e = {0, ""};
-	int c, i;
+	const hub_opt opts[] = {{.name = "set", .each = take_set, .ctx = a}, {0}};
 
 	memset(a, 0, sizeof(*a));
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			fputs(usage, stdout);
-			return -1;
-		}
-		if (c == ':')
-			return hub_usage_fail(cmd, "%s needs a value", argv[optind - 1]);
-		if (c == '?' || (c == OPT_SET && !allow_set))
-			return hub_usage_fail(cmd, "unknown option %s", argv[optind - 1]);
-		switch (c) {
-		case OPT_DATA: a->data = optarg; break;
-		case OPT_DB: a->db = optarg; break;
-		case OPT_SET: {
-			fs_retention_table t;
-			long d;
-
-			if (fs_retention_parse(optarg, &t, &d, &e) != 0)
-				return hub_usage_fail(cmd, "--set: %s", e.msg);
-			for (i = 0; i < a->n && a->tables[i] != t; i++)
-				;
-			a->tables[i] = t;
-			a->days[i] = d;
-			if (i == a->n)
-				a->n++;
-			break;
-		}
-		}
-	}
-	if (optind < argc)
-		return hub_usage_fail(cmd, "unexpected argument %s", argv[optind]);
-	return hub_where_resolve(&a->where, cmd, a->data, a->db);
+	return hub_args_parse(argc, argv, cmd, usage, allow_set ? opts : NULL, &a->where, NULL, 0,
+			      NULL);
 }
 
 int hub_retention_apply(fs_store *s, const char *actor, fs_retention_hub_result *res,

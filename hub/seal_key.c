@@ -1,6 +1,5 @@
 /* fieldsync-hub seal-key show | rotate: the key kiosks seal responses to
  * (keys.h, docs/hub.md "Sealed responses"). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,47 +28,22 @@ static const char seal_key_usage[] =
 
 int hub_cmd_seal_key(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"data", required_argument, NULL, 'd'},
-	    {"db", required_argument, NULL, 'b'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *data = NULL, *db = NULL, *action;
+	const char *action = NULL;
 	char keyid[FS_SEAL_KEYID_LEN + 1];
 	hub_keys_public pub;
 	hub_where where;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	int c, rc;
+	int n = 0, rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			data = optarg;
-			break;
-		case 'b':
-			db = optarg;
-			break;
-		case 'h':
-			fputs(seal_key_usage, stdout);
-			return HUB_EXIT_OK;
-		case ':':
-			return hub_usage_fail("seal-key", "%s needs a value", argv[optind - 1]);
-		default:
-			return hub_usage_fail("seal-key", "unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
+	rc = hub_args_parse(argc, argv, "seal-key", seal_key_usage, NULL, &where, &action, 1, &n);
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (n != 1)
 		return hub_usage_fail("seal-key", "name one action: show or rotate");
-	action = argv[optind];
 	if (strcmp(action, "show") != 0 && strcmp(action, "rotate") != 0)
 		return hub_usage_fail("seal-key", "unknown action \"%.40s\": show or rotate",
 		                      action);
-	rc = hub_where_resolve(&where, "seal-key", data, db);
-	if (rc != 0)
-		return rc;
 	if (hub_store_open(&s, &where, &e) != 0)
 		return hub_fail("%s", e.msg);
 	if (strcmp(action, "rotate") == 0)

@@ -6,11 +6,6 @@
  * the set merges, rotation keeps old keys, a rotated key is adopted only
  * when signed, the wipe order verifies only for its site and hub, and hub
  * processes sharing a store make one key. */
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-#include <libpq-fe.h>
-
-#include "fieldsync/pg.h"
-#endif
 #include <pthread.h>
 #include <zlib.h>
 
@@ -20,64 +15,15 @@
 #include "fieldsync/seal.h"
 #include "keys.h"
 #include "test.h"
-#include "testutil.h"
+#include "test_stores.h"
 
 static char dir[64];
 static const char *pg_base; /* NULL: SQLite */
 
-/* The location of hub store name: dir/name.db or a schema of pg_base. */
-static void hub_location(char *out, size_t len, const char *name)
-{
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-	char sql[200];
-	PGconn *c;
-	PGresult *r;
-
-	if (pg_base != NULL) {
-		snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s", name);
-		c = PQconnectdb(pg_base);
-		r = PQexec(c, sql);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-			exit(2);
-		}
-		PQclear(r);
-		PQfinish(c);
-		snprintf(out, len, "%s%soptions=-csearch_path%%3D%s", pg_base,
-		         strchr(pg_base, '?') ? "&" : "?", name);
-		return;
-	}
-#else
-	if (pg_base != NULL) {
-		fprintf(stderr, "seal_test: this build has no PostgreSQL backend\n");
-		exit(2);
-	}
-#endif
-	snprintf(out, len, "%s/%s.db", dir, name);
-}
-
+/* Hub store name: dir/name.db or a schema of pg_base. */
 static fs_store *hub_open(const char *name, test_clock *clk)
 {
-	fs_store_options opts = {NULL, NULL, 1, 0};
-	char loc[1024];
-	fs_store *s = NULL;
-	fs_err e = {0, ""};
-
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-	if (pg_base != NULL) {
-		opts.backend = &fs_pg_backend;
-		opts.registry = &fs_pg_registry;
-	}
-#endif
-	hub_location(loc, sizeof(loc), name);
-	if (fs_store_open_with(&s, loc, &opts, &e) != 0 ||
-	    (fs_store_site(s)[0] == '\0' && fs_store_set_identity(s, "hub", NULL, &e) != 0)) {
-		fprintf(stderr, "hub store %s: %s\n", name, e.msg);
-		exit(2);
-	}
-	if (clk)
-		fs_store_set_wallclock(s, test_clock_read, clk);
-	return s;
+	return test_store_named(pg_base, dir, name, "hub", NULL, clk);
 }
 
 /* A kiosk of region north that pinned hub's keys and has its questionnaire. */

@@ -21,7 +21,6 @@
  * existing one; removed again if the command fails). */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,57 +502,29 @@ static int open_out(FILE **out, const char *path, fs_err *err)
 
 int hub_cmd_subject(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"data", required_argument, NULL, 'd'}, {"db", required_argument, NULL, 'b'},
-	    {"out", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *data = NULL, *db = NULL, *out_path = NULL;
+	const char *out_path = NULL, *ref = NULL;
+	const hub_opt opts[] = {{.name = "out", .value = &out_path}, {0}};
 	const fs_backend_ops *ops;
 	subject_ctx x;
 	hub_where where;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	int c, rc, in_txn = 0;
+	int n = 0, rc, in_txn = 0;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			data = optarg;
-			break;
-		case 'b':
-			db = optarg;
-			break;
-		case 'o':
-			out_path = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return HUB_EXIT_OK;
-		case ':':
-			return hub_usage_fail("subject", "%s needs a value", argv[optind - 1]);
-		default:
-			return hub_usage_fail("subject", "unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
+	rc = hub_args_parse(argc, argv, "subject", usage, opts, &where, &ref, 1, &n);
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (n == 0)
 		return hub_usage_fail("subject", "give the PERSON_REF to look for");
-	if (argc - optind > 1)
-		return hub_usage_fail("subject", "one PERSON_REF only (%d arguments given)",
-		                      argc - optind);
-	if (!ref_is_valid(argv[optind]))
+	if (!ref_is_valid(ref))
 		return hub_usage_fail("subject",
 		                      "PERSON_REF must be 1 to %d bytes of UTF-8 without control "
 		                      "characters",
 		                      SUBJECT_REF_MAX);
 	if (out_path != NULL && out_path[0] == '\0')
 		return hub_usage_fail("subject", "--out needs a file name");
-	rc = hub_where_resolve(&where, "subject", data, db);
-	if (rc != 0)
-		return rc;
 	memset(&x, 0, sizeof(x));
-	x.ref = argv[optind];
+	x.ref = ref;
 	x.out = stdout;
 	if (hub_store_open(&s, &where, &e) != 0)
 		return hub_fail("%s", e.msg);

@@ -8,17 +8,15 @@
  * write-ahead log) holds the erased strings.
  *
  * usage: erase_test DIR [POSTGRESQL-URI] */
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fieldsync/erase.h"
 #include "fieldsync/merge.h"
-#include "fieldsync/pg.h"
 #include "fieldsync/records.h"
 #include "test.h"
-#include "testutil.h"
+#include "test_stores.h"
 
 static const char *dir;
 static const char *pg_uri; /* NULL: the hub is SQLite */
@@ -30,43 +28,12 @@ typedef struct net {
 	char name_a[32], name_b[32], name_c[32];
 } net;
 
-static int pg_exec_sql(const char *sql)
-{
-	PGconn *c = PQconnectdb(pg_uri);
-	PGresult *r = PQexec(c, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
-	return ok ? 0 : -1;
-}
-
 static fs_store *hub_open(net *n)
 {
-	fs_store_options o = {NULL, NULL, 1, 0};
-	char loc[1024], name[32], sql[64];
-	fs_store *s = NULL;
-	fs_err e = {0, ""};
+	char name[32];
 
 	snprintf(name, sizeof(name), "hub%d", nstore);
-	if (pg_uri == NULL)
-		return test_store(dir, name, NULL, &n->clk);
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", name);
-	if (pg_exec_sql(sql) != 0)
-		exit(2);
-	snprintf(loc, sizeof(loc), "%s%soptions=-csearch_path%%3D%s", pg_uri,
-		 strchr(pg_uri, '?') ? "&" : "?", name);
-	o.backend = &fs_pg_backend;
-	o.registry = &fs_pg_registry;
-	if (fs_store_open_with(&s, loc, &o, &e) != 0 ||
-	    fs_store_set_identity(s, "hub", NULL, &e) != 0) {
-		fprintf(stderr, "hub on PostgreSQL: %s\n", e.msg);
-		exit(2);
-	}
-	fs_store_set_wallclock(s, test_clock_read, &n->clk);
-	return s;
+	return test_store_named(pg_uri, dir, name, "hub", NULL, &n->clk);
 }
 
 static void net_open(net *n)
