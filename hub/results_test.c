@@ -6,11 +6,6 @@
  * vectors (the differencing it covers, and the one between two filters it
  * does not); the suppressed view; k and its audit entry; and, on SQLite,
  * 100000 responses read within a stated peak RSS. */
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-#include <libpq-fe.h>
-
-#include "fieldsync/pg.h"
-#endif
 #include <math.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -21,61 +16,14 @@
 #include "fieldsync/records.h"
 #include "results.h"
 #include "test.h"
-#include "testutil.h"
+#include "test_stores.h"
 
 static char dir[64];
 static const char *pg_base; /* NULL: SQLite */
 
-static void hub_location(char *out, size_t len, const char *name)
-{
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-	char sql[200];
-	PGconn *c;
-	PGresult *r;
-
-	if (pg_base != NULL) {
-		snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s", name);
-		c = PQconnectdb(pg_base);
-		r = PQexec(c, sql);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-			exit(2);
-		}
-		PQclear(r);
-		PQfinish(c);
-		snprintf(out, len, "%s%soptions=-csearch_path%%3D%s", pg_base,
-		         strchr(pg_base, '?') ? "&" : "?", name);
-		return;
-	}
-#else
-	if (pg_base != NULL) {
-		fprintf(stderr, "results_test: this build has no PostgreSQL backend\n");
-		exit(2);
-	}
-#endif
-	snprintf(out, len, "%s/%s.db", dir, name);
-}
-
 static fs_store *hub_open(const char *name)
 {
-	fs_store_options opts = {NULL, NULL, 1, 0};
-	char loc[1024];
-	fs_store *s = NULL;
-	fs_err e = {0, ""};
-
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-	if (pg_base != NULL) {
-		opts.backend = &fs_pg_backend;
-		opts.registry = &fs_pg_registry;
-	}
-#endif
-	hub_location(loc, sizeof(loc), name);
-	if (fs_store_open_with(&s, loc, &opts, &e) != 0 ||
-	    (fs_store_site(s)[0] == '\0' && fs_store_set_identity(s, "hub", NULL, &e) != 0)) {
-		fprintf(stderr, "hub store %s: %s\n", name, e.msg);
-		exit(2);
-	}
-	return s;
+	return test_store_named(pg_base, dir, name, "hub", NULL, NULL);
 }
 
 /* Two versions: v2 adds "extra" and drops "age". */
