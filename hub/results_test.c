@@ -26,7 +26,7 @@ static fs_store *hub_open(const char *name)
 	return test_store_named(pg_base, dir, name, "hub", NULL, NULL);
 }
 
-/* Two versions: v2 adds "extra" and drops "age". */
+/* Version 1; version 2 (doc_v2) is made from it. */
 static const char *const doc_v1 =
     "{\"format\": \"fieldsync-questionnaire/1\", \"id\": \"survey\", \"version\": 1,"
     " \"languages\": [\"en\", \"cy\"], \"title\": {\"en\": \"Survey\", \"cy\": \"Arolwg\"},"
@@ -47,29 +47,37 @@ static const char *const doc_v1 =
     "  {\"id\": \"age\", \"type\": \"number\", \"label\": {\"en\": \"Age\"}},"
     "  {\"id\": \"when\", \"type\": \"date\", \"label\": {\"en\": \"When\"}}]}";
 
-static const char *const doc_v2 =
-    "{\"format\": \"fieldsync-questionnaire/1\", \"id\": \"survey\", \"version\": 2,"
-    " \"languages\": [\"en\", \"cy\"], \"title\": {\"en\": \"Survey 2\", \"cy\": \"Arolwg 2\"},"
-    " \"questions\": ["
-    "  {\"id\": \"consent\", \"type\": \"consent\", \"required\": true, \"label\": {\"en\": \"Agree?\"}},"
-    "  {\"id\": \"visit\", \"type\": \"single_choice\", \"label\": {\"en\": \"Your visit\", \"cy\": \"Eich ymweliad\"},"
-    "   \"options\": [{\"value\": \"good\", \"label\": {\"en\": \"Good\", \"cy\": \"Da\"}},"
-    "                 {\"value\": \"ok\", \"label\": {\"en\": \"OK\"}},"
-    "                 {\"value\": \"bad\", \"label\": {\"en\": \"Bad\", \"cy\": \"Drwg\"}},"
-    "                 {\"value\": \"none\", \"label\": {\"en\": \"Did not visit\"}}]},"
-    "  {\"id\": \"why\", \"type\": \"text\", \"label\": {\"en\": \"Why?\"},"
-    "   \"show_if\": {\"question\": \"visit\", \"equals\": \"bad\"}},"
-    "  {\"id\": \"topics\", \"type\": \"multi_choice\", \"label\": {\"en\": \"Topics\"},"
-    "   \"options\": [{\"value\": \"food\", \"label\": {\"en\": \"Food\"}},"
-    "                 {\"value\": \"fuel\", \"label\": {\"en\": \"Fuel\"}},"
-    "                 {\"value\": \"debt\", \"label\": {\"en\": \"Debt\"}}]},"
-    "  {\"id\": \"score\", \"type\": \"scale\", \"min\": 0, \"max\": 10, \"label\": {\"en\": \"Score\"}},"
-    "  {\"id\": \"when\", \"type\": \"date\", \"label\": {\"en\": \"When\"}},"
-    "  {\"id\": \"extra\", \"type\": \"yes_no\", \"label\": {\"en\": \"Extra?\"}}]}";
-
-static void publish(fs_store *s, const char *text)
+/* Version 2 of doc_v1 (new reference): a new title and label for
+ * "visit", which gains option "none"; "age" dropped; "extra" (yes_no)
+ * added. */
+static json_t *doc_v2(void)
 {
-	json_t *doc = json_loads(text, 0, NULL);
+	json_t *doc = json_loads(doc_v1, 0, NULL), *qs = json_object_get(doc, "questions"), *q;
+	size_t i;
+
+	json_object_set_new(doc, "version", json_integer(2));
+	json_object_set_new(doc, "title", json_pack("{s:s, s:s}", "en", "Survey 2", "cy", "Arolwg 2"));
+	json_array_foreach (qs, i, q) {
+		if (strcmp(json_string_value(json_object_get(q, "id")), "visit") == 0) {
+			json_object_set_new(q, "label", json_pack("{s:s, s:s}", "en", "Your visit", "cy",
+			                                          "Eich ymweliad"));
+			json_array_append_new(json_object_get(q, "options"),
+			                      json_pack("{s:s, s:{s:s}}", "value", "none", "label", "en",
+			                                "Did not visit"));
+		}
+	}
+	for (i = json_array_size(qs); i-- > 0;)
+		if (strcmp(json_string_value(json_object_get(json_array_get(qs, i), "id")), "age") == 0 ||
+		    strcmp(json_string_value(json_object_get(json_array_get(qs, i), "id")), "intro") == 0)
+			json_array_remove(qs, i);
+	json_array_append_new(qs, json_pack("{s:s, s:s, s:{s:s}}", "id", "extra", "type", "yes_no",
+	                                    "label", "en", "Extra?"));
+	return doc;
+}
+
+/* Publish doc (stolen). */
+static void publish(fs_store *s, json_t *doc)
+{
 	fs_err e = {0, ""};
 
 	if (doc == NULL || fs_questionnaire_publish(s, doc, &e) != 0) {
@@ -151,8 +159,8 @@ static fs_store *survey_store(const char *name)
 {
 	fs_store *s = hub_open(name);
 
-	publish(s, doc_v1);
-	publish(s, doc_v2);
+	publish(s, json_loads(doc_v1, 0, NULL));
+	publish(s, doc_v2());
 	begin(s);
 	device(s, "n1", "north");
 	device(s, "n2", "north");
@@ -684,7 +692,7 @@ static void many_build(const char *name)
 	char answers[512], when[32];
 	long i;
 
-	publish(s, doc_v1);
+	publish(s, json_loads(doc_v1, 0, NULL));
 	begin(s);
 	device(s, "n1", "north");
 	for (i = 0; i < MANY; i++) {
