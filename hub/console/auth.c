@@ -109,7 +109,11 @@ int console_session_find(fs_store *s, const char *cookie, uint64_t idle_ms, fs_s
 	}
 	if (rc == 0) {
 		csrf_of(csrf, raw);
-		*touch = now >= out->last_seen_ms + CONSOLE_SESSION_TOUCH_MS;
+		/* Written once a minute at most, or a quarter of a shorter idle
+		 * time (so a session in use never lapses between two writes). */
+		*touch = now >= out->last_seen_ms + (idle_ms / 4 < CONSOLE_SESSION_TOUCH_MS
+		                                         ? idle_ms / 4
+		                                         : CONSOLE_SESSION_TOUCH_MS);
 	}
 	sodium_memzero(raw, sizeof(raw));
 	return rc;
