@@ -13,7 +13,7 @@
  * is stored.
  *
  * The throttle, in memory per hub process (a restart forgets it):
- *  - per account name: after CONSOLE_LOGIN_FREE_TRIES wrong passwords in a
+ *  - per account name (fieldsync/lockout.h, the rule of the kiosk's PINs): after CONSOLE_LOGIN_FREE_TRIES wrong passwords in a
  *    row the name is locked for CONSOLE_LOGIN_LOCK_BASE_S, doubling with
  *    each further failure up to CONSOLE_LOGIN_LOCK_MAX_S; a locked name is
  *    not checked at all. A right password resets the count. Names that are
