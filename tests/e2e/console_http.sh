@@ -33,6 +33,8 @@ HOSTPORT=${C#http://}
 [ -n "$C" ] && e2e_pass "the console listens (${C})" || { e2e_fail "the console listens"; exit 1; }
 
 json() { e2e_json_str "$@"; }
+# An integer value of compact JSON in FILE.
+json_int() { sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" "$1"; }
 
 # login NAME PASSWORD [CURL_ARGS...] (neither with a quote or backslash):
 # status; cookie jar $T/NAME.jar,
@@ -140,6 +142,14 @@ e2e_expect "wrong method: 405" 405 "$(as boss method GET /api/users/add)"
 e2e_expect "the last admin cannot be demoted" 403 \
   "$(as boss demote POST /api/users/change '{"name":"boss","role":"viewer"}')"
 
+# ---- the overview's setting ----
+e2e_expect "the stale-after default: 24 h" 86400 "$(as vic ov0 GET /api/overview >/dev/null; json_int "$T/ov0.body" stale_after_s)"
+e2e_expect "a viewer may not change it" 403 "$(as vic set1 POST /api/overview/settings '{"stale_after_s":3600}')"
+e2e_expect "an admin: out of range refused" 400 "$(as boss set2 POST /api/overview/settings '{"stale_after_s":5}')"
+e2e_expect "an admin sets 2 h" 200 "$(as boss set3 POST /api/overview/settings '{"stale_after_s":7200}')"
+e2e_expect "  ... answered" 7200 "$(json_int "$T/set3.body" stale_after_s)"
+e2e_expect "  ... the overview says so" 7200 "$(as vic ov1 GET /api/overview >/dev/null; json_int "$T/ov1.body" stale_after_s)"
+
 # ---- API tokens ----
 TOKEN=$("$HUB" user token ana --data "$DATA" 2>/dev/null)
 case "$TOKEN" in fsu_???????????????????????????????????????????) e2e_pass "user token prints fsu_ and 43 characters" ;;
@@ -204,6 +214,7 @@ e2e_expect "  ... another source is not throttled" 200 "$(login vic "$PW_VIEW")"
 "$HUB" audit --data "$DATA" >"$T/audit.txt"
 for a in "console:boss +console_login" "console:boss +user_add" "console:boss +user_remove" \
   "console:vic +console_logout" "console:unknown +console_login_failed" "console:boss +console_login_failed" \
+  "console:boss +console_setting" \
   "admin:.* +token_create" "admin:.* +user_passwd"; do
   grep -Eq "$a" "$T/audit.txt" && e2e_pass "audited: $a" || e2e_fail "audited: $a"
 done
