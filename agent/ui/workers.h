@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "fieldsync/error.h"
+#include "fieldsync/lockout.h"
 
 #define FS_WORKER_NAME_MAX 64 /* [A-Za-z0-9._-]{1,64}, also the contacts' worker */
 #define FS_PIN_MIN 4          /* accepted at entry: workers added before the 6-digit rule */
@@ -65,13 +66,10 @@ int fs_workers_verify(const char *dir, const char *name, const char *pin, int *k
 
 /* ---- the guard ---- */
 
-typedef struct fs_pin_name {
-	char name[FS_WORKER_NAME_MAX + 1];
-	unsigned failures;     /* wrong PINs in a row for this name */
-	uint64_t locked_until; /* fs_pin_clock_ms; 0: not locked */
-	uint64_t last_failure; /* fs_pin_clock_ms; the oldest is forgotten first */
-	int known;             /* a worker at its last failure */
-} fs_pin_name;
+/* A name's wrong PINs in a row, lock (fs_pin_clock_ms) and whether it was
+ * a worker: fieldsync/lockout.h's entry, the rule shared with the hub
+ * console's passwords. */
+typedef fs_lockout_name fs_pin_name;
 
 typedef struct fs_pin_guard {
 	fs_pin_name names[FS_PIN_GUARD_NAMES];
