@@ -50,21 +50,8 @@ int hub_results_suppress(unsigned char *hidden, const int64_t *cells, size_t n, 
 
 /* ---- calendar ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil), and back. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
+/* A day number (fs_days_from_civil's) as its date: H. Hinnant's
+ * civil_from_days. */
 static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 {
 	int64_t era;
@@ -97,14 +84,14 @@ static int date_day(int64_t *out, const char *s)
 
 	if (s == NULL || !fs_date_is_valid(s) || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3)
 		return 0;
-	*out = days_from_civil(y, (unsigned)m, (unsigned)d);
+	*out = fs_days_from_civil(y, (unsigned)m, (unsigned)d);
 	return 1;
 }
 
 /* The last Sunday of month m of year y, as a day number. */
 static int64_t last_sunday(int y, unsigned m, unsigned days_in_month)
 {
-	int64_t day = days_from_civil(y, m, days_in_month);
+	int64_t day = fs_days_from_civil(y, m, days_in_month);
 	int64_t wd = ((day % 7) + 7 + 4) % 7; /* 1970-01-01 was a Thursday; 0 is Sunday */
 
 	return day - wd;
@@ -118,7 +105,7 @@ int hub_results_local_day(int64_t *out, const char *ts, const char *tz)
 	if (ts == NULL || !fs_timestamp_is_valid(ts) ||
 	    sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &se) != 6)
 		return FS_EINVAL;
-	secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
+	secs = fs_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
 	if (tz != NULL && strcmp(tz, "Europe/London") == 0) {
 		start = last_sunday(y, 3, 31) * 86400 + 3600;
 		end = last_sunday(y, 10, 31) * 86400 + 3600;

@@ -1,7 +1,6 @@
 /* fieldsync-hub results: the results of one questionnaire (results.h) for
  * a person (text) or a tool (--json), and the setting of the small-number
  * threshold k (--set-k, audited). */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,163 +56,97 @@ static const char usage[] =
     "                        (2 to 100, default 5); audited as results_k\n"
     "  -h, --help            show this help\n";
 
-enum {
-	OPT_DATA = 'd',
-	OPT_DB = 'b',
-	OPT_Q = 'q',
-	OPT_HELP = 'h',
-	OPT_REGION = 256,
-	OPT_SITE,
-	OPT_FROM,
-	OPT_TO,
-	OPT_LANGUAGE,
-	OPT_MODE,
-	OPT_TZ,
-	OPT_LABELS,
-	OPT_SUPPRESS,
-	OPT_NO_TEXT,
-	OPT_TEXT_QUESTION,
-	OPT_TEXT_OFFSET,
-	OPT_TEXT_LIMIT,
-	OPT_JSON,
-	OPT_SET_K,
-};
+typedef struct results_args {
+	const char *regions[HUB_RESULTS_REGIONS_MAX];
+	size_t nregions;
+} results_args;
 
-static const struct option longopts[] = {
-    {"data", required_argument, NULL, OPT_DATA},
-    {"db", required_argument, NULL, OPT_DB},
-    {"questionnaire", required_argument, NULL, OPT_Q},
-    {"region", required_argument, NULL, OPT_REGION},
-    {"site", required_argument, NULL, OPT_SITE},
-    {"from", required_argument, NULL, OPT_FROM},
-    {"to", required_argument, NULL, OPT_TO},
-    {"language", required_argument, NULL, OPT_LANGUAGE},
-    {"mode", required_argument, NULL, OPT_MODE},
-    {"tz", required_argument, NULL, OPT_TZ},
-    {"labels", required_argument, NULL, OPT_LABELS},
-    {"suppress", no_argument, NULL, OPT_SUPPRESS},
-    {"no-text", no_argument, NULL, OPT_NO_TEXT},
-    {"text-question", required_argument, NULL, OPT_TEXT_QUESTION},
-    {"text-offset", required_argument, NULL, OPT_TEXT_OFFSET},
-    {"text-limit", required_argument, NULL, OPT_TEXT_LIMIT},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"set-k", required_argument, NULL, OPT_SET_K},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
+static int take_region(void *ctx, const char *cmd, const char *value)
+{
+	results_args *r = ctx;
+
+	if (r->nregions == HUB_RESULTS_REGIONS_MAX)
+		return hub_usage_fail(cmd, "--region: at most %d", HUB_RESULTS_REGIONS_MAX);
+	r->regions[r->nregions++] = value;
+	return 0;
+}
+
+/* A count option's text into *out (0 when not given); 0 or an exit status. */
+static int count_arg(long *out, const char *text, const char *name, unsigned min, unsigned max)
+{
+	unsigned n;
+
+	if (text == NULL)
+		return 0;
+	if (hub_uint_parse(&n, text, min, max) != 0)
+		return hub_usage_fail("results", "--%s must be a whole number from %u to %u", name,
+		                      min, max);
+	*out = (long)n;
+	return 0;
+}
 
 int hub_cmd_results(int argc, char **argv)
 {
-	const char *data = NULL, *db = NULL, *regions[HUB_RESULTS_REGIONS_MAX];
+	const char *offset = NULL, *limit = NULL, *set_k = NULL;
+	int suppress = 0, no_text = 0, as_json = 0, rc;
+	results_args r = {{NULL}, 0};
 	hub_results_filter f;
 	hub_results_opts o;
 	char actor[HUB_AUDIT_ACTOR_MAX + 1];
-	unsigned k_new = 0, n;
-	int as_json = 0, set_k = 0, c, rc;
 	hub_where where;
 	fs_store *s = NULL;
 	json_t *res = NULL;
 	fs_err e = {0, ""};
-	long was;
+	long k_new = 0, was;
 
 	memset(&f, 0, sizeof(f));
 	memset(&o, 0, sizeof(o));
-	o.text = 1;
-	f.regions = regions;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_DATA:
-			data = optarg;
-			break;
-		case OPT_DB:
-			db = optarg;
-			break;
-		case OPT_Q:
-			f.questionnaire = optarg;
-			break;
-		case OPT_REGION:
-			if (f.nregions == HUB_RESULTS_REGIONS_MAX)
-				return hub_usage_fail("results", "--region: at most %d",
-				                      HUB_RESULTS_REGIONS_MAX);
-			regions[f.nregions++] = optarg;
-			break;
-		case OPT_SITE:
-			f.site = optarg;
-			break;
-		case OPT_FROM:
-			f.from = optarg;
-			break;
-		case OPT_TO:
-			f.to = optarg;
-			break;
-		case OPT_LANGUAGE:
-			f.language = optarg;
-			break;
-		case OPT_MODE:
-			f.mode = optarg;
-			break;
-		case OPT_TZ:
-			o.tz = optarg;
-			break;
-		case OPT_LABELS:
-			o.language = optarg;
-			break;
-		case OPT_SUPPRESS:
-			o.suppress = 1;
-			break;
-		case OPT_NO_TEXT:
-			o.text = 0;
-			break;
-		case OPT_TEXT_QUESTION:
-			o.text_question = optarg;
-			break;
-		case OPT_TEXT_OFFSET:
-		case OPT_TEXT_LIMIT:
-			if (hub_uint_parse(&n, optarg, 0, HUB_RESULTS_TEXT_MAX) != 0)
-				return hub_usage_fail("results", "%s must be a whole number from 0 to %d",
-				                      argv[optind - 1], HUB_RESULTS_TEXT_MAX);
-			if (c == OPT_TEXT_OFFSET)
-				o.text_offset = (long)n;
-			else
-				o.text_limit = (long)n;
-			break;
-		case OPT_JSON:
-			as_json = 1;
-			break;
-		case OPT_SET_K:
-			if (hub_uint_parse(&k_new, optarg, HUB_RESULTS_K_MIN, HUB_RESULTS_K_MAX) != 0)
-				return hub_usage_fail("results", "--set-k must be a whole number from %d to %d",
-				                      HUB_RESULTS_K_MIN, HUB_RESULTS_K_MAX);
-			set_k = 1;
-			break;
-		case OPT_HELP:
-			fputs(usage, stdout);
-			return HUB_EXIT_OK;
-		case ':':
-			return hub_usage_fail("results", "%s needs a value", argv[optind - 1]);
-		default:
-			return hub_usage_fail("results", "unknown option %s", argv[optind - 1]);
-		}
+	{
+		const hub_opt opts[] = {
+		    {.name = "questionnaire", .value = &f.questionnaire},
+		    {.name = "region", .each = take_region, .ctx = &r},
+		    {.name = "site", .value = &f.site},
+		    {.name = "from", .value = &f.from},
+		    {.name = "to", .value = &f.to},
+		    {.name = "language", .value = &f.language},
+		    {.name = "mode", .value = &f.mode},
+		    {.name = "tz", .value = &o.tz},
+		    {.name = "labels", .value = &o.language},
+		    {.name = "suppress", .flag = &suppress},
+		    {.name = "no-text", .flag = &no_text},
+		    {.name = "text-question", .value = &o.text_question},
+		    {.name = "text-offset", .value = &offset},
+		    {.name = "text-limit", .value = &limit},
+		    {.name = "json", .flag = &as_json},
+		    {.name = "set-k", .value = &set_k},
+		    {0},
+		};
+
+		rc = hub_args_parse(argc, argv, "results", usage, opts, &where, NULL, 0, NULL);
 	}
-	if (optind < argc)
-		return hub_usage_fail("results", "unexpected argument %s", argv[optind]);
-	if (set_k && f.questionnaire != NULL)
-		return hub_usage_fail("results", "--set-k takes no --questionnaire: it sets k only");
-	if (!set_k && f.questionnaire == NULL)
-		return hub_usage_fail("results", "say which questionnaire: --questionnaire ID");
-	rc = hub_where_resolve(&where, "results", data, db);
 	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if ((rc = count_arg(&o.text_offset, offset, "text-offset", 0, HUB_RESULTS_TEXT_MAX)) != 0 ||
+	    (rc = count_arg(&o.text_limit, limit, "text-limit", 0, HUB_RESULTS_TEXT_MAX)) != 0 ||
+	    (rc = count_arg(&k_new, set_k, "set-k", HUB_RESULTS_K_MIN, HUB_RESULTS_K_MAX)) != 0)
 		return rc;
+	f.regions = r.regions;
+	f.nregions = r.nregions;
+	o.suppress = suppress;
+	o.text = !no_text;
+	if (set_k != NULL && f.questionnaire != NULL)
+		return hub_usage_fail("results", "--set-k takes no --questionnaire: it sets k only");
+	if (set_k == NULL && f.questionnaire == NULL)
+		return hub_usage_fail("results", "say which questionnaire: --questionnaire ID");
 	if (hub_store_open(&s, &where, &e) != 0)
 		return hub_fail("%s", e.msg);
 	hub_audit_actor_cli(actor, sizeof(actor));
-	if (set_k) {
+	if (set_k != NULL) {
 		rc = hub_results_k_get(s, &was, &e);
 		if (rc == 0)
-			rc = hub_results_k_set(s, (long)k_new, actor, &e);
+			rc = hub_results_k_set(s, k_new, actor, &e);
 		if (rc == 0)
-			printf("k is %u (was %ld)\n", k_new, was);
+			printf("k is %ld (was %ld)\n", k_new, was);
 		goto done;
 	}
 	rc = hub_results_k_get(s, &o.k, &e);

@@ -6,11 +6,6 @@
  * vectors (the differencing it covers, and the one between two filters it
  * does not); the suppressed view; k and its audit entry; and, on SQLite,
  * 100000 responses read within a stated peak RSS. */
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-#include <libpq-fe.h>
-
-#include "fieldsync/pg.h"
-#endif
 #include <math.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -21,64 +16,17 @@
 #include "fieldsync/records.h"
 #include "results.h"
 #include "test.h"
-#include "testutil.h"
+#include "test_stores.h"
 
 static char dir[64];
 static const char *pg_base; /* NULL: SQLite */
 
-static void hub_location(char *out, size_t len, const char *name)
-{
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-	char sql[200];
-	PGconn *c;
-	PGresult *r;
-
-	if (pg_base != NULL) {
-		snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s", name);
-		c = PQconnectdb(pg_base);
-		r = PQexec(c, sql);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-			exit(2);
-		}
-		PQclear(r);
-		PQfinish(c);
-		snprintf(out, len, "%s%soptions=-csearch_path%%3D%s", pg_base,
-		         strchr(pg_base, '?') ? "&" : "?", name);
-		return;
-	}
-#else
-	if (pg_base != NULL) {
-		fprintf(stderr, "results_test: this build has no PostgreSQL backend\n");
-		exit(2);
-	}
-#endif
-	snprintf(out, len, "%s/%s.db", dir, name);
-}
-
 static fs_store *hub_open(const char *name)
 {
-	fs_store_options opts = {NULL, NULL, 1, 0};
-	char loc[1024];
-	fs_store *s = NULL;
-	fs_err e = {0, ""};
-
-#ifdef FIELDSYNC_HAVE_POSTGRESQL
-	if (pg_base != NULL) {
-		opts.backend = &fs_pg_backend;
-		opts.registry = &fs_pg_registry;
-	}
-#endif
-	hub_location(loc, sizeof(loc), name);
-	if (fs_store_open_with(&s, loc, &opts, &e) != 0 ||
-	    (fs_store_site(s)[0] == '\0' && fs_store_set_identity(s, "hub", NULL, &e) != 0)) {
-		fprintf(stderr, "hub store %s: %s\n", name, e.msg);
-		exit(2);
-	}
-	return s;
+	return test_store_named(pg_base, dir, name, "hub", NULL, NULL);
 }
 
-/* Two versions: v2 adds "extra" and drops "age". */
+/* Version 1; version 2 (doc_v2) is made from it. */
 static const char *const doc_v1 =
     "{\"format\": \"fieldsync-questionnaire/1\", \"id\": \"survey\", \"version\": 1,"
     " \"languages\": [\"en\", \"cy\"], \"title\": {\"en\": \"Survey\", \"cy\": \"Arolwg\"},"
@@ -99,29 +47,37 @@ static const char *const doc_v1 =
     "  {\"id\": \"age\", \"type\": \"number\", \"label\": {\"en\": \"Age\"}},"
     "  {\"id\": \"when\", \"type\": \"date\", \"label\": {\"en\": \"When\"}}]}";
 
-static const char *const doc_v2 =
-    "{\"format\": \"fieldsync-questionnaire/1\", \"id\": \"survey\", \"version\": 2,"
-    " \"languages\": [\"en\", \"cy\"], \"title\": {\"en\": \"Survey 2\", \"cy\": \"Arolwg 2\"},"
-    " \"questions\": ["
-    "  {\"id\": \"consent\", \"type\": \"consent\", \"required\": true, \"label\": {\"en\": \"Agree?\"}},"
-    "  {\"id\": \"visit\", \"type\": \"single_choice\", \"label\": {\"en\": \"Your visit\", \"cy\": \"Eich ymweliad\"},"
-    "   \"options\": [{\"value\": \"good\", \"label\": {\"en\": \"Good\", \"cy\": \"Da\"}},"
-    "                 {\"value\": \"ok\", \"label\": {\"en\": \"OK\"}},"
-    "                 {\"value\": \"bad\", \"label\": {\"en\": \"Bad\", \"cy\": \"Drwg\"}},"
-    "                 {\"value\": \"none\", \"label\": {\"en\": \"Did not visit\"}}]},"
-    "  {\"id\": \"why\", \"type\": \"text\", \"label\": {\"en\": \"Why?\"},"
-    "   \"show_if\": {\"question\": \"visit\", \"equals\": \"bad\"}},"
-    "  {\"id\": \"topics\", \"type\": \"multi_choice\", \"label\": {\"en\": \"Topics\"},"
-    "   \"options\": [{\"value\": \"food\", \"label\": {\"en\": \"Food\"}},"
-    "                 {\"value\": \"fuel\", \"label\": {\"en\": \"Fuel\"}},"
-    "                 {\"value\": \"debt\", \"label\": {\"en\": \"Debt\"}}]},"
-    "  {\"id\": \"score\", \"type\": \"scale\", \"min\": 0, \"max\": 10, \"label\": {\"en\": \"Score\"}},"
-    "  {\"id\": \"when\", \"type\": \"date\", \"label\": {\"en\": \"When\"}},"
-    "  {\"id\": \"extra\", \"type\": \"yes_no\", \"label\": {\"en\": \"Extra?\"}}]}";
-
-static void publish(fs_store *s, const char *text)
+/* Version 2 of doc_v1 (new reference): a new title and label for
+ * "visit", which gains option "none"; "age" dropped; "extra" (yes_no)
+ * added. */
+static json_t *doc_v2(void)
 {
-	json_t *doc = json_loads(text, 0, NULL);
+	json_t *doc = json_loads(doc_v1, 0, NULL), *qs = json_object_get(doc, "questions"), *q;
+	size_t i;
+
+	json_object_set_new(doc, "version", json_integer(2));
+	json_object_set_new(doc, "title", json_pack("{s:s, s:s}", "en", "Survey 2", "cy", "Arolwg 2"));
+	json_array_foreach (qs, i, q) {
+		if (strcmp(json_string_value(json_object_get(q, "id")), "visit") == 0) {
+			json_object_set_new(q, "label", json_pack("{s:s, s:s}", "en", "Your visit", "cy",
+			                                          "Eich ymweliad"));
+			json_array_append_new(json_object_get(q, "options"),
+			                      json_pack("{s:s, s:{s:s}}", "value", "none", "label", "en",
+			                                "Did not visit"));
+		}
+	}
+	for (i = json_array_size(qs); i-- > 0;)
+		if (strcmp(json_string_value(json_object_get(json_array_get(qs, i), "id")), "age") == 0 ||
+		    strcmp(json_string_value(json_object_get(json_array_get(qs, i), "id")), "intro") == 0)
+			json_array_remove(qs, i);
+	json_array_append_new(qs, json_pack("{s:s, s:s, s:{s:s}}", "id", "extra", "type", "yes_no",
+	                                    "label", "en", "Extra?"));
+	return doc;
+}
+
+/* Publish doc (stolen). */
+static void publish(fs_store *s, json_t *doc)
+{
 	fs_err e = {0, ""};
 
 	if (doc == NULL || fs_questionnaire_publish(s, doc, &e) != 0) {
@@ -203,8 +159,8 @@ static fs_store *survey_store(const char *name)
 {
 	fs_store *s = hub_open(name);
 
-	publish(s, doc_v1);
-	publish(s, doc_v2);
+	publish(s, json_loads(doc_v1, 0, NULL));
+	publish(s, doc_v2());
 	begin(s);
 	device(s, "n1", "north");
 	device(s, "n2", "north");
@@ -736,7 +692,7 @@ static void many_build(const char *name)
 	char answers[512], when[32];
 	long i;
 
-	publish(s, doc_v1);
+	publish(s, json_loads(doc_v1, 0, NULL));
 	begin(s);
 	device(s, "n1", "north");
 	for (i = 0; i < MANY; i++) {

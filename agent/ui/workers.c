@@ -310,51 +310,26 @@ static uint64_t saved_ms(const json_t *v, uint64_t max)
 	return (uint64_t)n > max ? max : (uint64_t)n;
 }
 
+/* The per-name rule (fieldsync/lockout.h, the console's too) with the
+ * kiosk's numbers. */
+static const fs_lockout_rule pin_rule = {FS_PIN_FREE_TRIES, FS_PIN_LOCK_BASE_S, FS_PIN_LOCK_MAX_S,
+					 FS_PIN_GUARD_NAMES, FS_PIN_GUARD_UNKNOWN};
+
 static fs_pin_name *find_name(fs_pin_guard *g, const char *name)
 {
-	unsigned i;
-
-	for (i = 0; i < g->count; i++)
-		if (strcmp(g->names[i].name, name) == 0)
-			return &g->names[i];
-	return NULL;
+	return fs_lockout_find(g->names, g->count, name);
 }
 
 static void drop_name(fs_pin_guard *g, fs_pin_name *e)
 {
-	unsigned at = (unsigned)(e - g->names);
-
-	memmove(e, e + 1, (g->count - at - 1) * sizeof(*e));
-	g->count--;
+	fs_lockout_drop(g->names, &g->count, e);
 }
 
-/* A new entry for name. When the table is full, or name is no worker and
- * FS_PIN_GUARD_UNKNOWN such names are held, the one whose last failure is
- * oldest among those no worker (or among all, when every entry is a worker)
- * is forgotten: unknown names can never push a worker's count out. */
+/* A new entry for name; unknown names can never push a worker's count out
+ * (fs_lockout_add). */
 static fs_pin_name *add_name(fs_pin_guard *g, const char *name, int known)
 {
-	fs_pin_name *victim = NULL, *e;
-	unsigned i, unknown = 0;
-
-	for (i = 0; i < g->count; i++) {
-		e = &g->names[i];
-		if (!e->known) {
-			unknown++;
-			if (victim == NULL || victim->known || e->last_failure < victim->last_failure)
-				victim = e;
-		} else if (victim == NULL || (victim->known && e->last_failure < victim->last_failure)) {
-			victim = e;
-		}
-	}
-	if (g->count == FS_PIN_GUARD_NAMES ||
-	    (!known && unknown >= FS_PIN_GUARD_UNKNOWN && victim != NULL && !victim->known))
-		drop_name(g, victim);
-	e = &g->names[g->count++];
-	memset(e, 0, sizeof(*e));
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->known = known;
-	return e;
+	return fs_lockout_add(g->names, &g->count, &pin_rule, name, known);
 }
 
 static int guard_save(const fs_pin_guard *g, const char *dir, uint64_t now, fs_err *err)
@@ -479,22 +454,13 @@ int fs_pin_guard_check(fs_pin_guard *g, fs_store *store, const char *dir, const 
 	res->outcome = FS_PIN_WRONG;
 	g->kiosk_tat = (g->kiosk_tat > now ? g->kiosk_tat : now) + EVERY_MS;
 	if (valid_name) {
+		uint64_t lock;
+
 		if (e == NULL)
 			e = add_name(g, name, known);
-		e->known = known;
-		e->last_failure = now;
-		if (e->failures < FAILURES_MAX)
-			e->failures++;
-		if (e->failures >= FS_PIN_FREE_TRIES) {
-			unsigned shift = e->failures - FS_PIN_FREE_TRIES;
-			uint64_t lock = shift >= 10 ? LOCK_MAX_MS
-						    : (uint64_t)FS_PIN_LOCK_BASE_S * 1000u << shift;
-
-			if (lock > LOCK_MAX_MS)
-				lock = LOCK_MAX_MS;
-			e->locked_until = now + lock;
+		lock = fs_lockout_fail(e, &pin_rule, known, now);
+		if (lock > 0)
 			res->wait_s = ceil_s(lock);
-		}
 	}
 	(void)guard_save(g, dir, now, &serr);
 	return 0;

@@ -37,6 +37,7 @@
 #include "fieldsync/error.h"
 #include "fieldsync/store.h"
 #include "fieldsync/worker.h" /* the name and PIN rules, the hash */
+#include "fieldsync/lockout.h"
 
 #define FS_PIN_FREE_TRIES 3
 #define FS_PIN_LOCK_BASE_S 30
@@ -90,13 +91,10 @@ int fs_workers_verify(fs_store *store, const char *dir, const char *name, const 
 
 /* ---- the guard ---- */
 
-typedef struct fs_pin_name {
-	char name[FS_WORKER_NAME_MAX + 1];
-	unsigned failures;     /* wrong PINs in a row for this name */
-	uint64_t locked_until; /* fs_pin_clock_ms; 0: not locked */
-	uint64_t last_failure; /* fs_pin_clock_ms; the oldest is forgotten first */
-	int known;             /* a worker at its last failure */
-} fs_pin_name;
+/* A name's wrong PINs in a row, lock (fs_pin_clock_ms) and whether it was
+ * a worker: fieldsync/lockout.h's entry, the rule shared with the hub
+ * console's passwords. */
+typedef fs_lockout_name fs_pin_name;
 
 typedef struct fs_pin_guard {
 	fs_pin_name names[FS_PIN_GUARD_NAMES];

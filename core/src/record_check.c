@@ -79,9 +79,8 @@ int fs_timestamp_is_valid(const char *s)
 	return fs_date_is_valid(date);
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's
- * days_from_civil), so no libc time zone state is involved. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+/* H. Hinnant's days_from_civil, so no libc time zone state is involved. */
+int64_t fs_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -101,7 +100,7 @@ int fs_timestamp_to_ms(const char *s, uint64_t *out)
 	*out = 0;
 	if (s == NULL || !fs_timestamp_is_valid(s))
 		return FS_EINVAL;
-	days = days_from_civil((int64_t)(s[0] - '0') * 1000 + (s[1] - '0') * 100 +
+	days = fs_days_from_civil((int64_t)(s[0] - '0') * 1000 + (s[1] - '0') * 100 +
 				       (s[2] - '0') * 10 + (s[3] - '0'),
 			       (unsigned)two_digits(s + 5), (unsigned)two_digits(s + 8));
 	secs = days * 86400 + two_digits(s + 11) * 3600 + two_digits(s + 14) * 60 +

@@ -14,6 +14,7 @@
  * of kiosks of those regions, "all" included; a region or site outside
  * them is answered 404 exactly as one that does not exist, so nothing of
  * another region can be learnt. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,12 @@
 #include "routes.h"
 
 #define SETTINGS_BODY_MAX 256u
+/* Results read every response of a questionnaire (about 1.5 s per 100,000
+ * here): at most this many at once in a process, the rest 503 with
+ * Retry-After, so that viewers reloading a page cannot take every core. */
+#define RESULTS_AT_ONCE 2
+
+static atomic_int results_running;
 
 /* A query argument as a whole number from 0 to max into *out; 0, or 1
  * after a 400 was set in a. */
@@ -118,9 +125,15 @@ static int results_get(console_call *c, console_answer *a)
 		for (i = 0; i < u->nregions && i < HUB_RESULTS_REGIONS_MAX; i++)
 			regions[f.nregions++] = u->regions[i];
 	}
+	if (atomic_fetch_add(&results_running, 1) >= RESULTS_AT_ONCE) {
+		atomic_fetch_sub(&results_running, 1);
+		a->retry_after = 2;
+		return console_fail(a, 503, "busy", "results are being computed for others: try again");
+	}
 	rc = hub_results_k_get(c->store, &o.k, &err);
 	if (rc == 0)
 		rc = hub_results_compute(&res, c->store, &f, &o, &err);
+	atomic_fetch_sub(&results_running, 1);
 	if (rc == 0)
 		rc = hub_results_audit_text(c->store, c->actor, res, &err);
 	if (rc != 0) {

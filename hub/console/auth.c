@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "fieldsync/lockout.h"
 #include "ratelimit.h"
 
 /* ---- sessions ---- */
@@ -109,7 +110,11 @@ int console_session_find(fs_store *s, const char *cookie, uint64_t idle_ms, fs_s
 	}
 	if (rc == 0) {
 		csrf_of(csrf, raw);
-		*touch = now >= out->last_seen_ms + CONSOLE_SESSION_TOUCH_MS;
+		/* Written once a minute at most, or a quarter of a shorter idle
+		 * time (so a session in use never lapses between two writes). */
+		*touch = now >= out->last_seen_ms + (idle_ms / 4 < CONSOLE_SESSION_TOUCH_MS
+		                                         ? idle_ms / 4
+		                                         : CONSOLE_SESSION_TOUCH_MS);
 	}
 	sodium_memzero(raw, sizeof(raw));
 	return rc;
@@ -147,20 +152,15 @@ int console_csrf_equal(const char *sent, const char *want)
 
 /* ---- the throttle ---- */
 
-#define FAILURES_MAX 1000u
-#define LOCK_MAX_MS ((uint64_t)CONSOLE_LOGIN_LOCK_MAX_S * 1000u)
-
-typedef struct name_entry {
-	char name[FS_ACCOUNT_NAME_MAX + 1];
-	unsigned failures;     /* wrong passwords in a row */
-	uint64_t locked_until; /* monotonic ms; 0: not locked */
-	uint64_t last_failure; /* the oldest is forgotten first */
-	int known;             /* an account at its last failure */
-} name_entry;
+/* The per-name rule (fieldsync/lockout.h, the kiosk PINs' too) with the
+ * console's numbers. */
+static const fs_lockout_rule login_rule = {CONSOLE_LOGIN_FREE_TRIES, CONSOLE_LOGIN_LOCK_BASE_S,
+                                           CONSOLE_LOGIN_LOCK_MAX_S, CONSOLE_THROTTLE_NAMES,
+                                           CONSOLE_THROTTLE_UNKNOWN};
 
 struct console_throttle {
 	pthread_mutex_t lock;
-	name_entry names[CONSOLE_THROTTLE_NAMES];
+	fs_lockout_name names[CONSOLE_THROTTLE_NAMES];
 	unsigned count;
 	hub_ratelimit *sources;
 };
@@ -189,56 +189,6 @@ void console_throttle_free(console_throttle *t)
 	free(t);
 }
 
-/* The tracked entry of name (a name cut to the longest account name is
- * tracked as cut: longer ones are no account anyway). */
-static name_entry *find_name(console_throttle *t, const char *name)
-{
-	unsigned i;
-
-	for (i = 0; i < t->count; i++)
-		if (strncmp(t->names[i].name, name, FS_ACCOUNT_NAME_MAX) == 0)
-			return &t->names[i];
-	return NULL;
-}
-
-static void drop_name(console_throttle *t, name_entry *e)
-{
-	unsigned at = (unsigned)(e - t->names);
-
-	memmove(e, e + 1, (t->count - at - 1) * sizeof(*e));
-	t->count--;
-}
-
-/* A new entry for name. When the table is full, or name is no account and
- * CONSOLE_THROTTLE_UNKNOWN such names are held, the entry whose last
- * failure is oldest among those no account (among all when every entry is
- * an account) is forgotten: made-up names never push out an account's. */
-static name_entry *add_name(console_throttle *t, const char *name, int known)
-{
-	name_entry *victim = NULL, *e;
-	unsigned i, unknown = 0;
-
-	for (i = 0; i < t->count; i++) {
-		e = &t->names[i];
-		if (!e->known) {
-			unknown++;
-			if (victim == NULL || victim->known || e->last_failure < victim->last_failure)
-				victim = e;
-		} else if (victim == NULL ||
-		           (victim->known && e->last_failure < victim->last_failure)) {
-			victim = e;
-		}
-	}
-	if (t->count == CONSOLE_THROTTLE_NAMES ||
-	    (!known && unknown >= CONSOLE_THROTTLE_UNKNOWN && victim != NULL && !victim->known))
-		drop_name(t, victim);
-	e = &t->names[t->count++];
-	memset(e, 0, sizeof(*e));
-	snprintf(e->name, sizeof(e->name), "%.*s", FS_ACCOUNT_NAME_MAX, name);
-	e->known = known;
-	return e;
-}
-
 static unsigned ceil_s(uint64_t ms)
 {
 	return (unsigned)((ms + 999) / 1000);
@@ -248,12 +198,12 @@ enum console_login_gate console_throttle_admit(console_throttle *t, const char *
                                                const char *source, uint64_t now_ms,
                                                unsigned *wait_s)
 {
-	name_entry *e;
+	fs_lockout_name *e;
 	unsigned wait;
 
 	*wait_s = 0;
 	pthread_mutex_lock(&t->lock);
-	e = find_name(t, name);
+	e = fs_lockout_find(t->names, t->count, name);
 	if (e != NULL && e->locked_until > now_ms) {
 		*wait_s = ceil_s(e->locked_until - now_ms);
 		pthread_mutex_unlock(&t->lock);
@@ -271,7 +221,7 @@ enum console_login_gate console_throttle_admit(console_throttle *t, const char *
 void console_throttle_done(console_throttle *t, const char *name, const char *source, int known,
                            int right, int not_checked, uint64_t now_ms, unsigned *lock_s)
 {
-	name_entry *e;
+	fs_lockout_name *e;
 
 	*lock_s = 0;
 	if (right || not_checked)
@@ -279,29 +229,16 @@ void console_throttle_done(console_throttle *t, const char *name, const char *so
 	if (not_checked)
 		return;
 	pthread_mutex_lock(&t->lock);
-	e = find_name(t, name);
+	e = fs_lockout_find(t->names, t->count, name);
 	if (right) {
 		if (e != NULL)
-			drop_name(t, e);
+			fs_lockout_drop(t->names, &t->count, e);
 		pthread_mutex_unlock(&t->lock);
 		return;
 	}
 	if (e == NULL)
-		e = add_name(t, name, known);
-	e->known = known;
-	e->last_failure = now_ms;
-	if (e->failures < FAILURES_MAX)
-		e->failures++;
-	if (e->failures >= CONSOLE_LOGIN_FREE_TRIES) {
-		unsigned shift = e->failures - CONSOLE_LOGIN_FREE_TRIES;
-		uint64_t lock = shift >= 10 ? LOCK_MAX_MS
-		                            : (uint64_t)CONSOLE_LOGIN_LOCK_BASE_S * 1000u << shift;
-
-		if (lock > LOCK_MAX_MS)
-			lock = LOCK_MAX_MS;
-		e->locked_until = now_ms + lock;
-		*lock_s = ceil_s(lock);
-	}
+		e = fs_lockout_add(t->names, &t->count, &login_rule, name, known);
+	*lock_s = ceil_s(fs_lockout_fail(e, &login_rule, known, now_ms));
 	pthread_mutex_unlock(&t->lock);
 }
 

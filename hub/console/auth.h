@@ -7,12 +7,13 @@
  * session ends CONSOLE_SESSION_IDLE_MS after its last request or
  * CONSOLE_SESSION_MAX_MS after it began, whichever comes first (both may
  * be set shorter with serve's options); last_seen is written at most once
- * per CONSOLE_SESSION_TOUCH_MS. The CSRF token of a session is
- * BLAKE2b keyed with the session id over a fixed label: only who holds the
- * cookie can compute it, and nothing more is stored.
+ * per CONSOLE_SESSION_TOUCH_MS (or a quarter of a shorter idle time).
+ * The CSRF token of a session is BLAKE2b keyed with the session id over a
+ * fixed label: only who holds the cookie can compute it, and nothing more
+ * is stored.
  *
  * The throttle, in memory per hub process (a restart forgets it):
- *  - per account name: after CONSOLE_LOGIN_FREE_TRIES wrong passwords in a
+ *  - per account name (fieldsync/lockout.h, the rule of the kiosk's PINs): after CONSOLE_LOGIN_FREE_TRIES wrong passwords in a
  *    row the name is locked for CONSOLE_LOGIN_LOCK_BASE_S, doubling with
  *    each further failure up to CONSOLE_LOGIN_LOCK_MAX_S; a locked name is
  *    not checked at all. A right password resets the count. Names that are

@@ -7,5 +7,6 @@ const console_route *const console_route_tables[] = {
     console_routes_users,
     console_routes_overview,
     console_routes_conflicts,
+    console_routes_results,
     NULL,
 };

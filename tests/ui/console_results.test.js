@@ -80,11 +80,30 @@ describe('console results', () => {
 		await page.getByText('The wait was far too long').waitFor();
 		await page.getByText('Region b only words').waitFor();
 		await checkPage(page, 'results-admin');
+		// free text paged one question at a time, newest first
+		const older = await apiGet(page, '/api/results?questionnaire=friends-and-family&text_question=why&text_offset=1&text_limit=1');
+		assert.deepStrictEqual(older.body.questions.find((q) => q.id === 'why').texts.items.map((i) => i.answer),
+			['The wait was far too long']);
+		assert.strictEqual((await apiGet(page, '/api/results?questionnaire=friends-and-family&text_offset=x')).status, 400);
 		// a filter: region b only
 		await page.getByLabel('Region').selectOption('b');
 		await page.getByRole('button', {name: 'Show results'}).click();
 		await page.locator('.res-total', {hasText: '2 responses.'}).waitFor();
 		await checkPage(page, 'results-admin-region-b');
+		// k: set by an admin through the console, audited with the console's actor
+		const set = await page.evaluate(() => window.FsConsole.api('POST', '/api/results/settings', {k: 3}));
+		assert.deepStrictEqual(set, {k: 3, was: 5});
+		await page.evaluate(() => window.FsConsole.api('POST', '/api/results/settings', {k: 5}));
+		const bad = await page.evaluate(() => window.FsConsole.api('POST', '/api/results/settings', {k: 1})
+			.then(() => 200, (e) => e.status));
+		assert.strictEqual(bad, 400);
+		const audit = hubCmd(hub, ['audit', '--json']).trim().split('\n').map((l) => JSON.parse(l));
+		const ks = audit.filter((e) => e.action === 'results_k');
+		assert.deepStrictEqual(ks.map((e) => [e.actor, e.detail.k, e.detail.was]),
+			[['console:root-admin', 3, 5], ['console:root-admin', 5, 3]]);
+		const texts = audit.filter((e) => e.action === 'results_text');
+		assert.ok(texts.length >= 1 && texts.every((e) => e.actor === 'console:root-admin'), 'free text listing audited');
+		assert.ok(!JSON.stringify(texts).includes('far too long'), 'no answer in the audit trail');
 		await logout(page);
 	});
 
@@ -110,6 +129,9 @@ describe('console results', () => {
 		// a region filter under k hides the whole of it
 		const b = await apiGet(page, '/api/results?questionnaire=friends-and-family&region=b');
 		assert.deepStrictEqual([b.body.total.count, b.body.total.suppressed], [null, true]);
+		const post = await page.evaluate(() => window.FsConsole.api('POST', '/api/results/settings', {k: 2})
+			.then(() => 200, (e) => e.status));
+		assert.strictEqual(post, 403, 'a viewer cannot change k');
 		await checkPage(page, 'results-viewer');
 		await logout(page);
 	});

@@ -56,6 +56,10 @@ void fs_response_today(char out[11], const char *submitted_at);
 /* Is s "YYYY-MM-DDTHH:MM:SSZ" with a real date and time? 1 or 0. */
 int fs_timestamp_is_valid(const char *s);
 
+/* Days from 1970-01-01 to the date y-m-d (proleptic Gregorian; negative
+ * before 1970). m is 1..12, d 1..31. */
+int64_t fs_days_from_civil(int64_t y, unsigned m, unsigned d);
+
 /* Such a timestamp as ms since 1970 (0, or FS_EINVAL when s is not valid
  * or before 1970), and ms as one (whole seconds, rounded down). */
 #define FS_TIMESTAMP_LEN 20

@@ -34,7 +34,7 @@
 		const id = `res${++seq}`;
 		const counts = rows.map((r) => (r.cell && !r.cell.suppressed ? r.cell.count : 0));
 		const max = Math.max(1, ...counts);
-		const rowH = 30, labelW = 180, numW = 110, W = 480, barW = W - labelW - numW;
+		const rowH = 32, labelW = 190, numW = 120, W = 480, barW = W - labelW - numW;
 		const H = Math.max(1, rows.length) * rowH + 8;
 		const shown = rows.filter((r) => r.cell && !r.cell.suppressed);
 		const hidden = rows.length - shown.length;
@@ -54,13 +54,13 @@
 			const y = 4 + i * rowH;
 			const label = r.label.length > 22 ? r.label.slice(0, 21) + '…' : r.label;
 			svg.appendChild(el('text', {svg: true, x: labelW - 8, y: y + rowH / 2 + 5, 'text-anchor': 'end',
-				'font-size': 14, fill: '#1b1b1b'}, label));
+				'font-size': 15, fill: '#1b1b1b'}, label));
 			const sup = r.cell && r.cell.suppressed;
 			const w = sup ? Math.max(12, barW * 0.04) : barW * (counts[i] / max);
 			svg.appendChild(el('rect', {svg: true, x: labelW, y: y + 4, width: Math.max(counts[i] || sup ? 2 : 0, w),
 				height: rowH - 8, fill: sup ? `url(#${id}-hatch)` : '#1d4f91',
 				stroke: sup ? '#1b1b1b' : 'none'}));
-			svg.appendChild(el('text', {svg: true, x: labelW + w + 6, y: y + rowH / 2 + 5, 'font-size': 14,
+			svg.appendChild(el('text', {svg: true, x: labelW + w + 6, y: y + rowH / 2 + 5, 'font-size': 15,
 				fill: '#1b1b1b', 'font-weight': 700}, cellText(r.cell, k)));
 		});
 		return el('div', {class: 'chart res-chart'},
