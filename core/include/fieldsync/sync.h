@@ -64,7 +64,8 @@ int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char 
 			      fs_err *err);
 
 /* What the hub sends a device after cursor: questionnaires, its region's
- * contacts and conflicts, the erasures of its region and of every region;
+ * contacts and conflicts, the erasures of its region and of every region,
+ * the questionnaire offers to every region ("*") and to its region;
  * never responses, never the device's own writes. */
 int fs_sync_hub_outgoing(fs_store *hub, fs_changeset *out, const char *device_site,
 			 const char *device_region, int64_t cursor, size_t max_changes,
