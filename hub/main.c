@@ -18,6 +18,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve      run the HTTP(S) server (GET /health, POST /v1/enroll, /v1/sync, /v1/audit)\n"
+    "             and the web console (docs/console.md)\n"
     "  enroll     create a one-time enrollment code for a kiosk of a region\n"
     "  devices    list enrolled kiosks\n"
     "  revoke     revoke a kiosk\n"
@@ -35,6 +36,7 @@ static const char usage[] =
     "  audit      print or verify the audit trail of admin and worker actions\n"
     "  retention  show or set how long each table is kept\n"
     "  purge      apply the retention periods now\n"
+    "  user       add, change or remove accounts of the web console (and API tokens)\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -57,6 +59,7 @@ static const struct {
     {"subject", hub_cmd_subject},
     {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
     {"offer", hub_cmd_offer}, {"retire", hub_cmd_retire}, {"questionnaires", hub_cmd_questionnaires},
+    {"user", hub_cmd_user},
 };
 
 int main(int argc, char **argv)
