@@ -4,7 +4,7 @@
  * as actor.
  *   GET  /api/questionnaires            the list (a picker's too)
  *   POST /api/questionnaires/validate   body: a document; its faults
- *   POST /api/questionnaires/publish    body: a document
+ *   POST /api/questionnaires/publish    body: a document (422 "PATH: RULE")
  *   POST /api/questionnaires/offer      {"id", "region" (null: all), "offered"}
  *   POST /api/questionnaires/retire     {"id", "retired"}
  * The body of validate and publish is the document itself, or {"text":
@@ -105,18 +105,16 @@ static int list_questionnaires(console_call *c, console_answer *a)
 	return a->json != NULL ? 0 : console_fail(a, 500, "internal", "out of memory");
 }
 
-/* A document's faults as the answer: 422 {"error": "invalid_questionnaire",
- * "message", "errors": [{"path", "message"}]}. */
+/* A document's fault as the answer: 422 {"error": "invalid_questionnaire",
+ * "message": "PATH: RULE"} (an error answer carries one message; the
+ * validate route gives the faults as a list). */
 static int fail_invalid(console_answer *a, json_t *problems)
 {
 	json_t *first = json_array_get(problems, 0);
 
-	a->status = 422;
-	a->json = json_pack("{s:s, s:s+++, s:O}", "error", "invalid_questionnaire", "message",
-	                    json_string_value(json_object_get(first, "path")), ": ",
-	                    json_string_value(json_object_get(first, "message")), "", "errors",
-	                    problems);
-	return a->json != NULL ? 0 : console_fail(a, 500, "internal", "out of memory");
+	return console_fail(a, 422, "invalid_questionnaire", "%s: %s",
+	                    json_string_value(json_object_get(first, "path")),
+	                    json_string_value(json_object_get(first, "message")));
 }
 
 /* hub_questionnaire_check of the request's document (see above). */

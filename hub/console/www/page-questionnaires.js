@@ -76,8 +76,6 @@
 				C.announce(done);
 				await reload();
 			} catch (e) {
-				if (e.data && e.data.errors)
-					result.appendChild(errorList(e.data.errors));
 				C.showError(e.message);
 			}
 		}
