@@ -10,6 +10,9 @@
 # NAME=GLOB serves the files of SRC_DIR matching GLOB, in name order,
 # joined into one file /NAME (empty when none match) instead of one by one:
 # a feature adds its page file and nothing shared is edited.
+# EXTRA_DIR with EXTRA_PREFIX also serves that directory's files as
+# /EXTRA_PREFIX/NAME, embedded from the same sources (the console's
+# questionnaire preview runs the kiosk's own page code, agent/ui/www/).
 cmake_policy(SET CMP0057 NEW) # IN_LIST
 if(NOT DEFINED PREFIX)
   set(PREFIX ui)
@@ -58,10 +61,18 @@ set(body "/* Generated from the files of ${from}/ by cmake/embed_www.cmake. Do n
 set(table "")
 set(total 0)
 set(i 0)
-foreach(f IN LISTS files joined)
+set(extra "")
+if(DEFINED EXTRA_DIR AND DEFINED EXTRA_PREFIX)
+  file(GLOB extra "${EXTRA_DIR}/*.html" "${EXTRA_DIR}/*.css" "${EXTRA_DIR}/*.js" "${EXTRA_DIR}/*.svg")
+  list(SORT extra)
+endif()
+foreach(f IN LISTS files joined extra)
   get_filename_component(name "${f}" NAME)
   if(f IN_LIST joined)
     string(REGEX REPLACE "^.*\\.c\\." "" name "${name}")
+  endif()
+  if(f IN_LIST extra)
+    set(name "${EXTRA_PREFIX}/${name}")
   endif()
   content_type(type "${name}")
   file(SIZE "${f}" size)

@@ -21,7 +21,9 @@ int hub_cmd_seal_key(int argc, char **argv); /* seal_key.c */
 int hub_cmd_subject(int argc, char **argv); /* subject.c */
 int hub_cmd_retention(int argc, char **argv); /* retention.c */
 int hub_cmd_purge(int argc, char **argv);     /* retention.c */
-int hub_cmd_offer(int argc, char **argv); int hub_cmd_retire(int argc, char **argv); int hub_cmd_questionnaires(int argc, char **argv); /* questionnaire_cmd.c */
+int hub_cmd_offer(int argc, char **argv);          /* questionnaire_cmd.c */
+int hub_cmd_retire(int argc, char **argv);         /* questionnaire_cmd.c */
+int hub_cmd_questionnaires(int argc, char **argv); /* questionnaire_cmd.c */
 int hub_cmd_conflicts(int argc, char **argv); /* conflicts.c */
 int hub_cmd_resolve(int argc, char **argv);   /* conflicts.c */
 int hub_cmd_results(int argc, char **argv);   /* results_cmd.c */

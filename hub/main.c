@@ -63,6 +63,7 @@ static const struct {
     {"seal-key", hub_cmd_seal_key},
     {"subject", hub_cmd_subject},
     {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
+    {"offer", hub_cmd_offer}, {"retire", hub_cmd_retire}, {"questionnaires", hub_cmd_questionnaires},
     {"conflicts", hub_cmd_conflicts}, {"resolve", hub_cmd_resolve},
     {"results", hub_cmd_results},
     {"user", hub_cmd_user},

@@ -111,8 +111,8 @@ int hub_cmd_offer(int argc, char **argv)
 	fs_store_close(s);
 	if (rc != 0)
 		return hub_fail("%s", e.msg);
-	printf("%s%s %s %s\n", changed ? "" : "already ", withdraw ? "withdrawn" : "offered", id,
-	       region != NULL ? region : "everywhere");
+	printf("%s%s %s %s%s\n", changed ? "" : "already ", withdraw ? "withdrawn" : "offered", id,
+	       region != NULL ? "in region " : "everywhere", region != NULL ? region : "");
 	return finish_output();
 }
 

@@ -96,7 +96,7 @@ e2e_expect "1: B's page loads $QN" 200 "$(api q0 b GET "/api/questionnaires/$QN"
 
 # ---- 2. offered to north only ----
 e2e_run "2: offer --region north" 0 hub offer "$QN" --region north
-e2e_contains "2: offer says so" "$E2E_TMP/out" "^offered $QN north$"
+e2e_contains "2: offer says so" "$E2E_TMP/out" "^offered $QN in region north$"
 expect_listing 2 b not_lists
 expect_listing 2 a lists
 M1="in flight at B $(e2e_uuid)"
@@ -108,7 +108,7 @@ else
   e2e_fail "2: B's response reaches the hub" "$(tail -3 "$E2E_TMP/b.log")"
 fi
 e2e_run "2: the same offer again" 0 hub offer "$QN" --region north
-e2e_contains "2: already offered" "$E2E_TMP/out" "^already offered $QN north$"
+e2e_contains "2: already offered" "$E2E_TMP/out" "^already offered $QN in region north$"
 
 # ---- 3. withdrawn from north ----
 e2e_run "3: offer --withdraw --region north" 0 hub offer "$QN" --region north --withdraw
