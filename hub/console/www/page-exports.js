@@ -85,7 +85,7 @@
 			el('fieldset', {},
 				el('legend', {}, 'Options'),
 				el('div', {class: 'choice'}, labels, el('label', {for: 'ex-labels'}, 'Option labels instead of values')),
-				C.field('Labels in', language),
+				C.field('Language of the labels', language),
 				el('div', {class: 'choice'}, lists, el('label', {for: 'ex-lists'}, 'Multiple-choice answers as one cell of JSON (not a 0/1 column per option)')),
 				el('div', {class: 'choice'}, bom, el('label', {for: 'ex-bom'}, 'Byte-order mark, so that Excel reads the CSV as UTF-8'))),
 			C.field('Time zone of the times', tz, 'An IANA name such as Europe/London; UTC for none.'),
