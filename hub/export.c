@@ -854,7 +854,7 @@ static int published_docs(fs_store *s, const char *qid, json_t **out, fs_err *er
 static int sheet_name(char out[SHEET_NAME_MAX + 1], json_t *names, const char *qid,
                       int64_t version)
 {
-	char suffix[40], base[SHEET_NAME_MAX + 1], lower[SHEET_NAME_MAX + 1];
+	char suffix[40], lower[SHEET_NAME_MAX + 1];
 	int n;
 	size_t i;
 
@@ -865,9 +865,12 @@ static int sheet_name(char out[SHEET_NAME_MAX + 1], json_t *names, const char *q
 			snprintf(suffix, sizeof(suffix), " v%lld", (long long)version);
 		else
 			snprintf(suffix, sizeof(suffix), " v%lld~%d", (long long)version, n);
+		/* The suffix is at most 26 characters (" v" 19 digits "~999"). */
 		room = SHEET_NAME_MAX - strlen(suffix);
-		snprintf(base, sizeof(base), "%.*s", (int)room, qid);
-		snprintf(out, SHEET_NAME_MAX + 1, "%s%s", base, suffix);
+		if (room > strlen(qid))
+			room = strlen(qid);
+		memcpy(out, qid, room);
+		memcpy(out + room, suffix, strlen(suffix) + 1);
 		for (i = 0; out[i] != '\0'; i++) {
 			lower[i] = (char)(out[i] >= 'A' && out[i] <= 'Z' ? out[i] + 32 : out[i]);
 			if (strchr("[]:*?/\\", out[i]) != NULL)
