@@ -8,7 +8,9 @@
 # for a region that does not exist, alike); an admin sees both; since and
 # until filter submitted_at; no token 401, a viewer 403, bad arguments 400
 # naming them; the token is refused on the cookie-only download route;
-# every page is audited as an export with its filters and rows and no
+# downloads (GET /api/export) with a session: CSV with a BOM and XLSX,
+# only region a, region b refused; every page and download is audited as
+# an export with its filters and rows and no
 # answer. SQLite, or PostgreSQL with FIELDSYNC_DB (hub_read_api_pg).
 #
 # usage: hub_read_api.sh FIELDSYNC_HUB
@@ -129,17 +131,37 @@ e2e_contains "... naming the argument" "$T/bad.body" 'region must match'
 e2e_expect "the token on the download route: refused" 1 \
   "$(st=$(e2e_http dl -H "Authorization: Bearer $ROOT" "http://127.0.0.1:$CPORT/api/export?kind=contacts"); case $st in 401|403) echo 1 ;; *) echo "$st" ;; esac)"
 
+# ---- downloads with a session (GET /api/export) ----
+CON=http://127.0.0.1:$CPORT
+e2e_expect "ana logs in" 200 "$(e2e_http login -c "$T/jar" -H "Origin: $CON" -H 'Content-Type: application/json' \
+  -d '{"name":"ana","password":"a long enough password"}' "$CON/api/login")"
+dl() { e2e_http "$1" -b "$T/jar" "$CON/api/export?$2"; }
+e2e_expect "ana downloads the responses as CSV" 200 "$(dl csv 'kind=responses&questionnaire=api&format=csv')"
+e2e_expect "... with a BOM, region a's 5 rows, none of b" "efbbbf 5 0" \
+  "$(head -c 3 "$T/csv.body" | od -An -tx1 | tr -d ' \n') $(grep -c secret-answer-a "$T/csv.body") $(grep -c secret-answer-b "$T/csv.body")"
+e2e_contains "... as an attachment" "$T/csv.headers" '^Content-Disposition: attachment; filename="responses-api.csv"'
+e2e_expect "ana downloads every questionnaire as XLSX" 200 "$(dl xlsx 'kind=responses&format=xlsx&tz=Europe/London')"
+e2e_expect "... a zip holding none of b" "PK 0" "$(head -c 2 "$T/xlsx.body") $(unzip -p "$T/xlsx.body" 2>/dev/null | grep -c secret-answer-b)"
+e2e_expect "... of region b: 403" 403 "$(dl b 'kind=responses&questionnaire=api&format=csv&region=b')"
+e2e_expect "... CSV of every questionnaire: 400" 400 "$(dl noq 'kind=responses&format=csv')"
+e2e_expect "... an unknown time zone: 400" 400 "$(dl tz 'kind=contacts&tz=Mars/Base')"
+
 # ---- the audit trail ----
 "$HUB" audit --data "$DATA" --json >"$T/audit.jsonl"
-e2e_expect "every page is an export entry of console:ana or console:root" 1 \
+e2e_expect "every page and download is an export entry of console:ana or console:root" 1 \
   "$(python3 - "$T/audit.jsonl" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 ex = [r for r in rows if r.get("action") == "export" and (r.get("detail") or {}).get("format") == "api"]
 ana = [r for r in ex if r["actor"] == "console:ana" and r["detail"].get("questionnaire") == "api"]
 ok = len(ana) >= 3 and sum(r["detail"]["rows"] for r in ana if r["detail"].get("limit") == 2) == 5
-print(1 if ok else json.dumps(ex)[:400])
+dl = [r for r in rows if r.get("action") == "export" and (r.get("detail") or {}).get("output") == "download"]
+ok = ok and len(dl) == 2 and all(r["actor"] == "console:ana" for r in dl) and dl[0]["detail"]["rows"] == 5 and dl[0]["detail"]["bom"]
+print(1 if ok else json.dumps(ex + dl)[:600])
 EOF
 )"
 e2e_expect "... no answer in the audit trail" 0 "$(grep -c secret-answer "$T/audit.jsonl")"
+e2e_hub_stop TERM
+e2e_expect "the hub stops cleanly (no sanitizer report in its log)" 0 \
+  "$(grep -c 'Sanitizer' "$E2E_HUB_LOG")"
 e2e_finish
