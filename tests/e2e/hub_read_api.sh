@@ -142,6 +142,21 @@ e2e_expect "... with a BOM, region a's 5 rows, none of b" "efbbbf 5 0" \
 e2e_contains "... as an attachment" "$T/csv.headers" '^Content-Disposition: attachment; filename="responses-api.csv"'
 e2e_expect "ana downloads every questionnaire as XLSX" 200 "$(dl xlsx 'kind=responses&format=xlsx&tz=Europe/London')"
 e2e_expect "... a zip holding none of b" "PK 0" "$(head -c 2 "$T/xlsx.body") $(unzip -p "$T/xlsx.body" 2>/dev/null | grep -c secret-answer-b)"
+# Downloads at once, from the console's worker threads: each whole.
+pids=()
+for i in 1 2 3 4; do
+  curl -s -m 60 -b "$T/jar" -o "$T/par$i.xlsx" "$CON/api/export?kind=responses&format=xlsx&tz=Europe/London" &
+  pids+=($!)
+  curl -s -m 60 -b "$T/jar" -o "$T/par$i.csv" "$CON/api/export?kind=responses&questionnaire=api&format=csv&tz=Europe/London" &
+  pids+=($!)
+done
+wait "${pids[@]}" # not the hub's process
+ok=0
+for i in 1 2 3 4; do
+  unzip -tq "$T/par$i.xlsx" >/dev/null 2>&1 && cmp -s "$T/par$i.csv" "$T/par1.csv" && ok=$((ok + 1))
+done
+e2e_expect "4 XLSX and 4 CSV downloads at once: each a whole file" 4 "$ok"
+e2e_expect "... the CSV with London times" 5 "$(grep -c '"2026-07-0[1-5] 13:00:00"' "$T/par1.csv")"
 e2e_expect "... of region b: 403" 403 "$(dl b 'kind=responses&questionnaire=api&format=csv&region=b')"
 e2e_expect "... CSV of every questionnaire: 400" 400 "$(dl noq 'kind=responses&format=csv')"
 e2e_expect "... an unknown time zone: 400" 400 "$(dl tz 'kind=contacts&tz=Mars/Base')"
@@ -156,7 +171,7 @@ ex = [r for r in rows if r.get("action") == "export" and (r.get("detail") or {})
 ana = [r for r in ex if r["actor"] == "console:ana" and r["detail"].get("questionnaire") == "api"]
 ok = len(ana) >= 3 and sum(r["detail"]["rows"] for r in ana if r["detail"].get("limit") == 2) == 5
 dl = [r for r in rows if r.get("action") == "export" and (r.get("detail") or {}).get("output") == "download"]
-ok = ok and len(dl) == 2 and all(r["actor"] == "console:ana" for r in dl) and dl[0]["detail"]["rows"] == 5 and dl[0]["detail"]["bom"]
+ok = ok and len(dl) == 10 and all(r["actor"] == "console:ana" for r in dl) and dl[0]["detail"]["rows"] == 5 and dl[0]["detail"]["bom"]
 print(1 if ok else json.dumps(ex + dl)[:600])
 EOF
 )"
