@@ -274,6 +274,19 @@ static int end_row(sink *k, table *t)
 	return 0;
 }
 
+/* A JSON Lines record: compact, keys sorted, written as stored. */
+static int jsonl_line(sink *k, const json_t *v)
+{
+	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (text == NULL)
+		return oom(k->err);
+	fputs(text, k->out);
+	fputc('\n', k->out);
+	free(text);
+	return 0;
+}
+
 /* ---- columns ---- */
 
 static int col_add(table *t, int kind, int hint, const char *key, const char *value,
@@ -787,16 +800,8 @@ static int resp_write(void *ctx, const json_t *r)
 		return 0;
 	if (x->k->out == NULL) /* counting */
 		return 0;
-	if (x->k->o->format[0] == 'j') {
-		char *text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
-
-		if (text == NULL)
-			return FS_ENOMEM;
-		fputs(text, x->k->out);
-		fputc('\n', x->k->out);
-		free(text);
-		return 0;
-	}
+	if (x->k->o->format[0] == 'j')
+		return jsonl_line(x->k, r);
 	i = json_object_get(x->tables,
 	                    table_key(buf, sizeof(buf), x->xlsx,
 	                              json_string_value(json_object_get(r, "questionnaire")),
@@ -854,7 +859,7 @@ static int published_docs(fs_store *s, const char *qid, json_t **out, fs_err *er
 static int sheet_name(char out[SHEET_NAME_MAX + 1], json_t *names, const char *qid,
                       int64_t version)
 {
-	char suffix[40], base[SHEET_NAME_MAX + 1], lower[SHEET_NAME_MAX + 1];
+	char suffix[40], lower[SHEET_NAME_MAX + 1];
 	int n;
 	size_t i;
 
@@ -865,9 +870,12 @@ static int sheet_name(char out[SHEET_NAME_MAX + 1], json_t *names, const char *q
 			snprintf(suffix, sizeof(suffix), " v%lld", (long long)version);
 		else
 			snprintf(suffix, sizeof(suffix), " v%lld~%d", (long long)version, n);
+		/* The suffix is at most 26 characters (" v" 19 digits "~999"). */
 		room = SHEET_NAME_MAX - strlen(suffix);
-		snprintf(base, sizeof(base), "%.*s", (int)room, qid);
-		snprintf(out, SHEET_NAME_MAX + 1, "%s%s", base, suffix);
+		if (room > strlen(qid))
+			room = strlen(qid);
+		memcpy(out, qid, room);
+		memcpy(out + room, suffix, strlen(suffix) + 1);
 		for (i = 0; out[i] != '\0'; i++) {
 			lower[i] = (char)(out[i] >= 'A' && out[i] <= 'Z' ? out[i] + 32 : out[i]);
 			if (strchr("[]:*?/\\", out[i]) != NULL)
@@ -1207,14 +1215,7 @@ static int export_contacts(sink *k, fs_store *s, const regions *reg, long *rows,
 		if (k->out == NULL) /* counting */
 			continue;
 		if (o->format[0] == 'j') {
-			char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
-
-			if (text == NULL) {
-				rc = oom(err);
-				break;
-			}
-			fprintf(k->out, "%s\n", text);
-			free(text);
+			rc = jsonl_line(k, c);
 			continue;
 		}
 		if (k->wb != NULL && t.row >= XLSX_ROWS_MAX)
@@ -1271,14 +1272,7 @@ static int export_conflicts(sink *k, fs_store *s, const regions *reg, long *rows
 		if (k->out == NULL) /* counting */
 			continue;
 		if (o->format[0] == 'j') {
-			char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
-
-			if (text == NULL) {
-				rc = oom(err);
-				break;
-			}
-			fprintf(k->out, "%s\n", text);
-			free(text);
+			rc = jsonl_line(k, c);
 			continue;
 		}
 		for (n = 0; rc == 0 && n < t.n; n++)

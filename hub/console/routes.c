@@ -9,5 +9,6 @@ const console_route *const console_route_tables[] = {
     console_routes_conflicts,
     console_routes_results,
     console_routes_questionnaires,
+    console_routes_exports,
     NULL,
 };

@@ -12,6 +12,7 @@ extern const console_route console_routes_overview[]; /* api_overview.c: kiosks,
 extern const console_route console_routes_conflicts[]; /* api_conflicts.c: list, resolve */
 extern const console_route console_routes_results[];  /* api_results.c: results of a questionnaire */
 extern const console_route console_routes_questionnaires[]; /* api_questionnaires.c: publish, offers */
+extern const console_route console_routes_exports[];  /* api_exports.c: downloads, read API */
 
 /* The tables above, ending with NULL. */
 extern const console_route *const console_route_tables[];

@@ -74,7 +74,10 @@ R1=$(e2e_uuid) R2=$(e2e_uuid) R3=$(e2e_uuid) C1=$(e2e_uuid) C2=$(e2e_uuid)
 changes=$(response "$N" "$R1" 1 2026-07-01T12:00:00Z '{"num":42,"day":"2026-06-30","ok":true,"fruit":"apple","needs":["food","debt"],"note":"=1+1"}')
 changes+=,$(response "$N" "$R2" 1 2026-11-27T10:01:00Z '{"num":-3.5,"ok":false,"fruit":"pear"}')
 changes+=,$(contact "$N" north "$C1" '["food;fuel","debt"]')
-e2e_changeset "$N" "$changes" 7 | gzip -c >"$T/n.gz"
+# Notes with control characters (not allowed in XML 1.0) and a literal
+# _x0041_ (OOXML's escape form): an XLSX must still open, the text kept.
+changes+=,$(e2e_contact_change "$N" north "$C1" notes '"bell\u0007 unit\u001f _x0041_ end"')
+e2e_changeset "$N" "$changes" 8 | gzip -c >"$T/n.gz"
 e2e_expect "kiosk north pushes two responses and a contact" 200 "$(e2e_sync n "$N_TOKEN" "$T/n.gz")"
 changes=$(response "$S" "$R3" 2 2026-11-27T10:01:00Z '{"num":7,"needs":["rent"]}')
 changes+=,$(contact "$S" south "$C2" '["south-secret"]')
@@ -239,6 +242,14 @@ if [ -s "$X" ]; then
     "$(cell "$X" Contacts "$c1" 3)"
   e2e_expect "... topics__food;fuel 1" "string  topics__food;fuel|float 1 1" \
     "$(cell "$X" Contacts 0 7)|$(cell "$X" Contacts "$c1" 7)"
+  notes=$(awk -F'\t' -v r="$c1" '$1 == "Contacts" && $2 == r && $6 ~ /^bell/ { print $6 }' "$X")
+  # XML 1.0 cannot hold U+0007 or U+001F: libxlsxwriter writes them as
+  # _x0007_ and _x001F_, which LibreOffice reads and drops (Excel shows
+  # them); the rest of the text is whole.
+  e2e_expect "... notes with control characters: the workbook opens, the text whole" \
+    "bell unit _x0041_ end" "$notes"
+  e2e_expect "... its XML well-formed" ok "$(python3 -c 'import sys, zipfile, xml.etree.ElementTree as ET
+z = zipfile.ZipFile(sys.argv[1]); [ET.fromstring(z.read(n)) for n in z.namelist() if n.endswith(".xml")]; print("ok")' "$T/contacts.xlsx" 2>&1 | tail -1)"
 fi
 X=$T/csv/ur.cells
 if [ -s "$X" ]; then
