@@ -37,13 +37,46 @@ static const char enroll_usage[] =
 static const char devices_usage[] =
     "usage: fieldsync-hub devices [--data DIR | --db URI] [--json]\n"
     "\n"
-    "List the enrolled kiosks: site, name, region, enrolled, last sync, last error\n"
-    "(an error code), and whether revoked. Times are UTC.\n"
+    "List the enrolled kiosks: site, name, region, last sync (local time), and\n"
+    "what each reported at its last sync (for display only; a kiosk may lie\n"
+    "about itself): its changes not yet sent, its clock's offset from the hub's\n"
+    "(+ ahead, - behind), its agent version; then its last error (an error code)\n"
+    "and status (active, revoked, or moving from REGION until a moved kiosk has\n"
+    "taken in its move). --json adds enrolled, last_sync (RFC 3339 UTC),\n"
+    "last_sync_ms, clock_offset_ms, moved_from and moved.\n"
     "\n"
     "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
     "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  --json            print a JSON array instead of a table\n"
+    "  -h, --help        show this help\n";
+
+static const char rename_usage[] =
+    "usage: fieldsync-hub rename [--data DIR | --db URI] SITE NAME\n"
+    "\n"
+    "Give the kiosk SITE a new name, its label in devices and the console,\n"
+    "[a-z0-9][a-z0-9-]{0,63}. Audited (rename).\n"
+    "\n"
+    "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                    $FIELDSYNC_DB); the data directory is then not used\n"
+    "  -h, --help        show this help\n";
+
+static const char move_usage[] =
+    "usage: fieldsync-hub move [--data DIR | --db URI] SITE REGION\n"
+    "\n"
+    "Move the kiosk SITE to REGION. From now on the hub authorizes its writes\n"
+    "and chooses what it is sent by REGION. At its next sync the kiosk learns\n"
+    "the move: it pushes what it has not sent yet, removes the old region's\n"
+    "contacts and conflicts from its store and pulls REGION's from the start.\n"
+    "Its edits of the old region's contacts made before it learnt of the move\n"
+    "are still taken until it reports the new region (at most 30 days), so none\n"
+    "is lost. devices shows \"moving from OLD\" until then. Audited (move).\n"
+    "(docs/protocol.md \"Moving a kiosk\")\n"
+    "\n"
+    "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  -h, --help        show this help\n";
 
 static const char revoke_usage[] =
@@ -231,33 +264,94 @@ static const char *cell(const json_t *v)
 	return s != NULL && s[0] != '\0' ? s : "-";
 }
 
+/* ms since 1970 as local time, "2026-12-02 09:15 GMT"; "-" for null. */
+static void local_time(char *out, size_t len, const json_t *ms)
+{
+	time_t t;
+	struct tm tm;
+
+	if (!json_is_integer(ms)) {
+		snprintf(out, len, "-");
+		return;
+	}
+	t = (time_t)(json_integer_value(ms) / 1000);
+	if (localtime_r(&t, &tm) == NULL || strftime(out, len, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+		snprintf(out, len, "-");
+}
+
+/* A clock offset for people: "0s" within a second, else signed with the
+ * largest unit that fits ("+3s", "-12m", "+5h", "-1095d"). */
+static void offset_text(char *out, size_t len, const json_t *ms)
+{
+	json_int_t v = json_integer_value(ms), a = v < 0 ? -v : v;
+	const char *sign = v < 0 ? "-" : "+";
+
+	if (!json_is_integer(ms))
+		snprintf(out, len, "-");
+	else if (a < 1000)
+		snprintf(out, len, "0s");
+	else if (a < 60000)
+		snprintf(out, len, "%s%llds", sign, (long long)(a / 1000));
+	else if (a < 3600000)
+		snprintf(out, len, "%s%lldm", sign, (long long)(a / 60000));
+	else if (a < 86400000)
+		snprintf(out, len, "%s%lldh", sign, (long long)(a / 3600000));
+	else
+		snprintf(out, len, "%s%lldd", sign, (long long)(a / 86400000));
+}
+
+#define DEVICE_COLUMNS 9
+
+/* The cells of one device row, in the table's order. */
+static void device_cells(const json_t *d, char cells[DEVICE_COLUMNS][96])
+{
+	const json_t *pending = json_object_get(d, "pending");
+
+	snprintf(cells[0], 96, "%s", cell(json_object_get(d, "site")));
+	snprintf(cells[1], 96, "%s", cell(json_object_get(d, "name")));
+	snprintf(cells[2], 96, "%s", cell(json_object_get(d, "region")));
+	local_time(cells[3], 96, json_object_get(d, "last_sync_ms"));
+	if (json_is_integer(pending))
+		snprintf(cells[4], 96, "%lld", (long long)json_integer_value(pending));
+	else
+		snprintf(cells[4], 96, "-");
+	offset_text(cells[5], 96, json_object_get(d, "clock_offset_ms"));
+	snprintf(cells[6], 96, "%s", cell(json_object_get(d, "agent_version")));
+	snprintf(cells[7], 96, "%s", cell(json_object_get(d, "last_error")));
+	if (json_is_true(json_object_get(d, "revoked")))
+		snprintf(cells[8], 96, "revoked");
+	else if (json_is_string(json_object_get(d, "moved_from")))
+		snprintf(cells[8], 96, "moving from %s", cell(json_object_get(d, "moved_from")));
+	else
+		snprintf(cells[8], 96, "active");
+}
+
 static void print_device_table(const json_t *list)
 {
-	static const char *const heads[] = {"SITE",      "NAME",       "REGION", "ENROLLED",
-	                                    "LAST SYNC", "LAST ERROR", "STATUS"};
-	static const char *const keys[] = {"site",     "name",      "region",
-	                                   "enrolled", "last_sync", "last_error"};
-	int width[7], i;
+	static const char *const heads[DEVICE_COLUMNS] = {
+	    "SITE", "NAME", "REGION", "LAST SYNC", "PENDING", "CLOCK", "VERSION", "LAST ERROR",
+	    "STATUS"};
+	char cells[DEVICE_COLUMNS][96];
+	int width[DEVICE_COLUMNS], i;
 	size_t k;
 	json_t *d;
 
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < DEVICE_COLUMNS; i++)
 		width[i] = (int)strlen(heads[i]);
 	json_array_foreach (list, k, d) {
-		for (i = 0; i < 6; i++) {
-			int n = (int)strlen(cell(json_object_get(d, keys[i])));
-
-			if (n > width[i])
-				width[i] = n;
-		}
+		device_cells(d, cells);
+		for (i = 0; i < DEVICE_COLUMNS; i++)
+			if ((int)strlen(cells[i]) > width[i])
+				width[i] = (int)strlen(cells[i]);
 	}
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < DEVICE_COLUMNS - 1; i++)
 		printf("%-*s  ", width[i], heads[i]);
-	printf("%s\n", heads[6]);
+	printf("%s\n", heads[DEVICE_COLUMNS - 1]);
 	json_array_foreach (list, k, d) {
-		for (i = 0; i < 6; i++)
-			printf("%-*s  ", width[i], cell(json_object_get(d, keys[i])));
-		printf("%s\n", json_is_true(json_object_get(d, "revoked")) ? "revoked" : "active");
+		device_cells(d, cells);
+		for (i = 0; i < DEVICE_COLUMNS - 1; i++)
+			printf("%-*s  ", width[i], cells[i]);
+		printf("%s\n", cells[DEVICE_COLUMNS - 1]);
 	}
 }
 
@@ -307,6 +401,69 @@ int hub_cmd_revoke(int argc, char **argv)
 	if (rc != 0)
 		return hub_fail("%s", e.msg);
 	printf("revoked %s\n", a.positional);
+	return finish_output();
+}
+
+/* The two positional arguments of rename and move. */
+static int two_args(int argc, char **argv, const char *cmd, const char *usage, admin_args *a,
+                    const char **second, const char *what)
+{
+	int rc = parse_admin(a, argc, argv, cmd, "db", 2, usage);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : rc;
+	if (a->positional == NULL || optind + 1 >= argc)
+		return hub_usage_fail(cmd, "name the device and the %s: %s SITE %s", what, cmd,
+		                      strcmp(what, "name") == 0 ? "NAME" : "REGION");
+	*second = argv[optind + 1];
+	if (!fs_name_is_valid(a->positional))
+		return hub_usage_fail(cmd, "site id must match [a-z0-9][a-z0-9-]{0,63}");
+	if (!fs_name_is_valid(*second))
+		return hub_usage_fail(cmd, "%s must match [a-z0-9][a-z0-9-]{0,63}", what);
+	return 0;
+}
+
+int hub_cmd_rename(int argc, char **argv)
+{
+	admin_args a;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	const char *name = NULL;
+	int rc = two_args(argc, argv, "rename", rename_usage, &a, &name, "name");
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (open_store(&s, &a.where) != 0)
+		return HUB_EXIT_FAIL;
+	rc = hub_device_rename(s, NULL, a.positional, name, &e);
+	fs_store_close(s);
+	if (rc != 0)
+		return hub_fail("%s", e.msg);
+	printf("renamed %s to %s\n", a.positional, name);
+	return finish_output();
+}
+
+int hub_cmd_move(int argc, char **argv)
+{
+	admin_args a;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	const char *region = NULL;
+	int moved = 0, rc = two_args(argc, argv, "move", move_usage, &a, &region, "region");
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (open_store(&s, &a.where) != 0)
+		return HUB_EXIT_FAIL;
+	rc = hub_device_move(s, NULL, a.positional, region, &moved, &e);
+	fs_store_close(s);
+	if (rc != 0)
+		return hub_fail("%s", e.msg);
+	if (moved)
+		printf("moved %s to region %s; it takes the move in at its next sync\n",
+		       a.positional, region);
+	else
+		printf("%s is already in region %s\n", a.positional, region);
 	return finish_output();
 }
 

@@ -21,6 +21,8 @@ static const char usage[] =
     "  enroll     create a one-time enrollment code for a kiosk of a region\n"
     "  devices    list enrolled kiosks\n"
     "  revoke     revoke a kiosk\n"
+    "  rename     give a kiosk a new name\n"
+    "  move       move a kiosk to another region\n"
     "  publish    validate and publish a questionnaire\n"
     "  export     write responses, contacts or conflicts as CSV or JSON Lines\n"
     "  migrate    copy a SQLite hub store into PostgreSQL, verified\n"
@@ -53,6 +55,7 @@ static const struct {
     {"seal-key", hub_cmd_seal_key},
     {"subject", hub_cmd_subject},
     {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
+    {"rename", hub_cmd_rename}, {"move", hub_cmd_move},
 };
 
 int main(int argc, char **argv)
