@@ -279,8 +279,8 @@ static void local_time(char *out, size_t len, const json_t *ms)
 		snprintf(out, len, "-");
 }
 
-/* A clock offset for people: "0s" within a second, else signed with the
- * largest unit that fits ("+3s", "-12m", "+5h", "-1095d"). */
+/* A clock offset for people: "0s" within a second, else signed and
+ * rounded in the largest unit that fits ("+3s", "-12m", "+5h", "-1095d"). */
 static void offset_text(char *out, size_t len, const json_t *ms)
 {
 	json_int_t v = json_integer_value(ms), a = v < 0 ? -v : v;
@@ -291,13 +291,13 @@ static void offset_text(char *out, size_t len, const json_t *ms)
 	else if (a < 1000)
 		snprintf(out, len, "0s");
 	else if (a < 60000)
-		snprintf(out, len, "%s%llds", sign, (long long)(a / 1000));
+		snprintf(out, len, "%s%llds", sign, (long long)((a + 500) / 1000));
 	else if (a < 3600000)
-		snprintf(out, len, "%s%lldm", sign, (long long)(a / 60000));
+		snprintf(out, len, "%s%lldm", sign, (long long)((a + 30000) / 60000));
 	else if (a < 86400000)
-		snprintf(out, len, "%s%lldh", sign, (long long)(a / 3600000));
+		snprintf(out, len, "%s%lldh", sign, (long long)((a + 1800000) / 3600000));
 	else
-		snprintf(out, len, "%s%lldd", sign, (long long)(a / 86400000));
+		snprintf(out, len, "%s%lldd", sign, (long long)((a + 43200000) / 86400000));
 }
 
 #define DEVICE_COLUMNS 9
