@@ -1,6 +1,8 @@
 /* fieldsync-hub enroll | devices | revoke | publish | audit: the admin
  * commands over the hub store (they may run while `serve` runs: the store
  * serializes the writes). Each change is audited (audit.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "commands.h"
+#include "qr.h"
 #include "registry.h"
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
@@ -20,6 +23,7 @@
 
 static const char enroll_usage[] =
     "usage: fieldsync-hub enroll [--data DIR | --db URI] --region NAME [--expires 24h]\n"
+    "                            [--qr FILE.svg [--hub-url URL]]\n"
     "\n"
     "Create a one-time enrollment code for a kiosk of region NAME and print it\n"
     "(nothing else on standard output). A kiosk exchanges it once for its identity\n"
@@ -32,6 +36,12 @@ static const char enroll_usage[] =
     "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  --region NAME     the kiosk's region, [a-z0-9][a-z0-9-]{0,63}\n"
     "  --expires TIME    validity: a number with s, m, h or d (default 24h, at most 30d)\n"
+    "  --qr FILE.svg     also write the code as a QR code (SVG, created 0600; - for\n"
+    "                    standard output, then the code is not printed) of\n"
+    "                    fieldsync-enroll:CODE?hub=URL, which\n"
+    "                    `fieldsync-agent init --enroll URI` takes (docs/protocol.md)\n"
+    "  --hub-url URL     the hub's URL as kiosks reach it, for the QR code (without\n"
+    "                    it the code alone: the kiosk is given --hub)\n"
     "  -h, --help        show this help\n";
 
 static const char devices_usage[] =
@@ -132,6 +142,8 @@ enum {
 	OPT_JSON = 'j',
 	OPT_SINCE = 's',
 	OPT_VERIFY = 'v',
+	OPT_QR = 'q',
+	OPT_HUB_URL = 'u',
 	OPT_HELP = 'h'
 };
 
@@ -143,12 +155,14 @@ static const struct option admin_options[] = {
     {"region", required_argument, NULL, OPT_REGION},
     {"expires", required_argument, NULL, OPT_EXPIRES},
     {"json", no_argument, NULL, OPT_JSON},
+    {"qr", required_argument, NULL, OPT_QR},
+    {"hub-url", required_argument, NULL, OPT_HUB_URL},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct admin_args {
-	const char *data, *db, *region, *expires, *since;
+	const char *data, *db, *region, *expires, *since, *qr, *hub_url;
 	hub_where where;
 	int json, verify;
 	const char *positional; /* the one positional argument, if any */
@@ -195,6 +209,12 @@ static int parse_admin(admin_args *a, int argc, char **argv, const char *cmd, co
 		case OPT_VERIFY:
 			a->verify = 1;
 			break;
+		case OPT_QR:
+			a->qr = optarg;
+			break;
+		case OPT_HUB_URL:
+			a->hub_url = optarg;
+			break;
 		}
 	}
 	if (argc - optind > npos)
@@ -220,6 +240,48 @@ static int finish_output(void)
 	return HUB_EXIT_OK;
 }
 
+/* The code's QR code (qr.h) to path (0600, not replacing a file) or
+ * standard output ("-"). 0, or 1 after saying why. */
+static int write_qr(const char *path, const char *code, const char *hub_url)
+{
+	char uri[HUB_QR_TEXT_MAX], *svg = NULL;
+	size_t len = 0;
+	fs_err e = {0, ""};
+	FILE *f;
+	int fd, rc = 0;
+
+	if (hub_enroll_uri(uri, sizeof(uri), code, hub_url, &e) != 0 ||
+	    hub_qr_svg(uri, "QR code of the enrollment code", &svg, &len, &e) != 0) {
+		hub_fail("QR code: %s", e.msg);
+		return 1;
+	}
+	if (strcmp(path, "-") == 0) {
+		rc = fwrite(svg, 1, len, stdout) == len ? 0 : 1;
+		free(svg);
+		return rc;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		hub_fail("cannot create %s: %s (an existing file is not replaced)", path,
+		         strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(svg);
+		return 1;
+	}
+	if (fwrite(svg, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = 1;
+	if (fclose(f) != 0)
+		rc = 1;
+	free(svg);
+	if (rc != 0) {
+		unlink(path);
+		hub_fail("cannot write %s", path);
+	}
+	return rc;
+}
+
 int hub_cmd_enroll(int argc, char **argv)
 {
 	char code[HUB_ENROLL_CODE_LEN + 1];
@@ -227,7 +289,8 @@ int hub_cmd_enroll(int argc, char **argv)
 	admin_args a;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	int rc = parse_admin(&a, argc, argv, "enroll", "dbre", 0, enroll_usage);
+	char uri[HUB_QR_TEXT_MAX];
+	int rc = parse_admin(&a, argc, argv, "enroll", "dbrequ", 0, enroll_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -238,13 +301,23 @@ int hub_cmd_enroll(int argc, char **argv)
 	if (a.expires != NULL && hub_duration_parse(&ttl_ms, a.expires) != 0)
 		return hub_usage_fail("enroll",
 		                      "--expires must be a number with s, m, h or d, such as 24h");
+	if (a.hub_url != NULL && a.qr == NULL)
+		return hub_usage_fail("enroll", "--hub-url is for the QR code: give --qr FILE.svg too");
+	/* Checked before a code is made, so a bad URL costs no code. */
+	if (a.qr != NULL && hub_enroll_uri(uri, sizeof(uri), "ABCDE-FGHJK-MN", a.hub_url, &e) != 0)
+		return hub_usage_fail("enroll", "--hub-url: %s", e.msg);
+	if (a.qr != NULL && strcmp(a.qr, "-") != 0 && access(a.qr, F_OK) == 0)
+		return hub_fail("%s exists; an existing file is not replaced", a.qr);
 	if (open_store(&s, &a.where) != 0)
 		return HUB_EXIT_FAIL;
 	rc = hub_enroll_code_create(s, code, a.region, ttl_ms, &e);
 	fs_store_close(s);
 	if (rc != 0)
 		return hub_fail("%s", e.msg);
-	printf("%s\n", code);
+	if (a.qr != NULL && write_qr(a.qr, code, a.hub_url) != 0)
+		return HUB_EXIT_FAIL;
+	if (a.qr == NULL || strcmp(a.qr, "-") != 0)
+		printf("%s\n", code);
 	rc = finish_output();
 	/* For a person at a terminal, the kiosk's side (scripts read stdout). */
 	if (rc == HUB_EXIT_OK && isatty(STDERR_FILENO))

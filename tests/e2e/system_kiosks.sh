@@ -151,5 +151,24 @@ jq -se --arg s "$N1" 'any(.[]; .action == "move" and .detail.site == $s and .det
   "$T/audit.jsonl" >/dev/null && e2e_pass "the move is audited" || e2e_fail "the move is audited"
 e2e_expect "one move audited (the no-op is not)" 1 "$(jq -c 'select(.action == "move")' "$T/audit.jsonl" | wc -l)"
 
+# ---- enrollment from the QR code: what a camera reads is what init takes ----
+check "enroll with a QR code" hub enroll --region south --qr "$T/code.svg" --hub-url "$HUB_URL"
+code=$(tr -d '[:space:]' <"$E2E_OUT")
+e2e_expect "the QR file is private" 600 "$(stat -c %a "$T/code.svg")"
+expect_exit 1 "an existing QR file is not replaced" hub enroll --region south --qr "$T/code.svg"
+expect_exit 2 "a hub URL that is not http(s)" hub enroll --region south --qr "$T/c2.svg" --hub-url ftp://x
+if rsvg-convert -w 400 -h 400 -o "$T/code.png" "$T/code.svg" &&
+  uri=$(zbarimg --quiet --raw "$T/code.png" 2>/dev/null); then
+  e2e_expect "the QR code reads as the enrollment URI" "fieldsync-enroll:$code?hub=$(printf %s "$HUB_URL" |
+    sed 's/:/%3A/g; s/\//%2F/g')" "$uri"
+  check "init --enroll with what the camera read" "$AGENT" init --data "$T/q1" --enroll "$uri" --name q1
+  check "the kiosk enrolled from the QR code syncs" ag q1 sync
+  e2e_expect "devices lists it in south" south "$(dev q1 region)"
+else
+  e2e_fail "rsvg-convert and zbarimg read the QR code (librsvg2-bin, zbar-tools)"
+fi
+expect_exit 1 "init --enroll with another scheme" "$AGENT" init --data "$T/q2" --enroll "http://x"
+expect_exit 1 "init --enroll and --code" "$AGENT" init --data "$T/q2" --enroll "fieldsync-enroll:ABC" --code ABC --hub "$HUB_URL"
+
 hub_stop
 e2e_finish
