@@ -21,6 +21,7 @@ int hub_cmd_seal_key(int argc, char **argv); /* seal_key.c */
 int hub_cmd_subject(int argc, char **argv); /* subject.c */
 int hub_cmd_retention(int argc, char **argv); /* retention.c */
 int hub_cmd_purge(int argc, char **argv);     /* retention.c */
+int hub_cmd_user(int argc, char **argv);      /* users.c */
 int hub_cmd_rename(int argc, char **argv);    /* admin.c (kiosk management) */
 int hub_cmd_move(int argc, char **argv);      /* admin.c (kiosk management) */
 
