@@ -465,7 +465,9 @@ static void device_move_rename_and_status(void)
 static void kiosk_adopts_a_move(void)
 {
 	fs_store *k = reg_store("k-adopt", "north", NULL);
-	char n1[FS_UUID_LEN + 1], n2[FS_UUID_LEN + 1], s1[FS_UUID_LEN + 1];
+	/* Another handle on the same store (the kiosk UI's, beside the sync's). */
+	fs_store *ui = reg_store("k-adopt", "north", NULL);
+	char n1[FS_UUID_LEN + 1], n2[FS_UUID_LEN + 1], s1[FS_UUID_LEN + 1], s2[FS_UUID_LEN + 1];
 	fs_region_result res;
 	json_t *f, *list = NULL;
 	int64_t seq = 0, push = 0, pull = 0;
@@ -511,6 +513,16 @@ static void kiosk_adopts_a_move(void)
 	json_decref(list);
 	CHECK(fs_region_adopt(k, FS_SYNC_HUB_PEER, "south", &res, &e) == 0);
 	CHECK(res.done && res.purged == 0 && !res.reset);
+	/* The other handle sees the new region at once, and writes in it. */
+	CHECK_STR(fs_store_region(ui), "south");
+	f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "S0002", "contact_at",
+		      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w-1");
+	CHECK(fs_contact_put(ui, s2, NULL, NULL, f, &e) == 0);
+	json_decref(f);
+	CHECK(fs_contact_get(k, &f, s2, &e) == 0);
+	CHECK_STR(json_string_value(json_object_get(f, "region")), "south");
+	json_decref(f);
+	fs_store_close(ui);
 	fs_store_close(k);
 }
 
