@@ -253,6 +253,12 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 		t->r->has_ack = 0;
 		t->r->retry_after = -1;
 		t->r->seal_key[0] = '\0';
+		t->r->region[0] = '\0';
+	} else if (header_is(data, n, FS_WIRE_REGION_HEADER, &v, &vlen)) {
+		if (vlen < sizeof(t->r->region)) {
+			memcpy(t->r->region, v, vlen);
+			t->r->region[vlen] = '\0';
+		}
 	} else if (header_is(data, n, FS_WIRE_SEAL_KEY_HEADER, &v, &vlen)) {
 		if (vlen < sizeof(t->r->seal_key)) {
 			memcpy(t->r->seal_key, v, vlen);
@@ -366,6 +372,13 @@ static const char *net_reason(CURLcode code)
 int agent_client_post(agent_client *c, agent_reply *out, const char *path, const char *content_type,
                       int gzip, const void *body, size_t n, fs_err *err)
 {
+	return agent_client_post_with(c, out, path, content_type, gzip, body, n, NULL, err);
+}
+
+int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
+                           const char *content_type, int gzip, const void *body, size_t n,
+                           const char *const *extra, fs_err *err)
+{
 	struct curl_slist *headers = NULL;
 	char url[1200], ctype[128];
 	transfer t = {c, out};
@@ -388,6 +401,11 @@ int agent_client_post(agent_client *c, agent_reply *out, const char *path, const
 		curl_slist_free_all(headers);
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	}
+	for (; extra != NULL && *extra != NULL; extra++)
+		if (add_header(&headers, *extra) != 0) {
+			curl_slist_free_all(headers);
+			return fs_err_set(err, FS_ENOMEM, "out of memory");
+		}
 
 	curl_easy_reset(cu);
 	curl_easy_setopt(cu, CURLOPT_URL, url);

@@ -31,6 +31,7 @@ typedef struct agent_reply {
 	uint64_t hub_time; /* its "time" (409 clock_ahead); 0 when absent */
 	char wipe[96];     /* its "wipe" (403 revoked: the signed wipe order), "" */
 	char seal_key[160]; /* Fieldsync-Seal-Key, "" when absent or too long */
+	char region[65];    /* Fieldsync-Region, "" when absent or too long */
 } agent_reply;
 
 /* An empty reply whose body may grow to cap bytes. */
@@ -72,6 +73,12 @@ void agent_client_set_stop(agent_client *c, const volatile sig_atomic_t *stop);
  * the message says which); FS_ETOOBIG when the reply passed out's cap. */
 int agent_client_post(agent_client *c, agent_reply *out, const char *path, const char *content_type,
                       int gzip, const void *body, size_t n, fs_err *err);
+
+/* agent_client_post with extra request header lines ("Name: value"),
+ * extra NULL-terminated (NULL: none). */
+int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
+                           const char *content_type, int gzip, const void *body, size_t n,
+                           const char *const *extra, fs_err *err);
 
 /* Global libcurl setup and teardown, once per process. */
 int agent_client_global_init(fs_err *err);

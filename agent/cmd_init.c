@@ -24,6 +24,7 @@ static void usage(void)
 {
 	printf("usage: " AGENT_PROG " init --data DIR --hub URL --code CODE [--name NAME]\n"
 	       "                            [--ca-file FILE] [--insecure-http]\n"
+	       "       " AGENT_PROG " init --data DIR --enroll URI [--hub URL] [--name NAME] ...\n"
 	       "\n"
 	       "Enroll this kiosk: exchange the one-time code from `fieldsync-hub enroll` for\n"
 	       "the kiosk's identity (site id, region) and bearer token. Creates DIR (0700),\n"
@@ -35,6 +36,9 @@ static void usage(void)
 	       "  --hub URL        the hub's base URL, https://HOST:PORT; http://HOST:PORT\n"
 	       "                   only for this machine (localhost, 127.0.0.0/8, [::1])\n"
 	       "  --code CODE      the enrollment code (case, hyphens and spaces ignored)\n"
+	       "  --enroll URI     what the hub's enrollment QR code says instead,\n"
+	       "                   fieldsync-enroll:CODE?hub=URL (URL percent-encoded; --hub\n"
+	       "                   when the URI has none)\n"
 	       "  --name NAME      a label for admins, [a-z0-9][a-z0-9-]{0,63}\n"
 	       "  --ca-file FILE   trust this CA certificate (PEM) for the hub's TLS\n"
 	       "  --insecure-http  accept an http:// hub on another machine, although the\n"
@@ -44,6 +48,60 @@ static void usage(void)
 	       "\n"
 	       "exit codes: 0 enrolled, 1 usage or local error, 3 hub unreachable,\n"
 	       "4 refused by the hub, 5 code rejected (unknown, expired or used)\n");
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* fieldsync-enroll:CODE[?hub=URL] (the hub's enrollment QR code,
+ * docs/protocol.md): the code (letters, digits, hyphens, at most 64) and
+ * the percent-decoded hub URL ("" when absent; printable ASCII). 0 or -1. */
+static int parse_enroll_uri(const char *uri, char code[65], char hub[1024])
+{
+	static const char scheme[] = "fieldsync-enroll:";
+	const char *p = uri, *q;
+	size_t n = 0;
+
+	code[0] = hub[0] = '\0';
+	if (strncmp(p, scheme, sizeof(scheme) - 1) != 0)
+		return -1;
+	p += sizeof(scheme) - 1;
+	q = strchr(p, '?');
+	n = q ? (size_t)(q - p) : strlen(p);
+	if (n == 0 || n > 64 ||
+	    strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") < n)
+		return -1;
+	memcpy(code, p, n);
+	code[n] = '\0';
+	if (q == NULL)
+		return 0;
+	if (strncmp(q, "?hub=", 5) != 0)
+		return -1;
+	for (p = q + 5, n = 0; *p != '\0'; p++) {
+		int c = (unsigned char)*p;
+
+		if (c == '%') {
+			int hi = hex_digit(p[1]), lo = hi < 0 ? -1 : hex_digit(p[2]);
+
+			if (lo < 0)
+				return -1;
+			c = hi * 16 + lo;
+			p += 2;
+		}
+		if (c <= ' ' || c > '~' || n + 1 >= 1024)
+			return -1;
+		hub[n++] = (char)c;
+	}
+	hub[n] = '\0';
+	return n > 0 ? 0 : -1;
 }
 
 /* The hub keys the kiosk pins (docs/protocol.md "Enrollment"). */
@@ -137,8 +195,11 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 	    {"data", required_argument, NULL, 'd'},    {"hub", required_argument, NULL, 'u'},
 	    {"code", required_argument, NULL, 'c'},    {"name", required_argument, NULL, 'n'},
 	    {"ca-file", required_argument, NULL, 'a'}, {"insecure-http", no_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},          {"enroll", required_argument, NULL, 'e'},
+	    {NULL, 0, NULL, 0},
 	};
+	char uri_code[65], uri_hub[1024];
+	const char *uri = NULL;
 	agent_config cfg;
 	char dir[PATH_MAX], token[AGENT_TOKEN_MAX + 1] = "";
 	const char *hub = NULL, *code = NULL, *name = NULL, *ca = NULL;
@@ -162,6 +223,9 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 		case 'c':
 			code = optarg;
 			break;
+		case 'e':
+			uri = optarg;
+			break;
 		case 'n':
 			name = optarg;
 			break;
@@ -180,8 +244,21 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 	}
 	if (optind < argc)
 		return agent_usage_error("init", "unexpected argument %s", argv[optind]);
+	if (uri != NULL) {
+		if (code != NULL)
+			return agent_usage_error("init", "give --enroll or --code, not both");
+		if (parse_enroll_uri(uri, uri_code, uri_hub) != 0)
+			return agent_usage_error("init",
+			                         "--enroll must be fieldsync-enroll:CODE or "
+			                         "fieldsync-enroll:CODE?hub=URL");
+		if (uri_hub[0] != '\0' && hub != NULL && strcmp(hub, uri_hub) != 0)
+			return agent_usage_error("init", "--hub differs from the hub the --enroll URI names");
+		code = uri_code;
+		if (uri_hub[0] != '\0')
+			hub = uri_hub;
+	}
 	if (hub == NULL || code == NULL)
-		return agent_usage_error("init", "--hub and --code are required");
+		return agent_usage_error("init", "--hub and --code (or --enroll) are required");
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.closed_contact_days = FS_RETENTION_CLOSED_DAYS_DEFAULT;
 	n = strlen(hub);

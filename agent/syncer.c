@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "fieldsync/changes.h"
 #include "fieldsync/gzip.h"
+#include "fieldsync/region.h"
 #include "fieldsync/seal.h"
 #include "fieldsync/retention.h"
 #include "fieldsync/sync.h"
@@ -157,6 +158,7 @@ typedef struct sync_run {
 	int again;             /* repeat the round (clock fixed, hub busy, smaller batch) */
 	int clock_fixed;       /* the one clock correction after 409 was made */
 	int busy_left;         /* retries left for 429 and 503 */
+	char hub_region[FS_NAME_MAX + 1]; /* Fieldsync-Region of the last 200, "" none */
 } sync_run;
 
 /* The hub answered with an error: decide whether to repeat the round. */
@@ -197,6 +199,40 @@ static void on_error_reply(sync_run *x, size_t pushed)
 	}
 }
 
+/* What this kiosk tells the hub about itself on every sync
+ * (docs/protocol.md "Kiosk status"): its version, its changes not yet
+ * acknowledged (those in this request included), its wall clock as the
+ * system has it (without the offset learnt from the hub, so the hub sees
+ * how far this machine's clock is off), and the region whose data it
+ * holds (a move is taken in once that is the hub's). */
+typedef struct status_lines {
+	char agent[64], pending[48], clock[48], region[FS_NAME_MAX + 32];
+	const char *lines[5];
+} status_lines;
+
+static void status_headers(fs_store *s, status_lines *h)
+{
+	long pending = 0;
+	size_t n = 0;
+	int64_t wall = (int64_t)fs_store_now_ms(s) - fs_store_clock_offset(s);
+
+	snprintf(h->agent, sizeof(h->agent), FS_WIRE_AGENT_HEADER ": " AGENT_PROG "/" AGENT_VERSION);
+	h->lines[n++] = h->agent;
+	if (fs_sync_kiosk_pending(s, FS_SYNC_HUB_PEER, &pending, NULL) == 0) {
+		snprintf(h->pending, sizeof(h->pending), FS_WIRE_PENDING_HEADER ": %ld", pending);
+		h->lines[n++] = h->pending;
+	}
+	snprintf(h->clock, sizeof(h->clock), FS_WIRE_CLOCK_HEADER ": %lld",
+	         (long long)(wall > 0 ? wall : 0));
+	h->lines[n++] = h->clock;
+	if (fs_store_region(s)[0] != '\0') {
+		snprintf(h->region, sizeof(h->region), FS_WIRE_REGION_HEADER ": %s",
+		         fs_store_region(s));
+		h->lines[n++] = h->region;
+	}
+	h->lines[n] = NULL;
+}
+
 /* The round's transport (fs_sync_transport): POST the push to /v1/sync
  * with the pull cursor. A 200 with a gzip body is the hub's answer; any
  * other status is left in x->rep for on_error_reply. */
@@ -205,11 +241,14 @@ static int post_sync(void *ctx, int64_t pull, const void *body, size_t len, fs_s
 {
 	sync_run *x = ctx;
 	char path[64];
+	status_lines hdr;
 	uint64_t t0 = agent_mono_ms();
 	int rc;
 
 	snprintf(path, sizeof(path), "/v1/sync?cursor=%" PRId64, pull);
-	rc = agent_client_post(x->c, &x->rep, path, FS_WIRE_CHANGESET_TYPE, 1, body, len, err);
+	status_headers(x->s, &hdr);
+	rc = agent_client_post_with(x->c, &x->rep, path, FS_WIRE_CHANGESET_TYPE, 1, body, len,
+	                            hdr.lines, err);
 	x->rtt_ms = agent_mono_ms() - t0;
 	if (rc != 0)
 		return rc;
@@ -219,6 +258,8 @@ static int post_sync(void *ctx, int64_t pull, const void *body, size_t len, fs_s
 	}
 	if (!x->rep.gzip)
 		return fs_err_set(err, FS_EINVAL, "hub reply is not gzip-encoded");
+	snprintf(x->hub_region, sizeof(x->hub_region), "%s",
+	         fs_name_is_valid(x->rep.region) ? x->rep.region : "");
 	/* A rotated seal key, signed with the pinned hub key (seal.h). */
 	if (x->rep.seal_key[0] != '\0') {
 		fs_err ke = {0, ""};
@@ -300,7 +341,46 @@ int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
 			break;
 	}
 	agent_reply_free(&x.rep);
+	snprintf(out->hub_region, sizeof(out->hub_region), "%s", x.hub_region);
 	return out->exit;
+}
+
+/* The hub moved this kiosk to another region (fieldsync/region.h): after
+ * a sync that pushed everything pending, the other regions' contacts go,
+ * the pull cursor goes back to 0, and once nothing of the old region is
+ * left the new region is this kiosk's (store and agent.json). 1 when the
+ * store's region changed or its pull cursor was reset (sync again to pull
+ * the new region), 0 otherwise. Failures are warned about: the next sync
+ * tries again. */
+static int take_in_move(const char *dir, fs_store *s, const char *hub_region)
+{
+	fs_region_result res;
+	agent_config cfg;
+	fs_err e = {0, ""};
+	char was[FS_NAME_MAX + 1];
+
+	if (hub_region[0] == '\0')
+		return 0;
+	snprintf(was, sizeof(was), "%s", fs_store_region(s));
+	if (fs_region_adopt(s, FS_SYNC_HUB_PEER, hub_region, &res, &e) != 0) {
+		agent_fail(0, "warning: moving to region %s: %s", hub_region, e.msg);
+		return 0;
+	}
+	if (res.purged > 0 || res.kept > 0 || res.reset)
+		agent_fail(0, "moved to region %s by the hub: %ld contact(s) of region %s removed%s",
+		           hub_region, res.purged, was,
+		           res.kept > 0 ? "; some with changes not yet sent are kept until sent"
+		                        : "");
+	if (res.done && strcmp(was, hub_region) != 0) {
+		if (agent_config_load(&cfg, dir, &e) == 0) {
+			snprintf(cfg.region, sizeof(cfg.region), "%s", hub_region);
+			fs_err_clear(&e);
+			if (agent_config_save(&cfg, dir, &e) != 0)
+				agent_fail(0, "warning: %s", e.msg);
+		}
+		return 1;
+	}
+	return res.reset;
 }
 
 /* The worker events queued for the hub's audit trail (audit_queue.h),
@@ -370,6 +450,17 @@ int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const age
 		              "%s", e.msg);
 	}
 	agent_sync_run(s, c, opts, out);
+	/* Moved by the hub: take it in, then pull the new region (once). */
+	if (out->exit == AGENT_EXIT_OK && !out->wipe && take_in_move(dir, s, out->hub_region)) {
+		agent_sync_report first = *out;
+
+		agent_sync_run(s, c, opts, out);
+		out->sent += first.sent;
+		out->received += first.received;
+		out->rounds += first.rounds;
+		if (out->exit == AGENT_EXIT_OK)
+			take_in_move(dir, s, out->hub_region);
+	}
 	if (out->wipe) {
 		/* Nothing more is written here: the caller erases DATA. */
 		agent_sync_unlock(fd);

@@ -49,6 +49,7 @@ typedef struct agent_sync_report {
 	 * without a valid signature sets no wipe (the data is kept). */
 	int wipe;
 	char message[AGENT_ERROR_MAX]; /* why, when exit != 0 */
+	char hub_region[FS_NAME_MAX + 1]; /* the region the hub's last reply named, "" */
 } agent_sync_report;
 
 typedef struct agent_sync_opts {

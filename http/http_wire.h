@@ -15,6 +15,12 @@
 #define FS_WIRE_ACK_HEADER "Fieldsync-Ack"
 /* The hub's current seal key in a sync reply, signed (docs/protocol.md). */
 #define FS_WIRE_SEAL_KEY_HEADER "Fieldsync-Seal-Key"
+/* Kiosk status on sync requests (docs/protocol.md "Kiosk status"), and
+ * the device's region on sync replies ("Moving a kiosk"). */
+#define FS_WIRE_AGENT_HEADER   "Fieldsync-Agent"
+#define FS_WIRE_PENDING_HEADER "Fieldsync-Pending"
+#define FS_WIRE_CLOCK_HEADER   "Fieldsync-Clock"
+#define FS_WIRE_REGION_HEADER  "Fieldsync-Region"
 
 /* Error names of replies that a kiosk acts on (docs/protocol.md). */
 #define FS_WIRE_ERR_REVOKED     "revoked"

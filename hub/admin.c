@@ -1,6 +1,8 @@
 /* fieldsync-hub enroll | devices | revoke | publish | audit: the admin
  * commands over the hub store (they may run while `serve` runs: the store
  * serializes the writes). Each change is audited (audit.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "questionnaires.h"
+#include "qr.h"
 #include "registry.h"
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
@@ -20,6 +23,7 @@
 
 static const char enroll_usage[] =
     "usage: fieldsync-hub enroll [--data DIR | --db URI] --region NAME [--expires 24h]\n"
+    "                            [--qr FILE.svg [--hub-url URL]]\n"
     "\n"
     "Create a one-time enrollment code for a kiosk of region NAME and print it\n"
     "(nothing else on standard output). A kiosk exchanges it once for its identity\n"
@@ -32,18 +36,57 @@ static const char enroll_usage[] =
     "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  --region NAME     the kiosk's region, [a-z0-9][a-z0-9-]{0,63}\n"
     "  --expires TIME    validity: a number with s, m, h or d (default 24h, at most 30d)\n"
+    "  --qr FILE.svg     also write the code as a QR code (SVG, created 0600; - for\n"
+    "                    standard output, then the code is not printed) of\n"
+    "                    fieldsync-enroll:CODE?hub=URL, which\n"
+    "                    `fieldsync-agent init --enroll URI` takes (docs/protocol.md)\n"
+    "  --hub-url URL     the hub's URL as kiosks reach it, for the QR code (without\n"
+    "                    it the code alone: the kiosk is given --hub)\n"
     "  -h, --help        show this help\n";
 
 static const char devices_usage[] =
     "usage: fieldsync-hub devices [--data DIR | --db URI] [--json]\n"
     "\n"
-    "List the enrolled kiosks: site, name, region, enrolled, last sync, last error\n"
-    "(an error code), and whether revoked. Times are UTC.\n"
+    "List the enrolled kiosks: site, name, region, last sync (local time), and\n"
+    "what each reported at its last sync (for display only; a kiosk may lie\n"
+    "about itself): its changes not yet sent, its clock's offset from the hub's\n"
+    "(+ ahead, - behind), its agent version; then its last error (an error code)\n"
+    "and status (active, revoked, or moving from REGION until a moved kiosk has\n"
+    "taken in its move). --json adds enrolled, last_sync (RFC 3339 UTC),\n"
+    "last_sync_ms, clock_offset_ms, moved_from and moved.\n"
     "\n"
     "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
     "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  --json            print a JSON array instead of a table\n"
+    "  -h, --help        show this help\n";
+
+static const char rename_usage[] =
+    "usage: fieldsync-hub rename [--data DIR | --db URI] SITE NAME\n"
+    "\n"
+    "Give the kiosk SITE a new name, its label in devices and the console,\n"
+    "[a-z0-9][a-z0-9-]{0,63}. Audited (rename).\n"
+    "\n"
+    "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                    $FIELDSYNC_DB); the data directory is then not used\n"
+    "  -h, --help        show this help\n";
+
+static const char move_usage[] =
+    "usage: fieldsync-hub move [--data DIR | --db URI] SITE REGION\n"
+    "\n"
+    "Move the kiosk SITE to REGION. From now on the hub authorizes its writes\n"
+    "and chooses what it is sent by REGION. At its next sync the kiosk learns\n"
+    "the move: it pushes what it has not sent yet, removes the old region's\n"
+    "contacts and conflicts from its store and pulls REGION's from the start.\n"
+    "Its edits of the old region's contacts made before it learnt of the move\n"
+    "are still taken until it reports the new region (at most 30 days), so none\n"
+    "is lost. devices shows \"moving from OLD\" until then. Audited (move).\n"
+    "(docs/protocol.md \"Moving a kiosk\")\n"
+    "\n"
+    "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
+    "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
+    "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  -h, --help        show this help\n";
 
 static const char revoke_usage[] =
@@ -94,10 +137,12 @@ static const char audit_usage[] =
     "  -h, --help        show this help\n";
 
 typedef struct admin_args {
-	const char *region, *expires, *since;
+	const char *region, *expires, *since, *qr, *hub_url;
 	hub_where where;
 	int json, verify;
-	const char *positional; /* the one positional argument, if any */
+	const char *pos[2];     /* the positional arguments given, NULL past npos */
+	int npos;
+	const char *positional; /* pos[0] */
 } admin_args;
 
 /* Parse the options a command accepts (allowed: letters of the options
@@ -110,18 +155,22 @@ static int parse_admin(admin_args *a, int argc, char **argv, const char *cmd, co
 	const hub_opt all[] = {
 	    {.name = "region", .value = &a->region},   {.name = "expires", .value = &a->expires},
 	    {.name = "json", .flag = &a->json},        {.name = "since", .value = &a->since},
-	    {.name = "verify", .flag = &a->verify},
+	    {.name = "verify", .flag = &a->verify},    {.name = "qr", .value = &a->qr},
+	    {.name = "hub-url", .value = &a->hub_url},
 	};
-	static const char letters[] = "rejsv";
+	static const char letters[] = "rejsvqu";
 	hub_opt opts[sizeof(all) / sizeof(all[0]) + 1];
 	size_t i, n = 0;
+	int rc;
 
 	memset(a, 0, sizeof(*a));
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (strchr(allowed, letters[i]) != NULL)
 			opts[n++] = all[i];
 	opts[n] = (hub_opt){0};
-	return hub_args_parse(argc, argv, cmd, usage, opts, &a->where, &a->positional, npos, NULL);
+	rc = hub_args_parse(argc, argv, cmd, usage, opts, &a->where, a->pos, npos, &a->npos);
+	a->positional = a->pos[0];
+	return rc;
 }
 
 static int open_store(fs_store **out, const hub_where *where)
@@ -140,6 +189,48 @@ static int finish_output(void)
 	return HUB_EXIT_OK;
 }
 
+/* The code's QR code (qr.h) to path (0600, not replacing a file) or
+ * standard output ("-"). 0, or 1 after saying why. */
+static int write_qr(const char *path, const char *code, const char *hub_url)
+{
+	char uri[HUB_QR_TEXT_MAX], *svg = NULL;
+	size_t len = 0;
+	fs_err e = {0, ""};
+	FILE *f;
+	int fd, rc = 0;
+
+	if (hub_enroll_uri(uri, sizeof(uri), code, hub_url, &e) != 0 ||
+	    hub_qr_svg(uri, "QR code of the enrollment code", &svg, &len, &e) != 0) {
+		hub_fail("QR code: %s", e.msg);
+		return 1;
+	}
+	if (strcmp(path, "-") == 0) {
+		rc = fwrite(svg, 1, len, stdout) == len ? 0 : 1;
+		free(svg);
+		return rc;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		hub_fail("cannot create %s: %s (an existing file is not replaced)", path,
+		         strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(svg);
+		return 1;
+	}
+	if (fwrite(svg, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = 1;
+	if (fclose(f) != 0)
+		rc = 1;
+	free(svg);
+	if (rc != 0) {
+		unlink(path);
+		hub_fail("cannot write %s", path);
+	}
+	return rc;
+}
+
 int hub_cmd_enroll(int argc, char **argv)
 {
 	char code[HUB_ENROLL_CODE_LEN + 1];
@@ -147,7 +238,8 @@ int hub_cmd_enroll(int argc, char **argv)
 	admin_args a;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	int rc = parse_admin(&a, argc, argv, "enroll", "dbre", 0, enroll_usage);
+	char uri[HUB_QR_TEXT_MAX];
+	int rc = parse_admin(&a, argc, argv, "enroll", "dbrequ", 0, enroll_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -158,13 +250,23 @@ int hub_cmd_enroll(int argc, char **argv)
 	if (a.expires != NULL && hub_duration_parse(&ttl_ms, a.expires) != 0)
 		return hub_usage_fail("enroll",
 		                      "--expires must be a number with s, m, h or d, such as 24h");
+	if (a.hub_url != NULL && a.qr == NULL)
+		return hub_usage_fail("enroll", "--hub-url is for the QR code: give --qr FILE.svg too");
+	/* Checked before a code is made, so a bad URL costs no code. */
+	if (a.qr != NULL && hub_enroll_uri(uri, sizeof(uri), "ABCDE-FGHJK-MN", a.hub_url, &e) != 0)
+		return hub_usage_fail("enroll", "--hub-url: %s", e.msg);
+	if (a.qr != NULL && strcmp(a.qr, "-") != 0 && access(a.qr, F_OK) == 0)
+		return hub_fail("%s exists; an existing file is not replaced", a.qr);
 	if (open_store(&s, &a.where) != 0)
 		return HUB_EXIT_FAIL;
 	rc = hub_enroll_code_create(s, code, a.region, ttl_ms, &e);
 	fs_store_close(s);
 	if (rc != 0)
 		return hub_fail("%s", e.msg);
-	printf("%s\n", code);
+	if (a.qr != NULL && write_qr(a.qr, code, a.hub_url) != 0)
+		return HUB_EXIT_FAIL;
+	if (a.qr == NULL || strcmp(a.qr, "-") != 0)
+		printf("%s\n", code);
 	rc = finish_output();
 	/* For a person at a terminal, the kiosk's side (scripts read stdout). */
 	if (rc == HUB_EXIT_OK && isatty(STDERR_FILENO))
@@ -184,33 +286,94 @@ static const char *cell(const json_t *v)
 	return s != NULL && s[0] != '\0' ? s : "-";
 }
 
+/* ms since 1970 as local time, "2026-12-02 09:15 GMT"; "-" for null. */
+static void local_time(char *out, size_t len, const json_t *ms)
+{
+	time_t t;
+	struct tm tm;
+
+	if (!json_is_integer(ms)) {
+		snprintf(out, len, "-");
+		return;
+	}
+	t = (time_t)(json_integer_value(ms) / 1000);
+	if (localtime_r(&t, &tm) == NULL || strftime(out, len, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+		snprintf(out, len, "-");
+}
+
+/* A clock offset for people: "0s" within a second, else signed and
+ * rounded in the largest unit that fits ("+3s", "-12m", "+5h", "-1095d"). */
+static void offset_text(char *out, size_t len, const json_t *ms)
+{
+	json_int_t v = json_integer_value(ms), a = v < 0 ? -v : v;
+	const char *sign = v < 0 ? "-" : "+";
+
+	if (!json_is_integer(ms))
+		snprintf(out, len, "-");
+	else if (a < 1000)
+		snprintf(out, len, "0s");
+	else if (a < 60000)
+		snprintf(out, len, "%s%llds", sign, (long long)((a + 500) / 1000));
+	else if (a < 3600000)
+		snprintf(out, len, "%s%lldm", sign, (long long)((a + 30000) / 60000));
+	else if (a < 86400000)
+		snprintf(out, len, "%s%lldh", sign, (long long)((a + 1800000) / 3600000));
+	else
+		snprintf(out, len, "%s%lldd", sign, (long long)((a + 43200000) / 86400000));
+}
+
+#define DEVICE_COLUMNS 9
+
+/* The cells of one device row, in the table's order. */
+static void device_cells(const json_t *d, char cells[DEVICE_COLUMNS][96])
+{
+	const json_t *pending = json_object_get(d, "pending");
+
+	snprintf(cells[0], 96, "%s", cell(json_object_get(d, "site")));
+	snprintf(cells[1], 96, "%s", cell(json_object_get(d, "name")));
+	snprintf(cells[2], 96, "%s", cell(json_object_get(d, "region")));
+	local_time(cells[3], 96, json_object_get(d, "last_sync_ms"));
+	if (json_is_integer(pending))
+		snprintf(cells[4], 96, "%lld", (long long)json_integer_value(pending));
+	else
+		snprintf(cells[4], 96, "-");
+	offset_text(cells[5], 96, json_object_get(d, "clock_offset_ms"));
+	snprintf(cells[6], 96, "%s", cell(json_object_get(d, "agent_version")));
+	snprintf(cells[7], 96, "%s", cell(json_object_get(d, "last_error")));
+	if (json_is_true(json_object_get(d, "revoked")))
+		snprintf(cells[8], 96, "revoked");
+	else if (json_is_string(json_object_get(d, "moved_from")))
+		snprintf(cells[8], 96, "moving from %s", cell(json_object_get(d, "moved_from")));
+	else
+		snprintf(cells[8], 96, "active");
+}
+
 static void print_device_table(const json_t *list)
 {
-	static const char *const heads[] = {"SITE",      "NAME",       "REGION", "ENROLLED",
-	                                    "LAST SYNC", "LAST ERROR", "STATUS"};
-	static const char *const keys[] = {"site",     "name",      "region",
-	                                   "enrolled", "last_sync", "last_error"};
-	int width[7], i;
+	static const char *const heads[DEVICE_COLUMNS] = {
+	    "SITE", "NAME", "REGION", "LAST SYNC", "PENDING", "CLOCK", "VERSION", "LAST ERROR",
+	    "STATUS"};
+	char cells[DEVICE_COLUMNS][96];
+	int width[DEVICE_COLUMNS], i;
 	size_t k;
 	json_t *d;
 
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < DEVICE_COLUMNS; i++)
 		width[i] = (int)strlen(heads[i]);
 	json_array_foreach (list, k, d) {
-		for (i = 0; i < 6; i++) {
-			int n = (int)strlen(cell(json_object_get(d, keys[i])));
-
-			if (n > width[i])
-				width[i] = n;
-		}
+		device_cells(d, cells);
+		for (i = 0; i < DEVICE_COLUMNS; i++)
+			if ((int)strlen(cells[i]) > width[i])
+				width[i] = (int)strlen(cells[i]);
 	}
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < DEVICE_COLUMNS - 1; i++)
 		printf("%-*s  ", width[i], heads[i]);
-	printf("%s\n", heads[6]);
+	printf("%s\n", heads[DEVICE_COLUMNS - 1]);
 	json_array_foreach (list, k, d) {
-		for (i = 0; i < 6; i++)
-			printf("%-*s  ", width[i], cell(json_object_get(d, keys[i])));
-		printf("%s\n", json_is_true(json_object_get(d, "revoked")) ? "revoked" : "active");
+		device_cells(d, cells);
+		for (i = 0; i < DEVICE_COLUMNS - 1; i++)
+			printf("%-*s  ", width[i], cells[i]);
+		printf("%s\n", cells[DEVICE_COLUMNS - 1]);
 	}
 }
 
@@ -261,6 +424,94 @@ int hub_cmd_revoke(int argc, char **argv)
 		return hub_fail("%s", e.msg);
 	printf("revoked %s\n", a.positional);
 	return finish_output();
+}
+
+/* The two positional arguments of rename and move. */
+static int two_args(int argc, char **argv, const char *cmd, const char *usage, admin_args *a,
+                    const char **second, const char *what)
+{
+	int rc = parse_admin(a, argc, argv, cmd, "db", 2, usage);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : rc;
+	if (a->npos < 2)
+		return hub_usage_fail(cmd, "name the device and the %s: %s SITE %s", what, cmd,
+		                      strcmp(what, "name") == 0 ? "NAME" : "REGION");
+	*second = a->pos[1];
+	if (!fs_name_is_valid(a->positional))
+		return hub_usage_fail(cmd, "site id must match [a-z0-9][a-z0-9-]{0,63}");
+	if (!fs_name_is_valid(*second))
+		return hub_usage_fail(cmd, "%s must match [a-z0-9][a-z0-9-]{0,63}", what);
+	return 0;
+}
+
+int hub_cmd_rename(int argc, char **argv)
+{
+	admin_args a;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	const char *name = NULL;
+	int rc = two_args(argc, argv, "rename", rename_usage, &a, &name, "name");
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (open_store(&s, &a.where) != 0)
+		return HUB_EXIT_FAIL;
+	rc = hub_device_rename(s, NULL, a.positional, name, &e);
+	fs_store_close(s);
+	if (rc != 0)
+		return hub_fail("%s", e.msg);
+	printf("renamed %s to %s\n", a.positional, name);
+	return finish_output();
+}
+
+int hub_cmd_move(int argc, char **argv)
+{
+	admin_args a;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	const char *region = NULL;
+	int moved = 0, rc = two_args(argc, argv, "move", move_usage, &a, &region, "region");
+
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	if (open_store(&s, &a.where) != 0)
+		return HUB_EXIT_FAIL;
+	rc = hub_device_move(s, NULL, a.positional, region, &moved, &e);
+	fs_store_close(s);
+	if (rc != 0)
+		return hub_fail("%s", e.msg);
+	if (moved)
+		printf("moved %s to region %s; it takes the move in at its next sync\n",
+		       a.positional, region);
+	else
+		printf("%s is already in region %s\n", a.positional, region);
+	return finish_output();
+}
+
+/* The audit entry of a publish (id and version; never the document), in a
+ * transaction of its own before the engine's (records.h). A valid new
+ * document only: a refused one changes nothing. error: the fs_error of a
+ * publish that failed after its entry, 0 otherwise. */
+static int audit_publish(fs_store *s, const json_t *doc, const char *action, int error,
+                         fs_err *err)
+{
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
+	json_t *detail;
+	int rc;
+
+	if (error == 0 && fs_questionnaire_validate(doc, NULL) != 0)
+		return 0;
+	detail = json_pack("{s:O, s:O}", "questionnaire", json_object_get(doc, "id"), "version",
+	                   json_object_get(doc, "version"));
+	if (detail != NULL && error != 0)
+		json_object_set_new(detail, "error", json_integer(error));
+	if (detail == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	hub_audit_actor_cli(actor, sizeof(actor));
+	rc = hub_audit_add(s, actor, action, detail, err);
+	json_decref(detail);
+	return rc;
 }
 
 int hub_cmd_publish(int argc, char **argv)

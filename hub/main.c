@@ -22,6 +22,8 @@ static const char usage[] =
     "  enroll     create a one-time enrollment code for a kiosk of a region\n"
     "  devices    list enrolled kiosks\n"
     "  revoke     revoke a kiosk\n"
+    "  rename     give a kiosk a new name\n"
+    "  move       move a kiosk to another region\n"
     "  publish    validate and publish a questionnaire\n"
     "  offer      choose which regions' kiosks offer a questionnaire\n"
     "  retire     retire a questionnaire (responses to it are still taken)\n"
@@ -68,6 +70,7 @@ static const struct {
     {"results", hub_cmd_results},
     {"user", hub_cmd_user},
     {"worker", hub_cmd_worker},
+    {"rename", hub_cmd_rename}, {"move", hub_cmd_move},
 };
 
 int main(int argc, char **argv)

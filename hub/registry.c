@@ -87,6 +87,21 @@ static void txn_rollback(fs_store *s)
 int hub_enroll_code_create(fs_store *s, char out_code[HUB_ENROLL_CODE_LEN + 1], const char *region,
 			  uint64_t ttl_ms, fs_err *err)
 {
+	return hub_enroll_code_create_as(s, NULL, out_code, region, ttl_ms, err);
+}
+
+/* actor, or the CLI's (admin:USER@HOST) when NULL. */
+static void actor_or_cli(char out[HUB_AUDIT_ACTOR_MAX + 1], const char *actor)
+{
+	if (actor != NULL)
+		snprintf(out, HUB_AUDIT_ACTOR_MAX + 1, "%s", actor);
+	else
+		hub_audit_actor_cli(out, HUB_AUDIT_ACTOR_MAX + 1);
+}
+
+int hub_enroll_code_create_as(fs_store *s, const char *who, char out_code[HUB_ENROLL_CODE_LEN + 1],
+			      const char *region, uint64_t ttl_ms, fs_err *err)
+{
 	const fs_registry_ops *reg;
 	fs_backend *b;
 	unsigned char rnd[CODE_CHARS], h[HASH_LEN];
@@ -110,7 +125,7 @@ int hub_enroll_code_create(fs_store *s, char out_code[HUB_ENROLL_CODE_LEN + 1], 
 		plain[i] = crockford[rnd[i] & 31];
 	plain[CODE_CHARS] = '\0';
 	hash_text(h, plain);
-	hub_audit_actor_cli(actor, sizeof(actor));
+	actor_or_cli(actor, who);
 	detail = json_pack("{s:s, s:I, s:I}", "region", region, "expires_ms",
 			   (json_int_t)(now + ttl_ms), "ttl_s", (json_int_t)(ttl_ms / 1000));
 	rc = detail ? txn_begin(s, err) : fs_err_set(err, FS_ENOMEM, "out of memory");
@@ -295,6 +310,9 @@ int hub_device_authenticate(fs_store *s, hub_device *out, const char *token, fs_
 			snprintf(out->region, sizeof(out->region), "%s", row.region ? row.region : "");
 			snprintf(out->name, sizeof(out->name), "%s", row.name ? row.name : "");
 			out->revoked = row.revoked;
+			snprintf(out->moved_from, sizeof(out->moved_from), "%s",
+				 row.moved_from ? row.moved_from : "");
+			out->moved_ms = row.moved_from ? row.moved_ms : 0;
 		}
 	}
 	if (!ok)
@@ -305,6 +323,11 @@ int hub_device_authenticate(fs_store *s, hub_device *out, const char *token, fs_
 }
 
 int hub_device_revoke(fs_store *s, const char *site, fs_err *err)
+{
+	return hub_device_revoke_as(s, NULL, site, err);
+}
+
+int hub_device_revoke_as(fs_store *s, const char *who, const char *site, fs_err *err)
 {
 	const fs_registry_ops *reg;
 	fs_backend *b;
@@ -320,7 +343,7 @@ int hub_device_revoke(fs_store *s, const char *site, fs_err *err)
 		json_decref(detail);
 		return rc;
 	}
-	hub_audit_actor_cli(actor, sizeof(actor));
+	actor_or_cli(actor, who);
 	rc = reg->device_revoke(b, site, err);
 	if (rc == FS_ENOTFOUND)
 		rc = fs_err_set(err, FS_ENOTFOUND, "no device with site id %s", site);
@@ -351,6 +374,187 @@ int hub_device_synced(void *ctx, fs_store *s, const fs_changeset *cs, fs_err *er
 	return hub_device_note_sync(s, ctx, NULL, err);
 }
 
+/* ---- kiosk management: rename, move, the status a kiosk reports ---- */
+
+int hub_device_rename(fs_store *s, const char *who, const char *site, const char *name,
+		      fs_err *err)
+{
+	const fs_registry_ops *reg;
+	fs_backend *b;
+	fs_device_row row;
+	char actor[HUB_AUDIT_ACTOR_MAX + 1], old[FS_NAME_MAX + 1];
+	json_t *detail = NULL;
+	int rc;
+
+	if (!fs_name_is_valid(site))
+		return fs_err_set(err, FS_EINVAL, "site id must match [a-z0-9][a-z0-9-]{0,63}");
+	if (!fs_name_is_valid(name))
+		return fs_err_set(err, FS_EINVAL, "device name must match [a-z0-9][a-z0-9-]{0,63}");
+	rc = need_registry(s, &reg, &b, err);
+	if (rc == 0)
+		rc = txn_begin(s, err);
+	if (rc != 0)
+		return rc;
+	rc = reg->device_get(b, site, &row, err);
+	if (rc == FS_ENOTFOUND)
+		rc = fs_err_set(err, FS_ENOTFOUND, "no device with site id %s", site);
+	if (rc == 0) {
+		snprintf(old, sizeof(old), "%s", row.name ? row.name : "");
+		rc = reg->device_rename(b, site, name, err);
+		if (rc == FS_ENOTFOUND)
+			rc = fs_err_set(err, FS_ENOTFOUND, "no device with site id %s", site);
+	}
+	if (rc == 0 && (detail = json_pack("{s:s, s:s, s:s}", "site", site, "name", name, "from",
+					   old)) == NULL)
+		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
+	if (rc == 0) {
+		actor_or_cli(actor, who);
+		rc = hub_audit_add_in(s, actor, "rename", detail, err);
+	}
+	json_decref(detail);
+	if (rc != 0) {
+		txn_rollback(s);
+		return rc;
+	}
+	return txn_commit(s, err);
+}
+
+int hub_device_move(fs_store *s, const char *who, const char *site, const char *region,
+		    int *moved, fs_err *err)
+{
+	const fs_registry_ops *reg;
+	fs_backend *b;
+	fs_device_row row;
+	char actor[HUB_AUDIT_ACTOR_MAX + 1], old[FS_NAME_MAX + 1], held[FS_NAME_MAX + 1];
+	const char *moved_from;
+	json_t *detail = NULL;
+	int rc;
+
+	*moved = 0;
+	if (!fs_name_is_valid(site))
+		return fs_err_set(err, FS_EINVAL, "site id must match [a-z0-9][a-z0-9-]{0,63}");
+	if (!fs_name_is_valid(region))
+		return fs_err_set(err, FS_EINVAL, "region must match [a-z0-9][a-z0-9-]{0,63}");
+	rc = need_registry(s, &reg, &b, err);
+	if (rc == 0)
+		rc = txn_begin(s, err);
+	if (rc != 0)
+		return rc;
+	rc = reg->device_get(b, site, &row, err);
+	if (rc == FS_ENOTFOUND)
+		rc = fs_err_set(err, FS_ENOTFOUND, "no device with site id %s", site);
+	else if (rc == 0 && row.revoked)
+		rc = fs_err_set(err, FS_EFORBIDDEN, "device %s is revoked; enroll a new one", site);
+	if (rc != 0 || strcmp(row.region ? row.region : "", region) == 0) {
+		txn_rollback(s);
+		return rc;
+	}
+	snprintf(old, sizeof(old), "%s", row.region ? row.region : "");
+	/* The region the kiosk still holds: the one it was in before an
+	 * earlier move it has not yet taken in, else the one it is in now.
+	 * Moved back there, it has nothing to take in. */
+	snprintf(held, sizeof(held), "%s", row.moved_from ? row.moved_from : old);
+	moved_from = strcmp(held, region) == 0 ? NULL : held;
+	rc = reg->device_move(b, site, region, moved_from, fs_store_now_ms(s), err);
+	if (rc == 0 && (detail = json_pack("{s:s, s:s, s:s}", "site", site, "region", region,
+					   "from", old)) == NULL)
+		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
+	if (rc == 0) {
+		actor_or_cli(actor, who);
+		rc = hub_audit_add_in(s, actor, "move", detail, err);
+	}
+	json_decref(detail);
+	if (rc != 0) {
+		txn_rollback(s);
+		return rc;
+	}
+	rc = txn_commit(s, err);
+	*moved = rc == 0;
+	return rc;
+}
+
+/* A decimal number of at most max_digits digits, nothing else: 0 or -1. */
+static int decimal(const char *t, size_t max_digits, uint64_t *out)
+{
+	size_t n = t ? strlen(t) : 0, i;
+
+	*out = 0;
+	if (n == 0 || n > max_digits)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (t[i] < '0' || t[i] > '9')
+			return -1;
+		*out = *out * 10 + (uint64_t)(t[i] - '0');
+	}
+	return 0;
+}
+
+void hub_kiosk_status_parse(hub_kiosk_status *out, const char *agent, const char *pending,
+			    const char *clock, const char *region, uint64_t hub_now_ms)
+{
+	uint64_t v;
+	size_t n, i;
+
+	memset(out, 0, sizeof(*out));
+	out->pending = -1;
+	n = agent ? strlen(agent) : 0;
+	for (i = 0; i < n && agent[i] >= 0x20 && agent[i] <= 0x7e; i++)
+		;
+	if (n > 0 && n <= HUB_AGENT_VERSION_MAX && i == n)
+		memcpy(out->agent_version, agent, n + 1);
+	/* 12 digits: well past the clamp, and no overflow on the way. */
+	if (decimal(pending, 12, &v) == 0)
+		out->pending = v > (uint64_t)HUB_PENDING_MAX ? HUB_PENDING_MAX : (int64_t)v;
+	if (decimal(clock, 15, &v) == 0) {
+		int64_t d = (int64_t)v - (int64_t)hub_now_ms;
+
+		if (d > HUB_CLOCK_OFFSET_MAX_MS)
+			d = HUB_CLOCK_OFFSET_MAX_MS;
+		if (d < -HUB_CLOCK_OFFSET_MAX_MS)
+			d = -HUB_CLOCK_OFFSET_MAX_MS;
+		out->clock_offset_ms = d;
+		out->has_clock_offset = 1;
+	}
+	if (region != NULL && fs_name_is_valid(region))
+		snprintf(out->region, sizeof(out->region), "%s", region);
+}
+
+const char *hub_device_grace_region(const hub_device *d, const hub_kiosk_status *st,
+				    uint64_t now_ms)
+{
+	if (d->moved_from[0] == '\0' || (st != NULL && strcmp(st->region, d->region) == 0))
+		return NULL;
+	if (now_ms > d->moved_ms && now_ms - d->moved_ms > HUB_MOVE_GRACE_MS)
+		return NULL;
+	return d->moved_from;
+}
+
+int hub_device_synced_status(void *ctx, fs_store *s, const fs_changeset *cs, fs_err *err)
+{
+	const hub_sync_note *n = ctx;
+	const hub_kiosk_status *st = n->status;
+	const fs_registry_ops *reg;
+	fs_backend *b;
+	fs_device_report r;
+	int rc = hub_device_note_sync(s, n->device->site, NULL, err);
+
+	if (rc == 0)
+		rc = need_registry(s, &reg, &b, err);
+	if (rc != 0)
+		return rc;
+	memset(&r, 0, sizeof(r));
+	r.agent_version = st->agent_version[0] ? st->agent_version : NULL;
+	r.pending = st->pending;
+	/* The kiosk counts the changes of this request too: what is left. */
+	if (r.pending >= 0)
+		r.pending = (size_t)r.pending > cs->count ? r.pending - (int64_t)cs->count : 0;
+	r.clock_offset_ms = st->clock_offset_ms;
+	r.has_clock_offset = st->has_clock_offset;
+	r.move_done = n->device->moved_from[0] != '\0' && strcmp(st->region, n->device->region) == 0;
+	r.pull = n->pull;
+	return reg->device_report(b, n->device->site, &r, err);
+}
+
 static json_t *time_or_null(uint64_t ms)
 {
 	char text[32];
@@ -365,16 +569,34 @@ static json_t *time_or_null(uint64_t ms)
 	return json_string(text);
 }
 
+static json_t *int_or_null(int has, int64_t v)
+{
+	return has ? json_integer((json_int_t)v) : json_null();
+}
+
 static int device_collect(void *ctx, const fs_device_row *r)
 {
-	json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s?, s:b}", "site", r->site, "name",
+	json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s?, s:b}", "site", r->site, "name",
 			      r->name ? r->name : "", "region", r->region ? r->region : "",
 			      "enrolled", time_or_null(r->enrolled_ms), "last_sync",
-			      time_or_null(r->last_sync_ms), "last_error", r->last_error,
-			      "revoked", r->revoked);
+			      time_or_null(r->last_sync_ms), "last_sync_ms",
+			      int_or_null(r->last_sync_ms != 0, (int64_t)r->last_sync_ms),
+			      "last_error", r->last_error, "revoked", r->revoked);
 
-	if (d == NULL || json_array_append_new(ctx, d) != 0)
+	if (d == NULL)
 		return FS_ENOMEM;
+	if (json_object_set_new(d, "agent_version",
+				r->agent_version ? json_string(r->agent_version) : json_null()) != 0 ||
+	    json_object_set_new(d, "pending", int_or_null(r->pending >= 0, r->pending)) != 0 ||
+	    json_object_set_new(d, "clock_offset_ms",
+				int_or_null(r->has_clock_offset, r->clock_offset_ms)) != 0 ||
+	    json_object_set_new(d, "moved_from",
+				r->moved_from ? json_string(r->moved_from) : json_null()) != 0 ||
+	    json_object_set_new(d, "moved", time_or_null(r->moved_from ? r->moved_ms : 0)) != 0 ||
+	    json_array_append_new(ctx, d) != 0) {
+		json_decref(d);
+		return FS_ENOMEM;
+	}
 	return 0;
 }
 

@@ -1,6 +1,10 @@
 /* The device registry's rules, on SQLite (no argument) or on PostgreSQL
  * (argument: a server's URI, tests/pg/pg_tmp.sh; each store a schema). */
+#include "audit.h"
 #include "registry.h"
+#include "fieldsync/backend.h"
+#include "fieldsync/records.h"
+#include "fieldsync/region.h"
 #include "fieldsync/sync.h"
 #include "test.h"
 #include "test_stores.h"
@@ -217,6 +221,263 @@ static void code_redeems_once_across_handles(void)
 	fs_store_close(b);
 }
 
+/* ---- kiosk management ---- */
+
+/* What a kiosk says about itself is bounded and, when it breaks a rule,
+ * left out: never a reason to refuse the sync. */
+static void kiosk_status_is_bounded(void)
+{
+	const uint64_t now = 1795770000000ull;
+	char huge[200];
+	hub_kiosk_status st;
+
+	hub_kiosk_status_parse(&st, "fieldsync-agent/0.1.0", "12", "1795770005000", "south", now);
+	CHECK_STR(st.agent_version, "fieldsync-agent/0.1.0");
+	CHECK(st.pending == 12);
+	CHECK(st.has_clock_offset && st.clock_offset_ms == 5000);
+	CHECK_STR(st.region, "south");
+	memset(huge, 'a', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	hub_kiosk_status_parse(&st, huge, "-5", "-1", "South", now);
+	CHECK_STR(st.agent_version, "");
+	CHECK(st.pending == -1 && !st.has_clock_offset);
+	CHECK_STR(st.region, "");
+	huge[HUB_AGENT_VERSION_MAX] = '\0';
+	hub_kiosk_status_parse(&st, huge, "99999999999999", "1.5", "-south", now);
+	CHECK(strlen(st.agent_version) == HUB_AGENT_VERSION_MAX);
+	CHECK(st.pending == -1 && !st.has_clock_offset);
+	CHECK_STR(st.region, "");
+	hub_kiosk_status_parse(&st, "caf\xc3\xa9", "999999999999", "0", NULL, now);
+	CHECK_STR(st.agent_version, "");
+	CHECK(st.pending == HUB_PENDING_MAX);
+	CHECK(st.has_clock_offset && st.clock_offset_ms == -HUB_CLOCK_OFFSET_MAX_MS);
+	hub_kiosk_status_parse(&st, "a\tb", "", "999999999999999", NULL, now);
+	CHECK_STR(st.agent_version, "");
+	CHECK(st.pending == -1);
+	CHECK(st.has_clock_offset && st.clock_offset_ms == HUB_CLOCK_OFFSET_MAX_MS);
+	hub_kiosk_status_parse(&st, NULL, NULL, NULL, NULL, now);
+	CHECK(st.agent_version[0] == '\0' && st.pending == -1 && !st.has_clock_offset);
+}
+
+static int collect_action(void *ctx, const json_t *entry)
+{
+	const char *a = json_string_value(json_object_get(entry, "action"));
+
+	if (a != NULL && strlen(ctx) + strlen(a) + 2 < 256) {
+		strcat(ctx, a);
+		strcat(ctx, " ");
+	}
+	return 0;
+}
+
+static json_t *only_device(fs_store *s)
+{
+	static json_t *list;
+
+	json_decref(list);
+	list = NULL;
+	if (s == NULL)
+		return NULL;
+	if (hub_device_list(s, &list, NULL) != 0 || json_array_size(list) != 1) {
+		fprintf(stderr, "%s:%d: the hub does not list one device\n", __FILE__, __LINE__);
+		exit(1);
+	}
+	return json_array_get(list, 0);
+}
+
+static int64_t device_pulled(fs_store *s, const char *site)
+{
+	int64_t push = -1, pull = -1;
+
+	if (fs_store_ops(s)->peer_get(fs_store_backend(s), site, &push, &pull, NULL) != 0)
+		return -1;
+	return push;
+}
+
+/* A move: authorization follows the new region, with a grace for the old
+ * one until the kiosk reports the new region (or 30 days); the status a
+ * sync reports; rename; all audited. */
+static void device_move_rename_and_status(void)
+{
+	test_clock clk = {1795770000000ull};
+	fs_store *h = reg_store("hub-mv", NULL, &clk), *k;
+	char code[HUB_ENROLL_CODE_LEN + 1], token[HUB_TOKEN_MAX + 1], id[FS_UUID_LEN + 1];
+	char actions[256] = "";
+	hub_device d, who;
+	hub_kiosk_status st;
+	hub_sync_note note;
+	fs_changeset cs;
+	fs_err e = {0, ""};
+	json_t *f, *dev;
+	int moved = 0;
+
+	CHECK(hub_enroll_code_create(h, code, "north", 3600 * 1000, &e) == 0);
+	CHECK(hub_enroll_redeem(h, &d, token, code, "kiosk-1", &e) == 0);
+	k = reg_store(d.site, "north", &clk);
+	f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "N0001", "contact_at",
+		      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w-1");
+	CHECK(fs_contact_put(k, id, NULL, NULL, f, &e) == 0);
+	json_decref(f);
+	fs_changeset_init(&cs);
+	CHECK(fs_sync_kiosk_outgoing(k, &cs, FS_SYNC_HUB_PEER, 100, 1u << 20, &e) == 0);
+	CHECK(cs.count > 0);
+
+	/* The status of a sync: pending less this set's changes. */
+	hub_kiosk_status_parse(&st, "fieldsync-agent/9.9", NULL, "1795769880000", "north",
+			       clk.ms);
+	st.pending = (int64_t)cs.count + 2;
+	note.device = &d;
+	note.status = &st;
+	note.pull = 0;
+	CHECK(fs_sync_hub_receive_moved(h, &cs, d.site, "north", NULL, 0, hub_device_synced_status,
+					&note, NULL, &e) == 0);
+	CHECK(fs_store_peer_ack(k, FS_SYNC_HUB_PEER, cs.to, &e) == 0);
+	fs_changeset_free(&cs);
+	dev = only_device(h);
+	CHECK(json_integer_value(json_object_get(dev, "pending")) == 2);
+	CHECK(json_integer_value(json_object_get(dev, "clock_offset_ms")) == -120000);
+	CHECK_STR(json_string_value(json_object_get(dev, "agent_version")), "fieldsync-agent/9.9");
+	CHECK(json_is_null(json_object_get(dev, "moved_from")));
+
+	/* Rename. */
+	CHECK(hub_device_rename(h, NULL, d.site, "Bad Name", &e) == FS_EINVAL);
+	CHECK(hub_device_rename(h, NULL, "k-nobody", "x", &e) == FS_ENOTFOUND);
+	CHECK(hub_device_rename(h, "admin:ann@test", d.site, "library-2", &e) == 0 || !fprintf(stderr, "%s\n", e.msg));
+	CHECK_STR(json_string_value(json_object_get(only_device(h), "name")), "library-2");
+
+	/* Move: the old region is kept until the kiosk reports the new one. */
+	CHECK(fs_store_ops(h)->peer_set_push(fs_store_backend(h), d.site, 1, &e) == 0);
+	CHECK(hub_device_move(h, NULL, d.site, "Bad", &moved, &e) == FS_EINVAL);
+	CHECK(hub_device_move(h, NULL, "k-nobody", "south", &moved, &e) == FS_ENOTFOUND);
+	CHECK(hub_device_move(h, NULL, d.site, "north", &moved, &e) == 0 && !moved);
+	CHECK(hub_device_move(h, "admin:ann@test", d.site, "south", &moved, &e) == 0 && moved);
+	CHECK(device_pulled(h, d.site) == 0);
+	CHECK(hub_device_authenticate(h, &who, token, &e) == 0);
+	CHECK_STR(who.region, "south");
+	CHECK_STR(who.moved_from, "north");
+	CHECK(who.moved_ms == clk.ms);
+	dev = only_device(h);
+	CHECK_STR(json_string_value(json_object_get(dev, "moved_from")), "north");
+	CHECK_STR(json_string_value(json_object_get(dev, "region")), "south");
+	hub_kiosk_status_parse(&st, NULL, NULL, NULL, "north", clk.ms);
+	CHECK_STR(hub_device_grace_region(&who, &st, clk.ms), "north");
+	CHECK(hub_device_grace_region(&who, &st, clk.ms + HUB_MOVE_GRACE_MS + 1) == NULL);
+
+	/* An edit of the north contact made before the kiosk knew: refused
+	 * without the grace, taken with it. */
+	f = json_pack("{s:s}", "notes", "edited before the move was known");
+	CHECK(fs_contact_put(k, id, id, NULL, f, &e) == 0);
+	json_decref(f);
+	fs_changeset_init(&cs);
+	CHECK(fs_sync_kiosk_outgoing(k, &cs, FS_SYNC_HUB_PEER, 100, 1u << 20, &e) == 0);
+	CHECK(cs.count >= 1);
+	CHECK(fs_sync_hub_receive_moved(h, &cs, who.site, who.region, NULL, 0, NULL, NULL, NULL,
+					&e) == FS_EFORBIDDEN);
+	fs_err_clear(&e);
+	note.device = &who;
+	note.pull = 7;
+	CHECK(fs_sync_hub_receive_moved(h, &cs, who.site, who.region,
+					hub_device_grace_region(&who, &st, clk.ms), 7,
+					hub_device_synced_status, &note, NULL, &e) == 0);
+	fs_changeset_free(&cs);
+	/* Not taken in yet: still moving. */
+	CHECK(json_is_string(json_object_get(only_device(h), "moved_from")));
+	/* The kiosk reports the new region: the move is done, and what it
+	 * pulled is what it says (it starts again from 0). */
+	hub_kiosk_status_parse(&st, NULL, NULL, NULL, "south", clk.ms);
+	CHECK(hub_device_grace_region(&who, &st, clk.ms) == NULL);
+	note.pull = 0;
+	fs_changeset_init(&cs);
+	snprintf(cs.site, sizeof(cs.site), "%s", who.site);
+	CHECK(fs_sync_hub_receive_moved(h, &cs, who.site, who.region, NULL, 0,
+					hub_device_synced_status, &note, NULL, &e) == 0);
+	CHECK(json_is_null(json_object_get(only_device(h), "moved_from")));
+	CHECK(device_pulled(h, who.site) == 0);
+	CHECK(hub_device_authenticate(h, &who, token, &e) == 0 && who.moved_from[0] == '\0');
+
+	/* Moved and moved back before the kiosk noticed: nothing to take in. */
+	CHECK(hub_device_move(h, NULL, d.site, "east", &moved, &e) == 0 && moved);
+	CHECK(hub_device_move(h, NULL, d.site, "west", &moved, &e) == 0 && moved);
+	CHECK_STR(json_string_value(json_object_get(only_device(h), "moved_from")), "south");
+	CHECK(hub_device_move(h, NULL, d.site, "south", &moved, &e) == 0 && moved);
+	CHECK(json_is_null(json_object_get(only_device(h), "moved_from")));
+	CHECK(hub_device_revoke(h, d.site, &e) == 0);
+	CHECK(hub_device_move(h, NULL, d.site, "north", &moved, &e) == FS_EFORBIDDEN);
+
+	CHECK(hub_audit_each(h, 0, collect_action, actions, &e) == 0);
+	CHECK(strstr(actions, "rename move move move move revoke") != NULL);
+	only_device(NULL);
+	fs_store_close(k);
+	fs_store_close(h);
+}
+
+/* The kiosk's side of a move (region.h): the other regions' contacts go,
+ * except one with an edit not yet acknowledged, and the pull cursor goes
+ * back to 0; the region becomes the new one once nothing else is left. */
+static void kiosk_adopts_a_move(void)
+{
+	fs_store *k = reg_store("k-adopt", "north", NULL);
+	/* Another handle on the same store (the kiosk UI's, beside the sync's). */
+	fs_store *ui = reg_store("k-adopt", "north", NULL);
+	char n1[FS_UUID_LEN + 1], n2[FS_UUID_LEN + 1], s1[FS_UUID_LEN + 1], s2[FS_UUID_LEN + 1];
+	fs_region_result res;
+	json_t *f, *list = NULL;
+	int64_t seq = 0, push = 0, pull = 0;
+	fs_err e = {0, ""};
+
+	f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "N0001", "contact_at",
+		      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w-1");
+	CHECK(fs_contact_put(k, n1, NULL, NULL, f, &e) == 0);
+	CHECK(fs_contact_put(k, n2, NULL, NULL, f, &e) == 0);
+	CHECK(fs_contact_put(k, s1, NULL, "south", f, &e) == 0);
+	json_decref(f);
+	CHECK(fs_store_seq(k, &seq, &e) == 0);
+	CHECK(fs_store_peer_ack(k, FS_SYNC_HUB_PEER, seq, &e) == 0);
+	CHECK(fs_store_ops(k)->peer_set_pull(fs_store_backend(k), FS_SYNC_HUB_PEER, 42, &e) == 0);
+	f = json_pack("{s:s}", "notes", "not sent yet");
+	CHECK(fs_contact_put(k, n2, n2, NULL, f, &e) == 0);
+	json_decref(f);
+
+	CHECK(fs_region_adopt(k, FS_SYNC_HUB_PEER, "Bad", &res, &e) == FS_EINVAL);
+	CHECK(fs_region_adopt(k, FS_SYNC_HUB_PEER, "south", &res, &e) == 0);
+	CHECK(res.purged == 1 && res.kept == 1 && res.reset && !res.done);
+	CHECK_STR(fs_store_region(k), "north");
+	CHECK(fs_store_ops(k)->peer_get(fs_store_backend(k), FS_SYNC_HUB_PEER, &push, &pull, &e) ==
+	      0);
+	CHECK(pull == 0 && push == seq);
+	CHECK(fs_contact_get(k, &f, n1, &e) == FS_ENOTFOUND);
+	CHECK(fs_contact_get(k, &f, n2, &e) == 0);
+	json_decref(f);
+
+	/* Sent: it goes too, and the store is of region south. */
+	CHECK(fs_store_seq(k, &seq, &e) == 0);
+	CHECK(fs_store_peer_ack(k, FS_SYNC_HUB_PEER, seq, &e) == 0);
+	CHECK(fs_store_ops(k)->peer_set_pull(fs_store_backend(k), FS_SYNC_HUB_PEER, 5, &e) == 0);
+	CHECK(fs_region_adopt(k, FS_SYNC_HUB_PEER, "south", &res, &e) == 0);
+	CHECK(res.purged == 1 && res.kept == 0 && !res.reset && res.done);
+	CHECK_STR(fs_store_region(k), "south");
+	CHECK(fs_store_ops(k)->peer_get(fs_store_backend(k), FS_SYNC_HUB_PEER, &push, &pull, &e) ==
+	      0);
+	CHECK(pull == 5); /* not reset twice for one move */
+	CHECK(fs_contact_list(k, &list, NULL, 1, &e) == 0);
+	CHECK(json_array_size(list) == 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "id")), s1);
+	json_decref(list);
+	CHECK(fs_region_adopt(k, FS_SYNC_HUB_PEER, "south", &res, &e) == 0);
+	CHECK(res.done && res.purged == 0 && !res.reset);
+	/* The other handle sees the new region at once, and writes in it. */
+	CHECK_STR(fs_store_region(ui), "south");
+	f = json_pack("{s:s, s:s, s:s, s:s}", "person_ref", "S0002", "contact_at",
+		      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w-1");
+	CHECK(fs_contact_put(ui, s2, NULL, NULL, f, &e) == 0);
+	json_decref(f);
+	CHECK(fs_contact_get(k, &f, s2, &e) == 0);
+	CHECK_STR(json_string_value(json_object_get(f, "region")), "south");
+	json_decref(f);
+	fs_store_close(ui);
+	fs_store_close(k);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -230,6 +491,9 @@ int main(int argc, char **argv)
 	RUN(kiosk_store_has_no_registry);
 	RUN(device_times_after_2038);
 	RUN(code_redeems_once_across_handles);
+	RUN(kiosk_status_is_bounded);
+	RUN(device_move_rename_and_status);
+	RUN(kiosk_adopts_a_move);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

@@ -30,6 +30,8 @@ typedef struct hub_reply {
 	/* Fieldsync-Seal-Key (sync replies): "KEYID:BASE64:SIGNATURE", the
 	 * hub's current seal key signed with its signing key; "" for none. */
 	char seal_key[160]; /* 61 + 1 + 88 and the NUL */
+	/* Fieldsync-Region (sync replies): the device's region; "" for none. */
+	char region[65];
 } hub_reply;
 
 /* An error reply with a JSON body (http/http_server.h,

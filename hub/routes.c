@@ -67,6 +67,14 @@ void hub_limits_default(hub_limits *out)
 
 static uint64_t monotonic_ms(void);
 
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* A copy of the hub's public keys, made on first use; 0 or an error. held:
  * the caller's store handle, or NULL (one is taken from the pool: never
  * while holding one, so a full pool cannot deadlock). */
@@ -554,6 +562,10 @@ static void sync_begin(hub_app *app, hub_request *req, hub_reply *r)
 	}
 	if (parse_query(req, r) != 0)
 		return;
+	/* The kiosk's clock is compared with the hub's as the head arrives
+	 * (the body's upload time is not the kiosk's offset). */
+	hub_kiosk_status_parse(&req->status, req->fs_agent, req->fs_pending, req->fs_clock,
+	                       req->fs_region, wall_ms());
 	if (!fs_http_media_type_is(req->content_type, HUB_CHANGESET_TYPE)) {
 		hub_reply_error(r, 415, "unsupported_media_type",
 		                "send the change set as Content-Type: " HUB_CHANGESET_TYPE);
@@ -598,12 +610,16 @@ static int sync_merge(hub_app *app, fs_store *s, const hub_request *req, const f
 {
 	fs_merge_result res;
 	fs_err e = {0, ""};
+	hub_sync_note note = {&req->device, &req->status, req->has_cursor ? req->cursor : -1};
 	int rc;
 
 	hub_pool_write_lock(app->pool);
-	rc = fs_sync_hub_receive_noted(s, cs, req->device.site, req->device.region,
-	                               req->has_cursor ? req->cursor : -1, hub_device_synced,
-	                               (void *)req->device.site, &res, &e);
+	/* Just after a move, its edits of the old region are still taken
+	 * (registry.h hub_device_move). */
+	rc = fs_sync_hub_receive_moved(
+	    s, cs, req->device.site, req->device.region,
+	    hub_device_grace_region(&req->device, &req->status, fs_store_now_ms(s)),
+	    req->has_cursor ? req->cursor : -1, hub_device_synced_status, &note, &res, &e);
 	hub_pool_write_unlock(app->pool);
 	if (rc == 0)
 		return 0;
@@ -650,6 +666,8 @@ static void sync_finish(hub_app *app, hub_request *req, hub_reply *r)
 	r->has_ack = 1;
 	r->ack = in.to;
 	r->no_store = 1;
+	/* The device's region: a moved kiosk learns it here. */
+	snprintf(r->region, sizeof(r->region), "%s", req->device.region);
 	/* The current seal key, signed: a kiosk adopts a rotated key. */
 	if (hub_keys_copy(app, s, &keys, &e) == 0)
 		snprintf(r->seal_key, sizeof(r->seal_key), "%s:%s", keys.seal, keys.seal_sig);

@@ -64,6 +64,8 @@ typedef struct hub_request {
 	const char *method, *path;
 	const char *content_type, *content_encoding, *authorization;
 	const char *content_length;
+	/* Kiosk status (sync; docs/protocol.md "Kiosk status"): untrusted. */
+	const char *fs_agent, *fs_pending, *fs_clock, *fs_region;
 	hub_query_arg query[HUB_QUERY_MAX];
 	size_t nquery;
 	int query_overflow;      /* more than HUB_QUERY_MAX arguments */
@@ -77,6 +79,7 @@ typedef struct hub_request {
 	int has_cursor;
 	char source[HUB_PEER_MAX]; /* enrollment: the throttled source (IPv4, IPv6 /64) */
 	int enroll_counted;        /* enrollment: counted against source */
+	hub_kiosk_status status;   /* sync: what the kiosk reported, bounded */
 
 	/* Kept by the server while the body arrives. */
 	fs_buf body;       /* at most body_cap bytes */

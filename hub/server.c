@@ -124,6 +124,8 @@ static void pass_reply(hub_exchange *h, fs_http_reply *out)
 		fs_http_reply_header(out, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (r->seal_key[0] != '\0')
 		fs_http_reply_header(out, FS_WIRE_SEAL_KEY_HEADER, r->seal_key);
+	if (r->region[0] != '\0')
+		fs_http_reply_header(out, FS_WIRE_REGION_HEADER, r->region);
 }
 
 static void on_begin(void *cls, fs_http_exchange *x)
@@ -145,6 +147,10 @@ static void on_begin(void *cls, fs_http_exchange *x)
 	req->content_encoding = fs_http_header_get(x, MHD_HTTP_HEADER_CONTENT_ENCODING);
 	req->authorization = fs_http_header_get(x, MHD_HTTP_HEADER_AUTHORIZATION);
 	req->content_length = fs_http_header_get(x, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	req->fs_agent = fs_http_header_get(x, FS_WIRE_AGENT_HEADER);
+	req->fs_pending = fs_http_header_get(x, FS_WIRE_PENDING_HEADER);
+	req->fs_clock = fs_http_header_get(x, FS_WIRE_CLOCK_HEADER);
+	req->fs_region = fs_http_header_get(x, FS_WIRE_REGION_HEADER);
 	MHD_get_connection_values(x->conn, MHD_GET_ARGUMENT_KIND, collect_query, req);
 	hub_app_begin(srv->app, req, &h->reply);
 	if (h->reply.status != 0)

@@ -25,6 +25,9 @@ FIELDSYNC_TEST_PACKAGES+=(sqlite3 openssl)
 # The PostgreSQL backend's tests start a throwaway server from Debian's
 # postgresql package (tests/pg/pg_tmp.sh: initdb, pg_ctl).
 FIELDSYNC_TEST_PACKAGES+=(postgresql)
+# Enrollment QR codes read back as a camera would (hub/qr_test.c,
+# tests/e2e/system_kiosks.sh): rsvg-convert draws the SVG, zbarimg decodes it.
+FIELDSYNC_TEST_PACKAGES+=(librsvg2-bin zbar-tools)
 # GNU time: the agent's peak RSS in tests/e2e/agent_memory.sh.
 FIELDSYNC_TEST_PACKAGES+=(time)
 # The kiosk web UI's browser tests: Debian's Chromium, and a font with the

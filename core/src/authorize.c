@@ -3,6 +3,13 @@
 
 #include <string.h>
 
+/* Is region one the policy allows? */
+static int region_ok(const fs_authz *a, const char *region)
+{
+	return region != NULL && (strcmp(region, a->region) == 0 ||
+				  (a->also_region != NULL && strcmp(region, a->also_region) == 0));
+}
+
 int fs_authorize_set(const fs_authz *a, const fs_changeset *cs, fs_err *err)
 {
 	if (a == NULL || a->site == NULL || strcmp(cs->site, a->site) == 0)
@@ -27,7 +34,7 @@ int fs_authorize_change(const fs_authz *a, size_t index, const fs_change *c, fs_
 	if (a->region != NULL &&
 	    (c->table == FS_TABLE_CONTACTS || c->table == FS_TABLE_CONFLICTS ||
 	     c->table == FS_TABLE_RESOLUTIONS) &&
-	    strcmp(c->region, a->region) != 0)
+	    !region_ok(a, c->region))
 		return fs_err_set(err, FS_EFORBIDDEN,
 				  "changes[%zu]: region %s is not the sender's region %s", index,
 				  c->region, a->region);
@@ -48,8 +55,7 @@ int fs_authorize_response(const fs_authz *a, size_t index, const fs_change *c, c
 int fs_authorize_contact(const fs_authz *a, size_t index, const fs_change *c, const char *contact,
 			 const char *stored_region, fs_err *err)
 {
-	if (a == NULL || a->region == NULL ||
-	    (stored_region != NULL && strcmp(stored_region, a->region) == 0))
+	if (a == NULL || a->region == NULL || region_ok(a, stored_region))
 		return 0;
 	if (c->table == FS_TABLE_CONFLICTS)
 		return fs_err_set(err, FS_EFORBIDDEN,

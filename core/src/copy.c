@@ -1,6 +1,7 @@
 /* Copying a whole store into an empty one, and the census that proves the
  * copy whole (copy.h). Everything goes through the backends' operations
  * (backend.h), so any backend copies into any other. */
+#include <stdint.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,11 @@ static int census_device(void *ctx, const fs_device_row *r)
 	put_i64(c, t, (int64_t)r->last_sync_ms);
 	put_text(c, t, r->last_error);
 	put_i64(c, t, r->revoked ? 1 : 0);
+	put_text(c, t, r->agent_version);
+	put_i64(c, t, r->pending);
+	put_i64(c, t, r->has_clock_offset ? r->clock_offset_ms : INT64_MIN);
+	put_text(c, t, r->moved_from);
+	put_i64(c, t, (int64_t)r->moved_ms);
 	row_done(c, t);
 	return 0;
 }

@@ -130,6 +130,7 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
     [PG_PEER_PULL] = "INSERT INTO peers (site, pull_cursor) VALUES ($1, $2) ON CONFLICT (site) "
                      "DO UPDATE SET pull_cursor = excluded.pull_cursor "
                      "WHERE excluded.pull_cursor > peers.pull_cursor",
+    [PG_PEER_RESET_PULL] = "UPDATE peers SET pull_cursor = $2 WHERE site = $1",
     /* changes_scan: rows changed after a cursor, one table each, by seq. */
     [PG_SCAN_Q] = "SELECT " Q_COLS " FROM questionnaires WHERE seq > $1 AND " SITE_FILTER
                   " ORDER BY seq LIMIT $4",
@@ -1058,6 +1059,12 @@ static int pg_peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err
 	return peer_set(b, PG_PEER_PULL, peer, seq, err);
 }
 
+/* A kiosk moved to another region (region.h): back to seq. */
+static int pg_peer_reset_pull(fs_backend *b, const char *peer, int64_t seq, fs_err *err)
+{
+	return peer_set(b, PG_PEER_RESET_PULL, peer, seq, err);
+}
+
 /* changes_scan: one keyset page per table, merged by seq (unique across
  * tables). A table's next page is read when its page runs out. */
 #define NSCAN 8
@@ -1903,4 +1910,6 @@ const fs_backend_ops fs_pg_backend = {
     .worker_get = pg_w_get,
     .worker_put = pg_w_put,
     .worker_each = pg_w_each,
+    /* a kiosk moved to another region (region.h) */
+    .peer_reset_pull = pg_peer_reset_pull,
 };

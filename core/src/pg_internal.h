@@ -130,6 +130,12 @@ enum pg_stmt_id {
 	PG_W_PUT,
 	PG_W_PAGE,
 	PG_SCAN_W,
+	PG_PEER_RESET_PULL, /* a kiosk moved to another region (region.h) */
+	PG_DEVICE_RENAME,   /* kiosk management (hub/registry.c) */
+	PG_DEVICE_MOVE,
+	PG_DEVICE_PULLED,
+	PG_DEVICE_REPORT,
+	PG_DEVICE_REPORT_MOVED,
 	PG_STMT_COUNT
 };
 

@@ -12,7 +12,9 @@
 #include "pg_internal.h"
 
 #define ACCOUNT_COLS "name, hash, role, regions, created_ms, disabled, password_changed_ms"
-#define DEVICE_COLS "site, name, region, token_hash, enrolled_ms, last_sync_ms, last_error, revoked"
+#define DEVICE_COLS                                                                                \
+	"site, name, region, token_hash, enrolled_ms, last_sync_ms, last_error, revoked, "         \
+	"agent_version, pending, clock_offset_ms, moved_from, moved_ms"
 
 const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
     [PG_CODE_INSERT] = "INSERT INTO enroll_codes (code_hash, region, created_ms, expires_ms) "
@@ -25,7 +27,7 @@ const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
     [PG_FAILURE_PRUNE] = "DELETE FROM enroll_failures WHERE at_ms < $1",
     [PG_FAILURE_COUNT] = "SELECT count(*) FROM enroll_failures WHERE at_ms >= $1",
     [PG_DEVICE_INSERT] = "INSERT INTO devices (" DEVICE_COLS ") VALUES ($1, $2, $3, $4, $5, "
-                         "$6, $7, $8) ON CONFLICT (site) DO NOTHING",
+                         "$6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (site) DO NOTHING",
     [PG_DEVICE_GET] = "SELECT " DEVICE_COLS " FROM devices WHERE site = $1",
     [PG_DEVICE_REVOKE] = "UPDATE devices SET revoked = 1 WHERE site = $1",
     [PG_DEVICE_SYNCED] = "UPDATE devices SET last_sync_ms = $2, last_error = NULL "
@@ -79,6 +81,17 @@ const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
                          "FROM responses r JOIN devices d ON d.site = r.site WHERE "
                          "r.deleted = 0 AND r.submitted_at >= $1 GROUP BY day, d.region "
                          "ORDER BY day, d.region",
+    /* kiosk management: a move and what a kiosk reports (hub/registry.c) */
+    [PG_DEVICE_RENAME] = "UPDATE devices SET name = $2 WHERE site = $1",
+    [PG_DEVICE_MOVE] = "UPDATE devices SET region = $2, moved_from = $3, moved_ms = $4 "
+                       "WHERE site = $1",
+    [PG_DEVICE_PULLED] = "INSERT INTO peers (site, push_cursor) VALUES ($1, $2) ON CONFLICT "
+                         "(site) DO UPDATE SET push_cursor = excluded.push_cursor",
+    [PG_DEVICE_REPORT] = "UPDATE devices SET agent_version = $2, pending = $3, "
+                         "clock_offset_ms = $4 WHERE site = $1",
+    [PG_DEVICE_REPORT_MOVED] = "UPDATE devices SET agent_version = $2, pending = $3, "
+                               "clock_offset_ms = $4, moved_from = NULL, moved_ms = NULL "
+                               "WHERE site = $1",
 };
 
 static int need_hub(fs_backend *b, fs_err *err)
@@ -191,6 +204,20 @@ static int device_insert(fs_backend *b, const fs_device_row *row, fs_err *err)
 		pg_p_text(&p, NULL);
 	pg_p_text(&p, row->last_error);
 	pg_p_i64(&p, row->revoked ? 1 : 0);
+	pg_p_text(&p, row->agent_version);
+	if (row->pending >= 0)
+		pg_p_i64(&p, row->pending);
+	else
+		pg_p_text(&p, NULL);
+	if (row->has_clock_offset)
+		pg_p_i64(&p, row->clock_offset_ms);
+	else
+		pg_p_text(&p, NULL);
+	pg_p_text(&p, row->moved_from);
+	if (row->moved_from != NULL)
+		pg_p_i64(&p, (int64_t)row->moved_ms);
+	else
+		pg_p_text(&p, NULL);
 	rc = pg_write(b, PG_DEVICE_INSERT, &p, &added, "enroll device", err);
 	if (rc == 0 && !added)
 		rc = fs_err_set(err, FS_ECONFLICT, "store: device %s exists", row->site);
@@ -212,6 +239,12 @@ static int read_device(fs_device_row *d, unsigned char hash[FS_REGISTRY_HASH_LEN
 	d->last_sync_ms = (uint64_t)pg_i64(res, r, 5);
 	d->last_error = pg_text(res, r, 6);
 	d->revoked = pg_i64(res, r, 7) != 0;
+	d->agent_version = pg_text(res, r, 8);
+	d->pending = PQgetisnull(res, r, 9) ? -1 : pg_i64(res, r, 9);
+	d->has_clock_offset = !PQgetisnull(res, r, 10);
+	d->clock_offset_ms = d->has_clock_offset ? pg_i64(res, r, 10) : 0;
+	d->moved_from = pg_text(res, r, 11);
+	d->moved_ms = d->moved_from ? (uint64_t)pg_i64(res, r, 12) : 0;
 	return 0;
 }
 
@@ -817,6 +850,80 @@ static int response_days(fs_backend *b, const char *since_day, fs_response_day_f
 	return rc;
 }
 
+/* ---- kiosk management (hub/registry.c) ---- */
+
+static int device_rename(fs_backend *b, const char *site, const char *name, fs_err *err)
+{
+	pg_params p = {0};
+	int changed = 0, rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, site);
+	pg_p_text(&p, name);
+	rc = pg_write(b, PG_DEVICE_RENAME, &p, &changed, "rename device", err);
+	return rc == 0 && !changed ? FS_ENOTFOUND : rc;
+}
+
+/* The hub's record of what device site pulled (its peers push cursor). */
+static int set_device_pulled(fs_backend *b, const char *site, int64_t pull, fs_err *err)
+{
+	pg_params p = {0};
+
+	pg_p_text(&p, site);
+	pg_p_i64(&p, pull);
+	return pg_write(b, PG_DEVICE_PULLED, &p, NULL, "move device", err);
+}
+
+static int device_move(fs_backend *b, const char *site, const char *region,
+                       const char *moved_from, uint64_t moved_ms, fs_err *err)
+{
+	pg_params p = {0};
+	int changed = 0, rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, site);
+	pg_p_text(&p, region);
+	pg_p_text(&p, moved_from);
+	if (moved_from != NULL)
+		pg_p_i64(&p, (int64_t)moved_ms);
+	else
+		pg_p_text(&p, NULL);
+	/* Both in the caller's write transaction (registry.c opens one). */
+	rc = pg_write(b, PG_DEVICE_MOVE, &p, &changed, "move device", err);
+	if (rc == 0 && !changed)
+		rc = FS_ENOTFOUND;
+	if (rc == 0)
+		rc = set_device_pulled(b, site, 0, err);
+	return rc;
+}
+
+static int device_report(fs_backend *b, const char *site, const fs_device_report *r,
+                         fs_err *err)
+{
+	pg_params p = {0};
+	int changed = 0, rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, site);
+	pg_p_text(&p, r->agent_version);
+	if (r->pending >= 0)
+		pg_p_i64(&p, r->pending);
+	else
+		pg_p_text(&p, NULL);
+	if (r->has_clock_offset)
+		pg_p_i64(&p, r->clock_offset_ms);
+	else
+		pg_p_text(&p, NULL);
+	rc = pg_write(b, r->move_done ? PG_DEVICE_REPORT_MOVED : PG_DEVICE_REPORT, &p, &changed,
+	              "note kiosk status", err);
+	if (rc == 0 && changed && r->move_done)
+		rc = set_device_pulled(b, site, r->pull < 0 ? 0 : r->pull, err);
+	return rc;
+}
+
 const fs_registry_ops fs_pg_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -852,4 +959,8 @@ const fs_registry_ops fs_pg_registry = {
     .token_delete = token_delete,
     .token_each = token_each,
     .response_days = response_days,
+    /* kiosk management */
+    .device_rename = device_rename,
+    .device_move = device_move,
+    .device_report = device_report,
 };

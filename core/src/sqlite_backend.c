@@ -114,7 +114,8 @@ const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
     [FS_SQL_SCAN_CONFLICTS] = "SELECT " C_COLS " FROM conflicts WHERE seq > ?1 AND " SITE_FILTER
                               " AND (?5 IS NULL OR region = ?5) ORDER BY seq LIMIT ?4",
     [FS_SQL_DEVICE_GET] = "SELECT site, name, region, token_hash, enrolled_ms, last_sync_ms, "
-                          "last_error, revoked FROM devices WHERE site = ?1",
+                          "last_error, revoked, agent_version, pending, clock_offset_ms, "
+                          "moved_from, moved_ms FROM devices WHERE site = ?1",
     [FS_SQL_DEVICE_SYNCED] =
         "UPDATE devices SET last_sync_ms = ?2, last_error = NULL WHERE site = ?1",
     [FS_SQL_ERASURE_GET] = "SELECT " E_COLS " FROM erasures WHERE id = ?1",
@@ -946,6 +947,27 @@ static int peer_set_push(fs_backend *b, const char *peer, int64_t seq, fs_err *e
 static int peer_set_pull(fs_backend *b, const char *peer, int64_t seq, fs_err *err)
 {
 	return peer_set(b, FS_SQL_PEER_SET_PULL, peer, seq, err);
+}
+
+/* A kiosk moved to another region (region.h): back to seq. */
+static int peer_reset_pull(fs_backend *b, const char *peer, int64_t seq, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	fs_sqlite_scratch_reset(b);
+	if (sqlite3_prepare_v2(b->db, "UPDATE peers SET pull_cursor = ?2 WHERE site = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, "reset pull cursor");
+	sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		int rc = fs_sqlite_err(b, err, "reset pull cursor");
+
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	return 0;
 }
 
 /* ---- changes ---- */
@@ -1804,4 +1826,6 @@ const fs_backend_ops fs_sqlite_backend = {
     .worker_get = worker_get,
     .worker_put = worker_put,
     .worker_each = worker_each,
+    /* a kiosk moved to another region (region.h) */
+    .peer_reset_pull = peer_reset_pull,
 };

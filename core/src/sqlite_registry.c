@@ -133,8 +133,10 @@ static int device_insert(fs_backend *b, const fs_device_row *row, fs_err *err)
 	sqlite3_stmt *st = NULL;
 	int changes = 0, rc = prepare(b, &st,
 	                              "INSERT INTO devices (site, name, region, token_hash, "
-	                              "enrolled_ms, last_sync_ms, last_error, revoked) VALUES (?1, "
-	                              "?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (site) DO NOTHING",
+	                              "enrolled_ms, last_sync_ms, last_error, revoked, "
+	                              "agent_version, pending, clock_offset_ms, moved_from, "
+	                              "moved_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	                              "?11, ?12, ?13) ON CONFLICT (site) DO NOTHING",
 	                              "enroll device", err);
 
 	if (rc != 0)
@@ -148,6 +150,14 @@ static int device_insert(fs_backend *b, const fs_device_row *row, fs_err *err)
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)row->last_sync_ms);
 	fs_sqlite_bind_text(st, 7, row->last_error);
 	sqlite3_bind_int(st, 8, row->revoked ? 1 : 0);
+	fs_sqlite_bind_text(st, 9, row->agent_version);
+	if (row->pending >= 0)
+		sqlite3_bind_int64(st, 10, row->pending);
+	if (row->has_clock_offset)
+		sqlite3_bind_int64(st, 11, row->clock_offset_ms);
+	fs_sqlite_bind_text(st, 12, row->moved_from);
+	if (row->moved_from != NULL)
+		sqlite3_bind_int64(st, 13, (sqlite3_int64)row->moved_ms);
 	rc = finish(b, st, "enroll device", &changes, err);
 	if (rc == 0 && changes != 1)
 		return fs_err_set(err, FS_ECONFLICT, "store: device %s exists", row->site);
@@ -155,7 +165,8 @@ static int device_insert(fs_backend *b, const fs_device_row *row, fs_err *err)
 }
 
 /* site, name, region, token_hash, enrolled_ms, last_sync_ms, last_error,
- * revoked; text is fs_sqlite_keep (a returned row) or borrowed. */
+ * revoked, agent_version, pending, clock_offset_ms, moved_from, moved_ms;
+ * text is fs_sqlite_keep (a returned row) or borrowed. */
 static void read_device(fs_backend *b, sqlite3_stmt *st, int keep, fs_device_row *r)
 {
 	const void *hash = sqlite3_column_blob(st, 3);
@@ -180,6 +191,14 @@ static void read_device(fs_backend *b, sqlite3_stmt *st, int keep, fs_device_row
 	r->last_sync_ms = (uint64_t)sqlite3_column_int64(st, 5); /* NULL reads as 0 */
 	r->last_error = keep ? fs_sqlite_keep(b, st, 6) : (const char *)sqlite3_column_text(st, 6);
 	r->revoked = sqlite3_column_int(st, 7);
+	r->agent_version =
+	    keep ? fs_sqlite_keep(b, st, 8) : (const char *)sqlite3_column_text(st, 8);
+	r->pending = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
+	r->has_clock_offset = sqlite3_column_type(st, 10) != SQLITE_NULL;
+	r->clock_offset_ms = r->has_clock_offset ? sqlite3_column_int64(st, 10) : 0;
+	r->moved_from =
+	    keep ? fs_sqlite_keep(b, st, 11) : (const char *)sqlite3_column_text(st, 11);
+	r->moved_ms = r->moved_from ? (uint64_t)sqlite3_column_int64(st, 12) : 0;
 }
 
 static int device_get(fs_backend *b, const char *site, fs_device_row *out, fs_err *err)
@@ -249,7 +268,8 @@ static int device_each(fs_backend *b, fs_device_fn fn, void *ctx, fs_err *err)
 	sqlite3_stmt *st = NULL;
 	int rc = prepare(b, &st,
 	                 "SELECT site, name, region, token_hash, enrolled_ms, last_sync_ms, "
-	                 "last_error, revoked FROM devices ORDER BY site",
+	                 "last_error, revoked, agent_version, pending, clock_offset_ms, "
+	                 "moved_from, moved_ms FROM devices ORDER BY site",
 	                 "list devices", err),
 	    stop = 0;
 
@@ -833,6 +853,87 @@ static int response_days(fs_backend *b, const char *since_day, fs_response_day_f
 	return stop < 0 ? stop : 0;
 }
 
+/* ---- kiosk management (hub/registry.c) ---- */
+
+static int device_rename(fs_backend *b, const char *site, const char *name, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0, rc = prepare(b, &st, "UPDATE devices SET name = ?2 WHERE site = ?1",
+	                              "rename device", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = finish(b, st, "rename device", &changes, err);
+	return rc == 0 && changes == 0 ? FS_ENOTFOUND : rc;
+}
+
+/* The hub's record of what device site pulled (its peers push cursor). */
+static int set_device_pulled(fs_backend *b, const char *site, int64_t pull, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "INSERT INTO peers (site, push_cursor) VALUES (?1, ?2) ON CONFLICT (site) "
+	                 "DO UPDATE SET push_cursor = excluded.push_cursor",
+	                 "move device", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, pull);
+	return finish(b, st, "move device", NULL, err);
+}
+
+static int device_move(fs_backend *b, const char *site, const char *region,
+                       const char *moved_from, uint64_t moved_ms, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0, rc = prepare(b, &st,
+	                              "UPDATE devices SET region = ?2, moved_from = ?3, moved_ms = "
+	                              "?4 WHERE site = ?1",
+	                              "move device", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+	fs_sqlite_bind_text(st, 3, moved_from);
+	if (moved_from != NULL)
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)moved_ms);
+	rc = finish(b, st, "move device", &changes, err);
+	if (rc == 0 && changes == 0)
+		return FS_ENOTFOUND;
+	return rc == 0 ? set_device_pulled(b, site, 0, err) : rc;
+}
+
+static int device_report(fs_backend *b, const char *site, const fs_device_report *r,
+                         fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0,
+	    rc = prepare(b, &st,
+	                 r->move_done ? "UPDATE devices SET agent_version = ?2, pending = ?3, "
+	                                "clock_offset_ms = ?4, moved_from = NULL, moved_ms = NULL "
+	                                "WHERE site = ?1"
+	                              : "UPDATE devices SET agent_version = ?2, pending = ?3, "
+	                                "clock_offset_ms = ?4 WHERE site = ?1",
+	                 "note kiosk status", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+	fs_sqlite_bind_text(st, 2, r->agent_version);
+	if (r->pending >= 0)
+		sqlite3_bind_int64(st, 3, r->pending);
+	if (r->has_clock_offset)
+		sqlite3_bind_int64(st, 4, r->clock_offset_ms);
+	rc = finish(b, st, "note kiosk status", &changes, err);
+	if (rc == 0 && changes == 1 && r->move_done)
+		rc = set_device_pulled(b, site, r->pull < 0 ? 0 : r->pull, err);
+	return rc;
+}
+
 const fs_registry_ops fs_sqlite_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -868,4 +969,8 @@ const fs_registry_ops fs_sqlite_registry = {
     .token_delete = token_delete,
     .token_each = token_each,
     .response_days = response_days,
+    /* kiosk management */
+    .device_rename = device_rename,
+    .device_move = device_move,
+    .device_report = device_report,
 };

@@ -199,15 +199,30 @@ int fs_sqlite_schema_version(fs_backend *b, int *out, fs_err *err)
 /* Apply migrations from version on, each in one transaction (a crash
  * leaves the previous version); set_version records the new one. */
 static int apply(fs_backend *b, const char *const *migrations, int count, int version,
+                 int (*get_version)(fs_backend *b, int *v, fs_err *err),
                  int (*set_version)(fs_backend *b, int v, fs_err *err), fs_err *err)
 {
-	int rc;
+	int rc, now = 0;
 
 	while (version < count) {
 		rc = fs_sqlite_exec(b, "BEGIN IMMEDIATE", err);
 		if (rc != 0)
 			return rc;
-		rc = fs_sqlite_exec(b, migrations[version], err);
+		/* Another process opening the store at the same time may have
+		 * applied it since the version was read: a migration that is not
+		 * idempotent (ALTER TABLE ADD COLUMN) must run once. */
+		rc = get_version(b, &now, err);
+		if (rc == 0 && now > version) {
+			rc = fs_sqlite_exec(b, "COMMIT", err);
+			if (rc != 0) {
+				sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+				return rc;
+			}
+			version = now;
+			continue;
+		}
+		if (rc == 0)
+			rc = fs_sqlite_exec(b, migrations[version], err);
 		if (rc == 0)
 			rc = set_version(b, version + 1, err);
 		if (rc == 0)
@@ -227,6 +242,15 @@ static int set_user_version(fs_backend *b, int v, fs_err *err)
 
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
 	return fs_sqlite_exec(b, sql, err);
+}
+
+static int get_hub_version(fs_backend *b, int *v, fs_err *err)
+{
+	char text[16];
+	int rc = fs_sqlite_meta_get(b, "hub_schema", text, sizeof(text), err);
+
+	*v = rc == 0 ? atoi(text) : 0;
+	return rc == FS_ENOTFOUND ? 0 : rc;
 }
 
 static int set_hub_version(fs_backend *b, int v, fs_err *err)
@@ -255,8 +279,8 @@ static int migrate(fs_backend *b, fs_err *err)
 		                  "store: an SQLite database, but not a fieldsync store (no "
 		                  "schema version); move it away and run again");
 	}
-	return apply(b, fs_schema_migrations, fs_schema_migration_count, version, set_user_version,
-	             err);
+	return apply(b, fs_schema_migrations, fs_schema_migration_count, version, user_version,
+	             set_user_version, err);
 }
 
 /* The hub's schema (the device registry, schema/hub/), versioned on its
@@ -276,7 +300,7 @@ static int migrate_hub(fs_backend *b, fs_err *err)
 		                  "(this one knows up to %d); not touching it",
 		                  version, fs_schema_hub_migration_count);
 	return apply(b, fs_schema_hub_migrations, fs_schema_hub_migration_count, version,
-	             set_hub_version, err);
+	             get_hub_version, set_hub_version, err);
 }
 
 /* Who may read a store: its owner only. The environment variable lets a

@@ -307,8 +307,27 @@ const char *fs_store_site(const fs_store *s)
 	return s->site;
 }
 
+/* A kiosk store's region as committed (meta "region"); a hub's has none. */
+static int region_reload(fs_store *s, fs_err *err)
+{
+	char region[FS_NAME_MAX + 1];
+	int rc;
+
+	if (s->region[0] == '\0')
+		return 0;
+	rc = meta_get(s, "region", region, sizeof(region), err);
+	if (rc == 0 && fs_name_is_valid(region))
+		memcpy(s->region, region, sizeof(region));
+	return rc == FS_ENOTFOUND ? 0 : rc;
+}
+
 const char *fs_store_region(const fs_store *s)
 {
+	/* Read again outside a transaction (inside one, its begin did): a
+	 * move taken in through another handle shows at once. The cache is
+	 * the handle's own, not a value the caller handed in. */
+	if (s->region[0] != '\0' && !s->in_txn)
+		region_reload((fs_store *)s, NULL);
 	return s->region;
 }
 
@@ -366,6 +385,10 @@ int fs_txn_begin(fs_store *s, fs_err *err)
 		rc = meta_get_i64(s, "hlc", &v, err);
 	if (rc == 0)
 		rc = clock_load(s, err);
+	/* A kiosk's region changes when its hub moves it (region.h), maybe
+	 * through another handle (the sync's, while the UI's writes here). */
+	if (rc == 0)
+		rc = region_reload(s, err);
 	if (rc != 0) {
 		fs_txn_rollback(s);
 		return rc;

@@ -94,9 +94,19 @@ int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char 
 			      fs_merge_hook on_commit, void *on_commit_ctx, fs_merge_result *res,
 			      fs_err *err)
 {
+	return fs_sync_hub_receive_moved(hub, cs, device_site, device_region, NULL, pull_cursor,
+					 on_commit, on_commit_ctx, res, err);
+}
+
+int fs_sync_hub_receive_moved(fs_store *hub, const fs_changeset *cs, const char *device_site,
+			      const char *device_region, const char *also_region,
+			      int64_t pull_cursor, fs_merge_hook on_commit, void *on_commit_ctx,
+			      fs_merge_result *res, fs_err *err)
+{
 	/* A device may only send its own writes of the kiosk tables, for its
-	 * region; its conflict rows are claims the hub verifies. */
-	fs_authz authz = {device_site, FS_SYNC_KIOSK_TABLES, device_region};
+	 * region (and, just after a move, the region it was moved out of);
+	 * its conflict rows are claims the hub verifies. */
+	fs_authz authz = {device_site, FS_SYNC_KIOSK_TABLES, device_region, also_region};
 	hub_note note = {device_site, pull_cursor, on_commit, on_commit_ctx};
 	refused_note refused = {note_device_cursor, &note, 0};
 	fs_merge_opts o = {FS_SYNC_MAX_FUTURE_MS, device_site, &authz, note_refused, &refused};
@@ -124,7 +134,7 @@ int fs_sync_kiosk_receive(fs_store *kiosk, const fs_changeset *cs, const char *h
 			  fs_merge_result *res, fs_err *err)
 {
 	/* The hub is trusted, but sends only the hub tables. */
-	fs_authz authz = {NULL, FS_SYNC_HUB_TABLES, NULL};
+	fs_authz authz = {NULL, FS_SYNC_HUB_TABLES, NULL, NULL};
 	sync_note note = {hub_site};
 	fs_merge_opts o = {0, NULL, &authz, note_pull_cursor, &note};
 

@@ -52,7 +52,7 @@ e2e_skip_pg "the store's file and directory modes" "no file in the data director
   e2e_expect "the data directory is created 0700" 700 "$(stat -c %a "$T/env/nested")"
   e2e_expect "the store is created 0600" 600 "$(stat -c %a "$T/env/nested/hub.db")"
 }
-contains "devices on an empty hub prints the header" "$T/out" '^SITE +NAME +REGION +ENROLLED +LAST SYNC +LAST ERROR +STATUS'
+contains "devices on an empty hub prints the header" "$T/out" '^SITE +NAME +REGION +LAST SYNC +PENDING +CLOCK +VERSION +LAST ERROR +STATUS'
 e2e_skip_pg "a file that is not a store" "no file in the data directory (hub_db_pg: a database that is not a store)" || {
   printf 'not a database' >"$T/bad.db.dir" && mkdir -p "$T/notdb" && cp "$T/bad.db.dir" "$T/notdb/hub.db"
   run "a file that is not a store" 1 "$HUB" devices --data "$T/notdb"
@@ -156,7 +156,7 @@ e2e_expect "south pushes a response and a contact" 200 "$(e2e_sync s1 "$S1_TOKEN
 
 # ---- devices and revoke ----
 run "devices" 0 "$HUB" devices --data "$DATA"
-contains "devices shows the kiosk with its name and region" "$T/out" "^$N1 +kiosk-n1 +north +[0-9-]+T[0-9:]+Z +[0-9-]+T[0-9:]+Z +- +active"
+contains "devices shows the kiosk with its name and region" "$T/out" "^$N1 +kiosk-n1 +north +[0-9-]+ [0-9:]+ [A-Z+0-9-]+ +- +- +- +- +active"
 run "devices --json" 0 "$HUB" devices --data "$DATA" --json
 contains "devices --json has the fields" "$T/out" '"last_error": null'
 run "revoke an unknown site" 1 "$HUB" revoke --data "$DATA" k-nobody

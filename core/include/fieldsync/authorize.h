@@ -24,6 +24,10 @@ typedef struct fs_authz {
 	 * stored here: a
 	 * contact created in another region stays there (NULL: any). */
 	const char *region;
+	/* A second region whose contacts and conflicts are allowed too (NULL:
+	 * none): the hub's grace for a kiosk moved out of it that has not yet
+	 * taken in the move (docs/protocol.md "Moving a kiosk"). */
+	const char *also_region;
 } fs_authz;
 
 /* The set's sender (cs->site) is a->site. a NULL allows everything, as

@@ -499,6 +499,12 @@ typedef struct fs_backend_ops {
 			       int (*fn)(void *ctx, const char *questionnaire, int64_t version,
 					 int64_t count),
 			       void *ctx, fs_err *err);
+
+	/* ---- Kiosk moved to another region (region.h) ----
+	 * peer_reset_pull: set peer's pull cursor to seq (>= 0) even when that
+	 * moves it back, in the caller's write transaction: a kiosk moved to
+	 * another region pulls its new region from the start. No row: no-op. */
+	int (*peer_reset_pull)(fs_backend *b, const char *peer, int64_t seq, fs_err *err);
 } fs_backend_ops;
 
 /* The hub's device registry (hub/registry.c holds its rules: codes,
@@ -513,7 +519,28 @@ typedef struct fs_device_row {
 	uint64_t last_sync_ms; /* 0: never */
 	const char *last_error; /* NULL: none */
 	int revoked;
+	/* Kiosk management (schema/hub/004_kiosks.sql): what the kiosk last
+	 * reported (display only), and a move not yet taken in by it. */
+	const char *agent_version; /* NULL: not reported */
+	int64_t pending;           /* -1: not reported */
+	int64_t clock_offset_ms;   /* kiosk minus hub; valid when has_clock_offset */
+	int has_clock_offset;
+	const char *moved_from; /* NULL: no move pending */
+	uint64_t moved_ms;      /* when it was moved; 0 when moved_from is NULL */
 } fs_device_row;
+
+/* What a device's successful sync reported (device_report). */
+typedef struct fs_device_report {
+	const char *agent_version; /* NULL: not reported */
+	int64_t pending;           /* -1: not reported */
+	int64_t clock_offset_ms;
+	int has_clock_offset;
+	/* The kiosk reported the region it is in now: the move is taken in
+	 * (moved_from cleared) and the hub's record of what the device pulled
+	 * becomes pull, as sent (it pulls its new region from the start). */
+	int move_done;
+	int64_t pull;
+} fs_device_report;
 
 typedef int (*fs_device_fn)(void *ctx, const fs_device_row *row);
 
@@ -656,6 +683,23 @@ typedef struct fs_registry_ops {
 	int (*token_each)(fs_backend *b, const char *user, fs_api_token_fn fn, void *ctx,
 			  fs_err *err);
 	int (*response_days)(fs_backend *b, const char *since_day, fs_response_day_fn fn, void *ctx,
+			     fs_err *err);
+
+	/* ---- kiosk management (hub/registry.c: rename, move, status) ----
+	 * device_rename: FS_ENOTFOUND for an unknown site.
+	 * device_move: set region, moved_from (NULL: none) and moved_ms as
+	 * given (registry.c decides them), and put the hub's record of what
+	 * the device pulled (its peers push cursor) back to 0. FS_ENOTFOUND
+	 * for an unknown site.
+	 * device_report: store r's status columns (NULL / -1 / no offset
+	 * clears them); with r->move_done also clear moved_from and moved_ms
+	 * and set the device's peers push cursor to r->pull. No-op for an
+	 * unknown site. All three in the caller's transaction when one is
+	 * open. */
+	int (*device_rename)(fs_backend *b, const char *site, const char *name, fs_err *err);
+	int (*device_move)(fs_backend *b, const char *site, const char *region,
+			   const char *moved_from, uint64_t moved_ms, fs_err *err);
+	int (*device_report)(fs_backend *b, const char *site, const fs_device_report *r,
 			     fs_err *err);
 } fs_registry_ops;
 

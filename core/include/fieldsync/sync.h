@@ -63,6 +63,14 @@ int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char 
 			      fs_merge_hook on_commit, void *on_commit_ctx, fs_merge_result *res,
 			      fs_err *err);
 
+/* fs_sync_hub_receive_noted for a device moved out of also_region that
+ * has not yet taken in the move: its contacts and conflicts of also_region
+ * are allowed as of device_region (NULL: none, as _noted). */
+int fs_sync_hub_receive_moved(fs_store *hub, const fs_changeset *cs, const char *device_site,
+			      const char *device_region, const char *also_region,
+			      int64_t pull_cursor, fs_merge_hook on_commit, void *on_commit_ctx,
+			      fs_merge_result *res, fs_err *err);
+
 /* What the hub sends a device after cursor: questionnaires, its region's
  * contacts, conflicts, resolutions and workers, the erasures of its region
  * and of every region, the questionnaire offers to every region ("*") and

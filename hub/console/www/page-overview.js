@@ -21,6 +21,10 @@
 			{label: 'Last sync', value: (k) => k.last_sync
 				? el('span', {}, C.formatTime(k.last_sync), el('br'), el('span', {class: 'hint'}, C.ago(k.last_sync, data.now)))
 				: 'never'},
+			// What the kiosk reported at its last sync (page-kiosks.js).
+			{label: 'Not sent', num: true, value: (k) => k.pending == null ? 'not reported' : String(k.pending)},
+			{label: 'Clock', value: (k) => C.kioskClockText ? C.kioskClockText(k.clock_offset_ms) : ''},
+			{label: 'Version', value: (k) => k.agent_version || 'not reported'},
 			{label: 'Last error', value: (k) => k.last_error || 'none'},
 			{label: 'State', value: (k) => k.revoked ? el('span', {class: 'badge bad'}, 'Revoked')
 				: k.stale ? el('span', {class: 'badge warn'}, `Not seen for over ${hoursText(data.stale_after_s)}`)
