@@ -489,31 +489,6 @@ int hub_cmd_move(int argc, char **argv)
 	return finish_output();
 }
 
-/* The audit entry of a publish (id and version; never the document), in a
- * transaction of its own before the engine's (records.h). A valid new
- * document only: a refused one changes nothing. error: the fs_error of a
- * publish that failed after its entry, 0 otherwise. */
-static int audit_publish(fs_store *s, const json_t *doc, const char *action, int error,
-                         fs_err *err)
-{
-	char actor[HUB_AUDIT_ACTOR_MAX + 1];
-	json_t *detail;
-	int rc;
-
-	if (error == 0 && fs_questionnaire_validate(doc, NULL) != 0)
-		return 0;
-	detail = json_pack("{s:O, s:O}", "questionnaire", json_object_get(doc, "id"), "version",
-	                   json_object_get(doc, "version"));
-	if (detail != NULL && error != 0)
-		json_object_set_new(detail, "error", json_integer(error));
-	if (detail == NULL)
-		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	hub_audit_actor_cli(actor, sizeof(actor));
-	rc = hub_audit_add(s, actor, action, detail, err);
-	json_decref(detail);
-	return rc;
-}
-
 int hub_cmd_publish(int argc, char **argv)
 {
 	admin_args a;
