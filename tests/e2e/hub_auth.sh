@@ -160,7 +160,7 @@ st=$(e2e_sync v2 "$N2_TOKEN" "$T/n2_empty.gz")
 e2e_expect "a revoked device is refused at its next request" "403 revoked" "$(answer "$st" v2)"
 e2e_expect "other devices are unaffected" 200 "$(e2e_sync v3 "$N1_TOKEN" "$T/n1_empty.gz")"
 "$HUB" devices --data "$DATA" --json >"$T/devices.json"
-grep -A6 "\"site\": \"$N2\"" "$T/devices.json" | grep -q '"revoked": true' &&
+grep -A12 "\"site\": \"$N2\"" "$T/devices.json" | grep -q '"revoked": true' &&
   e2e_pass "devices lists the revocation" || e2e_fail "devices lists the revocation" "$(cat "$T/devices.json")"
 
 # ---- rate-limited enrollment attempts (last: it blocks this source for a minute) ----
