@@ -450,6 +450,8 @@ static void hub_start(hub *h, const opts *o)
 	}
 	argv[n++] = "--listen";
 	argv[n++] = "127.0.0.1:0";
+	argv[n++] = "--console"; /* its default port is one for every hub */
+	argv[n++] = "off";
 	/* Every simulated kiosk connects from 127.0.0.1, as kiosks behind one
 	 * NAT, and reconnects at once after each sync while the hub may not
 	 * have reaped its last connection yet: lift the per-source limit. */

@@ -38,6 +38,19 @@ static uint64_t monotonic_ms(void)
 
 /* ---- replies ---- */
 
+const fs_http_header fs_http_page_headers[] = {
+    {MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"},
+    {"Cross-Origin-Resource-Policy", "same-origin"},
+    {"Content-Security-Policy",
+     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+     "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"},
+};
+const size_t fs_http_page_headers_count =
+    sizeof(fs_http_page_headers) / sizeof(fs_http_page_headers[0]);
+
 int fs_http_reply_header(fs_http_reply *r, const char *name, const char *value)
 {
 	assert(r->nheaders < FS_HTTP_HEADERS_MAX);

@@ -50,6 +50,14 @@ typedef struct fs_http_header {
 	const char *name, *value;
 } fs_http_header;
 
+/* The headers of a server of web pages (the kiosk UI, the hub console),
+ * for fs_http_opts.headers: never cached, never sniffed, framed or sent to
+ * another site, and a page may load nothing but its server's own files
+ * (Content-Security-Policy default-src 'none' with 'self' for scripts,
+ * styles, images and fetches; no inline script or style, no form posts). */
+extern const fs_http_header fs_http_page_headers[];
+extern const size_t fs_http_page_headers_count;
+
 /* A reply as a handler sets it and the layer sends it. */
 typedef struct fs_http_reply {
 	int status;        /* 0 until set */

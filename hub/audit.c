@@ -134,7 +134,7 @@ int hub_audit_action_is_valid(const char *text)
 /* Printable ASCII, no space, a known kind before the colon. */
 static int actor_is_valid(const char *text)
 {
-	static const char *const kinds[] = {"admin:", "device:", "worker:", "hub:"};
+	static const char *const kinds[] = {"admin:", "device:", "worker:", "hub:", "console:"};
 	size_t n = text ? strlen(text) : 0, i;
 	int known = 0;
 
@@ -164,7 +164,7 @@ int hub_audit_add_in(fs_store *hub, const char *actor, const char *action,
 		return rc;
 	if (!actor_is_valid(actor))
 		return fs_err_set(err, FS_EINVAL,
-		                  "audit: actor must be admin:, device:, worker: or hub: and "
+		                  "audit: actor must be admin:, device:, worker:, hub: or console: and "
 		                  "printable ASCII, at most %d bytes",
 		                  HUB_AUDIT_ACTOR_MAX);
 	if (!hub_audit_action_is_valid(action))

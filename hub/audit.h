@@ -33,7 +33,8 @@
 #define HUB_AUDIT_DETAIL_MAX 2048 /* bytes of the detail as compact JSON */
 
 /* Append one entry: actor ("admin:USER@HOST", "device:SITE",
- * "worker:ID@SITE" or "hub:..."; printable ASCII without spaces), action
+ * "worker:ID@SITE", "hub:..." or "console:NAME", a console user
+ * (hub/console/); printable ASCII without spaces), action
  * ([a-z_]), detail (borrowed; a JSON object, or NULL for {}).
  * hub_audit_add runs in a write transaction of its own: call it with no
  * transaction open on hub. hub_audit_add_in runs in the caller's write

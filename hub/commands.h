@@ -21,6 +21,7 @@ int hub_cmd_seal_key(int argc, char **argv); /* seal_key.c */
 int hub_cmd_subject(int argc, char **argv); /* subject.c */
 int hub_cmd_retention(int argc, char **argv); /* retention.c */
 int hub_cmd_purge(int argc, char **argv);     /* retention.c */
+int hub_cmd_user(int argc, char **argv);      /* users.c */
 int hub_cmd_worker(int argc, char **argv);    /* worker.c */
 
 /* Apply the retention periods now (fs_retention_hub_purge), record what

@@ -18,6 +18,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve      run the HTTP(S) server (GET /health, POST /v1/enroll, /v1/sync, /v1/audit)\n"
+    "             and the web console (docs/console.md)\n"
     "  enroll     create a one-time enrollment code for a kiosk of a region\n"
     "  devices    list enrolled kiosks\n"
     "  revoke     revoke a kiosk\n"
@@ -32,6 +33,7 @@ static const char usage[] =
     "  audit      print or verify the audit trail of admin and worker actions\n"
     "  retention  show or set how long each table is kept\n"
     "  purge      apply the retention periods now\n"
+    "  user       add, change or remove accounts of the web console (and API tokens)\n"
     "  worker     add, remove or list a region's outreach workers (their PINs)\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
@@ -54,6 +56,7 @@ static const struct {
     {"seal-key", hub_cmd_seal_key},
     {"subject", hub_cmd_subject},
     {"retention", hub_cmd_retention}, {"purge", hub_cmd_purge},
+    {"user", hub_cmd_user},
     {"worker", hub_cmd_worker},
 };
 

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "console/auth.h"
+#include "console/server.h"
 #include "fieldsync/retention.h"
 #include "pool.h"
 #include "routes.h"
@@ -57,17 +59,44 @@ static const char usage[] =
     "                         must also average 100 B/s over each such window\n"
     "                         (default 30)\n"
     "  --rate-limit N         sync requests per device per minute (default 120)\n"
+    "  --console ADDR|off     address of the web console (docs/console.md; default\n"
+    "                         " CONSOLE_LISTEN_DEFAULT "; 'off': none); HTTPS with the same\n"
+    "                         --tls-cert/--tls-key, refused off loopback without them\n"
+    "                         (or --insecure-http)\n"
+    "  --console-host HOST[:PORT]  the name browsers use for the console when it is\n"
+    "                         not ADDR (a DNS name, a TLS proxy's); Host and Origin\n"
+    "                         must name one of the two\n"
+    "  --console-idle DURATION   a console session ends this long after its last\n"
+    "                         request (default and most 30m)\n"
+    "  --console-max DURATION    and at the latest this long after login (default\n"
+    "                         and most 12h)\n"
     "  --grace SECONDS        how long a stop waits for requests in flight (default 30)\n"
     "  -h, --help             show this help\n";
 
 typedef struct serve_opts {
-	const char *data, *db, *listen, *cert_file, *key_file;
+	const char *data, *db, *listen, *cert_file, *key_file, *console;
 	hub_where where;
 	hub_server_config server;
+	console_config console_cfg;
 	hub_limits limits;
 	unsigned grace_s;
 	int insecure_http;
 } serve_opts;
+
+/* The rule for every listener of serve (sync and console), checked
+ * before anything is bound so nothing is exposed in clear by mistake: off
+ * loopback, TLS or an explicit --insecure-http. 0 or an exit status. */
+static int clear_text_check(const serve_opts *o, const char *text, const fs_http_listen_addr *a)
+{
+	if (o->cert_file == NULL && !o->insecure_http &&
+	    !fs_http_is_loopback((const struct sockaddr *)&a->addr))
+		return hub_usage_fail("serve",
+		                      "%s is not a loopback address: serving it over plain HTTP "
+		                      "would send tokens and answers in clear; pass --tls-cert "
+		                      "and --tls-key, or --insecure-http (behind a TLS proxy)",
+		                      text);
+	return 0;
+}
 
 static int parse_args(serve_opts *o, int argc, char **argv)
 {
@@ -85,6 +114,10 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 	    {"timeout", required_argument, NULL, 'T'},
 	    {"rate-limit", required_argument, NULL, 'r'},
 	    {"grace", required_argument, NULL, 'g'},
+	    {"console", required_argument, NULL, 'C'},
+	    {"console-host", required_argument, NULL, 'P'},
+	    {"console-idle", required_argument, NULL, 'i'},
+	    {"console-max", required_argument, NULL, 'x'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -94,7 +127,9 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	hub_server_config_default(&o->server);
 	hub_limits_default(&o->limits);
+	console_config_default(&o->console_cfg);
 	o->listen = HUB_LISTEN_DEFAULT;
+	o->console = CONSOLE_LISTEN_DEFAULT;
 	o->grace_s = 30;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -149,6 +184,32 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 			if (hub_uint_parse(&o->grace_s, optarg, 0, 3600) != 0)
 				return hub_usage_fail("serve", "--grace must be 0 to 3600 seconds");
 			break;
+		case 'C':
+			o->console = optarg;
+			break;
+		case 'P':
+			if (strlen(optarg) == 0 ||
+			    strlen(optarg) >= sizeof(o->console_cfg.public_host) ||
+			    strpbrk(optarg, "/ \t") != NULL)
+				return hub_usage_fail("serve", "--console-host must be HOST or "
+				                               "HOST:PORT");
+			snprintf(o->console_cfg.public_host, sizeof(o->console_cfg.public_host),
+			         "%s", optarg);
+			break;
+		case 'i':
+		case 'x': {
+			uint64_t ms, max = c == 'i' ? CONSOLE_SESSION_IDLE_MS : CONSOLE_SESSION_MAX_MS;
+
+			if (hub_duration_parse(&ms, optarg) != 0 || ms > max)
+				return hub_usage_fail("serve", "%s must be a duration up to %s",
+				                      c == 'i' ? "--console-idle" : "--console-max",
+				                      c == 'i' ? "30m" : "12h");
+			if (c == 'i')
+				o->console_cfg.session_idle_ms = ms;
+			else
+				o->console_cfg.session_max_ms = ms;
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
@@ -164,14 +225,14 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 		return hub_usage_fail("serve", "--tls-cert and --tls-key go together");
 	if (fs_http_listen_parse(&o->server.listen, o->listen, 0, &e) != 0)
 		return hub_usage_fail("serve", "%s", e.msg);
-	/* Before anything is bound: nothing is exposed in clear by mistake. */
-	if (o->cert_file == NULL && !o->insecure_http &&
-	    !fs_http_is_loopback((const struct sockaddr *)&o->server.listen.addr))
-		return hub_usage_fail("serve",
-		                      "%s is not a loopback address: serving it over plain HTTP "
-		                      "would send tokens and answers in clear; pass --tls-cert "
-		                      "and --tls-key, or --insecure-http (behind a TLS proxy)",
-		                      o->listen);
+	if ((c = clear_text_check(o, o->listen, &o->server.listen)) != 0)
+		return c;
+	if (strcmp(o->console, "off") != 0) {
+		if (fs_http_listen_parse(&o->console_cfg.listen, o->console, 0, &e) != 0)
+			return hub_usage_fail("serve", "--console: %s", e.msg);
+		if ((c = clear_text_check(o, o->console, &o->console_cfg.listen)) != 0)
+			return c;
+	}
 	return hub_where_resolve(&o->where, "serve", o->data, o->db);
 }
 
@@ -280,6 +341,7 @@ int hub_cmd_serve(int argc, char **argv)
 	hub_pool *pool = NULL;
 	hub_app *app = NULL;
 	hub_server *srv = NULL;
+	console_server *console = NULL;
 	sigset_t signals;
 	fs_err e = {0, ""};
 	char where[300], store[600];
@@ -298,6 +360,8 @@ int hub_cmd_serve(int argc, char **argv)
 		}
 		o.server.tls_cert_pem = cert.data;
 		o.server.tls_key_pem = key.data;
+		o.console_cfg.tls_cert_pem = cert.data;
+		o.console_cfg.tls_key_pem = key.data;
 	}
 	/* Signals are taken synchronously by this thread (sigwait); block them
 	 * before any thread starts so the workers inherit the mask. */
@@ -315,8 +379,21 @@ int hub_cmd_serve(int argc, char **argv)
 		        "front\n",
 		        o.listen);
 
+	if (o.cert_file == NULL && strcmp(o.console, "off") != 0 &&
+	    !fs_http_is_loopback((const struct sockaddr *)&o.console_cfg.listen.addr))
+		fprintf(stderr,
+		        HUB_PROG ": warning: --insecure-http: the console on %s is plain HTTP; "
+		        "passwords and session cookies travel in clear unless a TLS proxy is in "
+		        "front\n",
+		        o.console);
+
 	if (hub_pool_open(&pool, &o.where, &e) != 0 || hub_app_new(&app, pool, &o.limits, &e) != 0 ||
 	    hub_server_start(&srv, &o.server, app, &e) != 0) {
+		hub_fail("%s", e.msg);
+		goto cleanup;
+	}
+	if (strcmp(o.console, "off") != 0 &&
+	    console_server_start(&console, &o.console_cfg, pool, &e) != 0) {
 		hub_fail("%s", e.msg);
 		goto cleanup;
 	}
@@ -324,17 +401,28 @@ int hub_cmd_serve(int argc, char **argv)
 	hub_where_describe(&o.where, store, sizeof(store));
 	fprintf(stderr, HUB_PROG ": listening on %s://%s (%s)\n", o.cert_file ? "https" : "http",
 	        where, store);
+	if (console != NULL) {
+		fs_http_listen_format(where, sizeof(where), &o.console_cfg.listen,
+		                      console_server_port(console));
+		fprintf(stderr, HUB_PROG ": console on %s://%s/\n", o.cert_file ? "https" : "http",
+		        where);
+	}
 	fflush(stderr);
 	sig = wait_purging(pool, &signals);
 	fprintf(stderr, HUB_PROG ": %s received; finishing %u request(s) in flight\n",
 	        sig == SIGTERM ? "SIGTERM" : "SIGINT", hub_server_in_flight(srv));
 	hub_server_quiesce(srv);
+	if (console != NULL)
+		console_server_quiesce(console);
 	drain(srv, &signals, o.grace_s);
+	console_server_stop(console);
+	console = NULL;
 	hub_server_stop(srv);
 	srv = NULL;
 	fprintf(stderr, HUB_PROG ": stopped\n");
 	status = HUB_EXIT_OK;
 cleanup:
+	console_server_stop(console);
 	hub_server_stop(srv);
 	hub_app_free(app);
 	hub_pool_close(pool);

@@ -155,6 +155,8 @@ static void hub_start(int i)
 	}
 	argv[n++] = "--listen";
 	argv[n++] = "127.0.0.1:0";
+	argv[n++] = "--console"; /* its default port is one for every hub */
+	argv[n++] = "off";
 	argv[n++] = "--grace";
 	argv[n++] = "1";
 	for (k = 0; serve_extra[k] != NULL; k++)

@@ -1,5 +1,5 @@
 /* fieldsync kiosk UI: the page's files, embedded at build time from
- * agent/ui/www/ (embed_www.cmake). */
+ * agent/ui/www/ (cmake/embed_www.cmake). */
 #ifndef FIELDSYNC_UI_ASSETS_H
 #define FIELDSYNC_UI_ASSETS_H
 

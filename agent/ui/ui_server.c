@@ -23,20 +23,6 @@ typedef struct ui_exchange {
 	ui_reply reply; /* status != 0: refused before the body was read */
 } ui_exchange;
 
-/* On every reply, the layer's own included: never cached, never sniffed,
- * framed or sent to another site, and the page may load nothing but this
- * server's own files. */
-static const fs_http_header common_headers[] = {
-    {MHD_HTTP_HEADER_CACHE_CONTROL, "no-store"},
-    {"X-Content-Type-Options", "nosniff"},
-    {"Referrer-Policy", "no-referrer"},
-    {"X-Frame-Options", "DENY"},
-    {"Cross-Origin-Resource-Policy", "same-origin"},
-    {"Content-Security-Policy",
-     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-     "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"},
-};
-
 uint64_t ui_mono_ms(void)
 {
 	struct timespec ts;
@@ -274,8 +260,9 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 	http.per_source = UI_MAX_PER_SOURCE;
 	http.head_timeout_ms = UI_HEAD_TIMEOUT_MS;
 	http.idle_timeout_s = UI_IDLE_TIMEOUT_S;
-	http.headers = common_headers;
-	http.nheaders = sizeof(common_headers) / sizeof(common_headers[0]);
+	/* On every reply, the layer's own included (http_server.h). */
+	http.headers = fs_http_page_headers;
+	http.nheaders = fs_http_page_headers_count;
 	http.handlers.begin = on_begin;
 	http.handlers.finish = on_finish;
 	http.handlers.done = on_done;

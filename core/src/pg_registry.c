@@ -11,6 +11,7 @@
 #include "fieldsync/pg.h"
 #include "pg_internal.h"
 
+#define ACCOUNT_COLS "name, hash, role, regions, created_ms, disabled, password_changed_ms"
 #define DEVICE_COLS "site, name, region, token_hash, enrolled_ms, last_sync_ms, last_error, revoked"
 
 const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
@@ -48,6 +49,36 @@ const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
     [PG_AUDIT_PAGE] = "SELECT id, at_ms, actor, action, detail, prev_hash, hash FROM audit_log "
                       "WHERE id > $1 AND at_ms >= $2 ORDER BY id LIMIT $3",
     [PG_AUDIT_PRUNE] = "DELETE FROM audit_log WHERE id <= $1",
+    /* Console accounts, sessions and API tokens (hub/console/): few rows
+     * (the console bounds them), read in one statement. */
+    [PG_ACCOUNT_INSERT] = "INSERT INTO admin_users (" ACCOUNT_COLS ") VALUES ($1, $2, $3, $4, "
+                          "$5, $6, $7) ON CONFLICT (name) DO NOTHING",
+    [PG_ACCOUNT_UPDATE] = "UPDATE admin_users SET hash = $2, role = $3, regions = $4, "
+                          "disabled = $5, password_changed_ms = $6 WHERE name = $1",
+    [PG_ACCOUNT_GET] = "SELECT " ACCOUNT_COLS " FROM admin_users WHERE name = $1",
+    [PG_ACCOUNT_DELETE] = "WITH s AS (DELETE FROM admin_sessions WHERE username = $1), "
+                          "t AS (DELETE FROM admin_tokens WHERE username = $1) "
+                          "DELETE FROM admin_users WHERE name = $1",
+    [PG_ACCOUNT_PAGE] = "SELECT " ACCOUNT_COLS " FROM admin_users ORDER BY name",
+    [PG_SESSION_INSERT] = "INSERT INTO admin_sessions (hash, username, created_ms, "
+                          "last_seen_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)",
+    [PG_SESSION_GET] = "SELECT username, created_ms, last_seen_ms, expires_ms FROM "
+                       "admin_sessions WHERE hash = $1",
+    [PG_SESSION_TOUCH] = "UPDATE admin_sessions SET last_seen_ms = $2 WHERE hash = $1",
+    [PG_SESSION_DELETE] = "DELETE FROM admin_sessions WHERE hash = $1",
+    [PG_SESSION_DELETE_USER] = "DELETE FROM admin_sessions WHERE username = $1",
+    [PG_SESSION_PRUNE] = "DELETE FROM admin_sessions WHERE expires_ms <= $1 OR "
+                         "last_seen_ms < $2",
+    [PG_TOKEN_INSERT] = "INSERT INTO admin_tokens (hash, id, username, created_ms) VALUES "
+                        "($1, $2, $3, $4)",
+    [PG_TOKEN_GET] = "SELECT hash, id, username, created_ms FROM admin_tokens WHERE hash = $1",
+    [PG_TOKEN_DELETE] = "DELETE FROM admin_tokens WHERE username = $1 AND id = $2",
+    [PG_TOKEN_PAGE] = "SELECT hash, id, username, created_ms FROM admin_tokens WHERE "
+                      "$1::text IS NULL OR username = $1 ORDER BY id",
+    [PG_RESPONSE_DAYS] = "SELECT substr(r.submitted_at, 1, 10) AS day, d.region, count(*) "
+                         "FROM responses r JOIN devices d ON d.site = r.site WHERE "
+                         "r.deleted = 0 AND r.submitted_at >= $1 GROUP BY day, d.region "
+                         "ORDER BY day, d.region",
 };
 
 static int need_hub(fs_backend *b, fs_err *err)
@@ -471,6 +502,321 @@ static int audit_prune(fs_backend *b, int64_t through_id, long *removed, fs_err 
 	return rc;
 }
 
+/* ---- console accounts, sessions, API tokens ---- */
+
+static void copy_text(char *out, size_t len, const PGresult *res, int r, int c)
+{
+	const char *t = pg_text(res, r, c);
+
+	snprintf(out, len, "%s", t != NULL ? t : "");
+}
+
+static void read_account(fs_account_row *a, const PGresult *res, int r)
+{
+	memset(a, 0, sizeof(*a));
+	copy_text(a->name, sizeof(a->name), res, r, 0);
+	copy_text(a->hash, sizeof(a->hash), res, r, 1);
+	a->role = (int)pg_i64(res, r, 2);
+	copy_text(a->regions, sizeof(a->regions), res, r, 3);
+	a->created_ms = (uint64_t)pg_i64(res, r, 4);
+	a->disabled = pg_i64(res, r, 5) != 0;
+	a->password_changed_ms = (uint64_t)pg_i64(res, r, 6);
+}
+
+static int account_insert(fs_backend *b, const fs_account_row *row, fs_err *err)
+{
+	pg_params p = {0};
+	int added = 0, rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, row->name);
+	pg_p_text(&p, row->hash);
+	pg_p_i64(&p, row->role);
+	pg_p_text(&p, row->regions);
+	pg_p_i64(&p, (int64_t)row->created_ms);
+	pg_p_i64(&p, row->disabled ? 1 : 0);
+	pg_p_i64(&p, (int64_t)row->password_changed_ms);
+	rc = pg_write(b, PG_ACCOUNT_INSERT, &p, &added, "add console user", err);
+	if (rc == 0 && !added)
+		rc = fs_err_set(err, FS_ECONFLICT, "store: console user %s exists", row->name);
+	return rc;
+}
+
+static int account_update(fs_backend *b, const fs_account_row *row, fs_err *err)
+{
+	pg_params p = {0};
+	int changed = 0, rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, row->name);
+	pg_p_text(&p, row->hash);
+	pg_p_i64(&p, row->role);
+	pg_p_text(&p, row->regions);
+	pg_p_i64(&p, row->disabled ? 1 : 0);
+	pg_p_i64(&p, (int64_t)row->password_changed_ms);
+	rc = pg_write(b, PG_ACCOUNT_UPDATE, &p, &changed, "change console user", err);
+	return rc == 0 && !changed ? FS_ENOTFOUND : rc;
+}
+
+static int account_get(fs_backend *b, const char *name, fs_account_row *out, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc = need_hub(b, err);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, name);
+	rc = pg_run(b, PG_ACCOUNT_GET, &p, &res, "read console user", err);
+	if (rc == 0 && PQntuples(res) == 0)
+		rc = FS_ENOTFOUND;
+	if (rc == 0)
+		read_account(out, res, 0);
+	PQclear(res);
+	return rc;
+}
+
+/* Run a statement of one text parameter; *changed: a row changed. */
+static int run_text(fs_backend *b, enum pg_stmt_id id, const char *text, const char *what,
+                    int *changed, fs_err *err)
+{
+	pg_params p = {0};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, text);
+	return pg_write(b, id, &p, changed, what, err);
+}
+
+static int run_hash(fs_backend *b, enum pg_stmt_id id, const unsigned char *hash, const char *what,
+                    fs_err *err)
+{
+	pg_params p = {0};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_bytes(&p, hash, FS_REGISTRY_HASH_LEN);
+	return pg_write(b, id, &p, NULL, what, err);
+}
+
+static int account_delete(fs_backend *b, const char *name, fs_err *err)
+{
+	int changed = 0,
+	    rc = run_text(b, PG_ACCOUNT_DELETE, name, "remove console user", &changed, err);
+
+	return rc == 0 && !changed ? FS_ENOTFOUND : rc;
+}
+
+static int account_each(fs_backend *b, fs_account_fn fn, void *ctx, fs_err *err)
+{
+	PGresult *res = NULL;
+	int r, n, rc = need_hub(b, err);
+
+	if (rc == 0)
+		rc = pg_run(b, PG_ACCOUNT_PAGE, NULL, &res, "list console users", err);
+	n = rc == 0 ? PQntuples(res) : 0;
+	for (r = 0; r < n; r++) {
+		fs_account_row a;
+		int v;
+
+		read_account(&a, res, r);
+		v = fn(ctx, &a);
+		if (v != 0) {
+			rc = v < 0 ? v : 0;
+			break;
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int session_insert(fs_backend *b, const fs_session_row *row, fs_err *err)
+{
+	pg_params p = {0};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_bytes(&p, row->hash, FS_REGISTRY_HASH_LEN);
+	pg_p_text(&p, row->user);
+	pg_p_i64(&p, (int64_t)row->created_ms);
+	pg_p_i64(&p, (int64_t)row->last_seen_ms);
+	pg_p_i64(&p, (int64_t)row->expires_ms);
+	return pg_write(b, PG_SESSION_INSERT, &p, NULL, "start console session", err);
+}
+
+static int session_get(fs_backend *b, const unsigned char *hash, fs_session_row *out,
+                       fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc = need_hub(b, err);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != 0)
+		return rc;
+	pg_p_bytes(&p, hash, FS_REGISTRY_HASH_LEN);
+	rc = pg_run(b, PG_SESSION_GET, &p, &res, "read console session", err);
+	if (rc == 0 && PQntuples(res) == 0)
+		rc = FS_ENOTFOUND;
+	if (rc == 0) {
+		memcpy(out->hash, hash, FS_REGISTRY_HASH_LEN);
+		copy_text(out->user, sizeof(out->user), res, 0, 0);
+		out->created_ms = (uint64_t)pg_i64(res, 0, 1);
+		out->last_seen_ms = (uint64_t)pg_i64(res, 0, 2);
+		out->expires_ms = (uint64_t)pg_i64(res, 0, 3);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int session_touch(fs_backend *b, const unsigned char *hash, uint64_t last_seen_ms,
+                         fs_err *err)
+{
+	pg_params p = {0};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_bytes(&p, hash, FS_REGISTRY_HASH_LEN);
+	pg_p_i64(&p, (int64_t)last_seen_ms);
+	return pg_write(b, PG_SESSION_TOUCH, &p, NULL, "note console session", err);
+}
+
+static int session_delete(fs_backend *b, const unsigned char *hash, fs_err *err)
+{
+	return run_hash(b, PG_SESSION_DELETE, hash, "end console session", err);
+}
+
+static int session_delete_user(fs_backend *b, const char *user, fs_err *err)
+{
+	return run_text(b, PG_SESSION_DELETE_USER, user, "end console sessions", NULL, err);
+}
+
+static int session_prune(fs_backend *b, uint64_t now_ms, uint64_t idle_before_ms, fs_err *err)
+{
+	pg_params p = {0};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_i64(&p, (int64_t)now_ms);
+	pg_p_i64(&p, (int64_t)idle_before_ms);
+	return pg_write(b, PG_SESSION_PRUNE, &p, NULL, "end console sessions", err);
+}
+
+static int token_insert(fs_backend *b, const fs_api_token_row *row, fs_err *err)
+{
+	pg_params p = {0};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_bytes(&p, row->hash, FS_REGISTRY_HASH_LEN);
+	pg_p_text(&p, row->id);
+	pg_p_text(&p, row->user);
+	pg_p_i64(&p, (int64_t)row->created_ms);
+	return pg_write(b, PG_TOKEN_INSERT, &p, NULL, "create API token", err);
+}
+
+static void read_token(fs_api_token_row *t, const PGresult *res, int r)
+{
+	memset(t, 0, sizeof(*t));
+	(void)pg_bytes(t->hash, FS_REGISTRY_HASH_LEN, res, r, 0);
+	copy_text(t->id, sizeof(t->id), res, r, 1);
+	copy_text(t->user, sizeof(t->user), res, r, 2);
+	t->created_ms = (uint64_t)pg_i64(res, r, 3);
+}
+
+static int token_get(fs_backend *b, const unsigned char *hash, fs_api_token_row *out,
+                     fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc = need_hub(b, err);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != 0)
+		return rc;
+	pg_p_bytes(&p, hash, FS_REGISTRY_HASH_LEN);
+	rc = pg_run(b, PG_TOKEN_GET, &p, &res, "read API token", err);
+	if (rc == 0 && PQntuples(res) == 0)
+		rc = FS_ENOTFOUND;
+	if (rc == 0)
+		read_token(out, res, 0);
+	PQclear(res);
+	return rc;
+}
+
+static int token_delete(fs_backend *b, const char *user, const char *id, fs_err *err)
+{
+	pg_params p = {0};
+	int changed = 0, rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, user);
+	pg_p_text(&p, id);
+	rc = pg_write(b, PG_TOKEN_DELETE, &p, &changed, "revoke API token", err);
+	return rc == 0 && !changed ? FS_ENOTFOUND : rc;
+}
+
+static int token_each(fs_backend *b, const char *user, fs_api_token_fn fn, void *ctx,
+                      fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int r, n, rc = need_hub(b, err);
+
+	pg_p_text(&p, user);
+	if (rc == 0)
+		rc = pg_run(b, PG_TOKEN_PAGE, &p, &res, "list API tokens", err);
+	n = rc == 0 ? PQntuples(res) : 0;
+	for (r = 0; r < n; r++) {
+		fs_api_token_row t;
+		int v;
+
+		read_token(&t, res, r);
+		v = fn(ctx, &t);
+		if (v != 0) {
+			rc = v < 0 ? v : 0;
+			break;
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int response_days(fs_backend *b, const char *since_day, fs_response_day_fn fn, void *ctx,
+                         fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int r, n, rc = need_hub(b, err);
+
+	pg_p_text(&p, since_day);
+	if (rc == 0)
+		rc = pg_run(b, PG_RESPONSE_DAYS, &p, &res, "count responses per day", err);
+	n = rc == 0 ? PQntuples(res) : 0;
+	for (r = 0; r < n; r++) {
+		const char *day = pg_text(res, r, 0), *region = pg_text(res, r, 1);
+		int v = fn(ctx, day != NULL ? day : "", region != NULL ? region : "",
+		           (long)pg_i64(res, r, 2));
+
+		if (v != 0) {
+			rc = v < 0 ? v : 0;
+			break;
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
 const fs_registry_ops fs_pg_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -489,4 +835,21 @@ const fs_registry_ops fs_pg_registry = {
     .audit_last = audit_last,
     .audit_each = audit_each,
     .audit_prune = audit_prune,
+    /* console accounts */
+    .account_insert = account_insert,
+    .account_update = account_update,
+    .account_get = account_get,
+    .account_delete = account_delete,
+    .account_each = account_each,
+    .session_insert = session_insert,
+    .session_get = session_get,
+    .session_touch = session_touch,
+    .session_delete = session_delete,
+    .session_delete_user = session_delete_user,
+    .session_prune = session_prune,
+    .token_insert = token_insert,
+    .token_get = token_get,
+    .token_delete = token_delete,
+    .token_each = token_each,
+    .response_days = response_days,
 };

@@ -464,6 +464,375 @@ static int audit_prune(fs_backend *b, int64_t through_id, long *removed, fs_err 
 	return rc;
 }
 
+/* ---- console accounts, sessions, API tokens ---- */
+
+#define ACCOUNT_COLS "name, hash, role, regions, created_ms, disabled, password_changed_ms"
+
+static void col_copy(char *out, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(out, len, "%s", t != NULL ? (const char *)t : "");
+}
+
+static void read_account(sqlite3_stmt *st, fs_account_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	col_copy(r->name, sizeof(r->name), st, 0);
+	col_copy(r->hash, sizeof(r->hash), st, 1);
+	r->role = sqlite3_column_int(st, 2);
+	col_copy(r->regions, sizeof(r->regions), st, 3);
+	r->created_ms = (uint64_t)sqlite3_column_int64(st, 4);
+	r->disabled = sqlite3_column_int(st, 5);
+	r->password_changed_ms = (uint64_t)sqlite3_column_int64(st, 6);
+}
+
+static void bind_account(sqlite3_stmt *st, const fs_account_row *row)
+{
+	sqlite3_bind_text(st, 1, row->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, row->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, row->role);
+	sqlite3_bind_text(st, 4, row->regions, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)row->created_ms);
+	sqlite3_bind_int(st, 6, row->disabled ? 1 : 0);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)row->password_changed_ms);
+}
+
+static int account_insert(fs_backend *b, const fs_account_row *row, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0, rc = prepare(b, &st,
+	                              "INSERT INTO admin_users (" ACCOUNT_COLS ") VALUES (?1, ?2, "
+	                              "?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO NOTHING",
+	                              "add console user", err);
+
+	if (rc != 0)
+		return rc;
+	bind_account(st, row);
+	rc = finish(b, st, "add console user", &changes, err);
+	if (rc == 0 && changes != 1)
+		return fs_err_set(err, FS_ECONFLICT, "store: console user %s exists", row->name);
+	return rc;
+}
+
+static int account_update(fs_backend *b, const fs_account_row *row, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0, rc = prepare(b, &st,
+	                              "UPDATE admin_users SET hash = ?2, role = ?3, regions = ?4, "
+	                              "disabled = ?6, password_changed_ms = ?7 WHERE name = ?1",
+	                              "change console user", err);
+
+	if (rc != 0)
+		return rc;
+	bind_account(st, row);
+	rc = finish(b, st, "change console user", &changes, err);
+	if (rc == 0 && changes != 1)
+		return FS_ENOTFOUND;
+	return rc;
+}
+
+static int account_get(fs_backend *b, const char *name, fs_account_row *out, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st, "SELECT " ACCOUNT_COLS " FROM admin_users WHERE name = ?1",
+	                 "read console user", err);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_account(st, out);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = FS_ENOTFOUND;
+	} else {
+		rc = fs_sqlite_err(b, err, "read console user");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Run sql with one text parameter; *changes rows changed. */
+static int exec_text(fs_backend *b, const char *sql, const char *text, const char *what,
+                     int *changes, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st, sql, what, err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	return finish(b, st, what, changes, err);
+}
+
+static int exec_hash(fs_backend *b, const char *sql, const unsigned char *hash, const char *what,
+                     fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st, sql, what, err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	return finish(b, st, what, NULL, err);
+}
+
+static int account_delete(fs_backend *b, const char *name, fs_err *err)
+{
+	int changes = 0,
+	    rc = exec_text(b, "DELETE FROM admin_users WHERE name = ?1", name,
+	                   "remove console user", &changes, err);
+
+	if (rc == 0 && changes != 1)
+		return FS_ENOTFOUND;
+	if (rc == 0)
+		rc = exec_text(b, "DELETE FROM admin_sessions WHERE username = ?1", name,
+		               "remove console user", NULL, err);
+	if (rc == 0)
+		rc = exec_text(b, "DELETE FROM admin_tokens WHERE username = ?1", name,
+		               "remove console user", NULL, err);
+	return rc;
+}
+
+static int account_row(sqlite3_stmt *st, void *ctx, fs_err *err)
+{
+	copy_walk *w = ctx;
+	fs_account_row r;
+
+	(void)err;
+	read_account(st, &r);
+	return ((fs_account_fn)w->fn)(w->ctx, &r);
+}
+
+static int account_each(fs_backend *b, fs_account_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+
+	return each_sql(b, "SELECT " ACCOUNT_COLS " FROM admin_users ORDER BY name",
+	                "list console users", account_row, &w, err);
+}
+
+static int session_insert(fs_backend *b, const fs_session_row *row, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "INSERT INTO admin_sessions (hash, username, created_ms, last_seen_ms, "
+	                 "expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	                 "start console session", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, row->hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, row->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)row->created_ms);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)row->last_seen_ms);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)row->expires_ms);
+	return finish(b, st, "start console session", NULL, err);
+}
+
+static int session_get(fs_backend *b, const unsigned char *hash, fs_session_row *out,
+                       fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "SELECT username, created_ms, last_seen_ms, expires_ms FROM "
+	                 "admin_sessions WHERE hash = ?1",
+	                 "read console session", err);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memcpy(out->hash, hash, FS_REGISTRY_HASH_LEN);
+		col_copy(out->user, sizeof(out->user), st, 0);
+		out->created_ms = (uint64_t)sqlite3_column_int64(st, 1);
+		out->last_seen_ms = (uint64_t)sqlite3_column_int64(st, 2);
+		out->expires_ms = (uint64_t)sqlite3_column_int64(st, 3);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = FS_ENOTFOUND;
+	} else {
+		rc = fs_sqlite_err(b, err, "read console session");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int session_touch(fs_backend *b, const unsigned char *hash, uint64_t last_seen_ms,
+                         fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st, "UPDATE admin_sessions SET last_seen_ms = ?2 WHERE hash = ?1",
+	                 "note console session", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)last_seen_ms);
+	return finish(b, st, "note console session", NULL, err);
+}
+
+static int session_delete(fs_backend *b, const unsigned char *hash, fs_err *err)
+{
+	return exec_hash(b, "DELETE FROM admin_sessions WHERE hash = ?1", hash,
+	                 "end console session", err);
+}
+
+static int session_delete_user(fs_backend *b, const char *user, fs_err *err)
+{
+	return exec_text(b, "DELETE FROM admin_sessions WHERE username = ?1", user,
+	                 "end console sessions", NULL, err);
+}
+
+static int session_prune(fs_backend *b, uint64_t now_ms, uint64_t idle_before_ms, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "DELETE FROM admin_sessions WHERE expires_ms <= ?1 OR last_seen_ms < ?2",
+	                 "end console sessions", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now_ms);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)idle_before_ms);
+	return finish(b, st, "end console sessions", NULL, err);
+}
+
+static int token_insert(fs_backend *b, const fs_api_token_row *row, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "INSERT INTO admin_tokens (hash, id, username, created_ms) VALUES (?1, "
+	                 "?2, ?3, ?4)",
+	                 "create API token", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, row->hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, row->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, row->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)row->created_ms);
+	return finish(b, st, "create API token", NULL, err);
+}
+
+static void read_token(sqlite3_stmt *st, fs_api_token_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (sqlite3_column_bytes(st, 0) == FS_REGISTRY_HASH_LEN)
+		memcpy(r->hash, sqlite3_column_blob(st, 0), FS_REGISTRY_HASH_LEN);
+	col_copy(r->id, sizeof(r->id), st, 1);
+	col_copy(r->user, sizeof(r->user), st, 2);
+	r->created_ms = (uint64_t)sqlite3_column_int64(st, 3);
+}
+
+static int token_get(fs_backend *b, const unsigned char *hash, fs_api_token_row *out,
+                     fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "SELECT hash, id, username, created_ms FROM admin_tokens WHERE hash = ?1",
+	                 "read API token", err);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, hash, FS_REGISTRY_HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_token(st, out);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = FS_ENOTFOUND;
+	} else {
+		rc = fs_sqlite_err(b, err, "read API token");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int token_delete(fs_backend *b, const char *user, const char *id, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0, rc = prepare(b, &st,
+	                              "DELETE FROM admin_tokens WHERE username = ?1 AND id = ?2",
+	                              "revoke API token", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	rc = finish(b, st, "revoke API token", &changes, err);
+	if (rc == 0 && changes != 1)
+		return FS_ENOTFOUND;
+	return rc;
+}
+
+static int token_row(sqlite3_stmt *st, void *ctx, fs_err *err)
+{
+	copy_walk *w = ctx;
+	fs_api_token_row r;
+
+	(void)err;
+	read_token(st, &r);
+	return ((fs_api_token_fn)w->fn)(w->ctx, &r);
+}
+
+static int token_each(fs_backend *b, const char *user, fs_api_token_fn fn, void *ctx,
+                      fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+	sqlite3_stmt *st = NULL;
+	int rc, stop = 0;
+
+	rc = prepare(b, &st,
+	             "SELECT hash, id, username, created_ms FROM admin_tokens WHERE ?1 IS NULL OR "
+	             "username = ?1 ORDER BY id",
+	             "list API tokens", err);
+	if (rc != 0)
+		return rc;
+	fs_sqlite_bind_text(st, 1, user);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && (stop = token_row(st, &w, err)) == 0)
+		;
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = fs_sqlite_err(b, err, "list API tokens");
+	sqlite3_finalize(st);
+	return stop < 0 ? stop : 0;
+}
+
+static int response_days(fs_backend *b, const char *since_day, fs_response_day_fn fn, void *ctx,
+                         fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, stop = 0;
+
+	rc = prepare(b, &st,
+	             "SELECT substr(r.submitted_at, 1, 10) AS day, d.region, count(*) FROM "
+	             "responses r JOIN devices d ON d.site = r.site WHERE r.deleted = 0 AND "
+	             "r.submitted_at >= ?1 GROUP BY day, d.region ORDER BY day, d.region",
+	             "count responses per day", err);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, since_day, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *day = (const char *)sqlite3_column_text(st, 0);
+		const char *region = (const char *)sqlite3_column_text(st, 1);
+
+		stop = fn(ctx, day != NULL ? day : "", region != NULL ? region : "",
+		          (long)sqlite3_column_int64(st, 2));
+		if (stop != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = fs_sqlite_err(b, err, "count responses per day");
+	sqlite3_finalize(st);
+	return stop < 0 ? stop : 0;
+}
+
 const fs_registry_ops fs_sqlite_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -482,4 +851,21 @@ const fs_registry_ops fs_sqlite_registry = {
     .audit_last = audit_last,
     .audit_each = audit_each,
     .audit_prune = audit_prune,
+    /* console accounts */
+    .account_insert = account_insert,
+    .account_update = account_update,
+    .account_get = account_get,
+    .account_delete = account_delete,
+    .account_each = account_each,
+    .session_insert = session_insert,
+    .session_get = session_get,
+    .session_touch = session_touch,
+    .session_delete = session_delete,
+    .session_delete_user = session_delete_user,
+    .session_prune = session_prune,
+    .token_insert = token_insert,
+    .token_get = token_get,
+    .token_delete = token_delete,
+    .token_each = token_each,
+    .response_days = response_days,
 };

@@ -19,9 +19,11 @@
 #
 # The hub
 #   e2e_hub_start BIN DATA [SERVE_ARGS...]   run BIN serve --data DATA on
-#                                   127.0.0.1:0 (unless --listen is given),
+#                                   127.0.0.1:0 (unless --listen is given), the
+#                                   console on 127.0.0.1:0 (unless --console),
 #                                   read the bound port from its log, wait for
 #                                   /health. Sets E2E_HUB_PID, E2E_HUB_URL,
+#                                   E2E_CONSOLE_URL ("" with --console off),
 #                                   E2E_HUB_LOG ($E2E_TMP/hub-N.log)
 #   e2e_hub_stop [SIGNAL]           stop that hub; returns its exit status
 #   e2e_enroll BIN DATA REGION [NAME]   make a code with BIN enroll and redeem
@@ -216,13 +218,16 @@ e2e_wait_http() {
 
 e2e_hub_start() {
   local bin=$1 data=$2 i port= scheme=http host=127.0.0.1 listen=(--listen 127.0.0.1:0)
+  local console=(--console 127.0.0.1:0)
   shift 2
   case " $* " in *" --listen "*) listen=() ;; esac
+  # The console on a free port too (its default, 8421, is one for all).
+  case " $* " in *" --console "*) console=() ;; esac
   case " $* " in *" --tls-cert "*) scheme=https ;; esac
   E2E_HUB_COUNT=$((E2E_HUB_COUNT + 1))
   E2E_HUB_LOG=$E2E_TMP/hub-$E2E_HUB_COUNT.log
   : >"$E2E_HUB_LOG"
-  e2e_spawn "$E2E_HUB_LOG" "$bin" serve --data "$data" "${listen[@]}" "$@"
+  e2e_spawn "$E2E_HUB_LOG" "$bin" serve --data "$data" "${listen[@]}" "${console[@]}" "$@"
   E2E_HUB_PID=$E2E_PID
   for ((i = 0; i < 400; i++)); do
     port=$(sed -n 's/.*listening on https\{0,1\}:\/\/.*:\([0-9]*\) (.*/\1/p' "$E2E_HUB_LOG")
@@ -237,6 +242,8 @@ e2e_hub_start() {
   fi
   host=$(sed -n 's/.*listening on https\{0,1\}:\/\/\(.*\):[0-9]* (.*/\1/p' "$E2E_HUB_LOG")
   E2E_HUB_URL=$scheme://$host:$port
+  # "console on http://127.0.0.1:PORT/" (none with --console off)
+  E2E_CONSOLE_URL=$(sed -n 's/.*console on \(https\{0,1\}:\/\/[^/]*\)\/$/\1/p' "$E2E_HUB_LOG")
   [ "$scheme" = https ] && return 0 # the caller knows which CA to trust
   e2e_wait_http "$E2E_HUB_URL/health" 20 -g
 }

@@ -456,6 +456,43 @@ typedef struct fs_audit_row {
 
 typedef int (*fs_audit_fn)(void *ctx, const fs_audit_row *row);
 
+/* Console accounts, sessions and API tokens (hub/console/accounts.c and
+ * auth.c hold the rules: names, roles, hashing, timeouts). Rows are plain
+ * values with their own buffers, in and out. */
+#define FS_ACCOUNT_NAME_MAX 64
+#define FS_ACCOUNT_HASH_MAX 127     /* an Argon2id string (crypto_pwhash_STRBYTES - 1) */
+#define FS_ACCOUNT_REGIONS_MAX 1200 /* the regions as a JSON array of names */
+#define FS_ACCOUNT_TOKEN_ID_MAX 16
+
+typedef struct fs_account_row {
+	char name[FS_ACCOUNT_NAME_MAX + 1];
+	char hash[FS_ACCOUNT_HASH_MAX + 1];
+	int role;                                  /* 1 viewer, 2 analyst, 3 admin */
+	char regions[FS_ACCOUNT_REGIONS_MAX + 1]; /* "[]": every region */
+	uint64_t created_ms;
+	int disabled;
+	uint64_t password_changed_ms;
+} fs_account_row;
+
+typedef struct fs_session_row {
+	unsigned char hash[FS_REGISTRY_HASH_LEN]; /* of the session id; the id is never stored */
+	char user[FS_ACCOUNT_NAME_MAX + 1];
+	uint64_t created_ms, last_seen_ms, expires_ms;
+} fs_session_row;
+
+typedef struct fs_api_token_row {
+	unsigned char hash[FS_REGISTRY_HASH_LEN]; /* of the whole token */
+	char id[FS_ACCOUNT_TOKEN_ID_MAX + 1];     /* public, to list and revoke it */
+	char user[FS_ACCOUNT_NAME_MAX + 1];
+	uint64_t created_ms;
+} fs_api_token_row;
+
+typedef int (*fs_account_fn)(void *ctx, const fs_account_row *row);
+typedef int (*fs_api_token_fn)(void *ctx, const fs_api_token_row *row);
+/* Responses submitted on one UTC day ("YYYY-MM-DD") from kiosks of one
+ * region (the device registry's region of the response's site). */
+typedef int (*fs_response_day_fn)(void *ctx, const char *day, const char *region, long count);
+
 typedef struct fs_registry_ops {
 	/* Enrollment codes by hash. code_get: FS_ENOTFOUND; *used_by NULL
 	 * while unused. code_use: marks an unused code used by site; *won 1
@@ -500,6 +537,42 @@ typedef struct fs_registry_ops {
 	int (*audit_each)(fs_backend *b, int64_t after_id, uint64_t since_ms, fs_audit_fn fn,
 			  void *ctx, fs_err *err);
 	int (*audit_prune)(fs_backend *b, int64_t through_id, long *removed, fs_err *err);
+
+	/* ---- console accounts (hub/console/accounts.c, auth.c) ----
+	 * account_insert: FS_ECONFLICT when the name exists. account_update:
+	 * every column but name and created_ms; FS_ENOTFOUND. account_get:
+	 * FS_ENOTFOUND. account_delete: the account, its sessions and its
+	 * tokens; FS_ENOTFOUND. account_each: by name.
+	 * session_get: FS_ENOTFOUND. session_touch, session_delete: no-op when
+	 * absent. session_delete_user: every session of user. session_prune:
+	 * removes sessions with expires_ms <= now_ms or last_seen_ms <
+	 * idle_before_ms. token_get: FS_ENOTFOUND. token_delete: user's token
+	 * id; FS_ENOTFOUND. token_each: user's tokens (every token for user
+	 * NULL), by id. response_days: non-deleted responses with submitted_at
+	 * on or after since_day, counted per day and region of the submitting
+	 * kiosk (responses of sites that are no device are not counted), by
+	 * day then region. */
+	int (*account_insert)(fs_backend *b, const fs_account_row *row, fs_err *err);
+	int (*account_update)(fs_backend *b, const fs_account_row *row, fs_err *err);
+	int (*account_get)(fs_backend *b, const char *name, fs_account_row *out, fs_err *err);
+	int (*account_delete)(fs_backend *b, const char *name, fs_err *err);
+	int (*account_each)(fs_backend *b, fs_account_fn fn, void *ctx, fs_err *err);
+	int (*session_insert)(fs_backend *b, const fs_session_row *row, fs_err *err);
+	int (*session_get)(fs_backend *b, const unsigned char *hash, fs_session_row *out,
+			   fs_err *err);
+	int (*session_touch)(fs_backend *b, const unsigned char *hash, uint64_t last_seen_ms,
+			     fs_err *err);
+	int (*session_delete)(fs_backend *b, const unsigned char *hash, fs_err *err);
+	int (*session_delete_user)(fs_backend *b, const char *user, fs_err *err);
+	int (*session_prune)(fs_backend *b, uint64_t now_ms, uint64_t idle_before_ms, fs_err *err);
+	int (*token_insert)(fs_backend *b, const fs_api_token_row *row, fs_err *err);
+	int (*token_get)(fs_backend *b, const unsigned char *hash, fs_api_token_row *out,
+			 fs_err *err);
+	int (*token_delete)(fs_backend *b, const char *user, const char *id, fs_err *err);
+	int (*token_each)(fs_backend *b, const char *user, fs_api_token_fn fn, void *ctx,
+			  fs_err *err);
+	int (*response_days)(fs_backend *b, const char *since_day, fs_response_day_fn fn, void *ctx,
+			     fs_err *err);
 } fs_registry_ops;
 
 /* Open a store over a backend: opts NULL or opts->backend NULL is SQLite

@@ -1,0 +1,10 @@
+/* fieldsync-hub console: the list of route tables (routes.h). A feature
+ * adds one line here. */
+#include "routes.h"
+
+const console_route *const console_route_tables[] = {
+    console_routes_session,
+    console_routes_users,
+    console_routes_overview,
+    NULL,
+};

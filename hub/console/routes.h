@@ -1,0 +1,16 @@
+/* fieldsync-hub console: every feature's route table (console.h), one
+ * line each. Listed in routes.c (console_route_tables), searched in that
+ * order: the first route whose method and path match serves a request. */
+#ifndef HUB_CONSOLE_ROUTES_H
+#define HUB_CONSOLE_ROUTES_H
+
+#include "console.h"
+
+extern const console_route console_routes_session[];  /* api_session.c: who am I, password */
+extern const console_route console_routes_users[];    /* api_users.c: accounts, API tokens */
+extern const console_route console_routes_overview[]; /* api_overview.c: kiosks, responses a day */
+
+/* The tables above, ending with NULL. */
+extern const console_route *const console_route_tables[];
+
+#endif
