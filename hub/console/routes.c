@@ -6,5 +6,6 @@ const console_route *const console_route_tables[] = {
     console_routes_session,
     console_routes_users,
     console_routes_overview,
+    console_routes_workers,
     NULL,
 };

@@ -9,6 +9,7 @@
 extern const console_route console_routes_session[];  /* api_session.c: who am I, password */
 extern const console_route console_routes_users[];    /* api_users.c: accounts, API tokens */
 extern const console_route console_routes_overview[]; /* api_overview.c: kiosks, responses a day */
+extern const console_route console_routes_workers[];  /* api_workers.c: the regions' outreach workers */
 
 /* The tables above, ending with NULL. */
 extern const console_route *const console_route_tables[];
