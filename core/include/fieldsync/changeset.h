@@ -25,9 +25,10 @@ typedef enum fs_table {
 	FS_TABLE_CONTACTS = 4,
 	FS_TABLE_CONFLICTS = 8,
 	FS_TABLE_ERASURES = 16, /* erase.h: sent by a hub only */
-	FS_TABLE_WORKERS = 32   /* worker.h: sent by a hub only, to the worker's region */
+	/* 32: kept for the conflict resolutions of another branch (h/conflicts) */
+	FS_TABLE_WORKERS = 64   /* worker.h: sent by a hub only, to the worker's region */
 } fs_table;
-#define FS_TABLES_ALL 63
+#define FS_TABLES_ALL 127
 
 /* The table's name on the wire ("responses"); NULL for no table. */
 const char *fs_table_name(fs_table t);
