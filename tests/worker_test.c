@@ -173,6 +173,13 @@ static void hub_add_reaches_its_region_only(void)
 	CHECK_STR(hash_at(n.a, "south", "ola"), "");
 	CHECK_STR(hash_at(n.c, "south", "ola"), hash_135792);
 	CHECK_STR(hash_at(n.c, "north", "sam"), "");
+	/* Never sent: not merely dropped at the kiosk (nothing quarantined). */
+	{
+		fs_store_counts k;
+
+		CHECK(fs_store_count(n.a, &k, &e) == 0 && k.quarantined == 0);
+		CHECK(fs_store_count(n.c, &k, &e) == 0 && k.quarantined == 0);
+	}
 	CHECK(fs_worker_list(n.a, &list, NULL, 1, &e) == 0 && json_array_size(list) == 1);
 	{
 		char *text = json_dumps(list, 0);

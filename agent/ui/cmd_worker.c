@@ -29,7 +29,12 @@ static void usage(FILE *f)
 		   "6 to 12 digits, stored only as an Argon2id hash in DIR/workers.json.\n"
 		   "`add` on an existing NAME sets a new PIN. Workers given a 4- or 5-digit\n"
 		   "PIN by an older version can still enter it and are asked to change it\n"
-		   "(with `add`, or \"Change PIN\" in worker mode).\n");
+		   "(with `add`, or \"Change PIN\" in worker mode).\n"
+		   "\n"
+		   "These are this kiosk's own workers. The region's workers are managed at\n"
+		   "the hub (fieldsync-hub worker) and arrive with every sync; the hub wins:\n"
+		   "a name the hub holds for this region, live or removed, is decided by the\n"
+		   "hub alone and an entry here of that name is ignored.\n");
 }
 
 static int fail(const char *fmt, ...)

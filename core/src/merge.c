@@ -829,13 +829,13 @@ static int merge_worker(merge_ctx *m, const fs_change *c, fs_err *err)
 	fs_store *s = m->s;
 	fs_worker_row have, row;
 	const char *hash = c->deleted ? NULL : json_string_value(json_object_get(c->value, "pin_hash"));
+	fs_change bare = *c; /* what a quarantine keeps: the hash stays out */
+	fs_err rerr = {0, ""};
 	int changed = 0, rc, cmp;
 
-	if (s->region[0] != '\0' && strcmp(c->region, s->region) != 0) {
-		fs_err rerr = {0, ""};
-		fs_change bare = *c;
+	bare.value = NULL;
 
-		bare.value = NULL;
+	if (s->region[0] != '\0' && strcmp(c->region, s->region) != 0) {
 		fs_err_set(&rerr, FS_EFORBIDDEN,
 			   "worker %s of region %s: this kiosk is of region %s, and a kiosk keeps "
 			   "only its own region's workers",
@@ -851,10 +851,6 @@ static int merge_worker(merge_ctx *m, const fs_change *c, fs_err *err)
 			return 0;
 		}
 		if (cmp == 0) {
-			fs_err rerr = {0, ""};
-			fs_change bare = *c;
-
-			bare.value = NULL; /* the hash stays out of the quarantine */
 			fs_err_set(&rerr, FS_ECONFLICT,
 				   "worker %s of region %s: another write with the same timestamp "
 				   "and site is stored",

@@ -11,5 +11,6 @@ const console_route *const console_route_tables[] = {
     console_routes_questionnaires,
     console_routes_exports,
     console_routes_kiosks,
+    console_routes_workers,
     NULL,
 };
