@@ -210,6 +210,22 @@ e2e_expect "  ... error too_many" too_many "$(e2e_json_str "$T/login-nobody21.bo
 e2e_expect "  ... the right password from there waits too" 429 "$(login vic "$PW_VIEW" --interface 127.0.0.3)"
 e2e_expect "  ... another source is not throttled" 200 "$(login vic "$PW_VIEW")"
 
+# ---- at most 2 hashes at once: a burst is answered, some 503 busy ----
+pid=$E2E_HUB_PID
+burst=()
+for i in $(seq 1 12); do
+  curl -s -o /dev/null -w '%{http_code}\n' --interface 127.0.0.4 -X POST -H "Origin: $C" \
+    -H 'Content-Type: application/json' --data "{\"name\":\"burst$i\",\"password\":\"wrong password\"}" \
+    "$C/api/login" >"$T/burst.$i" &
+  burst+=($!)
+done
+wait "${burst[@]}"
+codes=$(cat "$T"/burst.* | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
+echo "console_http: 12 logins at once: $codes; hub peak RSS $(awk '/VmHWM/{print $2, $3}' "/proc/$pid/status")"
+case "$codes" in *503:*) e2e_pass "a burst of logins: some answered 503 busy" ;;
+  *) e2e_fail "a burst of logins: some answered 503 busy" "$codes" ;; esac
+e2e_expect "  ... every one answered 401 or 503" "" "$(cat "$T"/burst.* | grep -vE '^(401|503)$')"
+
 # ---- the audit trail ----
 "$HUB" audit --data "$DATA" >"$T/audit.txt"
 for a in "console:boss +console_login" "console:boss +user_add" "console:boss +user_remove" \
