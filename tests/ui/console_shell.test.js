@@ -2,7 +2,8 @@
 // log in, a wrong password, log out, roles (a viewer cannot open Users;
 // an analyst of region a sees only region a's kiosks on Overview), the
 // Users page (add, token shown once, disable), axe-core on every page at
-// 1280x800 and 390x844, screenshots kept in $UI_ARTIFACTS. Two real
+// 1280x800 and 390x844, screenshots kept in $UI_ARTIFACTS; My account
+// (own API token, own password). Two real
 // kiosks (regions a and b) sync with the hub first. Run by tests/ui/run.sh.
 'use strict';
 const {test, describe, before, after} = require('node:test');
@@ -108,6 +109,32 @@ describe('console shell', () => {
 		await checkPage(page, 'not-allowed');
 		const status = await page.evaluate(async () => (await fetch('/api/users')).status);
 		assert.strictEqual(status, 403);
+		await logout(page);
+	});
+
+	test('My account: a token of one\'s own, then a password change logs out everywhere', async () => {
+		await login(page, hub, 'vera', PW.viewer);
+		await page.getByRole('link', {name: 'My account'}).click();
+		await page.locator('main h1', {hasText: 'My account'}).waitFor();
+		await page.getByRole('button', {name: 'Create an API token'}).click();
+		const token = (await page.locator('.token').textContent()).trim();
+		assert.match(token, /^fsu_/);
+		await checkPage(page, 'account');
+		await page.getByRole('button', {name: /^Revoke token /}).click();
+		await page.getByText('You have no API tokens.').waitFor();
+		const gone = await request(hub.port, 'GET', '/api/overview', {Host: `127.0.0.1:${hub.port}`, Authorization: `Bearer ${token}`});
+		assert.strictEqual(gone.status, 401);
+		await page.getByLabel('Current password').fill('not it at all');
+		await page.getByLabel('New password', {exact: true}).fill('viewer password 2');
+		await page.getByLabel('New password again').fill('viewer password 2');
+		await page.getByRole('button', {name: 'Change password'}).click();
+		await page.locator('#a-error', {hasText: 'current password is wrong'}).waitFor();
+		await page.getByLabel('Current password').fill(PW.viewer);
+		await page.getByLabel('New password', {exact: true}).fill('viewer password 2');
+		await page.getByLabel('New password again').fill('viewer password 2');
+		await page.getByRole('button', {name: 'Change password'}).click();
+		await page.locator('main h1', {hasText: 'Log in'}).waitFor();
+		await login(page, hub, 'vera', 'viewer password 2');
 		await logout(page);
 	});
 
