@@ -79,7 +79,7 @@ async function startHub(opts = {}) {
 }
 
 // Enroll a kiosk of region with a real agent in DIR/../NAME and sync it
-// once: resolves {dir, site, sync()}.
+// once: {dir, site, sync(), respond(questionnaire, answers), remove()}.
 function enrollKiosk(hub, name, region) {
 	if (!AGENT_BIN)
 		throw new Error('set AGENT_BIN to the fieldsync-agent binary');
@@ -90,6 +90,10 @@ function enrollKiosk(hub, name, region) {
 	const kiosk = {
 		dir,
 		sync: () => execFileSync(AGENT_BIN, ['sync', '--data', dir], {stdio: ['ignore', 'ignore', 'pipe']}),
+		// Store a response (answers: an object) with the agent; sync after.
+		respond: (questionnaire, answers) => execFileSync(AGENT_BIN, ['respond', '--data', dir,
+			'--questionnaire', questionnaire, '--answers', '-'], {input: JSON.stringify(answers),
+			stdio: ['pipe', 'pipe', 'pipe']}).toString().trim(),
 		remove: () => fs.rmSync(dir, {recursive: true, force: true})
 	};
 	kiosk.sync();
