@@ -387,6 +387,14 @@ int hub_cmd_serve(int argc, char **argv)
 		        "front\n",
 		        o.console);
 
+	if (strcmp(o.console, "off") != 0 && o.console_cfg.public_host[0] == '\0' &&
+	    (strcmp(o.console_cfg.listen.host, "0.0.0.0") == 0 ||
+	     strcmp(o.console_cfg.listen.host, "::") == 0))
+		fprintf(stderr,
+		        HUB_PROG ": warning: the console on %s answers only requests naming that "
+		        "address in Host; give the name browsers use with --console-host\n",
+		        o.console);
+
 	if (hub_pool_open(&pool, &o.where, &e) != 0 || hub_app_new(&app, pool, &o.limits, &e) != 0 ||
 	    hub_server_start(&srv, &o.server, app, &e) != 0) {
 		hub_fail("%s", e.msg);

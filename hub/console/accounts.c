@@ -248,6 +248,26 @@ static int not_found(fs_err *err, const char *name)
 	return fs_err_set(err, FS_ENOTFOUND, "no console user %.64s", name);
 }
 
+/* Open a write transaction on s and read name's row in it: 0 with the
+ * transaction open (end it with txn_end), or an error with none open
+ * (FS_ENOTFOUND naming the user). */
+static int begin_with(txn *t, fs_store *s, const char *name, fs_account_row *row, fs_err *err)
+{
+	int rc = need_registry(t, s, err);
+
+	memset(row, 0, sizeof(*row));
+	if (rc == 0)
+		rc = txn_begin(t, err);
+	if (rc != 0)
+		return rc;
+	rc = t->reg->account_get(t->b, name, row, err);
+	if (rc == FS_ENOTFOUND)
+		rc = not_found(err, name);
+	if (rc != 0)
+		txn_end(t, rc, err);
+	return rc;
+}
+
 typedef struct admin_count {
 	long admins;   /* enabled admins */
 	long accounts; /* all */
@@ -374,17 +394,11 @@ int console_account_remove(fs_store *s, const char *actor, const char *name, fs_
 {
 	fs_account_row row;
 	txn t;
-	int rc = need_registry(&t, s, err);
+	int rc = begin_with(&t, s, name, &row, err);
 
-	if (rc == 0)
-		rc = txn_begin(&t, err);
 	if (rc != 0)
 		return rc;
-	rc = t.reg->account_get(t.b, name, &row, err);
-	if (rc == FS_ENOTFOUND)
-		rc = not_found(err, name);
-	if (rc == 0)
-		rc = last_admin_check(&t, &row, "removing it", err);
+	rc = last_admin_check(&t, &row, "removing it", err);
 	if (rc == 0)
 		rc = t.reg->account_delete(t.b, name, err);
 	if (rc == 0)
@@ -403,14 +417,10 @@ int console_account_change(fs_store *s, const char *actor, const char *name, con
 
 	if (role < CONSOLE_VIEWER || role > CONSOLE_ADMIN)
 		return fs_err_set(err, FS_EINVAL, "role must be viewer, analyst or admin");
-	if ((rc = console_regions_check(regions, err)) != 0 || (rc = need_registry(&t, s, err)) != 0)
+	if ((rc = console_regions_check(regions, err)) != 0 ||
+	    (rc = begin_with(&t, s, name, &row, err)) != 0)
 		return rc;
-	if ((rc = txn_begin(&t, err)) != 0)
-		return rc;
-	rc = t.reg->account_get(t.b, name, &row, err);
-	if (rc == FS_ENOTFOUND)
-		rc = not_found(err, name);
-	if (rc == 0 && role != CONSOLE_ADMIN)
+	if (role != CONSOLE_ADMIN)
 		rc = last_admin_check(&t, &row, "making it another role", err);
 	if (rc == 0 && regions != NULL)
 		rc = regions_text(row.regions, regions, err);
@@ -433,16 +443,11 @@ int console_account_disable(fs_store *s, const char *actor, const char *name, in
 {
 	fs_account_row row;
 	txn t;
-	int rc = need_registry(&t, s, err);
+	int rc = begin_with(&t, s, name, &row, err);
 
-	if (rc == 0)
-		rc = txn_begin(&t, err);
 	if (rc != 0)
 		return rc;
-	rc = t.reg->account_get(t.b, name, &row, err);
-	if (rc == FS_ENOTFOUND)
-		rc = not_found(err, name);
-	if (rc == 0 && disabled)
+	if (disabled)
 		rc = last_admin_check(&t, &row, "disabling it", err);
 	if (rc == 0) {
 		row.disabled = disabled != 0;
@@ -470,17 +475,12 @@ int console_account_passwd(fs_store *s, const char *actor, const char *name,
 		rc = console_password_hash(hash, password, err);
 	if (rc != 0)
 		return rc;
-	rc = txn_begin(&t, err);
+	rc = begin_with(&t, s, name, &row, err);
 	if (rc != 0)
 		goto cleanup;
-	rc = t.reg->account_get(t.b, name, &row, err);
-	if (rc == FS_ENOTFOUND)
-		rc = not_found(err, name);
-	if (rc == 0) {
-		snprintf(row.hash, sizeof(row.hash), "%s", hash);
-		row.password_changed_ms = fs_store_now_ms(s);
-		rc = t.reg->account_update(t.b, &row, err);
-	}
+	snprintf(row.hash, sizeof(row.hash), "%s", hash);
+	row.password_changed_ms = fs_store_now_ms(s);
+	rc = t.reg->account_update(t.b, &row, err);
 	/* Whoever held a session with the old password holds none now. */
 	if (rc == 0)
 		rc = t.reg->session_delete_user(t.b, name, err);

@@ -135,7 +135,7 @@ static int overview(console_call *c, console_answer *a)
 /* POST /api/overview/settings {"stale_after_s"}: admins; audited. */
 static int settings(console_call *c, console_answer *a)
 {
-	json_t *o = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *o = console_body_object(c, a);
 	json_t *v = json_object_get(o, "stale_after_s"), *detail = NULL;
 	fs_backend *b = fs_store_backend(c->store);
 	const fs_backend_ops *ops = fs_store_ops(c->store);
@@ -144,6 +144,8 @@ static int settings(console_call *c, console_answer *a)
 	char text[32];
 	int rc;
 
+	if (o == NULL)
+		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < STALE_MIN_S ||
 	    json_integer_value(v) > STALE_MAX_S) {
 		json_decref(o);

@@ -11,25 +11,12 @@
 
 #define SESSION_BODY_MAX 2048u
 
-/* body as a JSON object (new reference) or NULL with a 400 in a. */
-static json_t *body_object(const console_call *c, console_answer *a)
-{
-	json_t *o = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES, NULL);
-
-	if (!json_is_object(o)) {
-		json_decref(o);
-		console_fail(a, 400, "invalid", "send a JSON object");
-		return NULL;
-	}
-	return o;
-}
-
 /* POST /api/session/password {"current", "new"}: the current password is
  * checked first (a session left open is not enough to take the account);
  * every session of the account ends, this one included. */
 static int change_password(console_call *c, console_answer *a)
 {
-	json_t *o = body_object(c, a);
+	json_t *o = console_body_object(c, a);
 	const char *current = json_string_value(json_object_get(o, "current"));
 	const char *next = json_string_value(json_object_get(o, "new"));
 	fs_account_row row;
@@ -87,7 +74,7 @@ static int create_token(console_call *c, console_answer *a)
 /* POST /api/session/token/revoke {"id"}: revoke one of one's own tokens. */
 static int revoke_token(console_call *c, console_answer *a)
 {
-	json_t *o = body_object(c, a);
+	json_t *o = console_body_object(c, a);
 	const char *id = json_string_value(json_object_get(o, "id"));
 	fs_err err = {0, ""};
 	int rc;

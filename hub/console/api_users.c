@@ -11,19 +11,6 @@
 
 #define USERS_BODY_MAX 4096u
 
-/* The request's JSON object (new reference), or NULL with a 400 in a. */
-static json_t *body_object(const console_call *c, console_answer *a)
-{
-	json_t *o = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES, NULL);
-
-	if (!json_is_object(o)) {
-		json_decref(o);
-		console_fail(a, 400, "invalid", "send a JSON object");
-		return NULL;
-	}
-	return o;
-}
-
 /* The "name" of o, or NULL with a 400 in a. */
 static const char *name_of(const json_t *o, console_answer *a)
 {
@@ -69,7 +56,7 @@ static int list_users(console_call *c, console_answer *a)
 /* POST /api/users/add {"name", "role", "regions", "password"} */
 static int add_user(console_call *c, console_answer *a)
 {
-	json_t *o = body_object(c, a);
+	json_t *o = console_body_object(c, a);
 	const char *name = o != NULL ? name_of(o, a) : NULL;
 	const char *password = json_string_value(json_object_get(o, "password"));
 	console_role role;
@@ -96,7 +83,7 @@ cleanup:
 /* POST /api/users/change {"name", "role", "regions"?} */
 static int change_user(console_call *c, console_answer *a)
 {
-	json_t *o = body_object(c, a);
+	json_t *o = console_body_object(c, a);
 	const char *name = o != NULL ? name_of(o, a) : NULL;
 	console_role role;
 	fs_err err = {0, ""};
@@ -113,7 +100,7 @@ static int change_user(console_call *c, console_answer *a)
 /* POST /api/users/disable {"name", "disabled": true|false} */
 static int disable_user(console_call *c, console_answer *a)
 {
-	json_t *o = body_object(c, a);
+	json_t *o = console_body_object(c, a);
 	const char *name = o != NULL ? name_of(o, a) : NULL;
 	json_t *flag = json_object_get(o, "disabled");
 	fs_err err = {0, ""};
@@ -130,7 +117,7 @@ static int disable_user(console_call *c, console_answer *a)
 /* POST /api/users/remove {"name"} */
 static int remove_user(console_call *c, console_answer *a)
 {
-	json_t *o = body_object(c, a);
+	json_t *o = console_body_object(c, a);
 	const char *name = o != NULL ? name_of(o, a) : NULL;
 	fs_err err = {0, ""};
 
@@ -144,7 +131,7 @@ static int remove_user(console_call *c, console_answer *a)
  * (their sessions end). */
 static int reset_password(console_call *c, console_answer *a)
 {
-	json_t *o = body_object(c, a);
+	json_t *o = console_body_object(c, a);
 	const char *name = o != NULL ? name_of(o, a) : NULL;
 	const char *password = json_string_value(json_object_get(o, "password"));
 	fs_err err = {0, ""};
@@ -162,7 +149,7 @@ static int reset_password(console_call *c, console_answer *a)
 /* POST /api/users/token {"name"}: a new API token for name, shown once. */
 static int create_token(console_call *c, console_answer *a)
 {
-	json_t *o = body_object(c, a);
+	json_t *o = console_body_object(c, a);
 	const char *name = o != NULL ? name_of(o, a) : NULL;
 	char token[CONSOLE_TOKEN_LEN + 1], id[FS_ACCOUNT_TOKEN_ID_MAX + 1];
 	fs_err err = {0, ""};
@@ -183,7 +170,7 @@ static int create_token(console_call *c, console_answer *a)
 /* POST /api/users/token/revoke {"name", "id"} */
 static int revoke_token(console_call *c, console_answer *a)
 {
-	json_t *o = body_object(c, a);
+	json_t *o = console_body_object(c, a);
 	const char *name = o != NULL ? name_of(o, a) : NULL;
 	const char *id = json_string_value(json_object_get(o, "id"));
 	fs_err err = {0, ""};

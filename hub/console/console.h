@@ -27,7 +27,7 @@
  * change and every export.
  *
  * Names beyond the contract (added, nothing renamed): console_role_name,
- * console_role_parse, console_user_region_filter; console_answer.retry_after;
+ * console_role_parse, console_body_object; console_answer.retry_after;
  * console_call.peer. */
 #ifndef HUB_CONSOLE_H
 #define HUB_CONSOLE_H
@@ -96,6 +96,10 @@ int console_fail(console_answer *a, int status, const char *error, const char *f
  * FS_ECONFLICT 409, FS_ETOOBIG 413, FS_ELIMIT 429, FS_EBUSY 503, others 500),
  * with err's message (500s: a fixed message; err's goes to the log). */
 int console_fail_err(console_answer *a, int code, const fs_err *err);
+
+/* The request body (POST) as a JSON object, a new reference; NULL, with a
+ * 400 "invalid" answer in a, when it is not one. */
+json_t *console_body_object(const console_call *c, console_answer *a);
 
 /* Returns 0 with a set (status 200 when a->status is left 0), or a
  * negative fs_error: then a->status, if set, is answered, else 500. */

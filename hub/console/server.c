@@ -113,6 +113,18 @@ int console_fail_err(console_answer *a, int code, const fs_err *err)
 	}
 }
 
+json_t *console_body_object(const console_call *c, console_answer *a)
+{
+	json_t *o = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES, NULL);
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		console_fail(a, 400, "invalid", "send a JSON object");
+		return NULL;
+	}
+	return o;
+}
+
 static void clear_answer(console_answer *a)
 {
 	json_decref(a->json);

@@ -6,7 +6,8 @@
 # removal, roles, personal API tokens (a token_ok route yes, a cookie-only
 # route and POST no, revoked no), login throttling per account and per
 # source (127.0.0.2 as a second source), the same answer for an unknown
-# name, and the audit entries.
+# name, a burst of logins (503 busy, memory bounded), TLS (a Secure
+# cookie, https Origin only), and the audit entries.
 #
 # usage: console_http.sh FIELDSYNC_HUB
 HUB=${1:?usage: console_http.sh FIELDSYNC_HUB}
@@ -210,6 +211,22 @@ e2e_expect "  ... error too_many" too_many "$(e2e_json_str "$T/login-nobody21.bo
 e2e_expect "  ... the right password from there waits too" 429 "$(login vic "$PW_VIEW" --interface 127.0.0.3)"
 e2e_expect "  ... another source is not throttled" 200 "$(login vic "$PW_VIEW")"
 
+# ---- at most 2 hashes at once: a burst is answered, some 503 busy ----
+pid=$E2E_HUB_PID
+burst=()
+for i in $(seq 1 12); do
+  curl -s -o /dev/null -w '%{http_code}\n' --interface 127.0.0.4 -X POST -H "Origin: $C" \
+    -H 'Content-Type: application/json' --data "{\"name\":\"burst$i\",\"password\":\"wrong password\"}" \
+    "$C/api/login" >"$T/burst.$i" &
+  burst+=($!)
+done
+wait "${burst[@]}"
+codes=$(cat "$T"/burst.* | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
+echo "console_http: 12 logins at once: $codes; hub peak RSS $(awk '/VmHWM/{print $2, $3}' "/proc/$pid/status")"
+case "$codes" in *503:*) e2e_pass "a burst of logins: some answered 503 busy" ;;
+  *) e2e_fail "a burst of logins: some answered 503 busy" "$codes" ;; esac
+e2e_expect "  ... every one answered 401 or 503" "" "$(cat "$T"/burst.* | grep -vE '^(401|503)$')"
+
 # ---- the audit trail ----
 "$HUB" audit --data "$DATA" >"$T/audit.txt"
 for a in "console:boss +console_login" "console:boss +user_add" "console:boss +user_remove" \
@@ -246,6 +263,24 @@ while [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 5500 ]; do
 done
 e2e_expect "past 5 s from login: refused however busy" 401 "$(as vic maxed GET /api/session)"
 e2e_hub_stop
+
+# ---- over TLS: the cookie is Secure, only an https Origin ----
+if command -v openssl >/dev/null && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+  -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1; then
+  e2e_hub_start "$HUB" "$DATA" --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" || exit 1
+  C=$E2E_CONSOLE_URL
+  case "$C" in https://*) e2e_pass "TLS: the console is https ($C)" ;; *) e2e_fail "TLS: the console is https" "$C" ;; esac
+  e2e_expect "TLS: login" 200 "$(login vic "$PW_VIEW" --cacert "$T/cert.pem")"
+  grep -i '^set-cookie:' "$T/login-vic.headers" | grep -q '; Secure' && e2e_pass "TLS: the cookie is Secure" ||
+    e2e_fail "TLS: the cookie is Secure" "$(grep -i '^set-cookie:' "$T/login-vic.headers")"
+  e2e_expect "TLS: a plain-http Origin of the same host: 403" 403 \
+    "$(e2e_http tlsorigin --cacert "$T/cert.pem" -X POST -H "Origin: http://${C#https://}" \
+      -H 'Content-Type: application/json' --data '{"name":"vic","password":"x"}' "$C/api/login")"
+  e2e_hub_stop
+else
+  echo "skip TLS: no openssl or it cannot make a test certificate"
+fi
 
 # ---- serve's options ----
 e2e_run "a console off loopback without TLS: refused" 2 "$HUB" serve --data "$DATA" --console 0.0.0.0:0

@@ -10,7 +10,6 @@ const {spawn, execFileSync} = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const http = require('node:http');
 const assert = require('node:assert');
 
 const HUB_BIN = process.env.HUB_BIN || process.env.UI_HOST;
@@ -22,7 +21,8 @@ const SIZES = [[1280, 800], [390, 844]];
 if (!HUB_BIN)
 	throw new Error('set HUB_BIN to the fieldsync-hub binary; see tests/ui/run.sh');
 
-const {launch: launchBrowser} = require('./harness.js');
+// Chromium and raw HTTP as the kiosk's tests have them.
+const {launch: launchBrowser, request} = require('./harness.js');
 
 // Run `fieldsync-hub ARGS --data DIR`; input goes to stdin.
 function hubCmd(hub, args, input) {
@@ -79,7 +79,7 @@ async function startHub(opts = {}) {
 }
 
 // Enroll a kiosk of region with a real agent in DIR/../NAME and sync it
-// once: resolves {dir, site, sync()}.
+// once: {dir, site, sync(), respond(questionnaire, answers), remove()}.
 function enrollKiosk(hub, name, region) {
 	if (!AGENT_BIN)
 		throw new Error('set AGENT_BIN to the fieldsync-agent binary');
@@ -90,6 +90,10 @@ function enrollKiosk(hub, name, region) {
 	const kiosk = {
 		dir,
 		sync: () => execFileSync(AGENT_BIN, ['sync', '--data', dir], {stdio: ['ignore', 'ignore', 'pipe']}),
+		// Store a response (answers: an object) with the agent; sync after.
+		respond: (questionnaire, answers) => execFileSync(AGENT_BIN, ['respond', '--data', dir,
+			'--questionnaire', questionnaire, '--answers', '-'], {input: JSON.stringify(answers),
+			stdio: ['pipe', 'pipe', 'pipe']}).toString().trim(),
 		remove: () => fs.rmSync(dir, {recursive: true, force: true})
 	};
 	kiosk.sync();
@@ -148,21 +152,6 @@ async function checkPage(page, name) {
 		await page.screenshot({path: path.join(ARTIFACTS, `console-${name}-${w}x${h}.png`), fullPage: true});
 	}
 	await page.setViewportSize({width: SIZES[0][0], height: SIZES[0][1]});
-}
-
-// Raw HTTP to the console: {status, headers, body}.
-function request(port, method, urlPath, headers, body) {
-	return new Promise((resolve, reject) => {
-		const req = http.request({host: '127.0.0.1', port, method, path: urlPath, headers}, (res) => {
-			let data = '';
-			res.on('data', (d) => { data += d; });
-			res.on('end', () => resolve({status: res.statusCode, headers: res.headers, body: data}));
-		});
-		req.on('error', reject);
-		if (body !== undefined)
-			req.write(body);
-		req.end();
-	});
 }
 
 module.exports = {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage,

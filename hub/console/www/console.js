@@ -317,8 +317,19 @@
 				return;
 			}
 			try {
-				session = await api('POST', '/api/login', {name: name.value.trim(),
-					password: password.value});
+				// 503 busy: the hub checks 2 passwords at a time; try again
+				// shortly, a few times, before saying so.
+				for (let tries = 0; ; tries++) {
+					try {
+						session = await api('POST', '/api/login', {name: name.value.trim(),
+							password: password.value});
+						break;
+					} catch (e) {
+						if (e.status !== 503 || tries >= 4)
+							throw e;
+						await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000));
+					}
+				}
 				password.value = '';
 				announce(`Logged in as ${session.user}`);
 				await show();
