@@ -410,11 +410,13 @@
 	 * kiosk ships; otherwise Intl when it knows the language, else
 	 * English. m is 1-12; d may be null (month and year). */
 	function dateWords(y, m, d) {
-		var tab = STR.text[person.lang] || STR.text[baseLang(person.lang)];
-		if (!(tab && tab.months) && baseLang(person.lang) !== 'en') {
+		/* No person in worker mode, which is in English. */
+		var lang = person ? person.lang : 'en';
+		var tab = STR.text[lang] || STR.text[baseLang(lang)];
+		if (!(tab && tab.months) && baseLang(lang) !== 'en') {
 			try {
-				if (Intl.DateTimeFormat.supportedLocalesOf([person.lang]).length)
-					return new Date(Date.UTC(y, m - 1, d || 1)).toLocaleDateString(person.lang,
+				if (Intl.DateTimeFormat.supportedLocalesOf([lang]).length)
+					return new Date(Date.UTC(y, m - 1, d || 1)).toLocaleDateString(lang,
 						d ? {timeZone: 'UTC', year: 'numeric', month: 'long', day: 'numeric'}
 							: {timeZone: 'UTC', year: 'numeric', month: 'long'});
 			} catch (e) { /* English below */ }
