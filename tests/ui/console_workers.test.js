@@ -57,6 +57,23 @@ async function eventually(fn, what) {
 	assert.fail(`never: ${what}`);
 }
 
+// Until two sync requests of the hub's kiosks of region have been answered
+// after now (the hub's record of each device's last sync): a kiosk syncs
+// one request after another, so by the second it has applied the first
+// reply, which held whatever the hub committed before now. (Polling the
+// login instead spends the PIN guard's free tries and locks the name on a
+// slow machine.)
+async function twoSyncsAfterNow(hub, region) {
+	const now = Date.now();
+	const last = () => {
+		const d = JSON.parse(hubCmd(hub, ['devices', '--json'])).find((x) => x.region === region);
+		return d && d.last_sync_ms ? d.last_sync_ms : 0;
+	};
+	let first = 0;
+	await eventually(async () => (first = last()) > now, 'a sync after now');
+	await eventually(async () => last() > first, 'a second sync after now');
+}
+
 async function names(k) {
 	const r = await kioskApi(k, 'GET', '/api/worker/names');
 	return r.status === 200 ? JSON.parse(r.body).names : [];
@@ -146,7 +163,8 @@ describe('console outreach workers', () => {
 		await checkPage(page, 'workers-manage');
 		await page.getByRole('button', {name: 'Reset PIN of sam'}).click();
 		await page.getByText('PIN of sam reset').waitFor();
-		await eventually(async () => (await kioskApi(uiN, 'POST', '/api/worker/login', {name: 'sam', pin: '864213'})).status === 200,
+		await twoSyncsAfterNow(hub, 'north');
+		assert.strictEqual((await kioskApi(uiN, 'POST', '/api/worker/login', {name: 'sam', pin: '864213'})).status, 200,
 			'the new PIN works at the kiosk');
 		assert.strictEqual((await kioskApi(uiN, 'POST', '/api/worker/login', {name: 'sam', pin: '246813'})).status, 401);
 		await page.getByRole('button', {name: 'Manage sam'}).click();
