@@ -2,7 +2,6 @@
  * and an admin's resolution (core/include/fieldsync/resolve.h). */
 #include "conflicts.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,61 +361,33 @@ static const char resolve_usage[] =
     "  --value JSON      the new value\n"
     "  -h, --help        show this help\n";
 
-enum { OPT_DATA = 'd', OPT_DB = 'b', OPT_OPEN = 'o', OPT_REGION = 'r', OPT_JSON = 'j',
-       OPT_KEEP = 'k', OPT_VALUE = 'v', OPT_HELP = 'h' };
-
-static const struct option options[] = {
-    {"data", required_argument, NULL, OPT_DATA},
-    {"db", required_argument, NULL, OPT_DB},
-    {"open", no_argument, NULL, OPT_OPEN},
-    {"region", required_argument, NULL, OPT_REGION},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"keep", required_argument, NULL, OPT_KEEP},
-    {"value", required_argument, NULL, OPT_VALUE},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
-
 typedef struct args {
-	const char *data, *db, *region, *keep, *value, *id;
+	const char *region, *keep, *value, *id;
 	int open, json;
 	hub_where where;
 } args;
 
-/* Options (allowed: OPT_ letters) and at most npos positional arguments
- * (the first into a->id). 0, -1 after --help, or an exit status. */
+/* Options (allowed: letters of the options below) and at most npos
+ * positional arguments (the first into a->id). 0, -1 after --help, or an
+ * exit status. */
 static int parse(args *a, int argc, char **argv, const char *cmd, const char *allowed, int npos,
                  const char *usage)
 {
-	int c;
+	const hub_opt all[] = {
+	    {.name = "open", .flag = &a->open},      {.name = "region", .value = &a->region},
+	    {.name = "json", .flag = &a->json},      {.name = "keep", .value = &a->keep},
+	    {.name = "value", .value = &a->value},
+	};
+	static const char letters[] = "orjkv";
+	hub_opt opts[sizeof(all) / sizeof(all[0]) + 1];
+	size_t i, n = 0;
 
 	memset(a, 0, sizeof(*a));
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			fputs(usage, stdout);
-			return -1;
-		}
-		if (c == ':')
-			return hub_usage_fail(cmd, "%s needs a value", argv[optind - 1]);
-		if (c == '?' || strchr(allowed, c) == NULL)
-			return hub_usage_fail(cmd, "unknown option %s", argv[optind - 1]);
-		switch (c) {
-		case OPT_DATA: a->data = optarg; break;
-		case OPT_DB: a->db = optarg; break;
-		case OPT_OPEN: a->open = 1; break;
-		case OPT_REGION: a->region = optarg; break;
-		case OPT_JSON: a->json = 1; break;
-		case OPT_KEEP: a->keep = optarg; break;
-		case OPT_VALUE: a->value = optarg; break;
-		}
-	}
-	if (optind < argc && npos > 0)
-		a->id = argv[optind++];
-	if (optind < argc)
-		return hub_usage_fail(cmd, "unexpected argument %s", argv[optind]);
-	return hub_where_resolve(&a->where, cmd, a->data, a->db);
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strchr(allowed, letters[i]) != NULL)
+			opts[n++] = all[i];
+	opts[n] = (hub_opt){0};
+	return hub_args_parse(argc, argv, cmd, usage, opts, &a->where, &a->id, npos, NULL);
 }
 
 static void print_side(const char *label, const json_t *side, const char *who_key)

@@ -3,7 +3,6 @@
  * paths the console shares (worker.h). */
 #include "worker.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -35,14 +34,6 @@ static const char worker_usage[] =
     "  --db URI          PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
     "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  -h, --help        show this help\n";
-
-enum { OPT_DATA = 'd', OPT_DB = 'b', OPT_REGION = 'r', OPT_JSON = 'j', OPT_HELP = 'h' };
-
-static const struct option options[] = {
-    {"data", required_argument, NULL, OPT_DATA},   {"db", required_argument, NULL, OPT_DB},
-    {"region", required_argument, NULL, OPT_REGION}, {"json", no_argument, NULL, OPT_JSON},
-    {"help", no_argument, NULL, OPT_HELP},         {NULL, 0, NULL, 0},
-};
 
 static int audit(fs_store *hub, const char *actor, const char *action, const char *region,
 		 const char *name, fs_err *err)
@@ -113,31 +104,20 @@ static int list(fs_store *s, const char *region, int as_json)
 
 int hub_cmd_worker(int argc, char **argv)
 {
-	const char *data = NULL, *db = NULL, *region = NULL, *verb = NULL, *name = NULL;
+	const char *region = NULL, *pos[2] = {NULL, NULL}, *verb, *name;
 	char actor[HUB_AUDIT_ACTOR_MAX + 1], pin[64] = "";
 	hub_where where;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	int c, rc, as_json = 0, existed = 0;
+	int rc, as_json = 0, existed = 0;
+	const hub_opt opts[] = {{.name = "region", .value = &region}, {.name = "json", .flag = &as_json},
+				{0}};
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_HELP: fputs(worker_usage, stdout); return HUB_EXIT_OK;
-		case ':': return hub_usage_fail("worker", "%s needs a value", argv[optind - 1]);
-		case '?': return hub_usage_fail("worker", "unknown option %s", argv[optind - 1]);
-		case OPT_DATA: data = optarg; break;
-		case OPT_DB: db = optarg; break;
-		case OPT_REGION: region = optarg; break;
-		case OPT_JSON: as_json = 1; break;
-		}
-	}
-	if (optind < argc)
-		verb = argv[optind++];
-	if (optind < argc)
-		name = argv[optind++];
-	if (optind < argc)
-		return hub_usage_fail("worker", "unexpected argument %s", argv[optind]);
+	rc = hub_args_parse(argc, argv, "worker", worker_usage, opts, &where, pos, 2, NULL);
+	if (rc != 0)
+		return rc < 0 ? HUB_EXIT_OK : rc;
+	verb = pos[0];
+	name = pos[1];
 	if (verb == NULL)
 		return hub_usage_fail("worker", "add, remove or list?");
 	if (strcmp(verb, "list") == 0) {
@@ -156,9 +136,6 @@ int hub_cmd_worker(int argc, char **argv)
 	if (name != NULL && !fs_worker_name_is_valid(name))
 		return hub_usage_fail("worker", "NAME must be 1 to %d letters, digits, dots, "
 				      "dashes or underscores", FS_WORKER_NAME_MAX);
-	rc = hub_where_resolve(&where, "worker", data, db);
-	if (rc != 0)
-		return rc;
 	/* The PIN before the store: a PIN typed wrong changes nothing. */
 	if (strcmp(verb, "add") == 0) {
 		if (fs_worker_pin_read(pin, sizeof(pin), 1, &e) != 0)
