@@ -84,9 +84,16 @@ describe('console kiosks', () => {
 		await checkPage(page, 'kiosks-list');
 	});
 
+	// Manage reloads the list and then focuses the panel's heading: wait for
+	// that, or a field filled before the reload is replaced by a new one.
+	async function manage(name) {
+		await page.getByRole('button', {name: `Manage ${name}`}).click();
+		await page.waitForFunction((h) => document.activeElement &&
+			document.activeElement.tagName === 'H2' && document.activeElement.textContent === h, `Manage ${name}`);
+	}
+
 	test('rename and move; the kiosk takes the move in at its next sync', async () => {
-		await page.getByRole('button', {name: 'Manage library-n'}).click();
-		await page.getByRole('heading', {name: 'Manage library-n'}).waitFor();
+		await manage('library-n');
 		await checkPage(page, 'kiosks-manage');
 		await page.getByLabel('New name').fill('Bad Name');
 		await page.getByRole('button', {name: 'Rename library-n'}).click();
@@ -94,7 +101,7 @@ describe('console kiosks', () => {
 		await page.getByLabel('New name').fill('library-north');
 		await page.getByRole('button', {name: 'Rename library-n'}).click();
 		await row('library-north').waitFor();
-		await page.getByRole('button', {name: 'Manage library-north'}).click();
+		await manage('library-north');
 		await page.getByLabel('Move to region').fill('south');
 		await page.getByRole('button', {name: 'Move library-north'}).click();
 		await row('Moving from north').waitFor();
@@ -131,7 +138,7 @@ describe('console kiosks', () => {
 
 	test('revoke after a confirmation that explains the wipe; the kiosk erases itself', async () => {
 		await openPage(page, 'kiosks', 'Kiosks');
-		await page.getByRole('button', {name: 'Manage library-north'}).click();
+		await manage('library-north');
 		await page.getByRole('button', {name: 'Revoke library-north'}).click();
 		const confirm = page.getByRole('group', {name: 'Revoke library-north and wipe it?'});
 		await confirm.waitFor();
