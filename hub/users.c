@@ -3,7 +3,6 @@
  * console's Users page makes (console/accounts.h), audited with the Unix
  * user as actor. Passwords come from standard input (echo off on a
  * terminal, asked twice there), never from arguments. */
-#include <getopt.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -48,9 +47,6 @@ static const char usage[] =
     "  --json              list: JSON instead of a table\n"
     "  -h, --help          show this help\n";
 
-enum { OPT_DATA = 'd', OPT_DB = 'b', OPT_ROLE = 'r', OPT_REGION = 'g', OPT_ALL = 'a',
-       OPT_REVOKE = 'v', OPT_JSON = 'j', OPT_HELP = 'h' };
-
 typedef struct user_args {
 	const char *data, *db, *verb, *name, *role, *revoke;
 	hub_where where;
@@ -58,52 +54,41 @@ typedef struct user_args {
 	int all_regions, json;
 } user_args;
 
+static int add_region(void *ctx, const char *cmd, const char *value)
+{
+	user_args *a = ctx;
+
+	(void)cmd;
+	if (a->regions == NULL)
+		a->regions = json_array();
+	if (a->regions == NULL || json_array_append_new(a->regions, json_string(value)))
+		return hub_fail("out of memory");
+	return 0;
+}
+
 /* 0, -1 after --help, or an exit status. */
 static int parse(user_args *a, int argc, char **argv)
 {
-	static const struct option options[] = {
-	    {"data", required_argument, NULL, OPT_DATA},
-	    {"db", required_argument, NULL, OPT_DB},
-	    {"role", required_argument, NULL, OPT_ROLE},
-	    {"region", required_argument, NULL, OPT_REGION},
-	    {"all-regions", no_argument, NULL, OPT_ALL},
-	    {"revoke", required_argument, NULL, OPT_REVOKE},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, OPT_HELP},
-	    {NULL, 0, NULL, 0},
+	/* --data and --db as plain options: the store is resolved after the
+	 * verb is checked, so a missing verb is what a bare `user` says. */
+	const hub_opt opts[] = {
+	    {.name = "data", .value = &a->data},
+	    {.name = "db", .value = &a->db},
+	    {.name = "role", .value = &a->role},
+	    {.name = "region", .each = add_region, .ctx = a},
+	    {.name = "all-regions", .flag = &a->all_regions},
+	    {.name = "revoke", .value = &a->revoke},
+	    {.name = "json", .flag = &a->json},
+	    {0},
 	};
-	int c;
+	const char *pos[2] = {NULL, NULL};
+	int npos = 0, rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_HELP:
-			fputs(usage, stdout);
-			return -1;
-		case ':':
-			return hub_usage_fail("user", "%s needs a value", argv[optind - 1]);
-		case OPT_DATA: a->data = optarg; break;
-		case OPT_DB: a->db = optarg; break;
-		case OPT_ROLE: a->role = optarg; break;
-		case OPT_REVOKE: a->revoke = optarg; break;
-		case OPT_ALL: a->all_regions = 1; break;
-		case OPT_JSON: a->json = 1; break;
-		case OPT_REGION:
-			if (a->regions == NULL)
-				a->regions = json_array();
-			if (a->regions == NULL || json_array_append_new(a->regions, json_string(optarg)))
-				return hub_fail("out of memory");
-			break;
-		default:
-			return hub_usage_fail("user", "unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		a->verb = argv[optind++];
-	if (optind < argc)
-		a->name = argv[optind++];
-	if (optind < argc)
-		return hub_usage_fail("user", "unexpected argument %s", argv[optind]);
+	rc = hub_args_parse(argc, argv, "user", usage, opts, NULL, pos, 2, &npos);
+	if (rc != 0)
+		return rc;
+	a->verb = pos[0];
+	a->name = pos[1];
 	if (a->verb == NULL)
 		return hub_usage_fail("user", "say what to do: add, change, passwd, disable, enable, "
 		                              "remove, token or list");
