@@ -8,13 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "audit.h"
 #include "cli.h"
 #include "commands.h"
 #include "console/accounts.h"
+#include "fieldsync/secret.h"
 
 static const char usage[] =
     "usage: fieldsync-hub user add NAME --role ROLE [--region REGION]... [--data DIR | --db URI]\n"
@@ -110,50 +109,14 @@ static int parse(user_args *a, int argc, char **argv)
 	return hub_where_resolve(&a->where, "user", a->data, a->db);
 }
 
-/* One line from stdin without its newline; echo off on a terminal. 0, or
- * -1 at end of input or for a line too long for out. */
-static int read_secret(char *out, size_t cap, const char *prompt)
-{
-	struct termios old, quiet;
-	int tty = isatty(STDIN_FILENO), ok;
-	size_t n;
-
-	if (tty) {
-		fprintf(stderr, "%s", prompt);
-		tcgetattr(STDIN_FILENO, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	ok = fgets(out, (int)cap, stdin) != NULL;
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	if (!ok)
-		return -1;
-	n = strcspn(out, "\r\n");
-	if (out[n] == '\0' && n + 1 == cap)
-		return -1; /* longer than the buffer: not cut silently */
-	out[n] = '\0';
-	return 0;
-}
-
-/* The new password: FS_EINVAL when missing or the two entries differ. */
+/* The new password (asked twice on a terminal): 0 or an exit status. */
 static int read_password(char out[CONSOLE_PASSWORD_MAX + 2])
 {
-	char again[CONSOLE_PASSWORD_MAX + 2];
-	int rc = 0;
+	fs_err e = {0, ""};
 
-	if (read_secret(out, CONSOLE_PASSWORD_MAX + 2, "Password: ") != 0)
-		rc = hub_fail("no password on standard input (or one over %d bytes)",
-		              CONSOLE_PASSWORD_MAX);
-	else if (isatty(STDIN_FILENO) &&
-	         (read_secret(again, sizeof(again), "Password again: ") != 0 ||
-	          strcmp(out, again) != 0))
-		rc = hub_fail("the passwords differ");
-	sodium_memzero(again, sizeof(again));
-	return rc;
+	if (fs_secret_read(out, CONSOLE_PASSWORD_MAX + 2, "password", 1, &e) != 0)
+		return hub_fail("%s", e.msg);
+	return 0;
 }
 
 static void print_list(const json_t *users, int as_json)

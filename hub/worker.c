@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "commands.h"
+#include "fieldsync/secret.h"
 #include "fieldsync/worker.h"
 
 static const char worker_usage[] =
@@ -138,7 +139,7 @@ int hub_cmd_worker(int argc, char **argv)
 				      "dashes or underscores", FS_WORKER_NAME_MAX);
 	/* The PIN before the store: a PIN typed wrong changes nothing. */
 	if (strcmp(verb, "add") == 0) {
-		if (fs_worker_pin_read(pin, sizeof(pin), 1, &e) != 0)
+		if (fs_secret_read(pin, sizeof(pin), "PIN", 1, &e) != 0)
 			return hub_fail("%s", e.msg);
 		if (!fs_worker_new_pin_is_valid(pin)) {
 			sodium_memzero(pin, sizeof(pin));

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
+#include "fieldsync/secret.h"
 #include "workers.h"
 
 #define PROG "fieldsync-agent"
@@ -78,7 +78,7 @@ static int cmd_add(const char *dir, const char *name)
 	fs_err err = {0, ""};
 	int rc, existed;
 
-	if (fs_worker_pin_read(pin, sizeof(pin), 1, &err) != 0)
+	if (fs_secret_read(pin, sizeof(pin), "PIN", 1, &err) != 0)
 		return fail("%s", err.msg);
 	existed = worker_exists(dir, name);
 	rc = fs_workers_add(dir, name, pin, &err);

@@ -5,8 +5,6 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "fieldsync/records.h"
 #include "store_internal.h"
@@ -89,46 +87,6 @@ int fs_worker_pin_matches(const char *hash, const char *pin)
 	if (sodium_init() < 0 || !fs_worker_hash_is_valid(hash) || pin == NULL)
 		return 0;
 	return crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0;
-}
-
-/* One line from stdin without its newline; echo off on a terminal. */
-static int read_line(char *out, size_t cap, const char *prompt)
-{
-	struct termios old, quiet;
-	int tty = isatty(STDIN_FILENO), ok;
-
-	if (tty) {
-		fprintf(stderr, "%s", prompt);
-		tcgetattr(STDIN_FILENO, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	ok = fgets(out, (int)cap, stdin) != NULL;
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	if (!ok)
-		return -1;
-	out[strcspn(out, "\r\n")] = '\0';
-	return 0;
-}
-
-int fs_worker_pin_read(char *out, size_t cap, int twice, fs_err *err)
-{
-	char again[64] = "";
-	int rc = 0;
-
-	if (read_line(out, cap, "PIN: ") != 0)
-		rc = fs_err_set(err, FS_EINVAL, "no PIN given on standard input");
-	else if (twice && isatty(STDIN_FILENO) &&
-		 (read_line(again, sizeof(again), "PIN again: ") != 0 || strcmp(out, again) != 0))
-		rc = fs_err_set(err, FS_EINVAL, "the PINs differ");
-	sodium_memzero(again, sizeof(again));
-	if (rc != 0)
-		sodium_memzero(out, cap);
-	return rc;
 }
 
 /* ---- the replicated table ---- */

@@ -51,11 +51,7 @@ int fs_worker_hash_is_valid(const char *hash);
  * for a malformed hash. Takes about as long as one hash. */
 int fs_worker_pin_matches(const char *hash, const char *pin);
 
-/* Read a PIN from standard input, never the command line (where `ps`
- * shows it): one line without its newline; on a terminal the echo is off,
- * prompt goes to stderr and, with twice, it is asked again and must match.
- * FS_EINVAL: nothing read, or the two differ. out is wiped on error. */
-int fs_worker_pin_read(char *out, size_t cap, int twice, fs_err *err);
+/* A PIN is read with fs_secret_read (secret.h), noun "PIN". */
 
 /* ---- the region's workers, managed at the hub ---- */
 
