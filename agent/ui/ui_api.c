@@ -574,8 +574,9 @@ static int by_follow_up(const void *a, const void *b)
 }
 
 /* Open contacts of the region whose follow-up is due today or overdue and
- * not done, oldest first. Contacts recorded on the region's other kiosks
- * are here once synced. */
+ * not done (records.h fs_contact_follow_up, the hub's rule too), oldest
+ * first. Contacts recorded on the region's other kiosks are here once
+ * synced. */
 static void api_followups(fs_ui *ui, ui_reply *r)
 {
 	char today[11];
@@ -597,21 +598,17 @@ static void api_followups(fs_ui *ui, ui_reply *r)
 		goto cleanup;
 	}
 	json_array_foreach(list, i, c) {
-		const char *d = json_string_value(json_object_get(c, "follow_up_date"));
-		const char *st = json_string_value(json_object_get(c, "status"));
+		fs_follow_up f = fs_contact_follow_up(c, today);
 
-		if (d == NULL || strcmp(d, today) > 0 || json_is_true(json_object_get(c, "follow_up_done")) ||
-		    (st != NULL && strcmp(st, "closed") == 0))
-			continue;
-		items[n++] = c;
+		if (f == FS_FOLLOW_UP_TODAY || f == FS_FOLLOW_UP_OVERDUE)
+			items[n++] = c;
 	}
 	qsort(items, n, sizeof(*items), by_follow_up);
 	for (i = 0; i < n; i++) {
 		json_t *e = json_copy(items[i]);
 
 		json_object_set_new(e, "overdue",
-				    json_boolean(strcmp(json_string_value(json_object_get(
-							       e, "follow_up_date")), today) < 0));
+				    json_boolean(fs_contact_follow_up(e, today) == FS_FOLLOW_UP_OVERDUE));
 		json_array_append_new(due, e);
 	}
 	reply_json(r, 200, json_pack("{s:s, s:O}", "today", today, "due", due));
