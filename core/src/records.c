@@ -490,6 +490,8 @@ typedef struct contacts_ctx {
 	fs_contact_visit_fn fn;
 	void *fn_ctx;
 	uint64_t status_ms; /* of cur */
+	int fn_rc;          /* fn's non-zero code: the backend reads a positive one
+	                     * as "stop" and returns 0 */
 } contacts_ctx;
 
 static int contact_done(contacts_ctx *c)
@@ -499,7 +501,7 @@ static int contact_done(contacts_ctx *c)
 	if (c->cur != NULL &&
 	    (c->include_deleted || !json_is_true(json_object_get(c->cur, "deleted")))) {
 		if (c->fn != NULL)
-			rc = c->fn(c->fn_ctx, c->cur, c->status_ms);
+			rc = c->fn_rc = c->fn(c->fn_ctx, c->cur, c->status_ms);
 		else
 			rc = json_array_append(c->arr, c->cur) != 0 ? FS_ENOMEM : 0;
 	}
@@ -536,7 +538,7 @@ static int contact_visit(void *ctx, const char *id, const char *region, const fs
 static int query_contacts(fs_store *s, json_t **out, const char *id, const char *region,
 			  int include_deleted, fs_err *err)
 {
-	contacts_ctx c = {json_array(), NULL, include_deleted, NULL, NULL, 0};
+	contacts_ctx c = {json_array(), NULL, include_deleted, NULL, NULL, 0, 0};
 	int rc;
 
 	*out = NULL;
@@ -582,13 +584,15 @@ int fs_contact_list(fs_store *s, json_t **out, const char *region, int include_d
 int fs_contact_each(fs_store *s, const char *region, fs_contact_visit_fn fn, void *ctx,
 		    fs_err *err)
 {
-	contacts_ctx c = {NULL, NULL, 0, fn, ctx, 0};
+	contacts_ctx c = {NULL, NULL, 0, fn, ctx, 0, 0};
 	int rc = s->ops->contact_each(s->b, NULL, region, contact_visit, &c, err);
 
 	/* The last contact is handed over once the rows end. */
-	if (rc == 0)
+	if (rc == 0 && c.fn_rc == 0)
 		rc = contact_done(&c);
 	json_decref(c.cur);
+	if (c.fn_rc != 0)
+		return c.fn_rc;
 	if (rc == FS_ENOMEM)
 		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
 	return rc;
