@@ -468,8 +468,21 @@ cleanup:
 
 /* ---- worker mode ---- */
 
+/* Each contact of list marked with where its follow-up stands today
+ * ("follow_up": records.h fs_contact_follow_up, the hub console's rule
+ * too), so the page judges none itself. */
+static void mark_follow_ups(json_t *list, const char *today)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(list, i, c)
+		json_object_set_new(c, "follow_up",
+				    json_string(fs_follow_up_name(fs_contact_follow_up(c, today))));
+}
+
 /* The region's contacts, and today (the kiosk's local date, as for
- * follow-ups) so the page can mark those due today. */
+ * follow-ups), each marked as due today, overdue or not. */
 static void api_contacts_list(fs_ui *ui, ui_reply *r)
 {
 	char today[11];
@@ -478,6 +491,7 @@ static void api_contacts_list(fs_ui *ui, ui_reply *r)
 	int rc = fs_contact_list(ui->store, &list, fs_store_region(ui->store), 0, &err);
 
 	local_date(today, fs_store_now_ms(ui->store));
+	mark_follow_ups(list, today);
 	if (rc != 0)
 		store_fail(r, rc, &err, "internal");
 	else
@@ -611,6 +625,7 @@ static void api_followups(fs_ui *ui, ui_reply *r)
 				    json_boolean(fs_contact_follow_up(e, today) == FS_FOLLOW_UP_OVERDUE));
 		json_array_append_new(due, e);
 	}
+	mark_follow_ups(due, today);
 	reply_json(r, 200, json_pack("{s:s, s:O}", "today", today, "due", due));
 cleanup:
 	free(items);

@@ -611,6 +611,20 @@ fs_follow_up fs_contact_follow_up(const json_t *contact, const char *today)
 	return cmp < 0 ? FS_FOLLOW_UP_OVERDUE : cmp == 0 ? FS_FOLLOW_UP_TODAY : FS_FOLLOW_UP_LATER;
 }
 
+const char *fs_follow_up_name(fs_follow_up f)
+{
+	switch (f) {
+	case FS_FOLLOW_UP_OVERDUE:
+		return "overdue";
+	case FS_FOLLOW_UP_TODAY:
+		return "due_today";
+	case FS_FOLLOW_UP_LATER:
+		return "later";
+	default:
+		return "none";
+	}
+}
+
 static int conflict_visit(void *ctx, const fs_conflict_row *r)
 {
 	json_t *item = fs_rows_conflict_item(r);

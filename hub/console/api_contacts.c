@@ -22,10 +22,11 @@
  *        the page showed them): 409 when the contact changed since; audited
  *        (contact_edit: id, region, the fields written, never their text).
  * A contact or region the user does not see is 404, like one that does not
- * exist, and every list holds only the regions the user sees. Each read is
- * one pass over the contacts of those regions, one contact in memory at a
- * time plus the page; at most CONTACTS_AT_ONCE at once. Nothing of a
- * contact is logged (ids only go to the audit trail). */
+ * exist, and every list holds only the regions the user sees. Session
+ * only (no API tokens). Each read is one pass over the contacts of those
+ * regions, one contact in memory at a time plus the page; at most
+ * CONTACTS_AT_ONCE at once. Nothing of a contact is logged (ids only go
+ * to the audit trail). */
 #include <jansson.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -57,20 +58,6 @@ static atomic_int contacts_running;
 
 /* The states a list may be filtered by. */
 enum state { ST_ANY = 0, ST_OPEN, ST_OVERDUE, ST_TODAY, ST_CLOSED };
-
-static const char *follow_up_name(fs_follow_up f)
-{
-	switch (f) {
-	case FS_FOLLOW_UP_OVERDUE:
-		return "overdue";
-	case FS_FOLLOW_UP_TODAY:
-		return "due_today";
-	case FS_FOLLOW_UP_LATER:
-		return "later";
-	default:
-		return "none";
-	}
-}
 
 static int is_closed(const json_t *contact)
 {
@@ -379,7 +366,7 @@ static json_t *list_item(const json_t *contact, fs_follow_up f, uint64_t status_
 {
 	char at[FS_TIMESTAMP_LEN + 1];
 	json_t *o = json_pack("{s:O, s:O, s:s}", "id", json_object_get(contact, "id"), "region",
-			      json_object_get(contact, "region"), "follow_up", follow_up_name(f));
+			      json_object_get(contact, "region"), "follow_up", fs_follow_up_name(f));
 	size_t i;
 
 	if (o == NULL)
@@ -551,7 +538,7 @@ static int one_get(console_call *c, console_answer *a)
 	}
 	json_object_del(contact, "deleted");
 	json_object_set_new(contact, "follow_up",
-			    json_string(follow_up_name(fs_contact_follow_up(contact, today))));
+			    json_string(fs_follow_up_name(fs_contact_follow_up(contact, today))));
 	a->json = json_pack("{s:o, s:s, s:s, s:b}", "contact", contact, "today", today,
 			    "time_zone", zone, "can_edit", c->user->role >= CONSOLE_ADMIN);
 	return a->json != NULL ? 0 : FS_ENOMEM;
@@ -641,9 +628,11 @@ done:
 }
 
 const console_route console_routes_contacts[] = {
-    {"GET", "/api/contacts/summary", CONSOLE_VIEWER, summary_get, 0, 1},
-    {"GET", "/api/contacts/one", CONSOLE_ANALYST, one_get, 0, 1},
-    {"GET", "/api/contacts", CONSOLE_ANALYST, list_get, 0, 1},
+    /* Session only, as the Conflicts page: API tokens are for the read
+     * API of responses (docs/console.md). */
+    {"GET", "/api/contacts/summary", CONSOLE_VIEWER, summary_get, 0, 0},
+    {"GET", "/api/contacts/one", CONSOLE_ANALYST, one_get, 0, 0},
+    {"GET", "/api/contacts", CONSOLE_ANALYST, list_get, 0, 0},
     {"POST", "/api/contacts/edit", CONSOLE_ADMIN, edit_post, EDIT_BODY_MAX, 0},
     {0},
 };

@@ -176,6 +176,9 @@ typedef enum fs_follow_up {
 	FS_FOLLOW_UP_OVERDUE
 } fs_follow_up;
 fs_follow_up fs_contact_follow_up(const json_t *contact, const char *today);
+/* Its name as the kiosk's and the console's APIs give it: "none", "later",
+ * "due_today", "overdue". */
+const char *fs_follow_up_name(fs_follow_up f);
 
 /* Recorded conflicts (newest first), at most limit, as an array of
  * {"id", "table", "record", "region", "field", "winner": {"value", "hlc",
