@@ -167,7 +167,8 @@
 			const data = await C.api('GET', `/api/contacts/one?${new URLSearchParams({id, tz: zone})}`);
 			one.textContent = '';
 			const d = detail(data, zone, async (again) => {
-				await Promise.all([loadSummary(), loadList()]);
+				await loadSummary();
+				await loadList();
 				await open(again);
 			});
 			one.appendChild(d.box);
