@@ -7,7 +7,8 @@
 // the list, the view and the edit are in the audit trail without the notes
 // or a person's reference, and nothing of a contact is in the hub's log.
 // An analyst of south sees only south and gets 404 for north's contact and
-// region through the API (403 for the edit); a viewer sees only the
+// region through the API (403 for the edit), and an API token is refused
+// (401: contacts take a session); a viewer sees only the
 // counts, small ones suppressed, and no list (403 through the API). axe-core
 // at 1280x800 and 390x844 on each. Run by tests/ui/run.sh with HUB_BIN and
 // AGENT_BIN.
@@ -17,7 +18,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const {execFileSync} = require('node:child_process');
-const {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage} =
+const {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage, request} =
 	require('./console_harness.js');
 
 const AGENT_BIN = process.env.AGENT_BIN;
@@ -239,6 +240,13 @@ describe('console contacts and follow-ups', () => {
 			assert.ok(!html.includes(north), `nothing of north (${north}) in the page`);
 		await checkPage(page, 'contacts-analyst');
 		await logout(page);
+		// Contacts take a session: an API token (for the read API) is refused.
+		const token = hubCmd(hub, ['user', 'token', 'ana-south']).trim();
+		for (const url of ['/api/contacts', `/api/contacts/one?id=${southId}`, '/api/contacts/summary']) {
+			const res = await request(hub.port, 'GET', url, {Host: `127.0.0.1:${hub.port}`,
+				Authorization: `Bearer ${token}`});
+			assert.strictEqual(res.status, 401, `${url} with an API token`);
+		}
 	});
 
 	test('a viewer sees the counts only, small numbers suppressed', async () => {
