@@ -10,8 +10,9 @@
  *        page's rule and k); not audited (no record of a person in it)
  *   GET  /api/contacts?region=&state=&worker=&tz=&offset=&limit=
  *                                                   analysts and admins: a
- *        page (at most CONTACTS_PAGE_MAX) of the contacts, without notes;
- *        audited (contacts_list: the filters and counts)
+ *        page (at most CONTACTS_PAGE_MAX) of the contacts, without notes,
+ *        and the counts (unsuppressed) from the same pass; audited
+ *        (contacts_list: the filters and counts)
  *   GET  /api/contacts/one?id=ID                    analysts and admins: one
  *        contact with every field; audited (contact_view: its id, region)
  *   POST /api/contacts/edit {"id", "notes"?, "status"?, "expect"?}
@@ -171,15 +172,16 @@ static void scan_leave(void)
 	atomic_fetch_sub(&contacts_running, 1);
 }
 
-/* ---- GET /api/contacts/summary ---- */
+/* ---- the counts (GET /api/contacts/summary, and with every list) ---- */
 
 enum { N_OVERDUE = 0, N_TODAY, N_LATER, N_CLOSED, N_CELLS };
 
 typedef struct summary_ctx {
 	const console_user *user;
-	const char *today;
+	char today[11];
+	char zone[HUB_TZ_NAME_MAX + 1];
 	uint64_t recent_ms; /* closed at or after this: recently */
-	json_t *regions;    /* region -> [N_CELLS counts] as an array of integers */
+	json_t *regions;    /* region -> its N_CELLS counts, an array of integers */
 	int rc;
 } summary_ctx;
 
@@ -197,16 +199,34 @@ static json_t *region_counts(summary_ctx *s, const char *region)
 	return row;
 }
 
-static int summary_visit(void *ctx, const json_t *contact, uint64_t status_ms)
+/* Start the counts: today in the page's zone, the regions granted listed
+ * even with no contact in them. 0, or -1 with the answer set. */
+static int summary_begin(console_call *c, console_answer *a, summary_ctx *s)
 {
-	summary_ctx *s = ctx;
-	const char *region = json_string_value(json_object_get(contact, "region"));
-	json_t *row;
+	uint64_t now = fs_store_now_ms(c->store);
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->user = c->user;
+	s->regions = json_object();
+	if (s->regions == NULL)
+		return console_fail(a, 500, "internal", "out of memory"), -1;
+	if (today_in(a, arg_text(c, "tz"), now, s->today, s->zone) != 0)
+		return -1;
+	s->recent_ms = now > CONTACTS_CLOSED_DAYS * DAY_MS ? now - CONTACTS_CLOSED_DAYS * DAY_MS : 0;
+	for (i = 0; i < c->user->nregions; i++)
+		if (region_counts(s, c->user->regions[i]) == NULL)
+			return console_fail(a, 500, "internal", "out of memory"), -1;
+	return 0;
+}
+
+/* Count a contact the user sees. */
+static int summary_count(summary_ctx *s, const json_t *contact, const char *region,
+			 fs_follow_up f, uint64_t status_ms)
+{
+	json_t *row = region_counts(s, region);
 	int cell;
 
-	if (region == NULL || !console_user_sees_region(s->user, region))
-		return 0;
-	row = region_counts(s, region);
 	if (row == NULL)
 		return s->rc = FS_ETOOBIG;
 	if (is_closed(contact)) {
@@ -214,14 +234,22 @@ static int summary_visit(void *ctx, const json_t *contact, uint64_t status_ms)
 			return 0;
 		cell = N_CLOSED;
 	} else {
-		fs_follow_up f = fs_contact_follow_up(contact, s->today);
-
 		cell = f == FS_FOLLOW_UP_OVERDUE ? N_OVERDUE : f == FS_FOLLOW_UP_TODAY ? N_TODAY
-											: N_LATER;
+										     : N_LATER;
 	}
 	json_array_set_new(row, (size_t)cell,
 			   json_integer(json_integer_value(json_array_get(row, (size_t)cell)) + 1));
 	return 0;
+}
+
+static int summary_visit(void *ctx, const json_t *contact, uint64_t status_ms)
+{
+	summary_ctx *s = ctx;
+	const char *region = json_string_value(json_object_get(contact, "region"));
+
+	if (region == NULL || !console_user_sees_region(s->user, region))
+		return 0;
+	return summary_count(s, contact, region, fs_contact_follow_up(contact, s->today), status_ms);
 }
 
 /* A count as the Results page gives it: {"count": N}, or {"count": null,
@@ -255,54 +283,15 @@ static json_t *region_row(const char *region, const json_t *counts, int suppress
 			 cell(closed, closed_hidden));
 }
 
-static int summary_get(console_call *c, console_answer *a)
+/* The counts as rows by region name (a new array; NULL out of memory). */
+static json_t *summary_rows(const summary_ctx *s, int suppress, long k)
 {
-	const console_user *u = c->user;
-	char today[11], zone[HUB_TZ_NAME_MAX + 1];
-	uint64_t now = fs_store_now_ms(c->store);
-	summary_ctx s = {u, today, 0, json_object(), 0};
-	int suppress = u->role == CONSOLE_VIEWER;
 	json_t *rows = json_array(), *v;
-	scan_regions r;
-	fs_err err = {0, ""};
 	const char *key;
-	long k = 0;
-	size_t i;
-	int rc = 0;
 
-	if (s.regions == NULL || rows == NULL) {
-		rc = FS_ENOMEM;
-		goto done;
-	}
-	if (today_in(a, arg_text(c, "tz"), now, today, zone) != 0)
-		goto done;
-	s.recent_ms = now > CONTACTS_CLOSED_DAYS * DAY_MS ? now - CONTACTS_CLOSED_DAYS * DAY_MS : 0;
-	/* A region granted is listed even with no contact in it. */
-	for (i = 0; i < u->nregions; i++)
-		if (region_counts(&s, u->regions[i]) == NULL) {
-			rc = FS_ENOMEM;
-			goto done;
-		}
-	rc = hub_results_k_get(c->store, &k, &err);
-	if (rc != 0) {
-		console_fail_err(a, rc, &err);
-		rc = 0;
-		goto done;
-	}
-	scan_regions_of(&r, u, NULL);
-	if (scan_enter(a) != 0)
-		goto done;
-	rc = scan(c, &r, summary_visit, &s, &err);
-	scan_leave();
-	if (rc == FS_ETOOBIG)
-		fs_err_set(&err, rc, "more than %d regions hold contacts", CONTACTS_REGIONS_MAX);
-	if (rc != 0) {
-		console_fail_err(a, rc, &err);
-		rc = 0;
-		goto done;
-	}
-	/* Regions by name (json objects keep no order). */
-	json_object_foreach (s.regions, key, v) {
+	if (rows == NULL)
+		return NULL;
+	json_object_foreach (s->regions, key, v) {
 		size_t at = json_array_size(rows);
 
 		while (at > 0 &&
@@ -310,19 +299,57 @@ static int summary_get(console_call *c, console_answer *a)
 			      key) > 0)
 			at--;
 		if (json_array_insert_new(rows, at, region_row(key, v, suppress, k)) != 0) {
-			rc = FS_ENOMEM;
-			goto done;
+			json_decref(rows);
+			return NULL;
 		}
 	}
-	a->json = json_pack("{s:s, s:s, s:b, s:I, s:i, s:O}", "today", today, "time_zone", zone,
-			    "suppressed", suppress, "k", (json_int_t)k, "closed_days",
-			    CONTACTS_CLOSED_DAYS, "regions", rows);
+	return rows;
+}
+
+/* A pass's error as the answer (0 for the handler to return). */
+static int scan_fail(console_answer *a, int rc, fs_err *err)
+{
+	if (rc == FS_ETOOBIG)
+		fs_err_set(err, rc, "more than %d regions hold contacts", CONTACTS_REGIONS_MAX);
+	return console_fail_err(a, rc, err);
+}
+
+static int summary_get(console_call *c, console_answer *a)
+{
+	int suppress = c->user->role == CONSOLE_VIEWER;
+	json_t *rows = NULL;
+	summary_ctx s;
+	scan_regions r;
+	fs_err err = {0, ""};
+	long k = 0;
+	int rc;
+
+	if (summary_begin(c, a, &s) != 0)
+		goto done;
+	rc = hub_results_k_get(c->store, &k, &err);
+	if (rc != 0) {
+		console_fail_err(a, rc, &err);
+		goto done;
+	}
+	scan_regions_of(&r, c->user, NULL);
+	if (scan_enter(a) != 0)
+		goto done;
+	rc = scan(c, &r, summary_visit, &s, &err);
+	scan_leave();
+	if (rc != 0) {
+		scan_fail(a, rc, &err);
+		goto done;
+	}
+	rows = summary_rows(&s, suppress, k);
+	if (rows != NULL)
+		a->json = json_pack("{s:s, s:s, s:b, s:I, s:i, s:o}", "today", s.today, "time_zone",
+				    s.zone, "suppressed", suppress, "k", (json_int_t)k, "closed_days",
+				    CONTACTS_CLOSED_DAYS, "regions", rows);
 	if (a->json == NULL)
-		rc = FS_ENOMEM;
+		console_fail(a, 500, "internal", "out of memory");
 done:
-	json_decref(rows);
 	json_decref(s.regions);
-	return rc;
+	return 0;
 }
 
 /* ---- GET /api/contacts ---- */
@@ -333,19 +360,22 @@ static const char *const list_fields[] = {"person_ref", "contact_at", "channel",
 					  "follow_up_date", "follow_up_done", "status", NULL};
 
 typedef struct list_ctx {
-	const console_user *user;
-	const char *today, *worker;
+	summary_ctx sum; /* the counts of every region the user sees, the same pass */
+	const char *region, *worker;
 	enum state state;
 	long offset, limit;
-	long total;  /* contacts that match */
+	long total; /* contacts that match */
 	json_t *page;
 	int rc;
 } list_ctx;
 
-static int list_matches(const list_ctx *l, const json_t *contact, fs_follow_up f)
+static int list_matches(const list_ctx *l, const json_t *contact, const char *region,
+			fs_follow_up f)
 {
 	const char *w = json_string_value(json_object_get(contact, "worker"));
 
+	if (l->region != NULL && strcmp(region, l->region) != 0)
+		return 0;
 	if (l->worker != NULL && (w == NULL || strcmp(w, l->worker) != 0))
 		return 0;
 	switch (l->state) {
@@ -391,12 +421,14 @@ static int list_visit(void *ctx, const json_t *contact, uint64_t status_ms)
 	list_ctx *l = ctx;
 	const char *region = json_string_value(json_object_get(contact, "region"));
 	fs_follow_up f;
+	int rc;
 
-	if (region == NULL || !console_user_sees_region(l->user, region))
+	if (region == NULL || !console_user_sees_region(l->sum.user, region))
 		return 0;
-	f = fs_contact_follow_up(contact, l->today);
-	if (!list_matches(l, contact, f))
-		return 0;
+	f = fs_contact_follow_up(contact, l->sum.today);
+	rc = summary_count(&l->sum, contact, region, f, status_ms);
+	if (rc != 0 || !list_matches(l, contact, region, f))
+		return rc;
 	if (l->total++ < l->offset || (long)json_array_size(l->page) >= l->limit)
 		return 0;
 	if (json_array_append_new(l->page, list_item(contact, f, status_ms)) != 0)
@@ -423,15 +455,17 @@ static int state_parse(const char *text, enum state *out)
 static int list_get(console_call *c, console_answer *a)
 {
 	const console_user *u = c->user;
-	const char *region = arg_text(c, "region"), *state = arg_text(c, "state");
-	char today[11], zone[HUB_TZ_NAME_MAX + 1];
-	list_ctx l = {u, today, arg_text(c, "worker"), ST_ANY, 0, 0, 0, NULL, 0};
+	const char *state = arg_text(c, "state");
+	list_ctx l;
 	scan_regions r;
-	json_t *detail;
+	json_t *detail = NULL, *rows = NULL;
 	fs_err err = {0, ""};
 	int rc;
 
-	if (region != NULL && !fs_name_is_valid(region))
+	memset(&l, 0, sizeof(l));
+	l.region = arg_text(c, "region");
+	l.worker = arg_text(c, "worker");
+	if (l.region != NULL && !fs_name_is_valid(l.region))
 		return console_fail(a, 400, "invalid", "region: must match [a-z0-9][a-z0-9-]{0,63}");
 	if (state_parse(state, &l.state) != 0)
 		return console_fail(a, 400, "invalid",
@@ -442,39 +476,52 @@ static int list_get(console_call *c, console_answer *a)
 	    arg_count(c, a, "limit", CONTACTS_PAGE_DEFAULT, CONTACTS_PAGE_MAX, &l.limit) != 0)
 		return 0;
 	/* A region the user may not see is one that is not there. */
-	if (region != NULL && !console_user_sees_region(u, region))
+	if (l.region != NULL && !console_user_sees_region(u, l.region))
 		return console_fail(a, 404, "not_found", "no such region");
-	if (today_in(a, arg_text(c, "tz"), fs_store_now_ms(c->store), today, zone) != 0)
-		return 0;
+	if (summary_begin(c, a, &l.sum) != 0)
+		goto done;
 	l.page = json_array();
-	if (l.page == NULL)
-		return FS_ENOMEM;
-	scan_regions_of(&r, u, region);
-	if (scan_enter(a) != 0) {
-		json_decref(l.page);
-		return 0;
+	if (l.page == NULL) {
+		console_fail(a, 500, "internal", "out of memory");
+		goto done;
 	}
+	/* Every region the user sees, for the counts beside the page. */
+	scan_regions_of(&r, u, NULL);
+	if (scan_enter(a) != 0)
+		goto done;
 	rc = scan(c, &r, list_visit, &l, &err);
 	scan_leave();
+	if (rc != 0) {
+		scan_fail(a, rc, &err);
+		goto done;
+	}
 	/* Listing contacts is access to personal data: audited, with the
 	 * filters and counts only (whether a worker was named, not the name). */
-	detail = json_pack("{s:s?, s:s?, s:b, s:I, s:I, s:I}", "region", region, "state", state,
+	detail = json_pack("{s:s?, s:s?, s:b, s:I, s:I, s:I}", "region", l.region, "state", state,
 			   "by_worker", l.worker != NULL, "offset", (json_int_t)l.offset, "listed",
 			   (json_int_t)json_array_size(l.page), "total", (json_int_t)l.total);
-	if (rc == 0 && detail == NULL)
-		rc = fs_err_set(&err, FS_ENOMEM, "out of memory");
-	if (rc == 0)
-		rc = hub_audit_add(c->store, c->actor, "contacts_list", detail, &err);
-	json_decref(detail);
+	rc = detail != NULL ? hub_audit_add(c->store, c->actor, "contacts_list", detail, &err)
+			    : fs_err_set(&err, FS_ENOMEM, "out of memory");
 	if (rc != 0) {
-		json_decref(l.page);
-		return console_fail_err(a, rc, &err);
+		console_fail_err(a, rc, &err);
+		goto done;
 	}
-	a->json = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:b}", "today", today, "time_zone",
-			    zone, "offset", (json_int_t)l.offset, "limit", (json_int_t)l.limit,
-			    "total", (json_int_t)l.total, "contacts", l.page, "can_edit",
-			    u->role >= CONSOLE_ADMIN);
-	return a->json != NULL ? 0 : FS_ENOMEM;
+	/* The counts unsuppressed: whoever lists contacts sees them anyway. */
+	rows = summary_rows(&l.sum, 0, 0);
+	if (rows != NULL)
+		a->json = json_pack("{s:s, s:s, s:I, s:I, s:I, s:O, s:b, s:{s:b, s:i, s:o}}",
+				    "today", l.sum.today, "time_zone", l.sum.zone, "offset",
+				    (json_int_t)l.offset, "limit", (json_int_t)l.limit, "total",
+				    (json_int_t)l.total, "contacts", l.page, "can_edit",
+				    u->role >= CONSOLE_ADMIN, "summary", "suppressed", 0, "closed_days",
+				    CONTACTS_CLOSED_DAYS, "regions", rows);
+	if (a->json == NULL)
+		console_fail(a, 500, "internal", "out of memory");
+done:
+	json_decref(detail);
+	json_decref(l.page);
+	json_decref(l.sum.regions);
+	return 0;
 }
 
 /* ---- one contact ---- */

@@ -80,7 +80,7 @@
 			row('Recorded', el('time', {datetime: c.contact_at}, C.formatTime(c.contact_at))),
 			row('Channel', CHANNELS[c.channel] || c.channel || ''),
 			row('Worker', c.worker || ''),
-			row('Minutes', c.duration_min === null || c.duration_min === undefined ? 'not recorded' : String(c.duration_min)),
+			row('Length (minutes)', c.duration_min === null || c.duration_min === undefined ? 'not recorded' : String(c.duration_min)),
 			row('Topics', list(c.topics)),
 			row('Support given', c.support || 'none'),
 			row('Signposted to', list(c.signposted)),
@@ -135,18 +135,20 @@
 		root.appendChild(summary);
 		const sumBody = el('div', {});
 		summary.appendChild(sumBody);
-		const loadSummary = async () => {
-			const s = await C.api('GET', `/api/contacts/summary?${new URLSearchParams({tz: zone})}`);
+		const showSummary = (s, today) => {
 			sumBody.textContent = '';
-			sumBody.appendChild(el('p', {}, `Today is ${dateText(s.today)}.`));
+			sumBody.appendChild(el('p', {}, `Today is ${dateText(today)}.`));
 			sumBody.appendChild(summaryTable(s));
 			if (s.suppressed)
 				sumBody.appendChild(el('p', {class: 'hint'},
 					`Counts of fewer than ${s.k} are hidden ("fewer than ${s.k}"), and where one is hidden another may be too, so that no person can be picked out.`));
-			return s;
 		};
-		if (!C.hasRole('analyst'))
-			return loadSummary();
+		if (!C.hasRole('analyst')) {
+			root.appendChild(el('p', {class: 'hint'},
+				'Your role (viewer) shows the counts only; an analyst or admin sees the contacts themselves.'));
+			return C.api('GET', `/api/contacts/summary?${new URLSearchParams({tz: zone})}`)
+				.then((s) => showSummary(s, s.today));
+		}
 
 		const region = el('select', {id: 'ct-region'}, el('option', {value: ''}, 'Every region you may see'));
 		const state = select('ct-state', STATES, 'overdue');
@@ -167,7 +169,6 @@
 			const data = await C.api('GET', `/api/contacts/one?${new URLSearchParams({id, tz: zone})}`);
 			one.textContent = '';
 			const d = detail(data, zone, async (again) => {
-				await loadSummary();
 				await loadList();
 				await open(again);
 			});
@@ -183,7 +184,12 @@
 				q.set('state', state.value);
 			if (worker.value.trim())
 				q.set('worker', worker.value.trim());
+			// The counts come with the page of contacts, from the same pass.
 			const data = await C.api('GET', `/api/contacts?${q}`);
+			showSummary(data.summary, data.today);
+			if (region.options.length === 1)
+				for (const r of data.summary.regions)
+					region.appendChild(el('option', {value: r.region}, r.region));
 			list.textContent = '';
 			const n = data.contacts.length;
 			const what = STATES.find(([v]) => v === state.value)[1].toLowerCase();
@@ -221,11 +227,7 @@
 			one.textContent = '';
 			loadList().catch((e) => C.showError(e.message));
 		});
-		return loadSummary().then((s) => {
-			for (const r of s.regions)
-				region.appendChild(el('option', {value: r.region}, r.region));
-			return loadList();
-		});
+		return loadList();
 	}
 
 	C.page('contacts', {title: 'Contacts and follow-ups', order: 45, render});
