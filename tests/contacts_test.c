@@ -61,8 +61,8 @@ static void sync_all(net *n)
 static void add(fs_store *s, char id[FS_UUID_LEN + 1], const char *ref, const char *extra_json)
 {
 	json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s}", "person_ref", ref, "contact_at",
-			      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w1", "notes",
-			      "ZQNOTE first");
+	                      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w1", "notes",
+	                      "ZQNOTE first");
 	json_t *extra = json_loads(extra_json, 0, NULL);
 	fs_err e = {0, ""};
 
@@ -73,10 +73,10 @@ static void add(fs_store *s, char id[FS_UUID_LEN + 1], const char *ref, const ch
 }
 
 typedef struct seen {
-	json_t *ids;       /* in visit order */
+	json_t *ids;        /* in visit order */
 	uint64_t status[8]; /* status_ms of each */
-	int stop_after;    /* 0: never */
-	int bad;           /* contacts visited without their fields */
+	int stop_after;     /* 0: never */
+	int bad;            /* contacts visited without their fields */
 } seen;
 
 static int visit(void *ctx, const json_t *contact, uint64_t status_ms)
@@ -121,16 +121,17 @@ static void each_visits_once_by_id(void)
 	CHECK(json_array_size(s.ids) == 3 && json_array_size(list) == 3 && s.bad == 0);
 	for (i = 0; i < json_array_size(list); i++)
 		CHECK(json_equal(json_array_get(s.ids, i),
-				 json_object_get(json_array_get(list, i), "id")));
+		                 json_object_get(json_array_get(list, i), "id")));
 	json_decref(list);
 	/* The status times: when each was written at its kiosk. */
 	for (i = 0; i < 3; i++) {
 		const char *id = json_string_value(json_array_get(s.ids, i));
-		uint64_t want = strcmp(id, x) == 0 ? 1795770000000ull
-				: strcmp(id, y) == 0 ? 1795770001000ull : 1795770002000ull;
+		uint64_t want = strcmp(id, x) == 0   ? 1795770000000ull
+		                : strcmp(id, y) == 0 ? 1795770001000ull
+		                                     : 1795770002000ull;
 
 		CHECK_MSG(s.status[i] == want, "status of %s at %llu, want %llu", id,
-			  (unsigned long long)s.status[i], (unsigned long long)want);
+		          (unsigned long long)s.status[i], (unsigned long long)want);
 	}
 
 	/* One region. */

@@ -43,17 +43,17 @@
 #include "tz.h"
 
 #define CONTACTS_PAGE_DEFAULT 50
-#define CONTACTS_PAGE_MAX 200
-#define CONTACTS_OFFSET_MAX 1000000
+#define CONTACTS_PAGE_MAX     200
+#define CONTACTS_OFFSET_MAX   1000000
 /* Regions one summary holds (regions are made by admins enrolling kiosks). */
 #define CONTACTS_REGIONS_MAX 1000
 /* "Closed recently" in the summary. */
 #define CONTACTS_CLOSED_DAYS 30
-#define CONTACTS_AT_ONCE 2
+#define CONTACTS_AT_ONCE     2
 /* id, notes of at most 4,000 bytes escaped (6 bytes a byte at worst),
  * twice with "expect", and the status. */
 #define EDIT_BODY_MAX (64u << 10)
-#define DAY_MS (24ull * 3600 * 1000)
+#define DAY_MS        (24ull * 3600 * 1000)
 
 static atomic_int contacts_running;
 
@@ -76,7 +76,7 @@ static const char *arg_text(console_call *c, const char *key)
 
 /* A whole number 0..max of key (absent: def) into *out; 0, or -1 with a 400. */
 static int arg_count(console_call *c, console_answer *a, const char *key, long def, long max,
-		     long *out)
+                     long *out)
 {
 	const char *v = arg_text(c, key);
 	char *end;
@@ -88,7 +88,7 @@ static int arg_count(console_call *c, console_answer *a, const char *key, long d
 	n = strtol(v, &end, 10);
 	if (*end != '\0' || n < 0 || n > max || v[0] < '0' || v[0] > '9')
 		return console_fail(a, 400, "invalid", "%s: must be a whole number from 0 to %ld",
-				    key, max),
+		                    key, max),
 		       -1;
 	*out = n;
 	return 0;
@@ -98,7 +98,7 @@ static int arg_count(console_call *c, console_answer *a, const char *key, long d
  * zone, as the kiosk judges by its own), and the zone's name. 0, or -1
  * with a 400 for an unknown zone. */
 static int today_in(console_answer *a, const char *tz, uint64_t now_ms, char today[11],
-		    char zone[HUB_TZ_NAME_MAX + 1])
+                    char zone[HUB_TZ_NAME_MAX + 1])
 {
 	int64_t t = (int64_t)(now_ms / 1000);
 
@@ -111,7 +111,7 @@ static int today_in(console_answer *a, const char *tz, uint64_t now_ms, char tod
 			return console_fail(a, 400, "invalid", "tz: %s", err.msg), -1;
 		hub_tz_local(z, t, &cv);
 		snprintf(today, 11, "%04u-%02u-%02u", (unsigned)cv.year % 10000u,
-			 (unsigned)cv.month % 100u, (unsigned)cv.day % 100u);
+		         (unsigned)cv.month % 100u, (unsigned)cv.day % 100u);
 		snprintf(zone, HUB_TZ_NAME_MAX + 1, "%s", hub_tz_name(z));
 		hub_tz_free(z);
 	} else {
@@ -119,7 +119,8 @@ static int today_in(console_answer *a, const char *tz, uint64_t now_ms, char tod
 		struct tm tm;
 
 		if (localtime_r(&tt, &tm) == NULL || strftime(today, 11, "%Y-%m-%d", &tm) != 10)
-			return console_fail(a, 500, "internal", "the hub's clock is unreadable"), -1;
+			return console_fail(a, 500, "internal", "the hub's clock is unreadable"),
+			       -1;
 		snprintf(zone, HUB_TZ_NAME_MAX + 1, "the hub's");
 	}
 	return 0;
@@ -145,7 +146,7 @@ static void scan_regions_of(scan_regions *r, const console_user *u, const char *
 
 /* One pass over the regions of r, fn seeing each contact the user sees. */
 static int scan(console_call *c, const scan_regions *r, fs_contact_visit_fn fn, void *ctx,
-		fs_err *err)
+                fs_err *err)
 {
 	size_t i;
 	int rc = 0;
@@ -213,7 +214,8 @@ static int summary_begin(console_call *c, console_answer *a, summary_ctx *s)
 		return console_fail(a, 500, "internal", "out of memory"), -1;
 	if (today_in(a, arg_text(c, "tz"), now, s->today, s->zone) != 0)
 		return -1;
-	s->recent_ms = now > CONTACTS_CLOSED_DAYS * DAY_MS ? now - CONTACTS_CLOSED_DAYS * DAY_MS : 0;
+	s->recent_ms =
+	    now > CONTACTS_CLOSED_DAYS * DAY_MS ? now - CONTACTS_CLOSED_DAYS * DAY_MS : 0;
 	for (i = 0; i < c->user->nregions; i++)
 		if (region_counts(s, c->user->regions[i]) == NULL)
 			return console_fail(a, 500, "internal", "out of memory"), -1;
@@ -221,8 +223,8 @@ static int summary_begin(console_call *c, console_answer *a, summary_ctx *s)
 }
 
 /* Count a contact the user sees. */
-static int summary_count(summary_ctx *s, const json_t *contact, const char *region,
-			 fs_follow_up f, uint64_t status_ms)
+static int summary_count(summary_ctx *s, const json_t *contact, const char *region, fs_follow_up f,
+                         uint64_t status_ms)
 {
 	json_t *row = region_counts(s, region);
 	int cell;
@@ -234,11 +236,12 @@ static int summary_count(summary_ctx *s, const json_t *contact, const char *regi
 			return 0;
 		cell = N_CLOSED;
 	} else {
-		cell = f == FS_FOLLOW_UP_OVERDUE ? N_OVERDUE : f == FS_FOLLOW_UP_TODAY ? N_TODAY
-										     : N_LATER;
+		cell = f == FS_FOLLOW_UP_OVERDUE ? N_OVERDUE
+		       : f == FS_FOLLOW_UP_TODAY ? N_TODAY
+		                                 : N_LATER;
 	}
 	json_array_set_new(row, (size_t)cell,
-			   json_integer(json_integer_value(json_array_get(row, (size_t)cell)) + 1));
+	                   json_integer(json_integer_value(json_array_get(row, (size_t)cell)) + 1));
 	return 0;
 }
 
@@ -249,7 +252,8 @@ static int summary_visit(void *ctx, const json_t *contact, uint64_t status_ms)
 
 	if (region == NULL || !console_user_sees_region(s->user, region))
 		return 0;
-	return summary_count(s, contact, region, fs_contact_follow_up(contact, s->today), status_ms);
+	return summary_count(s, contact, region, fs_contact_follow_up(contact, s->today),
+	                     status_ms);
 }
 
 /* A count as the Results page gives it: {"count": N}, or {"count": null,
@@ -257,7 +261,7 @@ static int summary_visit(void *ctx, const json_t *contact, uint64_t status_ms)
 static json_t *cell(int64_t n, int hidden)
 {
 	return hidden ? json_pack("{s:n, s:b}", "count", "suppressed", 1)
-		      : json_pack("{s:I}", "count", (json_int_t)n);
+	              : json_pack("{s:I}", "count", (json_int_t)n);
 }
 
 /* A region's counts as shown to this user. Open is the total of overdue,
@@ -278,9 +282,9 @@ static json_t *region_row(const char *region, const json_t *counts, int suppress
 		hub_results_suppress(&closed_hidden, &closed, 1, k);
 	}
 	return json_pack("{s:s, s:o, s:o, s:o, s:o}", "region", region, "open",
-			 cell(open[0] + open[1] + open[2], all), "overdue", cell(open[0], hidden[0]),
-			 "due_today", cell(open[1], hidden[1]), "closed_recently",
-			 cell(closed, closed_hidden));
+	                 cell(open[0] + open[1] + open[2], all), "overdue",
+	                 cell(open[0], hidden[0]), "due_today", cell(open[1], hidden[1]),
+	                 "closed_recently", cell(closed, closed_hidden));
 }
 
 /* The counts as rows by region name (a new array; NULL out of memory). */
@@ -294,9 +298,9 @@ static json_t *summary_rows(const summary_ctx *s, int suppress, long k)
 	json_object_foreach (s->regions, key, v) {
 		size_t at = json_array_size(rows);
 
-		while (at > 0 &&
-		       strcmp(json_string_value(json_object_get(json_array_get(rows, at - 1), "region")),
-			      key) > 0)
+		while (at > 0 && strcmp(json_string_value(json_object_get(
+		                            json_array_get(rows, at - 1), "region")),
+		                        key) > 0)
 			at--;
 		if (json_array_insert_new(rows, at, region_row(key, v, suppress, k)) != 0) {
 			json_decref(rows);
@@ -343,8 +347,8 @@ static int summary_get(console_call *c, console_answer *a)
 	rows = summary_rows(&s, suppress, k);
 	if (rows != NULL)
 		a->json = json_pack("{s:s, s:s, s:b, s:I, s:i, s:o}", "today", s.today, "time_zone",
-				    s.zone, "suppressed", suppress, "k", (json_int_t)k, "closed_days",
-				    CONTACTS_CLOSED_DAYS, "regions", rows);
+		                    s.zone, "suppressed", suppress, "k", (json_int_t)k,
+		                    "closed_days", CONTACTS_CLOSED_DAYS, "regions", rows);
 	if (a->json == NULL)
 		console_fail(a, 500, "internal", "out of memory");
 done:
@@ -356,8 +360,8 @@ done:
 
 /* What a list shows of a contact: never notes, support or what was
  * signposted (the single contact's view has them). */
-static const char *const list_fields[] = {"person_ref", "contact_at", "channel", "worker",
-					  "follow_up_date", "follow_up_done", "status", NULL};
+static const char *const list_fields[] = {"person_ref",     "contact_at",     "channel", "worker",
+                                          "follow_up_date", "follow_up_done", "status",  NULL};
 
 typedef struct list_ctx {
 	summary_ctx sum; /* the counts of every region the user sees, the same pass */
@@ -370,7 +374,7 @@ typedef struct list_ctx {
 } list_ctx;
 
 static int list_matches(const list_ctx *l, const json_t *contact, const char *region,
-			fs_follow_up f)
+                        fs_follow_up f)
 {
 	const char *w = json_string_value(json_object_get(contact, "worker"));
 
@@ -395,8 +399,9 @@ static int list_matches(const list_ctx *l, const json_t *contact, const char *re
 static json_t *list_item(const json_t *contact, fs_follow_up f, uint64_t status_ms)
 {
 	char at[FS_TIMESTAMP_LEN + 1];
-	json_t *o = json_pack("{s:O, s:O, s:s}", "id", json_object_get(contact, "id"), "region",
-			      json_object_get(contact, "region"), "follow_up", fs_follow_up_name(f));
+	json_t *o =
+	    json_pack("{s:O, s:O, s:s}", "id", json_object_get(contact, "id"), "region",
+	              json_object_get(contact, "region"), "follow_up", fs_follow_up_name(f));
 	size_t i;
 
 	if (o == NULL)
@@ -404,7 +409,8 @@ static json_t *list_item(const json_t *contact, fs_follow_up f, uint64_t status_
 	for (i = 0; list_fields[i] != NULL; i++) {
 		json_t *v = json_object_get(contact, list_fields[i]);
 
-		if (json_object_set_new(o, list_fields[i], v != NULL ? json_incref(v) : json_null()) != 0)
+		if (json_object_set_new(o, list_fields[i],
+		                        v != NULL ? json_incref(v) : json_null()) != 0)
 			goto fail;
 	}
 	fs_timestamp_format(at, status_ms);
@@ -466,10 +472,11 @@ static int list_get(console_call *c, console_answer *a)
 	l.region = arg_text(c, "region");
 	l.worker = arg_text(c, "worker");
 	if (l.region != NULL && !fs_name_is_valid(l.region))
-		return console_fail(a, 400, "invalid", "region: must match [a-z0-9][a-z0-9-]{0,63}");
+		return console_fail(a, 400, "invalid",
+		                    "region: must match [a-z0-9][a-z0-9-]{0,63}");
 	if (state_parse(state, &l.state) != 0)
 		return console_fail(a, 400, "invalid",
-				    "state: must be open, overdue, due_today or closed");
+		                    "state: must be open, overdue, due_today or closed");
 	if (l.worker != NULL && !fs_worker_name_is_valid(l.worker))
 		return console_fail(a, 400, "invalid", "worker: not a worker's name");
 	if (arg_count(c, a, "offset", 0, CONTACTS_OFFSET_MAX, &l.offset) != 0 ||
@@ -498,10 +505,10 @@ static int list_get(console_call *c, console_answer *a)
 	/* Listing contacts is access to personal data: audited, with the
 	 * filters and counts only (whether a worker was named, not the name). */
 	detail = json_pack("{s:s?, s:s?, s:b, s:I, s:I, s:I}", "region", l.region, "state", state,
-			   "by_worker", l.worker != NULL, "offset", (json_int_t)l.offset, "listed",
-			   (json_int_t)json_array_size(l.page), "total", (json_int_t)l.total);
+	                   "by_worker", l.worker != NULL, "offset", (json_int_t)l.offset, "listed",
+	                   (json_int_t)json_array_size(l.page), "total", (json_int_t)l.total);
 	rc = detail != NULL ? hub_audit_add(c->store, c->actor, "contacts_list", detail, &err)
-			    : fs_err_set(&err, FS_ENOMEM, "out of memory");
+	                    : fs_err_set(&err, FS_ENOMEM, "out of memory");
 	if (rc != 0) {
 		console_fail_err(a, rc, &err);
 		goto done;
@@ -510,11 +517,11 @@ static int list_get(console_call *c, console_answer *a)
 	rows = summary_rows(&l.sum, 0, 0);
 	if (rows != NULL)
 		a->json = json_pack("{s:s, s:s, s:I, s:I, s:I, s:O, s:b, s:{s:b, s:i, s:o}}",
-				    "today", l.sum.today, "time_zone", l.sum.zone, "offset",
-				    (json_int_t)l.offset, "limit", (json_int_t)l.limit, "total",
-				    (json_int_t)l.total, "contacts", l.page, "can_edit",
-				    u->role >= CONSOLE_ADMIN, "summary", "suppressed", 0, "closed_days",
-				    CONTACTS_CLOSED_DAYS, "regions", rows);
+		                    "today", l.sum.today, "time_zone", l.sum.zone, "offset",
+		                    (json_int_t)l.offset, "limit", (json_int_t)l.limit, "total",
+		                    (json_int_t)l.total, "contacts", l.page, "can_edit",
+		                    u->role >= CONSOLE_ADMIN, "summary", "suppressed", 0,
+		                    "closed_days", CONTACTS_CLOSED_DAYS, "regions", rows);
 	if (a->json == NULL)
 		console_fail(a, 500, "internal", "out of memory");
 done:
@@ -539,8 +546,8 @@ static int visible_contact(console_call *c, console_answer *a, const char *id, j
 	rc = fs_contact_get(c->store, out, id, &err);
 	if (rc == FS_ENOTFOUND ||
 	    (rc == 0 && (json_is_true(json_object_get(*out, "deleted")) ||
-			 !console_user_sees_region(
-			     c->user, json_string_value(json_object_get(*out, "region")))))) {
+	                 !console_user_sees_region(
+	                     c->user, json_string_value(json_object_get(*out, "region")))))) {
 		json_decref(*out);
 		*out = NULL;
 		return console_fail(a, 404, "not_found", "no such contact"), -1;
@@ -550,11 +557,11 @@ static int visible_contact(console_call *c, console_answer *a, const char *id, j
 	return 0;
 }
 
-static int audit_contact(console_call *c, const char *action, const json_t *contact,
-			 json_t *fields, fs_err *err)
+static int audit_contact(console_call *c, const char *action, const json_t *contact, json_t *fields,
+                         fs_err *err)
 {
 	json_t *d = json_pack("{s:O, s:O, s:o*}", "contact", json_object_get(contact, "id"),
-			      "region", json_object_get(contact, "region"), "fields", fields);
+	                      "region", json_object_get(contact, "region"), "fields", fields);
 	int rc;
 
 	if (d == NULL)
@@ -585,9 +592,9 @@ static int one_get(console_call *c, console_answer *a)
 	}
 	json_object_del(contact, "deleted");
 	json_object_set_new(contact, "follow_up",
-			    json_string(fs_follow_up_name(fs_contact_follow_up(contact, today))));
-	a->json = json_pack("{s:o, s:s, s:s, s:b}", "contact", contact, "today", today,
-			    "time_zone", zone, "can_edit", c->user->role >= CONSOLE_ADMIN);
+	                    json_string(fs_follow_up_name(fs_contact_follow_up(contact, today))));
+	a->json = json_pack("{s:o, s:s, s:s, s:b}", "contact", contact, "today", today, "time_zone",
+	                    zone, "can_edit", c->user->role >= CONSOLE_ADMIN);
 	return a->json != NULL ? 0 : FS_ENOMEM;
 }
 
@@ -607,7 +614,8 @@ static int edit_post(console_call *c, console_answer *a)
 		if (strcmp(key, "id") != 0 && strcmp(key, "notes") != 0 &&
 		    strcmp(key, "status") != 0 && strcmp(key, "expect") != 0) {
 			console_fail(a, 400, "invalid",
-				     "unknown key \"%.40s\": only notes and status are edited here", key);
+			             "unknown key \"%.40s\": only notes and status are edited here",
+			             key);
 			goto done;
 		}
 	expect = json_object_get(o, "expect");
@@ -646,16 +654,16 @@ static int edit_post(console_call *c, console_answer *a)
 		}
 		if (!json_equal(have != NULL ? have : json_null(), v)) {
 			console_fail(a, 409, "changed",
-				     "the contact's %s changed since you opened it (a kiosk's edit "
-				     "arrived): open it again",
-				     key);
+			             "the contact's %s changed since you opened it (a kiosk's edit "
+			             "arrived): open it again",
+			             key);
 			goto done;
 		}
 	}
 	/* POST handlers hold the hub's writer lock: nothing merged between
 	 * the check above and this write. */
 	rc = fs_contact_put(c->store, out_id, json_string_value(json_object_get(contact, "id")),
-			    NULL, fields, &err);
+	                    NULL, fields, &err);
 	if (rc == 0)
 		rc = audit_contact(c, "contact_edit", contact, json_incref(names), &err);
 	if (rc != 0) {
