@@ -468,8 +468,21 @@ cleanup:
 
 /* ---- worker mode ---- */
 
+/* Each contact of list marked with where its follow-up stands today
+ * ("follow_up": records.h fs_contact_follow_up, the hub console's rule
+ * too), so the page judges none itself. */
+static void mark_follow_ups(json_t *list, const char *today)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(list, i, c)
+		json_object_set_new(c, "follow_up",
+				    json_string(fs_follow_up_name(fs_contact_follow_up(c, today))));
+}
+
 /* The region's contacts, and today (the kiosk's local date, as for
- * follow-ups) so the page can mark those due today. */
+ * follow-ups), each marked as due today, overdue or not. */
 static void api_contacts_list(fs_ui *ui, ui_reply *r)
 {
 	char today[11];
@@ -478,6 +491,7 @@ static void api_contacts_list(fs_ui *ui, ui_reply *r)
 	int rc = fs_contact_list(ui->store, &list, fs_store_region(ui->store), 0, &err);
 
 	local_date(today, fs_store_now_ms(ui->store));
+	mark_follow_ups(list, today);
 	if (rc != 0)
 		store_fail(r, rc, &err, "internal");
 	else
@@ -574,8 +588,9 @@ static int by_follow_up(const void *a, const void *b)
 }
 
 /* Open contacts of the region whose follow-up is due today or overdue and
- * not done, oldest first. Contacts recorded on the region's other kiosks
- * are here once synced. */
+ * not done (records.h fs_contact_follow_up, the hub's rule too), oldest
+ * first. Contacts recorded on the region's other kiosks are here once
+ * synced. */
 static void api_followups(fs_ui *ui, ui_reply *r)
 {
 	char today[11];
@@ -597,23 +612,20 @@ static void api_followups(fs_ui *ui, ui_reply *r)
 		goto cleanup;
 	}
 	json_array_foreach(list, i, c) {
-		const char *d = json_string_value(json_object_get(c, "follow_up_date"));
-		const char *st = json_string_value(json_object_get(c, "status"));
+		fs_follow_up f = fs_contact_follow_up(c, today);
 
-		if (d == NULL || strcmp(d, today) > 0 || json_is_true(json_object_get(c, "follow_up_done")) ||
-		    (st != NULL && strcmp(st, "closed") == 0))
-			continue;
-		items[n++] = c;
+		if (f == FS_FOLLOW_UP_TODAY || f == FS_FOLLOW_UP_OVERDUE)
+			items[n++] = c;
 	}
 	qsort(items, n, sizeof(*items), by_follow_up);
 	for (i = 0; i < n; i++) {
 		json_t *e = json_copy(items[i]);
 
 		json_object_set_new(e, "overdue",
-				    json_boolean(strcmp(json_string_value(json_object_get(
-							       e, "follow_up_date")), today) < 0));
+				    json_boolean(fs_contact_follow_up(e, today) == FS_FOLLOW_UP_OVERDUE));
 		json_array_append_new(due, e);
 	}
+	mark_follow_ups(due, today);
 	reply_json(r, 200, json_pack("{s:s, s:O}", "today", today, "due", due));
 cleanup:
 	free(items);

@@ -482,10 +482,16 @@ int fs_contact_delete(fs_store *s, const char *id, fs_err *err)
 	return rc;
 }
 
-/* Rows (id, region, field) ordered by id become contact objects. */
+/* Rows (id, region, field) ordered by id become contact objects, each
+ * appended to arr, or handed to fn when there is one. */
 typedef struct contacts_ctx {
 	json_t *arr, *cur;
 	int include_deleted;
+	fs_contact_visit_fn fn;
+	void *fn_ctx;
+	uint64_t status_ms; /* of cur */
+	int fn_rc;          /* fn's non-zero code: the backend reads a positive one
+	                     * as "stop" and returns 0 */
 } contacts_ctx;
 
 static int contact_done(contacts_ctx *c)
@@ -493,10 +499,15 @@ static int contact_done(contacts_ctx *c)
 	int rc = 0;
 
 	if (c->cur != NULL &&
-	    (c->include_deleted || !json_is_true(json_object_get(c->cur, "deleted"))))
-		rc = json_array_append(c->arr, c->cur) != 0 ? FS_ENOMEM : 0;
+	    (c->include_deleted || !json_is_true(json_object_get(c->cur, "deleted")))) {
+		if (c->fn != NULL)
+			rc = c->fn_rc = c->fn(c->fn_ctx, c->cur, c->status_ms);
+		else
+			rc = json_array_append(c->arr, c->cur) != 0 ? FS_ENOMEM : 0;
+	}
 	json_decref(c->cur);
 	c->cur = NULL;
+	c->status_ms = 0;
 	return rc;
 }
 
@@ -506,14 +517,18 @@ static int contact_visit(void *ctx, const char *id, const char *region, const fs
 	json_t *v;
 
 	if (c->cur == NULL || strcmp(json_string_value(json_object_get(c->cur, "id")), id) != 0) {
-		if (contact_done(c) != 0)
-			return FS_ENOMEM;
+		int rc = contact_done(c);
+
+		if (rc != 0)
+			return rc;
 		c->cur = json_pack("{s:s, s:s}", "id", id, "region", region ? region : "");
 		if (c->cur == NULL)
 			return FS_ENOMEM;
 	}
 	if (f == NULL)
 		return 0;
+	if (strcmp(f->field, "status") == 0)
+		c->status_ms = fs_hlc_ms(f->hlc);
 	v = json_loads(f->value ? f->value : "null", JSON_DECODE_ANY, NULL);
 	if (v == NULL || json_object_set_new(c->cur, f->field, v) != 0)
 		return FS_ENOMEM;
@@ -523,7 +538,7 @@ static int contact_visit(void *ctx, const char *id, const char *region, const fs
 static int query_contacts(fs_store *s, json_t **out, const char *id, const char *region,
 			  int include_deleted, fs_err *err)
 {
-	contacts_ctx c = {json_array(), NULL, include_deleted};
+	contacts_ctx c = {json_array(), NULL, include_deleted, NULL, NULL, 0, 0};
 	int rc;
 
 	*out = NULL;
@@ -564,6 +579,50 @@ int fs_contact_list(fs_store *s, json_t **out, const char *region, int include_d
 		    fs_err *err)
 {
 	return query_contacts(s, out, NULL, region, include_deleted, err);
+}
+
+int fs_contact_each(fs_store *s, const char *region, fs_contact_visit_fn fn, void *ctx,
+		    fs_err *err)
+{
+	contacts_ctx c = {NULL, NULL, 0, fn, ctx, 0, 0};
+	int rc = s->ops->contact_each(s->b, NULL, region, contact_visit, &c, err);
+
+	/* The last contact is handed over once the rows end. */
+	if (rc == 0 && c.fn_rc == 0)
+		rc = contact_done(&c);
+	json_decref(c.cur);
+	if (c.fn_rc != 0)
+		return c.fn_rc;
+	if (rc == FS_ENOMEM)
+		rc = fs_err_set(err, FS_ENOMEM, "out of memory");
+	return rc;
+}
+
+fs_follow_up fs_contact_follow_up(const json_t *contact, const char *today)
+{
+	const char *date = json_string_value(json_object_get(contact, "follow_up_date"));
+	const char *status = json_string_value(json_object_get(contact, "status"));
+	int cmp;
+
+	if (date == NULL || today == NULL || (status != NULL && strcmp(status, "closed") == 0) ||
+	    json_is_true(json_object_get(contact, "follow_up_done")))
+		return FS_FOLLOW_UP_NONE;
+	cmp = strcmp(date, today);
+	return cmp < 0 ? FS_FOLLOW_UP_OVERDUE : cmp == 0 ? FS_FOLLOW_UP_TODAY : FS_FOLLOW_UP_LATER;
+}
+
+const char *fs_follow_up_name(fs_follow_up f)
+{
+	switch (f) {
+	case FS_FOLLOW_UP_OVERDUE:
+		return "overdue";
+	case FS_FOLLOW_UP_TODAY:
+		return "due_today";
+	case FS_FOLLOW_UP_LATER:
+		return "later";
+	default:
+		return "none";
+	}
 }
 
 static int conflict_visit(void *ctx, const fs_conflict_row *r)

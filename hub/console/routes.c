@@ -12,5 +12,6 @@ const console_route *const console_route_tables[] = {
     console_routes_exports,
     console_routes_kiosks,
     console_routes_workers,
+    console_routes_contacts,
     NULL,
 };

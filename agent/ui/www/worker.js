@@ -207,15 +207,13 @@
 			', ' + pad(d.getHours()) + ':' + pad(d.getMinutes());
 	}
 
-	/* Due today, overdue or later: by the follow-up date against today
-	 * (the kiosk's local date, from the API), open and not done only. */
-	function dueState(c, today) {
-		if (!c.follow_up_date || c.follow_up_done === true || c.status === 'closed' || !today)
-			return null;
-		return c.follow_up_date < today ? 'overdue' : c.follow_up_date === today ? 'due-today' : null;
+	/* Due today or overdue: the API's verdict ("follow_up", core's
+	 * fs_contact_follow_up on the kiosk's local date), not the page's. */
+	function dueState(c) {
+		return c.follow_up === 'overdue' ? 'overdue' : c.follow_up === 'due_today' ? 'due-today' : null;
 	}
 
-	function contactTable(list, withDue, today, none) {
+	function contactTable(list, withDue, none) {
 		if (!list.length)
 			return el('p', {text: none || (withDue ? 'No follow-ups are due.' : 'No contacts yet.')});
 		var head = ['Person', 'Contact', 'Channel', 'Follow-up', 'Status', 'Action'];
@@ -224,7 +222,7 @@
 				return el('th', {scope: 'col', text: h});
 			}))]),
 			el('tbody', {}, list.map(function (c) {
-				var due = c.overdue ? 'overdue' : dueState(c, today);
+				var due = dueState(c);
 				/* Not by colour alone: a word and a mark in the cell. */
 				var mark = due === 'overdue' ? el('strong', {'class': 'due-mark', text: '\u26a0 Overdue'})
 					: due === 'due-today' ? el('strong', {'class': 'due-mark', text: '\u25cf Due today'}) : null;
@@ -246,7 +244,7 @@
 			if (!need(r))
 				return;
 			body.appendChild(el('p', {'class': 'hint', text: 'Across the kiosks of this region, as of the last sync. Today is ' + dateText(r.data.today) + '.'}));
-			body.appendChild(contactTable(r.data.due || [], true, r.data.today));
+			body.appendChild(contactTable(r.data.due || [], true));
 		});
 	}
 
@@ -266,7 +264,7 @@
 		api('GET', '/api/worker/contacts').then(function (r) {
 			if (!need(r))
 				return;
-			var all = r.data.contacts || [], today = r.data.today;
+			var all = r.data.contacts || [];
 			var box = el('input', {id: 'c-search', type: 'search', 'class': 'field', autocomplete: 'off',
 				spellcheck: 'false', 'aria-describedby': 'c-search-count', maxlength: 100});
 			var count = el('p', {id: 'c-search-count', role: 'status', 'class': 'hint'});
@@ -278,7 +276,7 @@
 					return words.every(function (w) { return s.indexOf(w) >= 0; });
 				});
 				holder.textContent = '';
-				holder.appendChild(contactTable(hits.slice(0, SEARCH_SHOWN), false, today,
+				holder.appendChild(contactTable(hits.slice(0, SEARCH_SHOWN), false,
 					words.length && all.length ? 'No contact matches the search.' : null));
 				count.textContent = (words.length ? hits.length + ' of ' + all.length + ' contacts match.'
 					: all.length + ' contacts.') +

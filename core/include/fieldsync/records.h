@@ -155,6 +155,31 @@ int fs_contact_get(fs_store *s, json_t **out, const char *id, fs_err *err);
 int fs_contact_list(fs_store *s, json_t **out, const char *region, int include_deleted,
 		    fs_err *err);
 
+/* Call fn for each contact of region (NULL: all), deleted ones left out,
+ * by id, one at a time (contact as fs_contact_get gives it, borrowed for
+ * the call), so memory stays bounded; status_ms: the time (ms) of the
+ * write that set its status (0 when it has none). fn returns 0 to go on,
+ * non-zero to stop (returned as is). */
+typedef int (*fs_contact_visit_fn)(void *ctx, const json_t *contact, uint64_t status_ms);
+int fs_contact_each(fs_store *s, const char *region, fs_contact_visit_fn fn, void *ctx,
+		    fs_err *err);
+
+/* Where a contact's follow-up stands on the date today (YYYY-MM-DD, the
+ * local date where it is shown). The one rule of kiosk and hub: an open
+ * contact (status not "closed") whose follow-up is not done and whose
+ * follow_up_date is before today is overdue, on today due today, after it
+ * later; any other contact (closed, done, or no date) has none. */
+typedef enum fs_follow_up {
+	FS_FOLLOW_UP_NONE = 0,
+	FS_FOLLOW_UP_LATER,
+	FS_FOLLOW_UP_TODAY,
+	FS_FOLLOW_UP_OVERDUE
+} fs_follow_up;
+fs_follow_up fs_contact_follow_up(const json_t *contact, const char *today);
+/* Its name as the kiosk's and the console's APIs give it: "none", "later",
+ * "due_today", "overdue". */
+const char *fs_follow_up_name(fs_follow_up f);
+
 /* Recorded conflicts (newest first), at most limit, as an array of
  * {"id", "table", "record", "region", "field", "winner": {"value", "hlc",
  * "site"}, "loser": {...}, "detected_by"}. */
