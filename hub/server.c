@@ -180,7 +180,11 @@ static void on_done(void *cls, fs_http_exchange *x, int completed)
 	hub_exchange *h = x->app;
 
 	log_request(x, h, completed);
-	hub_metrics_request(hub_app_metrics(srv->app), h != NULL && h->req.route == HUB_ROUTE_SYNC,
+	/* A sync the layer answered itself (busy) never reached the routes. */
+	hub_metrics_request(hub_app_metrics(srv->app),
+	                    h != NULL ? h->req.route == HUB_ROUTE_SYNC
+	                              : strcmp(x->path, "/v1/sync") == 0 &&
+	                                    strcmp(x->method, "POST") == 0,
 	                    x->sent ? x->reply.status : 0, x->reply.error,
 	                    fs_http_elapsed_ms(x));
 	if (h == NULL)

@@ -6,7 +6,8 @@
 #      prefixed fieldsync_hub_ / fieldsync_agent_;
 #   2. the hub's counters move after a sync (syncs, merged changes by table,
 #      the latency histogram) and after refused requests (by reason, the
-#      reasons being exactly docs/protocol.md's error codes);
+#      reasons being exactly docs/protocol.md's error codes), a sync the
+#      HTTP layer answers busy included;
 #   3. no label or value carries a site id, a kiosk name, a region or an
 #      answer;
 #   4. the agent's pending changes, last sync age and attempts by result
@@ -245,6 +246,26 @@ valid "$E2E_TMP/t3.body" fieldsync_hub_ >/dev/null && e2e_pass "token: the text 
 if grep -qF "$TOKEN" "$E2E_HUB_LOG"; then e2e_fail "the token is never logged"; else e2e_pass "the token is never logged"; fi
 wait_for 30 synced && e2e_pass "the kiosk syncs again after the hub's restart" || e2e_fail "resync"
 hub_stop
+
+# ---- 2b. past --max-connections: answered busy by the HTTP layer ----
+
+if e2e_hub_start "$HUB" "$HUB_DIR" --console off --max-connections 1; then
+  port=${E2E_HUB_URL##*:}
+  exec 3<>"/dev/tcp/127.0.0.1/$port" # holds the one connection served
+  sleep 0.3
+  e2e_expect "busy: a sync past --max-connections is 503" 503 \
+    "$(e2e_http b1 -X POST -H 'Content-Type: application/vnd.fieldsync.changeset+json' \
+      -H 'Content-Encoding: gzip' --data-binary x "$E2E_HUB_URL/v1/sync")"
+  exec 3<&-
+  busy() { [ "$(scrape b2 "$E2E_HUB_URL/metrics")" = 200 ]; }
+  wait_for 10 busy || e2e_fail "busy: scrape after the connection closed"
+  e2e_expect "busy: connections_busy_total" 1 "$(value "$E2E_TMP/b2.body" fieldsync_hub_connections_busy_total)"
+  e2e_expect "busy: refusals busy" 1 "$(value "$E2E_TMP/b2.body" 'fieldsync_hub_refusals_total{reason="busy"}')"
+  e2e_expect "busy: the sync counts as failed" 1 "$(value "$E2E_TMP/b2.body" 'fieldsync_hub_syncs_total{result="failed"}')"
+  hub_stop
+else
+  e2e_fail "hub with --max-connections 1"
+fi
 
 # ---- 5. off loopback ----
 
