@@ -169,19 +169,17 @@ static int daemon_metrics(void *ctx, fs_buf *out)
 	                       "Sync attempts this agent process made, by result: ok, or why "
 	                       "it failed (unreachable, refused, auth, local).");
 	if (rc == 0)
-		rc = fs_metrics_by_label(out, "fieldsync_agent_sync_attempts_total", "result", labels,
-		                         counts, OUTCOMES);
+		rc = fs_metrics_by_label(out, "fieldsync_agent_sync_attempts_total", "result",
+		                         labels, counts, OUTCOMES);
 	if (rc == 0)
-		rc = fs_metrics_family(out, "fieldsync_agent_start_time_seconds", "gauge",
-		                       "When this agent process started, seconds since 1970 (UTC).");
-	if (rc == 0)
-		rc = fs_metrics_u64(out, "fieldsync_agent_start_time_seconds", NULL, started_s);
+		rc = fs_metrics_one(out, "fieldsync_agent_start_time_seconds", "gauge",
+		                    "When this agent process started, seconds since 1970 (UTC).",
+		                    NULL, (int64_t)started_s);
 	snprintf(version, sizeof(version), "version=\"%s\"", AGENT_VERSION);
 	if (rc == 0)
-		rc = fs_metrics_family(out, "fieldsync_agent_build_info", "gauge",
-		                       "Always 1; the version of this fieldsync-agent in its label.");
-	if (rc == 0)
-		rc = fs_metrics_u64(out, "fieldsync_agent_build_info", version, 1);
+		rc = fs_metrics_one(out, "fieldsync_agent_build_info", "gauge",
+		                    "Always 1; the version of this fieldsync-agent in its label.",
+		                    version, 1);
 	return rc;
 }
 

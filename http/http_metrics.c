@@ -7,7 +7,8 @@
 int fs_metrics_family(fs_buf *b, const char *name, const char *type, const char *help)
 {
 	char line[512];
-	int n = snprintf(line, sizeof(line), "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	int n =
+	    snprintf(line, sizeof(line), "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return FS_ETOOBIG;
@@ -55,6 +56,14 @@ int fs_metrics_f64(fs_buf *b, const char *name, const char *labels, double v)
 	if (n > 1 && num[n - 1] == '.')
 		num[--n] = '\0';
 	return sample(b, name, labels, num);
+}
+
+int fs_metrics_one(fs_buf *b, const char *name, const char *type, const char *help,
+                   const char *labels, int64_t v)
+{
+	int rc = fs_metrics_family(b, name, type, help);
+
+	return rc != 0 ? rc : fs_metrics_i64(b, name, labels, v);
 }
 
 int fs_metrics_by_label(fs_buf *b, const char *name, const char *label, const char *const *names,

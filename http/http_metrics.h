@@ -30,6 +30,10 @@ int fs_metrics_i64(fs_buf *b, const char *name, const char *labels, int64_t v);
 /* The value with up to 6 decimals ("0.125"), for seconds. */
 int fs_metrics_f64(fs_buf *b, const char *name, const char *labels, double v);
 
+/* A family of one sample: its HELP and TYPE lines, then name{labels} v. */
+int fs_metrics_one(fs_buf *b, const char *name, const char *type, const char *help,
+                   const char *labels, int64_t v);
+
 /* One counter sample per label value: name{label="names[i]"} counts[i]
  * for i < n. */
 int fs_metrics_by_label(fs_buf *b, const char *name, const char *label, const char *const *names,

@@ -116,19 +116,21 @@ int hub_metrics_token_load(char *out, const char *path, fs_err *err)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return fs_err_set(err, errno == ENOENT ? FS_ENOTFOUND : FS_EGENERIC,
-		                  "cannot read the metrics token file %s: %s", path, strerror(errno));
+		                  "cannot read the metrics token file %s: %s", path,
+		                  strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
 		close(fd);
-		return fs_err_set(err, FS_EINVAL,
-		                  "metrics token file %s is not a regular file of mode 0600 (others "
-		                  "may read it); chmod 600 it",
-		                  path);
+		return fs_err_set(
+		    err, FS_EINVAL,
+		    "metrics token file %s is not a regular file of mode 0600 (others "
+		    "may read it); chmod 600 it",
+		    path);
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0)
-		return fs_err_set(err, FS_EGENERIC, "cannot read the metrics token file %s: %s", path,
-		                  strerror(errno));
+		return fs_err_set(err, FS_EGENERIC, "cannot read the metrics token file %s: %s",
+		                  path, strerror(errno));
 	buf[n] = '\0';
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
@@ -267,20 +269,18 @@ int hub_metrics_render(hub_metrics *m, fs_buf *out, int64_t store_bytes, const c
 	if (m->http != NULL)
 		fs_http_server_stats(m->http, &hs);
 	snprintf(labels, sizeof(labels), "version=\"%s\"", version);
-	rc = fs_metrics_family(out, P "build_info", "gauge",
-	                       "Always 1; the version of this fieldsync-hub in its label.");
+	rc = fs_metrics_one(out, P "build_info", "gauge",
+	                    "Always 1; the version of this fieldsync-hub in its label.", labels, 1);
 	if (rc == 0)
-		rc = fs_metrics_u64(out, P "build_info", labels, 1);
+		rc = fs_metrics_one(out, P "start_time_seconds", "gauge",
+		                    "When this hub process started, seconds since 1970 (UTC).",
+		                    NULL, (int64_t)m->start_s);
 	if (rc == 0)
-		rc = fs_metrics_family(out, P "start_time_seconds", "gauge",
-		                       "When this hub process started, seconds since 1970 (UTC).");
-	if (rc == 0)
-		rc = fs_metrics_u64(out, P "start_time_seconds", NULL, m->start_s);
-	if (rc == 0)
-		rc = render_counts(out, P "syncs_total",
-		                   "Sync requests (POST /v1/sync) this process ended, by result: ok "
-		                   "(2xx), refused (4xx), failed (5xx), incomplete (no reply sent).",
-		                   "result", sync_results, m->syncs, SYNC_RESULTS);
+		rc =
+		    render_counts(out, P "syncs_total",
+		                  "Sync requests (POST /v1/sync) this process ended, by result: ok "
+		                  "(2xx), refused (4xx), failed (5xx), incomplete (no reply sent).",
+		                  "result", sync_results, m->syncs, SYNC_RESULTS);
 	if (rc == 0)
 		rc = render_latency(m, out);
 	if (rc == 0)
@@ -288,31 +288,29 @@ int hub_metrics_render(hub_metrics *m, fs_buf *out, int64_t store_bytes, const c
 		                   "Changes in pushes this process committed, by table.", "table",
 		                   tables, m->tables, TABLES);
 	if (rc == 0)
-		rc = render_counts(out, P "merge_outcomes_total",
-		                   "What the committed pushes' changes did to the store, by outcome.",
-		                   "outcome", outcomes, m->outcomes, OUTCOMES);
+		rc = render_counts(
+		    out, P "merge_outcomes_total",
+		    "What the committed pushes' changes did to the store, by outcome.", "outcome",
+		    outcomes, m->outcomes, OUTCOMES);
 	if (rc == 0)
 		rc = render_counts(out, P "refusals_total",
 		                   "Requests to the sync listener answered with an error, by its "
 		                   "error code (docs/protocol.md); other: a code not in the list.",
 		                   "reason", reasons, m->refusals, HUB_ERROR_COUNT + 1);
 	if (rc == 0)
-		rc = fs_metrics_family(out, P "open_connections", "gauge",
-		                       "Connections open to the sync listener now.");
+		rc = fs_metrics_one(out, P "open_connections", "gauge",
+		                    "Connections open to the sync listener now.", NULL, hs.open);
 	if (rc == 0)
-		rc = fs_metrics_u64(out, P "open_connections", NULL, hs.open);
-	if (rc == 0)
-		rc = fs_metrics_family(out, P "connections_busy_total", "counter",
-		                       "Requests answered 503 busy because more than "
-		                       "--max-connections connections were open.");
-	if (rc == 0)
-		rc = fs_metrics_u64(out, P "connections_busy_total", NULL, hs.busy_refused);
+		rc =
+		    fs_metrics_one(out, P "connections_busy_total", "counter",
+		                   "Requests answered 503 busy because more than --max-connections "
+		                   "connections were open.",
+		                   NULL, (int64_t)hs.busy_refused);
 	if (rc == 0 && store_bytes >= 0)
-		rc = fs_metrics_family(out, P "store_size_bytes", "gauge",
-		                       "Bytes the store takes: the SQLite file and its write-ahead "
-		                       "log, or the PostgreSQL database (shared by every hub "
-		                       "process on it).");
-	if (rc == 0 && store_bytes >= 0)
-		rc = fs_metrics_i64(out, P "store_size_bytes", NULL, store_bytes);
+		rc = fs_metrics_one(
+		    out, P "store_size_bytes", "gauge",
+		    "Bytes the store takes: the SQLite file and its write-ahead log, "
+		    "or the PostgreSQL database (shared by every hub process on it).",
+		    NULL, store_bytes);
 	return rc;
 }

@@ -709,8 +709,7 @@ static void api_status(fs_ui *ui, ui_reply *r)
 int ui_metrics_text(fs_ui *ui, fs_buf *out, fs_err *err)
 {
 	json_t *state = NULL;
-	json_int_t last_sync, last_attempt;
-	uint64_t now = (uint64_t)time(NULL);
+	int64_t last_sync, last_attempt, now = (int64_t)time(NULL);
 	int64_t size = 0;
 	long pending = 0;
 	int rc;
@@ -725,36 +724,29 @@ int ui_metrics_text(fs_ui *ui, fs_buf *out, fs_err *err)
 	last_sync = json_integer_value(json_object_get(state, "last_sync_ms")) / 1000;
 	last_attempt = json_integer_value(json_object_get(state, "last_attempt_ms")) / 1000;
 	json_decref(state);
-	rc = fs_metrics_family(out, M "pending_changes", "gauge",
-	                       "This kiosk's changes the hub has not acknowledged yet.");
+	rc = fs_metrics_one(out, M "pending_changes", "gauge",
+	                    "This kiosk's changes the hub has not acknowledged yet.", NULL, pending);
 	if (rc == 0)
-		rc = fs_metrics_i64(out, M "pending_changes", NULL, pending);
-	if (rc == 0)
-		rc = fs_metrics_family(out, M "last_sync_timestamp_seconds", "gauge",
-		                       "When the last successful sync ended, seconds since 1970 "
-		                       "(UTC); 0: never.");
-	if (rc == 0)
-		rc = fs_metrics_i64(out, M "last_sync_timestamp_seconds", NULL, last_sync);
+		rc = fs_metrics_one(out, M "last_sync_timestamp_seconds", "gauge",
+		                    "When the last successful sync ended, seconds since 1970 (UTC); "
+		                    "0: never.",
+		                    NULL, last_sync);
 	/* Left out before the first sync: an age of "now" would read as fresh. */
 	if (rc == 0 && last_sync > 0)
-		rc = fs_metrics_family(out, M "last_sync_age_seconds", "gauge",
-		                       "Seconds since the last successful sync ended (absent "
-		                       "before the first).");
-	if (rc == 0 && last_sync > 0)
-		rc = fs_metrics_u64(out, M "last_sync_age_seconds", NULL,
-		                    now > (uint64_t)last_sync ? now - (uint64_t)last_sync : 0);
+		rc = fs_metrics_one(out, M "last_sync_age_seconds", "gauge",
+		                    "Seconds since the last successful sync ended (absent before the "
+		                    "first).",
+		                    NULL, now > last_sync ? now - last_sync : 0);
 	if (rc == 0)
-		rc = fs_metrics_family(out, M "last_attempt_timestamp_seconds", "gauge",
-		                       "When the last sync attempt ended, whatever its outcome, "
-		                       "seconds since 1970 (UTC); 0: never.");
+		rc = fs_metrics_one(out, M "last_attempt_timestamp_seconds", "gauge",
+		                    "When the last sync attempt ended, whatever its outcome, seconds "
+		                    "since 1970 (UTC); 0: never.",
+		                    NULL, last_attempt);
 	if (rc == 0)
-		rc = fs_metrics_i64(out, M "last_attempt_timestamp_seconds", NULL, last_attempt);
-	if (rc == 0)
-		rc = fs_metrics_family(out, M "store_size_bytes", "gauge",
-		                       "Bytes of this kiosk's store: the SQLite file and its "
-		                       "write-ahead log.");
-	if (rc == 0)
-		rc = fs_metrics_i64(out, M "store_size_bytes", NULL, size);
+		rc = fs_metrics_one(out, M "store_size_bytes", "gauge",
+		                    "Bytes of this kiosk's store: the SQLite file and its write-ahead "
+		                    "log.",
+		                    NULL, size);
 	if (rc == 0 && ui->metrics != NULL)
 		rc = ui->metrics(ui->metrics_ctx, out);
 	if (rc != 0)
