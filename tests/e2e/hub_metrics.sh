@@ -221,7 +221,7 @@ chmod 644 "$E2E_TMP/token"
 "$HUB" serve --data "$HUB_DIR" --listen 127.0.0.1:0 --console off --metrics-token "$E2E_TMP/token" \
   >"$E2E_OUT" 2>"$E2E_ERR" &
 pid=$!
-sleep 0.5
+for ((i = 0; i < 200; i++)); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
 if ! kill -0 $pid 2>/dev/null && grep -q "0600" "$E2E_ERR"; then
   e2e_pass "a token file others may read is refused"
 else
@@ -252,10 +252,14 @@ hub_stop
 if e2e_hub_start "$HUB" "$HUB_DIR" --console off --max-connections 1; then
   port=${E2E_HUB_URL##*:}
   exec 3<>"/dev/tcp/127.0.0.1/$port" # holds the one connection served
-  sleep 0.3
-  e2e_expect "busy: a sync past --max-connections is 503" 503 \
-    "$(e2e_http b1 -X POST -H 'Content-Type: application/vnd.fieldsync.changeset+json' \
-      -H 'Content-Encoding: gzip' --data-binary x "$E2E_HUB_URL/v1/sync")"
+  # Until the hub has accepted it, a sync is served (401): try again.
+  for ((i = 0; i < 50; i++)); do
+    st=$(e2e_http b1 -X POST -H 'Content-Type: application/vnd.fieldsync.changeset+json' \
+      -H 'Content-Encoding: gzip' --data-binary x "$E2E_HUB_URL/v1/sync")
+    [ "$st" = 503 ] && break
+    sleep 0.1
+  done
+  e2e_expect "busy: a sync past --max-connections is 503" 503 "$st"
   exec 3<&-
   busy() { [ "$(scrape b2 "$E2E_HUB_URL/metrics")" = 200 ]; }
   wait_for 10 busy || e2e_fail "busy: scrape after the connection closed"
