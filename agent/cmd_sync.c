@@ -47,7 +47,8 @@ static void run_usage(void)
 	       "(default\n" FS_UI_LISTEN_DEFAULT
 	       ", loopback only; port 0 picks one) unless --no-ui;\n"
 	       "--ui-idle-timeout (default 90) wipes an abandoned questionnaire,\n"
-	       "--ui-worker-idle (default 120) locks worker mode.\n"
+	       "--ui-worker-idle (default 120) locks worker mode. The UI's port also\n"
+	       "answers GET /metrics (sync state, Prometheus text; docs/metrics.md).\n"
 	       "SIGTERM or SIGINT stops it after the current step (exit 0). A signed wipe\n"
 	       "order (see sync --help) stops it, erases DIR and exits 5.\n");
 }

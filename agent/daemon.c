@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "fieldsync/records.h"
+#include "http_metrics.h"
 #include "syncer.h"
 
 /* Signal and wake-up state: the one place a global is unavoidable. The
@@ -117,18 +119,68 @@ static uint64_t backoff_ms(unsigned failures, uint64_t cap_ms)
 	return d / 2 + random_below(d / 2 + 1);
 }
 
+/* A sync's outcome, by its exit class: the label of the UI's metric
+ * (docs/metrics.md) and the log's words. The last row takes any other. */
+static const struct {
+	int exit;
+	const char *label, *name;
+} outcomes[] = {
+    {AGENT_EXIT_OK, "ok", "in sync"},
+    {AGENT_EXIT_UNREACHABLE, "unreachable", "hub unreachable"},
+    {AGENT_EXIT_REFUSED, "refused", "refused by the hub"},
+    {AGENT_EXIT_AUTH, "auth", "credentials rejected"},
+    {AGENT_EXIT_LOCAL, "local", "local error"},
+};
+#define OUTCOMES (sizeof(outcomes) / sizeof(outcomes[0]))
+
+/* Sync attempts by outcome since the start, read by the UI's thread. */
+static atomic_ullong attempts[OUTCOMES];
+static uint64_t started_s;
+
+static size_t outcome_of(int exit)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < OUTCOMES && outcomes[i].exit != exit; i++)
+		;
+	return i;
+}
+
 static const char *outcome_name(int exit)
 {
-	switch (exit) {
-	case AGENT_EXIT_UNREACHABLE:
-		return "hub unreachable";
-	case AGENT_EXIT_REFUSED:
-		return "refused by the hub";
-	case AGENT_EXIT_AUTH:
-		return "credentials rejected";
-	default:
-		return "local error";
+	return outcomes[outcome_of(exit)].name;
+}
+
+/* The daemon's part of GET /metrics (ui.h fs_ui_metrics_fn). */
+static int daemon_metrics(void *ctx, fs_buf *out)
+{
+	const char *labels[OUTCOMES];
+	uint64_t counts[OUTCOMES];
+	char version[64];
+	size_t i;
+	int rc;
+
+	(void)ctx;
+	for (i = 0; i < OUTCOMES; i++) {
+		labels[i] = outcomes[i].label;
+		counts[i] = atomic_load_explicit(&attempts[i], memory_order_relaxed);
 	}
+	rc = fs_metrics_family(out, "fieldsync_agent_sync_attempts_total", "counter",
+	                       "Sync attempts this agent process made, by result: ok, or why "
+	                       "it failed (unreachable, refused, auth, local).");
+	if (rc == 0)
+		rc = fs_metrics_by_label(out, "fieldsync_agent_sync_attempts_total", "result",
+		                         labels, counts, OUTCOMES);
+	if (rc == 0)
+		rc = fs_metrics_one(out, "fieldsync_agent_start_time_seconds", "gauge",
+		                    "When this agent process started, seconds since 1970 (UTC).",
+		                    NULL, (int64_t)started_s);
+	snprintf(version, sizeof(version), "version=\"%s\"", AGENT_VERSION);
+	if (rc == 0)
+		rc = fs_metrics_one(out, "fieldsync_agent_build_info", "gauge",
+		                    "Always 1; the version of this fieldsync-agent in its label.",
+		                    version, 1);
+	return rc;
 }
 
 typedef struct daemon_state {
@@ -150,6 +202,7 @@ static void do_sync(daemon_state *d)
 	fs_err e = {0, ""};
 
 	agent_sync_recorded(d->k->dir, d->k->store, d->client, &so, &r);
+	atomic_fetch_add_explicit(&attempts[outcome_of(r.exit)], 1, memory_order_relaxed);
 	if (r.wipe) {
 		/* Stop at once; the data is erased once the UI has stopped. */
 		d->wipe = 1;
@@ -204,6 +257,7 @@ int agent_daemon_run(agent_kiosk *k, agent_client *c, const agent_daemon_opts *o
 
 	stop_requested = 0;
 	atomic_store(&sync_requested, 0);
+	started_s = (uint64_t)time(NULL);
 	if (signals_install(&e) != 0) {
 		signals_remove();
 		return agent_fail_err("run", &e);
@@ -212,6 +266,8 @@ int agent_daemon_run(agent_kiosk *k, agent_client *c, const agent_daemon_opts *o
 		opts->ui->data_dir = k->dir;
 		opts->ui->sync_now = request_sync;
 		opts->ui->sync_ctx = NULL;
+		opts->ui->metrics = daemon_metrics;
+		opts->ui->metrics_ctx = NULL;
 		if (fs_ui_start(&ui, opts->ui, &e) != 0) {
 			signals_remove();
 			return agent_fail_err("run: kiosk UI", &e);

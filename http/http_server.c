@@ -23,6 +23,7 @@ struct fs_http_server {
 	fs_http_opts opts;
 	atomic_uint connections;
 	atomic_uint in_flight;
+	atomic_ullong busy_refused; /* requests answered 503 busy by the layer */
 	MHD_socket quiesced;
 	atomic_int starting;
 	char start_msg[256]; /* libmicrohttpd's last message while starting */
@@ -261,6 +262,7 @@ static enum MHD_Result begin_request(fs_http_server *srv, fs_http_exchange *x)
 		x->reply.close = 1;
 	} else if (srv->opts.busy_extra > 0 &&
 	           atomic_load(&srv->connections) > srv->opts.connections) {
+		atomic_fetch_add_explicit(&srv->busy_refused, 1, memory_order_relaxed);
 		fs_http_reply_error(&x->reply, 503, FS_WIRE_ERR_BUSY, NULL,
 		                    "too many connections; retry shortly");
 		x->reply.retry_after = 1;
@@ -474,6 +476,12 @@ void fs_http_server_quiesce(fs_http_server *srv)
 unsigned fs_http_server_in_flight(fs_http_server *srv)
 {
 	return atomic_load(&srv->in_flight);
+}
+
+void fs_http_server_stats(fs_http_server *srv, fs_http_stats *out)
+{
+	out->open = atomic_load_explicit(&srv->connections, memory_order_relaxed);
+	out->busy_refused = atomic_load_explicit(&srv->busy_refused, memory_order_relaxed);
 }
 
 void fs_http_server_stop(fs_http_server *srv)

@@ -173,6 +173,15 @@ void fs_http_server_quiesce(fs_http_server *srv);
 /* Requests received and not yet ended. */
 unsigned fs_http_server_in_flight(fs_http_server *srv);
 
+/* Connection counts for a metric (docs/metrics.md). */
+typedef struct fs_http_stats {
+	unsigned open;             /* connections open now */
+	unsigned long long busy_refused; /* requests answered 503 busy (over
+	                                  * `connections`) since the start */
+} fs_http_stats;
+
+void fs_http_server_stats(fs_http_server *srv, fs_http_stats *out);
+
 /* Stop: close every connection and join the threads (a handler that is
  * running finishes first). Frees srv; NULL accepted. */
 void fs_http_server_stop(fs_http_server *srv);

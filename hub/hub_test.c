@@ -4,11 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 #include "fieldsync/error.h"
 
 #include "cli.h"
 #include "csv.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "status.h"
 
@@ -359,6 +365,181 @@ static void status_maps_each_code_as_documented(void)
 		}
 }
 
+/* Every code the status table answers is one of the refusal reasons the
+ * metrics count (status.h hub_error_codes), each reason once. */
+static void status_codes_are_in_the_reason_list(void)
+{
+	size_t i, j;
+	int code, step;
+
+	for (step = HUB_STEP_STORE; step <= HUB_STEP_MERGE; step++)
+		for (code = FS_EBADJSON; code <= 0; code++)
+			CHECK(hub_error_index(hub_status_of((hub_step)step, code)->error) <
+			      HUB_ERROR_COUNT);
+	for (i = 0; i < HUB_ERROR_COUNT; i++) {
+		CHECK(hub_error_index(hub_error_codes[i]) == i);
+		for (j = i + 1; j < HUB_ERROR_COUNT; j++)
+			CHECK(strcmp(hub_error_codes[i], hub_error_codes[j]) != 0);
+	}
+	CHECK(hub_error_index("no_such_code") == HUB_ERROR_COUNT);
+	CHECK(hub_error_index(NULL) == HUB_ERROR_COUNT);
+}
+
+static struct sockaddr_storage addr_of(const char *ip)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+	} else {
+		CHECK(inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1);
+		a6->sin6_family = AF_INET6;
+	}
+	return ss;
+}
+
+/* GET /metrics: loopback peers only without a token (others see a 404);
+ * with one, every peer must send it, loopback too. */
+static void metrics_access_is_loopback_or_the_token(void)
+{
+	static const char *const local[] = {"127.0.0.1", "127.9.8.7", "::1", "::ffff:127.0.0.1"};
+	static const char *const remote[] = {"10.0.0.1", "192.168.1.2", "2001:db8::1",
+	                                     "::ffff:10.0.0.1", "0.0.0.0", "::"};
+	hub_metrics *m = hub_metrics_new();
+	struct sockaddr_storage ss;
+	fs_err e = {0, ""};
+	size_t i;
+
+	CHECK(m != NULL);
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		ss = addr_of(local[i]);
+		CHECK(hub_metrics_check(m, (struct sockaddr *)&ss, NULL) == HUB_METRICS_ALLOW);
+	}
+	for (i = 0; i < sizeof(remote) / sizeof(remote[0]); i++) {
+		ss = addr_of(remote[i]);
+		CHECK(hub_metrics_check(m, (struct sockaddr *)&ss, NULL) == HUB_METRICS_HIDDEN);
+		CHECK(hub_metrics_check(m, (struct sockaddr *)&ss, "anything-at-all-here") ==
+		      HUB_METRICS_HIDDEN);
+	}
+	CHECK(hub_metrics_check(m, NULL, NULL) == HUB_METRICS_HIDDEN);
+	CHECK(hub_metrics_set_token(m, "short", &e) == FS_EINVAL);
+	CHECK(hub_metrics_set_token(m, "has a space in it ok", &e) == FS_EINVAL);
+	CHECK(hub_metrics_set_token(m, "0123456789abcdef0123", &e) == 0);
+	ss = addr_of("10.0.0.1");
+	CHECK(hub_metrics_check(m, (struct sockaddr *)&ss, "0123456789abcdef0123") ==
+	      HUB_METRICS_ALLOW);
+	CHECK(hub_metrics_check(m, (struct sockaddr *)&ss, "0123456789abcdef0124") ==
+	      HUB_METRICS_UNAUTHORIZED);
+	CHECK(hub_metrics_check(m, (struct sockaddr *)&ss, "0123456789abcdef012") ==
+	      HUB_METRICS_UNAUTHORIZED);
+	CHECK(hub_metrics_check(m, (struct sockaddr *)&ss, NULL) == HUB_METRICS_UNAUTHORIZED);
+	ss = addr_of("127.0.0.1");
+	CHECK(hub_metrics_check(m, (struct sockaddr *)&ss, NULL) == HUB_METRICS_UNAUTHORIZED);
+	CHECK(hub_metrics_check(m, (struct sockaddr *)&ss, "0123456789abcdef0123") ==
+	      HUB_METRICS_ALLOW);
+	hub_metrics_free(m);
+}
+
+/* The token file: 0600 and one token, or refused naming the file. */
+static void metrics_token_file_is_checked(void)
+{
+	char path[] = "/tmp/hub_test_token.XXXXXX", tok[HUB_TOKEN_MAX + 1];
+	fs_err e = {0, ""};
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, "0123456789abcdef0123\n", 21) == 21);
+	close(fd);
+	CHECK(chmod(path, 0600) == 0);
+	CHECK(hub_metrics_token_load(tok, path, &e) == 0 && strcmp(tok, "0123456789abcdef0123") == 0);
+	CHECK(chmod(path, 0640) == 0);
+	CHECK(hub_metrics_token_load(tok, path, &e) == FS_EINVAL && strstr(e.msg, path) != NULL);
+	CHECK(chmod(path, 0600) == 0);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0 && write(fd, "two tokens-here-0123\n", 21) == 21);
+	close(fd);
+	CHECK(hub_metrics_token_load(tok, path, &e) == FS_EINVAL);
+	unlink(path);
+	CHECK(hub_metrics_token_load(tok, path, &e) == FS_ENOTFOUND);
+}
+
+/* Every line of the text is a comment or "name{labels} value", the
+ * histogram's buckets grow, and counts land where they belong. */
+static void metrics_text_parses(void)
+{
+	hub_metrics *m = hub_metrics_new();
+	fs_changeset cs;
+	fs_change ch[3];
+	static const char *const want[] = {
+	    "fieldsync_hub_syncs_total{result=\"ok\"} 2\n",
+	    "fieldsync_hub_syncs_total{result=\"refused\"} 1\n",
+	    "fieldsync_hub_syncs_total{result=\"incomplete\"} 1\n",
+	    "fieldsync_hub_refusals_total{reason=\"unauthorized\"} 1\n",
+	    "fieldsync_hub_refusals_total{reason=\"not_found\"} 1\n",
+	    "fieldsync_hub_refusals_total{reason=\"other\"} 1\n",
+	    "fieldsync_hub_sync_duration_seconds_bucket{le=\"0.005\"} 2\n",
+	    "fieldsync_hub_sync_duration_seconds_bucket{le=\"5\"} 2\n",
+	    "fieldsync_hub_sync_duration_seconds_bucket{le=\"10\"} 3\n",
+	    "fieldsync_hub_sync_duration_seconds_bucket{le=\"+Inf\"} 3\n",
+	    "fieldsync_hub_sync_duration_seconds_count 3\n",
+	    "fieldsync_hub_sync_duration_seconds_sum 7.004\n",
+	    "fieldsync_hub_merged_changes_total{table=\"responses\"} 2\n",
+	    "fieldsync_hub_merged_changes_total{table=\"contacts\"} 1\n",
+	    "fieldsync_hub_merge_outcomes_total{outcome=\"applied\"} 2\n",
+	    "fieldsync_hub_store_size_bytes 4096\n",
+	    "fieldsync_hub_build_info{version=\"1.2.3\"} 1\n",
+	};
+	fs_merge_result res = {2, 1, 0, 0, 0, 0, 0};
+	fs_buf b;
+	size_t i;
+	char *line, *save = NULL;
+	int lines = 0;
+
+	memset(ch, 0, sizeof(ch));
+	ch[0].table = FS_TABLE_RESPONSES;
+	ch[1].table = FS_TABLE_RESPONSES;
+	ch[2].table = FS_TABLE_CONTACTS;
+	fs_changeset_init(&cs);
+	cs.changes = ch;
+	cs.count = 3;
+	hub_metrics_request(m, 1, 200, NULL, 3);
+	hub_metrics_request(m, 1, 200, NULL, 7000);
+	hub_metrics_request(m, 1, 401, "unauthorized", 1);
+	hub_metrics_request(m, 0, 404, "not_found", 0);
+	hub_metrics_request(m, 0, 400, "made_up_code", 0);
+	hub_metrics_request(m, 1, 0, NULL, 0);
+	hub_metrics_merged(m, &cs, &res);
+	fs_buf_init(&b, 1u << 20);
+	CHECK(hub_metrics_render(m, &b, 4096, "1.2.3") == 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(b.data, want[i]) == NULL) {
+			fprintf(stderr, "missing: %s", want[i]);
+			failures++;
+		}
+	for (line = strtok_r(b.data, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char name[128], rest[256];
+
+		lines++;
+		if (line[0] == '#') {
+			CHECK(strncmp(line, "# HELP fieldsync_hub_", 21) == 0 ||
+			      strncmp(line, "# TYPE fieldsync_hub_", 21) == 0);
+			continue;
+		}
+		CHECK(sscanf(line, "%127[a-z_]%255s", name, rest) >= 1);
+		CHECK(strncmp(name, "fieldsync_hub_", 14) == 0);
+	}
+	CHECK(lines > 40);
+	fs_buf_free(&b);
+	/* Without a store size the family is left out. */
+	fs_buf_init(&b, 1u << 20);
+	CHECK(hub_metrics_render(m, &b, -1, "1") == 0 && strstr(b.data, "store_size") == NULL);
+	fs_buf_free(&b);
+	hub_metrics_free(m);
+}
+
 /* --db, then $FIELDSYNC_DB, then the data directory; a database's name
  * never shows its password, not even one given as a parameter. */
 static void where_prefers_the_database_and_hides_its_password(void)
@@ -410,6 +591,10 @@ int main(void)
 	ratelimit_long_keys_are_truncated();
 	ratelimit_source_is_an_ipv4_address_or_an_ipv6_64();
 	status_maps_each_code_as_documented();
+	status_codes_are_in_the_reason_list();
+	metrics_access_is_loopback_or_the_token();
+	metrics_token_file_is_checked();
+	metrics_text_parses();
 	where_prefers_the_database_and_hides_its_password();
 	if (failures != 0) {
 		fprintf(stderr, "hub_unit_test: %d check(s) failed\n", failures);

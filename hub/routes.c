@@ -16,9 +16,11 @@
 #include "audit.h"
 #include "fieldsync/gzip.h"
 #include "fieldsync/sync.h"
+#include "http_metrics.h"
 #include "http_server.h"
 #include "http_wire.h"
 #include "keys.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "status.h"
 
@@ -47,6 +49,7 @@ struct hub_app {
 	pthread_mutex_t keys_lock;
 	hub_keys_public keys;
 	uint64_t keys_read_ms; /* monotonic; 0: never */
+	hub_metrics *metrics;
 };
 
 #define KEYS_REFRESH_MS 10000u
@@ -121,7 +124,8 @@ int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err 
 	app->rate = hub_ratelimit_new(limits->rate_per_minute, SYNC_RATE_KEYS);
 	app->enroll_rate =
 	    hub_ratelimit_new(limits->enroll_fails_per_source, limits->enroll_sources);
-	if (app->rate == NULL || app->enroll_rate == NULL) {
+	app->metrics = hub_metrics_new();
+	if (app->rate == NULL || app->enroll_rate == NULL || app->metrics == NULL) {
 		hub_app_free(app);
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	}
@@ -147,9 +151,15 @@ void hub_app_free(hub_app *app)
 		return;
 	hub_ratelimit_free(app->rate);
 	hub_ratelimit_free(app->enroll_rate);
+	hub_metrics_free(app->metrics);
 	if (app->pool != NULL)
 		pthread_mutex_destroy(&app->keys_lock);
 	free(app);
+}
+
+hub_metrics *hub_app_metrics(hub_app *app)
+{
+	return app->metrics;
 }
 
 void hub_request_set_peer(hub_request *req, const struct sockaddr *addr)
@@ -158,6 +168,7 @@ void hub_request_set_peer(hub_request *req, const struct sockaddr *addr)
 	struct sockaddr_in6 a6;
 
 	req->peer[0] = '\0';
+	req->peer_addr = addr;
 	if (addr == NULL)
 		return;
 	if (addr->sa_family == AF_INET) {
@@ -621,8 +632,10 @@ static int sync_merge(hub_app *app, fs_store *s, const hub_request *req, const f
 	    hub_device_grace_region(&req->device, &req->status, fs_store_now_ms(s)),
 	    req->has_cursor ? req->cursor : -1, hub_device_synced_status, &note, &res, &e);
 	hub_pool_write_unlock(app->pool);
-	if (rc == 0)
+	if (rc == 0) {
+		hub_metrics_merged(app->metrics, cs, &res);
 		return 0;
+	}
 	answer_error(r, HUB_STEP_MERGE, rc, &e, s);
 	return -1;
 }
@@ -744,6 +757,58 @@ static void audit_finish(hub_app *app, hub_request *req, hub_reply *r)
 	hub_pool_put(app->pool, s);
 }
 
+/* ---- GET /metrics (metrics.h) ---- */
+
+/* Before the method is looked at: a peer that may not read the metrics
+ * learns nothing, not even that the path exists. */
+static int metrics_admit(hub_app *app, const hub_request *req, hub_reply *r)
+{
+	char buf[HUB_TOKEN_MAX + 2];
+	hub_metrics_access a = hub_metrics_check(app->metrics, req->peer_addr,
+	                                         bearer_token(req->authorization, buf));
+
+	sodium_memzero(buf, sizeof(buf));
+	if (a == HUB_METRICS_HIDDEN) {
+		hub_reply_error(r, 404, "not_found", "no such endpoint");
+		return -1;
+	}
+	if (a == HUB_METRICS_UNAUTHORIZED) {
+		hub_reply_error(r, 401, "unauthorized",
+		                "send the metrics token: Authorization: Bearer <token>");
+		r->bearer_challenge = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void metrics_finish(hub_app *app, hub_reply *r)
+{
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	int64_t size = -1;
+	fs_buf text;
+	int rc;
+
+	if (hub_pool_get(app->pool, &s, &e) == 0 && fs_store_size_bytes(s, &size, &e) != 0)
+		size = -1;
+	hub_pool_put(app->pool, s);
+	if (size < 0)
+		fprintf(stderr, "fieldsync-hub: metrics: store size left out: %s\n",
+		        e.msg[0] ? e.msg : "unknown");
+	fs_buf_init(&text, FS_METRICS_MAX);
+	rc = hub_metrics_render(app->metrics, &text, size, FIELDSYNC_VERSION);
+	if (rc != 0) {
+		fs_buf_free(&text);
+		hub_reply_error(r, 500, "internal", "the metrics could not be written");
+		return;
+	}
+	r->status = 200;
+	r->body = text.data;
+	r->len = text.len;
+	r->content_type = FS_METRICS_CONTENT_TYPE;
+	r->no_store = 1;
+}
+
 /* ---- dispatch ---- */
 
 static const struct {
@@ -755,12 +820,15 @@ static const struct {
     {"/v1/enroll", HUB_ROUTE_ENROLL, "POST"},
     {"/v1/sync", HUB_ROUTE_SYNC, "POST"},
     {"/v1/audit", HUB_ROUTE_AUDIT, "POST"},
+    {"/metrics", HUB_ROUTE_METRICS, "GET"},
 };
 
 static int method_allowed(const char *method, hub_route route)
 {
 	if (route == HUB_ROUTE_HEALTH)
 		return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	if (route == HUB_ROUTE_METRICS)
+		return strcmp(method, "GET") == 0;
 	return strcmp(method, "POST") == 0;
 }
 
@@ -775,6 +843,8 @@ void hub_app_begin(hub_app *app, hub_request *req, hub_reply *r)
 		hub_reply_error(r, 404, "not_found", "no such endpoint");
 		return;
 	}
+	if (routes[i].route == HUB_ROUTE_METRICS && metrics_admit(app, req, r) != 0)
+		return;
 	if (!method_allowed(req->method, routes[i].route)) {
 		hub_reply_error(r, 405, "method_not_allowed", "use %s for %s", routes[i].allow,
 		                routes[i].path);
@@ -814,6 +884,9 @@ void hub_app_finish(hub_app *app, hub_request *req, hub_reply *r)
 		break;
 	case HUB_ROUTE_AUDIT:
 		audit_finish(app, req, r);
+		break;
+	case HUB_ROUTE_METRICS:
+		metrics_finish(app, r);
 		break;
 	default:
 		hub_reply_error(r, 404, "not_found", "no such endpoint");

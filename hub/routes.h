@@ -1,5 +1,6 @@
 /* fieldsync-hub: the HTTP endpoints (docs/protocol.md): GET /health,
- * POST /v1/enroll, POST /v1/sync, POST /v1/audit, independent of the HTTP library.
+ * POST /v1/enroll, POST /v1/sync, POST /v1/audit, GET /metrics (metrics.h),
+ * independent of the HTTP library.
  *
  * The server calls hub_app_begin once the request line and headers are in:
  * routing, method, credentials, rate limit, media types and declared size
@@ -41,12 +42,16 @@ typedef struct hub_app hub_app;
 int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err *err);
 void hub_app_free(hub_app *app);
 
+/* The app's counters and GET /metrics rule (metrics.h); never NULL. */
+struct hub_metrics *hub_app_metrics(hub_app *app);
+
 typedef enum hub_route {
 	HUB_ROUTE_NONE = 0,
 	HUB_ROUTE_HEALTH,
 	HUB_ROUTE_ENROLL,
 	HUB_ROUTE_SYNC,
-	HUB_ROUTE_AUDIT /* POST /v1/audit: worker events (audit.h) */
+	HUB_ROUTE_AUDIT, /* POST /v1/audit: worker events (audit.h) */
+	HUB_ROUTE_METRICS /* GET /metrics (metrics.h) */
 } hub_route;
 
 #define HUB_QUERY_MAX 8
@@ -70,6 +75,7 @@ typedef struct hub_request {
 	size_t nquery;
 	int query_overflow;      /* more than HUB_QUERY_MAX arguments */
 	char peer[HUB_PEER_MAX]; /* client IP address (hub_request_set_peer); "" unknown */
+	const struct sockaddr *peer_addr; /* the same, borrowed; NULL unknown */
 
 	/* Set by hub_app_begin. */
 	hub_route route;
@@ -90,7 +96,8 @@ typedef struct hub_request {
 struct sockaddr;
 
 /* Fill req->peer from the connection's address (NULL or a family other
- * than IPv4 and IPv6: ""). */
+ * than IPv4 and IPv6: ""), and req->peer_addr (borrowed: valid for the
+ * request). */
 void hub_request_set_peer(hub_request *req, const struct sockaddr *addr);
 
 /* Header stage. Sets reply (status != 0) when the request is answered

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "metrics.h"
 #include "console/auth.h"
 #include "console/server.h"
 #include "fieldsync/retention.h"
@@ -70,11 +71,15 @@ static const char usage[] =
     "                         request (default and most 30m)\n"
     "  --console-max DURATION    and at the latest this long after login (default\n"
     "                         and most 12h)\n"
+    "  --metrics-token FILE   GET /metrics (docs/metrics.md) is answered to loopback\n"
+    "                         peers only; with FILE (mode 0600, one token of 16 to\n"
+    "                         108 characters) only to requests that send\n"
+    "                         'Authorization: Bearer TOKEN', from any address\n"
     "  --grace SECONDS        how long a stop waits for requests in flight (default 30)\n"
     "  -h, --help             show this help\n";
 
 typedef struct serve_opts {
-	const char *data, *db, *listen, *cert_file, *key_file, *console;
+	const char *data, *db, *listen, *cert_file, *key_file, *console, *metrics_token;
 	hub_where where;
 	hub_server_config server;
 	console_config console_cfg;
@@ -118,6 +123,7 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 	    {"console-host", required_argument, NULL, 'P'},
 	    {"console-idle", required_argument, NULL, 'i'},
 	    {"console-max", required_argument, NULL, 'x'},
+	    {"metrics-token", required_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -186,6 +192,9 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 			break;
 		case 'C':
 			o->console = optarg;
+			break;
+		case 'M':
+			o->metrics_token = optarg;
 			break;
 		case 'P':
 			if (strlen(optarg) == 0 ||
@@ -344,7 +353,7 @@ int hub_cmd_serve(int argc, char **argv)
 	console_server *console = NULL;
 	sigset_t signals;
 	fs_err e = {0, ""};
-	char where[300], store[600];
+	char where[300], store[600], metrics_token[HUB_TOKEN_MAX + 1] = "";
 	int rc, sig, status = HUB_EXIT_FAIL;
 
 	fs_buf_init(&cert, PEM_MAX);
@@ -362,6 +371,11 @@ int hub_cmd_serve(int argc, char **argv)
 		o.server.tls_key_pem = key.data;
 		o.console_cfg.tls_cert_pem = cert.data;
 		o.console_cfg.tls_key_pem = key.data;
+	}
+	if (o.metrics_token != NULL &&
+	    hub_metrics_token_load(metrics_token, o.metrics_token, &e) != 0) {
+		hub_fail("--metrics-token: %s", e.msg);
+		goto cleanup;
 	}
 	/* Signals are taken synchronously by this thread (sigwait); block them
 	 * before any thread starts so the workers inherit the mask. */
@@ -396,6 +410,8 @@ int hub_cmd_serve(int argc, char **argv)
 		        o.console);
 
 	if (hub_pool_open(&pool, &o.where, &e) != 0 || hub_app_new(&app, pool, &o.limits, &e) != 0 ||
+	    hub_metrics_set_token(hub_app_metrics(app), metrics_token[0] ? metrics_token : NULL,
+	                          &e) != 0 ||
 	    hub_server_start(&srv, &o.server, app, &e) != 0) {
 		hub_fail("%s", e.msg);
 		goto cleanup;
@@ -434,6 +450,7 @@ cleanup:
 	hub_server_stop(srv);
 	hub_app_free(app);
 	hub_pool_close(pool);
+	sodium_memzero(metrics_token, sizeof(metrics_token));
 	if (key.data != NULL)
 		sodium_memzero(key.data, key.len);
 	fs_buf_free(&key);

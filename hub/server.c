@@ -9,6 +9,7 @@
 #include "fieldsync/records.h"
 #include "http_server.h"
 #include "http_wire.h"
+#include "metrics.h"
 
 /* Connections beyond the served limit that still get a 503 answer. */
 #define BUSY_SLACK 64
@@ -175,10 +176,17 @@ static void on_finish(void *cls, fs_http_exchange *x)
 
 static void on_done(void *cls, fs_http_exchange *x, int completed)
 {
+	hub_server *srv = cls;
 	hub_exchange *h = x->app;
 
-	(void)cls;
 	log_request(x, h, completed);
+	/* A sync the layer answered itself (busy) never reached the routes. */
+	hub_metrics_request(hub_app_metrics(srv->app),
+	                    h != NULL ? h->req.route == HUB_ROUTE_SYNC
+	                              : strcmp(x->path, "/v1/sync") == 0 &&
+	                                    strcmp(x->method, "POST") == 0,
+	                    x->sent ? x->reply.status : 0, x->reply.error,
+	                    fs_http_elapsed_ms(x));
 	if (h == NULL)
 		return;
 	fs_buf_free(&h->req.body);
@@ -222,6 +230,7 @@ int hub_server_start(hub_server **out, const hub_server_config *cfg, hub_app *ap
 		free(srv);
 		return rc;
 	}
+	hub_metrics_set_server(hub_app_metrics(app), srv->http);
 	*out = srv;
 	return 0;
 }
@@ -246,5 +255,6 @@ void hub_server_stop(hub_server *srv)
 	if (srv == NULL)
 		return;
 	fs_http_server_stop(srv->http);
+	hub_metrics_set_server(hub_app_metrics(srv->app), NULL);
 	free(srv);
 }

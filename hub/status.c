@@ -1,6 +1,7 @@
 #include "status.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "fieldsync/error.h"
 #include "http_wire.h"
@@ -54,4 +55,23 @@ const hub_status *hub_status_of(hub_step step, int code)
 		    (table[i].step == (int)step || table[i].step == ANY_STEP))
 			return &table[i].answer;
 	return &internal;
+}
+
+const char *const hub_error_codes[HUB_ERROR_COUNT] = {
+    "bad_request",     "bad_gzip",          "bad_json",
+    "unauthorized",    FS_WIRE_ERR_REVOKED, "forbidden",
+    "not_found",       "method_not_allowed", FS_WIRE_ERR_CLOCK_AHEAD,
+    "too_large",       "unsupported_media_type", "invalid_changeset",
+    "too_many_requests", "internal",        FS_WIRE_ERR_BUSY,
+    FS_WIRE_ERR_UNAVAILABLE,
+};
+
+size_t hub_error_index(const char *code)
+{
+	size_t i;
+
+	for (i = 0; code != NULL && i < HUB_ERROR_COUNT; i++)
+		if (strcmp(hub_error_codes[i], code) == 0)
+			return i;
+	return HUB_ERROR_COUNT;
 }

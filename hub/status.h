@@ -5,6 +5,8 @@
 #ifndef HUB_STATUS_H
 #define HUB_STATUS_H
 
+#include <stddef.h>
+
 /* The step of a request that a core call failed in: one code can mean
  * different things at two steps (FS_EFORBIDDEN is a used enrollment code,
  * a revoked device or a change the device may not make). */
@@ -33,5 +35,14 @@ typedef struct hub_status {
  * the table does not list at that step is the hub's own failure: 500
  * "internal", nothing applied. */
 const hub_status *hub_status_of(hub_step step, int code);
+
+/* Every error code the sync listener answers, the "error" of its error
+ * bodies (docs/protocol.md "Status codes", which lists the same): the
+ * reasons its refusals are counted by (metrics.h). hub_error_index gives a
+ * code's place in the list, or HUB_ERROR_COUNT for one it does not hold
+ * (counted as "other"). */
+#define HUB_ERROR_COUNT 16
+extern const char *const hub_error_codes[HUB_ERROR_COUNT];
+size_t hub_error_index(const char *code);
 
 #endif

@@ -1105,6 +1105,7 @@ static void transactions_rollback_and_snapshot(void)
 	char loc[512], out[32];
 	fs_backend *a = fresh(0, loc, sizeof(loc)), *b2 = open_at(loc, 0);
 	fs_err e = {0, ""};
+	int64_t size = 0;
 	int v = 0;
 
 	CHECK(a != NULL && b2 != NULL);
@@ -1128,6 +1129,8 @@ static void transactions_rollback_and_snapshot(void)
 	CHECK(ops->check_durable(a, &e) == 0);
 	CHECK(ops->check_integrity(a, &e) == 0);
 	CHECK(ops->schema_version(a, &v, &e) == 0 && v >= 1);
+	/* The size a metric reports: some pages at least (docs/metrics.md). */
+	CHECK(ops->size_bytes != NULL && ops->size_bytes(a, &size, &e) == 0 && size >= 4096);
 	ops->close(a);
 	ops->close(b2);
 }

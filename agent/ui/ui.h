@@ -9,11 +9,13 @@
  *
  * Only loopback peers are served, and only when the Host header names this
  * server (no DNS rebinding) and, for the API, any Origin is this server's
- * own (no cross-site requests). Errors are {"error", "message"} as the hub's.
+ * own (no cross-site requests). GET /metrics gives the sync state in the
+ * Prometheus text format (docs/metrics.md), numbers only. Errors are {"error", "message"} as the hub's.
  * Nothing it logs or sends in a URL contains answers or contact details. */
 #ifndef FIELDSYNC_AGENT_UI_H
 #define FIELDSYNC_AGENT_UI_H
 
+#include "fieldsync/buf.h"
 #include "fieldsync/error.h"
 
 #define FS_UI_LISTEN_DEFAULT "127.0.0.1:8080"
@@ -25,6 +27,12 @@ typedef struct fs_ui fs_ui;
 /* Called on the UI thread when a worker asks for a sync now. It must not
  * block: the daemon writes a byte to a pipe its poll() loop watches. */
 typedef void (*fs_ui_sync_fn)(void *ctx);
+
+/* Called on the UI thread for GET /metrics (docs/metrics.md): append the
+ * caller's own families (the daemon's sync counts) in the Prometheus text
+ * format (http/http_metrics.h) to out; 0 or the fs_buf error. It must not
+ * block. */
+typedef int (*fs_ui_metrics_fn)(void *ctx, fs_buf *out);
 
 typedef struct fs_ui_opts {
 	/* "HOST:PORT" with a numeric IPv4 address or [IPv6]; port 0 picks a
@@ -44,6 +52,8 @@ typedef struct fs_ui_opts {
 	 * checks it first. NULL: FS_PERSON_REF_PATTERN_DEFAULT. */
 	const char *person_ref_pattern;
 	void *sync_ctx;
+	fs_ui_metrics_fn metrics; /* may be NULL: the UI's own metrics only */
+	void *metrics_ctx;
 } fs_ui_opts;
 
 /* Open the store and start serving on a thread of its own. Returns 0 or

@@ -30,6 +30,7 @@
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/records.h"
 #include "fieldsync/sync.h"
+#include "http_metrics.h"
 #include "ui_file.h"
 #include "ui_internal.h"
 
@@ -712,6 +713,57 @@ static void api_status(fs_ui *ui, ui_reply *r)
 					       : NULL,
 			     "hub_reachable", reachable, "sync_available", ui->sync_now != NULL));
 	json_decref(state);
+}
+
+#define M "fieldsync_agent_"
+
+/* The sync state of api_status as numbers: no answer, name or site. */
+int ui_metrics_text(fs_ui *ui, fs_buf *out, fs_err *err)
+{
+	json_t *state = NULL;
+	int64_t last_sync, last_attempt, now = (int64_t)time(NULL);
+	int64_t size = 0;
+	long pending = 0;
+	int rc;
+
+	rc = fs_sync_kiosk_pending(ui->store, FS_SYNC_HUB_PEER, &pending, err);
+	if (rc == 0)
+		rc = fs_store_size_bytes(ui->store, &size, err);
+	if (rc == 0)
+		rc = ui_file_read(&state, ui->dir, STATE_FILE, err);
+	if (rc != 0)
+		return rc;
+	last_sync = json_integer_value(json_object_get(state, "last_sync_ms")) / 1000;
+	last_attempt = json_integer_value(json_object_get(state, "last_attempt_ms")) / 1000;
+	json_decref(state);
+	rc = fs_metrics_one(out, M "pending_changes", "gauge",
+	                    "This kiosk's changes the hub has not acknowledged yet.", NULL, pending);
+	if (rc == 0)
+		rc = fs_metrics_one(out, M "last_sync_timestamp_seconds", "gauge",
+		                    "When the last successful sync ended, seconds since 1970 (UTC); "
+		                    "0: never.",
+		                    NULL, last_sync);
+	/* Left out before the first sync: an age of "now" would read as fresh. */
+	if (rc == 0 && last_sync > 0)
+		rc = fs_metrics_one(out, M "last_sync_age_seconds", "gauge",
+		                    "Seconds since the last successful sync ended (absent before the "
+		                    "first).",
+		                    NULL, now > last_sync ? now - last_sync : 0);
+	if (rc == 0)
+		rc = fs_metrics_one(out, M "last_attempt_timestamp_seconds", "gauge",
+		                    "When the last sync attempt ended, whatever its outcome, seconds "
+		                    "since 1970 (UTC); 0: never.",
+		                    NULL, last_attempt);
+	if (rc == 0)
+		rc = fs_metrics_one(out, M "store_size_bytes", "gauge",
+		                    "Bytes of this kiosk's store: the SQLite file and its write-ahead "
+		                    "log.",
+		                    NULL, size);
+	if (rc == 0 && ui->metrics != NULL)
+		rc = ui->metrics(ui->metrics_ctx, out);
+	if (rc != 0)
+		return fs_err_set(err, rc, "the metrics could not be written");
+	return 0;
 }
 
 static void api_worker(fs_ui *ui, const ui_request *rq, const char *rest, ui_reply *r)

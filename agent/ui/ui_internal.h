@@ -46,6 +46,8 @@ struct fs_ui {
 	unsigned idle_timeout_s, worker_idle_s;
 	fs_ui_sync_fn sync_now;
 	void *sync_ctx;
+	fs_ui_metrics_fn metrics;
+	void *metrics_ctx;
 	ui_session session;
 	fs_pin_guard guard;
 	char person_ref_pattern[FS_PERSON_REF_PATTERN_MAX + 1]; /* sent to the page */
@@ -74,6 +76,10 @@ int ui_fail(ui_reply *r, int status, const char *error, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)))
 #endif
 	;
+
+/* GET /metrics (docs/metrics.md): the kiosk's sync state, then the
+ * daemon's counts (ui->metrics), appended to out. 0, or an error in err. */
+int ui_metrics_text(fs_ui *ui, fs_buf *out, fs_err *err);
 
 /* Give the store the person_ref rule of pattern (NULL: the default) and
  * keep its text for GET /api/kiosk. FS_EINVAL for a bad pattern. */

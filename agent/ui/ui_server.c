@@ -14,6 +14,7 @@
 
 #include "assets.h"
 #include "http_listen.h"
+#include "http_metrics.h"
 #include "http_server.h"
 #include "http_wire.h"
 #include "ui_internal.h"
@@ -114,6 +115,26 @@ static void asset_reply(ui_exchange *u, fs_http_reply *out, const char *path)
 	pass_reply(u, out);
 }
 
+/* GET /metrics: text, not JSON; the page headers stay (a text reply
+ * needs none of what they forbid). */
+static void metrics_reply(fs_ui *ui, ui_exchange *u, fs_http_reply *out)
+{
+	fs_err err = {0, ""};
+	fs_buf text;
+
+	fs_buf_init(&text, FS_METRICS_MAX);
+	if (ui_metrics_text(ui, &text, &err) != 0) {
+		fs_buf_free(&text);
+		ui_fail(&u->reply, 500, "internal", "metrics: %s", err.msg);
+		pass_reply(u, out);
+		return;
+	}
+	out->status = 200;
+	out->body = text.data;
+	out->len = text.len;
+	out->content_type = FS_METRICS_CONTENT_TYPE;
+}
+
 /* ---- requests ---- */
 
 /* Checks done before the body is read: fills u->reply when refused. */
@@ -170,6 +191,10 @@ static void on_finish(void *cls, fs_http_exchange *x)
 	json_error_t jerr;
 	ui_request rq;
 
+	if (strcmp(x->path, "/metrics") == 0) {
+		metrics_reply(ui, u, &x->reply);
+		return;
+	}
 	if (strncmp(x->path, "/api/", 5) != 0) {
 		asset_reply(u, &x->reply, x->path);
 		return;
@@ -232,6 +257,8 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 	ui->worker_idle_s = opts->worker_idle_s ? opts->worker_idle_s : FS_UI_WORKER_IDLE_DEFAULT_S;
 	ui->sync_now = opts->sync_now;
 	ui->sync_ctx = opts->sync_ctx;
+	ui->metrics = opts->metrics;
+	ui->metrics_ctx = opts->metrics_ctx;
 	n = snprintf(path, sizeof(path), "%s/kiosk.db", opts->data_dir);
 	if (n < 0 || n >= (int)sizeof(path)) {
 		rc = fs_err_set(err, FS_EINVAL, "data directory path too long");

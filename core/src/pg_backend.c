@@ -420,6 +420,20 @@ static int pg_check_durable(fs_backend *b, fs_err *err)
 	return 0;
 }
 
+static int pg_size_bytes(fs_backend *b, int64_t *out, fs_err *err)
+{
+	PGresult *res = PQexec(b->conn, "SELECT pg_database_size(current_database())");
+	int rc = 0;
+
+	*out = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		rc = pg_error(b, res, "store size", err);
+	else
+		*out = pg_i64(res, 0, 0);
+	PQclear(res);
+	return rc;
+}
+
 /* What PostgreSQL's own checks (page checksums, constraints) do not see:
  * the change sequence. Every seq is held by one row and none is above the
  * counter, or "changes after cursor C" would skip or repeat rows. */
@@ -1841,6 +1855,7 @@ const fs_backend_ops fs_pg_backend = {
     .close = pg_close,
     .schema_version = pg_version,
     .check_durable = pg_check_durable,
+    .size_bytes = pg_size_bytes,
     .check_integrity = pg_check_integrity,
     .begin = pg_begin,
     .commit = pg_commit,

@@ -1757,6 +1757,7 @@ const fs_backend_ops fs_sqlite_backend = {
     .close = fs_sqlite_close,
     .schema_version = fs_sqlite_schema_version,
     .check_durable = fs_sqlite_check_durable,
+    .size_bytes = fs_sqlite_size_bytes,
     .check_integrity = fs_sqlite_check_integrity,
     .begin = fs_sqlite_begin,
     .commit = fs_sqlite_commit,

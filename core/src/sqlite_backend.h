@@ -125,6 +125,7 @@ int fs_sqlite_open(fs_backend **out, const char *location, const fs_backend_opti
 void fs_sqlite_close(fs_backend *b);
 int fs_sqlite_schema_version(fs_backend *b, int *out, fs_err *err);
 int fs_sqlite_check_durable(fs_backend *b, fs_err *err);
+int fs_sqlite_size_bytes(fs_backend *b, int64_t *out, fs_err *err);
 int fs_sqlite_check_integrity(fs_backend *b, fs_err *err);
 int fs_sqlite_begin(fs_backend *b, fs_txn_kind kind, fs_err *err);
 int fs_sqlite_commit(fs_backend *b, fs_err *err);

@@ -639,6 +639,24 @@ int fs_sqlite_check_durable(fs_backend *b, fs_err *err)
 	return 0;
 }
 
+int fs_sqlite_size_bytes(fs_backend *b, int64_t *out, fs_err *err)
+{
+	char wal[4200];
+	struct stat st;
+
+	*out = 0;
+	if (path_with(wal, sizeof(wal), b->path, "-wal", err) != 0)
+		return FS_EINVAL;
+	if (stat(b->path, &st) != 0)
+		return fs_err_set(err, FS_EGENERIC, "store: cannot read the size of %s: %s", b->path,
+		                  strerror(errno));
+	*out = (int64_t)st.st_size;
+	/* The log may be absent between checkpoints. */
+	if (stat(wal, &st) == 0)
+		*out += (int64_t)st.st_size;
+	return 0;
+}
+
 void fs_sqlite_close(fs_backend *b)
 {
 	int i;

@@ -208,6 +208,15 @@ int fs_store_check_files(fs_store *s, fs_err *err)
 	return s->ops->check_durable(s->b, err);
 }
 
+int fs_store_size_bytes(fs_store *s, int64_t *out, fs_err *err)
+{
+	*out = 0;
+	if (s->ops->size_bytes == NULL)
+		return fs_err_set(err, FS_EGENERIC, "store: the %s backend has no size",
+		                  s->ops->name);
+	return s->ops->size_bytes(s->b, out, err);
+}
+
 int fs_store_check_integrity(fs_store *s, fs_err *err)
 {
 	return s->ops->check_integrity(s->b, err);

@@ -249,6 +249,9 @@ typedef struct fs_backend_ops {
 	/* Is what is committed still durable (SQLite: the files opened are
 	 * still at their paths, store.h fs_store_check_files)? 0 or FS_EIO. */
 	int (*check_durable)(fs_backend *b, fs_err *err);
+	/* Bytes the store takes (SQLite: its file and write-ahead log;
+	 * PostgreSQL: pg_database_size of the database), for a metric. */
+	int (*size_bytes)(fs_backend *b, int64_t *out, fs_err *err);
 	/* Consistency check: the store's own (SQLite: PRAGMA integrity_check)
 	 * and the change sequence (every seq held by one row, none above meta
 	 * "seq"); FS_EGENERIC with the first problem. */

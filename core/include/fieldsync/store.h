@@ -66,6 +66,11 @@ int fs_store_permissions_overridden(void);
  * fails too, until the program is restarted and the operator has looked). */
 int fs_store_check_files(fs_store *s, fs_err *err);
 
+/* The bytes the store takes (SQLite: the database file and its
+ * write-ahead log; PostgreSQL: the whole database, pg_database_size) into
+ * *out; 0 or an error. */
+int fs_store_size_bytes(fs_store *s, int64_t *out, fs_err *err);
+
 /* Close; NULL is accepted. */
 void fs_store_close(fs_store *s);
 
