@@ -118,29 +118,6 @@ int fs_conflict_id_parse(const char *id, char record[FS_UUID_LEN + 1],
 	return strcmp(expect, id) == 0 ? 0 : FS_EINVAL;
 }
 
-const char *fs_table_name(fs_table t)
-{
-	switch (t) {
-	case FS_TABLE_QUESTIONNAIRES:
-		return "questionnaires";
-	case FS_TABLE_RESPONSES:
-		return "responses";
-	case FS_TABLE_CONTACTS:
-		return "contacts";
-	case FS_TABLE_CONFLICTS:
-		return "conflicts";
-	case FS_TABLE_ERASURES:
-		return "erasures";
-	case FS_TABLE_RESOLUTIONS:
-		return "resolutions";
-	case FS_TABLE_WORKERS:
-		return "workers";
-	case FS_TABLE_OFFERS:
-		return "questionnaire_offers";
-	}
-	return NULL;
-}
-
 /* ---- encoding ---- */
 
 /* Output with a sticky error: after the first failed append nothing more

@@ -287,35 +287,30 @@ static int census_resolution(void *ctx, const fs_resolution_row *r)
 	return 0;
 }
 
-static int census_worker(void *ctx, const fs_worker_row *r)
+/* A record table's rows (tables.h): its columns, the tombstone mark, the
+ * stamp and seq. */
+typedef struct census_records {
+	census_run *c;
+	const fs_table_desc *t;
+} census_records;
+
+static int census_record(void *ctx, const fs_record_row *r)
 {
-	census_run *c = ctx;
-	fs_census_table t = FS_CENSUS_WORKERS;
+	census_records *cr = ctx;
+	fs_census_table t = cr->t->census;
+	int i;
 
-	put_text(c, t, r->region);
-	put_text(c, t, r->name);
-	put_text(c, t, r->pin_hash);
-	put_i64(c, t, r->deleted);
-	put_i64(c, t, (int64_t)r->hlc);
-	put_text(c, t, r->site);
-	put_i64(c, t, r->seq);
-	row_done(c, t);
-	return 0;
-}
-
-static int census_offer(void *ctx, const fs_offer_row *r)
-{
-	census_run *c = ctx;
-	fs_census_table t = FS_CENSUS_OFFERS;
-
-	put_text(c, t, r->questionnaire);
-	put_text(c, t, r->target);
-	put_i64(c, t, r->offered);
-	put_i64(c, t, r->retired);
-	put_i64(c, t, (int64_t)r->hlc);
-	put_text(c, t, r->site);
-	put_i64(c, t, r->seq);
-	row_done(c, t);
+	for (i = 0; i < cr->t->ncols; i++)
+		if (cr->t->cols[i].type == FS_COL_TEXT)
+			put_text(cr->c, t, r->col[i].text);
+		else
+			put_i64(cr->c, t, r->col[i].num);
+	if (cr->t->tombstones)
+		put_i64(cr->c, t, r->deleted);
+	put_i64(cr->c, t, (int64_t)r->hlc);
+	put_text(cr->c, t, r->site);
+	put_i64(cr->c, t, r->seq);
+	row_done(cr->c, t);
 	return 0;
 }
 
@@ -389,6 +384,7 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 	static const fs_response_filter every = {NULL, NULL, NULL, NULL, 1, 0};
 	const fs_backend_ops *o = s->ops;
 	census_run c;
+	census_records cr;
 	int rc, i;
 
 	memset(out, 0, sizeof(*out));
@@ -422,11 +418,9 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 	if (rc == 0)
 		rc = o->erasure_each(s->b, NULL, census_erasure, &c, err);
 	if (rc == 0)
-		rc = o->offer_each(s->b, NULL, census_offer, &c, err);
-	if (rc == 0)
 		rc = o->resolution_each(s->b, census_resolution, &c, err);
-	if (rc == 0)
-		rc = o->worker_each(s->b, NULL, census_worker, &c, err);
+	for (cr.c = &c, cr.t = fs_record_next(NULL); rc == 0 && cr.t; cr.t = fs_record_next(cr.t))
+		rc = o->record_each(s->b, cr.t, NULL, census_record, &cr, err);
 	if (rc == 0 && s->reg != NULL) {
 		out->registry = 1;
 		rc = s->reg->device_each(s->b, census_device, &c, err);
@@ -500,6 +494,7 @@ typedef struct copy_run {
 	void *progress_ctx;
 	fs_census_table table; /* being copied */
 	int64_t rows;          /* of it so far */
+	const fs_table_desc *record; /* the record table being copied */
 	last_contact contact;
 } copy_run;
 
@@ -644,23 +639,16 @@ static int copy_resolution(void *ctx, const fs_resolution_row *r)
 	return rc != 0 ? rc : copied(c);
 }
 
-static int copy_worker(void *ctx, const fs_worker_row *r)
+static int copy_record(void *ctx, const fs_record_row *r)
 {
 	copy_run *c = ctx;
-	int changed = 0, rc = c->o->worker_put(c->to->b, r, &changed, c->err);
+	int changed = 0, rc = c->o->record_put(c->to->b, c->record, r, &changed, c->err);
+	char label[FS_ERR_MSG_MAX / 2];
 
-	if (rc == 0 && !changed)
-		rc = twice(c, "worker", r->name);
-	return rc != 0 ? rc : copied(c);
-}
-
-static int copy_offer(void *ctx, const fs_offer_row *r)
-{
-	copy_run *c = ctx;
-	int changed = 0, rc = c->o->offer_put(c->to->b, r, &changed, c->err);
-
-	if (rc == 0 && !changed)
-		rc = twice(c, "offer of questionnaire", r->questionnaire);
+	if (rc == 0 && !changed) {
+		fs_record_label(label, sizeof(label), c->record, r);
+		rc = fs_err_set(c->err, FS_ECONFLICT, "copy: %s is in the target already", label);
+	}
 	return rc != 0 ? rc : copied(c);
 }
 
@@ -743,12 +731,11 @@ static int copy_tables(fs_store *from, copy_run *c)
 	if (rc == 0 && (rc = table_start(c, FS_CENSUS_RESOLUTIONS)) == 0 &&
 	    (rc = o->resolution_each(from->b, copy_resolution, c, err)) == 0)
 		rc = table_end(c);
-	if (rc == 0 && (rc = table_start(c, FS_CENSUS_WORKERS)) == 0 &&
-	    (rc = o->worker_each(from->b, NULL, copy_worker, c, err)) == 0)
-		rc = table_end(c);
-	if (rc == 0 && (rc = table_start(c, FS_CENSUS_OFFERS)) == 0 &&
-	    (rc = o->offer_each(from->b, NULL, copy_offer, c, err)) == 0)
-		rc = table_end(c);
+	for (c->record = fs_record_next(NULL); rc == 0 && c->record;
+	     c->record = fs_record_next(c->record))
+		if ((rc = table_start(c, c->record->census)) == 0 &&
+		    (rc = o->record_each(from->b, c->record, NULL, copy_record, c, err)) == 0)
+			rc = table_end(c);
 	if (rc != 0 || from->reg == NULL)
 		return rc;
 	if ((rc = table_start(c, FS_CENSUS_DEVICES)) == 0 &&
