@@ -219,8 +219,7 @@ static int encode_change(encoder *e, const fs_change *c, size_t i, fs_err *err)
 		return fs_err_set(err, FS_EINVAL, "changes[%zu].table: unknown table %d", i,
 		                  (int)c->table);
 	if (c->value == NULL && !(c->deleted && (c->table == FS_TABLE_QUESTIONNAIRES ||
-	                                         c->table == FS_TABLE_RESPONSES ||
-	                                         t->tombstones)))
+	                                         c->table == FS_TABLE_RESPONSES || t->tombstones)))
 		return fs_err_set(err, FS_EINVAL, "changes[%zu]: a %s change needs a value", i,
 		                  table);
 	put(e, i == 0 ? "{\"table\":\"" : ",{\"table\":\"");
@@ -473,6 +472,7 @@ static const char *const change_keys[KEY_COUNT] = {
     "resolution"};
 
 #define BIT(k)   (1u << (k))
+_Static_assert(KEY_COUNT + FS_TABLES_MAX <= 32, "a change's keys are bits of a mask");
 #define K_COMMON (BIT(KEY_TABLE) | BIT(KEY_ID) | BIT(KEY_HLC) | BIT(KEY_SITE))
 
 typedef struct table_rule {
@@ -495,6 +495,14 @@ static const table_rule table_rules[] = {
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_RESOLUTION)},
 };
 
+/* Key k: one of change_keys, or after them the body key of the record
+ * table fs_tables[k - KEY_COUNT] (NULL: that table is none). */
+static const char *key_name(int k)
+{
+	return k < KEY_COUNT ? change_keys[k] : fs_tables[k - KEY_COUNT].body;
+}
+
+/* change_keys first, by a loop of constant bound (the hot path). */
 static int key_index(const char *key)
 {
 	int k;
@@ -502,6 +510,9 @@ static int key_index(const char *key)
 	for (k = 0; k < KEY_COUNT; k++)
 		if (strcmp(key, change_keys[k]) == 0)
 			return k;
+	for (k = 0; k < fs_table_count; k++)
+		if (fs_tables[k].body != NULL && strcmp(key, fs_tables[k].body) == 0)
+			return KEY_COUNT + k;
 	return -1;
 }
 
@@ -569,8 +580,8 @@ static int decode_questionnaire(fs_change *c, json_t **slot, size_t i,
 	return 0;
 }
 
-static int decode_response(fs_change *c, json_t **slot, size_t i,
-                           const fs_codec_limits *limits, fs_err *err)
+static int decode_response(fs_change *c, json_t **slot, size_t i, const fs_codec_limits *limits,
+                           fs_err *err)
 {
 	fs_err inner;
 	size_t len;
@@ -932,7 +943,7 @@ static int decode_record(fs_change *c, const fs_table_desc *t, json_t **slot, co
 		snprintf(path, sizeof(path), "%s.%s", t->body, t->cols[k].name);
 		return change_err(err, FS_EINVAL, i, path, "%s", t->cols[k].rule);
 	}
-	if (t->region_col >= 0 && region == NULL) {
+	if (t->scoped && region == NULL) {
 		s = row.col[t->region_col].text;
 		snprintf(c->region, sizeof(c->region), "%s",
 		         t->every_region && strcmp(s, t->every_region) == 0 ? "" : s);
@@ -958,10 +969,10 @@ static int table_unknown(size_t i, fs_err *err)
 static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_limits *limits,
                          fs_err *err)
 {
-	json_t *slot[KEY_COUNT] = {NULL}, *body[FS_TABLES_MAX] = {NULL}, *v;
-	const fs_table_desc *desc, *t;
-	table_rule record_rule;
+	json_t *slot[KEY_COUNT + FS_TABLES_MAX] = {NULL}, *v;
+	const fs_table_desc *desc;
 	const table_rule *rule = NULL;
+	table_rule record;
 	const char *key, *s;
 	unsigned mask = 0;
 	size_t len, r;
@@ -972,17 +983,10 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 	json_object_foreach(obj, key, v)
 	{
 		k = key_index(key);
-		for (t = fs_record_next(NULL); k < 0 && t != NULL; t = fs_record_next(t))
-			if (strcmp(key, t->body) == 0) {
-				body[t - fs_tables] = v;
-				break;
-			}
-		if (k < 0 && t == NULL)
+		if (k < 0)
 			return change_err(err, FS_EINVAL, i, NULL, "unknown key \"%.40s\"", key);
-		if (k >= 0) {
-			slot[k] = v;
-			mask |= BIT(k);
-		}
+		slot[k] = v;
+		mask |= BIT(k);
 	}
 	if (slot[KEY_TABLE] == NULL)
 		return change_err(err, FS_EINVAL, i, "table", "required key is missing");
@@ -993,33 +997,25 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 	for (r = 0; r < sizeof(table_rules) / sizeof(table_rules[0]); r++)
 		if (table_rules[r].table == desc->table)
 			rule = &table_rules[r];
-	if (rule == NULL) {
-		/* A record table: its id, its region column, "deleted". */
-		record_rule.table = desc->table;
-		record_rule.name = desc->name;
-		record_rule.allowed = record_rule.required = K_COMMON;
-		if (col_at(desc, FS_AT_REGION) != NULL)
-			record_rule.allowed = record_rule.required |= BIT(KEY_REGION);
-		if (desc->tombstones)
-			record_rule.allowed |= BIT(KEY_DELETED);
-		rule = &record_rule;
+	if (rule == NULL) { /* a record table: its body, region, "deleted" */
+		k = KEY_COUNT + (int)(desc - fs_tables);
+		record.table = desc->table;
+		record.name = desc->name;
+		record.allowed = K_COMMON | BIT(k) | (desc->tombstones ? BIT(KEY_DELETED) : 0);
+		record.required = K_COMMON | (desc->tombstones ? 0 : BIT(k));
+		if (col_at(desc, FS_AT_REGION) != NULL) {
+			record.allowed |= BIT(KEY_REGION);
+			record.required |= BIT(KEY_REGION);
+		}
+		rule = &record;
 	}
-	for (k = 0; k < KEY_COUNT; k++) {
+	for (k = 0; k < KEY_COUNT + fs_table_count; k++) {
 		if ((mask & BIT(k)) && !(rule->allowed & BIT(k)))
 			return change_err(err, FS_EINVAL, i, NULL,
-			                  "key \"%s\" does not belong in a %s change",
-			                  change_keys[k], rule->name);
-		if (!(mask & BIT(k)) && (rule->required & BIT(k)))
-			return change_err(err, FS_EINVAL, i, change_keys[k],
-			                  "required key is missing");
-	}
-	for (t = fs_record_next(NULL); t != NULL; t = fs_record_next(t)) {
-		if (body[t - fs_tables] != NULL && t != desc)
-			return change_err(err, FS_EINVAL, i, NULL,
-			                  "key \"%s\" does not belong in a %s change", t->body,
+			                  "key \"%s\" does not belong in a %s change", key_name(k),
 			                  rule->name);
-		if (body[t - fs_tables] == NULL && t == desc && !t->tombstones)
-			return change_err(err, FS_EINVAL, i, t->body, "required key is missing");
+		if (!(mask & BIT(k)) && (rule->required & BIT(k)))
+			return change_err(err, FS_EINVAL, i, key_name(k), "required key is missing");
 	}
 	memset(c, 0, sizeof(*c));
 	c->table = rule->table;
@@ -1041,7 +1037,8 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 	case FS_TABLE_RESOLUTIONS:
 		return decode_resolution(c, slot, i, limits, err);
 	default:
-		return decode_record(c, desc, slot, body[desc - fs_tables], i, limits, err);
+		return decode_record(c, desc, slot, slot[KEY_COUNT + (desc - fs_tables)], i, limits,
+		                     err);
 	}
 }
 

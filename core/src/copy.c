@@ -9,15 +9,28 @@
 #include "fieldsync/copy.h"
 #include "store_internal.h"
 
+/* The tables that are no replicated table's (those are named as in tables.h). */
 static const char *const census_names[FS_CENSUS_COUNT] = {
-    "meta",      "questionnaires", "responses", "contacts",       "contact_fields",
-    "conflicts", "quarantine",     "claims",    "field_versions", "peers",
-    "erasures",  "questionnaire_offers", "resolutions", "workers", "devices", "codes",  "failures",  "audit",
+    [FS_CENSUS_META] = "meta",
+    [FS_CENSUS_CONTACT_FIELDS] = "contact_fields",
+    [FS_CENSUS_QUARANTINE] = "quarantine",
+    [FS_CENSUS_CLAIMS] = "claims",
+    [FS_CENSUS_FIELD_VERSIONS] = "field_versions",
+    [FS_CENSUS_PEERS] = "peers",
+    [FS_CENSUS_DEVICES] = "devices",
+    [FS_CENSUS_CODES] = "codes",
+    [FS_CENSUS_FAILURES] = "failures",
+    [FS_CENSUS_AUDIT] = "audit",
 };
 
 const char *fs_census_name(fs_census_table t)
 {
-	return (unsigned)t < FS_CENSUS_COUNT ? census_names[t] : "?";
+	int i;
+
+	for (i = 0; i < fs_table_count; i++)
+		if (fs_tables[i].census == t)
+			return fs_tables[i].name;
+	return (unsigned)t < FS_CENSUS_COUNT && census_names[t] ? census_names[t] : "?";
 }
 
 /* The backend's own bookkeeping: each backend keeps its own schema
@@ -60,6 +73,7 @@ typedef struct census_run {
 	fs_census *out;
 	crypto_generichash_state h[FS_CENSUS_COUNT];
 	last_contact contact;
+	const fs_table_desc *record; /* the record table being counted */
 } census_run;
 
 /* A column: a NULL marker or its length, then its bytes; so ("ab","c") and
@@ -287,30 +301,26 @@ static int census_resolution(void *ctx, const fs_resolution_row *r)
 	return 0;
 }
 
-/* A record table's rows (tables.h): its columns, the tombstone mark, the
+/* A record table's row (tables.h): its columns, the tombstone mark, the
  * stamp and seq. */
-typedef struct census_records {
-	census_run *c;
-	const fs_table_desc *t;
-} census_records;
-
 static int census_record(void *ctx, const fs_record_row *r)
 {
-	census_records *cr = ctx;
-	fs_census_table t = cr->t->census;
+	census_run *c = ctx;
+	const fs_table_desc *d = c->record;
+	fs_census_table t = d->census;
 	int i;
 
-	for (i = 0; i < cr->t->ncols; i++)
-		if (cr->t->cols[i].type == FS_COL_TEXT)
-			put_text(cr->c, t, r->col[i].text);
+	for (i = 0; i < d->ncols; i++)
+		if (d->cols[i].type == FS_COL_TEXT)
+			put_text(c, t, r->col[i].text);
 		else
-			put_i64(cr->c, t, r->col[i].num);
-	if (cr->t->tombstones)
-		put_i64(cr->c, t, r->deleted);
-	put_i64(cr->c, t, (int64_t)r->hlc);
-	put_text(cr->c, t, r->site);
-	put_i64(cr->c, t, r->seq);
-	row_done(cr->c, t);
+			put_i64(c, t, r->col[i].num);
+	if (d->tombstones)
+		put_i64(c, t, r->deleted);
+	put_i64(c, t, (int64_t)r->hlc);
+	put_text(c, t, r->site);
+	put_i64(c, t, r->seq);
+	row_done(c, t);
 	return 0;
 }
 
@@ -384,7 +394,6 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 	static const fs_response_filter every = {NULL, NULL, NULL, NULL, 1, 0};
 	const fs_backend_ops *o = s->ops;
 	census_run c;
-	census_records cr;
 	int rc, i;
 
 	memset(out, 0, sizeof(*out));
@@ -419,8 +428,9 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 		rc = o->erasure_each(s->b, NULL, census_erasure, &c, err);
 	if (rc == 0)
 		rc = o->resolution_each(s->b, census_resolution, &c, err);
-	for (cr.c = &c, cr.t = fs_record_next(NULL); rc == 0 && cr.t; cr.t = fs_record_next(cr.t))
-		rc = o->record_each(s->b, cr.t, NULL, census_record, &cr, err);
+	for (c.record = fs_record_next(NULL); rc == 0 && c.record;
+	     c.record = fs_record_next(c.record))
+		rc = o->record_each(s->b, c.record, NULL, census_record, &c, err);
 	if (rc == 0 && s->reg != NULL) {
 		out->registry = 1;
 		rc = s->reg->device_each(s->b, census_device, &c, err);
@@ -492,8 +502,8 @@ typedef struct copy_run {
 	fs_err *err;
 	fs_copy_progress_fn progress;
 	void *progress_ctx;
-	fs_census_table table; /* being copied */
-	int64_t rows;          /* of it so far */
+	fs_census_table table;       /* being copied */
+	int64_t rows;                /* of it so far */
 	const fs_table_desc *record; /* the record table being copied */
 	last_contact contact;
 } copy_run;

@@ -112,6 +112,7 @@ static int hash_contact(void *ctx, const char *id, const char *region, const fs_
 typedef struct erasure_scope {
 	uint64_t *h;
 	const char *region;
+	const fs_table_desc *t; /* the record table (hash_record) */
 } erasure_scope;
 
 static int hash_erasure(void *ctx, const fs_erasure_row *r)
@@ -153,15 +154,9 @@ static int hash_resolution(void *ctx, const fs_resolution_row *r)
 
 /* Record tables go with contacts too: the rows of the region in scope
  * (what a kiosk of the region receives), or every region's. */
-typedef struct record_scope {
-	uint64_t *h;
-	const char *region;
-	const fs_table_desc *t;
-} record_scope;
-
 static int hash_record(void *ctx, const fs_record_row *r)
 {
-	record_scope *e = ctx;
+	erasure_scope *e = ctx;
 	int i;
 
 	if (!fs_record_in_region(e->t, r, e->region))
@@ -184,8 +179,7 @@ int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs
 {
 	fs_response_filter f = {NULL, scope->responses_site, NULL, NULL, 1, 0};
 	uint64_t h = FNV_OFFSET;
-	erasure_scope es = {&h, scope->contacts_region};
-	record_scope rs = {&h, scope->contacts_region, NULL};
+	erasure_scope es = {&h, scope->contacts_region, NULL};
 	int rc = fs_txn_read_begin(s, err);
 
 	if (rc != 0)
@@ -200,10 +194,10 @@ int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs
 		rc = s->ops->erasure_each(s->b, NULL, hash_erasure, &es, err);
 	if (rc == 0 && scope->include_contacts)
 		rc = s->ops->resolution_each(s->b, hash_resolution, &es, err);
-	for (rs.t = fs_record_next(NULL); rc == 0 && scope->include_contacts && rs.t;
-	     rs.t = fs_record_next(rs.t))
-		if (rs.t->digest != NULL)
-			rc = s->ops->record_each(s->b, rs.t, NULL, hash_record, &rs, err);
+	for (es.t = fs_record_next(NULL); rc == 0 && scope->include_contacts && es.t;
+	     es.t = fs_record_next(es.t))
+		if (es.t->digest != NULL)
+			rc = s->ops->record_each(s->b, es.t, NULL, hash_record, &es, err);
 	fs_txn_read_end(s);
 	if (rc == 0)
 		*out = h;

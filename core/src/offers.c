@@ -42,7 +42,8 @@ static int write_state(fs_store *s, const char *id, const char *target, int offe
                        int retired, int *wrote, fs_err *err)
 {
 	offer_state have;
-	fs_record_row row = {{{id, 0}, {target, 0}, {NULL, offered}, {NULL, retired}}, 0, 0, NULL, 0};
+	fs_record_row row = {
+	    {{id, 0}, {target, 0}, {NULL, offered}, {NULL, retired}}, 0, 0, NULL, 0};
 	int changed = 0, rc = read_state(s, id, target, &have, err);
 
 	if (rc != 0 || (have.found && have.offered == offered && have.retired == retired))
@@ -213,12 +214,10 @@ static int describe_row(void *ctx, const fs_record_row *r)
 
 	if (strcmp(target, FS_OFFER_EVERYWHERE) == 0) {
 		json_object_set_new(d->out, "everywhere", json_boolean(offered));
-		json_object_set_new(d->out, "retired",
-		                    json_boolean(r->col[FS_OFFER_RETIRED].num));
+		json_object_set_new(d->out, "retired", json_boolean(r->col[FS_OFFER_RETIRED].num));
 		return 0;
 	}
-	return json_array_append_new(offered ? d->regions : d->withdrawn,
-	                             json_string(target)) == 0
+	return json_array_append_new(offered ? d->regions : d->withdrawn, json_string(target)) == 0
 	           ? 0
 	           : FS_ENOMEM;
 }

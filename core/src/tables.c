@@ -3,7 +3,6 @@
  * messages, and its SQL for both backends. */
 #include "fieldsync/tables.h"
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,15 +19,17 @@ static int offer_target_ok(const char *s)
 /* Only a "*" row may say retired. */
 static int offer_check(const fs_record_row *r)
 {
-	return r->col[3].num && strcmp(r->col[1].text, "*") != 0 ? 3 : -1;
+	return r->col[FS_OFFER_RETIRED].num && strcmp(r->col[FS_OFFER_TARGET].text, "*") != 0
+	           ? FS_OFFER_RETIRED
+	           : -1;
 }
 
 const fs_table_desc fs_tables[] = {
     {FS_TABLE_QUESTIONNAIRES, "questionnaires", "questionnaires", FS_CENSUS_QUESTIONNAIRES,
      FS_FLOW_DOWN, 0},
     {FS_TABLE_RESPONSES, "responses", "responses", FS_CENSUS_RESPONSES, FS_FLOW_UP, 0},
-    {FS_TABLE_CONTACTS, "contacts", "contact_fields", FS_CENSUS_CONTACTS,
-     FS_FLOW_UP | FS_FLOW_DOWN, 1},
+    {FS_TABLE_CONTACTS, "contacts", "contact_fields", FS_CENSUS_CONTACTS, FS_FLOW_UP | FS_FLOW_DOWN,
+     1},
     {FS_TABLE_CONFLICTS, "conflicts", "conflicts", FS_CENSUS_CONFLICTS, FS_FLOW_UP | FS_FLOW_DOWN,
      1},
     {FS_TABLE_ERASURES, "erasures", "erasures", FS_CENSUS_ERASURES, FS_FLOW_DOWN, 1},
@@ -140,7 +141,7 @@ int fs_record_in_region(const fs_table_desc *t, const fs_record_row *r, const ch
 {
 	const char *v;
 
-	if (region == NULL || t->region_col < 0)
+	if (region == NULL || !t->scoped)
 		return 1;
 	v = r->col[t->region_col].text;
 	return strcmp(v, region) == 0 || (t->every_region && strcmp(v, t->every_region) == 0);
@@ -153,13 +154,8 @@ void fs_record_label(char *out, size_t len, const fs_table_desc *t, const fs_rec
 
 	out[0] = '\0';
 	while (*p != '\0' && n + 1 < len) {
-		if (p[0] == '{' && p[1] >= '0' && p[1] < '0' + t->ncols && p[2] == '}') {
-			const fs_cell *c = &r->col[p[1] - '0'];
-
-			if (t->cols[p[1] - '0'].type == FS_COL_TEXT)
-				snprintf(out + n, len - n, "%s", c->text ? c->text : "");
-			else
-				snprintf(out + n, len - n, "%" PRId64, c->num);
+		if (p[0] == '{' && p[1] >= '0' && p[1] < '0' + t->nkeys && p[2] == '}') {
+			snprintf(out + n, len - n, "%s", r->col[p[1] - '0'].text);
 			n += strlen(out + n);
 			p += 3;
 		} else {
@@ -221,12 +217,14 @@ int fs_record_to_change(const fs_table_desc *t, const fs_record_row *r, fs_chang
 			copy_text(out->region, sizeof(out->region), text);
 		else if (!out->deleted &&
 		         json_object_set_new(out->value, col->name,
-		                             col->type == FS_COL_TEXT ? json_string(text ? text : "")
-		                                                      : json_boolean(r->col[i].num)) != 0)
+		                             col->type == FS_COL_TEXT
+		                                 ? json_string(text ? text : "")
+		                                 : json_boolean(r->col[i].num)) != 0)
 			return FS_ENOMEM;
-		if (i == t->region_col && col->at != FS_AT_REGION)
+		if (t->scoped && i == t->region_col && col->at != FS_AT_REGION)
 			copy_text(out->region, sizeof(out->region),
-			          t->every_region && strcmp(text, t->every_region) == 0 ? "" : text);
+			          t->every_region && strcmp(text, t->every_region) == 0 ? ""
+			                                                                : text);
 	}
 	return 0;
 }
@@ -254,30 +252,39 @@ static void add(sql_out *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A parameter: ?N or $N, with a cast for PostgreSQL when cast. */
-static void param(sql_out *o, int sqlite, int n, int cast)
-{
-	if (sqlite)
-		add(o, "?%d", n);
-	else
-		add(o, cast ? "$%d::text" : "$%d", n);
-}
-
-static void columns(sql_out *o, const fs_table_desc *t)
+/* The names of columns from..to-1, comma-separated; set: "c = excluded.c". */
+static void names(sql_out *o, const fs_table_desc *t, int from, int to, int set)
 {
 	int i;
 
-	for (i = 0; i < t->ncols; i++)
-		add(o, "%s, ", t->cols[i].name);
-	add(o, "%shlc, site, seq", t->tombstones ? "deleted, " : "");
+	for (i = from; i < to; i++) {
+		add(o, "%s%s", i > from ? ", " : "", t->cols[i].name);
+		if (set)
+			add(o, " = excluded.%s", t->cols[i].name);
+	}
 }
 
-static void keys(sql_out *o, const fs_table_desc *t)
+/* PostgreSQL's spelling of SQLite's: $N for ?N, and a type for a
+ * parameter only compared with NULL. */
+static void to_pg(char *sql)
 {
-	int i;
+	char out[FS_RECORD_SQL_MAX], *p = sql, *q = out;
 
-	for (i = 0; i < t->nkeys; i++)
-		add(o, "%s%s", i ? ", " : "", t->cols[i].name);
+	while (*p != '\0' && q < out + sizeof(out) - 8) {
+		if (*p != '?') {
+			*q++ = *p++;
+			continue;
+		}
+		*q++ = '$';
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			*q++ = *p;
+		if (strncmp(p, " IS NULL", 8) == 0) {
+			memcpy(q, "::text", 6);
+			q += 6;
+		}
+	}
+	*q = '\0';
+	memcpy(sql, out, (size_t)(q - out) + 1);
 }
 
 void fs_record_sql(char out[FS_RECORD_SQL_MAX], const fs_table_desc *t, fs_record_sql_kind kind,
@@ -285,86 +292,56 @@ void fs_record_sql(char out[FS_RECORD_SQL_MAX], const fs_table_desc *t, fs_recor
 {
 	sql_out o = {out, FS_RECORD_SQL_MAX};
 	int i, n = t->ncols + (t->tombstones ? 1 : 0) + 3;
+	const char *rc = t->scoped ? t->cols[t->region_col].name : NULL;
 
 	out[0] = '\0';
 	add(&o, kind == FS_RSQL_PUT ? "INSERT INTO %s (" : "SELECT ", t->name);
-	columns(&o, t);
-	switch (kind) {
-	case FS_RSQL_GET:
+	names(&o, t, 0, t->ncols, 0);
+	add(&o, "%s, hlc, site, seq", t->tombstones ? ", deleted" : "");
+	if (kind == FS_RSQL_GET) {
 		add(&o, " FROM %s WHERE ", t->name);
-		for (i = 0; i < t->nkeys; i++) {
-			add(&o, "%s%s = ", i ? " AND " : "", t->cols[i].name);
-			param(&o, sqlite, i + 1, 0);
-		}
-		break;
-	case FS_RSQL_PUT:
+		for (i = 0; i < t->nkeys; i++)
+			add(&o, "%s%s = ?%d", i ? " AND " : "", t->cols[i].name, i + 1);
+	} else if (kind == FS_RSQL_PUT) {
 		add(&o, ") VALUES (");
-		for (i = 0; i < n; i++) {
-			add(&o, i ? ", " : "");
-			param(&o, sqlite, i + 1, 0);
-		}
+		for (i = 0; i < n; i++)
+			add(&o, "%s?%d", i ? ", " : "", i + 1);
 		add(&o, ") ON CONFLICT (");
-		keys(&o, t);
+		names(&o, t, 0, t->nkeys, 0);
 		add(&o, ") DO UPDATE SET ");
-		for (i = t->nkeys; i < t->ncols; i++)
-			add(&o, "%s = excluded.%s, ", t->cols[i].name, t->cols[i].name);
-		add(&o, "%shlc = excluded.hlc, site = excluded.site, seq = excluded.seq WHERE "
-		        "(excluded.hlc, excluded.site) > (%s.hlc, %s.site)",
-		    t->tombstones ? "deleted = excluded.deleted, " : "", t->name, t->name);
-		break;
-	case FS_RSQL_SCAN:
-		add(&o, " FROM %s WHERE seq > ", t->name);
-		param(&o, sqlite, 1, 0);
-		add(&o, " AND (");
-		param(&o, sqlite, 2, 1);
-		add(&o, " IS NULL OR site = ");
-		param(&o, sqlite, 2, 0);
-		add(&o, ") AND (");
-		param(&o, sqlite, 3, 1);
-		add(&o, " IS NULL OR site <> ");
-		param(&o, sqlite, 3, 0);
-		add(&o, ")");
-		if (t->scoped) {
-			const char *rc = t->cols[t->region_col].name;
-
+		names(&o, t, t->nkeys, t->ncols, 1);
+		add(&o,
+		    "%s, hlc = excluded.hlc, site = excluded.site, seq = excluded.seq WHERE "
+		    "(excluded.hlc, excluded.site) > (%s.hlc, %s.site)",
+		    t->tombstones ? ", deleted = excluded.deleted" : "", t->name, t->name);
+	} else if (kind == FS_RSQL_SCAN) {
+		add(&o,
+		    " FROM %s WHERE seq > ?1 AND (?2 IS NULL OR site = ?2) AND (?3 IS NULL OR "
+		    "site <> ?3)",
+		    t->name);
+		if (rc != NULL && t->every_region != NULL)
+			add(&o, " AND (?5 IS NULL OR %s = '%s' OR %s = ?5)", rc, t->every_region,
+			    rc);
+		else if (rc != NULL)
+			add(&o, " AND (?5 IS NULL OR %s = ?5)", rc);
+		add(&o, " ORDER BY seq LIMIT ?4");
+	} else {
+		add(&o, " FROM %s WHERE (?1 IS NULL OR %s = ?1)", t->name, t->cols[0].name);
+		if (!sqlite) { /* a keyset page */
 			add(&o, " AND (");
-			param(&o, sqlite, 5, 1);
-			add(&o, " IS NULL OR ");
-			if (t->every_region)
-				add(&o, "%s = '%s' OR ", rc, t->every_region);
-			add(&o, "%s = ", rc);
-			param(&o, sqlite, 5, 0);
-			add(&o, ")");
-		}
-		add(&o, " ORDER BY seq LIMIT ");
-		param(&o, sqlite, 4, 0);
-		break;
-	case FS_RSQL_EACH:
-		add(&o, " FROM %s WHERE (", t->name);
-		param(&o, sqlite, 1, 1);
-		add(&o, " IS NULL OR %s = ", t->cols[0].name);
-		param(&o, sqlite, 1, 0);
-		add(&o, ")");
-		if (!sqlite) {
-			add(&o, " AND (");
-			keys(&o, t);
+			names(&o, t, 0, t->nkeys, 0);
 			add(&o, ") > (");
-			for (i = 0; i < t->nkeys; i++) {
-				add(&o, i ? ", " : "");
-				param(&o, sqlite, i + 2, 1);
-			}
+			for (i = 0; i < t->nkeys; i++)
+				add(&o, "%s?%d::text", i ? ", " : "", i + 2);
 			add(&o, ")");
 		}
 		add(&o, " ORDER BY ");
-		keys(&o, t);
-		if (!sqlite) {
-			add(&o, " LIMIT ");
-			param(&o, sqlite, t->nkeys + 2, 0);
-		}
-		break;
-	case FS_RSQL_KINDS:
-		break;
+		names(&o, t, 0, t->nkeys, 0);
+		if (!sqlite)
+			add(&o, " LIMIT ?%d", t->nkeys + 2);
 	}
+	if (!sqlite)
+		to_pg(out);
 }
 
 void fs_tables_seq_union(char out[FS_SEQ_UNION_MAX], const char *each)
@@ -374,5 +351,6 @@ void fs_tables_seq_union(char out[FS_SEQ_UNION_MAX], const char *each)
 
 	out[0] = '\0';
 	for (i = 0; i < fs_table_count; i++)
-		add(&o, "%sSELECT %s FROM %s", i ? " UNION ALL " : "", each, fs_tables[i].seq_table);
+		add(&o, "%sSELECT %s FROM %s", i ? " UNION ALL " : "", each,
+		    fs_tables[i].seq_table);
 }

@@ -42,9 +42,9 @@ typedef struct fs_column {
 	const char *rule; /* what a bad value breaks, in the decoder's message */
 } fs_column;
 
-#define FS_RECORD_COLS 8 /* columns of a record table, keys included */
-#define FS_RECORDS_MAX 8 /* record tables (each has backend statement slots) */
-#define FS_TABLES_MAX (6 + FS_RECORDS_MAX) /* six of their own kind, then records */
+#define FS_RECORD_COLS 8                    /* columns of a record table, keys included */
+#define FS_RECORDS_MAX 8                    /* record tables (each has backend statement slots) */
+#define FS_TABLES_MAX  (6 + FS_RECORDS_MAX) /* six of their own kind, then records */
 
 /* One column of a record row: text (NULL: SQL NULL) or a number. */
 typedef struct fs_cell {
@@ -72,15 +72,15 @@ typedef struct fs_table_desc {
 	int scoped;             /* changes go to the kiosks of the row's region only */
 
 	/* ---- record tables only (ncols > 0) ---- */
-	const char *body;      /* the change's key holding the body columns */
-	const char *label;     /* a row in messages: "{1}" is column 1's value */
-	const char *digest;    /* its rows' tag in fs_store_digest; NULL: not digested */
-	int nkeys, ncols;      /* cols[0..nkeys): the primary key, all text */
+	const char *body;   /* the change's key holding the body columns */
+	const char *label;  /* a row in messages: "{1}" is key column 1's value */
+	const char *digest; /* its rows' tag in fs_store_digest; NULL: not digested */
+	int nkeys, ncols;   /* cols[0..nkeys): the primary key, all text */
 	fs_column cols[FS_RECORD_COLS];
-	int tombstones;        /* "deleted": true changes (a "deleted" column) */
-	int region_col;        /* the column naming the row's region; -1: none */
+	int tombstones;           /* "deleted": true changes (a "deleted" column) */
+	int region_col;           /* scoped: the column naming the row's region */
 	const char *every_region; /* a value of it meaning every region ("*") */
-	int secret;            /* the body never goes into quarantine (a PIN hash) */
+	int secret;               /* the body never goes into quarantine (a PIN hash) */
 	/* A rule across columns: the column whose rule r breaks, or -1. */
 	int (*check)(const fs_record_row *r);
 } fs_table_desc;
@@ -128,10 +128,10 @@ typedef enum fs_record_sql_kind {
 	FS_RSQL_EACH,
 	FS_RSQL_KINDS
 } fs_record_sql_kind;
-#define FS_RSQL_PAGE FS_RSQL_EACH /* PostgreSQL's form of EACH */
+#define FS_RSQL_PAGE      FS_RSQL_EACH /* PostgreSQL's form of EACH */
 #define FS_RECORD_SQL_MAX 1024
 void fs_record_sql(char out[FS_RECORD_SQL_MAX], const fs_table_desc *t, fs_record_sql_kind kind,
-		   int sqlite);
+                   int sqlite);
 
 /* "SELECT <each> FROM t1 UNION ALL ..." over every table's seq_table
  * (an integrity check: each is "seq" or "max(seq)"). */
