@@ -231,11 +231,14 @@ static int on_row(void *ctx, const fs_row *row)
 		snprintf(k, sizeof(k), "v:%.80s@%s", row->u.res.id, row->u.res.region);
 		break;
 	case FS_TABLE_WORKERS:
-		snprintf(k, sizeof(k), "w:%s@%s%s", row->u.w.name, row->u.w.region,
-		         row->u.w.deleted ? "-" : "");
+		snprintf(k, sizeof(k), "w:%s@%s%s", row->u.rec.col[FS_WORKER_NAME].text,
+		         row->u.rec.col[FS_WORKER_REGION].text, row->u.rec.deleted ? "-" : "");
 		break;
 	case FS_TABLE_OFFERS:
-		snprintf(k, sizeof(k), "o:%s@%s", row->u.o.questionnaire, row->u.o.target);
+		snprintf(k, sizeof(k), "o:%s@%s", row->u.rec.col[FS_OFFER_QUESTIONNAIRE].text,
+		         row->u.rec.col[FS_OFFER_TARGET].text);
+		break;
+	default:
 		break;
 	}
 	return seen_add(ctx, k, row->seq, (int)row->table);
@@ -1465,11 +1468,32 @@ static void erasure_ops_and_purge(void)
 	ops->close(b);
 }
 
-static int on_worker(void *ctx, const fs_worker_row *w)
+#define WORKERS fs_table_desc_of(FS_TABLE_WORKERS)
+#define OFFERS  fs_table_desc_of(FS_TABLE_OFFERS)
+
+static fs_record_row wrow(const char *region, const char *name, const char *hash, int deleted,
+                          fs_hlc hlc, const char *site, int64_t seq)
+{
+	fs_record_row r = {{{region, 0}, {name, 0}, {hash, 0}}, deleted, hlc, site, seq};
+
+	return r;
+}
+
+static fs_record_row orow(const char *questionnaire, const char *target, int offered,
+                          int retired, fs_hlc hlc, const char *site, int64_t seq)
+{
+	fs_record_row r = {{{questionnaire, 0}, {target, 0}, {NULL, offered}, {NULL, retired}},
+	                   0, hlc, site, seq};
+
+	return r;
+}
+
+static int on_worker(void *ctx, const fs_record_row *w)
 {
 	char k[96];
 
-	snprintf(k, sizeof(k), "%s/%s:%s", w->region, w->name, w->deleted ? "-" : w->pin_hash);
+	snprintf(k, sizeof(k), "%s/%s:%s", w->col[FS_WORKER_REGION].text,
+	         w->col[FS_WORKER_NAME].text, w->deleted ? "-" : w->col[FS_WORKER_PIN_HASH].text);
 	return seen_add(ctx, k, w->seq, (int)w->hlc);
 }
 
@@ -1480,37 +1504,39 @@ static void worker_ops_last_writer_wins_and_scan(void)
 {
 	fs_backend *b = fresh(0, NULL, 0);
 	fs_err e = {0, ""};
-	fs_worker_row w1 = {"north", "sam", "h1", 0, 100, "hub", 60};
-	fs_worker_row older = {"north", "sam", "h0", 0, 99, "hub", 61};
-	fs_worker_row tie_lower = {"north", "sam", "h9", 0, 100, "aaa", 62};
-	fs_worker_row gone = {"north", "sam", "ignored", 1, 200, "hub", 63};
-	fs_worker_row south = {"south", "ola", "h2", 0, 150, "hub", 64};
+	fs_record_row w1 = wrow("north", "sam", "h1", 0, 100, "hub", 60);
+	fs_record_row older = wrow("north", "sam", "h0", 0, 99, "hub", 61);
+	fs_record_row tie_lower = wrow("north", "sam", "h9", 0, 100, "aaa", 62);
+	fs_record_row gone = wrow("north", "sam", "ignored", 1, 200, "hub", 63);
+	fs_record_row south = wrow("south", "ola", "h2", 0, 150, "hub", 64);
+	fs_record_row north_sam = wrow("north", "sam", NULL, 0, 0, NULL, 0);
+	fs_record_row south_sam = wrow("south", "sam", NULL, 0, 0, NULL, 0);
 	fs_changes_filter north = {FS_TABLE_WORKERS, NULL, NULL, "north"};
-	fs_worker_row got;
+	fs_record_row got;
 	int changed = -1;
 	seen s;
 
 	CHECK(b != NULL);
-	CHECK(ops->worker_get(b, "north", "sam", &got, &e) == FS_ENOTFOUND);
+	CHECK(ops->record_get(b, WORKERS, &north_sam, &got, &e) == FS_ENOTFOUND);
 	CHECK(ops->begin(b, FS_TXN_WRITE, &e) == 0);
-	CHECK(ops->worker_put(b, &w1, &changed, &e) == 0 && changed == 1);
-	CHECK(ops->worker_put(b, &older, &changed, &e) == 0 && changed == 0);
-	CHECK(ops->worker_put(b, &tie_lower, &changed, &e) == 0 && changed == 0);
-	CHECK(ops->worker_put(b, &south, &changed, &e) == 0 && changed == 1);
+	CHECK(ops->record_put(b, WORKERS, &w1, &changed, &e) == 0 && changed == 1);
+	CHECK(ops->record_put(b, WORKERS, &older, &changed, &e) == 0 && changed == 0);
+	CHECK(ops->record_put(b, WORKERS, &tie_lower, &changed, &e) == 0 && changed == 0);
+	CHECK(ops->record_put(b, WORKERS, &south, &changed, &e) == 0 && changed == 1);
 	CHECK(ops->commit(b, &e) == 0);
-	CHECK(ops->worker_get(b, "north", "sam", &got, &e) == 0);
-	CHECK_STR(got.pin_hash, "h1");
+	CHECK(ops->record_get(b, WORKERS, &north_sam, &got, &e) == 0);
+	CHECK_STR(got.col[FS_WORKER_PIN_HASH].text, "h1");
 	CHECK(got.hlc == 100 && got.seq == 60 && !got.deleted);
-	CHECK(ops->worker_put(b, &gone, &changed, &e) == 0 && changed == 1);
-	CHECK(ops->worker_get(b, "north", "sam", &got, &e) == 0);
-	CHECK(got.deleted && got.pin_hash == NULL && got.seq == 63);
-	CHECK(ops->worker_get(b, "south", "sam", &got, &e) == FS_ENOTFOUND);
+	CHECK(ops->record_put(b, WORKERS, &gone, &changed, &e) == 0 && changed == 1);
+	CHECK(ops->record_get(b, WORKERS, &north_sam, &got, &e) == 0);
+	CHECK(got.deleted && got.col[FS_WORKER_PIN_HASH].text == NULL && got.seq == 63);
+	CHECK(ops->record_get(b, WORKERS, &south_sam, &got, &e) == FS_ENOTFOUND);
 	memset(&s, 0, sizeof(s));
-	CHECK(ops->worker_each(b, NULL, on_worker, &s, &e) == 0 && s.n == 2);
+	CHECK(ops->record_each(b, WORKERS, NULL, on_worker, &s, &e) == 0 && s.n == 2);
 	CHECK_STR(s.key[0], "north/sam:-");
 	CHECK_STR(s.key[1], "south/ola:h2");
 	memset(&s, 0, sizeof(s));
-	CHECK(ops->worker_each(b, "south", on_worker, &s, &e) == 0 && s.n == 1);
+	CHECK(ops->record_each(b, WORKERS, "south", on_worker, &s, &e) == 0 && s.n == 1);
 	memset(&s, 0, sizeof(s));
 	CHECK(ops->changes_scan(b, 0, &north, 100, on_row, &s, &e) == 0 && s.n == 1);
 	CHECK_STR(s.key[0], "w:sam@north-");
@@ -1520,11 +1546,13 @@ static void worker_ops_last_writer_wins_and_scan(void)
 	ops->close(b);
 }
 
-static int on_offer(void *ctx, const fs_offer_row *r)
+static int on_offer(void *ctx, const fs_record_row *r)
 {
 	char k[96];
 
-	snprintf(k, sizeof(k), "%.40s@%.40s=%d%d", r->questionnaire, r->target, r->offered, r->retired);
+	snprintf(k, sizeof(k), "%.40s@%.40s=%d%d", r->col[FS_OFFER_QUESTIONNAIRE].text,
+	         r->col[FS_OFFER_TARGET].text, (int)r->col[FS_OFFER_OFFERED].num,
+	         (int)r->col[FS_OFFER_RETIRED].num);
 	return seen_add(ctx, k, r->seq, FS_TABLE_OFFERS);
 }
 
@@ -1544,10 +1572,10 @@ static void offer_ops_and_scan(void)
 {
 	fs_backend *b = fresh(0, NULL, 0);
 	fs_err e = {0, ""};
-	fs_offer_row all = {"q1", "*", 0, 0, 100, "hub", 10};
-	fs_offer_row north = {"q1", "north", 1, 0, 101, "hub", 11};
-	fs_offer_row south = {"q2", "south", 1, 0, 102, "hub", 12};
-	fs_offer_row got, older;
+	fs_record_row all = orow("q1", "*", 0, 0, 100, "hub", 10);
+	fs_record_row north = orow("q1", "north", 1, 0, 101, "hub", 11);
+	fs_record_row south = orow("q2", "south", 1, 0, 102, "hub", 12);
+	fs_record_row got, older;
 	fs_changes_filter fn = {FS_TABLE_OFFERS, NULL, NULL, "north"};
 	fs_changes_filter fs = {FS_TABLE_OFFERS, NULL, NULL, "south"};
 	fs_response_row r;
@@ -1555,35 +1583,36 @@ static void offer_ops_and_scan(void)
 	seen s;
 
 	CHECK(b != NULL);
-	CHECK(ops->offer_get(b, "q1", "*", &got, &e) == FS_ENOTFOUND);
-	CHECK(ops->offer_put(b, &all, &ch, &e) == 0 && ch == 1);
-	CHECK(ops->offer_put(b, &north, &ch, &e) == 0 && ch == 1);
-	CHECK(ops->offer_put(b, &south, &ch, &e) == 0 && ch == 1);
+	CHECK(ops->record_get(b, OFFERS, &all, &got, &e) == FS_ENOTFOUND);
+	CHECK(ops->record_put(b, OFFERS, &all, &ch, &e) == 0 && ch == 1);
+	CHECK(ops->record_put(b, OFFERS, &north, &ch, &e) == 0 && ch == 1);
+	CHECK(ops->record_put(b, OFFERS, &south, &ch, &e) == 0 && ch == 1);
 	/* An older or equal stamp changes nothing; a greater one replaces. */
 	older = north;
-	older.offered = 0;
+	older.col[FS_OFFER_OFFERED].num = 0;
 	older.hlc = 90;
 	older.seq = 13;
-	CHECK(ops->offer_put(b, &older, &ch, &e) == 0 && ch == 0);
+	CHECK(ops->record_put(b, OFFERS, &older, &ch, &e) == 0 && ch == 0);
 	older.hlc = 101;
-	CHECK(ops->offer_put(b, &older, &ch, &e) == 0 && ch == 0);
-	CHECK(ops->offer_get(b, "q1", "north", &got, &e) == 0);
-	CHECK(got.offered == 1 && got.hlc == 101 && got.seq == 11);
-	all.retired = 1;
+	CHECK(ops->record_put(b, OFFERS, &older, &ch, &e) == 0 && ch == 0);
+	CHECK(ops->record_get(b, OFFERS, &north, &got, &e) == 0);
+	CHECK(got.col[FS_OFFER_OFFERED].num == 1 && got.hlc == 101 && got.seq == 11);
+	all.col[FS_OFFER_RETIRED].num = 1;
 	all.hlc = 200;
 	all.seq = 14;
-	CHECK(ops->offer_put(b, &all, &ch, &e) == 0 && ch == 1);
-	CHECK(ops->offer_get(b, "q1", "*", &got, &e) == 0);
-	CHECK(got.retired == 1 && got.offered == 0 && got.seq == 14);
+	CHECK(ops->record_put(b, OFFERS, &all, &ch, &e) == 0 && ch == 1);
+	CHECK(ops->record_get(b, OFFERS, &all, &got, &e) == 0);
+	CHECK(got.col[FS_OFFER_RETIRED].num == 1 && got.col[FS_OFFER_OFFERED].num == 0 &&
+	      got.seq == 14);
 	CHECK_STR(got.site, "hub");
 
 	memset(&s, 0, sizeof(s));
-	CHECK(ops->offer_each(b, NULL, on_offer, &s, &e) == 0 && s.n == 3);
+	CHECK(ops->record_each(b, OFFERS, NULL, on_offer, &s, &e) == 0 && s.n == 3);
 	CHECK_STR(s.key[0], "q1@*=01");
 	CHECK_STR(s.key[1], "q1@north=10");
 	CHECK_STR(s.key[2], "q2@south=10");
 	memset(&s, 0, sizeof(s));
-	CHECK(ops->offer_each(b, "q2", on_offer, &s, &e) == 0 && s.n == 1);
+	CHECK(ops->record_each(b, OFFERS, "q2", on_offer, &s, &e) == 0 && s.n == 1);
 
 	/* North's kiosks get the "*" row and north's; south's the "*" row and
 	 * south's; no filter: every row, by seq. */

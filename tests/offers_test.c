@@ -66,7 +66,7 @@ static int listed(fs_store *k)
 	return yes;
 }
 
-static int count_row(void *ctx, const fs_offer_row *r)
+static int count_row(void *ctx, const fs_record_row *r)
 {
 	(void)r;
 	(*(int *)ctx)++;
@@ -77,7 +77,8 @@ static int rows_at(fs_store *s)
 {
 	int n = 0;
 
-	fs_store_ops(s)->offer_each(fs_store_backend(s), NULL, count_row, &n, NULL);
+	fs_store_ops(s)->record_each(fs_store_backend(s), fs_table_desc_of(FS_TABLE_OFFERS), NULL,
+	                            count_row, &n, NULL);
 	return n;
 }
 

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "fieldsync/tables.h"
+
 /* Is region one the policy allows? */
 static int region_ok(const fs_authz *a, const char *region)
 {
@@ -21,6 +23,8 @@ int fs_authorize_set(const fs_authz *a, const fs_changeset *cs, fs_err *err)
 
 int fs_authorize_change(const fs_authz *a, size_t index, const fs_change *c, fs_err *err)
 {
+	const fs_table_desc *d;
+
 	if (a == NULL)
 		return 0;
 	if (a->site != NULL && strcmp(c->site, a->site) != 0)
@@ -31,10 +35,9 @@ int fs_authorize_change(const fs_authz *a, size_t index, const fs_change *c, fs_
 	if (a->tables != 0 && !(a->tables & c->table))
 		return fs_err_set(err, FS_EFORBIDDEN, "changes[%zu]: this sender may not write %s",
 				  index, fs_table_name(c->table));
-	if (a->region != NULL &&
-	    (c->table == FS_TABLE_CONTACTS || c->table == FS_TABLE_CONFLICTS ||
-	     c->table == FS_TABLE_RESOLUTIONS) &&
-	    !region_ok(a, c->region))
+	/* A kiosk's own rows of a table kept per region (tables.h): its region's. */
+	if (a->region != NULL && (d = fs_table_desc_of(c->table)) != NULL && d->scoped &&
+	    (d->flow & FS_FLOW_UP) && !region_ok(a, c->region))
 		return fs_err_set(err, FS_EFORBIDDEN,
 				  "changes[%zu]: region %s is not the sender's region %s", index,
 				  c->region, a->region);

@@ -98,30 +98,19 @@ static int row_to_change(fs_change *c, const fs_row *row, size_t *bytes, fs_err 
 		*bytes = 320 + text_len(v->value);
 		break;
 	}
-	case FS_TABLE_WORKERS: {
-		const fs_worker_row *w = &row->u.w;
+	default: {
+		const fs_table_desc *t = fs_table_desc_of(row->table);
+		int i;
 
-		copy_name(c->id, sizeof(c->id), w->name);
-		copy_name(c->region, sizeof(c->region), w->region);
-		c->deleted = w->deleted;
-		c->hlc = w->hlc;
-		copy_name(c->site, sizeof(c->site), w->site);
-		if (!c->deleted)
-			c->value = json_pack("{s:s}", "pin_hash", w->pin_hash ? w->pin_hash : "");
-		*bytes = 260;
-		break;
-	}
-	case FS_TABLE_OFFERS: {
-		const fs_offer_row *o = &row->u.o;
-
-		copy_name(c->id, sizeof(c->id), o->questionnaire);
-		copy_name(c->region, sizeof(c->region),
-		          strcmp(o->target, "*") == 0 ? "" : o->target);
-		c->hlc = o->hlc;
-		copy_name(c->site, sizeof(c->site), o->site);
-		c->value = json_pack("{s:s, s:b, s:b}", "target", o->target, "offered", o->offered,
-		                     "retired", o->retired);
-		*bytes = 200;
+		if (fs_record_to_change(t, &row->u.rec, c) != 0) {
+			json_decref(c->value);
+			c->value = NULL;
+			c->deleted = 0;
+		}
+		/* Its JSON: the envelope, then each column's key and value. */
+		*bytes = 100;
+		for (i = 0; i < t->ncols; i++)
+			*bytes += strlen(t->cols[i].name) + 6 + text_len(row->u.rec.col[i].text);
 		break;
 	}
 	}

@@ -16,7 +16,7 @@
 #include "fieldsync/erase.h"
 #include "fieldsync/gzip.h"
 #include "fieldsync/questionnaire.h"
-#include "fieldsync/worker.h"
+#include "fieldsync/tables.h"
 #include "json_scan.h"
 
 #define MAX_DEPTH 32
@@ -118,29 +118,6 @@ int fs_conflict_id_parse(const char *id, char record[FS_UUID_LEN + 1],
 	return strcmp(expect, id) == 0 ? 0 : FS_EINVAL;
 }
 
-const char *fs_table_name(fs_table t)
-{
-	switch (t) {
-	case FS_TABLE_QUESTIONNAIRES:
-		return "questionnaires";
-	case FS_TABLE_RESPONSES:
-		return "responses";
-	case FS_TABLE_CONTACTS:
-		return "contacts";
-	case FS_TABLE_CONFLICTS:
-		return "conflicts";
-	case FS_TABLE_ERASURES:
-		return "erasures";
-	case FS_TABLE_RESOLUTIONS:
-		return "resolutions";
-	case FS_TABLE_WORKERS:
-		return "workers";
-	case FS_TABLE_OFFERS:
-		return "questionnaire_offers";
-	}
-	return NULL;
-}
-
 /* ---- encoding ---- */
 
 /* Output with a sticky error: after the first failed append nothing more
@@ -221,17 +198,28 @@ static void put_key_value(encoder *e, const char *key, const json_t *v)
 		e->rc = FS_EGENERIC;
 }
 
+/* A record table's column carried at at (FS_AT_ID, FS_AT_REGION), or NULL. */
+static const fs_column *col_at(const fs_table_desc *t, fs_col_at at)
+{
+	int k;
+
+	for (k = 0; k < t->ncols; k++)
+		if (t->cols[k].at == at)
+			return &t->cols[k];
+	return NULL;
+}
+
 static int encode_change(encoder *e, const fs_change *c, size_t i, fs_err *err)
 {
-	const char *table = fs_table_name(c->table);
+	const fs_table_desc *t = fs_table_desc_of(c->table);
+	const char *table = t ? t->name : NULL;
 	char num[32];
 
 	if (table == NULL)
 		return fs_err_set(err, FS_EINVAL, "changes[%zu].table: unknown table %d", i,
 		                  (int)c->table);
 	if (c->value == NULL && !(c->deleted && (c->table == FS_TABLE_QUESTIONNAIRES ||
-	                                         c->table == FS_TABLE_RESPONSES ||
-	                                         c->table == FS_TABLE_WORKERS)))
+	                                         c->table == FS_TABLE_RESPONSES || t->tombstones)))
 		return fs_err_set(err, FS_EINVAL, "changes[%zu]: a %s change needs a value", i,
 		                  table);
 	put(e, i == 0 ? "{\"table\":\"" : ",{\"table\":\"");
@@ -279,15 +267,13 @@ static int encode_change(encoder *e, const fs_change *c, size_t i, fs_err *err)
 		put_key_string(e, "region", c->region);
 		put_key_value(e, "resolution", c->value);
 		break;
-	case FS_TABLE_WORKERS:
-		put_key_string(e, "region", c->region);
+	default: /* a record table (tables.h) */
+		if (col_at(t, FS_AT_REGION) != NULL)
+			put_key_string(e, "region", c->region);
 		if (c->deleted)
 			put(e, ",\"deleted\":true");
 		else
-			put_key_value(e, "worker", c->value);
-		break;
-	case FS_TABLE_OFFERS:
-		put_key_value(e, "offer", c->value);
+			put_key_value(e, t->body, c->value);
 		break;
 	}
 	put_mem(e, "}", 1);
@@ -477,17 +463,16 @@ enum change_key {
 	KEY_CONFLICT,
 	KEY_ERASURE,
 	KEY_RESOLUTION,
-	KEY_WORKER,
-	KEY_OFFER,
-	KEY_COUNT
+	KEY_COUNT /* then each record table's body key (tables.h) */
 };
 
 static const char *const change_keys[KEY_COUNT] = {
     "table",    "id",     "hlc",   "site",  "version", "doc",     "deleted",
     "response", "region", "field", "value", "prev",    "conflict", "erasure",
-    "resolution", "worker", "offer"};
+    "resolution"};
 
 #define BIT(k)   (1u << (k))
+_Static_assert(KEY_COUNT + FS_TABLES_MAX <= 32, "a change's keys are bits of a mask");
 #define K_COMMON (BIT(KEY_TABLE) | BIT(KEY_ID) | BIT(KEY_HLC) | BIT(KEY_SITE))
 
 typedef struct table_rule {
@@ -503,17 +488,21 @@ static const table_rule table_rules[] = {
     {FS_TABLE_CONTACTS, "contacts",
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_FIELD) | BIT(KEY_VALUE) | BIT(KEY_PREV),
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_FIELD) | BIT(KEY_VALUE)},
-    {FS_TABLE_OFFERS, "questionnaire_offers", K_COMMON | BIT(KEY_OFFER),
-     K_COMMON | BIT(KEY_OFFER)},
     {FS_TABLE_CONFLICTS, "conflicts", K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT),
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_CONFLICT)},
     {FS_TABLE_ERASURES, "erasures", K_COMMON | BIT(KEY_ERASURE), K_COMMON | BIT(KEY_ERASURE)},
     {FS_TABLE_RESOLUTIONS, "resolutions", K_COMMON | BIT(KEY_REGION) | BIT(KEY_RESOLUTION),
      K_COMMON | BIT(KEY_REGION) | BIT(KEY_RESOLUTION)},
-    {FS_TABLE_WORKERS, "workers", K_COMMON | BIT(KEY_REGION) | BIT(KEY_WORKER) | BIT(KEY_DELETED),
-     K_COMMON | BIT(KEY_REGION)},
 };
 
+/* Key k: one of change_keys, or after them the body key of the record
+ * table fs_tables[k - KEY_COUNT] (NULL: that table is none). */
+static const char *key_name(int k)
+{
+	return k < KEY_COUNT ? change_keys[k] : fs_tables[k - KEY_COUNT].body;
+}
+
+/* change_keys first, by a loop of constant bound (the hot path). */
 static int key_index(const char *key)
 {
 	int k;
@@ -521,6 +510,9 @@ static int key_index(const char *key)
 	for (k = 0; k < KEY_COUNT; k++)
 		if (strcmp(key, change_keys[k]) == 0)
 			return k;
+	for (k = 0; k < fs_table_count; k++)
+		if (fs_tables[k].body != NULL && strcmp(key, fs_tables[k].body) == 0)
+			return KEY_COUNT + k;
 	return -1;
 }
 
@@ -534,27 +526,25 @@ static int is_contact_field(const char *s)
 	return 0;
 }
 
-/* "doc" or "deleted": true (and likewise "response"). */
-static int check_body_or_tombstone(fs_change *c, json_t **slot, unsigned mask, int body_key,
-                                   size_t i, fs_err *err)
+/* "doc" or "deleted": true (and likewise "response", a record's body). */
+static int check_body_or_tombstone(fs_change *c, const json_t *body, const json_t *deleted,
+                                   const char *name, size_t i, fs_err *err)
 {
-	const char *body = change_keys[body_key];
-
-	if ((mask & BIT(body_key)) && (mask & BIT(KEY_DELETED)))
-		return change_err(err, FS_EINVAL, i, NULL, "has both \"%s\" and \"deleted\"", body);
-	if (mask & BIT(KEY_DELETED)) {
-		if (!json_is_true(slot[KEY_DELETED]))
+	if (body != NULL && deleted != NULL)
+		return change_err(err, FS_EINVAL, i, NULL, "has both \"%s\" and \"deleted\"", name);
+	if (deleted != NULL) {
+		if (!json_is_true(deleted))
 			return change_err(err, FS_EINVAL, i, "deleted", "must be true");
 		c->deleted = 1;
 		return 0;
 	}
-	if (!(mask & BIT(body_key)))
+	if (body == NULL)
 		return change_err(err, FS_EINVAL, i, NULL, "needs \"%s\" or \"deleted\": true",
-		                  body);
+		                  name);
 	return 0;
 }
 
-static int decode_questionnaire(fs_change *c, json_t **slot, unsigned mask, size_t i,
+static int decode_questionnaire(fs_change *c, json_t **slot, size_t i,
                                 const fs_codec_limits *limits, fs_err *err)
 {
 	const json_t *doc, *v;
@@ -569,7 +559,7 @@ static int decode_questionnaire(fs_change *c, json_t **slot, unsigned mask, size
 	if (!json_is_integer(slot[KEY_VERSION]) || json_integer_value(slot[KEY_VERSION]) < 1)
 		return change_err(err, FS_EINVAL, i, "version", "must be an integer of at least 1");
 	c->version = json_integer_value(slot[KEY_VERSION]);
-	rc = check_body_or_tombstone(c, slot, mask, KEY_DOC, i, err);
+	rc = check_body_or_tombstone(c, slot[KEY_DOC], slot[KEY_DELETED], "doc", i, err);
 	if (rc != 0 || c->deleted)
 		return rc;
 	doc = slot[KEY_DOC];
@@ -590,8 +580,8 @@ static int decode_questionnaire(fs_change *c, json_t **slot, unsigned mask, size
 	return 0;
 }
 
-static int decode_response(fs_change *c, json_t **slot, unsigned mask, size_t i,
-                           const fs_codec_limits *limits, fs_err *err)
+static int decode_response(fs_change *c, json_t **slot, size_t i, const fs_codec_limits *limits,
+                           fs_err *err)
 {
 	fs_err inner;
 	size_t len;
@@ -601,7 +591,7 @@ static int decode_response(fs_change *c, json_t **slot, unsigned mask, size_t i,
 	if (s == NULL || !fs_uuid_is_valid(s))
 		return change_err(err, FS_EINVAL, i, "id", "must be a lowercase UUID");
 	memcpy(c->id, s, len + 1);
-	rc = check_body_or_tombstone(c, slot, mask, KEY_RESPONSE, i, err);
+	rc = check_body_or_tombstone(c, slot[KEY_RESPONSE], slot[KEY_DELETED], "response", i, err);
 	if (rc != 0 || c->deleted)
 		return rc;
 	rc = check_value_caps(slot[KEY_RESPONSE], i, "response", limits, err);
@@ -888,86 +878,101 @@ static int decode_resolution(fs_change *c, json_t **slot, size_t i,
 	return 0;
 }
 
-/* A worker of a region (worker.h): the id is the worker's name, and
- * either "worker": {"pin_hash": an Argon2id string of the interactive
- * limits} (exactly that key) or "deleted": true (removed). */
-static int decode_worker(fs_change *c, json_t **slot, unsigned mask, size_t i, fs_err *err)
+static int is_valid(const fs_column *col, const char *s)
 {
-	const json_t *body = slot[KEY_WORKER];
-	const char *s;
+	return s != NULL && (col->valid ? col->valid(s) : fs_name_is_valid(s));
+}
+
+/* A record table's change (tables.h): the id and region columns, then
+ * "deleted": true (tables with tombstones) or the body, an object of
+ * exactly the body columns, each checked by its column's rule, then the
+ * rule across columns. */
+static int decode_record(fs_change *c, const fs_table_desc *t, json_t **slot, const json_t *body,
+                         size_t i, const fs_codec_limits *limits, fs_err *err)
+{
+	const fs_column *id = col_at(t, FS_AT_ID), *region = col_at(t, FS_AT_REGION);
+	char path[FS_ERR_MSG_MAX / 4];
+	fs_record_row row;
+	const char *key, *s;
+	json_t *m;
 	size_t len;
+	int k, rc;
 
 	s = text_of(slot[KEY_ID], &len);
-	if (s == NULL || !fs_worker_name_is_valid(s))
-		return change_err(err, FS_EINVAL, i, "id",
-		                  "must be a worker name: 1 to 64 letters, digits, dots, dashes or "
-		                  "underscores");
+	if (s == NULL || len > FS_ID_MAX || !is_valid(id, s))
+		return change_err(err, FS_EINVAL, i, "id", "%s", id->rule);
 	memcpy(c->id, s, len + 1);
-	if (take_name(c->region, slot[KEY_REGION]) != 0)
-		return change_err(err, FS_EINVAL, i, "region", NAME_RULE);
-	if (check_body_or_tombstone(c, slot, mask, KEY_WORKER, i, err) != 0)
-		return FS_EINVAL;
-	if (c->deleted)
-		return 0;
-	if (!json_is_object(body) || json_object_size(body) != 1)
-		return change_err(err, FS_EINVAL, i, "worker", "must be {\"pin_hash\": ...}");
-	if (!fs_worker_hash_is_valid(json_string_value(json_object_get(body, "pin_hash"))))
-		return change_err(err, FS_EINVAL, i, "worker.pin_hash",
-		                  "must be an Argon2id string (crypto_pwhash_str) of the interactive "
-		                  "limits");
+	if (region != NULL && take_name(c->region, slot[KEY_REGION]) != 0)
+		return change_err(err, FS_EINVAL, i, "region", "%s", region->rule);
+	if (t->tombstones) {
+		rc = check_body_or_tombstone(c, body, slot[KEY_DELETED], t->body, i, err);
+		if (rc != 0 || c->deleted)
+			return rc;
+	}
+	rc = check_value_caps(body, i, t->body, limits, err);
+	if (rc != 0)
+		return rc;
+	if (!json_is_object(body))
+		return change_err(err, FS_EINVAL, i, t->body, "must be an object");
+	json_object_foreach((json_t *)body, key, m)
+	{
+		for (k = 0; k < t->ncols; k++)
+			if (t->cols[k].at == FS_AT_BODY && strcmp(key, t->cols[k].name) == 0)
+				break;
+		if (k == t->ncols)
+			return change_err(err, FS_EINVAL, i, t->body, "unknown key \"%.40s\"", key);
+	}
+	for (k = 0; k < t->ncols; k++)
+		if (t->cols[k].at == FS_AT_BODY && json_object_get(body, t->cols[k].name) == NULL)
+			return change_err(err, FS_EINVAL, i, t->body, "required key \"%s\" is missing",
+			                  t->cols[k].name);
+	for (k = 0; k < t->ncols; k++) {
+		const fs_column *col = &t->cols[k];
+		const json_t *v = json_object_get(body, col->name);
+
+		snprintf(path, sizeof(path), "%s.%s", t->body, col->name);
+		if (col->at == FS_AT_BODY && (col->type == FS_COL_BOOL ? !json_is_boolean(v)
+		                                                       : !is_valid(col, text_of(v, &len))))
+			return change_err(err, FS_EINVAL, i, path, "%s", col->rule);
+	}
+	c->value = (json_t *)body; /* borrowed until every check passed */
+	fs_record_from_change(t, c, &row);
+	c->value = NULL;
+	k = t->check ? t->check(&row) : -1;
+	if (k >= 0) {
+		snprintf(path, sizeof(path), "%s.%s", t->body, t->cols[k].name);
+		return change_err(err, FS_EINVAL, i, path, "%s", t->cols[k].rule);
+	}
+	if (t->scoped && region == NULL) {
+		s = row.col[t->region_col].text;
+		snprintf(c->region, sizeof(c->region), "%s",
+		         t->every_region && strcmp(s, t->every_region) == 0 ? "" : s);
+	}
 	c->value = json_incref((json_t *)body);
 	return 0;
 }
 
-/* A questionnaire offer (offers.h): the id is the questionnaire's and
- * "offer": {"target": "*" or a region name, "offered": bool, "retired":
- * bool}, exactly those keys; only a "*" row may say retired. */
-static int decode_offer(fs_change *c, json_t **slot, size_t i, fs_err *err)
+/* "must be one of questionnaires, responses, ..." */
+static int table_unknown(size_t i, fs_err *err)
 {
-	static const char *const keys[] = {"target", "offered", "retired", NULL};
-	const json_t *body = slot[KEY_OFFER];
-	const char *key, *s;
-	json_t *m;
-	size_t k, len;
+	char names[FS_ERR_MSG_MAX / 2] = "";
+	size_t n = 0;
+	int t;
 
-	s = text_of(slot[KEY_ID], &len);
-	if (s == NULL || !fs_name_is_valid(s))
-		return change_err(err, FS_EINVAL, i, "id", NAME_RULE);
-	memcpy(c->id, s, len + 1);
-	if (!json_is_object(body))
-		return change_err(err, FS_EINVAL, i, "offer", "must be an object");
-	json_object_foreach((json_t *)body, key, m)
-	{
-		for (k = 0; keys[k] != NULL; k++)
-			if (strcmp(key, keys[k]) == 0)
-				break;
-		if (keys[k] == NULL)
-			return change_err(err, FS_EINVAL, i, "offer", "unknown key \"%.40s\"", key);
+	for (t = 0; t < fs_table_count; t++) {
+		snprintf(names + n, sizeof(names) - n, "%s%s", t ? ", " : "", fs_tables[t].name);
+		n += strlen(names + n);
 	}
-	for (k = 0; keys[k] != NULL; k++)
-		if (json_object_get(body, keys[k]) == NULL)
-			return change_err(err, FS_EINVAL, i, "offer",
-			                  "required key \"%s\" is missing", keys[k]);
-	s = text_of(json_object_get(body, "target"), &len);
-	if (s != NULL && strcmp(s, "*") == 0)
-		c->region[0] = '\0';
-	else if (take_name(c->region, json_object_get(body, "target")) != 0)
-		return change_err(err, FS_EINVAL, i, "offer.target", "\"*\" or " NAME_RULE);
-	if (!json_is_boolean(json_object_get(body, "offered")))
-		return change_err(err, FS_EINVAL, i, "offer.offered", "must be true or false");
-	if (!json_is_boolean(json_object_get(body, "retired")) ||
-	    (c->region[0] != '\0' && json_is_true(json_object_get(body, "retired"))))
-		return change_err(err, FS_EINVAL, i, "offer.retired",
-		                  "must be true or false, and false unless the target is \"*\"");
-	c->value = json_incref((json_t *)body);
-	return 0;
+	return change_err(err, FS_EINVAL, i, "table", "must be one of %s", names);
 }
 
 static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_limits *limits,
                          fs_err *err)
 {
-	json_t *slot[KEY_COUNT] = {NULL}, *v;
+	json_t *slot[KEY_COUNT + FS_TABLES_MAX] = {NULL}, *v;
+	const fs_table_desc *desc;
 	const table_rule *rule = NULL;
+	table_rule record;
 	const char *key, *s;
 	unsigned mask = 0;
 	size_t len, r;
@@ -986,21 +991,31 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 	if (slot[KEY_TABLE] == NULL)
 		return change_err(err, FS_EINVAL, i, "table", "required key is missing");
 	s = text_of(slot[KEY_TABLE], &len);
-	for (r = 0; s != NULL && r < sizeof(table_rules) / sizeof(table_rules[0]); r++)
-		if (strcmp(s, table_rules[r].name) == 0)
+	desc = s != NULL ? fs_table_named(s) : NULL;
+	if (desc == NULL)
+		return table_unknown(i, err);
+	for (r = 0; r < sizeof(table_rules) / sizeof(table_rules[0]); r++)
+		if (table_rules[r].table == desc->table)
 			rule = &table_rules[r];
-	if (rule == NULL)
-		return change_err(err, FS_EINVAL, i, "table",
-		                  "must be one of questionnaires, responses, contacts, conflicts, "
-		                  "erasures, resolutions, workers, questionnaire_offers");
-	for (k = 0; k < KEY_COUNT; k++) {
+	if (rule == NULL) { /* a record table: its body, region, "deleted" */
+		k = KEY_COUNT + (int)(desc - fs_tables);
+		record.table = desc->table;
+		record.name = desc->name;
+		record.allowed = K_COMMON | BIT(k) | (desc->tombstones ? BIT(KEY_DELETED) : 0);
+		record.required = K_COMMON | (desc->tombstones ? 0 : BIT(k));
+		if (col_at(desc, FS_AT_REGION) != NULL) {
+			record.allowed |= BIT(KEY_REGION);
+			record.required |= BIT(KEY_REGION);
+		}
+		rule = &record;
+	}
+	for (k = 0; k < KEY_COUNT + fs_table_count; k++) {
 		if ((mask & BIT(k)) && !(rule->allowed & BIT(k)))
 			return change_err(err, FS_EINVAL, i, NULL,
-			                  "key \"%s\" does not belong in a %s change",
-			                  change_keys[k], rule->name);
+			                  "key \"%s\" does not belong in a %s change", key_name(k),
+			                  rule->name);
 		if (!(mask & BIT(k)) && (rule->required & BIT(k)))
-			return change_err(err, FS_EINVAL, i, change_keys[k],
-			                  "required key is missing");
+			return change_err(err, FS_EINVAL, i, key_name(k), "required key is missing");
 	}
 	memset(c, 0, sizeof(*c));
 	c->table = rule->table;
@@ -1010,23 +1025,21 @@ static int decode_change(fs_change *c, json_t *obj, size_t i, const fs_codec_lim
 		return change_err(err, FS_EINVAL, i, "site", NAME_RULE);
 	switch (rule->table) {
 	case FS_TABLE_QUESTIONNAIRES:
-		return decode_questionnaire(c, slot, mask, i, limits, err);
+		return decode_questionnaire(c, slot, i, limits, err);
 	case FS_TABLE_RESPONSES:
-		return decode_response(c, slot, mask, i, limits, err);
+		return decode_response(c, slot, i, limits, err);
 	case FS_TABLE_CONTACTS:
 		return decode_contact(c, slot, mask, i, limits, err);
 	case FS_TABLE_CONFLICTS:
 		return decode_conflict(c, slot, i, limits, err);
 	case FS_TABLE_ERASURES:
 		return decode_erasure(c, slot, i, err);
-	case FS_TABLE_OFFERS:
-		return decode_offer(c, slot, i, err);
 	case FS_TABLE_RESOLUTIONS:
 		return decode_resolution(c, slot, i, limits, err);
-	case FS_TABLE_WORKERS:
-		return decode_worker(c, slot, mask, i, err);
+	default:
+		return decode_record(c, desc, slot, slot[KEY_COUNT + (desc - fs_tables)], i, limits,
+		                     err);
 	}
-	return FS_EINVAL; /* not reached: every rule names a table */
 }
 
 /* *out is the value of root[key] when it is an integer from 0 to max, and 0

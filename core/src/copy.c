@@ -9,15 +9,28 @@
 #include "fieldsync/copy.h"
 #include "store_internal.h"
 
+/* The tables that are no replicated table's (those are named as in tables.h). */
 static const char *const census_names[FS_CENSUS_COUNT] = {
-    "meta",      "questionnaires", "responses", "contacts",       "contact_fields",
-    "conflicts", "quarantine",     "claims",    "field_versions", "peers",
-    "erasures",  "questionnaire_offers", "resolutions", "workers", "devices", "codes",  "failures",  "audit",
+    [FS_CENSUS_META] = "meta",
+    [FS_CENSUS_CONTACT_FIELDS] = "contact_fields",
+    [FS_CENSUS_QUARANTINE] = "quarantine",
+    [FS_CENSUS_CLAIMS] = "claims",
+    [FS_CENSUS_FIELD_VERSIONS] = "field_versions",
+    [FS_CENSUS_PEERS] = "peers",
+    [FS_CENSUS_DEVICES] = "devices",
+    [FS_CENSUS_CODES] = "codes",
+    [FS_CENSUS_FAILURES] = "failures",
+    [FS_CENSUS_AUDIT] = "audit",
 };
 
 const char *fs_census_name(fs_census_table t)
 {
-	return (unsigned)t < FS_CENSUS_COUNT ? census_names[t] : "?";
+	int i;
+
+	for (i = 0; i < fs_table_count; i++)
+		if (fs_tables[i].census == t)
+			return fs_tables[i].name;
+	return (unsigned)t < FS_CENSUS_COUNT && census_names[t] ? census_names[t] : "?";
 }
 
 /* The backend's own bookkeeping: each backend keeps its own schema
@@ -60,6 +73,7 @@ typedef struct census_run {
 	fs_census *out;
 	crypto_generichash_state h[FS_CENSUS_COUNT];
 	last_contact contact;
+	const fs_table_desc *record; /* the record table being counted */
 } census_run;
 
 /* A column: a NULL marker or its length, then its bytes; so ("ab","c") and
@@ -287,31 +301,22 @@ static int census_resolution(void *ctx, const fs_resolution_row *r)
 	return 0;
 }
 
-static int census_worker(void *ctx, const fs_worker_row *r)
+/* A record table's row (tables.h): its columns, the tombstone mark, the
+ * stamp and seq. */
+static int census_record(void *ctx, const fs_record_row *r)
 {
 	census_run *c = ctx;
-	fs_census_table t = FS_CENSUS_WORKERS;
+	const fs_table_desc *d = c->record;
+	fs_census_table t = d->census;
+	int i;
 
-	put_text(c, t, r->region);
-	put_text(c, t, r->name);
-	put_text(c, t, r->pin_hash);
-	put_i64(c, t, r->deleted);
-	put_i64(c, t, (int64_t)r->hlc);
-	put_text(c, t, r->site);
-	put_i64(c, t, r->seq);
-	row_done(c, t);
-	return 0;
-}
-
-static int census_offer(void *ctx, const fs_offer_row *r)
-{
-	census_run *c = ctx;
-	fs_census_table t = FS_CENSUS_OFFERS;
-
-	put_text(c, t, r->questionnaire);
-	put_text(c, t, r->target);
-	put_i64(c, t, r->offered);
-	put_i64(c, t, r->retired);
+	for (i = 0; i < d->ncols; i++)
+		if (d->cols[i].type == FS_COL_TEXT)
+			put_text(c, t, r->col[i].text);
+		else
+			put_i64(c, t, r->col[i].num);
+	if (d->tombstones)
+		put_i64(c, t, r->deleted);
 	put_i64(c, t, (int64_t)r->hlc);
 	put_text(c, t, r->site);
 	put_i64(c, t, r->seq);
@@ -422,11 +427,10 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 	if (rc == 0)
 		rc = o->erasure_each(s->b, NULL, census_erasure, &c, err);
 	if (rc == 0)
-		rc = o->offer_each(s->b, NULL, census_offer, &c, err);
-	if (rc == 0)
 		rc = o->resolution_each(s->b, census_resolution, &c, err);
-	if (rc == 0)
-		rc = o->worker_each(s->b, NULL, census_worker, &c, err);
+	for (c.record = fs_record_next(NULL); rc == 0 && c.record;
+	     c.record = fs_record_next(c.record))
+		rc = o->record_each(s->b, c.record, NULL, census_record, &c, err);
 	if (rc == 0 && s->reg != NULL) {
 		out->registry = 1;
 		rc = s->reg->device_each(s->b, census_device, &c, err);
@@ -498,8 +502,9 @@ typedef struct copy_run {
 	fs_err *err;
 	fs_copy_progress_fn progress;
 	void *progress_ctx;
-	fs_census_table table; /* being copied */
-	int64_t rows;          /* of it so far */
+	fs_census_table table;       /* being copied */
+	int64_t rows;                /* of it so far */
+	const fs_table_desc *record; /* the record table being copied */
 	last_contact contact;
 } copy_run;
 
@@ -644,23 +649,16 @@ static int copy_resolution(void *ctx, const fs_resolution_row *r)
 	return rc != 0 ? rc : copied(c);
 }
 
-static int copy_worker(void *ctx, const fs_worker_row *r)
+static int copy_record(void *ctx, const fs_record_row *r)
 {
 	copy_run *c = ctx;
-	int changed = 0, rc = c->o->worker_put(c->to->b, r, &changed, c->err);
+	int changed = 0, rc = c->o->record_put(c->to->b, c->record, r, &changed, c->err);
+	char label[FS_ERR_MSG_MAX / 2];
 
-	if (rc == 0 && !changed)
-		rc = twice(c, "worker", r->name);
-	return rc != 0 ? rc : copied(c);
-}
-
-static int copy_offer(void *ctx, const fs_offer_row *r)
-{
-	copy_run *c = ctx;
-	int changed = 0, rc = c->o->offer_put(c->to->b, r, &changed, c->err);
-
-	if (rc == 0 && !changed)
-		rc = twice(c, "offer of questionnaire", r->questionnaire);
+	if (rc == 0 && !changed) {
+		fs_record_label(label, sizeof(label), c->record, r);
+		rc = fs_err_set(c->err, FS_ECONFLICT, "copy: %s is in the target already", label);
+	}
 	return rc != 0 ? rc : copied(c);
 }
 
@@ -743,12 +741,11 @@ static int copy_tables(fs_store *from, copy_run *c)
 	if (rc == 0 && (rc = table_start(c, FS_CENSUS_RESOLUTIONS)) == 0 &&
 	    (rc = o->resolution_each(from->b, copy_resolution, c, err)) == 0)
 		rc = table_end(c);
-	if (rc == 0 && (rc = table_start(c, FS_CENSUS_WORKERS)) == 0 &&
-	    (rc = o->worker_each(from->b, NULL, copy_worker, c, err)) == 0)
-		rc = table_end(c);
-	if (rc == 0 && (rc = table_start(c, FS_CENSUS_OFFERS)) == 0 &&
-	    (rc = o->offer_each(from->b, NULL, copy_offer, c, err)) == 0)
-		rc = table_end(c);
+	for (c->record = fs_record_next(NULL); rc == 0 && c->record;
+	     c->record = fs_record_next(c->record))
+		if ((rc = table_start(c, c->record->census)) == 0 &&
+		    (rc = o->record_each(from->b, c->record, NULL, copy_record, c, err)) == 0)
+			rc = table_end(c);
 	if (rc != 0 || from->reg == NULL)
 		return rc;
 	if ((rc = table_start(c, FS_CENSUS_DEVICES)) == 0 &&

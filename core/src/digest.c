@@ -112,6 +112,7 @@ static int hash_contact(void *ctx, const char *id, const char *region, const fs_
 typedef struct erasure_scope {
 	uint64_t *h;
 	const char *region;
+	const fs_table_desc *t; /* the record table (hash_record) */
 } erasure_scope;
 
 static int hash_erasure(void *ctx, const fs_erasure_row *r)
@@ -151,20 +152,26 @@ static int hash_resolution(void *ctx, const fs_resolution_row *r)
 	return 0;
 }
 
-/* Workers go with contacts too: those of the region in scope (what a kiosk
- * of the region receives), or every region's. */
-static int hash_worker(void *ctx, const fs_worker_row *r)
+/* Record tables go with contacts too: the rows of the region in scope
+ * (what a kiosk of the region receives), or every region's. */
+static int hash_record(void *ctx, const fs_record_row *r)
 {
-	uint64_t *h = ctx;
+	erasure_scope *e = ctx;
+	int i;
 
-	col_text(h, "w");
-	col_text(h, r->region);
-	col_text(h, r->name);
-	col_text(h, r->pin_hash);
-	col_int(h, r->deleted);
-	col_int(h, (int64_t)r->hlc);
-	col_text(h, r->site);
-	row_end(h);
+	if (!fs_record_in_region(e->t, r, e->region))
+		return 0;
+	col_text(e->h, e->t->digest);
+	for (i = 0; i < e->t->ncols; i++)
+		if (e->t->cols[i].type == FS_COL_TEXT)
+			col_text(e->h, r->col[i].text);
+		else
+			col_int(e->h, r->col[i].num);
+	if (e->t->tombstones)
+		col_int(e->h, r->deleted);
+	col_int(e->h, (int64_t)r->hlc);
+	col_text(e->h, r->site);
+	row_end(e->h);
 	return 0;
 }
 
@@ -172,7 +179,7 @@ int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs
 {
 	fs_response_filter f = {NULL, scope->responses_site, NULL, NULL, 1, 0};
 	uint64_t h = FNV_OFFSET;
-	erasure_scope es = {&h, scope->contacts_region};
+	erasure_scope es = {&h, scope->contacts_region, NULL};
 	int rc = fs_txn_read_begin(s, err);
 
 	if (rc != 0)
@@ -187,8 +194,10 @@ int fs_store_digest(fs_store *s, const fs_digest_scope *scope, uint64_t *out, fs
 		rc = s->ops->erasure_each(s->b, NULL, hash_erasure, &es, err);
 	if (rc == 0 && scope->include_contacts)
 		rc = s->ops->resolution_each(s->b, hash_resolution, &es, err);
-	if (rc == 0 && scope->include_contacts)
-		rc = s->ops->worker_each(s->b, scope->contacts_region, hash_worker, &h, err);
+	for (es.t = fs_record_next(NULL); rc == 0 && scope->include_contacts && es.t;
+	     es.t = fs_record_next(es.t))
+		if (es.t->digest != NULL)
+			rc = s->ops->record_each(s->b, es.t, NULL, hash_record, &es, err);
 	fs_txn_read_end(s);
 	if (rc == 0)
 		*out = h;

@@ -818,109 +818,59 @@ static int erase_if_deleted(merge_ctx *m, const fs_change *c, fs_err *err)
 	return rc;
 }
 
-/* ---- outreach workers ---- */
+/* ---- record tables (tables.h: workers, questionnaire offers, ...) ---- */
 
-/* A worker row from the hub (worker.h): last-writer-wins on (hlc, site),
- * the tombstone an ordinary write (a worker removed and added again comes
- * back). A kiosk keeps only its own region's: another region's (which a
- * hub never sends) is quarantined without its hash. */
-static int merge_worker(merge_ctx *m, const fs_change *c, fs_err *err)
+/* A row from the hub: last-writer-wins on (hlc, site), the tombstone an
+ * ordinary write (a worker removed and added again comes back). Equal
+ * stamps with other content cannot come from one hub; such a row is
+ * quarantined rather than picked by value. A kiosk keeps only its own
+ * region's rows (and those of every region): another region's, which a
+ * hub never sends, is quarantined. A secret body (a PIN hash) stays out
+ * of quarantine. */
+static int merge_record(merge_ctx *m, const fs_table_desc *t, const fs_change *c, fs_err *err)
 {
 	fs_store *s = m->s;
-	fs_worker_row have, row;
-	const char *hash = c->deleted ? NULL : json_string_value(json_object_get(c->value, "pin_hash"));
-	fs_change bare = *c; /* what a quarantine keeps: the hash stays out */
+	fs_record_row have, row;
+	fs_change bare = *c;
+	char label[FS_ERR_MSG_MAX / 2];
 	fs_err rerr = {0, ""};
-	int changed = 0, rc, cmp;
+	int changed = 0, rc, cmp, i, same;
 
-	bare.value = NULL;
-
-	if (s->region[0] != '\0' && strcmp(c->region, s->region) != 0) {
+	if (t->secret)
+		bare.value = NULL;
+	fs_record_from_change(t, c, &row);
+	fs_record_label(label, sizeof(label), t, &row);
+	if (s->region[0] != '\0' && !fs_record_in_region(t, &row, s->region)) {
 		fs_err_set(&rerr, FS_EFORBIDDEN,
-			   "worker %s of region %s: this kiosk is of region %s, and a kiosk keeps "
-			   "only its own region's workers",
-			   c->id, c->region, s->region);
+			   "%s: this kiosk is of region %s, and a kiosk keeps only its own "
+			   "region's %s",
+			   label, s->region, t->name);
 		return quarantine(m, &bare, rerr.msg, err);
 	}
-	rc = s->ops->worker_get(s->b, c->region, c->id, &have, err);
+	rc = s->ops->record_get(s->b, t, &row, &have, err);
 	if (rc == 0) {
 		cmp = fs_hlc_site_cmp(c->hlc, c->site, have.hlc, have.site);
-		if (cmp < 0 || (cmp == 0 && have.deleted == c->deleted &&
-				 (c->deleted || strcmp(have.pin_hash ? have.pin_hash : "", hash) == 0))) {
+		same = have.deleted == row.deleted;
+		for (i = t->nkeys; same && !row.deleted && i < t->ncols; i++)
+			same = t->cols[i].type == FS_COL_TEXT
+				       ? strcmp(have.col[i].text ? have.col[i].text : "",
+						row.col[i].text) == 0
+				       : have.col[i].num == row.col[i].num;
+		if (cmp < 0 || (cmp == 0 && same)) {
 			m->res.unchanged++;
 			return 0;
 		}
 		if (cmp == 0) {
 			fs_err_set(&rerr, FS_ECONFLICT,
-				   "worker %s of region %s: another write with the same timestamp "
-				   "and site is stored",
-				   c->id, c->region);
+				   "%s: another write with the same timestamp and site is stored",
+				   label);
 			return quarantine(m, &bare, rerr.msg, err);
 		}
 	} else if (rc != FS_ENOTFOUND) {
 		return rc;
 	}
-	memset(&row, 0, sizeof(row));
-	row.region = c->region;
-	row.name = c->id;
-	row.pin_hash = hash;
-	row.deleted = c->deleted;
-	row.hlc = c->hlc;
-	row.site = c->site;
 	row.seq = fs_txn_next_seq(s);
-	rc = s->ops->worker_put(s->b, &row, &changed, err);
-	if (rc == 0) {
-		if (changed)
-			m->res.applied++;
-		else
-			m->res.unchanged++;
-	}
-	return rc;
-}
-
-/* ---- questionnaire offers ---- */
-
-/* An offer row from the hub (offers.h): last-writer-wins on (hlc, site),
- * per (questionnaire, target). Equal stamps with other content cannot come
- * from one hub; such a row is quarantined rather than picked by value. */
-static int merge_offer(merge_ctx *m, const fs_change *c, fs_err *err)
-{
-	fs_store *s = m->s;
-	fs_offer_row have, row;
-	const char *target = c->region[0] != '\0' ? c->region : "*";
-	int offered = json_is_true(json_object_get(c->value, "offered"));
-	int retired = json_is_true(json_object_get(c->value, "retired"));
-	int changed = 0, rc, cmp;
-
-	rc = s->ops->offer_get(s->b, c->id, target, &have, err);
-	if (rc == 0) {
-		cmp = fs_hlc_site_cmp(c->hlc, c->site, have.hlc, have.site);
-		if (cmp < 0 ||
-		    (cmp == 0 && have.offered == offered && have.retired == retired)) {
-			m->res.unchanged++;
-			return 0;
-		}
-		if (cmp == 0) {
-			fs_err rerr = {0, ""};
-
-			fs_err_set(&rerr, FS_ECONFLICT,
-				   "offer of questionnaire %s to %s: another write with the same "
-				   "timestamp and site is stored",
-				   c->id, target);
-			return quarantine(m, c, rerr.msg, err);
-		}
-	} else if (rc != FS_ENOTFOUND) {
-		return rc;
-	}
-	memset(&row, 0, sizeof(row));
-	row.questionnaire = c->id;
-	row.target = target;
-	row.offered = offered;
-	row.retired = retired;
-	row.hlc = c->hlc;
-	row.site = c->site;
-	row.seq = fs_txn_next_seq(s);
-	rc = s->ops->offer_put(s->b, &row, &changed, err);
+	rc = s->ops->record_put(s->b, t, &row, &changed, err);
 	if (rc == 0) {
 		if (changed)
 			m->res.applied++;
@@ -1000,12 +950,16 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 	rc = fs_erase_any(s, &m.erasures_any, err);
 	for (i = 0; i < cs->count && rc == 0; i++) {
 		const fs_change *c = &cs->changes[i];
+		const fs_table_desc *t = fs_table_desc_of(c->table);
 		int gone = 0;
 
 		m.index = i;
 		fs_txn_observe(s, c->hlc);
-		if (c->table != FS_TABLE_QUESTIONNAIRES && c->table != FS_TABLE_ERASURES &&
-		    c->table != FS_TABLE_WORKERS && c->table != FS_TABLE_OFFERS) {
+		if (t->ncols > 0) {
+			rc = merge_record(&m, t, c, err);
+			continue;
+		}
+		if (c->table != FS_TABLE_QUESTIONNAIRES && c->table != FS_TABLE_ERASURES) {
 			rc = is_erased(&m, record_of(&m, c), &gone, err);
 			if (rc != 0)
 				break;
@@ -1024,10 +978,9 @@ int fs_merge_apply(fs_store *s, const fs_changeset *cs, const fs_merge_opts *opt
 				rc = erase_if_deleted(&m, c, err);
 			break;
 		case FS_TABLE_CONFLICTS: rc = merge_conflict(&m, c, err); break;
-		case FS_TABLE_OFFERS: rc = merge_offer(&m, c, err); break;
 		case FS_TABLE_ERASURES: rc = merge_erasure(&m, c, err); break;
 		case FS_TABLE_RESOLUTIONS: rc = merge_resolution(&m, c, err); break;
-		case FS_TABLE_WORKERS: rc = merge_worker(&m, c, err); break;
+		default: break; /* the record tables, above */
 		}
 	}
 	if (rc == 0 && opts->on_commit != NULL)

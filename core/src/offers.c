@@ -1,6 +1,6 @@
 /* Questionnaire offers and retirement (offers.h): the hub's writes and the
  * rule a kiosk lists by. Storage through the backend (backend.h); the
- * merge of rows from the hub is merge.c's (merge_offer). */
+ * merge of rows from the hub is merge.c's (merge_record, tables.h). */
 #include "fieldsync/offers.h"
 
 #include <stdio.h>
@@ -11,6 +11,8 @@
 #include "fieldsync/records.h"
 #include "store_internal.h"
 
+#define OFFERS fs_table_desc_of(FS_TABLE_OFFERS)
+
 /* A row as read, copied (a backend lends its strings only until the next
  * operation). */
 typedef struct offer_state {
@@ -20,8 +22,8 @@ typedef struct offer_state {
 static int read_state(fs_store *s, const char *id, const char *target, offer_state *out,
                       fs_err *err)
 {
-	fs_offer_row row;
-	int rc = s->ops->offer_get(s->b, id, target, &row, err);
+	fs_record_row key = {{{id, 0}, {target, 0}}, 0, 0, NULL, 0}, row;
+	int rc = s->ops->record_get(s->b, OFFERS, &key, &row, err);
 
 	memset(out, 0, sizeof(*out));
 	if (rc == FS_ENOTFOUND)
@@ -29,8 +31,8 @@ static int read_state(fs_store *s, const char *id, const char *target, offer_sta
 	if (rc != 0)
 		return rc;
 	out->found = 1;
-	out->offered = row.offered;
-	out->retired = row.retired;
+	out->offered = (int)row.col[FS_OFFER_OFFERED].num;
+	out->retired = (int)row.col[FS_OFFER_RETIRED].num;
 	return 0;
 }
 
@@ -40,20 +42,16 @@ static int write_state(fs_store *s, const char *id, const char *target, int offe
                        int retired, int *wrote, fs_err *err)
 {
 	offer_state have;
-	fs_offer_row row;
+	fs_record_row row = {
+	    {{id, 0}, {target, 0}, {NULL, offered}, {NULL, retired}}, 0, 0, NULL, 0};
 	int changed = 0, rc = read_state(s, id, target, &have, err);
 
 	if (rc != 0 || (have.found && have.offered == offered && have.retired == retired))
 		return rc;
-	memset(&row, 0, sizeof(row));
-	row.questionnaire = id;
-	row.target = target;
-	row.offered = offered;
-	row.retired = retired;
 	row.hlc = fs_txn_tick(s);
 	row.site = fs_store_site(s);
 	row.seq = fs_txn_next_seq(s);
-	rc = s->ops->offer_put(s->b, &row, &changed, err);
+	rc = s->ops->record_put(s->b, OFFERS, &row, &changed, err);
 	if (rc == 0 && changed)
 		(*wrote)++;
 	return rc;
@@ -83,11 +81,12 @@ typedef struct names {
 	int failed;
 } names;
 
-static int collect_region(void *ctx, const fs_offer_row *r)
+static int collect_region(void *ctx, const fs_record_row *r)
 {
 	names *l = ctx;
+	const char *target = r->col[FS_OFFER_TARGET].text;
 
-	if (strcmp(r->target, FS_OFFER_EVERYWHERE) == 0)
+	if (strcmp(target, FS_OFFER_EVERYWHERE) == 0)
 		return 0;
 	if (l->n == l->alloc) {
 		size_t alloc = l->alloc ? l->alloc * 2 : 16;
@@ -100,7 +99,7 @@ static int collect_region(void *ctx, const fs_offer_row *r)
 		l->v = v;
 		l->alloc = alloc;
 	}
-	snprintf(l->v[l->n++], FS_NAME_MAX + 1, "%s", r->target);
+	snprintf(l->v[l->n++], FS_NAME_MAX + 1, "%s", target);
 	return 0;
 }
 
@@ -129,7 +128,7 @@ int fs_offer_set(fs_store *s, const char *id, const char *region, int offered, i
 		                "questionnaire %s is retired; bring it back first (retire --undo)",
 		                id);
 	if (rc == 0 && region == NULL) {
-		rc = s->ops->offer_each(s->b, id, collect_region, &regions, err);
+		rc = s->ops->record_each(s->b, OFFERS, id, collect_region, &regions, err);
 		if (regions.failed)
 			rc = fs_err_set(err, FS_ENOMEM, "offer: out of memory");
 		if (rc == 0)
@@ -207,17 +206,18 @@ typedef struct describe {
 	json_t *out, *regions, *withdrawn;
 } describe;
 
-static int describe_row(void *ctx, const fs_offer_row *r)
+static int describe_row(void *ctx, const fs_record_row *r)
 {
 	describe *d = ctx;
+	const char *target = r->col[FS_OFFER_TARGET].text;
+	int offered = (int)r->col[FS_OFFER_OFFERED].num;
 
-	if (strcmp(r->target, FS_OFFER_EVERYWHERE) == 0) {
-		json_object_set_new(d->out, "everywhere", json_boolean(r->offered));
-		json_object_set_new(d->out, "retired", json_boolean(r->retired));
+	if (strcmp(target, FS_OFFER_EVERYWHERE) == 0) {
+		json_object_set_new(d->out, "everywhere", json_boolean(offered));
+		json_object_set_new(d->out, "retired", json_boolean(r->col[FS_OFFER_RETIRED].num));
 		return 0;
 	}
-	return json_array_append_new(r->offered ? d->regions : d->withdrawn,
-	                             json_string(r->target)) == 0
+	return json_array_append_new(offered ? d->regions : d->withdrawn, json_string(target)) == 0
 	           ? 0
 	           : FS_ENOMEM;
 }
@@ -234,7 +234,7 @@ int fs_offer_describe(fs_store *s, const char *id, json_t **out, fs_err *err)
 	                  d.regions, "withdrawn", d.withdrawn);
 	if (d.out == NULL)
 		return fs_err_set(err, FS_ENOMEM, "offers: out of memory");
-	rc = s->ops->offer_each(s->b, id, describe_row, &d, err);
+	rc = s->ops->record_each(s->b, OFFERS, id, describe_row, &d, err);
 	if (rc == FS_ENOMEM)
 		rc = fs_err_set(err, FS_ENOMEM, "offers: out of memory");
 	if (rc != 0) {

@@ -22,9 +22,7 @@
 	"id, record_table, record_id, region, field, winner_value, winner_hlc, winner_site, "      \
 	"loser_value, loser_hlc, loser_site, hlc, site, seq"
 #define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
-#define O_COLS "questionnaire, target, offered, retired, hlc, site, seq"
 #define V_COLS "id, region, chosen, value, hlc, site, seq"
-#define W_COLS "region, name, pin_hash, deleted, hlc, site, seq"
 #define SITE_FILTER "($2::text IS NULL OR site = $2) AND ($3::text IS NULL OR site <> $3)"
 #define R_PAGE                                                                                     \
 	"SELECT " R_COLS " FROM responses WHERE id > $1 AND "                                      \
@@ -192,19 +190,6 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
                   " AND ($5::text IS NULL OR region IS NULL OR region = $5) ORDER BY seq "
                   "LIMIT $4",
     [PG_PURGE_FIELDS] = "DELETE FROM contact_fields WHERE contact_id = $1",
-    /* Questionnaire offers: last-writer-wins on (hlc, site); "*" rows go to every region. */
-    [PG_O_GET] = "SELECT " O_COLS " FROM questionnaire_offers WHERE questionnaire = $1 AND "
-                 "target = $2",
-    [PG_O_PUT] = "INSERT INTO questionnaire_offers (" O_COLS ") VALUES ($1, $2, $3, $4, $5, $6, "
-                 "$7) ON CONFLICT (questionnaire, target) DO UPDATE SET offered = "
-                 "excluded.offered, retired = excluded.retired, hlc = excluded.hlc, site = "
-                 "excluded.site, seq = excluded.seq WHERE (excluded.hlc, excluded.site) > "
-                 "(questionnaire_offers.hlc, questionnaire_offers.site)",
-    [PG_O_PAGE] = "SELECT " O_COLS " FROM questionnaire_offers WHERE ($1::text IS NULL OR "
-                  "questionnaire = $1) AND (questionnaire, target) > ($2::text, $3::text) "
-                  "ORDER BY questionnaire, target LIMIT $4",
-    [PG_SCAN_O] = "SELECT " O_COLS " FROM questionnaire_offers WHERE seq > $1 AND " SITE_FILTER
-                  " AND ($5::text IS NULL OR target = '*' OR target = $5) ORDER BY seq LIMIT $4",
     [PG_PURGE_CONTACT] = "DELETE FROM contacts WHERE id = $1",
     [PG_PURGE_CONFLICTS] = "DELETE FROM conflicts WHERE record_id = $1",
     /* Conflict ids are "record/field/...": a prefix, not LIKE, so no
@@ -225,17 +210,6 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
                   " AND ($5::text IS NULL OR region = $5) ORDER BY seq LIMIT $4",
     /* The resolutions of a contact's conflicts ("record/field/..."). */
     [PG_PURGE_RESOLUTIONS] = "DELETE FROM resolutions WHERE left(id, length($1) + 1) = $1 || '/'",
-    /* Outreach workers: last-writer-wins on (hlc, site), sent to their region only. */
-    [PG_W_GET] = "SELECT " W_COLS " FROM workers WHERE region = $1 AND name = $2",
-    [PG_W_PUT] = "INSERT INTO workers (" W_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                 "ON CONFLICT (region, name) DO UPDATE SET pin_hash = excluded.pin_hash, "
-                 "deleted = excluded.deleted, hlc = excluded.hlc, site = excluded.site, "
-                 "seq = excluded.seq WHERE (excluded.hlc, excluded.site) > "
-                 "(workers.hlc, workers.site)",
-    [PG_W_PAGE] = "SELECT " W_COLS " FROM workers WHERE ($1::text IS NULL OR region = $1) "
-                  "AND (region, name) > ($2::text, $3::text) ORDER BY region, name LIMIT $4",
-    [PG_SCAN_W] = "SELECT " W_COLS " FROM workers WHERE seq > $1 AND " SITE_FILTER
-                  " AND ($5::text IS NULL OR region = $5) ORDER BY seq LIMIT $4",
 };
 
 /* Row readers: columns in the order of Q_COLS, R_COLS, F_COLS, C_COLS. */
@@ -298,17 +272,6 @@ static void read_c(fs_conflict_row *c, const PGresult *res, int r)
 	c->seq = pg_i64(res, r, 13);
 }
 
-static void read_o(fs_offer_row *o, const PGresult *res, int r)
-{
-	o->questionnaire = pg_text(res, r, 0);
-	o->target = pg_text(res, r, 1);
-	o->offered = (int)pg_i64(res, r, 2);
-	o->retired = (int)pg_i64(res, r, 3);
-	o->hlc = (fs_hlc)pg_i64(res, r, 4);
-	o->site = pg_text(res, r, 5);
-	o->seq = pg_i64(res, r, 6);
-}
-
 static void read_e(fs_erasure_row *e, const PGresult *res, int r)
 {
 	e->id = pg_text(res, r, 0);
@@ -333,15 +296,28 @@ static void read_v(fs_resolution_row *v, const PGresult *res, int r)
 	v->seq = pg_i64(res, r, 6);
 }
 
-static void read_w(fs_worker_row *w, const PGresult *res, int r)
+/* A record table's row (tables.h): its columns, then deleted (tables
+ * with tombstones), hlc, site, seq. */
+static void read_record(const fs_table_desc *t, fs_record_row *out, const PGresult *res, int r)
 {
-	w->region = pg_text(res, r, 0);
-	w->name = pg_text(res, r, 1);
-	w->pin_hash = pg_text(res, r, 2);
-	w->deleted = (int)pg_i64(res, r, 3);
-	w->hlc = (fs_hlc)pg_i64(res, r, 4);
-	w->site = pg_text(res, r, 5);
-	w->seq = pg_i64(res, r, 6);
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].type == FS_COL_TEXT)
+			out->col[i].text = pg_text(res, r, i);
+		else
+			out->col[i].num = pg_i64(res, r, i);
+	if (t->tombstones)
+		out->deleted = (int)pg_i64(res, r, i++);
+	out->hlc = (fs_hlc)pg_i64(res, r, i);
+	out->site = pg_text(res, r, i + 1);
+	out->seq = pg_i64(res, r, i + 2);
+}
+
+static enum pg_stmt_id record_stmt(const fs_table_desc *t, fs_record_sql_kind kind)
+{
+	return (enum pg_stmt_id)(PG_RECORDS + fs_record_index(t) * FS_RSQL_KINDS + kind);
 }
 
 /* A statement expected to return at most one row: FS_ENOTFOUND when none;
@@ -439,18 +415,8 @@ static int pg_size_bytes(fs_backend *b, int64_t *out, fs_err *err)
  * counter, or "changes after cursor C" would skip or repeat rows. */
 static int pg_check_integrity(fs_backend *b, fs_err *err)
 {
-	static const char dup_sql[] =
-	    "SELECT s.seq FROM (SELECT seq FROM questionnaires UNION ALL SELECT seq FROM "
-	    "responses UNION ALL SELECT seq FROM contact_fields UNION ALL SELECT seq FROM "
-	    "conflicts UNION ALL SELECT seq FROM erasures UNION ALL SELECT seq FROM resolutions "
-	    "UNION ALL SELECT seq FROM workers UNION ALL SELECT seq FROM questionnaire_offers) s "
-	    "GROUP BY s.seq HAVING count(*) > 1 LIMIT 1";
-	static const char max_sql[] =
-	    "SELECT coalesce(greatest((SELECT max(seq) FROM questionnaires), (SELECT max(seq) "
-	    "FROM responses), (SELECT max(seq) FROM contact_fields), (SELECT max(seq) FROM "
-	    "conflicts), (SELECT max(seq) FROM erasures), (SELECT max(seq) FROM resolutions), "
-	    "(SELECT max(seq) FROM workers), (SELECT max(seq) FROM questionnaire_offers)), 0), "
-	    "(SELECT value FROM meta WHERE key = 'seq')";
+	char every[FS_SEQ_UNION_MAX], dup_sql[FS_SEQ_UNION_MAX + 160],
+	    max_sql[FS_SEQ_UNION_MAX + 160];
 	PGresult *res = NULL;
 	int own, rc = pg_own_begin(b, &own, err);
 
@@ -461,6 +427,14 @@ static int pg_check_integrity(fs_backend *b, fs_err *err)
 		rc = pg_exec(b, "SET LOCAL statement_timeout = 0", "integrity check", err);
 	if (rc != 0)
 		return pg_own_end(b, own, rc, err);
+	fs_tables_seq_union(every, "seq");
+	snprintf(dup_sql, sizeof(dup_sql),
+	         "SELECT s.seq FROM (%s) s GROUP BY s.seq HAVING count(*) > 1 LIMIT 1", every);
+	fs_tables_seq_union(every, "max(seq) AS seq");
+	snprintf(max_sql, sizeof(max_sql),
+	         "SELECT coalesce((SELECT max(s.seq) FROM (%s) s), 0), (SELECT value FROM meta "
+	         "WHERE key = 'seq')",
+	         every);
 	res = PQexec(b->conn, dup_sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = pg_error(b, res, "integrity check", err);
@@ -1081,9 +1055,8 @@ static int pg_peer_reset_pull(fs_backend *b, const char *peer, int64_t seq, fs_e
 
 /* changes_scan: one keyset page per table, merged by seq (unique across
  * tables). A table's next page is read when its page runs out. */
-#define NSCAN 8
 typedef struct scan_table {
-	fs_table table;
+	const fs_table_desc *desc;
 	enum pg_stmt_id stmt;
 	int seq_col;
 	PGresult *page;
@@ -1091,6 +1064,28 @@ typedef struct scan_table {
 	int64_t after; /* the last seq read from this table */
 	int done;      /* no more rows */
 } scan_table;
+
+/* The table's scan statement (tables.h, FS_RSQL_SCAN), and its seq column. */
+static void scan_stmt(scan_table *t)
+{
+	static const struct {
+		fs_table table;
+		enum pg_stmt_id stmt;
+		int seq_col;
+	} own[] = {{FS_TABLE_QUESTIONNAIRES, PG_SCAN_Q, 6}, {FS_TABLE_RESPONSES, PG_SCAN_R, 12},
+	           {FS_TABLE_CONTACTS, PG_SCAN_F, 8},       {FS_TABLE_CONFLICTS, PG_SCAN_C, 13},
+	           {FS_TABLE_ERASURES, PG_SCAN_E, 8},       {FS_TABLE_RESOLUTIONS, PG_SCAN_V, 6}};
+	size_t i;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i].table == t->desc->table) {
+			t->stmt = own[i].stmt;
+			t->seq_col = own[i].seq_col;
+			return;
+		}
+	t->stmt = record_stmt(t->desc, FS_RSQL_SCAN);
+	t->seq_col = t->desc->ncols + (t->desc->tombstones ? 1 : 0) + 2;
+}
 
 static int scan_fill(fs_backend *b, scan_table *t, const fs_changes_filter *filter, size_t want,
                      fs_err *err)
@@ -1107,9 +1102,7 @@ static int scan_fill(fs_backend *b, scan_table *t, const fs_changes_filter *filt
 	pg_p_text(&p, filter->only_site);
 	pg_p_text(&p, filter->exclude_site);
 	pg_p_i64(&p, (int64_t)want);
-	if (t->table == FS_TABLE_CONTACTS || t->table == FS_TABLE_CONFLICTS ||
-	    t->table == FS_TABLE_ERASURES || t->table == FS_TABLE_RESOLUTIONS ||
-	    t->table == FS_TABLE_WORKERS || t->table == FS_TABLE_OFFERS)
+	if (t->desc->scoped)
 		pg_p_text(&p, filter->region);
 	rc = pg_run(b, t->stmt, &p, &t->page, "read changes", err);
 	if (rc != 0)
@@ -1126,16 +1119,7 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
                            size_t limit, fs_row_fn fn, void *ctx, fs_err *err)
 {
 	static const fs_changes_filter none;
-	scan_table t[NSCAN] = {
-	    {FS_TABLE_QUESTIONNAIRES, PG_SCAN_Q, 6, NULL, 0, 0, 0, 0},
-	    {FS_TABLE_RESPONSES, PG_SCAN_R, 12, NULL, 0, 0, 0, 0},
-	    {FS_TABLE_CONTACTS, PG_SCAN_F, 8, NULL, 0, 0, 0, 0},
-	    {FS_TABLE_CONFLICTS, PG_SCAN_C, 13, NULL, 0, 0, 0, 0},
-	    {FS_TABLE_ERASURES, PG_SCAN_E, 8, NULL, 0, 0, 0, 0},
-	    {FS_TABLE_RESOLUTIONS, PG_SCAN_V, 6, NULL, 0, 0, 0, 0},
-	    {FS_TABLE_WORKERS, PG_SCAN_W, 6, NULL, 0, 0, 0, 0},
-	    {FS_TABLE_OFFERS, PG_SCAN_O, 6, NULL, 0, 0, 0, 0},
-	};
+	scan_table t[FS_TABLES_MAX];
 	unsigned mask;
 	size_t sent = 0;
 	int own, i, stop = 0, rc;
@@ -1143,10 +1127,13 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 	if (filter == NULL)
 		filter = &none;
 	mask = filter->tables ? filter->tables : FS_TABLES_ALL;
+	memset(t, 0, sizeof(t));
 	rc = pg_own_begin(b, &own, err);
-	for (i = 0; i < NSCAN && rc == 0; i++) {
+	for (i = 0; i < fs_table_count && rc == 0; i++) {
+		t[i].desc = &fs_tables[i];
+		scan_stmt(&t[i]);
 		t[i].after = cursor;
-		t[i].done = !(mask & t[i].table) || limit == 0;
+		t[i].done = !(mask & t[i].desc->table) || limit == 0;
 		if (!t[i].done)
 			rc = scan_fill(b, &t[i], filter, limit, err);
 	}
@@ -1154,7 +1141,7 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 		int best = -1;
 		fs_row row;
 
-		for (i = 0; i < NSCAN && rc == 0; i++) {
+		for (i = 0; i < fs_table_count && rc == 0; i++) {
 			if (t[i].row == t[i].rows && !t[i].done)
 				rc = scan_fill(b, &t[i], filter, limit - sent, err);
 			if (t[i].row < t[i].rows &&
@@ -1165,7 +1152,7 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 		if (rc != 0 || best < 0)
 			break;
 		memset(&row, 0, sizeof(row));
-		row.table = t[best].table;
+		row.table = t[best].desc->table;
 		row.seq = pg_i64(t[best].page, t[best].row, t[best].seq_col);
 		switch (row.table) {
 		case FS_TABLE_QUESTIONNAIRES:
@@ -1186,18 +1173,15 @@ static int pg_changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filte
 		case FS_TABLE_RESOLUTIONS:
 			read_v(&row.u.res, t[best].page, t[best].row);
 			break;
-		case FS_TABLE_WORKERS:
-			read_w(&row.u.w, t[best].page, t[best].row);
-			break;
-		case FS_TABLE_OFFERS:
-			read_o(&row.u.o, t[best].page, t[best].row);
+		default:
+			read_record(t[best].desc, &row.u.rec, t[best].page, t[best].row);
 			break;
 		}
 		t[best].row++;
 		sent++;
 		rc = verdict(fn(ctx, &row), &stop);
 	}
-	for (i = 0; i < NSCAN; i++)
+	for (i = 0; i < fs_table_count; i++)
 		PQclear(t[i].page);
 	return pg_own_end(b, own, rc, err);
 }
@@ -1678,142 +1662,80 @@ int fs_pg_location(const char *location)
 	                            strncmp(location, "postgres://", 11) == 0);
 }
 
-/* ---- outreach workers (worker.h) ---- */
+/* ---- record tables (tables.h) ---- */
 
-static int pg_w_get(fs_backend *b, const char *region, const char *name, fs_worker_row *out,
-                    fs_err *err)
+static int pg_record_get(fs_backend *b, const fs_table_desc *t, const fs_record_row *key,
+                         fs_record_row *out, fs_err *err)
 {
 	pg_params p = {0};
 	PGresult *res = NULL;
-	int rc;
+	char what[64];
+	int rc, i;
 
 	memset(out, 0, sizeof(*out));
-	pg_p_text(&p, region);
-	pg_p_text(&p, name);
-	rc = get_one(b, PG_W_GET, &p, &res, "read worker", err);
+	for (i = 0; i < t->nkeys; i++)
+		pg_p_text(&p, key->col[i].text);
+	snprintf(what, sizeof(what), "read %s", t->name);
+	rc = get_one(b, record_stmt(t, FS_RSQL_GET), &p, &res, what, err);
 	if (rc != 0)
 		return rc;
-	read_w(out, res, 0);
+	read_record(t, out, res, 0);
 	pg_hold(b, res);
 	return 0;
 }
 
-static int pg_w_put(fs_backend *b, const fs_worker_row *row, int *changed, fs_err *err)
+/* A tombstone's value columns are NULL (text) or 0. */
+static int pg_record_put(fs_backend *b, const fs_table_desc *t, const fs_record_row *row,
+                         int *changed, fs_err *err)
 {
 	pg_params p = {0};
+	char what[64];
+	int i, gone = t->tombstones && row->deleted;
 
-	pg_p_text(&p, row->region);
-	pg_p_text(&p, row->name);
-	pg_p_text(&p, row->deleted ? NULL : row->pin_hash);
-	pg_p_i64(&p, row->deleted ? 1 : 0);
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].type == FS_COL_TEXT)
+			pg_p_text(&p, gone && i >= t->nkeys ? NULL : row->col[i].text);
+		else
+			pg_p_i64(&p, gone ? 0 : row->col[i].num != 0);
+	if (t->tombstones)
+		pg_p_i64(&p, gone);
 	pg_p_i64(&p, (int64_t)row->hlc);
 	pg_p_text(&p, row->site);
 	pg_p_i64(&p, row->seq);
-	return pg_write(b, PG_W_PUT, &p, changed, "write worker", err);
+	snprintf(what, sizeof(what), "write %s", t->name);
+	return pg_write(b, record_stmt(t, FS_RSQL_PUT), &p, changed, what, err);
 }
 
-/* Keyset pages by (region, name), in the caller's snapshot or one of its own. */
-static int pg_w_each(fs_backend *b, const char *region, fs_worker_fn fn, void *ctx,
-                     fs_err *err)
+/* Keyset pages by key, in the caller's snapshot or one of its own. */
+static int pg_record_each(fs_backend *b, const fs_table_desc *t, const char *first,
+                          fs_record_fn fn, void *ctx, fs_err *err)
 {
-	char after_region[FS_NAME_MAX + 1] = "", after_name[FS_ID_MAX + 1] = "";
-	int own, stop = 0, rc = pg_own_begin(b, &own, err);
+	char after[FS_RECORD_COLS][FS_ID_MAX + 1], what[64];
+	int own, stop = 0, i, rc = pg_own_begin(b, &own, err);
 
+	memset(after, 0, sizeof(after));
+	snprintf(what, sizeof(what), "read %s", t->name);
 	while (rc == 0 && !stop) {
 		pg_params p = {0};
 		PGresult *res = NULL;
 		int r, n;
 
-		pg_p_text(&p, region);
-		pg_p_text(&p, after_region);
-		pg_p_text(&p, after_name);
+		pg_p_text(&p, first);
+		for (i = 0; i < t->nkeys; i++)
+			pg_p_text(&p, after[i]);
 		pg_p_i64(&p, PG_PAGE_ROWS);
-		rc = pg_run(b, PG_W_PAGE, &p, &res, "read workers", err);
+		rc = pg_run(b, record_stmt(t, FS_RSQL_PAGE), &p, &res, what, err);
 		if (rc != 0)
 			break;
 		n = PQntuples(res);
 		for (r = 0; r < n && !stop && rc == 0; r++) {
-			fs_worker_row w;
+			fs_record_row row;
 
-			read_w(&w, res, r);
-			rc = verdict(fn(ctx, &w), &stop);
+			read_record(t, &row, res, r);
+			rc = verdict(fn(ctx, &row), &stop);
 		}
-		if (n > 0) {
-			snprintf(after_region, sizeof(after_region), "%s", PQgetvalue(res, n - 1, 0));
-			snprintf(after_name, sizeof(after_name), "%s", PQgetvalue(res, n - 1, 1));
-		}
-		PQclear(res);
-		if (n < PG_PAGE_ROWS)
-			break;
-	}
-	return pg_own_end(b, own, rc, err);
-}
-
-/* ---- questionnaire offers (offers.h) ---- */
-
-static int pg_o_get(fs_backend *b, const char *questionnaire, const char *target,
-                    fs_offer_row *out, fs_err *err)
-{
-	pg_params p = {0};
-	PGresult *res = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	pg_p_text(&p, questionnaire);
-	pg_p_text(&p, target);
-	rc = get_one(b, PG_O_GET, &p, &res, "read questionnaire offer", err);
-	if (rc != 0)
-		return rc;
-	read_o(out, res, 0);
-	pg_hold(b, res);
-	return 0;
-}
-
-static int pg_o_put(fs_backend *b, const fs_offer_row *row, int *changed, fs_err *err)
-{
-	pg_params p = {0};
-
-	pg_p_text(&p, row->questionnaire);
-	pg_p_text(&p, row->target);
-	pg_p_i64(&p, row->offered ? 1 : 0);
-	pg_p_i64(&p, row->retired ? 1 : 0);
-	pg_p_i64(&p, (int64_t)row->hlc);
-	pg_p_text(&p, row->site);
-	pg_p_i64(&p, row->seq);
-	return pg_write(b, PG_O_PUT, &p, changed, "write questionnaire offer", err);
-}
-
-/* Keyset pages by (questionnaire, target), in the caller's snapshot or one
- * of its own. */
-static int pg_o_each(fs_backend *b, const char *questionnaire, fs_offer_fn fn, void *ctx,
-                     fs_err *err)
-{
-	char after_q[FS_ID_MAX + 1] = "", after_t[FS_NAME_MAX + 1] = "";
-	int own, stop = 0, rc = pg_own_begin(b, &own, err);
-
-	while (rc == 0 && !stop) {
-		pg_params p = {0};
-		PGresult *res = NULL;
-		int r, n;
-
-		pg_p_text(&p, questionnaire);
-		pg_p_text(&p, after_q);
-		pg_p_text(&p, after_t);
-		pg_p_i64(&p, PG_PAGE_ROWS);
-		rc = pg_run(b, PG_O_PAGE, &p, &res, "read questionnaire offers", err);
-		if (rc != 0)
-			break;
-		n = PQntuples(res);
-		for (r = 0; r < n && !stop && rc == 0; r++) {
-			fs_offer_row o;
-
-			read_o(&o, res, r);
-			rc = verdict(fn(ctx, &o), &stop);
-		}
-		if (n > 0) {
-			snprintf(after_q, sizeof(after_q), "%s", PQgetvalue(res, n - 1, 0));
-			snprintf(after_t, sizeof(after_t), "%s", PQgetvalue(res, n - 1, 1));
-		}
+		for (i = 0; n > 0 && i < t->nkeys; i++)
+			snprintf(after[i], sizeof(after[i]), "%s", PQgetvalue(res, n - 1, i));
 		PQclear(res);
 		if (n < PG_PAGE_ROWS)
 			break;
@@ -1909,10 +1831,10 @@ const fs_backend_ops fs_pg_backend = {
     .retention_own_responses = fs_pg_retention_own_responses,
     .retention_closed_contacts = fs_pg_retention_closed_contacts,
     .retention_delete_before = fs_pg_retention_delete_before,
-    /* questionnaire offers */
-    .offer_get = pg_o_get,
-    .offer_put = pg_o_put,
-    .offer_each = pg_o_each,
+    /* record tables: workers, questionnaire offers, ... */
+    .record_get = pg_record_get,
+    .record_put = pg_record_put,
+    .record_each = pg_record_each,
     .response_counts = pg_response_counts,
     /* conflict resolution */
     .conflict_get = pg_c_get,
@@ -1921,10 +1843,6 @@ const fs_backend_ops fs_pg_backend = {
     .resolution_each = pg_v_each,
     /* the read API's pages (exports) */
     .response_page = pg_r_page,
-    /* outreach workers */
-    .worker_get = pg_w_get,
-    .worker_put = pg_w_put,
-    .worker_each = pg_w_each,
     /* a kiosk moved to another region (region.h) */
     .peer_reset_pull = pg_peer_reset_pull,
 };

@@ -350,16 +350,27 @@ static int ensure_connected(fs_backend *b, fs_err *err)
 	return session_setup(b, err);
 }
 
-static const char *stmt_sql(enum pg_stmt_id id)
+/* The SQL of id: a record table's made from its entry (tables.h) into buf. */
+static const char *stmt_sql(enum pg_stmt_id id, char buf[FS_RECORD_SQL_MAX])
 {
-	return fs_pg_backend_sql[id] ? fs_pg_backend_sql[id] : fs_pg_registry_sql[id];
+	const fs_table_desc *t = NULL;
+	int i = 0, n = (int)id - PG_RECORDS;
+
+	if (n < 0)
+		return fs_pg_backend_sql[id] ? fs_pg_backend_sql[id] : fs_pg_registry_sql[id];
+	for (t = fs_record_next(NULL); t != NULL && i < n / FS_RSQL_KINDS; i++)
+		t = fs_record_next(t);
+	if (t == NULL)
+		return "SELECT 'no such record table'";
+	fs_record_sql(buf, t, (fs_record_sql_kind)(n % FS_RSQL_KINDS), 0);
+	return buf;
 }
 
 int pg_run(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresult **out, const char *what,
            fs_err *err)
 {
 	static const pg_params none;
-	char name[16];
+	char name[16], sql[FS_RECORD_SQL_MAX];
 	PGresult *res;
 	int rc;
 
@@ -374,7 +385,7 @@ int pg_run(fs_backend *b, enum pg_stmt_id id, const pg_params *p, PGresult **out
 	}
 	snprintf(name, sizeof(name), "fs%d", (int)id);
 	if (!b->prepared[id]) {
-		res = PQprepare(b->conn, name, stmt_sql(id), 0, NULL);
+		res = PQprepare(b->conn, name, stmt_sql(id, sql), 0, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			rc = pg_error(b, res, what, err);
 			PQclear(res);

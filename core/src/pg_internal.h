@@ -98,10 +98,6 @@ enum pg_stmt_id {
 	PG_AUDIT_LAST,
 	PG_AUDIT_PAGE,
 	PG_AUDIT_PRUNE,
-	PG_O_GET, /* questionnaire offers */
-	PG_O_PUT,
-	PG_O_PAGE,
-	PG_SCAN_O,
 	PG_C_GET, /* conflict resolution */
 	PG_V_GET,
 	PG_V_INSERT,
@@ -126,17 +122,14 @@ enum pg_stmt_id {
 	PG_RESPONSE_DAYS,
 	/* the read API's pages (exports) */
 	PG_R_API_PAGE,
-	PG_W_GET, /* outreach workers */
-	PG_W_PUT,
-	PG_W_PAGE,
-	PG_SCAN_W,
 	PG_PEER_RESET_PULL, /* a kiosk moved to another region (region.h) */
 	PG_DEVICE_RENAME,   /* kiosk management (hub/registry.c) */
 	PG_DEVICE_MOVE,
 	PG_DEVICE_PULLED,
 	PG_DEVICE_REPORT,
 	PG_DEVICE_REPORT_MOVED,
-	PG_STMT_COUNT
+	PG_RECORDS, /* the record tables' (tables.h), FS_RSQL_KINDS each */
+	PG_STMT_COUNT = PG_RECORDS + FS_RECORDS_MAX * FS_RSQL_KINDS
 };
 
 extern const char *const fs_pg_backend_sql[PG_STMT_COUNT];  /* pg_backend.c */

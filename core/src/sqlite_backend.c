@@ -21,9 +21,7 @@
 	"loser_value, loser_hlc, loser_site, hlc, site, seq"
 #define C_VALUES "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
 #define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
-#define O_COLS "questionnaire, target, offered, retired, hlc, site, seq"
 #define V_COLS "id, region, chosen, value, hlc, site, seq"
-#define W_COLS "region, name, pin_hash, deleted, hlc, site, seq"
 
 const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
     [FS_SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -133,27 +131,6 @@ const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
     [FS_SQL_SCAN_RESOLUTIONS] = "SELECT " V_COLS " FROM resolutions WHERE seq > ?1 AND "
                                 SITE_FILTER " AND (?5 IS NULL OR region = ?5) ORDER BY seq "
                                 "LIMIT ?4",
-    /* Outreach workers: last-writer-wins on (hlc, site), sent to their region only. */
-    [FS_SQL_WORKER_GET] = "SELECT " W_COLS " FROM workers WHERE region = ?1 AND name = ?2",
-    [FS_SQL_WORKER_PUT] =
-        "INSERT INTO workers (" W_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-        "ON CONFLICT (region, name) DO UPDATE SET pin_hash = excluded.pin_hash, "
-        "deleted = excluded.deleted, hlc = excluded.hlc, site = excluded.site, "
-        "seq = excluded.seq WHERE (excluded.hlc, excluded.site) > (workers.hlc, workers.site)",
-    [FS_SQL_SCAN_WORKERS] = "SELECT " W_COLS " FROM workers WHERE seq > ?1 AND " SITE_FILTER
-                            " AND (?5 IS NULL OR region = ?5) ORDER BY seq LIMIT ?4",
-    /* Questionnaire offers: last-writer-wins on (hlc, site); "*" rows go to every region. */
-    [FS_SQL_OFFER_GET] =
-        "SELECT " O_COLS " FROM questionnaire_offers WHERE questionnaire = ?1 AND target = ?2",
-    [FS_SQL_OFFER_PUT] =
-        "INSERT INTO questionnaire_offers (" O_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-        "ON CONFLICT (questionnaire, target) DO UPDATE SET offered = excluded.offered, "
-        "retired = excluded.retired, hlc = excluded.hlc, site = excluded.site, "
-        "seq = excluded.seq WHERE (excluded.hlc, excluded.site) > "
-        "(questionnaire_offers.hlc, questionnaire_offers.site)",
-    [FS_SQL_SCAN_OFFERS] = "SELECT " O_COLS " FROM questionnaire_offers WHERE seq > ?1 AND "
-                           SITE_FILTER " AND (?5 IS NULL OR target = '*' OR target = ?5) "
-                           "ORDER BY seq LIMIT ?4",
 };
 
 /* How a row reader gets a text column: borrowed from the statement (rows
@@ -240,26 +217,49 @@ static void read_resolution(fs_backend *b, sqlite3_stmt *st, text_fn text,
 	r->seq = sqlite3_column_int64(st, 6);
 }
 
-static void read_worker(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_worker_row *r)
+/* A record table's row (tables.h): its columns, then deleted (tables
+ * with tombstones), hlc, site, seq. */
+static void read_record(fs_backend *b, sqlite3_stmt *st, text_fn text, const fs_table_desc *t,
+                        fs_record_row *r)
 {
-	r->region = text(b, st, 0);
-	r->name = text(b, st, 1);
-	r->pin_hash = text(b, st, 2);
-	r->deleted = sqlite3_column_int(st, 3);
-	r->hlc = col_hlc(st, 4);
-	r->site = text(b, st, 5);
-	r->seq = sqlite3_column_int64(st, 6);
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].type == FS_COL_TEXT)
+			r->col[i].text = text(b, st, i);
+		else
+			r->col[i].num = sqlite3_column_int64(st, i);
+	if (t->tombstones)
+		r->deleted = sqlite3_column_int(st, i++);
+	r->hlc = col_hlc(st, i);
+	r->site = text(b, st, i + 1);
+	r->seq = sqlite3_column_int64(st, i + 2);
 }
 
-static void read_offer(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_offer_row *r)
+/* Its columns before seq. */
+static int record_seq_col(const fs_table_desc *t)
 {
-	r->questionnaire = text(b, st, 0);
-	r->target = text(b, st, 1);
-	r->offered = sqlite3_column_int(st, 2);
-	r->retired = sqlite3_column_int(st, 3);
-	r->hlc = col_hlc(st, 4);
-	r->site = text(b, st, 5);
-	r->seq = sqlite3_column_int64(st, 6);
+	return t->ncols + (t->tombstones ? 1 : 0) + 2;
+}
+
+/* A record table's cached statement, its SQL made from the entry. */
+static sqlite3_stmt *record_stmt(fs_backend *b, const fs_table_desc *t, fs_record_sql_kind kind,
+                                 fs_err *err)
+{
+	enum fs_sql_id id =
+	    (enum fs_sql_id)(FS_SQL_RECORDS + fs_record_index(t) * FS_RSQL_KINDS + kind);
+	char sql[FS_RECORD_SQL_MAX];
+
+	if (b->stmt[id] != NULL)
+		return fs_sqlite_stmt(b, id, err);
+	fs_record_sql(sql, t, kind, 1);
+	if (sqlite3_prepare_v3(b->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &b->stmt[id], NULL) !=
+	    SQLITE_OK) {
+		fs_sqlite_err(b, err, "prepare");
+		return NULL;
+	}
+	return b->stmt[id];
 }
 
 static void read_conflict(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_conflict_row *r)
@@ -972,11 +972,11 @@ static int peer_reset_pull(fs_backend *b, const char *peer, int64_t seq, fs_err 
 
 /* ---- changes ---- */
 
-#define NSCAN 8
+#define NSCAN (FS_TABLES_MAX)
 
 typedef struct scan {
 	sqlite3_stmt *st;
-	fs_table table;
+	const fs_table_desc *t;
 	int seq_col;
 	int has_row;
 } scan;
@@ -991,12 +991,36 @@ static int scan_step(fs_backend *b, scan *sc, fs_err *err)
 	return fs_sqlite_err(b, err, "read changes");
 }
 
+/* The table's scan statement (tables.h, FS_RSQL_SCAN), and its seq column. */
+static sqlite3_stmt *scan_stmt(fs_backend *b, scan *sc, fs_err *err)
+{
+	static const struct {
+		fs_table table;
+		enum fs_sql_id stmt;
+		int seq_col;
+	} own[] = {{FS_TABLE_QUESTIONNAIRES, FS_SQL_SCAN_QUESTIONNAIRES, 6},
+	           {FS_TABLE_RESPONSES, FS_SQL_SCAN_RESPONSES, 12},
+	           {FS_TABLE_CONTACTS, FS_SQL_SCAN_CONTACTS, 8},
+	           {FS_TABLE_CONFLICTS, FS_SQL_SCAN_CONFLICTS, 13},
+	           {FS_TABLE_ERASURES, FS_SQL_SCAN_ERASURES, 8},
+	           {FS_TABLE_RESOLUTIONS, FS_SQL_SCAN_RESOLUTIONS, 6}};
+	size_t i;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i].table == sc->t->table) {
+			sc->seq_col = own[i].seq_col;
+			return fs_sqlite_stmt(b, own[i].stmt, err);
+		}
+	sc->seq_col = record_seq_col(sc->t);
+	return record_stmt(b, sc->t, FS_RSQL_SCAN, err);
+}
+
 static void scan_row(fs_backend *b, const scan *sc, fs_row *row)
 {
 	memset(row, 0, sizeof(*row));
-	row->table = sc->table;
+	row->table = sc->t->table;
 	row->seq = sqlite3_column_int64(sc->st, sc->seq_col);
-	switch (sc->table) {
+	switch (sc->t->table) {
 	case FS_TABLE_QUESTIONNAIRES:
 		read_questionnaire(b, sc->st, borrow, &row->u.q);
 		break;
@@ -1015,11 +1039,8 @@ static void scan_row(fs_backend *b, const scan *sc, fs_row *row)
 	case FS_TABLE_RESOLUTIONS:
 		read_resolution(b, sc->st, borrow, &row->u.res);
 		break;
-	case FS_TABLE_WORKERS:
-		read_worker(b, sc->st, borrow, &row->u.w);
-		break;
-	case FS_TABLE_OFFERS:
-		read_offer(b, sc->st, borrow, &row->u.o);
+	default:
+		read_record(b, sc->st, borrow, sc->t, &row->u.rec);
 		break;
 	}
 }
@@ -1030,15 +1051,6 @@ static void scan_row(fs_backend *b, const scan *sc, fs_row *row)
 static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *filter,
                         size_t limit, fs_row_fn fn, void *ctx, fs_err *err)
 {
-	static const fs_table tables[NSCAN] = {FS_TABLE_QUESTIONNAIRES, FS_TABLE_RESPONSES,
-	                                       FS_TABLE_CONTACTS, FS_TABLE_CONFLICTS,
-	                                       FS_TABLE_ERASURES, FS_TABLE_RESOLUTIONS,
-	                                       FS_TABLE_WORKERS, FS_TABLE_OFFERS};
-	static const int seq_cols[NSCAN] = {6, 12, 8, 13, 8, 6, 6, 6};
-	static const enum fs_sql_id stmts[NSCAN] = {FS_SQL_SCAN_QUESTIONNAIRES, FS_SQL_SCAN_RESPONSES,
-	                                            FS_SQL_SCAN_CONTACTS, FS_SQL_SCAN_CONFLICTS,
-	                                            FS_SQL_SCAN_ERASURES, FS_SQL_SCAN_RESOLUTIONS,
-	                                            FS_SQL_SCAN_WORKERS, FS_SQL_SCAN_OFFERS};
 	fs_changes_filter none = {0, NULL, NULL, NULL};
 	scan sc[NSCAN];
 	unsigned mask;
@@ -1050,12 +1062,11 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
 		filter = &none;
 	mask = filter->tables ? filter->tables : FS_TABLES_ALL;
 	memset(sc, 0, sizeof(sc));
-	for (i = 0; i < NSCAN && rc == 0; i++) {
-		sc[i].table = tables[i];
-		sc[i].seq_col = seq_cols[i];
-		if (!(mask & tables[i]))
+	for (i = 0; i < fs_table_count && rc == 0; i++) {
+		sc[i].t = &fs_tables[i];
+		if (!(mask & sc[i].t->table))
 			continue;
-		sc[i].st = fs_sqlite_stmt(b, stmts[i], err);
+		sc[i].st = scan_stmt(b, &sc[i], err);
 		if (sc[i].st == NULL) {
 			rc = FS_EGENERIC;
 			break;
@@ -1067,7 +1078,7 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
 			sqlite3_bind_text(sc[i].st, 3, filter->exclude_site, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(sc[i].st, 4,
 		                   limit > (size_t)INT64_MAX ? -1 : (sqlite3_int64)limit);
-		if (filter->region && sqlite3_bind_parameter_count(sc[i].st) >= 5)
+		if (filter->region && sc[i].t->scoped)
 			sqlite3_bind_text(sc[i].st, 5, filter->region, -1, SQLITE_STATIC);
 		rc = scan_step(b, &sc[i], err);
 	}
@@ -1075,7 +1086,7 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
 		int best = -1;
 		fs_row row;
 
-		for (i = 0; i < NSCAN; i++)
+		for (i = 0; i < fs_table_count; i++)
 			if (sc[i].has_row &&
 			    (best < 0 || sqlite3_column_int64(sc[i].st, sc[i].seq_col) <
 			                     sqlite3_column_int64(sc[best].st, sc[best].seq_col)))
@@ -1090,7 +1101,7 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
 		rc = scan_step(b, &sc[best], err);
 	}
 	/* Cached statements: reset so the read transaction can end. */
-	for (i = 0; i < NSCAN; i++)
+	for (i = 0; i < fs_table_count; i++)
 		if (sc[i].st != NULL)
 			sqlite3_reset(sc[i].st);
 	return rc < 0 ? rc : 0;
@@ -1579,146 +1590,89 @@ static int resolution_each(fs_backend *b, fs_resolution_fn fn, void *ctx, fs_err
 	                resolution_visit, &w, err);
 }
 
-/* ---- outreach workers (worker.h) ---- */
+/* ---- record tables (tables.h) ---- */
 
-static int worker_get(fs_backend *b, const char *region, const char *name, fs_worker_row *out,
-                      fs_err *err)
+static int record_get(fs_backend *b, const fs_table_desc *t, const fs_record_row *key,
+                      fs_record_row *out, fs_err *err)
 {
-	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_WORKER_GET, err);
-	int rc;
+	sqlite3_stmt *st = record_stmt(b, t, FS_RSQL_GET, err);
+	char what[64];
+	int rc, i;
 
 	fs_sqlite_scratch_reset(b);
 	memset(out, 0, sizeof(*out));
 	if (st == NULL)
 		return FS_EGENERIC;
-	sqlite3_bind_text(st, 1, region, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	rc = get_row(b, st, "read worker", err);
+	for (i = 0; i < t->nkeys; i++)
+		sqlite3_bind_text(st, i + 1, key->col[i].text, -1, SQLITE_STATIC);
+	snprintf(what, sizeof(what), "read %s", t->name);
+	rc = get_row(b, st, what, err);
 	if (rc != 0)
 		return rc;
-	read_worker(b, st, fs_sqlite_keep, out);
+	read_record(b, st, fs_sqlite_keep, t, out);
 	sqlite3_reset(st);
 	return 0;
 }
 
-static int worker_put(fs_backend *b, const fs_worker_row *row, int *changed, fs_err *err)
+/* A tombstone's value columns are NULL (text) or 0. */
+static int record_put(fs_backend *b, const fs_table_desc *t, const fs_record_row *row,
+                      int *changed, fs_err *err)
 {
-	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_WORKER_PUT, err);
-	int rc;
+	sqlite3_stmt *st = record_stmt(b, t, FS_RSQL_PUT, err);
+	char what[64];
+	int rc, i, gone = t->tombstones && row->deleted;
 
 	fs_sqlite_scratch_reset(b);
 	*changed = 0;
 	if (st == NULL)
 		return FS_EGENERIC;
-	fs_sqlite_bind_text(st, 1, row->region);
-	fs_sqlite_bind_text(st, 2, row->name);
-	fs_sqlite_bind_text(st, 3, row->deleted ? NULL : row->pin_hash);
-	sqlite3_bind_int(st, 4, row->deleted ? 1 : 0);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)row->hlc);
-	fs_sqlite_bind_text(st, 6, row->site);
-	sqlite3_bind_int64(st, 7, row->seq);
-	rc = fs_sqlite_step_done(b, st, "write worker", err);
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].type == FS_COL_TEXT)
+			fs_sqlite_bind_text(st, i + 1, gone && i >= t->nkeys ? NULL : row->col[i].text);
+		else
+			sqlite3_bind_int64(st, i + 1, gone ? 0 : row->col[i].num != 0);
+	if (t->tombstones)
+		sqlite3_bind_int(st, ++i, gone);
+	sqlite3_bind_int64(st, i + 1, (sqlite3_int64)row->hlc);
+	fs_sqlite_bind_text(st, i + 2, row->site);
+	sqlite3_bind_int64(st, i + 3, row->seq);
+	snprintf(what, sizeof(what), "write %s", t->name);
+	rc = fs_sqlite_step_done(b, st, what, err);
 	if (rc == 0)
 		*changed = sqlite3_changes(b->db) == 1;
 	return rc;
 }
 
-static int worker_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
-{
-	walk *w = ctx;
-	fs_worker_row r;
+typedef struct record_walk {
+	const fs_table_desc *t;
+	fs_record_fn fn;
+	void *ctx;
+} record_walk;
 
-	read_worker(b, st, borrow, &r);
-	return ((fs_worker_fn)w->fn)(w->ctx, &r);
+static int record_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
+{
+	record_walk *w = ctx;
+	fs_record_row r;
+
+	read_record(b, st, borrow, w->t, &r);
+	return w->fn(w->ctx, &r);
 }
 
-static int worker_each(fs_backend *b, const char *region, fs_worker_fn fn, void *ctx,
-                       fs_err *err)
+static int record_each(fs_backend *b, const fs_table_desc *t, const char *first, fs_record_fn fn,
+                       void *ctx, fs_err *err)
 {
-	walk w = {(void *)fn, ctx};
+	record_walk w = {t, fn, ctx};
+	char sql[FS_RECORD_SQL_MAX], what[64];
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	fs_sqlite_scratch_reset(b);
-	if (sqlite3_prepare_v2(b->db,
-	                       "SELECT " W_COLS " FROM workers WHERE ?1 IS NULL OR region = ?1 "
-	                       "ORDER BY region, name",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return fs_sqlite_err(b, err, "read workers");
-	fs_sqlite_bind_text(st, 1, region);
-	rc = each_row(b, st, "read workers", worker_visit, &w, err);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* ---- questionnaire offers (offers.h) ---- */
-
-static int offer_get(fs_backend *b, const char *questionnaire, const char *target,
-                     fs_offer_row *out, fs_err *err)
-{
-	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_OFFER_GET, err);
-	int rc;
-
-	fs_sqlite_scratch_reset(b);
-	memset(out, 0, sizeof(*out));
-	if (st == NULL)
-		return FS_EGENERIC;
-	sqlite3_bind_text(st, 1, questionnaire, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
-	rc = get_row(b, st, "read questionnaire offer", err);
-	if (rc != 0)
-		return rc;
-	read_offer(b, st, fs_sqlite_keep, out);
-	sqlite3_reset(st);
-	return 0;
-}
-
-static int offer_put(fs_backend *b, const fs_offer_row *row, int *changed, fs_err *err)
-{
-	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_OFFER_PUT, err);
-	int rc;
-
-	fs_sqlite_scratch_reset(b);
-	*changed = 0;
-	if (st == NULL)
-		return FS_EGENERIC;
-	fs_sqlite_bind_text(st, 1, row->questionnaire);
-	fs_sqlite_bind_text(st, 2, row->target);
-	sqlite3_bind_int(st, 3, row->offered ? 1 : 0);
-	sqlite3_bind_int(st, 4, row->retired ? 1 : 0);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)row->hlc);
-	fs_sqlite_bind_text(st, 6, row->site);
-	sqlite3_bind_int64(st, 7, row->seq);
-	rc = fs_sqlite_step_done(b, st, "write questionnaire offer", err);
-	if (rc == 0)
-		*changed = sqlite3_changes(b->db) == 1;
-	return rc;
-}
-
-static int offer_visit(fs_backend *b, sqlite3_stmt *st, void *ctx)
-{
-	walk *w = ctx;
-	fs_offer_row r;
-
-	read_offer(b, st, borrow, &r);
-	return ((fs_offer_fn)w->fn)(w->ctx, &r);
-}
-
-static int offer_each(fs_backend *b, const char *questionnaire, fs_offer_fn fn, void *ctx,
-                      fs_err *err)
-{
-	walk w = {(void *)fn, ctx};
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	fs_sqlite_scratch_reset(b);
-	if (sqlite3_prepare_v2(b->db,
-	                       "SELECT " O_COLS " FROM questionnaire_offers WHERE ?1 IS NULL OR "
-	                       "questionnaire = ?1 ORDER BY questionnaire, target",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return fs_sqlite_err(b, err, "read questionnaire offers");
-	fs_sqlite_bind_text(st, 1, questionnaire);
-	rc = each_row(b, st, "read questionnaire offers", offer_visit, &w, err);
+	snprintf(what, sizeof(what), "read %s", t->name);
+	fs_record_sql(sql, t, FS_RSQL_EACH, 1);
+	if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fs_sqlite_err(b, err, what);
+	fs_sqlite_bind_text(st, 1, first);
+	rc = each_row(b, st, what, record_visit, &w, err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -1811,10 +1765,10 @@ const fs_backend_ops fs_sqlite_backend = {
     .retention_own_responses = fs_sqlite_retention_own_responses,
     .retention_closed_contacts = fs_sqlite_retention_closed_contacts,
     .retention_delete_before = fs_sqlite_retention_delete_before,
-    /* questionnaire offers */
-    .offer_get = offer_get,
-    .offer_put = offer_put,
-    .offer_each = offer_each,
+    /* record tables: workers, questionnaire offers, ... */
+    .record_get = record_get,
+    .record_put = record_put,
+    .record_each = record_each,
     .response_counts = response_counts,
     /* conflict resolution */
     .conflict_get = conflict_get,
@@ -1823,10 +1777,6 @@ const fs_backend_ops fs_sqlite_backend = {
     .resolution_each = resolution_each,
     /* the read API's pages (exports) */
     .response_page = response_page,
-    /* outreach workers */
-    .worker_get = worker_get,
-    .worker_put = worker_put,
-    .worker_each = worker_each,
     /* a kiosk moved to another region (region.h) */
     .peer_reset_pull = peer_reset_pull,
 };

@@ -45,17 +45,12 @@ enum fs_sql_id {
 	FS_SQL_ERASURE_GET, /* replicated erasure */
 	FS_SQL_ERASURE_INSERT,
 	FS_SQL_SCAN_ERASURES,
-	FS_SQL_OFFER_GET, /* questionnaire offers */
-	FS_SQL_OFFER_PUT,
-	FS_SQL_SCAN_OFFERS,
 	FS_SQL_CONFLICT_GET, /* conflict resolution */
 	FS_SQL_RESOLUTION_GET,
 	FS_SQL_RESOLUTION_INSERT,
 	FS_SQL_SCAN_RESOLUTIONS,
-	FS_SQL_WORKER_GET, /* outreach workers */
-	FS_SQL_WORKER_PUT,
-	FS_SQL_SCAN_WORKERS,
-	FS_SQL_COUNT
+	FS_SQL_RECORDS, /* the record tables' (tables.h), FS_RSQL_KINDS each */
+	FS_SQL_COUNT = FS_SQL_RECORDS + FS_RECORDS_MAX * FS_RSQL_KINDS
 };
 
 /* How long a statement waits for another connection's lock (ms). */

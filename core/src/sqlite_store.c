@@ -732,18 +732,14 @@ void fs_sqlite_rollback(fs_backend *b)
  * C" would skip or repeat rows. */
 static int check_sequence(fs_backend *b, fs_err *err)
 {
+	char every[FS_SEQ_UNION_MAX], sql[FS_SEQ_UNION_MAX + 160];
 	sqlite3_stmt *st = NULL;
 	int rc = 0, step;
 
-	if (sqlite3_prepare_v2(
-	        b->db,
-	        "SELECT seq FROM (SELECT seq FROM questionnaires UNION ALL SELECT seq "
-	        "FROM responses UNION ALL SELECT seq FROM contact_fields UNION ALL "
-	        "SELECT seq FROM conflicts UNION ALL SELECT seq FROM erasures UNION ALL "
-	        "SELECT seq FROM resolutions UNION ALL SELECT seq FROM workers UNION ALL "
-	        "SELECT seq FROM questionnaire_offers) GROUP BY seq "
-	        "HAVING count(*) > 1 LIMIT 1",
-	        -1, &st, NULL) != SQLITE_OK)
+	fs_tables_seq_union(every, "seq");
+	snprintf(sql, sizeof(sql),
+	         "SELECT seq FROM (%s) GROUP BY seq HAVING count(*) > 1 LIMIT 1", every);
+	if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fs_sqlite_err(b, err, "integrity check");
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW)
@@ -756,17 +752,12 @@ static int check_sequence(fs_backend *b, fs_err *err)
 	sqlite3_finalize(st);
 	if (rc != 0)
 		return rc;
-	if (sqlite3_prepare_v2(b->db,
-	                       "SELECT max(coalesce((SELECT max(seq) FROM questionnaires), 0), "
-	                       "coalesce((SELECT max(seq) FROM responses), 0), coalesce((SELECT "
-	                       "max(seq) FROM contact_fields), 0), coalesce((SELECT max(seq) FROM "
-	                       "conflicts), 0), coalesce((SELECT max(seq) FROM erasures), 0), "
-	                       "coalesce((SELECT max(seq) FROM resolutions), 0), "
-	                       "coalesce((SELECT max(seq) FROM workers), 0), "
-	                       "coalesce((SELECT max(seq) FROM questionnaire_offers), 0)), "
-	                       "coalesce((SELECT CAST(value AS INTEGER) FROM meta "
-	                       "WHERE key = 'seq'), 0)",
-	                       -1, &st, NULL) != SQLITE_OK)
+	fs_tables_seq_union(every, "max(seq) AS seq");
+	snprintf(sql, sizeof(sql),
+	         "SELECT coalesce((SELECT max(seq) FROM (%s)), 0), coalesce((SELECT "
+	         "CAST(value AS INTEGER) FROM meta WHERE key = 'seq'), 0)",
+	         every);
+	if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fs_sqlite_err(b, err, "integrity check");
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW && sqlite3_column_int64(st, 0) > sqlite3_column_int64(st, 1))

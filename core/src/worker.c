@@ -91,13 +91,16 @@ int fs_worker_pin_matches(const char *hash, const char *pin)
 
 /* ---- the replicated table ---- */
 
-static void copy_row(fs_worker *out, const fs_worker_row *r)
+#define WORKERS fs_table_desc_of(FS_TABLE_WORKERS)
+
+static void copy_row(fs_worker *out, const fs_record_row *r)
 {
+	const char *hash = r->col[FS_WORKER_PIN_HASH].text;
+
 	memset(out, 0, sizeof(*out));
-	snprintf(out->region, sizeof(out->region), "%s", r->region ? r->region : "");
-	snprintf(out->name, sizeof(out->name), "%s", r->name ? r->name : "");
-	snprintf(out->pin_hash, sizeof(out->pin_hash), "%s",
-		 !r->deleted && r->pin_hash ? r->pin_hash : "");
+	snprintf(out->region, sizeof(out->region), "%s", r->col[FS_WORKER_REGION].text);
+	snprintf(out->name, sizeof(out->name), "%s", r->col[FS_WORKER_NAME].text);
+	snprintf(out->pin_hash, sizeof(out->pin_hash), "%s", !r->deleted && hash ? hash : "");
 	out->removed = r->deleted;
 	out->hlc = r->hlc;
 	snprintf(out->site, sizeof(out->site), "%s", r->site ? r->site : "");
@@ -106,11 +109,11 @@ static void copy_row(fs_worker *out, const fs_worker_row *r)
 int fs_worker_get(fs_store *s, fs_worker *out, const char *region, const char *name,
 		  fs_err *err)
 {
-	fs_worker_row r;
+	fs_record_row key = {{{region, 0}, {name, 0}}, 0, 0, NULL, 0}, r;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = s->ops->worker_get(s->b, region, name, &r, err);
+	rc = s->ops->record_get(s->b, WORKERS, &key, &r, err);
 	if (rc == 0)
 		copy_row(out, &r);
 	return rc;
@@ -135,14 +138,14 @@ static int hub_only(fs_store *s, const char *region, const char *name, fs_err *e
 static int put(fs_store *s, const char *region, const char *name, const char *pin_hash,
 	       int *was_live, fs_err *err)
 {
-	fs_worker_row have, row;
+	fs_record_row have, row = {{{region, 0}, {name, 0}, {pin_hash, 0}}, 0, 0, NULL, 0};
 	int rc, changed = 0;
 
 	*was_live = 0;
 	rc = fs_txn_begin(s, err);
 	if (rc != 0)
 		return rc;
-	rc = s->ops->worker_get(s->b, region, name, &have, err);
+	rc = s->ops->record_get(s->b, WORKERS, &row, &have, err);
 	if (rc == 0)
 		*was_live = !have.deleted;
 	if (rc == FS_ENOTFOUND)
@@ -150,15 +153,11 @@ static int put(fs_store *s, const char *region, const char *name, const char *pi
 	if (rc == 0 && pin_hash == NULL && !*was_live)
 		rc = fs_err_set(err, FS_ENOTFOUND, "no worker \"%s\" in region %s", name, region);
 	if (rc == 0) {
-		memset(&row, 0, sizeof(row));
-		row.region = region;
-		row.name = name;
-		row.pin_hash = pin_hash;
 		row.deleted = pin_hash == NULL;
 		row.hlc = fs_txn_tick(s);
 		row.site = s->site;
 		row.seq = fs_txn_next_seq(s);
-		rc = s->ops->worker_put(s->b, &row, &changed, err);
+		rc = s->ops->record_put(s->b, WORKERS, &row, &changed, err);
 	}
 	if (rc == 0 && !changed)
 		rc = fs_err_set(err, FS_ECONFLICT,
@@ -203,7 +202,7 @@ typedef struct list_ctx {
 	int with_removed;
 } list_ctx;
 
-static int list_one(void *ctx, const fs_worker_row *r)
+static int list_one(void *ctx, const fs_record_row *r)
 {
 	list_ctx *l = ctx;
 	char when[FS_TIMESTAMP_LEN + 1];
@@ -212,7 +211,8 @@ static int list_one(void *ctx, const fs_worker_row *r)
 		return 0;
 	fs_timestamp_format(when, fs_hlc_ms(r->hlc));
 	return json_array_append_new(l->out, json_pack("{s:s, s:s, s:b, s:s}", "region",
-						       r->region, "name", r->name, "removed",
+						       r->col[FS_WORKER_REGION].text, "name",
+						       r->col[FS_WORKER_NAME].text, "removed",
 						       r->deleted, "updated_at", when)) != 0
 		       ? FS_ENOMEM
 		       : 0;
@@ -227,7 +227,7 @@ int fs_worker_list(fs_store *s, json_t **out, const char *region, int with_remov
 	*out = NULL;
 	if (l.out == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
-	rc = s->ops->worker_each(s->b, region, list_one, &l, err);
+	rc = s->ops->record_each(s->b, WORKERS, region, list_one, &l, err);
 	if (rc == FS_ENOMEM)
 		fs_err_set(err, FS_ENOMEM, "workers: out of memory");
 	if (rc != 0) {

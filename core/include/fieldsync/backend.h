@@ -49,6 +49,7 @@
 #include "fieldsync/error.h"
 #include "fieldsync/hlc.h"
 #include "fieldsync/store.h"
+#include "fieldsync/tables.h"
 
 typedef struct fs_backend fs_backend; /* one connection; one thread at a time */
 
@@ -139,30 +140,6 @@ typedef struct fs_resolution_row {
 	int64_t seq;
 } fs_resolution_row;
 
-/* An outreach worker of a region (schema/006_workers.sql, worker.h),
- * written by a hub only. */
-typedef struct fs_worker_row {
-	const char *region;
-	const char *name;
-	const char *pin_hash; /* Argon2id string; NULL for a removed worker */
-	int deleted;          /* a tombstone: the worker was removed */
-	fs_hlc hlc;
-	const char *site;
-	int64_t seq;
-} fs_worker_row;
-
-/* Which regions offer a questionnaire, and its retirement
- * (schema/007_offers.sql, offers.h), written by a hub only. */
-typedef struct fs_offer_row {
-	const char *questionnaire;
-	const char *target; /* "*" (every region) or a region name */
-	int offered;        /* 1 offered, 0 withdrawn */
-	int retired;        /* "*" rows only: the questionnaire is retired */
-	fs_hlc hlc;
-	const char *site;
-	int64_t seq;
-} fs_offer_row;
-
 /* One replicated row of any table, as a changes scan returns it. */
 typedef struct fs_row {
 	fs_table table;
@@ -173,9 +150,8 @@ typedef struct fs_row {
 		fs_field_row f;
 		fs_conflict_row c;
 		fs_erasure_row e;
-		fs_offer_row o;
 		fs_resolution_row res;
-		fs_worker_row w;
+		fs_record_row rec; /* a record table's (tables.h) */
 	} u;
 } fs_row;
 
@@ -195,11 +171,10 @@ typedef int (*fs_peer_fn)(void *ctx, const char *site, int64_t push, int64_t pul
 typedef int (*fs_quarantine_fn)(void *ctx, int64_t id, const fs_quarantine_row *row);
 typedef int (*fs_claim_row_fn)(void *ctx, const char *id, const char *site, fs_hlc hlc);
 typedef int (*fs_key_fn)(void *ctx, const char *contact_id, int64_t key);
-typedef int (*fs_offer_fn)(void *ctx, const fs_offer_row *row); /* offers.h */
 typedef int (*fs_erasure_fn)(void *ctx, const fs_erasure_row *row);
 typedef int (*fs_resolution_fn)(void *ctx, const fs_resolution_row *row);
 typedef int (*fs_retention_id_fn)(void *ctx, const char *id); /* retention.h */
-typedef int (*fs_worker_fn)(void *ctx, const fs_worker_row *row); /* worker.h */
+typedef int (*fs_record_fn)(void *ctx, const fs_record_row *row); /* tables.h */
 /* Hands out the next stamp for a re-stamped row (the engine's clock). */
 typedef void (*fs_stamp_fn)(void *ctx, fs_hlc *hlc, int64_t *seq);
 
@@ -471,31 +446,22 @@ typedef struct fs_backend_ops {
 	int (*response_page)(fs_backend *b, const fs_response_page *q, fs_response_row_fn fn,
 			     void *ctx, fs_err *err);
 
-	/* ---- Outreach workers (worker.h, schema/006_workers.sql) ----
-	 * worker_get: the row of (region, name), a tombstone too; FS_ENOTFOUND
-	 * when none. worker_put: insert the row, or replace the stored one only
-	 * when row's (hlc, site) is greater; *changed 1 when it did either.
-	 * worker_each: every row of region (NULL: of every region), tombstones
-	 * too, in (region, name) order; memory bounded by a page of rows (a
-	 * whole-store copy reads it with NULL and writes with worker_put). */
-	int (*worker_get)(fs_backend *b, const char *region, const char *name, fs_worker_row *out,
-			  fs_err *err);
-	int (*worker_put)(fs_backend *b, const fs_worker_row *row, int *changed, fs_err *err);
-	int (*worker_each)(fs_backend *b, const char *region, fs_worker_fn fn, void *ctx,
-			   fs_err *err);
-
-	/* ---- Questionnaire offers (offers.h, schema/007_offers.sql) ----
-	 * offer_get: the row of (questionnaire, target); FS_ENOTFOUND when
-	 * none. offer_put: insert the row, or replace the stored one only when
-	 * row's (hlc, site) is greater; *changed 1 when it did either.
-	 * offer_each: the rows of questionnaire (NULL: of every one), in
-	 * (questionnaire, target) order; memory bounded by a page of rows (a
-	 * whole-store copy reads it with NULL and writes with offer_put). */
-	int (*offer_get)(fs_backend *b, const char *questionnaire, const char *target,
-			 fs_offer_row *out, fs_err *err);
-	int (*offer_put)(fs_backend *b, const fs_offer_row *row, int *changed, fs_err *err);
-	int (*offer_each)(fs_backend *b, const char *questionnaire, fs_offer_fn fn, void *ctx,
-			  fs_err *err);
+	/* ---- Record tables (tables.h: workers, questionnaire offers, ...) ----
+	 * record_get: the row of t whose key columns are key's; FS_ENOTFOUND
+	 * when none (a tombstone is a row). record_put: insert the row, or
+	 * replace the stored one only when row's (hlc, site) is greater;
+	 * *changed 1 when it did either. record_each: every row of t whose
+	 * first key column is first (NULL: every row), tombstones too, in key
+	 * order; memory bounded by a page of rows (a whole-store copy reads
+	 * it with NULL and writes with record_put). changes_scan sends the
+	 * rows (filtered by region when t->scoped), check_integrity counts
+	 * them. */
+	int (*record_get)(fs_backend *b, const fs_table_desc *t, const fs_record_row *key,
+			  fs_record_row *out, fs_err *err);
+	int (*record_put)(fs_backend *b, const fs_table_desc *t, const fs_record_row *row,
+			  int *changed, fs_err *err);
+	int (*record_each)(fs_backend *b, const fs_table_desc *t, const char *first,
+			   fs_record_fn fn, void *ctx, fs_err *err);
 	/* response_counts: the live (non-tombstone) responses per
 	 * (questionnaire, version), one call each, in that order. */
 	int (*response_counts)(fs_backend *b,

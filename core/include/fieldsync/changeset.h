@@ -29,7 +29,7 @@ typedef enum fs_table {
 	FS_TABLE_WORKERS = 64,     /* worker.h: sent by a hub only, to the worker's region */
 	FS_TABLE_OFFERS = 128      /* offers.h: sent by a hub only, "*" rows to every region */
 } fs_table;
-#define FS_TABLES_ALL 255
+#define FS_TABLES_ALL 0xffffffffu /* every table, today's and later ones */
 
 /* The table's name on the wire ("responses"); NULL for no table. */
 const char *fs_table_name(fs_table t);

@@ -22,12 +22,12 @@
 
 #include "fieldsync/changes.h"
 #include "fieldsync/merge.h"
+#include "fieldsync/tables.h"
 
-/* Tables a kiosk may write at the hub, and tables the hub sends down. */
-#define FS_SYNC_KIOSK_TABLES (FS_TABLE_RESPONSES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS)
-#define FS_SYNC_HUB_TABLES                                                                         \
-	(FS_TABLE_QUESTIONNAIRES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS | FS_TABLE_ERASURES |    \
-	 FS_TABLE_RESOLUTIONS | FS_TABLE_WORKERS | FS_TABLE_OFFERS)
+/* Tables a kiosk may write at the hub, and tables the hub sends down
+ * (each table's flow, tables.h). */
+#define FS_SYNC_KIOSK_TABLES fs_tables_flowing(FS_FLOW_UP)
+#define FS_SYNC_HUB_TABLES   fs_tables_flowing(FS_FLOW_DOWN)
 
 /* How far ahead of the hub's clock a kiosk's stamps may be (5 minutes). */
 #define FS_SYNC_MAX_FUTURE_MS (5 * 60 * 1000)
