@@ -31,7 +31,6 @@
 set -euo pipefail
 FIELDSYNC_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$FIELDSYNC_ROOT/scripts/deps.sh"
-fieldsync_install_deps run sqlite3 strace
 
 runs=5 offline=100 online=20 idle=5 bin=""
 while [ $# -gt 0 ]; do
@@ -49,19 +48,25 @@ for n in "$runs" "$offline" "$online" "$idle"; do
   [[ $n =~ ^[1-9][0-9]{0,4}$ ]] || { echo "bench-wear: counts are 1 to 99999, not '$n'" >&2; exit 2; }
 done
 
+# Building needs the build's packages; running a build's programs (--bin)
+# only these two tools, so nothing is installed then.
 if [ -z "$bin" ]; then
+  fieldsync_install_deps run sqlite3 strace
   bin="$FIELDSYNC_ROOT/build/bench"
   {
     cmake -S "$FIELDSYNC_ROOT" -B "$bin" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
     cmake --build "$bin" -j"$(nproc)" --target fieldsync-hub fieldsync-agent
   } >&2
 fi
+for c in sqlite3 strace curl; do
+  command -v "$c" >/dev/null || { echo "bench-wear: needs $c (apt-get install $c)" >&2; exit 1; }
+done
 AGENT=$bin/agent/fieldsync-agent
 HUB=$bin/hub/fieldsync-hub
 [ -x "$AGENT" ] && [ -x "$HUB" ] || { echo "bench-wear: no programs in $bin" >&2; exit 1; }
 
 base=${FIELDSYNC_BENCH_DIR:-$FIELDSYNC_ROOT/build/bench-wear}
-mkdir -p -m 700 "$base"
+mkdir -p "$base"
 fstype=$(df --output=fstype "$base" | tail -1)
 case $fstype in
   tmpfs|ramfs) echo "bench-wear: $base is on $fstype, where write_bytes is always 0; set FIELDSYNC_BENCH_DIR to a directory on a disk" >&2; exit 1 ;;
