@@ -10,7 +10,7 @@
 # markdown tables on stdout, progress on stderr. Results and what they
 # mean: docs/performance.md, "SD card wear (issue 12)".
 #
-#   scripts/bench-wear.sh                      5 runs (about 3 minutes)
+#   scripts/bench-wear.sh                      5 runs (about 2 minutes)
 #   scripts/bench-wear.sh --runs 3 --offline 100 --online 20 --idle 5
 #   scripts/bench-wear.sh --bin build/dev      use that build's programs
 #
