@@ -73,12 +73,12 @@ case $fstype in
 esac
 export TMPDIR=$base
 . "$FIELDSYNC_ROOT/tests/e2e/agent_lib.sh"
+KIOSK_LOG_DIR=$E2E_TMP
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
   KIOSK_LOG_DIR=$(mktemp -d /dev/shm/fieldsync-wear.XXXXXX)
-  trap 'e2e_cleanup; rm -rf "$KIOSK_LOG_DIR"' EXIT
-else
-  KIOSK_LOG_DIR=$E2E_TMP
 fi
+# lib.sh's cleanup, without -e (a killed process's wait status is not 0).
+trap 'set +e; e2e_cleanup; [ "$KIOSK_LOG_DIR" = "$E2E_TMP" ] || rm -rf "$KIOSK_LOG_DIR"' EXIT
 
 say() { echo "bench-wear: $*" >&2; }
 die() {
