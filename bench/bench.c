@@ -808,13 +808,14 @@ static void build_hub_into(fs_store *hub, const options *o, uint64_t now, north 
 static void build_hub(const options *o, const char *path, uint64_t now)
 {
 	char tmp[4200], n1[32], n2[32];
+	fs_store_options as_hub = {NULL, NULL, 1, 0}; /* made as a hub's: its page size */
 	fs_store *hub = NULL;
 	fs_err e = {0, ""};
 	double t0 = bench_mono_s();
 
 	bench_path_printf(tmp, sizeof(tmp), "%s.tmp", path);
 	bench_remove_store(tmp);
-	bench_check(fs_store_open(&hub, tmp, &e), &e, "open hub");
+	bench_check(fs_store_open_with(&hub, tmp, &as_hub, &e), &e, "open hub");
 	bench_check(fs_store_set_identity(hub, "hub", NULL, &e), &e, "hub identity");
 	fprintf(stderr, "building hub: %s responses, %s contacts (once; cached in %s)\n",
 	        grouped(n1, (double)o->base), grouped(n2, (double)o->contacts), path);

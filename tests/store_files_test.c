@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "fieldsync/backend.h"
 #include "fieldsync/store.h"
 #include "test.h"
 #include "testutil.h"
@@ -156,6 +157,60 @@ static void store_new_appears_complete_without_leftovers(void)
 	fs_store_close(s);
 }
 
+/* PRAGMA page_size of the store file at path, read with SQLite itself. */
+static int page_size_of(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int size = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		size = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return size;
+}
+
+/* A new kiosk store has 1 KiB pages (fewer bytes written per saved
+ * response), a hub's 4 KiB; a store made with another page size keeps it
+ * and works as before. */
+static void store_page_sizes(void)
+{
+	char kiosk[128], hub[128];
+	fs_store_options hub_opts = {NULL, NULL, 1, 0};
+	fs_store *s = NULL;
+	sqlite3 *db = NULL;
+	fs_err e = {0, ""};
+
+	make_path(kiosk, sizeof(kiosk), "pages-kiosk.db");
+	make_path(hub, sizeof(hub), "pages-hub.db");
+	CHECK(fs_store_open(&s, kiosk, &e) == 0);
+	CHECK(fs_store_peer_ack(s, "hub", 1, &e) == 0);
+	fs_store_close(s);
+	CHECK(page_size_of(kiosk) == 1024);
+	CHECK(fs_store_open_with(&s, hub, &hub_opts, &e) == 0);
+	fs_store_close(s);
+	CHECK(page_size_of(hub) == 4096);
+	/* A store of an earlier version (4 KiB pages): opened and written as
+	 * before, its page size unchanged. */
+	CHECK(sqlite3_open(kiosk, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db,
+			   "PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM; "
+			   "PRAGMA journal_mode=WAL;",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(page_size_of(kiosk) == 4096);
+	CHECK(fs_store_open(&s, kiosk, &e) == 0);
+	CHECK(fs_store_peer_ack(s, "hub", 2, &e) == 0);
+	fs_store_close(s);
+	CHECK(page_size_of(kiosk) == 4096);
+	CHECK(fs_store_open(&s, kiosk, &e) == 0);
+	CHECK(fs_store_check_integrity(s, &e) == 0);
+	fs_store_close(s);
+}
+
 static void commit_fails_after_wal_is_deleted(void)
 {
 	char path[128], wal[140];
@@ -232,6 +287,7 @@ int main(void)
 	RUN(store_open_refuses_file_others_may_read);
 	RUN(store_open_refuses_directory_anyone_may_list);
 	RUN(store_new_appears_complete_without_leftovers);
+	RUN(store_page_sizes);
 	RUN(commit_fails_after_wal_is_deleted);
 	RUN(commit_fails_after_database_is_replaced);
 	RUN(reopening_after_close_keeps_working);

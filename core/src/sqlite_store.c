@@ -457,17 +457,31 @@ static int path_with(char *out, size_t len, const char *path, const char *suffix
 	return 0;
 }
 
+/* The page size of a new kiosk store. A saved response and the sync after
+ * it each touch a handful of pages (the row, its indexes, meta, the
+ * cursors), and every page touched is written whole to the log and again by
+ * the checkpoint: smaller pages write less to the kiosk's SD card
+ * (docs/performance.md "SD card wear"). A hub's store keeps SQLite's
+ * default (4096), better for its large tables. Set before anything is
+ * written (journal_mode=WAL writes the header); an existing store keeps the
+ * page size it was made with. */
+#define KIOSK_PAGE_SIZE 1024
+
 /* Open the SQLite connection of b on file and apply the connection
- * settings. */
-static int connect(fs_backend *b, const char *file, fs_err *err)
+ * settings; page_size (0: SQLite's default) applies to a new file only. */
+static int connect(fs_backend *b, const char *file, int page_size, fs_err *err)
 {
+	char sql[64];
+
 	if (sqlite3_open_v2(file, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK)
 		return fs_err_set(err, FS_EGENERIC, "store: cannot open %s: %s", file,
 		                  b->db ? sqlite3_errmsg(b->db) : "out of memory");
 	sqlite3_busy_timeout(b->db, FS_SQLITE_BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(b->db, 0);
-	if (fs_sqlite_exec(b,
+	snprintf(sql, sizeof(sql), "PRAGMA page_size=%d;", page_size);
+	if ((page_size > 0 && fs_sqlite_exec(b, sql, NULL) != 0) ||
+	    fs_sqlite_exec(b,
 	                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
 	                   "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
 	                   NULL) != 0) {
@@ -496,7 +510,7 @@ static int fsync_dir(const char *dir)
  * then linked into place, so that a file at path is always a complete
  * store (a crash mid-way leaves only the temporary file) and an existing
  * file is never replaced (link fails; another process won the race). */
-static int create_store(const char *path, fs_err *err)
+static int create_store(const char *path, int page_size, fs_err *err)
 {
 	char tmp[4096], side[4200], dir[4096];
 	fs_backend b;
@@ -511,7 +525,7 @@ static int create_store(const char *path, fs_err *err)
 		return fs_err_set(err, FS_EGENERIC, "store: cannot create %s: %s", path,
 		                  strerror(errno));
 	close(fd); /* a new file: no lock of this process is on it */
-	rc = connect(&b, tmp, err);
+	rc = connect(&b, tmp, page_size, err);
 	if (rc == 0)
 		rc = migrate(&b, err);
 	sqlite3_close(b.db); /* checkpoints; removes tmp-wal and tmp-shm */
@@ -569,7 +583,7 @@ int fs_sqlite_open(fs_backend **out, const char *path, const fs_backend_options 
 		if (errno != ENOENT || !opts->create)
 			return fs_err_set(err, FS_EGENERIC, "store: cannot read %s: %s", path,
 			                  strerror(errno));
-		rc = create_store(path, err);
+		rc = create_store(path, opts->hub ? 0 : KIOSK_PAGE_SIZE, err);
 		if (rc == 0 && stat(path, &st) != 0)
 			rc = fs_err_set(err, FS_EGENERIC, "store: cannot read %s: %s", path,
 			                strerror(errno));
@@ -586,7 +600,7 @@ int fs_sqlite_open(fs_backend **out, const char *path, const fs_backend_options 
 	}
 	b->slot = -1;
 	b->hub = opts->hub;
-	rc = connect(b, path, err);
+	rc = connect(b, path, 0, err);
 	if (rc == 0)
 		rc = migrate(b, err);
 	if (rc == 0 && opts->hub)

@@ -19,7 +19,7 @@
 #   fake_start STATUS FILE gzip|plain   the fake hub (tests/e2e/fake_hub.c,
 #                              binary $FAKE) on a free port; sets URL
 #   fake_stop                  stop it
-#   kiosk_run NAME             `agent run` of kiosk NAME with its UI on a free
+#   kiosk_run NAME [OPTS...]   `agent run` of kiosk NAME with its UI on a free
 #                              port (UI_PORT[NAME], AGENT_PID[NAME])
 #   api NAME KIOSK METHOD PATH [BODY] [CURL_ARGS...]   a request to KIOSK's UI
 #                              as its page makes it; prints the status
@@ -134,14 +134,18 @@ declare -A UI_PORT AGENT_PID
 # jx FILE PATH: a value from the JSON in FILE (sqlite's JSON functions; a
 # string comes out decoded, an object or array as compact JSON).
 jx() { sqlite3 :memory: "SELECT json_extract(readfile('$1'), '$2');"; }
-# kiosk_run NAME: start the daemon with its UI on a free port (another one
-# if that port was taken in the meantime); waits until the UI answers.
+# kiosk_run NAME [RUN_OPTIONS...]: start the daemon with its UI on a free
+# port (another one if that port was taken in the meantime); waits until the
+# UI answers. RUN_OPTIONS replace "--sync-interval 1 --max-backoff 2"; its
+# log is $KIOSK_LOG_DIR/NAME.log (default $E2E_TMP).
 kiosk_run() {
   local k=$1 port try i
+  local opts=("${@:2}")
+  [ ${#opts[@]} -gt 0 ] || opts=(--sync-interval 1 --max-backoff 2)
   for try in 1 2 3 4 5; do
     port=$(e2e_free_port)
-    e2e_spawn "$E2E_TMP/$k.log" "$AGENT" run --data "$E2E_TMP/$k" --sync-interval 1 \
-      --max-backoff 2 --ui-listen "127.0.0.1:$port"
+    e2e_spawn "${KIOSK_LOG_DIR:-$E2E_TMP}/$k.log" "$AGENT" run --data "$E2E_TMP/$k" "${opts[@]}" \
+      --ui-listen "127.0.0.1:$port"
     AGENT_PID[$k]=$E2E_PID
     UI_PORT[$k]=$port
     for ((i = 0; i < 200; i++)); do

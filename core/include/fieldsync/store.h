@@ -3,7 +3,11 @@
  *
  * The SQLite store is opened in WAL mode with synchronous=FULL (a kiosk loses power without
  * warning; a response reported saved must survive), foreign keys on and a
- * busy timeout. The schema lives in schema/NNN_name.sql, applied as
+ * busy timeout. A new kiosk store has 1 KiB pages, a hub's SQLite's default
+ * 4 KiB: every page a commit touches is written whole, to the log and again
+ * at the checkpoint, and smaller pages wear a kiosk's SD card less
+ * (docs/performance.md, "SD card wear"); an existing store keeps its page
+ * size. The schema lives in schema/NNN_name.sql, applied as
  * forward-only migrations tracked by PRAGMA user_version, each in one
  * transaction. A store written by a newer fieldsync is refused untouched.
  *
