@@ -431,7 +431,8 @@ static void purge(const char *dir, fs_store *s)
 	fs_err e = {0, ""};
 
 	if (agent_config_load(&cfg, dir, &e) != 0 ||
-	    fs_retention_kiosk_purge(s, FS_SYNC_HUB_PEER, cfg.closed_contact_days, &res, &e) != 0)
+	    fs_retention_kiosk_purge(s, FS_SYNC_HUB_PEER, cfg.closed_contact_days,
+	                             cfg.contact_request_days, &res, &e) != 0)
 		agent_fail(0, "warning: retention: %s", e.msg);
 }
 
