@@ -63,15 +63,21 @@ static void net_close(net *n)
 	fs_store_close(n->b);
 }
 
-static int new_contact(fs_store *s, char id[FS_UUID_LEN + 1], const char *ref, const char *notes)
+static int new_contact_by(fs_store *s, char id[FS_UUID_LEN + 1], const char *ref,
+			  const char *notes, const char *worker)
 {
 	json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s}", "person_ref", ref, "contact_at",
-			      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w1", "notes",
+			      "2026-11-27T10:00:00Z", "channel", "phone", "worker", worker, "notes",
 			      notes);
 	int rc = fs_contact_put(s, id, NULL, NULL, f, NULL);
 
 	json_decref(f);
 	return rc;
+}
+
+static int new_contact(fs_store *s, char id[FS_UUID_LEN + 1], const char *ref, const char *notes)
+{
+	return new_contact_by(s, id, ref, notes, "w1");
 }
 
 static int edit(fs_store *s, const char *id, const char *field, const char *text)
@@ -448,9 +454,9 @@ static void hub_requested_contacts(void)
 	net_open(&n);
 	t0 = n.clk.ms;
 	CHECK(fs_retention_set(n.hub, t, d, 2, &e) == 0);
-	CHECK(new_contact(n.a, req, "ZQREQ1", "ZQREQNOTE1") == 0 &&
+	CHECK(new_contact_by(n.a, req, "ZQREQ1", "ZQREQNOTE1", FS_CONTACT_REQUEST_WORKER) == 0 &&
 	      edit(n.a, req, "status", "requested") == 0);
-	CHECK(new_contact(n.a, taken, "ZQREQ2", "ZQREQNOTE2") == 0 &&
+	CHECK(new_contact_by(n.a, taken, "ZQREQ2", "ZQREQNOTE2", FS_CONTACT_REQUEST_WORKER) == 0 &&
 	      edit(n.a, taken, "status", "requested") == 0);
 	CHECK_MSG(test_sync(n.a, n.hub, &e) == 0, "%s", e.msg);
 	n.clk.ms = t0 + DAY;
@@ -486,6 +492,30 @@ static void hub_requested_contacts(void)
 	CHECK_MSG(kr.contacts == 1 && !has_contact(n.a, later) && has_contact(n.a, taken),
 		  "purged %ld", kr.contacts);
 	CHECK(has_contact(n.hub, later)); /* only the kiosk's copy */
+	/* Done: closing the taken request deletes it, and the hub erases it
+	 * (kind delete) when it merges that; an ordinary contact closed stays. */
+	CHECK(edit(n.a, taken, "status", "closed") == 0);
+	{
+		json_t *c = NULL;
+
+		CHECK(fs_contact_get(n.a, &c, taken, NULL) == 0 &&
+		      json_is_true(json_object_get(c, "deleted")));
+		json_decref(c);
+	}
+	CHECK_MSG(test_sync(n.a, n.hub, &e) == 0, "%s", e.msg);
+	CHECK(!has_contact(n.hub, taken));
+	CHECK(fs_store_ops(n.hub)->erasure_get(fs_store_backend(n.hub), taken, &er, &e) == 0 &&
+	      strcmp(er.kind, "delete") == 0);
+	{
+		char plain[FS_UUID_LEN + 1];
+		json_t *c = NULL;
+
+		CHECK(new_contact(n.a, plain, "ZQREQ5", "ZQREQNOTE5") == 0 &&
+		      edit(n.a, plain, "status", "closed") == 0);
+		CHECK(fs_contact_get(n.a, &c, plain, NULL) == 0 &&
+		      !json_is_true(json_object_get(c, "deleted")));
+		json_decref(c);
+	}
 	net_close(&n);
 }
 

@@ -136,12 +136,14 @@ declare -A UI_PORT AGENT_PID
 jx() { sqlite3 :memory: "SELECT json_extract(readfile('$1'), '$2');"; }
 # kiosk_run NAME: start the daemon with its UI on a free port (another one
 # if that port was taken in the meantime); waits until the UI answers.
+# KIOSK_RUN_ARGS: more options for `run` (words).
 kiosk_run() {
   local k=$1 port try i
   for try in 1 2 3 4 5; do
     port=$(e2e_free_port)
+    # shellcheck disable=SC2086 # KIOSK_RUN_ARGS: more options, split
     e2e_spawn "$E2E_TMP/$k.log" "$AGENT" run --data "$E2E_TMP/$k" --sync-interval 1 \
-      --max-backoff 2 --ui-listen "127.0.0.1:$port"
+      --max-backoff 2 --ui-listen "127.0.0.1:$port" ${KIOSK_RUN_ARGS-}
     AGENT_PID[$k]=$E2E_PID
     UI_PORT[$k]=$port
     for ((i = 0; i < 200; i++)); do
