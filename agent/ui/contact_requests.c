@@ -271,16 +271,3 @@ int fs_contact_requests_release(const char *dir, fs_store *s, const fs_person_re
 		close(fd);
 	return rc;
 }
-
-long fs_contact_requests_waiting(const char *dir)
-{
-	json_t *list = NULL;
-	fs_err e = {0, ""};
-	long n;
-
-	if (queue_read(&list, dir, &e) != 0)
-		return 0;
-	n = (long)json_array_size(list);
-	json_decref(list);
-	return n;
-}

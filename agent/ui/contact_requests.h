@@ -65,7 +65,4 @@ uint64_t fs_contact_request_release_at(uint64_t now_ms, long min_s, long max_s);
 int fs_contact_requests_release(const char *dir, fs_store *s, const fs_person_ref_rule *rule,
                                 long *released, long *dropped, fs_err *err);
 
-/* Requests waiting (0 when none or unreadable). */
-long fs_contact_requests_waiting(const char *dir);
-
 #endif
