@@ -28,9 +28,26 @@ hub_start || { e2e_fail "hub starts"; e2e_finish; exit 1; }
 hub publish "$E2E_TMP/contact-test.json" >/dev/null || e2e_fail "publish contact-test"
 kiosk_init a north || e2e_fail "init a"
 kiosk_init b north || e2e_fail "init b"
+# set_config KEY JSON: A's agent.json with KEY set (kept 0600).
+set_config() {
+  sqlite3 :memory: "SELECT json_set(readfile('$E2E_TMP/a/agent.json'), '\$.$1', json('$2'));" \
+    >"$E2E_TMP/a.json" && cat "$E2E_TMP/a.json" >"$E2E_TMP/a/agent.json"
+}
+cp "$E2E_TMP/a/agent.json" "$E2E_TMP/a.orig.json"
+# Out of bounds: every command refuses to run, naming the key and its bounds.
+for bad in '[6,3]' '[-1,5]' '[0,86401]' '[1]' '"600"' '[1.5,3]'; do
+  set_config contact_request_delay_s "$bad"
+  expect_exit 1 "contact_request_delay_s $bad is refused" ag a status
+  grep -qF '"contact_request_delay_s" must be [MIN, MAX], whole seconds with 0 <= MIN <= MAX <= 86400' "$E2E_ERR" ||
+    e2e_fail "contact_request_delay_s $bad: the message" "$(cat "$E2E_ERR")"
+  cat "$E2E_TMP/a.orig.json" >"$E2E_TMP/a/agent.json"
+done
+set_config contact_request_days -1
+expect_exit 1 "contact_request_days -1 is refused" ag a status
+cat "$E2E_TMP/a.orig.json" >"$E2E_TMP/a/agent.json"
 # A releases a request 3 to 6 s after it is sent (docs/agent.md).
-sqlite3 :memory: "SELECT json_set(readfile('$E2E_TMP/a/agent.json'), '\$.contact_request_delay_s', json('[3,6]'));" \
-  >"$E2E_TMP/a.json" && cat "$E2E_TMP/a.json" >"$E2E_TMP/a/agent.json"
+set_config contact_request_delay_s '[3,6]'
+
 echo 975319 | ag b worker add kim >/dev/null 2>"$E2E_ERR" || e2e_fail "worker add kim at b" "$(cat "$E2E_ERR")"
 for k in a b; do
   KIOSK_RUN_ARGS="--ui-idle-timeout 30" kiosk_run "$k" || { e2e_fail "$k: daemon and UI start"; e2e_finish; exit 1; }
