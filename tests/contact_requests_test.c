@@ -136,17 +136,26 @@ static void released_when_due(void)
 	fs_store_close(s);
 }
 
+/* Full at the cap even with the longest fields, each byte escaped in the
+ * file: still readable, and the next is refused as full. */
 static void bounded(void)
 {
-	fs_contact_request a = req("ZQMANY");
+	static char name[FS_CONTACT_REQUEST_NAME_MAX + 1], how[FS_CONTACT_REQUEST_HOW_MAX + 1],
+	    label[201];
+	fs_contact_request a = req(name);
 	fs_err e = {0, ""};
 	uint64_t t;
 	int i, rc = 0;
 
+	memset(name, '"', sizeof(name) - 1);
+	memset(how, '\\', sizeof(how) - 1);
+	memset(label, '"', sizeof(label) - 1);
+	a.how = how;
+	a.topic_label = label;
 	for (i = (int)waiting(); i < FS_CONTACT_REQUESTS_MAX && rc == 0; i++)
 		rc = fs_contact_request_add(dir, &a, clk.ms + 60000, &e);
-	CHECK(rc == 0 && waiting() == FS_CONTACT_REQUESTS_MAX);
-	CHECK(fs_contact_request_add(dir, &a, clk.ms, &e) == FS_ELIMIT);
+	CHECK_MSG(rc == 0 && waiting() == FS_CONTACT_REQUESTS_MAX, "%s", e.msg);
+	CHECK_MSG(fs_contact_request_add(dir, &a, clk.ms, &e) == FS_ELIMIT, "%s", e.msg);
 	for (i = 0; i < 200; i++) {
 		t = fs_contact_request_release_at(1000000, 600, 3600);
 		CHECK(t >= 1000000 + 600000 && t <= 1000000 + 3600000);

@@ -24,8 +24,10 @@
 
 #define FS_CONTACT_REQUESTS_FILE "contact-requests.json"
 /* Requests waiting at most (FS_ELIMIT past it): a kiosk that never syncs
- * still holds a bounded file. */
-#define FS_CONTACT_REQUESTS_MAX 500
+ * still holds a bounded file, which stays under ui_file's UI_FILE_MAX
+ * (1 MiB) even at the longest fields, every byte escaped (about 2.4 KiB an
+ * entry). */
+#define FS_CONTACT_REQUESTS_MAX 300
 /* What a person may type, in bytes: a name (or what to call them) and how
  * to reach them. The page caps them at 100 and 200 characters (UTF-16
  * units, at most 3 bytes each); with the topic the notes stay far below
