@@ -261,6 +261,9 @@ int agent_cmd_init(int argc, char **argv, const char *data)
 		return agent_usage_error("init", "--hub and --code (or --enroll) are required");
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.closed_contact_days = FS_RETENTION_CLOSED_DAYS_DEFAULT;
+	cfg.contact_request_days = FS_RETENTION_REQUEST_DAYS_DEFAULT;
+	cfg.request_delay_min_s = AGENT_REQUEST_DELAY_MIN_S;
+	cfg.request_delay_max_s = AGENT_REQUEST_DELAY_MAX_DEFAULT_S;
 	n = strlen(hub);
 	while (n > 0 && hub[n - 1] == '/')
 		n--;

@@ -177,6 +177,9 @@ int agent_cmd_run(int argc, char **argv, const char *data)
 	if (exit != AGENT_EXIT_OK)
 		return exit;
 	ui.person_ref_pattern = k.cfg.person_ref_pattern;
+	ui.request_delay_min_s = k.cfg.request_delay_min_s;
+	ui.request_delay_max_s = k.cfg.request_delay_max_s;
+	ui.contact_request_days = (unsigned)k.cfg.contact_request_days;
 	exit = agent_daemon_run(&k, c, &o);
 	agent_client_free(c);
 	agent_kiosk_close(&k);

@@ -223,6 +223,48 @@ static int get_person_ref_pattern(agent_config *out, const json_t *o, const char
 	                  path, key_line(path, "person_ref_pattern"), perr.msg);
 }
 
+/* o[key]: a whole number of days (0..FS_RETENTION_DAYS_MAX), or def. */
+static int get_days(long *out, const json_t *o, const char *key, long def, const char *path,
+                    fs_err *err)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*out = def;
+	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	                  json_integer_value(v) > FS_RETENTION_DAYS_MAX))
+		return fs_err_set(err, FS_EINVAL,
+		                  "%s: \"%s\" must be a whole number of days from 0 to %d", path,
+		                  key, FS_RETENTION_DAYS_MAX);
+	if (v != NULL)
+		*out = (long)json_integer_value(v);
+	return 0;
+}
+
+/* "contact_request_delay_s": [MIN, MAX], whole seconds, 0 <= MIN <= MAX <=
+ * AGENT_REQUEST_DELAY_MAX_S; absent: the defaults. */
+static int get_delay(agent_config *out, const json_t *o, const char *path, fs_err *err)
+{
+	const json_t *v = json_object_get(o, "contact_request_delay_s"), *lo, *hi;
+
+	out->request_delay_min_s = AGENT_REQUEST_DELAY_MIN_S;
+	out->request_delay_max_s = AGENT_REQUEST_DELAY_MAX_DEFAULT_S;
+	if (v == NULL)
+		return 0;
+	lo = json_array_get(v, 0);
+	hi = json_array_get(v, 1);
+	if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_integer(lo) ||
+	    !json_is_integer(hi) || json_integer_value(lo) < 0 ||
+	    json_integer_value(lo) > json_integer_value(hi) ||
+	    json_integer_value(hi) > AGENT_REQUEST_DELAY_MAX_S)
+		return fs_err_set(err, FS_EINVAL,
+		                  "%s: \"contact_request_delay_s\" must be [MIN, MAX], whole seconds "
+		                  "with 0 <= MIN <= MAX <= %d",
+		                  path, AGENT_REQUEST_DELAY_MAX_S);
+	out->request_delay_min_s = (long)json_integer_value(lo);
+	out->request_delay_max_s = (long)json_integer_value(hi);
+	return 0;
+}
+
 int agent_config_load(agent_config *out, const char *dir, fs_err *err)
 {
 	char path[PATH_MAX];
@@ -261,19 +303,14 @@ int agent_config_load(agent_config *out, const char *dir, fs_err *err)
 	}
 	if (rc == 0)
 		rc = get_person_ref_pattern(out, o, path, err);
-	if (rc == 0) {
-		const json_t *v = json_object_get(o, "closed_contact_days");
-
-		out->closed_contact_days = FS_RETENTION_CLOSED_DAYS_DEFAULT;
-		if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
-		                  json_integer_value(v) > FS_RETENTION_DAYS_MAX))
-			rc = fs_err_set(err, FS_EINVAL,
-			                "%s: \"closed_contact_days\" must be a whole number of days "
-			                "from 0 to %d",
-			                path, FS_RETENTION_DAYS_MAX);
-		else if (v != NULL)
-			out->closed_contact_days = (long)json_integer_value(v);
-	}
+	if (rc == 0)
+		rc = get_days(&out->closed_contact_days, o, "closed_contact_days",
+		              FS_RETENTION_CLOSED_DAYS_DEFAULT, path, err);
+	if (rc == 0)
+		rc = get_days(&out->contact_request_days, o, "contact_request_days",
+		              FS_RETENTION_REQUEST_DAYS_DEFAULT, path, err);
+	if (rc == 0)
+		rc = get_delay(out, o, path, err);
 	json_decref(o);
 	return rc;
 }
@@ -307,6 +344,22 @@ int agent_config_save(const agent_config *cfg, const char *dir, fs_err *err)
 	    cfg->closed_contact_days >= 0 &&
 	    json_object_set_new(o, "closed_contact_days",
 	                        json_integer((json_int_t)cfg->closed_contact_days)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (o != NULL && cfg->contact_request_days != FS_RETENTION_REQUEST_DAYS_DEFAULT &&
+	    cfg->contact_request_days >= 0 &&
+	    json_object_set_new(o, "contact_request_days",
+	                        json_integer((json_int_t)cfg->contact_request_days)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (o != NULL &&
+	    (cfg->request_delay_min_s != AGENT_REQUEST_DELAY_MIN_S ||
+	     cfg->request_delay_max_s != AGENT_REQUEST_DELAY_MAX_DEFAULT_S) &&
+	    json_object_set_new(o, "contact_request_delay_s",
+	                        json_pack("[I, I]", (json_int_t)cfg->request_delay_min_s,
+	                                  (json_int_t)cfg->request_delay_max_s)) != 0) {
 		json_decref(o);
 		o = NULL;
 	}

@@ -2,7 +2,8 @@
  *
  *   kiosk.db    the store (core/, fs_store)
  *   agent.json  hub URL, site, region, name, CA file, insecure_http,
- *               person_ref_pattern, closed_contact_days (0600); its
+ *               person_ref_pattern, closed_contact_days,
+ *               contact_request_days, contact_request_delay_s (0600); its
  *               presence means "initialised"
  *   token       the bearer token (0600), never printed or logged
  *   state.json  last successful sync and last error (0600), agent-owned
@@ -43,7 +44,19 @@ typedef struct agent_config {
 	 * (0..FS_RETENTION_DAYS_MAX; "closed_contact_days", written only when
 	 * not the default FS_RETENTION_CLOSED_DAYS_DEFAULT; retention.h). */
 	long closed_contact_days;
+	/* How long this kiosk keeps its copy of a request to be contacted that
+	 * no worker took ("contact_request_days", default
+	 * FS_RETENTION_REQUEST_DAYS_DEFAULT), and the window a request waits
+	 * before it is released as a contact, drawn uniformly from
+	 * [min, max] seconds ("contact_request_delay_s"; docs/reciprocity.md). */
+	long contact_request_days;
+	long request_delay_min_s, request_delay_max_s;
 } agent_config;
+
+/* The release delay's defaults (10 to 60 minutes) and its bound (a day). */
+#define AGENT_REQUEST_DELAY_MIN_S 600
+#define AGENT_REQUEST_DELAY_MAX_DEFAULT_S 3600
+#define AGENT_REQUEST_DELAY_MAX_S 86400
 
 /* Sync history kept for `status`; times in ms since 1970, 0 for never. */
 typedef struct agent_state {

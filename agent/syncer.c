@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "audit_queue.h"
+#include "contact_requests.h"
 #include "cli.h"
 #include "fieldsync/changes.h"
 #include "fieldsync/gzip.h"
@@ -431,8 +432,26 @@ static void purge(const char *dir, fs_store *s)
 	fs_err e = {0, ""};
 
 	if (agent_config_load(&cfg, dir, &e) != 0 ||
-	    fs_retention_kiosk_purge(s, FS_SYNC_HUB_PEER, cfg.closed_contact_days, &res, &e) != 0)
+	    fs_retention_kiosk_purge(s, FS_SYNC_HUB_PEER, cfg.closed_contact_days,
+	                             cfg.contact_request_days, &res, &e) != 0)
 		agent_fail(0, "warning: retention: %s", e.msg);
+}
+
+/* Before a sync: the requests to be contacted whose time has come become
+ * contacts (contact_requests.h), so this sync sends them. A failure is
+ * only warned about (the requests stay queued); the message names no
+ * person. */
+static void release_requests(const char *dir, fs_store *s)
+{
+	agent_config cfg;
+	fs_err e = {0, ""};
+	long released = 0, dropped = 0;
+
+	if (agent_config_load(&cfg, dir, &e) != 0 ||
+	    fs_contact_requests_release(dir, s, &cfg.person_ref_rule, &released, &dropped, &e) != 0)
+		agent_fail(0, "warning: requests to be contacted stay queued: %s", e.msg);
+	if (dropped > 0)
+		agent_fail(0, "warning: %ld damaged request(s) to be contacted dropped", dropped);
 }
 
 int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const agent_sync_opts *opts,
@@ -449,6 +468,7 @@ int agent_sync_recorded(const char *dir, fs_store *s, agent_client *c, const age
 		return report(out, e.code == FS_EBUSY ? AGENT_EXIT_UNREACHABLE : AGENT_EXIT_LOCAL,
 		              "%s", e.msg);
 	}
+	release_requests(dir, s);
 	agent_sync_run(s, c, opts, out);
 	/* Moved by the hub: take it in, then pull the new region (once). */
 	if (out->exit == AGENT_EXIT_OK && !out->wipe && take_in_move(dir, s, out->hub_region)) {

@@ -28,6 +28,9 @@ static const char retention_usage[] =
     "  conflicts    90  by the time the conflict was detected\n"
     "  quarantine   30  by the time the change was received\n"
     "  audit      2190  the audit log's entries\n"
+    "  contact_requests\n"
+    "               90  a person's request to be contacted that no worker took,\n"
+    "                   from its release: erased (kind retention)\n"
     "\n"
     "  --data DIR          data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI            PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
@@ -40,9 +43,10 @@ static const char purge_usage[] =
     "\n"
     "Apply the retention periods now (see 'fieldsync-hub retention'): delete the\n"
     "responses, conflicts and quarantined changes older than their period, erase\n"
-    "the contacts closed longer than theirs, then scrub the store's files. Safe\n"
-    "to run at any time and from several hosts at once: each purge runs in a\n"
-    "write transaction and a second finds nothing left. Prints the counts.\n"
+    "the contacts closed longer than theirs and the requests to be contacted\n"
+    "that no worker took within theirs, then scrub the store's files. Safe to\n"
+    "run at any time and from several hosts at once: each purge runs in a write\n"
+    "transaction and a second finds nothing left. Prints the counts.\n"
     "\n"
     "  --data DIR          data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI            PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
@@ -96,10 +100,12 @@ int hub_retention_apply(fs_store *s, const char *actor, fs_retention_hub_result 
 	*audit_removed = 0;
 	if (rc != 0)
 		return rc;
-	if (res->responses + res->contacts + res->conflicts + res->quarantine > 0) {
-		d = json_pack("{s:I, s:I, s:I, s:I}", "responses", (json_int_t)res->responses,
+	if (res->responses + res->contacts + res->conflicts + res->quarantine +
+		res->contact_requests > 0) {
+		d = json_pack("{s:I, s:I, s:I, s:I, s:I}", "responses", (json_int_t)res->responses,
 			      "contacts", (json_int_t)res->contacts, "conflicts",
-			      (json_int_t)res->conflicts, "quarantine", (json_int_t)res->quarantine);
+			      (json_int_t)res->conflicts, "quarantine", (json_int_t)res->quarantine,
+			      "contact_requests", (json_int_t)res->contact_requests);
 		if (d == NULL)
 			return fs_err_set(err, FS_ENOMEM, "audit entry: out of memory");
 		rc = hub_audit_add(s, actor, "retention_purge", d, err);
@@ -189,9 +195,9 @@ int hub_cmd_purge(int argc, char **argv)
 	if (rc != 0)
 		return hub_fail("purge: %s", e.msg);
 	printf("purged: %ld response(s), %ld contact(s) erased, %ld conflict(s), %ld quarantined "
-	       "change(s), %ld audit entr%s\n",
+	       "change(s), %ld audit entr%s, %ld contact request(s) erased\n",
 	       res.responses, res.contacts, res.conflicts, res.quarantine, audit_removed,
-	       audit_removed == 1 ? "y" : "ies");
+	       audit_removed == 1 ? "y" : "ies", res.contact_requests);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return hub_fail("cannot write the output");
 	return HUB_EXIT_OK;

@@ -316,11 +316,14 @@ static void purge_now(hub_pool *pool)
 	hub_pool_put(pool, s);
 	if (rc != 0)
 		fprintf(stderr, HUB_PROG ": warning: retention purge: %s\n", e.msg);
-	else if (r.responses + r.contacts + r.conflicts + r.quarantine + audit_removed > 0)
+	else if (r.responses + r.contacts + r.conflicts + r.quarantine + r.contact_requests +
+	             audit_removed > 0)
 		fprintf(stderr,
 		        HUB_PROG ": retention: purged %ld response(s), %ld contact(s) erased, %ld "
-		        "conflict(s), %ld quarantined change(s), %ld audit entries\n",
-		        r.responses, r.contacts, r.conflicts, r.quarantine, audit_removed);
+		        "conflict(s), %ld quarantined change(s), %ld audit entries, %ld contact "
+		        "request(s) erased\n",
+		        r.responses, r.contacts, r.conflicts, r.quarantine, audit_removed,
+		        r.contact_requests);
 	fflush(stderr);
 }
 

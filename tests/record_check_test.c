@@ -127,7 +127,8 @@ static const field_case field_cases[] = {
 
     {"status", "\"open\"", NULL},
     {"status", "\"closed\"", NULL},
-    {"status", "\"done\"", "field \"status\" must be one of open, closed"},
+    {"status", "\"requested\"", NULL},
+    {"status", "\"done\"", "field \"status\" must be one of open, closed, requested"},
     {"status", "null", "field \"status\" cannot be null"},
 
     {"worker", "\"w-amina\"", NULL},

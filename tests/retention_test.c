@@ -63,15 +63,21 @@ static void net_close(net *n)
 	fs_store_close(n->b);
 }
 
-static int new_contact(fs_store *s, char id[FS_UUID_LEN + 1], const char *ref, const char *notes)
+static int new_contact_by(fs_store *s, char id[FS_UUID_LEN + 1], const char *ref,
+			  const char *notes, const char *worker)
 {
 	json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s}", "person_ref", ref, "contact_at",
-			      "2026-11-27T10:00:00Z", "channel", "phone", "worker", "w1", "notes",
+			      "2026-11-27T10:00:00Z", "channel", "phone", "worker", worker, "notes",
 			      notes);
 	int rc = fs_contact_put(s, id, NULL, NULL, f, NULL);
 
 	json_decref(f);
 	return rc;
+}
+
+static int new_contact(fs_store *s, char id[FS_UUID_LEN + 1], const char *ref, const char *notes)
+{
+	return new_contact_by(s, id, ref, notes, "w1");
 }
 
 static int edit(fs_store *s, const char *id, const char *field, const char *text)
@@ -165,7 +171,8 @@ static int kiosk_holds(const char *name, const char *text)
 static int purge(net *n, fs_store *k, long days, fs_retention_kiosk_result *r)
 {
 	fs_err e = {0, ""};
-	int rc = fs_retention_kiosk_purge(k, fs_store_site(n->hub), days, r, &e);
+	int rc = fs_retention_kiosk_purge(k, fs_store_site(n->hub), days,
+					  FS_RETENTION_REQUEST_DAYS_DEFAULT, r, &e);
 
 	if (rc != 0)
 		fprintf(stderr, "purge: %s\n", e.msg);
@@ -253,8 +260,12 @@ static void kiosk_closed_contacts(void)
 	CHECK(purge(&n, n.a, 0, &r) == 0 && r.contacts == 1 && !has_contact(n.a, recent));
 	CHECK(has_contact(n.a, open));
 	/* A bad window is refused. */
-	CHECK(fs_retention_kiosk_purge(n.a, "hub", -1, &r, &e) == FS_EINVAL);
-	CHECK(fs_retention_kiosk_purge(n.a, "hub", FS_RETENTION_DAYS_MAX + 1, &r, &e) == FS_EINVAL);
+	CHECK(fs_retention_kiosk_purge(n.a, "hub", -1, 90, &r, &e) == FS_EINVAL);
+	CHECK(fs_retention_kiosk_purge(n.a, "hub", FS_RETENTION_DAYS_MAX + 1, 90, &r, &e) ==
+	      FS_EINVAL);
+	fs_err_clear(&e);
+	CHECK(fs_retention_kiosk_purge(n.a, "hub", 30, -1, &r, &e) == FS_EINVAL &&
+	      strstr(e.msg, "contact_request_days") != NULL);
 	/* A new kiosk's first sync brings the hub's old closed contacts; the
 	 * purge after it removes them. */
 	n.b = test_store(dir, n.name_b, "north", &n.clk);
@@ -281,7 +292,10 @@ static void hub_settings(void)
 	CHECK(fs_retention_get(n.hub, &s, &e) == 0);
 	CHECK(s.days[FS_RETENTION_RESPONSES] == 730 && s.days[FS_RETENTION_CONTACTS] == 365 &&
 	      s.days[FS_RETENTION_CONFLICTS] == 90 && s.days[FS_RETENTION_QUARANTINE] == 30 &&
-	      s.days[FS_RETENTION_AUDIT] == 2190);
+	      s.days[FS_RETENTION_AUDIT] == 2190 && s.days[FS_RETENTION_CONTACT_REQUESTS] == 90);
+	CHECK(fs_retention_parse("contact_requests=14", &tt, &days, &e) == 0 &&
+	      tt == FS_RETENTION_CONTACT_REQUESTS && days == 14);
+	CHECK(strcmp(fs_retention_table_name(FS_RETENTION_CONTACT_REQUESTS), "contact_requests") == 0);
 	CHECK(fs_retention_set(n.hub, t, d, 2, &e) == 0 && fs_retention_get(n.hub, &s, &e) == 0);
 	CHECK(s.days[FS_RETENTION_RESPONSES] == 100 && s.days[FS_RETENTION_AUDIT] == 0 &&
 	      s.days[FS_RETENTION_CONTACTS] == 365);
@@ -418,6 +432,93 @@ static void hub_purge(void)
 	net_close(&n);
 }
 
+/* A request to be contacted (status "requested", docs/reciprocity.md)
+ * that no worker took is erased, kind retention, once its period from the
+ * request's release has passed, at the hub and so at every kiosk; one a
+ * worker took (status open) is an ordinary contact and stays, and so does
+ * a request within its period. The kiosk drops its own copy by its own
+ * period, never before the hub has it. The closed-contacts rule never
+ * takes a request. */
+static void hub_requested_contacts(void)
+{
+	net n;
+	fs_retention_table t[2] = {FS_RETENTION_CONTACTS, FS_RETENTION_CONTACT_REQUESTS};
+	long d[2] = {1, 90};
+	char req[FS_UUID_LEN + 1], taken[FS_UUID_LEN + 1], later[FS_UUID_LEN + 1];
+	fs_retention_hub_result r;
+	fs_retention_kiosk_result kr;
+	fs_erasure_row er;
+	uint64_t t0;
+	fs_err e = {0, ""};
+
+	net_open(&n);
+	t0 = n.clk.ms;
+	CHECK(fs_retention_set(n.hub, t, d, 2, &e) == 0);
+	CHECK(new_contact_by(n.a, req, "ZQREQ1", "ZQREQNOTE1", FS_CONTACT_REQUEST_WORKER) == 0 &&
+	      edit(n.a, req, "status", "requested") == 0);
+	CHECK(new_contact_by(n.a, taken, "ZQREQ2", "ZQREQNOTE2", FS_CONTACT_REQUEST_WORKER) == 0 &&
+	      edit(n.a, taken, "status", "requested") == 0);
+	CHECK_MSG(test_sync(n.a, n.hub, &e) == 0, "%s", e.msg);
+	n.clk.ms = t0 + DAY;
+	CHECK(edit(n.hub, taken, "status", "open") == 0); /* a worker took it */
+	CHECK(new_contact(n.a, later, "ZQREQ3", "ZQREQNOTE3") == 0 &&
+	      edit(n.a, later, "status", "requested") == 0);
+	CHECK(test_sync(n.a, n.hub, NULL) == 0);
+	/* Past the closed contacts' period, within the requests': all stay. */
+	n.clk.ms = t0 + 90 * DAY - 1000;
+	CHECK_MSG(fs_retention_hub_purge(n.hub, &r, &e) == 0, "%s", e.msg);
+	CHECK_MSG(r.contacts == 0 && r.contact_requests == 0, "%ld %ld", r.contacts,
+		  r.contact_requests);
+	CHECK(has_contact(n.hub, req) && has_contact(n.hub, taken) && has_contact(n.hub, later));
+	/* The first request's period is over: erased, kind retention. */
+	n.clk.ms = t0 + 90 * DAY + 1000;
+	CHECK_MSG(fs_retention_hub_purge(n.hub, &r, &e) == 0, "%s", e.msg);
+	CHECK_MSG(r.contact_requests == 1 && r.contacts == 0, "%ld", r.contact_requests);
+	CHECK(!has_contact(n.hub, req) && has_contact(n.hub, taken) && has_contact(n.hub, later));
+	CHECK(fs_store_ops(n.hub)->erasure_get(fs_store_backend(n.hub), req, &er, &e) == 0 &&
+	      strcmp(er.kind, "retention") == 0);
+	CHECK(test_sync(n.a, n.hub, NULL) == 0 && !has_contact(n.a, req) &&
+	      !kiosk_holds(n.name_a, "ZQREQNOTE1"));
+	/* The kiosk's own purge, by its own period: the later request's copy
+	 * goes once past it (acknowledged), the taken one stays. */
+	n.clk.ms = t0 + 91 * DAY + 1000;
+	CHECK(fs_retention_kiosk_purge(n.a, fs_store_site(n.hub), 30, 0, &kr, &e) == 0 &&
+	      kr.contacts == 0); /* 0 keeps them */
+	CHECK(edit(n.a, later, "notes", "ZQREQNOTE4") == 0); /* unsent: kept */
+	CHECK(fs_retention_kiosk_purge(n.a, fs_store_site(n.hub), 30, 90, &kr, &e) == 0 &&
+	      kr.contacts == 0 && has_contact(n.a, later));
+	CHECK(test_sync(n.a, n.hub, NULL) == 0);
+	CHECK(fs_retention_kiosk_purge(n.a, fs_store_site(n.hub), 30, 90, &kr, &e) == 0);
+	CHECK_MSG(kr.contacts == 1 && !has_contact(n.a, later) && has_contact(n.a, taken),
+		  "purged %ld", kr.contacts);
+	CHECK(has_contact(n.hub, later)); /* only the kiosk's copy */
+	/* Done: closing the taken request deletes it, and the hub erases it
+	 * (kind delete) when it merges that; an ordinary contact closed stays. */
+	CHECK(edit(n.a, taken, "status", "closed") == 0);
+	{
+		json_t *c = NULL;
+
+		CHECK(fs_contact_get(n.a, &c, taken, NULL) == 0 &&
+		      json_is_true(json_object_get(c, "deleted")));
+		json_decref(c);
+	}
+	CHECK_MSG(test_sync(n.a, n.hub, &e) == 0, "%s", e.msg);
+	CHECK(!has_contact(n.hub, taken));
+	CHECK(fs_store_ops(n.hub)->erasure_get(fs_store_backend(n.hub), taken, &er, &e) == 0 &&
+	      strcmp(er.kind, "delete") == 0);
+	{
+		char plain[FS_UUID_LEN + 1];
+		json_t *c = NULL;
+
+		CHECK(new_contact(n.a, plain, "ZQREQ5", "ZQREQNOTE5") == 0 &&
+		      edit(n.a, plain, "status", "closed") == 0);
+		CHECK(fs_contact_get(n.a, &c, plain, NULL) == 0 &&
+		      !json_is_true(json_object_get(c, "deleted")));
+		json_decref(c);
+	}
+	net_close(&n);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -432,5 +533,6 @@ int main(int argc, char **argv)
 	}
 	RUN(hub_settings);
 	RUN(hub_purge);
+	RUN(hub_requested_contacts);
 	return TEST_DONE();
 }

@@ -54,6 +54,12 @@ typedef struct fs_ui_opts {
 	void *sync_ctx;
 	fs_ui_metrics_fn metrics; /* may be NULL: the UI's own metrics only */
 	void *metrics_ctx;
+	/* Requests to be contacted (contact_requests.h): each waits a delay
+	 * drawn from [min, max] seconds (agent.json "contact_request_delay_s";
+	 * both 0: released at the next sync), and the consent the person
+	 * gives states contact_request_days (0: FS_RETENTION_REQUEST_DAYS_DEFAULT). */
+	long request_delay_min_s, request_delay_max_s;
+	unsigned contact_request_days;
 } fs_ui_opts;
 
 /* Open the store and start serving on a thread of its own. Returns 0 or

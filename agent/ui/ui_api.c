@@ -5,6 +5,8 @@
  *                                    the person_ref pattern
  *   GET  /api/questionnaires/ID      one document and today's date
  *   POST /api/responses              store a response (mode self)
+ *   POST /api/contact-requests       a request to be contacted, queued
+ *                                    for release (contact_requests.h)
  *   GET  /api/worker/names           the names to tap on the PIN screen
  * Worker mode (the fs_worker cookie from POST /api/worker/login):
  *   GET  /api/worker/me, POST /api/worker/logout, POST /api/worker/pin
@@ -25,6 +27,7 @@
 #include <time.h>
 
 #include "audit_queue.h"
+#include "contact_requests.h"
 
 #include "fieldsync/offers.h"
 #include "fieldsync/questionnaire.h"
@@ -375,11 +378,12 @@ static void api_kiosk(fs_ui *ui, ui_reply *r)
 		store_fail(r, rc, &err, "internal");
 		return;
 	}
-	reply_json(r, 200, json_pack("{s:o, s:I, s:I, s:s, s:s, s:s}", "questionnaires", list,
+	reply_json(r, 200, json_pack("{s:o, s:I, s:I, s:s, s:s, s:s, s:I}", "questionnaires", list,
 				     "idle_timeout_s", (json_int_t)ui->idle_timeout_s,
 				     "worker_idle_s", (json_int_t)ui->worker_idle_s, "site",
 				     fs_store_site(ui->store), "region", fs_store_region(ui->store),
-				     "person_ref_pattern", ui->person_ref_pattern));
+				     "person_ref_pattern", ui->person_ref_pattern,
+				     "contact_request_days", (json_int_t)ui->contact_request_days));
 }
 
 static void api_questionnaire(fs_ui *ui, const ui_request *rq, const char *id, ui_reply *r)
@@ -467,6 +471,100 @@ cleanup:
 	json_decref(body);
 }
 
+/* The label of topic value in the document's contact_request, in English
+ * when it has one (worker mode is in English), else its default language;
+ * NULL when the document offers no such topic. */
+static const char *topic_label(const json_t *doc, const char *value)
+{
+	const json_t *topics = json_object_get(json_object_get(doc, "contact_request"), "topics");
+	const json_t *t, *label;
+	size_t i;
+
+	json_array_foreach(topics, i, t) {
+		if (!json_is_string(json_object_get(t, "value")) ||
+		    strcmp(json_string_value(json_object_get(t, "value")), value) != 0)
+			continue;
+		label = json_object_get(t, "label");
+		if (json_object_get(label, "en") != NULL)
+			return json_string_value(json_object_get(label, "en"));
+		return json_string_value(json_object_get(
+		    label, json_string_value(json_array_get(json_object_get(doc, "languages"), 0))));
+	}
+	return NULL;
+}
+
+/* POST /api/contact-requests {questionnaire, version, name, how, by,
+ * topic, consent}: the questionnaire only says which topics it offers;
+ * nothing of it, or of any response, is kept with the request. 201 once
+ * the request is durable (contact_requests.h); the reply echoes nothing. */
+static void api_contact_request(fs_ui *ui, const ui_request *rq, ui_reply *r)
+{
+	const json_t *b = rq->body;
+	const char *id = json_string_value(json_object_get(b, "questionnaire"));
+	json_int_t version = json_integer_value(json_object_get(b, "version"));
+	fs_contact_request req = {json_string_value(json_object_get(b, "name")),
+	                          json_string_value(json_object_get(b, "how")),
+	                          json_string_value(json_object_get(b, "by")),
+	                          json_string_value(json_object_get(b, "topic")), NULL};
+	fs_err err = {0, ""};
+	json_t *doc = NULL;
+	char label[201];
+	int rc;
+
+	if (id == NULL || !json_is_integer(json_object_get(b, "version")) || req.topic == NULL) {
+		ui_fail(r, 400, "bad_request", "give \"questionnaire\", \"version\" and \"topic\"");
+		return;
+	}
+	if (!json_is_true(json_object_get(b, "consent"))) {
+		ui_fail(r, 422, "consent_required",
+			"a request to be contacted needs the person's consent (\"consent\": true)");
+		return;
+	}
+	if (!is_offered(ui, id) && !session_valid(ui, rq)) {
+		ui_fail(r, 404, "not_found", "this kiosk does not offer that questionnaire");
+		return;
+	}
+	rc = fs_questionnaire_get(ui->store, &doc, id, version, &err);
+	if (rc != 0) {
+		store_fail(r, rc, &err, "bad_request");
+		return;
+	}
+	if (topic_label(doc, req.topic) == NULL) {
+		ui_fail(r, 422, "invalid_request",
+			"contact request: \"topic\" must be a topic of the questionnaire's "
+			"contact_request");
+		json_decref(doc);
+		return;
+	}
+	{
+		/* One line of at most 200 bytes, cut at a character boundary. */
+		const char *src = topic_label(doc, req.topic);
+		size_t n = strlen(src), i;
+
+		if (n > sizeof(label) - 1) {
+			n = sizeof(label) - 1;
+			while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+				n--;
+		}
+		for (i = 0; i < n; i++)
+			label[i] = (unsigned char)src[i] < 0x20 ? ' ' : src[i];
+		label[n] = '\0';
+	}
+	req.topic_label = label;
+	rc = fs_contact_request_add(ui->dir, &req,
+	                            fs_contact_request_release_at(fs_store_now_ms(ui->store),
+	                                                          ui->request_delay_min_s,
+	                                                          ui->request_delay_max_s),
+	                            &err);
+	json_decref(doc);
+	if (rc == FS_ELIMIT)
+		ui_fail(r, 503, "unavailable", "%s", err.msg);
+	else if (rc != 0)
+		store_fail(r, rc, &err, "invalid_request");
+	else
+		reply_json(r, 201, json_pack("{s:b}", "sent", 1));
+}
+
 /* ---- worker mode ---- */
 
 /* Each contact of list marked with where its follow-up stands today
@@ -534,6 +632,28 @@ static int contact_worker(fs_ui *ui, const char *id, const json_t *sent, fs_err 
 	return rc;
 }
 
+/* Only a kiosk's release makes a contact "requested" (contact_requests.h):
+ * a worker may keep that status on a request (saving its form) or take it
+ * (open) or close it, never give it. FS_EINVAL otherwise. */
+static int contact_status(fs_ui *ui, const char *id, const json_t *sent, fs_err *err)
+{
+	json_t *have = NULL;
+	const char *st;
+	int rc = 0;
+
+	if (!json_is_string(sent) || strcmp(json_string_value(sent), "requested") != 0)
+		return 0;
+	if (id != NULL)
+		rc = fs_contact_get(ui->store, &have, id, err);
+	st = json_string_value(json_object_get(have, "status"));
+	if (rc == 0 && (st == NULL || strcmp(st, "requested") != 0))
+		rc = fs_err_set(err, FS_EINVAL,
+				"status: \"requested\" is given only by the kiosk to a person's "
+				"request to be contacted");
+	json_decref(have);
+	return rc;
+}
+
 static void api_contact_put(fs_ui *ui, const ui_request *rq, const char *id, ui_reply *r)
 {
 	char out_id[FS_UUID_LEN + 1];
@@ -557,6 +677,8 @@ static void api_contact_put(fs_ui *ui, const ui_request *rq, const char *id, ui_
 	 * never what a page sends: a new contact gets the session's worker; an
 	 * update keeps the contact's. */
 	rc = contact_worker(ui, id, json_object_get(fields, "worker"), &err);
+	if (rc == 0)
+		rc = contact_status(ui, id, json_object_get(fields, "status"), &err);
 	if (rc != 0) {
 		json_decref(fields);
 		store_fail(r, rc, &err, "invalid_contact");
@@ -624,6 +746,10 @@ static void api_followups(fs_ui *ui, ui_reply *r)
 
 		json_object_set_new(e, "overdue",
 				    json_boolean(fs_contact_follow_up(e, today) == FS_FOLLOW_UP_OVERDUE));
+		json_object_set_new(e, "requested",
+				    json_boolean(json_is_string(json_object_get(e, "status")) &&
+						 strcmp(json_string_value(json_object_get(e, "status")),
+							"requested") == 0));
 		json_array_append_new(due, e);
 	}
 	mark_follow_ups(due, today);
@@ -863,6 +989,8 @@ void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		api_questionnaire(ui, rq, rest, r);
 	else if (strcmp(rq->path, "/api/responses") == 0 && strcmp(rq->method, "POST") == 0)
 		api_respond(ui, rq, r);
+	else if (strcmp(rq->path, "/api/contact-requests") == 0 && strcmp(rq->method, "POST") == 0)
+		api_contact_request(ui, rq, r);
 	else if (route(rq->path, "/api/worker/", &rest))
 		api_worker(ui, rq, rest, r);
 	else

@@ -51,6 +51,8 @@ struct fs_ui {
 	ui_session session;
 	fs_pin_guard guard;
 	char person_ref_pattern[FS_PERSON_REF_PATTERN_MAX + 1]; /* sent to the page */
+	long request_delay_min_s, request_delay_max_s; /* fs_ui_opts */
+	unsigned contact_request_days;
 };
 
 typedef struct ui_request {

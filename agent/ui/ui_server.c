@@ -17,6 +17,7 @@
 #include "http_metrics.h"
 #include "http_server.h"
 #include "http_wire.h"
+#include "fieldsync/retention.h"
 #include "ui_internal.h"
 
 /* One request's reply as the API handlers build it. */
@@ -256,6 +257,10 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 	ui->idle_timeout_s = opts->idle_timeout_s ? opts->idle_timeout_s : FS_UI_IDLE_DEFAULT_S;
 	ui->worker_idle_s = opts->worker_idle_s ? opts->worker_idle_s : FS_UI_WORKER_IDLE_DEFAULT_S;
 	ui->sync_now = opts->sync_now;
+	ui->request_delay_min_s = opts->request_delay_min_s;
+	ui->request_delay_max_s = opts->request_delay_max_s;
+	ui->contact_request_days = opts->contact_request_days ? opts->contact_request_days
+	                                                      : FS_RETENTION_REQUEST_DAYS_DEFAULT;
 	ui->sync_ctx = opts->sync_ctx;
 	ui->metrics = opts->metrics;
 	ui->metrics_ctx = opts->metrics_ctx;

@@ -11,6 +11,17 @@
 #define CLOSED_FIELD                                                                        \
 	"((f.field = 'status' AND f.value = '\"closed\"') OR "                              \
 	"(f.field = 'deleted' AND f.value = 'true'))"
+#define REQUESTED_FIELD "(f.field = 'status' AND f.value = '\"requested\"')"
+/* As sqlite_retention.c's CONTACTS_PAST. */
+#define CONTACTS_PAST(FIELD)                                                                \
+	"SELECT c.id FROM contacts c WHERE c.id COLLATE \"C\" > $1 "                        \
+	"AND EXISTS (SELECT 1 FROM contact_fields f WHERE f.contact_id = c.id AND " FIELD   \
+	" AND f.hlc < $2) "                                                                 \
+	"AND ($3::text IS NULL OR (NOT EXISTS (SELECT 1 FROM contact_fields f "             \
+	"WHERE f.contact_id = c.id AND f.site = $3 AND f.seq > $4) "                        \
+	"AND NOT EXISTS (SELECT 1 FROM conflicts k "                                        \
+	"WHERE k.record_id = c.id AND k.site = $3 AND k.seq > $4))) "                       \
+	"ORDER BY c.id COLLATE \"C\" LIMIT $5"
 
 /* One statement with parameters; *out (may be NULL) gets the result. */
 static int run(fs_backend *b, const char *sql, const pg_params *p, PGresult **out,
@@ -67,19 +78,13 @@ int fs_pg_retention_own_responses(fs_backend *b, const char *site, int64_t upto,
 	                   "delete acknowledged responses", err);
 }
 
-int fs_pg_retention_closed_contacts(fs_backend *b, fs_hlc before, const char *site, int64_t upto,
-                                    const char *after, long limit, fs_retention_id_fn fn,
-                                    void *ctx, fs_err *err)
+int fs_pg_retention_closed_contacts(fs_backend *b, int requested, fs_hlc before, const char *site,
+                                    int64_t upto, const char *after, long limit,
+                                    fs_retention_id_fn fn, void *ctx, fs_err *err)
 {
-	static const char sql[] =
-	    "SELECT c.id FROM contacts c WHERE c.id COLLATE \"C\" > $1 "
-	    "AND EXISTS (SELECT 1 FROM contact_fields f WHERE f.contact_id = c.id AND " CLOSED_FIELD
-	    " AND f.hlc < $2) "
-	    "AND ($3::text IS NULL OR (NOT EXISTS (SELECT 1 FROM contact_fields f "
-	    "WHERE f.contact_id = c.id AND f.site = $3 AND f.seq > $4) "
-	    "AND NOT EXISTS (SELECT 1 FROM conflicts k "
-	    "WHERE k.record_id = c.id AND k.site = $3 AND k.seq > $4))) "
-	    "ORDER BY c.id COLLATE \"C\" LIMIT $5";
+	static const char closed[] = CONTACTS_PAST(CLOSED_FIELD);
+	static const char req[] = CONTACTS_PAST(REQUESTED_FIELD);
+	const char *sql = requested ? req : closed;
 	pg_params p = {0};
 	PGresult *res = NULL;
 	int rc, r, n;

@@ -793,11 +793,69 @@ static int check_ui_strings(struct doc_check *c, const json_t *doc)
 	return 0;
 }
 
+/* "contact_request": {"topics": [{"value", "label"}, ...]}: the kiosk
+ * offers, after submit, a separate request to be contacted about one of
+ * these topics (docs/reciprocity.md). A topic's value goes into the
+ * contact's "topics" field (record_check.c: entries of 1 to 64 bytes, at
+ * most 20), so values are option values and at most MAX_CONTACT_TOPICS. */
+static int check_contact_request(struct doc_check *c, const json_t *doc)
+{
+	static const char *const keys[] = {"topics", NULL};
+	static const char *const topic_keys[] = {"value", "label", NULL};
+	const json_t *cr = json_object_get(doc, "contact_request"), *topics;
+	char qv[QUOTE_BUF];
+	size_t i, j, n, m0, m1;
+	int rc;
+
+	if (cr == NULL)
+		return 0;
+	m0 = path_key(&c->path, "contact_request");
+	if (!json_is_object(cr))
+		return doc_fail(c, "must be an object");
+	if ((rc = check_known_keys(c, cr, keys)) != 0)
+		return rc;
+	topics = json_object_get(cr, "topics");
+	n = json_array_size(topics);
+	m1 = path_key(&c->path, "topics");
+	if (topics == NULL)
+		return doc_fail(c, "is required");
+	if (!json_is_array(topics) || n < 1 || n > MAX_CONTACT_TOPICS)
+		return doc_fail(c, "must be an array of 1 to %d topics", MAX_CONTACT_TOPICS);
+	for (i = 0; i < n; i++) {
+		const json_t *o = json_array_get(topics, i), *v;
+		size_t m2 = path_index(&c->path, i), m3;
+
+		if (!json_is_object(o))
+			return doc_fail(c, "must be an object");
+		if ((rc = check_known_keys(c, o, topic_keys)) != 0)
+			return rc;
+		v = json_object_get(o, "value");
+		m3 = path_key(&c->path, "value");
+		if (v == NULL)
+			return doc_fail(c, "is required");
+		if (!json_is_string(v))
+			return doc_fail(c, "must be a string");
+		if (!is_option_value(json_string_value(v), json_string_length(v)))
+			return doc_fail(c, "%s does not match [a-z0-9_]{1,64}", quote_json(qv, v));
+		for (j = 0; j < i; j++)
+			if (json_equal(v, json_object_get(json_array_get(topics, j), "value")))
+				return doc_fail(c, "%s is already used by topics[%zu]",
+				                quote_json(qv, v), j);
+		path_pop(&c->path, m3);
+		if ((rc = check_text_key(c, o, "label", 1)) != 0)
+			return rc;
+		path_pop(&c->path, m2);
+	}
+	path_pop(&c->path, m1);
+	path_pop(&c->path, m0);
+	return 0;
+}
+
 int fs_questionnaire_validate(const json_t *doc, fs_err *err)
 {
 	static const char *const keys[] = {"format",    "id",    "version", "languages",
 	                                   "title",     "intro", "closing", "questions",
-	                                   "stems",     "ui_strings", NULL};
+	                                   "stems",     "ui_strings", "contact_request", NULL};
 	struct doc_check c;
 	const json_t *v;
 	char q[QUOTE_BUF];
@@ -861,7 +919,8 @@ int fs_questionnaire_validate(const json_t *doc, fs_err *err)
 		path_pop(&c.path, mark);
 	}
 	path_pop(&c.path, 0);
-	if ((rc = check_stems(&c, doc)) != 0 || (rc = check_ui_strings(&c, doc)) != 0)
+	if ((rc = check_stems(&c, doc)) != 0 || (rc = check_ui_strings(&c, doc)) != 0 ||
+	    (rc = check_contact_request(&c, doc)) != 0)
 		return rc;
 	return 0;
 }

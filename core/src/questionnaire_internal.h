@@ -21,6 +21,7 @@
 enum {
 	MAX_QUESTIONS = 500,
 	MAX_OPTIONS = 200,
+	MAX_CONTACT_TOPICS = 20, /* contact_request.topics: the contact field's cap */
 	MAX_LANGUAGES = 32,
 	MAX_TEXT_CHARS = 10000,   /* a label, hint or title, in code points */
 	MAX_LENGTH_LIMIT = 10000, /* highest max_length of a text question */

@@ -239,6 +239,25 @@ static const struct {
     {"err_date_month", ""},
     {"err_date_day", ""},
     {"err_date_days", "m n"},
+    /* the thank-you screen's request to be contacted (contact_request) */
+    {"contact_offer_title", ""},
+    {"contact_offer_text", ""},
+    {"contact_offer_yes", ""},
+    {"contact_name", ""},
+    {"contact_how", ""},
+    {"contact_how_hint", ""},
+    {"contact_by", ""},
+    {"contact_by_phone", ""},
+    {"contact_by_text", ""},
+    {"contact_by_in_person", ""},
+    {"contact_topic", ""},
+    {"contact_consent", "days"},
+    {"contact_err_consent", ""},
+    {"contact_send", ""},
+    {"contact_cancel", ""},
+    {"contact_sent_title", ""},
+    {"contact_sent_text", ""},
+    {"contact_failed", ""},
 };
 
 const char *fs_qn_ui_string_placeholders(const char *key)

@@ -196,7 +196,9 @@ int fs_contact_field_check(const char *field, const json_t *value, fs_err *err)
 {
 	static const char *const channels[] = {"in_person", "phone", "video",
 	                                       "text",      "group", NULL};
-	static const char *const statuses[] = {"open", "closed", NULL};
+	/* "requested": made by a kiosk for a person who asked to be
+	 * contacted (docs/reciprocity.md), until a worker takes it. */
+	static const char *const statuses[] = {"open", "closed", "requested", NULL};
 
 	if (value == NULL)
 		return fs_err_set(err, FS_EINVAL, "field \"%.40s\" has no value", field);
@@ -254,7 +256,8 @@ int fs_contact_field_check(const char *field, const json_t *value, fs_err *err)
 	if (strcmp(field, "status") == 0) {
 		if (!is_one_of(value, statuses))
 			return fs_err_set(err, FS_EINVAL,
-			                  "field \"%s\" must be one of open, closed", field);
+			                  "field \"%s\" must be one of open, closed, requested",
+			                  field);
 		return 0;
 	}
 	return fs_err_set(err, FS_EINVAL, "unknown contact field \"%.40s\"", field);

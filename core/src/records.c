@@ -386,13 +386,33 @@ static int check_person_ref(fs_store *s, const char *id, int creating, const jso
 				   json_string_length(value), err);
 }
 
+/* Closing a contact a kiosk made from a person's request to be contacted
+ * (worker FS_CONTACT_REQUEST_WORKER) deletes it: nothing of the request is
+ * kept once it is done (docs/reciprocity.md). *yes 1 when fields close
+ * such a contact id. */
+static int closes_request(fs_store *s, const char *id, const json_t *fields, int *yes,
+			  fs_err *err)
+{
+	const char *st = json_string_value(json_object_get(fields, "status"));
+	fs_field_copy w = {0};
+	int rc;
+
+	*yes = 0;
+	if (st == NULL || strcmp(st, "closed") != 0)
+		return 0;
+	rc = fs_rows_field_get(s, &w, id, "worker", err);
+	*yes = rc == 0 && w.found && strcmp(w.value, "\"" FS_CONTACT_REQUEST_WORKER "\"") == 0;
+	fs_rows_field_clear(&w);
+	return rc;
+}
+
 int fs_contact_put(fs_store *s, char out_id[FS_UUID_LEN + 1], const char *id, const char *region,
 		   const json_t *fields, fs_err *err)
 {
 	char have_region[FS_NAME_MAX + 1], idbuf[FS_UUID_LEN + 1];
 	const char *key;
 	json_t *value, *defaults = NULL;
-	int rc, creating = id == NULL;
+	int rc, creating = id == NULL, erase = 0;
 	size_t i;
 	fs_hlc hlc;
 
@@ -446,6 +466,8 @@ int fs_contact_put(fs_store *s, char out_id[FS_UUID_LEN + 1], const char *id, co
 		rc = s->ops->contact_region(s->b, id, have_region, err);
 		if (rc == FS_ENOTFOUND)
 			rc = fs_err_set(err, rc, "contact %s not found", id);
+		if (rc == 0)
+			rc = closes_request(s, id, fields, &erase, err);
 	}
 	if (creating)
 		json_object_foreach(defaults, key, value) {
@@ -458,6 +480,8 @@ int fs_contact_put(fs_store *s, char out_id[FS_UUID_LEN + 1], const char *id, co
 		if (rc == 0)
 			rc = fs_rows_local_field_put(s, out_id, key, value, hlc, 0, err);
 	}
+	if (rc == 0 && erase)
+		rc = fs_rows_local_field_put(s, out_id, "deleted", json_true(), hlc, 0, err);
 	if (rc == 0)
 		rc = fs_txn_commit(s, err);
 	else

@@ -20,14 +20,16 @@
 #define META_SENT "responses_sent"
 #define META_REFUSED "retention_responses_refused"
 
-static const char *const table_names[FS_RETENTION_TABLES] = {"responses", "contacts", "conflicts",
-							     "quarantine", "audit"};
+static const char *const table_names[FS_RETENTION_TABLES] = {
+    "responses", "contacts", "conflicts", "quarantine", "audit", "contact_requests"};
 
 /* Two years of responses (enough for a yearly report and its follow-up
  * questions), a year after a contact is closed (a returning person's
  * history), 90 days of conflicts (a review cycle), 30 days of quarantine
- * (an admin's look), six years of audit (UK limitation period): docs/design.md. */
-static const long default_days[FS_RETENTION_TABLES] = {730, 365, 90, 30, 2190};
+ * (an admin's look), six years of audit (UK limitation period), 90 days for
+ * a request to be contacted nobody took (docs/reciprocity.md): docs/design.md. */
+static const long default_days[FS_RETENTION_TABLES] = {730,  365, 90, 30,
+						       2190, FS_RETENTION_REQUEST_DAYS_DEFAULT};
 
 const char *fs_retention_table_name(fs_retention_table t)
 {
@@ -83,7 +85,7 @@ int fs_retention_parse(const char *arg, fs_retention_table *table, long *days, f
 	if (eq == NULL)
 		return fs_err_set(err, FS_EINVAL,
 				  "retention setting \"%.40s\": expected TABLE=DAYS (tables: responses, "
-				  "contacts, conflicts, quarantine, audit)",
+				  "contacts, conflicts, quarantine, audit, contact_requests)",
 				  arg);
 	n = (size_t)(eq - arg);
 	if (n >= sizeof(name))
@@ -94,7 +96,7 @@ int fs_retention_parse(const char *arg, fs_retention_table *table, long *days, f
 	if (t < 0)
 		return fs_err_set(err, FS_EINVAL,
 				  "retention setting: unknown table \"%s\" (tables: responses, contacts, "
-				  "conflicts, quarantine, audit)",
+				  "conflicts, quarantine, audit, contact_requests)",
 				  name);
 	*table = (fs_retention_table)t;
 	return parse_days(eq + 1, days, table_names[t], err);
@@ -235,22 +237,48 @@ long fs_retention_responses_sent(fs_store *s)
 	return strtol(value, NULL, 10) > 0 ? strtol(value, NULL, 10) : 0;
 }
 
+/* The kiosk's copies of contacts past before (requested: still
+ * "requested"; else closed or deleted), none of them holding a write of
+ * its own not yet acknowledged (seq > push), purged; *n += how many. */
+static int kiosk_purge_contacts(fs_store *kiosk, int requested, fs_hlc before, int64_t push,
+				id_batch *l, long *n, fs_err *err)
+{
+	char after[FS_ID_MAX + 1] = "";
+	size_t i;
+	int rc = 0;
+
+	while (rc == 0) {
+		l->n = 0;
+		rc = kiosk->ops->retention_closed_contacts(kiosk->b, requested, before, kiosk->site,
+							   push, after, BATCH, collect_id, l, err);
+		for (i = 0; i < l->n && rc == 0; i++) {
+			rc = kiosk->ops->record_purge(kiosk->b, "contacts", l->ids[i], NULL, err);
+			*n += rc == 0;
+		}
+		if (l->n < BATCH)
+			break;
+		snprintf(after, sizeof(after), "%s", l->ids[l->n - 1]);
+	}
+	return rc;
+}
+
 int fs_retention_kiosk_purge(fs_store *kiosk, const char *hub_peer, long closed_days,
-			     fs_retention_kiosk_result *out, fs_err *err)
+			     long request_days, fs_retention_kiosk_result *out, fs_err *err)
 {
 	id_batch l = {NULL, 0};
-	char after[FS_ID_MAX + 1] = "";
 	int64_t push = 0, pull = 0;
 	long removed = 0, live = 0;
 	uint64_t now, span;
 	fs_hlc before;
-	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (closed_days < 0 || closed_days > FS_RETENTION_DAYS_MAX)
 		return fs_err_set(err, FS_EINVAL, "closed_contact_days %ld: must be 0..%d",
 				  closed_days, FS_RETENTION_DAYS_MAX);
+	if (request_days < 0 || request_days > FS_RETENTION_DAYS_MAX)
+		return fs_err_set(err, FS_EINVAL, "contact_request_days %ld: must be 0..%d",
+				  request_days, FS_RETENTION_DAYS_MAX);
 	l.ids = malloc(BATCH * sizeof(*l.ids));
 	if (l.ids == NULL)
 		return fs_err_set(err, FS_ENOMEM, "retention: out of memory");
@@ -270,18 +298,14 @@ int fs_retention_kiosk_purge(fs_store *kiosk, const char *hub_peer, long closed_
 		out->responses = removed;
 		rc = counter_add(kiosk, META_SENT, live, err);
 	}
-	while (rc == 0) {
-		l.n = 0;
-		rc = kiosk->ops->retention_closed_contacts(kiosk->b, before, kiosk->site, push, after,
-							   BATCH, collect_id, &l, err);
-		for (i = 0; i < l.n && rc == 0; i++) {
-			rc = kiosk->ops->record_purge(kiosk->b, "contacts", l.ids[i], NULL, err);
-			out->contacts += rc == 0;
-		}
-		if (l.n < BATCH)
-			break;
-		snprintf(after, sizeof(after), "%s", l.ids[l.n - 1]);
-	}
+	if (rc == 0)
+		rc = kiosk_purge_contacts(kiosk, 0, before, push, &l, &out->contacts, err);
+	/* Requests nobody took: by their own period, 0 keeping them (the
+	 * hub's erasure removes them then). */
+	span = (uint64_t)request_days * FS_MS_PER_DAY;
+	if (rc == 0 && request_days > 0 && now > span)
+		rc = kiosk_purge_contacts(kiosk, 1, fs_hlc_make(now - span, 0), push, &l,
+					  &out->contacts, err);
 	if (rc != 0) {
 		fs_txn_rollback(kiosk);
 		memset(out, 0, sizeof(*out));
@@ -319,9 +343,10 @@ static int purge_table(fs_store *hub, const fs_retention_settings *set, fs_reten
 						 removed, err);
 }
 
-/* Contacts closed before the horizon: erased (a record that replicates),
- * a batch a request. */
-static int purge_contacts(fs_store *hub, uint64_t before, long *erased, fs_err *err)
+/* Contacts closed (requested: still "requested") before the horizon:
+ * erased (a record that replicates), a batch a request. */
+static int purge_contacts(fs_store *hub, int requested, uint64_t before, long *erased,
+			  fs_err *err)
 {
 	id_batch l = {NULL, 0};
 	char after[FS_ID_MAX + 1] = "";
@@ -341,8 +366,8 @@ static int purge_contacts(fs_store *hub, uint64_t before, long *erased, fs_err *
 		rc = fs_txn_read_begin(hub, err);
 		if (rc != 0)
 			break;
-		rc = hub->ops->retention_closed_contacts(hub->b, fs_hlc_make(before, 0), NULL, 0,
-							 after, BATCH, collect_id, &l, err);
+		rc = hub->ops->retention_closed_contacts(hub->b, requested, fs_hlc_make(before, 0),
+							 NULL, 0, after, BATCH, collect_id, &l, err);
 		fs_txn_read_end(hub);
 		if (rc != 0 || l.n == 0)
 			break;
@@ -399,8 +424,12 @@ int fs_retention_hub_purge(fs_store *hub, fs_retention_hub_result *out, fs_err *
 			return rc;
 	}
 	/* fs_erase_contacts scrubs after each request itself. */
-	rc = purge_contacts(hub, horizon_of(hub, set.days[FS_RETENTION_CONTACTS]), &out->contacts,
-			    err);
+	rc = purge_contacts(hub, 0, horizon_of(hub, set.days[FS_RETENTION_CONTACTS]),
+			    &out->contacts, err);
+	if (rc == 0)
+		rc = purge_contacts(hub, 1,
+				    horizon_of(hub, set.days[FS_RETENTION_CONTACT_REQUESTS]),
+				    &out->contact_requests, err);
 	out->scrubbed = rc == 0;
 	return rc;
 }

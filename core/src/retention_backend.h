@@ -8,7 +8,7 @@
 
 int fs_sqlite_retention_own_responses(fs_backend *b, const char *site, int64_t upto,
                                       long *removed, long *live, fs_err *err);
-int fs_sqlite_retention_closed_contacts(fs_backend *b, fs_hlc before, const char *site,
+int fs_sqlite_retention_closed_contacts(fs_backend *b, int requested, fs_hlc before, const char *site,
                                         int64_t upto, const char *after, long limit,
                                         fs_retention_id_fn fn, void *ctx, fs_err *err);
 int fs_sqlite_retention_delete_before(fs_backend *b, const char *table, const char *before_text,
@@ -16,7 +16,7 @@ int fs_sqlite_retention_delete_before(fs_backend *b, const char *table, const ch
 
 int fs_pg_retention_own_responses(fs_backend *b, const char *site, int64_t upto, long *removed,
                                   long *live, fs_err *err);
-int fs_pg_retention_closed_contacts(fs_backend *b, fs_hlc before, const char *site, int64_t upto,
+int fs_pg_retention_closed_contacts(fs_backend *b, int requested, fs_hlc before, const char *site, int64_t upto,
                                     const char *after, long limit, fs_retention_id_fn fn,
                                     void *ctx, fs_err *err);
 int fs_pg_retention_delete_before(fs_backend *b, const char *table, const char *before_text,

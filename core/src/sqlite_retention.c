@@ -13,6 +13,19 @@
 #define CLOSED_FIELD                                                                        \
 	"((f.field = 'status' AND f.value = '\"closed\"') OR "                              \
 	"(f.field = 'deleted' AND f.value = 'true'))"
+/* A request to be contacted that no worker took yet. */
+#define REQUESTED_FIELD "(f.field = 'status' AND f.value = '\"requested\"')"
+/* The contacts with a field matching FIELD before ?2, after ?1, none of
+ * ?3's writes unacknowledged (seq > ?4), at most ?5. */
+#define CONTACTS_PAST(FIELD)                                                                \
+	"SELECT c.id FROM contacts c WHERE c.id > ?1 "                                      \
+	"AND EXISTS (SELECT 1 FROM contact_fields f WHERE f.contact_id = c.id AND " FIELD   \
+	" AND f.hlc < ?2) "                                                                 \
+	"AND (?3 IS NULL OR (NOT EXISTS (SELECT 1 FROM contact_fields f "                   \
+	"WHERE f.contact_id = c.id AND f.site = ?3 AND f.seq > ?4) "                        \
+	"AND NOT EXISTS (SELECT 1 FROM conflicts k "                                        \
+	"WHERE k.record_id = c.id AND k.site = ?3 AND k.seq > ?4))) "                       \
+	"ORDER BY c.id LIMIT ?5"
 
 static int prepare(fs_backend *b, const char *sql, sqlite3_stmt **st, const char *what,
                    fs_err *err)
@@ -66,21 +79,15 @@ int fs_sqlite_retention_own_responses(fs_backend *b, const char *site, int64_t u
 	return delete_done(b, st, removed, "delete acknowledged responses", err);
 }
 
-int fs_sqlite_retention_closed_contacts(fs_backend *b, fs_hlc before, const char *site,
-                                        int64_t upto, const char *after, long limit,
-                                        fs_retention_id_fn fn, void *ctx, fs_err *err)
+int fs_sqlite_retention_closed_contacts(fs_backend *b, int requested, fs_hlc before,
+                                        const char *site, int64_t upto, const char *after,
+                                        long limit, fs_retention_id_fn fn, void *ctx,
+                                        fs_err *err)
 {
-	static const char sql[] =
-	    "SELECT c.id FROM contacts c WHERE c.id > ?1 "
-	    "AND EXISTS (SELECT 1 FROM contact_fields f WHERE f.contact_id = c.id AND " CLOSED_FIELD
-	    " AND f.hlc < ?2) "
-	    "AND (?3 IS NULL OR (NOT EXISTS (SELECT 1 FROM contact_fields f "
-	    "WHERE f.contact_id = c.id AND f.site = ?3 AND f.seq > ?4) "
-	    "AND NOT EXISTS (SELECT 1 FROM conflicts k "
-	    "WHERE k.record_id = c.id AND k.site = ?3 AND k.seq > ?4))) "
-	    "ORDER BY c.id LIMIT ?5";
+	static const char closed[] = CONTACTS_PAST(CLOSED_FIELD);
+	static const char req[] = CONTACTS_PAST(REQUESTED_FIELD);
 	sqlite3_stmt *st = NULL;
-	int rc = prepare(b, sql, &st, "find closed contacts", err), step;
+	int rc = prepare(b, requested ? req : closed, &st, "find closed contacts", err), step;
 
 	if (rc != 0)
 		return rc;

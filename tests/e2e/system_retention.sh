@@ -155,7 +155,7 @@ check "a refused --set stored nothing" hub retention
 grep -q '^conflicts *90 days$' "$E2E_OUT" && e2e_pass "conflicts still 90" ||
   e2e_fail "conflicts still 90" "$(cat "$E2E_OUT")"
 check "purge" hub purge
-grep -q '^purged: 0 response(s), 0 contact(s) erased, 0 conflict(s), 0 quarantined change(s), 0 audit entries$' \
+grep -q '^purged: 0 response(s), 0 contact(s) erased, 0 conflict(s), 0 quarantined change(s), 0 audit entries, 0 contact request(s) erased$' \
   "$E2E_OUT" && e2e_pass "nothing is past its period" || e2e_fail "nothing is past its period" "$(cat "$E2E_OUT")"
 check "audit" hub audit --json
 grep -q '"action":"retention_set","actor":"admin:[^"]*","at":"[^"]*","at_ms":[0-9]*,"detail":{"audit":0,"responses":400}' \

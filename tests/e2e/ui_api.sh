@@ -23,8 +23,13 @@ check "no PIN in workers.json" "0" "$(grep -c 246813 "$work/workers.json" || tru
 check "workers.json mode" "600" "$(stat -c %a "$work/workers.json")"
 check "bad PIN refused" "1" "$(echo 12 | "$host_bin" worker add bob --data "$work" 2>/dev/null; echo $?)"
 
+cat >"$work/cr.json" <<'EOF'
+{"format": "fieldsync-questionnaire/1", "id": "contact-test", "version": 1, "languages": ["en"],
+ "title": {"en": "Your visit"}, "questions": [{"id": "c", "type": "text", "label": {"en": "Tell us"}}],
+ "contact_request": {"topics": [{"value": "housing", "label": {"en": "Housing"}}]}}
+EOF
 "$host_bin" serve --data "$work" --listen 127.0.0.1:0 \
-	--publish "$root/schema/examples/friends-and-family.json" >"$work/out" &
+	--publish "$root/schema/examples/friends-and-family.json" --publish "$work/cr.json" >"$work/out" &
 pid=$!
 for _ in $(seq 50); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/.*listening on //p' "$work/out")
@@ -66,6 +71,8 @@ check "wrong PIN" 401 "$(code -X POST "${json[@]}" -d '{"name":"sam","pin":"0000
 check "right PIN" 200 "$(code -c "$work/jar" -X POST "${json[@]}" -d '{"name":"sam","pin":"246813"}' "$base/api/worker/login")"
 check "contact" 201 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{"person_ref":"P9","contact_at":"2026-01-05T10:00:00Z","channel":"phone"}' "$base/api/worker/contacts")"
 check "contact worker" "sam" "$(jget "$work/body" contact.worker)"
+check "a worker cannot make a contact requested" 422 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{"person_ref":"P8","contact_at":"2026-01-05T10:00:00Z","channel":"phone","status":"requested"}' "$base/api/worker/contacts")"
+check "its message" 'status: "requested" is given only by the kiosk to a person'"'"'s request to be contacted' "$(jget "$work/body" message)"
 check "bad contact" 422 "$(code -b "$work/jar" -X POST "${json[@]}" -d '{"person_ref":"P9","contact_at":"soon","channel":"phone"}' "$base/api/worker/contacts")"
 check "status" 200 "$(code -b "$work/jar" "$base/api/worker/status")"
 check "pending counted" "yes" "$( [ "$(jget "$work/body" pending)" -ge 2 ] && echo yes)"
@@ -76,6 +83,29 @@ for pin in 111111 222222; do code -X POST "${json[@]}" -d "{\"name\":\"sam\",\"p
 check "lockout" 429 "$(code -D "$work/headers" -X POST "${json[@]}" -d '{"name":"sam","pin":"333333"}' "$base/api/worker/login")"
 check "Retry-After" "30" "$(tr -d '\r' <"$work/headers" | sed -n 's/^Retry-After: //Ip')"
 check "locked even with the right PIN" 429 "$(code -X POST "${json[@]}" -d '{"name":"sam","pin":"246813"}' "$base/api/worker/login")"
+# A request to be contacted (docs/reciprocity.md): refused without consent,
+# with a topic the questionnaire does not offer, a bad way, no way to reach
+# a person who is not coming back, a name of two lines or too long; taken
+# durably (0600) with nothing of the questionnaire, and no echo.
+cr() { code -X POST "${json[@]}" -d "$1" "$base/api/contact-requests"; }
+good='"questionnaire":"contact-test","version":1,"name":"Zed","how":"07700 900123","by":"phone","topic":"housing"'
+check "request: no consent" 422 "$(cr "{$good}")"
+check "request: consent_required" consent_required "$(jget "$work/body" error)"
+check "request: consent false" 422 "$(cr "{$good,\"consent\":false}")"
+check "request: topic not offered" 422 "$(cr '{"questionnaire":"friends-and-family","version":1,"name":"Zed","how":"x","by":"phone","topic":"housing","consent":true}')"
+check "request: unknown questionnaire" 404 "$(cr '{"questionnaire":"nope","version":1,"name":"Zed","how":"x","by":"phone","topic":"housing","consent":true}')"
+check "request: bad way" 422 "$(cr '{"questionnaire":"contact-test","version":1,"name":"Zed","how":"x","by":"fax","topic":"housing","consent":true}')"
+check "request: its message names the field, not the value" 'contact request: "by" must be one of phone, text, in_person' "$(jget "$work/body" message)"
+check "request: no how for a phone call" 422 "$(cr '{"questionnaire":"contact-test","version":1,"name":"Zed","how":"","by":"phone","topic":"housing","consent":true}')"
+check "request: a name of two lines" 422 "$(cr '{"questionnaire":"contact-test","version":1,"name":"Zed\nX","how":"x","by":"phone","topic":"housing","consent":true}')"
+check "request: a name too long" 422 "$(cr "{\"questionnaire\":\"contact-test\",\"version\":1,\"name\":\"$(printf 'z%.0s' $(seq 301))\",\"how\":\"x\",\"by\":\"phone\",\"topic\":\"housing\",\"consent\":true}")"
+check "request: no file before one is taken" 0 "$(ls "$work" | grep -c '^contact-requests.json$' || true)"
+check "request: taken" 201 "$(cr "{$good,\"consent\":true}")"
+check "request: no echo" '{"sent":true}' "$(tr -d ' \n' <"$work/body")"
+check "request: in person needs no how" 201 "$(cr '{"questionnaire":"contact-test","version":1,"name":"Ann","how":"","by":"in_person","topic":"housing","consent":true}')"
+check "request: queue mode" 600 "$(stat -c %a "$work/contact-requests.json")"
+check "request: two waiting" 2 "$(jget "$work/contact-requests.json" requests.length)"
+check "request: nothing of the questionnaire" 0 "$(grep -c 'contact-test' "$work/contact-requests.json" || true)"
 "$host_bin" dump --data "$work" >"$work/dump"
 check "one response" 1 "$(jget "$work/dump" responses.length)"
 check "mode self" "self" "$(jget "$work/dump" responses.0.mode)"

@@ -899,13 +899,18 @@
 		person.answers = {};
 		person = null;
 		idleStop();
-		end.left = end.doc.closing !== undefined ? CLOSING_S : END_S;
-		var timer = setInterval(function () {
+		/* The request to be contacted is offered to a person answering on
+		 * their own, after their answers are saved (docs/reciprocity.md);
+		 * like closing words, it is given the time to be read. */
+		end.offer = titleKey === 'thanks_title' && !end.assisted &&
+			end.doc.contact_request !== undefined;
+		end.left = end.doc.closing !== undefined || end.offer ? CLOSING_S : END_S;
+		end.timer = setInterval(function () {
 			end.left--;
 			if (end.note)
 				end.note.textContent = t('returning', {n: Math.max(end.left, 0)});
 			if (end.left <= 0) {
-				clearInterval(timer);
+				clearInterval(end.timer);
 				wipe(end.assisted ? '#worker' : '');
 			}
 		}, 1000);
@@ -932,13 +937,151 @@
 			V.text(doc, doc.closing, end.lang).split('\n').filter(function (line) {
 				return line.trim() !== '';
 			}).map(function (line) { return el('p', {text: line}); }));
+		var offer = !end.offer ? null : el('section', {'class': 'contact-offer',
+			'aria-labelledby': 'contact-offer-title'}, [
+			el('h2', {id: 'contact-offer-title', text: t('contact_offer_title')}),
+			el('p', {text: t('contact_offer_text')}),
+			el('button', {type: 'button', 'class': 'secondary', id: 'btn-contact-offer',
+				text: t('contact_offer_yes'), onclick: function () { contactForm(end); }})]);
 		show([el('div', {'class': 'done'}, [
 			el('h1', {text: t(end.title)}),
 			el('p', {'class': 'lead', text: t(end.text)}),
 			closing,
 			end.note,
 			el('button', {type: 'button', 'class': 'primary', text: t('finish'),
-				onclick: function () { wipe(end.assisted ? '#worker' : ''); }})])], '');
+				onclick: function () { wipe(end.assisted ? '#worker' : ''); }}),
+			offer])], '');
+	}
+
+	/* ---- "I'd like someone to contact me" (docs/reciprocity.md) ----
+	 * A separate, optional step after the answers are saved: nothing of
+	 * the response goes with it (the page sends the questionnaire's id
+	 * only to name the topics offered; the kiosk keeps none of it). The
+	 * form lives in the page until Send; Cancel, Finish, the idle timeout
+	 * and wipe() drop it with everything else (a fresh page). */
+	function contactForm(end) {
+		var doc = end.doc, lang = end.lang, cr = doc.contact_request;
+		clearInterval(end.timer);
+		idleArm(K.kiosk.idle_timeout_s, function () { wipe(''); });
+		function errorBox(id) {
+			return el('p', {'class': 'error', id: id, role: 'alert', hidden: true});
+		}
+		function radio(name, value, label) {
+			return el('label', {'class': 'choice'}, [
+				el('input', {type: 'radio', name: name, value: value,
+					'aria-describedby': 'cr-err-' + name}),
+				el('span', {text: label})]);
+		}
+		function group(name, legend, kids, hint) {
+			return el('fieldset', {id: 'cr-' + name, 'aria-describedby': 'cr-err-' + name +
+				(hint ? ' ' + hint : '')}, [el('legend', {text: legend}), errorBox('cr-err-' + name),
+				el('div', {'class': 'choices'}, kids)]);
+		}
+		var form = el('form', {autocomplete: 'off', novalidate: true, 'class': 'contact-request',
+			lang: lang, dir: langDir(lang), onsubmit: function (e) { e.preventDefault(); send(); }}, [
+			el('p', {'class': 'lead', id: 'cr-separate', text: t('contact_offer_text')}),
+			el('label', {'for': 'cr-name', text: t('contact_name')}),
+			errorBox('cr-err-name'),
+			el('input', {id: 'cr-name', name: 'name', type: 'text', 'class': 'field',
+				maxlength: 100, autocomplete: 'off', spellcheck: 'false',
+				'aria-describedby': 'cr-err-name'}),
+			group('by', t('contact_by'), [radio('by', 'phone', t('contact_by_phone')),
+				radio('by', 'text', t('contact_by_text')),
+				radio('by', 'in_person', t('contact_by_in_person'))]),
+			el('label', {'for': 'cr-how', text: t('contact_how')}),
+			el('p', {'class': 'hint', id: 'cr-how-hint', text: t('contact_how_hint')}),
+			errorBox('cr-err-how'),
+			el('input', {id: 'cr-how', name: 'how', type: 'text', 'class': 'field',
+				maxlength: 200, autocomplete: 'off', spellcheck: 'false',
+				'aria-describedby': 'cr-how-hint cr-err-how'}),
+			group('topic', t('contact_topic'), cr.topics.map(function (tp) {
+				return radio('topic', tp.value, V.text(doc, tp.label, lang));
+			})),
+			errorBox('cr-err-consent'),
+			el('label', {'class': 'choice consent'}, [
+				el('input', {type: 'checkbox', id: 'cr-consent', name: 'consent',
+					'aria-describedby': 'cr-err-consent'}),
+				el('span', {text: t('contact_consent', {days: K.kiosk.contact_request_days})})]),
+			errorBox('cr-err-send'),
+			el('div', {'class': 'nav'}, [
+				el('button', {type: 'button', 'class': 'secondary', id: 'cr-cancel',
+					text: t('contact_cancel'), onclick: function () { wipe(''); }}),
+				el('button', {type: 'submit', 'class': 'primary', id: 'cr-send',
+					text: t('contact_send')})])]);
+		show([el('h1', {id: 'cr-title', text: t('contact_offer_title')}), form], '');
+
+		function value(name) {
+			var c = form.querySelector('input[name="' + name + '"]:checked');
+			return c ? c.value : '';
+		}
+		function fault(name, text, focus) {
+			var box = document.getElementById('cr-err-' + name);
+			box.textContent = text;
+			box.hidden = false;
+			Array.prototype.forEach.call(form.querySelectorAll('[name="' + name + '"]'),
+				function (i) { i.setAttribute('aria-invalid', 'true'); });
+			return focus;
+		}
+		function send() {
+			Array.prototype.forEach.call(form.querySelectorAll('.error'), function (b) {
+				b.hidden = true;
+				b.textContent = '';
+			});
+			Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (i) {
+				i.removeAttribute('aria-invalid');
+			});
+			var name = form.elements.name.value.trim(), how = form.elements.how.value.trim();
+			var by = value('by'), topic = value('topic'), first = null;
+			/* Every fault shown at once; the first one gets the focus. */
+			var faults = [
+				name === '' && fault('name', t('err_required'), form.elements.name),
+				by === '' && fault('by', t('err_required'), form.querySelector('[name="by"]')),
+				how === '' && by !== 'in_person' && fault('how', t('err_required'), form.elements.how),
+				topic === '' && fault('topic', t('err_required'), form.querySelector('[name="topic"]')),
+				!form.elements.consent.checked &&
+					fault('consent', t('contact_err_consent'), form.elements.consent)];
+			faults.forEach(function (f) { first = first || f || null; });
+			if (first) {
+				first.focus();
+				return;
+			}
+			var btn = document.getElementById('cr-send');
+			btn.disabled = true;
+			btn.textContent = t('saving');
+			api('POST', '/api/contact-requests', {questionnaire: doc.id, version: doc.version,
+				name: name, how: how, by: by, topic: topic, consent: true}).then(function (r) {
+				if (r.status === 201) {
+					contactSent();
+					return;
+				}
+				btn.disabled = false;
+				btn.textContent = t('contact_send');
+				fault('send', t('contact_failed'), btn).focus();
+			});
+		}
+	}
+
+	/* Sent: the details are not shown again, and the page goes back to the
+	 * start as after any questionnaire. */
+	function contactSent() {
+		var left = END_S;
+		idleStop();
+		var note = el('p', {'class': 'hint', text: t('returning', {n: left})});
+		var timer = setInterval(function () {
+			left--;
+			note.textContent = t('returning', {n: Math.max(left, 0)});
+			if (left <= 0) {
+				clearInterval(timer);
+				wipe('');
+			}
+		}, 1000);
+		show([el('div', {'class': 'done'}, [
+			el('h1', {text: t('contact_sent_title')}),
+			el('p', {'class': 'lead', text: t('contact_sent_text')}),
+			note,
+			el('button', {type: 'button', 'class': 'primary', text: t('finish'),
+				onclick: function () { wipe(''); }})])], '');
+		announce(t('contact_sent_text'));
 	}
 
 	function declined() {

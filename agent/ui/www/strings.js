@@ -108,6 +108,24 @@
 				err_length: 'Please use {n} characters or fewer.',
 				err_empty: 'Please write something, or leave this question empty.',
 				err_other: 'Please check this answer.',
+				contact_offer_title: 'Would you like someone to contact you?',
+				contact_offer_text: 'This is separate from your answers: they will not be linked. An outreach worker of this area can get in touch with you about something you choose.',
+				contact_offer_yes: 'Yes, ask someone to contact me',
+				contact_name: 'What should we call you?',
+				contact_how: 'How can we reach you?',
+				contact_how_hint: 'A phone number, an email address, or when you will come back here.',
+				contact_by: 'How would you like us to get in touch?',
+				contact_by_phone: 'A phone call',
+				contact_by_text: 'A text message or email',
+				contact_by_in_person: 'In person, here',
+				contact_topic: 'What would you like to talk about?',
+				contact_consent: 'I agree that the outreach workers of this area will see my name, how to reach me and the topic. It is deleted when they have been in touch, and after {days} days at the latest.',
+				contact_err_consent: 'Please tick the box to agree, or choose Cancel.',
+				contact_send: 'Send my request',
+				contact_cancel: 'Cancel',
+				contact_sent_title: 'Your request has been sent',
+				contact_sent_text: 'An outreach worker will get in touch. Your details are not shown here again.',
+				contact_failed: 'Sorry, your request could not be saved. Please ask a member of staff.',
 				pin_short: 'Your PIN has fewer than {m} digits. Please change it now.',
 				pin_change: 'Change PIN',
 				pin_save: 'Save new PIN',
@@ -335,7 +353,12 @@
 		'err_integer', 'err_min', 'err_max', 'err_multi_min', 'err_multi_max', 'err_date',
 		'err_date_min', 'err_date_max', 'err_today', 'err_length', 'err_empty',
 		'err_other', 'err_date_no_day', 'err_date_no_month', 'err_date_no_year',
-		'err_date_year', 'err_date_month', 'err_date_day', 'err_date_days'
+		'err_date_year', 'err_date_month', 'err_date_day', 'err_date_days',
+		'contact_offer_title', 'contact_offer_text', 'contact_offer_yes', 'contact_name',
+		'contact_how', 'contact_how_hint', 'contact_by', 'contact_by_phone', 'contact_by_text',
+		'contact_by_in_person', 'contact_topic', 'contact_consent', 'contact_err_consent',
+		'contact_send', 'contact_cancel', 'contact_sent_title', 'contact_sent_text',
+		'contact_failed'
 	];
 	/* {name: [placeholder, ...]} for FsValidate.checkKioskTexts. */
 	root.FsStrings.questionnaireWords = function () {

@@ -231,11 +231,32 @@
 					el('td', {text: localTime(c.contact_at)}),
 					el('td', {text: (c.channel || '').replace('_', ' ')}),
 					el('td', {}, [el('span', {text: dateText(c.follow_up_date)}), mark ? ' ' : null, mark]),
-					el('td', {text: c.status}),
-					el('td', {}, [el('button', {type: 'button', 'class': 'small',
+					el('td', {text: c.status === 'requested' ? 'Requested contact' : c.status}),
+					el('td', {}, [c.status === 'requested' ? takeButton(c) : null,
+						c.status === 'requested' ? ' ' : null,
+						el('button', {type: 'button', 'class': 'small',
 						'aria-label': 'Edit contact ' + c.person_ref, text: 'Edit',
 						onclick: function () { workerHome('edit', c.id); }})])]);
 			}))]);
+	}
+
+	/* A person's request to be contacted (docs/reciprocity.md): taking it
+	 * makes it an open contact of the region; closing it later deletes it. */
+	function takeButton(c) {
+		return el('button', {type: 'button', 'class': 'small', text: 'Take',
+			'aria-label': 'Take requested contact ' + c.person_ref, onclick: function () {
+				api('PUT', '/api/worker/contacts/' + encodeURIComponent(c.id), {status: 'open'})
+					.then(function (r) {
+						if (!need(r))
+							return;
+						if (r.status === 200) {
+							workerHome('edit', c.id);
+							announce('Taken: the request is now an open contact. Closing it deletes it.');
+							return;
+						}
+						announce('Not taken: ' + r.data.message);
+					});
+			}});
 	}
 
 	function followups(body) {
@@ -373,7 +394,8 @@
 			support: el('textarea', {'class': 'field', rows: 2, autocomplete: 'off'}),
 			signposted: el('input', {type: 'text', 'class': 'field', autocomplete: 'off', value: list(c.signposted)}),
 			follow_up_done: el('input', {type: 'checkbox', checked: c.follow_up_done === true}),
-			status: select(['open', 'closed'], c.status || 'open'),
+			status: select(c.status === 'requested' ? ['requested', 'open', 'closed'] : ['open', 'closed'],
+				c.status || 'open'),
 			notes: el('textarea', {'class': 'field', rows: 2, autocomplete: 'off'})
 		};
 		inputs.support.value = c.support || '';
@@ -411,13 +433,17 @@
 							return;
 						if (r.status === 200 || r.status === 201) {
 							workerHome('contacts');
-							announce('Contact saved.');
+							announce(r.data.contact && r.data.contact.deleted === true ?
+								'Closed: the request to be contacted and its details are deleted.' :
+								'Contact saved.');
 							return;
 						}
 						refuse(r.data.message);
 					});
 			}}, [
 			el('p', {'class': 'hint', text: 'Fields marked (required) must be filled in. Recorded by: ' + (c.worker || worker.name) + '.'}),
+			c.worker === '(kiosk)' ? el('p', {'class': 'hint', id: 'c-request-hint',
+				text: 'A person asked at a kiosk to be contacted: their name and how to reach them are in the notes. Closing it deletes it, with its details.'}) : null,
 			el('div', {'class': 'form-grid'}, [
 				field('person_ref', 'Person reference (not their name)', inputs.person_ref, 'A code from your records: never a name, date of birth or NHS number.', true),
 				field('channel', 'Channel', inputs.channel, null, true),

@@ -402,7 +402,8 @@ typedef struct fs_backend_ops {
 	 * content rows among them.
 	 * retention_closed_contacts: visit, in id order after after ("": from
 	 * the start), at most limit contacts whose field "status" is "closed"
-	 * or "deleted" is true with that field's hlc < before; site not NULL
+	 * or "deleted" is true with that field's hlc < before (requested: whose
+	 * "status" is "requested" with that field's hlc < before); site not NULL
 	 * leaves out those with a field or a conflict row (record_id) written
 	 * by site with seq > upto (not yet acknowledged).
 	 * retention_delete_before: delete past retention: table "responses":
@@ -412,7 +413,7 @@ typedef struct fs_backend_ops {
 	 * before_hlc. *removed rows. FS_EINVAL for another table. */
 	int (*retention_own_responses)(fs_backend *b, const char *site, int64_t upto, long *removed,
 				       long *live, fs_err *err);
-	int (*retention_closed_contacts)(fs_backend *b, fs_hlc before, const char *site,
+	int (*retention_closed_contacts)(fs_backend *b, int requested, fs_hlc before, const char *site,
 					 int64_t upto, const char *after, long limit,
 					 fs_retention_id_fn fn, void *ctx, fs_err *err);
 	int (*retention_delete_before)(fs_backend *b, const char *table, const char *before_text,

@@ -134,11 +134,20 @@ int fs_response_delete(fs_store *s, const char *id, fs_err *err);
 
 /* ---- contacts ---- */
 
+/* The "worker" of a contact a kiosk makes from a person's request to be
+ * contacted (status "requested", docs/reciprocity.md): no worker name can
+ * be it (worker.h: letters, digits, ".", "_", "-"). Closing such a
+ * contact deletes it (fs_contact_put writes "deleted" too; the hub erases
+ * it, kind delete, when it merges the delete). */
+#define FS_CONTACT_REQUEST_WORKER "(kiosk)"
+
 /* Create (id NULL: a new UUIDv7 is written to out_id) or update (id given,
  * copied to out_id) a contact with the fields of the borrowed object. A new
  * contact belongs to region (NULL: the store's region) and needs at least
  * person_ref, contact_at, channel and worker; status defaults to "open" and
  * follow_up_done to false. Each field written gets its own timestamp.
+ * Setting "status" to "closed" on a contact whose worker is
+ * FS_CONTACT_REQUEST_WORKER also sets "deleted" (same stamp).
  * FS_EINVAL names the first bad field; FS_ENOTFOUND for an unknown id. */
 int fs_contact_put(fs_store *s, char out_id[FS_UUID_LEN + 1], const char *id, const char *region,
 		   const json_t *fields, fs_err *err);

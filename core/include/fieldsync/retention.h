@@ -28,10 +28,14 @@
 /* closed_contact_days: default, and the largest accepted (100 years). */
 #define FS_RETENTION_CLOSED_DAYS_DEFAULT 30
 #define FS_RETENTION_DAYS_MAX 36500
+/* contact_request_days (agent.json) and the hub's contact_requests: how
+ * long a request to be contacted that no worker took is kept. */
+#define FS_RETENTION_REQUEST_DAYS_DEFAULT 90
 
 typedef struct fs_retention_kiosk_result {
 	long responses;     /* own responses (and tombstones) removed: acknowledged */
-	long contacts;      /* contacts removed: closed or deleted before the window */
+	long contacts;      /* contacts removed: closed or deleted before the window,
+	                     * or still "requested" past request_days */
 	long contacts_kept; /* closed before the window but with an unsent write: kept */
 	int scrubbed;       /* the files were scrubbed after the commit */
 } fs_retention_kiosk_result;
@@ -44,12 +48,15 @@ typedef struct fs_retention_kiosk_result {
  * closed_days before now (0: every closed one), unless one of its fields or
  * conflict rows is a write of this kiosk not yet acknowledged (it is kept
  * until the hub has it), with its fields and conflict rows (backend.h
- * record_purge). One write transaction; a scrub after it when anything was
- * removed. A contact purged here is only this kiosk's copy: the hub keeps
- * it, and a later edit from the hub brings the edited fields back.
- * FS_EINVAL: closed_days outside 0..FS_RETENTION_DAYS_MAX. */
+ * record_purge); and by the same rules every contact whose "status" is
+ * still "requested" by a write more than request_days before now (0: keep;
+ * the hub erases them by its own period). One write transaction; a scrub
+ * after it when anything was removed. A contact purged here is only this
+ * kiosk's copy: the hub keeps it, and a later edit from the hub brings the
+ * edited fields back. FS_EINVAL: closed_days or request_days outside
+ * 0..FS_RETENTION_DAYS_MAX. */
 int fs_retention_kiosk_purge(fs_store *kiosk, const char *hub_peer, long closed_days,
-			     fs_retention_kiosk_result *out, fs_err *err);
+			     long request_days, fs_retention_kiosk_result *out, fs_err *err);
 
 /* Responses this kiosk sent and then deleted (meta "responses_sent");
  * fs_store_count adds them to its responses, so a kiosk's counts never
@@ -64,6 +71,7 @@ typedef enum fs_retention_table {
 	FS_RETENTION_CONFLICTS,     /* by detection hlc */
 	FS_RETENTION_QUARANTINE,    /* by received_hlc */
 	FS_RETENTION_AUDIT,         /* the audit log (applied by hub/audit.c) */
+	FS_RETENTION_CONTACT_REQUESTS, /* contacts still "requested": by that field's hlc */
 	FS_RETENTION_TABLES
 } fs_retention_table;
 
@@ -77,7 +85,7 @@ const char *fs_retention_table_name(fs_retention_table t);
 int fs_retention_table_parse(const char *name);
 
 /* The documented defaults: responses 730, contacts 365, conflicts 90,
- * quarantine 30, audit 2190 days. */
+ * quarantine 30, audit 2190, contact_requests 90 days. */
 void fs_retention_defaults(fs_retention_settings *out);
 
 /* Parse one "TABLE=DAYS" (a CLI argument): FS_EINVAL naming what is wrong
@@ -101,6 +109,7 @@ int fs_retention_horizon(fs_store *hub, fs_retention_table table, uint64_t *befo
 
 typedef struct fs_retention_hub_result {
 	long responses, contacts, conflicts, quarantine; /* records removed */
+	long contact_requests; /* requested contacts nobody took, erased */
 	uint64_t audit_before_ms; /* audit entries before this may go (0: keep) */
 	int scrubbed;
 } fs_retention_hub_result;
@@ -111,7 +120,10 @@ typedef struct fs_retention_hub_result {
  * transaction, then a scrub when anything went, and on SQLite always); contacts whose status
  * became "closed" before their horizon are erased, kind "retention"
  * (erase.h fs_erase_contacts, in batches: an erasure record each, which
- * replicates, so every kiosk drops its copy). Idempotent: several hub
+ * replicates, so every kiosk drops its copy), and so are contacts whose
+ * status is still "requested" (a person's request to be contacted that no
+ * worker took, docs/reciprocity.md) by a write before the contact_requests
+ * horizon. Idempotent: several hub
  * processes may run it at once. The audit log is not touched here
  * (out->audit_before_ms is for hub/audit.c). */
 int fs_retention_hub_purge(fs_store *hub, fs_retention_hub_result *out, fs_err *err);
