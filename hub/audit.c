@@ -405,6 +405,87 @@ int hub_audit_each(fs_store *hub, uint64_t since_ms, hub_audit_fn fn, void *ctx,
 	return reg->audit_each(b, 0, since_ms, each_entry, &e, err);
 }
 
+typedef struct list_run {
+	const hub_audit_filter *f;
+	size_t limit;
+	json_t **ring; /* the newest limit matches, ring[(first + i) % limit] */
+	size_t first, n;
+	int more;
+	hub_audit_fn fn;
+	void *ctx;
+	fs_err *err;
+} list_run;
+
+static int list_entry(void *ctx, const json_t *entry)
+{
+	list_run *l = ctx;
+	const hub_audit_filter *f = l->f;
+	const char *actor = json_string_value(json_object_get(entry, "actor"));
+	const char *action = json_string_value(json_object_get(entry, "action"));
+	json_int_t id = json_integer_value(json_object_get(entry, "id"));
+	uint64_t at = (uint64_t)json_integer_value(json_object_get(entry, "at_ms"));
+
+	if (f->before_id > 0 && id >= f->before_id)
+		return 1; /* by id: nothing later can be before it */
+	if ((f->until_ms > 0 && at >= f->until_ms) ||
+	    (f->action != NULL && strcmp(action, f->action) != 0) ||
+	    (f->actor != NULL && strstr(actor, f->actor) == NULL))
+		return 0;
+	if (l->limit == 0)
+		return l->fn(l->ctx, entry);
+	if (l->n == l->limit) {
+		json_decref(l->ring[l->first]);
+		l->ring[l->first] = json_incref((json_t *)entry);
+		l->first = (l->first + 1) % l->limit;
+		l->more = 1;
+		return 0;
+	}
+	l->ring[(l->first + l->n++) % l->limit] = json_incref((json_t *)entry);
+	return 0;
+}
+
+int hub_audit_list(fs_store *hub, const hub_audit_filter *f, size_t limit, int newest_first,
+                   hub_audit_fn fn, void *ctx, int *more, fs_err *err)
+{
+	const hub_audit_filter none = {0, 0, NULL, NULL, 0};
+	list_run l;
+	size_t i;
+	int rc;
+
+	if (more != NULL)
+		*more = 0;
+	if (f == NULL)
+		f = &none;
+	if (f->action != NULL && !hub_audit_action_is_valid(f->action))
+		return fs_err_set(err, FS_EINVAL, "audit: an action is [a-z_], 1 to %d",
+		                  HUB_AUDIT_ACTION_MAX);
+	if (f->actor != NULL && strlen(f->actor) > HUB_AUDIT_ACTOR_MAX)
+		return fs_err_set(err, FS_EINVAL, "audit: an actor is at most %d bytes",
+		                  HUB_AUDIT_ACTOR_MAX);
+	if (limit > HUB_AUDIT_PAGE_MAX || (newest_first && limit == 0))
+		return fs_err_set(err, FS_EINVAL, "audit: a page holds 1 to %d entries",
+		                  HUB_AUDIT_PAGE_MAX);
+	memset(&l, 0, sizeof(l));
+	l.f = f;
+	l.limit = limit;
+	l.fn = fn;
+	l.ctx = ctx;
+	l.err = err;
+	if (limit > 0 && (l.ring = calloc(limit, sizeof(*l.ring))) == NULL)
+		return fs_err_set(err, FS_ENOMEM, "audit: out of memory");
+	rc = hub_audit_each(hub, f->since_ms, list_entry, &l, err);
+	if (rc == 1)
+		rc = 0;
+	for (i = 0; i < l.n && rc == 0; i++)
+		rc = fn(ctx, l.ring[(l.first + (newest_first ? l.n - 1 - i : i)) % limit]);
+	for (i = 0; i < l.n; i++)
+		json_decref(l.ring[i]);
+	free(l.ring);
+	if (rc == 0 && more != NULL)
+		*more = l.more;
+	return rc;
+}
+
 /* ---- worker events from kiosks (POST /v1/audit) ---- */
 
 static const char *const worker_actions[] = {"worker_login",   "worker_logout",
