@@ -13,8 +13,9 @@
 #include "fieldsync/store.h"
 
 /* Is what a valid name of a target (a lowercase UUID for a contact or a
- * response; a person_ref not empty, at most FS_ERASE_PERSON_REF_MAX
- * bytes)? 0, or FS_EINVAL saying what is wrong (never echoing what). */
+ * response; a person_ref not empty, at most HUB_ERASE_PERSON_REF_MAX bytes:
+ * a stored one is at most 64 characters, core/src/record_check.c)? 0, or
+ * FS_EINVAL saying what is wrong (never echoing what). */
 #define HUB_ERASE_PERSON_REF_MAX 256
 int hub_erase_target_check(fs_erase_target target, const char *what, fs_err *err);
 

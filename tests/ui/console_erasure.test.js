@@ -216,6 +216,8 @@ describe('console erasure and audit', () => {
 		await table.getByRole('row', {name: new RegExp(`console:root-admin erase .*contact: ${id}`)}).waitFor();
 		await table.getByRole('row', {name: /console:north-admin erase .*by: person_ref/}).waitFor();
 		assert.ok(!(await page.content()).includes('ZQPERSONNORTH3'), 'the person_ref is not in the log');
+		assert.ok(!hub.log().includes('ZQPERSONNORTH3'), 'nor in the hub\'s own log');
+		assert.ok(!hubCmd(hub, ['audit', '--json']).includes('ZQPERSONNORTH3'), 'nor in the trail');
 		// Newest first.
 		const ids = await table.locator('tbody tr th').allTextContents();
 		assert.deepStrictEqual(ids.map(Number), ids.map(Number).slice().sort((x, y) => y - x));

@@ -57,7 +57,7 @@
 			const filters = el('form', {class: 'panel', novalidate: true, 'aria-labelledby': 'au-filters'},
 				el('h2', {id: 'au-filters'}, 'Which entries'),
 				el('div', {class: 'au-grid'},
-					C.field('Action', action, 'Exactly, for example erase, publish, enroll, revoke, login.'),
+					C.field('Action', action, 'Exactly, for example erase, publish, enroll, revoke, console_login.'),
 					C.field('Actor', actor, 'Part of it: console:alice, admin:, worker:, device:.'),
 					C.field('From (day)', from),
 					C.field('To (day, included)', to)),
