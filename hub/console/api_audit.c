@@ -105,11 +105,17 @@ static int list_audit(console_call *c, console_answer *a)
 		return FS_ENOMEM;
 	}
 	last = json_array_get(entries, json_array_size(entries) - 1);
-	a->json = json_pack("{s:o, s:b, s:I, s:i, s:o?}", "entries", entries, "more", more,
+	a->json = json_pack("{s:o, s:b, s:I, s:i}", "entries", entries, "more", more,
 	                    "next_before",
 	                    (json_int_t)(more ? json_integer_value(json_object_get(last, "id")) : 0),
-	                    "limit", (int)v[3], "verify", verify);
-	return a->json != NULL ? 0 : FS_ENOMEM;
+	                    "limit", (int)v[3]);
+	if (a->json == NULL) {
+		json_decref(verify);
+		return FS_ENOMEM;
+	}
+	if (verify != NULL && json_object_set_new(a->json, "verify", verify) != 0)
+		return FS_ENOMEM;
+	return 0;
 }
 
 const console_route console_routes_audit[] = {
