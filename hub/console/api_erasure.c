@@ -98,10 +98,6 @@ static int start_erasure(console_call *c, console_answer *a)
 		             "an erasure cannot be undone: send \"confirm\": \"" ERASE_CONFIRM "\"");
 		goto done;
 	}
-	if (hub_erase_target_check(by, id, &err) != 0) {
-		console_fail(a, 400, "invalid", "%s", err.msg);
-		goto done;
-	}
 	rc = hub_erase_start(c->store, c->actor, by, id, limited ? in_my_regions : NULL,
 	                     (void *)c->user, &res, &err);
 	if (rc != 0 && res.request[0] != '\0') {
