@@ -3,9 +3,10 @@
  * all of one region: logins, users, exports of several regions), through
  * the same calls as `fieldsync-hub audit` (hub/audit.h):
  *   GET /api/audit?action=A&actor=TEXT&since=MS&until=MS&before=ID&limit=N
- *       a page of the entries that match, newest first (hub_audit_list),
- *       and on the first page (no before) the chain's verification
- *       (hub_audit_verify, hub_audit_head, as `audit --verify`). */
+ *       a page of the entries that match, newest first (hub_audit_list);
+ *   GET /api/audit/verify   the chain's check (hub_audit_verify,
+ *       hub_audit_head, as `audit --verify`): it reads the whole trail, so
+ *       the page asks for it apart and shows the entries first. */
 #include <jansson.h>
 #include <string.h>
 
@@ -57,6 +58,18 @@ static json_t *verification(fs_store *s)
 	                 "head_id", (json_int_t)id, "head", head);
 }
 
+#define EVERY_REGION_ONLY                                                                     \
+	"the audit log is for admins of every region: its entries are not all of one region"
+
+/* GET /api/audit/verify */
+static int verify_audit(console_call *c, console_answer *a)
+{
+	if (c->user->nregions > 0)
+		return console_fail(a, 403, "forbidden", EVERY_REGION_ONLY);
+	a->json = verification(c->store);
+	return a->json != NULL ? 0 : FS_ENOMEM;
+}
+
 /* GET /api/audit */
 static int list_audit(console_call *c, console_answer *a)
 {
@@ -64,15 +77,13 @@ static int list_audit(console_call *c, console_answer *a)
 	const char *keys[] = {"since", "until", "before", "limit"};
 	uint64_t v[4] = {0, 0, 0, AUDIT_PAGE_DEFAULT};
 	hub_audit_filter f = {0, 0, NULL, NULL, 0};
-	json_t *entries, *verify = NULL, *last;
+	json_t *entries, *last;
 	fs_err err = {0, ""};
 	int more = 0, rc;
 	size_t i;
 
 	if (c->user->nregions > 0)
-		return console_fail(a, 403, "forbidden",
-		                    "the audit log is for admins of every region: its entries are not "
-		                    "all of one region");
+		return console_fail(a, 403, "forbidden", EVERY_REGION_ONLY);
 	for (i = 0; i < 4; i++) {
 		const char *t = c->arg(c, keys[i]);
 
@@ -100,25 +111,16 @@ static int list_audit(console_call *c, console_answer *a)
 		json_decref(entries);
 		return console_fail_err(a, rc, &err);
 	}
-	if (f.before_id == 0 && (verify = verification(c->store)) == NULL) {
-		json_decref(entries);
-		return FS_ENOMEM;
-	}
 	last = json_array_get(entries, json_array_size(entries) - 1);
 	a->json = json_pack("{s:o, s:b, s:I, s:i}", "entries", entries, "more", more,
 	                    "next_before",
 	                    (json_int_t)(more ? json_integer_value(json_object_get(last, "id")) : 0),
 	                    "limit", (int)v[3]);
-	if (a->json == NULL) {
-		json_decref(verify);
-		return FS_ENOMEM;
-	}
-	if (verify != NULL && json_object_set_new(a->json, "verify", verify) != 0)
-		return FS_ENOMEM;
-	return 0;
+	return a->json != NULL ? 0 : FS_ENOMEM;
 }
 
 const console_route console_routes_audit[] = {
     {"GET", "/api/audit", CONSOLE_ADMIN, list_audit, 0, 0},
+    {"GET", "/api/audit/verify", CONSOLE_ADMIN, verify_audit, 0, 0},
     {0},
 };

@@ -51,7 +51,8 @@ async function routeStatuses(page, body) {
 	return page.evaluate(async (b) => {
 		const out = {};
 		for (const [name, method, p, data] of [['list', 'GET', '/api/erasures'],
-			['start', 'POST', '/api/erasures/start', b], ['audit', 'GET', '/api/audit']]) {
+			['start', 'POST', '/api/erasures/start', b], ['audit', 'GET', '/api/audit'],
+			['verify', 'GET', '/api/audit/verify']]) {
 			try {
 				await window.FsConsole.api(method, p, data);
 				out[name] = 200;
@@ -101,7 +102,7 @@ describe('console erasure and audit', () => {
 			assert.strictEqual(await page.getByRole('link', {name: 'Audit log'}).count(), 0);
 			await openPage(page, 'erasure', 'Not allowed');
 			const r = await routeStatuses(page, {target: 'contact', id, confirm: 'ERASE'});
-			assert.deepStrictEqual(r, {list: 403, start: 403, audit: 403}, name);
+			assert.deepStrictEqual(r, {list: 403, start: 403, audit: 403, verify: 403}, name);
 			await logout(page);
 		}
 		assert.ok(kioskHolds(a, id) && hubContacts(hub).includes('ZQNOTEERASE1'), 'nothing erased');

@@ -1,7 +1,8 @@
 // fieldsync console: Audit log (docs/console.md, "Erasure and audit"), for
 // admins of every region: every action at the hub, newest first, a page
 // at a time, filtered by action, actor and dates, with the hash chain's
-// check (the same as `fieldsync-hub audit --verify`). GET /api/audit.
+// check (the same as `fieldsync-hub audit --verify`). GET /api/audit and
+// /api/audit/verify (apart: it reads the whole trail).
 (function () {
 	'use strict';
 	const C = window.FsConsole;
@@ -27,8 +28,6 @@
 	}
 
 	function verifyBox(v) {
-		if (!v)
-			return null;
 		if (v.ok)
 			return el('div', {class: 'notice', id: 'au-verify'},
 				el('p', {}, el('strong', {}, '✓ Chain verified: '),
@@ -91,15 +90,17 @@
 				], rows, 'No entries match.'));
 				more.hidden = !next;
 			};
+			const check = async () => {
+				verify.textContent = '';
+				verify.appendChild(el('p', {class: 'notice'}, 'Checking the chain…'));
+				const v = await C.api('GET', '/api/audit/verify');
+				verify.textContent = '';
+				verify.appendChild(verifyBox(v));
+			};
 			const load = async (before) => {
 				const data = await C.api('GET', `/api/audit?${query(before)}`);
-				if (!before) {
+				if (!before)
 					rows = [];
-					verify.textContent = '';
-					const box = verifyBox(data.verify);
-					if (box)
-						verify.appendChild(box);
-				}
 				rows = rows.concat(data.entries);
 				next = data.more ? data.next_before : 0;
 				draw();
@@ -135,7 +136,7 @@
 			root.appendChild(list);
 			root.appendChild(el('div', {class: 'actions'}, more));
 			try {
-				await load(0);
+				await Promise.all([load(0), check()]);
 			} catch (e) {
 				if (e.status === 403) {
 					root.textContent = '';
