@@ -49,7 +49,8 @@ static int list_erasures(console_call *c, console_answer *a)
 
 /* The same answer for a record of another region, of no known region, and
  * (for a region-limited admin) a person_ref with no contact at all. */
-#define NOT_YOURS "no such record in the regions you may see (an admin of every region can erase it)"
+#define NOT_YOURS                                                                                  \
+	"no such record in the regions you may see (an admin of every region can erase it)"
 
 static int in_my_regions(void *ctx, const char *table, const char *id, const char *region,
                          int already, fs_err *err)
@@ -90,12 +91,14 @@ static int start_erasure(console_call *c, console_answer *a)
 	else if (target != NULL && strcmp(target, "person_ref") == 0)
 		by = FS_ERASE_PERSON;
 	else {
-		console_fail(a, 400, "invalid", "send \"target\": \"contact\", \"response\" or \"person_ref\"");
+		console_fail(a, 400, "invalid",
+		             "send \"target\": \"contact\", \"response\" or \"person_ref\"");
 		goto done;
 	}
 	if (confirm == NULL || strcmp(confirm, ERASE_CONFIRM) != 0) {
 		console_fail(a, 400, "confirm",
-		             "an erasure cannot be undone: send \"confirm\": \"" ERASE_CONFIRM "\"");
+		             "an erasure cannot be undone: send \"confirm\": \"" ERASE_CONFIRM
+		             "\"");
 		goto done;
 	}
 	rc = hub_erase_start(c->store, c->actor, by, id, limited ? in_my_regions : NULL,
