@@ -273,8 +273,8 @@ static int run(fs_store *s, target_list *l, const char *kind, const erase_check 
 	return rc;
 }
 
-int fs_erase_contacts(fs_store *hub, const char *const *ids, size_t n, const char *kind,
-		      fs_erase_result *out, fs_err *err)
+static int erase_contacts(fs_store *hub, const char *const *ids, size_t n, const char *kind,
+			  const erase_check *check, fs_erase_result *out, fs_err *err)
 {
 	target_list l = {NULL, 0, 0};
 	size_t i;
@@ -292,23 +292,32 @@ int fs_erase_contacts(fs_store *hub, const char *const *ids, size_t n, const cha
 			rc = targets_add(&l, "contacts", ids[i], 0, err);
 	}
 	if (rc == 0)
-		rc = run(hub, &l, kind, NULL, out, NULL, NULL, err);
+		rc = run(hub, &l, kind, check, out, NULL, NULL, err);
 	free(l.v);
 	return rc;
+}
+
+int fs_erase_contacts(fs_store *hub, const char *const *ids, size_t n, const char *kind,
+		      fs_erase_result *out, fs_err *err)
+{
+	return erase_contacts(hub, ids, n, kind, NULL, out, err);
 }
 
 int fs_erase_contact(fs_store *hub, const char *contact_id, const char *kind,
 		     fs_erase_result *out, fs_err *err)
 {
-	return fs_erase_contacts(hub, &contact_id, 1, kind, out, err);
+	return erase_contacts(hub, &contact_id, 1, kind, NULL, out, err);
 }
 
-int fs_erase_response(fs_store *hub, const char *response_id, const char *region,
-		      const char *holder, const char *kind, fs_erase_result *out, fs_err *err)
+static int erase_response(fs_store *hub, const char *response_id, const char *region,
+			  const char *holder, const char *kind, const erase_check *check,
+			  fs_erase_result *out, fs_err *err)
 {
 	target_list l = {NULL, 0, 0};
 	int rc;
 
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
 	if (response_id == NULL || !fs_uuid_is_valid(response_id))
 		return fs_err_set(err, FS_EINVAL, "erase: response id must be a lowercase UUID");
 	if ((region != NULL && !fs_name_is_valid(region)) ||
@@ -319,10 +328,16 @@ int fs_erase_response(fs_store *hub, const char *response_id, const char *region
 	if (rc == 0) {
 		snprintf(l.v[0].region, sizeof(l.v[0].region), "%s", region ? region : "");
 		snprintf(l.v[0].holder, sizeof(l.v[0].holder), "%s", holder ? holder : "");
-		rc = run(hub, &l, kind, NULL, out, NULL, NULL, err);
+		rc = run(hub, &l, kind, check, out, NULL, NULL, err);
 	}
 	free(l.v);
 	return rc;
+}
+
+int fs_erase_response(fs_store *hub, const char *response_id, const char *region,
+		      const char *holder, const char *kind, fs_erase_result *out, fs_err *err)
+{
+	return erase_response(hub, response_id, region, holder, kind, NULL, out, err);
 }
 
 /* ---- every contact of a person_ref ---- */
@@ -439,47 +454,41 @@ static int find_person(fs_store *s, target_list *l, const void *arg, fs_err *err
 	return rc;
 }
 
-int fs_erase_person(fs_store *hub, const char *person_ref, const char *kind,
-		    fs_erase_result *out, fs_err *err)
+static int erase_person(fs_store *hub, const char *person_ref, const char *kind,
+			const erase_check *check, fs_erase_result *out, fs_err *err)
 {
 	target_list l = {NULL, 0, 0};
 	int rc;
 
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
 	if (person_ref == NULL || person_ref[0] == '\0')
 		return fs_err_set(err, FS_EINVAL, "erase: person_ref is empty");
-	rc = run(hub, &l, kind, NULL, out, find_person, person_ref, err);
+	rc = run(hub, &l, kind, check, out, find_person, person_ref, err);
 	free(l.v);
 	return rc;
+}
+
+int fs_erase_person(fs_store *hub, const char *person_ref, const char *kind,
+		    fs_erase_result *out, fs_err *err)
+{
+	return erase_person(hub, person_ref, kind, NULL, out, err);
 }
 
 int fs_erase_checked(fs_store *hub, fs_erase_target by, const char *what, const char *kind,
 		     fs_erase_check_fn check, void *ctx, fs_erase_result *out, fs_err *err)
 {
 	const erase_check c = {check, ctx};
-	target_list l = {NULL, 0, 0};
-	int rc;
 
-	if (out != NULL)
-		memset(out, 0, sizeof(*out));
 	switch (by) {
 	case FS_ERASE_CONTACT:
+		return erase_contacts(hub, &what, 1, kind, &c, out, err);
 	case FS_ERASE_RESPONSE:
-		if (what == NULL || !fs_uuid_is_valid(what))
-			return fs_err_set(err, FS_EINVAL, "erase: %s id must be a lowercase UUID",
-					  by == FS_ERASE_CONTACT ? "contact" : "response");
-		rc = targets_add(&l, by == FS_ERASE_CONTACT ? "contacts" : "responses", what, 0,
-				 err);
-		if (rc == 0)
-			rc = run(hub, &l, kind, &c, out, NULL, NULL, err);
-		break;
+		return erase_response(hub, what, NULL, NULL, kind, &c, out, err);
 	case FS_ERASE_PERSON:
-		if (what == NULL || what[0] == '\0')
-			return fs_err_set(err, FS_EINVAL, "erase: person_ref is empty");
-		rc = run(hub, &l, kind, &c, out, find_person, what, err);
-		break;
-	default:
-		return fs_err_set(err, FS_EINVAL, "erase: no such target");
+		return erase_person(hub, what, kind, &c, out, err);
 	}
-	free(l.v);
-	return rc;
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	return fs_err_set(err, FS_EINVAL, "erase: no such target");
 }
