@@ -116,7 +116,9 @@ static const char publish_usage[] =
     "  -h, --help        show this help\n";
 
 static const char audit_usage[] =
-    "usage: fieldsync-hub audit [--data DIR | --db URI] [--since TIME] [--json] [--verify]\n"
+    "usage: fieldsync-hub audit [--data DIR | --db URI] [--since TIME] [--until TIME]\n"
+    "                           [--action NAME] [--actor TEXT] [--last N] [--json]\n"
+    "       fieldsync-hub audit [--data DIR | --db URI] --verify\n"
     "\n"
     "Print the hub's audit trail, oldest first: one line per entry with its id,\n"
     "time (UTC), actor, action and detail. Admin commands are logged as\n"
@@ -130,6 +132,10 @@ static const char audit_usage[] =
     "                    $FIELDSYNC_DB); the data directory is then not used\n"
     "  --since TIME      only entries at or after TIME: RFC 3339 UTC\n"
     "                    (2026-01-31T09:00:00Z) or milliseconds since 1970\n"
+    "  --until TIME      only entries before TIME (the same forms)\n"
+    "  --action NAME     only entries of that action (erase, publish, ...)\n"
+    "  --actor TEXT      only entries whose actor holds TEXT (console:, alice)\n"
+    "  --last N          only the newest N (1 to 1000) of those entries\n"
     "  --json            one JSON object per line (JSON Lines) instead of text\n"
     "  --verify          check the whole hash chain instead; print the number of\n"
     "                    entries and the head hash (keep it elsewhere: a later\n"
@@ -138,7 +144,7 @@ static const char audit_usage[] =
     "  -h, --help        show this help\n";
 
 typedef struct admin_args {
-	const char *region, *expires, *since, *qr, *hub_url;
+	const char *region, *expires, *since, *qr, *hub_url, *until, *action, *actor, *last;
 	hub_where where;
 	int json, verify;
 	const char *pos[2];     /* the positional arguments given, NULL past npos */
@@ -157,9 +163,11 @@ static int parse_admin(admin_args *a, int argc, char **argv, const char *cmd, co
 	    {.name = "region", .value = &a->region},   {.name = "expires", .value = &a->expires},
 	    {.name = "json", .flag = &a->json},        {.name = "since", .value = &a->since},
 	    {.name = "verify", .flag = &a->verify},    {.name = "qr", .value = &a->qr},
-	    {.name = "hub-url", .value = &a->hub_url},
+	    {.name = "hub-url", .value = &a->hub_url}, {.name = "until", .value = &a->until},
+	    {.name = "action", .value = &a->action},   {.name = "actor", .value = &a->actor},
+	    {.name = "last", .value = &a->last},
 	};
-	static const char letters[] = "rejsvqu";
+	static const char letters[] = "rejsvqutaol";
 	hub_opt opts[sizeof(all) / sizeof(all[0]) + 1];
 	size_t i, n = 0;
 	int rc;
@@ -608,17 +616,26 @@ int hub_cmd_audit(int argc, char **argv)
 	admin_args a;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	uint64_t since = 0;
-	int rc = parse_admin(&a, argc, argv, "audit", "dbjsv", 0, audit_usage);
+	hub_audit_filter f = {0, 0, NULL, NULL, 0};
+	unsigned last = 0;
+	int rc = parse_admin(&a, argc, argv, "audit", "dbjsvtaol", 0, audit_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
-	if (a.since != NULL && since_parse(&since, a.since) != 0)
+	if ((a.since != NULL && since_parse(&f.since_ms, a.since) != 0) ||
+	    (a.until != NULL && since_parse(&f.until_ms, a.until) != 0))
 		return hub_usage_fail("audit",
-		                      "--since must be RFC 3339 UTC (2026-01-31T09:00:00Z) or "
-		                      "milliseconds since 1970");
-	if (a.verify && (a.since != NULL || a.json))
-		return hub_usage_fail("audit", "--verify checks the whole trail: no --since or --json");
+		                      "--since and --until must be RFC 3339 UTC "
+		                      "(2026-01-31T09:00:00Z) or milliseconds since 1970");
+	if (a.last != NULL && hub_uint_parse(&last, a.last, 1, HUB_AUDIT_PAGE_MAX) != 0)
+		return hub_usage_fail("audit", "--last must be a number from 1 to 1000");
+	if (a.action != NULL && !hub_audit_action_is_valid(a.action))
+		return hub_usage_fail("audit", "--action must be an action name, [a-z_]");
+	if (a.verify && (a.since != NULL || a.until != NULL || a.action != NULL ||
+	                 a.actor != NULL || a.last != NULL || a.json))
+		return hub_usage_fail("audit", "--verify checks the whole trail: no other option");
+	f.action = a.action;
+	f.actor = a.actor;
 	if (open_store(&s, &a.where) != 0)
 		return HUB_EXIT_FAIL;
 	if (a.verify) {
@@ -636,7 +653,7 @@ int hub_cmd_audit(int argc, char **argv)
 		       head);
 		return finish_output();
 	}
-	rc = hub_audit_each(s, since, print_entry, &a.json, &e);
+	rc = hub_audit_list(s, &f, last, 0, print_entry, &a.json, NULL, &e);
 	fs_store_close(s);
 	if (rc != 0)
 		return hub_fail("audit: %s", e.msg[0] ? e.msg : "cannot write the output");

@@ -361,20 +361,13 @@ done:
 
 /* ---- reading ---- */
 
-typedef struct each_run {
-	hub_audit_fn fn;
-	void *ctx;
-	fs_err *err;
-} each_run;
-
-static int each_entry(void *ctx, const fs_audit_row *r)
+/* One entry as JSON (audit.h hub_audit_each); NULL when out of memory. */
+static json_t *entry_json(const fs_audit_row *r)
 {
-	each_run *e = ctx;
 	char at[40], hex[2 * HASH_LEN + 1];
 	time_t t = (time_t)(r->at_ms / 1000);
 	struct tm tm;
-	json_t *detail = json_loads(r->detail, JSON_REJECT_DUPLICATES, NULL), *entry;
-	int rc;
+	json_t *detail = json_loads(r->detail, JSON_REJECT_DUPLICATES, NULL);
 
 	gmtime_r(&t, &tm);
 	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -383,26 +376,149 @@ static int each_entry(void *ctx, const fs_audit_row *r)
 	/* A detail that is not JSON (changed by hand) shows as its text. */
 	if (detail == NULL)
 		detail = json_string(r->detail);
-	entry = json_pack("{s:I, s:s, s:I, s:s, s:s, s:o, s:s}", "id", (json_int_t)r->id, "at", at,
-	                  "at_ms", (json_int_t)r->at_ms, "actor", r->actor, "action", r->action,
-	                  "detail", detail, "hash", hex);
+	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:o, s:s}", "id", (json_int_t)r->id, "at", at,
+	                 "at_ms", (json_int_t)r->at_ms, "actor", r->actor, "action", r->action,
+	                 "detail", detail, "hash", hex);
+}
+
+/* What one scan of the trail keeps: entries below `below` (0: all) that
+ * match f, passed to fn (keep 0) or the newest keep of them in a ring. */
+typedef struct list_run {
+	const hub_audit_filter *f;
+	int64_t below;
+	size_t keep;
+	json_t **ring; /* ring[(first + i) % keep], i < n, oldest first */
+	size_t first, n;
+	hub_audit_fn fn;
+	void *ctx;
+	fs_err *err;
+} list_run;
+
+static int list_row(void *ctx, const fs_audit_row *r)
+{
+	list_run *l = ctx;
+	const hub_audit_filter *f = l->f;
+	json_t *entry;
+	int rc;
+
+	if (l->below > 0 && r->id >= l->below)
+		return 1; /* by id: nothing later is below it */
+	if ((f->until_ms > 0 && r->at_ms >= f->until_ms) ||
+	    (f->action != NULL && strcmp(r->action, f->action) != 0) ||
+	    (f->actor != NULL && strstr(r->actor, f->actor) == NULL))
+		return 0;
+	entry = entry_json(r);
 	if (entry == NULL)
-		return fs_err_set(e->err, FS_ENOMEM, "audit: out of memory");
-	rc = e->fn(e->ctx, entry);
-	json_decref(entry);
-	return rc;
+		return fs_err_set(l->err, FS_ENOMEM, "audit: out of memory");
+	if (l->keep == 0) {
+		rc = l->fn(l->ctx, entry);
+		json_decref(entry);
+		return rc;
+	}
+	if (l->n == l->keep) {
+		json_decref(l->ring[l->first]);
+		l->ring[l->first] = entry;
+		l->first = (l->first + 1) % l->keep;
+		return 0;
+	}
+	l->ring[(l->first + l->n++) % l->keep] = entry;
+	return 0;
 }
 
 int hub_audit_each(fs_store *hub, uint64_t since_ms, hub_audit_fn fn, void *ctx, fs_err *err)
 {
-	const fs_registry_ops *reg;
-	fs_backend *b;
-	each_run e = {fn, ctx, err};
-	int rc = need_audit(hub, &reg, &b, err);
+	const hub_audit_filter none = {since_ms, 0, NULL, NULL, 0};
 
+	return hub_audit_list(hub, &none, 0, 0, fn, ctx, NULL, err);
+}
+
+/* The newest limit (+ 1, to know of more) matches, newest first, into
+ * got: the trail read backwards in windows of ids that double, so a page
+ * of recent entries reads about a page of rows, however long the trail. */
+static int list_newest(fs_store *hub, list_run *l, size_t limit, json_t *got, fs_err *err)
+{
+	const fs_registry_ops *reg = fs_store_registry(hub);
+	unsigned char hash[HASH_LEN];
+	int64_t last = 0, hi, lo, span = 4 * (int64_t)limit < 512 ? 512 : 4 * (int64_t)limit;
+	size_t i;
+	int rc = reg->audit_last(fs_store_backend(hub), &last, hash, err);
+
+	if (rc == FS_ENOTFOUND)
+		return 0;
 	if (rc != 0)
 		return rc;
-	return reg->audit_each(b, 0, since_ms, each_entry, &e, err);
+	hi = l->f->before_id > 0 && l->f->before_id <= last ? l->f->before_id : last + 1;
+	while (rc == 0 && hi > 1 && json_array_size(got) <= limit) {
+		lo = hi - 1 > span ? hi - 1 - span : 0; /* ids lo+1 .. hi-1 */
+		l->below = hi;
+		l->keep = limit + 1 - json_array_size(got);
+		l->first = l->n = 0;
+		rc = reg->audit_each(fs_store_backend(hub), lo, l->f->since_ms, list_row, l, err);
+		for (i = l->n; i > 0; i--) {
+			json_t *e = l->ring[(l->first + i - 1) % l->keep];
+
+			if (rc == 0 && json_array_append(got, e) != 0)
+				rc = fs_err_set(err, FS_ENOMEM, "audit: out of memory");
+			json_decref(e);
+		}
+		l->n = 0;
+		hi = lo + 1;
+		span = span < INT64_MAX / 2 ? 2 * span : span;
+	}
+	return rc;
+}
+
+int hub_audit_list(fs_store *hub, const hub_audit_filter *f, size_t limit, int newest_first,
+                   hub_audit_fn fn, void *ctx, int *more, fs_err *err)
+{
+	const hub_audit_filter none = {0, 0, NULL, NULL, 0};
+	const fs_registry_ops *reg;
+	fs_backend *b;
+	list_run l;
+	json_t *got = NULL;
+	size_t i, n;
+	int rc = need_audit(hub, &reg, &b, err);
+
+	if (more != NULL)
+		*more = 0;
+	if (rc != 0)
+		return rc;
+	if (f == NULL)
+		f = &none;
+	if (f->action != NULL && !hub_audit_action_is_valid(f->action))
+		return fs_err_set(err, FS_EINVAL, "audit: an action is [a-z_], 1 to %d",
+		                  HUB_AUDIT_ACTION_MAX);
+	if (f->actor != NULL && strlen(f->actor) > HUB_AUDIT_ACTOR_MAX)
+		return fs_err_set(err, FS_EINVAL, "audit: an actor is at most %d bytes",
+		                  HUB_AUDIT_ACTOR_MAX);
+	if (limit > HUB_AUDIT_PAGE_MAX || (newest_first && limit == 0))
+		return fs_err_set(err, FS_EINVAL, "audit: a page holds 1 to %d entries",
+		                  HUB_AUDIT_PAGE_MAX);
+	memset(&l, 0, sizeof(l));
+	l.f = f;
+	l.fn = fn;
+	l.ctx = ctx;
+	l.err = err;
+	if (limit == 0) {
+		l.below = f->before_id;
+		return reg->audit_each(b, 0, f->since_ms, list_row, &l, err);
+	}
+	got = json_array();
+	l.ring = calloc(limit + 1, sizeof(*l.ring));
+	if (got == NULL || l.ring == NULL) {
+		json_decref(got);
+		free(l.ring);
+		return fs_err_set(err, FS_ENOMEM, "audit: out of memory");
+	}
+	rc = list_newest(hub, &l, limit, got, err);
+	free(l.ring);
+	n = json_array_size(got) > limit ? limit : json_array_size(got);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = fn(ctx, json_array_get(got, newest_first ? i : n - 1 - i));
+	if (rc == 0 && more != NULL)
+		*more = json_array_size(got) > limit;
+	json_decref(got);
+	return rc;
 }
 
 /* ---- worker events from kiosks (POST /v1/audit) ---- */

@@ -71,6 +71,29 @@ int hub_audit_prune(fs_store *hub, uint64_t before_ms, long *removed, fs_err *er
 typedef int (*hub_audit_fn)(void *ctx, const json_t *entry);
 int hub_audit_each(fs_store *hub, uint64_t since_ms, hub_audit_fn fn, void *ctx, fs_err *err);
 
+/* Which entries hub_audit_list visits; 0 and NULL fields do not filter. */
+typedef struct hub_audit_filter {
+	uint64_t since_ms;  /* at or after */
+	uint64_t until_ms;  /* before */
+	const char *action; /* exactly this action */
+	const char *actor;  /* an actor holding this text ("console:", "alice") */
+	int64_t before_id;  /* ids below it: the next page, newest first */
+} hub_audit_filter;
+
+/* At most this many entries in one page (hub_audit_list limit). */
+#define HUB_AUDIT_PAGE_MAX 1000
+
+/* The entries that match f, as hub_audit_each gives them, the one listing
+ * of `fieldsync-hub audit` and the console's Audit log. limit 0: every one,
+ * oldest first, streamed; limit 1 to HUB_AUDIT_PAGE_MAX: the newest limit
+ * of them (in memory), newest first when newest_first, else oldest first,
+ * *more (may be NULL) 1 when older ones match too. FS_EINVAL for a
+ * malformed filter (an action not [a-z_], an actor over
+ * HUB_AUDIT_ACTOR_MAX bytes, a limit over the page) or newest_first
+ * without a limit. */
+int hub_audit_list(fs_store *hub, const hub_audit_filter *f, size_t limit, int newest_first,
+                   hub_audit_fn fn, void *ctx, int *more, fs_err *err);
+
 /* The actor of an admin command run here: "admin:USER@HOST", USER the
  * effective Unix user's name (its uid when it has none) and HOST this
  * machine's name, each cut to characters an actor may hold. */

@@ -273,6 +273,102 @@ static void audit_trail_is_copied_and_counted(void)
 	fs_store_close(s);
 }
 
+/* hub_audit_list: filters, and pages newest first read backwards in
+ * windows (more than one window here: 1,300 entries, a rare action). */
+typedef struct ids {
+	int64_t v[1400];
+	size_t n;
+} ids;
+
+static int take_id(void *ctx, const json_t *entry)
+{
+	ids *l = ctx;
+
+	if (l->n < sizeof(l->v) / sizeof(l->v[0]))
+		l->v[l->n++] = json_integer_value(json_object_get(entry, "id"));
+	return 0;
+}
+
+static int list(fs_store *s, const hub_audit_filter *f, size_t limit, int newest, ids *out,
+                int *more)
+{
+	fs_err e = {0, ""};
+	int rc;
+
+	out->n = 0;
+	rc = hub_audit_list(s, f, limit, newest, take_id, out, more, &e);
+	if (rc != 0)
+		fprintf(stderr, "audit list: %s\n", e.msg);
+	return rc;
+}
+
+static void audit_list_pages_newest_first(void)
+{
+	test_clock clk = {1795770000000ull};
+	fs_store *s = hub_store("audit_h", &clk);
+	hub_audit_filter f = {0, 0, NULL, NULL, 0};
+	static ids got, all;
+	fs_err e = {0, ""};
+	int i, more = -1, ok = 1;
+	uint64_t at1000 = 0;
+	size_t k;
+
+	CHECK(list(s, NULL, 5, 1, &got, &more) == 0 && got.n == 0 && more == 0);
+	CHECK(fs_store_ops(s)->begin(fs_store_backend(s), FS_TXN_WRITE, &e) == 0);
+	for (i = 1; i <= 1300 && ok; i++) {
+		json_t *d = json_pack("{s:i}", "n", i);
+
+		if (i == 1000)
+			at1000 = clk.ms;
+		ok = hub_audit_add_in(s, i % 3 == 0 ? "console:x" : ACTOR,
+		                      i % 600 == 1 ? "rare" : "common", d, &e) == 0;
+		json_decref(d);
+		clk.ms += 1000;
+	}
+	CHECK_MSG(ok, "%s", e.msg);
+	CHECK(fs_store_ops(s)->commit(fs_store_backend(s), &e) == 0);
+
+	f.action = "rare";
+	CHECK(list(s, &f, 2, 1, &got, &more) == 0 && got.n == 2 && more == 1);
+	CHECK(got.v[0] == 1201 && got.v[1] == 601);
+	f.before_id = 601;
+	CHECK(list(s, &f, 2, 1, &got, &more) == 0 && got.n == 1 && got.v[0] == 1 && more == 0);
+	f.action = NULL;
+	f.before_id = 0;
+	CHECK(list(s, &f, 5, 1, &got, &more) == 0 && got.n == 5 && more == 1);
+	CHECK(got.v[0] == 1300 && got.v[4] == 1296);
+	CHECK(list(s, &f, 3, 0, &got, &more) == 0 && got.n == 3);
+	CHECK(got.v[0] == 1298 && got.v[2] == 1300);
+	/* The newest console:x before entry 1000: 999, 996, ... 3, as the
+	 * stream (oldest first) has them. */
+	f.actor = "console:";
+	f.until_ms = at1000;
+	CHECK(list(s, &f, 0, 0, &all, NULL) == 0 && all.n == 333);
+	CHECK(list(s, &f, 1000, 1, &got, &more) == 0 && got.n == 333 && more == 0);
+	for (k = 0; k < got.n; k++)
+		ok = ok && got.v[k] == all.v[all.n - 1 - k];
+	CHECK(ok && got.v[0] == 999);
+	/* Every entry, 7 a page: the whole trail, newest first, once. */
+	memset(&f, 0, sizeof(f));
+	all.n = 0;
+	do {
+		CHECK(list(s, &f, 7, 1, &got, &more) == 0 && got.n > 0);
+		for (k = 0; k < got.n && all.n < 1400; k++)
+			all.v[all.n++] = got.v[k];
+		f.before_id = got.v[got.n - 1];
+	} while (more == 1 && got.n > 0);
+	CHECK(all.n == 1300);
+	for (k = 0; k < all.n; k++)
+		ok = ok && all.v[k] == 1300 - (int64_t)k;
+	CHECK(ok);
+	f.action = "Not Valid";
+	CHECK(hub_audit_list(s, &f, 5, 1, take_id, &got, NULL, &e) == FS_EINVAL);
+	f.action = NULL;
+	CHECK(hub_audit_list(s, &f, 0, 1, take_id, &got, NULL, &e) == FS_EINVAL);
+	CHECK(hub_audit_list(s, &f, HUB_AUDIT_PAGE_MAX + 1, 1, take_id, &got, NULL, &e) == FS_EINVAL);
+	fs_store_close(s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -285,6 +381,7 @@ int main(int argc, char **argv)
 	RUN(audit_refuses_bad_entries);
 	RUN(audit_appends_from_two_processes_chain);
 	RUN(audit_trail_is_copied_and_counted);
+	RUN(audit_list_pages_newest_first);
 	test_rmdir(dir);
 	return TEST_DONE();
 }

@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "commands.h"
+#include "erase.h"
 #include "fieldsync/backend.h"
 #include "fieldsync/erase.h"
 #include "fieldsync/records.h"
@@ -46,7 +47,8 @@ static const char erasures_usage[] =
     "\n"
     "List each erasure request (id, kind, time UTC, records) with the kiosks that\n"
     "may hold its records (those of the records' regions; every kiosk for a\n"
-    "response of unknown region) and for each: confirmed (it has committed the\n"
+    "response of unknown region) and for each (site and region; in JSON also its\n"
+    "name): confirmed (it has committed the\n"
     "erasure), pending, never held it (enrolled after the request; never_held in\n"
     "JSON), or revoked.\n"
     "Kinds: admin (fieldsync-hub erase), delete (a worker deleted the contact),\n"
@@ -64,28 +66,79 @@ typedef struct erase_args {
 	int json;
 } erase_args;
 
+int hub_erase_target_check(fs_erase_target target, const char *what, fs_err *err)
+{
+	switch (target) {
+	case FS_ERASE_CONTACT:
+	case FS_ERASE_RESPONSE:
+		if (what != NULL && fs_uuid_is_valid(what))
+			return 0;
+		return fs_err_set(err, FS_EINVAL, "the %s id must be a lowercase UUID",
+		                  target == FS_ERASE_CONTACT ? "contact" : "response");
+	case FS_ERASE_PERSON:
+		if (what == NULL || what[0] == '\0')
+			return fs_err_set(err, FS_EINVAL, "the person_ref must not be empty");
+		if (strlen(what) > HUB_ERASE_PERSON_REF_MAX)
+			return fs_err_set(err, FS_EINVAL, "the person_ref is over %d bytes",
+			                  HUB_ERASE_PERSON_REF_MAX);
+		return 0;
+	}
+	return fs_err_set(err, FS_EINVAL, "erase a contact, a response or a person_ref");
+}
+
 /* The audit entry of one erasure request: its id, what was named (the
  * record id, or "person_ref" without the value) and the counts. */
-static int audit_erase(fs_store *s, const erase_args *a, const fs_erase_result *res,
-		       fs_err *err)
+static int audit_erase(fs_store *s, const char *actor, fs_erase_target target, const char *what,
+                       const fs_erase_result *res, fs_err *err)
 {
-	char actor[HUB_AUDIT_ACTOR_MAX + 1];
 	json_t *d = json_pack("{s:s, s:I, s:I}", "request", res->request, "records",
-			      (json_int_t)res->records, "already", (json_int_t)res->already);
+	                      (json_int_t)res->records, "already", (json_int_t)res->already);
 	int rc;
 
 	if (d == NULL)
 		return fs_err_set(err, FS_ENOMEM, "audit entry: out of memory");
-	if (a->contact != NULL)
-		json_object_set_new(d, "contact", json_string(a->contact));
-	else if (a->response != NULL)
-		json_object_set_new(d, "response", json_string(a->response));
+	if (target == FS_ERASE_CONTACT)
+		json_object_set_new(d, "contact", json_string(what));
+	else if (target == FS_ERASE_RESPONSE)
+		json_object_set_new(d, "response", json_string(what));
 	else
 		json_object_set_new(d, "by", json_string("person_ref"));
-	hub_audit_actor_cli(actor, sizeof(actor));
 	rc = hub_audit_add(s, actor, "erase", d, err);
 	json_decref(d);
 	return rc;
+}
+
+int hub_erase_start(fs_store *s, const char *actor, fs_erase_target target, const char *what,
+                    fs_erase_check_fn check, void *ctx, fs_erase_result *res, fs_err *err)
+{
+	fs_err ae = {0, ""};
+	int rc, audit_rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	rc = hub_erase_target_check(target, what, err);
+	if (rc != 0)
+		return rc;
+	rc = fs_erase_checked(s, target, what, FS_ERASE_ADMIN, check, ctx, res, err);
+	/* Audited after the erasure committed (the engine's transaction knows
+	 * no audit trail): an erasure is never held back for want of a log
+	 * line, and a failure to log it is the caller's failure. The detail
+	 * names the record ids the erasure rows hold anyway, never the
+	 * person_ref. */
+	if (res->request[0] != '\0')
+		audit_rc = audit_erase(s, actor, target, what, res, &ae);
+	if (rc != 0 && res->request[0] != '\0') {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return fs_err_set(err, rc, "the erasure is recorded, but %s; start it again to scrub",
+		                  why);
+	}
+	if (rc != 0)
+		return rc;
+	if (audit_rc != 0)
+		return fs_err_set(err, audit_rc,
+		                  "the erasure is recorded, but not in the audit trail: %s", ae.msg);
+	return 0;
 }
 
 int hub_cmd_erase(int argc, char **argv)
@@ -93,12 +146,15 @@ int hub_cmd_erase(int argc, char **argv)
 	erase_args a;
 	fs_erase_result res;
 	fs_store *s = NULL;
-	fs_err e = {0, ""}, ae = {0, ""};
+	fs_err e = {0, ""};
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
 	const hub_opt opts[] = {{.name = "contact", .value = &a.contact},
 				{.name = "response", .value = &a.response},
 				{.name = "person-ref", .value = &a.person},
 				{0}};
-	int audit_rc = 0, rc;
+	fs_erase_target target;
+	const char *what;
+	int rc;
 
 	memset(&a, 0, sizeof(a));
 	rc = hub_args_parse(argc, argv, "erase", erase_usage, opts, &a.where, NULL, 0, NULL);
@@ -107,27 +163,16 @@ int hub_cmd_erase(int argc, char **argv)
 	if ((a.contact != NULL) + (a.response != NULL) + (a.person != NULL) != 1)
 		return hub_usage_fail("erase",
 		                      "name one target: --contact ID, --response ID or --person-ref REF");
-	if (a.contact != NULL && !fs_uuid_is_valid(a.contact))
-		return hub_usage_fail("erase", "--contact: must be a lowercase UUID");
-	if (a.response != NULL && !fs_uuid_is_valid(a.response))
-		return hub_usage_fail("erase", "--response: must be a lowercase UUID");
-	if (a.person != NULL && a.person[0] == '\0')
-		return hub_usage_fail("erase", "--person-ref: must not be empty");
+	target = a.contact != NULL    ? FS_ERASE_CONTACT
+	         : a.response != NULL ? FS_ERASE_RESPONSE
+	                              : FS_ERASE_PERSON;
+	what = a.contact != NULL ? a.contact : a.response != NULL ? a.response : a.person;
+	if (hub_erase_target_check(target, what, &e) != 0)
+		return hub_usage_fail("erase", "%s", e.msg);
 	if (hub_store_open(&s, &a.where, &e) != 0)
 		return hub_fail("%s", e.msg);
-	if (a.contact != NULL)
-		rc = fs_erase_contact(s, a.contact, FS_ERASE_ADMIN, &res, &e);
-	else if (a.response != NULL)
-		rc = fs_erase_response(s, a.response, NULL, NULL, FS_ERASE_ADMIN, &res, &e);
-	else
-		rc = fs_erase_person(s, a.person, FS_ERASE_ADMIN, &res, &e);
-	/* Audited after the erasure committed (the engine's transaction knows
-	 * no audit trail): an erasure is never held back for want of a log
-	 * line, and a failure to log it is this command's failure. The detail
-	 * names the record ids the erasure rows hold anyway, never the
-	 * person_ref. */
-	if (res.request[0] != '\0')
-		audit_rc = audit_erase(s, &a, &res, &ae);
+	hub_audit_actor_cli(actor, sizeof(actor));
+	rc = hub_erase_start(s, actor, target, what, NULL, NULL, &res, &e);
 	fs_store_close(s);
 	if (rc != 0 && res.request[0] == '\0')
 		return hub_fail("erase: %s", e.msg);
@@ -140,19 +185,14 @@ int hub_cmd_erase(int argc, char **argv)
 	else
 		printf("no contact holds or held that person_ref; nothing erased\n");
 	if (rc != 0)
-		return hub_fail("erase: the erasure is recorded, but %s; run the command again to "
-		                "scrub",
-		                e.msg);
-	if (audit_rc != 0)
-		return hub_fail("erase: the erasure is recorded, but not in the audit trail: %s",
-		                ae.msg);
+		return hub_fail("erase: %s", e.msg);
 	return hub_finish_output();
 }
 
 /* ---- erasures ---- */
 
 typedef struct device {
-	char site[FS_NAME_MAX + 1], region[FS_NAME_MAX + 1];
+	char site[FS_NAME_MAX + 1], name[FS_NAME_MAX + 1], region[FS_NAME_MAX + 1];
 	uint64_t enrolled_ms;
 	int revoked;
 	int64_t confirmed; /* its recorded cursor at the hub */
@@ -178,6 +218,7 @@ static int device_take(void *ctx, const fs_device_row *r)
 	}
 	memset(&l->v[l->n], 0, sizeof(l->v[0]));
 	snprintf(l->v[l->n].site, sizeof(l->v[0].site), "%s", r->site);
+	snprintf(l->v[l->n].name, sizeof(l->v[0].name), "%s", r->name ? r->name : r->site);
 	snprintf(l->v[l->n].region, sizeof(l->v[0].region), "%s", r->region ? r->region : "");
 	l->v[l->n].enrolled_ms = r->enrolled_ms;
 	l->v[l->n].revoked = r->revoked;
@@ -205,9 +246,29 @@ typedef struct request_acc {
 typedef struct list_run {
 	const device_list *devices;
 	request_acc cur;
+	hub_region_fn sees;
+	void *ctx;
+	size_t limit;
+	int more;
 	json_t *out; /* JSON array */
 	fs_err *err;
 } list_run;
+
+/* Does the caller see every region the request's records went to? */
+static int request_seen(const list_run *r)
+{
+	const request_acc *q = &r->cur;
+	int i;
+
+	if (r->sees == NULL)
+		return 1;
+	if (q->all_seq > 0 || q->regions_cut)
+		return r->sees(r->ctx, NULL);
+	for (i = 0; i < q->nregions; i++)
+		if (!r->sees(r->ctx, q->region[i].name))
+			return 0;
+	return 1;
+}
 
 /* The seq a device must have confirmed for this request, 0 when none of
  * its records concern the device's region. */
@@ -229,7 +290,7 @@ static int request_done(list_run *r)
 	json_t *obj, *devs;
 	size_t i;
 
-	if (q->id[0] == '\0')
+	if (q->id[0] == '\0' || !request_seen(r))
 		return 0;
 	fs_timestamp_format(when, q->time_ms);
 	devs = json_array();
@@ -254,10 +315,20 @@ static int request_done(list_run *r)
 			state = "confirmed";
 		else
 			state = "pending";
-		json_array_append_new(devs, json_pack("{s:s, s:s, s:s}", "site", d->site, "region",
-		                                      d->region, "state", state));
+		if (json_array_append_new(devs, json_pack("{s:s, s:s, s:s, s:s}", "site", d->site,
+		                                          "region", d->region, "state", state,
+		                                          "name", d->name)) != 0) {
+			json_decref(obj);
+			return FS_ENOMEM;
+		}
 	}
-	json_array_append_new(r->out, obj);
+	if (json_array_append_new(r->out, obj) != 0)
+		return FS_ENOMEM;
+	/* The newest limit kept: requests come oldest first (UUIDv7 order). */
+	if (r->limit > 0 && json_array_size(r->out) > r->limit) {
+		json_array_remove(r->out, 0);
+		r->more = 1;
+	}
 	return 0;
 }
 
@@ -332,14 +403,54 @@ static void print_table(const json_t *list)
 	}
 }
 
+int hub_erasures_list(fs_store *s, hub_region_fn sees, void *ctx, size_t limit, json_t **out,
+                      int *more, fs_err *err)
+{
+	device_list devices = {NULL, 0, 0};
+	list_run run;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (more != NULL)
+		*more = 0;
+	memset(&run, 0, sizeof(run));
+	run.devices = &devices;
+	run.sees = sees;
+	run.ctx = ctx;
+	run.limit = limit;
+	run.err = err;
+	run.out = json_array();
+	rc = run.out != NULL ? 0 : FS_ENOMEM;
+	if (rc == 0)
+		rc = fs_store_registry(s)->device_each(fs_store_backend(s), device_take, &devices, err);
+	for (i = 0; i < devices.n && rc == 0; i++) {
+		int64_t pull = 0;
+
+		rc = fs_store_ops(s)->peer_get(fs_store_backend(s), devices.v[i].site,
+		                               &devices.v[i].confirmed, &pull, err);
+	}
+	if (rc == 0)
+		rc = fs_store_ops(s)->erasure_each(fs_store_backend(s), NULL, erasure_take, &run, err);
+	if (rc == 0)
+		rc = request_done(&run);
+	free(devices.v);
+	if (rc != 0) {
+		json_decref(run.out);
+		return rc == FS_ENOMEM ? fs_err_set(err, FS_ENOMEM, "erasures: out of memory") : rc;
+	}
+	if (more != NULL)
+		*more = run.more;
+	*out = run.out;
+	return 0;
+}
+
 int hub_cmd_erasures(int argc, char **argv)
 {
 	erase_args a;
-	device_list devices = {NULL, 0, 0};
-	list_run run;
+	json_t *list = NULL;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	size_t i;
 	const hub_opt opts[] = {{.name = "json", .flag = &a.json}, {0}};
 	int rc, status;
 
@@ -349,37 +460,17 @@ int hub_cmd_erasures(int argc, char **argv)
 		return rc < 0 ? HUB_EXIT_OK : rc;
 	if (hub_store_open(&s, &a.where, &e) != 0)
 		return hub_fail("%s", e.msg);
-	memset(&run, 0, sizeof(run));
-	run.devices = &devices;
-	run.err = &e;
-	run.out = json_array();
-	rc = run.out != NULL ? 0 : FS_ENOMEM;
-	if (rc == 0)
-		rc = fs_store_registry(s)->device_each(fs_store_backend(s), device_take, &devices, &e);
-	for (i = 0; i < devices.n && rc == 0; i++) {
-		int64_t pull = 0;
-
-		rc = fs_store_ops(s)->peer_get(fs_store_backend(s), devices.v[i].site,
-		                               &devices.v[i].confirmed, &pull, &e);
-	}
-	if (rc == 0)
-		rc = fs_store_ops(s)->erasure_each(fs_store_backend(s), NULL, erasure_take, &run, &e);
-	if (rc == 0)
-		rc = request_done(&run);
+	rc = hub_erasures_list(s, NULL, NULL, 0, &list, NULL, &e);
 	fs_store_close(s);
-	free(devices.v);
-	if (rc == FS_ENOMEM)
-		status = hub_fail("erasures: out of memory");
-	else if (rc != 0)
-		status = hub_fail("erasures: %s", e.msg);
-	else if (a.json) {
-		json_dumpf(run.out, stdout, JSON_INDENT(2));
+	if (rc != 0)
+		return hub_fail("erasures: %s", e.msg);
+	if (a.json) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
-		status = hub_finish_output();
 	} else {
-		print_table(run.out);
-		status = hub_finish_output();
+		print_table(list);
 	}
-	json_decref(run.out);
+	status = hub_finish_output();
+	json_decref(list);
 	return status;
 }

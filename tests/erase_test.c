@@ -409,6 +409,51 @@ static void unknown_id_blocks_later_arrival(void)
 	net_close(&n);
 }
 
+/* fs_erase_checked: the check sees each record and its region before
+ * anything is written; a refusal erases nothing, records nothing. */
+typedef struct seen {
+	int calls, refuse;
+	char region[32];
+} seen;
+
+static int check_region(void *ctx, const char *table, const char *id, const char *region,
+			int already, fs_err *err)
+{
+	seen *s = ctx;
+
+	(void)id;
+	s->calls++;
+	snprintf(s->region, sizeof(s->region), "%s:%s:%d", table, region ? region : "*", already);
+	return s->refuse ? fs_err_set(err, FS_ENOTFOUND, "not yours") : 0;
+}
+
+static void checked_erasure(void)
+{
+	net n;
+	char id[FS_UUID_LEN + 1];
+	fs_erase_result r;
+	fs_err e = {0, ""};
+	seen s = {0, 1, ""};
+
+	net_open(&n);
+	CHECK(new_contact(n.a, id, "ZQCHECKED9", "ZQNOTECHECK") == 0);
+	CHECK(test_sync(n.a, n.hub, NULL) == 0);
+	CHECK(fs_erase_checked(n.hub, FS_ERASE_PERSON, "ZQCHECKED9", FS_ERASE_ADMIN, check_region,
+			       &s, &r, &e) == FS_ENOTFOUND);
+	CHECK(s.calls == 1 && strcmp(s.region, "contacts:north:0") == 0);
+	CHECK(r.request[0] == '\0' && r.records == 0 && has_contact(n.hub, id));
+	s.refuse = 0;
+	CHECK_MSG(fs_erase_checked(n.hub, FS_ERASE_CONTACT, id, FS_ERASE_ADMIN, check_region, &s,
+				   &r, &e) == 0, "%s", e.msg);
+	CHECK(r.records == 1 && !has_contact(n.hub, id));
+	CHECK(fs_erase_checked(n.hub, FS_ERASE_CONTACT, id, FS_ERASE_ADMIN, check_region, &s, &r,
+			       &e) == 0);
+	CHECK(r.already == 1 && strcmp(s.region, "contacts:north:1") == 0);
+	CHECK(fs_erase_checked(n.hub, FS_ERASE_RESPONSE, "nope", FS_ERASE_ADMIN, NULL, NULL, &r,
+			       &e) == FS_EINVAL);
+	net_close(&n);
+}
+
 /* Several contacts in one request (retention): one transaction, one
  * request id, a repeated id counted as already erased; a malformed id
  * erases nothing. */
@@ -456,5 +501,6 @@ int main(int argc, char **argv)
 	RUN(response_erased_by_id);
 	RUN(unknown_id_blocks_later_arrival);
 	RUN(several_contacts_one_request);
+	RUN(checked_erasure);
 	return TEST_DONE();
 }

@@ -158,10 +158,37 @@ static int target_locate(fs_store *s, target *t, fs_err *err)
 	return 0;
 }
 
-/* Erase every target in one write transaction with one request id, then
- * scrub. The targets are located inside the transaction. */
-static int erase_targets(fs_store *s, target_list *l, const char *kind, fs_erase_result *out,
+/* The caller's check of every located target before anything is written
+ * (erase.h fs_erase_checked): an erased one by its erasure row's region. */
+typedef struct erase_check {
+	fs_erase_check_fn fn;
+	void *ctx;
+} erase_check;
+
+static int targets_check(fs_store *s, const target_list *l, const erase_check *check,
 			 fs_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; check != NULL && check->fn != NULL && i < l->n && rc == 0; i++) {
+		const target *t = &l->v[i];
+		fs_erasure_row have;
+
+		rc = s->ops->erasure_get(s->b, t->id, &have, err);
+		if (rc == 0)
+			rc = check->fn(check->ctx, t->table, t->id, have.region, 1, err);
+		else if (rc == FS_ENOTFOUND)
+			rc = check->fn(check->ctx, t->table, t->id,
+				       t->region[0] != '\0' ? t->region : NULL, 0, err);
+	}
+	return rc;
+}
+
+/* Erase every target in one write transaction with one request id, then
+ * scrub. The targets are located, and checked, inside the transaction. */
+static int erase_targets(fs_store *s, target_list *l, const char *kind,
+			 const erase_check *check, fs_erase_result *out, fs_err *err)
 {
 	char request[FS_UUID_LEN + 1];
 	size_t i;
@@ -172,6 +199,8 @@ static int erase_targets(fs_store *s, target_list *l, const char *kind, fs_erase
 		return rc;
 	for (i = 0; i < l->n && rc == 0; i++)
 		rc = target_locate(s, &l->v[i], err);
+	if (rc == 0)
+		rc = targets_check(s, l, check, err);
 	for (i = 0; i < l->n && rc == 0; i++) {
 		fs_erasure_row have, row;
 		int inserted = 0;
@@ -205,7 +234,8 @@ static int erase_targets(fs_store *s, target_list *l, const char *kind, fs_erase
 	return 0;
 }
 
-static int run(fs_store *s, target_list *l, const char *kind, fs_erase_result *out,
+static int run(fs_store *s, target_list *l, const char *kind, const erase_check *check,
+	       fs_erase_result *out,
 	       int (*find)(fs_store *s, target_list *l, const void *arg, fs_err *err),
 	       const void *arg, fs_err *err)
 {
@@ -226,7 +256,7 @@ static int run(fs_store *s, target_list *l, const char *kind, fs_erase_result *o
 	if (find != NULL)
 		rc = find(s, l, arg, err);
 	if (rc == 0)
-		rc = erase_targets(s, l, kind, out, err);
+		rc = erase_targets(s, l, kind, check, out, err);
 	if (rc == 0)
 		rc = fs_txn_commit(s, err);
 	else
@@ -243,8 +273,8 @@ static int run(fs_store *s, target_list *l, const char *kind, fs_erase_result *o
 	return rc;
 }
 
-int fs_erase_contacts(fs_store *hub, const char *const *ids, size_t n, const char *kind,
-		      fs_erase_result *out, fs_err *err)
+static int erase_contacts(fs_store *hub, const char *const *ids, size_t n, const char *kind,
+			  const erase_check *check, fs_erase_result *out, fs_err *err)
 {
 	target_list l = {NULL, 0, 0};
 	size_t i;
@@ -262,23 +292,32 @@ int fs_erase_contacts(fs_store *hub, const char *const *ids, size_t n, const cha
 			rc = targets_add(&l, "contacts", ids[i], 0, err);
 	}
 	if (rc == 0)
-		rc = run(hub, &l, kind, out, NULL, NULL, err);
+		rc = run(hub, &l, kind, check, out, NULL, NULL, err);
 	free(l.v);
 	return rc;
+}
+
+int fs_erase_contacts(fs_store *hub, const char *const *ids, size_t n, const char *kind,
+		      fs_erase_result *out, fs_err *err)
+{
+	return erase_contacts(hub, ids, n, kind, NULL, out, err);
 }
 
 int fs_erase_contact(fs_store *hub, const char *contact_id, const char *kind,
 		     fs_erase_result *out, fs_err *err)
 {
-	return fs_erase_contacts(hub, &contact_id, 1, kind, out, err);
+	return erase_contacts(hub, &contact_id, 1, kind, NULL, out, err);
 }
 
-int fs_erase_response(fs_store *hub, const char *response_id, const char *region,
-		      const char *holder, const char *kind, fs_erase_result *out, fs_err *err)
+static int erase_response(fs_store *hub, const char *response_id, const char *region,
+			  const char *holder, const char *kind, const erase_check *check,
+			  fs_erase_result *out, fs_err *err)
 {
 	target_list l = {NULL, 0, 0};
 	int rc;
 
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
 	if (response_id == NULL || !fs_uuid_is_valid(response_id))
 		return fs_err_set(err, FS_EINVAL, "erase: response id must be a lowercase UUID");
 	if ((region != NULL && !fs_name_is_valid(region)) ||
@@ -289,10 +328,16 @@ int fs_erase_response(fs_store *hub, const char *response_id, const char *region
 	if (rc == 0) {
 		snprintf(l.v[0].region, sizeof(l.v[0].region), "%s", region ? region : "");
 		snprintf(l.v[0].holder, sizeof(l.v[0].holder), "%s", holder ? holder : "");
-		rc = run(hub, &l, kind, out, NULL, NULL, err);
+		rc = run(hub, &l, kind, check, out, NULL, NULL, err);
 	}
 	free(l.v);
 	return rc;
+}
+
+int fs_erase_response(fs_store *hub, const char *response_id, const char *region,
+		      const char *holder, const char *kind, fs_erase_result *out, fs_err *err)
+{
+	return erase_response(hub, response_id, region, holder, kind, NULL, out, err);
 }
 
 /* ---- every contact of a person_ref ---- */
@@ -409,15 +454,41 @@ static int find_person(fs_store *s, target_list *l, const void *arg, fs_err *err
 	return rc;
 }
 
-int fs_erase_person(fs_store *hub, const char *person_ref, const char *kind,
-		    fs_erase_result *out, fs_err *err)
+static int erase_person(fs_store *hub, const char *person_ref, const char *kind,
+			const erase_check *check, fs_erase_result *out, fs_err *err)
 {
 	target_list l = {NULL, 0, 0};
 	int rc;
 
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
 	if (person_ref == NULL || person_ref[0] == '\0')
 		return fs_err_set(err, FS_EINVAL, "erase: person_ref is empty");
-	rc = run(hub, &l, kind, out, find_person, person_ref, err);
+	rc = run(hub, &l, kind, check, out, find_person, person_ref, err);
 	free(l.v);
 	return rc;
+}
+
+int fs_erase_person(fs_store *hub, const char *person_ref, const char *kind,
+		    fs_erase_result *out, fs_err *err)
+{
+	return erase_person(hub, person_ref, kind, NULL, out, err);
+}
+
+int fs_erase_checked(fs_store *hub, fs_erase_target by, const char *what, const char *kind,
+		     fs_erase_check_fn check, void *ctx, fs_erase_result *out, fs_err *err)
+{
+	const erase_check c = {check, ctx};
+
+	switch (by) {
+	case FS_ERASE_CONTACT:
+		return erase_contacts(hub, &what, 1, kind, &c, out, err);
+	case FS_ERASE_RESPONSE:
+		return erase_response(hub, what, NULL, NULL, kind, &c, out, err);
+	case FS_ERASE_PERSON:
+		return erase_person(hub, what, kind, &c, out, err);
+	}
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	return fs_err_set(err, FS_EINVAL, "erase: no such target");
 }

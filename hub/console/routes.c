@@ -13,5 +13,7 @@ const console_route *const console_route_tables[] = {
     console_routes_kiosks,
     console_routes_workers,
     console_routes_contacts,
+    console_routes_erasure,
+    console_routes_audit,
     NULL,
 };

@@ -16,6 +16,8 @@ extern const console_route console_routes_exports[];  /* api_exports.c: download
 extern const console_route console_routes_kiosks[];   /* api_kiosks.c: enroll, rename, move, revoke */
 extern const console_route console_routes_workers[];  /* api_workers.c: the regions' outreach workers */
 extern const console_route console_routes_contacts[]; /* api_contacts.c: contacts, follow-ups */
+extern const console_route console_routes_erasure[];  /* api_erasure.c: start, list with confirmations */
+extern const console_route console_routes_audit[];    /* api_audit.c: the audit log, its verification */
 
 /* The tables above, ending with NULL. */
 extern const console_route *const console_route_tables[];

@@ -162,6 +162,21 @@ run "audit --since RFC 3339" 0 "$HUB" audit --data "$DATA" --since "$since" --js
 e2e_expect "... only entries at or after it" "9" "$(jq -r .id "$T/out" | paste -sd ' ')"
 run "audit --since ms" 0 "$HUB" audit --data "$DATA" --since "$(jq -r 'select(.id == 5) | .at_ms' "$T/audit.jsonl")"
 e2e_expect "... the same in ms" 5 "$(wc -l <"$T/out")"
+# The filters and pages the console's Audit log shares (hub_audit_list).
+run "audit --until" 0 "$HUB" audit --data "$DATA" --until "$(jq -r 'select(.id == 5) | .at_ms' "$T/audit.jsonl")" --json
+e2e_expect "... only entries before it" "$(jq -r "select(.at_ms < $(jq -r 'select(.id == 5) | .at_ms' "$T/audit.jsonl")) | .id" "$T/audit.jsonl" | paste -sd ' ')" \
+  "$(jq -r .id "$T/out" | paste -sd ' ')"
+run "audit --action" 0 "$HUB" audit --data "$DATA" --action worker_login --json
+e2e_expect "... only that action" "worker_login" "$(jq -r .action "$T/out" | sort -u)"
+run "audit --actor (part of it)" 0 "$HUB" audit --data "$DATA" --actor "device:" --json
+e2e_expect "... only those actors" "device:$SITE" "$(jq -r .actor "$T/out" | sort -u)"
+run "audit --last 3" 0 "$HUB" audit --data "$DATA" --last 3 --json
+e2e_expect "... the newest three, oldest first" "7 8 9" "$(jq -r .id "$T/out" | paste -sd ' ')"
+run "audit --last 2 --actor worker:" 0 "$HUB" audit --data "$DATA" --last 2 --actor worker: --json
+e2e_expect "... of the matching ones" "contact_edit" "$(jq -r .action "$T/out" | tail -n 1)"
+run "audit --last 0" 2 "$HUB" audit --data "$DATA" --last 0
+run "audit --action Bad" 2 "$HUB" audit --data "$DATA" --action 'Bad action'
+run "audit --verify --last 3" 2 "$HUB" audit --data "$DATA" --verify --last 3
 run "audit --verify" 0 "$HUB" audit --data "$DATA" --verify
 contains "... counts the entries and prints the head" "$T/out" '^audit trail verified: 9 entries, head 9 [0-9a-f]{64}$'
 sql "UPDATE audit_log SET detail = '{\"site\":\"k-someone-else\"}' WHERE id = 7" >/dev/null

@@ -72,6 +72,28 @@ int fs_erase_response(fs_store *hub, const char *response_id, const char *region
 int fs_erase_person(fs_store *hub, const char *person_ref, const char *kind,
 		    fs_erase_result *out, fs_err *err);
 
+/* What one request names. */
+typedef enum {
+	FS_ERASE_CONTACT = 1, /* a contact, by id */
+	FS_ERASE_RESPONSE,    /* a response, by id */
+	FS_ERASE_PERSON       /* every contact of a person_ref */
+} fs_erase_target;
+
+/* A caller's say over one record a request would erase: table
+ * ("contacts" or "responses"), its id, the region its erasure goes to
+ * (NULL: every region) and already (1: erased before; region is then the
+ * erasure row's). 0 lets it go on; an error ends the request, nothing
+ * written, with that error (and err as fn set it). */
+typedef int (*fs_erase_check_fn)(void *ctx, const char *table, const char *id,
+				 const char *region, int already, fs_err *err);
+
+/* fs_erase_contact, fs_erase_response (no region or holder given) or
+ * fs_erase_person of what, as target says, with check (may be NULL)
+ * called for each record found, in the request's transaction, before
+ * anything is written (a region-limited admin's console: hub/erase.h). */
+int fs_erase_checked(fs_store *hub, fs_erase_target target, const char *what, const char *kind,
+		     fs_erase_check_fn check, void *ctx, fs_erase_result *out, fs_err *err);
+
 /* Scrub the store's files now (backend.h scrub); for callers that purge
  * by other means (retention). */
 int fs_store_scrub(fs_store *s, fs_err *err);
