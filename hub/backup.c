@@ -177,6 +177,19 @@ static int check_copy(const char *path, const uint64_t *want, const char *action
 	return rc;
 }
 
+/* A message about the temporary copy names the file it is a copy of: tmp
+ * means nothing to the reader. */
+static void name_source(fs_err *err, const char *tmp, const char *source)
+{
+	char msg[sizeof(err->msg)], *at;
+	size_t n = strlen(tmp);
+
+	if (err == NULL || n == 0 || (at = strstr(err->msg, tmp)) == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "%.*s%s%s", (int)(at - err->msg), err->msg, source, at + n);
+	snprintf(err->msg, sizeof(err->msg), "%s", msg);
+}
+
 /* The backup's entry in the live store, after the copy. */
 static int audit_backup(const hub_where *w, uint64_t digest, int64_t seq, fs_err *err)
 {
@@ -385,8 +398,8 @@ static int restore_sqlite(const char *from, const char *data, const uint64_t *wa
 		rc = make_temp(tmp, sizeof(tmp), store, ".restore-XXXXXX", err);
 	if (rc == 0)
 		rc = fs_store_file_copy(from, tmp, err);
-	if (rc == 0)
-		rc = check_copy(tmp, want, "restore", c, d, err);
+	if (rc == 0 && (rc = check_copy(tmp, want, "restore", c, d, err)) != 0)
+		name_source(err, tmp, from);
 	/* Again, just before the rename: a hub may have started meanwhile. */
 	if (rc == 0)
 		rc = check_not_in_use(store, err);
@@ -428,8 +441,8 @@ static int restore_pg(const char *from, const char *uri, const uint64_t *want, f
 		rc = fs_err_set(err, FS_EGENERIC, "cannot create %s: %s", tmp, strerror(errno));
 	if (rc == 0)
 		rc = fs_store_file_copy(from, tmp, err);
-	if (rc == 0)
-		rc = check_copy(tmp, want, NULL, c, d, err);
+	if (rc == 0 && (rc = check_copy(tmp, want, NULL, c, d, err)) != 0)
+		name_source(err, tmp, from);
 	if (rc == 0)
 		rc = hub_copy_verified(tmp, uri, "restore", &res, err);
 	if (rc == 0)
