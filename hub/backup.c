@@ -3,6 +3,7 @@
  * (docs/operations.md, "Backup and restore"). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +43,8 @@ static const char backup_usage[] =
     "  -h, --help        show this help\n";
 
 static const char restore_usage[] =
-    "usage: fieldsync-hub restore --from FILE [--digest HEX] [--force]\n"
-    "                             [--data DIR | --db URI]\n"
+    "usage: fieldsync-hub restore --from FILE [--digest HEX] [--raise-counter N]\n"
+    "                             [--force] [--data DIR | --db URI]\n"
     "\n"
     "Put a backup ('fieldsync-hub backup', or 'migrate --to FILE') back as the\n"
     "hub store. FILE is only read: it is copied beside the store (into a\n"
@@ -60,10 +61,15 @@ static const char restore_usage[] =
     "    verified transaction); the database must be new and empty.\n"
     "Prints 'restored FILE to ...' and the lines 'fieldsync-hub digest' prints.\n"
     "A restored store is the hub as it was at the backup: kiosks, erasures and\n"
-    "revocations since then need the steps of docs/operations.md.\n"
+    "revocations since then need the steps of docs/operations.md. Kiosks have\n"
+    "pulled changes numbered up to the lost hub's change counter: restoring an\n"
+    "older backup, raise the counter past that with --raise-counter, or they\n"
+    "skip the restored hub's new changes numbered below it.\n"
     "\n"
     "  --from FILE       the backup file (not changed)\n"
     "  --digest HEX      the digest the copy must have (16 hex digits)\n"
+    "  --raise-counter N add N (1 to 1000000000) to the restored store's change\n"
+    "                    counter\n"
     "  --force           replace an existing DIR/hub.db (kept beside it)\n"
     "  --data DIR        data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI          PostgreSQL database (default: $FIELDSYNC_DB)\n"
@@ -138,12 +144,45 @@ static int check_private_dir(const char *file, fs_err *err)
 	return 0;
 }
 
+/* Add raise to the change counter (meta "seq") of s, in one write
+ * transaction: new changes are numbered after every number the kiosks may
+ * have pulled from the store that was lost. */
+static int raise_counter(fs_store *s, unsigned raise, fs_err *err)
+{
+	const fs_backend_ops *o = fs_store_ops(s);
+	fs_backend *b = fs_store_backend(s);
+	char text[32];
+	long long seq = 0;
+	int rc = o->begin(b, FS_TXN_WRITE, err);
+
+	if (rc == 0) {
+		rc = o->meta_get(b, "seq", text, sizeof(text), err);
+		if (rc == FS_ENOTFOUND) {
+			fs_err_clear(err);
+			rc = 0;
+		} else if (rc == 0) {
+			seq = strtoll(text, NULL, 10);
+		}
+	}
+	if (rc == 0 && (seq < 0 || seq > INT64_MAX / 2))
+		rc = fs_err_set(err, FS_EINVAL, "its change counter %lld is out of range", seq);
+	if (rc == 0) {
+		snprintf(text, sizeof(text), "%lld", seq + (long long)raise);
+		rc = o->meta_put(b, "seq", text, err);
+	}
+	if (rc == 0)
+		return o->commit(b, err);
+	o->rollback(b);
+	return rc;
+}
+
 /* Check the SQLite hub store at path (a copy of this command's own) and
  * take its census and digest. With want (not NULL) its digest must be
- * *want. With action, the copy gets an audit entry of it (after the
+ * *want. With raise, its change counter is raised by that much (after the
+ * digest check). With action, the copy gets an audit entry of it (after the
  * digest: an audit entry is not in the digest, but is in the census). */
-static int check_copy(const char *path, const uint64_t *want, const char *action,
-                      fs_census *census, uint64_t *digest, fs_err *err)
+static int check_copy(const char *path, const uint64_t *want, unsigned raise,
+                      const char *action, fs_census *census, uint64_t *digest, fs_err *err)
 {
 	char actor[HUB_AUDIT_ACTOR_MAX + 1];
 	fs_store *s = NULL;
@@ -161,11 +200,13 @@ static int check_copy(const char *path, const uint64_t *want, const char *action
 		                "its digest is %016" PRIx64 ", not %016" PRIx64
 		                " as given: another backup, or a damaged one",
 		                *digest, *want);
+	if (rc == 0 && raise > 0)
+		rc = raise_counter(s, raise, err);
 	if (rc == 0 && action != NULL) {
 		char hex[17];
 
 		snprintf(hex, sizeof(hex), "%016" PRIx64, *digest);
-		d = json_pack("{s:s}", "digest", hex);
+		d = json_pack("{s:s, s:I}", "digest", hex, "counter_raised_by", (json_int_t)raise);
 		hub_audit_actor_cli(actor, sizeof(actor));
 		rc = d != NULL ? hub_audit_add(s, actor, action, d, err)
 		               : fs_err_set(err, FS_ENOMEM, "out of memory");
@@ -275,7 +316,7 @@ int hub_cmd_backup(int argc, char **argv)
 	if (rc == 0)
 		rc = w.db != NULL ? copy_pg(w.db, tmp, &e) : fs_store_file_copy(src, tmp, &e);
 	if (rc == 0)
-		rc = check_copy(tmp, NULL, NULL, &c, &d, &e);
+		rc = check_copy(tmp, NULL, 0, NULL, &c, &d, &e);
 	if (rc == 0)
 		rc = fs_store_file_standalone(tmp, &e);
 	if (rc == 0 && rename(tmp, a.to) != 0)
@@ -375,9 +416,9 @@ static int parse_digest(uint64_t *out, const char *text)
 
 /* Restore into a data directory: the copy beside DIR/hub.db, then renamed
  * into its place. */
-static int restore_sqlite(const char *from, const char *data, const uint64_t *want, int force,
-                          char *aside, size_t aside_len, fs_census *c, uint64_t *d,
-                          fs_err *err)
+static int restore_sqlite(const char *from, const char *data, const uint64_t *want,
+                          unsigned raise, int force, char *aside, size_t aside_len,
+                          fs_census *c, uint64_t *d, fs_err *err)
 {
 	char store[4096], tmp[4200] = "";
 	int rc = 0, replace;
@@ -398,7 +439,7 @@ static int restore_sqlite(const char *from, const char *data, const uint64_t *wa
 		rc = make_temp(tmp, sizeof(tmp), store, ".restore-XXXXXX", err);
 	if (rc == 0)
 		rc = fs_store_file_copy(from, tmp, err);
-	if (rc == 0 && (rc = check_copy(tmp, want, "restore", c, d, err)) != 0)
+	if (rc == 0 && (rc = check_copy(tmp, want, raise, "restore", c, d, err)) != 0)
 		name_source(err, tmp, from);
 	/* Again, just before the rename: a hub may have started meanwhile. */
 	if (rc == 0)
@@ -418,8 +459,8 @@ static int restore_sqlite(const char *from, const char *data, const uint64_t *wa
 
 /* Restore into PostgreSQL: the copy in a private temporary directory,
  * checked, then migrate's copy into the (empty) database. */
-static int restore_pg(const char *from, const char *uri, const uint64_t *want, fs_census *c,
-                      uint64_t *d, fs_err *err)
+static int restore_pg(const char *from, const char *uri, const uint64_t *want, unsigned raise,
+                      fs_census *c, uint64_t *d, fs_err *err)
 {
 	const char *base = getenv("TMPDIR");
 	char dir[4096], tmp[4200] = "";
@@ -441,10 +482,15 @@ static int restore_pg(const char *from, const char *uri, const uint64_t *want, f
 		rc = fs_err_set(err, FS_EGENERIC, "cannot create %s: %s", tmp, strerror(errno));
 	if (rc == 0)
 		rc = fs_store_file_copy(from, tmp, err);
-	if (rc == 0 && (rc = check_copy(tmp, want, NULL, c, d, err)) != 0)
+	if (rc == 0 && (rc = check_copy(tmp, want, raise, NULL, c, d, err)) != 0)
 		name_source(err, tmp, from);
-	if (rc == 0)
-		rc = hub_copy_verified(tmp, uri, "restore", &res, err);
+	if (rc == 0) {
+		json_t *extra = json_pack("{s:I}", "counter_raised_by", (json_int_t)raise);
+
+		rc = extra != NULL ? hub_copy_verified(tmp, uri, "restore", extra, &res, err)
+		                   : fs_err_set(err, FS_ENOMEM, "out of memory");
+		json_decref(extra);
+	}
 	if (rc == 0)
 		*c = res.census;
 	remove_temp(tmp);
@@ -456,16 +502,18 @@ int hub_cmd_restore(int argc, char **argv)
 {
 	char where[512], aside[4300] = "";
 	struct {
-		const char *from, *digest;
+		const char *from, *digest, *raise;
 		int force;
-	} a = {NULL, NULL, 0};
+	} a = {NULL, NULL, NULL, 0};
 	const hub_opt opts[] = {{.name = "from", .value = &a.from},
 	                        {.name = "digest", .value = &a.digest},
+	                        {.name = "raise-counter", .value = &a.raise},
 	                        {.name = "force", .flag = &a.force},
 	                        {0}};
 	hub_where w;
 	fs_census c;
 	uint64_t want = 0, d = 0;
+	unsigned raise = 0;
 	fs_err e = {0, ""};
 	struct stat st;
 	int rc = hub_args_parse(argc, argv, "restore", restore_usage, opts, &w, NULL, 0, NULL);
@@ -476,6 +524,8 @@ int hub_cmd_restore(int argc, char **argv)
 		return hub_usage_fail("restore", "--from FILE is needed");
 	if (a.digest != NULL && parse_digest(&want, a.digest) != 0)
 		return hub_usage_fail("restore", "--digest is 16 hex digits, as backup prints it");
+	if (a.raise != NULL && hub_uint_parse(&raise, a.raise, 1, 1000000000) != 0)
+		return hub_usage_fail("restore", "--raise-counter must be 1 to 1000000000");
 	if (a.force && w.db != NULL)
 		return hub_usage_fail("restore", "--force is for a data directory; a PostgreSQL "
 		                                 "database must be new and empty");
@@ -485,10 +535,10 @@ int hub_cmd_restore(int argc, char **argv)
 	if (!S_ISREG(st.st_mode))
 		return hub_fail("restore of %s: not a regular file", a.from);
 	if (w.db != NULL)
-		rc = restore_pg(a.from, w.db, a.digest != NULL ? &want : NULL, &c, &d, &e);
+		rc = restore_pg(a.from, w.db, a.digest != NULL ? &want : NULL, raise, &c, &d, &e);
 	else
-		rc = restore_sqlite(a.from, w.data, a.digest != NULL ? &want : NULL, a.force, aside,
-		                    sizeof(aside), &c, &d, &e);
+		rc = restore_sqlite(a.from, w.data, a.digest != NULL ? &want : NULL, raise, a.force,
+		                    aside, sizeof(aside), &c, &d, &e);
 	if (rc != 0)
 		return hub_fail("restore of %s to %s: %s", a.from, where, e.msg);
 	printf("restored %s to %s: integrity ok\n", a.from, where);

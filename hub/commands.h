@@ -4,6 +4,8 @@
 #ifndef HUB_COMMANDS_H
 #define HUB_COMMANDS_H
 
+#include <jansson.h>
+
 #include "fieldsync/copy.h"
 #include "fieldsync/retention.h"
 
@@ -59,8 +61,8 @@ void hub_census_print(const fs_census *c, uint64_t digest);
 /* migrate's copy: the SQLite hub store from_file (its write lock held
  * throughout) into to, an empty PostgreSQL store or a path where no file
  * is, verified (fs_store_copy), then an audit entry of action in the
- * copy. */
+ * copy, its detail the counts and extra's keys (borrowed; may be NULL). */
 int hub_copy_verified(const char *from_file, const char *to, const char *action,
-                      fs_copy_result *res, fs_err *err);
+                      const json_t *extra, fs_copy_result *res, fs_err *err);
 
 #endif

@@ -116,8 +116,8 @@ int hub_copy_progress(void *ctx, fs_census_table t, int64_t rows)
  * on), after it was verified: what was copied (counts), never a location
  * (a URI may carry a password). The copy is committed by then: a failure
  * here fails the command, saying so. */
-static int audit_copy(fs_store *to, const char *action, int to_pg, const fs_copy_result *res,
-                      fs_err *err)
+static int audit_copy(fs_store *to, const char *action, const json_t *extra, int to_pg,
+                      const fs_copy_result *res, fs_err *err)
 {
 	char actor[HUB_AUDIT_ACTOR_MAX + 1];
 	json_t *rows = json_object(), *d = NULL;
@@ -130,6 +130,10 @@ static int audit_copy(fs_store *to, const char *action, int to_pg, const fs_copy
 		d = json_pack("{s:s, s:s, s:I, s:o}", "from", "sqlite", "to",
 		              to_pg ? "postgresql" : "sqlite", "seq", (json_int_t)res->census.seq,
 		              "rows", rows);
+	if (d != NULL && extra != NULL && json_object_update(d, (json_t *)extra) != 0) {
+		json_decref(d);
+		d = NULL;
+	}
 	if (d == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	hub_audit_actor_cli(actor, sizeof(actor));
@@ -145,7 +149,7 @@ static int audit_copy(fs_store *to, const char *action, int to_pg, const fs_copy
 }
 
 int hub_copy_verified(const char *from_file, const char *to, const char *action,
-                      fs_copy_result *res, fs_err *err)
+                      const json_t *extra, fs_copy_result *res, fs_err *err)
 {
 	fs_store *from = NULL, *lock = NULL, *target = NULL;
 	const fs_backend_ops *lock_ops = NULL;
@@ -177,7 +181,7 @@ int hub_copy_verified(const char *from_file, const char *to, const char *action,
 		rc = fs_store_copy(from, target, isatty(STDERR_FILENO) ? hub_copy_progress : NULL, NULL, res,
 		                   err);
 	if (rc == 0)
-		rc = audit_copy(target, action, hub_location_is_pg(to), res, err);
+		rc = audit_copy(target, action, extra, hub_location_is_pg(to), res, err);
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
 	if (locked)
@@ -211,7 +215,7 @@ int hub_cmd_migrate(int argc, char **argv)
 	hub_where_describe(&w, where, sizeof(where));
 	if (w.db == NULL)
 		snprintf(where, sizeof(where), "%s", a.to);
-	rc = hub_copy_verified(a.from, a.to, "migrate", &res, &e);
+	rc = hub_copy_verified(a.from, a.to, "migrate", NULL, &res, &e);
 	if (rc != 0)
 		return hub_fail("migrate %s to %s: %s", a.from, where, e.msg);
 	printf("migrated %s to %s: verified\n", a.from, where);

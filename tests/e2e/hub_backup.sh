@@ -207,4 +207,31 @@ else
   e2e_expect "the store is the backup's again" "$responses" \
     "$("$HUB" export responses --data "$R" --format jsonl | wc -l)"
 fi
+
+# ---- an older backup: the change counter ----
+# The kiosks have pulled changes numbered up to the last hub's counter. A
+# hub restored from an early backup (b2) numbers its new changes from that
+# backup's counter: without --raise-counter a contact n1 adds now is
+# numbered below n2's cursor and n2 never receives it; with it, n2 does.
+new_contact() { # KIOSK PERSON_REF DATA: add a contact at KIOSK, serve DATA, sync both
+  contact_json "$E2E_TMP/c-$2.json" "$2" "added after the restore"
+  ag "$1" contact add "$E2E_TMP/c-$2.json" >/dev/null || e2e_fail "contact $2"
+  e2e_hub_start "$HUB" "$3" --listen "$HUB_LISTEN" || e2e_fail "the hub starts on $3"
+  sync_until_clean "$1" && sync_until_clean n2 || e2e_fail "syncs with $3"
+  e2e_hub_stop
+}
+expect_exit 2 "--raise-counter 0 is a usage error" "$HUB" restore --from "$B/b2.db" --raise-counter 0 --data "$R-zero"
+check "restore of an early backup, counter as it was" "$HUB" restore --from "$B/b2.db" --data "$R-old"
+seq_old=$(sed -n 's/^seq //p' "$E2E_OUT")
+new_contact n1 N20001 "$R-old"
+e2e_expect "without --raise-counter n2 misses n1's new contact" 0 \
+  "$(ag n2 contact list --jsonl | grep -c N20001)"
+check "restore of an early backup with --raise-counter" \
+  "$HUB" restore --from "$B/b2.db" --raise-counter 1000000 --data "$R-raised"
+e2e_expect "the counter is raised by that much" $((seq_old + 1000000)) "$(sed -n 's/^seq //p' "$E2E_OUT")"
+e2e_expect "the digest is the backup's" "$(sed -n 's/^digest //p' "$B/b2.lines")" "$(sed -n 's/^digest //p' "$E2E_OUT")"
+"$HUB" audit --data "$R-raised" | grep -q ' restore .*"counter_raised_by":1000000' &&
+  e2e_pass "the raise is in the restore's audit entry" || e2e_fail "raise audit entry"
+new_contact n1 N20002 "$R-raised"
+e2e_expect "with it n2 receives n1's new contact" 1 "$(ag n2 contact list --jsonl | grep -c N20002)"
 e2e_finish
