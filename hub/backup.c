@@ -33,8 +33,8 @@ static const char backup_usage[] =
     "trail (after the copy, so the copy does not hold that entry).\n"
     "\n"
     "FILE holds everything the store holds, the hub's secret keys included:\n"
-    "keep it as secret as the store. FILE's directory must exist and must not\n"
-    "be listable or writable by others.\n"
+    "keep it as secret as the store. FILE's directory must exist, must not be\n"
+    "listable or writable by others, and must not be the data directory.\n"
     "\n"
     "  --to FILE         the backup file\n"
     "  --force           replace FILE when it exists (refused otherwise)\n"
@@ -120,12 +120,14 @@ static int make_temp(char *out, size_t len, const char *path, const char *suffix
 }
 
 /* The directory of a backup holds the keys to every response: refused when
- * others may list or write it (as a store's, sqlite_store.c). */
-static int check_private_dir(const char *file, fs_err *err)
+ * others may list or write it (as a store's, sqlite_store.c), and when it is
+ * the data directory (data, or NULL), where a rename could replace the live
+ * store or its log. */
+static int check_backup_dir(const char *file, const char *data, fs_err *err)
 {
 	char dir[4096];
 	const char *slash = strrchr(file, '/');
-	struct stat st;
+	struct stat st, ds;
 
 	if (slash == NULL)
 		snprintf(dir, sizeof(dir), ".");
@@ -135,6 +137,11 @@ static int check_private_dir(const char *file, fs_err *err)
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file), file);
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return fs_err_set(err, FS_ENOTFOUND, "%s is not a directory", dir);
+	if (data != NULL && stat(data, &ds) == 0 && ds.st_dev == st.st_dev && ds.st_ino == st.st_ino)
+		return fs_err_set(err, FS_EINVAL,
+		                  "%s is the data directory; a backup goes elsewhere (another "
+		                  "disk, best)",
+		                  dir);
 	if (!fs_store_permissions_overridden() && (st.st_mode & (S_IROTH | S_IWOTH)) != 0)
 		return fs_err_set(err, FS_EFORBIDDEN,
 		                  "directory %s has mode %04o: anyone may list or write it, and a "
@@ -310,7 +317,7 @@ int hub_cmd_backup(int argc, char **argv)
 			return hub_fail("backup of %s: no hub store there (%s: %s)", where, src,
 			                strerror(errno));
 	}
-	rc = check_private_dir(a.to, &e);
+	rc = check_backup_dir(a.to, w.data, &e);
 	if (rc == 0)
 		rc = make_temp(tmp, sizeof(tmp), a.to, ".tmp-XXXXXX", &e);
 	if (rc == 0)

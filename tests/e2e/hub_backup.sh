@@ -113,6 +113,11 @@ mkdir -m 777 "$E2E_TMP/open"
 expect_exit 1 "a backup into a directory others may list is refused" hub backup --to "$E2E_TMP/open/b.db"
 e2e_expect "and nothing is left there" "" "$(ls -A "$E2E_TMP/open")"
 expect_exit 2 "backup without --to is a usage error" hub backup
+if ! e2e_pg; then
+  expect_exit 1 "a backup into the data directory is refused, even with --force" \
+    hub backup --to "$HUB_DIR/hub.db-wal" --force
+  grep -q 'is the data directory' "$E2E_ERR" && e2e_pass "and says so" || e2e_fail "data dir message" "$(cat "$E2E_ERR")"
+fi
 e2e_pg || expect_exit 1 "a backup of a missing store fails" "$HUB" backup --data "$E2E_TMP/none" --to "$B/none.db"
 
 # ---- the last backup, everything synced, then the hub is lost ----
