@@ -175,8 +175,7 @@ void hub_where_describe(const hub_where *w, char *out, size_t len)
 #endif
 }
 
-/* mkdir -p with mode 0700 for every directory created. */
-static int make_dirs(const char *dir, fs_err *err)
+int hub_make_dirs(const char *dir, fs_err *err)
 {
 	char path[4096];
 	size_t i, n = strlen(dir);
@@ -219,7 +218,7 @@ int hub_store_open_cached(fs_store **out, const hub_where *w, int64_t cache_kib,
 		location = w->db;
 		hub_where_describe(w, path, sizeof(path));
 	} else {
-		rc = make_dirs(w->data, err);
+		rc = hub_make_dirs(w->data, err);
 		if (rc != 0)
 			return rc;
 		if (stat(w->data, &st) != 0 || !S_ISDIR(st.st_mode))

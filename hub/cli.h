@@ -63,6 +63,9 @@ int hub_where_resolve(hub_where *w, const char *cmd, const char *data_opt, const
  * PORT/DB" (never the password or other parameters) or "data DIR". */
 void hub_where_describe(const hub_where *w, char *out, size_t len);
 
+/* mkdir -p of a data directory, mode 0700 for every directory created. */
+int hub_make_dirs(const char *dir, fs_err *err);
+
 /* Open the hub store at w: PostgreSQL (fs_pg_backend with its registry) or
  * DIR/hub.db (the directory is created, mode 0700, with missing parents),
  * as a hub's (with the device registry), created with site id "hub" on

@@ -31,6 +31,8 @@ static const char usage[] =
     "  export     write responses, contacts or conflicts as CSV or JSON Lines\n"
     "  migrate    copy a SQLite hub store into PostgreSQL, verified\n"
     "  digest     print the store's digest and each table's rows and hash\n"
+    "  backup     write a consistent copy of the store to a file while the hub runs\n"
+    "  restore    put a backup back as the hub store\n"
     "  erase      erase a contact, a response or a person_ref everywhere\n"
     "  erasures   list erasure requests and which kiosks have confirmed them\n"
     "  seal-key   show or rotate the key kiosks seal responses to\n"
@@ -61,6 +63,7 @@ static const struct {
     {"revoke", hub_cmd_revoke}, {"publish", hub_cmd_publish}, {"export", hub_cmd_export},
     {"offer", hub_cmd_offer}, {"retire", hub_cmd_retire}, {"questionnaires", hub_cmd_questionnaires},
     {"migrate", hub_cmd_migrate}, {"digest", hub_cmd_digest},   {"audit", hub_cmd_audit},
+    {"backup", hub_cmd_backup},   {"restore", hub_cmd_restore},
     {"erase", hub_cmd_erase},     {"erasures", hub_cmd_erasures},
     {"seal-key", hub_cmd_seal_key},
     {"subject", hub_cmd_subject},

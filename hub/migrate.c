@@ -50,10 +50,7 @@ static const char digest_usage[] =
     "  --db URI          PostgreSQL database (default: $FIELDSYNC_DB)\n"
     "  -h, --help        show this help\n";
 
-/* Open the store at location as a hub's, without setting its identity
- * (a copy's target must stay empty). must_exist: a SQLite file is not
- * created. */
-static int open_location(fs_store **out, const char *location, int must_exist, fs_err *err)
+int hub_location_open(fs_store **out, const char *location, int must_exist, fs_err *err)
 {
 	fs_store_options o = {NULL, NULL, 1, 0};
 	struct stat st;
@@ -75,9 +72,7 @@ static int open_location(fs_store **out, const char *location, int must_exist, f
 	return fs_store_open_with(out, location, &o, err);
 }
 
-/* Is the SQLite file at path a hub's store (site "hub")? Read without the
- * hub's schema, so a kiosk's store named by mistake gets none of it. */
-static int check_hub_store(const char *path, fs_err *err)
+int hub_file_is_hub_store(const char *path, fs_err *err)
 {
 	struct stat st;
 	fs_store *s = NULL;
@@ -95,7 +90,7 @@ static int check_hub_store(const char *path, fs_err *err)
 	return rc;
 }
 
-static void print_census(const fs_census *c, uint64_t digest)
+void hub_census_print(const fs_census *c, uint64_t digest)
 {
 	int i;
 
@@ -109,8 +104,7 @@ static void print_census(const fs_census *c, uint64_t digest)
 	}
 }
 
-/* Progress on a terminal only: one line per table, rewritten. */
-static int progress(void *ctx, fs_census_table t, int64_t rows)
+int hub_copy_progress(void *ctx, fs_census_table t, int64_t rows)
 {
 	(void)ctx;
 	fprintf(stderr, "\r" HUB_PROG ": copying %s: %" PRId64 " rows\033[K", fs_census_name(t),
@@ -118,11 +112,12 @@ static int progress(void *ctx, fs_census_table t, int64_t rows)
 	return 0;
 }
 
-/* The copy's audit entry, in the copy (the hub's store from now on), after
- * it was verified: what was copied (counts), never a location (a URI may
- * carry a password). The copy is committed by then: a failure here fails
- * the command, saying so. */
-static int audit_migrate(fs_store *to, int to_pg, const fs_copy_result *res, fs_err *err)
+/* The copy's audit entry (action), in the copy (the hub's store from now
+ * on), after it was verified: what was copied (counts), never a location
+ * (a URI may carry a password). The copy is committed by then: a failure
+ * here fails the command, saying so. */
+static int audit_copy(fs_store *to, const char *action, const json_t *extra, int to_pg,
+                      const fs_copy_result *res, fs_err *err)
 {
 	char actor[HUB_AUDIT_ACTOR_MAX + 1];
 	json_t *rows = json_object(), *d = NULL;
@@ -135,10 +130,14 @@ static int audit_migrate(fs_store *to, int to_pg, const fs_copy_result *res, fs_
 		d = json_pack("{s:s, s:s, s:I, s:o}", "from", "sqlite", "to",
 		              to_pg ? "postgresql" : "sqlite", "seq", (json_int_t)res->census.seq,
 		              "rows", rows);
+	if (d != NULL && extra != NULL && json_object_update(d, (json_t *)extra) != 0) {
+		json_decref(d);
+		d = NULL;
+	}
 	if (d == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	hub_audit_actor_cli(actor, sizeof(actor));
-	rc = hub_audit_add(to, actor, "migrate", d, err);
+	rc = hub_audit_add(to, actor, action, d, err);
 	json_decref(d);
 	if (rc != 0 && err != NULL) {
 		size_t used = strlen(err->msg);
@@ -149,10 +148,52 @@ static int audit_migrate(fs_store *to, int to_pg, const fs_copy_result *res, fs_
 	return rc;
 }
 
+int hub_copy_verified(const char *from_file, const char *to, const char *action,
+                      const json_t *extra, fs_copy_result *res, fs_err *err)
+{
+	fs_store *from = NULL, *lock = NULL, *target = NULL;
+	const fs_backend_ops *lock_ops = NULL;
+	int rc, locked = 0;
+
+	/* Two handles on the source: one holds its write lock for the whole
+	 * copy and its verification, the other reads (WAL readers are not
+	 * held up by a writer). */
+	rc = hub_file_is_hub_store(from_file, err);
+	if (rc == 0)
+		rc = hub_location_open(&from, from_file, 1, err);
+	if (rc == 0)
+		rc = hub_location_open(&lock, from_file, 1, err);
+	if (rc == 0) {
+		lock_ops = fs_store_ops(lock);
+		rc = lock_ops->begin(fs_store_backend(lock), FS_TXN_WRITE, err);
+		if (rc == FS_EBUSY) {
+			fs_err_clear(err);
+			rc = fs_err_set(err, rc,
+			                "%s is being written by another process (is the hub "
+			                "still running? stop it first)",
+			                from_file);
+		}
+		locked = rc == 0;
+	}
+	if (rc == 0)
+		rc = hub_location_open(&target, to, 0, err);
+	if (rc == 0)
+		rc = fs_store_copy(from, target, isatty(STDERR_FILENO) ? hub_copy_progress : NULL, NULL, res,
+		                   err);
+	if (rc == 0)
+		rc = audit_copy(target, action, extra, hub_location_is_pg(to), res, err);
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	if (locked)
+		lock_ops->rollback(fs_store_backend(lock)); /* nothing was written with it */
+	fs_store_close(target);
+	fs_store_close(lock);
+	fs_store_close(from);
+	return rc;
+}
+
 int hub_cmd_migrate(int argc, char **argv)
 {
-	fs_store *from = NULL, *lock = NULL, *to = NULL;
-	const fs_backend_ops *lock_ops;
 	char where[512];
 	hub_where w = {NULL, NULL};
 	fs_copy_result res;
@@ -162,7 +203,6 @@ int hub_cmd_migrate(int argc, char **argv)
 	} a = {NULL, NULL};
 	const hub_opt opts[] = {{.name = "from", .value = &a.from}, {.name = "to", .value = &a.to}, {0}};
 	int rc = hub_args_parse(argc, argv, "migrate", migrate_usage, opts, NULL, NULL, 0, NULL);
-	int locked = 0;
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -175,44 +215,11 @@ int hub_cmd_migrate(int argc, char **argv)
 	hub_where_describe(&w, where, sizeof(where));
 	if (w.db == NULL)
 		snprintf(where, sizeof(where), "%s", a.to);
-	/* Two handles on the source: one holds its write lock for the whole
-	 * copy and its verification, the other reads (WAL readers are not
-	 * held up by a writer). */
-	rc = check_hub_store(a.from, &e);
-	if (rc == 0)
-		rc = open_location(&from, a.from, 1, &e);
-	if (rc == 0)
-		rc = open_location(&lock, a.from, 1, &e);
-	if (rc == 0) {
-		lock_ops = fs_store_ops(lock);
-		rc = lock_ops->begin(fs_store_backend(lock), FS_TXN_WRITE, &e);
-		if (rc == FS_EBUSY) {
-			fs_err_clear(&e);
-			rc = fs_err_set(&e, rc,
-			                "%s is being written by another process (is the hub "
-			                "still running? stop it first)",
-			                a.from);
-		}
-		locked = rc == 0;
-	}
-	if (rc == 0)
-		rc = open_location(&to, a.to, 0, &e);
-	if (rc == 0)
-		rc = fs_store_copy(from, to, isatty(STDERR_FILENO) ? progress : NULL, NULL, &res,
-		                   &e);
-	if (rc == 0)
-		rc = audit_migrate(to, w.db != NULL, &res, &e);
-	if (isatty(STDERR_FILENO))
-		fputs("\r\033[K", stderr);
-	if (locked)
-		lock_ops->rollback(fs_store_backend(lock)); /* nothing was written with it */
-	fs_store_close(to);
-	fs_store_close(lock);
-	fs_store_close(from);
+	rc = hub_copy_verified(a.from, a.to, "migrate", NULL, &res, &e);
 	if (rc != 0)
 		return hub_fail("migrate %s to %s: %s", a.from, where, e.msg);
 	printf("migrated %s to %s: verified\n", a.from, where);
-	print_census(&res.census, res.digest);
+	hub_census_print(&res.census, res.digest);
 	return fflush(stdout) == 0 ? HUB_EXIT_OK : hub_fail("cannot write the output");
 }
 
@@ -235,7 +242,7 @@ int hub_cmd_digest(int argc, char **argv)
 	else if ((size_t)snprintf(path, sizeof(path), "%s/%s", w.data, HUB_STORE_FILE) >=
 	         sizeof(path))
 		return hub_fail("data directory name is too long");
-	rc = open_location(&s, location, 1, &e);
+	rc = hub_location_open(&s, location, 1, &e);
 	if (rc == 0)
 		rc = fs_store_census(s, &c, &e);
 	if (rc == 0)
@@ -245,6 +252,6 @@ int hub_cmd_digest(int argc, char **argv)
 		hub_where_describe(&w, path, sizeof(path));
 		return hub_fail("digest of %s: %s", path, e.msg);
 	}
-	print_census(&c, d);
+	hub_census_print(&c, d);
 	return fflush(stdout) == 0 ? HUB_EXIT_OK : hub_fail("cannot write the output");
 }

@@ -450,6 +450,90 @@ static void failure_postgresql(void)
 	failure_leaves_no_half_copy(1);
 }
 
+/* A writer of the source during the copy (progress, once responses are
+ * under way, writes a questionnaire through a second handle): copy fails
+ * after the commit, saying the source changed; the snapshot copy succeeds
+ * and holds the state from before the write. */
+typedef struct writer {
+	const char *loc;
+	int wrote; /* questionnaires written, one per copy */
+	int done;  /* written during this copy */
+} writer;
+
+static int write_during_copy(void *ctx, fs_census_table t, int64_t rows)
+{
+	writer *w = ctx;
+	char id[16];
+	fs_questionnaire_row q = {id, 1, "{}", 0, 999999, "hub", 999999};
+	fs_store *s;
+	fs_err e = {0, ""};
+	int ins = 0, rc;
+
+	(void)rows;
+	if (w->done || t != FS_CENSUS_RESPONSES)
+		return 0;
+	snprintf(id, sizeof(id), "q9-%d", w->wrote);
+	s = open_store(w->loc, 0, NULL);
+	if (s == NULL)
+		return FS_EGENERIC;
+	rc = fs_store_ops(s)->begin(fs_store_backend(s), FS_TXN_WRITE, &e);
+	if (rc == 0)
+		rc = fs_store_ops(s)->questionnaire_insert(fs_store_backend(s), &q, &ins, &e);
+	if (rc == 0)
+		rc = fs_store_ops(s)->commit(fs_store_backend(s), &e);
+	fs_store_close(s);
+	w->done = rc == 0 && ins;
+	w->wrote += w->done;
+	return rc;
+}
+
+static void copy_of_a_store_in_use(int pg)
+{
+	static const fs_digest_scope everything = {NULL, NULL, 1, 1, 1};
+	char sloc[512], tloc[512];
+	fs_store *src = new_store(0, sloc, sizeof(sloc), NULL), *dst;
+	writer w = {sloc, 0, 0};
+	fs_copy_result res;
+	fs_census before, copy;
+	uint64_t d_before = 0, d_after = 0;
+	fs_err e = {0, ""};
+	int rc;
+
+	CHECK(src != NULL);
+	CHECK_MSG(populate(src, &e) == 0, "%s", e.msg);
+	dst = new_store(pg, tloc, sizeof(tloc), NULL);
+	CHECK(dst != NULL);
+	rc = fs_store_copy(src, dst, write_during_copy, &w, &res, &e);
+	CHECK_MSG(w.done && rc == FS_EGENERIC && strstr(e.msg, "source changed") != NULL, "%d %s",
+	          rc, e.msg);
+	fs_store_close(dst);
+
+	CHECK(fs_store_census(src, &before, &e) == 0);
+	CHECK(fs_store_digest(src, &everything, &d_before, &e) == 0);
+	dst = new_store(pg, tloc, sizeof(tloc), NULL);
+	CHECK(dst != NULL);
+	w.done = 0;
+	fs_err_clear(&e);
+	rc = fs_store_copy_snapshot(src, dst, write_during_copy, &w, &res, &e);
+	CHECK_MSG(w.done && rc == 0, "%d %s", rc, e.msg);
+	/* The copy is the state when it began, the source has moved on. */
+	CHECK(res.digest == d_before);
+	CHECK(fs_store_digest(src, &everything, &d_after, &e) == 0 && d_after != d_before);
+	CHECK(fs_store_census(dst, &copy, &e) == 0 && fs_census_equal(&before, &copy, NULL));
+	fs_store_close(dst);
+	fs_store_close(src);
+}
+
+static void copy_in_use_sqlite(void)
+{
+	copy_of_a_store_in_use(0);
+}
+
+static void copy_in_use_postgresql(void)
+{
+	copy_of_a_store_in_use(1);
+}
+
 /* Source and target must both be hub stores, or neither. */
 static void mismatched_kinds_refused(void)
 {
@@ -480,7 +564,9 @@ int main(int argc, char **argv)
 	RUN(not_empty_sqlite);
 	RUN(failure_sqlite);
 	RUN(mismatched_kinds_refused);
+	RUN(copy_in_use_sqlite);
 	if (pg_uri != NULL) {
+		RUN(copy_in_use_postgresql);
 		RUN(copy_sqlite_to_postgresql);
 		RUN(not_empty_postgresql);
 		RUN(failure_postgresql);

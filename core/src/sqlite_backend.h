@@ -110,6 +110,9 @@ int fs_sqlite_get_text(fs_backend *b, sqlite3_stmt *st, char *out, size_t len, c
 /* Bind text, or NULL for a NULL pointer. */
 void fs_sqlite_bind_text(sqlite3_stmt *st, int i, const char *text);
 
+/* The directory part of path ("." when there is none). */
+void fs_sqlite_dir_of(char *out, size_t len, const char *path);
+
 /* The SQL of each cached statement (sqlite_backend.c, sqlite_registry.c). */
 extern const char *const fs_sqlite_sql[FS_SQL_COUNT];
 

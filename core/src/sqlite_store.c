@@ -6,6 +6,8 @@
  * committed to are still the files at the path. */
 #include "sqlite_backend.h"
 
+#include "fieldsync/store_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -315,8 +317,7 @@ int fs_store_permissions_overridden(void)
 	return v != NULL && strcmp(v, "1") == 0;
 }
 
-/* The directory part of path ("." when there is none). */
-static void dir_of(char *out, size_t len, const char *path)
+void fs_sqlite_dir_of(char *out, size_t len, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	size_t n = slash == NULL ? 0 : (size_t)(slash - path);
@@ -345,7 +346,7 @@ static int check_permissions(const char *path, const struct stat *file, fs_err *
 		    "readable by its owner only (chmod 600 '%s'), or set " PERMISSIONS_OVERRIDE
 		    "=1 to accept it",
 		    path, (unsigned)(file->st_mode & 07777), path);
-	dir_of(dir, sizeof(dir), path);
+	fs_sqlite_dir_of(dir, sizeof(dir), path);
 	if (stat(dir, &st) != 0)
 		return fs_err_set(err, FS_EGENERIC, "store: cannot read directory %s: %s", dir,
 		                  strerror(errno));
@@ -495,24 +496,13 @@ static int connect(fs_backend *b, const char *file, int page_size, fs_err *err)
 	return 0;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* Create a new store at path: built and migrated under a temporary name,
  * then linked into place, so that a file at path is always a complete
  * store (a crash mid-way leaves only the temporary file) and an existing
  * file is never replaced (link fails; another process won the race). */
 static int create_store(const char *path, int page_size, fs_err *err)
 {
-	char tmp[4096], side[4200], dir[4096];
+	char tmp[4096], side[4200];
 	fs_backend b;
 	int fd, rc;
 
@@ -537,10 +527,8 @@ static int create_store(const char *path, int page_size, fs_err *err)
 		unlink(side);
 	if (path_with(side, sizeof(side), tmp, "-shm", NULL) == 0)
 		unlink(side);
-	dir_of(dir, sizeof(dir), path);
-	if (rc == 0 && fsync_dir(dir) != 0)
-		rc = fs_err_set(err, FS_EGENERIC, "store: cannot sync directory %s: %s", dir,
-		                strerror(errno));
+	if (rc == 0)
+		rc = fs_store_file_sync_dir(path, err);
 	return rc;
 }
 

@@ -94,4 +94,11 @@ typedef struct fs_copy_result {
 int fs_store_copy(fs_store *from, fs_store *to, fs_copy_progress_fn progress, void *ctx,
                   fs_copy_result *out, fs_err *err);
 
+/* The same for a copy of a store in use (fieldsync-hub backup of a
+ * PostgreSQL hub): the copy is of from's one snapshot, verified inside it
+ * as above, and from is not compared again after the commit (its writers
+ * went on). out->digest is the copy's. */
+int fs_store_copy_snapshot(fs_store *from, fs_store *to, fs_copy_progress_fn progress,
+                           void *ctx, fs_copy_result *out, fs_err *err);
+
 #endif
