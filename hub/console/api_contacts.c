@@ -36,6 +36,7 @@
 
 #include "audit.h"
 #include "console.h"
+#include "fieldsync/erase.h"
 #include "fieldsync/records.h"
 #include "fieldsync/worker.h"
 #include "results.h"
@@ -58,7 +59,7 @@
 static atomic_int contacts_running;
 
 /* The states a list may be filtered by. */
-enum state { ST_ANY = 0, ST_OPEN, ST_OVERDUE, ST_TODAY, ST_CLOSED };
+enum state { ST_ANY = 0, ST_OPEN, ST_OVERDUE, ST_TODAY, ST_CLOSED, ST_REQUESTED };
 
 static int is_closed(const json_t *contact)
 {
@@ -391,6 +392,9 @@ static int list_matches(const list_ctx *l, const json_t *contact, const char *re
 		return f == FS_FOLLOW_UP_OVERDUE;
 	case ST_TODAY:
 		return f == FS_FOLLOW_UP_TODAY;
+	case ST_REQUESTED:
+		return json_is_string(json_object_get(contact, "status")) &&
+		       strcmp(json_string_value(json_object_get(contact, "status")), "requested") == 0;
 	default:
 		return 1;
 	}
@@ -444,7 +448,7 @@ static int list_visit(void *ctx, const json_t *contact, uint64_t status_ms)
 
 static int state_parse(const char *text, enum state *out)
 {
-	static const char *const names[] = {"", "open", "overdue", "due_today", "closed", NULL};
+	static const char *const names[] = {"", "open", "overdue", "due_today", "closed", "requested", NULL};
 	size_t i;
 
 	*out = ST_ANY;
@@ -476,7 +480,7 @@ static int list_get(console_call *c, console_answer *a)
 		                    "region: must match [a-z0-9][a-z0-9-]{0,63}");
 	if (state_parse(state, &l.state) != 0)
 		return console_fail(a, 400, "invalid",
-		                    "state: must be open, overdue, due_today or closed");
+		                    "state: must be open, overdue, due_today, requested or closed");
 	if (l.worker != NULL && !fs_worker_name_is_valid(l.worker))
 		return console_fail(a, 400, "invalid", "worker: not a worker's name");
 	if (arg_count(c, a, "offset", 0, CONTACTS_OFFSET_MAX, &l.offset) != 0 ||
@@ -598,6 +602,16 @@ static int one_get(console_call *c, console_answer *a)
 	return a->json != NULL ? 0 : FS_ENOMEM;
 }
 
+/* 1 when fields close contact, a person's request to be contacted. */
+static int closes_request(const json_t *contact, const json_t *fields)
+{
+	const char *st = json_string_value(json_object_get(fields, "status"));
+	const char *w = json_string_value(json_object_get(contact, "worker"));
+
+	return st != NULL && strcmp(st, "closed") == 0 && w != NULL &&
+	       strcmp(w, FS_CONTACT_REQUEST_WORKER) == 0;
+}
+
 /* POST /api/contacts/edit */
 static int edit_post(console_call *c, console_answer *a)
 {
@@ -666,6 +680,14 @@ static int edit_post(console_call *c, console_answer *a)
 	                    NULL, fields, &err);
 	if (rc == 0)
 		rc = audit_contact(c, "contact_edit", contact, json_incref(names), &err);
+	/* Closing a person's request to be contacted deletes it (fs_contact_put
+	 * marked it "deleted"); at the hub that is an erasure, as when a
+	 * kiosk's set brings the same close (merge.c erase_if_deleted). */
+	if (rc == 0 && closes_request(contact, fields)) {
+		fs_erase_result res;
+
+		rc = fs_erase_contact(c->store, out_id, FS_ERASE_DELETE, &res, &err);
+	}
 	if (rc != 0) {
 		console_fail_err(a, rc, &err);
 		rc = 0;

@@ -272,4 +272,34 @@ describe('console contacts and follow-ups', () => {
 		await checkPage(page, 'contacts-viewer');
 		await logout(page);
 	});
+
+	test('a requested contact stays requested when its notes change, and closing it erases it', async () => {
+		const askId = addContact(a, {person_ref: 'ZQASK', status: 'requested', worker: '(kiosk)',
+			follow_up_date: day(0), notes: 'ZQASK call after 5'});
+		a.sync();
+		b.sync();
+		await login(page, hub, 'root-admin', PW.admin);
+		await openPage(page, 'contacts', 'Contacts and follow-ups');
+		await page.getByLabel('State', {exact: true}).selectOption('requested');
+		await page.getByRole('button', {name: 'Show contacts'}).click();
+		await page.getByRole('button', {name: 'Open contact ZQASK'}).click();
+		const box = page.getByRole('region', {name: 'Contact ZQASK'});
+		await box.waitFor();
+		assert.match(await box.textContent(), /Requested contact/);
+		await page.getByLabel('Notes', {exact: true}).fill('ZQASK call after 6');
+		await page.getByRole('button', {name: 'Save changes'}).click();
+		await page.locator('#status', {hasText: 'Contact ZQASK saved'}).waitFor();
+		let one = await call(page, 'GET', `/api/contacts/one?id=${askId}`);
+		assert.strictEqual(one.data.contact.status, 'requested', 'a notes edit does not take it');
+		const closed = await call(page, 'POST', '/api/contacts/edit', {id: askId, status: 'closed',
+			expect: {status: 'requested'}});
+		assert.strictEqual(closed.status, 200);
+		one = await call(page, 'GET', `/api/contacts/one?id=${askId}`);
+		assert.strictEqual(one.status, 404, 'erased at the hub');
+		const erasures = JSON.parse(hubCmd(hub, ['erasures', '--json']));
+		assert.strictEqual(erasures.filter((e) => e.kind === 'delete').length, 1, 'a delete erasure (the only one)');
+		b.sync();
+		assert.throws(() => agent(b, ['contact', 'show', askId]), 'gone at the other kiosk');
+		await logout(page);
+	});
 });

@@ -14,7 +14,7 @@
 	const el = C.el;
 	const PAGE = 50;
 	const STATES = [['', 'Any'], ['overdue', 'Overdue'], ['due_today', 'Due today'],
-		['open', 'Open'], ['closed', 'Closed']];
+		['open', 'Open'], ['requested', 'Requested contact'], ['closed', 'Closed']];
 	const CHANNELS = {in_person: 'in person', phone: 'phone', video: 'video', text: 'text', group: 'group'};
 
 	function browserZone() {
@@ -42,6 +42,8 @@
 	}
 
 	function statusText(c) {
+		if (c.status === 'requested')
+			return 'Requested contact';
 		if (c.status !== 'closed')
 			return 'Open';
 		return c.status_at ? `Closed ${C.formatTime(c.status_at)}` : 'Closed';
@@ -86,7 +88,7 @@
 			row('Signposted to', list(c.signposted)),
 			row('Follow-up', [c.follow_up_date ? dateText(c.follow_up_date) : 'none',
 				c.follow_up_done ? ' (done)' : '', dueMark(c.follow_up) ? ' ' : '', dueMark(c.follow_up)]),
-			row('Status', c.status === 'closed' ? 'Closed' : 'Open'),
+			row('Status', statusText(c)),
 			data.can_edit ? null : row('Notes', c.notes || 'none')));
 		if (!data.can_edit) {
 			box.appendChild(el('p', {class: 'hint'}, 'Only an admin can change a contact at the hub.'));
@@ -106,7 +108,9 @@
 			const text = notes.value;
 			if (text !== (c.notes || ''))
 				body.notes = text === '' ? null : text;
-			const status = closed.checked ? 'closed' : 'open';
+			// A requested contact stays requested until closed (a worker takes
+			// it at a kiosk); closing one erases it (docs/reciprocity.md).
+			const status = closed.checked ? 'closed' : c.status === 'closed' ? 'open' : c.status;
 			if (status !== c.status)
 				body.status = status;
 			if (body.notes === undefined && body.status === undefined) {
