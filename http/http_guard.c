@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "fieldsync/monotonic.h"
+
 /* How often the reaper looks: a slow connection lives at most this much
  * past its deadline. */
 #define REAP_TICK_MS 250
@@ -40,14 +42,6 @@ struct fs_http_guard {
 	uint64_t last_report_ms; /* 0: never reported */
 	uint64_t started_ms;
 };
-
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
-}
 
 /* Print the counts that are not zero on one line and reset them. Called
  * with g->lock held. */
@@ -104,7 +98,7 @@ static void *reap(void *arg)
 		}
 		if (pthread_cond_timedwait(&g->wake, &g->lock, &until) == 0 && g->stopping)
 			break;
-		now = monotonic_ms();
+		now = fs_monotonic_ms();
 		for (e = g->head; e != NULL; e = e->next) {
 			if (e->cut)
 				continue;
@@ -150,7 +144,7 @@ int fs_http_guard_new(fs_http_guard **out, const fs_http_guard_limits *limits,
 	if (g->limits.body_window_ms == 0)
 		g->limits.body_min_rate = 0;
 	g->log_prefix = log_prefix;
-	g->started_ms = monotonic_ms();
+	g->started_ms = fs_monotonic_ms();
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -179,7 +173,7 @@ void fs_http_guard_free(fs_http_guard *g)
 	pthread_cond_signal(&g->wake);
 	pthread_mutex_unlock(&g->lock);
 	pthread_join(g->reaper, NULL);
-	report(g, monotonic_ms());
+	report(g, fs_monotonic_ms());
 	/* Normally empty: libmicrohttpd has closed every connection. */
 	for (e = g->head; e != NULL; e = next) {
 		next = e->next;
@@ -210,7 +204,7 @@ void fs_http_guard_connection(fs_http_guard *g, struct MHD_Connection *c, void *
 		}
 		e->fd = info->connect_fd;
 		pthread_mutex_lock(&g->lock);
-		e->deadline_ms = monotonic_ms() + g->limits.head_timeout_ms;
+		e->deadline_ms = fs_monotonic_ms() + g->limits.head_timeout_ms;
 		e->next = g->head;
 		if (g->head != NULL)
 			g->head->prev = e;
@@ -252,7 +246,7 @@ void fs_http_guard_head_done(fs_http_guard *g, struct MHD_Connection *c)
 	pthread_mutex_lock(&g->lock);
 	e->deadline_ms = 0;
 	if (g->limits.body_min_rate > 0) {
-		e->window_end_ms = monotonic_ms() + g->limits.body_window_ms;
+		e->window_end_ms = fs_monotonic_ms() + g->limits.body_window_ms;
 		e->window_bytes = 0;
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -287,7 +281,7 @@ void fs_http_guard_request_done(fs_http_guard *g, struct MHD_Connection *c)
 	if (e == NULL)
 		return;
 	pthread_mutex_lock(&g->lock);
-	e->deadline_ms = monotonic_ms() + g->limits.head_timeout_ms;
+	e->deadline_ms = fs_monotonic_ms() + g->limits.head_timeout_ms;
 	e->window_end_ms = 0;
 	pthread_mutex_unlock(&g->lock);
 }
@@ -361,3 +355,4 @@ int fs_http_framing_check(struct MHD_Connection *c, char *why, size_t why_len)
 		return 0;
 	return -1;
 }
+

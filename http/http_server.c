@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fieldsync/monotonic.h"
 #include "http_guard.h"
 #include "http_wire.h"
 
@@ -28,14 +29,6 @@ struct fs_http_server {
 	atomic_int starting;
 	char start_msg[256]; /* libmicrohttpd's last message while starting */
 };
-
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
-}
 
 /* ---- replies ---- */
 
@@ -189,7 +182,7 @@ const char *fs_http_header_get(const fs_http_exchange *x, const char *name)
 
 uint64_t fs_http_elapsed_ms(const fs_http_exchange *x)
 {
-	return monotonic_ms() - x->start_ms;
+	return fs_monotonic_ms() - x->start_ms;
 }
 
 int fs_http_media_type_is(const char *header, const char *want)
@@ -293,7 +286,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		x->conn = c;
 		x->method = method;
 		x->path = url;
-		x->start_ms = monotonic_ms();
+		x->start_ms = fs_monotonic_ms();
 		*con_cls = x;
 		atomic_fetch_add(&srv->in_flight, 1);
 		return begin_request(srv, x);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "fieldsync/monotonic.h"
 #include "audit.h"
 #include "fieldsync/gzip.h"
 #include "fieldsync/sync.h"
@@ -68,7 +69,6 @@ void hub_limits_default(hub_limits *out)
 	out->enroll_sources = 65536;
 }
 
-static uint64_t monotonic_ms(void);
 
 static uint64_t wall_ms(void)
 {
@@ -84,7 +84,7 @@ static uint64_t wall_ms(void)
 static int hub_keys_copy(hub_app *app, fs_store *held, hub_keys_public *out, fs_err *err)
 {
 	fs_store *s = held;
-	uint64_t now = monotonic_ms();
+	uint64_t now = fs_monotonic_ms();
 	int rc = 0;
 
 	pthread_mutex_lock(&app->keys_lock);
@@ -182,14 +182,6 @@ void hub_request_set_peer(hub_request *req, const struct sockaddr *addr)
 	}
 }
 
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
-}
-
 /* ---- shared checks ---- */
 
 /* Refuse a declared Content-Length over cap before reading anything. */
@@ -279,7 +271,7 @@ static void health_finish(hub_app *app, hub_reply *r)
  * attempt failed. */
 static int enroll_admit(hub_app *app, hub_request *req, hub_reply *r)
 {
-	uint64_t now = monotonic_ms(), until = atomic_load(&app->enroll_blocked_until);
+	uint64_t now = fs_monotonic_ms(), until = atomic_load(&app->enroll_blocked_until);
 	unsigned wait;
 
 	if (now < until) {
@@ -419,13 +411,13 @@ static void enroll_finish(hub_app *app, hub_request *req, hub_reply *r)
 	/* The hub-wide bound is reached: refuse attempts unread until then. */
 	if (rc == FS_ELIMIT && r->status == 429)
 		atomic_store(&app->enroll_blocked_until,
-		             monotonic_ms() + (uint64_t)r->retry_after * 1000u);
+		             fs_monotonic_ms() + (uint64_t)r->retry_after * 1000u);
 	hub_pool_put(app->pool, s);
 cleanup:
 	/* Only failures count against the source: not a success, not an
 	 * attempt the hub-wide bound refused unseen, not the hub's own error. */
 	if (req->enroll_counted && (r->status == 200 || r->status == 429 || r->status >= 500))
-		hub_ratelimit_refund(app->enroll_rate, req->source, monotonic_ms());
+		hub_ratelimit_refund(app->enroll_rate, req->source, fs_monotonic_ms());
 	sodium_memzero(token, sizeof(token));
 	json_decref(body);
 }
@@ -563,7 +555,7 @@ static void sync_begin(hub_app *app, hub_request *req, hub_reply *r)
 
 	if (authenticate(app, req, r) != 0)
 		return;
-	wait = hub_ratelimit_hit(app->rate, req->device.site, monotonic_ms());
+	wait = hub_ratelimit_hit(app->rate, req->device.site, fs_monotonic_ms());
 	if (wait != 0) {
 		hub_reply_error(r, 429, "too_many_requests",
 		                "over %u requests per minute from this device; retry in %u s",
@@ -700,7 +692,7 @@ static void audit_begin(hub_app *app, hub_request *req, hub_reply *r)
 	if (authenticate(app, req, r) != 0)
 		return;
 	/* The device's sync budget: a kiosk posts its events after a sync. */
-	wait = hub_ratelimit_hit(app->rate, req->device.site, monotonic_ms());
+	wait = hub_ratelimit_hit(app->rate, req->device.site, fs_monotonic_ms());
 	if (wait != 0) {
 		hub_reply_error(r, 429, "too_many_requests",
 		                "over %u requests per minute from this device; retry in %u s",

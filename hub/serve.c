@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "fieldsync/monotonic.h"
 #include "cli.h"
 #include "metrics.h"
 #include "console/auth.h"
@@ -245,14 +246,6 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 	return hub_where_resolve(&o->where, "serve", o->data, o->db);
 }
 
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
-}
-
 /* Every connection is a descriptor: raise the soft limit on open files
  * (often 1024) towards the hard one so the connection limits, not EMFILE,
  * decide. Warns when even the hard limit is short. */
@@ -278,12 +271,12 @@ static void raise_open_files(const hub_server_config *cfg)
  * stops waiting. */
 static void drain(hub_server *srv, const sigset_t *signals, unsigned grace_s)
 {
-	uint64_t deadline = monotonic_ms() + (uint64_t)grace_s * 1000;
+	uint64_t deadline = fs_monotonic_ms() + (uint64_t)grace_s * 1000;
 	struct timespec tick = {0, 20 * 1000 * 1000};
 	unsigned n;
 
 	while ((n = hub_server_in_flight(srv)) > 0) {
-		if (monotonic_ms() >= deadline) {
+		if (fs_monotonic_ms() >= deadline) {
 			fprintf(stderr,
 			        HUB_PROG ": %u request(s) still in flight after %u s; closing\n", n,
 			        grace_s);
@@ -336,9 +329,9 @@ static int wait_purging(hub_pool *pool, const sigset_t *signals)
 	for (;;) {
 		struct timespec tick = {60, 0};
 
-		if (monotonic_ms() >= next) {
+		if (fs_monotonic_ms() >= next) {
 			purge_now(pool);
-			next = monotonic_ms() + HUB_PURGE_INTERVAL_MS;
+			next = fs_monotonic_ms() + HUB_PURGE_INTERVAL_MS;
 		}
 		sig = sigtimedwait(signals, NULL, &tick);
 		if (sig > 0)

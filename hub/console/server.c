@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "fieldsync/monotonic.h"
 #include "accounts.h"
 #include "audit.h"
 #include "cli.h"
@@ -439,14 +440,6 @@ static json_t *session_json(const console_exchange *e, uint64_t idle_ms)
 	                 console_time_json(e->session.expires_ms));
 }
 
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Audit a login event; a failure to write it is logged, not answered. */
 static void audit_login(fs_store *s, const char *actor, const char *action, const char *peer)
 {
@@ -469,7 +462,7 @@ static void do_login(console_server *srv, console_exchange *e, fs_store *s)
 	fs_account_row row;
 	fs_err err = {0, ""};
 	unsigned wait = 0, lock = 0;
-	uint64_t now = monotonic_ms();
+	uint64_t now = fs_monotonic_ms();
 	int known = 0, right = 0, rc;
 	enum console_login_gate gate;
 
