@@ -152,10 +152,9 @@ typedef struct admin_args {
 	const char *positional; /* pos[0] */
 } admin_args;
 
-/* Parse the options a command accepts (allowed: letters of the options
- * below, 'd' and 'b' for --data and --db, which every command takes) and
- * at most `npos` positional arguments. Returns 0, -1 after --help, or an
- * exit status. */
+/* Parse the options a command accepts (allowed: their names, separated by
+ * spaces; --data and --db every command takes) and at most `npos`
+ * positional arguments. Returns 0, -1 after --help, or an exit status. */
 static int parse_admin(admin_args *a, int argc, char **argv, const char *cmd, const char *allowed,
                        int npos, const char *usage)
 {
@@ -167,16 +166,11 @@ static int parse_admin(admin_args *a, int argc, char **argv, const char *cmd, co
 	    {.name = "action", .value = &a->action},   {.name = "actor", .value = &a->actor},
 	    {.name = "last", .value = &a->last},
 	};
-	static const char letters[] = "rejsvqutaol";
-	hub_opt opts[sizeof(all) / sizeof(all[0]) + 1];
-	size_t i, n = 0;
+	hub_opt opts[HUB_OPTS_MAX + 1];
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (strchr(allowed, letters[i]) != NULL)
-			opts[n++] = all[i];
-	opts[n] = (hub_opt){0};
+	hub_opts_pick(opts, all, sizeof(all) / sizeof(all[0]), allowed);
 	rc = hub_args_parse(argc, argv, cmd, usage, opts, &a->where, a->pos, npos, &a->npos);
 	a->positional = a->pos[0];
 	return rc;
@@ -248,7 +242,7 @@ int hub_cmd_enroll(int argc, char **argv)
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
 	char uri[HUB_QR_TEXT_MAX];
-	int rc = parse_admin(&a, argc, argv, "enroll", "dbrequ", 0, enroll_usage);
+	int rc = parse_admin(&a, argc, argv, "enroll", "region expires qr hub-url", 0, enroll_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -392,7 +386,7 @@ int hub_cmd_devices(int argc, char **argv)
 	fs_store *s = NULL;
 	json_t *list = NULL;
 	fs_err e = {0, ""};
-	int rc = parse_admin(&a, argc, argv, "devices", "dbj", 0, devices_usage);
+	int rc = parse_admin(&a, argc, argv, "devices", "json", 0, devices_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -417,7 +411,7 @@ int hub_cmd_revoke(int argc, char **argv)
 	admin_args a;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	int rc = parse_admin(&a, argc, argv, "revoke", "db", 1, revoke_usage);
+	int rc = parse_admin(&a, argc, argv, "revoke", "", 1, revoke_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -439,7 +433,7 @@ int hub_cmd_revoke(int argc, char **argv)
 static int two_args(int argc, char **argv, const char *cmd, const char *usage, admin_args *a,
                     const char **second, const char *what)
 {
-	int rc = parse_admin(a, argc, argv, cmd, "db", 2, usage);
+	int rc = parse_admin(a, argc, argv, cmd, "", 2, usage);
 
 	if (rc != 0)
 		return rc < 0 ? -1 : rc;
@@ -509,7 +503,7 @@ int hub_cmd_publish(int argc, char **argv)
 	fs_err e = {0, ""};
 	const char *id;
 	json_int_t version;
-	int rc = parse_admin(&a, argc, argv, "publish", "db", 1, publish_usage), existed, status;
+	int rc = parse_admin(&a, argc, argv, "publish", "", 1, publish_usage), existed, status;
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -618,7 +612,7 @@ int hub_cmd_audit(int argc, char **argv)
 	fs_err e = {0, ""};
 	hub_audit_filter f = {0, 0, NULL, NULL, 0};
 	unsigned last = 0;
-	int rc = parse_admin(&a, argc, argv, "audit", "dbjsvtaol", 0, audit_usage);
+	int rc = parse_admin(&a, argc, argv, "audit", "json since verify until action actor last", 0, audit_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;

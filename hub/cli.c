@@ -100,6 +100,11 @@ int hub_args_parse(int argc, char **argv, const char *cmd, const char *usage,
 				*o->flag = 1;
 			} else if (o->value != NULL) {
 				*o->value = optarg;
+			} else if (o->number != NULL) {
+				if (hub_uint_parse(o->number, optarg, o->min, o->max) != 0)
+					return hub_usage_fail(cmd, "--%s must be %u to %u%s%s", o->name,
+							      o->min, o->max, o->unit ? " " : "",
+							      o->unit ? o->unit : "");
 			} else if ((rc = o->each(o->ctx, cmd, optarg)) != 0) {
 				return rc;
 			}
@@ -114,6 +119,25 @@ int hub_args_parse(int argc, char **argv, const char *cmd, const char *usage,
 	if (npos != NULL)
 		*npos = c;
 	return where != NULL ? hub_where_resolve(where, cmd, data, db) : 0;
+}
+
+void hub_opts_pick(hub_opt out[HUB_OPTS_MAX + 1], const hub_opt *all, size_t n,
+		   const char *names)
+{
+	size_t i, k = 0, len;
+	const char *p;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(all[i].name);
+		for (p = strstr(names, all[i].name); p != NULL; p = strstr(p + 1, all[i].name))
+			if ((p == names || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
+				break;
+		if (p != NULL) {
+			assert(k < HUB_OPTS_MAX);
+			out[k++] = all[i];
+		}
+	}
+	out[k] = (hub_opt){0};
 }
 
 int hub_where_resolve(hub_where *w, const char *cmd, const char *data_opt, const char *db_opt)

@@ -85,7 +85,7 @@ int hub_location_backend(fs_store_options *o, const char *location, fs_err *err)
 int hub_store_open_cached(fs_store **out, const hub_where *w, int64_t cache_kib, fs_err *err);
 
 /* One option of a command, besides --data, --db and --help (hub_args_parse).
- * Exactly one of value, flag and each is set. */
+ * Exactly one of value, flag, each and number is set. */
 typedef struct hub_opt {
 	const char *name;   /* the long option without "--"; NULL ends a list */
 	const char **value; /* takes a value: set to it (the last given wins) */
@@ -94,6 +94,11 @@ typedef struct hub_opt {
 	 * returns 0 or an exit status */
 	int (*each)(void *ctx, const char *cmd, const char *value);
 	void *ctx;
+	/* takes a decimal number from min to max (hub_uint_parse), else the
+	 * usage error "--NAME must be MIN to MAX[ unit]" */
+	unsigned *number;
+	unsigned min, max;
+	const char *unit; /* e.g. "seconds"; may be NULL */
 } hub_opt;
 
 #define HUB_OPTS_MAX 24
@@ -109,6 +114,12 @@ typedef struct hub_opt {
 int hub_args_parse(int argc, char **argv, const char *cmd, const char *usage,
 		   const hub_opt *opts, hub_where *where, const char **pos, int max_pos,
 		   int *npos);
+
+/* The options of all[0..n-1] that names lists (their long names, separated
+ * by spaces), into out, ended by {0}: for a file of commands that share one
+ * set of option fields but each take only some. */
+void hub_opts_pick(hub_opt out[HUB_OPTS_MAX + 1], const hub_opt *all, size_t n,
+		   const char *names);
 
 /* Parse a duration such as "90s", "15m", "24h", "7d" (a bare number is
  * seconds) into ms. 0 or -1 (malformed, zero, or over 10 years). */

@@ -367,7 +367,7 @@ typedef struct args {
 	hub_where where;
 } args;
 
-/* Options (allowed: letters of the options below) and at most npos
+/* Options (allowed: their names, separated by spaces) and at most npos
  * positional arguments (the first into a->id). 0, -1 after --help, or an
  * exit status. */
 static int parse(args *a, int argc, char **argv, const char *cmd, const char *allowed, int npos,
@@ -378,15 +378,10 @@ static int parse(args *a, int argc, char **argv, const char *cmd, const char *al
 	    {.name = "json", .flag = &a->json},      {.name = "keep", .value = &a->keep},
 	    {.name = "value", .value = &a->value},
 	};
-	static const char letters[] = "orjkv";
-	hub_opt opts[sizeof(all) / sizeof(all[0]) + 1];
-	size_t i, n = 0;
+	hub_opt opts[HUB_OPTS_MAX + 1];
 
 	memset(a, 0, sizeof(*a));
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (strchr(allowed, letters[i]) != NULL)
-			opts[n++] = all[i];
-	opts[n] = (hub_opt){0};
+	hub_opts_pick(opts, all, sizeof(all) / sizeof(all[0]), allowed);
 	return hub_args_parse(argc, argv, cmd, usage, opts, &a->where, &a->id, npos, NULL);
 }
 
@@ -434,7 +429,7 @@ int hub_cmd_conflicts(int argc, char **argv)
 	fs_err e = {0, ""};
 	json_t *list = NULL, *c;
 	size_t i;
-	int rc = parse(&a, argc, argv, "conflicts", "dborj", 0, conflicts_usage);
+	int rc = parse(&a, argc, argv, "conflicts", "open region json", 0, conflicts_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;
@@ -482,7 +477,7 @@ int hub_cmd_resolve(int argc, char **argv)
 	json_error_t je;
 	json_t *value = NULL;
 	char actor[HUB_AUDIT_ACTOR_MAX + 1];
-	int rc = parse(&a, argc, argv, "resolve", "dbkv", 1, resolve_usage);
+	int rc = parse(&a, argc, argv, "resolve", "keep value", 1, resolve_usage);
 
 	if (rc != 0)
 		return rc < 0 ? HUB_EXIT_OK : rc;

@@ -6,7 +6,6 @@
  * a cut request leaves nothing half-written. */
 #include "commands.h"
 
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -104,30 +103,23 @@ static int clear_text_check(const serve_opts *o, const char *text, const fs_http
 	return 0;
 }
 
+/* --console-idle and --console-max: a duration up to max_ms. */
+static int console_duration(uint64_t *out, const char *text, const char *name, uint64_t max_ms,
+			    const char *max_text)
+{
+	uint64_t ms;
+
+	if (text == NULL)
+		return 0;
+	if (hub_duration_parse(&ms, text) != 0 || ms > max_ms)
+		return hub_usage_fail("serve", "%s must be a duration up to %s", name, max_text);
+	*out = ms;
+	return 0;
+}
+
 static int parse_args(serve_opts *o, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"data", required_argument, NULL, 'd'},
-	    {"db", required_argument, NULL, 'b'},
-	    {"listen", required_argument, NULL, 'l'},
-	    {"tls-cert", required_argument, NULL, 'c'},
-	    {"tls-key", required_argument, NULL, 'k'},
-	    {"insecure-http", no_argument, NULL, 'I'},
-	    {"max-per-source", required_argument, NULL, 'p'},
-	    {"head-timeout", required_argument, NULL, 'H'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"max-connections", required_argument, NULL, 'm'},
-	    {"timeout", required_argument, NULL, 'T'},
-	    {"rate-limit", required_argument, NULL, 'r'},
-	    {"grace", required_argument, NULL, 'g'},
-	    {"console", required_argument, NULL, 'C'},
-	    {"console-host", required_argument, NULL, 'P'},
-	    {"console-idle", required_argument, NULL, 'i'},
-	    {"console-max", required_argument, NULL, 'x'},
-	    {"metrics-token", required_argument, NULL, 'M'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	const char *host = NULL, *idle = NULL, *max = NULL;
 	fs_err e = {0, ""};
 	int c;
 
@@ -138,99 +130,50 @@ static int parse_args(serve_opts *o, int argc, char **argv)
 	o->listen = HUB_LISTEN_DEFAULT;
 	o->console = CONSOLE_LISTEN_DEFAULT;
 	o->grace_s = 30;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			o->data = optarg;
-			break;
-		case 'b':
-			o->db = optarg;
-			break;
-		case 'l':
-			o->listen = optarg;
-			break;
-		case 'c':
-			o->cert_file = optarg;
-			break;
-		case 'k':
-			o->key_file = optarg;
-			break;
-		case 'I':
-			o->insecure_http = 1;
-			break;
-		case 'p':
-			if (hub_uint_parse(&o->server.max_per_source, optarg, 1, 100000) != 0)
-				return hub_usage_fail("serve",
-				                      "--max-per-source must be 1 to 100000");
-			break;
-		case 'H':
-			if (hub_uint_parse(&o->server.head_timeout_s, optarg, 1, 600) != 0)
-				return hub_usage_fail("serve",
-				                      "--head-timeout must be 1 to 600 seconds");
-			break;
-		case 't':
-			if (hub_uint_parse(&o->server.threads, optarg, 1, 256) != 0)
-				return hub_usage_fail("serve", "--threads must be 1 to 256");
-			break;
-		case 'm':
-			if (hub_uint_parse(&o->server.connection_limit, optarg, 1, 100000) != 0)
-				return hub_usage_fail("serve",
-				                      "--max-connections must be 1 to 100000");
-			break;
-		case 'T':
-			if (hub_uint_parse(&o->server.timeout_s, optarg, 1, 3600) != 0)
-				return hub_usage_fail("serve",
-				                      "--timeout must be 1 to 3600 seconds");
-			break;
-		case 'r':
-			if (hub_uint_parse(&o->limits.rate_per_minute, optarg, 1, 1000000) != 0)
-				return hub_usage_fail("serve", "--rate-limit must be 1 to 1000000");
-			break;
-		case 'g':
-			if (hub_uint_parse(&o->grace_s, optarg, 0, 3600) != 0)
-				return hub_usage_fail("serve", "--grace must be 0 to 3600 seconds");
-			break;
-		case 'C':
-			o->console = optarg;
-			break;
-		case 'M':
-			o->metrics_token = optarg;
-			break;
-		case 'P':
-			if (strlen(optarg) == 0 ||
-			    strlen(optarg) >= sizeof(o->console_cfg.public_host) ||
-			    strpbrk(optarg, "/ \t") != NULL)
-				return hub_usage_fail("serve", "--console-host must be HOST or "
-				                               "HOST:PORT");
-			snprintf(o->console_cfg.public_host, sizeof(o->console_cfg.public_host),
-			         "%s", optarg);
-			break;
-		case 'i':
-		case 'x': {
-			uint64_t ms, max = c == 'i' ? CONSOLE_SESSION_IDLE_MS : CONSOLE_SESSION_MAX_MS;
+	{
+		const hub_opt opts[] = {
+		    {.name = "data", .value = &o->data},
+		    {.name = "db", .value = &o->db},
+		    {.name = "listen", .value = &o->listen},
+		    {.name = "tls-cert", .value = &o->cert_file},
+		    {.name = "tls-key", .value = &o->key_file},
+		    {.name = "insecure-http", .flag = &o->insecure_http},
+		    {.name = "max-per-source", .number = &o->server.max_per_source, .min = 1,
+		     .max = 100000},
+		    {.name = "head-timeout", .number = &o->server.head_timeout_s, .min = 1,
+		     .max = 600, .unit = "seconds"},
+		    {.name = "threads", .number = &o->server.threads, .min = 1, .max = 256},
+		    {.name = "max-connections", .number = &o->server.connection_limit, .min = 1,
+		     .max = 100000},
+		    {.name = "timeout", .number = &o->server.timeout_s, .min = 1, .max = 3600,
+		     .unit = "seconds"},
+		    {.name = "rate-limit", .number = &o->limits.rate_per_minute, .min = 1,
+		     .max = 1000000},
+		    {.name = "grace", .number = &o->grace_s, .min = 0, .max = 3600,
+		     .unit = "seconds"},
+		    {.name = "console", .value = &o->console},
+		    {.name = "console-host", .value = &host},
+		    {.name = "console-idle", .value = &idle},
+		    {.name = "console-max", .value = &max},
+		    {.name = "metrics-token", .value = &o->metrics_token},
+		    {0},
+		};
 
-			if (hub_duration_parse(&ms, optarg) != 0 || ms > max)
-				return hub_usage_fail("serve", "%s must be a duration up to %s",
-				                      c == 'i' ? "--console-idle" : "--console-max",
-				                      c == 'i' ? "30m" : "12h");
-			if (c == 'i')
-				o->console_cfg.session_idle_ms = ms;
-			else
-				o->console_cfg.session_max_ms = ms;
-			break;
-		}
-		case 'h':
-			fputs(usage, stdout);
-			return -1;
-		case ':':
-			return hub_usage_fail("serve", "%s needs a value", argv[optind - 1]);
-		default:
-			return hub_usage_fail("serve", "unknown option %s", argv[optind - 1]);
-		}
+		c = hub_args_parse(argc, argv, "serve", usage, opts, NULL, NULL, 0, NULL);
+		if (c != 0)
+			return c;
 	}
-	if (optind < argc)
-		return hub_usage_fail("serve", "unexpected argument %s", argv[optind]);
+	if (host != NULL) {
+		if (strlen(host) == 0 || strlen(host) >= sizeof(o->console_cfg.public_host) ||
+		    strpbrk(host, "/ \t") != NULL)
+			return hub_usage_fail("serve", "--console-host must be HOST or HOST:PORT");
+		snprintf(o->console_cfg.public_host, sizeof(o->console_cfg.public_host), "%s", host);
+	}
+	if ((c = console_duration(&o->console_cfg.session_idle_ms, idle, "--console-idle",
+				  CONSOLE_SESSION_IDLE_MS, "30m")) != 0 ||
+	    (c = console_duration(&o->console_cfg.session_max_ms, max, "--console-max",
+				  CONSOLE_SESSION_MAX_MS, "12h")) != 0)
+		return c;
 	if ((o->cert_file == NULL) != (o->key_file == NULL))
 		return hub_usage_fail("serve", "--tls-cert and --tls-key go together");
 	if (fs_http_listen_parse(&o->server.listen, o->listen, 0, &e) != 0)
