@@ -25,7 +25,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -1626,22 +1625,8 @@ static int guard_stdout(fs_err *err)
 
 int hub_cmd_export(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"data", required_argument, NULL, 'd'},
-	    {"db", required_argument, NULL, 'b'},
-	    {"questionnaire", required_argument, NULL, 'q'},
-	    {"region", required_argument, NULL, 'r'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"bom", no_argument, NULL, 'B'},
-	    {"labels", no_argument, NULL, 'L'},
-	    {"language", required_argument, NULL, 'l'},
-	    {"multi", required_argument, NULL, 'm'},
-	    {"tz", required_argument, NULL, 'z'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *data = NULL, *db = NULL, *output = NULL, *zone = NULL;
+	const char *data = NULL, *db = NULL, *output = NULL, *zone = NULL, *multi = NULL;
+	const char *what = NULL;
 	hub_export_opts o;
 	hub_tz *tz = NULL;
 	FILE *out = stdout;
@@ -1649,63 +1634,39 @@ int hub_cmd_export(int argc, char **argv)
 	hub_where where;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	int c, rc;
+	int rc, npos = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.format = "csv";
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			data = optarg;
-			break;
-		case 'b':
-			db = optarg;
-			break;
-		case 'q':
-			o.questionnaire = optarg;
-			break;
-		case 'r':
-			o.region = optarg;
-			break;
-		case 'f':
-			o.format = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'B':
-			o.bom = 1;
-			break;
-		case 'L':
-			o.labels = 1;
-			break;
-		case 'l':
-			o.language = optarg;
-			break;
-		case 'm':
-			if (strcmp(optarg, "columns") != 0 && strcmp(optarg, "json") != 0)
-				return hub_usage_fail("export", "--multi must be columns or json");
-			o.multi_json = strcmp(optarg, "json") == 0;
-			break;
-		case 'z':
-			zone = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return HUB_EXIT_OK;
-		case ':':
-			return hub_usage_fail("export", "%s needs a value", argv[optind - 1]);
-		default:
-			return hub_usage_fail("export", "unknown option %s", argv[optind - 1]);
-		}
+	{
+		/* --data and --db as plain options: the store is resolved once
+		 * the rest is checked. */
+		const hub_opt opts[] = {
+		    {.name = "data", .value = &data},
+		    {.name = "db", .value = &db},
+		    {.name = "questionnaire", .value = &o.questionnaire},
+		    {.name = "region", .value = &o.region},
+		    {.name = "format", .value = &o.format},
+		    {.name = "output", .value = &output},
+		    {.name = "bom", .flag = &o.bom},
+		    {.name = "labels", .flag = &o.labels},
+		    {.name = "language", .value = &o.language},
+		    {.name = "multi", .value = &multi},
+		    {.name = "tz", .value = &zone},
+		    {0},
+		};
+
+		rc = hub_args_parse(argc, argv, "export", usage, opts, NULL, &what, 1, &npos);
+		if (rc != 0)
+			return rc < 0 ? HUB_EXIT_OK : rc;
 	}
-	if (optind >= argc)
+	if (multi != NULL && strcmp(multi, "columns") != 0 && strcmp(multi, "json") != 0)
+		return hub_usage_fail("export", "--multi must be columns or json");
+	o.multi_json = multi != NULL && strcmp(multi, "json") == 0;
+	if (what == NULL)
 		return hub_usage_fail("export",
 		                      "say what to export: responses, contacts or conflicts");
-	if (argc - optind > 1)
-		return hub_usage_fail("export", "unexpected argument %s", argv[optind + 1]);
-	o.what = argv[optind];
+	o.what = what;
 	if (zone != NULL && hub_tz_load(&tz, zone, &e) != 0)
 		return hub_usage_fail("export", "--tz: %s", e.msg);
 	o.tz = tz;
