@@ -176,6 +176,7 @@ int agent_cmd_run(int argc, char **argv, const char *data)
 	if (exit != AGENT_EXIT_OK)
 		return exit;
 	ui.person_ref_pattern = k.cfg.person_ref_pattern;
+	ui.store_cache_kib = AGENT_STORE_CACHE_KIB;
 	exit = agent_daemon_run(&k, c, &o);
 	agent_client_free(c);
 	agent_kiosk_close(&k);

@@ -14,6 +14,8 @@
 #ifndef FIELDSYNC_AGENT_UI_H
 #define FIELDSYNC_AGENT_UI_H
 
+#include <stdint.h>
+
 #include "fieldsync/error.h"
 
 #define FS_UI_LISTEN_DEFAULT "127.0.0.1:8080"
@@ -44,6 +46,7 @@ typedef struct fs_ui_opts {
 	 * checks it first. NULL: FS_PERSON_REF_PATTERN_DEFAULT. */
 	const char *person_ref_pattern;
 	void *sync_ctx;
+	int64_t store_cache_kib; /* the store's page cache (fs_store_options); 0: SQLite's */
 } fs_ui_opts;
 
 /* Open the store and start serving on a thread of its own. Returns 0 or
