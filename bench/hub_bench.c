@@ -1385,8 +1385,8 @@ static void agent_daemon_measure(const opts *o, const char *kdir, const char *er
 			           &r->sent, &r->received, &r->rounds, &ms) == 4) {
 				done_at = bench_mono_s();
 				r->wall_s = (double)ms / 1e3;
-			} else if (strstr(text, "sync failed") != NULL) {
-				snprintf(r->error, sizeof(r->error), "%.200s", text);
+			} else if ((line = strstr(text, "sync failed")) != NULL) {
+				snprintf(r->error, sizeof(r->error), "%.200s", line);
 			}
 			free(text);
 		}
