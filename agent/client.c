@@ -22,7 +22,8 @@
 #define LOW_SPEED_TIME_S  30L
 #define STOP_GRACE_MS     5000u
 /* A dead link, in seconds rather than LOW_SPEED_TIME_S (docs/agent.md,
- * "Transport"): sent bytes unacknowledged for TCP_USER_TIMEOUT, keepalive
+ * "Transport"): sent bytes unacknowledged for UNACKED_MAX_MS (TCP_INFO,
+ * checked on every progress call, and TCP_USER_TIMEOUT), keepalive
  * probes while waiting for the reply (answered by the hub's kernel while
  * the hub thinks, so a slow hub is not taken for a dead link), and a reply
  * that stops once begun. A live 2G link (600 ms RTT, 3 % loss) retransmits
@@ -47,6 +48,7 @@ struct agent_client {
 	uint64_t moved_ms;    /* when they last grew */
 	int reply_begun;      /* a status line came */
 	int stalled;          /* aborted: the reply stopped */
+	int unacked;          /* aborted: sent bytes unacknowledged too long */
 };
 
 void agent_reply_init(agent_reply *r, size_t cap)
@@ -322,6 +324,29 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 	return n;
 }
 
+/* Bytes sent and no acknowledgement for UNACKED_MAX_MS: the link is down.
+ * TCP_USER_TIMEOUT alone acts only when a retransmission timer fires, and
+ * behind a deep 2G queue the first one can come 20 s late. Linux only. */
+static int link_silent(agent_client *c)
+{
+#if defined(TCP_INFO)
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	struct tcp_info ti;
+	socklen_t n = sizeof(ti);
+
+	if (curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD)
+		return 0;
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &n) != 0)
+		return 0;
+	return ti.tcpi_unacked > 0 && ti.tcpi_last_ack_recv > UNACKED_MAX_MS;
+#else
+	(void)c;
+	return 0;
+#endif
+}
+
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
@@ -334,10 +359,14 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 		c->moved = dlnow + ulnow;
 		c->moved_ms = now;
 	}
-	/* Once the reply has begun the hub has it all ready: silence then is
+		/* Once the reply has begun the hub has it all ready: silence then is
 	 * a dead link or hub, not thinking. */
 	if (c->reply_begun && now - c->moved_ms > REPLY_STALL_MS) {
 		c->stalled = 1;
+		return 1;
+	}
+	if (link_silent(c)) {
+		c->unacked = 1;
 		return 1;
 	}
 	if (c->stop == NULL || !*c->stop)
@@ -463,6 +492,7 @@ int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
 	c->moved_ms = agent_mono_ms();
 	c->reply_begun = 0;
 	c->stalled = 0;
+	c->unacked = 0;
 	if (snprintf(url, sizeof(url), "%s%s", c->hub, path) >= (int)sizeof(url))
 		return fs_err_set(err, FS_EINVAL, "hub URL too long");
 	snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
@@ -512,7 +542,11 @@ int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
 	curl_easy_setopt(cu, CURLOPT_XFERINFODATA, c);
 
 	code = curl_easy_perform(cu);
-	if (c->stalled) {
+	if (c->unacked) {
+		rc = fs_err_set(err, FS_EGENERIC,
+		                "hub unreachable: nothing acknowledged for %u s (the link is down)",
+		                UNACKED_MAX_MS / 1000u);
+	} else if (c->stalled) {
 		rc = fs_err_set(err, FS_EGENERIC, "hub unreachable: the reply stopped (nothing for %u s)",
 		                REPLY_STALL_MS / 1000u);
 	} else if (c->body_too_big) {

@@ -5,6 +5,7 @@
 #
 #   scripts/bench-2g.sh [--seeds N] [--rate BPS] [--delay MS] [--loss P] [--no-cut]
 #                       [--agent BIN]   (another fieldsync-agent, e.g. an older build)
+#                       [--cut-at S]    (seconds into the cut sync; 6)
 #
 # Needs root (network namespaces), ip (iproute2), python3 and openssl. The
 # machine's own interfaces, loopback included, are not touched: the hub and
@@ -23,15 +24,15 @@
 # handshakes, every round, push and pull.
 #
 # The cut (unless --no-cut, first 3 seeds): 300 pending responses of about
-# 1 KB of answers each; the link is cut (every packet dropped) 6 s into the
-# sync; the figure is the time from the cut until the agent gives up, then,
+# 1 KB of answers each; the link is cut (every packet dropped) 6 s
+# (--cut-at) into the sync; the figure is the time from the cut until the agent gives up, then,
 # with the link back, what the next sync still sends.
 set -euo pipefail
 FIELDSYNC_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$FIELDSYNC_ROOT/scripts/deps.sh"
 fieldsync_install_deps run openssl python3 iproute2
 
-seeds=10 rate=50000 delay=300 loss=0.03 cut=1 agent_bin=
+seeds=10 rate=50000 delay=300 loss=0.03 cut=1 agent_bin= cut_at=6
 while [ $# -gt 0 ]; do
   case $1 in
     --seeds) seeds=$2; shift 2 ;;
@@ -40,6 +41,7 @@ while [ $# -gt 0 ]; do
     --loss) loss=$2; shift 2 ;;
     --no-cut) cut=0; shift ;;
     --agent) agent_bin=$2; shift 2 ;;
+    --cut-at) cut_at=$2; shift 2 ;;
     *) echo "bench-2g: unknown option $1 (see the top of $0)" >&2; exit 2 ;;
   esac
 done
@@ -192,7 +194,7 @@ if [ "$cut" = 1 ]; then
     respond "$W/k" 300 700
     kx "$AGENT" sync --data "$W/k" >"$W/cut.out" 2>"$W/cut.err" &
     apid=$!
-    sleep 6
+    sleep "$cut_at"
     kill -USR1 "$LINK_PID"
     tc=$(now_ms)
     wait "$apid" && rc=0 || rc=$?
@@ -203,7 +205,7 @@ if [ "$cut" = 1 ]; then
     kx "$AGENT" sync --data "$W/k" >"$W/resume.out" 2>"$W/resume.err" || true
     rms=$(($(now_ms) - t0))
     rsent=$(sed -n 's/^in sync: sent \([0-9]*\),.*/\1/p' "$W/resume.out")
-    printf '| %d | 300 | 6 s | %.1f s (exit %s) | %s | %d | %s | %.1f s |\n' "$((100 + s))" \
+    printf '| %d | 300 | %s s | %.1f s (exit %s) | %s | %d | %s | %.1f s |\n' "$((100 + s))" "$cut_at" \
       "$(s_of "$gave")" "$rc" "$(sed 's/.*sync: //' "$W/cut.err" | head -c 80)" \
       "$((300 - left))" "${rsent:-?}" "$(s_of "$rms")"
   done
