@@ -15,7 +15,7 @@
  * after each round that pushed, doubles while it took under half of
  * AGENT_ROUND_TARGET_MS, or shrinks in proportion when it took longer,
  * between AGENT_UP_MIN_BYTES and AGENT_UP_MAX_BYTES. On a LAN that is the
- * maximum after four rounds; on 2G (50 kbit/s) a batch stays at a few
+ * maximum after three rounds; on 2G (50 kbit/s) a batch stays at a few
  * seconds of airtime, so a cut costs at most that.
  *
  * Clock: a 409 clock_ahead reply carries the hub's time; the kiosk runs
@@ -37,7 +37,7 @@
 
 #define AGENT_UP_MAX_CHANGES     2000
 #define AGENT_UP_MAX_BYTES       (512u << 10)
-#define AGENT_UP_START_BYTES     (32u << 10)
+#define AGENT_UP_START_BYTES     (64u << 10)
 #define AGENT_UP_MIN_BYTES       (8u << 10)
 #define AGENT_ROUND_TARGET_MS    3000u
 #define AGENT_UP_MAX_GZIP        (2u << 20)  /* the hub's body limit */
