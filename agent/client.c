@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "http_wire.h"
@@ -49,6 +50,7 @@ struct agent_client {
 	int reply_begun;      /* a status line came */
 	int stalled;          /* aborted: the reply stopped */
 	int unacked;          /* aborted: sent bytes unacknowledged too long */
+	curl_socket_t fd;     /* the connection's socket (on_socket), or CURL_SOCKET_BAD */
 };
 
 void agent_reply_init(agent_reply *r, size_t cap)
@@ -191,6 +193,7 @@ int agent_client_new(agent_client **out, const char *hub, const char *token, con
 	if (c == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	c->curl = curl_easy_init();
+	c->fd = CURL_SOCKET_BAD;
 	c->hub = strdup(hub);
 	c->ca_file = (ca_file && ca_file[0]) ? strdup(ca_file) : NULL;
 	if (token != NULL) {
@@ -330,15 +333,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 static int link_silent(agent_client *c)
 {
 #if defined(TCP_INFO)
-	curl_socket_t fd = CURL_SOCKET_BAD;
 	struct tcp_info ti;
 	socklen_t n = sizeof(ti);
 
-	if (curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
-	    fd == CURL_SOCKET_BAD)
+	/* Not CURLINFO_ACTIVESOCKET: libcurl tells it only between transfers. */
+	if (c->fd == CURL_SOCKET_BAD)
 		return 0;
 	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &n) != 0)
+	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &n) != 0)
 		return 0;
 	return ti.tcpi_unacked > 0 && ti.tcpi_last_ack_recv > UNACKED_MAX_MS;
 #else
@@ -380,18 +382,29 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
  * elsewhere the keepalive and stall checks remain). */
 static int on_socket(void *ctx, curl_socket_t fd, curlsocktype purpose)
 {
+	agent_client *c = ctx;
 	unsigned timeout = UNACKED_MAX_MS;
 	int count = KEEPCNT;
 
-	(void)ctx;
 	if (purpose != CURLSOCKTYPE_IPCXN)
 		return CURL_SOCKOPT_OK;
+	c->fd = fd;
 #ifdef TCP_USER_TIMEOUT
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, sizeof(timeout));
 #endif
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
 	(void)timeout;
 	return CURL_SOCKOPT_OK;
+}
+
+/* libcurl closes a connection's socket: forget it (link_silent). */
+static int on_close(void *ctx, curl_socket_t fd)
+{
+	agent_client *c = ctx;
+
+	if (c->fd == fd)
+		c->fd = CURL_SOCKET_BAD;
+	return close(fd);
 }
 
 /* Copy s into out, dropping control characters, at most len - 1 bytes. */
@@ -524,6 +537,9 @@ int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
 	curl_easy_setopt(cu, CURLOPT_TCP_KEEPIDLE, KEEPIDLE_S);
 	curl_easy_setopt(cu, CURLOPT_TCP_KEEPINTVL, KEEPINTVL_S);
 	curl_easy_setopt(cu, CURLOPT_SOCKOPTFUNCTION, on_socket);
+	curl_easy_setopt(cu, CURLOPT_SOCKOPTDATA, c);
+	curl_easy_setopt(cu, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+	curl_easy_setopt(cu, CURLOPT_CLOSESOCKETDATA, c);
 	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file != NULL)
