@@ -342,7 +342,10 @@ static int link_silent(agent_client *c)
 	memset(&ti, 0, sizeof(ti));
 	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &n) != 0)
 		return 0;
-	return ti.tcpi_unacked > 0 && ti.tcpi_last_ack_recv > UNACKED_MAX_MS;
+	/* Before the handshake's end the timestamps mean nothing (the
+	 * connect timeout covers that part). */
+	return ti.tcpi_state == TCP_ESTABLISHED && ti.tcpi_unacked > 0 &&
+	       ti.tcpi_last_ack_recv > UNACKED_MAX_MS;
 #else
 	(void)c;
 	return 0;
