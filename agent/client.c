@@ -2,21 +2,39 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "http_wire.h"
 
 #define CONNECT_TIMEOUT_S 10L
 #define TOTAL_TIMEOUT_S   120L
+/* A hub that took the request may think for a while before its reply. */
 #define LOW_SPEED_BYTES   100L
 #define LOW_SPEED_TIME_S  30L
 #define STOP_GRACE_MS     5000u
+/* A dead link, in seconds rather than LOW_SPEED_TIME_S (docs/agent.md,
+ * "Transport"): sent bytes unacknowledged for UNACKED_MAX_MS (TCP_INFO,
+ * checked on every progress call, and TCP_USER_TIMEOUT), keepalive
+ * probes while waiting for the reply (answered by the hub's kernel while
+ * the hub thinks, so a slow hub is not taken for a dead link), and a reply
+ * that stops once begun. A live 2G link (600 ms RTT, 3 % loss) retransmits
+ * a lost segment within 1-4 s; it takes four losses in a row of one
+ * segment to pass 10 s. */
+#define UNACKED_MAX_MS    10000u
+#define KEEPIDLE_S        3L
+#define KEEPINTVL_S       2L
+#define KEEPCNT           3
+#define REPLY_STALL_MS    8000u
 
 struct agent_client {
 	CURL *curl;
@@ -26,6 +44,13 @@ struct agent_client {
 	const volatile sig_atomic_t *stop;
 	uint64_t stop_seen_ms;
 	int body_too_big;
+	/* the transfer's progress, for the stall check (on_progress) */
+	curl_off_t moved;     /* bytes up and down so far */
+	uint64_t moved_ms;    /* when they last grew */
+	int reply_begun;      /* a status line came */
+	int stalled;          /* aborted: the reply stopped */
+	int unacked;          /* aborted: sent bytes unacknowledged too long */
+	curl_socket_t fd;     /* the connection's socket (on_socket), or CURL_SOCKET_BAD */
 };
 
 void agent_reply_init(agent_reply *r, size_t cap)
@@ -115,8 +140,28 @@ int agent_hub_transport_check(const char *url, int insecure_http, int *insecure,
 	                  url);
 }
 
+/* libssh2's LIBSSH2_INIT_NO_CRYPTO (libssh2.h). */
+#define SSH2_INIT_NO_CRYPTO 0x0001
+
+/* Debian's libcurl links libssh2, whose first libssh2_init (made by
+ * curl_global_init) starts OpenSSL's libcrypto, about 2.5 MiB resident, in
+ * a process whose TLS is GnuTLS. The agent allows only http and https
+ * (CURLOPT_PROTOCOLS_STR), so libssh2 never runs: initialised first here
+ * without its crypto, curl's call then only counts. Looked up at run time,
+ * so a libcurl without libssh2 needs nothing. */
+static void ssh2_init_without_crypto(void)
+{
+	int (*init)(int) = NULL;
+	void *sym = dlsym(RTLD_DEFAULT, "libssh2_init");
+
+	memcpy(&init, &sym, sizeof(init));
+	if (init != NULL)
+		init(SSH2_INIT_NO_CRYPTO);
+}
+
 int agent_client_global_init(fs_err *err)
 {
+	ssh2_init_without_crypto();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return fs_err_set(err, FS_EGENERIC, "cannot initialise libcurl");
 	return 0;
@@ -148,6 +193,7 @@ int agent_client_new(agent_client **out, const char *hub, const char *token, con
 	if (c == NULL)
 		return fs_err_set(err, FS_ENOMEM, "out of memory");
 	c->curl = curl_easy_init();
+	c->fd = CURL_SOCKET_BAD;
 	c->hub = strdup(hub);
 	c->ca_file = (ca_file && ca_file[0]) ? strdup(ca_file) : NULL;
 	if (token != NULL) {
@@ -247,7 +293,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 	size_t vlen;
 	int64_t x;
 
+	t->c->moved_ms = agent_mono_ms();
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		t->c->reply_begun = 1;
 		/* A new response (after a 1xx): forget earlier headers. */
 		t->r->gzip = 0;
 		t->r->has_ack = 0;
@@ -279,20 +327,87 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 	return n;
 }
 
+/* Bytes sent and no acknowledgement for UNACKED_MAX_MS: the link is down.
+ * TCP_USER_TIMEOUT alone acts only when a retransmission timer fires, and
+ * behind a deep 2G queue the first one can come 20 s late. Linux only. */
+static int link_silent(agent_client *c)
+{
+#if defined(TCP_INFO)
+	struct tcp_info ti;
+	socklen_t n = sizeof(ti);
+
+	/* Not CURLINFO_ACTIVESOCKET: libcurl tells it only between transfers. */
+	if (c->fd == CURL_SOCKET_BAD)
+		return 0;
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &n) != 0)
+		return 0;
+	/* Before the handshake's end the timestamps mean nothing (the
+	 * connect timeout covers that part). */
+	return ti.tcpi_state == TCP_ESTABLISHED && ti.tcpi_unacked > 0 &&
+	       ti.tcpi_last_ack_recv > UNACKED_MAX_MS;
+#else
+	(void)c;
+	return 0;
+#endif
+}
+
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
 	agent_client *c = ctx;
+	uint64_t now = agent_mono_ms();
 
 	(void)dltotal;
-	(void)dlnow;
 	(void)ultotal;
-	(void)ulnow;
+	if (dlnow + ulnow != c->moved) {
+		c->moved = dlnow + ulnow;
+		c->moved_ms = now;
+	}
+		/* Once the reply has begun the hub has it all ready: silence then is
+	 * a dead link or hub, not thinking. */
+	if (c->reply_begun && now - c->moved_ms > REPLY_STALL_MS) {
+		c->stalled = 1;
+		return 1;
+	}
+	if (link_silent(c)) {
+		c->unacked = 1;
+		return 1;
+	}
 	if (c->stop == NULL || !*c->stop)
 		return 0;
 	if (c->stop_seen_ms == 0)
 		c->stop_seen_ms = agent_mono_ms();
 	return agent_mono_ms() - c->stop_seen_ms > STOP_GRACE_MS;
+}
+
+/* The dead-link limits libcurl has no option for (Linux TCP; best effort:
+ * elsewhere the keepalive and stall checks remain). */
+static int on_socket(void *ctx, curl_socket_t fd, curlsocktype purpose)
+{
+	agent_client *c = ctx;
+	unsigned timeout = UNACKED_MAX_MS;
+	int count = KEEPCNT;
+
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKOPT_OK;
+	c->fd = fd;
+#ifdef TCP_USER_TIMEOUT
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, sizeof(timeout));
+#endif
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+	(void)timeout;
+	return CURL_SOCKOPT_OK;
+}
+
+/* libcurl closes a connection's socket: forget it (link_silent). */
+static int on_close(void *ctx, curl_socket_t fd)
+{
+	agent_client *c = ctx;
+
+	if (c->fd == fd)
+		c->fd = CURL_SOCKET_BAD;
+	return close(fd);
 }
 
 /* Copy s into out, dropping control characters, at most len - 1 bytes. */
@@ -389,6 +504,11 @@ int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
 	reply_reset(out);
 	c->body_too_big = 0;
 	c->stop_seen_ms = 0;
+	c->moved = 0;
+	c->moved_ms = agent_mono_ms();
+	c->reply_begun = 0;
+	c->stalled = 0;
+	c->unacked = 0;
 	if (snprintf(url, sizeof(url), "%s%s", c->hub, path) >= (int)sizeof(url))
 		return fs_err_set(err, FS_EINVAL, "hub URL too long");
 	snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
@@ -417,6 +537,12 @@ int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
 	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
 	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
 	curl_easy_setopt(cu, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(cu, CURLOPT_TCP_KEEPIDLE, KEEPIDLE_S);
+	curl_easy_setopt(cu, CURLOPT_TCP_KEEPINTVL, KEEPINTVL_S);
+	curl_easy_setopt(cu, CURLOPT_SOCKOPTFUNCTION, on_socket);
+	curl_easy_setopt(cu, CURLOPT_SOCKOPTDATA, c);
+	curl_easy_setopt(cu, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+	curl_easy_setopt(cu, CURLOPT_CLOSESOCKETDATA, c);
 	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file != NULL)
@@ -435,7 +561,14 @@ int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
 	curl_easy_setopt(cu, CURLOPT_XFERINFODATA, c);
 
 	code = curl_easy_perform(cu);
-	if (c->body_too_big) {
+	if (c->unacked) {
+		rc = fs_err_set(err, FS_EGENERIC,
+		                "hub unreachable: nothing acknowledged for %u s (the link is down)",
+		                UNACKED_MAX_MS / 1000u);
+	} else if (c->stalled) {
+		rc = fs_err_set(err, FS_EGENERIC, "hub unreachable: the reply stopped (nothing for %u s)",
+		                REPLY_STALL_MS / 1000u);
+	} else if (c->body_too_big) {
 		rc = fs_err_set(err, FS_ETOOBIG, "hub reply larger than %zu bytes", out->body.cap);
 	} else if (code != CURLE_OK) {
 		rc = fs_err_set(err, FS_EGENERIC, "hub unreachable: %s", net_reason(code));

@@ -180,6 +180,7 @@ int agent_cmd_run(int argc, char **argv, const char *data)
 	ui.request_delay_min_s = k.cfg.request_delay_min_s;
 	ui.request_delay_max_s = k.cfg.request_delay_max_s;
 	ui.contact_request_days = (unsigned)k.cfg.contact_request_days;
+	ui.store_cache_kib = AGENT_STORE_CACHE_KIB;
 	exit = agent_daemon_run(&k, c, &o);
 	agent_client_free(c);
 	agent_kiosk_close(&k);

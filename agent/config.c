@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fieldsync/backend.h"
 #include "fieldsync/retention.h"
 
 #define CONFIG_FILE "agent.json"
@@ -499,11 +500,12 @@ int agent_store_open(fs_store **out, const char *dir, fs_err *err)
 {
 	char path[PATH_MAX];
 	const char *skew = getenv("FIELDSYNC_TEST_CLOCK_SKEW_MS");
+	fs_store_options o = {NULL, NULL, 0, AGENT_STORE_CACHE_KIB};
 	int rc = data_path(path, dir, STORE_FILE, err);
 
 	*out = NULL;
 	if (rc == 0)
-		rc = fs_store_open(out, path, err);
+		rc = fs_store_open_with(out, path, &o, err);
 	if (rc == 0 && skew != NULL && skew[0] != '\0') {
 		test_skew_ms = strtoll(skew, NULL, 10);
 		fs_store_set_wallclock(*out, skewed_wallclock, &test_skew_ms);

@@ -27,6 +27,11 @@
 #define AGENT_URL_MAX   1024
 #define AGENT_TOKEN_MAX 512
 #define AGENT_ERROR_MAX 300
+/* Page cache of each handle on the kiosk store (the daemon's and the UI's),
+ * in KiB, instead of SQLite's 2,000: a kiosk store is a few MiB that the
+ * kernel's page cache holds anyway, and a Pi has little memory
+ * (docs/performance.md, "The agent on a Pi"). */
+#define AGENT_STORE_CACHE_KIB 256
 
 typedef struct agent_config {
 	char hub[AGENT_URL_MAX]; /* base URL, no trailing slash */

@@ -154,7 +154,8 @@ typedef struct sync_run {
 	agent_reply rep;
 	int answered;          /* the hub answered the last push (rep holds it) */
 	uint64_t rtt_ms;       /* of the last push */
-	fs_sync_limits limits; /* push batch limits halved on 413 */
+	fs_sync_limits limits; /* push batch limits: adapted to the link, halved on 413 */
+	size_t up_cap;         /* the most up_bytes may grow to (lowered by a 413) */
 	int more;              /* either side has more after this round */
 	int again;             /* repeat the round (clock fixed, hub busy, smaller batch) */
 	int clock_fixed;       /* the one clock correction after 409 was made */
@@ -185,6 +186,7 @@ static void on_error_reply(sync_run *x, size_t pushed)
 		/* A hub with smaller limits than ours: send smaller batches. */
 		x->limits.up_changes = pushed / 2;
 		x->limits.up_bytes = x->limits.up_bytes / 2 > 1024 ? x->limits.up_bytes / 2 : 1024;
+		x->up_cap = x->limits.up_bytes;
 		x->again = 1;
 	} else if (act == REPLY_BUSY && x->busy_left > 0) {
 		/* Busy passes in seconds; "unavailable" waits for an operator. */
@@ -276,6 +278,24 @@ static int post_sync(void *ctx, int64_t pull, const void *body, size_t len, fs_s
 	return 0;
 }
 
+/* The next push batch from how long this one's round took: doubled while
+ * well under the target, cut in proportion above it, never above cap
+ * (syncer.h). */
+static void adapt_batch(fs_sync_limits *l, uint64_t round_ms, size_t cap)
+{
+	uint64_t bytes = l->up_bytes;
+
+	if (round_ms < AGENT_ROUND_TARGET_MS / 2)
+		bytes *= 2;
+	else if (round_ms > AGENT_ROUND_TARGET_MS)
+		bytes = bytes * AGENT_ROUND_TARGET_MS / round_ms;
+	if (bytes < AGENT_UP_MIN_BYTES)
+		bytes = AGENT_UP_MIN_BYTES;
+	if (bytes > cap)
+		bytes = cap;
+	l->up_bytes = (size_t)bytes;
+}
+
 /* One round trip (fs_sync_round over post_sync), classified. */
 static int one_round(sync_run *x)
 {
@@ -290,6 +310,8 @@ static int one_round(sync_run *x)
 	rc = fs_sync_round(x->s, FS_SYNC_HUB_PEER, post_sync, x, &x->limits, &res, &e);
 	r->sent += res.sent;
 	if (rc == 0) {
+		if (res.pushed > 0)
+			adapt_batch(&x->limits, x->rtt_ms, x->up_cap);
 		r->rounds++;
 		r->received += res.received;
 		r->conflicts += res.merged.conflicts;
@@ -327,7 +349,8 @@ int agent_sync_run(fs_store *s, agent_client *c, const agent_sync_opts *opts,
 	x.r = out;
 	fs_sync_limits_default(&x.limits);
 	x.limits.up_changes = AGENT_UP_MAX_CHANGES;
-	x.limits.up_bytes = AGENT_UP_MAX_BYTES;
+	x.limits.up_bytes = AGENT_UP_START_BYTES;
+	x.up_cap = AGENT_UP_MAX_BYTES;
 	x.limits.up_gzip_max = AGENT_UP_MAX_GZIP;
 	x.busy_left = x.o->busy_retries;
 	x.more = 1;

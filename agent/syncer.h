@@ -11,6 +11,13 @@
  * while either side says `more`. A cut anywhere resends at most the
  * unacknowledged batch and refetches at most the uncommitted reply.
  *
+ * Batch size adapts to the link: a sync starts at AGENT_UP_START_BYTES and,
+ * after each round that pushed, doubles while it took under half of
+ * AGENT_ROUND_TARGET_MS, or shrinks in proportion when it took longer,
+ * between AGENT_UP_MIN_BYTES and AGENT_UP_MAX_BYTES. On a LAN that is the
+ * maximum after three rounds; on 2G (50 kbit/s) a batch stays at a few
+ * seconds of airtime, so a cut costs at most that.
+ *
  * Clock: a 409 clock_ahead reply carries the hub's time; the kiosk runs
  * fs_store_clock_adjust (offset corrected, unacknowledged stamps beyond the
  * allowance re-stamped) and retries once. After every 200 whose `time`
@@ -30,6 +37,9 @@
 
 #define AGENT_UP_MAX_CHANGES     2000
 #define AGENT_UP_MAX_BYTES       (512u << 10)
+#define AGENT_UP_START_BYTES     (64u << 10)
+#define AGENT_UP_MIN_BYTES       (8u << 10)
+#define AGENT_ROUND_TARGET_MS    3000u
 #define AGENT_UP_MAX_GZIP        (2u << 20)  /* the hub's body limit */
 #define AGENT_REPLY_MAX          (8u << 20)  /* raw reply body: the codec's inflation cap,
                                              * which a gzip of it cannot pass */

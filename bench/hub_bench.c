@@ -260,6 +260,7 @@ typedef struct opts {
 	const char *db;          /* --db or $FIELDSYNC_DB: a PostgreSQL hub store */
 	int kiosks, regions, rounds, paced, responses, edits, solo, keep, keepalive;
 	int hub_processes;
+	int agent_daemon; /* --agent-run: measure `run`, not `sync` */
 	double pace, pace_fraction;
 	unsigned hub_threads, rate_limit, max_connections;
 	long pending[MAX_PENDING];
@@ -300,6 +301,9 @@ static const char usage[] =
     "                       hub's, 256; more kiosks than that at once need more)\n"
     "  --pending N[,N...]   agent part: pending changes per measured sync\n"
     "                       (0,10000,100000)\n"
+    "  --agent-run          agent part: measure `fieldsync-agent run` (the daemon with\n"
+    "                       its UI) from /proc/PID/smaps_rollup while it sends the\n"
+    "                       pending changes and then idles, instead of `sync`\n"
     "  --time BIN           GNU time (/usr/bin/time)\n"
     "  --only load|agent    run one part\n"
     "  --row LABEL          print only one table row for the saturated load\n"
@@ -351,6 +355,9 @@ static void parse_args(opts *o, int argc, char **argv)
 			takes = 0;
 		} else if (strcmp(a, "--keepalive") == 0) {
 			o->keepalive = 1;
+			takes = 0;
+		} else if (strcmp(a, "--agent-run") == 0) {
+			o->agent_daemon = 1;
 			takes = 0;
 		} else if (v == NULL) {
 			bench_die("%s: unknown option or missing value (see --help)", a);
@@ -1220,6 +1227,9 @@ typedef struct agent_result {
 	int exit_code;
 	double fill_s, wall_s, user_s, sys_s;
 	long max_rss_kb;
+	/* --agent-run: smaps_rollup at the largest Rss seen while sending, and
+	 * after IDLE_S idle (kB) */
+	long peak_rss_kb, peak_anon_kb, idle_rss_kb, idle_anon_kb, idle_hwm_kb;
 	long long hub_write_bytes;
 	double hub_cpu_s;
 	char error[256];
@@ -1321,6 +1331,91 @@ static double num_after(const char *text, const char *label)
 	return p ? strtod(p + strlen(label), NULL) : -1;
 }
 
+/* Rss and Anonymous (kB) from /proc/PID/smaps_rollup; 0 when gone. */
+static void rollup_read(pid_t pid, long *rss_kb, long *anon_kb)
+{
+	char path[64], *text;
+
+	*rss_kb = *anon_kb = 0;
+	bench_path_printf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	if ((text = bench_slurp(path, NULL)) == NULL)
+		return;
+	*rss_kb = (long)num_after(text, "\nRss:");
+	*anon_kb = (long)num_after(text, "\nAnonymous:");
+	free(text);
+}
+
+#define AGENT_IDLE_S 5 /* --agent-run: idle time measured after the sync */
+
+/* --agent-run: `fieldsync-agent run` with its UI; its first sync sends the
+ * pending changes. smaps_rollup is sampled every 20 ms until the log says
+ * the sync is done, then after AGENT_IDLE_S s of idling; VmHWM at the end
+ * is the peak of the whole run. */
+static void agent_daemon_measure(const opts *o, const char *kdir, const char *err,
+                                 agent_result *r)
+{
+	char *argv[] = {(char *)o->agent_bin, "run", "--data", (char *)kdir, "--ui-listen",
+	                "127.0.0.1:0", "--sync-interval", "3600", NULL};
+	char path[64], *text, *line;
+	double t0 = bench_mono_s(), done_at = 0;
+	unsigned long long ms = 0;
+	pid_t pid;
+	int status;
+
+	unlink(err);
+	pid = spawn(argv, NULL, err);
+	for (;;) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		long rss, anon;
+
+		/* Until exec, the child is a copy of this benchmark. */
+		bench_path_printf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		text = bench_slurp(path, NULL);
+		rss = anon = 0;
+		if (text != NULL && strncmp(text, "fieldsync-agent", 15) == 0)
+			rollup_read(pid, &rss, &anon);
+		free(text);
+		if (rss > r->peak_rss_kb) {
+			r->peak_rss_kb = rss;
+			r->peak_anon_kb = anon;
+		}
+		if (done_at == 0 && (text = bench_slurp(err, NULL)) != NULL) {
+			if ((line = strstr(text, "sync ok: sent ")) != NULL &&
+			    sscanf(line, "sync ok: sent %ld, received %ld change(s) in %ld round(s), %llu ms",
+			           &r->sent, &r->received, &r->rounds, &ms) == 4) {
+				done_at = bench_mono_s();
+				r->wall_s = (double)ms / 1e3;
+			} else if ((line = strstr(text, "sync failed")) != NULL) {
+				snprintf(r->error, sizeof(r->error), "%.200s", line);
+			}
+			free(text);
+		}
+		if (r->error[0] != '\0' || waitpid(pid, &status, WNOHANG) == pid) {
+			if (r->error[0] == '\0')
+				snprintf(r->error, sizeof(r->error), "the agent exited early");
+			break;
+		}
+		if (done_at > 0 && bench_mono_s() - done_at >= AGENT_IDLE_S)
+			break;
+		if (bench_mono_s() - t0 > 900) {
+			snprintf(r->error, sizeof(r->error), "no sync done in 900 s");
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	rollup_read(pid, &r->idle_rss_kb, &r->idle_anon_kb);
+	bench_path_printf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((text = bench_slurp(path, NULL)) != NULL) {
+		r->idle_hwm_kb = (long)num_after(text, "VmHWM:");
+		free(text);
+	}
+	r->max_rss_kb = r->idle_hwm_kb;
+	kill(pid, SIGTERM);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static void agent_run(const opts *o, hub *h, const char *work, long pending, agent_result *r)
 {
 	char kdir[4200], out[4300], err[4300], tout[4300], code[64], name[32], tmp[4300];
@@ -1358,7 +1453,9 @@ static void agent_run(const opts *o, hub *h, const char *work, long pending, age
 	fill_pending(kdir, pending, &r->fill_s);
 	unlink(out);
 	proc_read(h->pid, &p0);
-	{
+	if (o->agent_daemon)
+		agent_daemon_measure(o, kdir, err, r);
+	else {
 		char *targv[] = {(char *)o->time_bin, "-v", "-o", tout, (char *)o->agent_bin,
 		                 "sync",             "--data", kdir, NULL};
 		char *aargv[] = {(char *)o->agent_bin, "sync", "--data", kdir, NULL};
@@ -1381,6 +1478,12 @@ static void agent_run(const opts *o, hub *h, const char *work, long pending, age
 	r->hub_cpu_s = p1.cpu_user_s + p1.cpu_sys_s - p0.cpu_user_s - p0.cpu_sys_s;
 	if (r->hub_cpu_s < 0)
 		r->hub_cpu_s = 0;
+	if (o->agent_daemon) {
+		if (r->error[0] == '\0' && (r->exit_code != 0 || r->sent != pending))
+			snprintf(r->error, sizeof(r->error), "exit %d, sent %ld of %ld", r->exit_code,
+			         r->sent, pending);
+		return;
+	}
 	if (use_time && (text = bench_slurp(tout, NULL)) != NULL) {
 		double v = num_after(text, "Maximum resident set size (kbytes): ");
 
@@ -1662,6 +1765,26 @@ static void print_backend_row(const char *label, const opts *o, const load_resul
 static void print_agents(const agent_result *a, int n)
 {
 	int i;
+
+	if (n > 0 && a[0].peak_rss_kb > 0) {
+		printf("`fieldsync-agent run` (with its UI), /proc/PID/smaps_rollup sampled every "
+		       "20 ms, then %d s idle:\n\n", AGENT_IDLE_S);
+		printf("| pending changes | rounds | sent | sync time | hub CPU | peak Rss (of it "
+		       "anonymous) | **VmHWM** | idle Rss (of it anonymous) |\n");
+		printf("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+		for (i = 0; i < n; i++)
+			printf("| %ld | %ld | %ld | %.2f s | %.2f s | %.1f (%.1f) MiB | **%.1f MiB** | "
+			       "%.1f (%.1f) MiB |\n",
+			       a[i].pending, a[i].rounds, a[i].sent, a[i].wall_s, a[i].hub_cpu_s,
+			       a[i].peak_rss_kb / 1024.0, a[i].peak_anon_kb / 1024.0,
+			       a[i].idle_hwm_kb / 1024.0, a[i].idle_rss_kb / 1024.0,
+			       a[i].idle_anon_kb / 1024.0);
+		printf("\n");
+		for (i = 0; i < n; i++)
+			if (a[i].error[0] != '\0')
+				printf("ERROR (pending %ld): %s\n\n", a[i].pending, a[i].error);
+		return;
+	}
 
 	printf("| pending changes | rounds | sent | wall | user + sys | **max RSS** | hub CPU | "
 	       "time to write them |\n");

@@ -15,6 +15,8 @@
 #ifndef FIELDSYNC_AGENT_UI_H
 #define FIELDSYNC_AGENT_UI_H
 
+#include <stdint.h>
+
 #include "fieldsync/buf.h"
 #include "fieldsync/error.h"
 
@@ -60,6 +62,7 @@ typedef struct fs_ui_opts {
 	 * gives states contact_request_days (0: FS_RETENTION_REQUEST_DAYS_DEFAULT). */
 	long request_delay_min_s, request_delay_max_s;
 	unsigned contact_request_days;
+	int64_t store_cache_kib; /* the store's page cache (fs_store_options); 0: SQLite's */
 } fs_ui_opts;
 
 /* Open the store and start serving on a thread of its own. Returns 0 or

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "assets.h"
+#include "fieldsync/backend.h"
 #include "http_listen.h"
 #include "http_metrics.h"
 #include "http_server.h"
@@ -238,6 +239,7 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 	char path[PATH_MAX], hint[400];
 	fs_http_listen_addr la;
 	fs_http_opts http;
+	fs_store_options store_opts = {NULL, NULL, 0, 0};
 	fs_ui *ui = NULL;
 	int rc, n;
 
@@ -269,7 +271,9 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 		rc = fs_err_set(err, FS_EINVAL, "data directory path too long");
 		goto fail;
 	}
-	rc = fs_store_open(&ui->store, opts->store_path ? opts->store_path : path, err);
+	store_opts.cache_kib = opts->store_cache_kib;
+	rc = fs_store_open_with(&ui->store, opts->store_path ? opts->store_path : path,
+	                        &store_opts, err);
 	if (rc == 0)
 		rc = ui_person_ref_rule(ui, opts->person_ref_pattern, err);
 	if (rc != 0)

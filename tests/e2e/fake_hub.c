@@ -2,12 +2,15 @@
  * given body, to test how the agent treats a hostile hub (tests/e2e/
  * agent_memory.sh). Loopback only, port 0.
  *
- * usage: fake_hub PORT_FILE STATUS BODY_FILE gzip|plain
+ * usage: fake_hub PORT_FILE STATUS BODY_FILE gzip|plain|gzip-stall
  *   POST /v1/enroll   200 with a made-up site, region and token
  *   GET  /health      200
  *   POST /v1/sync     STATUS with BODY_FILE as the body (Content-Encoding:
  *                     gzip when asked), Fieldsync-Ack set to the `to` of the
- *                     change set received, so the agent takes the reply
+ *                     change set received, so the agent takes the reply;
+ *                     gzip-stall: gzip, but only the first half of the body
+ *                     is sent, then nothing (the connection stays open: a
+ *                     hub or link that died mid-reply, agent_link.sh)
  * The bound port is written to PORT_FILE; it runs until SIGTERM. */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -25,7 +28,7 @@
 static char *body;
 static size_t body_len;
 static unsigned status;
-static int gzip_body;
+static int gzip_body, stall_body;
 static volatile sig_atomic_t stop;
 
 typedef struct upload {
@@ -56,6 +59,24 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned code, const 
 	rc = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return rc;
+}
+
+/* gzip-stall: half of the body, then nothing until SIGTERM. */
+static ssize_t read_then_stall(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	size_t half = body_len / 2;
+
+	(void)cls;
+	if (pos < half) {
+		size_t n = half - (size_t)pos < max ? half - (size_t)pos : max;
+
+		memcpy(buf, body + pos, n);
+		return (ssize_t)n;
+	}
+	if (stop)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	usleep(100 * 1000); /* no data yet: MHD asks again */
+	return 0;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -102,7 +123,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		to = cs.to;
 		fs_changeset_free(&cs);
 	}
-	r = MHD_create_response_from_buffer(body_len, body, MHD_RESPMEM_PERSISTENT);
+	if (stall_body)
+		r = MHD_create_response_from_callback(body_len, 1024, read_then_stall, NULL, NULL);
+	else
+		r = MHD_create_response_from_buffer(body_len, body, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r, "Content-Type", "application/vnd.fieldsync.changeset+json");
 	if (gzip_body)
 		MHD_add_response_header(r, "Content-Encoding", "gzip");
@@ -137,11 +161,12 @@ int main(int argc, char **argv)
 	long n;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: fake_hub PORT_FILE STATUS BODY_FILE gzip|plain\n");
+		fprintf(stderr, "usage: fake_hub PORT_FILE STATUS BODY_FILE gzip|plain|gzip-stall\n");
 		return 2;
 	}
 	status = (unsigned)atoi(argv[2]);
-	gzip_body = strcmp(argv[4], "gzip") == 0;
+	stall_body = strcmp(argv[4], "gzip-stall") == 0;
+	gzip_body = stall_body || strcmp(argv[4], "gzip") == 0;
 	f = fopen(argv[3], "rb");
 	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
 	    fseek(f, 0, SEEK_SET) != 0 || (body = malloc((size_t)n + 1)) == NULL ||

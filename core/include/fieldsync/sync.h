@@ -40,7 +40,7 @@ int fs_sync_kiosk_outgoing(fs_store *kiosk, fs_changeset *out, const char *hub_s
 			   size_t max_changes, size_t max_bytes, fs_err *err);
 
 /* How many of the kiosk's own writes hub_site has not acknowledged: what
- * fs_sync_kiosk_outgoing would send, counted in batches (bounded memory).
+ * fs_sync_kiosk_outgoing would send, counted without reading the values.
  * The one count behind `fieldsync-agent status` and the kiosk UI's status. */
 int fs_sync_kiosk_pending(fs_store *kiosk, const char *hub_site, long *out, fs_err *err);
 
