@@ -142,14 +142,6 @@ uint64_t agent_wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
 }
 
-uint64_t agent_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
-}
-
 int agent_parse_uint(uint64_t *out, const char *text, uint64_t max)
 {
 	uint64_t v = 0;

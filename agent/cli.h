@@ -65,9 +65,8 @@ int agent_json_read(json_t **out, const char *path, const char *what, fs_err *er
  * on one line with sorted keys; then a newline. 0 or -1 on write error. */
 int agent_json_print(const json_t *v, int pretty);
 
-/* Wall clock and monotonic clock in ms. */
+/* Wall clock in ms (the monotonic one: fs_monotonic_ms). */
 uint64_t agent_wall_ms(void);
-uint64_t agent_mono_ms(void);
 
 /* Parse a non-negative decimal integer (no sign, no trailing text) no
  * greater than max. 0 or -1. */

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "fieldsync/monotonic.h"
 #include "cli.h"
 #include "http_wire.h"
 
@@ -293,7 +294,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 	size_t vlen;
 	int64_t x;
 
-	t->c->moved_ms = agent_mono_ms();
+	t->c->moved_ms = fs_monotonic_ms();
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		t->c->reply_begun = 1;
 		/* A new response (after a 1xx): forget earlier headers. */
@@ -356,7 +357,7 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
                        curl_off_t ulnow)
 {
 	agent_client *c = ctx;
-	uint64_t now = agent_mono_ms();
+	uint64_t now = fs_monotonic_ms();
 
 	(void)dltotal;
 	(void)ultotal;
@@ -377,8 +378,8 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	if (c->stop == NULL || !*c->stop)
 		return 0;
 	if (c->stop_seen_ms == 0)
-		c->stop_seen_ms = agent_mono_ms();
-	return agent_mono_ms() - c->stop_seen_ms > STOP_GRACE_MS;
+		c->stop_seen_ms = fs_monotonic_ms();
+	return fs_monotonic_ms() - c->stop_seen_ms > STOP_GRACE_MS;
 }
 
 /* The dead-link limits libcurl has no option for (Linux TCP; best effort:
@@ -505,7 +506,7 @@ int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
 	c->body_too_big = 0;
 	c->stop_seen_ms = 0;
 	c->moved = 0;
-	c->moved_ms = agent_mono_ms();
+	c->moved_ms = fs_monotonic_ms();
 	c->reply_begun = 0;
 	c->stalled = 0;
 	c->unacked = 0;

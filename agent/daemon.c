@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fieldsync/monotonic.h"
 #include "cli.h"
 #include "fieldsync/records.h"
 #include "http_metrics.h"
@@ -100,7 +101,7 @@ static uint64_t random_below(uint64_t n)
 	if (n == 0)
 		return 0;
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-		r = agent_mono_ms() * 6364136223846793005u + (uint64_t)getpid();
+		r = fs_monotonic_ms() * 6364136223846793005u + (uint64_t)getpid();
 	return r % n;
 }
 
@@ -198,7 +199,7 @@ static void do_sync(daemon_state *d)
 {
 	agent_sync_opts so = {0, &stop_requested};
 	agent_sync_report r;
-	uint64_t t0 = agent_mono_ms(), wait;
+	uint64_t t0 = fs_monotonic_ms(), wait;
 	fs_err e = {0, ""};
 
 	agent_sync_recorded(d->k->dir, d->k->store, d->client, &so, &r);
@@ -215,11 +216,11 @@ static void do_sync(daemon_state *d)
 	}
 	if (r.exit == AGENT_EXIT_OK) {
 		d->failures = 0;
-		d->next_sync_ms = agent_mono_ms() + (uint64_t)d->opts->sync_interval_s * 1000u;
+		d->next_sync_ms = fs_monotonic_ms() + (uint64_t)d->opts->sync_interval_s * 1000u;
 		if (fs_store_seq(d->k->store, &d->seq_after_sync, &e) != 0)
 			d->seq_after_sync = -1;
 		log_line("sync ok: sent %ld, received %ld change(s) in %d round(s), %llu ms%s",
-		         r.sent, r.received, r.rounds, (unsigned long long)(agent_mono_ms() - t0),
+		         r.sent, r.received, r.rounds, (unsigned long long)(fs_monotonic_ms() - t0),
 		         r.restamped ? " (clock corrected)" : "");
 		return;
 	}
@@ -230,7 +231,7 @@ static void do_sync(daemon_state *d)
 		wait = backoff_ms(d->failures, (uint64_t)d->opts->max_backoff_s * 1000u);
 	if (r.retry_after > 0 && (uint64_t)r.retry_after * 1000u > wait)
 		wait = (uint64_t)r.retry_after * 1000u;
-	d->next_sync_ms = agent_mono_ms() + wait;
+	d->next_sync_ms = fs_monotonic_ms() + wait;
 	log_line("sync failed (%s): %s; next attempt in %llu s", outcome_name(r.exit), r.message,
 	         (unsigned long long)((wait + 999) / 1000));
 }
@@ -277,10 +278,10 @@ int agent_daemon_run(agent_kiosk *k, agent_client *c, const agent_daemon_opts *o
 	         k->cfg.hub, opts->sync_interval_s);
 	if (ui != NULL)
 		log_line("kiosk UI on port %u", fs_ui_port(ui));
-	d.next_sync_ms = agent_mono_ms();
+	d.next_sync_ms = fs_monotonic_ms();
 	while (!stop_requested) {
 		struct pollfd fds[1];
-		uint64_t now = agent_mono_ms(), until;
+		uint64_t now = fs_monotonic_ms(), until;
 		char drain[64];
 
 		if (atomic_exchange(&sync_requested, 0))

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fieldsync/monotonic.h"
 #include "audit_queue.h"
 #include "contact_requests.h"
 #include "cli.h"
@@ -49,9 +50,9 @@ static int stopped(const agent_sync_opts *o)
 /* Sleep seconds, waking early when asked to stop. */
 static void wait_seconds(long seconds, const agent_sync_opts *o)
 {
-	uint64_t end = agent_mono_ms() + (uint64_t)seconds * 1000u;
+	uint64_t end = fs_monotonic_ms() + (uint64_t)seconds * 1000u;
 
-	while (!stopped(o) && agent_mono_ms() < end) {
+	while (!stopped(o) && fs_monotonic_ms() < end) {
 		struct timespec ts = {0, 100 * 1000 * 1000};
 
 		nanosleep(&ts, NULL);
@@ -245,14 +246,14 @@ static int post_sync(void *ctx, int64_t pull, const void *body, size_t len, fs_s
 	sync_run *x = ctx;
 	char path[64];
 	status_lines hdr;
-	uint64_t t0 = agent_mono_ms();
+	uint64_t t0 = fs_monotonic_ms();
 	int rc;
 
 	snprintf(path, sizeof(path), "/v1/sync?cursor=%" PRId64, pull);
 	status_headers(x->s, &hdr);
 	rc = agent_client_post_with(x->c, &x->rep, path, FS_WIRE_CHANGESET_TYPE, 1, body, len,
 	                            hdr.lines, err);
-	x->rtt_ms = agent_mono_ms() - t0;
+	x->rtt_ms = fs_monotonic_ms() - t0;
 	if (rc != 0)
 		return rc;
 	if (x->rep.status != 200) {

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fieldsync/monotonic.h"
 #include "audit_queue.h"
 #include "contact_requests.h"
 
@@ -222,7 +223,7 @@ static int session_valid(fs_ui *ui, const ui_request *rq)
 	if (s->token[0] == '\0' || rq->cookie == NULL || strlen(rq->cookie) != UI_TOKEN_HEX ||
 	    sodium_memcmp(s->token, rq->cookie, UI_TOKEN_HEX) != 0)
 		return 0;
-	if (ui_mono_ms() - s->last_seen_ms > (uint64_t)ui->worker_idle_s * 1000u) {
+	if (fs_monotonic_ms() - s->last_seen_ms > (uint64_t)ui->worker_idle_s * 1000u) {
 		memset(s, 0, sizeof(*s)); /* locked by idleness */
 		return 0;
 	}
@@ -232,7 +233,7 @@ static int session_valid(fs_ui *ui, const ui_request *rq)
 		memset(s, 0, sizeof(*s));
 		return 0;
 	}
-	s->last_seen_ms = ui_mono_ms();
+	s->last_seen_ms = fs_monotonic_ms();
 	return 1;
 }
 
@@ -293,7 +294,7 @@ static void api_login(fs_ui *ui, const ui_request *rq, ui_reply *r)
 	sodium_bin2hex(ui->session.token, sizeof(ui->session.token), raw, sizeof(raw));
 	snprintf(ui->session.worker, sizeof(ui->session.worker), "%s", name);
 	ui->session.who = res.who;
-	ui->session.last_seen_ms = ui_mono_ms();
+	ui->session.last_seen_ms = fs_monotonic_ms();
 	ui->session.pin_short = res.short_pin;
 	snprintf(r->set_cookie, sizeof(r->set_cookie),
 		 "fs_worker=%s; Path=/api/; HttpOnly; SameSite=Strict", ui->session.token);

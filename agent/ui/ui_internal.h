@@ -90,6 +90,5 @@ int ui_person_ref_rule(fs_ui *ui, const char *pattern, fs_err *err);
 /* Answer an /api/ request (the server checked peer, Host and Origin). */
 void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *out);
 
-uint64_t ui_mono_ms(void);
 
 #endif

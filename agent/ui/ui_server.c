@@ -26,14 +26,6 @@ typedef struct ui_exchange {
 	ui_reply reply; /* status != 0: refused before the body was read */
 } ui_exchange;
 
-uint64_t ui_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 int ui_fail(ui_reply *r, int status, const char *error, const char *fmt, ...)
 {
 	va_list ap;
