@@ -13,7 +13,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const {execFileSync} = require('node:child_process');
-const {startHub, enrollKiosk, launch, newPage, login, logout, openPage, checkPage} =
+const {startHub, enrollKiosk, launch, newPage, login, logout, openPage, checkPage, stopAll} =
 	require('./console_harness.js');
 
 const AGENT_BIN = process.env.AGENT_BIN;
@@ -62,15 +62,7 @@ describe('console conflicts', () => {
 		browser = await launch();
 		page = await newPage(browser);
 	});
-	after(async () => {
-		if (browser)
-			await browser.close();
-		if (hub)
-			await hub.stop();
-		for (const k of [a, b])
-			if (k)
-				k.remove();
-	});
+	after(() => stopAll(browser, hub, [a, b]));
 
 	test('an admin sees the conflict in plain words and keeps the replaced value', async () => {
 		assert.strictEqual(status(a).records.conflicts_open, 1);

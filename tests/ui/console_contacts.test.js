@@ -18,7 +18,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const {execFileSync} = require('node:child_process');
-const {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage, request} =
+const {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage, request, stopAll} =
 	require('./console_harness.js');
 
 const AGENT_BIN = process.env.AGENT_BIN;
@@ -95,15 +95,7 @@ describe('console contacts and follow-ups', () => {
 		browser = await launch();
 		page = await newPage(browser);
 	});
-	after(async () => {
-		if (browser)
-			await browser.close();
-		if (hub)
-			await hub.stop();
-		for (const k of [a, b, c])
-			if (k)
-				k.remove();
-	});
+	after(() => stopAll(browser, hub, [a, b, c]));
 
 	test('an admin sees the counts and the overdue and due-today contacts', async () => {
 		await login(page, hub, 'root-admin', PW.admin);

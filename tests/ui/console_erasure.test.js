@@ -14,7 +14,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const {execFileSync} = require('node:child_process');
-const {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage} =
+const {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage, stopAll} =
 	require('./console_harness.js');
 
 const AGENT_BIN = process.env.AGENT_BIN;
@@ -85,15 +85,7 @@ describe('console erasure and audit', () => {
 		browser = await launch();
 		page = await newPage(browser);
 	});
-	after(async () => {
-		if (browser)
-			await browser.close();
-		if (hub)
-			await hub.stop();
-		for (const k of [a, s])
-			if (k)
-				k.remove();
-	});
+	after(() => stopAll(browser, hub, [a, s]));
 
 	test('an analyst and a viewer can reach neither page nor API', async () => {
 		for (const [name, pw] of [['ana', PW.ana], ['vi', PW.vi]]) {

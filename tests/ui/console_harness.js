@@ -154,5 +154,17 @@ async function checkPage(page, name) {
 	await page.setViewportSize({width: SIZES[0][0], height: SIZES[0][1]});
 }
 
+// The end of a suite: the browser closed, the hub stopped, the kiosks'
+// directories removed (each may be unset when before() failed early).
+async function stopAll(browser, hub, kiosks = []) {
+	if (browser)
+		await browser.close();
+	if (hub)
+		await hub.stop();
+	for (const k of kiosks)
+		if (k)
+			k.remove();
+}
+
 module.exports = {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage,
-	request, ARTIFACTS, SIZES, CHROMIUM};
+	stopAll, request, ARTIFACTS, SIZES, CHROMIUM};

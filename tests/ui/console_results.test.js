@@ -11,7 +11,7 @@ const {test, describe, before, after} = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
 const {execFileSync} = require('node:child_process');
-const {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage} =
+const {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage, stopAll} =
 	require('./console_harness.js');
 
 const PW = {admin: 'admin password 1', viewer: 'viewer password 1', ana: 'analyst password 1'};
@@ -55,15 +55,7 @@ describe('console results', () => {
 		browser = await launch();
 		page = await newPage(browser);
 	});
-	after(async () => {
-		if (browser)
-			await browser.close();
-		if (hub)
-			await hub.stop();
-		for (const k of [kioskA, kioskB])
-			if (k)
-				k.remove();
-	});
+	after(() => stopAll(browser, hub, [kioskA, kioskB]));
 
 	test('an admin sees the responses synced by real kiosks, with free text', async () => {
 		await login(page, hub, 'root-admin', PW.admin);

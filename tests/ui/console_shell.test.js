@@ -9,7 +9,7 @@
 const {test, describe, before, after} = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
-const {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage, request} =
+const {startHub, hubCmd, enrollKiosk, launch, newPage, login, logout, openPage, checkPage, request, stopAll} =
 	require('./console_harness.js');
 
 const PW = {admin: 'admin password 1', viewer: 'viewer password 1', ana: 'analyst password 1'};
@@ -41,15 +41,7 @@ describe('console shell', () => {
 		browser = await launch();
 		page = await newPage(browser);
 	});
-	after(async () => {
-		if (browser)
-			await browser.close();
-		if (hub)
-			await hub.stop();
-		for (const k of [kioskA, kioskB])
-			if (k)
-				k.remove();
-	});
+	after(() => stopAll(browser, hub, [kioskA, kioskB]));
 
 	test('the login page: labelled, wrong password announced, axe clean', async () => {
 		await page.goto(hub.url);
