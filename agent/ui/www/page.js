@@ -302,8 +302,23 @@
 	});
 	document.getElementById('idle-stay').addEventListener('click', function () { idleReset(); });
 
+	/* Sections other files add to the welcome and thank-you screens
+	 * (updates.js, results.js, receipt.js: docs/reciprocity.md). Each is
+	 * fn(ctx) returning an element or null; questionnaire.js calls them in
+	 * the order added. On the thank-you screen ctx is {doc, lang, assisted,
+	 * reply} (reply: the body of POST /api/responses' 201), and an element
+	 * with data-hold="1" keeps the screen a minute, like closing words. */
+	var sections = {welcome: [], thanks: []};
+	function sectionsFor(where, ctx) {
+		return sections[where].map(function (fn) { return fn(ctx); })
+			.filter(function (e) { return e; });
+	}
+
 	window.FsPage = {
 		main: main,
+		/* where: 'welcome' or 'thanks'. */
+		addSection: function (where, fn) { sections[where].push(fn); },
+		sectionsFor: sectionsFor,
 		kiosk: null, /* GET /api/kiosk, set by app.js */
 		el: el,
 		t: t,

@@ -68,11 +68,12 @@
 			el('h1', {text: t('welcome')}),
 			el('p', {'class': 'lead', text: t('welcome_lead')}),
 			list.length ? el('ul', {'class': 'choices-list'}, list)
-				: el('p', {text: t('none_offered')}),
+				: el('p', {text: t('none_offered')})
+		].concat(K.sectionsFor('welcome', {}), [
 			el('div', {'class': 'footer-actions'}, [
 				el('button', {type: 'button', 'class': 'quiet', id: 'btn-staff',
 					onclick: function () { window.FsWorker.pinScreen(); }, text: t('staff')})])
-		], '');
+		]), '');
 	}
 
 	/* The tag of `langs` that is `tag` or its base language, or null. */
@@ -859,7 +860,7 @@
 			language: person.lang, elapsed_ms: Date.now() - person.started,
 			assisted: person.assisted, answers: answers}).then(function (r) {
 			if (r.status === 201) {
-				finished('thanks_title', 'thanks_text');
+				finished('thanks_title', 'thanks_text', r.data);
 				return;
 			}
 			if (r.status === 422 && r.data.question) {
@@ -893,9 +894,9 @@
 	 * minute, long enough to note a phone number; else 10 s. */
 	var CLOSING_S = 60, END_S = 10;
 
-	function finished(titleKey, textKey) {
+	function finished(titleKey, textKey, reply) {
 		var end = {doc: person.doc, lang: person.lang, assisted: person.assisted,
-			title: titleKey, text: textKey};
+			title: titleKey, text: textKey, reply: reply || null};
 		person.answers = {};
 		person = null;
 		idleStop();
@@ -904,7 +905,8 @@
 		 * like closing words, it is given the time to be read. */
 		end.offer = titleKey === 'thanks_title' && !end.assisted &&
 			end.doc.contact_request !== undefined;
-		end.left = end.doc.closing !== undefined || end.offer ? CLOSING_S : END_S;
+		var hold = endSections(end).some(function (e) { return e.getAttribute('data-hold') === '1'; });
+		end.left = end.doc.closing !== undefined || end.offer || hold ? CLOSING_S : END_S;
 		end.timer = setInterval(function () {
 			end.left--;
 			if (end.note)
@@ -917,6 +919,13 @@
 		history.replaceState(null, '', '/');
 		endScreen(end);
 		announce(t(textKey));
+	}
+
+	/* The other files' sections of the thank-you screen (page.js
+	 * addSection), in end.lang; none on the declined screen. */
+	function endSections(end) {
+		return end.title !== 'thanks_title' ? [] : K.sectionsFor('thanks',
+			{doc: end.doc, lang: end.lang, assisted: end.assisted, reply: end.reply});
 	}
 
 	/* The thank-you (or declined) screen, with its language control: a
@@ -950,7 +959,7 @@
 			end.note,
 			el('button', {type: 'button', 'class': 'primary', text: t('finish'),
 				onclick: function () { wipe(end.assisted ? '#worker' : ''); }}),
-			offer])], '');
+			offer].concat(endSections(end)))], '');
 	}
 
 	/* ---- "I'd like someone to contact me" (docs/reciprocity.md) ----
