@@ -293,22 +293,22 @@ static int check_languages(struct doc_check *c, const json_t *doc)
 	return 0;
 }
 
-static int check_options(struct doc_check *c, const json_t *q, int type)
+/* A list of {"value", "label"} (a question's options, the topics of a
+ * contact request), the path at the list: 1 to max entries, each value
+ * [a-z0-9_]{1,64} and used once, each label a text. noun names the
+ * entries in messages. */
+static int check_value_list(struct doc_check *c, const json_t *list, const char *noun, int max)
 {
 	static const char *const keys[] = {"value", "label", NULL};
-	const json_t *opts = json_object_get(q, "options");
 	char qv[QUOTE_BUF];
-	size_t i, n = json_array_size(opts), m0 = path_key(&c->path, "options");
+	size_t i, j, n = json_array_size(list);
 	int rc;
 
-	if (opts == NULL)
-		return doc_fail(c, "is required for type \"%s\"", fs_qn_type_names[type]);
-	if (!json_is_array(opts) || n < 1 || n > MAX_OPTIONS)
-		return doc_fail(c, "must be an array of 1 to %d options", MAX_OPTIONS);
+	if (!json_is_array(list) || n < 1 || n > (size_t)max)
+		return doc_fail(c, "must be an array of 1 to %d %s", max, noun);
 	for (i = 0; i < n; i++) {
-		const json_t *o = json_array_get(opts, i), *v;
+		const json_t *o = json_array_get(list, i), *v;
 		size_t m1 = path_index(&c->path, i), m2;
-		long j;
 
 		if (!json_is_object(o))
 			return doc_fail(c, "must be an object");
@@ -322,15 +322,28 @@ static int check_options(struct doc_check *c, const json_t *q, int type)
 			return doc_fail(c, "must be a string");
 		if (!is_option_value(json_string_value(v), json_string_length(v)))
 			return doc_fail(c, "%s does not match [a-z0-9_]{1,64}", quote_json(qv, v));
-		j = fs_qn_option_index(q, json_string_value(v), json_string_length(v));
-		if (j >= 0 && (size_t)j < i)
-			return doc_fail(c, "%s is already used by options[%ld]", quote_json(qv, v),
-			                j);
+		for (j = 0; j < i; j++)
+			if (json_equal(v, json_object_get(json_array_get(list, j), "value")))
+				return doc_fail(c, "%s is already used by %s[%zu]", quote_json(qv, v),
+				                noun, j);
 		path_pop(&c->path, m2);
 		if ((rc = check_text_key(c, o, "label", 1)) != 0)
 			return rc;
 		path_pop(&c->path, m1);
 	}
+	return 0;
+}
+
+static int check_options(struct doc_check *c, const json_t *q, int type)
+{
+	const json_t *opts = json_object_get(q, "options");
+	size_t m0 = path_key(&c->path, "options");
+	int rc;
+
+	if (opts == NULL)
+		return doc_fail(c, "is required for type \"%s\"", fs_qn_type_names[type]);
+	if ((rc = check_value_list(c, opts, "options", MAX_OPTIONS)) != 0)
+		return rc;
 	path_pop(&c->path, m0);
 	return 0;
 }
@@ -801,10 +814,8 @@ static int check_ui_strings(struct doc_check *c, const json_t *doc)
 static int check_contact_request(struct doc_check *c, const json_t *doc)
 {
 	static const char *const keys[] = {"topics", NULL};
-	static const char *const topic_keys[] = {"value", "label", NULL};
 	const json_t *cr = json_object_get(doc, "contact_request"), *topics;
-	char qv[QUOTE_BUF];
-	size_t i, j, n, m0, m1;
+	size_t m0, m1;
 	int rc;
 
 	if (cr == NULL)
@@ -815,37 +826,11 @@ static int check_contact_request(struct doc_check *c, const json_t *doc)
 	if ((rc = check_known_keys(c, cr, keys)) != 0)
 		return rc;
 	topics = json_object_get(cr, "topics");
-	n = json_array_size(topics);
 	m1 = path_key(&c->path, "topics");
 	if (topics == NULL)
 		return doc_fail(c, "is required");
-	if (!json_is_array(topics) || n < 1 || n > MAX_CONTACT_TOPICS)
-		return doc_fail(c, "must be an array of 1 to %d topics", MAX_CONTACT_TOPICS);
-	for (i = 0; i < n; i++) {
-		const json_t *o = json_array_get(topics, i), *v;
-		size_t m2 = path_index(&c->path, i), m3;
-
-		if (!json_is_object(o))
-			return doc_fail(c, "must be an object");
-		if ((rc = check_known_keys(c, o, topic_keys)) != 0)
-			return rc;
-		v = json_object_get(o, "value");
-		m3 = path_key(&c->path, "value");
-		if (v == NULL)
-			return doc_fail(c, "is required");
-		if (!json_is_string(v))
-			return doc_fail(c, "must be a string");
-		if (!is_option_value(json_string_value(v), json_string_length(v)))
-			return doc_fail(c, "%s does not match [a-z0-9_]{1,64}", quote_json(qv, v));
-		for (j = 0; j < i; j++)
-			if (json_equal(v, json_object_get(json_array_get(topics, j), "value")))
-				return doc_fail(c, "%s is already used by topics[%zu]",
-				                quote_json(qv, v), j);
-		path_pop(&c->path, m3);
-		if ((rc = check_text_key(c, o, "label", 1)) != 0)
-			return rc;
-		path_pop(&c->path, m2);
-	}
+	if ((rc = check_value_list(c, topics, "topics", MAX_CONTACT_TOPICS)) != 0)
+		return rc;
 	path_pop(&c->path, m1);
 	path_pop(&c->path, m0);
 	return 0;
