@@ -1,0 +1,49 @@
+/* fieldsync: a person's receipt code (issue 13 item 3, docs/reciprocity.md
+ * "Your receipt").
+ *
+ * A code is 60 random bits (libsodium randombytes), never derived from the
+ * response: 12 Crockford base32 characters and one check character (the
+ * 60-bit value mod 37, Crockford's check symbols 0-9 A-Z without I L O U,
+ * then * ~ $ = U), shown XXXX-XXXX-XXXX-C. Reading one back forgives what
+ * people do when copying: any case, O for 0, I or L for 1, spaces and
+ * dashes anywhere; the check character catches one mistyped character (and
+ * any swap of two neighbours) before anything is sent.
+ *
+ * Stores hold only the hash: BLAKE2b-256 (crypto_generichash) of the
+ * domain prefix "fieldsync-receipt/1\0" and the 12 normalised data
+ * characters, as 64 lowercase hex. The code itself is never stored or
+ * logged anywhere. */
+#ifndef FIELDSYNC_RECEIPT_H
+#define FIELDSYNC_RECEIPT_H
+
+#include <stddef.h>
+
+#include "fieldsync/error.h"
+
+#define FS_RECEIPT_DATA_LEN 12   /* data characters (60 bits) */
+#define FS_RECEIPT_SHOWN_LEN 16  /* XXXX-XXXX-XXXX-C */
+#define FS_RECEIPT_HASH_HEX 64   /* BLAKE2b-256 in lowercase hex */
+#define FS_RECEIPT_INPUT_MAX 64  /* bytes of typed input read at most */
+
+/* A new code: out gets FS_RECEIPT_SHOWN_LEN characters and a NUL. Returns 0,
+ * or FS_EGENERIC if libsodium cannot be initialised. */
+int fs_receipt_new(char out[FS_RECEIPT_SHOWN_LEN + 1], fs_err *err);
+
+/* Reads a typed code (forgiving, see above) into its 12 normalised data
+ * characters and a NUL. FS_EINVAL with a message for a person ("the code
+ * has 13 characters…", "the last character does not match: check the
+ * code") when it is malformed or its check character disagrees. The
+ * message never repeats the code. */
+int fs_receipt_parse(const char *typed, char data[FS_RECEIPT_DATA_LEN + 1], fs_err *err);
+
+/* The shown form (XXXX-XXXX-XXXX-C) of 12 normalised data characters. */
+int fs_receipt_show(const char *data, char out[FS_RECEIPT_SHOWN_LEN + 1], fs_err *err);
+
+/* The hash stores keep of 12 normalised data characters: 64 hex and a NUL. */
+int fs_receipt_hash(const char *data, char hex[FS_RECEIPT_HASH_HEX + 1], fs_err *err);
+
+/* 1 if s (length n) is a well-formed receipt hash: exactly 64 lowercase
+ * hex digits; the codec's rule for a response's `receipt`. */
+int fs_receipt_hash_valid(const char *s, size_t n);
+
+#endif
