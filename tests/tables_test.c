@@ -117,8 +117,10 @@ static void record_sql_is_the_hand_written(void)
 	    "deleted = excluded.deleted, hlc = excluded.hlc, site = excluded.site, "
 	    "seq = excluded.seq WHERE (excluded.hlc, excluded.site) > (workers.hlc, workers.site)");
 	sql(w, FS_RSQL_SCAN, 1,
-	    "SELECT " W_COLS " FROM workers WHERE seq > ?1 AND (?2 IS NULL OR site = ?2) AND "
-	    "(?3 IS NULL OR site <> ?3) AND (?5 IS NULL OR region = ?5) ORDER BY seq LIMIT ?4");
+	    "SELECT " W_COLS " FROM workers WHERE ?5 IS NULL AND seq > ?1 AND (?2 IS NULL OR "
+	    "site = ?2) AND (?3 IS NULL OR site <> ?3) UNION ALL SELECT " W_COLS " FROM workers "
+	    "WHERE region = ?5 AND seq > ?1 AND (?2 IS NULL OR site = ?2) AND (?3 IS NULL OR "
+	    "site <> ?3) ORDER BY seq LIMIT ?4");
 	sql(w, FS_RSQL_EACH, 1,
 	    "SELECT " W_COLS
 	    " FROM workers WHERE (?1 IS NULL OR region = ?1) ORDER BY region, name");
@@ -126,9 +128,10 @@ static void record_sql_is_the_hand_written(void)
 	    "SELECT " W_COLS " FROM workers WHERE ($1::text IS NULL OR region = $1) "
 	    "AND (region, name) > ($2::text, $3::text) ORDER BY region, name LIMIT $4");
 	sql(w, FS_RSQL_SCAN, 0,
-	    "SELECT " W_COLS " FROM workers WHERE seq > $1 AND ($2::text IS NULL OR site = $2) AND "
-	    "($3::text IS NULL OR site <> $3) AND ($5::text IS NULL OR region = $5) ORDER BY seq "
-	    "LIMIT $4");
+	    "SELECT " W_COLS " FROM workers WHERE $5::text IS NULL AND seq > $1 AND ($2::text IS "
+	    "NULL OR site = $2) AND ($3::text IS NULL OR site <> $3) UNION ALL SELECT " W_COLS
+	    " FROM workers WHERE region = $5 AND seq > $1 AND ($2::text IS NULL OR site = $2) AND "
+	    "($3::text IS NULL OR site <> $3) ORDER BY seq LIMIT $4");
 	sql(o, FS_RSQL_PUT, 0,
 	    "INSERT INTO questionnaire_offers (" O_COLS ") VALUES ($1, $2, $3, $4, $5, $6, "
 	    "$7) ON CONFLICT (questionnaire, target) DO UPDATE SET offered = "
@@ -136,9 +139,13 @@ static void record_sql_is_the_hand_written(void)
 	    "excluded.site, seq = excluded.seq WHERE (excluded.hlc, excluded.site) > "
 	    "(questionnaire_offers.hlc, questionnaire_offers.site)");
 	sql(o, FS_RSQL_SCAN, 1,
-	    "SELECT " O_COLS " FROM questionnaire_offers WHERE seq > ?1 AND (?2 IS NULL OR site = "
-	    "?2) AND (?3 IS NULL OR site <> ?3) AND (?5 IS NULL OR target = '*' OR target = ?5) "
-	    "ORDER BY seq LIMIT ?4");
+	    "SELECT " O_COLS " FROM questionnaire_offers WHERE ?5 IS NULL AND seq > ?1 AND (?2 IS "
+	    "NULL OR site = ?2) AND (?3 IS NULL OR site <> ?3) UNION ALL SELECT " O_COLS
+	    " FROM questionnaire_offers WHERE target = ?5 AND seq > ?1 AND (?2 IS NULL OR site = "
+	    "?2) AND (?3 IS NULL OR site <> ?3) UNION ALL SELECT " O_COLS " FROM "
+	    "questionnaire_offers WHERE ?5 IS NOT NULL AND ?5 <> '*' AND target = '*' AND seq > "
+	    "?1 AND (?2 IS NULL OR site = ?2) AND (?3 IS NULL OR site <> ?3) ORDER BY seq LIMIT "
+	    "?4");
 	sql(o, FS_RSQL_GET, 0,
 	    "SELECT " O_COLS " FROM questionnaire_offers WHERE questionnaire = $1 AND target = $2");
 }

@@ -24,6 +24,14 @@
 #define E_COLS "id, record_table, region, holder, request, kind, hlc, site, seq"
 #define V_COLS "id, region, chosen, value, hlc, site, seq"
 #define SITE_FILTER "($2::text IS NULL OR site = $2) AND ($3::text IS NULL OR site <> $3)"
+#define F_SITE_FILTER "($2::text IS NULL OR f.site = $2) AND ($3::text IS NULL OR f.site <> $3)"
+/* A scoped table's change scan: every row when no region is bound ($5),
+ * else the rows matching REGION, each arm a range of its own index
+ * (schema/pg/011_region_seq.sql), merged by seq. */
+#define REGION_SCAN(COLS, TABLE, REGION)                                                           \
+	"SELECT " COLS " FROM " TABLE " WHERE $5::text IS NULL AND seq > $1 AND " SITE_FILTER     \
+	" UNION ALL SELECT " COLS " FROM " TABLE " WHERE " REGION " AND seq > $1 AND " SITE_FILTER \
+	" ORDER BY seq LIMIT $4"
 #define R_PAGE                                                                                     \
 	"SELECT " R_COLS " FROM responses WHERE id > $1 AND "                                      \
 	"($2::text IS NULL OR questionnaire_id = $2) AND ($3::text IS NULL OR site = $3) AND "     \
@@ -135,11 +143,11 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
     [PG_SCAN_R] =
         "SELECT " R_COLS " FROM responses WHERE seq > $1 AND " SITE_FILTER " ORDER BY seq LIMIT $4",
     [PG_SCAN_F] = "SELECT " F_COLS " FROM contact_fields f JOIN contacts c ON c.id = "
-                  "f.contact_id WHERE f.seq > $1 AND ($2::text IS NULL OR f.site = $2) AND "
-                  "($3::text IS NULL OR f.site <> $3) AND ($5::text IS NULL OR c.region = $5) "
-                  "ORDER BY f.seq LIMIT $4",
-    [PG_SCAN_C] = "SELECT " C_COLS " FROM conflicts WHERE seq > $1 AND " SITE_FILTER
-                  " AND ($5::text IS NULL OR region = $5) ORDER BY seq LIMIT $4",
+                  "f.contact_id WHERE $5::text IS NULL AND f.seq > $1 AND " F_SITE_FILTER
+                  " UNION ALL SELECT " F_COLS " FROM contacts c JOIN contact_fields f ON "
+                  "f.contact_id = c.id WHERE c.region = $5 AND f.seq > $1 AND " F_SITE_FILTER
+                  " ORDER BY 9 LIMIT $4",
+    [PG_SCAN_C] = REGION_SCAN(C_COLS, "conflicts", "region = $5"),
     [PG_MAX_HLC] = "SELECT coalesce(greatest("
                    "(SELECT max(hlc) FROM questionnaires WHERE hlc <= $1), "
                    "(SELECT max(hlc) FROM responses WHERE hlc <= $1), "
@@ -186,9 +194,9 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
     [PG_E_PAGE] = "SELECT " E_COLS " FROM erasures WHERE ($1::text IS NULL OR request = $1) "
                   "AND (request, id) > ($2::text, $3::text) ORDER BY request, id LIMIT $4",
     /* Sent to the erased record's region, or to every region. */
-    [PG_SCAN_E] = "SELECT " E_COLS " FROM erasures WHERE seq > $1 AND " SITE_FILTER
-                  " AND ($5::text IS NULL OR region IS NULL OR region = $5) ORDER BY seq "
-                  "LIMIT $4",
+    [PG_SCAN_E] = "SELECT " E_COLS " FROM erasures WHERE $5::text IS NOT NULL AND region IS "
+                  "NULL AND seq > $1 AND " SITE_FILTER " UNION ALL "
+                  REGION_SCAN(E_COLS, "erasures", "region = $5"),
     [PG_PURGE_FIELDS] = "DELETE FROM contact_fields WHERE contact_id = $1",
     [PG_PURGE_CONTACT] = "DELETE FROM contacts WHERE id = $1",
     [PG_PURGE_CONFLICTS] = "DELETE FROM conflicts WHERE record_id = $1",
@@ -206,8 +214,7 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
     [PG_V_INSERT] = "INSERT INTO resolutions (" V_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7) "
                     "ON CONFLICT (id) DO NOTHING",
     [PG_V_PAGE] = "SELECT " V_COLS " FROM resolutions WHERE id > $1 ORDER BY id LIMIT $2",
-    [PG_SCAN_V] = "SELECT " V_COLS " FROM resolutions WHERE seq > $1 AND " SITE_FILTER
-                  " AND ($5::text IS NULL OR region = $5) ORDER BY seq LIMIT $4",
+    [PG_SCAN_V] = REGION_SCAN(V_COLS, "resolutions", "region = $5"),
     /* The resolutions of a contact's conflicts ("record/field/..."). */
     [PG_PURGE_RESOLUTIONS] = "DELETE FROM resolutions WHERE left(id, length($1) + 1) = $1 || '/'",
 };

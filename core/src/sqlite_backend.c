@@ -8,6 +8,13 @@
 #include <string.h>
 
 #define SITE_FILTER "(?2 IS NULL OR site = ?2) AND (?3 IS NULL OR site <> ?3)"
+#define F_SITE_FILTER "(?2 IS NULL OR f.site = ?2) AND (?3 IS NULL OR f.site <> ?3)"
+/* A scoped table's change scan: every row when no region is bound (?5),
+ * else the rows matching REGION, each arm a range of its own index. */
+#define REGION_SCAN(COLS, TABLE, REGION)                                                           \
+	"SELECT " COLS " FROM " TABLE " WHERE ?5 IS NULL AND seq > ?1 AND " SITE_FILTER           \
+	" UNION ALL SELECT " COLS " FROM " TABLE " WHERE " REGION " AND seq > ?1 AND " SITE_FILTER \
+	" ORDER BY seq LIMIT ?4"
 
 /* Column lists, in the order the row readers below expect. */
 #define Q_COLS "id, version, doc, deleted, hlc, site, seq"
@@ -105,12 +112,15 @@ const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
         " ORDER BY seq LIMIT ?4",
     [FS_SQL_SCAN_RESPONSES] =
         "SELECT " R_COLS " FROM responses WHERE seq > ?1 AND " SITE_FILTER " ORDER BY seq LIMIT ?4",
+    /* A region's scan (?5) reads that region's rows only, through an index
+     * on (region, seq) (schema/011_region_seq.sql): one arm per case, the
+     * arms merged by seq, so its cost does not grow with other regions. */
     [FS_SQL_SCAN_CONTACTS] =
         "SELECT " F_COLS " FROM contact_fields f JOIN contacts c ON c.id = f.contact_id "
-        "WHERE f.seq > ?1 AND (?2 IS NULL OR f.site = ?2) AND (?3 IS NULL OR f.site <> ?3) "
-        "AND (?5 IS NULL OR c.region = ?5) ORDER BY f.seq LIMIT ?4",
-    [FS_SQL_SCAN_CONFLICTS] = "SELECT " C_COLS " FROM conflicts WHERE seq > ?1 AND " SITE_FILTER
-                              " AND (?5 IS NULL OR region = ?5) ORDER BY seq LIMIT ?4",
+        "WHERE ?5 IS NULL AND f.seq > ?1 AND " F_SITE_FILTER " UNION ALL SELECT " F_COLS
+        " FROM contacts c JOIN contact_fields f ON f.contact_id = c.id WHERE c.region = ?5 "
+        "AND f.seq > ?1 AND " F_SITE_FILTER " ORDER BY 9 LIMIT ?4",
+    [FS_SQL_SCAN_CONFLICTS] = REGION_SCAN(C_COLS, "conflicts", "region = ?5"),
     [FS_SQL_DEVICE_GET] = "SELECT site, name, region, token_hash, enrolled_ms, last_sync_ms, "
                           "last_error, revoked, agent_version, pending, clock_offset_ms, "
                           "moved_from, moved_ms FROM devices WHERE site = ?1",
@@ -120,17 +130,15 @@ const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
     [FS_SQL_ERASURE_INSERT] = "INSERT INTO erasures (" E_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
                               "?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
     /* Sent to the erased record's region, or to every region. */
-    [FS_SQL_SCAN_ERASURES] = "SELECT " E_COLS " FROM erasures WHERE seq > ?1 AND " SITE_FILTER
-                             " AND (?5 IS NULL OR region IS NULL OR region = ?5) ORDER BY seq "
-                             "LIMIT ?4",
+    [FS_SQL_SCAN_ERASURES] =
+        "SELECT " E_COLS " FROM erasures WHERE ?5 IS NOT NULL AND region IS NULL AND seq > ?1 "
+        "AND " SITE_FILTER " UNION ALL " REGION_SCAN(E_COLS, "erasures", "region = ?5"),
     /* Conflict resolution. */
     [FS_SQL_CONFLICT_GET] = "SELECT " C_COLS " FROM conflicts WHERE id = ?1",
     [FS_SQL_RESOLUTION_GET] = "SELECT " V_COLS " FROM resolutions WHERE id = ?1",
     [FS_SQL_RESOLUTION_INSERT] = "INSERT INTO resolutions (" V_COLS ") VALUES (?1, ?2, ?3, ?4, "
                                  "?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
-    [FS_SQL_SCAN_RESOLUTIONS] = "SELECT " V_COLS " FROM resolutions WHERE seq > ?1 AND "
-                                SITE_FILTER " AND (?5 IS NULL OR region = ?5) ORDER BY seq "
-                                "LIMIT ?4",
+    [FS_SQL_SCAN_RESOLUTIONS] = REGION_SCAN(V_COLS, "resolutions", "region = ?5"),
 };
 
 /* How a row reader gets a text column: borrowed from the statement (rows

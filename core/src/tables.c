@@ -315,15 +315,29 @@ void fs_record_sql(char out[FS_RECORD_SQL_MAX], const fs_table_desc *t, fs_recor
 		    "(excluded.hlc, excluded.site) > (%s.hlc, %s.site)",
 		    t->tombstones ? ", deleted = excluded.deleted" : "", t->name, t->name);
 	} else if (kind == FS_RSQL_SCAN) {
-		add(&o,
-		    " FROM %s WHERE seq > ?1 AND (?2 IS NULL OR site = ?2) AND (?3 IS NULL OR "
-		    "site <> ?3)",
-		    t->name);
-		if (rc != NULL && t->every_region != NULL)
-			add(&o, " AND (?5 IS NULL OR %s = '%s' OR %s = ?5)", rc, t->every_region,
-			    rc);
-		else if (rc != NULL)
-			add(&o, " AND (?5 IS NULL OR %s = ?5)", rc);
+		/* Scoped: one arm for no region (?5), one for the region's rows
+		 * and one for the every-region rows, each a range of (region, seq)
+		 * (schema/011_region_seq.sql), merged by seq. */
+		static const char site_seq[] =
+		    "seq > ?1 AND (?2 IS NULL OR site = ?2) AND (?3 IS NULL OR site <> ?3)";
+
+		add(&o, " FROM %s WHERE %s%s", t->name, rc != NULL ? "?5 IS NULL AND " : "",
+		    site_seq);
+		if (rc != NULL) {
+			add(&o, " UNION ALL SELECT ");
+			names(&o, t, 0, t->ncols, 0);
+			add(&o, "%s, hlc, site, seq FROM %s WHERE %s = ?5 AND %s",
+			    t->tombstones ? ", deleted" : "", t->name, rc, site_seq);
+		}
+		if (rc != NULL && t->every_region != NULL) {
+			add(&o, " UNION ALL SELECT ");
+			names(&o, t, 0, t->ncols, 0);
+			add(&o,
+			    "%s, hlc, site, seq FROM %s WHERE ?5 IS NOT NULL AND ?5 <> '%s' AND "
+			    "%s = '%s' AND %s",
+			    t->tombstones ? ", deleted" : "", t->name, t->every_region, rc,
+			    t->every_region, site_seq);
+		}
 		add(&o, " ORDER BY seq LIMIT ?4");
 	} else {
 		add(&o, " FROM %s WHERE (?1 IS NULL OR %s = ?1)", t->name, t->cols[0].name);

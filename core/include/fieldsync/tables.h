@@ -129,7 +129,7 @@ typedef enum fs_record_sql_kind {
 	FS_RSQL_KINDS
 } fs_record_sql_kind;
 #define FS_RSQL_PAGE      FS_RSQL_EACH /* PostgreSQL's form of EACH */
-#define FS_RECORD_SQL_MAX 1024
+#define FS_RECORD_SQL_MAX 2048
 void fs_record_sql(char out[FS_RECORD_SQL_MAX], const fs_table_desc *t, fs_record_sql_kind kind,
                    int sqlite);
 
