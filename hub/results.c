@@ -48,6 +48,40 @@ int hub_results_suppress(unsigned char *hidden, const int64_t *cells, size_t n, 
 	return 0;
 }
 
+int hub_shared_publish(int64_t *out, const int64_t *cells, size_t n, int64_t k)
+{
+	unsigned char hidden[HUB_RESULTS_OPTIONS_MAX];
+	size_t i;
+
+	if (k < HUB_SHARED_K_MIN)
+		k = HUB_SHARED_K_MIN;
+	if (n > HUB_RESULTS_OPTIONS_MAX) {
+		for (i = 0; i < n; i++)
+			out[i] = -1;
+		return 1;
+	}
+	if (hub_results_suppress(hidden, cells, n, k)) {
+		for (i = 0; i < n; i++)
+			out[i] = -1;
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		int64_t r = (cells[i] + 2) / 5 * 5;
+
+		out[i] = hidden[i] ? -1 : (cells[i] > 0 && r == 0 ? 5 : r);
+	}
+	return 0;
+}
+
+int hub_shared_release_due(int have_row, int64_t before, int64_t now, int64_t k)
+{
+	if (k < HUB_SHARED_K_MIN)
+		k = HUB_SHARED_K_MIN;
+	if (now < k)
+		return 0;
+	return !have_row || now - before >= k;
+}
+
 /* ---- calendar ---- */
 
 /* A day number (fs_days_from_civil's) as its date: H. Hinnant's

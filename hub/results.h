@@ -92,6 +92,25 @@ int hub_results_compute(json_t **out, fs_store *s, const hub_results_filter *f,
  * 0 is shown as 0. k < 2 hides nothing. */
 int hub_results_suppress(unsigned char *hidden, const int64_t *cells, size_t n, int64_t k);
 
+/* Shared results (docs/reciprocity.md "Shared results"): figures sent to
+ * kiosks. k there is at least HUB_SHARED_K_MIN, HUB_SHARED_K_DEFAULT unset. */
+#define HUB_SHARED_K_DEFAULT 10
+#define HUB_SHARED_K_MIN     5
+
+/* The one rule for a shared distribution: hub_results_suppress with k
+ * (primary and secondary), then every shown count rounded to base 5 (half
+ * up; a count is never rounded to 0 unless it is 0). out[i] is -1 for "fewer
+ * than k". Returns 1 when the whole distribution is hidden (total under k:
+ * every out[i] -1), else 0. k below HUB_SHARED_K_MIN counts as it. */
+int hub_shared_publish(int64_t *out, const int64_t *cells, size_t n, int64_t k);
+
+/* Whether a new release may replace the figures released when the region
+ * had `before` responses, now that it has `now`: only when at least k new
+ * ones arrived (the minimum change), so the difference of two releases
+ * covers at least k people. The first release (no row yet) is due when
+ * now >= k. */
+int hub_shared_release_due(int have_row, int64_t before, int64_t now, int64_t k);
+
 /* k as stored (meta HUB_RESULTS_K_META), or HUB_RESULTS_K_DEFAULT when
  * never set. */
 int hub_results_k_get(fs_store *s, long *k, fs_err *err);

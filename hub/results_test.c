@@ -757,6 +757,33 @@ static void results_of_many_responses_stay_small(void)
 #endif
 }
 
+/* ---- shared results: the rule for figures sent to kiosks ---- */
+
+static void shared_publish_suppresses_then_rounds(void)
+{
+	static const int64_t a[] = {23, 3, 12}, b[] = {4, 3}, c[] = {11, 0, 27, 12};
+	int64_t out[4];
+
+	CHECK(hub_shared_publish(out, a, 3, 10) == 0);
+	/* 3 hidden (primary), 12 hidden too (secondary: the complement) */
+	CHECK(out[0] == 25 && out[1] == -1 && out[2] == -1);
+	CHECK(hub_shared_publish(out, b, 2, 10) == 1);
+	CHECK(out[0] == -1 && out[1] == -1);
+	CHECK(hub_shared_publish(out, c, 4, 10) == 0);
+	CHECK(out[0] == 10 && out[1] == 0 && out[2] == 25 && out[3] == 10);
+	/* k is never below the floor */
+	CHECK(hub_shared_publish(out, b, 2, 2) == 0 && out[0] == -1 && out[1] == -1);
+}
+
+static void shared_release_needs_k_new_responses(void)
+{
+	CHECK(!hub_shared_release_due(0, 0, 9, 10));
+	CHECK(hub_shared_release_due(0, 0, 10, 10));
+	CHECK(!hub_shared_release_due(1, 40, 49, 10)); /* k-1 new: the row stays */
+	CHECK(hub_shared_release_due(1, 40, 50, 10));  /* k new: it is replaced */
+	CHECK(!hub_shared_release_due(1, 40, 44, 2));  /* floor 5 */
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -764,6 +791,8 @@ int main(int argc, char **argv)
 	test_tmpdir(dir);
 	RUN(suppress_hides_small_cells_and_one_more);
 	RUN(suppress_never_leaves_one_cell_to_derive);
+	RUN(shared_publish_suppresses_then_rounds);
+	RUN(shared_release_needs_k_new_responses);
 	RUN(local_day_follows_british_summer_time);
 	survey = survey_store("survey");
 	RUN(results_count_every_version_and_state);
