@@ -208,8 +208,12 @@ describe('kiosk UI', () => {
 		await next(page);
 		assert.match(await heading(page), /شکریہ۔ آپ کے جانے سے پہلے/); // group_thanks info
 		await next(page);
-		await page.locator('main h1', {hasText: 'شکریہ'}).waitFor();
-		const r = dump(host).responses.find((x) => x.questionnaire === 'service-ideas');
+		// The info screen's heading also holds 'شکریہ': wait for the stored
+		// response itself, not a heading, or the dump races the save.
+		let r;
+		for (const end = Date.now() + 15000; !r && Date.now() < end; await page.waitForTimeout(100))
+			r = dump(host).responses.find((x) => x.questionnaire === 'service-ideas');
+		assert.ok(r, 'the service-ideas response is stored');
 		assert.deepStrictEqual(r.answers, {consent: true, how_often: 'weekly', last_visit: '2024-05-01',
 			priorities: ['interpreters', 'hot_food'], interpreter_language: 'Polish', travel_minutes: 50,
 			travel_help: true, welcome: 4, idea: 'Evening sessions', join_group: true});
