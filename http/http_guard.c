@@ -27,6 +27,7 @@ typedef struct guard_conn {
 	 * bytes received in it; window_end_ms 0 otherwise. */
 	uint64_t window_end_ms, window_bytes;
 	int cut; /* shut down already */
+	int idle; /* between requests: one ended, no head of the next yet */
 } guard_conn;
 
 struct fs_http_guard {
@@ -184,23 +185,24 @@ void fs_http_guard_free(fs_http_guard *g)
 	free(g);
 }
 
-void fs_http_guard_connection(fs_http_guard *g, struct MHD_Connection *c, void **socket_context,
-                              enum MHD_ConnectionNotificationCode toe)
+int fs_http_guard_connection(fs_http_guard *g, struct MHD_Connection *c, void **socket_context,
+                             enum MHD_ConnectionNotificationCode toe)
 {
 	guard_conn *e = *socket_context;
+	int idle;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *info =
 		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 
 		if (info == NULL)
-			return;
+			return 0;
 		e = calloc(1, sizeof(*e));
 		if (e == NULL) {
 			/* Untracked, it would have no deadline: refuse it. The
 			 * socket is open for the length of this callback. */
 			shutdown(info->connect_fd, SHUT_RDWR);
-			return;
+			return 0;
 		}
 		e->fd = info->connect_fd;
 		pthread_mutex_lock(&g->lock);
@@ -211,13 +213,14 @@ void fs_http_guard_connection(fs_http_guard *g, struct MHD_Connection *c, void *
 		g->head = e;
 		pthread_mutex_unlock(&g->lock);
 		*socket_context = e;
-		return;
+		return 0;
 	}
 	/* MHD_CONNECTION_NOTIFY_CLOSED: the socket is closed after this
 	 * returns, so the entry leaves the list first. */
 	if (e == NULL)
-		return;
+		return 0;
 	pthread_mutex_lock(&g->lock);
+	idle = e->idle;
 	if (e->prev != NULL)
 		e->prev->next = e->next;
 	else
@@ -227,6 +230,7 @@ void fs_http_guard_connection(fs_http_guard *g, struct MHD_Connection *c, void *
 	pthread_mutex_unlock(&g->lock);
 	free(e);
 	*socket_context = NULL;
+	return idle;
 }
 
 static guard_conn *entry_of(struct MHD_Connection *c)
@@ -237,19 +241,23 @@ static guard_conn *entry_of(struct MHD_Connection *c)
 	return info != NULL ? info->socket_context : NULL;
 }
 
-void fs_http_guard_head_done(fs_http_guard *g, struct MHD_Connection *c)
+int fs_http_guard_head_done(fs_http_guard *g, struct MHD_Connection *c)
 {
 	guard_conn *e = entry_of(c);
+	int was;
 
 	if (e == NULL)
-		return;
+		return 0;
 	pthread_mutex_lock(&g->lock);
+	was = e->idle;
+	e->idle = 0;
 	e->deadline_ms = 0;
 	if (g->limits.body_min_rate > 0) {
 		e->window_end_ms = fs_monotonic_ms() + g->limits.body_window_ms;
 		e->window_bytes = 0;
 	}
 	pthread_mutex_unlock(&g->lock);
+	return was;
 }
 
 void fs_http_guard_body(fs_http_guard *g, struct MHD_Connection *c, size_t n)
@@ -274,16 +282,34 @@ void fs_http_guard_body_done(fs_http_guard *g, struct MHD_Connection *c)
 	pthread_mutex_unlock(&g->lock);
 }
 
-void fs_http_guard_request_done(fs_http_guard *g, struct MHD_Connection *c)
+/* Mark c idle between requests (and, when deadline, start the next
+ * head's deadline); 1 when it became idle. */
+static int mark_idle(fs_http_guard *g, struct MHD_Connection *c, int deadline)
 {
 	guard_conn *e = entry_of(c);
+	int became;
 
 	if (e == NULL)
-		return;
+		return 0;
 	pthread_mutex_lock(&g->lock);
-	e->deadline_ms = fs_monotonic_ms() + g->limits.head_timeout_ms;
-	e->window_end_ms = 0;
+	if (deadline) {
+		e->deadline_ms = fs_monotonic_ms() + g->limits.head_timeout_ms;
+		e->window_end_ms = 0;
+	}
+	became = !e->idle;
+	e->idle = 1;
 	pthread_mutex_unlock(&g->lock);
+	return became;
+}
+
+int fs_http_guard_request_done(fs_http_guard *g, struct MHD_Connection *c)
+{
+	return mark_idle(g, c, 1);
+}
+
+int fs_http_guard_answered(fs_http_guard *g, struct MHD_Connection *c)
+{
+	return mark_idle(g, c, 0);
 }
 
 int fs_http_guard_log_filter(fs_http_guard *g, const char *msg)

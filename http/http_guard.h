@@ -59,13 +59,16 @@ void fs_http_guard_free(fs_http_guard *g);
 
 /* Forward every MHD_OPTION_NOTIFY_CONNECTION call: STARTED starts the
  * connection's head deadline, CLOSED forgets it. A connection that cannot
- * be tracked (out of memory) is shut down at once. */
-void fs_http_guard_connection(fs_http_guard *g, struct MHD_Connection *c, void **socket_context,
+ * be tracked (out of memory) is shut down at once. Returns 1 when CLOSED
+ * ends a connection that was idle between requests (see
+ * fs_http_guard_request_done), else 0. */
+int fs_http_guard_connection(fs_http_guard *g, struct MHD_Connection *c, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe);
 
 /* The request head of c is complete (the first call of the access handler
- * for a request): its deadline is lifted and the body rate is watched. */
-void fs_http_guard_head_done(fs_http_guard *g, struct MHD_Connection *c);
+ * for a request): its deadline is lifted and the body rate is watched.
+ * Returns 1 when c was idle between requests until now, else 0. */
+int fs_http_guard_head_done(fs_http_guard *g, struct MHD_Connection *c);
 
 /* n more body bytes arrived on c. */
 void fs_http_guard_body(fs_http_guard *g, struct MHD_Connection *c, size_t n);
@@ -75,8 +78,16 @@ void fs_http_guard_body(fs_http_guard *g, struct MHD_Connection *c, size_t n);
 void fs_http_guard_body_done(fs_http_guard *g, struct MHD_Connection *c);
 
 /* The request on c ended (MHD_OPTION_NOTIFY_COMPLETED): the next request
- * head on the connection has head_timeout_ms from now. */
-void fs_http_guard_request_done(fs_http_guard *g, struct MHD_Connection *c);
+ * head on the connection has head_timeout_ms from now, and c is idle
+ * between requests (a client that is done with it may have closed it
+ * already, unseen until its thread looks). Returns 1 when c became idle
+ * (it was not), else 0. */
+int fs_http_guard_request_done(fs_http_guard *g, struct MHD_Connection *c);
+
+/* A reply to the request on c was queued: c counts as idle between
+ * requests from now (as fs_http_guard_request_done). Returns 1 when c
+ * became idle, else 0. */
+int fs_http_guard_answered(fs_http_guard *g, struct MHD_Connection *c);
 
 /* A libmicrohttpd log message: returns 1 when the guard counts it instead
  * (a connection refused at a connection limit, a failed TLS handshake, a

@@ -2,6 +2,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,8 +24,14 @@ struct fs_http_server {
 	fs_http_guard *guard;
 	fs_http_opts opts;
 	atomic_uint connections;
+	/* Of those, idle between requests: not counted against the limit,
+	 * since a client done with one may already have closed it, unseen
+	 * until its thread next looks (and a keep-alive one costs nothing
+	 * until its next head, which it then counts again). */
+	atomic_uint idle;
 	atomic_uint in_flight;
 	atomic_ullong busy_refused; /* requests answered 503 busy by the layer */
+	pthread_mutex_t wake_lock;  /* x->suspended and x->woken */
 	MHD_socket quiesced;
 	atomic_int starting;
 	char start_msg[256]; /* libmicrohttpd's last message while starting */
@@ -234,9 +241,22 @@ static enum MHD_Result send_reply(fs_http_server *srv, fs_http_exchange *x)
 	if (r->close)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(x->conn, (unsigned)r->status, resp);
+	/* Answered: what is left is the kernel's, so the connection no longer
+	 * counts against the limit (its request's end is noticed later). */
+	if (fs_http_guard_answered(srv->guard, x->conn))
+		atomic_fetch_add(&srv->idle, 1);
 	MHD_destroy_response(resp);
 	x->sent = 1;
 	return ret;
+}
+
+/* Connections counted against the limit (signed: the two counters are
+ * read one after the other while others move them). */
+static long busy(fs_http_server *srv)
+{
+	long open = (long)atomic_load(&srv->connections);
+
+	return open - (long)atomic_load(&srv->idle);
 }
 
 /* First call for a request: the head is in, no body read yet. */
@@ -246,15 +266,15 @@ static enum MHD_Result begin_request(fs_http_server *srv, fs_http_exchange *x)
 	    MHD_get_connection_info(x->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char why[96];
 
-	fs_http_guard_head_done(srv->guard, x->conn);
+	if (fs_http_guard_head_done(srv->guard, x->conn))
+		atomic_fetch_sub(&srv->idle, 1);
 	x->peer = ci != NULL ? ci->client_addr : NULL;
 	if (fs_http_framing_check(x->conn, why, sizeof(why)) != 0) {
 		/* Read another way by a proxy in front, the body could hide a
 		 * second request: answer and close, reading nothing more. */
 		fs_http_reply_error(&x->reply, 400, "bad_request", NULL, "%s", why);
 		x->reply.close = 1;
-	} else if (srv->opts.busy_extra > 0 &&
-	           atomic_load(&srv->connections) > srv->opts.connections) {
+	} else if (srv->opts.busy_extra > 0 && busy(srv) > (long)srv->opts.connections) {
 		atomic_fetch_add_explicit(&srv->busy_refused, 1, memory_order_relaxed);
 		fs_http_reply_error(&x->reply, 503, FS_WIRE_ERR_BUSY, NULL,
 		                    "too many connections; retry shortly");
@@ -284,6 +304,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (x == NULL)
 			return MHD_NO;
 		x->conn = c;
+		x->srv = srv;
 		x->method = method;
 		x->path = url;
 		x->start_ms = fs_monotonic_ms();
@@ -310,11 +331,52 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		return MHD_YES;
 	}
-	fs_http_guard_body_done(srv->guard, c);
 	if (x->sent)
 		return MHD_YES;
-	srv->opts.handlers.finish(srv->opts.cls, x);
+	if (x->waiting) {
+		/* Called again after fs_http_resume. */
+		x->waiting = 0;
+		srv->opts.handlers.resumed(srv->opts.cls, x);
+	} else {
+		fs_http_guard_body_done(srv->guard, c);
+		srv->opts.handlers.finish(srv->opts.cls, x);
+	}
+	while (x->suspend) {
+		x->suspend = 0;
+		pthread_mutex_lock(&srv->wake_lock);
+		if (!x->woken) {
+			MHD_suspend_connection(c);
+			x->suspended = 1;
+			x->waiting = 1;
+			pthread_mutex_unlock(&srv->wake_lock);
+			return MHD_YES;
+		}
+		/* Resumed before it could be suspended. */
+		x->woken = 0;
+		pthread_mutex_unlock(&srv->wake_lock);
+		srv->opts.handlers.resumed(srv->opts.cls, x);
+	}
 	return send_reply(srv, x);
+}
+
+void fs_http_suspend(fs_http_exchange *x)
+{
+	assert(x->srv->opts.handlers.resumed != NULL);
+	x->suspend = 1;
+}
+
+void fs_http_resume(fs_http_exchange *x)
+{
+	fs_http_server *srv = x->srv;
+
+	pthread_mutex_lock(&srv->wake_lock);
+	if (x->suspended) {
+		x->suspended = 0;
+		MHD_resume_connection(x->conn);
+	} else {
+		x->woken = 1;
+	}
+	pthread_mutex_unlock(&srv->wake_lock);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -323,7 +385,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	fs_http_server *srv = cls;
 	fs_http_exchange *x = *con_cls;
 
-	fs_http_guard_request_done(srv->guard, c);
+	if (fs_http_guard_request_done(srv->guard, c))
+		atomic_fetch_add(&srv->idle, 1);
 	if (x == NULL)
 		return;
 	if (srv->opts.handlers.done != NULL)
@@ -341,7 +404,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 {
 	fs_http_server *srv = cls;
 
-	fs_http_guard_connection(srv->guard, c, socket_context, toe);
+	/* Counted before the guard forgets it: idle, then open. */
+	if (fs_http_guard_connection(srv->guard, c, socket_context, toe))
+		atomic_fetch_sub(&srv->idle, 1);
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
 		atomic_fetch_add(&srv->connections, 1);
 	else
@@ -395,7 +460,8 @@ int fs_http_server_start(fs_http_server **out, const fs_http_opts *opts, fs_err 
 	struct MHD_OptionItem extra[5] = {{MHD_OPTION_END, 0, NULL}};
 	fs_http_guard_limits limits = {opts->head_timeout_ms, opts->idle_timeout_s * 1000u,
 	                               FS_HTTP_BODY_MIN_RATE};
-	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	                     (opts->handlers.resumed != NULL ? MHD_ALLOW_SUSPEND_RESUME : 0);
 	fs_http_server *srv;
 	size_t n = 0;
 	int rc;
@@ -426,8 +492,10 @@ int fs_http_server_start(fs_http_server **out, const fs_http_opts *opts, fs_err 
 	srv->opts.listen = NULL; /* borrowed for this call only */
 	srv->opts.in_use_hint = NULL;
 	srv->quiesced = MHD_INVALID_SOCKET;
+	pthread_mutex_init(&srv->wake_lock, NULL);
 	rc = fs_http_guard_new(&srv->guard, &limits, opts->log_prefix, err);
 	if (rc != 0) {
+		pthread_mutex_destroy(&srv->wake_lock);
 		free(srv);
 		return rc;
 	}
@@ -445,6 +513,7 @@ int fs_http_server_start(fs_http_server **out, const fs_http_opts *opts, fs_err 
 	if (srv->daemon == NULL) {
 		rc = start_failure(err, opts, srv->start_msg);
 		fs_http_guard_free(srv->guard);
+		pthread_mutex_destroy(&srv->wake_lock);
 		free(srv);
 		return rc;
 	}
@@ -485,5 +554,6 @@ void fs_http_server_stop(fs_http_server *srv)
 	fs_http_guard_free(srv->guard); /* after the daemon: it notifies closes */
 	if (srv->quiesced != MHD_INVALID_SOCKET)
 		close(srv->quiesced);
+	pthread_mutex_destroy(&srv->wake_lock);
 	free(srv);
 }

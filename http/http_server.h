@@ -113,7 +113,19 @@ typedef struct fs_http_exchange {
 	uint64_t start_ms;           /* monotonic, when the head was in */
 	fs_http_reply reply;
 	int sent; /* the reply was queued (its status is reply.status) */
+	/* The layer's (fs_http_suspend). */
+	struct fs_http_server *srv;
+	int suspend, waiting, suspended, woken;
 } fs_http_exchange;
+
+/* From finish (or resumed): answer later, without holding this thread,
+ * which goes on serving its other connections (and noticing their
+ * closes) meanwhile. The handler must then call fs_http_resume(x) exactly
+ * once, from any thread, after which the layer calls handlers.resumed on
+ * the connection's thread to set the reply. A suspended exchange counts
+ * in fs_http_server_in_flight; it does not time out. */
+void fs_http_suspend(fs_http_exchange *x);
+void fs_http_resume(fs_http_exchange *x);
 
 /* The value of a request header, NULL when absent (borrowed, valid for
  * the request). */
@@ -129,6 +141,8 @@ int fs_http_media_type_is(const char *header, const char *want);
 typedef struct fs_http_handlers {
 	void (*begin)(void *cls, fs_http_exchange *x);
 	void (*finish)(void *cls, fs_http_exchange *x);
+	/* After fs_http_resume; may be NULL when no handler suspends. */
+	void (*resumed)(void *cls, fs_http_exchange *x);
 	/* completed: 1 when the reply went out in full. May be NULL. */
 	void (*done)(void *cls, fs_http_exchange *x, int completed);
 } fs_http_handlers;
@@ -183,7 +197,9 @@ typedef struct fs_http_stats {
 void fs_http_server_stats(fs_http_server *srv, fs_http_stats *out);
 
 /* Stop: close every connection and join the threads (a handler that is
- * running finishes first). Frees srv; NULL accepted. */
+ * running finishes first). Every suspended exchange must have been
+ * resumed first (libmicrohttpd aborts otherwise). Frees srv; NULL
+ * accepted. */
 void fs_http_server_stop(fs_http_server *srv);
 
 #endif

@@ -1,11 +1,13 @@
 /* Unit tests of http/: the listen address parser and the loopback rule,
  * and the server layer on 127.0.0.1, port 0: body cap, JSON errors (with
- * bytes that are not UTF-8), framing, busy, the server's own headers, a
- * taken port. Raw sockets, so malformed requests can be sent. */
+ * bytes that are not UTF-8), framing, busy (a connection idle between
+ * requests not counted), the server's own headers, a taken port, a reply
+ * made later (fs_http_suspend) while the thread serves others. Raw sockets, so malformed requests can be sent. */
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,9 +119,39 @@ static void test_begin(void *cls, fs_http_exchange *x)
 	x->body_cap = TEST_CAP;
 }
 
-static void test_finish(void *cls, fs_http_exchange *x)
+static void *resume_later(void *arg)
+{
+	struct timespec t = {0, 300 * 1000 * 1000};
+
+	nanosleep(&t, NULL);
+	fs_http_resume(arg);
+	return NULL;
+}
+
+static void test_resumed(void *cls, fs_http_exchange *x)
 {
 	(void)cls;
+	fs_http_reply_json(&x->reply, 200, json_pack("{s:b}", "later", 1));
+}
+
+static void test_finish(void *cls, fs_http_exchange *x)
+{
+	pthread_t t;
+
+	(void)cls;
+	if (strcmp(x->path, "/later") == 0) {
+		/* Answered from another thread in 300 ms. */
+		fs_http_suspend(x);
+		if (pthread_create(&t, NULL, resume_later, x) == 0)
+			pthread_detach(t);
+		return;
+	}
+	if (strcmp(x->path, "/soon") == 0) {
+		/* Resumed before the layer could suspend it. */
+		fs_http_suspend(x);
+		fs_http_resume(x);
+		return;
+	}
 	if (x->body_over) {
 		fs_http_reply_error(&x->reply, 413, "too_large", NULL, "body over %u bytes",
 		                    TEST_CAP);
@@ -153,6 +185,7 @@ static int start_server(fs_http_server **srv, unsigned connections, unsigned bus
 	o.nheaders = 1;
 	o.handlers.begin = test_begin;
 	o.handlers.finish = test_finish;
+	o.handlers.resumed = test_resumed;
 	if (fs_http_server_start(srv, &o, &e) != 0) {
 		fprintf(stderr, "http_test: %s\n", e.msg);
 		return -1;
@@ -320,6 +353,95 @@ static void server_refuses_a_body_framed_two_ways(unsigned port)
 	json_decref(b);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* Read from fd until text appears or 5 s pass; 1 when it did. */
+static int read_until(int fd, const char *text, char *out, size_t len)
+{
+	size_t got = 0;
+
+	out[0] = '\0';
+	while (strstr(out, text) == NULL && got + 1 < len) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+
+		if (poll(&p, 1, 5000) <= 0)
+			break;
+		n = recv(fd, out + got, len - 1 - got, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		out[got] = '\0';
+	}
+	return strstr(out, text) != NULL;
+}
+
+static void server_does_not_count_a_connection_between_requests(void)
+{
+	static const char keep[] = "GET /echo HTTP/1.1\r\nHost: t\r\n\r\n";
+	static const char req[] = "GET /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	fs_http_server *srv = NULL;
+	char reply[4096];
+	int held;
+
+	CHECK(start_server(&srv, 1, 4) == 0);
+	if (srv == NULL)
+		return;
+	/* A connection answered and kept open (keep-alive, or a client that
+	 * closed it unseen yet): another request is still served. */
+	held = connect_to(fs_http_server_port(srv));
+	CHECK(held >= 0 && send(held, keep, sizeof(keep) - 1, MSG_NOSIGNAL) > 0);
+	CHECK(read_until(held, "\"in\":0}", reply, sizeof(reply)));
+	json_decref(request(fs_http_server_port(srv), req, sizeof(req) - 1, 200, reply,
+	                    sizeof(reply)));
+	/* Its next request is served too. */
+	CHECK(send(held, keep, sizeof(keep) - 1, MSG_NOSIGNAL) > 0);
+	CHECK(read_until(held, "\"in\":0}", reply, sizeof(reply)));
+	if (held >= 0)
+		close(held);
+	fs_http_server_stop(srv);
+}
+
+static void server_answers_later_while_serving_others(void)
+{
+	static const char later[] = "GET /later HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	static const char soon[] = "GET /soon HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	static const char req[] = "GET /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	fs_http_server *srv = NULL;
+	char reply[4096];
+	uint64_t t0;
+	json_t *b;
+	int fd;
+
+	/* One thread for every connection. */
+	CHECK(start_server(&srv, 8, 0) == 0);
+	if (srv == NULL)
+		return;
+	fd = connect_to(fs_http_server_port(srv));
+	t0 = now_ms();
+	CHECK(fd >= 0 && send(fd, later, sizeof(later) - 1, MSG_NOSIGNAL) > 0);
+	usleep(50 * 1000);
+	json_decref(request(fs_http_server_port(srv), req, sizeof(req) - 1, 200, reply,
+	                    sizeof(reply)));
+	CHECK(now_ms() - t0 < 250); /* not behind /later */
+	CHECK(fs_http_server_in_flight(srv) == 1);
+	CHECK(read_until(fd, "\"later\":true}", reply, sizeof(reply)));
+	CHECK(strncmp(reply, "HTTP/1.1 200", 12) == 0);
+	CHECK(now_ms() - t0 >= 300);
+	if (fd >= 0)
+		close(fd);
+	b = request(fs_http_server_port(srv), soon, sizeof(soon) - 1, 200, reply, sizeof(reply));
+	CHECK(json_is_true(json_object_get(b, "later")));
+	json_decref(b);
+	fs_http_server_stop(srv);
+}
+
 static void server_answers_busy_past_its_connections(void)
 {
 	static const char req[] = "GET /echo HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
@@ -364,6 +486,7 @@ static void server_names_a_taken_port(unsigned port)
 	o.idle_timeout_s = 1;
 	o.handlers.begin = test_begin;
 	o.handlers.finish = test_finish;
+	o.handlers.resumed = test_resumed;
 	CHECK(fs_http_server_start(&srv, &o, &e) == FS_EGENERIC && srv == NULL);
 	snprintf(want, sizeof(want), "cannot listen on %s: the port is in use (test hint)", text);
 	CHECK(strcmp(e.msg, want) == 0);
@@ -390,6 +513,8 @@ int main(void)
 		fs_http_server_stop(srv);
 	}
 	server_answers_busy_past_its_connections();
+	server_does_not_count_a_connection_between_requests();
+	server_answers_later_while_serving_others();
 	if (failures != 0) {
 		fprintf(stderr, "http_test: %d check(s) failed\n", failures);
 		return 1;

@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "ratelimit.h"
 #include "status.h"
+#include "writer.h"
 
 #ifndef FIELDSYNC_VERSION
 #define FIELDSYNC_VERSION "0"
@@ -51,6 +52,7 @@ struct hub_app {
 	hub_keys_public keys;
 	uint64_t keys_read_ms; /* monotonic; 0: never */
 	hub_metrics *metrics;
+	hub_writer *writer; /* every sync's merge */
 };
 
 #define KEYS_REFRESH_MS 10000u
@@ -137,7 +139,7 @@ int hub_app_new(hub_app **out, hub_pool *pool, const hub_limits *limits, fs_err 
 	app->limits = *limits;
 	pthread_mutex_init(&app->keys_lock, NULL);
 	/* The keys are made on the hub's first use (keys.h), here. */
-	if (hub_keys_ready(app, err) != 0) {
+	if (hub_keys_ready(app, err) != 0 || hub_writer_start(&app->writer, pool, err) != 0) {
 		hub_app_free(app);
 		return -1;
 	}
@@ -149,6 +151,7 @@ void hub_app_free(hub_app *app)
 {
 	if (app == NULL)
 		return;
+	hub_writer_stop(app->writer);
 	hub_ratelimit_free(app->rate);
 	hub_ratelimit_free(app->enroll_rate);
 	hub_metrics_free(app->metrics);
@@ -606,52 +609,77 @@ static int sync_decode(hub_app *app, hub_request *req, fs_changeset *cs, hub_rep
 	return -1;
 }
 
-/* Merge cs as the device, under the writer lock; 0 or -1 with the reply
- * set. The device's sync is noted in the same critical section. */
-static int sync_merge(hub_app *app, fs_store *s, const hub_request *req, const fs_changeset *cs,
-                      hub_reply *r)
-{
-	fs_merge_result res;
-	fs_err e = {0, ""};
-	hub_sync_note note = {&req->device, &req->status, req->has_cursor ? req->cursor : -1};
-	int rc;
+/* A sync between its body and its reply: the set the merge writer
+ * (writer.h) merges, the device's sync noted in the same transaction. */
+typedef struct sync_state {
+	fs_changeset in;
+	hub_merge_job job;
+	hub_request *req;
+} sync_state;
 
-	hub_pool_write_lock(app->pool);
-	/* Just after a move, its edits of the old region are still taken
-	 * (registry.h hub_device_move). */
-	rc = fs_sync_hub_receive_moved(
-	    s, cs, req->device.site, req->device.region,
-	    hub_device_grace_region(&req->device, &req->status, fs_store_now_ms(s)),
-	    req->has_cursor ? req->cursor : -1, hub_device_synced_status, &note, &res, &e);
-	hub_pool_write_unlock(app->pool);
-	if (rc == 0) {
-		hub_metrics_merged(app->metrics, cs, &res);
-		return 0;
-	}
-	answer_error(r, HUB_STEP_MERGE, rc, &e, s);
-	return -1;
+static void sync_merged(void *ctx)
+{
+	sync_state *st = ctx;
+
+	st->req->wake(st->req->wake_ctx);
 }
 
+static void sync_reply(hub_app *app, hub_request *req, hub_reply *r);
+
+/* Decode and hand the set to the writer: the reply is made by
+ * sync_reply once it is committed, on this thread when the server cannot
+ * wait (req->wake NULL), otherwise after hub_app_resume. */
 static void sync_finish(hub_app *app, hub_request *req, hub_reply *r)
 {
-	fs_changeset in, out;
+	sync_state *st = calloc(1, sizeof(*st));
+
+	if (st == NULL) {
+		hub_reply_error(r, 500, "internal", "the hub ran out of memory");
+		return;
+	}
+	if (sync_decode(app, req, &st->in, r) != 0) {
+		fs_changeset_free(&st->in);
+		free(st);
+		return;
+	}
+	st->req = req;
+	st->job = (hub_merge_job){&st->in, &req->device, &req->status,
+	                          req->has_cursor ? req->cursor : -1, sync_merged, st};
+	req->state = st;
+	if (req->wake == NULL) {
+		hub_writer_merge(app->writer, &st->job);
+		sync_reply(app, req, r);
+		return;
+	}
+	req->pending = 1;
+	hub_writer_submit(app->writer, &st->job);
+}
+
+static void sync_reply(hub_app *app, hub_request *req, hub_reply *r)
+{
+	sync_state *st = req->state;
+	fs_changeset out;
 	fs_store *s = NULL;
 	hub_keys_public keys;
 	fs_buf packed;
 	fs_err e = {0, ""};
 	int rc;
 
+	req->state = NULL;
 	fs_changeset_init(&out);
 	fs_buf_init(&packed, REPLY_GZIP_MAX);
-	if (sync_decode(app, req, &in, r) != 0)
-		goto cleanup;
 	rc = hub_pool_get(app->pool, &s, &e);
+	if (st->job.rc != 0) {
+		answer_error(r, HUB_STEP_MERGE, st->job.rc, &st->job.err, rc == 0 ? s : NULL);
+		goto cleanup;
+	}
+	hub_metrics_merged(app->metrics, &st->in, &st->job.res);
 	if (rc != 0) {
+		/* Merged and committed, but no handle for the reply: the kiosk
+		 * resends (merging is idempotent). */
 		answer_error(r, HUB_STEP_STORE, rc, &e, NULL);
 		goto cleanup;
 	}
-	if (sync_merge(app, s, req, &in, r) != 0)
-		goto cleanup;
 	/* Committed: from here the push is acknowledged even if reading the
 	 * reply fails (the kiosk then resends it; merging is idempotent). */
 	rc = fs_sync_hub_outgoing(s, &out, req->device.site, req->device.region, req->cursor,
@@ -669,7 +697,7 @@ static void sync_finish(hub_app *app, hub_request *req, hub_reply *r)
 	r->content_type = HUB_CHANGESET_TYPE;
 	r->gzip = 1;
 	r->has_ack = 1;
-	r->ack = in.to;
+	r->ack = st->in.to;
 	r->no_store = 1;
 	/* The device's region: a moved kiosk learns it here. */
 	snprintf(r->region, sizeof(r->region), "%s", req->device.region);
@@ -680,7 +708,8 @@ cleanup:
 	hub_pool_put(app->pool, s);
 	fs_buf_free(&packed);
 	fs_changeset_free(&out);
-	fs_changeset_free(&in);
+	fs_changeset_free(&st->in);
+	free(st);
 }
 
 /* ---- POST /v1/audit: worker events a kiosk recorded (audit.h) ---- */
@@ -886,4 +915,18 @@ void hub_app_finish(hub_app *app, hub_request *req, hub_reply *r)
 	}
 	if (req->route == HUB_ROUTE_SYNC && r->status != 0)
 		note_refusal(app, req, r);
+}
+
+void hub_app_resume(hub_app *app, hub_request *req, hub_reply *r)
+{
+	req->pending = 0;
+	sync_reply(app, req, r);
+	if (r->status != 0)
+		note_refusal(app, req, r);
+}
+
+void hub_app_stop_writer(hub_app *app)
+{
+	if (app != NULL)
+		hub_writer_drain(app->writer);
 }

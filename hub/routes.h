@@ -91,6 +91,15 @@ typedef struct hub_request {
 	fs_buf body;       /* at most body_cap bytes */
 	int body_over;     /* more than body_cap arrived (and was dropped) */
 	uint64_t bytes_in; /* body bytes received, kept or not */
+
+	/* Answering later (a sync waits for the merge writer's commit): set
+	 * by the server, wake (NULL: the server cannot wait) is called once,
+	 * from another thread, after hub_app_finish set pending; the server
+	 * then calls hub_app_resume. state is the routes' own meanwhile. */
+	void (*wake)(void *ctx);
+	void *wake_ctx;
+	int pending;
+	void *state;
 } hub_request;
 
 struct sockaddr;
@@ -104,7 +113,15 @@ void hub_request_set_peer(hub_request *req, const struct sockaddr *addr);
  * now; otherwise sets route and body_cap and the server reads the body. */
 void hub_app_begin(hub_app *app, hub_request *req, hub_reply *reply);
 
-/* The body is in (req->body, req->body_over): answer the request. */
+/* The body is in (req->body, req->body_over): answer the request, or
+ * set req->pending (see wake above). */
 void hub_app_finish(hub_app *app, hub_request *req, hub_reply *reply);
+
+/* After wake: answer the pending request. */
+void hub_app_resume(hub_app *app, hub_request *req, hub_reply *reply);
+
+/* Merge what is queued and stop taking sets (a sync after this is
+ * answered 503): before the server stops, so no request stays pending. */
+void hub_app_stop_writer(hub_app *app);
 
 #endif

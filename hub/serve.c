@@ -378,6 +378,8 @@ int hub_cmd_serve(int argc, char **argv)
 	if (console != NULL)
 		console_server_quiesce(console);
 	drain(srv, &signals, o.grace_s);
+	/* No sync may stay waiting for a merge when the server stops. */
+	hub_app_stop_writer(app);
 	console_server_stop(console);
 	console = NULL;
 	hub_server_stop(srv);
@@ -386,6 +388,7 @@ int hub_cmd_serve(int argc, char **argv)
 	status = HUB_EXIT_OK;
 cleanup:
 	console_server_stop(console);
+	hub_app_stop_writer(app);
 	hub_server_stop(srv);
 	hub_app_free(app);
 	hub_pool_close(pool);

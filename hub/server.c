@@ -160,6 +160,11 @@ static void on_begin(void *cls, fs_http_exchange *x)
 		x->body_cap = req->body_cap;
 }
 
+static void wake(void *ctx)
+{
+	fs_http_resume(ctx);
+}
+
 static void on_finish(void *cls, fs_http_exchange *x)
 {
 	hub_server *srv = cls;
@@ -170,7 +175,21 @@ static void on_finish(void *cls, fs_http_exchange *x)
 	fs_buf_init(&x->body, 0);
 	h->req.body_over = x->body_over;
 	h->req.bytes_in = x->bytes_in;
+	h->req.wake = wake;
+	h->req.wake_ctx = x;
 	hub_app_finish(srv->app, &h->req, &h->reply);
+	if (h->req.pending)
+		fs_http_suspend(x);
+	else
+		pass_reply(h, &x->reply);
+}
+
+static void on_resumed(void *cls, fs_http_exchange *x)
+{
+	hub_server *srv = cls;
+	hub_exchange *h = x->app;
+
+	hub_app_resume(srv->app, &h->req, &h->reply);
 	pass_reply(h, &x->reply);
 }
 
@@ -223,6 +242,7 @@ int hub_server_start(hub_server **out, const hub_server_config *cfg, hub_app *ap
 	opts.tls_key_pem = cfg->tls_key_pem;
 	opts.handlers.begin = on_begin;
 	opts.handlers.finish = on_finish;
+	opts.handlers.resumed = on_resumed;
 	opts.handlers.done = on_done;
 	opts.cls = srv;
 	rc = fs_http_server_start(&srv->http, &opts, err);

@@ -1789,6 +1789,7 @@ const fs_backend_ops fs_pg_backend = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .savepoint = pg_savepoint,
     .meta_get = pg_meta_get,
     .meta_put = pg_meta_put,
     .questionnaire_get = pg_q_get,

@@ -476,6 +476,21 @@ int pg_commit(fs_backend *b, fs_err *err)
 	return rc;
 }
 
+int pg_savepoint(fs_backend *b, fs_savepoint_op op, fs_err *err)
+{
+	if (b->txn != FS_TXN_WRITE)
+		return fs_err_set(err, FS_EGENERIC, "store: savepoint outside a write transaction");
+	switch (op) {
+	case FS_SAVEPOINT_BEGIN: return pg_exec(b, "SAVEPOINT fs_part", "savepoint", err);
+	case FS_SAVEPOINT_RELEASE: return pg_exec(b, "RELEASE SAVEPOINT fs_part", "savepoint", err);
+	default: break;
+	}
+	/* Also clears the failed state a statement error left. */
+	if (pg_exec(b, "ROLLBACK TO SAVEPOINT fs_part", "savepoint", err) != 0)
+		return FS_EGENERIC;
+	return pg_exec(b, "RELEASE SAVEPOINT fs_part", "savepoint", err);
+}
+
 void pg_rollback(fs_backend *b)
 {
 	PGTransactionStatusType t;

@@ -225,5 +225,6 @@ void pg_disconnect(fs_backend *b);
 int pg_begin(fs_backend *b, fs_txn_kind kind, fs_err *err);
 int pg_commit(fs_backend *b, fs_err *err);
 void pg_rollback(fs_backend *b);
+int pg_savepoint(fs_backend *b, fs_savepoint_op op, fs_err *err);
 
 #endif

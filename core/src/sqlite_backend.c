@@ -1724,6 +1724,7 @@ const fs_backend_ops fs_sqlite_backend = {
     .begin = fs_sqlite_begin,
     .commit = fs_sqlite_commit,
     .rollback = fs_sqlite_rollback,
+    .savepoint = fs_sqlite_savepoint,
     .meta_get = fs_sqlite_meta_get,
     .meta_put = fs_sqlite_meta_put,
     .questionnaire_get = questionnaire_get,

@@ -89,6 +89,7 @@ int fs_sqlite_err(fs_backend *b, fs_err *err, const char *what);
 
 /* Run SQL with no result rows. */
 int fs_sqlite_exec(fs_backend *b, const char *sql, fs_err *err);
+int fs_sqlite_savepoint(fs_backend *b, fs_savepoint_op op, fs_err *err);
 
 /* Step a write statement to completion; 0 or the error. */
 int fs_sqlite_step_done(fs_backend *b, sqlite3_stmt *st, const char *what, fs_err *err);

@@ -719,6 +719,22 @@ int fs_sqlite_commit(fs_backend *b, fs_err *err)
 	return 0;
 }
 
+int fs_sqlite_savepoint(fs_backend *b, fs_savepoint_op op, fs_err *err)
+{
+	if (b->txn != FS_TXN_WRITE)
+		return fs_err_set(err, FS_EGENERIC, "store: savepoint outside a write transaction");
+	reset_all(b);
+	switch (op) {
+	case FS_SAVEPOINT_BEGIN: return fs_sqlite_exec(b, "SAVEPOINT fs_part", err);
+	case FS_SAVEPOINT_RELEASE: return fs_sqlite_exec(b, "RELEASE fs_part", err);
+	default: break;
+	}
+	/* ROLLBACK TO leaves the savepoint open: release it too. */
+	if (fs_sqlite_exec(b, "ROLLBACK TO fs_part", err) != 0)
+		return FS_EGENERIC;
+	return fs_sqlite_exec(b, "RELEASE fs_part", err);
+}
+
 void fs_sqlite_rollback(fs_backend *b)
 {
 	if (b->db == NULL)

@@ -384,6 +384,16 @@ int fs_txn_begin(fs_store *s, fs_err *err)
 
 	if (s->in_txn)
 		return fs_err_set(err, FS_EGENERIC, "store: transaction already open");
+	if (s->group) {
+		/* The counter and clock are the group's, held in memory. */
+		rc = s->ops->savepoint(s->b, FS_SAVEPOINT_BEGIN, err);
+		if (rc != 0)
+			return rc;
+		s->in_txn = FS_TXN_WRITE;
+		s->txn_seq_start = s->txn_seq;
+		s->txn_hlc_start = s->txn_hlc;
+		return 0;
+	}
 	rc = s->ops->begin(s->b, FS_TXN_WRITE, err);
 	if (rc != 0)
 		return rc;
@@ -412,6 +422,16 @@ int fs_txn_commit(fs_store *s, fs_err *err)
 {
 	int rc = 0;
 
+	if (s->group) {
+		/* Kept; durable only with the group's commit. */
+		rc = s->ops->savepoint(s->b, FS_SAVEPOINT_RELEASE, err);
+		if (rc != 0) {
+			fs_txn_rollback(s);
+			return rc;
+		}
+		s->in_txn = 0;
+		return 0;
+	}
 	if (s->txn_seq != s->txn_seq_start)
 		rc = meta_put_i64(s, "seq", s->txn_seq, err);
 	if (rc == 0 && s->txn_hlc != s->txn_hlc_start)
@@ -427,8 +447,63 @@ int fs_txn_commit(fs_store *s, fs_err *err)
 
 void fs_txn_rollback(fs_store *s)
 {
+	if (s->group) {
+		/* Only the part: the group's other parts stand. */
+		if (!s->in_txn)
+			return;
+		if (s->ops->savepoint(s->b, FS_SAVEPOINT_ROLLBACK, NULL) != 0)
+			s->group = 2; /* the backend's transaction is lost: the group fails */
+		s->txn_seq = s->txn_seq_start;
+		s->txn_hlc = s->txn_hlc_start;
+		s->in_txn = 0;
+		return;
+	}
 	s->ops->rollback(s->b);
 	s->in_txn = 0;
+}
+
+int fs_store_group_begin(fs_store *s, fs_err *err)
+{
+	int rc;
+
+	if (s->group || s->in_txn)
+		return fs_err_set(err, FS_EGENERIC, "store: transaction already open");
+	rc = fs_txn_begin(s, err);
+	if (rc != 0)
+		return rc;
+	s->group = 1;
+	s->in_txn = 0;
+	s->group_seq_start = s->txn_seq_start;
+	s->group_hlc_start = s->txn_hlc_start;
+	return 0;
+}
+
+int fs_store_group_commit(fs_store *s, fs_err *err)
+{
+	int failed = s->group == 2;
+
+	if (!s->group || s->in_txn) {
+		fs_store_group_rollback(s);
+		return fs_err_set(err, FS_EGENERIC, "store: group commit with %s",
+		                  s->group ? "a part still open" : "no group open");
+	}
+	s->group = 0;
+	s->in_txn = FS_TXN_WRITE;
+	if (failed) {
+		fs_txn_rollback(s);
+		return fs_err_set(err, FS_EGENERIC,
+		                  "store: a part of the group could not be undone, so none is saved");
+	}
+	s->txn_seq_start = s->group_seq_start;
+	s->txn_hlc_start = s->group_hlc_start;
+	return fs_txn_commit(s, err);
+}
+
+void fs_store_group_rollback(fs_store *s)
+{
+	s->group = 0;
+	s->in_txn = FS_TXN_WRITE;
+	fs_txn_rollback(s);
 }
 
 int fs_txn_read_begin(fs_store *s, fs_err *err)

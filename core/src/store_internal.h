@@ -37,6 +37,12 @@ struct fs_store {
 	int64_t txn_seq_start;
 	fs_hlc txn_hlc; /* last timestamp issued or seen */
 	fs_hlc txn_hlc_start;
+	/* A group (fs_store_group_begin): one backend transaction holding
+	 * several fs_txn_begin..commit parts, each a savepoint; the counter
+	 * and clock as the group began. */
+	int group;
+	int64_t group_seq_start;
+	fs_hlc group_hlc_start;
 	/* The deployment's person_ref rule for local writes (person_ref.h). */
 	int has_person_ref_rule;
 	fs_person_ref_rule person_ref_rule;

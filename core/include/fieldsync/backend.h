@@ -58,6 +58,12 @@ typedef enum fs_txn_kind {
 	FS_TXN_WRITE = 2 /* exclusive among all writers of the store */
 } fs_txn_kind;
 
+typedef enum fs_savepoint_op {
+	FS_SAVEPOINT_BEGIN,
+	FS_SAVEPOINT_RELEASE,
+	FS_SAVEPOINT_ROLLBACK
+} fs_savepoint_op;
+
 /* Rows. A NULL string column is NULL here (tombstones, "no worker"). */
 typedef struct fs_questionnaire_row {
 	const char *id;
@@ -235,6 +241,12 @@ typedef struct fs_backend_ops {
 	int (*begin)(fs_backend *b, fs_txn_kind kind, fs_err *err);
 	int (*commit)(fs_backend *b, fs_err *err);
 	void (*rollback)(fs_backend *b); /* safe when no transaction is open */
+	/* Inside a write transaction: a savepoint, so one part of a group of
+	 * writes committed together (store.h fs_store_group_begin) can be
+	 * undone alone. FS_SAVEPOINT_BEGIN opens it; RELEASE keeps its writes
+	 * (not yet durable: the transaction's commit makes them so); ROLLBACK
+	 * undoes them and closes it. Not nested. */
+	int (*savepoint)(fs_backend *b, fs_savepoint_op op, fs_err *err);
 
 	/* meta: small key/value settings (identity, clock, counters).
 	 * *out gets at most len-1 chars; FS_ENOTFOUND when absent. */

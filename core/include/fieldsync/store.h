@@ -75,6 +75,19 @@ int fs_store_check_files(fs_store *s, fs_err *err);
  * *out; 0 or an error. */
 int fs_store_size_bytes(fs_store *s, int64_t *out, fs_err *err);
 
+/* Group commit: several writes (merges, each its own fs_txn_begin ..
+ * commit inside the engine) committed as one transaction, so their cost
+ * of making it durable (an fsync) is paid once. Between begin and commit
+ * every write's commit keeps it only provisionally (a savepoint), and a
+ * write that fails is undone alone, the others kept; nothing of the group
+ * is durable, so nothing may be acknowledged, until fs_store_group_commit
+ * returns 0. Its failure (or fs_store_group_rollback) loses every write
+ * of the group. Reads outside the group's writes see the group's
+ * provisional writes on this handle only. */
+int fs_store_group_begin(fs_store *s, fs_err *err);
+int fs_store_group_commit(fs_store *s, fs_err *err);
+void fs_store_group_rollback(fs_store *s);
+
 /* Close; NULL is accepted. */
 void fs_store_close(fs_store *s);
 
