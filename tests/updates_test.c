@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "fieldsync/backend.h"
+#include "fieldsync/copy.h"
 #include "fieldsync/merge.h"
 #include "fieldsync/records.h"
 #include "fieldsync/tables.h"
@@ -235,6 +236,22 @@ static void regions_dates_edit_remove(void)
 	CHECK(json_is_true(json_object_get(json_array_get(l, 1), "removed")));
 	CHECK(json_object_size(json_object_get(json_array_get(l, 1), "title")) == 0);
 	json_decref(l);
+	/* A whole-store copy (fieldsync-hub migrate, backup) carries the
+	 * rows, removed ones too, and the census counts them. */
+	{
+		fs_store_options o = {NULL, NULL, 1, 0};
+		fs_store *copy = NULL;
+		fs_copy_result res;
+		char loc[1024];
+
+		snprintf(loc, sizeof(loc), "%s/ucopy%d.db", dir, nstore);
+		CHECK_MSG(fs_store_open_with(&copy, loc, &o, &e) == 0, "%s", e.msg);
+		CHECK_MSG(fs_store_copy(t.hub, copy, NULL, NULL, &res, &e) == 0, "%s", e.msg);
+		CHECK(res.census.rows[FS_CENSUS_UPDATES] == 3);
+		CHECK(fs_update_list(copy, &all, &l, &e) == 0 && json_array_size(l) == 3);
+		json_decref(l);
+		fs_store_close(copy);
+	}
 	free(b64);
 	net_close(&t);
 }
