@@ -9,21 +9,8 @@
 (function () {
 	'use strict';
 	const C = window.FsConsole;
-	const el = C.el;
+	const el = C.el, act = C.act;
 	const IMAGE_MAX = 1024 * 1024; // the file; the hub keeps at most 160 KiB of it, cleaned
-
-	async function act(fn, done, reload) {
-		C.clearError();
-		try {
-			const r = await fn();
-			C.announce(done);
-			await reload();
-			return r;
-		} catch (e) {
-			C.showError(e.message);
-			return null;
-		}
-	}
 
 	function firstText(texts) {
 		const k = Object.keys(texts || {})[0];
