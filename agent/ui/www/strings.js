@@ -364,7 +364,9 @@
 		'contact_how', 'contact_how_hint', 'contact_by', 'contact_by_phone', 'contact_by_text',
 		'contact_by_in_person', 'contact_topic', 'contact_consent', 'contact_err_consent',
 		'contact_send', 'contact_cancel', 'contact_sent_title', 'contact_sent_text',
-		'contact_failed'
+		'contact_failed',
+		'updates_title', 'updates_thanks_title', 'updates_previous', 'updates_next',
+		'updates_pause', 'updates_count'
 	];
 	/* {name: [placeholder, ...]} for FsValidate.checkKioskTexts. */
 	root.FsStrings.questionnaireWords = function () {
