@@ -105,6 +105,21 @@ describe('console updates', () => {
 		await page.getByLabel('Shown until').fill('2026-02-01');
 		await page.getByRole('button', {name: 'Publish update'}).click();
 		await page.getByRole('alert').filter({hasText: 'not before starts'}).waitFor();
+
+		// An edit: the Welsh title changed, the image kept; the region fixed.
+		await page.getByRole('button', {name: 'Edit "The café now opens until 7pm"'}).click();
+		const edit = page.getByRole('region', {name: 'Edit "The café now opens until 7pm"'});
+		await edit.waitFor();
+		assert.strictEqual(await edit.getByLabel('Region').getAttribute('readonly'), '');
+		assert.strictEqual(await edit.getByLabel('Title').nth(1).inputValue(), 'Mae\'r caffi ar agor tan 7pm');
+		await edit.getByLabel('Title').nth(1).fill('Mae\'r caffi bellach ar agor tan 7pm');
+		await checkPage(page, 'updates-edit');
+		await edit.getByRole('button', {name: 'Save changes'}).click();
+		await page.getByText('Update saved').first().waitFor({state: 'attached'});
+		const after = JSON.parse(hubCmd(hub, ['update', 'list', '--json']));
+		assert.strictEqual(after[0].title.cy, 'Mae\'r caffi bellach ar agor tan 7pm');
+		assert.strictEqual(after[0].image.width, 32);
+		assert.match(hubCmd(hub, ['audit']), /console:root-admin\s+update_edit/);
 		await logout(page);
 	});
 
