@@ -140,5 +140,11 @@
 			.concat(mine.map(function (u) { return article(u, ctx.lang, 'h3'); })));
 	});
 
+	/* Also at load: a person helped by a worker reaches the thank-you
+	 * screen without passing the welcome screen. */
+	K.api('GET', '/api/updates').then(function (r) {
+		if (r.status === 200 && r.data.updates && !latest.length)
+			latest = r.data.updates;
+	});
 	K.onWipe(function () { latest = []; });
 })();
