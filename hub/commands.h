@@ -34,6 +34,7 @@ int hub_cmd_resolve(int argc, char **argv);   /* conflicts.c */
 int hub_cmd_results(int argc, char **argv);   /* results_cmd.c */
 int hub_cmd_user(int argc, char **argv);      /* users.c */
 int hub_cmd_worker(int argc, char **argv);    /* worker.c */
+int hub_cmd_update(int argc, char **argv);    /* updates.c */
 int hub_cmd_rename(int argc, char **argv);    /* admin.c (kiosk management) */
 int hub_cmd_move(int argc, char **argv);      /* admin.c (kiosk management) */
 

@@ -45,6 +45,7 @@ static const char usage[] =
     "  results    a questionnaire's results: counts per day and per question\n"
     "  user       add, change or remove accounts of the web console (and API tokens)\n"
     "  worker     add, remove or list a region's outreach workers (their PINs)\n"
+    "  update     publish, edit, remove or list \"you said, we did\" updates\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -73,6 +74,7 @@ static const struct {
     {"results", hub_cmd_results},
     {"user", hub_cmd_user},
     {"worker", hub_cmd_worker},
+    {"update", hub_cmd_update},
     {"rename", hub_cmd_rename}, {"move", hub_cmd_move},
 };
 

@@ -23,39 +23,15 @@ static const char *dir;
 static const char *pg_uri; /* NULL: the hub is SQLite */
 static int nstore;
 
-typedef struct net {
-	test_clock clk;
-	fs_store *hub, *n, *s; /* kiosks of north and south */
-} net;
+typedef test_region_net net;
 
 static void net_open(net *t)
 {
-	char name[32], nn[32], sn[32];
-
-	t->clk.ms = 1795770000000ull;
-	nstore++;
-	snprintf(name, sizeof(name), "hub%d", nstore);
-	t->hub = test_store_named(pg_uri, dir, name, "hub", NULL, &t->clk);
-	CHECK(test_publish(t->hub, NULL) == 0);
-	snprintf(nn, sizeof(nn), "kn%d", nstore);
-	snprintf(sn, sizeof(sn), "ks%d", nstore);
-	t->n = test_store(dir, nn, "north", &t->clk);
-	t->s = test_store(dir, sn, "south", &t->clk);
-	CHECK(test_sync(t->n, t->hub, NULL) == 0 && test_sync(t->s, t->hub, NULL) == 0);
+	test_region_net_open(t, pg_uri, dir, "", ++nstore);
 }
 
-static void net_sync(net *t)
-{
-	t->clk.ms += 1000;
-	CHECK(test_sync(t->n, t->hub, NULL) == 0 && test_sync(t->s, t->hub, NULL) == 0);
-}
-
-static void net_close(net *t)
-{
-	fs_store_close(t->hub);
-	fs_store_close(t->n);
-	fs_store_close(t->s);
-}
+#define net_sync  test_region_net_sync
+#define net_close test_region_net_close
 
 static int listed(fs_store *k)
 {

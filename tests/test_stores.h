@@ -108,4 +108,47 @@ static inline void test_store_sql(const char *pg_base, const char *dir, const ch
 	sqlite3_close(db);
 }
 
+/* A hub (on pg_base when given) with the test questionnaire published and
+ * SQLite kiosks of regions north and south, synced once: the stores
+ * PREFIXhubK, PREFIXknK and PREFIXksK. Exits 2 on failure. */
+typedef struct test_region_net {
+	test_clock clk;
+	fs_store *hub, *n, *s; /* kiosks of north and south */
+} test_region_net;
+
+/* Sync both kiosks a second later; exits 2 on failure. */
+static inline void test_region_net_sync(test_region_net *t)
+{
+	t->clk.ms += 1000;
+	if (test_sync(t->n, t->hub, NULL) != 0 || test_sync(t->s, t->hub, NULL) != 0) {
+		fprintf(stderr, "test_region_net_sync failed\n");
+		exit(2);
+	}
+}
+
+static inline void test_region_net_open(test_region_net *t, const char *pg_base, const char *dir,
+					const char *prefix, int k)
+{
+	char name[48];
+
+	t->clk.ms = 1795770000000ull;
+	snprintf(name, sizeof(name), "%shub%d", prefix, k);
+	t->hub = test_store_named(pg_base, dir, name, "hub", NULL, &t->clk);
+	if (test_publish(t->hub, NULL) != 0)
+		exit(2);
+	snprintf(name, sizeof(name), "%skn%d", prefix, k);
+	t->n = test_store(dir, name, "north", &t->clk);
+	snprintf(name, sizeof(name), "%sks%d", prefix, k);
+	t->s = test_store(dir, name, "south", &t->clk);
+	t->clk.ms -= 1000;
+	test_region_net_sync(t);
+}
+
+static inline void test_region_net_close(test_region_net *t)
+{
+	fs_store_close(t->hub);
+	fs_store_close(t->n);
+	fs_store_close(t->s);
+}
+
 #endif

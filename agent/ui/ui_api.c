@@ -4,6 +4,7 @@
  *   GET  /api/kiosk                  questionnaires offered, timeouts,
  *                                    the person_ref pattern
  *   GET  /api/questionnaires/ID      one document and today's date
+ *   GET  /api/updates                the current updates (ui_updates.c)
  *   POST /api/responses              store a response (mode self)
  *   POST /api/contact-requests       a request to be contacted, queued
  *                                    for release (contact_requests.h)
@@ -29,6 +30,7 @@
 #include "fieldsync/monotonic.h"
 #include "audit_queue.h"
 #include "contact_requests.h"
+#include "ui_updates.h"
 
 #include "fieldsync/offers.h"
 #include "fieldsync/questionnaire.h"
@@ -992,6 +994,8 @@ void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		api_respond(ui, rq, r);
 	else if (strcmp(rq->path, "/api/contact-requests") == 0 && strcmp(rq->method, "POST") == 0)
 		api_contact_request(ui, rq, r);
+	else if (strcmp(rq->path, "/api/updates") == 0 && get)
+		ui_updates_list(ui, r); /* ui_updates.c */
 	else if (route(rq->path, "/api/worker/", &rest))
 		api_worker(ui, rq, rest, r);
 	else

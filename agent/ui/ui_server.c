@@ -16,6 +16,7 @@
 #include "fieldsync/backend.h"
 #include "http_listen.h"
 #include "http_metrics.h"
+#include "ui_updates.h"
 #include "http_server.h"
 #include "http_wire.h"
 #include "fieldsync/retention.h"
@@ -193,6 +194,8 @@ static void on_finish(void *cls, fs_http_exchange *x)
 		asset_reply(u, &x->reply, x->path);
 		return;
 	}
+	if (ui_updates_image(ui, x->method, x->path, &x->reply)) /* binary: ui_updates.c */
+		return;
 	if (x->body_over) {
 		ui_fail(&u->reply, 413, "too_large", "body over %u bytes", UI_BODY_MAX);
 	} else if (x->body.len > 0 &&

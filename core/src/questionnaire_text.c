@@ -258,6 +258,13 @@ static const struct {
     {"contact_sent_title", ""},
     {"contact_sent_text", ""},
     {"contact_failed", ""},
+    /* "you said, we did" updates on the welcome and thank-you screens */
+    {"updates_title", ""},
+    {"updates_thanks_title", ""},
+    {"updates_previous", ""},
+    {"updates_next", ""},
+    {"updates_pause", ""},
+    {"updates_count", "n total"},
 };
 
 const char *fs_qn_ui_string_placeholders(const char *key)

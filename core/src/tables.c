@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fieldsync/questionnaire.h"
+#include "fieldsync/updates.h"
 #include "fieldsync/worker.h"
 
 #define NAME_RULE "must match [a-z0-9][a-z0-9-]{0,63}"
@@ -14,6 +16,11 @@
 static int offer_target_ok(const char *s)
 {
 	return strcmp(s, "*") == 0 || fs_name_is_valid(s);
+}
+
+static int empty_or_name(const char *s)
+{
+	return s[0] == '\0' || fs_name_is_valid(s);
 }
 
 /* Only a "*" row may say retired. */
@@ -73,6 +80,38 @@ const fs_table_desc fs_tables[] = {
      .region_col = 1,
      .every_region = "*",
      .check = offer_check},
+    /* updates.h, schema/008_updates.sql */
+    {.table = FS_TABLE_UPDATES,
+     .name = "updates",
+     .seq_table = "updates",
+     .census = FS_CENSUS_UPDATES,
+     .flow = FS_FLOW_DOWN,
+     .scoped = 1,
+     .body = "update",
+     .label = "update {0} for {1}",
+     .nkeys = 2,
+     .ncols = 9,
+     .cols = {{"id", FS_COL_TEXT, FS_AT_ID, NULL, NAME_RULE},
+              {"target", FS_COL_TEXT, FS_AT_BODY, offer_target_ok, "\"*\" or " NAME_RULE},
+              {"questionnaire", FS_COL_TEXT, FS_AT_BODY, empty_or_name,
+               "\"\" or " NAME_RULE ", and \"\" when removed"},
+              {"title", FS_COL_TEXT, FS_AT_BODY, fs_update_title_is_valid,
+               "must be a JSON object text from language tag to a title of 1 to 120 "
+               "characters on one line (at most 32 languages, 4096 bytes); \"{}\" only "
+               "when removed"},
+              {"text", FS_COL_TEXT, FS_AT_BODY, fs_update_text_is_valid,
+               "must be a JSON object text from the title's language tags to a text of 1 to "
+               "1000 characters (at most 16384 bytes); \"{}\" only when removed"},
+              {"starts", FS_COL_TEXT, FS_AT_BODY, fs_date_is_valid, "must be a date YYYY-MM-DD"},
+              {"ends", FS_COL_TEXT, FS_AT_BODY, fs_date_is_valid,
+               "must be a date YYYY-MM-DD, not before starts"},
+              {"image", FS_COL_TEXT, FS_AT_BODY, fs_update_image_is_valid,
+               "must be \"\" or the standard base64 of a cleaned PNG or JPEG of at most "
+               "163840 bytes and 2048 pixels a side; \"\" when removed"},
+              {"removed", FS_COL_BOOL, FS_AT_BODY, NULL, "must be true or false"}},
+     .region_col = 1,
+     .every_region = "*",
+     .check = fs_update_row_check},
 };
 
 const int fs_table_count = (int)(sizeof(fs_tables) / sizeof(fs_tables[0]));

@@ -15,5 +15,6 @@ const console_route *const console_route_tables[] = {
     console_routes_contacts,
     console_routes_erasure,
     console_routes_audit,
+    console_routes_updates,
     NULL,
 };

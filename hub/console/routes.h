@@ -18,6 +18,7 @@ extern const console_route console_routes_workers[];  /* api_workers.c: the regi
 extern const console_route console_routes_contacts[]; /* api_contacts.c: contacts, follow-ups */
 extern const console_route console_routes_erasure[];  /* api_erasure.c: start, list with confirmations */
 extern const console_route console_routes_audit[];    /* api_audit.c: the audit log, its verification */
+extern const console_route console_routes_updates[];  /* api_updates.c: "you said, we did" updates */
 
 /* The tables above, ending with NULL. */
 extern const console_route *const console_route_tables[];

@@ -108,6 +108,12 @@
 				err_length: 'Please use {n} characters or fewer.',
 				err_empty: 'Please write something, or leave this question empty.',
 				err_other: 'Please check this answer.',
+				updates_title: 'You said, we did',
+				updates_thanks_title: 'What changed because of what people said',
+				updates_previous: 'Previous',
+				updates_next: 'Next',
+				updates_pause: 'Pause',
+				updates_count: '{n} of {total}',
 				contact_offer_title: 'Would you like someone to contact you?',
 				contact_offer_text: 'This is separate from your answers: they will not be linked. An outreach worker of this area can get in touch with you about something you choose.',
 				contact_offer_yes: 'Yes, ask someone to contact me',
@@ -358,7 +364,9 @@
 		'contact_how', 'contact_how_hint', 'contact_by', 'contact_by_phone', 'contact_by_text',
 		'contact_by_in_person', 'contact_topic', 'contact_consent', 'contact_err_consent',
 		'contact_send', 'contact_cancel', 'contact_sent_title', 'contact_sent_text',
-		'contact_failed'
+		'contact_failed',
+		'updates_title', 'updates_thanks_title', 'updates_previous', 'updates_next',
+		'updates_pause', 'updates_count'
 	];
 	/* {name: [placeholder, ...]} for FsValidate.checkKioskTexts. */
 	root.FsStrings.questionnaireWords = function () {

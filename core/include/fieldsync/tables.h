@@ -42,7 +42,7 @@ typedef struct fs_column {
 	const char *rule; /* what a bad value breaks, in the decoder's message */
 } fs_column;
 
-#define FS_RECORD_COLS 8                    /* columns of a record table, keys included */
+#define FS_RECORD_COLS 10                   /* columns of a record table, keys included */
 #define FS_RECORDS_MAX 8                    /* record tables (each has backend statement slots) */
 #define FS_TABLES_MAX  (6 + FS_RECORDS_MAX) /* six of their own kind, then records */
 
@@ -88,6 +88,17 @@ typedef struct fs_table_desc {
 /* The columns of the record tables' rows, in their entries' order. */
 enum { FS_WORKER_REGION, FS_WORKER_NAME, FS_WORKER_PIN_HASH };
 enum { FS_OFFER_QUESTIONNAIRE, FS_OFFER_TARGET, FS_OFFER_OFFERED, FS_OFFER_RETIRED };
+enum {
+	FS_UPDATE_ID,
+	FS_UPDATE_TARGET,
+	FS_UPDATE_QUESTIONNAIRE,
+	FS_UPDATE_TITLE,
+	FS_UPDATE_TEXT,
+	FS_UPDATE_STARTS,
+	FS_UPDATE_ENDS,
+	FS_UPDATE_IMAGE,
+	FS_UPDATE_REMOVED
+};
 
 extern const fs_table_desc fs_tables[];
 extern const int fs_table_count;

@@ -9,7 +9,7 @@
 //     the CSRF header and JSON content type to POSTs; rejects with an Error
 //     carrying .status, .error and .data; a 401 returns to the login page;
 // and helpers: el, announce, showError, clearError, user, hasRole,
-// formatTime, ago, table, barChart, field. Page files (page-*.js) are
+// formatTime, ago, table, barChart, field, act. Page files (page-*.js) are
 // joined into /pages.js at build time and call FsConsole.page when loaded.
 (function () {
 	'use strict';
@@ -376,7 +376,22 @@
 		await show();
 	}
 
+	// Run an action (fn: a promise), announce done, then reload(); an error
+	// is shown instead. Resolves fn's answer, or null after an error.
+	async function act(fn, done, reload) {
+		clearError();
+		try {
+			const r = await fn();
+			announce(done);
+			await reload();
+			return r;
+		} catch (e) {
+			showError(e.message);
+			return null;
+		}
+	}
+
 	window.FsConsole = {api, page, el, announce, showError, clearError, user, hasRole,
-		formatTime, ago, table, barChart, field, ROLES};
+		formatTime, ago, table, barChart, field, act, ROLES};
 	document.addEventListener('DOMContentLoaded', start);
 })();
