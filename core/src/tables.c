@@ -80,7 +80,7 @@ const fs_table_desc fs_tables[] = {
      .region_col = 1,
      .every_region = "*",
      .check = offer_check},
-    /* updates.h, schema/008_updates.sql */
+    /* updates.h, schema/012_updates.sql */
     {.table = FS_TABLE_UPDATES,
      .name = "updates",
      .seq_table = "updates",

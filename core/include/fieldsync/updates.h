@@ -1,5 +1,5 @@
 /* fieldsync: "you said, we did" updates (docs/reciprocity.md; schema/
- * 008_updates.sql; docs/changeset.md "Updates").
+ * 012_updates.sql; docs/changeset.md "Updates").
  *
  * A hub's admin publishes short updates, each a title and a text in one or
  * more languages, for one region or every region ("*"), optionally linked

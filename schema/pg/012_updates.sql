@@ -1,5 +1,5 @@
--- fieldsync store on PostgreSQL, migration 8: "you said, we did" updates
--- (the same table and meaning as schema/008_updates.sql).
+-- fieldsync store on PostgreSQL, migration 12: "you said, we did" updates
+-- (the same table and meaning as schema/012_updates.sql).
 CREATE TABLE updates (
 	id            TEXT COLLATE "C" NOT NULL,
 	target        TEXT COLLATE "C" NOT NULL,

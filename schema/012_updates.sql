@@ -1,4 +1,4 @@
--- fieldsync store, migration 8: "you said, we did" updates
+-- fieldsync store, migration 12: "you said, we did" updates
 -- (docs/reciprocity.md; core/include/fieldsync/updates.h). Written only by
 -- a hub, sent to every kiosk of the row's target region (target '*': to
 -- every kiosk); a kiosk may never send a row (403). One row per id (the
