@@ -23,6 +23,7 @@
 
 #include "fieldsync/error.h"
 #include "fieldsync/store.h"
+#include "results.h" /* HUB_SHARED_K_MIN, HUB_SHARED_K_DEFAULT, HUB_RESULTS_K_MAX */
 
 #define HUB_SHARED_K_META "shared_k:"
 #define HUB_SHARED_N_META "shared_n:"
