@@ -340,6 +340,30 @@ static int regions_of(fs_store *s, json_t **out, fs_err *err)
 	return 0;
 }
 
+/* The row of a shared questionnaire with no figures yet, unless the
+ * region's kiosks hold one already. */
+static int placeholder(fs_store *s, const char *id, const char *region, long k,
+                       const char *today, fs_err *err)
+{
+	char *have = NULL, *text;
+	json_t *doc;
+	int rc = fs_shared_results_get(s, id, region, &have, err);
+
+	free(have);
+	if (rc != FS_ENOTFOUND)
+		return rc;
+	memset(err, 0, sizeof(*err));
+	doc = json_pack("{s:s, s:i, s:n, s:[]}", "released", today, "k",
+	                (int)(k < HUB_SHARED_K_MIN ? HUB_SHARED_K_MIN : k), "total", "questions");
+	text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (text == NULL)
+		return fs_err_set(err, FS_ENOMEM, "out of memory");
+	rc = fs_shared_results_put(s, id, region, text, NULL, NULL, NULL, err);
+	free(text);
+	return rc;
+}
+
 static int release_one(fs_store *s, const char *actor, int write, const char *id,
                        const char *region, long k, const char *today, json_t *item,
                        fs_err *err)
@@ -373,12 +397,15 @@ static int release_one(fs_store *s, const char *actor, int write, const char *id
 	json_object_set_new(item, "responses", json_integer((json_int_t)now));
 	json_object_set_new(item, "since", prev ? json_integer(before) : json_null());
 	if (!due) {
-		/* Shared again after unsharing: the region's kiosks have a
-		 * tombstone; the figures come back with the next due release. */
 		reason = now < (k < HUB_SHARED_K_MIN ? HUB_SHARED_K_MIN : k)
 		             ? "fewer than k responses"
 		             : "fewer than k new responses since the last release";
 		json_object_set_new(item, "reason", json_string(reason));
+		/* No figures at the kiosks yet (never released, or shared again
+		 * after unsharing): a row with none, so they can say "not
+		 * enough answers yet". It tells no more than that. */
+		if (write)
+			rc = placeholder(s, id, region, k, today, err);
 		goto done;
 	}
 	rc = hub_shared_render(&text, res, k, today, err);

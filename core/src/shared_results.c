@@ -117,7 +117,9 @@ int fs_shared_results_valid(const char *text)
 	     json_is_string(json_object_get(doc, "released")) &&
 	     fs_date_is_valid(json_string_value(json_object_get(doc, "released"))) &&
 	     json_is_integer(json_object_get(doc, "k")) && k >= 5 && k <= 100 &&
-	     count_ok(json_object_get(doc, "total"), 0) && json_is_array(qs);
+	     json_is_array(qs) &&
+	     /* total null: shared, no figures yet (fewer than k responses) */
+	     count_ok(json_object_get(doc, "total"), json_array_size(qs) == 0);
 	json_array_foreach (qs, i, q)
 		if (ok && !question_ok(q))
 			ok = 0;

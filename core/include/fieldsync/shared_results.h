@@ -20,7 +20,8 @@
 
 /* Whether text is a results text a kiosk may hold: at most
  * FS_SHARED_RESULTS_MAX bytes of one JSON object
- *   {"released": "YYYY-MM-DD", "k": N (5..100), "total": N (a multiple of 5),
+ *   {"released": "YYYY-MM-DD", "k": N (5..100), "total": N (a multiple of 5;
+ *    null with no questions: shared, but no figures yet, fewer than k),
  *    "questions": [{"id": "...", "type": "single_choice" | "multi_choice" |
  *                   "yes_no" | "scale" | "number",
  *                   "answered": N | null,
