@@ -5,6 +5,7 @@
  *                                    the person_ref pattern
  *   GET  /api/questionnaires/ID      one document and today's date
  *   POST /api/responses              store a response (mode self)
+ *   GET  /api/results[/ID]           shared results (ui_results.c)
  *   POST /api/contact-requests       a request to be contacted, queued
  *                                    for release (contact_requests.h)
  *   GET  /api/worker/names           the names to tap on the PIN screen
@@ -994,6 +995,8 @@ void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		api_contact_request(ui, rq, r);
 	else if (route(rq->path, "/api/worker/", &rest))
 		api_worker(ui, rq, rest, r);
+	else if (route(rq->path, "/api/results", &rest) && get)
+		ui_api_results(ui, rest, r);
 	else
 		ui_fail(r, 404, "not_found", "no such API path");
 }
