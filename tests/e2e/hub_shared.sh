@@ -125,5 +125,14 @@ pull n3 "$N1" "$N1_TOKEN"
   e2e_pass "unsharing sends a tombstone" || e2e_fail "unsharing sends a tombstone" "$(shared n3)"
 e2e_contains "the unshare is audited" <("$HUB" audit --data "$DATA" --json 2>/dev/null) '"unshare"'
 
+# ---- serve releases at start (and hourly) ----
+run "share again" 0 "$HUB" share --data "$DATA" friends-and-family --k 10
+e2e_hub_stop
+e2e_hub_start "$HUB" "$DATA" || exit 1
+pull n5 "$N1" "$N1_TOKEN"
+[ "$(jq -c '[.changes[] | select(.table == "shared_results")] | last | .shared.results | fromjson | .total' "$T/n5.json" 2>/dev/null)" = null ] &&
+  e2e_pass "serve's release at start: shared again, no figures before k new responses" ||
+  e2e_fail "serve's release at start: shared again, no figures before k new responses" "$(shared n5)"
+
 e2e_hub_stop
 e2e_finish
