@@ -32,6 +32,8 @@ int hub_cmd_questionnaires(int argc, char **argv); /* questionnaire_cmd.c */
 int hub_cmd_conflicts(int argc, char **argv); /* conflicts.c */
 int hub_cmd_resolve(int argc, char **argv);   /* conflicts.c */
 int hub_cmd_results(int argc, char **argv);   /* results_cmd.c */
+int hub_cmd_share(int argc, char **argv);     /* shared_cmd.c */
+int hub_cmd_release(int argc, char **argv);   /* shared_cmd.c */
 int hub_cmd_user(int argc, char **argv);      /* users.c */
 int hub_cmd_worker(int argc, char **argv);    /* worker.c */
 int hub_cmd_update(int argc, char **argv);    /* updates.c */

@@ -43,6 +43,8 @@ static const char usage[] =
     "  conflicts  list conflicts (two kiosks changed one field) in plain words\n"
     "  resolve    resolve a conflict: keep one value or write a new one\n"
     "  results    a questionnaire's results: counts per day and per question\n"
+    "  share      share a questionnaire's results (aggregates only) with its kiosks\n"
+    "  release    release the shared results that are due (serve does it hourly)\n"
     "  user       add, change or remove accounts of the web console (and API tokens)\n"
     "  worker     add, remove or list a region's outreach workers (their PINs)\n"
     "  update     publish, edit, remove or list \"you said, we did\" updates\n"
@@ -72,6 +74,7 @@ static const struct {
     {"offer", hub_cmd_offer}, {"retire", hub_cmd_retire}, {"questionnaires", hub_cmd_questionnaires},
     {"conflicts", hub_cmd_conflicts}, {"resolve", hub_cmd_resolve},
     {"results", hub_cmd_results},
+    {"share", hub_cmd_share}, {"release", hub_cmd_release},
     {"user", hub_cmd_user},
     {"worker", hub_cmd_worker},
     {"update", hub_cmd_update},

@@ -22,6 +22,7 @@
 #include "fieldsync/retention.h"
 #include "pool.h"
 #include "routes.h"
+#include "shared.h"
 #include "server.h"
 
 #define PEM_MAX (1u << 20)
@@ -35,7 +36,8 @@ static const char usage[] =
     "--tls-cert and --tls-key, until SIGTERM or SIGINT. The store is the\n"
     "PostgreSQL database of --db, or else DIR/hub.db, created on first use.\n"
     "One line per request is logged to stderr. The retention periods\n"
-    "('fieldsync-hub retention') are applied at start and every hour.\n"
+    "('fieldsync-hub retention') are applied at start and every hour, and then\n"
+    "the shared results that are due are released ('fieldsync-hub release').\n"
     "\n"
     "  --data DIR             data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI               PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
@@ -263,6 +265,36 @@ static void purge_now(hub_pool *pool)
 	fflush(stderr);
 }
 
+/* Shared results (shared.h): release what is due, on a pool handle under
+ * the writer lock, after the purge (so an erased response is not counted).
+ * A failure is logged; the next hour retries. */
+static void release_now(hub_pool *pool)
+{
+	json_t *report = NULL, *item;
+	fs_store *s = NULL;
+	fs_err e = {0, ""};
+	size_t i, released = 0;
+	int rc;
+
+	if (hub_pool_get(pool, &s, &e) != 0) {
+		fprintf(stderr, HUB_PROG ": warning: shared results release: %s\n", e.msg);
+		return;
+	}
+	hub_pool_write_lock(pool);
+	rc = hub_shared_release(s, "hub:shared", 1, &report, &e);
+	hub_pool_write_unlock(pool);
+	hub_pool_put(pool, s);
+	json_array_foreach (report, i, item)
+		released += json_is_true(json_object_get(item, "released")) &&
+		            strcmp(json_string_value(json_object_get(item, "reason")), "released") == 0;
+	json_decref(report);
+	if (rc != 0)
+		fprintf(stderr, HUB_PROG ": warning: shared results release: %s\n", e.msg);
+	else if (released > 0)
+		fprintf(stderr, HUB_PROG ": shared results: released for %zu region(s)\n", released);
+	fflush(stderr);
+}
+
 /* Wait for a stop signal, applying retention at start and every hour. */
 static int wait_purging(hub_pool *pool, const sigset_t *signals)
 {
@@ -274,6 +306,7 @@ static int wait_purging(hub_pool *pool, const sigset_t *signals)
 
 		if (fs_monotonic_ms() >= next) {
 			purge_now(pool);
+			release_now(pool);
 			next = fs_monotonic_ms() + HUB_PURGE_INTERVAL_MS;
 		}
 		sig = sigtimedwait(signals, NULL, &tick);

@@ -13,6 +13,7 @@
 
 #include "fieldsync/copy.h"
 #include "fieldsync/pg.h"
+#include "fieldsync/tables.h"
 #include "test.h"
 
 static const char *dir;    /* SQLite stores */
@@ -167,6 +168,21 @@ static int populate(fs_store *s, fs_err *e)
 		rc = o->peer_set_pull(b, "k-1", 77, e);
 	if (rc == 0)
 		rc = o->peer_set_pull(b, "k-2", 5, e);
+	{ /* shared results: a live row and a tombstone */
+		fs_record_row live = {{{"q1", 0}, {"north", 0},
+		                       {"{\"released\":\"2026-12-02\",\"k\":10,\"total\":null,"
+		                        "\"questions\":[]}", 0}},
+		                      0, 50, "hub", 10 + RESPONSES + 50},
+		              gone = {{{"q1", 0}, {"south", 0}, {NULL, 0}}, 1, 51, "hub",
+		                      10 + RESPONSES + 51};
+		int changed = 0;
+		const fs_table_desc *t = fs_table_desc_of(FS_TABLE_SHARED_RESULTS);
+
+		if (rc == 0)
+			rc = o->record_put(b, t, &live, &changed, e);
+		if (rc == 0)
+			rc = o->record_put(b, t, &gone, &changed, e);
+	}
 	snprintf(seq, sizeof(seq), "%d", 10 + RESPONSES + 100);
 	if (rc == 0)
 		rc = o->meta_put(b, "seq", seq, e);
@@ -287,7 +303,8 @@ static void copy_is_whole(int pg)
 	      res.census.rows[FS_CENSUS_CLAIMS] == 2 &&
 	      res.census.rows[FS_CENSUS_FIELD_VERSIONS] == 2 &&
 	      res.census.rows[FS_CENSUS_PEERS] == 2 && res.census.rows[FS_CENSUS_DEVICES] == 2 &&
-	      res.census.rows[FS_CENSUS_CODES] == 2 && res.census.rows[FS_CENSUS_FAILURES] == 3);
+	      res.census.rows[FS_CENSUS_CODES] == 2 && res.census.rows[FS_CENSUS_FAILURES] == 3 &&
+	      res.census.rows[FS_CENSUS_SHARED_RESULTS] == 2);
 	/* Counter, clock and identity as the source's: kiosks' cursors hold. */
 	CHECK(fs_store_seq(src, &s1, &e) == 0 && fs_store_seq(dst, &s2, &e) == 0 && s1 == s2 &&
 	      s1 == 10 + RESPONSES + 100);

@@ -91,7 +91,7 @@ static void flows_are_the_sync_table_sets(void)
 	CHECK(fs_tables_flowing(FS_FLOW_DOWN) ==
 	      (FS_TABLE_QUESTIONNAIRES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS |
 	       FS_TABLE_ERASURES | FS_TABLE_RESOLUTIONS | FS_TABLE_WORKERS | FS_TABLE_OFFERS |
-	       FS_TABLE_UPDATES));
+	       FS_TABLE_UPDATES | FS_TABLE_SHARED_RESULTS));
 }
 
 #define W_COLS "region, name, pin_hash, deleted, hlc, site, seq"
@@ -160,7 +160,8 @@ static void seq_union_names_every_table(void)
 	               "ALL SELECT seq FROM contact_fields UNION ALL SELECT seq FROM conflicts "
 	               "UNION ALL SELECT seq FROM erasures UNION ALL SELECT seq FROM resolutions "
 	               "UNION ALL SELECT seq FROM workers UNION ALL SELECT seq FROM "
-	               "questionnaire_offers UNION ALL SELECT seq FROM updates");
+	               "questionnaire_offers UNION ALL SELECT seq FROM updates "
+	               "UNION ALL SELECT seq FROM shared_results");
 }
 
 /* A row becomes the change the codec sends, and back; "*" is every region. */

@@ -6,6 +6,7 @@
  *   GET  /api/questionnaires/ID      one document and today's date
  *   GET  /api/updates                the current updates (ui_updates.c)
  *   POST /api/responses              store a response (mode self)
+ *   GET  /api/results[/ID]           shared results (ui_results.c)
  *   POST /api/contact-requests       a request to be contacted, queued
  *                                    for release (contact_requests.h)
  *   GET  /api/worker/names           the names to tap on the PIN screen
@@ -998,6 +999,8 @@ void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		ui_updates_list(ui, r); /* ui_updates.c */
 	else if (route(rq->path, "/api/worker/", &rest))
 		api_worker(ui, rq, rest, r);
+	else if (route(rq->path, "/api/results", &rest) && get)
+		ui_api_results(ui, rest, r);
 	else
 		ui_fail(r, 404, "not_found", "no such API path");
 }

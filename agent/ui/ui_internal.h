@@ -89,6 +89,8 @@ int ui_person_ref_rule(fs_ui *ui, const char *pattern, fs_err *err);
 
 /* Answer an /api/ request (the server checked peer, Host and Origin). */
 void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *out);
+/* GET /api/results[/ID] (ui_results.c); rest: what follows /api/results. */
+void ui_api_results(fs_ui *ui, const char *rest, ui_reply *out);
 
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "fieldsync/questionnaire.h"
 #include "fieldsync/updates.h"
+#include "fieldsync/shared_results.h"
 #include "fieldsync/worker.h"
 
 #define NAME_RULE "must match [a-z0-9][a-z0-9-]{0,63}"
@@ -112,6 +113,24 @@ const fs_table_desc fs_tables[] = {
      .region_col = 1,
      .every_region = "*",
      .check = fs_update_row_check},
+    /* shared_results.h, schema/013_shared_results.sql */
+    {.table = FS_TABLE_SHARED_RESULTS,
+     .name = "shared_results",
+     .seq_table = "shared_results",
+     .census = FS_CENSUS_SHARED_RESULTS,
+     .flow = FS_FLOW_DOWN,
+     .scoped = 1,
+     .body = "shared",
+     .label = "shared results of questionnaire {0} for region {1}",
+     .nkeys = 2,
+     .ncols = 3,
+     .cols = {{"questionnaire", FS_COL_TEXT, FS_AT_ID, NULL, NAME_RULE},
+              {"region", FS_COL_TEXT, FS_AT_REGION, NULL, NAME_RULE},
+              {"results", FS_COL_TEXT, FS_AT_BODY, fs_shared_results_valid,
+               "must be the JSON text of released aggregates (docs/changeset.md "
+               "\"shared_results\"), at most 16384 bytes"}},
+     .tombstones = 1,
+     .region_col = 1},
 };
 
 const int fs_table_count = (int)(sizeof(fs_tables) / sizeof(fs_tables[0]));

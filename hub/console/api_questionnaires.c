@@ -7,6 +7,7 @@
  *   POST /api/questionnaires/publish    body: a document (422 "PATH: RULE")
  *   POST /api/questionnaires/offer      {"id", "region" (null: all), "offered"}
  *   POST /api/questionnaires/retire     {"id", "retired"}
+ *   POST /api/questionnaires/share      {"id", "shared", "k"} (hub/shared.h)
  * The body of validate and publish is the document itself, or {"text":
  * the document's text} (exactly that key; what the page sends: the file
  * as read, so a duplicate key or a number's spelling reaches the
@@ -20,6 +21,7 @@
 #include "questionnaires.h"
 #include "registry.h"
 #include "routes.h"
+#include "shared.h"
 
 #define SMALL_BODY_MAX 1024u
 
@@ -73,11 +75,20 @@ static int list_questionnaires(console_call *c, console_answer *a)
 	fs_err err = {0, ""};
 	int counts = c->user->role == CONSOLE_ADMIN && c->user->nregions == 0;
 	size_t i, j, n;
+	json_t *shared = NULL;
 	int rc = hub_questionnaire_list(c->store, &list, &err);
 
-	if (rc != 0)
+	if (rc == 0)
+		rc = hub_shared_list(c->store, &shared, &err);
+	if (rc != 0) {
+		json_decref(list);
 		return console_fail_err(a, rc, &err);
+	}
 	json_array_foreach (list, i, q) {
+		/* shared results: {"k"} while shared, else null */
+		json_t *k = json_object_get(shared, json_string_value(json_object_get(q, "id")));
+
+		json_object_set_new(q, "shared", k != NULL ? json_pack("{s:O}", "k", k) : json_null());
 		filter_regions(json_object_get(json_object_get(q, "offers"), "regions"), c->user);
 		filter_regions(json_object_get(json_object_get(q, "offers"), "withdrawn"), c->user);
 		if (counts)
@@ -86,6 +97,7 @@ static int list_questionnaires(console_call *c, console_answer *a)
 		json_array_foreach (json_object_get(q, "versions"), j, v)
 			json_object_del(v, "responses");
 	}
+	json_decref(shared);
 	regions = kiosk_regions(c);
 	n = json_array_size(regions);
 	if (n > 1) {
@@ -259,6 +271,51 @@ static int retire_questionnaire(console_call *c, console_answer *a)
 	return 0;
 }
 
+/* POST /api/questionnaires/share {"id", "shared": bool, "k": 5..100
+ * (optional; 10 when absent)}: {"shared", "k", "withdrawn"}. The figures
+ * reach every region's kiosks: an admin of every region only. Audited
+ * (share, unshare) with the console user as actor. */
+static int share_questionnaire(console_call *c, console_answer *a)
+{
+	json_t *o = id_body(c, a), *k;
+	const char *id;
+	fs_err err = {0, ""};
+	long kv = 0;
+	int withdrawn = 0, rc;
+
+	if (o == NULL)
+		return 0;
+	k = json_object_get(o, "k");
+	if (!json_is_boolean(json_object_get(o, "shared")) ||
+	    (k != NULL && !json_is_null(k) &&
+	     (!json_is_integer(k) || json_integer_value(k) < HUB_SHARED_K_MIN ||
+	      json_integer_value(k) > HUB_RESULTS_K_MAX))) {
+		json_decref(o);
+		return console_fail(a, 400, "invalid",
+		                    "send \"shared\": true or false, and \"k\": a whole number from 5 "
+		                    "to 100");
+	}
+	if (c->user->nregions > 0) {
+		json_decref(o);
+		return console_fail(a, 403, "forbidden",
+		                    "shared results reach every region: an admin of every region "
+		                    "shares them");
+	}
+	id = json_string_value(json_object_get(o, "id"));
+	kv = json_is_integer(k) ? (long)json_integer_value(k) : 0;
+	rc = json_is_true(json_object_get(o, "shared"))
+	         ? hub_shared_set(c->store, c->actor, id, kv, &err)
+	         : hub_shared_unset(c->store, c->actor, id, &withdrawn, &err);
+	if (rc == 0)
+		rc = hub_shared_k(c->store, id, &kv, &err);
+	json_decref(o);
+	if (rc != 0)
+		return console_fail_err(a, rc, &err);
+	a->json = json_pack("{s:b, s:i, s:i}", "shared", kv > 0, "k", (int)kv, "withdrawn",
+	                    withdrawn);
+	return 0;
+}
+
 const console_route console_routes_questionnaires[] = {
     {"GET", "/api/questionnaires", CONSOLE_VIEWER, list_questionnaires, 0, 1},
     {"POST", "/api/questionnaires/validate", CONSOLE_ADMIN, validate_questionnaire,
@@ -268,5 +325,6 @@ const console_route console_routes_questionnaires[] = {
     {"POST", "/api/questionnaires/offer", CONSOLE_ADMIN, offer_questionnaire, SMALL_BODY_MAX, 0},
     {"POST", "/api/questionnaires/retire", CONSOLE_ADMIN, retire_questionnaire, SMALL_BODY_MAX,
      0},
+    {"POST", "/api/questionnaires/share", CONSOLE_ADMIN, share_questionnaire, SMALL_BODY_MAX, 0},
     {0},
 };

@@ -140,7 +140,27 @@
 				pin_again: 'New PIN again',
 				pin_differ: 'The two new PINs are not the same.',
 				pin_changed: 'Your PIN has been changed.',
-				pin_wrong_current: 'The current PIN is not right.'
+				pin_wrong_current: 'The current PIN is not right.',
+				/* shared results (results.js) */
+				results_thanks_title: 'What people in {region} said',
+				results_total: 'About {n} people in {region} have answered so far.',
+				results_most: 'The most common answer: {option}.',
+				results_not_yet: 'Not enough answers yet to show any results. We show them once at least {k} people in {region} have answered.',
+				results_rule: 'Numbers are rounded to the nearest 5, and nothing is shown that comes from fewer than {k} people. Written answers are never shown.',
+				results_see: 'See what people said',
+				results_title: 'What people said',
+				results_none: 'There are no results to show here yet.',
+				results_answered: 'About {n} people answered this question.',
+				results_q_not_yet: 'Not enough answers to this question yet (fewer than {k}).',
+				results_answer: 'Answer',
+				results_people: 'People',
+				results_about: 'about {n}',
+				results_fewer: 'fewer than {k}',
+				results_mean: 'Average answer: {mean}',
+				results_no_mean: 'Not enough answers for an average (fewer than {k}).',
+				results_yes: 'Yes',
+				results_no: 'No',
+				results_back: 'Back to the start'
 			},
 			cy: {
 				months: ['Ionawr', 'Chwefror', 'Mawrth', 'Ebrill', 'Mai', 'Mehefin', 'Gorffennaf', 'Awst',

@@ -28,7 +28,8 @@ typedef enum fs_table {
 	FS_TABLE_RESOLUTIONS = 32, /* resolve.h: sent by a hub only */
 	FS_TABLE_WORKERS = 64,     /* worker.h: sent by a hub only, to the worker's region */
 	FS_TABLE_OFFERS = 128,     /* offers.h: sent by a hub only, "*" rows to every region */
-	FS_TABLE_UPDATES = 256     /* updates.h: sent by a hub only, "*" rows to every region */
+	FS_TABLE_UPDATES = 256,    /* updates.h: sent by a hub only, "*" rows to every region */
+	FS_TABLE_SHARED_RESULTS = 512 /* shared_results.h: sent by a hub only, to the row's region */
 } fs_table;
 #define FS_TABLES_ALL 0xffffffffu /* every table, today's and later ones */
 

@@ -33,6 +33,7 @@ typedef enum fs_census_table {
 	FS_CENSUS_RESOLUTIONS, /* conflict resolutions (resolve.h) */
 	FS_CENSUS_WORKERS,  /* the regions' outreach workers (worker.h), tombstones too */
 	FS_CENSUS_UPDATES,  /* "you said, we did" updates (updates.h), removed ones too */
+	FS_CENSUS_SHARED_RESULTS, /* released aggregates (shared_results.h), tombstones too */
 	FS_CENSUS_DEVICES, /* the device registry: a store opened as a hub's */
 	FS_CENSUS_CODES,
 	FS_CENSUS_FAILURES,

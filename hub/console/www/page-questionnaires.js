@@ -2,9 +2,9 @@
 // upload a questionnaire file and see its faults with their JSON paths,
 // preview it exactly as a kiosk shows it (the kiosk's own page code, in a
 // frame that never sends anything), publish it, and choose where kiosks
-// offer it, or retire it. The same calls as `fieldsync-hub publish`,
-// `offer`, `retire` and `questionnaires` (GET /api/questionnaires, POST
-// /api/questionnaires/*).
+// offer it, or retire it, and share its results with the kiosks. The same
+// calls as `fieldsync-hub publish`, `offer`, `retire`, `share` and
+// `questionnaires` (GET /api/questionnaires, POST /api/questionnaires/*).
 (function () {
 	'use strict';
 	const C = window.FsConsole;
@@ -197,6 +197,51 @@
 			allActions);
 	}
 
+	function sharedText(q) {
+		return q.shared ? `yes, k = ${q.shared.k}` : 'no';
+	}
+
+	// Shared results (docs/reciprocity.md "Shared results"): the toggle and
+	// its k. An admin of every region only (the server says so otherwise).
+	function sharePanel(q, reload) {
+		const id = `qs-${q.id}`;
+		const on = el('input', {type: 'checkbox', id: `${id}-on`});
+		on.checked = !!q.shared;
+		const k = el('input', {type: 'number', id: `${id}-k`, min: '5', max: '100', step: '1',
+			inputmode: 'numeric', value: String(q.shared ? q.shared.k : 10)});
+		async function save() {
+			C.clearError();
+			const kv = Number(k.value);
+			if (on.checked && !(Number.isInteger(kv) && kv >= 5 && kv <= 100)) {
+				C.showError('k must be a whole number from 5 to 100.');
+				k.focus();
+				return;
+			}
+			try {
+				const r = await C.api('POST', '/api/questionnaires/share',
+					on.checked ? {id: q.id, shared: true, k: kv} : {id: q.id, shared: false});
+				C.announce(r.shared ? `${q.id}: results shared with k = ${r.k}`
+					: `${q.id}: results no longer shared`);
+				await reload(q.id);
+			} catch (e) {
+				C.showError(e.message);
+			}
+		}
+		return el('section', {class: 'panel', 'aria-labelledby': `${id}-h`},
+			el('h2', {id: `${id}-h`}, `Shared results of ${q.id}`),
+			el('p', {id: `${id}-now`}, q.shared
+				? `Shared now, with k = ${q.shared.k}: kiosks show each region's figures.`
+				: 'Not shared: kiosks show no results of it.'),
+			el('p', {class: 'hint'}, 'Kiosks show the counts per option and the averages of their own ' +
+				'region, computed here; answers never leave the hub, and free text is never shown. No figure ' +
+				'comes from fewer than k responses, counts are rounded to 5, and a region’s figures change only ' +
+				'after k more responses. The figures are released within the hour and reach kiosks at their next sync.'),
+			el('div', {class: 'field'}, el('label', {for: on.id}, on, ' Share the results with the kiosks')),
+			C.field('k: the fewest responses a figure may come from (5 to 100)', k),
+			el('div', {class: 'actions'},
+				el('button', {type: 'button', id: `${id}-save`, on: {click: save}}, 'Save sharing')));
+	}
+
 	C.page('questionnaires', {
 		title: 'Questionnaires',
 		order: 30,
@@ -213,19 +258,23 @@
 					{label: 'Versions', value: (q) => q.versions.map((v) => v.version).join(', ')},
 					{label: 'Languages', value: (q) => q.languages.join(', ')},
 					{label: 'Offered', value: offerText},
+					{label: 'Results shared', value: sharedText},
 					counts ? {label: 'Responses', num: true, value: (q) => String(q.responses)} : null,
 					admin ? {label: 'Action', value: (q) => el('button', {type: 'button', class: 'secondary',
 						on: {click: () => {
 							manage.textContent = '';
 							manage.appendChild(managePanel(q, r.regions, reload));
+							manage.appendChild(sharePanel(q, reload));
 							manage.querySelector('h2').focus();
 						}}}, `Manage ${q.id}`)} : null
 				].filter((c) => c !== null), r.questionnaires, 'No questionnaire is published yet.'));
 				if (selected) {
 					const q = r.questionnaires.find((x) => x.id === selected);
 					manage.textContent = '';
-					if (q)
+					if (q) {
 						manage.appendChild(managePanel(q, r.regions, reload));
+						manage.appendChild(sharePanel(q, reload));
+					}
 				}
 			};
 			if (admin)
