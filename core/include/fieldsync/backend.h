@@ -82,6 +82,10 @@ typedef struct fs_response_row {
 	fs_hlc hlc;
 	const char *site;
 	int64_t seq;
+	/* The person's receipt: the hash (fs_receipt_hash, 64 lowercase hex) of
+	 * the code the kiosk showed once, never the code; NULL: none taken
+	 * (docs/reciprocity.md "Your receipt"). NULL in a tombstone. */
+	const char *receipt;
 } fs_response_row;
 
 typedef struct fs_field_row {
@@ -261,6 +265,11 @@ typedef struct fs_backend_ops {
 	 * started_at, submitted_at and seq of one row. each: rows passing
 	 * filter, in id order. */
 	int (*response_get)(fs_backend *b, const char *id, fs_response_row *out, fs_err *err);
+	/* by_receipt: the live response (lowest id) whose receipt column is
+	 * receipt (a hash), through the responses_receipt index; FS_ENOTFOUND
+	 * when none. */
+	int (*response_by_receipt)(fs_backend *b, const char *receipt, fs_response_row *out,
+				   fs_err *err);
 	int (*response_insert)(fs_backend *b, const fs_response_row *row, int *inserted,
 			       fs_err *err);
 	int (*response_replace)(fs_backend *b, const fs_response_row *row, fs_err *err);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "fieldsync/error.h"
+#include "fieldsync/store.h"
 
 #define FS_RECEIPT_DATA_LEN 12   /* data characters (60 bits) */
 #define FS_RECEIPT_SHOWN_LEN 16  /* XXXX-XXXX-XXXX-C */
@@ -45,5 +46,19 @@ int fs_receipt_hash(const char *data, char hex[FS_RECEIPT_HASH_HEX + 1], fs_err 
 /* 1 if s (length n) is a well-formed receipt hash: exactly 64 lowercase
  * hex digits; the codec's rule for a response's `receipt`. */
 int fs_receipt_hash_valid(const char *s, size_t n);
+
+/* A person withdraws the response holding receipt hash_hex (core/src/
+ * receipt_store.c): a row of the replicated table withdrawals (key: the
+ * hash, nothing else), which the next sync sends to the hub; the hub
+ * erases that response on every replica (erasure kind "withdrawn"),
+ * even when the withdrawal reaches it first. Durable on return (one
+ * write transaction). Idempotent: the same hash again writes nothing.
+ * FS_EINVAL when hash_hex is not a receipt hash or the store has no site
+ * yet. The hash is never put in a message. */
+int fs_receipt_withdraw(fs_store *s, const char *hash_hex, fs_err *err);
+
+/* *withdrawn 1 when this store holds a withdrawal of hash_hex (made here
+ * or, at a hub, merged from a kiosk), else 0. FS_EINVAL for a bad hash. */
+int fs_receipt_withdrawn(fs_store *s, const char *hash_hex, int *withdrawn, fs_err *err);
 
 #endif
