@@ -92,6 +92,25 @@ static int withdrawals_at(fs_store *s)
 	return n;
 }
 
+/* 1 live, 0 a tombstone or erased, -1 not there. */
+static int response_live(fs_store *s, const char *id)
+{
+	fs_response_row r;
+	int rc = fs_store_ops(s)->response_get(fs_store_backend(s), id, &r, NULL);
+
+	return rc == FS_ENOTFOUND ? -1 : rc != 0 ? -2 : !r.deleted;
+}
+
+static int erased_at(fs_store *s, const char *id, char kind[16])
+{
+	fs_erasure_row e;
+	int rc = fs_store_ops(s)->erasure_get(fs_store_backend(s), id, &e, NULL);
+
+	if (rc == 0 && kind != NULL)
+		snprintf(kind, 16, "%s", e.kind ? e.kind : "");
+	return rc == 0;
+}
+
 static void withdraw_is_one_durable_row(void)
 {
 	char hash[FS_RECEIPT_HASH_HEX + 1], path[256];
@@ -193,6 +212,145 @@ static void withdrawal_flows_up_only(void)
 	net_close(&t);
 }
 
+
+static fs_receipt_status state_of(fs_store *hub, const char *hash)
+{
+	fs_receipt_state st;
+
+	if (fs_receipt_state_get(hub, hash, &st, NULL) != 0)
+		return (fs_receipt_status)-1;
+	return st.status;
+}
+
+/* The response first, then its withdrawal from another kiosk: erased at
+ * the hub (kind withdrawn) and at the kiosk that made it; twice changes
+ * nothing. */
+static void withdrawal_after_its_response(void)
+{
+	char hash[FS_RECEIPT_HASH_HEX + 1], other[FS_RECEIPT_HASH_HEX + 1];
+	char id[FS_UUID_LEN + 1], keep[FS_UUID_LEN + 1], kind[16] = "";
+	fs_receipt_state st;
+	net t;
+
+	net_open(&t);
+	new_hash(hash);
+	new_hash(other);
+	CHECK(respond(t.k, hash, id) == 0 && respond(t.k, other, keep) == 0);
+	CHECK(test_sync(t.k, t.hub, NULL) == 0);
+	CHECK(fs_receipt_state_get(t.hub, hash, &st, NULL) == 0);
+	CHECK(st.status == FS_RECEIPT_RECEIVED && st.version == 1);
+	CHECK_STR(st.questionnaire, "visit");
+	CHECK_STR(st.on, "2026-11-27");
+	CHECK(fs_receipt_withdraw(t.k2, hash, NULL) == 0);
+	CHECK(test_sync(t.k2, t.hub, NULL) == 0);
+	CHECK(response_live(t.hub, id) == -1 && erased_at(t.hub, id, kind));
+	CHECK_STR(kind, FS_ERASE_WITHDRAWN);
+	CHECK(response_live(t.hub, keep) == 1);
+	CHECK(fs_receipt_state_get(t.hub, hash, &st, NULL) == 0);
+	CHECK(st.status == FS_RECEIPT_WITHDRAWN && st.version == 0);
+	CHECK_STR(st.questionnaire, "visit");
+	CHECK_STR(st.on, "2026-11-27");
+	/* Its kiosk gets the erasure. */
+	CHECK(test_sync(t.k, t.hub, NULL) == 0);
+	CHECK(response_live(t.k, id) == -1 && erased_at(t.k, id, NULL));
+	CHECK(response_live(t.k, keep) == 1);
+	/* Twice, from the first kiosk too: nothing more. */
+	CHECK(fs_receipt_withdraw(t.k, hash, NULL) == 0 && fs_receipt_withdraw(t.k2, hash, NULL) == 0);
+	CHECK(test_sync(t.k, t.hub, NULL) == 0 && test_sync(t.k2, t.hub, NULL) == 0);
+	CHECK(state_of(t.hub, hash) == FS_RECEIPT_WITHDRAWN);
+	CHECK(response_live(t.hub, keep) == 1);
+	net_close(&t);
+}
+
+/* The withdrawal first (the person withdrew at a kiosk whose response had
+ * not been sent yet, or at another kiosk): pending, then the response is
+ * erased as it arrives, and its kiosk gets the erasure. */
+static void withdrawal_before_its_response(void)
+{
+	char hash[FS_RECEIPT_HASH_HEX + 1], id[FS_UUID_LEN + 1];
+	fs_merge_result res;
+	fs_changeset cs;
+	net t;
+
+	net_open(&t);
+	new_hash(hash);
+	CHECK(respond(t.k, hash, id) == 0);
+	CHECK(fs_receipt_withdraw(t.k2, hash, NULL) == 0);
+	CHECK(test_sync(t.k2, t.hub, NULL) == 0);
+	CHECK(state_of(t.hub, hash) == FS_RECEIPT_PENDING);
+	CHECK(fs_sync_kiosk_outgoing(t.k, &cs, "hub", 100, 1 << 20, NULL) == 0);
+	CHECK(test_sync(t.k, t.hub, NULL) == 0);
+	CHECK(response_live(t.hub, id) == -1 && erased_at(t.hub, id, NULL));
+	CHECK(state_of(t.hub, hash) == FS_RECEIPT_WITHDRAWN);
+	CHECK(test_sync(t.k, t.hub, NULL) == 0);
+	CHECK(response_live(t.k, id) == -1);
+	/* Sent again (a kiosk restored from a backup): dropped. */
+	CHECK(fs_sync_hub_receive(t.hub, &cs, fs_store_site(t.k), "north", &res, NULL) == 0);
+	CHECK(res.erased_dropped == 1 && response_live(t.hub, id) == -1);
+	fs_changeset_free(&cs);
+	net_close(&t);
+}
+
+/* A hash no response holds: pending (kept, for the retention period) and
+ * nothing else touched; one never seen: unknown. */
+static void unknown_hash(void)
+{
+	char hash[FS_RECEIPT_HASH_HEX + 1], never[FS_RECEIPT_HASH_HEX + 1], id[FS_UUID_LEN + 1];
+	fs_err e = {0, ""};
+	net t;
+
+	net_open(&t);
+	new_hash(hash);
+	new_hash(never);
+	CHECK(respond(t.k, NULL, id) == 0); /* one without a receipt */
+	CHECK(fs_receipt_withdraw(t.k2, hash, NULL) == 0);
+	CHECK(test_sync(t.k, t.hub, NULL) == 0 && test_sync(t.k2, t.hub, NULL) == 0);
+	CHECK(state_of(t.hub, hash) == FS_RECEIPT_PENDING);
+	CHECK(state_of(t.hub, never) == FS_RECEIPT_UNKNOWN);
+	CHECK(response_live(t.hub, id) == 1);
+	CHECK(fs_receipt_state_get(t.hub, "xyz", &(fs_receipt_state){0}, &e) == FS_EINVAL);
+	CHECK(fs_receipt_state_get(t.k, hash, &(fs_receipt_state){0}, &e) == FS_EINVAL);
+	net_close(&t);
+}
+
+/* A hostile kiosk sends 10,000 withdrawals in one set: refused whole
+ * (FS_ETOOBIG), nothing merged; 100 go through. */
+static void hostile_set_is_refused(void)
+{
+	fs_changeset cs;
+	fs_merge_result res;
+	fs_err e = {0, ""};
+	char hash[FS_RECEIPT_HASH_HEX + 1];
+	size_t i;
+	net t;
+	fs_changeset one;
+
+	net_open(&t);
+	snprintf(hash, sizeof(hash), "%064x", 0);
+	CHECK(fs_receipt_withdraw(t.k, hash, NULL) == 0);
+	CHECK(fs_sync_kiosk_outgoing(t.k, &one, "hub", 10, 1 << 20, &e) == 0 && one.count == 1);
+	fs_changeset_init(&cs);
+	snprintf(cs.site, sizeof(cs.site), "%s", one.site);
+	for (i = 0; i < 10000; i++) {
+		fs_change c = one.changes[0];
+
+		snprintf(c.id, sizeof(c.id), "%064zx", i);
+		c.hlc += i;
+		c.value = json_object(); /* stolen by the set */
+		CHECK(fs_changeset_add(&cs, &c, &e) == 0);
+	}
+	fs_changeset_free(&one);
+	CHECK(fs_sync_hub_receive(t.hub, &cs, fs_store_site(t.k), "north", &res, &e) == FS_ETOOBIG);
+	CHECK(strstr(e.msg, "10000 withdrawals in one change set, over the cap of 100") != NULL);
+	CHECK(withdrawals_at(t.hub) == 0);
+	cs.count = FS_RECEIPT_WITHDRAWALS_PER_SET;
+	CHECK(fs_sync_hub_receive(t.hub, &cs, fs_store_site(t.k), "north", &res, &e) == 0);
+	CHECK(withdrawals_at(t.hub) == FS_RECEIPT_WITHDRAWALS_PER_SET);
+	cs.count = 10000;
+	fs_changeset_free(&cs);
+	net_close(&t);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -204,5 +362,9 @@ int main(int argc, char **argv)
 	RUN(withdraw_is_one_durable_row);
 	RUN(receipt_travels_and_is_never_shown);
 	RUN(withdrawal_flows_up_only);
+	RUN(withdrawal_after_its_response);
+	RUN(withdrawal_before_its_response);
+	RUN(unknown_hash);
+	RUN(hostile_set_is_refused);
 	return TEST_DONE();
 }

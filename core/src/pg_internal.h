@@ -130,6 +130,10 @@ enum pg_stmt_id {
 	PG_DEVICE_PULLED,
 	PG_DEVICE_REPORT,
 	PG_DEVICE_REPORT_MOVED,
+	PG_RECEIPT_NOTE, /* receipts (schema/pg/hub/005_receipts.sql) */
+	PG_RECEIPT_NOTE_GET,
+	PG_RECEIPT_PURGE_NOTES,
+	PG_RECEIPT_PURGE,
 	PG_RECORDS, /* the record tables' (tables.h), FS_RSQL_KINDS each */
 	PG_STMT_COUNT = PG_RECORDS + FS_RECORDS_MAX * FS_RSQL_KINDS
 };

@@ -3,6 +3,7 @@
  * schema/010_receipts.sql). What the hub does with it is hub/receipts.c's. */
 #include "fieldsync/receipt.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "fieldsync/backend.h"
@@ -52,5 +53,70 @@ int fs_receipt_withdrawn(fs_store *s, const char *hash_hex, int *withdrawn, fs_e
 		return 0;
 	if (rc == 0)
 		*withdrawn = 1;
+	return rc;
+}
+
+const char *fs_receipt_status_name(fs_receipt_status st)
+{
+	switch (st) {
+	case FS_RECEIPT_RECEIVED:
+		return "received";
+	case FS_RECEIPT_WITHDRAWN:
+		return "withdrawn";
+	case FS_RECEIPT_PENDING:
+		return "pending";
+	default:
+		return "unknown";
+	}
+}
+
+/* Every path reads the withdrawal, the note and the response alike, so
+ * an unknown hash costs what a known one does. */
+static int state_read(fs_store *s, const char *hash, fs_receipt_state *out, fs_err *err)
+{
+	fs_response_row r;
+	int withdrawn = 0, noted, rc = fs_receipt_withdrawn(s, hash, &withdrawn, err);
+
+	if (rc != 0)
+		return rc;
+	rc = s->reg->receipt_note_get(s->b, hash, out->questionnaire, out->on, err);
+	if (rc != 0 && rc != FS_ENOTFOUND)
+		return rc;
+	noted = rc == 0;
+	rc = s->ops->response_by_receipt(s->b, hash, &r, err);
+	if (rc != 0 && rc != FS_ENOTFOUND)
+		return rc;
+	if (rc == 0 && !withdrawn) {
+		out->status = FS_RECEIPT_RECEIVED;
+		snprintf(out->questionnaire, sizeof(out->questionnaire), "%s",
+		         r.questionnaire ? r.questionnaire : "");
+		out->version = (long long)r.version;
+		snprintf(out->on, sizeof(out->on), "%.10s", r.submitted_at ? r.submitted_at : "");
+	} else if (withdrawn && noted) {
+		out->status = FS_RECEIPT_WITHDRAWN;
+	} else {
+		out->status = withdrawn ? FS_RECEIPT_PENDING : FS_RECEIPT_UNKNOWN;
+		out->questionnaire[0] = out->on[0] = '\0';
+	}
+	return 0;
+}
+
+int fs_receipt_state_get(fs_store *hub, const char *hash_hex, fs_receipt_state *out,
+                         fs_err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (hash_hex == NULL || !fs_receipt_hash_valid(hash_hex, strlen(hash_hex)))
+		return fs_err_set(err, FS_EINVAL, "receipt: not a receipt hash (64 lowercase hex)");
+	if (hub->reg == NULL)
+		return fs_err_set(err, FS_EINVAL, "receipt: status is the hub's to give");
+	rc = fs_txn_read_begin(hub, err);
+	if (rc != 0)
+		return rc;
+	rc = state_read(hub, hash_hex, out, err);
+	fs_txn_read_end(hub);
+	if (rc != 0)
+		memset(out, 0, sizeof(*out));
 	return rc;
 }

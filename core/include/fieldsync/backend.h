@@ -127,7 +127,7 @@ typedef struct fs_erasure_row {
 	const char *region;       /* sent to this region's devices; NULL: every region */
 	const char *holder;       /* a response: the site that made it; NULL: unknown */
 	const char *request;      /* UUIDv7 of the erasure request */
-	const char *kind;         /* "admin" | "delete" | "retention" | "withdraw" */
+	const char *kind;         /* "admin" | "delete" | "retention" | "withdraw" | "withdrawn" */
 	fs_hlc hlc;
 	const char *site;
 	int64_t seq;
@@ -680,6 +680,18 @@ typedef struct fs_registry_ops {
 			   const char *moved_from, uint64_t moved_ms, fs_err *err);
 	int (*device_report)(fs_backend *b, const char *site, const fs_device_report *r,
 			     fs_err *err);
+	/* Receipts (schema/hub/005_receipts.sql). receipt_note: keep, for
+	 * receipt hash receipt, the questionnaire and day (YYYY-MM-DD) of the
+	 * response erased by its withdrawal (the first note stands).
+	 * receipt_note_get: FS_ENOTFOUND. receipt_purge: delete the
+	 * withdrawals stamped before before (and their notes); *removed the
+	 * withdrawals deleted. All in the caller's transaction when one is
+	 * open. */
+	int (*receipt_note)(fs_backend *b, const char *receipt, const char *questionnaire,
+			    const char *on, fs_err *err);
+	int (*receipt_note_get)(fs_backend *b, const char *receipt,
+				char questionnaire[FS_NAME_MAX + 1], char on[11], fs_err *err);
+	int (*receipt_purge)(fs_backend *b, fs_hlc before, long *removed, fs_err *err);
 } fs_registry_ops;
 
 /* Open a store over a backend: opts NULL or opts->backend NULL is SQLite
