@@ -613,3 +613,12 @@ int fs_erase_withdrawn(fs_store *s, const fs_changeset *cs, long *erased, fs_err
 	*erased = run.erased;
 	return rc;
 }
+
+int fs_erase_withdrawn_hash(fs_store *s, const char *hash, long *erased, fs_err *err)
+{
+	withdrawn_run run = {"", 0};
+	int rc = withdraw_hash(s, &run, hash, err);
+
+	*erased = run.erased;
+	return rc;
+}

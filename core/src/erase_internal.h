@@ -28,6 +28,9 @@ int fs_erase_record(fs_store *s, fs_erasure_row *row, int *inserted, long *rows_
  * scrubs with its retention run, as for a worker's delete. */
 int fs_erase_withdrawn(fs_store *s, const fs_changeset *cs, long *erased, fs_err *err);
 
+/* The same for one withdrawn hash (a withdrawal made at the hub itself). */
+int fs_erase_withdrawn_hash(fs_store *s, const char *hash, long *erased, fs_err *err);
+
 /* A new request id (UUIDv7) at this store's clock. */
 int fs_erase_request_id(fs_store *s, char out[FS_UUID_LEN + 1], fs_err *err);
 

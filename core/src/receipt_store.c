@@ -8,6 +8,8 @@
 
 #include "fieldsync/backend.h"
 #include "fieldsync/tables.h"
+#include "erase_internal.h"
+#include "fieldsync/erase.h"
 #include "store_internal.h"
 
 #define WITHDRAWALS fs_table_desc_of(FS_TABLE_WITHDRAWALS)
@@ -15,6 +17,7 @@
 int fs_receipt_withdraw(fs_store *s, const char *hash_hex, fs_err *err)
 {
 	fs_record_row key = {{{hash_hex, 0}}, 0, 0, NULL, 0}, row;
+	long erased = 0;
 	int changed = 0, rc;
 
 	if (hash_hex == NULL || !fs_receipt_hash_valid(hash_hex, strlen(hash_hex)))
@@ -33,27 +36,44 @@ int fs_receipt_withdraw(fs_store *s, const char *hash_hex, fs_err *err)
 		row.seq = fs_txn_next_seq(s);
 		rc = s->ops->record_put(s->b, WITHDRAWALS, &row, &changed, err);
 	}
+	/* At a hub (the console, the CLI) the response goes at once. */
+	if (rc == 0 && s->reg != NULL)
+		rc = fs_erase_withdrawn_hash(s, hash_hex, &erased, err);
 	if (rc == 0)
 		rc = fs_txn_commit(s, err);
 	else
 		fs_txn_rollback(s);
+	if (rc == 0 && erased > 0)
+		rc = fs_store_scrub(s, err);
 	return rc;
 }
 
-int fs_receipt_withdrawn(fs_store *s, const char *hash_hex, int *withdrawn, fs_err *err)
+/* site (may be NULL) gets the withdrawal's site. */
+static int withdrawal_site(fs_store *s, const char *hash_hex, int *withdrawn, char *site,
+                           fs_err *err)
 {
 	fs_record_row key = {{{hash_hex, 0}}, 0, 0, NULL, 0}, row;
 	int rc;
 
 	*withdrawn = 0;
+	if (site != NULL)
+		site[0] = '\0';
 	if (hash_hex == NULL || !fs_receipt_hash_valid(hash_hex, strlen(hash_hex)))
 		return fs_err_set(err, FS_EINVAL, "receipt: not a receipt hash (64 lowercase hex)");
 	rc = s->ops->record_get(s->b, WITHDRAWALS, &key, &row, err);
 	if (rc == FS_ENOTFOUND)
 		return 0;
-	if (rc == 0)
+	if (rc == 0) {
 		*withdrawn = 1;
+		if (site != NULL)
+			snprintf(site, FS_NAME_MAX + 1, "%s", row.site ? row.site : "");
+	}
 	return rc;
+}
+
+int fs_receipt_withdrawn(fs_store *s, const char *hash_hex, int *withdrawn, fs_err *err)
+{
+	return withdrawal_site(s, hash_hex, withdrawn, NULL, err);
 }
 
 const char *fs_receipt_status_name(fs_receipt_status st)
@@ -75,7 +95,7 @@ const char *fs_receipt_status_name(fs_receipt_status st)
 static int state_read(fs_store *s, const char *hash, fs_receipt_state *out, fs_err *err)
 {
 	fs_response_row r;
-	int withdrawn = 0, noted, rc = fs_receipt_withdrawn(s, hash, &withdrawn, err);
+	int withdrawn = 0, noted, rc = withdrawal_site(s, hash, &withdrawn, out->site, err);
 
 	if (rc != 0)
 		return rc;
@@ -91,6 +111,7 @@ static int state_read(fs_store *s, const char *hash, fs_receipt_state *out, fs_e
 		snprintf(out->questionnaire, sizeof(out->questionnaire), "%s",
 		         r.questionnaire ? r.questionnaire : "");
 		out->version = (long long)r.version;
+		snprintf(out->site, sizeof(out->site), "%s", r.site ? r.site : "");
 		snprintf(out->on, sizeof(out->on), "%.10s", r.submitted_at ? r.submitted_at : "");
 	} else if (withdrawn && noted) {
 		out->status = FS_RECEIPT_WITHDRAWN;

@@ -56,8 +56,11 @@ int fs_receipt_hash_valid(const char *s, size_t n);
  * erases that response on every replica (erasure kind "withdrawn"),
  * even when the withdrawal reaches it first. Durable on return (one
  * write transaction). Idempotent: the same hash again writes nothing.
- * FS_EINVAL when hash_hex is not a receipt hash or the store has no site
- * yet. The hash is never put in a message. */
+ * At a hub store (the console's page, `fieldsync-hub receipt`) the
+ * response holding it, if any, is erased in the same transaction and the
+ * files scrubbed after the commit (FS_EBUSY from the scrub: the
+ * withdrawal stands). FS_EINVAL when hash_hex is not a receipt hash or the
+ * store has no site yet. The hash is never put in a message. */
 int fs_receipt_withdraw(fs_store *s, const char *hash_hex, fs_err *err);
 
 /* What a hub knows of a receipt (POST /v1/receipt, hub/receipt_routes.c):
@@ -79,6 +82,8 @@ typedef struct fs_receipt_state {
 	char questionnaire[FS_NAME_MAX + 1]; /* "" unless received or withdrawn */
 	long long version;                   /* received only, else 0 */
 	char on[11];                         /* "" unless received or withdrawn */
+	char site[FS_NAME_MAX + 1]; /* who holds it: the response's site (received),
+	                             * the withdrawal's (withdrawn, pending); "" unknown */
 } fs_receipt_state;
 
 /* The state of hash_hex at a hub store (FS_EINVAL for a bad hash, or a
