@@ -50,7 +50,10 @@ int hub_receipt_status_json(fs_store *s, const char *hash_hex, const char *regio
 	*out = NULL;
 	rc = fs_receipt_state_get(s, hash_hex, &st, err);
 	if (rc == 0 && region != NULL && st.status != FS_RECEIPT_UNKNOWN) {
-		rc = region_of(s, st.site, holder, err);
+		if (st.status == FS_RECEIPT_WITHDRAWN)
+			snprintf(holder, sizeof(holder), "%s", st.region);
+		else
+			rc = region_of(s, st.site, holder, err);
 		/* Another region's receipt is no business of this kiosk's. */
 		if (rc == 0 && strcmp(holder, region) != 0)
 			memset(&st, 0, sizeof(st));

@@ -525,7 +525,8 @@ static int withdraw_response(fs_store *s, withdrawn_run *run, const char *hash, 
 	if (rc == 0 && run->request[0] == '\0')
 		rc = fs_erase_request_id(s, run->request, err);
 	if (rc == 0 && questionnaire != NULL && day != NULL && s->reg != NULL)
-		rc = s->reg->receipt_note(s->b, hash, questionnaire, day, err);
+		rc = s->reg->receipt_note(s->b, hash, questionnaire, day,
+					  t.region[0] != '\0' ? t.region : NULL, err);
 	if (rc != 0)
 		return rc;
 	memset(&row, 0, sizeof(row));

@@ -83,9 +83,9 @@ const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
                          "ORDER BY day, d.region",
     /* kiosk management: a move and what a kiosk reports (hub/registry.c) */
     [PG_DEVICE_RENAME] = "UPDATE devices SET name = $2 WHERE site = $1",
-    [PG_RECEIPT_NOTE] = "INSERT INTO receipt_withdrawn (receipt, questionnaire, received_on) "
-                        "VALUES ($1, $2, $3) ON CONFLICT (receipt) DO NOTHING",
-    [PG_RECEIPT_NOTE_GET] = "SELECT questionnaire, received_on FROM receipt_withdrawn WHERE "
+    [PG_RECEIPT_NOTE] = "INSERT INTO receipt_withdrawn (receipt, questionnaire, received_on, "
+                        "region) VALUES ($1, $2, $3, $4) ON CONFLICT (receipt) DO NOTHING",
+    [PG_RECEIPT_NOTE_GET] = "SELECT questionnaire, received_on, region FROM receipt_withdrawn WHERE "
                             "receipt = $1",
     [PG_RECEIPT_PURGE_NOTES] = "DELETE FROM receipt_withdrawn WHERE receipt IN (SELECT receipt "
                                "FROM withdrawals WHERE hlc < $1)",
@@ -934,7 +934,7 @@ static int device_report(fs_backend *b, const char *site, const fs_device_report
 /* ---- receipts (schema/pg/hub/005_receipts.sql) ---- */
 
 static int receipt_note(fs_backend *b, const char *receipt, const char *questionnaire,
-                        const char *on, fs_err *err)
+                        const char *on, const char *region, fs_err *err)
 {
 	pg_params p = {0};
 	int rc = need_hub(b, err);
@@ -944,17 +944,19 @@ static int receipt_note(fs_backend *b, const char *receipt, const char *question
 	pg_p_text(&p, receipt);
 	pg_p_text(&p, questionnaire);
 	pg_p_text(&p, on);
+	pg_p_text(&p, region);
 	return pg_write(b, PG_RECEIPT_NOTE, &p, NULL, "note receipt", err);
 }
 
 static int receipt_note_get(fs_backend *b, const char *receipt,
-                            char questionnaire[FS_NAME_MAX + 1], char on[11], fs_err *err)
+                            char questionnaire[FS_NAME_MAX + 1], char on[11],
+                            char region[FS_NAME_MAX + 1], fs_err *err)
 {
 	pg_params p = {0};
 	PGresult *res = NULL;
 	int rc = need_hub(b, err);
 
-	questionnaire[0] = on[0] = '\0';
+	questionnaire[0] = on[0] = region[0] = '\0';
 	if (rc != 0)
 		return rc;
 	pg_p_text(&p, receipt);
@@ -964,6 +966,7 @@ static int receipt_note_get(fs_backend *b, const char *receipt,
 	if (rc == 0) {
 		snprintf(questionnaire, FS_NAME_MAX + 1, "%s", PQgetvalue(res, 0, 0));
 		snprintf(on, 11, "%s", PQgetvalue(res, 0, 1));
+		snprintf(region, FS_NAME_MAX + 1, "%s", PQgetvalue(res, 0, 2));
 	}
 	PQclear(res);
 	return rc;

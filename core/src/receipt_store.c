@@ -99,7 +99,7 @@ static int state_read(fs_store *s, const char *hash, fs_receipt_state *out, fs_e
 
 	if (rc != 0)
 		return rc;
-	rc = s->reg->receipt_note_get(s->b, hash, out->questionnaire, out->on, err);
+	rc = s->reg->receipt_note_get(s->b, hash, out->questionnaire, out->on, out->region, err);
 	if (rc != 0 && rc != FS_ENOTFOUND)
 		return rc;
 	noted = rc == 0;

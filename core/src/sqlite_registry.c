@@ -937,12 +937,12 @@ static int device_report(fs_backend *b, const char *site, const fs_device_report
 /* ---- receipts (schema/hub/005_receipts.sql) ---- */
 
 static int receipt_note(fs_backend *b, const char *receipt, const char *questionnaire,
-                        const char *on, fs_err *err)
+                        const char *on, const char *region, fs_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = prepare(b, &st,
-	                 "INSERT INTO receipt_withdrawn (receipt, questionnaire, received_on) "
-	                 "VALUES (?1, ?2, ?3) ON CONFLICT (receipt) DO NOTHING",
+	                 "INSERT INTO receipt_withdrawn (receipt, questionnaire, received_on, region) "
+	                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (receipt) DO NOTHING",
 	                 "note receipt", err);
 
 	if (rc != 0)
@@ -950,19 +950,21 @@ static int receipt_note(fs_backend *b, const char *receipt, const char *question
 	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, questionnaire, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, on, -1, SQLITE_STATIC);
+	fs_sqlite_bind_text(st, 4, region);
 	return finish(b, st, "note receipt", NULL, err);
 }
 
 static int receipt_note_get(fs_backend *b, const char *receipt,
-                            char questionnaire[FS_NAME_MAX + 1], char on[11], fs_err *err)
+                            char questionnaire[FS_NAME_MAX + 1], char on[11],
+                            char region[FS_NAME_MAX + 1], fs_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = prepare(b, &st,
-	                 "SELECT questionnaire, received_on FROM receipt_withdrawn WHERE "
+	                 "SELECT questionnaire, received_on, region FROM receipt_withdrawn WHERE "
 	                 "receipt = ?1",
 	                 "read receipt", err);
 
-	questionnaire[0] = on[0] = '\0';
+	questionnaire[0] = on[0] = region[0] = '\0';
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
@@ -971,6 +973,9 @@ static int receipt_note_get(fs_backend *b, const char *receipt,
 		snprintf(questionnaire, FS_NAME_MAX + 1, "%s",
 		         (const char *)sqlite3_column_text(st, 0));
 		snprintf(on, 11, "%s", (const char *)sqlite3_column_text(st, 1));
+		if (sqlite3_column_text(st, 2) != NULL)
+			snprintf(region, FS_NAME_MAX + 1, "%s",
+			         (const char *)sqlite3_column_text(st, 2));
 		rc = 0;
 	} else {
 		rc = rc == SQLITE_DONE ? FS_ENOTFOUND : fs_sqlite_err(b, err, "read receipt");

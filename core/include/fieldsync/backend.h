@@ -681,16 +681,18 @@ typedef struct fs_registry_ops {
 	int (*device_report)(fs_backend *b, const char *site, const fs_device_report *r,
 			     fs_err *err);
 	/* Receipts (schema/hub/005_receipts.sql). receipt_note: keep, for
-	 * receipt hash receipt, the questionnaire and day (YYYY-MM-DD) of the
-	 * response erased by its withdrawal (the first note stands).
+	 * receipt hash receipt, the questionnaire, day (YYYY-MM-DD) and
+	 * region (NULL: unknown) of the response erased by its withdrawal (the
+	 * first note stands); receipt_note_get gives region "" for unknown.
 	 * receipt_note_get: FS_ENOTFOUND. receipt_purge: delete the
 	 * withdrawals stamped before before (and their notes); *removed the
 	 * withdrawals deleted. All in the caller's transaction when one is
 	 * open. */
 	int (*receipt_note)(fs_backend *b, const char *receipt, const char *questionnaire,
-			    const char *on, fs_err *err);
+			    const char *on, const char *region, fs_err *err);
 	int (*receipt_note_get)(fs_backend *b, const char *receipt,
-				char questionnaire[FS_NAME_MAX + 1], char on[11], fs_err *err);
+				char questionnaire[FS_NAME_MAX + 1], char on[11],
+				char region[FS_NAME_MAX + 1], fs_err *err);
 	int (*receipt_purge)(fs_backend *b, fs_hlc before, long *removed, fs_err *err);
 } fs_registry_ops;
 

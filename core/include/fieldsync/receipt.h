@@ -83,7 +83,9 @@ typedef struct fs_receipt_state {
 	long long version;                   /* received only, else 0 */
 	char on[11];                         /* "" unless received or withdrawn */
 	char site[FS_NAME_MAX + 1]; /* who holds it: the response's site (received),
-	                             * the withdrawal's (withdrawn, pending); "" unknown */
+	                             * the withdrawal's (pending); "" unknown */
+	char region[FS_NAME_MAX + 1]; /* withdrawn: the region of the response's
+	                               * kiosk, "" unknown */
 } fs_receipt_state;
 
 /* The state of hash_hex at a hub store (FS_EINVAL for a bad hash, or a

@@ -3,5 +3,6 @@
 CREATE TABLE receipt_withdrawn (
 	receipt       TEXT COLLATE "C" NOT NULL PRIMARY KEY,
 	questionnaire TEXT COLLATE "C" NOT NULL,
-	received_on   TEXT COLLATE "C" NOT NULL
+	received_on   TEXT COLLATE "C" NOT NULL,
+	region        TEXT COLLATE "C"
 );
