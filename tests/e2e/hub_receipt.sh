@@ -115,6 +115,24 @@ e2e_contains "... with Retry-After" "$T/lim.headers" '^Retry-After: [0-9]'
 e2e_contains "... saying which limit" "$T/lim.body" '10 receipt lookups a minute from this kiosk'
 e2e_expect "... another kiosk still gets answers" 200 "$(lookup fine "$N_TOKEN" "{\"receipt\":\"$H4\"}")"
 
+# ---- a withdrawal whose response never came: kept for the responses'
+# period, then purged ----
+HOLD=$(printf '%064x' 9)
+printf '{"table":"withdrawals","id":"%s","hlc":"%s","site":"%s","withdrawal":{}}' "$HOLD" \
+  "$(e2e_hlc $(( $(e2e_now_ms) - 3 * 86400000 )))" "$N_SITE" >"$T/old.json"
+e2e_changeset "$N_SITE" "$(cat "$T/old.json")" 1 | gzip -c >"$T/old.gz"
+e2e_expect "a withdrawal made three days ago" 200 "$(e2e_sync old "$N_TOKEN" "$T/old.gz")"
+e2e_expect "... is pending" pending "$(lookup old1 "$N_TOKEN" "{\"receipt\":\"$HOLD\"}" >/dev/null; status_of old1)"
+e2e_run "responses kept 7 days" 0 "$HUB" retention --data "$DATA" --set responses=7
+e2e_run "purge" 0 "$HUB" purge --data "$DATA"
+e2e_expect "... keeps it" pending "$(lookup old2 "$N_TOKEN" "{\"receipt\":\"$HOLD\"}" >/dev/null; status_of old2)"
+e2e_run "responses kept 2 days" 0 "$HUB" retention --data "$DATA" --set responses=2
+e2e_run "purge" 0 "$HUB" purge --data "$DATA"
+e2e_expect "... forgets it" unknown "$(lookup old3 "$N_TOKEN" "{\"receipt\":\"$HOLD\"}" >/dev/null; status_of old3)"
+"$HUB" audit --data "$DATA" --json >"$T/audit.jsonl"
+e2e_expect "... and says so in the audit trail" 1 \
+  "$(jq -c 'select(.action == "retention_purge") | .detail.withdrawals' "$T/audit.jsonl" | tail -n 1)"
+
 # ---- nothing of a code or a hash kept in clear ----
 for h in "$H1" "$H2" "$H3" "$C1" "$C2" "${C2//-/}"; do
   e2e_expect "no ${h:0:8}… in the hub's log" 0 "$(grep -c -- "$h" "$E2E_HUB_LOG")"
