@@ -1,6 +1,6 @@
 /* A person's withdrawal by receipt (fieldsync/receipt.h): one row of the
  * replicated table withdrawals, flowing up to the hub (tables.c,
- * schema/010_receipts.sql). What the hub does with it is hub/receipts.c's. */
+ * schema/014_receipts.sql). What the hub does with it is hub/receipts.c's. */
 #include "fieldsync/receipt.h"
 
 #include <stdio.h>

@@ -79,7 +79,7 @@ const fs_table_desc fs_tables[] = {
      .region_col = 1,
      .every_region = "*",
      .check = offer_check},
-    /* receipt.h, schema/010_receipts.sql: a person's withdrawal by receipt,
+    /* receipt.h, schema/014_receipts.sql: a person's withdrawal by receipt,
      * written at a kiosk; the hub erases the response holding the hash. */
     {.table = FS_TABLE_WITHDRAWALS,
      .name = "withdrawals",

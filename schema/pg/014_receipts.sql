@@ -1,5 +1,5 @@
--- fieldsync store on PostgreSQL, migration 10: receipts (the same columns
--- and meaning as schema/010_receipts.sql; docs/reciprocity.md "Your
+-- fieldsync store on PostgreSQL, migration 14: receipts (the same columns
+-- and meaning as schema/014_receipts.sql; docs/reciprocity.md "Your
 -- receipt").
 ALTER TABLE responses ADD COLUMN receipt TEXT COLLATE "C";
 CREATE INDEX responses_receipt ON responses (receipt) WHERE receipt IS NOT NULL;

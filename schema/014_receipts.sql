@@ -1,4 +1,4 @@
--- fieldsync store, migration 10: receipts (docs/reciprocity.md "Your
+-- fieldsync store, migration 14: receipts (docs/reciprocity.md "Your
 -- receipt"). A response may carry the hash of the receipt code the kiosk
 -- showed its person once (BLAKE2b-256, 64 lowercase hex; never the code).
 -- With that code the person may withdraw the response at any kiosk: the
