@@ -48,6 +48,7 @@ static const char usage[] =
     "  user       add, change or remove accounts of the web console (and API tokens)\n"
     "  worker     add, remove or list a region's outreach workers (their PINs)\n"
     "  update     publish, edit, remove or list \"you said, we did\" updates\n"
+    "  receipt    a person's receipt code: what happened to their response; withdraw it\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -79,6 +80,7 @@ static const struct {
     {"worker", hub_cmd_worker},
     {"update", hub_cmd_update},
     {"rename", hub_cmd_rename}, {"move", hub_cmd_move},
+    {"receipt", hub_cmd_receipt},
 };
 
 int main(int argc, char **argv)

@@ -332,7 +332,7 @@ static void hub_store_gets_the_registry_schema(void)
 	CHECK(fs_store_ops(s) == &fs_sqlite_backend);
 	fs_store_close(s);
 	CHECK(query_long(path, hub_tables) == 3);
-	CHECK(query_long(path, "SELECT value FROM meta WHERE key = 'hub_schema'") == 4); /* 001 registry, 002 audit trail, 003 console accounts, 004 kiosks */
+	CHECK(query_long(path, "SELECT value FROM meta WHERE key = 'hub_schema'") == 5); /* 001 registry, 002 audit trail, 003 console accounts, 004 kiosks, 005 receipts */
 	CHECK(user_version(path) == fs_store_schema_version());
 	/* Reopening changes nothing; a hub schema from a newer fieldsync is
 	 * refused untouched. */

@@ -29,7 +29,8 @@ typedef enum fs_table {
 	FS_TABLE_WORKERS = 64,     /* worker.h: sent by a hub only, to the worker's region */
 	FS_TABLE_OFFERS = 128,     /* offers.h: sent by a hub only, "*" rows to every region */
 	FS_TABLE_UPDATES = 256,    /* updates.h: sent by a hub only, "*" rows to every region */
-	FS_TABLE_SHARED_RESULTS = 512 /* shared_results.h: sent by a hub only, to the row's region */
+	FS_TABLE_SHARED_RESULTS = 512, /* shared_results.h: sent by a hub only, to the row's region */
+	FS_TABLE_WITHDRAWALS = 1024 /* receipt.h: sent by kiosks only (a person's withdrawal) */
 } fs_table;
 #define FS_TABLES_ALL 0xffffffffu /* every table, today's and later ones */
 

@@ -34,10 +34,12 @@ typedef enum fs_census_table {
 	FS_CENSUS_WORKERS,  /* the regions' outreach workers (worker.h), tombstones too */
 	FS_CENSUS_UPDATES,  /* "you said, we did" updates (updates.h), removed ones too */
 	FS_CENSUS_SHARED_RESULTS, /* released aggregates (shared_results.h), tombstones too */
+	FS_CENSUS_WITHDRAWALS, /* withdrawals by receipt (receipt.h) */
 	FS_CENSUS_DEVICES, /* the device registry: a store opened as a hub's */
 	FS_CENSUS_CODES,
 	FS_CENSUS_FAILURES,
 	FS_CENSUS_AUDIT, /* the audit trail (hub/audit.c), a hub's too */
+	FS_CENSUS_RECEIPT_NOTES, /* withdrawn receipts' notes (schema/hub/005_receipts.sql) */
 	FS_CENSUS_COUNT
 } fs_census_table;
 

@@ -100,6 +100,7 @@ enum {
 	FS_UPDATE_REMOVED
 };
 enum { FS_SHARED_QUESTIONNAIRE, FS_SHARED_REGION, FS_SHARED_RESULTS };
+enum { FS_WITHDRAWAL_RECEIPT };
 
 extern const fs_table_desc fs_tables[];
 extern const int fs_table_count;
