@@ -7,6 +7,8 @@
  *   POST /api/responses              store a response (mode self)
  *   POST /api/contact-requests       a request to be contacted, queued
  *                                    for release (contact_requests.h)
+ *   POST /api/receipt[/qr]           a receipt code's QR code, status and
+ *                                    withdrawal (ui_receipt.h)
  *   GET  /api/worker/names           the names to tap on the PIN screen
  * Worker mode (the fs_worker cookie from POST /api/worker/login):
  *   GET  /api/worker/me, POST /api/worker/logout, POST /api/worker/pin
@@ -37,6 +39,7 @@
 #include "http_metrics.h"
 #include "ui_file.h"
 #include "ui_internal.h"
+#include "ui_receipt.h"
 
 #define UI_FILE "ui.json"
 #define STATE_FILE "state.json"
@@ -994,6 +997,8 @@ void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		api_contact_request(ui, rq, r);
 	else if (route(rq->path, "/api/worker/", &rest))
 		api_worker(ui, rq, rest, r);
+	else if (route(rq->path, "/api/receipt", &rest))
+		ui_receipt_api(ui, rq, rest, r); /* ui_receipt.h */
 	else
 		ui_fail(r, 404, "not_found", "no such API path");
 }
