@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "fieldsync/monotonic.h"
+#include "fieldsync/receipt.h"
 #include "cli.h"
 #include "http_wire.h"
 
@@ -52,6 +54,7 @@ struct agent_client {
 	int stalled;          /* aborted: the reply stopped */
 	int unacked;          /* aborted: sent bytes unacknowledged too long */
 	curl_socket_t fd;     /* the connection's socket (on_socket), or CURL_SOCKET_BAD */
+	long timeout_s;       /* total per request (TOTAL_TIMEOUT_S unless set) */
 };
 
 void agent_reply_init(agent_reply *r, size_t cap)
@@ -533,8 +536,10 @@ int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
 	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-	curl_easy_setopt(cu, CURLOPT_TIMEOUT, TOTAL_TIMEOUT_S);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT, c->timeout_s > 0 ? c->timeout_s : TOTAL_TIMEOUT_S);
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT,
+	                 c->timeout_s > 0 && c->timeout_s < CONNECT_TIMEOUT_S ? c->timeout_s
+	                                                                     : CONNECT_TIMEOUT_S);
 	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
 	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
 	curl_easy_setopt(cu, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -580,5 +585,42 @@ int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
 	}
 	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(headers);
+	return rc;
+}
+
+void agent_client_set_timeout(agent_client *c, long seconds)
+{
+	c->timeout_s = seconds;
+}
+
+int agent_client_receipt(agent_client *c, const char *hash_hex, char **reply_json,
+                         long *http_status, fs_err *err)
+{
+	char body[FS_RECEIPT_HASH_HEX + 16];
+	long was = c->timeout_s;
+	agent_reply r;
+	int rc;
+
+	*reply_json = NULL;
+	*http_status = 0;
+	if (hash_hex == NULL || !fs_receipt_hash_valid(hash_hex, strlen(hash_hex)))
+		return fs_err_set(err, FS_EINVAL, "receipt: not a receipt hash (64 lowercase hex)");
+	c->timeout_s = AGENT_RECEIPT_TIMEOUT_S;
+	snprintf(body, sizeof(body), "{\"receipt\":\"%s\"}", hash_hex);
+	agent_reply_init(&r, AGENT_RECEIPT_REPLY_MAX);
+	rc = agent_client_post(c, &r, "/v1/receipt", FS_WIRE_JSON_TYPE, 0, body, strlen(body), err);
+	c->timeout_s = was;
+	if (rc == 0) {
+		*http_status = r.status;
+		*reply_json = malloc(r.body.len + 1);
+		if (*reply_json == NULL) {
+			rc = fs_err_set(err, FS_ENOMEM, "out of memory");
+		} else {
+			memcpy(*reply_json, r.body.data, r.body.len);
+			(*reply_json)[r.body.len] = '\0';
+		}
+	}
+	sodium_memzero(body, sizeof(body));
+	agent_reply_free(&r);
 	return rc;
 }

@@ -80,6 +80,23 @@ int agent_client_post_with(agent_client *c, agent_reply *out, const char *path,
                            const char *content_type, int gzip, const void *body, size_t n,
                            const char *const *extra, fs_err *err);
 
+/* The total time of each later request, in seconds (0: the default, 120;
+ * the connect timeout is never longer). */
+void agent_client_set_timeout(agent_client *c, long seconds);
+
+/* A person's receipt status from the hub (POST /v1/receipt,
+ * docs/protocol.md): hash_hex (fs_receipt_hash) sent with c's token (a
+ * client made as for a sync: agent_token_load, agent_client_new), within
+ * AGENT_RECEIPT_TIMEOUT_S. Returns 0 when the hub answered, whatever the
+ * status: *http_status gets it and *reply_json the body as text (free()),
+ * e.g. 200 {"status": "received", ...}, or 429 over the lookup limits
+ * (Retry-After). FS_EGENERIC when the hub could not be reached (offline:
+ * the message says why), FS_EINVAL for a bad hash. Logs nothing. */
+#define AGENT_RECEIPT_TIMEOUT_S 10L
+#define AGENT_RECEIPT_REPLY_MAX (16 * 1024)
+int agent_client_receipt(agent_client *c, const char *hash_hex, char **reply_json,
+                         long *http_status, fs_err *err);
+
 /* Global libcurl setup and teardown, once per process. */
 int agent_client_global_init(fs_err *err);
 void agent_client_global_cleanup(void);

@@ -36,6 +36,7 @@ int hub_cmd_user(int argc, char **argv);      /* users.c */
 int hub_cmd_worker(int argc, char **argv);    /* worker.c */
 int hub_cmd_rename(int argc, char **argv);    /* admin.c (kiosk management) */
 int hub_cmd_move(int argc, char **argv);      /* admin.c (kiosk management) */
+int hub_cmd_receipt(int argc, char **argv);   /* receipt_cmd.c */
 
 /* Apply the retention periods now (fs_retention_hub_purge), record what
  * went in the audit trail as actor (an entry only when something did),

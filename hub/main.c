@@ -45,6 +45,7 @@ static const char usage[] =
     "  results    a questionnaire's results: counts per day and per question\n"
     "  user       add, change or remove accounts of the web console (and API tokens)\n"
     "  worker     add, remove or list a region's outreach workers (their PINs)\n"
+    "  receipt    a person's receipt code: what happened to their response; withdraw it\n"
     "\n"
     "Every command but migrate takes --data DIR (default: $FIELDSYNC_DATA); the\n"
     "store is DIR/hub.db, created on first use; DIR must not be listable by\n"
@@ -74,6 +75,7 @@ static const struct {
     {"user", hub_cmd_user},
     {"worker", hub_cmd_worker},
     {"rename", hub_cmd_rename}, {"move", hub_cmd_move},
+    {"receipt", hub_cmd_receipt},
 };
 
 int main(int argc, char **argv)

@@ -18,7 +18,8 @@ typedef struct entry {
 
 struct hub_ratelimit {
 	pthread_mutex_t lock;
-	unsigned per_minute;
+	unsigned per_minute; /* events per window */
+	uint64_t window_ms;
 	size_t max_keys, entries, nbuckets; /* nbuckets: a power of two */
 	entry *oldest, *newest;
 	entry **bucket;
@@ -26,10 +27,16 @@ struct hub_ratelimit {
 
 hub_ratelimit *hub_ratelimit_new(unsigned per_minute, size_t max_keys)
 {
+	return hub_ratelimit_new_window(per_minute, HUB_RATE_WINDOW_MS, max_keys);
+}
+
+hub_ratelimit *hub_ratelimit_new_window(unsigned per_window, uint64_t window_ms, size_t max_keys)
+{
 	hub_ratelimit *rl;
+	unsigned per_minute = per_window;
 	size_t n = 64;
 
-	if (per_minute == 0 || max_keys == 0)
+	if (per_minute == 0 || max_keys == 0 || window_ms == 0)
 		return NULL;
 	/* About four keys per chain when full; 64 Ki buckets (512 KiB) at most. */
 	while (n < max_keys / 4 && n < (64u << 10))
@@ -44,6 +51,7 @@ hub_ratelimit *hub_ratelimit_new(unsigned per_minute, size_t max_keys)
 	}
 	pthread_mutex_init(&rl->lock, NULL);
 	rl->per_minute = per_minute;
+	rl->window_ms = window_ms;
 	rl->max_keys = max_keys;
 	rl->nbuckets = n;
 	return rl;
@@ -101,7 +109,7 @@ static uint64_t age(uint64_t now_ms, const entry *e)
 /* Drop the keys whose window has ended: they are the oldest ones. */
 static void expire(hub_ratelimit *rl, uint64_t now_ms)
 {
-	while (rl->oldest != NULL && age(now_ms, rl->oldest) >= HUB_RATE_WINDOW_MS)
+	while (rl->oldest != NULL && age(now_ms, rl->oldest) >= rl->window_ms)
 		drop(rl, rl->oldest);
 }
 
@@ -152,7 +160,7 @@ unsigned hub_ratelimit_hit(hub_ratelimit *rl, const char *key, uint64_t now_ms)
 		rl->entries++;
 	}
 	if (e->count >= rl->per_minute) {
-		uint64_t left = HUB_RATE_WINDOW_MS - age(now_ms, e);
+		uint64_t left = rl->window_ms - age(now_ms, e);
 
 		wait = (unsigned)((left + 999) / 1000);
 		if (wait == 0)

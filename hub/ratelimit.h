@@ -26,6 +26,9 @@ typedef struct hub_ratelimit hub_ratelimit;
 /* per_minute >= 1, max_keys >= 1. NULL when out of memory. Free with
  * hub_ratelimit_free (NULL accepted). */
 hub_ratelimit *hub_ratelimit_new(unsigned per_minute, size_t max_keys);
+/* The same with a window of window_ms (>= 1) and per_window events in
+ * it (receipt lookups per kiosk per day: receipt_routes.c). */
+hub_ratelimit *hub_ratelimit_new_window(unsigned per_window, uint64_t window_ms, size_t max_keys);
 void hub_ratelimit_free(hub_ratelimit *rl);
 
 /* Count one event for key at now_ms (a monotonic clock, never going back).

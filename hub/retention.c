@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "fieldsync/records.h"
 #include "fieldsync/retention.h"
+#include "receipts.h"
 
 static const char retention_usage[] =
     "usage: fieldsync-hub retention [--data DIR | --db URI] [--set TABLE=DAYS ...]\n"
@@ -31,6 +32,8 @@ static const char retention_usage[] =
     "  contact_requests\n"
     "               90  a person's request to be contacted that no worker took,\n"
     "                   from its release: erased (kind retention)\n"
+    "  (a withdrawal by receipt whose response never came is kept for the\n"
+    "   responses' period, then deleted)\n"
     "\n"
     "  --data DIR          data directory (default: $FIELDSYNC_DATA)\n"
     "  --db URI            PostgreSQL store, postgresql://USER@HOST/DB (default:\n"
@@ -95,17 +98,24 @@ int hub_retention_apply(fs_store *s, const char *actor, fs_retention_hub_result 
 			long *audit_removed, fs_err *err)
 {
 	json_t *d;
+	long withdrawals = 0;
 	int rc = fs_retention_hub_purge(s, res, err);
 
 	*audit_removed = 0;
+	/* Withdrawals by receipt go with the responses' period: one whose
+	 * response never came is kept that long, then forgotten. */
+	if (rc == 0)
+		rc = hub_receipts_purge(s, &withdrawals, err);
 	if (rc != 0)
 		return rc;
 	if (res->responses + res->contacts + res->conflicts + res->quarantine +
-		res->contact_requests > 0) {
-		d = json_pack("{s:I, s:I, s:I, s:I, s:I}", "responses", (json_int_t)res->responses,
-			      "contacts", (json_int_t)res->contacts, "conflicts",
-			      (json_int_t)res->conflicts, "quarantine", (json_int_t)res->quarantine,
-			      "contact_requests", (json_int_t)res->contact_requests);
+		res->contact_requests + withdrawals > 0) {
+		d = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "responses",
+			      (json_int_t)res->responses, "contacts", (json_int_t)res->contacts,
+			      "conflicts", (json_int_t)res->conflicts, "quarantine",
+			      (json_int_t)res->quarantine, "contact_requests",
+			      (json_int_t)res->contact_requests, "withdrawals",
+			      (json_int_t)withdrawals);
 		if (d == NULL)
 			return fs_err_set(err, FS_ENOMEM, "audit entry: out of memory");
 		rc = hub_audit_add(s, actor, "retention_purge", d, err);

@@ -23,6 +23,7 @@
 #include "keys.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "receipt_routes.h"
 #include "status.h"
 
 #ifndef FIELDSYNC_VERSION
@@ -813,6 +814,7 @@ static const struct {
     {"/v1/sync", HUB_ROUTE_SYNC, "POST"},
     {"/v1/audit", HUB_ROUTE_AUDIT, "POST"},
     {"/metrics", HUB_ROUTE_METRICS, "GET"},
+    {"/v1/receipt", HUB_ROUTE_RECEIPT, "POST"}, /* receipt_routes.c */
 };
 
 static int method_allowed(const char *method, hub_route route)
@@ -855,6 +857,10 @@ void hub_app_begin(hub_app *app, hub_request *req, hub_reply *r)
 	case HUB_ROUTE_AUDIT:
 		audit_begin(app, req, r);
 		break;
+	case HUB_ROUTE_RECEIPT:
+		if (authenticate(app, req, r) == 0)
+			hub_receipt_begin(req, r);
+		break;
 	default:
 		break;
 	}
@@ -879,6 +885,9 @@ void hub_app_finish(hub_app *app, hub_request *req, hub_reply *r)
 		break;
 	case HUB_ROUTE_METRICS:
 		metrics_finish(app, r);
+		break;
+	case HUB_ROUTE_RECEIPT:
+		hub_receipt_finish(app->pool, req, r);
 		break;
 	default:
 		hub_reply_error(r, 404, "not_found", "no such endpoint");

@@ -51,7 +51,8 @@ typedef enum hub_route {
 	HUB_ROUTE_ENROLL,
 	HUB_ROUTE_SYNC,
 	HUB_ROUTE_AUDIT, /* POST /v1/audit: worker events (audit.h) */
-	HUB_ROUTE_METRICS /* GET /metrics (metrics.h) */
+	HUB_ROUTE_METRICS, /* GET /metrics (metrics.h) */
+	HUB_ROUTE_RECEIPT  /* POST /v1/receipt (receipt_routes.h) */
 } hub_route;
 
 #define HUB_QUERY_MAX 8

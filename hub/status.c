@@ -34,6 +34,7 @@ static const struct {
     {HUB_STEP_CHANGESET, FS_EVERSION, {422, "invalid_changeset", NULL, 0, NULL}},
     {HUB_STEP_CHANGESET, FS_ETOOBIG, {413, "too_large", NULL, 0, NULL}},
     {HUB_STEP_MERGE, FS_EFORBIDDEN, {403, "forbidden", NULL, 0, NULL}},
+    {HUB_STEP_MERGE, FS_ETOOBIG, {413, "too_large", NULL, 0, NULL}}, /* withdrawals (receipt.h) */
     {HUB_STEP_MERGE, FS_ECLOCK, {409, FS_WIRE_ERR_CLOCK_AHEAD, NULL, 0, NULL, 1, 0}},
     {ANY_STEP, FS_EBUSY, {503, FS_WIRE_ERR_BUSY, "the hub's store is busy; retry shortly", 1, NULL}},
     {ANY_STEP,

@@ -392,7 +392,8 @@ static void changeset_decode_fault_leaves_set_empty(void)
 	memcpy(last + 9, "CONFLICTS", 9);
 	CHECK(fs_changeset_decode(&back, text.data, text.len, NULL, &err) == FS_EINVAL);
 	CHECK_STR(err.msg, "changes[9].table: must be one of questionnaires, responses, contacts, "
-	                   "conflicts, erasures, resolutions, workers, questionnaire_offers");
+	                   "conflicts, erasures, resolutions, workers, questionnaire_offers, "
+	                   "withdrawals");
 	CHECK(back.count == 0 && back.alloc == 0 && back.changes == NULL);
 	CHECK(back.site[0] == '\0');
 	fs_changeset_free(&cs);

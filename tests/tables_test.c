@@ -51,7 +51,8 @@ static void every_entry_is_well_formed(void)
 		/* A record table. */
 		records++;
 		CHECK(fs_record_index(t) == records - 1 && records <= FS_RECORDS_MAX);
-		CHECK(t->nkeys >= 1 && t->nkeys < t->ncols && t->ncols <= FS_RECORD_COLS);
+		/* Keys only (withdrawals) is a record table too. */
+		CHECK(t->nkeys >= 1 && t->nkeys <= t->ncols && t->ncols <= FS_RECORD_COLS);
 		CHECK_MSG(t->body && !is_change_key(t->body), "%s: a body key of its own", t->name);
 		CHECK(t->label != NULL);
 		for (j = 0, ids = 0, regions = 0; j < t->ncols; j++) {
@@ -87,7 +88,7 @@ static void every_entry_is_well_formed(void)
 static void flows_are_the_sync_table_sets(void)
 {
 	CHECK(fs_tables_flowing(FS_FLOW_UP) ==
-	      (FS_TABLE_RESPONSES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS));
+	      (FS_TABLE_RESPONSES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS | FS_TABLE_WITHDRAWALS));
 	CHECK(fs_tables_flowing(FS_FLOW_DOWN) ==
 	      (FS_TABLE_QUESTIONNAIRES | FS_TABLE_CONTACTS | FS_TABLE_CONFLICTS |
 	       FS_TABLE_ERASURES | FS_TABLE_RESOLUTIONS | FS_TABLE_WORKERS | FS_TABLE_OFFERS));
@@ -148,6 +149,12 @@ static void record_sql_is_the_hand_written(void)
 	    "?4");
 	sql(o, FS_RSQL_GET, 0,
 	    "SELECT " O_COLS " FROM questionnaire_offers WHERE questionnaire = $1 AND target = $2");
+	/* Keys only: nothing but the stamp to set. */
+	sql(fs_table_desc_of(FS_TABLE_WITHDRAWALS), FS_RSQL_PUT, 1,
+	    "INSERT INTO withdrawals (receipt, hlc, site, seq) VALUES (?1, ?2, ?3, ?4) ON "
+	    "CONFLICT (receipt) DO UPDATE SET hlc = excluded.hlc, site = excluded.site, seq = "
+	    "excluded.seq WHERE (excluded.hlc, excluded.site) > (withdrawals.hlc, "
+	    "withdrawals.site)");
 }
 
 static void seq_union_names_every_table(void)
@@ -159,7 +166,7 @@ static void seq_union_names_every_table(void)
 	               "ALL SELECT seq FROM contact_fields UNION ALL SELECT seq FROM conflicts "
 	               "UNION ALL SELECT seq FROM erasures UNION ALL SELECT seq FROM resolutions "
 	               "UNION ALL SELECT seq FROM workers UNION ALL SELECT seq FROM "
-	               "questionnaire_offers");
+	               "questionnaire_offers UNION ALL SELECT seq FROM withdrawals");
 }
 
 /* A row becomes the change the codec sends, and back; "*" is every region. */

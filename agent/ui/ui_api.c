@@ -4,7 +4,8 @@
  *   GET  /api/kiosk                  questionnaires offered, timeouts,
  *                                    the person_ref pattern
  *   GET  /api/questionnaires/ID      one document and today's date
- *   POST /api/responses              store a response (mode self)
+ *   POST /api/responses              store a response (mode self); the
+ *                                    201 gives its receipt code, once
  *   POST /api/contact-requests       a request to be contacted, queued
  *                                    for release (contact_requests.h)
  *   POST /api/receipt[/qr]           a receipt code's QR code, status and
@@ -34,6 +35,7 @@
 
 #include "fieldsync/offers.h"
 #include "fieldsync/questionnaire.h"
+#include "fieldsync/receipt.h"
 #include "fieldsync/records.h"
 #include "fieldsync/sync.h"
 #include "http_metrics.h"
@@ -422,6 +424,8 @@ static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
 	json_int_t elapsed = json_integer_value(json_object_get(b, "elapsed_ms"));
 	int assisted = json_is_true(json_object_get(b, "assisted"));
 	char rid[FS_UUID_LEN + 1];
+	char code[FS_RECEIPT_SHOWN_LEN + 1] = "", data[FS_RECEIPT_DATA_LEN + 1] = "";
+	char hash[FS_RECEIPT_HASH_HEX + 1];
 	fs_answer_fault fault;
 	fs_err err = {0, ""};
 	json_t *doc = NULL, *body = NULL;
@@ -463,14 +467,26 @@ static void api_respond(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		r->json = json_pack("{s:s, s:s}", "question", fault.question, "rule", fault.rule);
 		goto cleanup;
 	}
+	/* Every response gets a receipt; the person sees its code only if they
+	 * ask (receipt.js). Only the hash is stored; the code goes back once,
+	 * in this reply, and nowhere else (docs/reciprocity.md "Your
+	 * receipt"). */
+	if (fs_receipt_new(code, &err) != 0 || fs_receipt_parse(code, data, &err) != 0 ||
+	    fs_receipt_hash(data, hash, &err) != 0 ||
+	    json_object_set_new(body, "receipt", json_string(hash)) != 0) {
+		ui_fail(r, 500, "internal", "%s", err.msg[0] ? err.msg : "out of memory");
+		goto cleanup;
+	}
 	rc = fs_response_add(ui->store, rid, body, &err);
 	if (rc != 0) {
 		store_fail(r, rc, &err, "invalid_answers");
 		goto cleanup;
 	}
 	/* The page keeps nothing: no id, no echo of the answers. */
-	reply_json(r, 201, json_pack("{s:b}", "stored", 1));
+	reply_json(r, 201, json_pack("{s:b, s:s}", "stored", 1, "receipt", code));
 cleanup:
+	sodium_memzero(code, sizeof(code));
+	sodium_memzero(data, sizeof(data));
 	json_decref(doc);
 	json_decref(body);
 }

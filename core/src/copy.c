@@ -166,6 +166,7 @@ static int census_response(void *ctx, const fs_response_row *r)
 	put_i64(c, t, (int64_t)r->hlc);
 	put_text(c, t, r->site);
 	put_i64(c, t, r->seq);
+	put_text(c, t, live ? r->receipt : NULL);
 	row_done(c, t);
 	return 0;
 }

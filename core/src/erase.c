@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "erase_internal.h"
+#include "fieldsync/receipt.h"
+#include "fieldsync/tables.h"
 #include "rows.h"
 
 int fs_erasure_kind_is_valid(const char *kind)
 {
 	static const char *const kinds[] = {FS_ERASE_ADMIN, FS_ERASE_DELETE, FS_ERASE_RETENTION,
-					    FS_ERASE_WITHDRAW, NULL};
+					    FS_ERASE_WITHDRAW, FS_ERASE_WITHDRAWN, NULL};
 	size_t i;
 
 	for (i = 0; kind != NULL && kinds[i] != NULL; i++)
@@ -247,7 +249,8 @@ static int run(fs_store *s, target_list *l, const char *kind, const erase_check 
 	memset(out, 0, sizeof(*out));
 	if (!fs_erasure_kind_is_valid(kind))
 		return fs_err_set(err, FS_EINVAL,
-				  "erase: kind must be admin, delete, retention or withdraw");
+				  "erase: kind must be admin, delete, retention, withdraw or "
+				  "withdrawn");
 	if (s->site[0] == '\0')
 		return fs_err_set(err, FS_EINVAL, "erase: store has no site identity yet");
 	rc = fs_txn_begin(s, err);
@@ -491,4 +494,132 @@ int fs_erase_checked(fs_store *hub, fs_erase_target by, const char *what, const 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	return fs_err_set(err, FS_EINVAL, "erase: no such target");
+}
+
+/* ---- withdrawals by receipt (receipt.h), at a hub's merge ---- */
+
+/* Bounds the responses one hash may erase: a kiosk could have put one
+ * hash on many of its own responses; each is erased, up to this many. */
+#define WITHDRAWN_PER_HASH 64
+
+typedef struct withdrawn_run {
+	char request[FS_UUID_LEN + 1];
+	long erased;
+} withdrawn_run;
+
+/* Record the erasure of response id (held by holder, when known) as kind
+ * withdrawn in run's request; note hash's questionnaire and day. */
+static int withdraw_response(fs_store *s, withdrawn_run *run, const char *hash, const char *id,
+			     const char *holder, const char *questionnaire, const char *day,
+			     fs_err *err)
+{
+	target t;
+	fs_erasure_row row;
+	int inserted = 0, rc;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.id, sizeof(t.id), "%s", id);
+	t.table = "responses";
+	snprintf(t.holder, sizeof(t.holder), "%s", holder ? holder : "");
+	rc = target_locate(s, &t, err);
+	if (rc == 0 && run->request[0] == '\0')
+		rc = fs_erase_request_id(s, run->request, err);
+	if (rc == 0 && questionnaire != NULL && day != NULL && s->reg != NULL)
+		rc = s->reg->receipt_note(s->b, hash, questionnaire, day,
+					  t.region[0] != '\0' ? t.region : NULL, err);
+	if (rc != 0)
+		return rc;
+	memset(&row, 0, sizeof(row));
+	row.id = t.id;
+	row.record_table = "responses";
+	row.region = t.region[0] != '\0' ? t.region : NULL;
+	row.holder = t.holder[0] != '\0' ? t.holder : NULL;
+	row.request = run->request;
+	row.kind = FS_ERASE_WITHDRAWN;
+	row.hlc = fs_txn_tick(s);
+	row.site = s->site;
+	rc = fs_erase_record(s, &row, &inserted, NULL, err);
+	if (rc == 0 && inserted)
+		run->erased++;
+	return rc;
+}
+
+/* Erase every live response holding hash, if hash is withdrawn here. */
+static int withdraw_hash(fs_store *s, withdrawn_run *run, const char *hash, fs_err *err)
+{
+	char id[FS_UUID_LEN + 1], site[FS_NAME_MAX + 1], q[FS_NAME_MAX + 1], day[11];
+	fs_response_row r;
+	int withdrawn = 0, n, rc = fs_receipt_withdrawn(s, hash, &withdrawn, err);
+
+	for (n = 0; rc == 0 && withdrawn && n < WITHDRAWN_PER_HASH; n++) {
+		rc = s->ops->response_by_receipt(s->b, hash, &r, err);
+		if (rc == FS_ENOTFOUND)
+			return 0;
+		if (rc != 0)
+			break;
+		/* The backend lends r's strings only until its next operation. */
+		snprintf(id, sizeof(id), "%s", r.id);
+		snprintf(site, sizeof(site), "%s", r.site ? r.site : "");
+		snprintf(q, sizeof(q), "%s", r.questionnaire ? r.questionnaire : "");
+		snprintf(day, sizeof(day), "%.10s", r.submitted_at ? r.submitted_at : "");
+		rc = withdraw_response(s, run, hash, id, site, q, day, err);
+	}
+	return rc;
+}
+
+int fs_erase_withdrawn(fs_store *s, const fs_changeset *cs, long *erased, fs_err *err)
+{
+	withdrawn_run run = {"", 0};
+	size_t i;
+	int rc = 0;
+
+	*erased = 0;
+	for (i = 0; i < cs->count && rc == 0; i++) {
+		const fs_change *c = &cs->changes[i];
+		const char *hash;
+		fs_erasure_row have;
+		int withdrawn = 0;
+
+		if (c->table == FS_TABLE_WITHDRAWALS) {
+			rc = withdraw_hash(s, &run, c->id, err);
+			continue;
+		}
+		if (c->table != FS_TABLE_RESPONSES || c->deleted)
+			continue;
+		/* A response quarantined for its shape may hold anything here. */
+		hash = json_string_value(json_object_get(c->value, "receipt"));
+		if (hash == NULL || !fs_receipt_hash_valid(hash, strlen(hash)))
+			continue;
+		rc = withdraw_hash(s, &run, hash, err);
+		/* Not stored (quarantined): erased by its id all the same, so
+		 * nothing of it stays and it is refused if it comes again. */
+		if (rc == 0)
+			rc = fs_receipt_withdrawn(s, hash, &withdrawn, err);
+		if (rc == 0 && withdrawn) {
+			rc = s->ops->erasure_get(s->b, c->id, &have, err);
+			if (rc == FS_ENOTFOUND) {
+				const char *q = json_string_value(
+				    json_object_get(c->value, "questionnaire"));
+				const char *at = json_string_value(
+				    json_object_get(c->value, "submitted_at"));
+				char day[11];
+
+				snprintf(day, sizeof(day), "%.10s", at ? at : "");
+				rc = withdraw_response(s, &run, hash, c->id, c->site,
+						       q && fs_name_is_valid(q) ? q : NULL,
+						       strlen(day) == 10 ? day : NULL, err);
+			}
+		}
+	}
+	*erased = run.erased;
+	return rc;
+}
+
+int fs_erase_withdrawn_hash(fs_store *s, const char *hash, long *erased, fs_err *err)
+{
+	withdrawn_run run = {"", 0};
+	int rc = withdraw_hash(s, &run, hash, err);
+
+	*erased = run.erased;
+	return rc;
 }

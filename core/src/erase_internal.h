@@ -19,6 +19,18 @@ int fs_erase_any(fs_store *s, int *any, fs_err *err);
 int fs_erase_record(fs_store *s, fs_erasure_row *row, int *inserted, long *rows_removed,
 		    fs_err *err);
 
+/* At a hub, in the write transaction merging a device's set cs (sync.c):
+ * every response holding a receipt that is withdrawn here (a withdrawal of
+ * this set, or an earlier one when the response is in this set) is erased,
+ * kind "withdrawn", and the receipt's questionnaire and day noted
+ * (registry receipt_note); a response of cs that did not stay (quarantined)
+ * is erased by its id. *erased: the responses erased. No scrub: the hub
+ * scrubs with its retention run, as for a worker's delete. */
+int fs_erase_withdrawn(fs_store *s, const fs_changeset *cs, long *erased, fs_err *err);
+
+/* The same for one withdrawn hash (a withdrawal made at the hub itself). */
+int fs_erase_withdrawn_hash(fs_store *s, const char *hash, long *erased, fs_err *err);
+
 /* A new request id (UUIDv7) at this store's clock. */
 int fs_erase_request_id(fs_store *s, char out[FS_UUID_LEN + 1], fs_err *err);
 

@@ -98,11 +98,12 @@ static int str_eq(const json_t *a, const json_t *b)
 	return strcmp(x, y) == 0;
 }
 
-/* Same response content? worker null and absent are the same. */
+/* Same response content? worker (or receipt) null and absent are the
+ * same. */
 static int response_same(const json_t *a, const json_t *b)
 {
 	static const char *const keys[] = {"questionnaire", "started_at", "submitted_at",
-					   "language", "mode", "worker", NULL};
+					   "language", "mode", "worker", "receipt", NULL};
 	size_t i;
 
 	for (i = 0; keys[i] != NULL; i++)

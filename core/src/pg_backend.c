@@ -16,7 +16,7 @@
 #define Q_COLS "id, version, doc, deleted, hlc, site, seq"
 #define R_COLS                                                                                     \
 	"id, deleted, questionnaire_id, questionnaire_version, started_at, submitted_at, "         \
-	"language, mode, worker, answers, hlc, site, seq"
+	"language, mode, worker, answers, hlc, site, seq, receipt"
 #define F_COLS "c.id, c.region, f.field, f.value, f.hlc, f.site, f.prev_hlc, f.prev_site, f.seq"
 #define C_COLS                                                                                     \
 	"id, record_table, record_id, region, field, winner_value, winner_hlc, winner_site, "      \
@@ -56,16 +56,18 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
     [PG_Q_PAGE] = "SELECT " Q_COLS " FROM questionnaires WHERE (id, version) > "
                   "($1::text, $2::bigint) ORDER BY id, version LIMIT $3",
     [PG_R_GET] = "SELECT " R_COLS " FROM responses WHERE id = $1",
+    [PG_R_BY_RECEIPT] = "SELECT " R_COLS " FROM responses WHERE receipt = $1 AND deleted = 0 "
+                        "ORDER BY id LIMIT 1",
     [PG_R_INSERT] = "INSERT INTO responses (" R_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-                    "$9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING",
+                    "$9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING",
     [PG_R_REPLACE] = "UPDATE responses SET deleted = $2, questionnaire_id = $3, "
                      "questionnaire_version = $4, started_at = $5, submitted_at = $6, "
                      "language = $7, mode = $8, worker = $9, answers = $10, hlc = $11, "
-                     "site = $12, seq = $13 WHERE id = $1",
+                     "site = $12, seq = $13, receipt = $14 WHERE id = $1",
     [PG_R_ERASE] = "UPDATE responses SET questionnaire_id = NULL, questionnaire_version = NULL, "
                    "started_at = NULL, submitted_at = NULL, language = NULL, mode = NULL, "
-                   "worker = NULL, answers = NULL, deleted = 1, hlc = $2, site = $3, seq = $4 "
-                   "WHERE id = $1 AND (deleted = 0 OR ($2::bigint, $3::text) > (hlc, site))",
+                   "worker = NULL, answers = NULL, receipt = NULL, deleted = 1, hlc = $2, "
+                   "site = $3, seq = $4 WHERE id = $1 AND (deleted = 0 OR ($2::bigint, $3::text) > (hlc, site))",
     [PG_R_REDATE] = "UPDATE responses SET started_at = $2, submitted_at = $3, seq = $4 "
                     "WHERE id = $1",
     [PG_R_PAGE] = R_PAGE "ORDER BY id LIMIT $7",
@@ -153,6 +155,7 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
                    "(SELECT max(hlc) FROM responses WHERE hlc <= $1), "
                    "(SELECT max(hlc) FROM contact_fields WHERE hlc <= $1), "
                    "(SELECT max(hlc) FROM conflicts WHERE hlc <= $1), "
+                   "(SELECT max(hlc) FROM withdrawals WHERE hlc <= $1), "
                    "(SELECT max(hlc) FROM resolutions WHERE hlc <= $1)), 0)",
     [PG_OWN_ROWS] = "SELECT 1, id, version, NULL::text, hlc FROM questionnaires "
                     "WHERE site = $1 AND hlc > $2 UNION ALL "
@@ -161,6 +164,8 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
                     "SELECT 4, contact_id, NULL::bigint, field, hlc FROM contact_fields "
                     "WHERE site = $1 AND hlc > $2 UNION ALL "
                     "SELECT 8, id, NULL::bigint, NULL::text, hlc FROM conflicts "
+                    "WHERE site = $1 AND hlc > $2 UNION ALL "
+                    "SELECT 1024, receipt, NULL::bigint, NULL::text, hlc FROM withdrawals "
                     "WHERE site = $1 AND hlc > $2 ORDER BY 5, 1, 2, 3, 4",
     [PG_RESTAMP_Q] = "UPDATE questionnaires SET hlc = $1, seq = $2 WHERE id = $3 AND "
                      "version = $4",
@@ -168,6 +173,7 @@ const char *const fs_pg_backend_sql[PG_STMT_COUNT] = {
     [PG_RESTAMP_F] = "UPDATE contact_fields SET hlc = $1, seq = $2 WHERE contact_id = $3 AND "
                      "field = $4",
     [PG_RESTAMP_C] = "UPDATE conflicts SET hlc = $1, seq = $2 WHERE id = $3",
+    [PG_RESTAMP_W] = "UPDATE withdrawals SET hlc = $1, seq = $2 WHERE receipt = $3",
     /* A whole-store copy (copy.h): keyset pages of the rows no other
      * operation visits, and a quarantined change kept with its id. */
     [PG_META_PAGE] = "SELECT key, value FROM meta WHERE key > $1 ORDER BY key LIMIT $2",
@@ -246,6 +252,7 @@ static void read_r(fs_response_row *x, const PGresult *res, int r)
 	x->hlc = (fs_hlc)pg_i64(res, r, 10);
 	x->site = pg_text(res, r, 11);
 	x->seq = pg_i64(res, r, 12);
+	x->receipt = pg_text(res, r, 13);
 }
 
 static void read_f(fs_field_row *f, const PGresult *res, int r)
@@ -587,7 +594,23 @@ static int pg_r_get(fs_backend *b, const char *id, fs_response_row *out, fs_err 
 	return rc;
 }
 
-/* The 13 columns of R_COLS from row, in order. A tombstone's version is
+static int pg_r_by_receipt(fs_backend *b, const char *receipt, fs_response_row *out, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	pg_p_text(&p, receipt);
+	rc = get_one(b, PG_R_BY_RECEIPT, &p, &res, "read response", err);
+	if (rc == 0) {
+		read_r(out, res, 0);
+		pg_hold(b, res);
+	}
+	return rc;
+}
+
+/* The 14 columns of R_COLS from row, in order. A tombstone's version is
  * NULL like its other content. */
 static void response_params(pg_params *p, const fs_response_row *row)
 {
@@ -607,6 +630,7 @@ static void response_params(pg_params *p, const fs_response_row *row)
 	pg_p_i64(p, (int64_t)row->hlc);
 	pg_p_text(p, row->site);
 	pg_p_i64(p, row->seq);
+	pg_p_text(p, row->deleted ? NULL : row->receipt);
 }
 
 static int pg_r_insert(fs_backend *b, const fs_response_row *row, int *inserted, fs_err *err)
@@ -1226,6 +1250,7 @@ static int pg_restamp_own(fs_backend *b, const char *site, fs_hlc limit, fs_stam
 		enum pg_stmt_id id = table == FS_TABLE_QUESTIONNAIRES ? PG_RESTAMP_Q
 		                     : table == FS_TABLE_RESPONSES    ? PG_RESTAMP_R
 		                     : table == FS_TABLE_CONTACTS     ? PG_RESTAMP_F
+		                     : table == FS_TABLE_WITHDRAWALS  ? PG_RESTAMP_W
 		                                                      : PG_RESTAMP_C;
 		pg_params u = {0};
 		fs_hlc hlc = 0;
@@ -1796,6 +1821,7 @@ const fs_backend_ops fs_pg_backend = {
     .questionnaire_retire = pg_q_retire,
     .questionnaire_each = pg_q_each,
     .response_get = pg_r_get,
+    .response_by_receipt = pg_r_by_receipt,
     .response_insert = pg_r_insert,
     .response_replace = pg_r_replace,
     .response_erase = pg_r_erase,

@@ -24,6 +24,7 @@ enum pg_stmt_id {
 	PG_Q_RETIRE,
 	PG_Q_PAGE,
 	PG_R_GET,
+	PG_R_BY_RECEIPT,
 	PG_R_INSERT,
 	PG_R_REPLACE,
 	PG_R_ERASE,
@@ -61,6 +62,7 @@ enum pg_stmt_id {
 	PG_RESTAMP_R,
 	PG_RESTAMP_F,
 	PG_RESTAMP_C,
+	PG_RESTAMP_W,
 	PG_CODE_INSERT,
 	PG_CODE_GET,
 	PG_CODE_USE,
@@ -128,6 +130,10 @@ enum pg_stmt_id {
 	PG_DEVICE_PULLED,
 	PG_DEVICE_REPORT,
 	PG_DEVICE_REPORT_MOVED,
+	PG_RECEIPT_NOTE, /* receipts (schema/pg/hub/005_receipts.sql) */
+	PG_RECEIPT_NOTE_GET,
+	PG_RECEIPT_PURGE_NOTES,
+	PG_RECEIPT_PURGE,
 	PG_RECORDS, /* the record tables' (tables.h), FS_RSQL_KINDS each */
 	PG_STMT_COUNT = PG_RECORDS + FS_RECORDS_MAX * FS_RSQL_KINDS
 };

@@ -83,6 +83,13 @@ const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
                          "ORDER BY day, d.region",
     /* kiosk management: a move and what a kiosk reports (hub/registry.c) */
     [PG_DEVICE_RENAME] = "UPDATE devices SET name = $2 WHERE site = $1",
+    [PG_RECEIPT_NOTE] = "INSERT INTO receipt_withdrawn (receipt, questionnaire, received_on, "
+                        "region) VALUES ($1, $2, $3, $4) ON CONFLICT (receipt) DO NOTHING",
+    [PG_RECEIPT_NOTE_GET] = "SELECT questionnaire, received_on, region FROM receipt_withdrawn WHERE "
+                            "receipt = $1",
+    [PG_RECEIPT_PURGE_NOTES] = "DELETE FROM receipt_withdrawn WHERE receipt IN (SELECT receipt "
+                               "FROM withdrawals WHERE hlc < $1)",
+    [PG_RECEIPT_PURGE] = "DELETE FROM withdrawals WHERE hlc < $1",
     [PG_DEVICE_MOVE] = "UPDATE devices SET region = $2, moved_from = $3, moved_ms = $4 "
                        "WHERE site = $1",
     [PG_DEVICE_PULLED] = "INSERT INTO peers (site, push_cursor) VALUES ($1, $2) ON CONFLICT "
@@ -924,6 +931,66 @@ static int device_report(fs_backend *b, const char *site, const fs_device_report
 	return rc;
 }
 
+/* ---- receipts (schema/pg/hub/005_receipts.sql) ---- */
+
+static int receipt_note(fs_backend *b, const char *receipt, const char *questionnaire,
+                        const char *on, const char *region, fs_err *err)
+{
+	pg_params p = {0};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, receipt);
+	pg_p_text(&p, questionnaire);
+	pg_p_text(&p, on);
+	pg_p_text(&p, region);
+	return pg_write(b, PG_RECEIPT_NOTE, &p, NULL, "note receipt", err);
+}
+
+static int receipt_note_get(fs_backend *b, const char *receipt,
+                            char questionnaire[FS_NAME_MAX + 1], char on[11],
+                            char region[FS_NAME_MAX + 1], fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc = need_hub(b, err);
+
+	questionnaire[0] = on[0] = region[0] = '\0';
+	if (rc != 0)
+		return rc;
+	pg_p_text(&p, receipt);
+	rc = pg_run(b, PG_RECEIPT_NOTE_GET, &p, &res, "read receipt", err);
+	if (rc == 0 && PQntuples(res) == 0)
+		rc = FS_ENOTFOUND;
+	if (rc == 0) {
+		snprintf(questionnaire, FS_NAME_MAX + 1, "%s", PQgetvalue(res, 0, 0));
+		snprintf(on, 11, "%s", PQgetvalue(res, 0, 1));
+		snprintf(region, FS_NAME_MAX + 1, "%s", PQgetvalue(res, 0, 2));
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int receipt_purge(fs_backend *b, fs_hlc before, long *removed, fs_err *err)
+{
+	pg_params p = {0};
+	PGresult *res = NULL;
+	int rc = need_hub(b, err);
+
+	*removed = 0;
+	if (rc != 0)
+		return rc;
+	pg_p_i64(&p, (int64_t)before);
+	rc = pg_write(b, PG_RECEIPT_PURGE_NOTES, &p, NULL, "purge receipts", err);
+	if (rc == 0)
+		rc = pg_run(b, PG_RECEIPT_PURGE, &p, &res, "purge receipts", err);
+	if (rc == 0)
+		*removed = pg_changed(res);
+	PQclear(res);
+	return rc;
+}
+
 const fs_registry_ops fs_pg_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -963,4 +1030,7 @@ const fs_registry_ops fs_pg_registry = {
     .device_rename = device_rename,
     .device_move = device_move,
     .device_report = device_report,
+    .receipt_note = receipt_note,
+    .receipt_note_get = receipt_note_get,
+    .receipt_purge = receipt_purge,
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fieldsync/questionnaire.h"
+#include "fieldsync/receipt.h"
 
 const char *const fs_contact_fields[] = {
     "person_ref",     "contact_at", "channel",    "duration_min",
@@ -267,7 +268,7 @@ int fs_response_check_shape(const json_t *body, fs_err *err)
 {
 	static const char *const keys[] = {"questionnaire", "version", "language",
 	                                   "mode",          "worker",  "started_at",
-	                                   "submitted_at",  "answers", NULL};
+	                                   "submitted_at",  "answers", "receipt", NULL};
 	static const char *const modes[] = {"self", "assisted", NULL};
 	const char *key;
 	const json_t *v, *worker;
@@ -285,7 +286,8 @@ int fs_response_check_shape(const json_t *body, fs_err *err)
 			                  key);
 	}
 	for (i = 0; keys[i] != NULL; i++)
-		if (strcmp(keys[i], "worker") != 0 && json_object_get(body, keys[i]) == NULL)
+		if (strcmp(keys[i], "worker") != 0 && strcmp(keys[i], "receipt") != 0 &&
+		    json_object_get(body, keys[i]) == NULL)
 			return fs_err_set(err, FS_EINVAL, "key \"%s\" is required", keys[i]);
 
 	v = json_object_get(body, "questionnaire");
@@ -328,6 +330,12 @@ int fs_response_check_shape(const json_t *body, fs_err *err)
 		                  "key \"started_at\" must not be after \"submitted_at\"");
 	if (!json_is_object(json_object_get(body, "answers")))
 		return fs_err_set(err, FS_EINVAL, "key \"answers\" must be an object");
+	v = json_object_get(body, "receipt");
+	if (v != NULL && (!json_is_string(v) || !fs_receipt_hash_valid(json_string_value(v),
+	                                                                  json_string_length(v))))
+		return fs_err_set(err, FS_EINVAL,
+		                  "key \"receipt\" must be absent or a receipt hash: 64 lowercase "
+		                  "hex digits");
 	return 0;
 }
 

@@ -7,7 +7,8 @@
  *
  * One rule for "worker" in every output: present only when the response
  * has one (mode assisted), never null: the same as in change sets
- * (docs/changeset.md). */
+ * (docs/changeset.md). "receipt" likewise, but only in the body a change
+ * set carries: no reader's object shows it (docs/reciprocity.md). */
 #include <stdio.h>
 #include <string.h>
 
@@ -60,8 +61,10 @@ int fs_response_row_body(json_t **out, const fs_response_row *row, fs_err *err)
 	              "language", text_or_null(row->language), "mode", text_or_null(row->mode),
 	              "started_at", text_or_null(row->started_at), "submitted_at",
 	              text_or_null(row->submitted_at), "answers", answers);
-	if (o != NULL && row->worker != NULL &&
-	    json_object_set_new(o, "worker", json_string(row->worker)) != 0) {
+	if (o != NULL && ((row->worker != NULL &&
+	                   json_object_set_new(o, "worker", json_string(row->worker)) != 0) ||
+	                  (row->receipt != NULL &&
+	                   json_object_set_new(o, "receipt", json_string(row->receipt)) != 0))) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -83,6 +86,7 @@ int fs_response_row_json(json_t **out, const fs_response_row *row, fs_err *err)
 		rc = fs_response_row_body(&o, row, err);
 		if (rc != 0)
 			return rc;
+		json_object_del(o, "receipt"); /* never shown to a reader */
 		if (json_object_set_new(o, "id", json_string(row->id)) != 0 ||
 		    json_object_set_new(o, "site", json_string(row->site)) != 0) {
 			json_decref(o);

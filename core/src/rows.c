@@ -22,6 +22,7 @@ int fs_rows_response_from_body(fs_response_row *row, const json_t *body, char **
 	row->language = opt_text(body, "language");
 	row->mode = opt_text(body, "mode");
 	row->worker = opt_text(body, "worker");
+	row->receipt = opt_text(body, "receipt");
 	row->answers = *answers;
 	return 0;
 }

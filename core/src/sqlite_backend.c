@@ -20,7 +20,7 @@
 #define Q_COLS "id, version, doc, deleted, hlc, site, seq"
 #define R_COLS                                                                                     \
 	"id, questionnaire_id, questionnaire_version, started_at, submitted_at, language, mode, "  \
-	"worker, answers, deleted, hlc, site, seq"
+	"worker, answers, deleted, hlc, site, seq, receipt"
 #define F_COLS                                                                                     \
 	"f.contact_id, c.region, f.field, f.value, f.hlc, f.site, f.prev_hlc, f.prev_site, f.seq"
 #define C_COLS                                                                                     \
@@ -51,18 +51,21 @@ const char *const fs_sqlite_sql[FS_SQL_COUNT] = {
                               "ON CONFLICT (id) DO NOTHING",
     [FS_SQL_CONTACT_REGION] = "SELECT region FROM contacts WHERE id = ?1",
     [FS_SQL_RESPONSE_INSERT] = "INSERT INTO responses (" R_COLS ") "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-                               "ON CONFLICT (id) DO NOTHING",
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                               "?14) ON CONFLICT (id) DO NOTHING",
     [FS_SQL_RESPONSE_GET] = "SELECT " R_COLS " FROM responses WHERE id = ?1",
+    [FS_SQL_RESPONSE_BY_RECEIPT] = "SELECT " R_COLS " FROM responses WHERE receipt = ?1 AND "
+                                   "deleted = 0 ORDER BY id LIMIT 1",
     [FS_SQL_RESPONSE_ERASE] =
         "UPDATE responses SET questionnaire_id = NULL, questionnaire_version = NULL, "
         "started_at = NULL, submitted_at = NULL, language = NULL, mode = NULL, "
-        "worker = NULL, answers = NULL, deleted = 1, hlc = ?2, site = ?3, seq = ?4 "
-        "WHERE id = ?1 AND (deleted = 0 OR (?2, ?3) > (hlc, site))",
+        "worker = NULL, answers = NULL, receipt = NULL, deleted = 1, hlc = ?2, site = ?3, "
+        "seq = ?4 WHERE id = ?1 AND (deleted = 0 OR (?2, ?3) > (hlc, site))",
     [FS_SQL_RESPONSE_REPLACE] =
         "UPDATE responses SET questionnaire_id = ?2, questionnaire_version = ?3, "
         "started_at = ?4, submitted_at = ?5, language = ?6, mode = ?7, worker = ?8, "
-        "answers = ?9, deleted = ?10, hlc = ?11, site = ?12, seq = ?13 WHERE id = ?1",
+        "answers = ?9, deleted = ?10, hlc = ?11, site = ?12, seq = ?13, receipt = ?14 "
+        "WHERE id = ?1",
     [FS_SQL_QUESTIONNAIRE_INSERT] =
         "INSERT INTO questionnaires (" Q_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
         "ON CONFLICT (id, version) DO NOTHING",
@@ -183,6 +186,7 @@ static void read_response(fs_backend *b, sqlite3_stmt *st, text_fn text, fs_resp
 	r->hlc = col_hlc(st, 10);
 	r->site = text(b, st, 11);
 	r->seq = sqlite3_column_int64(st, 12);
+	r->receipt = text(b, st, 13);
 }
 
 /* From column first on: contact_id, region, field, value, hlc, site,
@@ -422,8 +426,8 @@ static int questionnaire_each(fs_backend *b, fs_questionnaire_fn fn, void *ctx, 
 
 /* ---- responses ---- */
 
-/* Parameters 2-10 of the insert and replace statements: the content
- * columns (NULL for a tombstone) and deleted. */
+/* Every parameter of the insert and replace statements: the content
+ * columns (NULL for a tombstone), deleted, the stamp, seq and receipt. */
 static void bind_response(sqlite3_stmt *st, const fs_response_row *row)
 {
 	int live = !row->deleted;
@@ -444,6 +448,7 @@ static void bind_response(sqlite3_stmt *st, const fs_response_row *row)
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)row->hlc);
 	sqlite3_bind_text(st, 12, row->site, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 13, row->seq);
+	fs_sqlite_bind_text(st, 14, live ? row->receipt : NULL);
 }
 
 static int response_get(fs_backend *b, const char *id, fs_response_row *out, fs_err *err)
@@ -456,6 +461,25 @@ static int response_get(fs_backend *b, const char *id, fs_response_row *out, fs_
 	if (st == NULL)
 		return FS_EGENERIC;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = get_row(b, st, "read response", err);
+	if (rc == 0) {
+		read_response(b, st, fs_sqlite_keep, out);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+static int response_by_receipt(fs_backend *b, const char *receipt, fs_response_row *out,
+                               fs_err *err)
+{
+	sqlite3_stmt *st = fs_sqlite_stmt(b, FS_SQL_RESPONSE_BY_RECEIPT, err);
+	int rc;
+
+	fs_sqlite_scratch_reset(b);
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return FS_EGENERIC;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
 	rc = get_row(b, st, "read response", err);
 	if (rc == 0) {
 		read_response(b, st, fs_sqlite_keep, out);
@@ -1117,10 +1141,11 @@ static int changes_scan(fs_backend *b, int64_t cursor, const fs_changes_filter *
 
 /* ---- the clock rule ---- */
 
-/* restamp_own's UNION numbers the first four; resolutions are a hub's,
- * never a kiosk's own, and only max_hlc reads them. */
+/* restamp_own's UNION numbers the first five (the tables a kiosk writes);
+ * resolutions are a hub's, never a kiosk's own, and only max_hlc reads
+ * them. */
 static const char *const hlc_tables[] = {"questionnaires", "responses", "contact_fields",
-                                         "conflicts", "resolutions"};
+                                         "conflicts",      "withdrawals", "resolutions"};
 #define NHLC_TABLES (sizeof(hlc_tables) / sizeof(hlc_tables[0]))
 
 static int max_hlc(fs_backend *b, fs_hlc limit, fs_hlc *out, fs_err *err)
@@ -1173,6 +1198,7 @@ static int restamp_own(fs_backend *b, const char *site, fs_hlc limit, fs_stamp_f
 	        "UNION ALL SELECT 1, rowid, hlc FROM responses WHERE site = ?1 AND "
 	        "hlc > ?2 UNION ALL SELECT 2, rowid, hlc FROM contact_fields WHERE "
 	        "site = ?1 AND hlc > ?2 UNION ALL SELECT 3, rowid, hlc FROM conflicts "
+	        "WHERE site = ?1 AND hlc > ?2 UNION ALL SELECT 4, rowid, hlc FROM withdrawals "
 	        "WHERE site = ?1 AND hlc > ?2 ORDER BY 3, 1",
 	        -1, &sel, NULL) != SQLITE_OK)
 		return fs_sqlite_err(b, err, "restamp");
@@ -1731,6 +1757,7 @@ const fs_backend_ops fs_sqlite_backend = {
     .questionnaire_retire = questionnaire_retire,
     .questionnaire_each = questionnaire_each,
     .response_get = response_get,
+    .response_by_receipt = response_by_receipt,
     .response_insert = response_insert,
     .response_replace = response_replace,
     .response_erase = response_erase,

@@ -934,6 +934,79 @@ static int device_report(fs_backend *b, const char *site, const fs_device_report
 	return rc;
 }
 
+/* ---- receipts (schema/hub/005_receipts.sql) ---- */
+
+static int receipt_note(fs_backend *b, const char *receipt, const char *questionnaire,
+                        const char *on, const char *region, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "INSERT INTO receipt_withdrawn (receipt, questionnaire, received_on, region) "
+	                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (receipt) DO NOTHING",
+	                 "note receipt", err);
+
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, questionnaire, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, on, -1, SQLITE_STATIC);
+	fs_sqlite_bind_text(st, 4, region);
+	return finish(b, st, "note receipt", NULL, err);
+}
+
+static int receipt_note_get(fs_backend *b, const char *receipt,
+                            char questionnaire[FS_NAME_MAX + 1], char on[11],
+                            char region[FS_NAME_MAX + 1], fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(b, &st,
+	                 "SELECT questionnaire, received_on, region FROM receipt_withdrawn WHERE "
+	                 "receipt = ?1",
+	                 "read receipt", err);
+
+	questionnaire[0] = on[0] = region[0] = '\0';
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, receipt, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(questionnaire, FS_NAME_MAX + 1, "%s",
+		         (const char *)sqlite3_column_text(st, 0));
+		snprintf(on, 11, "%s", (const char *)sqlite3_column_text(st, 1));
+		if (sqlite3_column_text(st, 2) != NULL)
+			snprintf(region, FS_NAME_MAX + 1, "%s",
+			         (const char *)sqlite3_column_text(st, 2));
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? FS_ENOTFOUND : fs_sqlite_err(b, err, "read receipt");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int receipt_purge(fs_backend *b, fs_hlc before, long *removed, fs_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int changes = 0, rc = prepare(b, &st,
+	                              "DELETE FROM receipt_withdrawn WHERE receipt IN (SELECT "
+	                              "receipt FROM withdrawals WHERE hlc < ?1)",
+	                              "purge receipts", err);
+
+	*removed = 0;
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
+	rc = finish(b, st, "purge receipts", NULL, err);
+	if (rc == 0)
+		rc = prepare(b, &st, "DELETE FROM withdrawals WHERE hlc < ?1", "purge receipts", err);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
+	rc = finish(b, st, "purge receipts", &changes, err);
+	*removed = changes;
+	return rc;
+}
+
 const fs_registry_ops fs_sqlite_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -973,4 +1046,7 @@ const fs_registry_ops fs_sqlite_registry = {
     .device_rename = device_rename,
     .device_move = device_move,
     .device_report = device_report,
+    .receipt_note = receipt_note,
+    .receipt_note_get = receipt_note_get,
+    .receipt_purge = receipt_purge,
 };

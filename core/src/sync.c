@@ -3,7 +3,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "erase_internal.h"
 #include "fieldsync/backend.h"
+#include "fieldsync/receipt.h"
 #include "fieldsync/seal.h"
 #include "fieldsync/retention.h"
 #include "store_internal.h"
@@ -82,9 +84,31 @@ typedef struct refused_note {
 static int note_refused(void *ctx, fs_store *s, const fs_changeset *cs, fs_err *err)
 {
 	refused_note *n = ctx;
+	long withdrawn = 0;
 	int rc = n->next(n->next_ctx, s, cs, err);
 
-	return rc == 0 ? fs_retention_note_refused(s, n->dropped, err) : rc;
+	if (rc == 0)
+		rc = fs_retention_note_refused(s, n->dropped, err);
+	/* Withdrawals by receipt erase their responses in this transaction,
+	 * whichever of the two came first (receipt.h). */
+	return rc == 0 ? fs_erase_withdrawn(s, cs, &withdrawn, err) : rc;
+}
+
+/* A kiosk writes a withdrawal only when a person gives a code: more than
+ * FS_RECEIPT_WITHDRAWALS_PER_SET in one set is refused before anything is
+ * merged (FS_ETOOBIG: 413, and the kiosk sends smaller batches). */
+static int withdrawals_capped(const fs_changeset *cs, fs_err *err)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cs->count; i++)
+		n += cs->changes[i].table == FS_TABLE_WITHDRAWALS;
+	if (n > FS_RECEIPT_WITHDRAWALS_PER_SET)
+		return fs_err_set(err, FS_ETOOBIG,
+				  "changes: %zu withdrawals in one change set, over the cap of %d; "
+				  "send them in smaller sets",
+				  n, FS_RECEIPT_WITHDRAWALS_PER_SET);
+	return 0;
 }
 
 int fs_sync_hub_receive_noted(fs_store *hub, const fs_changeset *cs, const char *device_site,
@@ -111,6 +135,9 @@ int fs_sync_hub_receive_moved(fs_store *hub, const fs_changeset *cs, const char 
 	fs_changeset view;
 	int rc;
 
+	rc = withdrawals_capped(cs, err);
+	if (rc != 0)
+		return rc;
 	/* Responses older than the hub's retention stay out (retention.h). */
 	rc = fs_retention_filter_responses(hub, cs, &view, &refused.dropped, err);
 	if (rc == 0)

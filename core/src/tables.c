@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fieldsync/receipt.h"
 #include "fieldsync/worker.h"
 
 #define NAME_RULE "must match [a-z0-9][a-z0-9-]{0,63}"
@@ -22,6 +23,11 @@ static int offer_check(const fs_record_row *r)
 	return r->col[FS_OFFER_RETIRED].num && strcmp(r->col[FS_OFFER_TARGET].text, "*") != 0
 	           ? FS_OFFER_RETIRED
 	           : -1;
+}
+
+static int receipt_hash_ok(const char *s)
+{
+	return fs_receipt_hash_valid(s, strlen(s));
 }
 
 const fs_table_desc fs_tables[] = {
@@ -73,6 +79,19 @@ const fs_table_desc fs_tables[] = {
      .region_col = 1,
      .every_region = "*",
      .check = offer_check},
+    /* receipt.h, schema/010_receipts.sql: a person's withdrawal by receipt,
+     * written at a kiosk; the hub erases the response holding the hash. */
+    {.table = FS_TABLE_WITHDRAWALS,
+     .name = "withdrawals",
+     .seq_table = "withdrawals",
+     .census = FS_CENSUS_WITHDRAWALS,
+     .flow = FS_FLOW_UP,
+     .body = "withdrawal",
+     .label = "withdrawal of a receipt",
+     .nkeys = 1,
+     .ncols = 1,
+     .cols = {{"receipt", FS_COL_TEXT, FS_AT_ID, receipt_hash_ok,
+               "must be a receipt hash: 64 lowercase hex digits"}}},
 };
 
 const int fs_table_count = (int)(sizeof(fs_tables) / sizeof(fs_tables[0]));
@@ -310,10 +329,12 @@ void fs_record_sql(char out[FS_RECORD_SQL_MAX], const fs_table_desc *t, fs_recor
 		names(&o, t, 0, t->nkeys, 0);
 		add(&o, ") DO UPDATE SET ");
 		names(&o, t, t->nkeys, t->ncols, 1);
+		/* A table of keys only (withdrawals) has no value to set first. */
 		add(&o,
-		    "%s, hlc = excluded.hlc, site = excluded.site, seq = excluded.seq WHERE "
+		    "%s%shlc = excluded.hlc, site = excluded.site, seq = excluded.seq WHERE "
 		    "(excluded.hlc, excluded.site) > (%s.hlc, %s.site)",
-		    t->tombstones ? ", deleted = excluded.deleted" : "", t->name, t->name);
+		    t->tombstones ? ", deleted = excluded.deleted" : "",
+		    t->nkeys < t->ncols || t->tombstones ? ", " : "", t->name, t->name);
 	} else if (kind == FS_RSQL_SCAN) {
 		/* Scoped: one arm for no region (?5), one for the region's rows
 		 * and one for the every-region rows, each a range of (region, seq)

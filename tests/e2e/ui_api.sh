@@ -64,7 +64,16 @@ for lang in EN pl xx-1-2-3-4-5-6; do
   check "language $lang rule" "$( [ "$lang" = pl ] && echo language || echo shape)" "$(jget "$work/body" rule)"
 done
 check "stored" 201 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-and-family","version":1,"language":"cy","elapsed_ms":1000,"answers":{"overall":"good"}}' "$base/api/responses")"
-check "no echo" '{"stored":true}' "$(cat "$work/body")"
+# The reply's only content is the receipt code, shown once; the store
+# holds its hash (docs/reciprocity.md "Your receipt"), never the code.
+check "no echo" 'true' "$(jget "$work/body" stored)"
+receipt=$(jget "$work/body" receipt)
+check "receipt code" "yes" "$([[ $receipt =~ ^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-Z*~$=]$ ]] && echo yes)"
+check "only the receipt" 2 "$(node -e 'console.log(Object.keys(JSON.parse(process.argv[1])).length)' "$(cat "$work/body")")"
+data=$(printf %s "$receipt" | tr -d - | cut -c1-12)
+check "receipt hash stored" "$(printf 'fieldsync-receipt/1\0%s' "$data" | b2sum -l 256 | cut -d' ' -f1)" \
+	"$(sqlite3 "file:$work/kiosk.db?mode=ro" "SELECT receipt FROM responses")"
+check "no code in any file" 0 "$(grep -rlaF -e "$receipt" -e "$data" "$work" --exclude=body | wc -l)"
 check "assisted needs worker" 401 "$(code -X POST "${json[@]}" -d '{"questionnaire":"friends-and-family","version":1,"language":"en","assisted":true,"answers":{"overall":"good"}}' "$base/api/responses")"
 check "worker paths locked" 401 "$(code "$base/api/worker/contacts")"
 check "wrong PIN" 401 "$(code -X POST "${json[@]}" -d '{"name":"sam","pin":"000000"}' "$base/api/worker/login")"

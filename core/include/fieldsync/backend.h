@@ -82,6 +82,10 @@ typedef struct fs_response_row {
 	fs_hlc hlc;
 	const char *site;
 	int64_t seq;
+	/* The person's receipt: the hash (fs_receipt_hash, 64 lowercase hex) of
+	 * the code the kiosk showed once, never the code; NULL: none taken
+	 * (docs/reciprocity.md "Your receipt"). NULL in a tombstone. */
+	const char *receipt;
 } fs_response_row;
 
 typedef struct fs_field_row {
@@ -123,7 +127,7 @@ typedef struct fs_erasure_row {
 	const char *region;       /* sent to this region's devices; NULL: every region */
 	const char *holder;       /* a response: the site that made it; NULL: unknown */
 	const char *request;      /* UUIDv7 of the erasure request */
-	const char *kind;         /* "admin" | "delete" | "retention" | "withdraw" */
+	const char *kind;         /* "admin" | "delete" | "retention" | "withdraw" | "withdrawn" */
 	fs_hlc hlc;
 	const char *site;
 	int64_t seq;
@@ -261,6 +265,11 @@ typedef struct fs_backend_ops {
 	 * started_at, submitted_at and seq of one row. each: rows passing
 	 * filter, in id order. */
 	int (*response_get)(fs_backend *b, const char *id, fs_response_row *out, fs_err *err);
+	/* by_receipt: the live response (lowest id) whose receipt column is
+	 * receipt (a hash), through the responses_receipt index; FS_ENOTFOUND
+	 * when none. */
+	int (*response_by_receipt)(fs_backend *b, const char *receipt, fs_response_row *out,
+				   fs_err *err);
 	int (*response_insert)(fs_backend *b, const fs_response_row *row, int *inserted,
 			       fs_err *err);
 	int (*response_replace)(fs_backend *b, const fs_response_row *row, fs_err *err);
@@ -671,6 +680,20 @@ typedef struct fs_registry_ops {
 			   const char *moved_from, uint64_t moved_ms, fs_err *err);
 	int (*device_report)(fs_backend *b, const char *site, const fs_device_report *r,
 			     fs_err *err);
+	/* Receipts (schema/hub/005_receipts.sql). receipt_note: keep, for
+	 * receipt hash receipt, the questionnaire, day (YYYY-MM-DD) and
+	 * region (NULL: unknown) of the response erased by its withdrawal (the
+	 * first note stands); receipt_note_get gives region "" for unknown.
+	 * receipt_note_get: FS_ENOTFOUND. receipt_purge: delete the
+	 * withdrawals stamped before before (and their notes); *removed the
+	 * withdrawals deleted. All in the caller's transaction when one is
+	 * open. */
+	int (*receipt_note)(fs_backend *b, const char *receipt, const char *questionnaire,
+			    const char *on, const char *region, fs_err *err);
+	int (*receipt_note_get)(fs_backend *b, const char *receipt,
+				char questionnaire[FS_NAME_MAX + 1], char on[11],
+				char region[FS_NAME_MAX + 1], fs_err *err);
+	int (*receipt_purge)(fs_backend *b, fs_hlc before, long *removed, fs_err *err);
 } fs_registry_ops;
 
 /* Open a store over a backend: opts NULL or opts->backend NULL is SQLite

@@ -27,7 +27,8 @@ typedef enum fs_table {
 	FS_TABLE_ERASURES = 16,    /* erase.h: sent by a hub only */
 	FS_TABLE_RESOLUTIONS = 32, /* resolve.h: sent by a hub only */
 	FS_TABLE_WORKERS = 64,     /* worker.h: sent by a hub only, to the worker's region */
-	FS_TABLE_OFFERS = 128      /* offers.h: sent by a hub only, "*" rows to every region */
+	FS_TABLE_OFFERS = 128,     /* offers.h: sent by a hub only, "*" rows to every region */
+	FS_TABLE_WITHDRAWALS = 1024 /* receipt.h: sent by kiosks only (a person's withdrawal) */
 } fs_table;
 #define FS_TABLES_ALL 0xffffffffu /* every table, today's and later ones */
 

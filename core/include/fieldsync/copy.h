@@ -32,6 +32,7 @@ typedef enum fs_census_table {
 	FS_CENSUS_OFFERS,   /* questionnaire offers (offers.h) */
 	FS_CENSUS_RESOLUTIONS, /* conflict resolutions (resolve.h) */
 	FS_CENSUS_WORKERS,  /* the regions' outreach workers (worker.h), tombstones too */
+	FS_CENSUS_WITHDRAWALS, /* withdrawals by receipt (receipt.h) */
 	FS_CENSUS_DEVICES, /* the device registry: a store opened as a hub's */
 	FS_CENSUS_CODES,
 	FS_CENSUS_FAILURES,

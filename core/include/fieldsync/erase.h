@@ -29,8 +29,9 @@
 #define FS_ERASE_DELETE "delete"       /* a worker deleted the contact at a kiosk */
 #define FS_ERASE_RETENTION "retention" /* purged by a retention period */
 #define FS_ERASE_WITHDRAW "withdraw"   /* consent withdrawn */
+#define FS_ERASE_WITHDRAWN "withdrawn" /* the person withdrew it by receipt (receipt.h) */
 
-/* 1 when kind is one of the four above. */
+/* 1 when kind is one of the five above. */
 int fs_erasure_kind_is_valid(const char *kind);
 
 typedef struct fs_erase_result {

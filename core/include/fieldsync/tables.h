@@ -88,6 +88,7 @@ typedef struct fs_table_desc {
 /* The columns of the record tables' rows, in their entries' order. */
 enum { FS_WORKER_REGION, FS_WORKER_NAME, FS_WORKER_PIN_HASH };
 enum { FS_OFFER_QUESTIONNAIRE, FS_OFFER_TARGET, FS_OFFER_OFFERED, FS_OFFER_RETIRED };
+enum { FS_WITHDRAWAL_RECEIPT };
 
 extern const fs_table_desc fs_tables[];
 extern const int fs_table_count;
