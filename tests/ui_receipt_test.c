@@ -10,6 +10,8 @@
  *  - the guard: 5 malformed or unknown codes in a row lock the screen
  *    (429 with Retry-After) for every receipt request; a code the hub
  *    knows ends the run;
+ *  - a withdrawal is durable on return; only one the hub just confirmed
+ *    is not counted by the guard;
  *  - the QR code of a code is an SVG that a reader decodes to
  *    fieldsync-receipt:XXXX-XXXX-XXXX-C.
  * usage: ui_receipt_test */
@@ -262,6 +264,45 @@ static void guard_locks_after_five(void)
 	fs_ui_stop(ui);
 }
 
+/* A withdrawal is durable on return; one the hub has not just confirmed
+ * counts toward the guard, one it has does not. */
+static void withdraw_is_durable_and_guarded(void)
+{
+	fs_ui *ui;
+	char code[FS_RECEIPT_SHOWN_LEN + 1], data[FS_RECEIPT_DATA_LEN + 1];
+	char hash[FS_RECEIPT_HASH_HEX + 1];
+	fs_err e = {0, ""};
+	ui_reply r;
+	int i, withdrawn = 0;
+
+	answer = "{\"status\":\"received\",\"received_on\":\"2026-12-01\"}";
+	delay_ms = 0;
+	ui = start(fake_lookup);
+	CHECK(ui != NULL);
+	CHECK(fs_store_set_identity(ui->store, "k-test", "north", &e) == 0);
+	a_code(code);
+	CHECK(status_of(ui, code, &r) == 200);
+	json_decref(r.json);
+	/* Confirmed: withdrawing it again and again is not guessing. */
+	for (i = 0; i < UI_RECEIPT_FREE_TRIES + 1; i++) {
+		CHECK(post(ui, "", code, "withdraw", &r) == 200);
+		CHECK(json_is_true(json_object_get(r.json, "withdrawn")));
+		json_decref(r.json);
+	}
+	CHECK(fs_receipt_parse(code, data, &e) == 0 && fs_receipt_hash(data, hash, &e) == 0);
+	CHECK(fs_receipt_withdrawn(ui->store, hash, &withdrawn, &e) == 0 && withdrawn == 1);
+	/* Codes the hub never confirmed: the fifth locks the screen. */
+	for (i = 0; i < UI_RECEIPT_FREE_TRIES; i++) {
+		a_code(code);
+		CHECK(post(ui, "", code, "withdraw", &r) == 200);
+		json_decref(r.json);
+	}
+	a_code(code);
+	CHECK(post(ui, "", code, "withdraw", &r) == 429);
+	json_decref(r.json);
+	fs_ui_stop(ui);
+}
+
 static void qr_decodes_to_the_code(void)
 {
 	fs_ui *ui = start(NULL);
@@ -315,6 +356,7 @@ int main(void)
 	RUN(refused_codes_say_why);
 	RUN(lookup_does_not_hold_the_screen);
 	RUN(guard_locks_after_five);
+	RUN(withdraw_is_durable_and_guarded);
 	RUN(qr_decodes_to_the_code);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -414,6 +414,36 @@ out:
 		ui_fail(r, 500, "internal", "out of memory");
 }
 
+/* Withdrawal: fs_receipt_withdraw, durable before the page is told. Not a
+ * lookup, yet a guess could be made with it: it counts as a failure
+ * unless the hub just confirmed this code on this screen. */
+static void api_withdraw(fs_ui *ui, const ui_request *rq, uint64_t now, ui_reply *r)
+{
+	ui_receipts *rs = ui->receipts;
+	char data[FS_RECEIPT_DATA_LEN + 1], hash[FS_RECEIPT_HASH_HEX + 1];
+	fs_err err = {0, ""};
+	int rc;
+
+	if (read_code(rs, rq, 1, now, data, hash, r) != 0)
+		return;
+	sodium_memzero(data, sizeof(data));
+	rc = fs_receipt_withdraw(ui->store, hash, &err);
+	if (rc == FS_EBUSY) {
+		r->retry_after = 1;
+		ui_fail(r, 503, "busy", "%s", err.msg);
+	} else if (rc != 0) {
+		ui_fail(r, 500, "internal", "%s", err.msg);
+	} else {
+		if (strcmp(rs->confirmed, hash) != 0 || now - rs->confirmed_ms > UI_RECEIPT_CONFIRMED_MS)
+			guard_fail(rs, now);
+		r->status = 200;
+		r->json = json_pack("{s:b}", "withdrawn", 1);
+		if (r->json == NULL)
+			ui_fail(r, 500, "internal", "out of memory");
+	}
+	sodium_memzero(hash, sizeof(hash));
+}
+
 void ui_receipt_api(fs_ui *ui, const ui_request *rq, const char *rest, ui_reply *r)
 {
 	const char *action = json_string_value(json_object_get(rq->body, "action"));
@@ -444,6 +474,8 @@ void ui_receipt_api(fs_ui *ui, const ui_request *rq, const char *rest, ui_reply 
 	}
 	if (action != NULL && strcmp(action, "status") == 0)
 		api_status(ui, rq, now, r);
+	else if (action != NULL && strcmp(action, "withdraw") == 0)
+		api_withdraw(ui, rq, now, r);
 	else
 		ui_fail(r, 400, "bad_request", "\"action\" must be \"status\" or \"withdraw\"");
 }
