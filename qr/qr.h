@@ -1,6 +1,6 @@
 /* QR codes drawn as SVG (libqrencode), shared by the hub and the kiosk:
  * the hub's enrollment codes (the console and `fieldsync-hub enroll --qr`)
- * and the kiosk's receipt codes (agent/ui/ui_receipt.c, docs/kiosk-ui.md).
+ * and the kiosk's receipt codes (agent/ui/ui_receipt.c, docs/kiosk.md).
  *
  * An enrollment code's QR code (docs/protocol.md "Enrollment QR code")
  * encodes the URI

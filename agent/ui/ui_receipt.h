@@ -1,4 +1,4 @@
-/* fieldsync kiosk UI: a person's receipt code (docs/kiosk-ui.md "Receipt
+/* fieldsync kiosk UI: a person's receipt code (docs/kiosk.md "Receipt
  * codes", docs/reciprocity.md "Your receipt").
  *
  *   POST /api/receipt/qr {"code"}          the QR code of a code just made,

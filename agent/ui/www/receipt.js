@@ -1,4 +1,4 @@
-/* fieldsync kiosk: a person's receipt code (docs/kiosk-ui.md "Receipt
+/* fieldsync kiosk: a person's receipt code (docs/kiosk.md "Receipt
  * codes", docs/reciprocity.md "Your receipt").
  *
  * Thank-you screen: "Take a receipt code" (nothing shown until asked), then
