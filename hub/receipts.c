@@ -116,3 +116,24 @@ int hub_receipts_purge(fs_store *s, long *removed, fs_err *err)
 	return reg->receipt_purge(fs_store_backend(s), fs_hlc_make(now - days * 86400000u, 0),
 	                          removed, err);
 }
+
+int hub_receipts_audit_set(fs_store *s, const char *site, const fs_changeset *cs, fs_err *err)
+{
+	char actor[HUB_AUDIT_ACTOR_MAX + 1];
+	json_int_t n = 0;
+	json_t *d;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cs->count; i++)
+		n += cs->changes[i].table == FS_TABLE_WITHDRAWALS;
+	if (n == 0)
+		return 0;
+	snprintf(actor, sizeof(actor), "device:%s", site);
+	d = json_pack("{s:I}", "withdrawals", n);
+	if (d == NULL)
+		return fs_err_set(err, FS_ENOMEM, "audit entry: out of memory");
+	rc = hub_audit_add_in(s, actor, "receipt_withdrawals", d, err);
+	json_decref(d);
+	return rc;
+}

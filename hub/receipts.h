@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "fieldsync/changeset.h"
 #include "fieldsync/receipt.h"
 #include "fieldsync/store.h"
 
@@ -28,6 +29,11 @@ int hub_receipt_status_json(fs_store *s, const char *hash_hex, const char *regio
  * the status after it. */
 int hub_receipt_withdraw(fs_store *s, const char *actor, const char *hash_hex,
                          fs_receipt_status *status, fs_err *err);
+
+/* In the merge's transaction of a device's set (registry.c's hook): an
+ * audit entry "receipt_withdrawals" (actor device:SITE, detail
+ * {"withdrawals": N}, never a hash) when cs holds any. */
+int hub_receipts_audit_set(fs_store *s, const char *site, const fs_changeset *cs, fs_err *err);
 
 /* Delete the withdrawals older than the responses' retention period (0:
  * kept), with what was noted of them; *removed their count. */

@@ -2,6 +2,7 @@
  * (backend.h fs_registry_ops): the rules are here, the rows in the
  * backend. */
 #include "registry.h"
+#include "receipts.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -538,6 +539,8 @@ int hub_device_synced_status(void *ctx, fs_store *s, const fs_changeset *cs, fs_
 	fs_device_report r;
 	int rc = hub_device_note_sync(s, n->device->site, NULL, err);
 
+	if (rc == 0) /* withdrawals by receipt, counted (receipts.h) */
+		rc = hub_receipts_audit_set(s, n->device->site, cs, err);
 	if (rc == 0)
 		rc = need_registry(s, &reg, &b, err);
 	if (rc != 0)

@@ -13,6 +13,7 @@
 
 #include "fieldsync/copy.h"
 #include "fieldsync/pg.h"
+#include "fieldsync/tables.h"
 #include "test.h"
 
 static const char *dir;    /* SQLite stores */
@@ -142,6 +143,8 @@ static int populate(fs_store *s, fs_err *e)
 		snprintf(id, sizeof(id), "0190a000-0000-7000-8000-%012d", i);
 		if (i % 7 == 0)
 			r.worker = NULL;
+		if (i % 10 == 5) /* one with a receipt: its hash copied too */
+			r.receipt = "f114349ad47745d44a13f9dca87c73bef16fb4f295022c991534e7415731dc1c";
 		if (i % 10 == 3) { /* a tombstone */
 			r.deleted = 1;
 			r.questionnaire = r.started_at = r.submitted_at = r.language = r.mode =
@@ -192,6 +195,15 @@ static int populate(fs_store *s, fs_err *e)
 		rc = reg->code_use(b, h1, "k-1", &ins, e);
 	for (i = 0; rc == 0 && i < 3; i++)
 		rc = reg->failure_add(b, 7000 + (uint64_t)(i / 2), e);
+	/* A withdrawal and the note of its erased response (receipt.h). */
+	if (rc == 0) {
+		const char *hash = "0000000000000000000000000000000000000000000000000000000000000007";
+		fs_record_row w = {{{hash, 0}}, 0, 33, "k-2", 10 + RESPONSES + 50};
+
+		rc = o->record_put(b, fs_table_desc_of(FS_TABLE_WITHDRAWALS), &w, &ins, e);
+		if (rc == 0)
+			rc = reg->receipt_note(b, hash, "q1", "2026-01-01", "north", e);
+	}
 	if (rc == 0)
 		return o->commit(b, e);
 	o->rollback(b);
@@ -287,7 +299,9 @@ static void copy_is_whole(int pg)
 	      res.census.rows[FS_CENSUS_CLAIMS] == 2 &&
 	      res.census.rows[FS_CENSUS_FIELD_VERSIONS] == 2 &&
 	      res.census.rows[FS_CENSUS_PEERS] == 2 && res.census.rows[FS_CENSUS_DEVICES] == 2 &&
-	      res.census.rows[FS_CENSUS_CODES] == 2 && res.census.rows[FS_CENSUS_FAILURES] == 3);
+	      res.census.rows[FS_CENSUS_CODES] == 2 && res.census.rows[FS_CENSUS_FAILURES] == 3 &&
+	      res.census.rows[FS_CENSUS_WITHDRAWALS] == 1 &&
+	      res.census.rows[FS_CENSUS_RECEIPT_NOTES] == 1);
 	/* Counter, clock and identity as the source's: kiosks' cursors hold. */
 	CHECK(fs_store_seq(src, &s1, &e) == 0 && fs_store_seq(dst, &s2, &e) == 0 && s1 == s2 &&
 	      s1 == 10 + RESPONSES + 100);

@@ -21,6 +21,7 @@ static const char *const census_names[FS_CENSUS_COUNT] = {
     [FS_CENSUS_CODES] = "codes",
     [FS_CENSUS_FAILURES] = "failures",
     [FS_CENSUS_AUDIT] = "audit",
+    [FS_CENSUS_RECEIPT_NOTES] = "receipt_withdrawn",
 };
 
 const char *fs_census_name(fs_census_table t)
@@ -388,6 +389,20 @@ static int census_audit(void *ctx, const fs_audit_row *r)
 	return 0;
 }
 
+static int census_receipt_note(void *ctx, const char *receipt, const char *questionnaire,
+                               const char *on, const char *region)
+{
+	census_run *c = ctx;
+	fs_census_table t = FS_CENSUS_RECEIPT_NOTES;
+
+	put_text(c, t, receipt);
+	put_text(c, t, questionnaire);
+	put_text(c, t, on);
+	put_text(c, t, region);
+	row_done(c, t);
+	return 0;
+}
+
 /* Census of s in the transaction open on it (a snapshot or the copy's
  * write transaction). */
 static int census_of(fs_store *s, fs_census *out, fs_err *err)
@@ -441,6 +456,8 @@ static int census_of(fs_store *s, fs_census *out, fs_err *err)
 			rc = s->reg->failure_each(s->b, census_failure, &c, err);
 		if (rc == 0)
 			rc = s->reg->audit_each(s->b, 0, 0, census_audit, &c, err);
+		if (rc == 0)
+			rc = s->reg->receipt_note_each(s->b, census_receipt_note, &c, err);
 	}
 	for (i = 0; i < FS_CENSUS_COUNT; i++) {
 		unsigned char h[sizeof(uint64_t)];
@@ -692,6 +709,15 @@ static int copy_failure(void *ctx, uint64_t at_ms)
 	return rc != 0 ? rc : copied(c);
 }
 
+static int copy_receipt_note(void *ctx, const char *receipt, const char *questionnaire,
+                             const char *on, const char *region)
+{
+	copy_run *c = ctx;
+	int rc = c->to->reg->receipt_note(c->to->b, receipt, questionnaire, on, region, c->err);
+
+	return rc != 0 ? rc : copied(c);
+}
+
 /* Verbatim, ids and hashes kept: the copy's chain verifies as the source's. */
 static int copy_audit(void *ctx, const fs_audit_row *r)
 {
@@ -760,6 +786,9 @@ static int copy_tables(fs_store *from, copy_run *c)
 		rc = table_end(c);
 	if (rc == 0 && (rc = table_start(c, FS_CENSUS_AUDIT)) == 0 &&
 	    (rc = from->reg->audit_each(from->b, 0, 0, copy_audit, c, err)) == 0)
+		rc = table_end(c);
+	if (rc == 0 && (rc = table_start(c, FS_CENSUS_RECEIPT_NOTES)) == 0 &&
+	    (rc = from->reg->receipt_note_each(from->b, copy_receipt_note, c, err)) == 0)
 		rc = table_end(c);
 	return rc;
 }

@@ -90,6 +90,8 @@ const char *const fs_pg_registry_sql[PG_STMT_COUNT] = {
     [PG_RECEIPT_PURGE_NOTES] = "DELETE FROM receipt_withdrawn WHERE receipt IN (SELECT receipt "
                                "FROM withdrawals WHERE hlc < $1)",
     [PG_RECEIPT_PURGE] = "DELETE FROM withdrawals WHERE hlc < $1",
+    [PG_RECEIPT_NOTE_PAGE] = "SELECT receipt, questionnaire, received_on, region FROM "
+                             "receipt_withdrawn WHERE receipt > $1 ORDER BY receipt LIMIT $2",
     [PG_DEVICE_MOVE] = "UPDATE devices SET region = $2, moved_from = $3, moved_ms = $4 "
                        "WHERE site = $1",
     [PG_DEVICE_PULLED] = "INSERT INTO peers (site, push_cursor) VALUES ($1, $2) ON CONFLICT "
@@ -991,6 +993,34 @@ static int receipt_purge(fs_backend *b, fs_hlc before, long *removed, fs_err *er
 	return rc;
 }
 
+static void after_receipt(pg_params *p, const PGresult *prev, int last)
+{
+	pg_p_text(p, last >= 0 ? PQgetvalue(prev, last, 0) : "");
+}
+
+static int note_row(const PGresult *res, int r, void *ctx, int *stop, fs_err *err)
+{
+	copy_walk *w = ctx;
+	int v;
+
+	(void)err;
+	v = ((fs_receipt_note_fn)w->fn)(w->ctx, pg_text(res, r, 0), pg_text(res, r, 1),
+	                                pg_text(res, r, 2), pg_text(res, r, 3));
+	*stop = v != 0;
+	return v < 0 ? v : 0;
+}
+
+static int receipt_note_each(fs_backend *b, fs_receipt_note_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+	int rc = need_hub(b, err);
+
+	if (rc != 0)
+		return rc;
+	return pg_page_each(b, PG_RECEIPT_NOTE_PAGE, after_receipt, note_row, &w, "list receipts",
+	                    err);
+}
+
 const fs_registry_ops fs_pg_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -1033,4 +1063,5 @@ const fs_registry_ops fs_pg_registry = {
     .receipt_note = receipt_note,
     .receipt_note_get = receipt_note_get,
     .receipt_purge = receipt_purge,
+    .receipt_note_each = receipt_note_each,
 };

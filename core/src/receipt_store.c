@@ -117,7 +117,7 @@ static int state_read(fs_store *s, const char *hash, fs_receipt_state *out, fs_e
 		out->status = FS_RECEIPT_WITHDRAWN;
 	} else {
 		out->status = withdrawn ? FS_RECEIPT_PENDING : FS_RECEIPT_UNKNOWN;
-		out->questionnaire[0] = out->on[0] = '\0';
+		out->questionnaire[0] = out->on[0] = out->region[0] = '\0';
 	}
 	return 0;
 }

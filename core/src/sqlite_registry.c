@@ -1007,6 +1007,27 @@ static int receipt_purge(fs_backend *b, fs_hlc before, long *removed, fs_err *er
 	return rc;
 }
 
+static int note_row(sqlite3_stmt *st, void *ctx, fs_err *err)
+{
+	copy_walk *w = ctx;
+
+	(void)err;
+	return ((fs_receipt_note_fn)w->fn)(w->ctx, (const char *)sqlite3_column_text(st, 0),
+	                                   (const char *)sqlite3_column_text(st, 1),
+	                                   (const char *)sqlite3_column_text(st, 2),
+	                                   (const char *)sqlite3_column_text(st, 3));
+}
+
+static int receipt_note_each(fs_backend *b, fs_receipt_note_fn fn, void *ctx, fs_err *err)
+{
+	copy_walk w = {(void *)fn, ctx};
+
+	return each_sql(b,
+	                "SELECT receipt, questionnaire, received_on, region FROM receipt_withdrawn "
+	                "ORDER BY receipt",
+	                "list receipts", note_row, &w, err);
+}
+
 const fs_registry_ops fs_sqlite_registry = {
     .code_insert = code_insert,
     .code_get = code_get,
@@ -1049,4 +1070,5 @@ const fs_registry_ops fs_sqlite_registry = {
     .receipt_note = receipt_note,
     .receipt_note_get = receipt_note_get,
     .receipt_purge = receipt_purge,
+    .receipt_note_each = receipt_note_each,
 };

@@ -27,6 +27,7 @@
 #include "http_wire.h"
 #include "ratelimit.h"
 #include "routes.h"
+#include "public_receipt.h"
 #include "www_assets.h"
 
 /* The hub's request type, for its peer-address text (hub/routes.h). */
@@ -45,7 +46,14 @@ struct console_server {
 };
 
 /* The framework's own routes. */
-enum builtin { ROUTE_TABLE = 0, ROUTE_LOGIN, ROUTE_LOGOUT, ROUTE_SESSION };
+enum builtin {
+	ROUTE_TABLE = 0,
+	ROUTE_LOGIN,
+	ROUTE_LOGOUT,
+	ROUTE_SESSION,
+	ROUTE_RECEIPT_TOKEN, /* the public receipt page (public_receipt.h): no session */
+	ROUTE_RECEIPT
+};
 
 /* One request. */
 typedef struct console_exchange {
@@ -250,6 +258,10 @@ static int find_route(console_exchange *e, const char *method, const char *path)
 		e->builtin = ROUTE_SESSION;
 		return strcmp(method, "GET") == 0 ? 0 : 405;
 	}
+	if (strcmp(path, "/api/receipt") == 0 || strcmp(path, "/api/receipt/token") == 0) {
+		e->builtin = path[12] == '\0' ? ROUTE_RECEIPT : ROUTE_RECEIPT_TOKEN;
+		return strcmp(method, e->builtin == ROUTE_RECEIPT ? "POST" : "GET") == 0 ? 0 : 405;
+	}
 	for (t = console_route_tables; *t != NULL; t++)
 		for (r = *t; r->method != NULL; r++) {
 			if (!route_matches(r, path))
@@ -361,6 +373,7 @@ static void admit_api(console_server *srv, console_exchange *e)
 		return;
 	}
 	cap = e->builtin == ROUTE_LOGIN || e->builtin == ROUTE_LOGOUT ? CONSOLE_LOGIN_BODY_MAX
+	      : e->builtin == ROUTE_RECEIPT                           ? CONSOLE_RECEIPT_BODY_MAX
 	      : e->route != NULL                                      ? e->route->body_cap
 	                                                              : 0;
 	if (post && !fs_http_media_type_is(fs_http_header_get(x, MHD_HTTP_HEADER_CONTENT_TYPE),
@@ -376,6 +389,8 @@ static void admit_api(console_server *srv, console_exchange *e)
 	x->body_cap = cap;
 	if (e->builtin == ROUTE_LOGIN)
 		return; /* checked with the body: throttle, password */
+	if (e->builtin == ROUTE_RECEIPT || e->builtin == ROUTE_RECEIPT_TOKEN)
+		return; /* public: the form token and the limits are checked with the body */
 	if (hub_pool_get(srv->pool, &s, &err) != 0) {
 		console_fail_err(&e->ans, FS_EGENERIC, &err);
 		return;
@@ -412,6 +427,8 @@ static void asset_reply(fs_http_exchange *x, console_exchange *e)
 		path = "/index.html";
 	else if (strcmp(path, "/favicon.ico") == 0)
 		path = "/favicon.svg";
+	else if (strcmp(path, "/receipt") == 0)
+		path = "/receipt.html"; /* the public receipt page (public_receipt.h) */
 	for (i = 0; console_assets[i].path != NULL; i++) {
 		if (strcmp(console_assets[i].path, path) != 0)
 			continue;
@@ -631,6 +648,19 @@ static void call_route(console_server *srv, console_exchange *e, fs_store *s)
 		sodium_memzero(x->body.data, x->body.len);
 }
 
+/* The public receipt page's call, under the writer lock (a withdrawal). */
+static void receipt_call(console_server *srv, console_exchange *e, fs_store *s)
+{
+	fs_http_exchange *x = e->x;
+
+	hub_pool_write_lock(srv->pool);
+	console_receipt_call(s, e->peer, fs_http_header_get(x, "X-CSRF-Token"),
+	                     x->body.data ? x->body.data : "", x->body.len, &e->ans);
+	hub_pool_write_unlock(srv->pool);
+	if (x->body.data != NULL)
+		sodium_memzero(x->body.data, x->body.len);
+}
+
 static void on_begin(void *cls, fs_http_exchange *x)
 {
 	console_server *srv = cls;
@@ -675,6 +705,10 @@ static void on_finish(void *cls, fs_http_exchange *x)
 			do_logout(srv, e, s);
 		else if (e->builtin == ROUTE_SESSION)
 			e->ans.json = session_json(e, srv->cfg.session_idle_ms);
+		else if (e->builtin == ROUTE_RECEIPT_TOKEN)
+			console_receipt_token(e->peer, &e->ans);
+		else if (e->builtin == ROUTE_RECEIPT)
+			receipt_call(srv, e, s);
 		else
 			call_route(srv, e, s);
 		hub_pool_put(srv->pool, s);

@@ -75,6 +75,9 @@ e2e_expect "plain text" 415 "$(e2e_http text -H "Authorization: Bearer $S_TOKEN"
 # ---- withdrawals ----
 e2e_changeset "$S_SITE" "$(withdrawal "$S_SITE" "$H1"),$(withdrawal "$S_SITE" "$H3")" 2 | gzip -c >"$T/w.gz"
 e2e_expect "another kiosk sends two withdrawals" 200 "$(e2e_sync w "$S_TOKEN" "$T/w.gz")"
+"$HUB" audit --data "$DATA" --json >"$T/audit.jsonl"
+e2e_expect "... audited as the kiosk's, counted" "device:$S_SITE 2" \
+  "$(jq -r 'select(.action == "receipt_withdrawals") | .actor + " " + (.detail.withdrawals|tostring)' "$T/audit.jsonl")"
 lookup w1 "$N_TOKEN" "{\"receipt\":\"$H1\"}" >/dev/null
 e2e_expect "the withdrawn one" "withdrawn friends-and-family 2026-11-27" \
   "$(jq -r '[.status, .questionnaire.id, .received_on] | join(" ")' "$T/w1.body")"

@@ -533,6 +533,9 @@ typedef struct fs_code_row {
 
 typedef int (*fs_code_fn)(void *ctx, const fs_code_row *row);
 typedef int (*fs_failure_fn)(void *ctx, uint64_t at_ms);
+/* A withdrawn receipt's note (receipt_note): region NULL when unknown. */
+typedef int (*fs_receipt_note_fn)(void *ctx, const char *receipt, const char *questionnaire,
+				  const char *on, const char *region);
 
 /* An audit trail entry as stored (hub/audit.c holds the rules: actors,
  * actions, the hash chain). Hashes are FS_REGISTRY_HASH_LEN bytes. */
@@ -694,6 +697,8 @@ typedef struct fs_registry_ops {
 				char questionnaire[FS_NAME_MAX + 1], char on[11],
 				char region[FS_NAME_MAX + 1], fs_err *err);
 	int (*receipt_purge)(fs_backend *b, fs_hlc before, long *removed, fs_err *err);
+	/* Every note by receipt (a whole-store copy). */
+	int (*receipt_note_each)(fs_backend *b, fs_receipt_note_fn fn, void *ctx, fs_err *err);
 } fs_registry_ops;
 
 /* Open a store over a backend: opts NULL or opts->backend NULL is SQLite

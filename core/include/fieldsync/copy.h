@@ -37,6 +37,7 @@ typedef enum fs_census_table {
 	FS_CENSUS_CODES,
 	FS_CENSUS_FAILURES,
 	FS_CENSUS_AUDIT, /* the audit trail (hub/audit.c), a hub's too */
+	FS_CENSUS_RECEIPT_NOTES, /* withdrawn receipts' notes (schema/hub/005_receipts.sql) */
 	FS_CENSUS_COUNT
 } fs_census_table;
 
