@@ -106,6 +106,27 @@ int agent_cmd_sync(int argc, char **argv, const char *data)
 	return exit;
 }
 
+/* The kiosk UI's receipt lookups (ui.h, fs_ui_receipt_fn), on the UI's
+ * lookup thread: a client of their own, so the daemon's, busy with a
+ * sync, is never shared between threads. */
+static int receipt_lookup(void *ctx, const char *hash_hex, char **reply_json, long *http_status,
+                          fs_err *err)
+{
+	const agent_kiosk *k = ctx;
+	char token[AGENT_TOKEN_MAX + 1];
+	agent_client *c = NULL;
+	int rc;
+
+	rc = agent_token_load(token, k->dir, err);
+	if (rc == 0)
+		rc = agent_client_new(&c, k->cfg.hub, token, k->cfg.ca_file, k->cfg.insecure_http, err);
+	memset(token, 0, sizeof(token));
+	if (rc == 0)
+		rc = agent_client_receipt(c, hash_hex, reply_json, http_status, err);
+	agent_client_free(c);
+	return rc;
+}
+
 /* A number of seconds 1..86400 for option name, or a usage error. */
 static int seconds_arg(unsigned *out, const char *name, const char *text)
 {
@@ -181,6 +202,8 @@ int agent_cmd_run(int argc, char **argv, const char *data)
 	ui.request_delay_max_s = k.cfg.request_delay_max_s;
 	ui.contact_request_days = (unsigned)k.cfg.contact_request_days;
 	ui.store_cache_kib = AGENT_STORE_CACHE_KIB;
+	ui.receipt_lookup = receipt_lookup;
+	ui.receipt_ctx = &k;
 	exit = agent_daemon_run(&k, c, &o);
 	agent_client_free(c);
 	agent_kiosk_close(&k);

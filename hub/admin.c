@@ -196,14 +196,14 @@ static int finish_output(void)
  * standard output ("-"). 0, or 1 after saying why. */
 static int write_qr(const char *path, const char *code, const char *hub_url)
 {
-	char uri[HUB_QR_TEXT_MAX], *svg = NULL;
+	char uri[FS_QR_TEXT_MAX], *svg = NULL;
 	size_t len = 0;
 	fs_err e = {0, ""};
 	FILE *f;
 	int fd, rc = 0;
 
-	if (hub_enroll_uri(uri, sizeof(uri), code, hub_url, &e) != 0 ||
-	    hub_qr_svg(uri, "QR code of the enrollment code", &svg, &len, &e) != 0) {
+	if (fs_qr_enroll_uri(uri, sizeof(uri), code, hub_url, &e) != 0 ||
+	    fs_qr_svg(uri, "QR code of the enrollment code", &svg, &len, &e) != 0) {
 		hub_fail("QR code: %s", e.msg);
 		return 1;
 	}
@@ -241,7 +241,7 @@ int hub_cmd_enroll(int argc, char **argv)
 	admin_args a;
 	fs_store *s = NULL;
 	fs_err e = {0, ""};
-	char uri[HUB_QR_TEXT_MAX];
+	char uri[FS_QR_TEXT_MAX];
 	int rc = parse_admin(&a, argc, argv, "enroll", "region expires qr hub-url", 0, enroll_usage);
 
 	if (rc != 0)
@@ -256,7 +256,7 @@ int hub_cmd_enroll(int argc, char **argv)
 	if (a.hub_url != NULL && a.qr == NULL)
 		return hub_usage_fail("enroll", "--hub-url is for the QR code: give --qr FILE.svg too");
 	/* Checked before a code is made, so a bad URL costs no code. */
-	if (a.qr != NULL && hub_enroll_uri(uri, sizeof(uri), "ABCDE-FGHJK-MN", a.hub_url, &e) != 0)
+	if (a.qr != NULL && fs_qr_enroll_uri(uri, sizeof(uri), "ABCDE-FGHJK-MN", a.hub_url, &e) != 0)
 		return hub_usage_fail("enroll", "--hub-url: %s", e.msg);
 	if (a.qr != NULL && strcmp(a.qr, "-") != 0 && access(a.qr, F_OK) == 0)
 		return hub_fail("%s exists; an existing file is not replaced", a.qr);

@@ -13,7 +13,8 @@ set -euo pipefail
 # scripts/run.sh sees that the hub is up.
 # libpq-dev: the hub's PostgreSQL backend (library fieldsync_pg; the hub
 # then runs with libpq5). libxlsxwriter-dev: the hub's XLSX exports;
-# libqrencode-dev: the console's enrollment QR code. libcurl4-gnutls-dev:
+# libqrencode-dev: QR codes (qr/: the console's enrollment codes, the
+# kiosk's receipt codes). libcurl4-gnutls-dev:
 # libcurl's GnuTLS flavour, the TLS of libmicrohttpd, so the agent carries one
 # TLS stack (issue 14; the OpenSSL flavour cost 2.4 MiB more).
 FIELDSYNC_RUN_PACKAGES=(build-essential cmake pkg-config gzip curl
@@ -27,7 +28,7 @@ FIELDSYNC_TEST_PACKAGES+=(sqlite3 openssl)
 # The PostgreSQL backend's tests start a throwaway server from Debian's
 # postgresql package (tests/pg/pg_tmp.sh: initdb, pg_ctl).
 FIELDSYNC_TEST_PACKAGES+=(postgresql)
-# Enrollment QR codes read back as a camera would (hub/qr_test.c,
+# QR codes read back as a camera would (qr/qr_test.c,
 # tests/e2e/system_kiosks.sh): rsvg-convert draws the SVG, zbarimg decodes it.
 FIELDSYNC_TEST_PACKAGES+=(librsvg2-bin zbar-tools)
 # GNU time: the agent's peak RSS in tests/e2e/agent_memory.sh.

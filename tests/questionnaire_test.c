@@ -621,7 +621,7 @@ static void questionnaire_validate_bounds_kiosk_words(void)
 	fs_err err = {0};
 	int rc;
 
-	CHECK(fs_qn_ui_string_count() < 128);
+	CHECK(fs_qn_ui_string_count() < 200);
 	CHECK(fs_qn_ui_string_placeholders("pin_change") == NULL);
 	CHECK(strcmp(fs_qn_ui_string_placeholders("progress"), "n total") == 0);
 	CHECK(fs_qn_ui_string_placeholders_ok("{n} of {total}", 14, "n total"));

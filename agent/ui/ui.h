@@ -36,6 +36,15 @@ typedef void (*fs_ui_sync_fn)(void *ctx);
  * block. */
 typedef int (*fs_ui_metrics_fn)(void *ctx, fs_buf *out);
 
+/* Called on a thread of the UI's own (not the UI thread, and never two at
+ * once) to ask the hub for a receipt's status (POST /v1/receipt,
+ * docs/protocol.md) by its hash (64 hex): 0 when the hub answered, with
+ * its status in *http_status and its body, malloc'd and NUL-terminated,
+ * in *reply_json (the caller frees it); non-zero when no answer came
+ * (offline, timeout: at most 10 s). */
+typedef int (*fs_ui_receipt_fn)(void *ctx, const char *hash_hex, char **reply_json,
+                                long *http_status, fs_err *err);
+
 typedef struct fs_ui_opts {
 	/* "HOST:PORT" with a numeric IPv4 address or [IPv6]; port 0 picks a
 	 * free one (fs_ui_port). NULL: FS_UI_LISTEN_DEFAULT. */
@@ -63,6 +72,10 @@ typedef struct fs_ui_opts {
 	long request_delay_min_s, request_delay_max_s;
 	unsigned contact_request_days;
 	int64_t store_cache_kib; /* the store's page cache (fs_store_options); 0: SQLite's */
+	/* Receipt lookups at the hub (ui_receipt.h); NULL: none (the page
+	 * says the hub cannot be reached; withdrawals still work). */
+	fs_ui_receipt_fn receipt_lookup;
+	void *receipt_ctx;
 } fs_ui_opts;
 
 /* Open the store and start serving on a thread of its own. Returns 0 or

@@ -10,6 +10,8 @@
  *   GET  /api/results[/ID]           shared results (ui_results.c)
  *   POST /api/contact-requests       a request to be contacted, queued
  *                                    for release (contact_requests.h)
+ *   POST /api/receipt[/qr]           a receipt code's QR code, status and
+ *                                    withdrawal (ui_receipt.h)
  *   GET  /api/worker/names           the names to tap on the PIN screen
  * Worker mode (the fs_worker cookie from POST /api/worker/login):
  *   GET  /api/worker/me, POST /api/worker/logout, POST /api/worker/pin
@@ -42,6 +44,7 @@
 #include "http_metrics.h"
 #include "ui_file.h"
 #include "ui_internal.h"
+#include "ui_receipt.h"
 
 #define UI_FILE "ui.json"
 #define STATE_FILE "state.json"
@@ -1017,6 +1020,8 @@ void ui_api_handle(fs_ui *ui, const ui_request *rq, ui_reply *r)
 		api_worker(ui, rq, rest, r);
 	else if (route(rq->path, "/api/results", &rest) && get)
 		ui_api_results(ui, rest, r);
+	else if (route(rq->path, "/api/receipt", &rest))
+		ui_receipt_api(ui, rq, rest, r); /* ui_receipt.h */
 	else
 		ui_fail(r, 404, "not_found", "no such API path");
 }

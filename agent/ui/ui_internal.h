@@ -53,6 +53,7 @@ struct fs_ui {
 	char person_ref_pattern[FS_PERSON_REF_PATTERN_MAX + 1]; /* sent to the page */
 	long request_delay_min_s, request_delay_max_s; /* fs_ui_opts */
 	unsigned contact_request_days;
+	struct ui_receipts *receipts; /* ui_receipt.h */
 };
 
 typedef struct ui_request {

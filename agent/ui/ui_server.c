@@ -21,6 +21,7 @@
 #include "http_wire.h"
 #include "fieldsync/retention.h"
 #include "ui_internal.h"
+#include "ui_receipt.h"
 
 /* One request's reply as the API handlers build it. */
 typedef struct ui_exchange {
@@ -274,6 +275,8 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 	if (rc != 0)
 		goto fail;
 	rc = fs_pin_guard_load(&ui->guard, ui->dir, err);
+	if (rc == 0)
+		rc = ui_receipts_new(&ui->receipts, opts->receipt_lookup, opts->receipt_ctx, err);
 	if (rc != 0)
 		goto fail;
 	snprintf(hint, sizeof(hint),
@@ -310,6 +313,7 @@ int fs_ui_start(fs_ui **out, const fs_ui_opts *opts, fs_err *err)
 	*out = ui;
 	return 0;
 fail:
+	ui_receipts_free(ui->receipts);
 	fs_store_close(ui->store);
 	free(ui);
 	return rc;
@@ -325,6 +329,7 @@ void fs_ui_stop(fs_ui *ui)
 	if (ui == NULL)
 		return;
 	fs_http_server_stop(ui->http);
+	ui_receipts_free(ui->receipts);
 	fs_store_close(ui->store);
 	free(ui);
 }

@@ -129,7 +129,7 @@ static int enroll(console_call *c, console_answer *a)
 	static const char *const keys[] = {"region", "ttl", "hub_url", NULL};
 	json_t *o = body_object(c, a, keys), *ttl_v;
 	const char *region = o ? name_field(o, "region", "region", a) : NULL, *hub_url;
-	char code[HUB_ENROLL_CODE_LEN + 1], uri[HUB_QR_TEXT_MAX], url[1024], command[1400];
+	char code[HUB_ENROLL_CODE_LEN + 1], uri[FS_QR_TEXT_MAX], url[1024], command[1400];
 	char *svg = NULL;
 	size_t svg_len = 0;
 	json_int_t ttl = 24 * 3600;
@@ -158,7 +158,7 @@ static int enroll(console_call *c, console_answer *a)
 		goto cleanup;
 	}
 	if (hub_url != NULL && hub_url[0] != '\0' &&
-	    hub_enroll_uri(uri, sizeof(uri), "ABCDE-FGHJK-MN", hub_url, &err) != 0) {
+	    fs_qr_enroll_uri(uri, sizeof(uri), "ABCDE-FGHJK-MN", hub_url, &err) != 0) {
 		console_fail(a, 400, "invalid", "hub_url: %s", err.msg);
 		goto cleanup;
 	}
@@ -171,8 +171,8 @@ static int enroll(console_call *c, console_answer *a)
 	if (hub_url != NULL)
 		fs_store_ops(c->store)->meta_put(fs_store_backend(c->store), HUB_URL_KEY, hub_url, NULL);
 	snprintf(url, sizeof(url), "%s", hub_url ? hub_url : "");
-	if (hub_enroll_uri(uri, sizeof(uri), code, url[0] ? url : NULL, &err) != 0 ||
-	    hub_qr_svg(uri, "QR code of the enrollment code", &svg, &svg_len, &err) != 0) {
+	if (fs_qr_enroll_uri(uri, sizeof(uri), code, url[0] ? url : NULL, &err) != 0 ||
+	    fs_qr_svg(uri, "QR code of the enrollment code", &svg, &svg_len, &err) != 0) {
 		console_fail_err(a, FS_EGENERIC, &err);
 		goto cleanup;
 	}

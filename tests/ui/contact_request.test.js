@@ -18,6 +18,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {execFileSync} = require('node:child_process');
 const {launch, axeCheck, ARTIFACTS} = require('./harness.js');
+const {jsonl, sql, filesHolding, sleep, until} = require('./system_lib.js');
 
 const A = process.env.UI_A, B = process.env.UI_B, TMP = process.env.CR_TMP;
 const HUB = process.env.CR_HUB, HUB_DIR = process.env.CR_HUB_DIR;
@@ -35,10 +36,6 @@ function hub(cmd, ...args) {
 	return execFileSync(HUB, [cmd, '--data', HUB_DIR, ...args]).toString();
 }
 
-function jsonl(text) {
-	return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
-}
-
 // An export as text; an XLSX is a zip of XML parts, read whole.
 function exportText(kind, format) {
 	const file = path.join(TMP, `export-${kind}-${Date.now()}.${format}`);
@@ -48,24 +45,6 @@ function exportText(kind, format) {
 		: fs.readFileSync(file, 'utf8');
 	fs.rmSync(file);
 	return text;
-}
-
-function sql(db, query) {
-	const out = execFileSync('sqlite3', ['-json', db, query]).toString().trim();
-	return out === '' ? [] : JSON.parse(out);
-}
-
-// Files under dir (recursive) whose bytes hold text.
-function filesHolding(dir, text) {
-	const hits = [];
-	for (const e of fs.readdirSync(dir, {withFileTypes: true})) {
-		const p = path.join(dir, e.name);
-		if (e.isDirectory())
-			hits.push(...filesHolding(p, text));
-		else if (e.isFile() && fs.readFileSync(p).includes(Buffer.from(text)))
-			hits.push(p);
-	}
-	return hits;
 }
 
 function logs() {
@@ -80,20 +59,6 @@ function waiting() {
 // A UUIDv7's time (ms).
 function uuidMs(id) {
 	return parseInt(id.replace(/-/g, '').slice(0, 12), 16);
-}
-
-async function sleep(ms) {
-	await new Promise((r) => setTimeout(r, ms));
-}
-
-async function until(what, fn, secs = 60) {
-	for (let i = 0; i < secs * 2; i++) {
-		const v = await fn();
-		if (v)
-			return v;
-		await sleep(500);
-	}
-	throw new Error('timed out waiting for ' + what);
 }
 
 // axe at both sizes of the issue, and a screenshot of each.

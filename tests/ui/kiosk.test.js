@@ -134,8 +134,10 @@ describe('kiosk UI', () => {
 		assert.strictEqual(r.language, 'cy');
 		assert.strictEqual(r.mode, 'self');
 		assert.ok(!('worker' in r), 'no worker: the key is absent (docs/changeset.md)');
-		// The thank-you screen returns to the welcome screen by itself.
-		await page.locator('main h1', {hasText: 'Welcome'}).waitFor({timeout: 15000});
+		// The thank-you screen returns to the welcome screen by itself: after
+		// a minute, as it offers a receipt code (receipt.js, data-hold).
+		assert.ok(await page.locator('#receipt[data-hold="1"]').count() === 1);
+		await page.locator('main h1', {hasText: 'Welcome'}).waitFor({timeout: 75000});
 		await assertNoTrace(page, ['Kind staff', 'quiet room']);
 	});
 

@@ -1,4 +1,4 @@
-/* Enrollment QR codes (qr.h): the URI, the SVG's shape, and a decode of
+/* QR codes (qr.h): the enrollment URI, the SVG's shape, and a decode of
  * the drawing by zbarimg (zbar-tools) after rsvg-convert (librsvg2-bin)
  * turned it into a PNG: what a kiosk's camera would read. */
 #include <stdio.h>
@@ -16,15 +16,15 @@ static void enroll_uri(void)
 	char out[256];
 	fs_err e = {0, ""};
 
-	CHECK(hub_enroll_uri(out, sizeof(out), "ABCDE-FGHJK-MN", NULL, &e) == 0);
+	CHECK(fs_qr_enroll_uri(out, sizeof(out), "ABCDE-FGHJK-MN", NULL, &e) == 0);
 	CHECK_STR(out, "fieldsync-enroll:ABCDE-FGHJK-MN");
-	CHECK(hub_enroll_uri(out, sizeof(out), "ABCDE-FGHJK-MN", "https://hub.example.org:8420/fs",
+	CHECK(fs_qr_enroll_uri(out, sizeof(out), "ABCDE-FGHJK-MN", "https://hub.example.org:8420/fs",
 			     &e) == 0);
 	CHECK_STR(out, "fieldsync-enroll:ABCDE-FGHJK-MN?hub=https%3A%2F%2Fhub.example.org%3A8420%2Ffs");
-	CHECK(hub_enroll_uri(out, sizeof(out), "AB<script>", NULL, &e) == FS_EINVAL);
-	CHECK(hub_enroll_uri(out, sizeof(out), "ABCDE", "ftp://x", &e) == FS_EINVAL);
-	CHECK(hub_enroll_uri(out, sizeof(out), "ABCDE", "https://x y", &e) == FS_EINVAL);
-	CHECK(hub_enroll_uri(out, 40, "ABCDE-FGHJK-MN", "https://hub.example.org:8420", &e) ==
+	CHECK(fs_qr_enroll_uri(out, sizeof(out), "AB<script>", NULL, &e) == FS_EINVAL);
+	CHECK(fs_qr_enroll_uri(out, sizeof(out), "ABCDE", "ftp://x", &e) == FS_EINVAL);
+	CHECK(fs_qr_enroll_uri(out, sizeof(out), "ABCDE", "https://x y", &e) == FS_EINVAL);
+	CHECK(fs_qr_enroll_uri(out, 40, "ABCDE-FGHJK-MN", "https://hub.example.org:8420", &e) ==
 	      FS_EINVAL);
 	CHECK(out[0] == '\0');
 }
@@ -33,22 +33,22 @@ static void enroll_uri(void)
  * before it; the viewBox is the symbol (21 + 4k modules) and the zone. */
 static void svg_shape(void)
 {
-	char *svg = NULL, big[HUB_QR_TEXT_MAX + 2];
+	char *svg = NULL, big[FS_QR_TEXT_MAX + 2];
 	size_t len = 0;
 	int n = 0, x, y, run, modules, bad = 0, rects = 0;
 	const char *p;
 	fs_err e = {0, ""};
 
-	CHECK(hub_qr_svg("", NULL, &svg, &len, &e) == FS_EINVAL && svg == NULL);
+	CHECK(fs_qr_svg("", NULL, &svg, &len, &e) == FS_EINVAL && svg == NULL);
 	memset(big, 'A', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	CHECK(hub_qr_svg(big, NULL, &svg, &len, &e) == FS_EINVAL && svg == NULL);
-	CHECK(hub_qr_svg("fieldsync-enroll:ABCDE-FGHJK-MN", "Enrollment code <x>", &svg, &len,
+	CHECK(fs_qr_svg(big, NULL, &svg, &len, &e) == FS_EINVAL && svg == NULL);
+	CHECK(fs_qr_svg("fieldsync-enroll:ABCDE-FGHJK-MN", "Enrollment code <x>", &svg, &len,
 			 &e) == 0);
 	CHECK(svg != NULL && strlen(svg) == len);
 	CHECK(strncmp(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ", 53) == 0);
 	CHECK(sscanf(svg + 53, "%d", &n) == 1);
-	modules = n - 2 * HUB_QR_QUIET;
+	modules = n - 2 * FS_QR_QUIET;
 	CHECK(modules >= 21 && (modules - 21) % 4 == 0);
 	CHECK(strstr(svg, "role=\"img\"><title>Enrollment code &lt;x></title>") != NULL);
 	p = strstr(svg, " d=\"");
@@ -56,8 +56,8 @@ static void svg_shape(void)
 	for (p = p ? p + 4 : ""; sscanf(p, "M%d %dh%dv1h-%*dz", &x, &y, &run) == 3;
 	     p = strchr(p, 'z') + 1) {
 		rects++;
-		if (x < HUB_QR_QUIET || y < HUB_QR_QUIET || x + run > n - HUB_QR_QUIET ||
-		    y >= n - HUB_QR_QUIET)
+		if (x < FS_QR_QUIET || y < FS_QR_QUIET || x + run > n - FS_QR_QUIET ||
+		    y >= n - FS_QR_QUIET)
 			bad++;
 	}
 	CHECK(rects > 20 && bad == 0);
@@ -74,7 +74,7 @@ static void decodes_to(const char *text)
 	fs_err e = {0, ""};
 	FILE *f;
 
-	CHECK(hub_qr_svg(text, NULL, &svg, &len, &e) == 0);
+	CHECK(fs_qr_svg(text, NULL, &svg, &len, &e) == 0);
 	snprintf(svgpath, sizeof(svgpath), "%s/code.svg", dir);
 	snprintf(pngpath, sizeof(pngpath), "%s/code.png", dir);
 	f = fopen(svgpath, "w");
@@ -106,12 +106,12 @@ static void decoded_by_a_reader(void)
 		return;
 	}
 	decodes_to("ABCDE-FGHJK-MN");
-	CHECK(hub_enroll_uri(uri, sizeof(uri), "ABCDE-FGHJK-MN", "https://hub.example.org:8420",
+	CHECK(fs_qr_enroll_uri(uri, sizeof(uri), "ABCDE-FGHJK-MN", "https://hub.example.org:8420",
 			     &e) == 0);
 	decodes_to(uri);
 	/* A long hub URL: a larger symbol. */
 	snprintf(url, sizeof(url), "https://%0200d.example.org", 0);
-	CHECK(hub_enroll_uri(uri, sizeof(uri), "ABCDE-FGHJK-MN", url, &e) == 0);
+	CHECK(fs_qr_enroll_uri(uri, sizeof(uri), "ABCDE-FGHJK-MN", url, &e) == 0);
 	decodes_to(uri);
 }
 

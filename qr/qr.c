@@ -1,4 +1,4 @@
-/* Enrollment QR codes (qr.h). */
+/* QR codes as SVG and the enrollment URI (qr.h). */
 #include "qr.h"
 
 #include <qrencode.h>
@@ -15,7 +15,7 @@ static int is_unreserved(unsigned char c)
 	       c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-int hub_enroll_uri(char *out, size_t len, const char *code, const char *hub_url, fs_err *err)
+int fs_qr_enroll_uri(char *out, size_t len, const char *code, const char *hub_url, fs_err *err)
 {
 	size_t n = 0, i;
 	int w;
@@ -85,7 +85,7 @@ static int buf_printf(fs_buf *b, const char *fmt, ...)
 	return fs_buf_append(b, piece, (size_t)n);
 }
 
-int hub_qr_svg(const char *text, const char *label, char **out, size_t *len, fs_err *err)
+int fs_qr_svg(const char *text, const char *label, char **out, size_t *len, fs_err *err)
 {
 	QRcode *q;
 	fs_buf b;
@@ -95,14 +95,14 @@ int hub_qr_svg(const char *text, const char *label, char **out, size_t *len, fs_
 
 	*out = NULL;
 	*len = 0;
-	if (text == NULL || text[0] == '\0' || strlen(text) > HUB_QR_TEXT_MAX)
+	if (text == NULL || text[0] == '\0' || strlen(text) > FS_QR_TEXT_MAX)
 		return fs_err_set(err, FS_EINVAL, "QR: the text must be 1 to %d bytes",
-		                  HUB_QR_TEXT_MAX);
+		                  FS_QR_TEXT_MAX);
 	/* 8-bit mode, case kept: the URI's query is case-sensitive. */
 	q = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
 	if (q == NULL)
 		return fs_err_set(err, FS_ENOMEM, "QR: libqrencode could not encode the text");
-	size = q->width + 2 * HUB_QR_QUIET;
+	size = q->width + 2 * FS_QR_QUIET;
 	fs_buf_init(&b, 1u << 20);
 	rc = buf_printf(&b,
 	                   "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
@@ -135,7 +135,7 @@ int hub_qr_svg(const char *text, const char *label, char **out, size_t *len, fs_
 				x++;
 				continue;
 			}
-			rc = buf_printf(&b, "M%d %dh%dv1h-%dz", x + HUB_QR_QUIET, y + HUB_QR_QUIET,
+			rc = buf_printf(&b, "M%d %dh%dv1h-%dz", x + FS_QR_QUIET, y + FS_QR_QUIET,
 			                   run, run);
 			x += run;
 		}
