@@ -61,6 +61,11 @@ describe('a receipt code', () => {
 	});
 
 	test('at A: taken on the thank-you screen, shown large with its QR code and the warning', async () => {
+		// A page of its own with a clock that moves only when told, so the
+		// checks below cannot outlast the thank-you screen's 10 s.
+		const outer = page;
+		page = await browser.context.newPage();
+		await page.clock.install();
 		await page.goto(A);
 		await welcome(page);
 		await page.getByRole('button', {name: 'Your library'}).click();
@@ -68,11 +73,19 @@ describe('a receipt code', () => {
 		await page.getByRole('button', {name: 'Send my answers'}).click();
 		await page.locator('main h1', {hasText: 'Thank you'}).waitFor();
 		const section = page.getByRole('region', {name: 'A receipt for your answers'});
-		assert.strictEqual(await section.getAttribute('data-hold'), '1');
+		const left = async () => Number((await page.locator('.done p.hint').textContent()).match(/\d+/)[0]);
+		// Not taken, the code holds nothing: the next person at the screen
+		// has at most 10 s in which to take it.
+		assert.strictEqual(await section.getAttribute('data-hold'), null);
+		assert.ok(await left() <= 10);
 		assert.strictEqual(await page.locator('#receipt-code').count(), 0, 'nothing shown before asked');
 		await checkScreen(page, 'receipt-1-offer');
 		await page.getByRole('button', {name: 'Take a receipt code'}).click();
 		await page.locator('#receipt-code').waitFor();
+		// Taken, it holds the screen a minute from then.
+		assert.ok(await left() >= 55);
+		await page.clock.runFor(30000);
+		assert.ok(await left() > 20 && await left() <= 30);
 		code = (await page.locator('#receipt-code span[aria-hidden]').textContent()).trim();
 		assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]$/);
 		assert.strictEqual(await page.evaluate(() => document.activeElement.id), 'receipt-code');
@@ -83,6 +96,8 @@ describe('a receipt code', () => {
 		await page.getByRole('button', {name: 'Finish'}).click();
 		await welcome(page);
 		assert.ok(!(await page.content()).includes(code), 'gone from the page after Finish');
+		await page.close();
+		page = outer;
 	});
 
 	test('A syncs: the hub holds the response with the receipt\'s hash, never the code', async () => {

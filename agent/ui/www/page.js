@@ -307,7 +307,9 @@
 	 * fn(ctx) returning an element or null; questionnaire.js calls them in
 	 * the order added. On the thank-you screen ctx is {doc, lang, assisted,
 	 * reply} (reply: the body of POST /api/responses' 201), and an element
-	 * with data-hold="1" keeps the screen a minute, like closing words. */
+	 * with data-hold="1" keeps the screen a minute, like closing words; a
+	 * section that needs the minute only once the person acts on it calls
+	 * FsPage.holdEnd() then (set by questionnaire.js). */
 	var sections = {welcome: [], thanks: []};
 	function sectionsFor(where, ctx) {
 		return sections[where].map(function (fn) { return fn(ctx); })

@@ -893,6 +893,17 @@
 	 * one's). With a closing message (signposting) the screen stays a
 	 * minute, long enough to note a phone number; else 10 s. */
 	var CLOSING_S = 60, END_S = 10;
+	var shownEnd = null; /* the thank-you screen's countdown while it runs */
+
+	/* A section asking for the person's time once they act on it (the
+	 * receipt code taken, receipt.js): the screen stays a minute from now. */
+	K.holdEnd = function () {
+		if (shownEnd === null || shownEnd.left >= CLOSING_S)
+			return;
+		shownEnd.left = CLOSING_S;
+		if (shownEnd.note)
+			shownEnd.note.textContent = t('returning', {n: shownEnd.left});
+	};
 
 	function finished(titleKey, textKey, reply) {
 		var end = {doc: person.doc, lang: person.lang, assisted: person.assisted,
@@ -907,12 +918,14 @@
 			end.doc.contact_request !== undefined;
 		var hold = endSections(end).some(function (e) { return e.getAttribute('data-hold') === '1'; });
 		end.left = end.doc.closing !== undefined || end.offer || hold ? CLOSING_S : END_S;
+		shownEnd = end;
 		end.timer = setInterval(function () {
 			end.left--;
 			if (end.note)
 				end.note.textContent = t('returning', {n: Math.max(end.left, 0)});
 			if (end.left <= 0) {
 				clearInterval(end.timer);
+				shownEnd = null;
 				wipe(end.assisted ? '#worker' : '');
 			}
 		}, 1000);

@@ -75,7 +75,7 @@
 		if (taken && taken.reply !== ctx.reply)
 			taken = null;
 		var box = el('div', {'class': 'receipt-box', id: 'receipt-box'});
-		var section = el('section', {'class': 'receipt', id: 'receipt', 'data-hold': '1',
+		var section = el('section', {'class': 'receipt', id: 'receipt',
 			'aria-labelledby': 'receipt-title', lang: ctx.lang, dir: K.langDir(ctx.lang)}, [
 			el('h2', {id: 'receipt-title', text: t('receipt_offer_title')}),
 			el('p', {text: t('receipt_offer_text')}),
@@ -88,6 +88,8 @@
 			text: t('receipt_take'), onclick: function (e) {
 				var b = e.currentTarget;
 				b.disabled = true;
+				/* A minute to copy it, from when it is taken. */
+				K.holdEnd();
 				K.api('POST', '/api/receipt/qr', {code: code}).then(function (r) {
 					taken = {reply: ctx.reply, svg: r.status === 200 ? r.data.svg : null};
 					/* The code matters more than its picture: shown either way. */
