@@ -8,6 +8,11 @@
 #include "fieldsync/backend.h"
 #include "fieldsync/records.h"
 #include "fieldsync/retention.h"
+#include "fieldsync/shared_results.h"
+#include "fieldsync/updates.h"
+
+/* Outcomes listed at most (the kiosk shows as many, ui_receipt.c). */
+#define OUTCOMES_MAX 8
 
 /* The region of the kiosk site, "" when it is not a device here. */
 static int region_of(fs_store *s, const char *site, char out[FS_NAME_MAX + 1], fs_err *err)
@@ -39,6 +44,51 @@ static json_t *questionnaire_json(fs_store *s, const char *id)
 	return o;
 }
 
+/* What came of a response received on day `on` for questionnaire q at a
+ * kiosk of region, appended to list: the region's shared results when
+ * their latest release is of that day or later (its figures count it), and
+ * the "you said, we did" updates linked to q for the region (or every
+ * region) that start that day or later. Only titles and dates: nothing of
+ * any answer. */
+static int outcomes(fs_store *s, const char *q, const char *region, const char *on, json_t *list,
+                    json_t *qtitle, fs_err *err)
+{
+	fs_update_filter f = {region, NULL, q, NULL, 0};
+	json_t *ups = NULL, *res, *u;
+	char *text = NULL;
+	const char *released;
+	size_t i;
+	int rc;
+
+	rc = fs_shared_results_get(s, q, region, &text, err);
+	if (rc == FS_ENOTFOUND)
+		rc = 0;
+	else if (rc == 0 && (res = json_loads(text, 0, NULL)) != NULL) {
+		released = json_string_value(json_object_get(res, "released"));
+		if (released != NULL && strcmp(released, on) >= 0 &&
+		    !json_is_null(json_object_get(res, "total")) && json_is_object(qtitle))
+			json_array_append_new(list, json_pack("{s:s, s:s, s:O}", "kind",
+			                                      "shared_results", "on", released,
+			                                      "title", qtitle));
+		json_decref(res);
+	}
+	free(text);
+	if (rc == 0)
+		rc = fs_update_list(s, &f, &ups, err);
+	json_array_foreach(ups, i, u) {
+		const char *starts = json_string_value(json_object_get(u, "starts"));
+
+		if (json_array_size(list) >= OUTCOMES_MAX)
+			break;
+		if (starts != NULL && strcmp(starts, on) >= 0)
+			json_array_append_new(list, json_pack("{s:s, s:s, s:O}", "kind", "update", "on",
+			                                      starts, "title",
+			                                      json_object_get(u, "title")));
+	}
+	json_decref(ups);
+	return rc;
+}
+
 int hub_receipt_status_json(fs_store *s, const char *hash_hex, const char *region, json_t **out,
                             fs_err *err)
 {
@@ -60,8 +110,6 @@ int hub_receipt_status_json(fs_store *s, const char *hash_hex, const char *regio
 	}
 	if (rc != 0)
 		return rc;
-	/* "outcomes": what came of the response (shared results, updates):
-	 * empty until those features name the responses they draw on. */
 	o = json_pack("{s:s, s:[]}", "status", fs_receipt_status_name(st.status), "outcomes");
 	if (o != NULL && st.questionnaire[0] != '\0' &&
 	    (json_object_set_new(o, "questionnaire", questionnaire_json(s, st.questionnaire)) != 0 ||
@@ -71,6 +119,18 @@ int hub_receipt_status_json(fs_store *s, const char *hash_hex, const char *regio
 	}
 	if (o == NULL)
 		return fs_err_set(err, FS_ENOMEM, "receipt: out of memory");
+	/* A withdrawn response counts in nothing released after. */
+	if (st.status == FS_RECEIPT_RECEIVED) {
+		rc = region != NULL ? 0 : region_of(s, st.site, holder, err);
+		if (rc == 0)
+			rc = outcomes(s, st.questionnaire, region != NULL ? region : holder, st.on,
+			              json_object_get(o, "outcomes"),
+			              json_object_get(json_object_get(o, "questionnaire"), "title"), err);
+		if (rc != 0) {
+			json_decref(o);
+			return rc;
+		}
+	}
 	*out = o;
 	return 0;
 }

@@ -57,6 +57,18 @@ e2e_expect "a received response" 200 "$(lookup r1 "$N_TOKEN" "{\"receipt\":\"$H1
 e2e_expect "... is received" "received friends-and-family 2026-11-27 0" \
   "$(jq -r '[.status, .questionnaire.id, .received_on, (.outcomes|length)] | join(" ")' "$T/r1.body")"
 e2e_expect "... with the questionnaire's title" "true" "$(jq '.questionnaire.title | type == "object"' "$T/r1.body")"
+# What came of it: updates linked to its questionnaire for its region (or
+# every region) that start on or after the day it reached the hub.
+upd() { # ID TARGET STARTS
+  printf '{"id":"%s","target":"%s","questionnaire":"friends-and-family","title":{"en":"Title %s"},"text":{"en":"Text"},"starts":"%s","ends":"2027-12-31"}' "$1" "$2" "$1" "$3" >"$T/$1.upd"
+  "$HUB" update add "$T/$1.upd" --data "$DATA" >/dev/null 2>&1
+}
+upd after-north north 2026-12-01; upd after-all '*' 2026-11-27; upd before-north north 2026-11-20
+upd after-south south 2026-12-01
+e2e_expect "updates published" 200 "$(lookup r1u "$N_TOKEN" "{\"receipt\":\"$H1\"}")"
+e2e_expect "... listed as its outcomes: its region's and every region's, from its day on" \
+  "update 2026-12-01 Title after-north|update 2026-11-27 Title after-all" \
+  "$(jq -r '[.outcomes[] | [.kind, .on, .title.en] | join(" ")] | join("|")' "$T/r1u.body")"
 e2e_expect "a hash never seen" 200 "$(lookup never "$N_TOKEN" "{\"receipt\":\"$H4\"}")"
 e2e_expect "... is unknown, and nothing more" '{"status":"unknown","outcomes":[]}' "$(jq -c . "$T/never.body")"
 e2e_expect "another region's kiosk asking" 200 "$(lookup other "$S_TOKEN" "{\"receipt\":\"$H1\"}")"
