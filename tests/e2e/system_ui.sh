@@ -86,7 +86,9 @@ e2e_expect "a: /api/kiosk names A's site" "$(kiosk_site a)" "$(jx "$E2E_TMP/poll
 
 M1="self at A $(e2e_uuid), café ☕ \\\"quoted\\\" ünïcödé"
 e2e_expect "1: POST /api/responses is 201" 201 "$(api r1 a POST /api/responses "$(response_body "$M1")")"
-e2e_expect "1: the reply says stored, nothing else" '{"stored":true}' "$(cat "$E2E_TMP/r1.body")"
+# The reply: stored, and the person's receipt code (receipt.h), nothing else.
+stored_reply() { sed -E 's/"receipt":"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]"/"receipt":"CODE"/' "$1"; }
+e2e_expect "1: the reply says stored, with a receipt code, nothing else" '{"stored":true,"receipt":"CODE"}' "$(stored_reply "$E2E_TMP/r1.body")"
 # The text as stored: JSON-decoded (\" becomes ").
 M1_TEXT=${M1//\\\"/\"}
 if wait_for $WAIT hub_has_response "${M1%%,*}"; then
@@ -278,7 +280,7 @@ before_off=$(ag a responses | wc -l)
 for i in 1 2 3; do
   OFF+=("offline $i at A $(e2e_uuid)")
   [ "$(api off$i a POST /api/responses "$(response_body "${OFF[-1]}")")" = 201 ] || ok=0
-  [ "$(cat "$E2E_TMP/off$i.body")" = '{"stored":true}' ] || ok=0
+  [ "$(stored_reply "$E2E_TMP/off$i.body")" = '{"stored":true,"receipt":"CODE"}' ] || ok=0
 done
 [ $ok = 1 ] && e2e_pass "4: three responses saved while the hub is down" ||
   e2e_fail "4: responses saved while the hub is down" "$(cat "$E2E_TMP/off1.body")"
