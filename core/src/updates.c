@@ -569,7 +569,8 @@ int fs_update_list(fs_store *s, const fs_update_filter *f, json_t **out, fs_err 
 	}
 	for (i = 0; i < n; i++)
 		v[i] = json_array_get(l.out, i);
-	qsort(v, n, sizeof(*v), newest_first);
+	if (n > 1) /* v is NULL when there is none */
+		qsort(v, n, sizeof(*v), newest_first);
 	sorted = json_array();
 	for (i = 0; sorted != NULL && i < n; i++)
 		if (json_array_append(sorted, v[i]) != 0) {
